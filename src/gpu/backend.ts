@@ -1,0 +1,78 @@
+/**
+ * The kernel interface every compute backend implements (WebGPU via WGSL, or the CPU reference path).
+ * Tensors are opaque handles owned by one backend; data crosses to JS only through `read`.
+ * All tensors are dense, row-major. Shapes are checked by each op and a wrong shape throws a ShapeError.
+ */
+export type DType = 'f32' | 'u32';
+export type BackendKind = 'cpu' | 'webgpu';
+export type Metric = 'dot' | 'cosine';
+
+export interface Tensor {
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+  /** number of elements */
+  readonly size: number;
+}
+
+/** Per-row top-k: row r's entries are at [r*k, (r+1)*k), best first; ties broken by lower column index first.
+ * Rows with fewer than k columns are padded with score -Infinity and index 0xffffffff. */
+export interface TopK {
+  readonly rows: number;
+  readonly k: number;
+  readonly scores: Float32Array;
+  readonly indices: Uint32Array;
+}
+
+export interface Backend {
+  readonly kind: BackendKind;
+  /** human-readable device description, e.g. "SwiftShader Device (Subzero)" or "CPU (JS)" */
+  readonly label: string;
+  /** largest number of f32 elements one tensor may hold on this backend (max storage binding / 4) */
+  readonly maxTensorElements: number;
+
+  tensor(data: Float32Array | Uint32Array, shape: readonly number[]): Tensor;
+  read(t: Tensor): Promise<Float32Array | Uint32Array>;
+  readF32(t: Tensor): Promise<Float32Array>;
+  dispose(...ts: Tensor[]): void;
+
+  /** a [M,K] x b [K,N] -> [M,N]; with transposeB, b is [N,K]. */
+  matmul(a: Tensor, b: Tensor, opts?: { transposeB?: boolean }): Tensor;
+  /** each row of x [N,D] divided by max(||row||2, 1e-12) */
+  l2Normalize(x: Tensor): Tensor;
+  /** x [B,T,D], mask [B,T] (f32 weights, usually 0/1) -> [B,D] = sum_t mask*x / max(sum_t mask, 1e-9) */
+  maskedMeanPool(x: Tensor, mask: Tensor): Tensor;
+  /** table [V,D] f32, ids [N] u32 -> [N,D]; an id >= V throws (CPU) or yields zeros (GPU, checked on CPU side before dispatch) */
+  gather(table: Tensor, ids: Tensor): Tensor;
+  /** q [Q,D], d [N,D] -> [Q,N] similarity; cosine normalises both sides */
+  scores(q: Tensor, d: Tensor, metric: Metric): Tensor;
+  /** top-k of each row of scores [R,N]; k <= 1024 */
+  topK(scores: Tensor, k: number): Promise<TopK>;
+
+  /** release every resource; the backend is unusable afterwards */
+  destroy(): void;
+}
+
+export class ShapeError extends Error {
+  constructor(op: string, detail: string) {
+    super(`${op}: ${detail}`);
+    this.name = 'ShapeError';
+  }
+}
+
+/** Thrown when the GPU device is lost; `reason` is the browser's GPUDeviceLostReason text. */
+export class DeviceLostError extends Error {
+  constructor(
+    readonly reason: string,
+    message: string,
+  ) {
+    super(`WebGPU device lost (${reason}): ${message}`);
+    this.name = 'DeviceLostError';
+  }
+}
+
+export class WebGPUUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WebGPUUnavailableError';
+  }
+}

@@ -1,0 +1,16 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['src/**/*.test.ts'],
+    environment: 'node',
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    // SwiftShader WebGPU is a CPU Vulkan: run test files one at a time so kernels do not fight for 2 cores.
+    fileParallelism: false,
+    env: {
+      VK_ICD_FILENAMES: '/usr/lib/chromium/vk_swiftshader_icd.json',
+      XDG_RUNTIME_DIR: '/tmp',
+    },
+  },
+});

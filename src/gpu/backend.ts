@@ -34,6 +34,8 @@ export interface Backend {
   read(t: Tensor): Promise<Float32Array | Uint32Array>;
   readF32(t: Tensor): Promise<Float32Array>;
   dispose(...ts: Tensor[]): void;
+  /** a view of t with another shape of the same size, sharing storage (disposing either frees it) */
+  reshape(t: Tensor, shape: readonly number[]): Tensor;
 
   /** a [M,K] x b [K,N] -> [M,N]; with transposeB, b is [N,K]. */
   matmul(a: Tensor, b: Tensor, opts?: { transposeB?: boolean }): Tensor;

@@ -2,10 +2,32 @@ import type { Backend } from '../gpu/backend';
 
 export type Role = 'query' | 'passage';
 
+/** How a record becomes the text a model sees. Placeholders: {text} and, for passages, {title}. */
+export interface TextTemplates {
+  readonly query: string;
+  readonly passage: string;
+}
+
 /** A text embedder running on a compute backend. Output rows are L2-normalised. */
 export interface Embedder {
   readonly id: string;
   readonly dim: number;
-  /** embeds texts; returns [texts.length * dim] row-major, L2-normalised */
+  readonly templates: TextTemplates;
+  /** embeds texts (already templated); returns [texts.length * dim] row-major, L2-normalised */
   embed(backend: Backend, texts: readonly string[], role: Role): Promise<Float32Array>;
+}
+
+export interface ModelInfo {
+  readonly id: string;
+  readonly name: string;
+  readonly kind: 'static';
+  readonly dim: number;
+  readonly description: string;
+}
+
+/** Fills a template; a passage with an empty title drops the title line. */
+export function applyTemplate(template: string, fields: { text: string; title?: string }): string {
+  const title = fields.title?.trim() ?? '';
+  const t = title ? template : template.replace(/\{title\}\s*/g, '');
+  return t.replace(/\{title\}/g, title).replace(/\{text\}/g, fields.text).trim();
 }

@@ -1,0 +1,100 @@
+import type { Dataset, Query } from '../data/types';
+import type { Backend } from '../gpu/backend';
+import { searchTopK } from '../kernels/search';
+import { applyTemplate, type Embedder } from '../models/types';
+import type { Run } from './types';
+
+/** Key-value store for embedding chunks (IndexedDB in the app, memory or nothing in Node). */
+export interface EmbeddingCache {
+  get(key: string): Promise<Float32Array | undefined>;
+  put(key: string, value: Float32Array): Promise<void>;
+}
+
+export interface DenseProgress {
+  phase: 'embed-corpus' | 'embed-queries' | 'search';
+  done: number;
+  total: number;
+}
+
+export interface DenseOptions {
+  dataset: Dataset;
+  queries: readonly Query[];
+  embedder: Embedder;
+  backend: Backend;
+  depth: number;
+  cache?: EmbeddingCache;
+  /** documents per embedding chunk (the unit of caching and of resume) */
+  chunkDocs?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: DenseProgress) => void;
+}
+
+export const DEFAULT_CHUNK_DOCS = 256;
+
+/** FNV-1a over doc ids and text lengths: a re-imported dataset with other content gets other keys. */
+export function corpusFingerprint(dataset: Dataset): string {
+  let h = 0x811c9dc5;
+  const mix = (s: string) => {
+    for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  };
+  for (const d of dataset.docs) mix(`${d.id}\u0000${d.title.length}:${d.text.length}\u0001`);
+  return (h >>> 0).toString(16).padStart(8, '0');
+}
+
+export function chunkKey(model: string, dataset: Dataset, template: string, chunkDocs: number, i: number): string {
+  return `${model}|${dataset.name}|${template}#${corpusFingerprint(dataset)}|passage|chunk${i}of${chunkDocs}`;
+}
+
+function throwIfAborted(signal?: AbortSignal): void {
+  if (signal?.aborted) throw new DOMException('evaluation cancelled', 'AbortError');
+}
+
+/** Embeds the corpus chunk by chunk (reusing cached chunks, so a reload resumes), then the queries. */
+export async function embedCorpus(opts: DenseOptions): Promise<Float32Array> {
+  const { dataset, embedder, backend, cache, signal, onProgress } = opts;
+  const chunkDocs = opts.chunkDocs ?? DEFAULT_CHUNK_DOCS;
+  const docs = dataset.docs;
+  const out = new Float32Array(docs.length * embedder.dim);
+  const tpl = embedder.templates.passage;
+  for (let start = 0, i = 0; start < docs.length; start += chunkDocs, i++) {
+    throwIfAborted(signal);
+    const slice = docs.slice(start, start + chunkDocs);
+    const key = chunkKey(embedder.id, dataset, tpl, chunkDocs, i);
+    let emb = await cache?.get(key);
+    if (!emb || emb.length !== slice.length * embedder.dim) {
+      const texts = slice.map((d) => applyTemplate(tpl, d));
+      emb = await embedder.embed(backend, texts, 'passage');
+      await cache?.put(key, emb);
+    }
+    out.set(emb, start * embedder.dim);
+    onProgress?.({ phase: 'embed-corpus', done: Math.min(docs.length, start + chunkDocs), total: docs.length });
+  }
+  return out;
+}
+
+/** Dense exact retrieval: cosine (dot of L2-normalised embeddings) top-`depth` per query. */
+export async function denseRun(opts: DenseOptions): Promise<Run> {
+  const { dataset, queries, embedder, backend, signal, onProgress } = opts;
+  const corpus = await embedCorpus(opts);
+  throwIfAborted(signal);
+  const qTexts = queries.map((q) => applyTemplate(embedder.templates.query, q));
+  const qEmb = await embedder.embed(backend, qTexts, 'query');
+  onProgress?.({ phase: 'embed-queries', done: queries.length, total: queries.length });
+  const depth = Math.min(opts.depth, dataset.docs.length);
+  const top = await searchTopK(backend, qEmb, corpus, embedder.dim, depth, {
+    metric: 'dot',
+    signal,
+    onProgress: (done, total) => onProgress?.({ phase: 'search', done, total }),
+  });
+  const run: Run = new Map();
+  queries.forEach((q, r) => {
+    const hits = [];
+    for (let j = 0; j < top.k; j++) {
+      const idx = top.indices[r * top.k + j];
+      if (idx === 0xffffffff) break;
+      hits.push({ docId: dataset.docs[idx].id, score: top.scores[r * top.k + j] });
+    }
+    run.set(q.id, hits);
+  });
+  return run;
+}

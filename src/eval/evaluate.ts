@@ -1,0 +1,90 @@
+import type { Dataset } from '../data/types';
+import type { Backend } from '../gpu/backend';
+import type { Embedder } from '../models/types';
+import { Bm25Index } from './bm25';
+import { denseRun, type EmbeddingCache } from './dense';
+import { evaluateRun } from './metrics';
+import type { EvalReport, Run } from './types';
+
+export type { EmbeddingCache } from './dense';
+
+export type Retriever =
+  | { kind: 'bm25'; k1?: number; b?: number }
+  | { kind: 'dense'; embedder: Embedder; backend: Backend; cache?: EmbeddingCache };
+
+export interface Progress {
+  phase: 'index' | 'embed-corpus' | 'embed-queries' | 'search' | 'score';
+  done: number;
+  total: number;
+}
+
+export interface EvaluateOptions {
+  dataset: Dataset;
+  split: string;
+  retriever: Retriever;
+  /** ranked list depth per query (default 1000) */
+  depth?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+}
+
+function throwIfAborted(signal?: AbortSignal): void {
+  if (signal?.aborted) throw new DOMException('evaluation cancelled', 'AbortError');
+}
+
+/** Retrieves for every judged query of a split and scores the run with trec_eval semantics. */
+export async function evaluate(opts: EvaluateOptions): Promise<{ report: EvalReport; run: Run }> {
+  const { dataset, split, retriever, signal, onProgress } = opts;
+  const depth = opts.depth ?? 1000;
+  const qrels = dataset.qrels[split];
+  if (!qrels) {
+    const known = Object.keys(dataset.qrels).join(', ') || 'none';
+    throw new Error(`dataset "${dataset.name}" has no qrels split "${split}" (splits: ${known})`);
+  }
+  const queries = dataset.queries.filter((q) => qrels.has(q.id));
+  const t0 = performance.now();
+  let run: Run;
+  if (retriever.kind === 'bm25') {
+    const params = { k1: retriever.k1 ?? 1.5, b: retriever.b ?? 0.75 };
+    const index = Bm25Index.build(dataset.docs, params, (done, total) =>
+      onProgress?.({ phase: 'index', done, total }),
+    );
+    run = new Map();
+    for (let i = 0; i < queries.length; i++) {
+      if (i % 64 === 0) {
+        throwIfAborted(signal);
+        onProgress?.({ phase: 'search', done: i, total: queries.length });
+        // let cancellation messages in between query batches
+        await new Promise((r) => setTimeout(r, 0));
+      }
+      run.set(queries[i].id, index.search(queries[i].text, depth));
+    }
+  } else {
+    run = await denseRun({
+      dataset,
+      queries,
+      embedder: retriever.embedder,
+      backend: retriever.backend,
+      cache: retriever.cache,
+      depth,
+      signal,
+      onProgress,
+    });
+  }
+  throwIfAborted(signal);
+  onProgress?.({ phase: 'score', done: 0, total: 1 });
+  const scored = evaluateRun(run, qrels);
+  onProgress?.({ phase: 'score', done: 1, total: 1 });
+  const report: EvalReport = {
+    dataset: dataset.name,
+    split,
+    retriever: retriever.kind === 'bm25' ? 'bm25' : retriever.embedder.id,
+    backend: retriever.kind === 'bm25' ? 'none' : retriever.backend.kind,
+    metrics: scored.mean,
+    perQuery: scored.perQuery,
+    queries: scored.queries,
+    seconds: (performance.now() - t0) / 1000,
+    createdAt: new Date().toISOString(),
+  };
+  return { report, run };
+}

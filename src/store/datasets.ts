@@ -1,0 +1,179 @@
+/** Datasets in IndexedDB: metadata in `datasets`, contents in size-bounded chunks in `datasetChunks`. */
+import type { IDBPTransaction } from 'idb';
+import type { Dataset, Doc, Qrels, Query } from '../data/types';
+import {
+  studioDb,
+  writeTx,
+  type ChunkPart,
+  type ChunkRow,
+  type DatasetChunk,
+  type DatasetMeta,
+  type StudioDB,
+  type StudioSchema,
+} from './db';
+
+/** A chunk closes after this many characters of text (keeps records well under a few MB). */
+const CHUNK_CHARS = 1 << 19;
+const CHUNK_ROWS = 2000;
+
+export class DatasetNotFoundError extends Error {
+  constructor(readonly dataset: string) {
+    super(`No dataset named "${dataset}" is stored; import it or load the demo collection first.`);
+    this.name = 'DatasetNotFoundError';
+  }
+}
+
+function chunkRows(rows: ChunkRow[]): ChunkRow[][] {
+  const out: ChunkRow[][] = [];
+  let cur: ChunkRow[] = [];
+  let chars = 0;
+  for (const r of rows) {
+    cur.push(r);
+    for (const c of r) chars += typeof c === 'string' ? c.length : 8;
+    if (chars >= CHUNK_CHARS || cur.length >= CHUNK_ROWS) {
+      out.push(cur);
+      cur = [];
+      chars = 0;
+    }
+  }
+  if (cur.length) out.push(cur);
+  return out;
+}
+
+/** Two FNV-1a 32-bit hashes (different offsets) over every id, text and judgment: 16 hex digits. */
+export function datasetFingerprint(rows: Iterable<ChunkRow>): string {
+  let a = 0x811c9dc5;
+  let b = 0x2b1e07a3;
+  const mix = (s: string) => {
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      a = Math.imul(a ^ c, 0x01000193) >>> 0;
+      b = Math.imul(b ^ c, 0x01000193) >>> 0;
+    }
+    a = Math.imul(a ^ 0x1f, 0x01000193) >>> 0; // field separator
+    b = Math.imul(b ^ 0x1e, 0x01000193) >>> 0;
+  };
+  for (const r of rows) for (const c of r) mix(String(c));
+  return a.toString(16).padStart(8, '0') + b.toString(16).padStart(8, '0');
+}
+
+function toRows(ds: Dataset): Record<ChunkPart, ChunkRow[]> {
+  const docs: ChunkRow[] = ds.docs.map((d) => [d.id, d.title, d.text]);
+  const queries: ChunkRow[] = ds.queries.map((q) => [q.id, q.text]);
+  const qrels: ChunkRow[] = [];
+  for (const split of Object.keys(ds.qrels).sort())
+    for (const [qid, rel] of ds.qrels[split]) for (const [docid, grade] of rel) qrels.push([split, qid, docid, grade]);
+  return { docs, queries, qrels };
+}
+
+function splitStats(ds: Dataset): DatasetMeta['splits'] {
+  const out: DatasetMeta['splits'] = {};
+  for (const [split, q] of Object.entries(ds.qrels)) {
+    let judgments = 0;
+    for (const rel of q.values()) judgments += rel.size;
+    out[split] = { queries: q.size, judgments };
+  }
+  return out;
+}
+
+function datasetRange(name: string): IDBKeyRange {
+  // keys are [dataset, part, index]; an array sorts after every string, so [name, []] closes the range
+  return IDBKeyRange.bound([name], [name, []]);
+}
+
+type AllStores = ['datasets', 'datasetChunks', 'embeddings', 'runs', 'runHits'];
+const ALL_STORES: AllStores = ['datasets', 'datasetChunks', 'embeddings', 'runs', 'runHits'];
+
+/** Deletes every record of `dataset` from the embedding and run stores (inside the caller's transaction). */
+async function deleteDerived(tx: IDBPTransaction<StudioSchema, AllStores, 'readwrite'>, dataset: string): Promise<void> {
+  for (const s of ['embeddings', 'runs', 'runHits'] as const) {
+    const store = tx.objectStore(s);
+    for (const k of await store.index('by-dataset').getAllKeys(dataset)) await store.delete(k);
+  }
+}
+
+/**
+ * Stores a dataset (replacing one of the same name) in one transaction. If the contents differ from
+ * the stored version, its cached embeddings and runs are deleted too (they would be stale).
+ */
+export async function saveDataset(ds: Dataset, db?: StudioDB): Promise<DatasetMeta> {
+  if (!ds.name.trim()) throw new Error('A dataset needs a non-empty name.');
+  db ??= await studioDb();
+  const rows = toRows(ds);
+  const chunks = { docs: chunkRows(rows.docs), queries: chunkRows(rows.queries), qrels: chunkRows(rows.qrels) };
+  const fingerprint = datasetFingerprint([...rows.docs, ...rows.queries, ...rows.qrels]);
+  const meta: DatasetMeta = {
+    name: ds.name,
+    description: ds.description ?? '',
+    importedAt: new Date().toISOString(),
+    counts: { docs: ds.docs.length, queries: ds.queries.length },
+    splits: splitStats(ds),
+    chunks: { docs: chunks.docs.length, queries: chunks.queries.length, qrels: chunks.qrels.length },
+    fingerprint,
+  };
+  let bytes = 0;
+  for (const part of Object.values(rows)) for (const r of part) for (const c of r) bytes += typeof c === 'string' ? 2 * c.length : 8;
+  await writeTx(db, ALL_STORES, `dataset "${ds.name}"`, async (tx) => {
+    const old = await tx.objectStore('datasets').get(ds.name);
+    if (old && old.fingerprint !== fingerprint) await deleteDerived(tx, ds.name);
+    const store = tx.objectStore('datasetChunks');
+    await store.delete(datasetRange(ds.name));
+    // one request at a time: a request that throws leaves no other promise dangling
+    await tx.objectStore('datasets').put(meta);
+    for (const part of ['docs', 'queries', 'qrels'] as const)
+      for (const [index, rows] of chunks[part].entries()) await store.put({ dataset: ds.name, part, index, rows });
+  }, bytes);
+  return meta;
+}
+
+/** Reads a stored dataset back into memory. */
+export async function loadDataset(name: string, db?: StudioDB): Promise<Dataset> {
+  db ??= await studioDb();
+  const tx = db.transaction(['datasets', 'datasetChunks'], 'readonly');
+  const meta = await tx.objectStore('datasets').get(name);
+  if (!meta) throw new DatasetNotFoundError(name);
+  const chunks: DatasetChunk[] = await tx.objectStore('datasetChunks').getAll(datasetRange(name));
+  const byPart: Record<ChunkPart, DatasetChunk[]> = { docs: [], queries: [], qrels: [] };
+  for (const c of chunks) byPart[c.part].push(c);
+  for (const part of ['docs', 'queries', 'qrels'] as const) {
+    if (byPart[part].length !== meta.chunks[part])
+      throw new Error(`Dataset "${name}" is incomplete in storage (${part}: ${byPart[part].length}/${meta.chunks[part]} chunks); import it again.`);
+    byPart[part].sort((x, y) => x.index - y.index);
+  }
+  const docs: Doc[] = [];
+  for (const c of byPart.docs) for (const r of c.rows) docs.push({ id: String(r[0]), title: String(r[1]), text: String(r[2]) });
+  const queries: Query[] = [];
+  for (const c of byPart.queries) for (const r of c.rows) queries.push({ id: String(r[0]), text: String(r[1]) });
+  const qrels: Record<string, Qrels> = {};
+  for (const split of Object.keys(meta.splits)) qrels[split] = new Map();
+  for (const c of byPart.qrels)
+    for (const r of c.rows) {
+      const [split, qid, docid, grade] = r as [string, string, string, number];
+      const q = (qrels[split] ??= new Map());
+      let rel = q.get(qid);
+      if (!rel) q.set(qid, (rel = new Map()));
+      rel.set(docid, grade);
+    }
+  return { name, docs, queries, qrels, description: meta.description };
+}
+
+/** Every stored dataset's metadata, oldest import first. */
+export async function listDatasets(db?: StudioDB): Promise<DatasetMeta[]> {
+  db ??= await studioDb();
+  return db.getAllFromIndex('datasets', 'by-importedAt');
+}
+
+export async function getDatasetMeta(name: string, db?: StudioDB): Promise<DatasetMeta | undefined> {
+  db ??= await studioDb();
+  return db.get('datasets', name);
+}
+
+/** Deletes a dataset with its cached embeddings and its runs, in one transaction. */
+export async function deleteDataset(name: string, db?: StudioDB): Promise<void> {
+  db ??= await studioDb();
+  await writeTx(db, ALL_STORES, `deletion of "${name}"`, async (tx) => {
+    await tx.objectStore('datasets').delete(name);
+    await tx.objectStore('datasetChunks').delete(datasetRange(name));
+    await deleteDerived(tx, name);
+  });
+}

@@ -1,0 +1,207 @@
+/**
+ * The studio's IndexedDB database: schema, versioned migrations, and the typed errors of storage.
+ * Every write that must be all-or-nothing goes through `writeTx`, which runs in one transaction and
+ * turns a quota failure into a `StorageQuotaError` (the transaction is aborted, so nothing changes).
+ */
+import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
+import type { EvalReport, Hit } from '../eval/types';
+
+export const DB_NAME = 'stm-studio';
+
+/** What a stored dataset looks like without its contents. */
+export interface DatasetMeta {
+  name: string;
+  description: string;
+  importedAt: string;
+  counts: { docs: number; queries: number };
+  /** split name -> judged queries and judgments in qrels/<split>.tsv */
+  splits: Record<string, { queries: number; judgments: number }>;
+  /** number of chunks of each part, to reload without scanning */
+  chunks: { docs: number; queries: number; qrels: number };
+  /** FNV-1a over ids and texts: a re-import with other contents invalidates embeddings and runs */
+  fingerprint: string;
+}
+
+export type ChunkPart = 'docs' | 'queries' | 'qrels';
+/** docs: [id, title, text]; queries: [id, text]; qrels: [split, qid, docid, grade] */
+export type ChunkRow = string[] | [string, string, string, number];
+export interface DatasetChunk {
+  dataset: string;
+  part: ChunkPart;
+  index: number;
+  rows: ChunkRow[];
+}
+
+export interface EmbeddingRecord {
+  key: string;
+  model: string;
+  dataset: string;
+  data: Float32Array;
+}
+
+export interface RunRecord {
+  id: string;
+  dataset: string;
+  split: string;
+  retriever: string;
+  backend: EvalReport['backend'];
+  createdAt: string;
+  report: EvalReport;
+}
+/** Ranked hits kept for drill-down (best first), stored apart so listing runs stays light. */
+export interface RunHitsRecord {
+  id: string;
+  dataset: string;
+  /** qid -> best-first hits, cut to `kept` */
+  hits: Record<string, Hit[]>;
+  kept: number;
+}
+
+export interface StudioSchema extends DBSchema {
+  datasets: { key: string; value: DatasetMeta; indexes: { 'by-importedAt': string } };
+  datasetChunks: { key: [string, ChunkPart, number]; value: DatasetChunk; indexes: { 'by-dataset': string } };
+  settings: { key: string; value: unknown };
+  embeddings: { key: string; value: EmbeddingRecord; indexes: { 'by-dataset': string; 'by-model': string } };
+  runs: { key: string; value: RunRecord; indexes: { 'by-dataset': string; 'by-createdAt': string } };
+  runHits: { key: string; value: RunHitsRecord; indexes: { 'by-dataset': string } };
+}
+export type StudioDB = IDBPDatabase<StudioSchema>;
+type UpgradeTx = IDBPTransaction<StudioSchema, StoreNames<StudioSchema>[], 'versionchange'>;
+
+/**
+ * Ordered upgrade steps: step i takes the database from version i to version i+1.
+ * Never edit a released step; append a new one.
+ */
+export const MIGRATIONS: ReadonlyArray<(db: StudioDB, tx: UpgradeTx) => Promise<void> | void> = [
+  // v1: datasets (meta) with their contents in chunks, and settings.
+  (db) => {
+    db.createObjectStore('datasets', { keyPath: 'name' });
+    const chunks = db.createObjectStore('datasetChunks', { keyPath: ['dataset', 'part', 'index'] });
+    chunks.createIndex('by-dataset', 'dataset');
+    db.createObjectStore('settings');
+  },
+  // v2: embedding cache, deletable per model or dataset.
+  (db) => {
+    const emb = db.createObjectStore('embeddings', { keyPath: 'key' });
+    emb.createIndex('by-dataset', 'dataset');
+    emb.createIndex('by-model', 'model');
+  },
+  // v3: evaluation runs, and their ranked hits apart.
+  (db) => {
+    const runs = db.createObjectStore('runs', { keyPath: 'id' });
+    runs.createIndex('by-dataset', 'dataset');
+    runs.createIndex('by-createdAt', 'createdAt');
+    const hits = db.createObjectStore('runHits', { keyPath: 'id' });
+    hits.createIndex('by-dataset', 'dataset');
+  },
+  // v4: datasets listed by import time; v1..v3 records may lack importedAt/description/fingerprint.
+  async (_db, tx) => {
+    const store = tx.objectStore('datasets');
+    store.createIndex('by-importedAt', 'importedAt');
+    let cursor = await store.openCursor();
+    while (cursor) {
+      const v = cursor.value as Partial<DatasetMeta> & { name: string };
+      const fixed: DatasetMeta = {
+        name: v.name,
+        description: v.description ?? '',
+        importedAt: v.importedAt ?? new Date(0).toISOString(),
+        counts: v.counts ?? { docs: 0, queries: 0 },
+        splits: v.splits ?? {},
+        chunks: v.chunks ?? { docs: 0, queries: 0, qrels: 0 },
+        fingerprint: v.fingerprint ?? '',
+      };
+      await cursor.update(fixed);
+      cursor = await cursor.continue();
+    }
+  },
+];
+export const DB_VERSION = MIGRATIONS.length;
+
+/** Opens (and upgrades) the database; `version` below the latest is for migration tests. */
+export async function openStudioDb(name = DB_NAME, version = DB_VERSION): Promise<StudioDB> {
+  if (version < 1 || version > MIGRATIONS.length) throw new RangeError(`no schema version ${version}`);
+  let failed: unknown = null;
+  const opening = openDB<StudioSchema>(name, version, {
+    upgrade(db, oldVersion, newVersion, tx) {
+      tx.done.catch(() => undefined); // a failed upgrade surfaces through openDB's rejection
+      // steps run in order inside the one versionchange transaction; a failing step aborts all of them
+      const run = async () => {
+        for (let v = oldVersion; v < (newVersion ?? version); v++) await MIGRATIONS[v](db, tx);
+      };
+      run().catch((e: unknown) => {
+        failed = e;
+        try {
+          tx.abort();
+        } catch {
+          // already aborted
+        }
+      });
+    },
+    blocked() {
+      console.warn(`${name}: upgrade blocked by another open tab`);
+    },
+  });
+  const db = await opening.catch((e: unknown) => {
+    throw failed ?? e;
+  });
+  db.onversionchange = () => db.close();
+  return db;
+}
+
+let shared: Promise<StudioDB> | null = null;
+/** The app's one connection (per thread). */
+export function studioDb(): Promise<StudioDB> {
+  shared ??= openStudioDb();
+  return shared;
+}
+/** Closes the shared connection (tests, or before deleting the database). */
+export async function closeStudioDb(): Promise<void> {
+  if (!shared) return;
+  const p = shared;
+  shared = null;
+  (await p).close();
+}
+
+/** Storage is full: the write was rolled back and what was stored before is intact. */
+export class StorageQuotaError extends Error {
+  constructor(what: string, bytes: number | null) {
+    const size = bytes === null ? '' : ` (~${(bytes / 1e6).toFixed(1)} MB)`;
+    super(`Browser storage quota exceeded while saving ${what}${size}; nothing was changed. Free space by deleting datasets or runs.`);
+    this.name = 'StorageQuotaError';
+  }
+}
+
+function isQuotaError(e: unknown): boolean {
+  const name = (e as { name?: unknown } | null)?.name;
+  return name === 'QuotaExceededError' || name === 'NS_ERROR_DOM_QUOTA_REACHED';
+}
+
+/**
+ * Runs `body` in one readwrite transaction over `stores` and waits for the commit.
+ * Any failure aborts the transaction; quota failures become StorageQuotaError.
+ */
+export async function writeTx<S extends StoreNames<StudioSchema>[], T>(
+  db: StudioDB,
+  stores: S,
+  what: string,
+  body: (tx: IDBPTransaction<StudioSchema, S, 'readwrite'>) => Promise<T>,
+  bytes: number | null = null,
+): Promise<T> {
+  const tx = db.transaction(stores, 'readwrite');
+  const done = tx.done;
+  done.catch(() => undefined); // observed below; avoid an unhandled rejection when we abort
+  try {
+    const out = await body(tx);
+    await done;
+    return out;
+  } catch (e) {
+    try {
+      tx.abort();
+    } catch {
+      // already finished or aborted
+    }
+    const cause = (e as { name?: string })?.name === 'AbortError' ? (tx.error ?? e) : e;
+    if (isQuotaError(cause) || isQuotaError(e)) throw new StorageQuotaError(what, bytes);
+    throw cause;
+  }
+}

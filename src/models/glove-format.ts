@@ -9,6 +9,8 @@ export interface GloveManifest {
   vocabSize: number;
   sourceVocabSize: number;
   quantisation: string;
+  /** SIF pooling weight a / (a + p(w)); 0 = plain mean */
+  sifA: number;
   source: string;
   licence: string;
 }

@@ -30,6 +30,7 @@ export class GloveEmbedder implements Embedder {
   }
 
   static async load(fetchAsset: AssetFetcher, opts: { sifA?: number } = {}): Promise<GloveEmbedder> {
+    // opts.sifA overrides the manifest's pooling weight (experiments only)
     const dir = GLOVE_FORMAT.dirName;
     const text = (b: ArrayBuffer) => new TextDecoder().decode(b);
     const manifest = JSON.parse(text(await fetchAsset(`${dir}/manifest.json`))) as GloveManifest;
@@ -52,7 +53,7 @@ export class GloveEmbedder implements Embedder {
       const sc = scales[i];
       for (let j = 0; j < d; j++) vectors[i * d + j] = qi[i * d + j] * sc;
     }
-    const tokenizer = new GloveTokenizer(vocab, { sourceVocabSize: manifest.sourceVocabSize, sifA: opts.sifA });
+    const tokenizer = new GloveTokenizer(vocab, { sourceVocabSize: manifest.sourceVocabSize, sifA: opts.sifA ?? manifest.sifA });
     return new GloveEmbedder(manifest, tokenizer, vectors);
   }
 

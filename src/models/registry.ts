@@ -10,7 +10,7 @@ const MODELS: readonly ModelInfo[] = [
     kind: 'static',
     dim: 100,
     description:
-      'Static word vectors (GloVe 6B, 100k most frequent words, int8) with SIF-weighted mean pooling; embedded, no network.',
+      'Static word vectors (GloVe 6B, 200k most frequent words, int8) with SIF-weighted mean pooling; embedded, no network.',
   },
 ];
 

@@ -1,0 +1,78 @@
+/** Headless STM Studio: the same evaluation code as the app, in Node. See USAGE. */
+import { writeFile } from 'node:fs/promises';
+import { loadBeirDir, loadDemoDatasetNode } from '../data/node';
+import { acquireBackend } from '../gpu/select';
+import { evaluate, type Retriever } from '../eval/evaluate';
+import { formatTrecRun } from '../eval/trec';
+import { CUTOFFS, type MetricKey } from '../eval/types';
+import { listModels, loadEmbedder } from '../models/registry';
+import { nodeAssetFetcher } from '../models/node-assets';
+import { parseEvalArgs, UsageError, USAGE, type EvalArgs } from './args';
+
+const log = (msg: string) => process.stderr.write(msg + '\n');
+
+async function runEval(a: EvalArgs): Promise<void> {
+  const dataset = a.dataset === 'demo' ? await loadDemoDatasetNode() : await loadBeirDir(a.dataset);
+  log(`dataset ${dataset.name}: ${dataset.docs.length} docs, ${dataset.queries.length} queries`);
+  let retriever: Retriever;
+  let backendToFree: { destroy(): void } | undefined;
+  if (a.retriever === 'bm25') {
+    retriever = { kind: 'bm25', k1: a.k1, b: a.b };
+  } else {
+    const backend = await acquireBackend(a.backend);
+    backendToFree = backend;
+    log(`backend ${backend.kind}: ${backend.label}`);
+    const embedder = await loadEmbedder(a.model, nodeAssetFetcher());
+    retriever = { kind: 'dense', embedder, backend };
+  }
+  let lastPhase = '';
+  try {
+    const { report, run } = await evaluate({
+      dataset,
+      split: a.split,
+      retriever,
+      depth: a.depth,
+      onProgress: (p) => {
+        if (p.phase !== lastPhase || p.done === p.total) log(`${p.phase} ${p.done}/${p.total}`);
+        lastPhase = p.phase;
+      },
+    });
+    if (a.run) {
+      await writeFile(a.run, formatTrecRun(run, report.retriever, a.depth));
+      log(`wrote run file ${a.run}`);
+    }
+    const m = report.metrics;
+    console.log(`${report.dataset}/${report.split} ${report.retriever} (${report.backend}), ${report.queries} queries, ${report.seconds.toFixed(2)} s`);
+    for (const measure of ['ndcg', 'map', 'recall', 'p', 'mrr'] as const) {
+      console.log(measure.padEnd(7) + CUTOFFS.map((k) => `@${k} ${m[`${measure}@${k}` as MetricKey].toFixed(4)}`).join('  '));
+    }
+    if (a.json) {
+      console.log(JSON.stringify({ dataset: report.dataset, split: report.split, retriever: report.retriever, backend: report.backend, queries: report.queries, seconds: report.seconds, ...m }));
+    }
+  } finally {
+    backendToFree?.destroy();
+  }
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [cmd, ...rest] = argv;
+  if (cmd === 'eval') return runEval(parseEvalArgs(rest));
+  if (cmd === 'models') {
+    for (const m of listModels()) console.log(`${m.id}\t${m.dim}d\t${m.name}: ${m.description}`);
+    return;
+  }
+  if (cmd === undefined || cmd === 'help' || cmd === '--help') {
+    console.log(USAGE);
+    return;
+  }
+  throw new UsageError(`unknown command "${cmd}"`);
+}
+
+main(process.argv.slice(2)).then(
+  () => process.exit(0),
+  (e: unknown) => {
+    const err = e as Error;
+    log(err instanceof UsageError ? `${err.message}\n\n${USAGE}` : `error: ${err.name === 'Error' ? '' : err.name + ': '}${err.message}`);
+    process.exit(err instanceof UsageError ? 2 : 1);
+  },
+);

@@ -1,0 +1,88 @@
+/**
+ * npm run bench: GloVe on ../shared/datasets/medquad — corpus embedding docs/s and exact top-k
+ * ms/query on the WebGPU and CPU backends, each beside the plain-TypeScript reference timed in the
+ * same run, and peak memory. Ratios > 1 mean the backend is faster than the reference.
+ */
+import { join } from 'node:path';
+import { loadBeirDir, sharedDatasetsDir } from '../data/node';
+import type { Backend } from '../gpu/backend';
+import { acquireBackend } from '../gpu/select';
+import { searchTopK } from '../kernels/search';
+import { GloveEmbedder } from '../models/glove';
+import { gloveEmbedReference, topKReference } from '../models/glove-reference';
+import { nodeAssetFetcher } from '../models/node-assets';
+import { applyTemplate } from '../models/types';
+
+const K = 100;
+let peakRss = 0;
+const sample = () => (peakRss = Math.max(peakRss, process.memoryUsage().rss));
+const timer = setInterval(sample, 20);
+
+async function time<T>(fn: () => Promise<T> | T): Promise<{ value: T; s: number }> {
+  sample();
+  const t0 = performance.now();
+  const value = await fn();
+  sample();
+  return { value, s: (performance.now() - t0) / 1000 };
+}
+
+function row(cells: (string | number)[]): string {
+  return cells.map((c, i) => String(c).padEnd(i === 0 ? 34 : 14)).join('');
+}
+
+async function main(): Promise<void> {
+  const dataset = await loadBeirDir(join(sharedDatasetsDir(), 'medquad'));
+  const model = await GloveEmbedder.load(nodeAssetFetcher());
+  const texts = dataset.docs.map((d) => applyTemplate(model.templates.passage, d));
+  const queries = dataset.queries.map((q) => applyTemplate(model.templates.query, q));
+  const nQ = Math.min(queries.length, Number(process.env.STM_BENCH_QUERIES ?? 200));
+  console.log(`GloVe ${model.dim}d on medquad: ${texts.length} docs, top-${K} for ${nQ} queries`);
+
+  const refEmbed = await time(() => gloveEmbedReference(model, texts));
+  const qEmb = gloveEmbedReference(model, queries.slice(0, nQ));
+  const refTop = await time(() => topKReference(qEmb, refEmbed.value, model.dim, K));
+  const refDocsPerS = texts.length / refEmbed.s;
+  const refMsPerQ = (refTop.s * 1000) / nQ;
+  console.log(row(['path', 'docs/s', 'x ref', 'top-k ms/q', 'x ref']));
+  console.log(row(['plain TypeScript reference', refDocsPerS.toFixed(0), '1.00', refMsPerQ.toFixed(2), '1.00']));
+
+  for (const pref of ['webgpu', 'cpu'] as const) {
+    let backend: Backend;
+    try {
+      backend = await acquireBackend(pref);
+    } catch (e) {
+      console.log(row([`${pref}: unavailable`, (e as Error).message]));
+      continue;
+    }
+    await model.embed(backend, texts.slice(0, 64), 'passage'); // warm-up: table upload, pipelines
+    const emb = await time(() => model.embed(backend, texts, 'passage'));
+    await searchTopK(backend, qEmb.subarray(0, model.dim), emb.value, model.dim, K); // warm-up
+    const top = await time(() => searchTopK(backend, qEmb, emb.value, model.dim, K, { metric: 'dot' }));
+    let maxDiff = 0;
+    for (let i = 0; i < emb.value.length; i++) maxDiff = Math.max(maxDiff, Math.abs(emb.value[i] - refEmbed.value[i]));
+    const docsPerS = texts.length / emb.s;
+    const msPerQ = (top.s * 1000) / nQ;
+    console.log(
+      row([
+        `${backend.kind} (${backend.label})`.slice(0, 33),
+        docsPerS.toFixed(0),
+        (docsPerS / refDocsPerS).toFixed(2),
+        msPerQ.toFixed(2),
+        (refMsPerQ / msPerQ).toFixed(2),
+      ]) + `max |emb - ref| ${maxDiff.toExponential(1)}`,
+    );
+    backend.destroy();
+  }
+  clearInterval(timer);
+  sample();
+  const maxRssKb = process.resourceUsage().maxRSS;
+  console.log(`peak memory: rss ${(Math.max(peakRss, maxRssKb * 1024) / 2 ** 20).toFixed(0)} MiB (includes the ${(model.vectors.byteLength / 2 ** 20).toFixed(0)} MiB f32 vector table)`);
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,149 @@
+import 'fake-indexeddb/auto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { datasetFromFiles } from '../data/files';
+import { loadDemoDatasetNode, sharedDatasetsDir } from '../data/node';
+import { evaluate } from '../eval/evaluate';
+import { acquireBackend } from '../gpu/select';
+import { nodeAssetFetcher } from '../models/node-assets';
+import { listModels, loadEmbedder } from '../models/registry';
+import { openStudioDb, type StudioDB } from '../store/db';
+import { EngineClient, type EnginePort, type JobProgress } from './client';
+import { Engine, type EngineDeps } from './engine';
+import { EngineError, type BackendInfo, type WorkerEvent } from './protocol';
+
+const MED = join(sharedDatasetsDir(), 'med');
+const medFiles = (queries = readFileSync(join(MED, 'queries.jsonl'), 'utf8')) => [
+  new File([readFileSync(join(MED, 'corpus.jsonl'))], 'corpus.jsonl'),
+  new File([queries], 'queries.jsonl'),
+  new File([readFileSync(join(MED, 'qrels', 'test.tsv'))], 'test.tsv'),
+];
+
+let n = 0;
+/** An engine and a client joined in-process; events are structured-cloned as across a worker boundary. */
+function setup(overrides: Partial<EngineDeps> = {}) {
+  const dbName = `engine-test-${++n}-${Date.now()}`;
+  let db: Promise<StudioDB> | null = null;
+  const deps: EngineDeps = {
+    db: () => (db ??= openStudioDb(dbName)),
+    acquireBackend,
+    evaluate,
+    loadDemo: loadDemoDatasetNode,
+    datasetFromFiles,
+    listModels,
+    loadEmbedder,
+    assetFetcher: () => nodeAssetFetcher(),
+    ...overrides,
+  };
+  const events: WorkerEvent[] = [];
+  const port: EnginePort = {
+    onmessage: null,
+    // Node 20 clones a File to a nameless Blob, so requests go across as they are
+    postMessage: (msg) => void engine.handle(msg),
+  };
+  const engine: Engine = new Engine((e) => {
+    events.push(e);
+    const copy = structuredClone(e);
+    setTimeout(() => port.onmessage?.({ data: copy } as MessageEvent), 0);
+  }, deps);
+  const client = new EngineClient(port);
+  return { client, engine, events, raw: port };
+}
+
+describe('engine protocol', () => {
+  it('answers a malformed request with an error event naming the problem', async () => {
+    const { engine, events } = setup();
+    await engine.handle({ id: 7, type: 'evaluate', dataset: 'med', split: 'test', retriever: 'bm25', backend: 'auto', bm25: { b: 3 } });
+    await engine.handle({ id: 8, type: 'frobnicate' });
+    await engine.handle('nonsense');
+    expect(events).toEqual([
+      { type: 'error', id: 7, name: 'ProtocolError', message: 'bm25 k1 must be in 0..100 and b in 0..1' },
+      { type: 'error', id: 8, name: 'ProtocolError', message: 'unknown request type "frobnicate"' },
+      { type: 'error', id: -1, name: 'ProtocolError', message: 'message is not an object' },
+    ]);
+  });
+
+  it('imports files with progress, lists them, and names file:line of bad input', async () => {
+    const { client } = setup();
+    const progress: JobProgress[] = [];
+    const meta = await client.request('import-dataset', { files: medFiles(), name: 'med' }, (p) => progress.push(p));
+    expect(meta).toMatchObject({ name: 'med', counts: { docs: 1033, queries: 30 }, splits: { test: { queries: 30 } } });
+    expect(progress.map((p) => p.phase)).toEqual(expect.arrayContaining(['queued', 'read', 'save']));
+    expect((await client.request('list-datasets', {})).map((m) => m.name)).toEqual(['med']);
+
+    const broken = readFileSync(join(MED, 'queries.jsonl'), 'utf8').split('\n');
+    broken[4] = '{"_id": "5", "text": ';
+    const err = await client.request('import-dataset', { files: medFiles(broken.join('\n')), name: 'med' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(EngineError);
+    expect(err).toMatchObject({ name: 'DataError', file: 'queries.jsonl', line: 5 });
+    // the stored version is untouched
+    expect((await client.request('list-datasets', {}))[0].counts.queries).toBe(30);
+  });
+
+  it('evaluates BM25, stores the run, and serves a drill-down', async () => {
+    const { client } = setup();
+    await client.request('import-dataset', { files: medFiles(), name: 'med' });
+    const phases = new Set<string>();
+    const rec = await client.request('evaluate', { dataset: 'med', split: 'test', retriever: 'bm25', backend: 'cpu' }, (p) => phases.add(p.phase));
+    expect([...phases]).toEqual(expect.arrayContaining(['index', 'search', 'score', 'save']));
+    expect(rec).toMatchObject({ dataset: 'med', split: 'test', retriever: 'bm25', backend: 'none' });
+    expect(rec.report.queries).toBe(30);
+    expect(rec.report.metrics['ndcg@10']).toBeGreaterThan(0.5); // Lucene BM25 scores ~.69 on med
+    expect((await client.request('list-runs', { dataset: 'med' })).map((r) => r.id)).toEqual([rec.id]);
+
+    const qd = await client.request('query-details', { runId: rec.id, qid: '1' });
+    expect(qd.text).toBe('the crystalline lens in vertebrates, including humans.');
+    expect(qd.top).toHaveLength(10);
+    expect(qd.top.map((d) => d.rank)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    const judged = qd.top.filter((d) => d.grade !== null).length + qd.missed.length;
+    expect(judged).toBeGreaterThan(0);
+    for (const m of qd.missed) expect(m.grade).toBeGreaterThan(0);
+    expect(qd.metrics['ndcg@10']).toBe(rec.report.perQuery['1']['ndcg@10']);
+    await expect(client.request('query-details', { runId: rec.id, qid: 'zzz' })).rejects.toThrow(/no query "zzz"/);
+
+    await client.request('delete-dataset', { name: 'med' });
+    expect(await client.request('list-runs', {})).toEqual([]);
+    await expect(client.request('evaluate', { dataset: 'med', split: 'test', retriever: 'bm25', backend: 'cpu' })).rejects.toMatchObject({ name: 'DatasetNotFoundError' });
+  });
+
+  it('cancels a running job and a queued one; nothing is stored for them', async () => {
+    const { client } = setup();
+    await client.request('import-dataset', { files: medFiles(), name: 'med' });
+    const body = { dataset: 'med', split: 'test', retriever: 'bm25' as const, backend: 'cpu' as const };
+    let first!: ReturnType<typeof client.start<'evaluate'>>;
+    const started = new Promise<void>((res) => {
+      first = client.start('evaluate', body, (p) => p.phase === 'search' && res());
+    });
+    const second = client.start('evaluate', body);
+    const third = client.start('evaluate', body);
+    await started;
+    first.cancel();
+    second.cancel();
+    await expect(first.promise).rejects.toMatchObject({ name: 'AbortError', message: 'Cancelled' });
+    await expect(second.promise).rejects.toMatchObject({ name: 'AbortError' });
+    const ok = await third.promise;
+    expect((await client.request('list-runs', {})).map((r) => r.id)).toEqual([ok.id]);
+    expect(await client.request('cancel', { target: 9999 })).toEqual({ cancelled: false });
+  });
+
+  it('acquires the backend only when asked, and reports it', async () => {
+    const { client } = setup();
+    const seen: BackendInfo[] = [];
+    client.onBackend((info) => seen.push(info));
+    const init = await client.request('init', { baseUrl: 'http://localhost/', backend: 'cpu' });
+    expect(init.models.map((m) => m.id)).toContain('glove');
+    expect(seen).toEqual([]);
+    const info = await client.request('set-backend', { backend: 'cpu' });
+    expect(info).toMatchObject({ kind: 'cpu', pref: 'cpu' });
+    expect(seen).toEqual([info]);
+  });
+
+  it('loads the demo collection', async () => {
+    const { client } = setup();
+    const meta = await client.request('load-demo', {});
+    expect(meta.name).toBe('demo');
+    expect(meta.counts.docs).toBeGreaterThan(0);
+    expect(Object.keys(meta.splits)).toContain('test');
+  });
+});

@@ -78,3 +78,29 @@ export class WebGPUUnavailableError extends Error {
     this.name = 'WebGPUUnavailableError';
   }
 }
+
+/** A tensor (input or result) would exceed the backend's maxTensorElements. */
+export class TensorTooLargeError extends Error {
+  constructor(
+    readonly op: string,
+    readonly elements: number,
+    readonly maxElements: number,
+  ) {
+    super(
+      `${op}: a tensor of ${elements} elements exceeds this device's limit of ${maxElements} elements ` +
+        `(${maxElements * 4} bytes per storage binding); split the work into smaller chunks`,
+    );
+    this.name = 'TensorTooLargeError';
+  }
+}
+
+/** A WebGPU validation or out-of-memory error raised while running an op, surfaced at the next read. */
+export class GpuExecutionError extends Error {
+  constructor(
+    readonly kind: 'validation' | 'out-of-memory' | 'internal',
+    message: string,
+  ) {
+    super(`WebGPU ${kind} error: ${message}`);
+    this.name = 'GpuExecutionError';
+  }
+}

@@ -1,0 +1,51 @@
+/** Finds a WebGPU implementation (navigator.gpu in pages and workers, npm `webgpu` in Node) and opens a device. */
+import { WebGPUUnavailableError } from './backend';
+import { isNode, nodeGPU } from './node';
+
+export async function getGPU(): Promise<GPU> {
+  const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
+  if (nav?.gpu) return nav.gpu;
+  if (isNode()) {
+    try {
+      return await nodeGPU();
+    } catch (err) {
+      throw new WebGPUUnavailableError(
+        `npm 'webgpu' could not be loaded in Node: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
+  }
+  throw new WebGPUUnavailableError('navigator.gpu is not available in this browser or worker');
+}
+
+export interface AcquiredDevice {
+  device: GPUDevice;
+  label: string;
+}
+
+/** Request the adapter and a device whose buffer limits are raised to what the adapter allows. */
+export async function requestDevice(gpu: GPU, powerPreference?: GPUPowerPreference): Promise<AcquiredDevice> {
+  const adapter = await gpu.requestAdapter(powerPreference ? { powerPreference } : undefined);
+  if (!adapter) throw new WebGPUUnavailableError('no WebGPU adapter is available');
+  const l = adapter.limits;
+  const requiredLimits: Record<string, number> = {
+    maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
+    maxBufferSize: l.maxBufferSize,
+    maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
+    maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
+    maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
+    maxComputeWorkgroupSizeY: l.maxComputeWorkgroupSizeY,
+  };
+  let device: GPUDevice;
+  try {
+    device = await adapter.requestDevice({ requiredLimits, label: 'stm-studio' });
+  } catch (err) {
+    throw new WebGPUUnavailableError(`requestDevice failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return { device, label: adapterLabel(adapter.info) };
+}
+
+export function adapterLabel(info: GPUAdapterInfo | undefined): string {
+  if (!info) return 'WebGPU device';
+  const parts = [info.description, info.vendor, info.architecture, info.device].filter((s) => !!s);
+  return parts.length ? parts.join(' / ') : 'WebGPU device';
+}

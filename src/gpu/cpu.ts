@@ -1,0 +1,132 @@
+/** The CPU Backend: the kernels' CPU references behind the same interface as WebGPU. */
+import { DeviceLostError, TensorTooLargeError, type Backend, type DType, type Metric, type Tensor, type TopK } from './backend';
+import { gatherCpu, gatherShape } from '../kernels/gather';
+import { l2NormalizeCpu, l2normShape } from '../kernels/l2norm';
+import { matmulCpu, matmulShape } from '../kernels/matmul';
+import { maskedMeanPoolCpu, meanpoolShape } from '../kernels/meanpool';
+import { scoresCpu, scoresShape } from '../kernels/scores';
+import { checkNewShape } from '../kernels/shape';
+import { topKCpu, topKShape } from '../kernels/topk';
+
+/** 2^28 f32 = 1 GiB: the largest single array the CPU path agrees to hold. */
+export const CPU_MAX_TENSOR_ELEMENTS = 2 ** 28;
+
+/** Reshaped views share `store`; disposing any of them frees it. */
+class CpuTensor implements Tensor {
+  constructor(
+    readonly owner: CpuBackend,
+    readonly shape: readonly number[],
+    readonly data: Float32Array | Uint32Array,
+    readonly store: { freed: boolean } = { freed: false },
+  ) {}
+  get disposed(): boolean {
+    return this.store.freed;
+  }
+  get dtype(): DType {
+    return this.data instanceof Uint32Array ? 'u32' : 'f32';
+  }
+  get size(): number {
+    return this.data.length;
+  }
+}
+
+class CpuBackend implements Backend {
+  readonly kind = 'cpu' as const;
+  readonly label = 'CPU (JS)';
+  private destroyed = false;
+
+  constructor(readonly maxTensorElements: number) {}
+
+  private own(t: Tensor, op: string): CpuTensor {
+    if (this.destroyed) throw new DeviceLostError('destroyed', 'destroy() was called on this backend');
+    if (!(t instanceof CpuTensor) || t.owner !== this) throw new Error(`${op}: tensor belongs to another backend`);
+    if (t.disposed) throw new Error(`${op}: tensor [${t.shape.join(',')}] was disposed`);
+    return t;
+  }
+
+  private f32(t: Tensor, op: string): Float32Array {
+    return this.own(t, op).data as Float32Array;
+  }
+
+  private make(op: string, data: Float32Array | Uint32Array, shape: readonly number[]): Tensor {
+    if (this.destroyed) throw new DeviceLostError('destroyed', 'destroy() was called on this backend');
+    if (data.length > this.maxTensorElements) throw new TensorTooLargeError(op, data.length, this.maxTensorElements);
+    return new CpuTensor(this, [...shape], data);
+  }
+
+  tensor(data: Float32Array | Uint32Array, shape: readonly number[]): Tensor {
+    checkNewShape(shape, data.length);
+    return this.make('tensor', data.slice(), shape);
+  }
+
+  async read(t: Tensor): Promise<Float32Array | Uint32Array> {
+    return this.own(t, 'read').data.slice();
+  }
+
+  async readF32(t: Tensor): Promise<Float32Array> {
+    if (t.dtype !== 'f32') throw new Error(`readF32: tensor is ${t.dtype}`);
+    return (await this.read(t)) as Float32Array;
+  }
+
+  dispose(...ts: Tensor[]): void {
+    for (const t of ts) {
+      if (!(t instanceof CpuTensor) || t.owner !== this) throw new Error('dispose: tensor belongs to another backend');
+      t.store.freed = true;
+    }
+  }
+
+  reshape(t: Tensor, shape: readonly number[]): Tensor {
+    const c = this.own(t, 'reshape');
+    checkNewShape(shape, c.size);
+    return new CpuTensor(this, [...shape], c.data, c.store);
+  }
+
+  matmul(a: Tensor, b: Tensor, opts?: { transposeB?: boolean }): Tensor {
+    const tb = opts?.transposeB ?? false;
+    const dims = matmulShape(a, b, tb);
+    this.checkOut('matmul', dims.M * dims.N);
+    return this.make('matmul', matmulCpu(this.f32(a, 'matmul'), this.f32(b, 'matmul'), dims, tb), [dims.M, dims.N]);
+  }
+
+  l2Normalize(x: Tensor): Tensor {
+    const { rows, dim } = l2normShape(x);
+    return this.make('l2Normalize', l2NormalizeCpu(this.f32(x, 'l2Normalize'), rows, dim), [rows, dim]);
+  }
+
+  maskedMeanPool(x: Tensor, mask: Tensor): Tensor {
+    const dims = meanpoolShape(x, mask);
+    const y = maskedMeanPoolCpu(this.f32(x, 'maskedMeanPool'), this.f32(mask, 'maskedMeanPool'), dims);
+    return this.make('maskedMeanPool', y, [dims.B, dims.D]);
+  }
+
+  gather(table: Tensor, ids: Tensor): Tensor {
+    const { V, D, N } = gatherShape(table, ids);
+    this.checkOut('gather', N * D);
+    const y = gatherCpu(this.f32(table, 'gather'), this.own(ids, 'gather').data as Uint32Array, V, D);
+    return this.make('gather', y, [N, D]);
+  }
+
+  scores(q: Tensor, d: Tensor, metric: Metric): Tensor {
+    const dims = scoresShape(q, d, metric);
+    this.checkOut('scores', dims.Q * dims.N);
+    return this.make('scores', scoresCpu(this.f32(q, 'scores'), this.f32(d, 'scores'), dims, metric), [dims.Q, dims.N]);
+  }
+
+  async topK(scores: Tensor, k: number): Promise<TopK> {
+    const { R, N } = topKShape(scores, k);
+    return topKCpu(this.f32(scores, 'topK'), R, N, k);
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+  }
+
+  private checkOut(op: string, elements: number): void {
+    if (elements > this.maxTensorElements) throw new TensorTooLargeError(op, elements, this.maxTensorElements);
+  }
+}
+
+/** `maxTensorElements` may be lowered (tests use it to exercise chunking limits). */
+export function createCpuBackend(opts: { maxTensorElements?: number } = {}): Backend {
+  return new CpuBackend(Math.min(CPU_MAX_TENSOR_ELEMENTS, opts.maxTensorElements ?? Infinity));
+}

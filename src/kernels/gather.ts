@@ -1,0 +1,42 @@
+/** gather: table [V,D] f32, ids [N] u32 -> [N,D]. CPU reference + GPU program. */
+import type { Tensor } from '../gpu/backend';
+import { packU32, type KernelLimits, type ProgramSpec, type ShaderRef } from '../gpu/program';
+import { expectDtype, expectRank } from './shape';
+
+export const gatherShader: ShaderRef = { key: 'gather', url: new URL('../../shaders/gather.wgsl', import.meta.url) };
+
+/** Throws a RangeError naming the first id that is out of the table. */
+export function checkIds(ids: Uint32Array, V: number): void {
+  for (let n = 0; n < ids.length; n++) {
+    if (ids[n] >= V) throw new RangeError(`gather: id ${ids[n]} at position ${n} is outside the table of ${V} rows`);
+  }
+}
+
+export function gatherCpu(table: Float32Array, ids: Uint32Array, V: number, D: number): Float32Array {
+  checkIds(ids, V);
+  const y = new Float32Array(ids.length * D);
+  for (let n = 0; n < ids.length; n++) y.set(table.subarray(ids[n] * D, ids[n] * D + D), n * D);
+  return y;
+}
+
+export function gatherShape(table: Tensor, ids: Tensor): { V: number; D: number; N: number } {
+  expectRank('gather', 'table', table, 2);
+  expectRank('gather', 'ids', ids, 1);
+  expectDtype('gather', 'table', table, 'f32');
+  expectDtype('gather', 'ids', ids, 'u32');
+  return { V: table.shape[0], D: table.shape[1], N: ids.shape[0] };
+}
+
+export function gatherProgram(V: number, D: number, N: number, limits: KernelLimits): ProgramSpec {
+  const wg = Math.min(64, limits.maxInvocationsPerWorkgroup);
+  const total = N * D;
+  return {
+    shader: gatherShader,
+    entryPoint: 'main',
+    overrides: { WG: wg },
+    workgroups: Math.ceil(total / wg),
+    bindings: [0, 1, 2],
+    uniformBinding: 3,
+    uniforms: packU32(V, D, total),
+  };
+}

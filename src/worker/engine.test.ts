@@ -9,8 +9,9 @@ import { acquireBackend } from '../gpu/select';
 import { nodeAssetFetcher } from '../models/node-assets';
 import { listModels, loadEmbedder } from '../models/registry';
 import { openStudioDb, type StudioDB } from '../store/db';
-import { EngineClient, type EnginePort, type JobProgress } from './client';
-import { Engine, type EngineDeps } from './engine';
+import type { JobProgress } from './client';
+import type { EngineDeps } from './engine';
+import { connectInProcess } from './local';
 import { EngineError, type BackendInfo, type WorkerEvent } from './protocol';
 
 const MED = join(sharedDatasetsDir(), 'med');
@@ -37,18 +38,8 @@ function setup(overrides: Partial<EngineDeps> = {}) {
     ...overrides,
   };
   const events: WorkerEvent[] = [];
-  const port: EnginePort = {
-    onmessage: null,
-    // Node 20 clones a File to a nameless Blob, so requests go across as they are
-    postMessage: (msg) => void engine.handle(msg),
-  };
-  const engine: Engine = new Engine((e) => {
-    events.push(e);
-    const copy = structuredClone(e);
-    setTimeout(() => port.onmessage?.({ data: copy } as MessageEvent), 0);
-  }, deps);
-  const client = new EngineClient(port);
-  return { client, engine, events, raw: port };
+  const { client, engine } = connectInProcess(deps, (e) => events.push(e));
+  return { client, engine, events };
 }
 
 describe('engine protocol', () => {

@@ -1,0 +1,250 @@
+/**
+ * UI state (zustand): what is stored (datasets, runs), what is selected, the jobs in flight with
+ * their progress, and errors. Work goes to the engine worker through the client; lists are read
+ * back from IndexedDB so a reload shows everything.
+ */
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { ModelInfo } from '../models/types';
+import type { EngineClient, JobProgress } from '../worker/client';
+import type { BackendInfo, BackendPref, QueryDetails } from '../worker/protocol';
+import { studioDb, type DatasetMeta, type RunRecord, type StudioDB } from './db';
+import { listDatasets } from './datasets';
+import { listRuns } from './runs';
+import { loadSettings, saveSettings, type Settings } from './settings';
+
+export type Tab = 'data' | 'evaluate';
+export type JobKind = 'import' | 'demo' | 'evaluate' | 'backend';
+
+export interface JobState extends JobProgress {
+  id: number;
+  kind: JobKind;
+  label: string;
+  startedAt: number;
+  /** when the current phase began, and its `done` then (for the ETA) */
+  phaseStartedAt: number;
+  phaseStartDone: number;
+}
+
+export interface UiError {
+  seq: number;
+  context: string;
+  name: string;
+  message: string;
+  file?: string;
+  line?: number | null;
+}
+
+export interface UiState {
+  ready: boolean;
+  tab: Tab;
+  datasets: DatasetMeta[];
+  runs: RunRecord[];
+  models: ModelInfo[];
+  backend: BackendInfo | null;
+  backendNotice: string | null;
+  backendPref: BackendPref;
+  dataset: string | null;
+  split: string | null;
+  /** 'bm25' or a model id */
+  retriever: string;
+  jobs: Record<number, JobState>;
+  errors: UiError[];
+  selectedRunId: string | null;
+  selectedQid: string | null;
+  details: QueryDetails | null;
+
+  hydrate(): Promise<void>;
+  setTab(tab: Tab): void;
+  loadDemo(): Promise<void>;
+  importFiles(files: File[], name?: string): Promise<void>;
+  deleteDataset(name: string): Promise<void>;
+  selectDataset(name: string | null): void;
+  setSplit(split: string): void;
+  setRetriever(retriever: string): void;
+  setBackendPref(pref: BackendPref): Promise<void>;
+  evaluate(): Promise<void>;
+  cancelJob(id: number): void;
+  selectRun(id: string | null): void;
+  selectQuery(qid: string | null): Promise<void>;
+  deleteRun(id: string): Promise<void>;
+  dismissError(seq: number): void;
+}
+
+/** The split a dataset opens on: "test" when it has one, else its first. */
+export function defaultSplit(meta: DatasetMeta | undefined): string | null {
+  if (!meta) return null;
+  const splits = Object.keys(meta.splits).sort();
+  return splits.includes('test') ? 'test' : (splits[0] ?? null);
+}
+
+export interface UiStoreOptions {
+  /** the connection to read lists and settings from (default: the app's shared one) */
+  db?: () => Promise<StudioDB>;
+  /** the app's base URL, where model assets live under models/ (default: document.baseURI) */
+  baseUrl?: string;
+}
+
+export function createUiStore(client: EngineClient, opts: UiStoreOptions = {}): StoreApi<UiState> {
+  const db = opts.db ?? studioDb;
+  let errSeq = 0;
+  return createStore<UiState>()((set, get) => {
+    const fail = (context: string, e: unknown) => {
+      const err = e as { name?: string; message?: string; file?: string; line?: number | null };
+      const entry: UiError = { seq: ++errSeq, context, name: err?.name ?? 'Error', message: err?.message ?? String(e) };
+      if (err?.file !== undefined) {
+        entry.file = err.file;
+        entry.line = err.line ?? null;
+      }
+      set((s) => ({ errors: [...s.errors, entry] }));
+    };
+    const persist = (patch: Partial<Settings>) => {
+      void db().then((d) => saveSettings(patch, d)).catch((e: unknown) => fail('Saving settings', e));
+    };
+    const refresh = async () => {
+      const d = await db();
+      const [datasets, runs] = await Promise.all([listDatasets(d), listRuns(undefined, d)]);
+      set({ datasets, runs });
+    };
+    /** Runs a worker job, tracking its progress in `jobs`; returns undefined when it failed. */
+    async function job<T>(kind: JobKind, label: string, start: (onProgress: (p: JobProgress) => void) => { id: number; promise: Promise<T> }): Promise<T | undefined> {
+      const t = Date.now();
+      let id = -1;
+      const onProgress = (p: JobProgress) =>
+        set((s) => {
+          const prev = s.jobs[id];
+          if (!prev) return {};
+          const newPhase = prev.phase !== p.phase;
+          return { jobs: { ...s.jobs, [id]: { ...prev, ...p, phaseStartedAt: newPhase ? Date.now() : prev.phaseStartedAt, phaseStartDone: newPhase ? p.done : prev.phaseStartDone } } };
+        });
+      const h = start(onProgress);
+      id = h.id;
+      set((s) => ({ jobs: { ...s.jobs, [id]: { id, kind, label, phase: 'queued', done: 0, total: 1, startedAt: t, phaseStartedAt: t, phaseStartDone: 0 } } }));
+      try {
+        return await h.promise;
+      } catch (e) {
+        if ((e as Error).name !== 'AbortError') fail(label, e);
+        return undefined;
+      } finally {
+        set((s) => {
+          const jobs = { ...s.jobs };
+          delete jobs[id];
+          return { jobs };
+        });
+      }
+    }
+    const afterImport = async (meta: DatasetMeta | undefined) => {
+      if (!meta) return;
+      await refresh();
+      get().selectDataset(meta.name);
+    };
+
+    return {
+      ready: false,
+      tab: 'data',
+      datasets: [],
+      runs: [],
+      models: [],
+      backend: null,
+      backendNotice: null,
+      backendPref: 'auto',
+      dataset: null,
+      split: null,
+      retriever: 'bm25',
+      jobs: {},
+      errors: [],
+      selectedRunId: null,
+      selectedQid: null,
+      details: null,
+
+      async hydrate() {
+        client.onBackend((info, notice) => set({ backend: info, backendNotice: notice ?? null }));
+        try {
+          const settings = await loadSettings(await db());
+          set({ backendPref: settings.backendPref, retriever: settings.retriever });
+          const { models } = await client.request('init', { baseUrl: opts.baseUrl ?? document.baseURI, backend: settings.backendPref });
+          await refresh();
+          const { datasets } = get();
+          const ds = datasets.find((m) => m.name === settings.dataset) ?? datasets[datasets.length - 1];
+          const split = ds && settings.split && settings.split in ds.splits ? settings.split : defaultSplit(ds);
+          const retriever = settings.retriever === 'bm25' || models.some((m) => m.id === settings.retriever) ? settings.retriever : 'bm25';
+          set({ models, dataset: ds?.name ?? null, split, retriever, tab: datasets.length ? 'evaluate' : 'data' });
+        } catch (e) {
+          fail('Loading saved state', e);
+        } finally {
+          set({ ready: true });
+        }
+      },
+      setTab: (tab) => set({ tab }),
+      async loadDemo() {
+        await afterImport(await job('demo', 'Load demo collection', (p) => client.start('load-demo', {}, p)));
+      },
+      async importFiles(files, name) {
+        const label = `Import ${files.length} file${files.length === 1 ? '' : 's'}`;
+        await afterImport(await job('import', label, (p) => client.start('import-dataset', { files, name }, p)));
+      },
+      async deleteDataset(name) {
+        try {
+          await client.request('delete-dataset', { name });
+        } catch (e) {
+          fail(`Delete ${name}`, e);
+        }
+        const s = get();
+        const run = s.runs.find((r) => r.id === s.selectedRunId);
+        if (run?.dataset === name) set({ selectedRunId: null, selectedQid: null, details: null });
+        await refresh();
+        if (s.dataset === name) get().selectDataset(get().datasets[0]?.name ?? null);
+      },
+      selectDataset(name) {
+        const split = defaultSplit(get().datasets.find((m) => m.name === name));
+        set({ dataset: name, split });
+        persist({ dataset: name, split });
+      },
+      setSplit(split) {
+        set({ split });
+        persist({ split });
+      },
+      setRetriever(retriever) {
+        set({ retriever });
+        persist({ retriever });
+      },
+      async setBackendPref(pref) {
+        set({ backendPref: pref, backendNotice: null });
+        persist({ backendPref: pref });
+        await job('backend', `Start ${pref} backend`, (p) => client.start('set-backend', { backend: pref }, p));
+      },
+      async evaluate() {
+        const { dataset, split, retriever, backendPref } = get();
+        if (!dataset || !split) return fail('Evaluate', new Error('Choose a dataset and a split first.'));
+        const choice = retriever === 'bm25' ? ('bm25' as const) : { model: retriever };
+        const label = `${retriever === 'bm25' ? 'BM25' : retriever} on ${dataset}/${split}`;
+        const rec = await job('evaluate', label, (p) => client.start('evaluate', { dataset, split, retriever: choice, backend: backendPref }, p));
+        if (!rec) return;
+        await refresh();
+        set({ selectedRunId: rec.id, selectedQid: null, details: null });
+      },
+      cancelJob: (id) => client.cancel(id),
+      selectRun: (id) => set({ selectedRunId: id, selectedQid: null, details: null }),
+      async selectQuery(qid) {
+        const runId = get().selectedRunId;
+        set({ selectedQid: qid, details: null });
+        if (!qid || !runId) return;
+        try {
+          const details = await client.request('query-details', { runId, qid });
+          if (get().selectedQid === qid && get().selectedRunId === runId) set({ details });
+        } catch (e) {
+          fail(`Query ${qid}`, e);
+        }
+      },
+      async deleteRun(id) {
+        try {
+          await client.request('delete-run', { runId: id });
+        } catch (e) {
+          fail('Delete run', e);
+        }
+        if (get().selectedRunId === id) set({ selectedRunId: null, selectedQid: null, details: null });
+        await refresh();
+      },
+      dismissError: (seq) => set((s) => ({ errors: s.errors.filter((e) => e.seq !== seq) })),
+    };
+  });
+}

@@ -6,7 +6,7 @@ import { DataError } from './types';
 const HEADER = 'query-id\tcorpus-id\tscore\n';
 
 /** A File with a folder path, as <input webkitdirectory> gives. */
-function file(path: string, content: string | Uint8Array): File {
+function file(path: string, content: string | Uint8Array<ArrayBuffer>): File {
   const f = new File([content], path.slice(path.lastIndexOf('/') + 1));
   Object.defineProperty(f, 'webkitRelativePath', { value: path });
   return f;
@@ -19,7 +19,7 @@ describe('datasetFromFiles', () => {
   it('finds the BEIR files in a folder selection, gz included, and names the dataset after the folder', async () => {
     const ds = await datasetFromFiles([
       file('mydata/README.md', 'x'),
-      file('mydata/corpus.jsonl.gz', new Uint8Array(gzipSync(Buffer.from(corpus)))),
+      file('mydata/corpus.jsonl.gz', new Uint8Array(gzipSync(Buffer.from(corpus))) as Uint8Array<ArrayBuffer>),
       file('mydata/queries.jsonl', queries),
       file('mydata/qrels/test.tsv', `${HEADER}q1\td1\t1\n`),
       file('mydata/qrels/dev.tsv', `${HEADER}q1\td2\t1\n`),

@@ -63,6 +63,17 @@ export function sharedDatasetsDir(): string {
   return resolve(here, '../../../shared/datasets');
 }
 
+/** Whether the shared datasets folder holds these BEIR collections (each with a corpus.jsonl). */
+export function hasSharedDatasets(names: readonly string[]): boolean {
+  const root = sharedDatasetsDir();
+  return names.every((n) => existsSync(join(root, n, 'corpus.jsonl')) || existsSync(join(root, n, 'corpus.jsonl.gz')));
+}
+
+/** One collection of the shared datasets folder, e.g. "med", "cran", "medquad". */
+export function loadSharedDataset(name: string, opts?: AssembleOptions): Promise<Dataset> {
+  return loadBeirDir(join(sharedDatasetsDir(), name), name, opts);
+}
+
 /** The folder holding the demo collection's files (src/data/demo). */
 export function demoDir(): string {
   return join(here, 'demo');

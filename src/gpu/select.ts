@@ -16,6 +16,7 @@ export async function acquireBackend(pref: BackendPreference, opts: WebGPUBacken
       if (unavailable) throw err;
       throw new WebGPUUnavailableError(`WebGPU backend could not start: ${err instanceof Error ? err.message : String(err)}`);
     }
+    console.warn(`WebGPU unavailable, using the CPU backend: ${err instanceof Error ? err.message : String(err)}`);
     return createCpuBackend();
   }
 }

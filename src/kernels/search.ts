@@ -3,7 +3,7 @@
  * its top-k on the backend, and chunk results are merged exactly on the host (same tie rule, global
  * column indices). Queries are batched too when they alone would exceed the tensor limit.
  */
-import { ShapeError, type Backend, type Metric, type TopK } from '../gpu/backend';
+import { ShapeError, type Backend, type Metric, type Tensor, type TopK } from '../gpu/backend';
 import { checkK, emptyTopK, mergeTopK } from './topk';
 
 export interface SearchOptions {
@@ -33,6 +33,28 @@ export function planSearch(backend: Backend, Q: number, N: number, dim: number, 
     throw new RangeError(`searchTopK: chunkRows must be a positive integer, got ${chunkRows}`);
   }
   return { queryRows, chunkRows: Math.max(1, Math.min(chunkRows ?? maxChunk, maxChunk, Math.max(N, 1))) };
+}
+
+interface InFlight {
+  start: number;
+  rows: number;
+  result: Promise<TopK>;
+}
+
+/** Upload one chunk, enqueue its scores and top-k; the chunk tensors are released right away (the backend
+ * orders later reuse of their storage after the enqueued work). */
+function launchChunk(backend: Backend, qT: Tensor, rowsData: Float32Array, dim: number, k: number, metric: Metric, start: number): InFlight {
+  const rows = rowsData.length / dim;
+  const dT = backend.tensor(rowsData, [rows, dim]);
+  let sT: Tensor | null = null;
+  try {
+    sT = backend.scores(qT, dT, metric);
+    const result = backend.topK(sT, Math.min(k, rows));
+    result.catch(() => undefined); // awaited later; avoid an unhandled rejection if we stop early
+    return { start, rows, result };
+  } finally {
+    backend.dispose(dT, ...(sT ? [sT] : []));
+  }
 }
 
 function abortError(): DOMException {
@@ -66,22 +88,22 @@ export async function searchTopK(
     const qn = Math.min(plan.queryRows, Q - q0);
     const qT = backend.tensor(queries.subarray(q0 * dim, (q0 + qn) * dim), [qn, dim]);
     let best: TopK = emptyTopK(qn, k);
+    // One chunk in flight: chunk i+1 is uploaded and enqueued before chunk i's top-k is awaited.
+    let pending: InFlight | null = null;
+    const settle = async (c: InFlight) => {
+      best = mergeTopK(best, await c.result, k, c.start);
+      done += c.rows;
+      onProgress?.(done, N * batches);
+    };
     try {
       for (let start = 0; start < N; start += plan.chunkRows) {
         if (signal?.aborted) throw abortError();
-        const n = Math.min(plan.chunkRows, N - start);
-        const dT = backend.tensor(corpus.subarray(start * dim, (start + n) * dim), [n, dim]);
-        let sT = null;
-        try {
-          sT = backend.scores(qT, dT, metric);
-          const part = await backend.topK(sT, Math.min(k, n));
-          best = mergeTopK(best, part, k, start);
-        } finally {
-          backend.dispose(dT, ...(sT ? [sT] : []));
-        }
-        done += n;
-        onProgress?.(done, N * batches);
+        const rows = Math.min(plan.chunkRows, N - start);
+        const next = launchChunk(backend, qT, corpus.subarray(start * dim, (start + rows) * dim), dim, k, metric, start);
+        if (pending) await settle(pending);
+        pending = next;
       }
+      if (pending) await settle(pending);
     } finally {
       backend.dispose(qT);
     }

@@ -47,6 +47,8 @@ describe('UI store', () => {
     expect(s1.jobs).toEqual({});
     expect(s1.runs).toHaveLength(1);
     expect(s1.selectedRunId).toBe(s1.runs[0].id);
+    expect(s1.queryTexts?.dataset).toBe('med');
+    expect(s1.queryTexts?.texts['3']).toBe('electron microscopy of lung or bronchi.');
     await s1.selectQuery('3');
     expect(store.getState().details).toMatchObject({ qid: '3', text: 'electron microscopy of lung or bronchi.' });
     expect(store.getState().details?.top).toHaveLength(10);

@@ -52,6 +52,8 @@ export interface UiState {
   selectedRunId: string | null;
   selectedQid: string | null;
   details: QueryDetails | null;
+  /** query texts of the selected run's dataset */
+  queryTexts: { dataset: string; texts: Record<string, string> } | null;
 
   hydrate(): Promise<void>;
   setTab(tab: Tab): void;
@@ -64,7 +66,7 @@ export interface UiState {
   setBackendPref(pref: BackendPref): Promise<void>;
   evaluate(): Promise<void>;
   cancelJob(id: number): void;
-  selectRun(id: string | null): void;
+  selectRun(id: string | null): Promise<void>;
   selectQuery(qid: string | null): Promise<void>;
   deleteRun(id: string): Promise<void>;
   dismissError(seq: number): void;
@@ -134,6 +136,7 @@ export function createUiStore(client: EngineClient, opts: UiStoreOptions = {}): 
     }
     const afterImport = async (meta: DatasetMeta | undefined) => {
       if (!meta) return;
+      if (get().queryTexts?.dataset === meta.name) set({ queryTexts: null });
       await refresh();
       get().selectDataset(meta.name);
     };
@@ -155,6 +158,7 @@ export function createUiStore(client: EngineClient, opts: UiStoreOptions = {}): 
       selectedRunId: null,
       selectedQid: null,
       details: null,
+      queryTexts: null,
 
       async hydrate() {
         client.onBackend((info, notice) => set({ backend: info, backendNotice: notice ?? null }));
@@ -191,6 +195,7 @@ export function createUiStore(client: EngineClient, opts: UiStoreOptions = {}): 
         const s = get();
         const run = s.runs.find((r) => r.id === s.selectedRunId);
         if (run?.dataset === name) set({ selectedRunId: null, selectedQid: null, details: null });
+        if (s.queryTexts?.dataset === name) set({ queryTexts: null });
         await refresh();
         if (s.dataset === name) get().selectDataset(get().datasets[0]?.name ?? null);
       },
@@ -220,10 +225,20 @@ export function createUiStore(client: EngineClient, opts: UiStoreOptions = {}): 
         const rec = await job('evaluate', label, (p) => client.start('evaluate', { dataset, split, retriever: choice, backend: backendPref }, p));
         if (!rec) return;
         await refresh();
-        set({ selectedRunId: rec.id, selectedQid: null, details: null });
+        await get().selectRun(rec.id);
       },
       cancelJob: (id) => client.cancel(id),
-      selectRun: (id) => set({ selectedRunId: id, selectedQid: null, details: null }),
+      async selectRun(id) {
+        set({ selectedRunId: id, selectedQid: null, details: null });
+        const dataset = get().runs.find((r) => r.id === id)?.dataset;
+        if (!dataset || get().queryTexts?.dataset === dataset) return;
+        try {
+          const texts = await client.request('query-texts', { dataset });
+          set({ queryTexts: { dataset, texts } });
+        } catch (e) {
+          fail(`Queries of ${dataset}`, e);
+        }
+      },
       async selectQuery(qid) {
         const runId = get().selectedRunId;
         set({ selectedQid: qid, details: null });

@@ -91,6 +91,9 @@ describe('engine protocol', () => {
     expect(judged).toBeGreaterThan(0);
     for (const m of qd.missed) expect(m.grade).toBeGreaterThan(0);
     expect(qd.metrics['ndcg@10']).toBe(rec.report.perQuery['1']['ndcg@10']);
+    const texts = await client.request('query-texts', { dataset: 'med' });
+    expect(Object.keys(texts)).toHaveLength(30);
+    expect(texts['1']).toBe(qd.text);
     await expect(client.request('query-details', { runId: rec.id, qid: 'zzz' })).rejects.toThrow(/no query "zzz"/);
 
     await client.request('delete-dataset', { name: 'med' });

@@ -134,6 +134,10 @@ export class Engine {
         return null;
       case 'evaluate':
         return this.evaluate(req, ctx, db);
+      case 'query-texts': {
+        const ds = await this.dataset(req.dataset, db);
+        return Object.fromEntries(ds.queries.map((q) => [q.id, q.text]));
+      }
       case 'query-details': {
         const run = await getRun(req.runId, db);
         return queryDetails(await this.dataset(run.dataset, db), run, req.qid);

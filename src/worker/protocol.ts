@@ -74,6 +74,8 @@ export interface RequestMap {
   'load-demo': [Record<string, never>, DatasetMeta];
   'delete-dataset': [{ name: string }, null];
   evaluate: [EvaluateRequest, RunRecord];
+  /** qid -> query text of a stored dataset (for per-query lists) */
+  'query-texts': [{ dataset: string }, Record<string, string>];
   'query-details': [{ runId: string; qid: string }, QueryDetails];
   'delete-run': [{ runId: string }, null];
   /** aborts the job with id `target` (a queued one never starts) */
@@ -104,7 +106,7 @@ export class ProtocolError extends Error {
 
 const REQUEST_TYPES: ReadonlySet<string> = new Set<RequestType>([
   'init', 'set-backend', 'list-datasets', 'list-runs', 'import-dataset', 'load-demo',
-  'delete-dataset', 'evaluate', 'query-details', 'delete-run', 'cancel',
+  'delete-dataset', 'evaluate', 'query-texts', 'query-details', 'delete-run', 'cancel',
 ]);
 
 function need(ok: boolean, what: string): void {
@@ -138,6 +140,9 @@ export function parseRequest(data: unknown): Request {
       break;
     case 'delete-dataset':
       need(isStr(m.name), 'delete-dataset needs name');
+      break;
+    case 'query-texts':
+      need(isStr(m.dataset), 'query-texts needs dataset');
       break;
     case 'evaluate': {
       need(isStr(m.dataset) && isStr(m.split), 'evaluate needs dataset and split');

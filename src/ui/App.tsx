@@ -1,0 +1,19 @@
+import { DataPanel } from './DataPanel';
+import { Errors } from './Errors';
+import { EvaluatePanel } from './EvaluatePanel';
+import { Header } from './Header';
+import { useUi } from './context';
+
+export function App() {
+  const ready = useUi((s) => s.ready);
+  const tab = useUi((s) => s.tab);
+  return (
+    <div className="app" data-testid="app" data-ready={ready}>
+      <Header />
+      <main className="main">
+        <Errors />
+        {!ready ? <p className="muted">Opening the studio…</p> : tab === 'data' ? <DataPanel /> : <EvaluatePanel />}
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,103 @@
+import { useUi } from './context';
+import { DrillDown } from './DrillDown';
+import { BackendPicker } from './Header';
+import { Jobs } from './Jobs';
+import { QueryList } from './QueryList';
+import { ResultsTable } from './ResultsTable';
+
+function EvalForm() {
+  const datasets = useUi((s) => s.datasets);
+  const models = useUi((s) => s.models);
+  const dataset = useUi((s) => s.dataset);
+  const split = useUi((s) => s.split);
+  const retriever = useUi((s) => s.retriever);
+  const selectDataset = useUi((s) => s.selectDataset);
+  const setSplit = useUi((s) => s.setSplit);
+  const setRetriever = useUi((s) => s.setRetriever);
+  const evaluate = useUi((s) => s.evaluate);
+  const setTab = useUi((s) => s.setTab);
+  const meta = datasets.find((d) => d.name === dataset);
+  if (datasets.length === 0)
+    return (
+      <p className="muted">
+        No datasets yet.{' '}
+        <button className="link" onClick={() => setTab('data')}>
+          Add one in Data
+        </button>
+        .
+      </p>
+    );
+  const model = models.find((m) => m.id === retriever);
+  return (
+    <>
+      <div className="row wrap form">
+        <label className="field">
+          <span>Dataset</span>
+          <select data-testid="eval-dataset" value={dataset ?? ''} onChange={(e) => selectDataset(e.target.value || null)}>
+            {!meta && <option value="">choose…</option>}
+            {datasets.map((d) => (
+              <option key={d.name} value={d.name}>
+                {d.name} ({d.counts.docs.toLocaleString('en-US')} docs)
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          <span>Split</span>
+          <select data-testid="eval-split" value={split ?? ''} onChange={(e) => setSplit(e.target.value)} disabled={!meta}>
+            {Object.entries(meta?.splits ?? {}).map(([s, v]) => (
+              <option key={s} value={s}>
+                {s} ({v.queries} queries)
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          <span>Retriever</span>
+          <select data-testid="eval-retriever" value={retriever} onChange={(e) => setRetriever(e.target.value)}>
+            <option value="bm25">BM25 (lexical, k1 1.5, b 0.75)</option>
+            {models.map((m) => (
+              <option key={m.id} value={m.id}>
+                {m.name} ({m.dim}-d, dense)
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          <span>Backend</span>
+          <BackendPicker testId="eval-backend" />
+        </label>
+        <button data-testid="run-eval" onClick={() => void evaluate()} disabled={!meta || !split}>
+          Run evaluation
+        </button>
+      </div>
+      {model && <p className="muted small">{model.description} Corpus embeddings are cached, so a reload resumes where it stopped.</p>}
+    </>
+  );
+}
+
+export function EvaluatePanel() {
+  const runs = useUi((s) => s.runs);
+  const selectedId = useUi((s) => s.selectedRunId);
+  const run = runs.find((r) => r.id === selectedId);
+  return (
+    <section className="panel" data-testid="evaluate-panel">
+      <div className="card">
+        <h2>Evaluate a retriever</h2>
+        <EvalForm />
+        <Jobs kinds={['evaluate', 'backend']} />
+      </div>
+      <div className="card">
+        <h2>Results</h2>
+        <ResultsTable />
+        {runs.length > 0 && !run && <p className="muted small">Click a row to see its queries.</p>}
+      </div>
+      {run && (
+        <div className="split-view">
+          <QueryList run={run} />
+          <DrillDown />
+        </div>
+      )}
+    </section>
+  );
+}

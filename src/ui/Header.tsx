@@ -1,0 +1,55 @@
+import { useUi } from './context';
+import type { Tab } from '../store/ui';
+import { BACKEND_PREFS, type BackendPref } from '../worker/protocol';
+
+const TABS: { id: Tab; label: string }[] = [
+  { id: 'data', label: 'Data' },
+  { id: 'evaluate', label: 'Evaluate' },
+];
+
+export function BackendPicker({ testId }: { testId: string }) {
+  const pref = useUi((s) => s.backendPref);
+  const setPref = useUi((s) => s.setBackendPref);
+  return (
+    <select data-testid={testId} value={pref} onChange={(e) => void setPref(e.target.value as BackendPref)} aria-label="Compute backend">
+      {BACKEND_PREFS.map((p) => (
+        <option key={p} value={p}>
+          {p === 'auto' ? 'auto (WebGPU if available)' : p === 'webgpu' ? 'WebGPU' : 'CPU'}
+        </option>
+      ))}
+    </select>
+  );
+}
+
+export function Header() {
+  const tab = useUi((s) => s.tab);
+  const setTab = useUi((s) => s.setTab);
+  const backend = useUi((s) => s.backend);
+  const notice = useUi((s) => s.backendNotice);
+  return (
+    <header className="header">
+      <div className="brand">
+        STM Studio <span className="brand-sub">retrieval evaluation</span>
+      </div>
+      <nav className="tabs" role="tablist">
+        {TABS.map((t) => (
+          <button key={t.id} role="tab" aria-selected={tab === t.id} className={tab === t.id ? 'tab active' : 'tab'} data-testid={`tab-${t.id}`} onClick={() => setTab(t.id)}>
+            {t.label}
+          </button>
+        ))}
+      </nav>
+      <div className="backend">
+        <span className={`backend-dot ${backend?.kind ?? 'idle'}`} />
+        <span data-testid="backend-label" title={notice ?? undefined}>
+          {backend ? `${backend.kind === 'webgpu' ? 'WebGPU' : 'CPU'} · ${backend.label}` : 'Backend starts with the first dense run'}
+        </span>
+        <BackendPicker testId="backend-pref" />
+      </div>
+      {notice && (
+        <div className="backend-notice" data-testid="backend-notice">
+          {notice}
+        </div>
+      )}
+    </header>
+  );
+}

@@ -1,0 +1,111 @@
+import type { RunRecord } from '../store/db';
+import type { MetricKey } from '../eval/types';
+import { useUi } from './context';
+import { dateTime, metric, seconds } from './format';
+
+export const COLUMNS: { key: MetricKey; label: string }[] = [
+  { key: 'ndcg@10', label: 'nDCG@10' },
+  { key: 'map@100', label: 'MAP@100' },
+  { key: 'recall@100', label: 'Recall@100' },
+  { key: 'mrr@10', label: 'MRR@10' },
+  { key: 'p@10', label: 'P@10' },
+];
+
+export function backendName(b: RunRecord['backend']): string {
+  return b === 'webgpu' ? 'WebGPU' : b === 'cpu' ? 'CPU' : 'n/a (lexical)';
+}
+
+function groups(runs: RunRecord[]): [string, RunRecord[]][] {
+  const by = new Map<string, RunRecord[]>();
+  for (const r of runs) by.set(r.dataset, [...(by.get(r.dataset) ?? []), r]);
+  for (const rs of by.values())
+    rs.sort((a, b) => a.split.localeCompare(b.split) || a.retriever.localeCompare(b.retriever) || b.createdAt.localeCompare(a.createdAt));
+  return [...by.entries()].sort(([a], [b]) => a.localeCompare(b));
+}
+
+/** Best value of each metric per dataset split, to mark the winner. */
+function bests(rs: RunRecord[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const r of rs)
+    for (const c of COLUMNS) {
+      const k = `${r.split}|${c.key}`;
+      out.set(k, Math.max(out.get(k) ?? -Infinity, r.report.metrics[c.key] ?? -Infinity));
+    }
+  return out;
+}
+
+export function ResultsTable() {
+  const runs = useUi((s) => s.runs);
+  const selected = useUi((s) => s.selectedRunId);
+  const select = useUi((s) => s.selectRun);
+  const remove = useUi((s) => s.deleteRun);
+  if (runs.length === 0) return <p className="muted" data-testid="no-results">No results yet: run an evaluation above.</p>;
+  return (
+    <table className="table results" data-testid="results-table">
+      <thead>
+        <tr>
+          <th>Dataset</th>
+          <th>Split</th>
+          <th>Retriever</th>
+          {COLUMNS.map((c) => (
+            <th key={c.key} className="num">
+              {c.label}
+            </th>
+          ))}
+          <th className="num">#Queries</th>
+          <th>Backend</th>
+          <th className="num">Time</th>
+          <th>When</th>
+          <th />
+        </tr>
+      </thead>
+      {groups(runs).map(([dataset, rs]) => {
+        const best = bests(rs);
+        return (
+          <tbody key={dataset} data-testid="results-group" data-dataset={dataset}>
+            {rs.map((r) => (
+              <tr
+                key={r.id}
+                className={r.id === selected ? 'clickable selected' : 'clickable'}
+                data-testid="result-row"
+                data-run={r.id}
+                data-dataset={r.dataset}
+                data-retriever={r.retriever}
+                onClick={() => void select(r.id === selected ? null : r.id)}
+              >
+                <td className="strong">{r.dataset}</td>
+                <td>{r.split}</td>
+                <td>{r.retriever === 'bm25' ? 'BM25' : r.retriever}</td>
+                {COLUMNS.map((c) => {
+                  const v = r.report.metrics[c.key];
+                  return (
+                    <td key={c.key} className={v === best.get(`${r.split}|${c.key}`) && rs.length > 1 ? 'num best' : 'num'} data-testid={`cell-${c.key}`}>
+                      {metric(v)}
+                    </td>
+                  );
+                })}
+                <td className="num">{r.report.queries}</td>
+                <td>{backendName(r.backend)}</td>
+                <td className="num">{seconds(r.report.seconds)}</td>
+                <td className="small">{dateTime(r.createdAt)}</td>
+                <td className="actions">
+                  <button
+                    className="link"
+                    data-testid="delete-run"
+                    aria-label="Delete run"
+                    onClick={(e) => {
+                      e.stopPropagation();
+                      void remove(r.id);
+                    }}
+                  >
+                    ×
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        );
+      })}
+    </table>
+  );
+}

@@ -1,0 +1,52 @@
+/** Number and time formatting shared by the panels. */
+import type { JobState } from '../store/ui';
+
+export function metric(v: number | undefined): string {
+  return v === undefined || Number.isNaN(v) ? '—' : v.toFixed(3);
+}
+
+export function seconds(s: number): string {
+  if (!Number.isFinite(s)) return '—';
+  if (s < 1) return `${Math.round(s * 1000)} ms`;
+  if (s < 90) return `${s.toFixed(1)} s`;
+  const m = Math.floor(s / 60);
+  return m < 90 ? `${m} min ${Math.round(s - 60 * m)} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
+export function count(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+export function dateTime(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' });
+}
+
+/** Fraction of the current phase done, in [0, 1]. */
+export function fraction(j: JobState): number {
+  return j.total > 0 ? Math.min(1, Math.max(0, j.done / j.total)) : 0;
+}
+
+/** Remaining seconds of the current phase at its rate so far, or null before there is a rate. */
+export function eta(j: JobState, now: number): number | null {
+  const elapsed = (now - j.phaseStartedAt) / 1000;
+  const progressed = j.done - j.phaseStartDone;
+  if (j.total <= 0 || progressed <= 0 || elapsed < 0.25) return null;
+  return ((j.total - j.done) * elapsed) / progressed;
+}
+
+const PHASES: Record<string, string> = {
+  queued: 'Waiting',
+  read: 'Reading files',
+  save: 'Saving',
+  'acquire-backend': 'Starting the compute backend',
+  'load-model': 'Loading the model',
+  index: 'Indexing (BM25)',
+  'embed-corpus': 'Embedding the corpus',
+  'embed-queries': 'Embedding the queries',
+  search: 'Searching',
+  score: 'Scoring',
+};
+export function phaseLabel(phase: string): string {
+  return PHASES[phase] ?? phase;
+}

@@ -161,12 +161,18 @@ export class GpuRuntime {
       this.device.queue.submit([enc.finish()]);
       return s;
     });
-    await this.flush();
+    try {
+      await this.flush();
+    } catch (err) {
+      if (!this.lostInfo) this.staging.release(staging);
+      throw err;
+    }
     try {
       await staging.mapAsync(GPUMapMode.READ, 0, bytes);
     } catch (err) {
       await this.settleLoss();
       this.assertLive();
+      this.staging.release(staging);
       throw err;
     }
     const out = staging.getMappedRange(0, bytes).slice(0);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { WebGPUUnavailableError } from './backend';
 import { acquireBackend } from './select';
-import { SKIP_WEBGPU } from './test-backends';
+import { makeWebGPU, SKIP_WEBGPU } from './test-backends';
 
 const noAdapter = { requestAdapter: async () => null } as unknown as GPU;
 
@@ -16,6 +16,10 @@ describe('acquireBackend', () => {
     const be = await acquireBackend('auto', { gpu: noAdapter });
     expect(be.kind).toBe('cpu');
     await expect(acquireBackend('webgpu', { gpu: noAdapter })).rejects.toBeInstanceOf(WebGPUUnavailableError);
+  });
+
+  it('the GPU test helper fails loudly (naming the opt-out) when WebGPU cannot be acquired', async () => {
+    await expect(makeWebGPU({ gpu: noAdapter })).rejects.toThrow(/WebGPU is required .*STM_SKIP_WEBGPU=1/);
   });
 
   it('rejects an unknown preference', async () => {

@@ -122,6 +122,15 @@ describe.skipIf(SKIP_WEBGPU)('WebGPU runtime', () => {
     }
   });
 
+  it('rejects a read that is in flight when the device is lost with DeviceLostError', async () => {
+    const victim = await makeWebGPU();
+    const t = victim.tensor(randomF32(64, 9), [64]);
+    const pending = victim.read(t);
+    victim.device.destroy();
+    await expect(pending).rejects.toBeInstanceOf(DeviceLostError);
+    victim.destroy();
+  });
+
   it('refuses use after destroy() with a typed error', async () => {
     const gone = await makeWebGPU();
     gone.destroy();

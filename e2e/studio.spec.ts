@@ -1,0 +1,116 @@
+import { expect, test, type Page } from '@playwright/test';
+
+const shot = (page: Page, name: string) => page.screenshot({ path: `e2e/screenshots/${name}.png`, fullPage: true });
+const NUM = /^\d\.\d{3}$/;
+
+async function openApp(page: Page) {
+  await page.goto('./');
+  await expect(page.getByTestId('app')).toHaveAttribute('data-ready', 'true');
+}
+
+async function runEval(page: Page, retriever: string) {
+  const before = await page.locator(`[data-testid=result-row][data-retriever="${retriever}"]`).count();
+  await page.getByTestId('eval-retriever').selectOption(retriever);
+  await page.getByTestId('run-eval').click();
+  await expect(page.locator(`[data-testid=result-row][data-retriever="${retriever}"]`)).toHaveCount(before + 1, { timeout: 240_000 });
+  await expect(page.getByTestId('job')).toHaveCount(0);
+}
+
+test.describe.configure({ mode: 'serial' });
+
+test('demo collection: BM25 and GloVe results, drill-down, persistence, offline', async ({ page, context }) => {
+  const pageErrors: string[] = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+
+  await openApp(page);
+  await page.getByTestId('tab-data').click();
+  await shot(page, '01-empty');
+  await page.getByTestId('load-demo').click();
+  const demo = page.locator('[data-testid=dataset-row][data-name=demo]');
+  await expect(demo).toBeVisible();
+  expect(Number((await demo.getByTestId('dataset-docs').innerText()).replace(/,/g, ''))).toBeGreaterThan(10);
+  await shot(page, '02-data');
+
+  await demo.getByTestId('evaluate-dataset').click();
+  await expect(page.getByTestId('eval-dataset')).toHaveValue('demo');
+  await expect(page.getByTestId('eval-split')).toHaveValue('test');
+  await runEval(page, 'bm25');
+
+  // GloVe: the page shows progress while it embeds, then a second row
+  await page.getByTestId('eval-retriever').selectOption('glove');
+  await page.getByTestId('run-eval').click();
+  await expect(page.getByTestId('job')).toBeVisible();
+  await expect(page.getByTestId('job-progress')).toBeVisible();
+  await shot(page, '03-running');
+  await expect(page.locator('[data-testid=result-row][data-retriever=glove]')).toHaveCount(1, { timeout: 240_000 });
+  await expect(page.getByTestId('backend-label')).toContainText(/WebGPU|CPU/);
+
+  const rows = page.locator('[data-testid=result-row][data-dataset=demo]');
+  await expect(rows).toHaveCount(2);
+  for (const r of ['bm25', 'glove']) {
+    const cell = page.locator(`[data-testid=result-row][data-retriever=${r}] [data-testid="cell-ndcg@10"]`);
+    await expect(cell).toHaveText(NUM);
+    expect(Number(await cell.innerText())).toBeGreaterThan(0);
+  }
+  await shot(page, '04-results');
+
+  // drill-down of the BM25 run: the worst query first; find one that misses a relevant doc
+  await page.locator('[data-testid=result-row][data-retriever=bm25]').click();
+  const queries = page.getByTestId('query-row');
+  await expect(queries.first()).toBeVisible();
+  const nQueries = await queries.count();
+  expect(nQueries).toBeGreaterThan(3);
+  let withMissed = false;
+  for (let i = 0; i < nQueries && !withMissed; i++) {
+    await queries.nth(i).click();
+    const drill = page.getByTestId('drilldown');
+    await expect(drill).toBeVisible();
+    await expect(page.getByTestId('drill-query-text')).not.toBeEmpty();
+    await expect(drill.getByTestId('drill-hit')).toHaveCount(10);
+    await expect(drill.getByTestId('drill-top').getByTestId('grade-mark')).toHaveCount(10);
+    withMissed = (await drill.getByTestId('drill-miss').count()) > 0;
+  }
+  expect(withMissed).toBe(true);
+  const miss = page.getByTestId('drill-miss').first();
+  expect(Number(await miss.getByTestId('grade-mark').getAttribute('data-grade'))).toBeGreaterThan(0);
+  await shot(page, '05-drilldown');
+
+  // a reload shows everything again, read back from IndexedDB
+  await page.reload();
+  await expect(page.getByTestId('app')).toHaveAttribute('data-ready', 'true');
+  await expect(page.getByTestId('evaluate-panel')).toBeVisible();
+  await expect(page.locator('[data-testid=result-row][data-dataset=demo]')).toHaveCount(2);
+  await expect(page.locator('[data-testid=result-row][data-retriever=glove] [data-testid="cell-ndcg@10"]')).toHaveText(NUM);
+  await shot(page, '06-reloaded');
+
+  // offline: the service worker serves the shell and the engine worker; BM25 still runs
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
+  await context.setOffline(true);
+  await page.reload();
+  await expect(page.getByTestId('app')).toHaveAttribute('data-ready', 'true');
+  await expect(page.locator('[data-testid=result-row][data-dataset=demo]')).toHaveCount(2);
+  await runEval(page, 'bm25');
+  await shot(page, '07-offline');
+  await context.setOffline(false);
+
+  expect(pageErrors).toEqual([]);
+});
+
+test('a malformed file is reported with its file and line, and nothing is stored', async ({ page }) => {
+  await openApp(page);
+  await page.getByTestId('tab-data').click();
+  const before = await page.getByTestId('dataset-row').count();
+  await page.getByTestId('import-name').fill('broken');
+  await page.getByTestId('import-files').setInputFiles([
+    { name: 'corpus.jsonl', mimeType: 'application/json', buffer: Buffer.from('{"_id": "d1", "title": "", "text": "a doc"}\n') },
+    { name: 'queries.jsonl', mimeType: 'application/json', buffer: Buffer.from('{"_id": "q1", "text": "a query"}\n{"_id": "q2", "text": \n') },
+    { name: 'test.tsv', mimeType: 'text/tab-separated-values', buffer: Buffer.from('query-id\tcorpus-id\tscore\nq1\td1\t1\n') },
+  ]);
+  const err = page.getByTestId('error');
+  await expect(err).toBeVisible();
+  await expect(err.getByTestId('error-where')).toHaveText('queries.jsonl:2');
+  await shot(page, '08-import-error');
+  await expect(page.getByTestId('dataset-row')).toHaveCount(before);
+  await err.getByTestId('error-dismiss').click();
+  await expect(page.getByTestId('error')).toHaveCount(0);
+});

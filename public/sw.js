@@ -11,14 +11,27 @@ const CACHE = 'stm-studio-v1';
 const BASE = new URL('./', self.location.href);
 const SHELL = ['./', './index.html', './manifest.webmanifest', './icon.svg'].map((p) => new URL(p, BASE).href);
 const MAX_CRAWL = 200;
+/** static servers often send `Vary: Origin`; a cached file is the same whatever the request's Origin */
+const MATCH = { ignoreVary: true };
 
 const sameOrigin = (url) => new URL(url).origin === BASE.origin;
 const isAsset = (url) => new URL(url).pathname.startsWith(new URL('assets/', BASE).pathname);
 
+/**
+ * Worth caching: a same-origin success that is not a static host's HTML fallback for a missing file
+ * (a URL with a file extension other than .html answered with text/html).
+ */
+function cacheable(url, res) {
+  if (!res.ok || res.type !== 'basic') return false;
+  const path = new URL(url).pathname;
+  const ext = /\.([a-z0-9]+)$/i.exec(path)?.[1]?.toLowerCase();
+  return !ext || ext === 'html' || !(res.headers.get('content-type') || '').includes('text/html');
+}
+
 async function put(cache, url) {
   try {
     const res = await fetch(url, { cache: 'no-cache' });
-    if (res.ok && res.type === 'basic') {
+    if (cacheable(url, res)) {
       await cache.put(url, res.clone());
       return res;
     }
@@ -79,7 +92,7 @@ self.addEventListener('message', (event) => {
   event.waitUntil(
     (async () => {
       const cache = await caches.open(CACHE);
-      for (const url of data.urls) if (typeof url === 'string' && sameOrigin(url) && !(await cache.match(url))) await put(cache, url);
+      for (const url of data.urls) if (typeof url === 'string' && sameOrigin(url) && !(await cache.match(url, MATCH))) await put(cache, url);
     })(),
   );
 });
@@ -88,10 +101,10 @@ async function networkFirst(request) {
   const cache = await caches.open(CACHE);
   try {
     const res = await fetch(request);
-    if (res.ok) await cache.put(request, res.clone());
+    if (cacheable(request.url, res)) await cache.put(request, res.clone());
     return res;
   } catch (e) {
-    const hit = (await cache.match(request, { ignoreSearch: true })) || (await cache.match(SHELL[0])) || (await cache.match(SHELL[1]));
+    const hit = (await cache.match(request, { ignoreSearch: true, ignoreVary: true })) || (await cache.match(SHELL[0], MATCH)) || (await cache.match(SHELL[1], MATCH));
     if (hit) return hit;
     throw e;
   }
@@ -100,10 +113,10 @@ async function networkFirst(request) {
 /** The cached copy when there is one (refreshed in the background when `refresh`), else the network. */
 async function cacheFirst(request, refresh) {
   const cache = await caches.open(CACHE);
-  const hit = await cache.match(request);
+  const hit = await cache.match(request, MATCH);
   const fromNetwork = () =>
     fetch(request).then(async (res) => {
-      if (res.ok && res.type === 'basic') await cache.put(request, res.clone());
+      if (cacheable(request.url, res)) await cache.put(request, res.clone());
       return res;
     });
   if (!hit) return fromNetwork();

@@ -18,7 +18,9 @@ function Doc({ d, testId, kept }: { d: DocView; testId: string; kept: number }) 
   return (
     <li className="doc" data-testid={testId} data-doc={d.id}>
       <div className="doc-head">
-        <span className="rank">{d.rank === null ? `>${kept}` : `#${d.rank}`}</span>
+        <span className="rank" title={d.rank === null ? `not among the ${kept} best hits kept for this run` : undefined}>
+          {d.rank === null ? `not in top ${kept}` : `#${d.rank}`}
+        </span>
         <GradeMark grade={d.grade} />
         <span className="mono small">{d.id}</span>
         {d.title && <span className="strong">{d.title}</span>}

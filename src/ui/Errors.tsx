@@ -1,4 +1,30 @@
+import type { UiError } from '../store/ui';
 import { useUi } from './context';
+
+function ErrorRow({ e, dismiss }: { e: UiError; dismiss: (seq: number) => void }) {
+  const where = e.file === undefined ? null : e.line != null ? `${e.file}:${e.line}` : e.file;
+  // a DataError's message already starts with its location, which is shown apart
+  const message = where && e.message.startsWith(`${where}: `) ? e.message.slice(where.length + 2) : e.message;
+  return (
+    <div className="error" data-testid="error">
+      <div className="error-body">
+        <strong>{e.context} failed</strong>
+        {where && (
+          <code className="error-where" data-testid="error-where">
+            {where}
+          </code>
+        )}
+        <span className="error-msg">
+          {e.name !== 'Error' && <span className="error-name">{e.name}: </span>}
+          {message}
+        </span>
+      </div>
+      <button className="link" data-testid="error-dismiss" onClick={() => dismiss(e.seq)} aria-label="Dismiss">
+        ×
+      </button>
+    </div>
+  );
+}
 
 export function Errors() {
   const errors = useUi((s) => s.errors);
@@ -7,23 +33,7 @@ export function Errors() {
   return (
     <div className="errors" role="alert">
       {errors.map((e) => (
-        <div key={e.seq} className="error" data-testid="error">
-          <div className="error-body">
-            <strong>{e.context} failed</strong>
-            {e.file !== undefined && (
-              <code className="error-where" data-testid="error-where">
-                {e.line != null ? `${e.file}:${e.line}` : e.file}
-              </code>
-            )}
-            <span className="error-msg">
-              {e.name !== 'Error' && <span className="error-name">{e.name}: </span>}
-              {e.message}
-            </span>
-          </div>
-          <button className="link" data-testid="error-dismiss" onClick={() => dismiss(e.seq)} aria-label="Dismiss">
-            ×
-          </button>
-        </div>
+        <ErrorRow key={e.seq} e={e} dismiss={dismiss} />
       ))}
     </div>
   );

@@ -13,8 +13,9 @@ function useNow(active: boolean): number {
   return now;
 }
 
-function JobRow({ job, now }: { job: JobState; now: number }) {
+function JobRow({ job, now: tick }: { job: JobState; now: number }) {
   const cancel = useUi((s) => s.cancelJob);
+  const now = Math.max(tick, job.phaseStartedAt); // the clock ticks twice a second; never show negative times
   const f = fraction(job);
   const left = eta(job, now);
   return (

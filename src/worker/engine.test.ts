@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { datasetFromFiles } from '../data/files';
 import { loadDemoDatasetNode, sharedDatasetsDir } from '../data/node';
-import { evaluate } from '../eval/evaluate';
+import { evaluate, type EmbeddingCache } from '../eval/evaluate';
+import { DeviceLostError, WebGPUUnavailableError } from '../gpu/backend';
+import { countEmbeddings } from '../store/embeddings';
 import { acquireBackend } from '../gpu/select';
 import { nodeAssetFetcher } from '../models/node-assets';
 import { listModels, loadEmbedder } from '../models/registry';
@@ -20,6 +22,19 @@ const medFiles = (queries = readFileSync(join(MED, 'queries.jsonl'), 'utf8')) =>
   new File([queries], 'queries.jsonl'),
   new File([readFileSync(join(MED, 'qrels', 'test.tsv'))], 'test.tsv'),
 ];
+
+/** Counts, per evaluation, how many chunks the cache already had. */
+function countingHits(cache: EmbeddingCache, hits: number[]): EmbeddingCache {
+  const i = hits.push(0) - 1;
+  return {
+    get: async (k) => {
+      const v = await cache.get(k);
+      if (v) hits[i]++;
+      return v;
+    },
+    put: (k, v) => cache.put(k, v),
+  };
+}
 
 let n = 0;
 /** An engine and a client joined in-process; events are structured-cloned as across a worker boundary. */
@@ -39,7 +54,7 @@ function setup(overrides: Partial<EngineDeps> = {}) {
   };
   const events: WorkerEvent[] = [];
   const { client, engine } = connectInProcess(deps, (e) => events.push(e));
-  return { client, engine, events };
+  return { client, engine, events, db: deps.db };
 }
 
 describe('engine protocol', () => {
@@ -131,6 +146,67 @@ describe('engine protocol', () => {
     const info = await client.request('set-backend', { backend: 'cpu' });
     expect(info).toMatchObject({ kind: 'cpu', pref: 'cpu' });
     expect(seen).toEqual([info]);
+  });
+
+  it('recovers from a lost device mid-embedding and resumes from the cached chunks', async () => {
+    let lost = false;
+    const cacheHits: number[] = [];
+    const { client, events, db } = setup({
+      // the device goes away after two corpus chunks were embedded and cached
+      evaluate: (opts) =>
+        evaluate({
+          ...opts,
+          retriever: opts.retriever.kind === 'dense' ? { ...opts.retriever, cache: countingHits(opts.retriever.cache!, cacheHits) } : opts.retriever,
+          onProgress: (p) => {
+            opts.onProgress?.(p);
+            if (!lost && p.phase === 'embed-corpus' && p.done >= 512) {
+              lost = true;
+              throw new DeviceLostError('unknown', 'simulated loss');
+            }
+          },
+        }),
+    });
+    await client.request('init', { baseUrl: 'http://localhost/', backend: 'cpu' });
+    await client.request('import-dataset', { files: medFiles(), name: 'med' });
+    const corpusProgress: number[] = [];
+    const rec = await client.request('evaluate', { dataset: 'med', split: 'test', retriever: { model: 'glove' }, backend: 'cpu' }, (p) => {
+      if (p.phase === 'embed-corpus') corpusProgress.push(p.done);
+    });
+    expect(lost).toBe(true);
+    expect(rec).toMatchObject({ retriever: 'glove', backend: 'cpu' });
+    expect(rec.report.metrics['ndcg@10']).toBeGreaterThan(0.3);
+    const backendEvents = events.filter((e) => e.type === 'backend');
+    expect(backendEvents).toHaveLength(2);
+    expect(backendEvents[1]).toMatchObject({ info: { kind: 'cpu' }, notice: expect.stringMatching(/device lost.*acquired a new device/) });
+    // both attempts report every chunk; the first stopped at 512 docs
+    expect(corpusProgress).toEqual([256, 512, 256, 512, 768, 1024, 1033]);
+    expect(cacheHits).toEqual([0, 2]); // the retry reused the two chunks embedded before the loss
+    expect(await countEmbeddings('med', await db())).toBe(5);
+  });
+
+  it('falls back to the CPU when no new device can be acquired after a loss', async () => {
+    let calls = 0;
+    let lost = false;
+    const { client, events } = setup({
+      acquireBackend: async (pref) => {
+        if (++calls === 2) throw new WebGPUUnavailableError('no adapter after the loss');
+        return acquireBackend(pref);
+      },
+      evaluate: (opts) => {
+        if (opts.retriever.kind === 'dense' && !lost) {
+          lost = true;
+          return Promise.reject(new DeviceLostError('destroyed', 'simulated loss'));
+        }
+        return evaluate(opts);
+      },
+    });
+    await client.request('init', { baseUrl: 'http://localhost/', backend: 'auto' });
+    await client.request('load-demo', {});
+    const rec = await client.request('evaluate', { dataset: 'demo', split: 'test', retriever: { model: 'glove' }, backend: 'auto' });
+    expect(rec.backend).toBe('cpu');
+    expect(calls).toBe(3);
+    const last = events.filter((e) => e.type === 'backend').at(-1);
+    expect(last).toMatchObject({ info: { kind: 'cpu', pref: 'cpu' }, notice: expect.stringMatching(/fell back to the CPU/) });
   });
 
   it('loads the demo collection', async () => {

@@ -1,4 +1,5 @@
 /** Evaluation runs: the report in `runs`, the best-first hits kept for drill-down in `runHits`. */
+import { compareHits } from '../eval/metrics';
 import type { EvalReport, Hit, Run } from '../eval/types';
 import { studioDb, writeTx, type RunHitsRecord, type RunRecord, type StudioDB } from './db';
 
@@ -18,11 +19,6 @@ export interface StoredRun extends RunRecord {
   kept: number;
 }
 
-/** trec_eval order: score descending, ties by doc id descending. */
-export function rankHits(hits: readonly Hit[]): Hit[] {
-  return [...hits].sort((x, y) => y.score - x.score || (x.docId < y.docId ? 1 : x.docId > y.docId ? -1 : 0));
-}
-
 function newRunId(createdAt: string): string {
   const rnd = Math.floor(Math.random() * 0x100000000).toString(36);
   return `run-${Date.parse(createdAt).toString(36)}-${rnd}`;
@@ -36,7 +32,7 @@ export async function saveRun(report: EvalReport, run: Run, keep = DEFAULT_KEPT_
   const hits: Record<string, Hit[]> = {};
   let n = 0;
   for (const [qid, h] of run) {
-    hits[qid] = rankHits(h).slice(0, keep).map((x) => ({ docId: x.docId, score: x.score }));
+    hits[qid] = [...h].sort(compareHits).slice(0, keep).map((x) => ({ docId: x.docId, score: x.score }));
     n += hits[qid].length;
   }
   const rec: RunRecord = {

@@ -17,7 +17,11 @@ export function backendName(b: RunRecord['backend']): string {
 
 function groups(runs: RunRecord[]): [string, RunRecord[]][] {
   const by = new Map<string, RunRecord[]>();
-  for (const r of runs) by.set(r.dataset, [...(by.get(r.dataset) ?? []), r]);
+  for (const r of runs) {
+    const list = by.get(r.dataset);
+    if (list) list.push(r);
+    else by.set(r.dataset, [r]);
+  }
   for (const rs of by.values())
     rs.sort((a, b) => a.split.localeCompare(b.split) || a.retriever.localeCompare(b.retriever) || b.createdAt.localeCompare(a.createdAt));
   return [...by.entries()].sort(([a], [b]) => a.localeCompare(b));

@@ -114,3 +114,30 @@ test('a malformed file is reported with its file and line, and nothing is stored
   await err.getByTestId('error-dismiss').click();
   await expect(page.getByTestId('error')).toHaveCount(0);
 });
+
+// Real data: ../shared/datasets/med imported as a folder, as a user would pick it.
+const MED = new URL('../../shared/datasets/med', import.meta.url).pathname;
+
+test('a real BEIR folder (MED) imports and BM25 scores it as the CLI does, with settable k1/b', async ({ page }) => {
+  await openApp(page);
+  await page.getByTestId('tab-data').click();
+  await page.getByTestId('import-name').fill('med');
+  await page.getByTestId('import-folder').setInputFiles(MED);
+  const row = page.locator('[data-testid=dataset-row][data-name=med]');
+  await expect(row).toBeVisible({ timeout: 60_000 });
+  await expect(row.getByTestId('dataset-docs')).toHaveText('1,033');
+  await row.getByTestId('evaluate-dataset').click();
+  await page.getByTestId('eval-retriever').selectOption('bm25');
+  await page.getByTestId('run-eval').click();
+  const cell = (label: string) => page.locator(`[data-testid=result-row][data-dataset=med][data-retriever="${label}"] [data-testid="cell-ndcg@10"]`);
+  await expect(cell('bm25')).toHaveText(NUM, { timeout: 60_000 });
+  // `npm run stm -- eval --dataset ../shared/datasets/med --retriever bm25` prints ndcg@10 0.7070
+  expect(Number(await cell('bm25').innerText())).toBeCloseTo(0.707, 3);
+
+  await page.getByTestId('bm25-k1').fill('0.9');
+  await page.getByTestId('bm25-b').fill('0.4');
+  await page.getByTestId('run-eval').click();
+  await expect(cell('bm25 k1=0.9 b=0.4')).toHaveText(NUM, { timeout: 60_000 });
+  expect(Number(await cell('bm25 k1=0.9 b=0.4').innerText())).not.toBeCloseTo(0.707, 3);
+  await shot(page, '09-med-bm25');
+});

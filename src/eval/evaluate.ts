@@ -28,6 +28,11 @@ export interface EvaluateOptions {
   onProgress?: (p: Progress) => void;
 }
 
+/** "bm25" with the default parameters, else e.g. "bm25 k1=1.2 b=0.6", so runs stay distinguishable. */
+export function bm25Label(k1 = 1.5, b = 0.75): string {
+  return k1 === 1.5 && b === 0.75 ? 'bm25' : `bm25 k1=${k1} b=${b}`;
+}
+
 function throwIfAborted(signal?: AbortSignal): void {
   if (signal?.aborted) throw new DOMException('evaluation cancelled', 'AbortError');
 }
@@ -78,7 +83,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<{ report: EvalRep
   const report: EvalReport = {
     dataset: dataset.name,
     split,
-    retriever: retriever.kind === 'bm25' ? 'bm25' : retriever.embedder.id,
+    retriever: retriever.kind === 'bm25' ? bm25Label(retriever.k1, retriever.b) : retriever.embedder.id,
     backend: retriever.kind === 'bm25' ? 'none' : retriever.backend.kind,
     metrics: scored.mean,
     perQuery: scored.perQuery,

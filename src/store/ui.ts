@@ -47,6 +47,8 @@ export interface UiState {
   split: string | null;
   /** 'bm25' or a model id */
   retriever: string;
+  /** BM25 parameters used when retriever is 'bm25' */
+  bm25: { k1: number; b: number };
   jobs: Record<number, JobState>;
   errors: UiError[];
   selectedRunId: string | null;
@@ -63,6 +65,7 @@ export interface UiState {
   selectDataset(name: string | null): void;
   setSplit(split: string): void;
   setRetriever(retriever: string): void;
+  setBm25(params: { k1: number; b: number }): void;
   setBackendPref(pref: BackendPref): Promise<void>;
   evaluate(): Promise<void>;
   cancelJob(id: number): void;
@@ -153,6 +156,7 @@ export function createUiStore(client: EngineClient, opts: UiStoreOptions = {}): 
       dataset: null,
       split: null,
       retriever: 'bm25',
+      bm25: { k1: 1.5, b: 0.75 },
       jobs: {},
       errors: [],
       selectedRunId: null,
@@ -217,12 +221,15 @@ export function createUiStore(client: EngineClient, opts: UiStoreOptions = {}): 
         persist({ backendPref: pref });
         await job('backend', `Start ${pref} backend`, (p) => client.start('set-backend', { backend: pref }, p));
       },
+      setBm25(bm25) {
+        set({ bm25 });
+      },
       async evaluate() {
-        const { dataset, split, retriever, backendPref } = get();
+        const { dataset, split, retriever, backendPref, bm25 } = get();
         if (!dataset || !split) return fail('Evaluate', new Error('Choose a dataset and a split first.'));
         const choice = retriever === 'bm25' ? ('bm25' as const) : { model: retriever };
         const label = `${retriever === 'bm25' ? 'BM25' : retriever} on ${dataset}/${split}`;
-        const rec = await job('evaluate', label, (p) => client.start('evaluate', { dataset, split, retriever: choice, backend: backendPref }, p));
+        const rec = await job('evaluate', label, (p) => client.start('evaluate', { dataset, split, retriever: choice, backend: backendPref, bm25 }, p));
         if (!rec) return;
         await refresh();
         await get().selectRun(rec.id);

@@ -5,6 +5,10 @@ import { Jobs } from './Jobs';
 import { QueryList } from './QueryList';
 import { ResultsTable } from './ResultsTable';
 
+function clamp(x: number, lo: number, hi: number, fallback: number): number {
+  return Number.isFinite(x) ? Math.min(hi, Math.max(lo, x)) : fallback;
+}
+
 function EvalForm() {
   const datasets = useUi((s) => s.datasets);
   const models = useUi((s) => s.models);
@@ -14,6 +18,8 @@ function EvalForm() {
   const selectDataset = useUi((s) => s.selectDataset);
   const setSplit = useUi((s) => s.setSplit);
   const setRetriever = useUi((s) => s.setRetriever);
+  const bm25 = useUi((s) => s.bm25);
+  const setBm25 = useUi((s) => s.setBm25);
   const evaluate = useUi((s) => s.evaluate);
   const setTab = useUi((s) => s.setTab);
   const meta = datasets.find((d) => d.name === dataset);
@@ -55,7 +61,7 @@ function EvalForm() {
         <label className="field">
           <span>Retriever</span>
           <select data-testid="eval-retriever" value={retriever} onChange={(e) => setRetriever(e.target.value)}>
-            <option value="bm25">BM25 (lexical, k1 1.5, b 0.75)</option>
+            <option value="bm25">BM25 (lexical)</option>
             {models.map((m) => (
               <option key={m.id} value={m.id}>
                 {m.name} ({m.dim}-d, dense)
@@ -63,6 +69,20 @@ function EvalForm() {
             ))}
           </select>
         </label>
+        {retriever === 'bm25' && (
+          <>
+            <label className="field narrow">
+              <span>k1</span>
+              <input data-testid="bm25-k1" type="number" min={0} max={10} step={0.1} value={bm25.k1}
+                onChange={(e) => setBm25({ ...bm25, k1: clamp(e.target.valueAsNumber, 0, 10, 1.5) })} />
+            </label>
+            <label className="field narrow">
+              <span>b</span>
+              <input data-testid="bm25-b" type="number" min={0} max={1} step={0.05} value={bm25.b}
+                onChange={(e) => setBm25({ ...bm25, b: clamp(e.target.valueAsNumber, 0, 1, 0.75) })} />
+            </label>
+          </>
+        )}
         <label className="field">
           <span>Backend</span>
           <BackendPicker testId="eval-backend" />

@@ -23,7 +23,9 @@ export interface TopK {
   readonly indices: Uint32Array;
 }
 
-export interface Backend {
+import type { TransformerOps } from './transformer-ops';
+
+export interface Backend extends TransformerOps {
   readonly kind: BackendKind;
   /** human-readable device description, e.g. "SwiftShader Device (Subzero)" or "CPU (JS)" */
   readonly label: string;

@@ -3,6 +3,8 @@
  * Tensors are opaque handles owned by one backend; data crosses to JS only through `read`.
  * All tensors are dense, row-major. Shapes are checked by each op and a wrong shape throws a ShapeError.
  */
+import type { TransformerOps } from './transformer-ops';
+
 export type DType = 'f32' | 'u32';
 export type BackendKind = 'cpu' | 'webgpu';
 export type Metric = 'dot' | 'cosine';
@@ -22,8 +24,6 @@ export interface TopK {
   readonly scores: Float32Array;
   readonly indices: Uint32Array;
 }
-
-import type { TransformerOps } from './transformer-ops';
 
 export interface Backend extends TransformerOps {
   readonly kind: BackendKind;

@@ -20,6 +20,12 @@ commands:
           --depth <n>               ranked list depth (default 1000, at most 1024)
           --run <file>              write a TREC run file (qid Q0 docid rank score tag)
           --json                    print one JSON object with the metrics on the last line
+  embed   embed texts (one per line of --input) and print them as JSON
+          --model <id|folder|org/name>  built-in id, a local model folder, or a hub id (default glove)
+          --input <file>            UTF-8 text file, one text per line (blank lines kept as empty texts)
+          --role query|passage      template applied before embedding (default passage)
+          --backend auto|cpu|webgpu (default auto)
+          --json                    print {"model","dim","embeddings":[[...],...]} on the last line
   models  list the models the studio knows`;
 
 export interface EvalArgs {
@@ -80,5 +86,40 @@ export function parseEvalArgs(argv: string[]): EvalArgs {
     depth: Math.round(num('depth', parsed.depth!, 1, 1024)),
     run: parsed.run,
     json: parsed.json!,
+  };
+}
+
+export interface EmbedArgs {
+  model: string;
+  input: string;
+  role: 'query' | 'passage';
+  backend: 'auto' | 'cpu' | 'webgpu';
+  json: boolean;
+}
+
+export function parseEmbedArgs(argv: string[]): EmbedArgs {
+  let v;
+  try {
+    v = parseArgs({
+      args: argv,
+      strict: true,
+      options: {
+        model: { type: 'string', default: 'glove' },
+        input: { type: 'string' },
+        role: { type: 'string', default: 'passage' },
+        backend: { type: 'string', default: 'auto' },
+        json: { type: 'boolean', default: false },
+      },
+    }).values;
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  if (!v.input) throw new UsageError('embed needs --input <file>');
+  return {
+    model: v.model!,
+    input: v.input,
+    role: oneOf('role', v.role!, ['query', 'passage'] as const),
+    backend: oneOf('backend', v.backend!, ['auto', 'cpu', 'webgpu'] as const),
+    json: v.json!,
   };
 }

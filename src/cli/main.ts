@@ -5,9 +5,10 @@ import { acquireBackend } from '../gpu/select';
 import { evaluate, type Retriever } from '../eval/evaluate';
 import { formatTrecRun } from '../eval/trec';
 import { CUTOFFS, type MetricKey } from '../eval/types';
-import { listModels, loadEmbedder } from '../models/registry';
-import { nodeAssetFetcher } from '../models/node-assets';
-import { parseEvalArgs, UsageError, USAGE, type EvalArgs } from './args';
+import { listModels } from '../models/registry';
+import { resolveModelNode } from '../models/node-models';
+import { parseEmbedArgs, parseEvalArgs, UsageError, USAGE, type EvalArgs } from './args';
+import { runEmbed } from './embed';
 
 const log = (msg: string) => process.stderr.write(msg + '\n');
 
@@ -22,7 +23,7 @@ async function runEval(a: EvalArgs): Promise<void> {
     const backend = await acquireBackend(a.backend);
     backendToFree = backend;
     log(`backend ${backend.kind}: ${backend.label}`);
-    const embedder = await loadEmbedder(a.model, nodeAssetFetcher());
+    const embedder = await resolveModelNode(a.model, log);
     retriever = { kind: 'dense', embedder, backend };
   }
   let lastPhase = '';
@@ -57,6 +58,7 @@ async function runEval(a: EvalArgs): Promise<void> {
 async function main(argv: string[]): Promise<void> {
   const [cmd, ...rest] = argv;
   if (cmd === 'eval') return runEval(parseEvalArgs(rest));
+  if (cmd === 'embed') return runEmbed(parseEmbedArgs(rest), log);
   if (cmd === 'models') {
     for (const m of listModels()) console.log(`${m.id}\t${m.dim}d\t${m.name}: ${m.description}`);
     return;

@@ -7,6 +7,16 @@ import { maskedMeanPoolCpu, meanpoolShape } from '../kernels/meanpool';
 import { scoresCpu, scoresShape } from '../kernels/scores';
 import { checkNewShape } from '../kernels/shape';
 import { topKCpu, topKShape } from '../kernels/topk';
+import { activationCpu, activationShape, swigluCpu, swigluShape } from '../kernels/activation';
+import { attentionCpu, attentionShape } from '../kernels/attention';
+import { addCpu, addShape, mulCpu, mulShape, scaleCpu, scaleShape } from '../kernels/elementwise';
+import { layerNormCpu, layerNormShape, rmsNormCpu, rmsNormShape } from '../kernels/layernorm';
+import { linearCpu, linearShape } from '../kernels/linear';
+import { addSinusoidCpu, addTableCpu, positionalShape, sinusoid } from '../kernels/positional';
+import { poolCpu, poolShape, type PoolMode } from '../kernels/pool';
+import { ropeCpu, ropeShape, type RopeOpts } from '../kernels/rope';
+import { softmaxCpu, softmaxShape } from '../kernels/softmax';
+import type { Activation, Positional } from './transformer-ops';
 
 /** 2^28 f32 = 1 GiB: the largest single array the CPU path agrees to hold. */
 export const CPU_MAX_TENSOR_ELEMENTS = 2 ** 28;
@@ -115,6 +125,78 @@ class CpuBackend implements Backend {
   async topK(scores: Tensor, k: number): Promise<TopK> {
     const { R, N } = topKShape(scores, k);
     return topKCpu(this.f32(scores, 'topK'), R, N, k);
+  }
+
+  linear(x: Tensor, w: Tensor, bias: Tensor | null, layout: 'kn' | 'nk'): Tensor {
+    const d = linearShape(x, w, bias, layout);
+    this.checkOut('linear', d.M * d.N);
+    const b = bias ? this.f32(bias, 'linear') : null;
+    return this.make('linear', linearCpu(this.f32(x, 'linear'), this.f32(w, 'linear'), b, d, layout), d.outShape);
+  }
+
+  add(a: Tensor, b: Tensor): Tensor {
+    addShape(a, b);
+    return this.make('add', addCpu(this.f32(a, 'add'), this.f32(b, 'add')), a.shape);
+  }
+
+  mul(a: Tensor, b: Tensor): Tensor {
+    mulShape(a, b);
+    return this.make('mul', mulCpu(this.f32(a, 'mul'), this.f32(b, 'mul')), a.shape);
+  }
+
+  scale(x: Tensor, s: number): Tensor {
+    scaleShape(x, s);
+    return this.make('scale', scaleCpu(this.f32(x, 'scale'), s), x.shape);
+  }
+
+  layerNorm(x: Tensor, gamma: Tensor, beta: Tensor | null, eps: number): Tensor {
+    const r = layerNormShape(x, gamma, beta, eps);
+    const bt = beta ? this.f32(beta, 'layerNorm') : null;
+    return this.make('layerNorm', layerNormCpu(this.f32(x, 'layerNorm'), this.f32(gamma, 'layerNorm'), bt, eps, r), x.shape);
+  }
+
+  rmsNorm(x: Tensor, gamma: Tensor, eps: number, opts?: { addOne?: boolean }): Tensor {
+    const r = rmsNormShape(x, gamma, eps);
+    const y = rmsNormCpu(this.f32(x, 'rmsNorm'), this.f32(gamma, 'rmsNorm'), eps, opts?.addOne ?? false, r);
+    return this.make('rmsNorm', y, x.shape);
+  }
+
+  activation(x: Tensor, kind: Activation): Tensor {
+    activationShape(x, kind);
+    return this.make('activation', activationCpu(this.f32(x, 'activation'), kind), x.shape);
+  }
+
+  swiglu(gate: Tensor, up: Tensor): Tensor {
+    swigluShape(gate, up);
+    return this.make('swiglu', swigluCpu(this.f32(gate, 'swiglu'), this.f32(up, 'swiglu')), gate.shape);
+  }
+
+  softmax(x: Tensor): Tensor {
+    const r = softmaxShape(x);
+    return this.make('softmax', softmaxCpu(this.f32(x, 'softmax'), r), x.shape);
+  }
+
+  attention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor, opts: { causal: boolean; scale: number }): Tensor {
+    const d = attentionShape(q, k, v, mask, opts);
+    const [fq, fk, fv, fm] = [q, k, v, mask].map((t) => this.f32(t, 'attention'));
+    return this.make('attention', attentionCpu(fq, fk, fv, fm, d, opts), q.shape);
+  }
+
+  rope(x: Tensor, opts: RopeOpts): Tensor {
+    const d = ropeShape(x, opts);
+    return this.make('rope', ropeCpu(this.f32(x, 'rope'), d, opts.theta), x.shape);
+  }
+
+  addPositional(x: Tensor, pos: Positional): Tensor {
+    const d = positionalShape(x, pos);
+    const fx = this.f32(x, 'addPositional');
+    const y = pos.kind === 'table' ? addTableCpu(fx, this.f32(pos.table, 'addPositional'), d) : addSinusoidCpu(fx, sinusoid(pos), d);
+    return this.make('addPositional', y, x.shape);
+  }
+
+  pool(x: Tensor, mask: Tensor, mode: PoolMode): Tensor {
+    const d = poolShape(x, mask, mode);
+    return this.make('pool', poolCpu(this.f32(x, 'pool'), this.f32(mask, 'pool'), d, mode), [d.B, d.D]);
   }
 
   destroy(): void {

@@ -13,6 +13,10 @@ import { meanpoolProgram, meanpoolShader, meanpoolShape } from '../kernels/meanp
 import { scoresProgram, scoresShader, scoresShape } from '../kernels/scores';
 import { checkNewShape } from '../kernels/shape';
 import { emptyTopK, topKPasses, topKShape, topkShader } from '../kernels/topk';
+import type { PoolMode } from '../kernels/pool';
+import type { RopeOpts } from '../kernels/rope';
+import type { Activation, Positional } from './transformer-ops';
+import { GpuTransformerOps } from './webgpu-transformer';
 
 export const ALL_SHADERS: readonly ShaderRef[] = [matmulShader, l2normShader, meanpoolShader, gatherShader, scoresShader, topkShader];
 
@@ -74,6 +78,7 @@ class WebGPUBackendImpl implements WebGPUBackend {
   readonly kind = 'webgpu' as const;
   readonly maxTensorElements: number;
   private destroyed = false;
+  private readonly ops: GpuTransformerOps;
   private readonly listeners = new Set<(err: DeviceLostError) => void>();
 
   constructor(
@@ -82,6 +87,7 @@ class WebGPUBackendImpl implements WebGPUBackend {
     private readonly opts: WebGPUBackendOptions,
   ) {
     this.maxTensorElements = rt.limits.maxTensorElements;
+    this.ops = new GpuTransformerOps(rt);
     void rt.device.lost.then((info) => {
       if (this.destroyed) return;
       rt.lostInfo = { reason: info.reason ?? 'unknown', message: info.message };
@@ -214,6 +220,47 @@ class WebGPUBackendImpl implements WebGPUBackend {
     } finally {
       if (!this.rt.lostInfo) for (const b of temps) this.rt.storage.release(b);
     }
+  }
+
+  // TransformerOps: see webgpu-transformer.ts
+  linear(x: Tensor, w: Tensor, bias: Tensor | null, layout: 'kn' | 'nk'): Tensor {
+    return this.ops.linear(x, w, bias, layout);
+  }
+  add(a: Tensor, b: Tensor): Tensor {
+    return this.ops.add(a, b);
+  }
+  mul(a: Tensor, b: Tensor): Tensor {
+    return this.ops.mul(a, b);
+  }
+  scale(x: Tensor, s: number): Tensor {
+    return this.ops.scale(x, s);
+  }
+  layerNorm(x: Tensor, gamma: Tensor, beta: Tensor | null, eps: number): Tensor {
+    return this.ops.layerNorm(x, gamma, beta, eps);
+  }
+  rmsNorm(x: Tensor, gamma: Tensor, eps: number, opts?: { addOne?: boolean }): Tensor {
+    return this.ops.rmsNorm(x, gamma, eps, opts);
+  }
+  activation(x: Tensor, kind: Activation): Tensor {
+    return this.ops.activation(x, kind);
+  }
+  swiglu(gate: Tensor, up: Tensor): Tensor {
+    return this.ops.swiglu(gate, up);
+  }
+  softmax(x: Tensor): Tensor {
+    return this.ops.softmax(x);
+  }
+  attention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor, opts: { causal: boolean; scale: number }): Tensor {
+    return this.ops.attention(q, k, v, mask, opts);
+  }
+  rope(x: Tensor, opts: RopeOpts): Tensor {
+    return this.ops.rope(x, opts);
+  }
+  addPositional(x: Tensor, pos: Positional): Tensor {
+    return this.ops.addPositional(x, pos);
+  }
+  pool(x: Tensor, mask: Tensor, mode: PoolMode): Tensor {
+    return this.ops.pool(x, mask, mode);
   }
 
   destroy(): void {

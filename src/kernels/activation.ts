@@ -1,0 +1,135 @@
+/**
+ * activation: relu, gelu (exact, erf form), gelu_tanh, silu, tanh; and swiglu = silu(gate) * up.
+ * CPU references (f64, precise erf) + GPU programs (shaders/activation.wgsl).
+ */
+import { ShapeError, type Tensor } from '../gpu/backend';
+import { packU32, type KernelLimits, type ProgramSpec, type ShaderRef } from '../gpu/program';
+import type { Activation } from '../gpu/transformer-ops';
+import { expectSameShape } from './rows';
+import { expectDtype } from './shape';
+
+export const activationShader: ShaderRef = {
+  key: 'activation',
+  url: new URL('../../shaders/activation.wgsl', import.meta.url),
+};
+
+export const ACTIVATIONS: readonly Activation[] = ['relu', 'gelu', 'gelu_tanh', 'silu', 'tanh'];
+
+const TWO_OVER_SQRT_PI = 1.1283791670955126;
+
+/**
+ * erf in f64 to ~1e-15: Maclaurin series for |x| < 3, the asymptotic erfc series beyond
+ * (at |x| = 3 its smallest term is < 1e-10 of erfc(3) ~ 2e-5), and ±1 past |x| = 6.
+ */
+export function erfRef(x: number): number {
+  const ax = Math.abs(x);
+  if (ax >= 6) return Math.sign(x);
+  if (ax < 3) {
+    // erf(x) = 2/sqrt(pi) * sum_n (-1)^n x^(2n+1) / (n! (2n+1))
+    let term = x;
+    let sum = x;
+    const x2 = x * x;
+    for (let n = 1; n < 200; n++) {
+      term *= -x2 / n;
+      const add = term / (2 * n + 1);
+      sum += add;
+      if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
+    }
+    return TWO_OVER_SQRT_PI * sum;
+  }
+  // erfc(x) ~ exp(-x^2)/(x sqrt(pi)) * sum_n (-1)^n (2n-1)!! / (2x^2)^n, stopped at the smallest term
+  const inv2x2 = 1 / (2 * ax * ax);
+  let term = 1;
+  let sum = 1;
+  for (let n = 1; n < 40; n++) {
+    const next = -term * (2 * n - 1) * inv2x2;
+    if (Math.abs(next) >= Math.abs(term)) break;
+    term = next;
+    sum += term;
+  }
+  const erfc = (Math.exp(-ax * ax) / (ax * Math.sqrt(Math.PI))) * sum;
+  return Math.sign(x) * (1 - erfc);
+}
+
+/**
+ * The approximation the WGSL kernel uses (Abramowitz & Stegun 7.1.26, |error| <= 1.5e-7), evaluated here
+ * in f32 steps so tests can bound the kernel's erf error against erfRef without a GPU.
+ */
+export function erfApproxF32(x: number): number {
+  const f = Math.fround;
+  const ax = f(Math.abs(x));
+  const t = f(1 / f(1 + f(0.3275911 * ax)));
+  let poly = f(1.061405429);
+  for (const c of [-1.453152027, 1.421413741, -0.284496736, 0.254829592]) poly = f(f(poly * t) + c);
+  poly = f(poly * t);
+  const y = f(1 - f(poly * f(Math.exp(f(-f(ax * ax))))));
+  return x < 0 ? -y : y;
+}
+
+export function activationRef(v: number, kind: Activation): number {
+  switch (kind) {
+    case 'relu':
+      return v > 0 ? v : 0;
+    case 'gelu':
+      return 0.5 * v * (1 + erfRef(v / Math.SQRT2));
+    case 'gelu_tanh':
+      return 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v * v * v)));
+    case 'silu':
+      return v / (1 + Math.exp(-v));
+    case 'tanh':
+      return Math.tanh(v);
+  }
+}
+
+export function activationCpu(x: Float32Array, kind: Activation): Float32Array {
+  const y = new Float32Array(x.length);
+  for (let i = 0; i < x.length; i++) y[i] = activationRef(x[i], kind);
+  return y;
+}
+
+export function swigluCpu(gate: Float32Array, up: Float32Array): Float32Array {
+  const y = new Float32Array(gate.length);
+  for (let i = 0; i < gate.length; i++) y[i] = activationRef(gate[i], 'silu') * up[i];
+  return y;
+}
+
+export function activationShape(x: Tensor, kind: Activation): void {
+  expectDtype('activation', 'x', x, 'f32');
+  if (!ACTIVATIONS.includes(kind)) {
+    throw new ShapeError('activation', `unknown activation '${String(kind)}' (one of ${ACTIVATIONS.join(', ')})`);
+  }
+}
+
+export function swigluShape(gate: Tensor, up: Tensor): void {
+  expectSameShape('swiglu', gate, up, 'gate', 'up');
+}
+
+function wgSize(limits: KernelLimits): number {
+  return Math.min(256, limits.maxInvocationsPerWorkgroup);
+}
+
+export function activationProgram(n: number, kind: Activation, limits: KernelLimits): ProgramSpec {
+  const wg = wgSize(limits);
+  return {
+    shader: activationShader,
+    entryPoint: 'unary',
+    overrides: { WG: wg, KIND: ACTIVATIONS.indexOf(kind) },
+    workgroups: Math.ceil(n / wg),
+    bindings: [0, 2],
+    uniformBinding: 3,
+    uniforms: packU32(n),
+  };
+}
+
+export function swigluProgram(n: number, limits: KernelLimits): ProgramSpec {
+  const wg = wgSize(limits);
+  return {
+    shader: activationShader,
+    entryPoint: 'swiglu',
+    overrides: { WG: wg },
+    workgroups: Math.ceil(n / wg),
+    bindings: [0, 1, 2],
+    uniformBinding: 3,
+    uniforms: packU32(n),
+  };
+}

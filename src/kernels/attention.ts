@@ -1,0 +1,121 @@
+/**
+ * attention: scaled dot-product attention with a key padding mask, optional causal mask and grouped-query
+ * heads. q [B,T,Hq,Dh], k/v [B,T,Hkv,Dh], mask [B,T] (key j visible when mask != 0 and, if causal, j <= i).
+ * A query with no visible key yields zeros. CPU reference (f64, max-subtracted softmax) + GPU program
+ * (shaders/attention.wgsl: one workgroup per (b, query, head), online softmax over key chunks).
+ */
+import { ShapeError, type Tensor } from '../gpu/backend';
+import { ceilPow2, floorPow2, type KernelLimits, type ProgramSpec, type ShaderRef } from '../gpu/program';
+import { expectFinite } from './rows';
+import { expectDim, expectDtype, expectRank } from './shape';
+
+export const attentionShader: ShaderRef = { key: 'attention', url: new URL('../../shaders/attention.wgsl', import.meta.url) };
+
+export interface AttentionDims {
+  B: number;
+  T: number;
+  Hq: number;
+  Hkv: number;
+  Dh: number;
+}
+
+export interface AttentionOpts {
+  causal: boolean;
+  scale: number;
+}
+
+export function attentionCpu(
+  q: Float32Array,
+  k: Float32Array,
+  v: Float32Array,
+  mask: Float32Array,
+  dims: AttentionDims,
+  opts: AttentionOpts,
+): Float32Array {
+  const { B, T, Hq, Hkv, Dh } = dims;
+  const group = Hq / Hkv;
+  const out = new Float32Array(B * T * Hq * Dh);
+  const s = new Float64Array(T);
+  const acc = new Float64Array(Dh);
+  for (let b = 0; b < B; b++) {
+    for (let i = 0; i < T; i++) {
+      for (let h = 0; h < Hq; h++) {
+        const kh = Math.floor(h / group);
+        const qo = ((b * T + i) * Hq + h) * Dh;
+        let m = -Infinity;
+        for (let j = 0; j < T; j++) {
+          s[j] = -Infinity;
+          if (mask[b * T + j] === 0 || (opts.causal && j > i)) continue;
+          const ko = ((b * T + j) * Hkv + kh) * Dh;
+          let dot = 0;
+          for (let d = 0; d < Dh; d++) dot += q[qo + d] * k[ko + d];
+          s[j] = dot * opts.scale;
+          m = Math.max(m, s[j]);
+        }
+        if (m === -Infinity) continue; // no visible key: the output row stays zero
+        acc.fill(0);
+        let sum = 0;
+        for (let j = 0; j < T; j++) {
+          if (s[j] === -Infinity) continue;
+          const p = Math.exp(s[j] - m);
+          sum += p;
+          const vo = ((b * T + j) * Hkv + kh) * Dh;
+          for (let d = 0; d < Dh; d++) acc[d] += p * v[vo + d];
+        }
+        for (let d = 0; d < Dh; d++) out[qo + d] = acc[d] / sum;
+      }
+    }
+  }
+  return out;
+}
+
+export function attentionShape(q: Tensor, k: Tensor, v: Tensor, mask: Tensor, opts: AttentionOpts): AttentionDims {
+  const op = 'attention';
+  for (const [n, t] of [['q', q], ['k', k], ['v', v]] as const) {
+    expectRank(op, n, t, 4);
+    expectDtype(op, n, t, 'f32');
+  }
+  expectRank(op, 'mask', mask, 2);
+  expectDtype(op, 'mask', mask, 'f32');
+  const [B, T, Hq, Dh] = q.shape;
+  const Hkv = k.shape[2];
+  if (k.shape.some((d, i) => d !== v.shape[i])) {
+    throw new ShapeError(op, `k [${k.shape.join(',')}] and v [${v.shape.join(',')}] must have the same shape`);
+  }
+  expectDim(op, 'k batch', k.shape[0], B);
+  expectDim(op, 'k length', k.shape[1], T);
+  expectDim(op, 'k head dim', k.shape[3], Dh);
+  if (Hkv === 0 || Hq % Hkv !== 0) {
+    throw new ShapeError(op, `query heads ${Hq} must be a multiple of key/value heads ${Hkv}`);
+  }
+  expectDim(op, 'mask batch', mask.shape[0], B);
+  expectDim(op, 'mask length', mask.shape[1], T);
+  expectFinite(op, 'scale', opts.scale);
+  return { B, T, Hq, Hkv, Dh };
+}
+
+/**
+ * One workgroup per (b, i, h), h fastest so neighbours share a kv head. WG lanes score WG keys per chunk;
+ * workgroup memory holds q, the chunk's scores and the Dh accumulators: (2 Dh + 2 WG) f32.
+ */
+export function attentionProgram(dims: AttentionDims, opts: AttentionOpts, limits: KernelLimits): ProgramSpec {
+  const { B, T, Hq, Hkv, Dh } = dims;
+  let wg = Math.min(256, floorPow2(limits.maxInvocationsPerWorkgroup), Math.max(32, ceilPow2(Math.max(T, Dh))));
+  const dhSlots = ceilPow2(Math.max(Dh, 1));
+  while (wg > 1 && (2 * dhSlots + 2 * wg) * 4 > limits.maxWorkgroupStorageBytes) wg /= 2;
+  if ((2 * dhSlots + 2 * wg) * 4 > limits.maxWorkgroupStorageBytes) {
+    throw new ShapeError('attention', `head dim ${Dh} does not fit this device's workgroup memory`);
+  }
+  const u = new ArrayBuffer(32);
+  new Uint32Array(u, 0, 6).set([B, T, Hq, Hkv, Dh, opts.causal ? 1 : 0]);
+  new Float32Array(u, 24, 1)[0] = opts.scale;
+  return {
+    shader: attentionShader,
+    entryPoint: 'main',
+    overrides: { WG: wg, DH_SLOTS: dhSlots },
+    workgroups: B * T * Hq,
+    bindings: [0, 1, 2, 3, 4],
+    uniformBinding: 5,
+    uniforms: u,
+  };
+}

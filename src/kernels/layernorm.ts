@@ -1,0 +1,81 @@
+/**
+ * layerNorm: (x - mean) / sqrt(var + eps) * gamma + beta over the last axis (biased variance);
+ * rmsNorm: x / sqrt(mean(x^2) + eps) * (addOne ? 1 + gamma : gamma).
+ * CPU references (f64, two-pass) + GPU programs (shaders/layernorm.wgsl, one workgroup per row).
+ */
+import type { Tensor } from '../gpu/backend';
+import { ceilPow2, floorPow2, type KernelLimits, type ProgramSpec, type ShaderRef } from '../gpu/program';
+import { asRows, expectFinite, expectVector, type Rows } from './rows';
+
+export const layernormShader: ShaderRef = { key: 'layernorm', url: new URL('../../shaders/layernorm.wgsl', import.meta.url) };
+
+export function layerNormCpu(
+  x: Float32Array,
+  gamma: Float32Array,
+  beta: Float32Array | null,
+  eps: number,
+  { rows, dim }: Rows,
+): Float32Array {
+  const y = new Float32Array(rows * dim);
+  for (let r = 0; r < rows; r++) {
+    const o = r * dim;
+    let mean = 0;
+    for (let i = 0; i < dim; i++) mean += x[o + i];
+    mean /= dim;
+    let v = 0;
+    for (let i = 0; i < dim; i++) v += (x[o + i] - mean) ** 2;
+    const inv = 1 / Math.sqrt(v / dim + eps);
+    for (let i = 0; i < dim; i++) y[o + i] = (x[o + i] - mean) * inv * gamma[i] + (beta ? beta[i] : 0);
+  }
+  return y;
+}
+
+export function rmsNormCpu(x: Float32Array, gamma: Float32Array, eps: number, addOne: boolean, { rows, dim }: Rows): Float32Array {
+  const y = new Float32Array(rows * dim);
+  for (let r = 0; r < rows; r++) {
+    const o = r * dim;
+    let ss = 0;
+    for (let i = 0; i < dim; i++) ss += x[o + i] * x[o + i];
+    const inv = 1 / Math.sqrt(ss / dim + eps);
+    for (let i = 0; i < dim; i++) y[o + i] = x[o + i] * inv * (addOne ? 1 + gamma[i] : gamma[i]);
+  }
+  return y;
+}
+
+export function layerNormShape(x: Tensor, gamma: Tensor, beta: Tensor | null, eps: number): Rows {
+  const r = asRows('layerNorm', 'x', x);
+  expectVector('layerNorm', 'gamma', gamma, r.dim);
+  if (beta) expectVector('layerNorm', 'beta', beta, r.dim);
+  expectFinite('layerNorm', 'eps', eps);
+  return r;
+}
+
+export function rmsNormShape(x: Tensor, gamma: Tensor, eps: number): Rows {
+  const r = asRows('rmsNorm', 'x', x);
+  expectVector('rmsNorm', 'gamma', gamma, r.dim);
+  expectFinite('rmsNorm', 'eps', eps);
+  return r;
+}
+
+export interface NormMode {
+  rms: boolean;
+  hasBeta: boolean;
+  addOne: boolean;
+}
+
+/** Bindings: x, gamma, beta (gamma again when there is none), y. */
+export function normProgram({ rows, dim }: Rows, eps: number, mode: NormMode, limits: KernelLimits): ProgramSpec {
+  const wg = Math.min(256, floorPow2(limits.maxInvocationsPerWorkgroup), Math.max(32, ceilPow2(dim)));
+  const u = new ArrayBuffer(16);
+  new Uint32Array(u, 0, 2).set([rows, dim]);
+  new Float32Array(u, 8, 1)[0] = eps;
+  return {
+    shader: layernormShader,
+    entryPoint: 'main',
+    overrides: { WG: wg, RMS: mode.rms ? 1 : 0, HAS_BETA: mode.hasBeta ? 1 : 0, ADD_ONE: mode.addOne ? 1 : 0 },
+    workgroups: rows,
+    bindings: [0, 1, 2, 3],
+    uniformBinding: 4,
+    uniforms: u,
+  };
+}

@@ -1,0 +1,78 @@
+/**
+ * linear: y[..., N] = x[..., K] · W + bias. layout 'kn': W is [K,N] (TF/Keras); 'nk': W is [N,K]
+ * (PyTorch nn.Linear). CPU reference + GPU program (register-blocked tiled matmul, shaders/linear.wgsl).
+ */
+import { ShapeError, type Tensor } from '../gpu/backend';
+import { floorPow2, packU32, type KernelLimits, type ProgramSpec, type ShaderRef } from '../gpu/program';
+import { asRows, expectVector } from './rows';
+import { expectDim, expectDtype, expectRank } from './shape';
+
+export const linearShader: ShaderRef = { key: 'linear', url: new URL('../../shaders/linear.wgsl', import.meta.url) };
+
+export type LinearLayout = 'kn' | 'nk';
+
+export interface LinearDims {
+  /** rows of x (product of its leading dims) */
+  M: number;
+  K: number;
+  N: number;
+}
+
+/** Reference: f64 accumulation in k order, bias added in f64, rounded once to f32. */
+export function linearCpu(
+  x: Float32Array,
+  w: Float32Array,
+  bias: Float32Array | null,
+  dims: LinearDims,
+  layout: LinearLayout,
+): Float32Array {
+  const { M, K, N } = dims;
+  const y = new Float32Array(M * N);
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < N; j++) {
+      let acc = bias ? bias[j] : 0;
+      for (let k = 0; k < K; k++) acc += x[i * K + k] * (layout === 'kn' ? w[k * N + j] : w[j * K + k]);
+      y[i * N + j] = acc;
+    }
+  }
+  return y;
+}
+
+export function linearShape(x: Tensor, w: Tensor, bias: Tensor | null, layout: LinearLayout): LinearDims & { outShape: number[] } {
+  const op = 'linear';
+  if (layout !== 'kn' && layout !== 'nk') throw new ShapeError(op, `layout must be 'kn' or 'nk', got '${String(layout)}'`);
+  const { rows: M, dim: K } = asRows(op, 'x', x);
+  expectRank(op, 'w', w, 2);
+  expectDtype(op, 'w', w, 'f32');
+  const [Kw, N] = layout === 'kn' ? w.shape : [w.shape[1], w.shape[0]];
+  expectDim(op, `inner dimension (x [${x.shape}] · w [${w.shape}] as '${layout}')`, Kw, K);
+  if (bias) expectVector(op, 'bias', bias, N);
+  return { M, K, N, outShape: [...x.shape.slice(0, -1), N] };
+}
+
+/** Per-thread outputs are TM x TN = 4 x 4 (constants in the shader); the K step is BK. */
+const THREAD_TILE = 4;
+const BK = 16;
+
+/** Workgroup side: 16 x 16 threads (64 x 64 outputs) where the device allows, else smaller. */
+export function linearWorkgroup(limits: KernelLimits): number {
+  let wg = Math.min(16, floorPow2(Math.sqrt(limits.maxInvocationsPerWorkgroup)));
+  while (wg > 1 && 2 * BK * wg * THREAD_TILE * 4 > limits.maxWorkgroupStorageBytes) wg /= 2;
+  return wg;
+}
+
+export function linearProgram(dims: LinearDims, layout: LinearLayout, hasBias: boolean, limits: KernelLimits): ProgramSpec {
+  const wg = linearWorkgroup(limits);
+  const block = wg * THREAD_TILE;
+  const tilesN = Math.ceil(dims.N / block);
+  const total = tilesN * Math.ceil(dims.M / block);
+  return {
+    shader: linearShader,
+    entryPoint: 'main',
+    overrides: { WG: wg, BK, NK: layout === 'nk' ? 1 : 0, HAS_BIAS: hasBias ? 1 : 0 },
+    workgroups: total,
+    bindings: [0, 1, 2, 3],
+    uniformBinding: 4,
+    uniforms: packU32(dims.M, dims.K, dims.N, tilesN, total),
+  };
+}

@@ -16,9 +16,12 @@ import { emptyTopK, topKPasses, topKShape, topkShader } from '../kernels/topk';
 import type { PoolMode } from '../kernels/pool';
 import type { RopeOpts } from '../kernels/rope';
 import type { Activation, Positional } from './transformer-ops';
-import { GpuTransformerOps } from './webgpu-transformer';
+import { GpuTransformerOps, TRANSFORMER_SHADERS } from './webgpu-transformer';
 
-export const ALL_SHADERS: readonly ShaderRef[] = [matmulShader, l2normShader, meanpoolShader, gatherShader, scoresShader, topkShader];
+export const ALL_SHADERS: readonly ShaderRef[] = [
+  ...[matmulShader, l2normShader, meanpoolShader, gatherShader, scoresShader, topkShader],
+  ...TRANSFORMER_SHADERS,
+];
 
 export interface WebGPUBackendOptions {
   /** use this device instead of acquiring one (the backend still destroys it in destroy()) */

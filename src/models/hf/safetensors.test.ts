@@ -148,4 +148,12 @@ describe('safetensors', () => {
     expect(Number.isNaN(parseSafetensors(buf, 'w.safetensors', { allowNonFinite: true }).get('w')!.data[1])).toBe(true);
     expect(() => SafetensorsFile.open(buf, 'w.safetensors').get('nope')).toThrow(/"nope": no such tensor/);
   });
+
+  it('reads row ranges of F32 and BF16 tables without converting the rest', () => {
+    const t = Float32Array.from({ length: 12 }, (_, i) => i - 4);
+    const f = SafetensorsFile.open(writeSafetensors({ a: { shape: [4, 3], data: t }, b: { shape: [4, 3], data: t, dtype: 'BF16' } }), 'w.safetensors');
+    expect(Array.from(f.getRows('a', 1, 2))).toEqual([-1, 0, 1, 2, 3, 4]);
+    expect(Array.from(f.getRows('b', 3, 1))).toEqual([5, 6, 7]);
+    expectError(() => f.getRows('a', 3, 2), 'a', /rows \[3, 5\) out of range \[0, 4\)/);
+  });
 });

@@ -119,19 +119,30 @@ export class SafetensorsFile {
   /** The tensor converted to f32 (a fresh array). */
   get(name: string): SafetensorsTensor {
     const { dtype, shape, begin, end } = this.info(name);
-    const bytes = this.buf.slice(begin, end);
-    const data =
-      dtype === 'F32'
-        ? new Float32Array(bytes)
-        : dtype === 'F16'
-          ? f16ArrayToF32(new Uint16Array(bytes))
-          : bf16ArrayToF32(new Uint16Array(bytes));
-    if (!this.opts.allowNonFinite) {
-      for (let i = 0; i < data.length; i++) {
-        if (!Number.isFinite(data[i])) throw new SafetensorsError(this.file, name, `element ${i} is ${data[i]} (non-finite weight)`);
-      }
+    return { dtype, shape, data: this.convert(name, begin, end, 0) };
+  }
+
+  /** `count` rows from `row` of a tensor seen as [shape[0], rest] (embedding tables too big to convert whole). */
+  getRows(name: string, row: number, count: number): Float32Array {
+    const { dtype, shape, begin } = this.info(name);
+    const rows = shape[0] ?? 1;
+    if (!(Number.isInteger(row) && row >= 0 && count >= 0 && row + count <= rows)) {
+      throw new SafetensorsError(this.file, name, `rows [${row}, ${row + count}) out of range [0, ${rows})`);
     }
-    return { dtype, shape, data };
+    const cols = shape.slice(1).reduce((x, y) => x * y, 1);
+    const start = begin + row * cols * BYTES[dtype];
+    return this.convert(name, start, start + count * cols * BYTES[dtype], row * cols);
+  }
+
+  private convert(name: string, begin: number, end: number, firstElement: number): Float32Array {
+    const dtype = this.info(name).dtype;
+    const bytes = this.buf.slice(begin, end);
+    const data = dtype === 'F32' ? new Float32Array(bytes) : dtype === 'F16' ? f16ArrayToF32(new Uint16Array(bytes)) : bf16ArrayToF32(new Uint16Array(bytes));
+    if (!this.opts.allowNonFinite) {
+      const bad = data.findIndex((x) => !Number.isFinite(x));
+      if (bad >= 0) throw new SafetensorsError(this.file, name, `element ${firstElement + bad} is ${data[bad]} (non-finite weight)`);
+    }
+    return data;
   }
 }
 

@@ -1,0 +1,158 @@
+/**
+ * An Embedder over a Hugging Face model folder (config.json, tokenizer.json, tokenizer_config.json,
+ * model.safetensors): BERT-family encoders (mean or CLS pooling) and decoders (last-token pooling after
+ * an appended EOS, bidirectional attention by default as in the STM paper). Rows are L2-normalised.
+ */
+import type { Backend, Tensor } from '../../gpu/backend';
+import type { Embedder, Role, TextTemplates } from '../types';
+import { BertModel } from './bert';
+import { padBatch, type TokenBatch } from './common';
+import { parseConfig, type HfConfig } from './config';
+import { DecoderModel, type DecoderAttention } from './decoder';
+import { SafetensorsFile } from './safetensors';
+import { HfTokenizer } from './tokenizer';
+
+export type HfPooling = 'mean' | 'cls' | 'last';
+
+export const DEFAULT_INSTRUCTION = 'Given a question, retrieve passages that answer the question';
+export const BERT_TEMPLATES: TextTemplates = { query: '{text}', passage: '{title}\n{text}' };
+
+/** The STM paper's decoder formats: "{instruction}\nQuery: {q}" and "Represent this passage\npassage: {p}". */
+export function decoderTemplates(instruction = DEFAULT_INSTRUCTION): TextTemplates {
+  return { query: `${instruction}\nQuery: {text}`, passage: 'Represent this passage\npassage: {title}\n{text}' };
+}
+
+export interface HfEmbedderOptions {
+  /** embedder id (default: the source name) */
+  id?: string;
+  /** BERT: 'mean' (default) or 'cls'; decoders: 'last' (default) or 'mean' */
+  pooling?: HfPooling;
+  /** decoders only: 'bidirectional' (default, STM) or 'causal' */
+  attention?: DecoderAttention;
+  /** decoders: the query instruction of the default query template */
+  instruction?: string;
+  /** overrides either template */
+  templates?: Partial<TextTemplates>;
+  /** token limit per text, special tokens included (default 512, capped by the model's positions) */
+  maxTokens?: number;
+  /** texts per forward pass (default 16) */
+  batchSize?: number;
+  /** decoders: the EOS id appended for last-token pooling (default: the tokenizer's eos_token, else config eos_token_id) */
+  eosTokenId?: number;
+}
+
+/** The four files of a model folder, as text / bytes. */
+export interface HfModelFiles {
+  readonly config: string | object;
+  readonly tokenizer: string | object;
+  readonly tokenizerConfig: string | object;
+  readonly weights: ArrayBuffer;
+  /** where the files came from (folder, hub id or URL), used in ids and error messages */
+  readonly source?: string;
+}
+
+export class HfEmbedder implements Embedder {
+  readonly id: string;
+  readonly dim: number;
+  readonly templates: TextTemplates;
+  readonly pooling: HfPooling;
+  readonly attention: DecoderAttention;
+  readonly maxTokens: number;
+  private readonly batchSize: number;
+  private readonly eos: number | null;
+
+  private constructor(
+    readonly config: HfConfig,
+    readonly model: BertModel | DecoderModel,
+    readonly tokenizer: HfTokenizer,
+    opts: HfEmbedderOptions,
+    source: string,
+  ) {
+    const isBert = config.family === 'bert';
+    this.id = opts.id ?? source;
+    this.dim = model.hidden;
+    this.pooling = opts.pooling ?? (isBert ? 'mean' : 'last');
+    if (isBert && this.pooling === 'last') throw new Error(`${source}: pooling 'last' is for decoders; use 'mean' or 'cls'`);
+    if (!isBert && this.pooling === 'cls') throw new Error(`${source}: pooling 'cls' is for encoders; use 'last' or 'mean'`);
+    this.attention = opts.attention ?? 'bidirectional';
+    const base = isBert ? BERT_TEMPLATES : decoderTemplates(opts.instruction);
+    this.templates = { ...base, ...opts.templates };
+    const positions = isBert ? config.maxPositions - config.positionOffset : config.maxPositions;
+    this.maxTokens = Math.min(opts.maxTokens ?? 512, positions);
+    if (!(this.maxTokens >= 2)) throw new Error(`${source}: maxTokens must be >= 2`);
+    this.batchSize = Math.max(1, opts.batchSize ?? 16);
+    this.eos = isBert ? null : opts.eosTokenId ?? tokenizer.eosId ?? config.eosTokenIds[0] ?? null;
+    if (this.eos !== null && !(this.eos >= 0 && this.eos < config.vocabSize)) throw new Error(`${source}: EOS id ${this.eos} is outside the vocabulary (${config.vocabSize})`);
+  }
+
+  /** Parses and validates all four files (nothing is uploaded until the first embed). */
+  static async create(files: HfModelFiles, opts: HfEmbedderOptions = {}): Promise<HfEmbedder> {
+    const source = files.source ?? 'model';
+    const config = parseConfig(files.config, `${source}/config.json`);
+    const src = SafetensorsFile.open(files.weights, `${source}/model.safetensors`);
+    const model = config.family === 'bert' ? new BertModel(config, src) : new DecoderModel(config, src);
+    const tokenizer = await HfTokenizer.create(files.tokenizer, files.tokenizerConfig);
+    return new HfEmbedder(config, model, tokenizer, opts, source);
+  }
+
+  /** Token ids of each text (special tokens, EOS for decoders, truncation). */
+  tokenize(texts: readonly string[]): number[][] {
+    return texts.map((t) => this.tokenizer.encode(t, this.maxTokens, this.eos));
+  }
+
+  /** A right-padded batch of already-tokenised texts. */
+  batch(seqs: readonly (readonly number[])[]): TokenBatch {
+    const pad = this.tokenizer.padId < this.config.vocabSize ? this.tokenizer.padId : 0;
+    return padBatch(seqs, pad);
+  }
+
+  /** Last hidden states [B, T, H] on the backend (the caller disposes it). */
+  forward(backend: Backend, input: TokenBatch): Tensor {
+    return this.model instanceof BertModel ? this.model.forward(backend, input) : this.model.forward(backend, input, this.attention);
+  }
+
+  /** Pooled, L2-normalised rows [B, H] of a batch (the caller disposes it). */
+  pool(backend: Backend, hidden: Tensor, input: TokenBatch): Tensor {
+    const mask = backend.tensor(input.mask, [input.batch, input.seqLen]);
+    try {
+      const pooled = this.pooling === 'mean' ? backend.maskedMeanPool(hidden, mask) : backend.pool(hidden, mask, this.pooling);
+      try {
+        return backend.l2Normalize(pooled);
+      } finally {
+        backend.dispose(pooled);
+      }
+    } finally {
+      backend.dispose(mask);
+    }
+  }
+
+  async embed(backend: Backend, texts: readonly string[], _role: Role): Promise<Float32Array> {
+    const out = new Float32Array(texts.length * this.dim);
+    const seqs = this.tokenize(texts);
+    // similar lengths share a batch, so little is padding
+    const order = seqs.map((_, i) => i).sort((a, b) => seqs[a].length - seqs[b].length);
+    for (let start = 0; start < order.length; start += this.batchSize) {
+      const idx = order.slice(start, start + this.batchSize);
+      const input = this.batch(idx.map((i) => seqs[i]));
+      const hidden = this.forward(backend, input);
+      let rows: Float32Array;
+      try {
+        const pooled = this.pool(backend, hidden, input);
+        try {
+          rows = await backend.readF32(pooled);
+        } finally {
+          backend.dispose(pooled);
+        }
+      } finally {
+        backend.dispose(hidden);
+      }
+      idx.forEach((i, r) => out.set(rows.subarray(r * this.dim, (r + 1) * this.dim), i * this.dim));
+    }
+    return out;
+  }
+
+  /** Frees the weights uploaded to `backend` (or to every backend). */
+  release(backend?: Backend): void {
+    this.model.release(backend);
+  }
+}

@@ -4,7 +4,8 @@
  * (weights.ts documents it) is a Backend op, so the same code runs in WGSL on WebGPU and on the CPU path.
  *
  * Texts are tokenised (tokenizer.ts), clipped to the graph's 128 tokens, sorted by length and embedded in
- * batches padded to their longest text (padding never changes a text's vector: keys are masked and the
+ * batches of up to 32 similar lengths (a batch ends where a text is over twice the shortest + 8 tokens),
+ * padded to their longest text (padding never changes a text's vector: keys are masked and the
  * mean is masked). The empty string embeds to what the graph itself gives an empty row of a batch: no
  * tokens, a zero mean, so l2normalize(tanh(bt)) — a fixed "no content" vector, not an error.
  */
@@ -103,10 +104,16 @@ export class UseLiteEmbedder implements Embedder {
     const order = ids.map((_, i) => i).sort((a, b) => ids[a].length - ids[b].length || a - b);
     const widest = Math.max(...this.weights.layers.map((L) => L.dFf));
     for (let start = 0; start < order.length; ) {
-      const longest = Math.max(1, ids[order[Math.min(order.length, start + this.batchSize) - 1]].length);
-      const fit = Math.floor(backend.maxTensorElements / (longest * widest));
-      const members = order.slice(start, start + Math.max(1, Math.min(this.batchSize, fit)));
-      start += members.length;
+      // grow the batch while padding stays under ~2x the shortest text and [B, T, dFf] fits one tensor
+      const shortest = Math.max(1, ids[order[start]].length);
+      let end = start + 1;
+      while (end < order.length && end - start < this.batchSize) {
+        const len = ids[order[end]].length;
+        if (len > 2 * shortest + 8 || (end - start + 1) * len * widest > backend.maxTensorElements) break;
+        end++;
+      }
+      const members = order.slice(start, end);
+      start = end;
       const rows = await this.embedBatch(backend, members.map((i) => ids[i]));
       members.forEach((i, r) => out.set(rows.subarray(r * this.dim, (r + 1) * this.dim), i * this.dim));
     }

@@ -79,7 +79,7 @@ function transformerLayer(x: Float32Array, T: number, L: UseLiteLayer, eps: numb
 }
 
 /** Embeds one tokenised text; returns the L2-normalised [outDim] vector (empty ids: the graph's empty row). */
-export function useLiteForwardReference(w: UseLiteWeights, ids: readonly number[]): Float32Array {
+export function forwardUseLiteReference(w: UseLiteWeights, ids: readonly number[]): Float32Array {
   const T = Math.min(ids.length, w.maxLength);
   const D = w.embDim;
   const half = D / 2;

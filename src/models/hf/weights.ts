@@ -7,7 +7,9 @@ import { SafetensorsError, type SafetensorsFile } from './safetensors';
 
 export class Weights {
   private readonly specs = new Map<string, { full: string; shape: number[] }>();
-  private readonly uploaded = new Map<Backend, Map<string, Tensor>>();
+  // weak: a backend dropped after device loss must not be kept alive by the model
+  private readonly uploaded = new WeakMap<Backend, Map<string, Tensor>>();
+  private readonly backends = new Set<WeakRef<Backend>>();
   /** the name prefix the file uses ('' or e.g. 'bert.', 'model.') */
   readonly prefix: string;
 
@@ -94,15 +96,20 @@ export class Weights {
       throw e;
     }
     this.uploaded.set(backend, m);
+    this.backends.add(new WeakRef(backend));
     return m;
   }
 
   /** Frees the tensors uploaded to `backend` (or to every backend). */
   release(backend?: Backend): void {
-    for (const [b, m] of this.uploaded) {
-      if (backend && b !== backend) continue;
-      for (const t of m.values()) b.dispose(t);
+    for (const ref of this.backends) {
+      const b = ref.deref();
+      if (b && backend && b !== backend) continue;
+      this.backends.delete(ref);
+      const m = b && this.uploaded.get(b);
+      if (!b || !m) continue;
       this.uploaded.delete(b);
+      for (const t of m.values()) b.dispose(t);
     }
   }
 }

@@ -1,6 +1,12 @@
 /**
  * onnxruntime-web sessions for the studio: environment setup (Node vs. browser), execution-provider choice
  * with fallback (webgpu -> wasm), and typed errors that name the model file.
+ *
+ * Offline wasm: in the browser, onnxruntime-web's default entry (ort.bundle.min.mjs, the JSEP build that has
+ * both the webgpu and wasm EPs) needs one binary, ort-wasm-simd-threaded.jsep.wasm (28 MB). wasm-asset.ts
+ * imports it with Vite's `?url`, so `vite build` emits it to dist/assets/ with a content hash and
+ * `env.wasm.wasmPaths` points at it: the site serves it itself, no CDN, no prepare script. In Node the
+ * package's node entry finds its own wasm in node_modules and wasm-asset.ts is never imported.
  */
 import * as ort from 'onnxruntime-web';
 import { f16ArrayToF32 } from '../hf/half';
@@ -75,6 +81,7 @@ export async function createSession(bytes: Uint8Array, ep: OrtEp): Promise<ort.I
   const options: ort.InferenceSession.SessionOptions = {
     executionProviders: [ep],
     graphOptimizationLevel: 'all',
+    logSeverityLevel: 3, // errors only: the webgpu EP warns that it leaves shape ops on the CPU
   };
   return ort.InferenceSession.create(bytes, options);
 }

@@ -13,7 +13,7 @@ commands:
   eval    retrieve for every judged query of a split and print trec_eval-style metrics
           --dataset <dir|demo>      BEIR folder (corpus.jsonl, queries.jsonl, qrels/<split>.tsv; .gz ok) or "demo"
           --retriever dense|bm25    default dense
-          --model <id>              dense model id (default glove)
+          --model <id|folder|org/name>  dense model (default use-lite; glove; a model folder; a hub id)
           --split <name>            qrels split (default test)
           --backend auto|cpu|webgpu compute backend for dense retrieval (default auto)
           --k1 <x> --b <x>          BM25 parameters (default 1.5, 0.75)
@@ -21,7 +21,8 @@ commands:
           --run <file>              write a TREC run file (qid Q0 docid rank score tag)
           --json                    print one JSON object with the metrics on the last line
   embed   embed texts (one per line of --input) and print them as JSON
-          --model <id|folder|org/name>  built-in id, a local model folder, or a hub id (default glove)
+          --model <id|folder|org/name>  built-in id, a local model folder (onnx:<folder> runs its ONNX
+                                    export in onnxruntime-web), or a hub id (default use-lite)
           --input <file>            UTF-8 text file, one text per line (blank lines kept as empty texts)
           --role query|passage      template applied before embedding (default passage)
           --backend auto|cpu|webgpu (default auto)
@@ -61,7 +62,7 @@ export function parseEvalArgs(argv: string[]): EvalArgs {
       options: {
         dataset: { type: 'string' },
         retriever: { type: 'string', default: 'dense' },
-        model: { type: 'string', default: 'glove' },
+        model: { type: 'string', default: 'use-lite' },
         split: { type: 'string', default: 'test' },
         backend: { type: 'string', default: 'auto' },
         k1: { type: 'string', default: '1.5' },
@@ -104,7 +105,7 @@ export function parseEmbedArgs(argv: string[]): EmbedArgs {
       args: argv,
       strict: true,
       options: {
-        model: { type: 'string', default: 'glove' },
+        model: { type: 'string', default: 'use-lite' },
         input: { type: 'string' },
         role: { type: 'string', default: 'passage' },
         backend: { type: 'string', default: 'auto' },

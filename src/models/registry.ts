@@ -1,32 +1,44 @@
 import { GloveEmbedder, type AssetFetcher } from './glove';
+import { loadUseLite, USE_LITE_INFO } from './use-lite/model';
 import type { Embedder, ModelInfo } from './types';
 
 export type { AssetFetcher } from './glove';
 
-const MODELS: readonly ModelInfo[] = [
-  {
-    id: 'glove',
-    name: 'GloVe 6B 100d',
-    kind: 'static',
-    dim: 100,
-    description:
-      'Static word vectors (GloVe 6B, 200k most frequent words, int8) with SIF-weighted mean pooling; embedded, no network.',
-  },
+/** The studio's default base model: USE-lite on the project's kernels. */
+export const DEFAULT_MODEL = USE_LITE_INFO.id;
+
+const GLOVE_INFO: ModelInfo = {
+  id: 'glove',
+  name: 'GloVe 6B 100d',
+  kind: 'static',
+  dim: 100,
+  description:
+    'Static word vectors (GloVe 6B, 200k most frequent words, int8) with SIF-weighted mean pooling; embedded, no network.',
+};
+
+const BUILTIN: readonly { info: ModelInfo; load: (f: AssetFetcher) => Promise<Embedder> }[] = [
+  { info: USE_LITE_INFO, load: loadUseLite },
+  { info: GLOVE_INFO, load: (f) => GloveEmbedder.load(f) },
 ];
 
+/** Built-in models, the default first. */
 export function listModels(): readonly ModelInfo[] {
-  return MODELS;
+  return BUILTIN.map((m) => m.info);
+}
+
+export function isBuiltinModel(id: string): boolean {
+  return BUILTIN.some((m) => m.info.id === id);
 }
 
 const loaded = new Map<string, Promise<Embedder>>();
 
-/** Loads (once per fetcher) the embedder for a model id. */
+/** Loads a built-in model once (its files come from the app's models folder through fetchAsset). */
 export function loadEmbedder(id: string, fetchAsset: AssetFetcher): Promise<Embedder> {
-  const info = MODELS.find((m) => m.id === id);
-  if (!info) throw new Error(`unknown model "${id}" (known: ${MODELS.map((m) => m.id).join(', ')})`);
+  const entry = BUILTIN.find((m) => m.info.id === id);
+  if (!entry) throw new Error(`unknown model "${id}" (built-in: ${listModels().map((m) => m.id).join(', ')})`);
   let p = loaded.get(id);
   if (!p) {
-    p = GloveEmbedder.load(fetchAsset);
+    p = entry.load(fetchAsset);
     p.catch(() => loaded.delete(id));
     loaded.set(id, p);
   }

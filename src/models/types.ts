@@ -20,7 +20,8 @@ export interface Embedder {
 export interface ModelInfo {
   readonly id: string;
   readonly name: string;
-  readonly kind: 'static';
+  /** static word vectors, a transformer on the studio kernels, or an ONNX graph run by onnxruntime-web */
+  readonly kind: 'static' | 'transformer' | 'onnx';
   readonly dim: number;
   readonly description: string;
 }

@@ -5,6 +5,8 @@
  */
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import type { EvalReport, Hit } from '../eval/types';
+import type { ModelDetails } from '../models/describe';
+import type { ModelTemplates } from './templates';
 
 export const DB_NAME = 'stm-studio';
 
@@ -57,6 +59,36 @@ export interface RunHitsRecord {
   kept: number;
 }
 
+/** An imported model (its files, when they came from a folder, are in `modelFiles`). */
+export interface ModelRecord {
+  id: string;
+  name: string;
+  /** 'folder': files in IndexedDB; 'hub': a hub id or URL whose files the Cache API keeps */
+  source: 'folder' | 'hub';
+  /** the folder name, hub id or URL */
+  origin: string;
+  /** native: the studio kernels on safetensors; onnx: onnxruntime-web on onnx/model.onnx */
+  engine: 'native' | 'onnx';
+  kind: 'transformer' | 'onnx';
+  dim: number;
+  /** path (relative to the model's root) and size of every stored or downloaded file */
+  files: { path: string; bytes: number; chunks: number }[];
+  bytes: number;
+  importedAt: string;
+  description: string;
+  /** architecture, read when the model was imported */
+  details: ModelDetails;
+  /** the model's own templates (what Reset goes back to) */
+  defaults: ModelTemplates;
+}
+/** One slice of a stored model file (large files are split so no single record is huge). */
+export interface ModelFileChunk {
+  model: string;
+  path: string;
+  index: number;
+  data: ArrayBuffer;
+}
+
 export interface StudioSchema extends DBSchema {
   datasets: { key: string; value: DatasetMeta; indexes: { 'by-importedAt': string } };
   datasetChunks: { key: [string, ChunkPart, number]; value: DatasetChunk; indexes: { 'by-dataset': string } };
@@ -64,6 +96,8 @@ export interface StudioSchema extends DBSchema {
   embeddings: { key: string; value: EmbeddingRecord; indexes: { 'by-dataset': string; 'by-model': string } };
   runs: { key: string; value: RunRecord; indexes: { 'by-dataset': string; 'by-createdAt': string } };
   runHits: { key: string; value: RunHitsRecord; indexes: { 'by-dataset': string } };
+  models: { key: string; value: ModelRecord };
+  modelFiles: { key: [string, string, number]; value: ModelFileChunk; indexes: { 'by-model': string } };
 }
 export type StudioDB = IDBPDatabase<StudioSchema>;
 type UpgradeTx = IDBPTransaction<StudioSchema, StoreNames<StudioSchema>[], 'versionchange'>;
@@ -113,6 +147,12 @@ export const MIGRATIONS: ReadonlyArray<(db: StudioDB, tx: UpgradeTx) => Promise<
       await cursor.update(fixed);
       cursor = await cursor.continue();
     }
+  },
+  // v5: imported models, and the files of folder imports in chunks.
+  (db) => {
+    db.createObjectStore('models', { keyPath: 'id' });
+    const files = db.createObjectStore('modelFiles', { keyPath: ['model', 'path', 'index'] });
+    files.createIndex('by-model', 'model');
   },
 ];
 export const DB_VERSION = MIGRATIONS.length;

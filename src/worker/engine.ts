@@ -6,20 +6,27 @@
 import type { Dataset } from '../data/types';
 import type { EvaluateOptions, Retriever } from '../eval/evaluate';
 import type { EvalReport, Run } from '../eval/types';
-import { DeviceLostError, type Backend } from '../gpu/backend';
+import type { Backend } from '../gpu/backend';
 import type { AssetFetcher } from '../models/registry';
 import type { Embedder, ModelInfo } from '../models/types';
 import type { StudioDB } from '../store/db';
 import { deleteDataset, listDatasets, loadDataset, saveDataset } from '../store/datasets';
 import { IdbEmbeddingCache } from '../store/embeddings';
 import { deleteRun, getRun, listRuns, saveRun } from '../store/runs';
+import { Backends } from './backends';
 import { queryDetails } from './drilldown';
+import { importFolder, importHub } from './model-import';
+import { ModelManager, type HubOptions } from './models';
+import { similarity } from './similarity';
 import {
   parseRequest,
   toErrorEvent,
-  type BackendInfo,
   type BackendPref,
   type EvaluateRequest,
+  type ImportModelRequest,
+  type ModelEntry,
+  type SimilarityRequest,
+  type SimilarityResult,
   type JobPhase,
   type Request,
   type RequestType,
@@ -36,18 +43,22 @@ export interface EngineDeps {
   listModels(): readonly ModelInfo[];
   loadEmbedder(id: string, fetchAsset: AssetFetcher): Promise<Embedder>;
   assetFetcher(baseUrl: string): AssetFetcher;
+  /** where hub models are fetched from and cached (default: huggingface.co and the Cache API) */
+  hub?: HubOptions;
 }
 
 type Job = { id: number; ctrl: AbortController };
 type Ctx = { id: number; signal: AbortSignal; progress: (phase: JobPhase, done: number, total: number, detail?: string) => void };
 
 /** Requests that run in the job queue (one at a time), cancellable. */
-const QUEUED: ReadonlySet<RequestType> = new Set<RequestType>(['set-backend', 'import-dataset', 'load-demo', 'delete-dataset', 'evaluate']);
+const QUEUED: ReadonlySet<RequestType> = new Set<RequestType>([
+  'set-backend', 'import-dataset', 'load-demo', 'delete-dataset', 'evaluate', 'import-model', 'delete-model', 'similarity',
+]);
 
 export class Engine {
-  private backend: { pref: BackendPref; value: Backend } | null = null;
+  private readonly backends: Backends;
+  private readonly models: ModelManager;
   private fetcher: AssetFetcher | null = null;
-  private pref: BackendPref = 'auto';
   private queue: Promise<unknown> = Promise.resolve();
   private readonly jobs = new Map<number, Job>();
   /** the last loaded dataset (evaluations and drill-downs usually hit the same one) */
@@ -56,7 +67,19 @@ export class Engine {
   constructor(
     private readonly post: (e: WorkerEvent) => void,
     private readonly deps: EngineDeps,
-  ) {}
+  ) {
+    this.backends = new Backends((pref) => deps.acquireBackend(pref), post);
+    this.models = new ModelManager({
+      db: () => deps.db(),
+      fetcher: () => {
+        if (!this.fetcher) throw new Error('The engine was not initialised (no init request).');
+        return this.fetcher;
+      },
+      listModels: () => deps.listModels(),
+      loadEmbedder: (id, f) => deps.loadEmbedder(id, f),
+      hub: deps.hub,
+    });
+  }
 
   /** Handles one incoming message; never throws (failures become error events). */
   async handle(data: unknown): Promise<void> {
@@ -105,13 +128,11 @@ export class Engine {
     const db = await this.deps.db();
     switch (req.type) {
       case 'init':
-        this.pref = req.backend;
         this.fetcher = this.deps.assetFetcher(req.baseUrl);
         return { models: [...this.deps.listModels()] };
       case 'set-backend':
-        this.pref = req.backend;
         ctx.progress('acquire-backend', 0, 1);
-        return this.info(await this.backendFor(req.backend));
+        return Backends.info(await this.backends.get(req.backend), req.backend);
       case 'list-datasets':
         return listDatasets(db);
       case 'list-runs':
@@ -145,6 +166,22 @@ export class Engine {
       case 'delete-run':
         await deleteRun(req.runId, db);
         return null;
+      case 'list-models':
+        return this.models.list();
+      case 'model-details': {
+        ctx.progress('load-model', 0, 1, req.model);
+        const templates = await this.models.templates(req.model);
+        return { entry: await this.entry(req.model), templates };
+      }
+      case 'import-model':
+        return this.importModel(req, ctx, db);
+      case 'delete-model':
+        await this.models.delete(req.model);
+        return null;
+      case 'set-templates':
+        return this.models.setTemplates(req.model, req.templates);
+      case 'similarity':
+        return this.similarity(req, ctx);
       case 'cancel':
         throw new Error('cancel is handled before dispatch');
     }
@@ -172,66 +209,52 @@ export class Engine {
     return this.recent.ds;
   }
 
-  private info(b: Backend, pref: BackendPref = this.pref): BackendInfo {
-    return { kind: b.kind, label: b.label, pref };
+  private async entry(id: string): Promise<ModelEntry> {
+    const e = (await this.models.list()).find((m) => m.id === id);
+    if (!e) throw new Error(`unknown model "${id}"`);
+    return e;
   }
 
-  /** The backend for `pref`, acquired on first use; a new preference replaces (destroys) the old one. */
-  private async backendFor(pref: BackendPref, notice?: string): Promise<Backend> {
-    if (this.backend?.pref === pref) return this.backend.value;
-    this.dropBackend();
-    const value = await this.deps.acquireBackend(pref);
-    this.backend = { pref, value };
-    this.post({ type: 'backend', info: this.info(value, pref), notice });
-    return value;
+  private async importModel(req: ImportModelRequest, ctx: Ctx, db: StudioDB): Promise<ModelEntry> {
+    const env = { db, hub: this.deps.hub ?? {}, builtins: this.deps.listModels().map((m) => m.id) };
+    const { rec, loaded } = req.files
+      ? await importFolder(req.files, { engine: req.engine, name: req.name }, env, ctx)
+      : await importHub(req.hub as string, { name: req.name }, env, ctx);
+    this.models.remember(rec.id, loaded);
+    return this.entry(rec.id);
   }
 
-  private dropBackend(): void {
-    try {
-      this.backend?.value.destroy();
-    } catch {
-      // a lost device may throw on destroy; it is gone either way
-    }
-    this.backend = null;
-  }
-
-  /** After a lost device: a fresh device for the same preference, else the CPU. */
-  private async recover(pref: BackendPref, lost: DeviceLostError): Promise<void> {
-    this.dropBackend();
-    try {
-      await this.backendFor(pref, `${lost.message}; acquired a new device.`);
-    } catch {
-      await this.backendFor('cpu', `${lost.message}; no new device, fell back to the CPU.`);
-    }
+  private async similarity(req: SimilarityRequest, ctx: Ctx): Promise<SimilarityResult> {
+    ctx.progress('load-model', 0, 1, req.model);
+    const e = await this.models.embedder(req.model, ctx.signal);
+    const entry = await this.entry(req.model);
+    ctx.progress('acquire-backend', 0, 1);
+    return this.backends.run(req.backend, ctx.signal, async (b: Backend) => {
+      ctx.progress('embed', 0, 1);
+      const r = await similarity(e, b, req.a, req.b);
+      const active = this.backends.active;
+      const engine = entry.engine === 'onnxruntime-web' ? `onnxruntime-web (${entry.ep ?? 'wasm'})` : `studio kernels on ${active?.label ?? b.label}`;
+      return { model: req.model, ...r, backend: active, engine };
+    });
   }
 
   private async evaluate(req: EvaluateRequest, ctx: Ctx, db: StudioDB) {
     const ds = await this.dataset(req.dataset, db);
     const onProgress: EvaluateOptions['onProgress'] = (p) => ctx.progress(p.phase, p.done, p.total);
-    let pref = req.backend;
-    for (let attempt = 0; ; attempt++) {
-      ctx.signal.throwIfAborted();
-      let retriever: Retriever;
-      if (req.retriever === 'bm25') retriever = { kind: 'bm25', k1: req.bm25?.k1, b: req.bm25?.b };
-      else {
-        ctx.progress('acquire-backend', 0, 1);
-        const backend = await this.backendFor(pref);
-        ctx.progress('load-model', 0, 1);
-        if (!this.fetcher) throw new Error('The engine was not initialised (no init request).');
-        const embedder = await this.deps.loadEmbedder(req.retriever.model, this.fetcher);
-        retriever = { kind: 'dense', embedder, backend, cache: new IdbEmbeddingCache(db) };
-      }
-      try {
-        const { report, run } = await this.deps.evaluate({ dataset: ds, split: req.split, retriever, depth: req.depth, signal: ctx.signal, onProgress });
-        ctx.progress('save', 0, 1);
-        const { hits: _hits, kept: _kept, ...rec } = await saveRun(report, run, req.keep, db);
-        return rec;
-      } catch (e) {
-        if (!(e instanceof DeviceLostError) || attempt > 0) throw e;
-        // cached embedding chunks survive: the retry resumes where the lost device stopped
-        await this.recover(pref, e);
-        pref = this.backend?.pref ?? 'cpu';
-      }
-    }
+    const run = async (retriever: Retriever) => {
+      const { report, run } = await this.deps.evaluate({ dataset: ds, split: req.split, retriever, depth: req.depth, signal: ctx.signal, onProgress });
+      ctx.progress('save', 0, 1);
+      const { hits: _hits, kept: _kept, ...rec } = await saveRun(report, run, req.keep, db);
+      return rec;
+    };
+    if (req.retriever === 'bm25') return run({ kind: 'bm25', k1: req.bm25?.k1, b: req.bm25?.b });
+    const model = req.retriever.model;
+    ctx.progress('acquire-backend', 0, 1);
+    // cached embedding chunks survive a lost device: the retry resumes where it stopped
+    return this.backends.run(req.backend, ctx.signal, async (backend) => {
+      ctx.progress('load-model', 0, 1);
+      const embedder = await this.models.embedder(model, ctx.signal);
+      return run({ kind: 'dense', embedder, backend, cache: new IdbEmbeddingCache(db) });
+    });
   }
 }

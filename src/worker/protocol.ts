@@ -8,6 +8,10 @@ import type { DatasetMeta, RunRecord } from '../store/db';
 import type { Progress } from '../eval/evaluate';
 import type { Scores } from '../eval/types';
 import type { ModelInfo } from '../models/types';
+import type { ModelTemplates } from '../store/templates';
+import { checkModelRequest, type ImportModelRequest, type ModelEntry, type SimilarityRequest, type SimilarityResult, type TemplatesResult } from './protocol-models';
+
+export type { ImportModelRequest, ModelEntry, ModelFile, SimilarityRequest, SimilarityResult, TemplatesResult } from './protocol-models';
 
 export type BackendPref = 'auto' | 'cpu' | 'webgpu';
 export const BACKEND_PREFS: readonly BackendPref[] = ['auto', 'webgpu', 'cpu'];
@@ -78,6 +82,15 @@ export interface RequestMap {
   'query-texts': [{ dataset: string }, Record<string, string>];
   'query-details': [{ runId: string; qid: string }, QueryDetails];
   'delete-run': [{ runId: string }, null];
+  'list-models': [Record<string, never>, ModelEntry[]];
+  /** loads the model (once) and describes it, with its templates */
+  'model-details': [{ model: string }, { entry: ModelEntry; templates: TemplatesResult }];
+  'import-model': [ImportModelRequest, ModelEntry];
+  /** deletes an imported model with its files and cached embeddings (runs stay) */
+  'delete-model': [{ model: string }, null];
+  /** templates: null resets to the model's own */
+  'set-templates': [{ model: string; templates: ModelTemplates | null }, TemplatesResult];
+  similarity: [SimilarityRequest, SimilarityResult];
   /** aborts the job with id `target` (a queued one never starts) */
   cancel: [{ target: number }, { cancelled: boolean }];
 }
@@ -86,7 +99,7 @@ export type RequestBody<K extends RequestType> = RequestMap[K][0];
 export type ResultOf<K extends RequestType> = RequestMap[K][1];
 export type Request = { [K in RequestType]: { id: number; type: K } & RequestBody<K> }[RequestType];
 
-export type JobPhase = Progress['phase'] | 'queued' | 'read' | 'save' | 'load-model' | 'acquire-backend';
+export type JobPhase = Progress['phase'] | 'queued' | 'read' | 'save' | 'load-model' | 'acquire-backend' | 'download' | 'embed';
 
 export type WorkerEvent =
   | { type: 'progress'; id: number; phase: JobPhase; done: number; total: number; detail?: string }
@@ -107,6 +120,7 @@ export class ProtocolError extends Error {
 const REQUEST_TYPES: ReadonlySet<string> = new Set<RequestType>([
   'init', 'set-backend', 'list-datasets', 'list-runs', 'import-dataset', 'load-demo',
   'delete-dataset', 'evaluate', 'query-texts', 'query-details', 'delete-run', 'cancel',
+  'list-models', 'model-details', 'import-model', 'delete-model', 'set-templates', 'similarity',
 ]);
 
 function need(ok: boolean, what: string): void {
@@ -163,8 +177,16 @@ export function parseRequest(data: unknown): Request {
     case 'cancel':
       need(Number.isInteger(m.target), 'cancel needs an integer target');
       break;
+    case 'model-details':
+    case 'delete-model':
+    case 'import-model':
+    case 'set-templates':
+    case 'similarity':
+      checkModelRequest(t, m, need);
+      break;
     case 'list-datasets':
     case 'load-demo':
+    case 'list-models':
       break;
   }
   return m as unknown as Request;

@@ -14,6 +14,11 @@ export class BertModel {
   readonly hidden: number;
   private readonly w: Weights;
 
+  /** parameters in the weights the forward pass uses */
+  get parameterCount(): number {
+    return this.w.parameterCount;
+  }
+
   constructor(
     readonly config: BertConfig,
     src: SafetensorsFile,

@@ -17,6 +17,11 @@ export class DecoderModel {
   readonly hidden: number;
   private readonly w: Weights;
 
+  /** parameters in the weights the forward pass uses */
+  get parameterCount(): number {
+    return this.w.parameterCount;
+  }
+
   constructor(
     readonly config: DecoderConfig,
     src: SafetensorsFile,

@@ -27,6 +27,13 @@ export class Weights {
     this.prefix = p;
   }
 
+  /** Number of parameters in the declared (used) tensors. */
+  get parameterCount(): number {
+    let n = 0;
+    for (const { shape } of this.specs.values()) n += shape.reduce((a, d) => a * d, 1);
+    return n;
+  }
+
   /** Declares a required tensor; throws if it is missing or has another shape. Returns the short name. */
   need(name: string, shape: readonly number[]): string {
     const full = this.prefix + name;

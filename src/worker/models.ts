@@ -1,0 +1,205 @@
+/**
+ * The worker's models: built-ins from the registry and imported ones (folder files in IndexedDB, hub
+ * downloads in the Cache API), each loaded once; the user's templates applied on top. Imports live in
+ * model-import.ts.
+ */
+import { describeEmbedder, type ConfigHint, type ModelDetails } from '../models/describe';
+import { HF_CACHE_NAME, HF_FILES, loadHfModel, type CacheLike } from '../models/hf';
+import { loadOrtEmbedder } from '../models/ort/embedder';
+import { parseJsonFile } from '../models/ort/tokenizer';
+import type { AssetFetcher } from '../models/registry';
+import type { Embedder, ModelInfo } from '../models/types';
+import type { ModelRecord, StudioDB } from '../store/db';
+import { deleteModelRecord, getModelRecord, listModelRecords, readModelFiles } from '../store/models';
+import { loadTemplateOverrides, saveTemplateOverride, type ModelTemplates } from '../store/templates';
+import { ModelImportError } from './model-files';
+import type { ModelEntry, TemplatesResult } from './protocol';
+import { checkTemplates, defaultTemplates, sameTemplates, withTemplates } from './templates';
+
+/** Where hub models come from; tests serve local files through `fetch` and keep them in a Map `cache`. */
+export interface HubOptions {
+  fetch?: typeof fetch;
+  cache?: (CacheLike & { delete?(url: string): Promise<boolean> }) | false;
+  hubUrl?: string;
+}
+
+export interface ModelHost {
+  db(): Promise<StudioDB>;
+  /** the app's asset fetcher (set by init) */
+  fetcher(): AssetFetcher;
+  listModels(): readonly ModelInfo[];
+  loadEmbedder(id: string, fetchAsset: AssetFetcher): Promise<Embedder>;
+  hub?: HubOptions;
+}
+
+export interface Loaded {
+  embedder: Embedder;
+  details: ModelDetails;
+  /** bytes read to load it */
+  bytes: number;
+}
+
+const HUB = 'https://huggingface.co';
+export const isUrl = (s: string) => /^https?:\/\//i.test(s);
+
+/** URLs of a hub model's files as loadHfModel fetches them (to drop them from the Cache API). */
+export function hubFileUrls(origin: string, hubUrl = HUB): string[] {
+  const base = isUrl(origin) ? (origin.endsWith('/') ? origin : `${origin}/`) : `${hubUrl.replace(/\/+$/, '')}/${origin}/resolve/main/`;
+  return HF_FILES.map((f) => new URL(f, base).toString());
+}
+
+/** Loads the model of a record from its stored files (folder) or from the hub (cache first). */
+export async function loadRecord(rec: Pick<ModelRecord, 'id' | 'source' | 'origin' | 'engine'>, files: Map<string, ArrayBuffer> | null, hub: HubOptions, signal?: AbortSignal, onFile?: (file: string, loaded: number, total: number | null) => void): Promise<Loaded> {
+  if (rec.source === 'hub') {
+    let bytes = 0;
+    const sizes = new Map<string, number>();
+    const e = await loadHfModel(rec.origin, {
+      id: rec.id, fetch: hub.fetch, cache: hub.cache, hubUrl: hub.hubUrl, signal,
+      onProgress: (p) => {
+        sizes.set(p.file, p.loaded);
+        onFile?.(p.file, p.loaded, p.total);
+      },
+    });
+    for (const b of sizes.values()) bytes += b;
+    return { embedder: e, details: describeEmbedder(e), bytes };
+  }
+  if (!files) throw new Error(`${rec.id}: no stored files`);
+  const root = rec.origin;
+  const bytes = [...files.values()].reduce((n, b) => n + b.byteLength, 0);
+  if (rec.engine === 'native') {
+    const picked = [...files].map(([path, b]) => {
+      const f = new File([b], path.split('/').pop() as string);
+      Object.defineProperty(f, 'webkitRelativePath', { value: `${root}/${path}` });
+      return f;
+    });
+    const e = await loadHfModel(picked, { id: rec.id });
+    return { embedder: e, details: describeEmbedder(e), bytes };
+  }
+  const fetchAsset: AssetFetcher = async (path) => {
+    const rel = path.startsWith(`${root}/`) ? path.slice(root.length + 1) : path;
+    const b = files.get(rel);
+    if (!b) throw new ModelImportError(path, 'not in the imported files');
+    return b;
+  };
+  const config: ConfigHint = files.has('config.json') ? parseJsonFile(files.get('config.json') as ArrayBuffer, `${root}/config.json`) : null;
+  const e = await loadOrtEmbedder(fetchAsset, { id: rec.id, dir: root });
+  return { embedder: e, details: describeEmbedder(e, { config }), bytes };
+}
+
+export class ModelManager {
+  private readonly loaded = new Map<string, Promise<Loaded>>();
+
+  constructor(private readonly host: ModelHost) {}
+
+  private get hub(): HubOptions {
+    return this.host.hub ?? {};
+  }
+
+  /** Built-ins first (the default first), then imports by import time. */
+  async list(): Promise<ModelEntry[]> {
+    const db = await this.host.db();
+    const [records, overrides] = await Promise.all([listModelRecords(db), loadTemplateOverrides(db)]);
+    const out: ModelEntry[] = [];
+    for (const info of this.host.listModels()) {
+      const l = await this.peek(info.id);
+      const defaults = l ? defaultTemplates(l.embedder) : null;
+      out.push(this.entry({ ...info, source: 'builtin', origin: null, bytes: l?.bytes ?? null, importedAt: null, details: l?.details ?? null, defaults }, overrides[info.id]));
+    }
+    for (const r of records) {
+      const info = { id: r.id, name: r.name, kind: r.kind, dim: r.dim, description: r.description };
+      out.push(this.entry({ ...info, source: r.source, origin: r.origin, bytes: r.bytes, importedAt: r.importedAt, details: (await this.peek(r.id))?.details ?? r.details, defaults: r.defaults }, overrides[r.id]));
+    }
+    return out;
+  }
+
+  private entry(e: Omit<ModelEntry, 'templates' | 'custom' | 'engine' | 'ep'>, override: ModelTemplates | undefined): ModelEntry {
+    const engine = e.kind === 'onnx' ? 'onnxruntime-web' : 'studio';
+    return { ...e, engine, ep: e.details?.ep ?? null, templates: override ?? e.defaults, custom: override !== undefined };
+  }
+
+  /** The loaded model if it is loaded (or loading), without starting a load. */
+  private async peek(id: string): Promise<Loaded | null> {
+    const p = this.loaded.get(id);
+    return p ? p.catch(() => null) : null;
+  }
+
+  /** Loads a model once (built-in or imported). */
+  load(id: string, signal?: AbortSignal): Promise<Loaded> {
+    let p = this.loaded.get(id);
+    if (!p) {
+      p = this.loadNow(id, signal);
+      p.catch(() => this.loaded.delete(id));
+      this.loaded.set(id, p);
+    }
+    return p;
+  }
+
+  /** Keeps a model loaded by an import. */
+  remember(id: string, l: Loaded): void {
+    this.loaded.set(id, Promise.resolve(l));
+  }
+
+  private async loadNow(id: string, signal?: AbortSignal): Promise<Loaded> {
+    if (this.host.listModels().some((m) => m.id === id)) {
+      let bytes = 0;
+      const base = this.host.fetcher();
+      const counting: AssetFetcher = (p) => base(p).then((b) => ((bytes += b.byteLength), b));
+      const e = await this.host.loadEmbedder(id, counting);
+      return { embedder: e, details: describeEmbedder(e), bytes };
+    }
+    const db = await this.host.db();
+    const rec = await getModelRecord(id, db);
+    const files = rec.source === 'folder' ? await readModelFiles(id, db) : null;
+    return loadRecord(rec, files, this.hub, signal);
+  }
+
+  /** The model with the user's templates applied (what evaluation and similarity embed with). */
+  async embedder(id: string, signal?: AbortSignal): Promise<Embedder> {
+    const l = await this.load(id, signal);
+    const override = (await loadTemplateOverrides(await this.host.db()))[id];
+    return override ? withTemplates(l.embedder, override) : l.embedder;
+  }
+
+  async templates(id: string): Promise<TemplatesResult> {
+    const l = await this.load(id);
+    const defaults = defaultTemplates(l.embedder);
+    const override = (await loadTemplateOverrides(await this.host.db()))[id];
+    return { id, defaults, templates: override ?? defaults, custom: override !== undefined };
+  }
+
+  /** Saves (or with null, resets) a model's templates; the model's own templates need no override. */
+  async setTemplates(id: string, t: ModelTemplates | null): Promise<TemplatesResult> {
+    const l = await this.load(id);
+    const defaults = defaultTemplates(l.embedder);
+    const checked = t ? checkTemplates(t, defaults, id) : null;
+    await saveTemplateOverride(id, checked && !sameTemplates(checked, defaults) ? checked : null, await this.host.db());
+    return this.templates(id);
+  }
+
+  /** Deletes an imported model, its files, cached embeddings, templates and cached downloads (runs stay). */
+  async delete(id: string): Promise<void> {
+    if (this.host.listModels().some((m) => m.id === id)) throw new Error(`"${id}" is built in and cannot be deleted`);
+    const db = await this.host.db();
+    const rec = await getModelRecord(id, db);
+    await deleteModelRecord(id, db);
+    await saveTemplateOverride(id, null, db);
+    const p = this.loaded.get(id);
+    this.loaded.delete(id);
+    void p?.then((l) => { const m = l.embedder as { release?: () => void; dispose?: () => Promise<void> }; m.release?.(); return m.dispose?.(); }).catch(() => undefined);
+    if (rec.source === 'hub') await this.dropDownloads(rec.origin);
+  }
+
+  private async dropDownloads(origin: string): Promise<void> {
+    const urls = hubFileUrls(origin, this.hub.hubUrl);
+    const cache = this.hub.cache;
+    if (cache === false) return;
+    if (cache?.delete) {
+      for (const u of urls) await cache.delete(u);
+      return;
+    }
+    const storage = (globalThis as { caches?: CacheStorage }).caches;
+    if (!storage) return;
+    const c = await storage.open(HF_CACHE_NAME);
+    for (const u of urls) await c.delete(u);
+  }
+}

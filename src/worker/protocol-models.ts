@@ -1,0 +1,110 @@
+/** Model requests of the worker protocol: their types and validation (protocol.ts re-exports them). */
+import type { ModelDetails } from '../models/describe';
+import type { ModelInfo, Role } from '../models/types';
+import type { ModelTemplates } from '../store/templates';
+import type { ModelEngine } from './model-files';
+import type { BackendInfo, BackendPref } from './protocol';
+
+/** A model the studio can run: built in or imported. */
+export interface ModelEntry extends ModelInfo {
+  source: 'builtin' | 'folder' | 'hub';
+  /** folder name, hub id or URL of an imported model */
+  origin: string | null;
+  /** bytes of its files (null for a built-in not loaded yet) */
+  bytes: number | null;
+  /** the studio's kernels (on the active backend) or onnxruntime-web (on `ep`) */
+  engine: 'studio' | 'onnxruntime-web';
+  ep: string | null;
+  importedAt: string | null;
+  /** null until the model has been loaded once (built-ins) */
+  details: ModelDetails | null;
+  defaults: ModelTemplates | null;
+  /** what it embeds with: the user's templates, else its defaults */
+  templates: ModelTemplates | null;
+  custom: boolean;
+}
+
+export interface TemplatesResult {
+  id: string;
+  defaults: ModelTemplates;
+  templates: ModelTemplates;
+  custom: boolean;
+}
+
+/** A picked file with its path (webkitRelativePath: "folder/onnx/model.onnx"). */
+export interface ModelFile {
+  path: string;
+  file: File;
+}
+export interface ImportModelRequest {
+  files?: ModelFile[];
+  /** hub id "org/name" or an http(s) base URL */
+  hub?: string;
+  /** folders holding both layouts: 'native' (default) or 'onnx' */
+  engine?: ModelEngine;
+  name?: string;
+}
+
+export interface SimilarityRequest {
+  model: string;
+  a: { text: string; role: Role };
+  b: { text: string; role: Role };
+  backend: BackendPref;
+}
+export interface SimilarityResult {
+  model: string;
+  similarity: number;
+  /** embedding time of both texts, ms */
+  ms: number;
+  /** the texts as the model saw them (templates applied) */
+  texts: [string, string];
+  backend: BackendInfo | null;
+  engine: string;
+}
+
+type Need = (ok: boolean, what: string) => void;
+const isStr = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
+const isPref = (v: unknown): v is BackendPref => v === 'auto' || v === 'cpu' || v === 'webgpu';
+const isRole = (v: unknown) => v === 'query' || v === 'passage';
+const noBar = (v: unknown) => typeof v === 'string' && !v.includes('|');
+const MAX_TEXT = 100_000;
+function isTemplates(v: unknown): boolean {
+  if (v === null) return true;
+  if (typeof v !== 'object') return false;
+  const t = v as Record<string, unknown>;
+  return typeof t.query === 'string' && typeof t.passage === 'string' && (t.instruction === null || typeof t.instruction === 'string');
+}
+function isSide(v: unknown): boolean {
+  const s = v as { text?: unknown; role?: unknown } | null;
+  return typeof s === 'object' && s !== null && typeof s.text === 'string' && s.text.trim().length > 0 && s.text.length <= MAX_TEXT && isRole(s.role);
+}
+function checkImport(m: Record<string, unknown>, need: Need): void {
+  const files = m.files;
+  const hasFiles = Array.isArray(files) && files.length > 0;
+  need(hasFiles !== (m.hub !== undefined), 'import-model needs either files or hub');
+  if (hasFiles) need(files.every((f) => typeof f === 'object' && f !== null && isStr((f as ModelFile).path) && typeof (f as ModelFile).file === 'object'), 'import-model files must be { path, file }');
+  else need(isStr(m.hub) && noBar(m.hub) && (m.hub as string).length < 2000, 'import-model hub must be an "org/name" id or an http(s) URL');
+  need(m.engine === undefined || m.engine === 'native' || m.engine === 'onnx', 'import-model engine must be native or onnx');
+  need(m.name === undefined || (isStr(m.name) && noBar(m.name) && (m.name as string).length <= 200), 'import-model name must be a non-empty string without "|"');
+}
+/** Validates the body of a model request; `need` throws the ProtocolError. */
+export function checkModelRequest(t: string, m: Record<string, unknown>, need: Need): void {
+  switch (t) {
+    case 'model-details':
+    case 'delete-model':
+      need(isStr(m.model), `${t} needs model`);
+      break;
+    case 'import-model':
+      checkImport(m, need);
+      break;
+    case 'set-templates':
+      need(isStr(m.model), 'set-templates needs model');
+      need(isTemplates(m.templates), 'set-templates templates must be { query, passage, instruction } or null');
+      break;
+    case 'similarity':
+      need(isStr(m.model), 'similarity needs model');
+      need(isSide(m.a) && isSide(m.b), 'similarity needs a and b, each { text (non-empty), role: query|passage }');
+      need(isPref(m.backend), 'similarity needs backend auto|webgpu|cpu');
+      break;
+  }
+}

@@ -4,7 +4,7 @@
  * (weights.ts documents it) is a Backend op, so the same code runs in WGSL on WebGPU and on the CPU path.
  *
  * Texts are tokenised (tokenizer.ts), clipped to the graph's 128 tokens, sorted by length and embedded in
- * batches of up to 32 similar lengths (a batch ends where a text is over twice the shortest + 8 tokens),
+ * batches of up to 32 similar lengths (a batch ends where a text is over 1.3 x the shortest + 4 tokens),
  * padded to their longest text (padding never changes a text's vector: keys are masked and the
  * mean is masked). The empty string embeds to what the graph itself gives an empty row of a batch: no
  * tokens, a zero mean, so l2normalize(tanh(bt)) — a fixed "no content" vector, not an error.
@@ -19,7 +19,7 @@ import { readUseLiteWeights, type UseLiteWeights } from './weights';
 /** folder under the models root that scripts/build-use-lite.ts fills */
 export const USE_LITE_DIR = 'use-lite';
 
-export const USE_LITE_INFO: Omit<ModelInfo, 'kind'> & { readonly kind: 'transformer' } = {
+export const USE_LITE_INFO: ModelInfo = {
   id: 'use-lite',
   name: 'USE-lite (Universal Sentence Encoder lite)',
   kind: 'transformer',
@@ -104,12 +104,12 @@ export class UseLiteEmbedder implements Embedder {
     const order = ids.map((_, i) => i).sort((a, b) => ids[a].length - ids[b].length || a - b);
     const widest = Math.max(...this.weights.layers.map((L) => L.dFf));
     for (let start = 0; start < order.length; ) {
-      // grow the batch while padding stays under ~2x the shortest text and [B, T, dFf] fits one tensor
-      const shortest = Math.max(1, ids[order[start]].length);
+      // grow the batch while padding stays small (<= 1.3x the shortest text + 4) and [B, T, dFf] fits one tensor
+      const limit = 1.3 * ids[order[start]].length + 4;
       let end = start + 1;
       while (end < order.length && end - start < this.batchSize) {
         const len = ids[order[end]].length;
-        if (len > 2 * shortest + 8 || (end - start + 1) * len * widest > backend.maxTensorElements) break;
+        if (len > limit || (end - start + 1) * len * widest > backend.maxTensorElements) break;
         end++;
       }
       const members = order.slice(start, end);

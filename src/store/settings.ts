@@ -6,8 +6,10 @@ export interface Settings {
   dataset: string | null;
   split: string | null;
   retriever: string;
+  /** the model the Models panel shows (null: the default model) */
+  activeModel: string | null;
 }
-export const DEFAULT_SETTINGS: Settings = { backendPref: 'auto', dataset: null, split: null, retriever: 'bm25' };
+export const DEFAULT_SETTINGS: Settings = { backendPref: 'auto', dataset: null, split: null, retriever: 'bm25', activeModel: null };
 
 export async function loadSettings(db?: StudioDB): Promise<Settings> {
   db ??= await studioDb();

@@ -4,16 +4,17 @@
  * back from IndexedDB so a reload shows everything.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { ModelInfo } from '../models/types';
 import type { EngineClient, JobProgress } from '../worker/client';
 import type { BackendInfo, BackendPref, QueryDetails } from '../worker/protocol';
 import { studioDb, type DatasetMeta, type RunRecord, type StudioDB } from './db';
 import { listDatasets } from './datasets';
 import { listRuns } from './runs';
 import { loadSettings, saveSettings, type Settings } from './settings';
+import { makeFail, makeJobRunner } from './ui-jobs';
+import { createModelsSlice, type ModelsSlice } from './ui-models';
 
-export type Tab = 'data' | 'evaluate';
-export type JobKind = 'import' | 'demo' | 'evaluate' | 'backend';
+export type Tab = 'data' | 'models' | 'evaluate';
+export type JobKind = 'import' | 'demo' | 'evaluate' | 'backend' | 'model' | 'similarity';
 
 export interface JobState extends JobProgress {
   id: number;
@@ -34,12 +35,11 @@ export interface UiError {
   line?: number | null;
 }
 
-export interface UiState {
+export interface UiState extends ModelsSlice {
   ready: boolean;
   tab: Tab;
   datasets: DatasetMeta[];
   runs: RunRecord[];
-  models: ModelInfo[];
   backend: BackendInfo | null;
   backendNotice: string | null;
   backendPref: BackendPref;
@@ -91,17 +91,8 @@ export interface UiStoreOptions {
 
 export function createUiStore(client: EngineClient, opts: UiStoreOptions = {}): StoreApi<UiState> {
   const db = opts.db ?? studioDb;
-  let errSeq = 0;
   return createStore<UiState>()((set, get) => {
-    const fail = (context: string, e: unknown) => {
-      const err = e as { name?: string; message?: string; file?: string; line?: number | null };
-      const entry: UiError = { seq: ++errSeq, context, name: err?.name ?? 'Error', message: err?.message ?? String(e) };
-      if (err?.file !== undefined) {
-        entry.file = err.file;
-        entry.line = err.line ?? null;
-      }
-      set((s) => ({ errors: [...s.errors, entry] }));
-    };
+    const fail = makeFail(set);
     const persist = (patch: Partial<Settings>) => {
       void db().then((d) => saveSettings(patch, d)).catch((e: unknown) => fail('Saving settings', e));
     };
@@ -110,33 +101,7 @@ export function createUiStore(client: EngineClient, opts: UiStoreOptions = {}): 
       const [datasets, runs] = await Promise.all([listDatasets(d), listRuns(undefined, d)]);
       set({ datasets, runs });
     };
-    /** Runs a worker job, tracking its progress in `jobs`; returns undefined when it failed. */
-    async function job<T>(kind: JobKind, label: string, start: (onProgress: (p: JobProgress) => void) => { id: number; promise: Promise<T> }): Promise<T | undefined> {
-      const t = Date.now();
-      let id = -1;
-      const onProgress = (p: JobProgress) =>
-        set((s) => {
-          const prev = s.jobs[id];
-          if (!prev) return {};
-          const newPhase = prev.phase !== p.phase;
-          return { jobs: { ...s.jobs, [id]: { ...prev, ...p, phaseStartedAt: newPhase ? Date.now() : prev.phaseStartedAt, phaseStartDone: newPhase ? p.done : prev.phaseStartDone } } };
-        });
-      const h = start(onProgress);
-      id = h.id;
-      set((s) => ({ jobs: { ...s.jobs, [id]: { id, kind, label, phase: 'queued', done: 0, total: 1, startedAt: t, phaseStartedAt: t, phaseStartDone: 0 } } }));
-      try {
-        return await h.promise;
-      } catch (e) {
-        if ((e as Error).name !== 'AbortError') fail(label, e);
-        return undefined;
-      } finally {
-        set((s) => {
-          const jobs = { ...s.jobs };
-          delete jobs[id];
-          return { jobs };
-        });
-      }
-    }
+    const job = makeJobRunner(set, fail);
     const afterImport = async (meta: DatasetMeta | undefined) => {
       if (!meta) return;
       if (get().queryTexts?.dataset === meta.name) set({ queryTexts: null });
@@ -149,7 +114,7 @@ export function createUiStore(client: EngineClient, opts: UiStoreOptions = {}): 
       tab: 'data',
       datasets: [],
       runs: [],
-      models: [],
+      ...createModelsSlice(set, get, { client, fail, job, persist }),
       backend: null,
       backendNotice: null,
       backendPref: 'auto',
@@ -169,13 +134,15 @@ export function createUiStore(client: EngineClient, opts: UiStoreOptions = {}): 
         try {
           const settings = await loadSettings(await db());
           set({ backendPref: settings.backendPref, retriever: settings.retriever });
-          const { models } = await client.request('init', { baseUrl: opts.baseUrl ?? document.baseURI, backend: settings.backendPref });
+          await client.request('init', { baseUrl: opts.baseUrl ?? document.baseURI, backend: settings.backendPref });
+          const models = await client.request('list-models', {});
           await refresh();
           const { datasets } = get();
           const ds = datasets.find((m) => m.name === settings.dataset) ?? datasets[datasets.length - 1];
           const split = ds && settings.split && settings.split in ds.splits ? settings.split : defaultSplit(ds);
           const retriever = settings.retriever === 'bm25' || models.some((m) => m.id === settings.retriever) ? settings.retriever : 'bm25';
-          set({ models, dataset: ds?.name ?? null, split, retriever, tab: datasets.length ? 'evaluate' : 'data' });
+          const activeModel = models.find((m) => m.id === settings.activeModel)?.id ?? models[0]?.id ?? null;
+          set({ models, activeModel, dataset: ds?.name ?? null, split, retriever, tab: datasets.length ? 'evaluate' : 'data' });
         } catch (e) {
           fail('Loading saved state', e);
         } finally {
@@ -213,8 +180,9 @@ export function createUiStore(client: EngineClient, opts: UiStoreOptions = {}): 
         persist({ split });
       },
       setRetriever(retriever) {
-        set({ retriever });
-        persist({ retriever });
+        const model = retriever !== 'bm25' && get().models.some((m) => m.id === retriever);
+        set(model ? { retriever, activeModel: retriever, similarity: null } : { retriever });
+        persist(model ? { retriever, activeModel: retriever } : { retriever });
       },
       async setBackendPref(pref) {
         set({ backendPref: pref, backendNotice: null });

@@ -2,6 +2,7 @@ import { DataPanel } from './DataPanel';
 import { Errors } from './Errors';
 import { EvaluatePanel } from './EvaluatePanel';
 import { Header } from './Header';
+import { ModelsPanel } from './ModelsPanel';
 import { useUi } from './context';
 
 export function App() {
@@ -12,7 +13,7 @@ export function App() {
       <Header />
       <main className="main">
         <Errors />
-        {!ready ? <p className="muted">Opening the studio…</p> : tab === 'data' ? <DataPanel /> : <EvaluatePanel />}
+        {!ready ? <p className="muted">Opening the studio…</p> : tab === 'data' ? <DataPanel /> : tab === 'models' ? <ModelsPanel /> : <EvaluatePanel />}
       </main>
     </div>
   );

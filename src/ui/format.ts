@@ -40,6 +40,8 @@ const PHASES: Record<string, string> = {
   read: 'Reading files',
   save: 'Saving',
   'acquire-backend': 'Starting the compute backend',
+  download: 'Downloading',
+  embed: 'Embedding',
   'load-model': 'Loading the model',
   index: 'Indexing (BM25)',
   'embed-corpus': 'Embedding the corpus',
@@ -49,4 +51,18 @@ const PHASES: Record<string, string> = {
 };
 export function phaseLabel(phase: string): string {
   return PHASES[phase] ?? phase;
+}
+
+/** Bytes as megabytes ("28.1 MB", "0.03 MB"). */
+export function mb(bytes: number): string {
+  const v = bytes / 1e6;
+  return `${v >= 10 ? v.toFixed(1) : v >= 0.1 ? v.toFixed(2) : v.toFixed(3)} MB`;
+}
+
+/** A count with a k/M/B suffix ("28.6M"). */
+export function compact(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)}B`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(1)}M`;
+  if (n >= 1e4) return `${(n / 1e3).toFixed(1)}k`;
+  return n.toLocaleString('en-US');
 }

@@ -1,0 +1,149 @@
+/**
+ * The Models part of the UI store: the model list (built-in and imported), the active model (which the
+ * Evaluate form uses), its details and templates, imports with per-file download progress, and the
+ * similarity box. All work goes to the worker.
+ */
+import type { StoreApi } from 'zustand/vanilla';
+import type { Role } from '../models/types';
+import type { EngineClient, JobProgress } from '../worker/client';
+import type { ModelEngine } from '../worker/model-files';
+import type { ModelEntry, ModelFile, SimilarityResult, TemplatesResult } from '../worker/protocol';
+import type { Settings } from './settings';
+import type { ModelTemplates } from './templates';
+import type { UiState } from './ui';
+import type { Fail, RunJob } from './ui-jobs';
+
+export interface SimilaritySide {
+  text: string;
+  role: Role;
+}
+export interface FileDownload {
+  loaded: number;
+  /** 0 when the server does not say */
+  total: number;
+}
+
+export interface ModelsSlice {
+  models: ModelEntry[];
+  /** the model the Models panel shows and the Evaluate form starts on */
+  activeModel: string | null;
+  /** model id -> its templates (known once the model was loaded) */
+  modelTemplates: Record<string, TemplatesResult>;
+  /** the model whose details are being loaded */
+  detailsLoading: string | null;
+  similarity: SimilarityResult | null;
+  /** file -> bytes so far, of the hub download in flight */
+  downloads: Record<string, FileDownload>;
+
+  refreshModels(): Promise<void>;
+  selectModel(id: string): Promise<void>;
+  loadModelDetails(id: string): Promise<void>;
+  importModelFolder(files: ModelFile[], opts?: { engine?: ModelEngine; name?: string }): Promise<boolean>;
+  importModelHub(source: string, name?: string): Promise<boolean>;
+  deleteModel(id: string): Promise<void>;
+  saveTemplates(id: string, t: ModelTemplates | null): Promise<boolean>;
+  computeSimilarity(a: SimilaritySide, b: SimilaritySide): Promise<void>;
+}
+
+export interface SliceEnv {
+  client: EngineClient;
+  fail: Fail;
+  job: RunJob;
+  persist(patch: Partial<Settings>): void;
+}
+
+type Set = StoreApi<UiState>['setState'];
+type Get = StoreApi<UiState>['getState'];
+
+export function createModelsSlice(set: Set, get: Get, env: SliceEnv): ModelsSlice {
+  const { client, fail, job, persist } = env;
+  // per-file bars stay until the next import: they show what was fetched, or where a failure stopped
+  const afterImport = async (entry: ModelEntry | undefined) => {
+    if (!entry) return false;
+    await get().refreshModels();
+    await get().selectModel(entry.id);
+    return true;
+  };
+  return {
+    models: [],
+    activeModel: null,
+    modelTemplates: {},
+    detailsLoading: null,
+    similarity: null,
+    downloads: {},
+
+    async refreshModels() {
+      try {
+        set({ models: await client.request('list-models', {}) });
+      } catch (e) {
+        fail('Listing models', e);
+      }
+    },
+    async selectModel(id) {
+      set({ activeModel: id, retriever: id, similarity: get().similarity?.model === id ? get().similarity : null });
+      persist({ activeModel: id, retriever: id });
+      if (!get().modelTemplates[id]) await get().loadModelDetails(id);
+    },
+    async loadModelDetails(id) {
+      set({ detailsLoading: id });
+      try {
+        const { entry, templates } = await client.request('model-details', { model: id });
+        set((s) => ({ models: s.models.map((m) => (m.id === id ? entry : m)), modelTemplates: { ...s.modelTemplates, [id]: templates } }));
+      } catch (e) {
+        fail(`Loading ${id}`, e);
+      } finally {
+        if (get().detailsLoading === id) set({ detailsLoading: null });
+      }
+    },
+    async importModelFolder(files, opts = {}) {
+      set({ downloads: {} });
+      const root = files[0]?.path.split('/')[0] ?? 'folder';
+      const entry = await job('model', `Import model ${opts.name ?? root}`, (p) => client.start('import-model', { files, ...opts }, p));
+      return afterImport(entry);
+    },
+    async importModelHub(source, name) {
+      set({ downloads: {} });
+      const track = (p: JobProgress) => {
+        if (p.phase === 'download' && p.detail) {
+          const file = p.detail;
+          set((s) => ({ downloads: { ...s.downloads, [file]: { loaded: p.done, total: p.total } } }));
+        }
+      };
+      const entry = await job('model', `Download ${source}`, (p) => client.start('import-model', { hub: source, ...(name ? { name } : {}) }, (x) => (track(x), p(x))));
+      return afterImport(entry);
+    },
+    async deleteModel(id) {
+      try {
+        await client.request('delete-model', { model: id });
+      } catch (e) {
+        fail(`Delete ${id}`, e);
+      }
+      set((s) => {
+        const modelTemplates = { ...s.modelTemplates };
+        delete modelTemplates[id];
+        return { modelTemplates, similarity: s.similarity?.model === id ? null : s.similarity };
+      });
+      await get().refreshModels();
+      const s = get();
+      if (s.activeModel === id || s.retriever === id) await s.selectModel(s.models[0]?.id ?? 'bm25');
+    },
+    async saveTemplates(id, t) {
+      try {
+        const res = await client.request('set-templates', { model: id, templates: t });
+        set((s) => ({ modelTemplates: { ...s.modelTemplates, [id]: res }, similarity: s.similarity?.model === id ? null : s.similarity }));
+        await get().refreshModels();
+        return true;
+      } catch (e) {
+        fail(`Templates of ${id}`, e);
+        return false;
+      }
+    },
+    async computeSimilarity(a, b) {
+      const model = get().activeModel;
+      if (!model) return fail('Similarity', new Error('Choose a model first.'));
+      set({ similarity: null });
+      const r = await job('similarity', `Similarity with ${model}`, (p) => client.start('similarity', { model, a, b, backend: get().backendPref }, p));
+      if (r) set({ similarity: r });
+    },
+  };
+}

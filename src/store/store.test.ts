@@ -154,7 +154,7 @@ describe('embedding cache and settings', () => {
 
   it('settings default and persist', async () => {
     const db = await freshDb();
-    expect(await loadSettings(db)).toEqual({ backendPref: 'auto', dataset: null, split: null, retriever: 'bm25' });
+    expect(await loadSettings(db)).toEqual({ backendPref: 'auto', dataset: null, split: null, retriever: 'bm25', activeModel: null });
     await saveSettings({ backendPref: 'webgpu', dataset: 'med' }, db);
     expect(await loadSettings(db)).toMatchObject({ backendPref: 'webgpu', dataset: 'med', retriever: 'bm25' });
   });

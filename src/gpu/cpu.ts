@@ -17,6 +17,8 @@ import { poolCpu, poolShape, type PoolMode } from '../kernels/pool';
 import { ropeCpu, ropeShape, type RopeOpts } from '../kernels/rope';
 import { softmaxCpu, softmaxShape } from '../kernels/softmax';
 import type { Activation, Positional } from './transformer-ops';
+import { WasmGemm } from './cpu-simd/gemm';
+import { attentionGemm } from './cpu-simd/attention';
 
 /** 2^28 f32 = 1 GiB: the largest single array the CPU path agrees to hold. */
 export const CPU_MAX_TENSOR_ELEMENTS = 2 ** 28;
@@ -42,10 +44,14 @@ class CpuTensor implements Tensor {
 
 class CpuBackend implements Backend {
   readonly kind = 'cpu' as const;
-  readonly label = 'CPU (JS)';
+  readonly label: string;
   private destroyed = false;
+  /** WebAssembly SIMD matmul for linear/matmul when the runtime has it; else the JS references */
+  private readonly gemm = WasmGemm.create();
 
-  constructor(readonly maxTensorElements: number) {}
+  constructor(readonly maxTensorElements: number) {
+    this.label = this.gemm ? 'CPU (JS + WASM SIMD)' : 'CPU (JS)';
+  }
 
   private own(t: Tensor, op: string): CpuTensor {
     if (this.destroyed) throw new DeviceLostError('destroyed', 'destroy() was called on this backend');
@@ -131,7 +137,9 @@ class CpuBackend implements Backend {
     const d = linearShape(x, w, bias, layout);
     this.checkOut('linear', d.M * d.N);
     const b = bias ? this.f32(bias, 'linear') : null;
-    return this.make('linear', linearCpu(this.f32(x, 'linear'), this.f32(w, 'linear'), b, d, layout), d.outShape);
+    const [fx, fw] = [this.f32(x, 'linear'), this.f32(w, 'linear')];
+    const y = this.gemm ? this.gemm.linear(fx, fw, b, d.M, d.K, d.N, layout) : linearCpu(fx, fw, b, d, layout);
+    return this.make('linear', y, d.outShape);
   }
 
   add(a: Tensor, b: Tensor): Tensor {
@@ -179,7 +187,8 @@ class CpuBackend implements Backend {
   attention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor, opts: { causal: boolean; scale: number }): Tensor {
     const d = attentionShape(q, k, v, mask, opts);
     const [fq, fk, fv, fm] = [q, k, v, mask].map((t) => this.f32(t, 'attention'));
-    return this.make('attention', attentionCpu(fq, fk, fv, fm, d, opts), q.shape);
+    const y = this.gemm ? attentionGemm(this.gemm, fq, fk, fv, fm, d, opts) : attentionCpu(fq, fk, fv, fm, d, opts);
+    return this.make('attention', y, q.shape);
   }
 
   rope(x: Tensor, opts: RopeOpts): Tensor {

@@ -1,0 +1,72 @@
+/**
+ * Attention for the CPU backend as two matrix products per (batch, head) on the WebAssembly gemm:
+ * S = Q·Kᵀ·scale, masked softmax in JS, O = P·V. Same semantics as attentionCpu (the reference):
+ * padding mask on keys, optional causal mask, grouped-query heads, rows with no visible key -> 0.
+ */
+import type { AttentionDims } from '../../kernels/attention';
+import type { WasmGemm } from './gemm';
+
+export function attentionGemm(
+  gemm: WasmGemm,
+  q: Float32Array,
+  k: Float32Array,
+  v: Float32Array,
+  mask: Float32Array,
+  dims: AttentionDims,
+  opts: { causal: boolean; scale: number },
+): Float32Array {
+  const { B, T, Hq, Hkv, Dh } = dims;
+  const group = Hq / Hkv;
+  const out = new Float32Array(B * T * Hq * Dh);
+  const qh = new Float32Array(T * Dh);
+  const kh = new Float32Array(T * Dh);
+  const vh = new Float32Array(T * Dh);
+  for (let b = 0; b < B; b++) {
+    for (let g = 0; g < Hkv; g++) {
+      for (let t = 0; t < T; t++) {
+        const o = ((b * T + t) * Hkv + g) * Dh;
+        kh.set(k.subarray(o, o + Dh), t * Dh);
+        vh.set(v.subarray(o, o + Dh), t * Dh);
+      }
+      for (let h = g * group; h < (g + 1) * group; h++) {
+        for (let t = 0; t < T; t++) {
+          const o = ((b * T + t) * Hq + h) * Dh;
+          qh.set(q.subarray(o, o + Dh), t * Dh);
+        }
+        const s = gemm.linear(qh, kh, null, T, Dh, T, 'nk', false);
+        const visible = new Uint8Array(T);
+        for (let i = 0; i < T; i++) {
+          const row = i * T;
+          let m = -Infinity;
+          for (let j = 0; j < T; j++) {
+            if (mask[b * T + j] === 0 || (opts.causal && j > i)) {
+              s[row + j] = -Infinity;
+              continue;
+            }
+            s[row + j] *= opts.scale;
+            if (s[row + j] > m) m = s[row + j];
+          }
+          if (m === -Infinity) {
+            s.fill(0, row, row + T);
+            continue;
+          }
+          visible[i] = 1;
+          let sum = 0;
+          for (let j = 0; j < T; j++) {
+            const p = s[row + j] === -Infinity ? 0 : Math.exp(s[row + j] - m);
+            s[row + j] = p;
+            sum += p;
+          }
+          const inv = 1 / sum;
+          for (let j = 0; j < T; j++) s[row + j] *= inv;
+        }
+        const o = gemm.linear(s, vh, null, T, T, Dh, 'kn', false);
+        for (let t = 0; t < T; t++) {
+          if (!visible[t]) continue;
+          out.set(o.subarray(t * Dh, (t + 1) * Dh), ((b * T + t) * Hq + h) * Dh);
+        }
+      }
+    }
+  }
+  return out;
+}

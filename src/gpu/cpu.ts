@@ -101,7 +101,9 @@ class CpuBackend implements Backend {
     const tb = opts?.transposeB ?? false;
     const dims = matmulShape(a, b, tb);
     this.checkOut('matmul', dims.M * dims.N);
-    return this.make('matmul', matmulCpu(this.f32(a, 'matmul'), this.f32(b, 'matmul'), dims, tb), [dims.M, dims.N]);
+    const [fa, fb] = [this.f32(a, 'matmul'), this.f32(b, 'matmul')];
+    const y = this.gemm ? this.gemm.linear(fa, fb, null, dims.M, dims.K, dims.N, tb ? 'nk' : 'kn', false) : matmulCpu(fa, fb, dims, tb);
+    return this.make('matmul', y, [dims.M, dims.N]);
   }
 
   l2Normalize(x: Tensor): Tensor {
@@ -125,7 +127,10 @@ class CpuBackend implements Backend {
   scores(q: Tensor, d: Tensor, metric: Metric): Tensor {
     const dims = scoresShape(q, d, metric);
     this.checkOut('scores', dims.Q * dims.N);
-    return this.make('scores', scoresCpu(this.f32(q, 'scores'), this.f32(d, 'scores'), dims, metric), [dims.Q, dims.N]);
+    const [fq, fd] = [this.f32(q, 'scores'), this.f32(d, 'scores')];
+    if (!this.gemm) return this.make('scores', scoresCpu(fq, fd, dims, metric), [dims.Q, dims.N]);
+    const [nq, nd] = metric === 'cosine' ? [l2NormalizeCpu(fq, dims.Q, dims.D), l2NormalizeCpu(fd, dims.N, dims.D)] : [fq, fd];
+    return this.make('scores', this.gemm.linear(nq, nd, null, dims.Q, dims.D, dims.N, 'nk', false), [dims.Q, dims.N]);
   }
 
   async topK(scores: Tensor, k: number): Promise<TopK> {

@@ -3,6 +3,8 @@ import { defineConfig } from '@playwright/test';
 /** End-to-end tests of the built app (run `npm run build` first) in the system's Chromium. */
 export default defineConfig({
   testDir: 'e2e',
+  // test-assets/tiny-models (imported by e2e/models.spec.ts) are generated here when absent or stale
+  globalSetup: './e2e/global-setup.ts',
   timeout: 300_000,
   expect: { timeout: 30_000 },
   fullyParallel: false,

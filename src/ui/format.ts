@@ -53,8 +53,9 @@ export function phaseLabel(phase: string): string {
   return PHASES[phase] ?? phase;
 }
 
-/** Bytes as megabytes ("28.1 MB", "0.03 MB"). */
+/** Bytes as megabytes ("28.1 MB", "0.03 MB"; under 10 kB in kB). */
 export function mb(bytes: number): string {
+  if (bytes < 1e4) return `${(bytes / 1e3).toFixed(1)} kB`;
   const v = bytes / 1e6;
   return `${v >= 10 ? v.toFixed(1) : v >= 0.1 ? v.toFixed(2) : v.toFixed(3)} MB`;
 }

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import type { Embedder } from '../models/types';
+import { chooseEngine, filesFor, folderLayout, modelIdFrom } from './model-files';
+import { checkTemplates, resolveTemplates, withTemplates } from './templates';
+
+const DECODER = { query: '{instruction}\nQuery: {text}', passage: 'passage: {text}', instruction: 'Find it' };
+const ENCODER = { query: '{text}', passage: '{title}\n{text}', instruction: null };
+
+describe('templates', () => {
+  it('fills the instruction and checks placeholders', () => {
+    expect(resolveTemplates(DECODER)).toEqual({ query: 'Find it\nQuery: {text}', passage: 'passage: {text}' });
+    expect(resolveTemplates(ENCODER)).toEqual({ query: '{text}', passage: '{title}\n{text}' });
+    expect(checkTemplates({ ...DECODER, instruction: '  Other task ' }, DECODER, 'm').instruction).toBe('Other task');
+    expect(() => checkTemplates({ ...ENCODER, query: 'q: {query}' }, ENCODER, 'm')).toThrow('m: the query template needs the {text} placeholder');
+    expect(() => checkTemplates({ ...ENCODER, passage: '{text} {foo}' }, ENCODER, 'm')).toThrow('unknown placeholder {foo} in the passage template');
+    expect(() => checkTemplates({ ...ENCODER, query: '{instruction} {text}' }, ENCODER, 'm')).toThrow('unknown placeholder {instruction}');
+    expect(() => checkTemplates({ ...ENCODER, instruction: 'x' }, ENCODER, 'm')).toThrow('no instruction field');
+    expect(() => checkTemplates({ ...DECODER, instruction: 'a {text}' }, DECODER, 'm')).toThrow('may not contain');
+  });
+
+  it('wraps an embedder only when the templates differ, passing embed through', async () => {
+    const calls: string[][] = [];
+    const base: Embedder = {
+      id: 'e', dim: 1, templates: { query: '{text}', passage: '{title}\n{text}' },
+      embed: async (_b, texts) => (calls.push([...texts]), new Float32Array(texts.length)),
+    };
+    expect(withTemplates(base, ENCODER)).toBe(base);
+    const w = withTemplates(base, { ...ENCODER, passage: 'doc: {text}' });
+    expect(w).not.toBe(base);
+    expect(w).toMatchObject({ id: 'e', dim: 1, templates: { query: '{text}', passage: 'doc: {text}' } });
+    await w.embed(null as never, ['x'], 'passage');
+    expect(calls).toEqual([['x']]);
+  });
+});
+
+describe('model folder layout', () => {
+  it('finds the root folder and the engines a pick supports', () => {
+    const both = folderLayout(['m/config.json', 'm/model.safetensors', 'm/tokenizer.json', 'm/tokenizer_config.json', 'm/onnx/model.onnx', 'm/README.md']);
+    expect(both.root).toBe('m');
+    expect(both.engines).toEqual(['native', 'onnx']);
+    expect(chooseEngine(both)).toBe('native');
+    expect(filesFor(both, 'onnx')).toEqual(['onnx/model.onnx', 'tokenizer.json', 'tokenizer_config.json', 'config.json']);
+    const onnxOnly = folderLayout(['x/onnx/model.onnx', 'x/tokenizer.json', 'x/tokenizer_config.json']);
+    expect(chooseEngine(onnxOnly)).toBe('onnx');
+    expect(() => chooseEngine(onnxOnly, 'native')).toThrow('x/config.json: missing');
+    const flat = folderLayout(['config.json', 'model.safetensors']);
+    expect(flat.root).toBe('');
+    expect(() => chooseEngine(flat)).toThrow(/^selected files\/tokenizer\.json: missing from the folder/);
+    expect(modelIdFrom(' my model|v2 ')).toBe('my-model-v2');
+  });
+});

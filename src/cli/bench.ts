@@ -1,7 +1,8 @@
 /**
  * npm run bench: GloVe on ../shared/datasets/medquad — corpus embedding docs/s and exact top-k
  * ms/query on the WebGPU and CPU backends, each beside the plain-TypeScript reference timed in the
- * same run, and peak memory. Ratios > 1 mean the backend is faster than the reference.
+ * same run; then USE-lite corpus embedding on the CPU and WebGPU paths beside the TF.js reference
+ * runtime; and peak memory. Ratios > 1 mean faster than the reference.
  */
 import { join } from 'node:path';
 import { loadBeirDir, sharedDatasetsDir } from '../data/node';
@@ -12,23 +13,11 @@ import { GloveEmbedder } from '../models/glove';
 import { gloveEmbedReference, topKReference } from '../models/glove-reference';
 import { nodeAssetFetcher } from '../models/node-assets';
 import { applyTemplate } from '../models/types';
+import { benchUseLite } from './bench-use';
+import { peakRssMiB, row, sampleMemory, time } from './bench-util';
 
 const K = 100;
-let peakRss = 0;
-const sample = () => (peakRss = Math.max(peakRss, process.memoryUsage().rss));
-const timer = setInterval(sample, 20);
-
-async function time<T>(fn: () => Promise<T> | T): Promise<{ value: T; s: number }> {
-  sample();
-  const t0 = performance.now();
-  const value = await fn();
-  sample();
-  return { value, s: (performance.now() - t0) / 1000 };
-}
-
-function row(cells: (string | number)[]): string {
-  return cells.map((c, i) => String(c).padEnd(i === 0 ? 34 : 14)).join('');
-}
+const timer = setInterval(sampleMemory, 20);
 
 async function main(): Promise<void> {
   const dataset = await loadBeirDir(join(sharedDatasetsDir(), 'medquad'));
@@ -73,10 +62,10 @@ async function main(): Promise<void> {
     );
     backend.destroy();
   }
+  console.log(`peak memory so far: rss ${peakRssMiB().toFixed(0)} MiB (includes the ${(model.vectors.byteLength / 2 ** 20).toFixed(0)} MiB f32 GloVe table)`);
+  await benchUseLite(dataset);
   clearInterval(timer);
-  sample();
-  const maxRssKb = process.resourceUsage().maxRSS;
-  console.log(`peak memory: rss ${(Math.max(peakRss, maxRssKb * 1024) / 2 ** 20).toFixed(0)} MiB (includes the ${(model.vectors.byteLength / 2 ** 20).toFixed(0)} MiB f32 vector table)`);
+  console.log(`peak memory: rss ${peakRssMiB().toFixed(0)} MiB`);
 }
 
 main().then(

@@ -1,7 +1,8 @@
 /**
  * USE-lite on the project's kernels against the TF.js reference runtime (@energetic-ai/embeddings on
- * TF.js CPU/WASM, the same weights): cosine >= 0.9999 for every one of 53 sentences, on the CPU backend
- * and on WebGPU (SwiftShader in CI; STM_SKIP_WEBGPU=1 skips that half). The plain-TS oracle in
+ * TF.js CPU/WASM, the same weights): cosine >= 0.9999 for every one of 53 sentences on the CPU backend,
+ * and on WebGPU (SwiftShader in CI; STM_SKIP_WEBGPU=1 skips that half) for a 20-sentence subset covering
+ * every category (STM_USE_LITE_GPU_ALL=1: all 53, about 4x the time). The plain-TS oracle in
  * reference.ts is checked against TF.js too, and the token ids against the reference tokenizer.
  */
 import { initModel, type EmbeddingsModel } from '@energetic-ai/embeddings';
@@ -12,10 +13,11 @@ import { createCpuBackend } from '../../gpu/cpu';
 import { backendCases } from '../../gpu/test-backends';
 import { nodeAssetFetcher } from '../node-assets';
 import { loadUseLite, UseLiteEmbedder } from './model';
-import { PARITY_SENTENCES } from './parity-sentences';
+import { PARITY_SENTENCES, WEBGPU_SUBSET } from './parity-sentences';
 import { forwardUseLiteReference } from './reference';
 
 const MIN_COSINE = 0.9999;
+const GPU_ALL = process.env.STM_USE_LITE_GPU_ALL === '1';
 
 function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let ab = 0;
@@ -61,23 +63,28 @@ describe('USE-lite parity with the TF.js reference runtime', () => {
   });
 
   for (const c of backendCases()) {
-    it(`${c.name}: cosine >= ${MIN_COSINE} for every sentence, unit rows, empty string embeds`, async () => {
+    const picks = c.name === 'cpu' || GPU_ALL ? PARITY_SENTENCES.map((_, i) => i) : WEBGPU_SUBSET;
+    it(`${c.name}: cosine >= ${MIN_COSINE} on ${picks.length} sentences, unit rows, empty string embeds`, async () => {
       const backend: Backend = await c.make();
       try {
         const t0 = performance.now();
-        const got = await model.embed(backend, [...PARITY_SENTENCES, ''], 'passage');
+        const got = await model.embed(backend, [...picks.map((i) => PARITY_SENTENCES[i]), ''], 'passage');
         const ms = performance.now() - t0;
-        const cos = PARITY_SENTENCES.map((_, i) => cosine(row(got, i), want[i]));
+        const cos = picks.map((i, r) => cosine(row(got, r), want[i]));
         const min = Math.min(...cos);
-        console.log(`use-lite ${c.name} (${backend.label}): min cosine ${min.toFixed(7)} (1 - min = ${(1 - min).toExponential(1)}) over ${cos.length} sentences, ${ms.toFixed(0)} ms`);
-        const worst = cos.indexOf(min);
-        expect(min, `worst: ${JSON.stringify(PARITY_SENTENCES[worst].slice(0, 60))}`).toBeGreaterThanOrEqual(MIN_COSINE);
-        for (let i = 0; i <= PARITY_SENTENCES.length; i++) expect(Math.hypot(...row(got, i))).toBeCloseTo(1, 4);
-        expect(cosine(row(got, PARITY_SENTENCES.length), wantEmpty)).toBeGreaterThanOrEqual(MIN_COSINE);
+        console.log(
+          `use-lite ${c.name} (${backend.label}): min cosine ${min.toFixed(7)} (1 - min = ${(1 - min).toExponential(1)}) ` +
+            `over ${cos.length} sentences, ${ms.toFixed(0)} ms`,
+        );
+        const worst = PARITY_SENTENCES[picks[cos.indexOf(min)]];
+        expect(min, `worst: ${JSON.stringify(worst.slice(0, 60))}`).toBeGreaterThanOrEqual(MIN_COSINE);
+        for (let r = 0; r <= picks.length; r++) expect(Math.hypot(...row(got, r))).toBeCloseTo(1, 4);
+        expect(cosine(row(got, picks.length), wantEmpty)).toBeGreaterThanOrEqual(MIN_COSINE);
       } finally {
         backend.destroy();
       }
-    });
+      // the subset is ~3 GFLOP of linears: ~20-40 s on SwiftShader; slack for shared CPUs
+    }, 600_000);
   }
 
   it('gives each text the same vector whatever its batch (padding, order, batch size)', async () => {

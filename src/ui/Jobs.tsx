@@ -1,7 +1,13 @@
 import { useEffect, useState } from 'react';
 import type { JobKind, JobState } from '../store/ui';
 import { useUi } from './context';
-import { eta, fraction, phaseLabel, seconds } from './format';
+import { count, eta, fraction, mb, phaseLabel, seconds } from './format';
+
+/** "12 / 240" items, or bytes for reading and downloading files. */
+function amount(job: JobState): string {
+  const bytes = job.phase === 'read' || job.phase === 'download';
+  return bytes ? `${mb(job.done)} / ${mb(job.total)}` : `${count(job.done)} / ${count(job.total)}`;
+}
 
 function useNow(active: boolean): number {
   const [now, setNow] = useState(() => Date.now());
@@ -24,7 +30,7 @@ function JobRow({ job, now: tick }: { job: JobState; now: number }) {
         <span className="job-label">{job.label}</span>
         <span className="job-phase" data-testid="job-phase">
           {phaseLabel(job.phase)}
-          {job.total > 1 && ` ${job.done.toLocaleString('en-US')} / ${job.total.toLocaleString('en-US')}`}
+          {job.total > 1 && ` ${amount(job)}`}
         </span>
         <span className="job-eta" data-testid="job-eta">
           {left === null ? `${seconds((now - job.startedAt) / 1000)} elapsed` : `about ${seconds(left)} left`}

@@ -25,6 +25,12 @@ export function attentionGemm(
     for (let g = 0; g < Hkv; g++) {
       for (let t = 0; t < T; t++) {
         const o = ((b * T + t) * Hkv + g) * Dh;
+        if (mask[b * T + t] === 0) {
+          // padded keys take no part: zero them so non-finite padding values cannot leak through 0 * Inf
+          kh.fill(0, t * Dh, (t + 1) * Dh);
+          vh.fill(0, t * Dh, (t + 1) * Dh);
+          continue;
+        }
         kh.set(k.subarray(o, o + Dh), t * Dh);
         vh.set(v.subarray(o, o + Dh), t * Dh);
       }

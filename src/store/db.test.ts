@@ -17,7 +17,7 @@ describe('schema migrations', () => {
     expect(DB_VERSION).toBe(MIGRATIONS.length);
     const db = await openStudioDb(fresh());
     opened.push(db);
-    expect([...db.objectStoreNames].sort()).toEqual(['datasetChunks', 'datasets', 'embeddings', 'modelFiles', 'models', 'runHits', 'runs', 'settings']);
+    expect([...db.objectStoreNames].sort()).toEqual(['datasetChunks', 'datasets', 'embeddings', 'expertWeights', 'experts', 'modelFiles', 'models', 'runHits', 'runs', 'settings', 'trainCheckpoints', 'trainData', 'trainRuns']);
     expect(db.version).toBe(DB_VERSION);
     expect([...db.transaction('datasets').store.indexNames]).toEqual(['by-importedAt']);
   });
@@ -63,7 +63,7 @@ describe('schema migrations', () => {
       (await openStudioDb(name, v)).close();
       const db = await openStudioDb(name);
       opened.push(db);
-      expect(db.objectStoreNames.length).toBe(8);
+      expect(db.objectStoreNames.length).toBe(13);
     }
   });
 

@@ -7,6 +7,10 @@ import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type St
 import type { EvalReport, Hit } from '../eval/types';
 import type { ModelDetails } from '../models/describe';
 import type { ModelTemplates } from './templates';
+import type { ExpertRecord, TrainCheckpoint, TrainingPair } from '../train/types';
+import type { TrainRunRecord } from './training-types';
+
+export type { TrainRunRecord } from './training-types';
 
 export const DB_NAME = 'stm-studio';
 
@@ -98,6 +102,19 @@ export interface StudioSchema extends DBSchema {
   runHits: { key: string; value: RunHitsRecord; indexes: { 'by-dataset': string } };
   models: { key: string; value: ModelRecord };
   modelFiles: { key: [string, string, number]; value: ModelFileChunk; indexes: { 'by-model': string } };
+  trainRuns: { key: string; value: TrainRunRecord; indexes: { 'by-createdAt': string } };
+  /** the run's training pairs (negatives included), fixed when it starts so a resume sees the same data */
+  trainData: { key: string; value: { runId: string; pairs: TrainingPair[] } };
+  /** the latest checkpoint of each run */
+  trainCheckpoints: { key: string; value: TrainCheckpoint };
+  experts: { key: string; value: ExpertRecord };
+  expertWeights: { key: string; value: { id: string; weights: ExpertWeight[] } };
+}
+/** One trained tensor of an expert (PEFT names for LoRA). */
+export interface ExpertWeight {
+  name: string;
+  shape: number[];
+  data: Float32Array;
 }
 export type StudioDB = IDBPDatabase<StudioSchema>;
 type UpgradeTx = IDBPTransaction<StudioSchema, StoreNames<StudioSchema>[], 'versionchange'>;
@@ -153,6 +170,15 @@ export const MIGRATIONS: ReadonlyArray<(db: StudioDB, tx: UpgradeTx) => Promise<
     db.createObjectStore('models', { keyPath: 'id' });
     const files = db.createObjectStore('modelFiles', { keyPath: ['model', 'path', 'index'] });
     files.createIndex('by-model', 'model');
+  },
+  // v6: training runs (meta, data, latest checkpoint) and experts (recipe, weights apart).
+  (db) => {
+    const runs = db.createObjectStore('trainRuns', { keyPath: 'id' });
+    runs.createIndex('by-createdAt', 'createdAt');
+    db.createObjectStore('trainData', { keyPath: 'runId' });
+    db.createObjectStore('trainCheckpoints', { keyPath: 'runId' });
+    db.createObjectStore('experts', { keyPath: 'id' });
+    db.createObjectStore('expertWeights', { keyPath: 'id' });
   },
 ];
 export const DB_VERSION = MIGRATIONS.length;

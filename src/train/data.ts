@@ -1,0 +1,55 @@
+/** Training pairs from JSONL: {query, positive, negatives?} or MedQuAD's {_id, query, positive, source}. */
+import { DataError } from '../data/types';
+import { Rng } from './rng';
+import type { TrainingPair } from './types';
+
+/** Parses JSONL text; a bad line throws a DataError naming file:line. Blank lines are skipped. */
+export function parseTrainingPairs(text: string, file: string): TrainingPair[] {
+  const out: TrainingPair[] = [];
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].trim();
+    if (!line) continue;
+    let rec: unknown;
+    try {
+      rec = JSON.parse(line);
+    } catch (e) {
+      throw new DataError(file, i + 1, `invalid JSON: ${(e as Error).message}`);
+    }
+    if (typeof rec !== 'object' || rec === null || Array.isArray(rec)) throw new DataError(file, i + 1, 'expected a JSON object');
+    const r = rec as Record<string, unknown>;
+    const query = r.query;
+    const positive = r.positive ?? r.pos;
+    if (typeof query !== 'string' || !query.trim()) throw new DataError(file, i + 1, 'missing or empty "query" string');
+    if (typeof positive !== 'string' || !positive.trim()) throw new DataError(file, i + 1, 'missing or empty "positive" string');
+    const negRaw = r.negatives ?? r.negative;
+    let negatives: string[] | undefined;
+    if (negRaw !== undefined) {
+      const arr = typeof negRaw === 'string' ? [negRaw] : negRaw;
+      if (!Array.isArray(arr) || arr.some((n) => typeof n !== 'string')) {
+        throw new DataError(file, i + 1, '"negatives" must be a string or an array of strings');
+      }
+      negatives = (arr as string[]).filter((n) => n.trim().length > 0);
+    }
+    out.push(negatives ? { query, positive, negatives } : { query, positive });
+  }
+  return out;
+}
+
+/** Serialises pairs back to JSONL ({query, positive, negatives?}). */
+export function formatTrainingPairs(pairs: readonly TrainingPair[]): string {
+  return pairs.map((p) => JSON.stringify(p.negatives ? { query: p.query, positive: p.positive, negatives: p.negatives } : { query: p.query, positive: p.positive })).join('\n') + '\n';
+}
+
+/** A seeded sample of n pairs (all of them, shuffled, when n >= length). */
+export function samplePairs<T>(pairs: readonly T[], n: number, seed: number): T[] {
+  const idx = new Rng(seed).shuffle(Array.from({ length: pairs.length }, (_, i) => i));
+  return idx.slice(0, Math.min(n, pairs.length)).map((i) => pairs[i]);
+}
+
+/** A seeded train/dev split: devFraction (or devCount) of the pairs go to dev. */
+export function splitTrainDev<T>(pairs: readonly T[], dev: { fraction?: number; count?: number }, seed: number): { train: T[]; dev: T[] } {
+  const shuffled = samplePairs(pairs, pairs.length, seed);
+  const n = dev.count ?? Math.round((dev.fraction ?? 0.1) * pairs.length);
+  return { dev: shuffled.slice(0, n), train: shuffled.slice(n) };
+}

@@ -32,7 +32,8 @@ export const USE_LITE_INFO: ModelInfo = {
 /** Texts per batch: activations stay at [32, <=128, 1536] f32 = 25 MB at most. */
 const BATCH = 32;
 
-interface DeviceLayer {
+/** one layer's weights on a backend, as [kernel 'kn', bias] pairs */
+export interface DeviceLayer {
   ln1: [Tensor, Tensor];
   q: [Tensor, Tensor];
   k: [Tensor, Tensor];
@@ -44,7 +45,7 @@ interface DeviceLayer {
   ffn2: [Tensor, Tensor];
 }
 
-interface DeviceWeights {
+export interface DeviceWeights {
   embeddings: Tensor;
   layers: DeviceLayer[];
   tanh: [Tensor, Tensor];
@@ -70,6 +71,11 @@ export class UseLiteEmbedder implements Embedder {
   /** token ids the graph sees: the tokenizer's, clipped to maxLength */
   tokenize(text: string): number[] {
     return this.tokenizer.encode(text).slice(0, this.weights.maxLength);
+  }
+
+  /** The weights on `backend` (uploaded on first use; read-only: training code reuses them, frozen). */
+  uploaded(backend: Backend): Readonly<DeviceWeights> {
+    return this.device(backend);
   }
 
   /** Uploads the weights once per backend; they stay for the backend's lifetime. */

@@ -3,6 +3,7 @@
  * Tensors are opaque handles owned by one backend; data crosses to JS only through `read`.
  * All tensors are dense, row-major. Shapes are checked by each op and a wrong shape throws a ShapeError.
  */
+import type { TrainingOps } from './training-ops';
 import type { TransformerOps } from './transformer-ops';
 
 export type DType = 'f32' | 'u32';
@@ -25,7 +26,7 @@ export interface TopK {
   readonly indices: Uint32Array;
 }
 
-export interface Backend extends TransformerOps {
+export interface Backend extends TransformerOps, TrainingOps {
   readonly kind: BackendKind;
   /** human-readable device description, e.g. "SwiftShader Device (Subzero)" or "CPU (JS)" */
   readonly label: string;

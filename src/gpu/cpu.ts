@@ -19,6 +19,7 @@ import { softmaxCpu, softmaxShape } from '../kernels/softmax';
 import type { Activation, Positional } from './transformer-ops';
 import { WasmGemm } from './cpu-simd/gemm';
 import { attentionGemm } from './cpu-simd/attention';
+import { CpuTrainingOps } from './cpu-training';
 
 /** 2^28 f32 = 1 GiB: the largest single array the CPU path agrees to hold. */
 export const CPU_MAX_TENSOR_ELEMENTS = 2 ** 28;
@@ -42,7 +43,7 @@ class CpuTensor implements Tensor {
   }
 }
 
-class CpuBackend implements Backend {
+class CpuBackend extends CpuTrainingOps implements Backend {
   readonly kind = 'cpu' as const;
   readonly label: string;
   private destroyed = false;
@@ -50,6 +51,7 @@ class CpuBackend implements Backend {
   private readonly gemm = WasmGemm.create();
 
   constructor(readonly maxTensorElements: number) {
+    super();
     this.label = this.gemm ? 'CPU (JS + WASM SIMD)' : 'CPU (JS)';
   }
 
@@ -60,11 +62,11 @@ class CpuBackend implements Backend {
     return t;
   }
 
-  private f32(t: Tensor, op: string): Float32Array {
+  protected f32(t: Tensor, op: string): Float32Array {
     return this.own(t, op).data as Float32Array;
   }
 
-  private make(op: string, data: Float32Array | Uint32Array, shape: readonly number[]): Tensor {
+  protected make(op: string, data: Float32Array | Uint32Array, shape: readonly number[]): Tensor {
     if (this.destroyed) throw new DeviceLostError('destroyed', 'destroy() was called on this backend');
     if (data.length > this.maxTensorElements) throw new TensorTooLargeError(op, data.length, this.maxTensorElements);
     return new CpuTensor(this, [...shape], data);

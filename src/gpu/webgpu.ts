@@ -17,10 +17,12 @@ import type { PoolMode } from '../kernels/pool';
 import type { RopeOpts } from '../kernels/rope';
 import type { Activation, Positional } from './transformer-ops';
 import { GpuTransformerOps, TRANSFORMER_SHADERS } from './webgpu-transformer';
+import { GpuTrainingOps, TRAINING_SHADERS } from './webgpu-training';
 
 export const ALL_SHADERS: readonly ShaderRef[] = [
   ...[matmulShader, l2normShader, meanpoolShader, gatherShader, scoresShader, topkShader],
   ...TRANSFORMER_SHADERS,
+  ...TRAINING_SHADERS,
 ];
 
 export interface WebGPUBackendOptions {
@@ -77,7 +79,7 @@ export async function createWebGPUBackend(opts: WebGPUBackendOptions = {}): Prom
   return new WebGPUBackendImpl(new GpuRuntime(device, limits, sources), label, opts);
 }
 
-class WebGPUBackendImpl implements WebGPUBackend {
+class WebGPUBackendImpl extends GpuTrainingOps implements WebGPUBackend {
   readonly kind = 'webgpu' as const;
   readonly maxTensorElements: number;
   private destroyed = false;
@@ -85,10 +87,11 @@ class WebGPUBackendImpl implements WebGPUBackend {
   private readonly listeners = new Set<(err: DeviceLostError) => void>();
 
   constructor(
-    private readonly rt: GpuRuntime,
+    rt: GpuRuntime,
     readonly label: string,
     private readonly opts: WebGPUBackendOptions,
   ) {
+    super(rt);
     this.maxTensorElements = rt.limits.maxTensorElements;
     this.ops = new GpuTransformerOps(rt);
     void rt.device.lost.then((info) => {

@@ -1,5 +1,5 @@
 /**
- * One LoRA-adapted linear on rows x [M, in] (frozen W [in, out] in 'kn' layout, bias b):
+ * One LoRA-adapted linear on rows x [M, in] (2-D) (frozen W [in, out] in 'kn' layout, bias b):
  *   y = x·W + b + s · (dropout(x)·A)·B,   s = alpha / r
  * Forward saves what the backward needs (the dropped input and s·(x·A)); the backward accumulates dA
  * and dB into the adapter's gradient buffers and returns dx only when asked (W and b stay frozen).
@@ -52,9 +52,10 @@ export function linearLora(
     keep = be.tensor(k, x.shape);
     xd = be.mul(x, keep);
   }
-  const u = be.linear(xd ?? x, pair.A, null, 'kn');
+  // matmul, not linear: the CPU backend caches linear()'s prepared weights per array, and A and B change in place
+  const u = be.matmul(xd ?? x, pair.A);
   const su = be.scale(u, scale);
-  const d = be.linear(su, pair.B, null, 'kn');
+  const d = be.matmul(su, pair.B);
   const y = be.add(base, d);
   be.dispose(base, u, d);
   if (!save) {

@@ -12,7 +12,7 @@ import type { LinearModule, LoraSet, TrainBackend } from './lora-modules';
 const LAYER_LINEARS = ['attention.query', 'attention.key', 'attention.value', 'attention.output'] as const;
 
 /** Module path of each USE-lite linear (PEFT-style names, after the TF graph's scopes). */
-export const useLitePath = {
+export const USE_LITE_PATHS = {
   q: (i: number) => `encoder.layers.${i}.attention.query`,
   k: (i: number) => `encoder.layers.${i}.attention.key`,
   v: (i: number) => `encoder.layers.${i}.attention.value`,
@@ -24,16 +24,16 @@ export const useLitePath = {
 };
 
 /** Every linear of USE-lite, in forward order. */
-export function useLiteModules(base: UseLiteEmbedder): LinearModule[] {
+export function linearsOfUseLite(base: UseLiteEmbedder): LinearModule[] {
   const w = base.weights;
   const out: LinearModule[] = [];
   w.layers.forEach((L, i) => {
     LAYER_LINEARS.forEach((n, j) => out.push({ path: `encoder.layers.${i}.${n}`, inDim: L.dIn, outDim: j === 3 ? L.dModel : L.dIn }));
-    if (L.residual) out.push({ path: useLitePath.residual(i), inDim: L.dIn, outDim: L.dModel });
-    out.push({ path: useLitePath.ffn1(i), inDim: L.dModel, outDim: L.dFf });
-    out.push({ path: useLitePath.ffn2(i), inDim: L.dFf, outDim: L.dModel });
+    if (L.residual) out.push({ path: USE_LITE_PATHS.residual(i), inDim: L.dIn, outDim: L.dModel });
+    out.push({ path: USE_LITE_PATHS.ffn1(i), inDim: L.dModel, outDim: L.dFf });
+    out.push({ path: USE_LITE_PATHS.ffn2(i), inDim: L.dFf, outDim: L.dModel });
   });
-  out.push({ path: useLitePath.tanh(), inDim: w.outDim, outDim: w.outDim });
+  out.push({ path: USE_LITE_PATHS.tanh(), inDim: w.outDim, outDim: w.outDim });
   return out;
 }
 
@@ -41,7 +41,7 @@ export function useLiteModules(base: UseLiteEmbedder): LinearModule[] {
  * The base embedder's batching: texts sorted by length (ties by index), a batch grows while its texts
  * are at most 1.3 x the shortest + 4 tokens, it holds <= batchSize texts and [B, T, dFf] fits one tensor.
  */
-export function useLiteBatches(base: UseLiteEmbedder, backend: Backend, ids: readonly number[][]): number[][] {
+export function batchesLikeUseLite(base: UseLiteEmbedder, backend: Backend, ids: readonly number[][]): number[][] {
   const order = ids.map((_, i) => i).sort((a, b) => ids[a].length - ids[b].length || a - b);
   const widest = Math.max(...base.weights.layers.map((L) => L.dFf));
   const out: number[][] = [];
@@ -127,18 +127,18 @@ export function forwardBatch(
     const tapes = save ? new Map<string, LinearTape>() : null;
     const h = be.layerNorm(x, d.ln1[0], d.ln1[1], w.lnEps);
     const heads = (p: readonly [Tensor, Tensor], path: string) => be.reshape(lin(h, p, path, tapes), [B, T, L.heads, dh]);
-    const q = heads(d.q, useLitePath.q(i));
-    const k = heads(d.k, useLitePath.k(i));
-    const v = heads(d.v, useLitePath.v(i));
+    const q = heads(d.q, USE_LITE_PATHS.q(i));
+    const k = heads(d.k, USE_LITE_PATHS.k(i));
+    const v = heads(d.v, USE_LITE_PATHS.v(i));
     const merged = be.reshape(be.attention(q, k, v, mask, { causal: false, scale: L.qScale }), [M, L.dIn]);
-    const o = lin(merged, d.o, useLitePath.o(i), tapes);
-    const res = d.residual ? lin(x, d.residual, useLitePath.residual(i), tapes) : null;
+    const o = lin(merged, d.o, USE_LITE_PATHS.o(i), tapes);
+    const res = d.residual ? lin(x, d.residual, USE_LITE_PATHS.residual(i), tapes) : null;
     const x1 = be.add(o, res ?? x);
     be.dispose(o, ...(res ? [res] : []));
     const h2 = be.layerNorm(x1, d.ln2[0], d.ln2[1], w.lnEps);
-    const f1 = lin(h2, d.ffn1, useLitePath.ffn1(i), tapes);
+    const f1 = lin(h2, d.ffn1, USE_LITE_PATHS.ffn1(i), tapes);
     const r = be.activation(f1, 'relu');
-    const f2 = lin(r, d.ffn2, useLitePath.ffn2(i), tapes);
+    const f2 = lin(r, d.ffn2, USE_LITE_PATHS.ffn2(i), tapes);
     xs.push(be.add(x1, f2));
     be.dispose(f2);
     if (tapes) layers.push({ h, q, k, v, merged, x1, h2, f1, r, lin: tapes });
@@ -146,7 +146,7 @@ export function forwardBatch(
   });
   const last = xs[xs.length - 1];
   const pooled = be.maskedMeanPool(be.reshape(last, [B, T, w.outDim]), mask);
-  const topR = linearLora(be, pooled, dw.tanh, lora.pairs.get(useLitePath.tanh()) ?? null, lora.scale, dropout, save);
+  const topR = linearLora(be, pooled, dw.tanh, lora.pairs.get(USE_LITE_PATHS.tanh()) ?? null, lora.scale, dropout, save);
   const pre = topR.y;
   const act = be.activation(pre, 'tanh');
   const normed = be.l2Normalize(act);
@@ -179,7 +179,7 @@ export function backwardBatch(base: UseLiteEmbedder, be: TrainBackend, t: BatchT
   const dAct = be.l2NormalizeBackward(t.act, dNormed);
   const dPre = be.activationBackward(t.pre, dAct, 'tanh');
   be.dispose(dAct);
-  const dPooled = linearLoraBackward(be, t.top!, dw.tanh[0], dPre, g(useLitePath.tanh()), true)!;
+  const dPooled = linearLoraBackward(be, t.top!, dw.tanh[0], dPre, g(USE_LITE_PATHS.tanh()), true)!;
   be.dispose(dPre);
   let dx: Tensor | null = be.reshape(be.maskedMeanPoolBackward(t.mask, dPooled, T), [M, w.outDim]);
   be.dispose(dPooled);
@@ -194,24 +194,24 @@ export function backwardBatch(base: UseLiteEmbedder, be: TrainBackend, t: BatchT
       return x;
     };
     const dx2: Tensor = dx!;
-    const dr = linearLoraBackward(be, lt(useLitePath.ffn2(i)), d.ffn2[0], dx2, g(useLitePath.ffn2(i)), true)!;
+    const dr = linearLoraBackward(be, lt(USE_LITE_PATHS.ffn2(i)), d.ffn2[0], dx2, g(USE_LITE_PATHS.ffn2(i)), true)!;
     const df1 = be.activationBackward(s.f1, dr, 'relu');
     be.dispose(dr);
-    const dh2 = linearLoraBackward(be, lt(useLitePath.ffn1(i)), d.ffn1[0], df1, g(useLitePath.ffn1(i)), true)!;
+    const dh2 = linearLoraBackward(be, lt(USE_LITE_PATHS.ffn1(i)), d.ffn1[0], df1, g(USE_LITE_PATHS.ffn1(i)), true)!;
     be.dispose(df1);
     const ln2 = be.layerNormBackward(s.x1, d.ln2[0], dh2, w.lnEps);
     be.dispose(dh2, ln2.dgamma, ln2.dbeta);
     const dx1 = be.add(dx2, ln2.dx);
     be.dispose(dx2, ln2.dx);
-    const dMerged = linearLoraBackward(be, lt(useLitePath.o(i)), d.o[0], dx1, g(useLitePath.o(i)), true)!;
+    const dMerged = linearLoraBackward(be, lt(USE_LITE_PATHS.o(i)), d.o[0], dx1, g(USE_LITE_PATHS.o(i)), true)!;
     const dh = L.dIn / L.heads;
     const att = be.attentionBackward(s.q, s.k, s.v, t.mask, be.reshape(dMerged, [B, T, L.heads, dh]), { causal: false, scale: L.qScale });
     be.dispose(dMerged);
     let dH: Tensor | null = null;
     for (const [grad, path, wt] of [
-      [att.dq, useLitePath.q(i), d.q[0]],
-      [att.dk, useLitePath.k(i), d.k[0]],
-      [att.dv, useLitePath.v(i), d.v[0]],
+      [att.dq, USE_LITE_PATHS.q(i), d.q[0]],
+      [att.dk, USE_LITE_PATHS.k(i), d.k[0]],
+      [att.dv, USE_LITE_PATHS.v(i), d.v[0]],
     ] as const) {
       const part = linearLoraBackward(be, lt(path), wt, be.reshape(grad, [M, L.dIn]), g(path), needDx);
       be.dispose(grad);
@@ -222,7 +222,7 @@ export function backwardBatch(base: UseLiteEmbedder, be: TrainBackend, t: BatchT
       } else if (part) dH = part;
     }
     let dRes: Tensor | null = null;
-    if (d.residual) dRes = linearLoraBackward(be, lt(useLitePath.residual(i)), d.residual[0], dx1, g(useLitePath.residual(i)), needDx);
+    if (d.residual) dRes = linearLoraBackward(be, lt(USE_LITE_PATHS.residual(i)), d.residual[0], dx1, g(USE_LITE_PATHS.residual(i)), needDx);
     if (needDx) {
       const ln1 = be.layerNormBackward(t.xs[i], d.ln1[0], dH!, w.lnEps);
       be.dispose(dH!, ln1.dgamma, ln1.dbeta);

@@ -23,7 +23,7 @@ import {
   type LoraSet,
   type TrainBackend,
 } from './lora-modules';
-import { backwardBatch, forwardBatch, releaseBatch, useLiteBatches, useLiteModules, type BatchTape } from './lora-use-lite';
+import { backwardBatch, forwardBatch, releaseBatch, batchesLikeUseLite, linearsOfUseLite, type BatchTape } from './lora-use-lite';
 import type { LoraConfig, TrainableEmbedder, TrainForward, TrainParam } from './types';
 
 export { DEFAULT_LORA, type TrainBackend } from './lora-modules';
@@ -34,7 +34,7 @@ async function embedWithLora(base: UseLiteEmbedder, be: Backend, texts: readonly
   const out = new Float32Array(texts.length * dim);
   if (texts.length === 0) return out;
   const ids = texts.map((t) => base.tokenize(t));
-  for (const members of useLiteBatches(base, be, ids)) {
+  for (const members of batchesLikeUseLite(base, be, ids)) {
     const t = forwardBatch(base, be, members.map((i) => ids[i]), lora, null, false);
     let rows: Float32Array;
     try {
@@ -57,7 +57,7 @@ class UseLiteLora implements TrainableEmbedder {
     readonly cfg: LoraConfig,
     seed: number,
   ) {
-    this.lp = new LoraParams(backend, useLiteModules(base), cfg, seed);
+    this.lp = new LoraParams(backend, linearsOfUseLite(base), cfg, seed);
   }
 
   params(): readonly TrainParam[] {
@@ -70,7 +70,7 @@ class UseLiteLora implements TrainableEmbedder {
     const n = texts.length;
     const dim = this.base.dim;
     const ids = texts.map((t) => this.base.tokenize(t));
-    const groups = useLiteBatches(this.base, be, ids);
+    const groups = batchesLikeUseLite(this.base, be, ids);
     const dropout = opts.training && this.cfg.dropout > 0 ? { p: this.cfg.dropout, rand: mulberry32(opts.seed) } : null;
     const set = this.lp.set();
     const tapes: BatchTape[] = [];
@@ -169,7 +169,7 @@ export function createLoraTrainable(base: UseLiteEmbedder, backend: TrainBackend
 
 /** The linear layers of `base` a config selects, as PEFT module paths (for UIs and checks). */
 export function loraTargets(base: UseLiteEmbedder, cfg: LoraConfig = DEFAULT_LORA): string[] {
-  return selectModules(useLiteModules(base), cfg.targetModules).map((m) => m.path);
+  return selectModules(linearsOfUseLite(base), cfg.targetModules).map((m) => m.path);
 }
 
 /**
@@ -183,7 +183,7 @@ export function loadLoraExpert(
   id = `${base.id}+lora`,
 ): Embedder {
   checkLoraConfig(cfg);
-  const modules = selectModules(useLiteModules(base), cfg.targetModules);
+  const modules = selectModules(linearsOfUseLite(base), cfg.targetModules);
   const host: Map<string, LoraHostPair> = peftToHost(weights, modules, cfg.rank);
   const scale = cfg.alpha / cfg.rank;
   const onDevice = new WeakMap<Backend, LoraSet>();

@@ -1,0 +1,136 @@
+// Pointwise backward passes, one element per invocation.
+//   activation (KIND as activation.wgsl: 0 relu, 1 gelu, 2 gelu_tanh, 3 silu, 4 tanh): OUT = DY * f'(A)
+//   swiglu_gate: OUT = DY * C * silu'(A); swiglu_up: OUT = DY * silu(A)   (A = gate, C = up)
+//   token_pool (dx [B,T,D] from dy [B,D], A = mask [B,T]; MODE 0 masked mean, 1 cls, 2 last)
+override WG: u32 = 256u;
+override KIND: u32 = 0u;
+override MODE: u32 = 0u;
+
+struct Params {
+  n: u32,
+  T: u32,
+  D: u32,
+}
+
+@group(0) @binding(0) var<storage, read> A: array<f32>;
+@group(0) @binding(1) var<storage, read> DY: array<f32>;
+@group(0) @binding(2) var<storage, read> C: array<f32>;
+@group(0) @binding(3) var<storage, read_write> OUT: array<f32>;
+@group(0) @binding(4) var<uniform> p: Params;
+
+// Abramowitz & Stegun 7.1.26, as in activation.wgsl
+fn erf_approx(x: f32) -> f32 {
+  let ax = abs(x);
+  let t = 1.0 / (1.0 + 0.3275911 * ax);
+  let poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+  let y = 1.0 - poly * exp(-ax * ax);
+  return select(y, -y, x < 0.0);
+}
+
+fn sigmoid(x: f32) -> f32 {
+  return 1.0 / (1.0 + exp(-x));
+}
+
+fn silu_grad(x: f32) -> f32 {
+  let s = sigmoid(x);
+  return s * (1.0 + x * (1.0 - s));
+}
+
+fn act_grad(x: f32) -> f32 {
+  switch KIND {
+    case 0u: {
+      return select(0.0, 1.0, x > 0.0);
+    }
+    case 1u: {
+      return 0.5 * (1.0 + erf_approx(x * 0.70710678118654752)) + x * exp(-0.5 * x * x) * 0.3989422804014327;
+    }
+    case 2u: {
+      let c = 0.7978845608028654;
+      let t = tanh(clamp(c * (x + 0.044715 * x * x * x), -15.0, 15.0));
+      return 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * c * (1.0 + 3.0 * 0.044715 * x * x);
+    }
+    case 3u: {
+      return silu_grad(x);
+    }
+    default: {
+      let t = tanh(clamp(x, -15.0, 15.0));
+      return 1.0 - t * t;
+    }
+  }
+}
+
+fn flat_index(wid: vec3<u32>, nwg: vec3<u32>, lid: vec3<u32>) -> u32 {
+  return (wid.x + wid.y * nwg.x) * WG + lid.x;
+}
+
+@compute @workgroup_size(WG)
+fn activation(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+  @builtin(local_invocation_id) lid: vec3<u32>,
+) {
+  let i = flat_index(wid, nwg, lid);
+  if (i < p.n) {
+    OUT[i] = DY[i] * act_grad(A[i]);
+  }
+}
+
+@compute @workgroup_size(WG)
+fn swiglu_gate(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+  @builtin(local_invocation_id) lid: vec3<u32>,
+) {
+  let i = flat_index(wid, nwg, lid);
+  if (i < p.n) {
+    OUT[i] = DY[i] * C[i] * silu_grad(A[i]);
+  }
+}
+
+@compute @workgroup_size(WG)
+fn swiglu_up(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+  @builtin(local_invocation_id) lid: vec3<u32>,
+) {
+  let i = flat_index(wid, nwg, lid);
+  if (i < p.n) {
+    _ = C[i]; // keeps the binding layout shared with swiglu_gate
+    OUT[i] = DY[i] * A[i] * sigmoid(A[i]);
+  }
+}
+
+@compute @workgroup_size(WG)
+fn token_pool(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+  @builtin(local_invocation_id) lid: vec3<u32>,
+) {
+  let i = flat_index(wid, nwg, lid);
+  if (i >= p.n) {
+    return;
+  }
+  let d = i % p.D;
+  let bt = i / p.D;
+  let t = bt % p.T;
+  let b = bt / p.T;
+  let g = DY[b * p.D + d];
+  if (MODE == 0u) {
+    var msum = 0.0;
+    for (var s = 0u; s < p.T; s = s + 1u) {
+      msum = msum + A[b * p.T + s];
+    }
+    OUT[i] = A[bt] / max(msum, 1e-9) * g;
+  } else if (MODE == 1u) {
+    OUT[i] = select(0.0, g, t == 0u);
+  } else {
+    var last = p.T;
+    for (var s = p.T; s > 0u; s = s - 1u) {
+      if (A[b * p.T + s - 1u] != 0.0) {
+        last = s - 1u;
+        break;
+      }
+    }
+    OUT[i] = select(0.0, g, t == last);
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * attention backward (probabilities recomputed). For query row (b,i,h) with visible keys j:
+ *   p_j = softmax_j(scale q_i·k_j), dp_j = dy_i·v_j, delta = Σ_j p_j dp_j, ds_j = p_j (dp_j - delta)
+ *   dq_i = scale Σ_j ds_j k_j,  dk_j += scale ds_j q_i,  dv_j += p_j dy_i
+ * GQA: a kv head's grads are summed over the query heads that share it. Masked keys (and keys after the
+ * query when causal) get no gradient from that row; a row with no visible key contributes nothing.
+ * CPU reference (f64) + GPU programs (shaders/grad_attention.wgsl: 'dq' per query row also writes the
+ * row's log-sum-exp and delta; 'dkv' per key row walks the query rows that see it).
+ */
+import { type KernelLimits, type ProgramSpec, type ShaderRef } from '../gpu/program';
+import type { AttentionDims, AttentionOpts } from './attention';
+
+export const gradAttentionShader: ShaderRef = {
+  key: 'grad_attention',
+  url: new URL('../../shaders/grad_attention.wgsl', import.meta.url),
+};
+
+export function attentionBackwardCpu(
+  q: Float32Array,
+  k: Float32Array,
+  v: Float32Array,
+  mask: Float32Array,
+  dy: Float32Array,
+  dims: AttentionDims,
+  opts: AttentionOpts,
+): { dq: Float32Array; dk: Float32Array; dv: Float32Array } {
+  const { B, T, Hq, Hkv, Dh } = dims;
+  const group = Hq / Hkv;
+  const dq = new Float64Array(B * T * Hq * Dh);
+  const dk = new Float64Array(B * T * Hkv * Dh);
+  const dv = new Float64Array(B * T * Hkv * Dh);
+  const s = new Float64Array(T);
+  const dp = new Float64Array(T);
+  for (let b = 0; b < B; b++) {
+    for (let i = 0; i < T; i++) {
+      for (let h = 0; h < Hq; h++) {
+        const kh = Math.floor(h / group);
+        const qo = ((b * T + i) * Hq + h) * Dh;
+        let m = -Infinity;
+        for (let j = 0; j < T; j++) {
+          s[j] = -Infinity;
+          if (mask[b * T + j] === 0 || (opts.causal && j > i)) continue;
+          const ko = ((b * T + j) * Hkv + kh) * Dh;
+          let dot = 0;
+          for (let d = 0; d < Dh; d++) dot += q[qo + d] * k[ko + d];
+          s[j] = dot * opts.scale;
+          m = Math.max(m, s[j]);
+        }
+        if (m === -Infinity) continue;
+        let sum = 0;
+        for (let j = 0; j < T; j++) if (s[j] !== -Infinity) sum += Math.exp(s[j] - m);
+        let delta = 0;
+        for (let j = 0; j < T; j++) {
+          if (s[j] === -Infinity) continue;
+          s[j] = Math.exp(s[j] - m) / sum; // now p_j
+          const vo = ((b * T + j) * Hkv + kh) * Dh;
+          let acc = 0;
+          for (let d = 0; d < Dh; d++) acc += dy[qo + d] * v[vo + d];
+          dp[j] = acc;
+          delta += s[j] * acc;
+        }
+        for (let j = 0; j < T; j++) {
+          if (s[j] === -Infinity) continue;
+          const ko = ((b * T + j) * Hkv + kh) * Dh;
+          const ds = s[j] * (dp[j] - delta) * opts.scale;
+          for (let d = 0; d < Dh; d++) {
+            dq[qo + d] += ds * k[ko + d];
+            dk[ko + d] += ds * q[qo + d];
+            dv[ko + d] += s[j] * dy[qo + d];
+          }
+        }
+      }
+    }
+  }
+  return { dq: Float32Array.from(dq), dk: Float32Array.from(dk), dv: Float32Array.from(dv) };
+}
+
+function params(dims: AttentionDims, opts: AttentionOpts): ArrayBuffer {
+  const u = new ArrayBuffer(32);
+  new Uint32Array(u, 0, 6).set([dims.B, dims.T, dims.Hq, dims.Hkv, dims.Dh, opts.causal ? 1 : 0]);
+  new Float32Array(u, 24, 1)[0] = opts.scale;
+  return u;
+}
+
+/** 'dq': bindings q, k, v, mask, dy, stats [B*T*Hq*2] (lse, delta), dq. One invocation per query row. */
+export function attentionDqProgram(dims: AttentionDims, opts: AttentionOpts, limits: KernelLimits): ProgramSpec {
+  const wg = Math.min(64, limits.maxInvocationsPerWorkgroup);
+  return {
+    shader: gradAttentionShader,
+    entryPoint: 'dq',
+    overrides: { WG: wg },
+    workgroups: Math.max(1, Math.ceil((dims.B * dims.T * dims.Hq) / wg)),
+    bindings: [0, 1, 2, 3, 4, 5, 6],
+    uniformBinding: 8,
+    uniforms: params(dims, opts),
+  };
+}
+
+/** 'dkv': bindings q, k, v, mask, dy, stats, dk, dv. One invocation per key row (b, j, kv head). */
+export function attentionDkvProgram(dims: AttentionDims, opts: AttentionOpts, limits: KernelLimits): ProgramSpec {
+  const wg = Math.min(64, limits.maxInvocationsPerWorkgroup);
+  return {
+    shader: gradAttentionShader,
+    entryPoint: 'dkv',
+    overrides: { WG: wg },
+    workgroups: Math.max(1, Math.ceil((dims.B * dims.T * dims.Hkv) / wg)),
+    bindings: [0, 1, 2, 3, 4, 5, 6, 7],
+    uniformBinding: 8,
+    uniforms: params(dims, opts),
+  };
+}

@@ -1,0 +1,95 @@
+/**
+ * linear backward: y = x·W + b (layout 'kn': W [K,N]; 'nk': W [N,K]). dx = dy·Wᵀ (the forward linear
+ * kernel with the other layout), dw = xᵀ·dy in W's layout, db = column sums of dy.
+ * CPU reference (f64 accumulation) + GPU programs (shaders/grad_linear.wgsl: dw and column sums).
+ */
+import { ShapeError, type Tensor } from '../gpu/backend';
+import { packU32, type KernelLimits, type ProgramSpec, type ShaderRef } from '../gpu/program';
+import { linearShape, type LinearDims, type LinearLayout } from './linear';
+import { asRows } from './rows';
+import { expectDim } from './shape';
+
+export const gradLinearShader: ShaderRef = { key: 'grad_linear', url: new URL('../../shaders/grad_linear.wgsl', import.meta.url) };
+
+export function linearBackwardCpu(
+  x: Float32Array,
+  w: Float32Array,
+  dy: Float32Array,
+  { M, K, N }: LinearDims,
+  layout: LinearLayout,
+  needDx: boolean,
+): { dx: Float32Array | null; dw: Float32Array; db: Float32Array } {
+  const wAt = (k: number, n: number): number => (layout === 'kn' ? k * N + n : n * K + k);
+  let dx: Float32Array | null = null;
+  if (needDx) {
+    dx = new Float32Array(M * K);
+    for (let i = 0; i < M; i++) {
+      for (let k = 0; k < K; k++) {
+        let acc = 0;
+        for (let n = 0; n < N; n++) acc += dy[i * N + n] * w[wAt(k, n)];
+        dx[i * K + k] = acc;
+      }
+    }
+  }
+  const dw = new Float32Array(K * N);
+  for (let k = 0; k < K; k++) {
+    for (let n = 0; n < N; n++) {
+      let acc = 0;
+      for (let i = 0; i < M; i++) acc += x[i * K + k] * dy[i * N + n];
+      dw[wAt(k, n)] = acc;
+    }
+  }
+  return { dx, dw, db: columnSumsCpu(dy, M, N) };
+}
+
+/** Σ over rows of a [rows, cols] matrix, in f64. */
+export function columnSumsCpu(a: Float32Array, rows: number, cols: number): Float32Array {
+  const s = new Float64Array(cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) s[c] += a[r * cols + c];
+  return Float32Array.from(s);
+}
+
+export function linearBackwardShape(x: Tensor, w: Tensor, dy: Tensor, layout: LinearLayout): LinearDims & { outShape: number[] } {
+  const d = linearShape(x, w, null, layout);
+  const r = asRows('linearBackward', 'dy', dy);
+  if (dy.shape.length !== d.outShape.length || dy.shape.some((v, i) => v !== d.outShape[i])) {
+    throw new ShapeError('linearBackward', `dy [${dy.shape.join(',')}] must have the output shape [${d.outShape.join(',')}]`);
+  }
+  expectDim('linearBackward', 'dy last dim', r.dim, d.N);
+  return d;
+}
+
+function wg1d(limits: KernelLimits): number {
+  return Math.min(256, limits.maxInvocationsPerWorkgroup);
+}
+
+/**
+ * dW = xᵀ·dy written in W's layout. Bindings: x [M,K], dy [M,N], dw. One invocation per dw element,
+ * looping over M (also used for the transposed-A products of infoNce).
+ */
+export function dwProgram({ M, K, N }: LinearDims, layout: LinearLayout, limits: KernelLimits): ProgramSpec {
+  const wg = wg1d(limits);
+  return {
+    shader: gradLinearShader,
+    entryPoint: 'dw',
+    overrides: { WG: wg, NK: layout === 'nk' ? 1 : 0 },
+    workgroups: Math.max(1, Math.ceil((K * N) / wg)),
+    bindings: [0, 1, 2],
+    uniformBinding: 3,
+    uniforms: packU32(M, K, N),
+  };
+}
+
+/** Column sums of a [rows, cols]. Bindings: a, out [cols]. */
+export function colsumProgram(rows: number, cols: number, limits: KernelLimits): ProgramSpec {
+  const wg = wg1d(limits);
+  return {
+    shader: gradLinearShader,
+    entryPoint: 'colsum',
+    overrides: { WG: wg },
+    workgroups: Math.max(1, Math.ceil(cols / wg)),
+    bindings: [0, 2],
+    uniformBinding: 3,
+    uniforms: packU32(rows, cols, cols),
+  };
+}

@@ -1,0 +1,203 @@
+/**
+ * Backward of the pointwise and token ops: activations (dx = dy * f'(x)), swiglu, rope (inverse rotation),
+ * masked mean pool and cls/last pool (dy spread back over tokens), softmax (dx = y * (dy - Σ dy*y)) and
+ * l2 normalisation (dx = (dy - y (y·dy)) / max(||x||, 1e-12)). CPU references (f64 math) + GPU programs
+ * (shaders/grad_pointwise.wgsl, shaders/grad_rows.wgsl, shaders/grad_rope.wgsl).
+ */
+import type { Activation } from '../gpu/transformer-ops';
+import { ceilPow2, floorPow2, packU32, type KernelLimits, type ProgramSpec, type ShaderRef } from '../gpu/program';
+import { activationRef, ACTIVATIONS, erfRef } from './activation';
+import type { RopeDims } from './rope';
+import type { Rows } from './rows';
+import type { PoolMode, TokenPoolDims } from './pool';
+import { MASK_EPS } from './meanpool';
+
+export const gradPointwiseShader: ShaderRef = {
+  key: 'grad_pointwise',
+  url: new URL('../../shaders/grad_pointwise.wgsl', import.meta.url),
+};
+export const gradRowsShader: ShaderRef = { key: 'grad_rows', url: new URL('../../shaders/grad_rows.wgsl', import.meta.url) };
+export const gradRopeShader: ShaderRef = { key: 'grad_rope', url: new URL('../../shaders/grad_rope.wgsl', import.meta.url) };
+
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+
+/** f'(v) in f64 */
+export function activationGradRef(v: number, kind: Activation): number {
+  switch (kind) {
+    case 'relu':
+      return v > 0 ? 1 : 0;
+    case 'gelu':
+      return 0.5 * (1 + erfRef(v / Math.SQRT2)) + v * Math.exp(-0.5 * v * v) * INV_SQRT_2PI;
+    case 'gelu_tanh': {
+      const t = Math.tanh(SQRT_2_OVER_PI * (v + 0.044715 * v * v * v));
+      return 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * SQRT_2_OVER_PI * (1 + 3 * 0.044715 * v * v);
+    }
+    case 'silu': {
+      const s = 1 / (1 + Math.exp(-v));
+      return s * (1 + v * (1 - s));
+    }
+    case 'tanh': {
+      const t = Math.tanh(v);
+      return 1 - t * t;
+    }
+  }
+}
+
+export function activationBackwardCpu(x: Float32Array, dy: Float32Array, kind: Activation): Float32Array {
+  const dx = new Float32Array(x.length);
+  for (let i = 0; i < x.length; i++) dx[i] = dy[i] * activationGradRef(x[i], kind);
+  return dx;
+}
+
+export function swigluBackwardCpu(gate: Float32Array, up: Float32Array, dy: Float32Array): { dgate: Float32Array; dup: Float32Array } {
+  const dgate = new Float32Array(gate.length);
+  const dup = new Float32Array(gate.length);
+  for (let i = 0; i < gate.length; i++) {
+    dgate[i] = dy[i] * up[i] * activationGradRef(gate[i], 'silu');
+    dup[i] = dy[i] * activationRef(gate[i], 'silu');
+  }
+  return { dgate, dup };
+}
+
+export function softmaxBackwardCpu(y: Float32Array, dy: Float32Array, { rows, dim }: Rows): Float32Array {
+  const dx = new Float32Array(rows * dim);
+  for (let r = 0; r < rows; r++) {
+    const o = r * dim;
+    let s = 0;
+    for (let i = 0; i < dim; i++) s += dy[o + i] * y[o + i];
+    for (let i = 0; i < dim; i++) dx[o + i] = y[o + i] * (dy[o + i] - s);
+  }
+  return dx;
+}
+
+export function l2NormalizeBackwardCpu(x: Float32Array, dy: Float32Array, rows: number, dim: number): Float32Array {
+  const dx = new Float32Array(rows * dim);
+  for (let r = 0; r < rows; r++) {
+    const o = r * dim;
+    let ss = 0;
+    for (let i = 0; i < dim; i++) ss += x[o + i] * x[o + i];
+    const norm = Math.sqrt(ss);
+    const n = Math.max(norm, 1e-12);
+    let yd = 0;
+    if (norm > 1e-12) for (let i = 0; i < dim; i++) yd += (x[o + i] / n) * dy[o + i];
+    for (let i = 0; i < dim; i++) dx[o + i] = (dy[o + i] - (x[o + i] / n) * yd) / n;
+  }
+  return dx;
+}
+
+/** rotation by -angle: the transpose (= inverse) of rope's rotation */
+export function ropeBackwardCpu(dy: Float32Array, dims: RopeDims, theta: number): Float32Array {
+  const { B, T, H, Dh, r, style } = dims;
+  const dx = dy.slice();
+  const half = r / 2;
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < T; t++) {
+      for (let h = 0; h < H; h++) {
+        const o = ((b * T + t) * H + h) * Dh;
+        for (let i = 0; i < half; i++) {
+          const ang = t * Math.pow(theta, (-2 * i) / r);
+          const [c, s] = [Math.cos(ang), Math.sin(ang)];
+          const i1 = style === 'half' ? o + i : o + 2 * i;
+          const i2 = style === 'half' ? o + i + half : o + 2 * i + 1;
+          const [g1, g2] = [dy[i1], dy[i2]];
+          dx[i1] = g1 * c + g2 * s;
+          dx[i2] = g2 * c - g1 * s;
+        }
+      }
+    }
+  }
+  return dx;
+}
+
+export function maskedMeanPoolBackwardCpu(mask: Float32Array, dy: Float32Array, { B, T, D }: TokenPoolDims): Float32Array {
+  const dx = new Float32Array(B * T * D);
+  for (let b = 0; b < B; b++) {
+    let msum = 0;
+    for (let t = 0; t < T; t++) msum += mask[b * T + t];
+    const denom = Math.max(msum, MASK_EPS);
+    for (let t = 0; t < T; t++) {
+      const w = mask[b * T + t] / denom;
+      for (let d = 0; d < D; d++) dx[(b * T + t) * D + d] = w * dy[b * D + d];
+    }
+  }
+  return dx;
+}
+
+export function poolBackwardCpu(mask: Float32Array, dy: Float32Array, { B, T, D }: TokenPoolDims, mode: PoolMode): Float32Array {
+  const dx = new Float32Array(B * T * D);
+  for (let b = 0; b < B; b++) {
+    let t = 0;
+    if (mode === 'last') {
+      t = T - 1;
+      while (t >= 0 && mask[b * T + t] === 0) t--;
+      if (t < 0) continue;
+    }
+    if (T > 0) dx.set(dy.subarray(b * D, (b + 1) * D), (b * T + t) * D);
+  }
+  return dx;
+}
+
+function wg1d(limits: KernelLimits): number {
+  return Math.min(256, limits.maxInvocationsPerWorkgroup);
+}
+
+function pointwise(entry: string, n: number, bindings: number[], overrides: Record<string, number>, u: number[], limits: KernelLimits): ProgramSpec {
+  const wg = wg1d(limits);
+  return {
+    shader: gradPointwiseShader,
+    entryPoint: entry,
+    overrides: { WG: wg, ...overrides },
+    workgroups: Math.max(1, Math.ceil(n / wg)),
+    bindings,
+    uniformBinding: 4,
+    uniforms: packU32(n, ...u),
+  };
+}
+
+/** Bindings: x (0), dy (1), dx (3). */
+export function activationBackwardProgram(n: number, kind: Activation, limits: KernelLimits): ProgramSpec {
+  return pointwise('activation', n, [0, 1, 3], { KIND: ACTIVATIONS.indexOf(kind) }, [], limits);
+}
+
+/** Bindings: gate (0), up (2), dy (1), out (3); 'swiglu_gate' writes dgate, 'swiglu_up' dup. */
+export function swigluBackwardPrograms(n: number, limits: KernelLimits): [ProgramSpec, ProgramSpec] {
+  return [pointwise('swiglu_gate', n, [0, 2, 1, 3], {}, [], limits), pointwise('swiglu_up', n, [0, 2, 1, 3], {}, [], limits)];
+}
+
+/** Bindings: mask (0), dy (1), dx (3). mode: 0 mean, 1 cls, 2 last. */
+export function tokenPoolBackwardProgram({ B, T, D }: TokenPoolDims, mode: 'mean' | PoolMode, limits: KernelLimits): ProgramSpec {
+  return pointwise('token_pool', B * T * D, [0, 1, 3], { MODE: ['mean', 'cls', 'last'].indexOf(mode) }, [T, D], limits);
+}
+
+/** Row-wise: entry 'softmax' (bindings y, dy, dx) or 'l2norm' (x, dy, dx); one workgroup per row. */
+export function rowsBackwardProgram(entry: 'softmax' | 'l2norm', { rows, dim }: Rows, limits: KernelLimits): ProgramSpec {
+  const wg = Math.min(256, floorPow2(limits.maxInvocationsPerWorkgroup), Math.max(32, ceilPow2(dim)));
+  return {
+    shader: gradRowsShader,
+    entryPoint: entry,
+    overrides: { WG: wg },
+    workgroups: Math.max(1, rows),
+    bindings: [0, 1, 2],
+    uniformBinding: 3,
+    uniforms: packU32(rows, dim),
+  };
+}
+
+/** Bindings: dy, dx. */
+export function ropeBackwardProgram(dims: RopeDims, theta: number, limits: KernelLimits): ProgramSpec {
+  const wg = wg1d(limits);
+  const n = dims.B * dims.T * dims.H * dims.Dh;
+  const u = new ArrayBuffer(32);
+  new Uint32Array(u, 0, 5).set([n, dims.T, dims.H, dims.Dh, dims.r]);
+  new Float32Array(u, 20, 1)[0] = Math.log2(theta);
+  return {
+    shader: gradRopeShader,
+    entryPoint: 'main',
+    overrides: { WG: wg, INTERLEAVED: dims.style === 'interleaved' ? 1 : 0 },
+    workgroups: Math.max(1, Math.ceil(n / wg)),
+    bindings: [0, 1],
+    uniformBinding: 2,
+    uniforms: u,
+  };
+}

@@ -4,7 +4,7 @@ import { randomF32, rng } from '../gpu/test-backends';
 import { createLoraTrainable, loadLoraExpert, loraTargets } from './lora';
 import { setParam, tinyUseLite, tinyUseLiteWeights, weightedSum } from './lora-fixture';
 import type { TrainBackend } from './lora-modules';
-import type { LoraConfig, TrainParam } from './types';
+import type { LoraConfig } from './types';
 
 const TEXTS = ['the cat sat on the mat', 'heart attack', 'blood pressure flow on the wing', 'lift and drag', 'xyz!', ''];
 const cfg = (over: Partial<LoraConfig> = {}): LoraConfig => ({ rank: 4, alpha: 8, dropout: 0, targetModules: 'all-linear', ...over });

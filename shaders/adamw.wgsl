@@ -1,6 +1,7 @@
 // Optimiser and accumulation ops, one element per invocation (sumsq: one chunk per workgroup).
 //   adamw: m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2; p -= lr * (m*ibc1 / (sqrt(v*ibc2) + eps) + wd * p)
-//          with ibc1 = 1/(1-b1^t), ibc2 = 1/(1-b2^t) computed on the host in f64.
+//          with ibc1 = 1/(1-b1^t), ibc2 = 1/(1-b2^t), omb1 = 1-b1, omb2 = 1-b2 computed on the host in f64
+//          (1 - b2 in f32 would lose ~1e-5 relative to cancellation). All programs pass a 48-byte block.
 //   zero: P = 0.   axpy: P += a * G.   sumsq: MB[wg] = Σ G[i]^2 over the workgroup's CHUNK elements.
 override WG: u32 = 256u;
 override CHUNK: u32 = 4096u;
@@ -14,6 +15,8 @@ struct Params {
   wd: f32,
   ibc1: f32,
   ibc2: f32,
+  omb1: f32,
+  omb2: f32,
 }
 
 @group(0) @binding(0) var<storage, read_write> P: array<f32>;
@@ -39,8 +42,8 @@ fn adamw(
     return;
   }
   let g = G[i];
-  let m = p.b1 * MB[i] + (1.0 - p.b1) * g;
-  let v = p.b2 * VB[i] + (1.0 - p.b2) * g * g;
+  let m = p.b1 * MB[i] + p.omb1 * g;
+  let v = p.b2 * VB[i] + p.omb2 * g * g;
   MB[i] = m;
   VB[i] = v;
   let w = P[i];

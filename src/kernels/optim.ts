@@ -46,24 +46,24 @@ function wg1d(limits: KernelLimits): number {
 /** Bindings: param, grad, m, v (all read_write except grad). */
 export function adamwProgram(n: number, hp: AdamWStep, limits: KernelLimits): ProgramSpec {
   const wg = wg1d(limits);
-  const u = new ArrayBuffer(32);
+  const u = new ArrayBuffer(48);
   new Uint32Array(u, 0, 1)[0] = n;
   const bc1 = 1 - Math.pow(hp.beta1, hp.step);
   const bc2 = 1 - Math.pow(hp.beta2, hp.step);
-  new Float32Array(u, 4, 7).set([hp.lr, hp.beta1, hp.beta2, hp.eps, hp.weightDecay, 1 / bc1, 1 / bc2]);
+  new Float32Array(u, 4, 9).set([hp.lr, hp.beta1, hp.beta2, hp.eps, hp.weightDecay, 1 / bc1, 1 / bc2, 1 - hp.beta1, 1 - hp.beta2]);
   return { shader: adamwShader, entryPoint: 'adamw', overrides: { WG: wg }, workgroups: Math.max(1, Math.ceil(n / wg)), bindings: [0, 1, 2, 3], uniformBinding: 4, uniforms: u };
 }
 
 /** Bindings: t. */
 export function zeroProgram(n: number, limits: KernelLimits): ProgramSpec {
   const wg = wg1d(limits);
-  return { shader: adamwShader, entryPoint: 'zero', overrides: { WG: wg }, workgroups: Math.max(1, Math.ceil(n / wg)), bindings: [0], uniformBinding: 4, uniforms: packU32(n, 0, 0, 0, 0, 0, 0, 0) };
+  return { shader: adamwShader, entryPoint: 'zero', overrides: { WG: wg }, workgroups: Math.max(1, Math.ceil(n / wg)), bindings: [0], uniformBinding: 4, uniforms: packU32(n, 0, 0, 0, 0, 0, 0, 0, 0, 0) };
 }
 
 /** Bindings: t, x. t += s * x */
 export function axpyProgram(n: number, s: number, limits: KernelLimits): ProgramSpec {
   const wg = wg1d(limits);
-  const u = new ArrayBuffer(32);
+  const u = new ArrayBuffer(48);
   new Uint32Array(u, 0, 1)[0] = n;
   new Float32Array(u, 4, 1)[0] = s;
   return { shader: adamwShader, entryPoint: 'axpy', overrides: { WG: wg }, workgroups: Math.max(1, Math.ceil(n / wg)), bindings: [0, 1], uniformBinding: 4, uniforms: u };
@@ -75,5 +75,5 @@ export const SUMSQ_CHUNK = 4096;
 /** Bindings: x (slot 1), partials [ceil(n / SUMSQ_CHUNK)] (slot 2). */
 export function sumSquaresProgram(n: number, limits: KernelLimits): ProgramSpec {
   const wg = Math.min(256, floorPow2(limits.maxInvocationsPerWorkgroup));
-  return { shader: adamwShader, entryPoint: 'sumsq', overrides: { WG: wg, CHUNK: SUMSQ_CHUNK }, workgroups: Math.max(1, Math.ceil(n / SUMSQ_CHUNK)), bindings: [1, 2], uniformBinding: 4, uniforms: packU32(n, 0, 0, 0, 0, 0, 0, 0) };
+  return { shader: adamwShader, entryPoint: 'sumsq', overrides: { WG: wg, CHUNK: SUMSQ_CHUNK }, workgroups: Math.max(1, Math.ceil(n / SUMSQ_CHUNK)), bindings: [1, 2], uniformBinding: 4, uniforms: packU32(n, 0, 0, 0, 0, 0, 0, 0, 0, 0) };
 }

@@ -1,0 +1,241 @@
+/**
+ * Embedding-space adapters for any base model (transformer, ONNX, static): the base embedding e is frozen
+ * (computed once per text and cached), and the adapter maps it to
+ *   'lowrank': e' = l2norm(e + B·(A·e)), A [r,D] small random, B [D,r] = 0 (identity at init)
+ *   'full':    e' = l2norm(W·e + b),     W [D,D] = I, b = 0 (identity at init)
+ * Weights are named adapter.A / adapter.B or adapter.W / adapter.b ([out, in] layout, as PyTorch).
+ */
+import type { Backend, Tensor } from '../gpu/backend';
+import type { TrainingOps } from '../gpu/training-ops';
+import type { Embedder, Role } from '../models/types';
+import { cachedEmbed, type BaseEmbeddingCache } from './embed-cache';
+import { Rng } from './rng';
+import type { AdapterConfig, TrainableEmbedder, TrainForward, TrainParam } from './types';
+
+export type TrainBackend = Backend & TrainingOps;
+export type HostWeights = ReadonlyMap<string, { shape: readonly number[]; data: Float32Array }>;
+
+/** Names and shapes of an adapter's weights for a base of dimension dim. */
+export function adapterShapes(cfg: AdapterConfig, dim: number): [string, number[]][] {
+  if (cfg.kind === 'lowrank') {
+    if (!Number.isInteger(cfg.rank) || cfg.rank < 1 || cfg.rank > dim) throw new RangeError(`adapter: rank must be an integer in [1, ${dim}], got ${cfg.rank}`);
+    return [['adapter.A', [cfg.rank, dim]], ['adapter.B', [dim, cfg.rank]]];
+  }
+  return [['adapter.W', [dim, dim]], ['adapter.b', [dim]]];
+}
+
+/** Initial weights: A ~ N(0, 1/D), B = 0; or W = I, b = 0. */
+export function initAdapterWeights(cfg: AdapterConfig, dim: number, seed: number): Map<string, { shape: number[]; data: Float32Array }> {
+  const rng = new Rng(seed);
+  const out = new Map<string, { shape: number[]; data: Float32Array }>();
+  for (const [name, shape] of adapterShapes(cfg, dim)) {
+    const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
+    if (name === 'adapter.A') for (let i = 0; i < data.length; i++) data[i] = rng.normal() / Math.sqrt(dim);
+    if (name === 'adapter.W') for (let i = 0; i < dim; i++) data[i * dim + i] = 1;
+    out.set(name, { shape, data });
+  }
+  return out;
+}
+
+function checkWeights(cfg: AdapterConfig, dim: number, weights: HostWeights): void {
+  for (const [name, shape] of adapterShapes(cfg, dim)) {
+    const w = weights.get(name);
+    if (!w) throw new Error(`adapter weights: missing tensor "${name}"`);
+    if (w.shape.length !== shape.length || w.shape.some((s, i) => s !== shape[i]) || w.data.length !== shape.reduce((a, b) => a * b, 1)) {
+      throw new Error(`adapter weights: "${name}" has shape [${w.shape.join(', ')}], expected [${shape.join(', ')}]`);
+    }
+  }
+}
+
+interface Tape {
+  e: Tensor;
+  h: Tensor | null;
+  s: Tensor;
+}
+
+/**
+ * x·wᵀ through matmul, not linear: the CPU backend's linear caches a packed copy of each weight array,
+ * which goes stale when AdamW updates the weight in place; matmul packs afresh every call.
+ */
+function lin(be: Backend, x: Tensor, w: Tensor): Tensor {
+  return be.matmul(x, w, { transposeB: true });
+}
+
+/** Forward of the adapter on base embeddings e [n, D]; returns the normalised output and what backward needs. */
+async function forward(be: Backend, kind: AdapterConfig['kind'], w: ReadonlyMap<string, Tensor>, e: Tensor): Promise<{ y: Tensor; tape: Tape }> {
+  if (kind === 'lowrank') {
+    const h = lin(be, e, w.get('adapter.A')!);
+    const u = lin(be, h, w.get('adapter.B')!);
+    const s = be.add(e, u);
+    be.dispose(u);
+    return { y: be.l2Normalize(s), tape: { e, h, s } };
+  }
+  const n = e.shape[0];
+  const D = e.shape[1];
+  const b = await be.readF32(w.get('adapter.b')!);
+  const tiled = new Float32Array(n * D);
+  for (let r = 0; r < n; r++) tiled.set(b.subarray(0, D), r * D);
+  const bt = be.tensor(tiled, [n, D]);
+  const we = lin(be, e, w.get('adapter.W')!);
+  const s = be.add(we, bt);
+  be.dispose(we, bt);
+  return { y: be.l2Normalize(s), tape: { e, h: null, s } };
+}
+
+function releaseTape(be: Backend, t: Tape): void {
+  be.dispose(t.e, t.s, ...(t.h ? [t.h] : []));
+}
+
+class AdapterTrainable implements TrainableEmbedder {
+  readonly method = 'adapter' as const;
+  private readonly ps: TrainParam[];
+  private readonly byName: Map<string, TrainParam>;
+
+  constructor(
+    readonly base: Embedder,
+    readonly backend: TrainBackend,
+    readonly cfg: AdapterConfig,
+    seed: number,
+    readonly cache: BaseEmbeddingCache,
+  ) {
+    const init = initAdapterWeights(cfg, base.dim, seed);
+    this.ps = [...init].map(([name, { shape, data }]) => ({
+      name,
+      value: backend.tensor(data, shape),
+      grad: backend.tensor(new Float32Array(data.length), shape),
+      m: backend.tensor(new Float32Array(data.length), shape),
+      v: backend.tensor(new Float32Array(data.length), shape),
+      decay: name !== 'adapter.b',
+    }));
+    this.byName = new Map(this.ps.map((p) => [p.name, p]));
+  }
+
+  params(): readonly TrainParam[] {
+    return this.ps;
+  }
+
+  private values(): Map<string, Tensor> {
+    return new Map(this.ps.map((p) => [p.name, p.value]));
+  }
+
+  async forwardTrain(texts: readonly string[], role: Role): Promise<TrainForward> {
+    const be = this.backend;
+    const host = await cachedEmbed(this.base, be, texts, role, this.cache);
+    const e = be.tensor(host, [texts.length, this.base.dim]);
+    const { y, tape } = await forward(be, this.cfg.kind, this.values(), e);
+    let done = false;
+    const acc = (name: string, g: Tensor) => {
+      be.addInPlace(this.byName.get(name)!.grad, g, 1);
+      be.dispose(g);
+    };
+    return {
+      emb: y,
+      backward: (dEmb: Tensor) => {
+        if (done) throw new Error('adapter forward: backward after release');
+        const ds = be.l2NormalizeBackward(tape.s, dEmb);
+        if (this.cfg.kind === 'lowrank') {
+          const gB = be.linearBackward(tape.h!, this.byName.get('adapter.B')!.value, ds, 'nk', true);
+          acc('adapter.B', gB.dw);
+          be.dispose(gB.db);
+          const gA = be.linearBackward(tape.e, this.byName.get('adapter.A')!.value, gB.dx!, 'nk', false);
+          be.dispose(gB.dx!, gA.db);
+          acc('adapter.A', gA.dw);
+        } else {
+          const g = be.linearBackward(tape.e, this.byName.get('adapter.W')!.value, ds, 'nk', false);
+          acc('adapter.W', g.dw);
+          acc('adapter.b', g.db);
+        }
+        be.dispose(ds);
+        done = true;
+        releaseTape(be, tape);
+      },
+      release: () => {
+        if (!done) releaseTape(be, tape);
+        done = true;
+      },
+    };
+  }
+
+  asEmbedder(id: string): Embedder {
+    return adapterEmbedder(this.base, this.cfg, { live: this }, id, this.cache);
+  }
+
+  async exportWeights(): Promise<Map<string, { shape: number[]; data: Float32Array }>> {
+    const out = new Map<string, { shape: number[]; data: Float32Array }>();
+    for (const p of this.ps) out.set(p.name, { shape: [...p.value.shape], data: (await this.backend.readF32(p.value)).slice() });
+    return out;
+  }
+
+  loadWeights(weights: HostWeights): void {
+    checkWeights(this.cfg, this.base.dim, weights);
+    for (const p of this.ps) {
+      const t = this.backend.tensor(weights.get(p.name)!.data, p.value.shape);
+      this.backend.zero(p.value);
+      this.backend.addInPlace(p.value, t, 1);
+      this.backend.dispose(t);
+    }
+  }
+
+  /** current weights as tensors on the trainable's backend (for asEmbedder on the same backend) */
+  liveTensors(): Map<string, Tensor> {
+    return this.values();
+  }
+}
+
+/** A trainable embedding-space adapter over any base embedder (identity at initialisation). */
+export function createAdapterTrainable(
+  base: Embedder,
+  backend: TrainBackend,
+  cfg: AdapterConfig,
+  seed: number,
+  opts: { cache?: BaseEmbeddingCache } = {},
+): TrainableEmbedder {
+  adapterShapes(cfg, base.dim);
+  return new AdapterTrainable(base, backend, cfg, seed, opts.cache ?? new Map());
+}
+
+/**
+ * Inference with an adapter: base embeddings (through the cache when given), then the adapter. Weights
+ * are fixed host arrays (a saved expert) or the live tensors of a trainable (dev evaluation mid-run).
+ */
+export function adapterEmbedder(
+  base: Embedder,
+  cfg: AdapterConfig,
+  weights: { host: HostWeights } | { live: AdapterTrainable },
+  id: string,
+  cache?: BaseEmbeddingCache,
+): Embedder {
+  if ('host' in weights) checkWeights(cfg, base.dim, weights.host);
+  const uploaded = new WeakMap<Backend, Map<string, Tensor>>();
+  const tensorsFor = async (be: Backend): Promise<Map<string, Tensor>> => {
+    if ('live' in weights) {
+      if (be === weights.live.backend) return weights.live.liveTensors();
+      const host = await weights.live.exportWeights();
+      return new Map([...host].map(([n, w]) => [n, be.tensor(w.data, w.shape)]));
+    }
+    let m = uploaded.get(be);
+    if (!m) {
+      m = new Map([...weights.host].map(([n, w]) => [n, be.tensor(w.data, w.shape)]));
+      uploaded.set(be, m);
+    }
+    return m;
+  };
+  return {
+    id,
+    dim: base.dim,
+    templates: base.templates,
+    async embed(be: Backend, texts: readonly string[], role: Role): Promise<Float32Array> {
+      const host = cache ? await cachedEmbed(base, be, texts, role, cache) : await base.embed(be, texts, role);
+      const w = await tensorsFor(be);
+      const e = be.tensor(host, [texts.length, base.dim]);
+      const { y, tape } = await forward(be, cfg.kind, w, e);
+      try {
+        return await be.readF32(y);
+      } finally {
+        be.dispose(y);
+        releaseTape(be, tape);
+        if ('live' in weights && be !== weights.live.backend) be.dispose(...w.values());
+      }
+    },
+  };
+}

@@ -22,7 +22,8 @@ export interface AcquiredDevice {
   label: string;
 }
 
-/** Request the adapter and a device whose buffer limits are raised to what the adapter allows. */
+/** Request the adapter and a device whose buffer limits are raised to what the adapter allows, with the
+ * optional features of wantedFeatures() that the adapter has. */
 export async function requestDevice(gpu: GPU, powerPreference?: GPUPowerPreference): Promise<AcquiredDevice> {
   const adapter = await gpu.requestAdapter(powerPreference ? { powerPreference } : undefined);
   if (!adapter) throw new WebGPUUnavailableError('no WebGPU adapter is available');
@@ -37,11 +38,23 @@ export async function requestDevice(gpu: GPU, powerPreference?: GPUPowerPreferen
   };
   let device: GPUDevice;
   try {
-    device = await adapter.requestDevice({ requiredLimits, label: 'stm-studio' });
+    device = await adapter.requestDevice({ requiredLimits, requiredFeatures: wantedFeatures(adapter.features), label: 'stm-studio' });
   } catch (err) {
     throw new WebGPUUnavailableError(`requestDevice failed: ${err instanceof Error ? err.message : String(err)}`);
   }
   return { device, label: adapterLabel(adapter.info) };
+}
+
+/** Optional device capabilities the WebGPU backend's kernels use (backend.features). */
+export interface WebGPUFeatures {
+  /** f16 weights run linear's `enable f16;` kernel (else the packed-u32 one that every adapter runs) */
+  readonly shaderF16: boolean;
+}
+
+/** Optional features the kernels can use, requested whenever the adapter offers them: `shader-f16`
+ * (linear's `enable f16;` variant for f16 weights). Everything keeps an f32 / core path without them. */
+export function wantedFeatures(adapterFeatures: ReadonlySet<string>): GPUFeatureName[] {
+  return adapterFeatures.has('shader-f16') ? ['shader-f16'] : [];
 }
 
 export function adapterLabel(info: GPUAdapterInfo | undefined): string {

@@ -6,7 +6,8 @@
 import type { TrainingOps } from './training-ops';
 import type { TransformerOps } from './transformer-ops';
 
-export type DType = 'f32' | 'u32';
+/** 'f16': IEEE half weights (backend.tensorF16), accepted only as linear's weight; read() returns them as f32. */
+export type DType = 'f32' | 'u32' | 'f16';
 export type BackendKind = 'cpu' | 'webgpu';
 export type Metric = 'dot' | 'cosine';
 
@@ -34,6 +35,10 @@ export interface Backend extends TransformerOps, TrainingOps {
   readonly maxTensorElements: number;
 
   tensor(data: Float32Array | Uint32Array, shape: readonly number[]): Tensor;
+  /** A weight matrix stored as f16 (each value rounded to nearest, ties to even; WebGPU keeps two halves per
+   * u32, CPU the rounded values as f32), usable as linear's w in both layouts. Throws a RangeError for a
+   * value that is not finite as a half (NaN, ±Inf, |v| >= 65520). */
+  tensorF16(data: Float32Array, shape: readonly number[]): Tensor;
   read(t: Tensor): Promise<Float32Array | Uint32Array>;
   readF32(t: Tensor): Promise<Float32Array>;
   dispose(...ts: Tensor[]): void;

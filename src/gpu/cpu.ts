@@ -12,6 +12,7 @@ import { attentionCpu, attentionShape } from '../kernels/attention';
 import { addCpu, addShape, mulCpu, mulShape, scaleCpu, scaleShape } from '../kernels/elementwise';
 import { layerNormCpu, layerNormShape, rmsNormCpu, rmsNormShape } from '../kernels/layernorm';
 import { linearCpu, linearShape } from '../kernels/linear';
+import { f16BitsToF32, toF16Bits } from '../kernels/f16';
 import { addSinusoidCpu, addTableCpu, positionalShape, sinusoid } from '../kernels/positional';
 import { poolCpu, poolShape, type PoolMode } from '../kernels/pool';
 import { ropeCpu, ropeShape, type RopeOpts } from '../kernels/rope';
@@ -31,11 +32,14 @@ class CpuTensor implements Tensor {
     readonly shape: readonly number[],
     readonly data: Float32Array | Uint32Array,
     readonly store: { freed: boolean } = { freed: false },
+    /** f16 weights: data holds the f16-rounded values as f32 */
+    readonly half = false,
   ) {}
   get disposed(): boolean {
     return this.store.freed;
   }
   get dtype(): DType {
+    if (this.half) return 'f16';
     return this.data instanceof Uint32Array ? 'u32' : 'f32';
   }
   get size(): number {
@@ -77,6 +81,12 @@ class CpuBackend extends CpuTrainingOps implements Backend {
     return this.make('tensor', data.slice(), shape);
   }
 
+  tensorF16(data: Float32Array, shape: readonly number[]): Tensor {
+    checkNewShape(shape, data.length);
+    const t = this.own(this.make('tensorF16', Float32Array.from(toF16Bits(data), f16BitsToF32), shape), 'tensorF16');
+    return new CpuTensor(this, t.shape, t.data, t.store, true);
+  }
+
   async read(t: Tensor): Promise<Float32Array | Uint32Array> {
     return this.own(t, 'read').data.slice();
   }
@@ -96,7 +106,7 @@ class CpuBackend extends CpuTrainingOps implements Backend {
   reshape(t: Tensor, shape: readonly number[]): Tensor {
     const c = this.own(t, 'reshape');
     checkNewShape(shape, c.size);
-    return new CpuTensor(this, [...shape], c.data, c.store);
+    return new CpuTensor(this, [...shape], c.data, c.store, c.half);
   }
 
   matmul(a: Tensor, b: Tensor, opts?: { transposeB?: boolean }): Tensor {
@@ -141,7 +151,7 @@ class CpuBackend extends CpuTrainingOps implements Backend {
   }
 
   linear(x: Tensor, w: Tensor, bias: Tensor | null, layout: 'kn' | 'nk'): Tensor {
-    const d = linearShape(x, w, bias, layout);
+    const d = linearShape(x, w, bias, layout, true);
     this.checkOut('linear', d.M * d.N);
     const b = bias ? this.f32(bias, 'linear') : null;
     const [fx, fw] = [this.f32(x, 'linear'), this.f32(w, 'linear')];

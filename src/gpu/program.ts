@@ -28,6 +28,8 @@ export interface ProgramSpec {
 export interface KernelLimits {
   readonly maxInvocationsPerWorkgroup: number;
   readonly maxWorkgroupStorageBytes: number;
+  /** the device was created with the `shader-f16` feature (and the backend may use it) */
+  readonly shaderF16?: boolean;
 }
 
 /** Pack u32 values into a uniform block (padded to 16 bytes). */

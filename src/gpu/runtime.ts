@@ -5,6 +5,8 @@
  */
 import { DeviceLostError, GpuExecutionError, TensorTooLargeError, type DType, type Tensor } from './backend';
 import { BufferPool } from './buffer-pool';
+import { packF16, toF16Bits, unpackF16 } from '../kernels/f16';
+import { checkNewShape } from '../kernels/shape';
 import { PipelineCache } from './pipeline-cache';
 import { layoutDispatch, type KernelLimits, type ProgramSpec } from './program';
 
@@ -79,9 +81,21 @@ export class GpuRuntime {
   alloc(op: string, shape: readonly number[], dtype: DType, hostIds?: Uint32Array): GpuTensor {
     this.assertLive();
     const size = shape.reduce((a, b) => a * b, 1);
-    this.checkSize(op, size);
+    const words = dtype === 'f16' ? Math.ceil(size / 2) : size;
+    this.checkSize(op, words);
     this.liveTensors++;
-    return new GpuTensor(this, shape, dtype, size, { buffer: this.storage.acquire(size * 4), freed: false, hostIds });
+    return new GpuTensor(this, shape, dtype, size, { buffer: this.storage.acquire(words * 4), freed: false, hostIds });
+  }
+
+  /** An f16 tensor of `data` rounded to halves, stored two per u32 word (kernels/f16.ts: toF16Bits, packF16). */
+  uploadF16(data: Float32Array, shape: readonly number[]): GpuTensor {
+    checkNewShape(shape, data.length);
+    const words = packF16(toF16Bits(data));
+    return this.scoped('tensorF16', () => {
+      const t = this.alloc('tensorF16', shape, 'f16');
+      if (words.length) this.device.queue.writeBuffer(t.buffer, 0, words.buffer, 0, words.byteLength);
+      return t;
+    });
   }
 
   upload(data: Float32Array | Uint32Array, shape: readonly number[]): GpuTensor {
@@ -90,6 +104,11 @@ export class GpuRuntime {
     const t = this.alloc('tensor', shape, dtype, ids);
     if (data.length) this.device.queue.writeBuffer(t.buffer, 0, data.buffer, data.byteOffset, data.byteLength);
     return t;
+  }
+
+  /** The values of an f16 tensor, widened to f32 (exact). */
+  async readF16(t: GpuTensor): Promise<Float32Array> {
+    return unpackF16(new Uint32Array(await this.readBytes(t.buffer, Math.ceil(t.size / 2) * 4)), t.size);
   }
 
   release(t: GpuTensor): void {

@@ -7,7 +7,7 @@ import { activationProgram, activationShader, activationShape, swigluProgram, sw
 import { attentionProgram, attentionShader, attentionShape } from '../kernels/attention';
 import { addShape, binaryProgram, elementwiseShader, mulShape, scaleProgram, scaleShape } from '../kernels/elementwise';
 import { layerNormShape, layernormShader, normProgram, rmsNormShape } from '../kernels/layernorm';
-import { linearProgram, linearShader, linearShape } from '../kernels/linear';
+import { linearF16Shader, linearF16wShader, linearProgram, linearShader, linearShape } from '../kernels/linear';
 import { positionalProgram, positionalShader, positionalShape, sinusoid } from '../kernels/positional';
 import { poolProgram, poolShader, poolShape, type PoolMode } from '../kernels/pool';
 import { ropeProgram, ropeShader, ropeShape, type RopeOpts } from '../kernels/rope';
@@ -15,6 +15,8 @@ import { softmaxProgram, softmaxShader, softmaxShape } from '../kernels/softmax'
 
 export const TRANSFORMER_SHADERS: readonly ShaderRef[] = [
   linearShader,
+  linearF16wShader,
+  linearF16Shader,
   elementwiseShader,
   activationShader,
   layernormShader,
@@ -29,9 +31,10 @@ export class GpuTransformerOps implements TransformerOps {
   constructor(private readonly rt: GpuRuntime) {}
 
   linear(x: Tensor, w: Tensor, bias: Tensor | null, layout: 'kn' | 'nk'): Tensor {
-    const d = linearShape(x, w, bias, layout);
+    const d = linearShape(x, w, bias, layout, true);
     const ins = [x, w, bias ?? w];
-    return this.run('linear', d.outShape, ins, () => linearProgram(d, layout, bias !== null, this.rt.limits));
+    const wDtype = w.dtype === 'f16' ? 'f16' : 'f32';
+    return this.run('linear', d.outShape, ins, () => linearProgram(d, layout, bias !== null, this.rt.limits, wDtype));
   }
 
   add(a: Tensor, b: Tensor): Tensor {

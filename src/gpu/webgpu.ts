@@ -1,6 +1,6 @@
 /** The WebGPU Backend: ops validate shapes, allocate results and enqueue WGSL programs; only read/topK await. */
 import { DeviceLostError, type Backend, type Metric, type Tensor, type TopK } from './backend';
-import { getGPU, requestDevice } from './acquire';
+import { getGPU, requestDevice, type WebGPUFeatures } from './acquire';
 import type { PoolStats } from './buffer-pool';
 import type { PipelineCacheStats } from './pipeline-cache';
 import type { ProgramSpec, ShaderRef } from './program';
@@ -34,6 +34,7 @@ export interface WebGPUBackendOptions {
   /** plan with lower limits than the device has (never higher); tests use this to force splitting */
   maxTensorElements?: number;
   maxWorkgroupsPerDimension?: number;
+  shaderF16?: boolean; // use `shader-f16` where the device has it (default); false: packed f16 weights
 }
 
 export interface WebGPUBackendStats {
@@ -47,6 +48,7 @@ export interface WebGPUBackend extends Backend {
   readonly kind: 'webgpu';
   readonly device: GPUDevice;
   readonly isLost: boolean;
+  readonly features: WebGPUFeatures;
   /** called once when the device is lost (not when destroy() is called); returns an unsubscribe */
   onDeviceLost(cb: (err: DeviceLostError) => void): () => void;
   /** acquire a fresh device with the same options (after a loss); this backend stays dead */
@@ -75,6 +77,7 @@ export async function createWebGPUBackend(opts: WebGPUBackendOptions = {}): Prom
     maxWorkgroupsPerDimension: Math.min(l.maxComputeWorkgroupsPerDimension, opts.maxWorkgroupsPerDimension ?? Infinity),
     maxInvocationsPerWorkgroup: Math.min(l.maxComputeInvocationsPerWorkgroup, l.maxComputeWorkgroupSizeX),
     maxWorkgroupStorageBytes: l.maxComputeWorkgroupStorageSize,
+    shaderF16: device.features.has('shader-f16') && opts.shaderF16 !== false,
   };
   return new WebGPUBackendImpl(new GpuRuntime(device, limits, sources), label, opts);
 }
@@ -82,6 +85,7 @@ export async function createWebGPUBackend(opts: WebGPUBackendOptions = {}): Prom
 class WebGPUBackendImpl extends GpuTrainingOps implements WebGPUBackend {
   readonly kind = 'webgpu' as const;
   readonly maxTensorElements: number;
+  readonly features: WebGPUFeatures;
   private destroyed = false;
   private readonly ops: GpuTransformerOps;
   private readonly listeners = new Set<(err: DeviceLostError) => void>();
@@ -93,6 +97,7 @@ class WebGPUBackendImpl extends GpuTrainingOps implements WebGPUBackend {
   ) {
     super(rt);
     this.maxTensorElements = rt.limits.maxTensorElements;
+    this.features = { shaderF16: rt.limits.shaderF16 === true };
     this.ops = new GpuTransformerOps(rt);
     void rt.device.lost.then((info) => {
       if (this.destroyed) return;
@@ -138,9 +143,14 @@ class WebGPUBackendImpl extends GpuTrainingOps implements WebGPUBackend {
     return this.rt.scoped('tensor', () => this.rt.upload(data, [...shape]));
   }
 
+  tensorF16(data: Float32Array, shape: readonly number[]): Tensor {
+    return this.rt.uploadF16(data, shape);
+  }
+
   async read(t: Tensor): Promise<Float32Array | Uint32Array> {
     const g = this.rt.own(t, 'read');
     this.rt.assertLive();
+    if (g.dtype === 'f16') return this.rt.readF16(g);
     const bytes = await this.rt.readBytes(g.buffer, g.size * 4);
     return g.dtype === 'u32' ? new Uint32Array(bytes) : new Float32Array(bytes);
   }

@@ -1,6 +1,7 @@
 /**
  * linear: y[..., N] = x[..., K] · W + bias. layout 'kn': W is [K,N] (TF/Keras); 'nk': W is [N,K]
- * (PyTorch nn.Linear). CPU reference + GPU program (register-blocked tiled matmul, shaders/linear.wgsl).
+ * (PyTorch nn.Linear). W may be f32 or f16 (backend.tensorF16; the CPU reference then runs on the
+ * f16-rounded values, see kernels/f16.ts). CPU reference + GPU program (register-blocked tiled matmul, shaders/linear.wgsl).
  */
 import { ShapeError, type Tensor } from '../gpu/backend';
 import { floorPow2, packU32, type KernelLimits, type ProgramSpec, type ShaderRef } from '../gpu/program';
@@ -8,6 +9,10 @@ import { asRows, expectVector } from './rows';
 import { expectDim, expectDtype, expectRank } from './shape';
 
 export const linearShader: ShaderRef = { key: 'linear', url: new URL('../../shaders/linear.wgsl', import.meta.url) };
+/** f16 weights packed two per u32, unpacked with core `unpack2x16float`: runs on every adapter. */
+export const linearF16wShader: ShaderRef = { key: 'linear_f16w', url: new URL('../../shaders/linear_f16w.wgsl', import.meta.url) };
+/** f16 weights as `array<f16>` (`enable f16;`): only on devices with the `shader-f16` feature. */
+export const linearF16Shader: ShaderRef = { key: 'linear_f16', url: new URL('../../shaders/linear_f16.wgsl', import.meta.url) };
 
 export type LinearLayout = 'kn' | 'nk';
 
@@ -38,12 +43,20 @@ export function linearCpu(
   return y;
 }
 
-export function linearShape(x: Tensor, w: Tensor, bias: Tensor | null, layout: LinearLayout): LinearDims & { outShape: number[] } {
+/** Checks linear's operands. An f16 w is accepted only with allowF16 (the forward op does; callers whose
+ * kernels read W as f32, e.g. linearBackward, keep rejecting it until they pass w.dtype to linearProgram). */
+export function linearShape(
+  x: Tensor,
+  w: Tensor,
+  bias: Tensor | null,
+  layout: LinearLayout,
+  allowF16 = false,
+): LinearDims & { outShape: number[] } {
   const op = 'linear';
   if (layout !== 'kn' && layout !== 'nk') throw new ShapeError(op, `layout must be 'kn' or 'nk', got '${String(layout)}'`);
   const { rows: M, dim: K } = asRows(op, 'x', x);
   expectRank(op, 'w', w, 2);
-  expectDtype(op, 'w', w, 'f32');
+  if (!(allowF16 && w.dtype === 'f16')) expectDtype(op, 'w', w, 'f32');
   const [Kw, N] = layout === 'kn' ? w.shape : [w.shape[1], w.shape[0]];
   expectDim(op, `inner dimension (x [${x.shape}] · w [${w.shape}] as '${layout}')`, Kw, K);
   if (bias) expectVector(op, 'bias', bias, N);
@@ -61,13 +74,26 @@ export function linearWorkgroup(limits: KernelLimits): number {
   return wg;
 }
 
-export function linearProgram(dims: LinearDims, layout: LinearLayout, hasBias: boolean, limits: KernelLimits): ProgramSpec {
+/** The WGSL program for a weight dtype: f32 weights -> linear; f16 -> linear_f16 where the device has
+ * `shader-f16` (limits.shaderF16), else the packed linear_f16w that every adapter runs. */
+export function linearShaderFor(wDtype: 'f32' | 'f16', limits: KernelLimits): ShaderRef {
+  if (wDtype === 'f32') return linearShader;
+  return limits.shaderF16 ? linearF16Shader : linearF16wShader;
+}
+
+export function linearProgram(
+  dims: LinearDims,
+  layout: LinearLayout,
+  hasBias: boolean,
+  limits: KernelLimits,
+  wDtype: 'f32' | 'f16' = 'f32',
+): ProgramSpec {
   const wg = linearWorkgroup(limits);
   const block = wg * THREAD_TILE;
   const tilesN = Math.ceil(dims.N / block);
   const total = tilesN * Math.ceil(dims.M / block);
   return {
-    shader: linearShader,
+    shader: linearShaderFor(wDtype, limits),
     entryPoint: 'main',
     overrides: { WG: wg, BK, NK: layout === 'nk' ? 1 : 0, HAS_BIAS: hasBias ? 1 : 0 },
     workgroups: total,

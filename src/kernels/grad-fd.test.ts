@@ -130,7 +130,7 @@ describe('finite-difference checks of attention backward', () => {
     const k = randomF32(d.B * d.T * d.Hkv * d.Dh, 21, -1.5, 1.5);
     const v = randomF32(d.B * d.T * d.Hkv * d.Dh, 22);
     const f: Forward = ([a, b, c]) => attentionCpu(a, b, c, mask, d, opts);
-    let o = { dq: new Float32Array(0), dk: new Float32Array(0), dv: new Float32Array(0) };
+    let o: ReturnType<typeof attentionBackwardCpu> = attentionBackwardCpu(q, k, v, mask, new Float32Array(q.length), d, opts);
     check('attention', f, [q, k, v], (r) => {
       o = attentionBackwardCpu(q, k, v, mask, r, d, opts);
       return [o.dq, o.dk, o.dv];

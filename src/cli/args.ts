@@ -27,6 +27,27 @@ commands:
           --role query|passage      template applied before embedding (default passage)
           --backend auto|cpu|webgpu (default auto)
           --json                    print {"model","dim","embeddings":[[...],...]} on the last line
+  train   train an expert (an embedding-space adapter or LoRA) with InfoNCE and write its folder
+          --base <id|folder>        base model (default use-lite)
+          --train <pairs.jsonl>     {query, positive, negatives?} or MedQuAD's {_id, query, positive, source}
+          --method adapter|lora     adapter: any model, trained on frozen base embeddings (default adapter)
+          --adapter lowrank|full    adapter form (default lowrank)
+          --negatives mined:<n>|given|none  hard negatives: mined among the pairs' positives with the base
+                                    model (default mined:1), the pairs' own, or in-batch only
+          --mine-range <a>:<b>      mining window of the ranking (default 0:50)
+          --mine-margin <x>         relative margin: negative <= positive * (1 - x) (default none)
+          --rank <r>                LoRA / low-rank adapter rank (default 16)
+          --steps <n> | --epochs <x>  optimiser steps (default 1 epoch)
+          --batch <n>               pairs per batch (default 32)
+          --lr <x>                  learning rate (default 1e-3 adapter, 1e-4 LoRA)
+          --warmup <n>              warm-up steps, capped at 10% of the steps (default 100)
+          --max-pairs <n>           seeded sample of the training pairs
+          --seed <n>                (default 42)
+          --backend auto|cpu|webgpu (default auto)
+          --dev <beir dir>          dev nDCG@10 every --dev-every steps (default 100) on --dev-split (default dev)
+          --dev-max-queries <n>     first n judged dev queries
+          --cache <file>            base-embedding cache on disk (adapters; reused across runs)
+          --out <dir>               expert folder (default experts/<base>-<method>-<time>)
   models  list the models the studio knows`;
 
 export interface EvalArgs {
@@ -122,5 +143,84 @@ export function parseEmbedArgs(argv: string[]): EmbedArgs {
     role: oneOf('role', v.role!, ['query', 'passage'] as const),
     backend: oneOf('backend', v.backend!, ['auto', 'cpu', 'webgpu'] as const),
     json: v.json!,
+  };
+}
+
+export interface TrainArgs {
+  base: string;
+  train: string;
+  method: 'adapter' | 'lora';
+  adapter: 'lowrank' | 'full';
+  negatives: { kind: 'mined'; n: number } | { kind: 'given' } | { kind: 'none' };
+  mineRange: [number, number];
+  mineMargin: number | null;
+  rank: number;
+  steps?: number;
+  epochs?: number;
+  batch: number;
+  lr?: number;
+  warmup: number;
+  maxPairs?: number;
+  seed: number;
+  backend: 'auto' | 'cpu' | 'webgpu';
+  dev?: string;
+  devSplit: string;
+  devEvery: number;
+  devMaxQueries?: number;
+  cache?: string;
+  out?: string;
+}
+
+function parseNegatives(v: string): TrainArgs['negatives'] {
+  if (v === 'none' || v === 'given') return { kind: v };
+  const m = /^mined:(\d+)$/.exec(v);
+  if (!m || Number(m[1]) < 1) throw new UsageError(`--negatives must be mined:<n> (n >= 1), given or none, got "${v}"`);
+  return { kind: 'mined', n: Number(m[1]) };
+}
+
+export function parseTrainArgs(argv: string[]): TrainArgs {
+  let v;
+  const str = (def?: string) => ({ type: 'string' as const, ...(def === undefined ? {} : { default: def }) });
+  try {
+    v = parseArgs({
+      args: argv,
+      strict: true,
+      options: {
+        base: str('use-lite'), train: str(), method: str('adapter'), adapter: str('lowrank'), negatives: str('mined:1'),
+        'mine-range': str('0:50'), 'mine-margin': str(), rank: str('16'), steps: str(), epochs: str(), batch: str('32'),
+        lr: str(), warmup: str('100'), 'max-pairs': str(), seed: str('42'), backend: str('auto'), dev: str(),
+        'dev-split': str('dev'), 'dev-every': str('100'), 'dev-max-queries': str(), cache: str(), out: str(),
+      },
+    }).values;
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  if (!v.train) throw new UsageError('train needs --train <pairs.jsonl>');
+  const range = /^(\d+):(\d+)$/.exec(v['mine-range']!);
+  if (!range || Number(range[2]) <= Number(range[1])) throw new UsageError(`--mine-range must be <a>:<b> with b > a, got "${v['mine-range']}"`);
+  const int = (name: string, x: string, min: number, max: number) => Math.round(num(name, x, min, max));
+  return {
+    base: v.base!,
+    train: v.train,
+    method: oneOf('method', v.method!, ['adapter', 'lora'] as const),
+    adapter: oneOf('adapter', v.adapter!, ['lowrank', 'full'] as const),
+    negatives: parseNegatives(v.negatives!),
+    mineRange: [Number(range[1]), Number(range[2])],
+    mineMargin: v['mine-margin'] === undefined ? null : num('mine-margin', v['mine-margin'], 0, 1),
+    rank: int('rank', v.rank!, 1, 4096),
+    steps: v.steps === undefined ? undefined : int('steps', v.steps, 1, 1e9),
+    epochs: v.epochs === undefined ? undefined : num('epochs', v.epochs, 1e-6, 1e6),
+    batch: int('batch', v.batch!, 2, 65536),
+    lr: v.lr === undefined ? undefined : num('lr', v.lr, 0, 10),
+    warmup: int('warmup', v.warmup!, 0, 1e9),
+    maxPairs: v['max-pairs'] === undefined ? undefined : int('max-pairs', v['max-pairs'], 2, 1e9),
+    seed: int('seed', v.seed!, 0, 2 ** 32 - 1),
+    backend: oneOf('backend', v.backend!, ['auto', 'cpu', 'webgpu'] as const),
+    dev: v.dev,
+    devSplit: v['dev-split']!,
+    devEvery: int('dev-every', v['dev-every']!, 0, 1e9),
+    devMaxQueries: v['dev-max-queries'] === undefined ? undefined : int('dev-max-queries', v['dev-max-queries'], 1, 1e9),
+    cache: v.cache,
+    out: v.out,
   };
 }

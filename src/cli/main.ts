@@ -7,8 +7,9 @@ import { formatTrecRun } from '../eval/trec';
 import { CUTOFFS, type MetricKey } from '../eval/types';
 import { listModels } from '../models/registry';
 import { resolveModelNode } from '../models/node-models';
-import { parseEmbedArgs, parseEvalArgs, UsageError, USAGE, type EvalArgs } from './args';
+import { parseEmbedArgs, parseEvalArgs, parseTrainArgs, UsageError, USAGE, type EvalArgs } from './args';
 import { runEmbed } from './embed';
+import { runTrain } from './train';
 
 const log = (msg: string) => process.stderr.write(msg + '\n');
 
@@ -59,6 +60,7 @@ async function main(argv: string[]): Promise<void> {
   const [cmd, ...rest] = argv;
   if (cmd === 'eval') return runEval(parseEvalArgs(rest));
   if (cmd === 'embed') return runEmbed(parseEmbedArgs(rest), log);
+  if (cmd === 'train') return runTrain(parseTrainArgs(rest), log);
   if (cmd === 'models') {
     for (const m of listModels()) console.log(`${m.id}\t${m.dim}d\t${m.name}: ${m.description}`);
     return;

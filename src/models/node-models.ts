@@ -5,6 +5,8 @@ import { loadOrtEmbedderFromFolder } from './ort/node';
 import { isBuiltinModel, listModels, loadEmbedder } from './registry';
 import { nodeAssetFetcher } from './node-assets';
 import type { Embedder } from './types';
+import { adapterEmbedder } from '../train/adapter';
+import { isExpertDir, readExpertDir } from '../train/expert-files-node';
 
 const isDir = (p: string) => existsSync(p) && statSync(p).isDirectory();
 
@@ -17,6 +19,7 @@ export async function resolveModelNode(spec: string, log: (msg: string) => void)
   if (isBuiltinModel(spec)) return loadEmbedder(spec, nodeAssetFetcher());
   if (spec.startsWith('onnx:')) return loadOrtEmbedderFromFolder(spec.slice(5));
   if (isDir(spec)) {
+    if (isExpertDir(spec)) return loadExpertNode(spec, log);
     if (existsSync(join(spec, 'model.safetensors'))) return loadHfModel(spec);
     if (existsSync(join(spec, 'onnx', 'model.onnx'))) return loadOrtEmbedderFromFolder(spec);
     throw new Error(`${spec}: neither model.safetensors (Hugging Face) nor onnx/model.onnx found`);
@@ -33,4 +36,25 @@ export async function resolveModelNode(spec: string, log: (msg: string) => void)
     });
   }
   throw new Error(`unknown model "${spec}": not a built-in (${listModels().map((m) => m.id).join(', ')}), a folder, or a hub id`);
+}
+
+/**
+ * An expert folder (expert.json + adapter.safetensors, or PEFT adapter_model.safetensors): its base model
+ * (resolved like any --model value) with the trained weights, under the templates it was trained with.
+ */
+async function loadExpertNode(dir: string, log: (msg: string) => void): Promise<Embedder> {
+  const { record, weights } = await readExpertDir(dir);
+  const base = await resolveModelNode(record.baseModel, log);
+  const id = `${record.baseModel}+${record.id}`;
+  let e: Embedder;
+  if (record.method === 'adapter') {
+    e = adapterEmbedder(base, record.config.adapter, { host: weights }, id);
+  } else {
+    const lora = await import('../train/lora').catch((err: Error) => {
+      throw new Error(`${dir}: LoRA experts need src/train/lora.ts (${err.message})`);
+    });
+    e = lora.loadLoraExpert(base as Parameters<typeof lora.loadLoraExpert>[0], weights, record.config.lora, id);
+  }
+  log(`expert ${record.id}: ${record.method} over ${record.baseModel}, ${record.data.pairs} pairs (${record.data.negatives})`);
+  return { id: e.id, dim: e.dim, templates: record.templates ?? base.templates, embed: (b, texts, role) => e.embed(b, texts, role) };
 }

@@ -9,7 +9,7 @@ import { UseLiteEmbedder } from '../models/use-lite/model';
 import { UseLiteTokenizer, type VocabEntry } from '../models/use-lite/tokenizer';
 import type { UseLiteLayer, UseLiteWeights } from '../models/use-lite/weights';
 import type { TrainBackend } from './lora-modules';
-import type { TrainParam } from './types';
+import type { TrainableEmbedder, TrainParam } from './types';
 
 const WORDS = ['the', 'cat', 'sat', 'on', 'mat', 'heart', 'attack', 'blood', 'pressure', 'wing', 'lift', 'drag', 'flow'];
 
@@ -87,4 +87,62 @@ export async function weightedSum(be: Backend, x: Tensor, r: Float32Array): Prom
   let s = 0;
   for (let i = 0; i < v.length; i++) s += r[i] * v[i];
   return s;
+}
+
+/**
+ * Central-difference check of a LoRA model's whole forward: L = Σ r ⊙ emb (float64 sum of the f32
+ * rows) w.r.t. chosen entries of each parameter (`pick` returns indices given the analytic gradient).
+ * Relative error |fd - analytic| / max(|fd|, |analytic|, floor). Restores every value it perturbs.
+ */
+export async function fdCheck(
+  lora: TrainableEmbedder,
+  be: TrainBackend,
+  texts: string[],
+  r: Float32Array,
+  h: number,
+  pick: (grad: Float32Array, k: number) => number[],
+  opts = { training: false, seed: 0 },
+  floor = 1e-2,
+): Promise<{ worst: number; rows: string[] }> {
+  const f = await lora.forwardTrain(texts, 'query', opts);
+  const d = be.tensor(r, f.emb.shape);
+  f.backward(d);
+  be.dispose(d, f.emb);
+  const loss = async () => {
+    const g = await lora.forwardTrain(texts, 'query', opts);
+    const s = await weightedSum(be, g.emb, r);
+    g.release();
+    be.dispose(g.emb);
+    return s;
+  };
+  let worst = 0;
+  const rows: string[] = [];
+  const params = lora.params();
+  for (let k = 0; k < params.length; k++) {
+    const p = params[k];
+    const grad = await be.readF32(p.grad);
+    const value = await be.readF32(p.value);
+    for (const i of pick(grad, k)) {
+      const v = value.slice();
+      v[i] = value[i] + h;
+      setParam(be, p, v);
+      const up = await loss();
+      v[i] = value[i] - h;
+      setParam(be, p, v);
+      const down = await loss();
+      setParam(be, p, value);
+      const fd = (up - down) / (2 * h);
+      const err = Math.abs(fd - grad[i]) / Math.max(Math.abs(fd), Math.abs(grad[i]), floor);
+      worst = Math.max(worst, err);
+      rows.push(`${p.name.replace('base_model.model.', '')}[${i}]: analytic ${grad[i].toExponential(4)} fd ${fd.toExponential(4)} rel ${err.toExponential(2)}`);
+    }
+  }
+  return { worst, rows };
+}
+
+/** index of the largest |g| */
+export function argMaxAbs(g: Float32Array): number {
+  let best = 0;
+  for (let i = 1; i < g.length; i++) if (Math.abs(g[i]) > Math.abs(g[best])) best = i;
+  return best;
 }

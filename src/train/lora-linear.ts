@@ -1,5 +1,5 @@
 /**
- * One LoRA-adapted linear on rows x [M, in] (2-D) (frozen W [in, out] in 'kn' layout, bias b):
+ * One LoRA-adapted linear on rows x [M, in] (2-D) (frozen W: [in, out] 'kn' or [out, in] 'nk', bias b or none):
  *   y = x·W + b + s · (dropout(x)·A)·B,   s = alpha / r
  * Forward saves what the backward needs (the dropped input and s·(x·A)); the backward accumulates dA
  * and dB into the adapter's gradient buffers and returns dx only when asked (W and b stay frozen).
@@ -16,6 +16,7 @@ export interface Dropout {
 /** What one adapted linear saved for its backward (x itself belongs to the caller). */
 export interface LinearTape {
   readonly x: Tensor;
+  readonly layout: 'kn' | 'nk';
   readonly pair: LoraPair | null;
   readonly scale: number;
   /** dropout keep-mask (0 or 1/(1-p)) and the dropped input, when dropout was applied */
@@ -35,14 +36,16 @@ export interface LoraGrad {
 export function linearLora(
   be: Backend,
   x: Tensor,
-  w: readonly [Tensor, Tensor],
+  w: Tensor,
+  bias: Tensor | null,
+  layout: 'kn' | 'nk',
   pair: LoraPair | null,
   scale: number,
   dropout: Dropout | null,
   save: boolean,
 ): { y: Tensor; tape: LinearTape | null } {
-  const base = be.linear(x, w[0], w[1], 'kn');
-  if (!pair) return { y: base, tape: save ? { x, pair: null, scale, keep: null, xd: null, su: null } : null };
+  const base = be.linear(x, w, bias, layout);
+  if (!pair) return { y: base, tape: save ? { x, layout, pair: null, scale, keep: null, xd: null, su: null } : null };
   let keep: Tensor | null = null;
   let xd: Tensor | null = null;
   if (dropout && dropout.p > 0) {
@@ -62,7 +65,7 @@ export function linearLora(
     be.dispose(su, ...(keep ? [keep] : []), ...(xd ? [xd] : []));
     return { y, tape: null };
   }
-  return { y, tape: { x, pair, scale, keep, xd, su } };
+  return { y, tape: { x, layout, pair, scale, keep, xd, su } };
 }
 
 /** Frees a tape's own tensors (not x). */
@@ -76,7 +79,7 @@ export function releaseTape(be: Backend, t: LinearTape | null): void {
  * returns dx [M, in] when needDx (else null). Frees the tape; dy stays the caller's.
  */
 export function linearLoraBackward(be: TrainBackend, t: LinearTape, w: Tensor, dy: Tensor, grad: LoraGrad | null, needDx: boolean): Tensor | null {
-  let dx = needDx ? be.matmul(dy, w, { transposeB: true }) : null;
+  let dx = needDx ? be.matmul(dy, w, { transposeB: t.layout === 'kn' }) : null;
   if (t.pair && t.su) {
     if (!grad) throw new Error('LoRA backward: an adapted linear has no gradient buffers');
     const gb = be.linearBackward(t.su, t.pair.B, dy, 'kn', true);

@@ -8,6 +8,7 @@ import type { Backend, Tensor } from '../gpu/backend';
 import type { DeviceWeights, UseLiteEmbedder } from '../models/use-lite/model';
 import { linearLora, linearLoraBackward, releaseTape, type Dropout, type LinearTape, type LoraGrad } from './lora-linear';
 import type { LinearModule, LoraSet, TrainBackend } from './lora-modules';
+import type { LoraModel } from './lora-model';
 
 const LAYER_LINEARS = ['attention.query', 'attention.key', 'attention.value', 'attention.output'] as const;
 
@@ -116,7 +117,7 @@ export function forwardBatch(
   const xs: Tensor[] = [be.reshape(pos, [M, w.embDim])];
   const layers: LayerTape[] = [];
   const lin = (x: Tensor, wt: readonly [Tensor, Tensor], path: string, tapes: Map<string, LinearTape> | null) => {
-    const r = linearLora(be, x, wt, lora.pairs.get(path) ?? null, lora.scale, dropout, save);
+    const r = linearLora(be, x, wt[0], wt[1], 'kn', lora.pairs.get(path) ?? null, lora.scale, dropout, save);
     if (tapes && r.tape) tapes.set(path, r.tape);
     return r.y;
   };
@@ -146,7 +147,7 @@ export function forwardBatch(
   });
   const last = xs[xs.length - 1];
   const pooled = be.maskedMeanPool(be.reshape(last, [B, T, w.outDim]), mask);
-  const topR = linearLora(be, pooled, dw.tanh, lora.pairs.get(USE_LITE_PATHS.tanh()) ?? null, lora.scale, dropout, save);
+  const topR = linearLora(be, pooled, dw.tanh[0], dw.tanh[1], 'kn', lora.pairs.get(USE_LITE_PATHS.tanh()) ?? null, lora.scale, dropout, save);
   const pre = topR.y;
   const act = be.activation(pre, 'tanh');
   const normed = be.l2Normalize(act);
@@ -234,4 +235,34 @@ export function backwardBatch(base: UseLiteEmbedder, be: TrainBackend, t: BatchT
     }
   }
   releaseBatch(be, t);
+}
+
+/** USE-lite as a LoraModel: its batching and its forward/backward above. */
+export function loraModelOfUseLite(base: UseLiteEmbedder): LoraModel {
+  return {
+    embedder: base,
+    modules: linearsOfUseLite(base),
+    plan: (be, texts) => {
+      const ids = texts.map((t) => base.tokenize(t));
+      return {
+        groups: batchesLikeUseLite(base, be, ids),
+        forward: (group, lora, dropout, save) => {
+          const t = forwardBatch(base, be, group.map((i) => ids[i]), lora, dropout, save);
+          let live = save; // an unsaved forward kept nothing but normed
+          return {
+            normed: t.normed,
+            backward: (tb, dN, grads) => {
+              if (!live) throw new Error('USE-lite LoRA: backward of a forward that was not saved or already released');
+              live = false;
+              backwardBatch(base, tb, t, dN, grads);
+            },
+            release: () => {
+              if (live) releaseBatch(be, t);
+              live = false;
+            },
+          };
+        },
+      };
+    },
+  };
 }

@@ -14,6 +14,11 @@ export class BertModel {
   readonly hidden: number;
   private readonly w: Weights;
 
+  /** the model's weights (read-only use: LoRA training reuses the uploaded tensors, frozen) */
+  get weights(): Weights {
+    return this.w;
+  }
+
   /** parameters in the weights the forward pass uses */
   get parameterCount(): number {
     return this.w.parameterCount;

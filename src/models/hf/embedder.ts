@@ -58,7 +58,8 @@ export class HfEmbedder implements Embedder {
   readonly pooling: HfPooling;
   readonly attention: DecoderAttention;
   readonly maxTokens: number;
-  private readonly batchSize: number;
+  /** texts per forward pass */
+  readonly batchSize: number;
   private readonly eos: number | null;
 
   private constructor(

@@ -5,6 +5,7 @@ import type { Activation } from './transformer-ops';
 import { attentionShape, type AttentionOpts } from '../kernels/attention';
 import { activationShape, swigluShape } from '../kernels/activation';
 import { linearBackwardCpu, linearBackwardShape } from '../kernels/grad-linear';
+import { linearBackwardGemm } from './cpu-simd/linear-backward';
 import { layerNormBackwardCpu, normBackwardShape, rmsNormBackwardCpu } from '../kernels/grad-norm';
 import { attentionBackwardCpu } from '../kernels/grad-attention';
 import {
@@ -23,16 +24,20 @@ import { ropeShape, type RopeOpts } from '../kernels/rope';
 import { asRows, expectSameShape } from '../kernels/rows';
 import { tokenGradShape } from '../kernels/grad-shapes';
 import type { PoolMode } from '../kernels/pool';
+import type { WasmGemm } from './cpu-simd/gemm';
 
 /** The CPU backend extends this; it supplies tensor access (f32 data, mutable in place) and allocation. */
 export abstract class CpuTrainingOps implements TrainingOps {
   protected abstract f32(t: Tensor, op: string): Float32Array;
   protected abstract make(op: string, data: Float32Array | Uint32Array, shape: readonly number[]): Tensor;
+  /** WASM SIMD gemm (null without SIMD); in-place ops tell it to forget cached weight panels */
+  protected abstract readonly gemm: WasmGemm | null;
 
   linearBackward(x: Tensor, w: Tensor, dy: Tensor, layout: 'kn' | 'nk', needDx: boolean): { dx: Tensor | null; dw: Tensor; db: Tensor } {
     const op = 'linearBackward';
     const d = linearBackwardShape(x, w, dy, layout);
-    const r = linearBackwardCpu(this.f32(x, op), this.f32(w, op), this.f32(dy, op), d, layout, needDx);
+    const [fx, fw, fdy] = [this.f32(x, op), this.f32(w, op), this.f32(dy, op)];
+    const r = this.gemm ? linearBackwardGemm(this.gemm, fx, fw, fdy, d, layout, needDx) : linearBackwardCpu(fx, fw, fdy, d, layout, needDx);
     return { dx: r.dx ? this.make(op, r.dx, x.shape) : null, dw: this.make(op, r.dw, w.shape), db: this.make(op, r.db, [d.N]) };
   }
 
@@ -122,16 +127,20 @@ export abstract class CpuTrainingOps implements TrainingOps {
     adamwShape(param, grad, m, v, hp);
     const [p, g, fm, fv] = [param, grad, m, v].map((t) => this.f32(t, 'adamw'));
     adamwCpu(p, g, fm, fv, hp);
+    this.gemm?.forget(p);
   }
 
   zero(t: Tensor): void {
     asRows('zero', 't', t);
-    this.f32(t, 'zero').fill(0);
+    const ft = this.f32(t, 'zero');
+    ft.fill(0);
+    this.gemm?.forget(ft);
   }
 
   addInPlace(t: Tensor, x: Tensor, s = 1): void {
     expectSameShape('addInPlace', t, x, 't', 'x');
     const [ft, fx] = [this.f32(t, 'addInPlace'), this.f32(x, 'addInPlace')];
     for (let i = 0; i < ft.length; i++) ft[i] += s * fx[i];
+    this.gemm?.forget(ft);
   }
 }

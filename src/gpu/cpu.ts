@@ -52,7 +52,7 @@ class CpuBackend extends CpuTrainingOps implements Backend {
   readonly label: string;
   private destroyed = false;
   /** WebAssembly SIMD matmul for linear/matmul when the runtime has it; else the JS references */
-  private readonly gemm = WasmGemm.create();
+  protected readonly gemm = WasmGemm.create();
 
   constructor(readonly maxTensorElements: number) {
     super();

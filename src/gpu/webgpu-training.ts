@@ -45,7 +45,8 @@ export abstract class GpuTrainingOps implements TrainingOps {
     const L = this.rt.limits;
     // dx [M,K] = dy [M,N] · Wᵀ: the forward kernel over W read in the other layout (N plays K)
     const back = { M: d.M, K: d.N, N: d.K };
-    const dx = needDx ? this.trun(op, x.shape, [dy, w, w], () => linearProgram(back, layout === 'kn' ? 'nk' : 'kn', false, L)) : null;
+    const wDtype = w.dtype === 'f16' ? 'f16' : 'f32';
+    const dx = needDx ? this.trun(op, x.shape, [dy, w, w], () => linearProgram(back, layout === 'kn' ? 'nk' : 'kn', false, L, wDtype)) : null;
     const dw = this.trun(op, w.shape, [x, dy], () => dwProgram(d, layout, L));
     const db = this.trun(op, [d.N], [dy], () => colsumProgram(d.M, d.N, L));
     return { dx, dw, db };

@@ -47,6 +47,19 @@ describe.each(backendCases())('backward ops on $name', ({ make }) => {
     expect(noDx.dx).toBeNull();
   });
 
+  it.each(['kn', 'nk'] as const)('linearBackward with an f16 weight (%s): dx through the f16 linear kernel', async (layout) => {
+    const [M, K, N] = [5, 9, 7];
+    const [x, w, dy] = [randomF32(M * K, 21), randomF32(K * N, 22), randomF32(M * N, 23)];
+    const wShape = layout === 'kn' ? [K, N] : [N, K];
+    const wT = be.tensorF16(w, wShape);
+    const wRounded = (await be.read(wT)) as Float32Array; // read() gives f16 weights back as f32
+    const ref = linearBackwardCpu(x, wRounded, dy, { M, K, N }, layout, true);
+    const out = be.linearBackward(be.tensor(x, [M, K]), wT, be.tensor(dy, [M, N]), layout, true);
+    expect(out.dw.dtype).toBe('f32');
+    assertClose(await read(out.dx), ref.dx ?? [], RTOL, ATOL, 'dx');
+    assertClose(await read(out.dw), ref.dw, RTOL, ATOL, 'dw');
+  });
+
   it('linearBackward rejects dy of the wrong shape', () => {
     expect(() => be.linearBackward(be.tensor(new Float32Array(6), [2, 3]), be.tensor(new Float32Array(12), [3, 4]), be.tensor(new Float32Array(6), [2, 3]), 'kn', true)).toThrow(ShapeError);
   });

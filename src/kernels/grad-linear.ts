@@ -1,6 +1,7 @@
 /**
  * linear backward: y = x·W + b (layout 'kn': W [K,N]; 'nk': W [N,K]). dx = dy·Wᵀ (the forward linear
  * kernel with the other layout), dw = xᵀ·dy in W's layout, db = column sums of dy.
+ * W may be f16 (a frozen base weight, backend.tensorF16): dx reads it as such; dw is f32 in W's shape.
  * CPU reference (f64 accumulation) + GPU programs (shaders/grad_linear.wgsl: dw and column sums).
  */
 import { ShapeError, type Tensor } from '../gpu/backend';
@@ -50,7 +51,7 @@ export function columnSumsCpu(a: Float32Array, rows: number, cols: number): Floa
 }
 
 export function linearBackwardShape(x: Tensor, w: Tensor, dy: Tensor, layout: LinearLayout): LinearDims & { outShape: number[] } {
-  const d = linearShape(x, w, null, layout);
+  const d = linearShape(x, w, null, layout, true);
   const r = asRows('linearBackward', 'dy', dy);
   if (dy.shape.length !== d.outShape.length || dy.shape.some((v, i) => v !== d.outShape[i])) {
     throw new ShapeError('linearBackward', `dy [${dy.shape.join(',')}] must have the output shape [${d.outShape.join(',')}]`);

@@ -93,6 +93,23 @@ describe.each(backendCases())('optimiser ops on $name', ({ make }) => {
     assertClose(await be.readF32(t), [0, 0, 0], 0, 0, 'zero');
   });
 
+  it('in-place updates are seen by later linear calls (no stale cached weight)', async () => {
+    const x = be.tensor(randomF32(6, 61), [2, 3]);
+    const w = be.tensor(randomF32(12, 62), [3, 4]);
+    const y0 = await be.readF32(be.linear(x, w, null, 'kn'));
+    be.addInPlace(w, be.tensor(new Float32Array(12).fill(1), [3, 4]));
+    const y1 = await be.readF32(be.linear(x, w, null, 'kn'));
+    const xs = await be.readF32(x);
+    const shift = [xs[0] + xs[1] + xs[2], xs[3] + xs[4] + xs[5]];
+    assertClose(y1, Array.from(y0, (v, i) => v + shift[Math.floor(i / 4)]), 1e-5, 1e-5, 'after addInPlace');
+    be.zero(w);
+    assertClose(await be.readF32(be.linear(x, w, null, 'kn')), new Float32Array(8), 0, 0, 'after zero');
+    const [g, m, v] = [be.tensor(new Float32Array(12).fill(1), [3, 4]), be.tensor(new Float32Array(12), [3, 4]), be.tensor(new Float32Array(12), [3, 4])];
+    be.adamw(w, g, m, v, { ...HP, weightDecay: 0, step: 1 });
+    const want = Array.from({ length: 8 }, (_, i) => -0.1 * shift[Math.floor(i / 4)]);
+    assertClose(await be.readF32(be.linear(x, w, null, 'kn')), want, 1e-5, 1e-6, 'after adamw');
+  });
+
   it.each([0, 1, 4097, 20000])('sumSquares of %d elements', async (n) => {
     const x = randomF32(n, n + 3);
     const want = sumSquaresCpu(x);

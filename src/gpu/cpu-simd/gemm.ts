@@ -53,6 +53,11 @@ export class WasmGemm {
     return data;
   }
 
+  /** Drop the prepared panel of `w`: its contents were changed in place (an optimiser step, addInPlace, zero). */
+  forget(w: Float32Array): void {
+    this.panels.delete(w);
+  }
+
   private ensure(bytes: number): void {
     const mem = this.ex.memory;
     if (mem.buffer.byteLength < bytes) mem.grow(Math.ceil((bytes - mem.buffer.byteLength) / PAGE));

@@ -1,7 +1,7 @@
 // Pointwise backward passes, one element per invocation.
 //   activation (KIND as activation.wgsl: 0 relu, 1 gelu, 2 gelu_tanh, 3 silu, 4 tanh): OUT = DY * f'(A)
 //   swiglu_gate: OUT = DY * C * silu'(A); swiglu_up: OUT = DY * silu(A)   (A = gate, C = up)
-//   token_pool (dx [B,T,D] from dy [B,D], A = mask [B,T]; MODE 0 masked mean, 1 cls, 2 last)
+//   token_pool (dx [B,T,D] from dy [B,D], A = mask [B,T]; MODE 0 masked mean (mask / max(Σ mask, 1e-9)), 1 cls, 2 last)
 override WG: u32 = 256u;
 override KIND: u32 = 0u;
 override MODE: u32 = 0u;
@@ -106,31 +106,36 @@ fn token_pool(
   @builtin(num_workgroups) nwg: vec3<u32>,
   @builtin(local_invocation_id) lid: vec3<u32>,
 ) {
+  // one invocation per (b, d): n = B * D; writes dx[b, t, d] for every t (zeros off the pooled token)
   let i = flat_index(wid, nwg, lid);
   if (i >= p.n) {
     return;
   }
   let d = i % p.D;
-  let bt = i / p.D;
-  let t = bt % p.T;
-  let b = bt / p.T;
-  let g = DY[b * p.D + d];
+  let b = i / p.D;
+  let g = DY[i];
   if (MODE == 0u) {
     var msum = 0.0;
-    for (var s = 0u; s < p.T; s = s + 1u) {
-      msum = msum + A[b * p.T + s];
+    for (var t = 0u; t < p.T; t = t + 1u) {
+      msum = msum + A[b * p.T + t];
     }
-    OUT[i] = A[bt] / max(msum, 1e-9) * g;
-  } else if (MODE == 1u) {
-    OUT[i] = select(0.0, g, t == 0u);
-  } else {
-    var last = p.T;
-    for (var s = p.T; s > 0u; s = s - 1u) {
-      if (A[b * p.T + s - 1u] != 0.0) {
-        last = s - 1u;
+    let inv = 1.0 / max(msum, 1e-9);
+    for (var t = 0u; t < p.T; t = t + 1u) {
+      OUT[(b * p.T + t) * p.D + d] = A[b * p.T + t] * inv * g;
+    }
+    return;
+  }
+  var pooled = 0u;
+  if (MODE == 2u) {
+    pooled = p.T;
+    for (var t = p.T; t > 0u; t = t - 1u) {
+      if (A[b * p.T + t - 1u] != 0.0) {
+        pooled = t - 1u;
         break;
       }
     }
-    OUT[i] = select(0.0, g, t == last);
+  }
+  for (var t = 0u; t < p.T; t = t + 1u) {
+    OUT[(b * p.T + t) * p.D + d] = select(0.0, g, t == pooled);
   }
 }

@@ -165,9 +165,9 @@ export function swigluBackwardPrograms(n: number, limits: KernelLimits): [Progra
   return [pointwise('swiglu_gate', n, [0, 2, 1, 3], {}, [], limits), pointwise('swiglu_up', n, [0, 2, 1, 3], {}, [], limits)];
 }
 
-/** Bindings: mask (0), dy (1), dx (3). mode: 0 mean, 1 cls, 2 last. */
+/** One invocation per (b, d). Bindings: mask (0), dy (1), dx (3). mode: 0 mean, 1 cls, 2 last. */
 export function tokenPoolBackwardProgram({ B, T, D }: TokenPoolDims, mode: 'mean' | PoolMode, limits: KernelLimits): ProgramSpec {
-  return pointwise('token_pool', B * T * D, [0, 1, 3], { MODE: ['mean', 'cls', 'last'].indexOf(mode) }, [T, D], limits);
+  return pointwise('token_pool', B * D, [0, 1, 3], { MODE: ['mean', 'cls', 'last'].indexOf(mode) }, [T, D], limits);
 }
 
 /** Row-wise: entry 'softmax' (bindings y, dy, dx) or 'l2norm' (x, dy, dx); one workgroup per row. */

@@ -6,6 +6,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createCpuBackend } from '../gpu/cpu';
 import { makeWebGPU, randomF32, SKIP_WEBGPU } from '../gpu/test-backends';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TINY_MODELS_DIR } from '../../scripts/make-tiny-models';
+import { HfEmbedder } from '../models/hf/embedder';
 import { nodeAssetFetcher } from '../models/node-assets';
 import { SHORT_SENTENCES } from '../models/use-lite/parity-sentences';
 import { loadUseLite, type UseLiteEmbedder } from '../models/use-lite/model';
@@ -92,12 +96,23 @@ describe('LoRA on the real USE-lite weights (CPU)', () => {
   });
 });
 
-describe.skipIf(SKIP_WEBGPU)('LoRA on WebGPU (tiny USE-lite)', () => {
-  it('B = 0 equals the base; forward and gradients match the CPU', async () => {
+async function tinyQwen3(): Promise<HfEmbedder> {
+  const dir = join(TINY_MODELS_DIR, 'tiny-qwen3');
+  const json = (f: string) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as Record<string, unknown>;
+  const b = readFileSync(join(dir, 'model.safetensors'));
+  const weights = b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+  return HfEmbedder.create({ config: json('config.json'), tokenizer: json('tokenizer.json'), tokenizerConfig: json('tokenizer_config.json'), weights, source: dir }, { batchSize: 2 });
+}
+
+describe.skipIf(SKIP_WEBGPU)('LoRA on WebGPU (tiny USE-lite, tiny Qwen3)', () => {
+  for (const [name, make] of [
+    ['USE-lite', async () => tinyUseLite(3)],
+    ['Qwen3', tinyQwen3],
+  ] as const) it(`${name}: B = 0 equals the base; forward and gradients match the CPU`, async () => {
     const gpu = (await makeWebGPU()) as TrainBackend;
     const cpu = createCpuBackend() as TrainBackend;
     try {
-      const base = tinyUseLite(3);
+      const base = await make();
       const texts = ['the cat sat on the mat', 'heart attack', 'blood pressure flow on the wing', 'lift', ''];
       const cfg: LoraConfig = { rank: 4, alpha: 8, dropout: 0, targetModules: 'all-linear' };
       const lg = createLoraTrainable(base, gpu, cfg, 5);

@@ -1,6 +1,7 @@
 // Linear backward helpers, one output element per invocation.
 //   dw:     O = Aᵀ·B with A [M,K] (x), B [M,N] (dy), written [K,N] or, with NK, [N,K] (W's layout).
 //   colsum: O[c] = Σ_r A[r*N + c] for A [M,N] (bias grads, dgamma/dbeta).
+//   transpose: O [K,M] = Aᵀ for A [M,K] (so large dW products run on the tiled linear kernel).
 override WG: u32 = 256u;
 override NK: bool = false;
 
@@ -57,4 +58,19 @@ fn colsum(
     acc = acc + A[r * p.N + c];
   }
   O[c] = acc;
+}
+
+@compute @workgroup_size(WG)
+fn transpose(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+  @builtin(local_invocation_id) lid: vec3<u32>,
+) {
+  let idx = flat_index(wid, nwg, lid);
+  if (idx >= p.M * p.K) {
+    return;
+  }
+  let c = idx / p.M;
+  let r = idx % p.M;
+  O[idx] = A[r * p.K + c];
 }

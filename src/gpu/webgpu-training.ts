@@ -10,7 +10,7 @@ import type { AdamWStep, TrainingOps } from './training-ops';
 import type { Activation } from './transformer-ops';
 import { activationShape, swigluShape } from '../kernels/activation';
 import { attentionShape, type AttentionOpts } from '../kernels/attention';
-import { colsumProgram, dwProgram, gradLinearShader, linearBackwardShape } from '../kernels/grad-linear';
+import { colsumProgram, dwProgram, DW_TILED_MIN_FLOPS, gradLinearShader, linearBackwardShape, transposeProgram } from '../kernels/grad-linear';
 import { gradNormShader, normBackwardProgram, normBackwardShape } from '../kernels/grad-norm';
 import { attentionDkvProgram, attentionDqProgram, gradAttentionShader } from '../kernels/grad-attention';
 import * as pw from '../kernels/grad-pointwise';
@@ -47,7 +47,7 @@ export abstract class GpuTrainingOps implements TrainingOps {
     const back = { M: d.M, K: d.N, N: d.K };
     const wDtype = w.dtype === 'f16' ? 'f16' : 'f32';
     const dx = needDx ? this.trun(op, x.shape, [dy, w, w], () => linearProgram(back, layout === 'kn' ? 'nk' : 'kn', false, L, wDtype)) : null;
-    const dw = this.trun(op, w.shape, [x, dy], () => dwProgram(d, layout, L));
+    const dw = this.dw(op, x, dy, d, layout, w.shape);
     const db = this.trun(op, [d.N], [dy], () => colsumProgram(d.M, d.N, L));
     return { dx, dw, db };
   }
@@ -189,6 +189,23 @@ export abstract class GpuTrainingOps implements TrainingOps {
       if (dgamma.size > 0) this.rt.dispatch(colsumProgram(r.rows, r.dim, L), [prod.buffer, dgamma.buffer]);
       this.rt.release(prod);
       return [dx, dgamma];
+    });
+  }
+
+  /** dW = xᵀ·dy in W's layout: small products on the direct kernel; large ones transpose the left operand
+   * (x for 'kn', dy for 'nk') and run the tiled linear kernel. */
+  private dw(op: string, x: Tensor, dy: Tensor, d: { M: number; K: number; N: number }, layout: 'kn' | 'nk', shape: readonly number[]): GpuTensor {
+    const L = this.rt.limits;
+    if (d.M * d.K * d.N < DW_TILED_MIN_FLOPS) return this.trun(op, shape, [x, dy], () => dwProgram(d, layout, L));
+    const [left, right, rows, cols, n] = layout === 'kn' ? [x, dy, d.M, d.K, d.N] : [dy, x, d.M, d.N, d.K];
+    const [lb, rb] = [this.rt.own(left, op).buffer, this.rt.own(right, op).buffer];
+    return this.rt.scoped(op, () => {
+      const lt = this.rt.alloc(op, [cols, rows], 'f32');
+      const out = this.rt.alloc(op, [...shape], 'f32');
+      this.rt.dispatch(transposeProgram(rows, cols, L), [lb, lt.buffer]);
+      this.rt.dispatch(linearProgram({ M: cols, K: rows, N: n }, 'kn', false, L), [lt.buffer, rb, rb, out.buffer]);
+      this.rt.release(lt);
+      return out;
     });
   }
 

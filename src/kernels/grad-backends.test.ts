@@ -14,6 +14,7 @@ import * as g from './grad-pointwise';
 import { softmaxCpu } from './softmax';
 
 const [RTOL, ATOL] = [1e-4, 2e-5];
+// linear cases above 2^20 multiply-adds ([300,70]x60, [300,64]x60) take the transpose + tiled-linear dW path
 
 describe.each(backendCases())('backward ops on $name', ({ make }) => {
   let be: Backend;
@@ -31,6 +32,8 @@ describe.each(backendCases())('backward ops on $name', ({ make }) => {
     ['nk', [2, 3, 37], 19],
     ['kn', [70, 5], 66],
     ['nk', [1, 1], 1],
+    ['kn', [300, 70], 60],
+    ['nk', [2, 150, 64], 60],
   ] as const)('linearBackward %s x %j -> N %d', async (layout, xs, N) => {
     const K = xs[xs.length - 1];
     const M = xs.reduce<number>((a, b) => a * b, 1) / K;

@@ -94,3 +94,20 @@ export function colsumProgram(rows: number, cols: number, limits: KernelLimits):
     uniforms: packU32(rows, cols, cols),
   };
 }
+
+/** O [K,M] = Aᵀ for A [M,K]. Bindings: a, out. */
+export function transposeProgram(M: number, K: number, limits: KernelLimits): ProgramSpec {
+  const wg = wg1d(limits);
+  return {
+    shader: gradLinearShader,
+    entryPoint: 'transpose',
+    overrides: { WG: wg },
+    workgroups: Math.max(1, Math.ceil((M * K) / wg)),
+    bindings: [0, 2],
+    uniformBinding: 3,
+    uniforms: packU32(M, K, 0),
+  };
+}
+
+/** Below this many multiply-adds dW runs on the direct dw kernel; above, transpose + tiled linear. */
+export const DW_TILED_MIN_FLOPS = 1 << 20;

@@ -146,3 +146,20 @@ export function argMaxAbs(g: Float32Array): number {
   for (let i = 1; i < g.length; i++) if (Math.abs(g[i]) > Math.abs(g[best])) best = i;
   return best;
 }
+
+/**
+ * Records every tensor the CPU backend allocates from now on (its private `make`); the returned
+ * function lists those still alive (a reshaped view shares its tensor's storage and liveness).
+ */
+export function trackAllocations(be: Backend): () => string[] {
+  const cpu = be as unknown as { make: (op: string, data: Float32Array | Uint32Array, shape: readonly number[]) => Tensor };
+  if (typeof cpu.make !== 'function') throw new Error('trackAllocations: not the CPU backend');
+  const made: { op: string; t: Tensor }[] = [];
+  const make = cpu.make.bind(be);
+  cpu.make = (op, data, shape) => {
+    const t = make(op, data, shape);
+    made.push({ op, t });
+    return t;
+  };
+  return () => made.filter((m) => !(m.t as unknown as { disposed: boolean }).disposed).map((m) => `${m.op} [${m.t.shape.join(',')}]`);
+}

@@ -7,7 +7,7 @@ import { createCpuBackend } from '../gpu/cpu';
 import { randomF32, rng } from '../gpu/test-backends';
 import { HfEmbedder, type HfEmbedderOptions } from '../models/hf/embedder';
 import { createLoraTrainable, loadLoraExpert, loraTargets } from './lora';
-import { argMaxAbs, fdCheck, setParam } from './lora-fixture';
+import { argMaxAbs, fdCheck, setParam, trackAllocations } from './lora-fixture';
 import type { TrainBackend } from './lora-modules';
 import type { LoraConfig } from './types';
 
@@ -40,6 +40,18 @@ describe('LoRA on Hugging Face models (CPU)', () => {
       expect(targets[0]).toBe(c.first);
       const lora = createLoraTrainable(base, be, cfg, 4);
       const want = await base.embed(be, TEXTS, 'query');
+      // every activation is freed: forward + backward, forward + release, inference
+      const live = trackAllocations(be);
+      const t = await lora.forwardTrain(TEXTS, 'query', { training: true, seed: 1 });
+      const dt = be.tensor(randomF32(t.emb.size, 2), t.emb.shape);
+      t.backward(dt);
+      be.dispose(dt, t.emb);
+      const u = await lora.forwardTrain(TEXTS, 'query', { training: false, seed: 1 });
+      u.release();
+      be.dispose(u.emb);
+      await lora.asEmbedder('l').embed(be, TEXTS, 'query');
+      expect(live()).toEqual([]);
+      for (const p of lora.params()) be.zero(p.grad);
       expect(maxDiff(await lora.asEmbedder('l').embed(be, TEXTS, 'query'), want)).toBeLessThanOrEqual(1e-6);
       const f = await lora.forwardTrain(TEXTS, 'query', { training: true, seed: 1 });
       expect(maxDiff(await be.readF32(f.emb), want)).toBeLessThanOrEqual(1e-6);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createCpuBackend } from '../gpu/cpu';
 import { randomF32, rng } from '../gpu/test-backends';
 import { createLoraTrainable, loadLoraExpert, loraTargets } from './lora';
-import { setParam, tinyUseLite, tinyUseLiteWeights, weightedSum } from './lora-fixture';
+import { setParam, tinyUseLite, tinyUseLiteWeights, trackAllocations, weightedSum } from './lora-fixture';
 import type { TrainBackend } from './lora-modules';
 import type { LoraConfig } from './types';
 
@@ -171,6 +171,25 @@ describe('LoRA on USE-lite (CPU)', () => {
     const want = await tinyUseLite(4, 2, { ...weights, tanhW: merged }).embed(be, TEXTS, 'query');
     const got = await loadLoraExpert(base, peft, c).embed(be, TEXTS, 'query');
     expect(Math.max(...got.map((g, i) => Math.abs(g - want[i])))).toBeLessThan(1e-5);
+  });
+
+  it('frees every activation: forward + backward, forward + release, inference', async () => {
+    const be = cpu();
+    const base = tinyUseLite(6);
+    const lora = createLoraTrainable(base, be, cfg({ dropout: 0.1 }), 2);
+    await base.embed(be, ['warm'], 'query'); // the base's weights stay uploaded
+    const live = trackAllocations(be);
+    const f = await lora.forwardTrain(TEXTS, 'query', { training: true, seed: 1 });
+    const d = be.tensor(randomF32(f.emb.size, 2), f.emb.shape);
+    f.backward(d);
+    be.dispose(d, f.emb);
+    expect(() => f.backward(d)).toThrow(/already/);
+    const g = await lora.forwardTrain(TEXTS, 'passage', { training: false, seed: 1 });
+    g.release();
+    g.release();
+    be.dispose(g.emb);
+    await lora.asEmbedder('x').embed(be, TEXTS, 'query');
+    expect(live()).toEqual([]);
   });
 
   it('a few AdamW steps on a toy contrastive objective lower the InfoNCE loss', async () => {

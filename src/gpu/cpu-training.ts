@@ -6,6 +6,7 @@ import { attentionShape, type AttentionOpts } from '../kernels/attention';
 import { activationShape, swigluShape } from '../kernels/activation';
 import { linearBackwardCpu, linearBackwardShape } from '../kernels/grad-linear';
 import { linearBackwardGemm } from './cpu-simd/linear-backward';
+import { attentionBackwardGemm } from './cpu-simd/attention-backward';
 import { layerNormBackwardCpu, normBackwardShape, rmsNormBackwardCpu } from '../kernels/grad-norm';
 import { attentionBackwardCpu } from '../kernels/grad-attention';
 import {
@@ -82,7 +83,7 @@ export abstract class CpuTrainingOps implements TrainingOps {
     const d = attentionShape(q, k, v, mask, opts);
     expectSameShape(op, q, dy, 'q', 'dy');
     const [fq, fk, fv, fm, fdy] = [q, k, v, mask, dy].map((t) => this.f32(t, op));
-    const r = attentionBackwardCpu(fq, fk, fv, fm, fdy, d, opts);
+    const r = this.gemm ? attentionBackwardGemm(this.gemm, fq, fk, fv, fm, fdy, d, opts) : attentionBackwardCpu(fq, fk, fv, fm, fdy, d, opts);
     return { dq: this.make(op, r.dq, q.shape), dk: this.make(op, r.dk, k.shape), dv: this.make(op, r.dv, v.shape) };
   }
 

@@ -94,7 +94,7 @@ describe('training store', () => {
     const db = await openStudioDb(name);
     opened.push(db);
     expect((await listModelRecords(db)).map((m) => m.id)).toEqual(['m']);
-    for (const s of ['trainRuns', 'trainData', 'trainCheckpoints', 'experts', 'expertWeights']) expect(db.objectStoreNames.contains(s)).toBe(true);
+    for (const s of ['trainRuns', 'trainData', 'trainCheckpoints', 'experts', 'expertWeights'] as const) expect(db.objectStoreNames.contains(s)).toBe(true);
     expect(await listTrainRuns(db)).toEqual([]);
   });
 });

@@ -12,9 +12,10 @@ import { listRuns } from './runs';
 import { loadSettings, saveSettings, type Settings } from './settings';
 import { makeFail, makeJobRunner } from './ui-jobs';
 import { createModelsSlice, type ModelsSlice } from './ui-models';
+import { createTrainSlice, type TrainSlice } from './ui-train';
 
-export type Tab = 'data' | 'models' | 'evaluate';
-export type JobKind = 'import' | 'demo' | 'evaluate' | 'backend' | 'model' | 'similarity';
+export type Tab = 'data' | 'models' | 'train' | 'evaluate';
+export type JobKind = 'import' | 'demo' | 'evaluate' | 'backend' | 'model' | 'similarity' | 'train' | 'expert';
 
 export interface JobState extends JobProgress {
   id: number;
@@ -35,7 +36,7 @@ export interface UiError {
   line?: number | null;
 }
 
-export interface UiState extends ModelsSlice {
+export interface UiState extends ModelsSlice, TrainSlice {
   ready: boolean;
   tab: Tab;
   datasets: DatasetMeta[];
@@ -115,6 +116,7 @@ export function createUiStore(client: EngineClient, opts: UiStoreOptions = {}): 
       datasets: [],
       runs: [],
       ...createModelsSlice(set, get, { client, fail, job, persist }),
+      ...createTrainSlice(set, get, { client, fail, job }),
       backend: null,
       backendNotice: null,
       backendPref: 'auto',
@@ -137,10 +139,12 @@ export function createUiStore(client: EngineClient, opts: UiStoreOptions = {}): 
           await client.request('init', { baseUrl: opts.baseUrl ?? document.baseURI, backend: settings.backendPref });
           const models = await client.request('list-models', {});
           await refresh();
-          const { datasets } = get();
+          await get().refreshTraining();
+          const { datasets, experts } = get();
           const ds = datasets.find((m) => m.name === settings.dataset) ?? datasets[datasets.length - 1];
           const split = ds && settings.split && settings.split in ds.splits ? settings.split : defaultSplit(ds);
-          const retriever = settings.retriever === 'bm25' || models.some((m) => m.id === settings.retriever) ? settings.retriever : 'bm25';
+          const known = (id: string) => id === 'bm25' || models.some((m) => m.id === id) || experts.some((e) => `expert:${e.id}` === id);
+          const retriever = known(settings.retriever) ? settings.retriever : 'bm25';
           const activeModel = models.find((m) => m.id === settings.activeModel)?.id ?? models[0]?.id ?? null;
           set({ models, activeModel, dataset: ds?.name ?? null, split, retriever, tab: datasets.length ? 'evaluate' : 'data' });
         } catch (e) {

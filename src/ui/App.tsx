@@ -3,6 +3,7 @@ import { Errors } from './Errors';
 import { EvaluatePanel } from './EvaluatePanel';
 import { Header } from './Header';
 import { ModelsPanel } from './ModelsPanel';
+import { TrainPanel } from './TrainPanel';
 import { useUi } from './context';
 
 export function App() {
@@ -13,7 +14,7 @@ export function App() {
       <Header />
       <main className="main">
         <Errors />
-        {!ready ? <p className="muted">Opening the studio…</p> : tab === 'data' ? <DataPanel /> : tab === 'models' ? <ModelsPanel /> : <EvaluatePanel />}
+        {!ready ? <p className="muted">Opening the studio…</p> : tab === 'data' ? <DataPanel /> : tab === 'models' ? <ModelsPanel /> : tab === 'train' ? <TrainPanel /> : <EvaluatePanel />}
       </main>
     </div>
   );

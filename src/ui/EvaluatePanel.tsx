@@ -12,6 +12,7 @@ function clamp(x: number, lo: number, hi: number, fallback: number): number {
 function EvalForm() {
   const datasets = useUi((s) => s.datasets);
   const models = useUi((s) => s.models);
+  const experts = useUi((s) => s.experts);
   const dataset = useUi((s) => s.dataset);
   const split = useUi((s) => s.split);
   const retriever = useUi((s) => s.retriever);
@@ -67,6 +68,15 @@ function EvalForm() {
                 {m.name} ({m.dim}-d, dense)
               </option>
             ))}
+            {experts.length > 0 && (
+              <optgroup label="Experts">
+                {experts.map((e) => (
+                  <option key={e.id} value={`expert:${e.id}`}>
+                    {e.name} (expert on {e.baseModel})
+                  </option>
+                ))}
+              </optgroup>
+            )}
           </select>
         </label>
         {retriever === 'bm25' && (

@@ -40,6 +40,11 @@ function bests(rs: RunRecord[]): Map<string, number> {
 
 export function ResultsTable() {
   const runs = useUi((s) => s.runs);
+  const experts = useUi((s) => s.experts);
+  const expertName = (retriever: string) => {
+    const e = retriever.startsWith('expert:') ? experts.find((x) => `expert:${x.id}` === retriever) : undefined;
+    return e ? `${e.name} (expert)` : undefined;
+  };
   const selected = useUi((s) => s.selectedRunId);
   const select = useUi((s) => s.selectRun);
   const remove = useUi((s) => s.deleteRun);
@@ -79,7 +84,7 @@ export function ResultsTable() {
               >
                 <td className="strong">{r.dataset}</td>
                 <td>{r.split}</td>
-                <td>{r.retriever === 'bm25' ? 'BM25' : r.retriever}</td>
+                <td>{r.retriever === 'bm25' ? 'BM25' : (expertName(r.retriever) ?? r.retriever)}</td>
                 {COLUMNS.map((c) => {
                   const v = r.report.metrics[c.key];
                   return (

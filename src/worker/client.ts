@@ -1,4 +1,5 @@
 /** The UI's promise-based handle on the engine worker. */
+import type { TrainProgress } from '../train/types';
 import {
   EngineError,
   type BackendInfo,
@@ -20,6 +21,8 @@ export interface JobProgress {
   done: number;
   total: number;
   detail?: string;
+  /** a training step (phase 'train') */
+  train?: TrainProgress;
 }
 
 export interface JobHandle<T> {
@@ -86,7 +89,7 @@ export class EngineClient {
     }
     const p = this.pending.get(ev.id);
     if (!p) return;
-    if (ev.type === 'progress') p.onProgress?.({ phase: ev.phase, done: ev.done, total: ev.total, detail: ev.detail });
+    if (ev.type === 'progress') p.onProgress?.({ phase: ev.phase, done: ev.done, total: ev.total, detail: ev.detail, ...(ev.train ? { train: ev.train } : {}) });
     else {
       this.pending.delete(ev.id);
       if (ev.type === 'result') p.resolve(ev.result);

@@ -18,6 +18,9 @@ import { queryDetails } from './drilldown';
 import { importFolder, importHub } from './model-import';
 import { ModelManager, type HubOptions } from './models';
 import { similarity } from './similarity';
+import { QUEUED_TRAINING, TRAINING_REQUEST_TYPES, type TrainingRequestType } from './protocol-training';
+import { Training } from './training';
+import { EXPERT_PREFIX } from '../store/training';
 import {
   parseRequest,
   toErrorEvent,
@@ -53,11 +56,16 @@ type Ctx = { id: number; signal: AbortSignal; progress: (phase: JobPhase, done: 
 /** Requests that run in the job queue (one at a time), cancellable. */
 const QUEUED: ReadonlySet<RequestType> = new Set<RequestType>([
   'set-backend', 'import-dataset', 'load-demo', 'delete-dataset', 'evaluate', 'import-model', 'delete-model', 'similarity',
+  ...QUEUED_TRAINING,
 ]);
+const TRAINING: ReadonlySet<RequestType> = new Set<RequestType>(TRAINING_REQUEST_TYPES);
+type TrainingReq = Extract<Request, { type: TrainingRequestType }>;
+const isTraining = (r: Request): r is TrainingReq => TRAINING.has(r.type);
 
 export class Engine {
   private readonly backends: Backends;
   private readonly models: ModelManager;
+  private readonly training: Training;
   private fetcher: AssetFetcher | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly jobs = new Map<number, Job>();
@@ -79,6 +87,7 @@ export class Engine {
       loadEmbedder: (id, f) => deps.loadEmbedder(id, f),
       hub: deps.hub,
     });
+    this.training = new Training({ db: () => deps.db(), models: this.models, backends: this.backends, dataset: async (name) => this.dataset(name, await deps.db()) });
   }
 
   /** Handles one incoming message; never throws (failures become error events). */
@@ -125,6 +134,7 @@ export class Engine {
   }
 
   private async dispatch(req: Request, ctx: Ctx): Promise<ResultOf<RequestType>> {
+    if (isTraining(req)) return this.training.handle(req, { ...ctx, post: this.post });
     const db = await this.deps.db();
     switch (req.type) {
       case 'init':
@@ -253,7 +263,7 @@ export class Engine {
     // cached embedding chunks survive a lost device: the retry resumes where it stopped
     return this.backends.run(req.backend, ctx.signal, async (backend) => {
       ctx.progress('load-model', 0, 1);
-      const embedder = await this.models.embedder(model, ctx.signal);
+      const embedder = model.startsWith(EXPERT_PREFIX) ? await this.training.expertEmbedder(model, ctx.signal) : await this.models.embedder(model, ctx.signal);
       return run({ kind: 'dense', embedder, backend, cache: new IdbEmbeddingCache(db) });
     });
   }

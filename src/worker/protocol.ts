@@ -10,8 +10,11 @@ import type { Scores } from '../eval/types';
 import type { ModelInfo } from '../models/types';
 import type { ModelTemplates } from '../store/templates';
 import { checkModelRequest, type ImportModelRequest, type ModelEntry, type SimilarityRequest, type SimilarityResult, type TemplatesResult } from './protocol-models';
+import { checkTrainingRequest, TRAINING_REQUEST_TYPES, type TrainingRequestMap, type TrainingRequestType } from './protocol-training';
+import type { TrainProgress } from '../train/types';
 
 export type { ImportModelRequest, ModelEntry, ModelFile, SimilarityRequest, SimilarityResult, TemplatesResult } from './protocol-models';
+export type { ExpertFile, TrainRequest, TrainingRequestType } from './protocol-training';
 
 export type BackendPref = 'auto' | 'cpu' | 'webgpu';
 export const BACKEND_PREFS: readonly BackendPref[] = ['auto', 'webgpu', 'cpu'];
@@ -66,8 +69,8 @@ export interface QueryDetails {
   kept: number;
 }
 
-/** request type -> [request body, result] */
-export interface RequestMap {
+/** request type -> [request body, result] (training requests: protocol-training.ts) */
+export interface RequestMap extends TrainingRequestMap {
   /** base URL of the app (model assets live at <base>models/) and the backend preference; acquires nothing */
   init: [{ baseUrl: string; backend: BackendPref }, { models: ModelInfo[] }];
   /** acquires (or re-acquires) the compute backend now and reports it */
@@ -99,10 +102,10 @@ export type RequestBody<K extends RequestType> = RequestMap[K][0];
 export type ResultOf<K extends RequestType> = RequestMap[K][1];
 export type Request = { [K in RequestType]: { id: number; type: K } & RequestBody<K> }[RequestType];
 
-export type JobPhase = Progress['phase'] | 'queued' | 'read' | 'save' | 'load-model' | 'acquire-backend' | 'download' | 'embed';
+export type JobPhase = Progress['phase'] | 'queued' | 'read' | 'save' | 'load-model' | 'acquire-backend' | 'download' | 'embed' | 'mine' | 'train' | 'checkpoint';
 
 export type WorkerEvent =
-  | { type: 'progress'; id: number; phase: JobPhase; done: number; total: number; detail?: string }
+  | { type: 'progress'; id: number; phase: JobPhase; done: number; total: number; detail?: string; train?: TrainProgress }
   | { [K in RequestType]: { type: 'result'; id: number; request: K; result: ResultOf<K> } }[RequestType]
   | { type: 'error'; id: number; name: string; message: string; file?: string; line?: number | null }
   | { type: 'backend'; info: BackendInfo; notice?: string };
@@ -121,6 +124,7 @@ const REQUEST_TYPES: ReadonlySet<string> = new Set<RequestType>([
   'init', 'set-backend', 'list-datasets', 'list-runs', 'import-dataset', 'load-demo',
   'delete-dataset', 'evaluate', 'query-texts', 'query-details', 'delete-run', 'cancel',
   'list-models', 'model-details', 'import-model', 'delete-model', 'set-templates', 'similarity',
+  ...TRAINING_REQUEST_TYPES,
 ]);
 
 function need(ok: boolean, what: string): void {
@@ -188,6 +192,8 @@ export function parseRequest(data: unknown): Request {
     case 'load-demo':
     case 'list-models':
       break;
+    default:
+      checkTrainingRequest(t as TrainingRequestType, m, need);
   }
   return m as unknown as Request;
 }

@@ -1,0 +1,91 @@
+import { expect, test, type Page } from '@playwright/test';
+
+const shot = (page: Page, name: string) => page.screenshot({ path: `e2e/screenshots/${name}.png`, fullPage: true });
+const NUM = /^\d\.\d{3}$/;
+
+async function openApp(page: Page) {
+  await page.goto('./');
+  await expect(page.getByTestId('app')).toHaveAttribute('data-ready', 'true');
+}
+
+test.describe.configure({ mode: 'serial' });
+
+test('train an adapter expert (120 steps, checkpoint every 5) over USE-lite on the demo, reload mid-run, resume from the checkpoint, evaluate the expert', async ({ page }) => {
+  const pageErrors: string[] = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  await openApp(page);
+  await page.getByTestId('backend-pref').selectOption('cpu');
+  await page.getByTestId('tab-data').click();
+  await page.getByTestId('load-demo').click();
+  await expect(page.locator('[data-testid=dataset-row][data-name=demo]')).toBeVisible();
+
+  await page.getByTestId('tab-train').click();
+  const form = page.getByTestId('train-form');
+  await form.getByTestId('train-name').fill('demo adapter');
+  await form.getByTestId('train-base').selectOption('use-lite');
+  await form.getByTestId('train-method').selectOption('adapter');
+  await form.getByTestId('train-dataset').selectOption('demo');
+  await form.getByTestId('train-split').selectOption('test');
+  await form.getByTestId('train-steps').fill('120');
+  await form.getByTestId('train-batch').fill('16');
+  await form.getByTestId('train-warmup').fill('3');
+  await form.getByTestId('train-lr').fill('0.005');
+  await form.getByTestId('train-ckpt-every').fill('5');
+  await form.getByTestId('train-dev-every').fill('40');
+  await form.getByTestId('train-dev-dataset').selectOption('demo');
+  await form.getByTestId('train-dev-max').fill('20');
+  await shot(page, '20-train-form');
+  await form.getByTestId('train-start').click();
+
+  // live: the step counter moves and the loss line is drawn; once step 6 shows, checkpoint 5 is stored
+  const step = page.getByTestId('train-step');
+  await expect(async () => expect(Number(await step.getAttribute('data-step'))).toBeGreaterThanOrEqual(6)).toPass({ timeout: 180_000 });
+  await expect(page.getByTestId('plot-loss')).toBeVisible();
+  await expect(page.locator('[data-testid=train-run-row][data-status=live]')).toHaveCount(1);
+  await shot(page, '21-training-live');
+
+  await page.reload();
+  await expect(page.getByTestId('app')).toHaveAttribute('data-ready', 'true');
+  await page.getByTestId('tab-train').click();
+  const row = page.locator('[data-testid=train-run-row]');
+  await expect(row).toHaveCount(1);
+  await expect(row).toHaveAttribute('data-status', 'running');
+  await expect(row.getByTestId('run-status')).toHaveText(/^interrupted at step \d+$/);
+  const k = Number(await row.getAttribute('data-step'));
+  expect(k).toBeGreaterThanOrEqual(5);
+  expect(k % 5).toBe(0);
+  expect(k).toBeLessThan(120);
+  await shot(page, '22-interrupted');
+
+  await row.getByTestId('run-resume').click();
+  await expect(page.getByTestId('train-resumed-from')).toHaveText(`resumed from step ${k}`);
+  // the plot starts from the checkpoint's history, and the counter continues from k (never from 0)
+  expect(Number(await page.getByTestId('train-plot').first().getAttribute('data-points'))).toBeGreaterThanOrEqual(k);
+  const seen: number[] = [];
+  await expect(async () => {
+    seen.push(Number(await step.getAttribute('data-step')));
+    expect(seen[seen.length - 1]).toBeGreaterThan(k);
+  }).toPass({ timeout: 180_000 });
+  expect(Math.min(...seen)).toBeGreaterThanOrEqual(k);
+  await shot(page, '23-resumed');
+
+  await expect(row).toHaveAttribute('data-status', 'done', { timeout: 240_000 });
+  const expert = page.locator('[data-testid=expert-row][data-name="demo adapter"]');
+  await expect(expert).toHaveCount(1);
+  await expect(expert.getByTestId('expert-steps')).toHaveText('120');
+  await expect(expert.getByTestId('expert-dev')).toHaveText(NUM);
+  await row.click(); // the stored run's full history: one point per step, 1..120
+  await expect(page.getByTestId('train-plot')).toHaveAttribute('data-points', '120');
+  await shot(page, '24-expert');
+
+  await expert.getByTestId('expert-evaluate').click();
+  await expect(page.getByTestId('evaluate-panel')).toBeVisible();
+  await page.getByTestId('eval-dataset').selectOption('demo');
+  await page.getByTestId('run-eval').click();
+  const expertRow = page.locator('[data-testid=result-row][data-retriever^="expert:"]');
+  await expect(expertRow).toHaveCount(1, { timeout: 240_000 });
+  await expect(expertRow.getByTestId('cell-ndcg@10')).toHaveText(NUM);
+  await expect(expertRow).toContainText('demo adapter (expert)');
+  await shot(page, '25-expert-evaluated');
+  expect(pageErrors).toEqual([]);
+});

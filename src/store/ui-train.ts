@@ -1,0 +1,142 @@
+/**
+ * The Train/Experts part of the UI store: training runs (with the live loss/dev history of the run in
+ * flight), experts, and the experts picked for comparison. Work goes to the worker.
+ *
+ * After a reload, a run whose record still says 'running' (no job can be in flight in a fresh worker)
+ * is shown as interrupted at its last checkpoint with a Resume button; it does not restart by itself,
+ * so a run that crashes the tab cannot loop on every reload.
+ */
+import type { StoreApi } from 'zustand/vanilla';
+import type { TrainRunRecord, TrainSpec } from './training-types';
+import type { ExpertRecord, TrainProgress } from '../train/types';
+import type { EngineClient, JobProgress } from '../worker/client';
+import type { ExpertFile, TrainRequest } from '../worker/protocol';
+import type { UiState } from './ui';
+import type { Fail, RunJob } from './ui-jobs';
+
+export interface LiveTraining {
+  jobId: number;
+  /** null until a new run's record exists (known when it finishes or after a refresh) */
+  runId: string | null;
+  name: string;
+  /** per-step history: the checkpoint's for a resume, then live steps */
+  history: TrainProgress[];
+  /** the step it (re)started from */
+  startStep: number;
+}
+
+export interface TrainSlice {
+  trainRuns: TrainRunRecord[];
+  experts: ExpertRecord[];
+  training: LiveTraining | null;
+  compare: string[];
+
+  refreshTraining(): Promise<void>;
+  startTraining(spec: TrainSpec, pairsFile?: File): Promise<TrainRunRecord | undefined>;
+  resumeTraining(runId: string): Promise<TrainRunRecord | undefined>;
+  deleteTrainRun(runId: string): Promise<void>;
+  renameExpert(id: string, name: string): Promise<void>;
+  deleteExpert(id: string): Promise<void>;
+  exportExpert(id: string): Promise<ExpertFile[] | undefined>;
+  importExpert(files: File[], name?: string): Promise<ExpertRecord | undefined>;
+  toggleCompare(id: string): void;
+}
+
+type Set = StoreApi<UiState>['setState'];
+type Get = StoreApi<UiState>['getState'];
+
+export function createTrainSlice(set: Set, get: Get, env: { client: EngineClient; fail: Fail; job: RunJob }): TrainSlice {
+  const { client, fail, job } = env;
+  const run = async (label: string, live: Omit<LiveTraining, 'jobId'>, body: TrainRequest) => {
+    if (get().training) {
+      fail(label, new Error('A training run is already in progress; cancel it first.'));
+      return undefined;
+    }
+    let listed = false;
+    const onStep = (p: JobProgress) => {
+      const step = p.train;
+      if (step) set((s) => (s.training ? { training: { ...s.training, history: [...s.training.history.filter((h) => h.step < step.step), step] } } : {}));
+      // the run's record exists once training starts; each checkpoint moves its stored step
+      if ((step && !listed) || p.phase === 'checkpoint') {
+        listed = true;
+        void get().refreshTraining();
+      }
+    };
+    const rec = await job('train', label, (progress) => {
+      const h = client.start('train', body, (p) => (onStep(p), progress(p)));
+      set({ training: { ...live, jobId: h.id } });
+      return h;
+    });
+    set({ training: null });
+    await get().refreshTraining();
+    return rec;
+  };
+  return {
+    trainRuns: [],
+    experts: [],
+    training: null,
+    compare: [],
+
+    async refreshTraining() {
+      try {
+        const [trainRuns, experts] = await Promise.all([client.request('list-train-runs', {}), client.request('list-experts', {})]);
+        set((s) => {
+          const t = s.training;
+          // a new run's record appears once its pairs are stored: attach the live view to it
+          const runId = t && t.runId === null ? (trainRuns.find((r) => r.status === 'running' && r.spec.name === t.name)?.id ?? null) : (t?.runId ?? null);
+          return { trainRuns, experts, compare: s.compare.filter((id) => experts.some((e) => e.id === id)), training: t ? { ...t, runId } : null };
+        });
+      } catch (e) {
+        fail('Listing training runs and experts', e);
+      }
+    },
+    startTraining(spec, pairsFile) {
+      const body = { spec, backend: get().backendPref, ...(pairsFile ? { pairsFile } : {}) };
+      return run(`Train ${spec.name}`, { runId: null, name: spec.name, history: [], startStep: 0 }, body);
+    },
+    resumeTraining(runId) {
+      const r = get().trainRuns.find((x) => x.id === runId);
+      const name = r?.spec.name ?? runId;
+      return run(`Resume ${name}`, { runId, name, history: r?.history ?? [], startStep: r?.step ?? 0 }, { resume: runId, backend: get().backendPref });
+    },
+    async deleteTrainRun(runId) {
+      try {
+        await client.request('delete-train-run', { runId });
+      } catch (e) {
+        fail('Delete training run', e);
+      }
+      await get().refreshTraining();
+    },
+    async renameExpert(id, name) {
+      try {
+        await client.request('rename-expert', { expert: id, name });
+      } catch (e) {
+        fail('Rename expert', e);
+      }
+      await get().refreshTraining();
+    },
+    async deleteExpert(id) {
+      try {
+        await client.request('delete-expert', { expert: id });
+      } catch (e) {
+        fail('Delete expert', e);
+      }
+      if (get().retriever === `expert:${id}`) get().setRetriever('bm25');
+      await get().refreshTraining();
+    },
+    async exportExpert(id) {
+      try {
+        return await client.request('export-expert', { expert: id });
+      } catch (e) {
+        fail('Export expert', e);
+        return undefined;
+      }
+    },
+    async importExpert(files, name) {
+      const rec = await job('expert', `Import expert (${files.length} files)`, (p) => client.start('import-expert', { files, ...(name ? { name } : {}) }, p));
+      await get().refreshTraining();
+      return rec;
+    },
+    toggleCompare: (id) => set((s) => ({ compare: s.compare.includes(id) ? s.compare.filter((x) => x !== id) : [...s.compare, id] })),
+  };
+}

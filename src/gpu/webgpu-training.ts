@@ -209,9 +209,25 @@ export abstract class GpuTrainingOps implements TrainingOps {
     });
   }
 
+  /** In-place dispatch; an operand that aliases an earlier one (addInPlace(t, t)) is read from a copy,
+   * since one dispatch may not bind a buffer both writable and again. */
   private tinPlace(op: string, ts: Tensor[], program: () => ProgramSpec): void {
     const bufs = ts.map((t) => this.rt.own(t, op).buffer);
-    if (ts[0].size > 0) this.rt.scoped(op, () => this.rt.dispatch(program(), bufs));
+    if (ts[0].size === 0) return;
+    this.rt.scoped(op, () => {
+      const temps: GpuTensor[] = [];
+      for (let i = 1; i < bufs.length; i++) {
+        if (!bufs.slice(0, i).includes(bufs[i])) continue;
+        const c = this.rt.alloc(op, ts[i].shape, 'f32');
+        const enc = this.rt.device.createCommandEncoder({ label: `${op} alias copy` });
+        enc.copyBufferToBuffer(bufs[i], 0, c.buffer, 0, ts[i].size * 4);
+        this.rt.device.queue.submit([enc.finish()]);
+        temps.push(c);
+        bufs[i] = c.buffer;
+      }
+      this.rt.dispatch(program(), bufs);
+      for (const t of temps) this.rt.release(t);
+    });
   }
 
   /** Validate the result size, allocate it and enqueue the program (skipped for empty outputs). */

@@ -89,6 +89,8 @@ describe.each(backendCases())('optimiser ops on $name', ({ make }) => {
     assertClose(await be.readF32(t), [2, 3, 4], 0, 0, 'add');
     be.addInPlace(t, be.tensor(Float32Array.of(2, 4, 6), [3]), -0.5);
     assertClose(await be.readF32(t), [1, 1, 1], 0, 0, 'axpy');
+    be.addInPlace(t, t, 2); // aliasing operands: t = 3t
+    assertClose(await be.readF32(t), [3, 3, 3], 0, 0, 'alias');
     be.zero(t);
     assertClose(await be.readF32(t), [0, 0, 0], 0, 0, 'zero');
   });

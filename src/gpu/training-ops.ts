@@ -18,7 +18,8 @@ export interface AdamWStep {
  * Conventions as in TransformerOps (row-major, last axis, right padding, mask 1 = real token).
  */
 export interface TrainingOps {
-  /** y = x·w + b: dx = dy·wᵀ (omitted when needDx is false), dw (same layout as w), db = Σ rows of dy */
+  /** y = x·w + b: dx = dy·wᵀ (omitted when needDx is false), dw (same layout as w), db = Σ rows of dy.
+   * w may be an f16 tensor (a frozen base weight from tensorF16): dx uses it as is, dw is f32. */
   linearBackward(x: Tensor, w: Tensor, dy: Tensor, layout: 'kn' | 'nk', needDx: boolean): { dx: Tensor | null; dw: Tensor; db: Tensor };
   layerNormBackward(x: Tensor, gamma: Tensor, dy: Tensor, eps: number): { dx: Tensor; dgamma: Tensor; dbeta: Tensor };
   rmsNormBackward(x: Tensor, gamma: Tensor, dy: Tensor, eps: number, opts?: { addOne?: boolean }): { dx: Tensor; dgamma: Tensor };
@@ -50,7 +51,8 @@ export interface TrainingOps {
   sumSquares(x: Tensor): Promise<number>;
   /** In place: AdamW update of param from grad; m and v are the moment buffers (same shape) */
   adamw(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, hp: AdamWStep): void;
-  /** In place: t = 0 (for gradient accumulation buffers) and t += s * x */
+  /** In place: t = 0 (for gradient accumulation buffers) and t += s * x (x may be t itself).
+   * In-place updates are seen by every later op (the CPU backend drops its cached gemm weight panels). */
   zero(t: Tensor): void;
   addInPlace(t: Tensor, x: Tensor, s?: number): void;
 }

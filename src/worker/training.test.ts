@@ -92,4 +92,57 @@ describe('worker training protocol', () => {
     await client.request('delete-expert', { expert: expert.id });
     expect((await client.request('list-experts', {})).map((e) => e.name)).toEqual(['copy']);
   }, 120_000);
+
+  it('trains from a pairs JSONL with mined hard negatives, and names file:line of a bad pairs file', async () => {
+    const { client, db } = setup();
+    await client.request('init', { baseUrl: 'http://localhost/', backend: 'cpu' });
+    const lines = [
+      { query: 'how do vaccines work', positive: 'A vaccine shows the immune system a harmless piece of a germ.' },
+      { query: 'why is the sky blue', positive: 'Sunlight is scattered by air molecules, blue light the most.' },
+      { query: 'arch bridge load', positive: 'An arch bridge carries its load outwards along the curve of the arch.' },
+      { query: 'treating a migraine', positive: 'Migraine attacks can be eased with painkillers taken early and rest in a dark room.' },
+      { query: 'car suspension springs', positive: 'A suspension uses springs and dampers to keep the tyres on the road.' },
+      { query: 'insulin and blood sugar', positive: 'Insulin lets cells take up glucose, lowering blood sugar.' },
+    ];
+    const text = lines.map((l) => JSON.stringify(l)).join('\n');
+    const bad = new File([`${JSON.stringify(lines[0])}\n{"query": "x"}\n`], 'pairs.jsonl');
+    const s0 = spec(4, 2);
+    const sp: TrainSpec = { ...s0, name: 'pairs', data: { kind: 'pairs', fileName: 'pairs.jsonl' }, dev: null, config: { ...s0.config, batchSize: 3, devEvery: 0, hardNegatives: 1 } };
+    await expect(client.request('train', { spec: sp, pairsFile: bad, backend: 'cpu' })).rejects.toMatchObject({ name: 'DataError', file: 'pairs.jsonl', line: 2 });
+    expect(await client.request('list-train-runs', {})).toEqual([]);
+    const phases = new Set<string>();
+    const done = await client.request('train', { spec: { ...sp, mining: { negatives: 1 } }, pairsFile: new File([text], 'pairs.jsonl'), backend: 'cpu' }, (p) => phases.add(p.phase));
+    expect([...phases]).toEqual(expect.arrayContaining(['mine', 'train', 'checkpoint']));
+    expect(done).toMatchObject({ status: 'done', step: 4, pairs: 6 });
+    const { getTrainPairs } = await import('../store/training');
+    const pairs = await getTrainPairs(done.id, await db());
+    // each mined negative is another pair's positive, never its own
+    for (const p of pairs) {
+      expect(p.negatives).toHaveLength(1);
+      expect(p.negatives?.[0]).not.toBe(p.positive);
+      expect(lines.map((l) => l.positive)).toContain(p.negatives?.[0]);
+    }
+    const [expert] = await client.request('list-experts', {});
+    expect(expert.data).toEqual({ source: 'pairs.jsonl', pairs: 6, negatives: '1 mined' });
+  }, 60_000);
+
+  it('trains LoRA inside USE-lite for a few steps; the expert differs from the base and evaluates', async () => {
+    const { client, db } = setup();
+    await client.request('init', { baseUrl: 'http://localhost/', backend: 'cpu' });
+    await client.request('load-demo', {});
+    const s0 = spec(2, 1);
+    const lora: TrainSpec = { ...s0, name: 'lora', baseModel: 'use-lite', dev: null, config: { ...defaultTrainConfig('lora'), steps: 2, batchSize: 4, warmupSteps: 0, lr: 1e-2, checkpointEvery: 1, devEvery: 0, hardNegatives: 0, lora: { rank: 4, alpha: 8, dropout: 0, targetModules: 'all-linear' } } };
+    const done = await client.request('train', { spec: lora, backend: 'cpu' });
+    expect(done).toMatchObject({ status: 'done', step: 2 });
+    const files = await client.request('export-expert', { expert: done.expertId as string });
+    expect(files.map((f) => f.name.split('/')[1]).sort()).toEqual(['adapter_config.json', 'adapter_model.safetensors', 'expert.json']);
+    // B starts at zero (the base exactly); two AdamW steps move every B
+    const { getExpert } = await import('../store/training');
+    const { weights } = await getExpert(done.expertId as string, await db());
+    const bs = weights.filter((w) => w.name.includes('lora_B'));
+    expect(bs.length).toBeGreaterThan(0);
+    for (const w of bs) expect(w.data.some((x) => x !== 0)).toBe(true);
+    const e = await client.request('evaluate', { dataset: 'demo', split: 'test', retriever: { model: expertModelId(done.expertId as string) }, backend: 'cpu' });
+    expect(e.report.metrics['ndcg@10']).toBeGreaterThan(0.3);
+  }, 120_000);
 });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 
 const shot = (page: Page, name: string) => page.screenshot({ path: `e2e/screenshots/${name}.png`, fullPage: true });
@@ -10,7 +11,7 @@ async function openApp(page: Page) {
 
 test.describe.configure({ mode: 'serial' });
 
-test('train an adapter expert (120 steps, checkpoint every 5) over USE-lite on the demo, reload mid-run, resume from the checkpoint, evaluate the expert', async ({ page }) => {
+test('train an adapter expert (120 steps, checkpoint every 5) over USE-lite on the demo, reload mid-run, resume from the checkpoint, evaluate, export/import, compare', async ({ page }) => {
   const pageErrors: string[] = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
   await openApp(page);
@@ -87,5 +88,48 @@ test('train an adapter expert (120 steps, checkpoint every 5) over USE-lite on t
   await expect(expertRow.getByTestId('cell-ndcg@10')).toHaveText(NUM);
   await expect(expertRow).toContainText('demo adapter (expert)');
   await shot(page, '25-expert-evaluated');
+
+  await exportImportCompare(page);
   expect(pageErrors).toEqual([]);
 });
+
+/** The expert exports as files, imports back as a second expert, and two experts compare side by side. */
+async function exportImportCompare(page: Page) {
+  await page.getByTestId('tab-train').click();
+  const first = page.locator('[data-testid=expert-row][data-name="demo adapter"]');
+  await expect(first).toHaveCount(1);
+  const downloads: { name: string; path: string }[] = [];
+  page.on('download', async (d) => downloads.push({ name: d.suggestedFilename(), path: await d.path() }));
+  await first.getByTestId('expert-export').click();
+  await expect.poll(() => downloads.length).toBe(2);
+  expect(downloads.map((d) => d.name).sort()).toEqual(['demo_adapter-adapter.safetensors', 'demo_adapter-expert.json']);
+
+  await page.getByTestId('expert-import').setInputFiles(downloads.map((d) => ({ name: d.name, mimeType: 'application/octet-stream', buffer: readFileSync(d.path) })));
+  const rows = page.locator('[data-testid=expert-row][data-name="demo adapter"]');
+  await expect(rows).toHaveCount(2);
+  const second = rows.nth(1);
+  await second.getByTestId('expert-rename').click();
+  await second.getByTestId('expert-name-input').fill('imported copy');
+  await second.getByTestId('expert-name-save').click();
+  const copy = page.locator('[data-testid=expert-row][data-name="imported copy"]');
+  await expect(copy).toHaveCount(1);
+  await expect(copy.getByTestId('expert-steps')).toHaveText('120');
+
+  await first.getByTestId('expert-compare').check();
+  await copy.getByTestId('expert-compare').check();
+  const table = page.getByTestId('expert-compare-table');
+  await expect(table).toBeVisible();
+  await expect(table.locator('thead th')).toHaveText(['', 'demo adapter', 'imported copy']);
+  await expect(table.getByTestId('compare-eval').first()).toHaveText(/^\d\.\d{3} \(demo\/test\)$/);
+  await shot(page, '26-experts-compare');
+
+  // a broken weights file is reported with its name; nothing is added
+  await page.getByTestId('expert-import').setInputFiles([
+    { name: 'expert.json', mimeType: 'application/json', buffer: readFileSync(downloads.find((d) => d.name.endsWith('expert.json'))!.path) },
+    { name: 'adapter.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from('not a safetensors file') },
+  ]);
+  await expect(page.getByTestId('error')).toContainText('adapter.safetensors');
+  await expect(page.getByTestId('expert-row')).toHaveCount(2);
+  await copy.getByTestId('expert-delete').click();
+  await expect(page.getByTestId('expert-row')).toHaveCount(1);
+}

@@ -33,6 +33,8 @@ export function Compare() {
   if (picked.length < 2) return <p className="muted small">Tick two or more experts to compare them.</p>;
   const evalOf = (e: ExpertRecord) => runs.find((r) => r.retriever === `expert:${e.id}`);
   return (
+    <>
+    <h4>Compare</h4>
     <table className="table compare" data-testid="expert-compare-table">
       <thead>
         <tr><th /> {picked.map((e) => <th key={e.id}>{e.name}</th>)}</tr>
@@ -50,5 +52,6 @@ export function Compare() {
         </tr>
       </tbody>
     </table>
+    </>
   );
 }

@@ -200,7 +200,8 @@ export function createUiStore(client: EngineClient, opts: UiStoreOptions = {}): 
         const { dataset, split, retriever, backendPref, bm25 } = get();
         if (!dataset || !split) return fail('Evaluate', new Error('Choose a dataset and a split first.'));
         const choice = retriever === 'bm25' ? ('bm25' as const) : { model: retriever };
-        const label = `${retriever === 'bm25' ? 'BM25' : retriever} on ${dataset}/${split}`;
+        const expert = get().experts.find((e) => `expert:${e.id}` === retriever);
+        const label = `${retriever === 'bm25' ? 'BM25' : expert ? `${expert.name} (expert)` : retriever} on ${dataset}/${split}`;
         const rec = await job('evaluate', label, (p) => client.start('evaluate', { dataset, split, retriever: choice, backend: backendPref, bm25 }, p));
         if (!rec) return;
         await refresh();

@@ -48,6 +48,9 @@ const PHASES: Record<string, string> = {
   'embed-queries': 'Embedding the queries',
   search: 'Searching',
   score: 'Scoring',
+  mine: 'Mining hard negatives',
+  train: 'Training',
+  checkpoint: 'Saving a checkpoint',
 };
 export function phaseLabel(phase: string): string {
   return PHASES[phase] ?? phase;

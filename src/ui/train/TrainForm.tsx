@@ -1,6 +1,7 @@
 /** The Train form: base model, method, data (dataset split or pairs JSONL, mined negatives), hyper-parameters, dev eval. */
 import { useState } from 'react';
 import type { TrainSpec } from '../../store/training-types';
+import { defaultSplit } from '../../store/ui';
 import { defaultTrainConfig } from '../../train/defaults';
 import type { TrainConfig, TrainMethod } from '../../train/types';
 import { useUi } from '../context';
@@ -15,26 +16,31 @@ export function TrainForm() {
   const datasets = useUi((s) => s.datasets);
   const busy = useUi((s) => s.training !== null);
   const start = useUi((s) => s.startTraining);
-  const [base, setBase] = useState(() => models[0]?.id ?? '');
+  const [pickedBase, setBase] = useState(() => models[0]?.id ?? '');
+  const base = models.some((m) => m.id === pickedBase) ? pickedBase : (models[0]?.id ?? '');
   const [cfg, setCfg] = useState<TrainConfig>(() => initialConfig('adapter'));
   const [name, setName] = useState('');
   const [source, setSource] = useState<'dataset' | 'pairs'>('dataset');
-  const [dataset, setDataset] = useState(() => datasets[0]?.name ?? '');
-  const [split, setSplit] = useState('test');
+  const [picked, setDataset] = useState(() => datasets[0]?.name ?? '');
+  // a dataset loaded after the form opened (or a deleted one) falls back to the first stored
+  const dataset = datasets.some((d) => d.name === picked) ? picked : (datasets[0]?.name ?? '');
+  const [pickedSplit, setSplit] = useState('test');
   const [file, setFile] = useState<File | null>(null);
   const [mine, setMine] = useState(0);
   const [devDataset, setDevDataset] = useState('');
-  const [devSplit, setDevSplit] = useState('test');
+  const [pickedDevSplit, setDevSplit] = useState('test');
   const [devMax, setDevMax] = useState(100);
   const meta = datasets.find((d) => d.name === dataset);
+  const split = meta && pickedSplit in meta.splits ? pickedSplit : (defaultSplit(meta) ?? '');
   const devMeta = datasets.find((d) => d.name === devDataset);
+  const devSplit = devMeta && pickedDevSplit in devMeta.splits ? pickedDevSplit : (defaultSplit(devMeta) ?? '');
   // LoRA runs inside models on the studio kernels: USE-lite and imported Hugging Face transformers
   const entry = models.find((m) => m.id === base);
   const isUse = entry !== undefined && entry.kind === 'transformer' && entry.engine === 'studio';
   const set = <K extends keyof TrainConfig>(k: K, v: TrainConfig[K]) => setCfg((c) => ({ ...c, [k]: v }));
   const setMethod = (m: TrainMethod) => setCfg((c) => ({ ...c, method: m, lr: defaultTrainConfig(m).lr }));
   const maxNeg = source === 'pairs' ? 64 : mine;
-  const ready = base && (source === 'dataset' ? meta && split in meta.splits : file) && (cfg.method === 'adapter' || isUse);
+  const ready = base && (source === 'dataset' ? meta && split : file) && (cfg.method === 'adapter' || isUse);
   const submit = () => {
     const data: TrainSpec['data'] = source === 'dataset' ? { kind: 'dataset', dataset, split } : { kind: 'pairs', fileName: (file as File).name };
     const dev = cfg.devEvery > 0 && devMeta && devSplit in devMeta.splits ? { dataset: devDataset, split: devSplit, maxQueries: devMax } : null;

@@ -11,7 +11,7 @@ async function openApp(page: Page) {
 
 test.describe.configure({ mode: 'serial' });
 
-test('train an adapter expert (120 steps, checkpoint every 5) over USE-lite on the demo, reload mid-run, resume from the checkpoint, evaluate, export/import, compare', async ({ page }) => {
+test('train an adapter expert (300 steps, checkpoint every 5) over USE-lite on the demo, reload mid-run, resume from the checkpoint, evaluate, export/import, compare', async ({ page }) => {
   const pageErrors: string[] = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
   await openApp(page);
@@ -27,12 +27,12 @@ test('train an adapter expert (120 steps, checkpoint every 5) over USE-lite on t
   await form.getByTestId('train-method').selectOption('adapter');
   await form.getByTestId('train-dataset').selectOption('demo');
   await form.getByTestId('train-split').selectOption('test');
-  await form.getByTestId('train-steps').fill('120');
+  await form.getByTestId('train-steps').fill('300');
   await form.getByTestId('train-batch').fill('16');
   await form.getByTestId('train-warmup').fill('3');
   await form.getByTestId('train-lr').fill('0.005');
   await form.getByTestId('train-ckpt-every').fill('5');
-  await form.getByTestId('train-dev-every').fill('40');
+  await form.getByTestId('train-dev-every').fill('100');
   await form.getByTestId('train-dev-dataset').selectOption('demo');
   await form.getByTestId('train-dev-max').fill('20');
   await shot(page, '20-train-form');
@@ -55,7 +55,7 @@ test('train an adapter expert (120 steps, checkpoint every 5) over USE-lite on t
   const k = Number(await row.getAttribute('data-step'));
   expect(k).toBeGreaterThanOrEqual(5);
   expect(k % 5).toBe(0);
-  expect(k).toBeLessThan(120);
+  expect(k).toBeLessThan(300);
   await shot(page, '22-interrupted');
 
   await row.getByTestId('run-resume').click();
@@ -73,10 +73,10 @@ test('train an adapter expert (120 steps, checkpoint every 5) over USE-lite on t
   await expect(row).toHaveAttribute('data-status', 'done', { timeout: 240_000 });
   const expert = page.locator('[data-testid=expert-row][data-name="demo adapter"]');
   await expect(expert).toHaveCount(1);
-  await expect(expert.getByTestId('expert-steps')).toHaveText('120');
+  await expect(expert.getByTestId('expert-steps')).toHaveText('300');
   await expect(expert.getByTestId('expert-dev')).toHaveText(NUM);
-  await row.click(); // the stored run's full history: one point per step, 1..120
-  await expect(page.getByTestId('train-plot')).toHaveAttribute('data-points', '120');
+  await row.click(); // the stored run's full history: one point per step, 1..300
+  await expect(page.getByTestId('train-plot')).toHaveAttribute('data-points', '300');
   await shot(page, '24-expert');
 
   await expert.getByTestId('expert-evaluate').click();
@@ -113,7 +113,7 @@ async function exportImportCompare(page: Page) {
   await second.getByTestId('expert-name-save').click();
   const copy = page.locator('[data-testid=expert-row][data-name="imported copy"]');
   await expect(copy).toHaveCount(1);
-  await expect(copy.getByTestId('expert-steps')).toHaveText('120');
+  await expect(copy.getByTestId('expert-steps')).toHaveText('300');
 
   await first.getByTestId('expert-compare').check();
   await copy.getByTestId('expert-compare').check();

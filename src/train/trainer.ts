@@ -105,7 +105,7 @@ async function trainStep(o: TrainRunOptions, step: number, warmup: number): Prom
   const batch = batchIndices(o.pairs.length, c.batchSize, c.seed, step).map((i) => o.pairs[i]);
   const qTexts = batch.map((p) => applyTemplate(o.templates.query, { text: p.query }));
   const dTexts = batch.map((p) => applyTemplate(o.templates.passage, { text: p.positive }));
-  for (const p of batch) for (const n of p.negatives!.slice(0, c.hardNegatives)) dTexts.push(applyTemplate(o.templates.passage, { text: n }));
+  for (const p of batch) for (const n of (p.negatives ?? []).slice(0, c.hardNegatives)) dTexts.push(applyTemplate(o.templates.passage, { text: n }));
   const qF = await t.forwardTrain(qTexts, 'query', { training: true, seed: subSeed(c.seed, 2 * step) });
   let dF;
   try {

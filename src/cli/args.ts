@@ -48,6 +48,8 @@ commands:
           --dev-max-queries <n>     first n judged dev queries
           --cache <file>            base-embedding cache on disk (adapters; reused across runs)
           --out <dir>               expert folder (default experts/<base>-<method>-<time>)
+          --checkpoint-every <n>    write <out>/checkpoint.{json,safetensors} every n steps (default 0: never)
+          --resume                  continue from <out>/checkpoint.* (same command line), bit-for-bit
   models  list the models the studio knows`;
 
 export interface EvalArgs {
@@ -169,6 +171,8 @@ export interface TrainArgs {
   devMaxQueries?: number;
   cache?: string;
   out?: string;
+  checkpointEvery: number;
+  resume: boolean;
 }
 
 function parseNegatives(v: string): TrainArgs['negatives'] {
@@ -190,12 +194,14 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
         'mine-range': str('0:50'), 'mine-margin': str(), rank: str('16'), steps: str(), epochs: str(), batch: str('32'),
         lr: str(), warmup: str('100'), 'max-pairs': str(), seed: str('42'), backend: str('auto'), dev: str(),
         'dev-split': str('dev'), 'dev-every': str('100'), 'dev-max-queries': str(), cache: str(), out: str(),
+        'checkpoint-every': str('0'), resume: { type: 'boolean', default: false },
       },
     }).values;
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
   if (!v.train) throw new UsageError('train needs --train <pairs.jsonl>');
+  if (v.resume && !v.out) throw new UsageError('--resume needs --out <dir> (the folder holding the checkpoint)');
   const range = /^(\d+):(\d+)$/.exec(v['mine-range']!);
   if (!range || Number(range[2]) <= Number(range[1])) throw new UsageError(`--mine-range must be <a>:<b> with b > a, got "${v['mine-range']}"`);
   const int = (name: string, x: string, min: number, max: number) => Math.round(num(name, x, min, max));
@@ -222,5 +228,7 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     devMaxQueries: v['dev-max-queries'] === undefined ? undefined : int('dev-max-queries', v['dev-max-queries'], 1, 1e9),
     cache: v.cache,
     out: v.out,
+    checkpointEvery: int('checkpoint-every', v['checkpoint-every']!, 0, 1e9),
+    resume: v.resume!,
   };
 }

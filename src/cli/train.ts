@@ -11,6 +11,7 @@ import { parseTrainingPairs, samplePairs } from '../train/data';
 import { defaultMiningConfig, defaultTrainConfig } from '../train/defaults';
 import { cachingEmbedder, type BaseEmbeddingCache } from '../train/embed-cache';
 import { loadEmbeddingCacheFile, saveEmbeddingCacheFile } from '../train/embed-cache-node';
+import { hasCheckpoint, readCheckpointDir, writeCheckpointDir } from '../train/checkpoint-node';
 import { writeExpertDir } from '../train/expert-files-node';
 import { mineHardNegatives } from '../train/mining';
 import { trainRun } from '../train/trainer';
@@ -42,7 +43,7 @@ function trainConfig(a: TrainArgs, pairs: number): TrainConfig {
   cfg.seed = a.seed;
   cfg.hardNegatives = a.negatives.kind === 'mined' ? a.negatives.n : a.negatives.kind === 'given' ? 1 : 0;
   cfg.devEvery = a.dev ? a.devEvery : 0;
-  cfg.checkpointEvery = 0;
+  cfg.checkpointEvery = a.checkpointEvery;
   return cfg;
 }
 
@@ -80,7 +81,15 @@ export async function runTrain(a: TrainArgs, log: (msg: string) => void): Promis
     const config = trainConfig(a, pairs.length);
     const trainable = await makeTrainable(a, base, backend, config, cache);
     const dev = a.dev ? { dataset: await loadBeirDir(a.dev), split: a.devSplit, maxQueries: a.devMaxQueries } : undefined;
-    const runId = `${base.id}-${a.method}-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    const out = a.out ?? join('experts', `${base.id}-${a.method}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+    let resume;
+    if (a.resume) {
+      if (!hasCheckpoint(out)) throw new Error(`--resume: no checkpoint in ${out}`);
+      resume = await readCheckpointDir(out);
+      if (JSON.stringify(resume.config) !== JSON.stringify(config)) throw new Error(`--resume: ${out}/checkpoint.json was written with another configuration`);
+      log(`resuming ${resume.runId} at step ${resume.step}`);
+    }
+    const runId = resume?.runId ?? basename(out);
     log(`training ${runId}: ${config.steps} steps of ${config.batchSize} pairs, lr ${config.lr}, ${config.hardNegatives} hard negative(s)`);
     const every = Math.max(1, Math.round(config.steps / 50));
     const { history } = await trainRun({
@@ -90,6 +99,10 @@ export async function runTrain(a: TrainArgs, log: (msg: string) => void): Promis
       config,
       templates: base.templates,
       dev,
+      resume,
+      onCheckpoint: async (ck) => {
+        if (a.checkpointEvery > 0 && ck.step < config.steps) await writeCheckpointDir(out, ck);
+      },
       onProgress: (p) => {
         if (p.step % every === 0 || p.step === p.totalSteps || p.devNdcg10 !== undefined) {
           const d = p.devNdcg10 === undefined ? '' : `  dev nDCG@10 ${p.devNdcg10.toFixed(4)}`;
@@ -98,7 +111,6 @@ export async function runTrain(a: TrainArgs, log: (msg: string) => void): Promis
       },
     });
     if (a.cache) await saveEmbeddingCacheFile(a.cache, cache);
-    const out = a.out ?? join('experts', runId);
     const record: ExpertRecord = {
       id: basename(out),
       name: `${base.id} ${a.method} on ${basename(a.train)}`,

@@ -2,7 +2,7 @@
  * npm run bench: GloVe on ../shared/datasets/medquad — corpus embedding docs/s and exact top-k
  * ms/query on the WebGPU and CPU backends, each beside the plain-TypeScript reference timed in the
  * same run; then USE-lite corpus embedding on the CPU and WebGPU paths beside the TF.js reference
- * runtime; and peak memory. Ratios > 1 mean faster than the reference.
+ * runtime; training throughput (adapter and LoRA) beside a plain-TypeScript reference step; and peak memory. Ratios > 1 mean faster than the reference.
  */
 import { join } from 'node:path';
 import { loadBeirDir, sharedDatasetsDir } from '../data/node';
@@ -14,6 +14,7 @@ import { gloveEmbedReference, topKReference } from '../models/glove-reference';
 import { nodeAssetFetcher } from '../models/node-assets';
 import { applyTemplate } from '../models/types';
 import { benchUseLite } from './bench-use';
+import { benchTraining } from './bench-train';
 import { peakRssMiB, row, sampleMemory, time } from './bench-util';
 
 const K = 100;
@@ -64,6 +65,7 @@ async function main(): Promise<void> {
   }
   console.log(`peak memory so far: rss ${peakRssMiB().toFixed(0)} MiB (includes the ${(model.vectors.byteLength / 2 ** 20).toFixed(0)} MiB f32 GloVe table)`);
   await benchUseLite(dataset);
+  await benchTraining();
   clearInterval(timer);
   console.log(`peak memory: rss ${peakRssMiB().toFixed(0)} MiB`);
 }

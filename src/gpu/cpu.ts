@@ -52,10 +52,14 @@ class CpuBackend extends CpuTrainingOps implements Backend {
   readonly label: string;
   private destroyed = false;
   /** WebAssembly SIMD matmul for linear/matmul when the runtime has it; else the JS references */
-  protected readonly gemm = WasmGemm.create();
+  protected readonly gemm: WasmGemm | null;
 
-  constructor(readonly maxTensorElements: number) {
+  constructor(
+    readonly maxTensorElements: number,
+    simd: boolean,
+  ) {
     super();
+    this.gemm = simd ? WasmGemm.create() : null;
     this.label = this.gemm ? 'CPU (JS + WASM SIMD)' : 'CPU (JS)';
   }
 
@@ -235,6 +239,10 @@ class CpuBackend extends CpuTrainingOps implements Backend {
 }
 
 /** `maxTensorElements` may be lowered (tests use it to exercise chunking limits). */
-export function createCpuBackend(opts: { maxTensorElements?: number } = {}): Backend {
-  return new CpuBackend(Math.min(CPU_MAX_TENSOR_ELEMENTS, opts.maxTensorElements ?? Infinity));
+/**
+ * The CPU backend. `simd: false` keeps every op on the plain-TypeScript references (no WebAssembly):
+ * the reference the benchmarks time the CPU path against.
+ */
+export function createCpuBackend(opts: { maxTensorElements?: number; simd?: boolean } = {}): Backend {
+  return new CpuBackend(Math.min(CPU_MAX_TENSOR_ELEMENTS, opts.maxTensorElements ?? Infinity), opts.simd ?? true);
 }

@@ -36,7 +36,7 @@ commands:
                                     model (default mined:1), the pairs' own, or in-batch only
           --mine-range <a>:<b>      mining window of the ranking (default 0:50)
           --mine-margin <x>         relative margin: negative <= positive * (1 - x) (default none)
-          --rank <r>                LoRA / low-rank adapter rank (default 16)
+          --rank <r>                LoRA / low-rank adapter rank (default 16; --lora-rank is the same)
           --steps <n> | --epochs <x>  optimiser steps (default 1 epoch)
           --batch <n>               pairs per batch (default 32)
           --lr <x>                  learning rate (default 1e-3 adapter, 1e-4 LoRA)
@@ -191,7 +191,7 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
       strict: true,
       options: {
         base: str('use-lite'), train: str(), method: str('adapter'), adapter: str('lowrank'), negatives: str('mined:1'),
-        'mine-range': str('0:50'), 'mine-margin': str(), rank: str('16'), steps: str(), epochs: str(), batch: str('32'),
+        'mine-range': str('0:50'), 'mine-margin': str(), rank: str('16'), 'lora-rank': str(), steps: str(), epochs: str(), batch: str('32'),
         lr: str(), warmup: str('100'), 'max-pairs': str(), seed: str('42'), backend: str('auto'), dev: str(),
         'dev-split': str('dev'), 'dev-every': str('100'), 'dev-max-queries': str(), cache: str(), out: str(),
         'checkpoint-every': str('0'), resume: { type: 'boolean', default: false },
@@ -213,7 +213,7 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     negatives: parseNegatives(v.negatives!),
     mineRange: [Number(range[1]), Number(range[2])],
     mineMargin: v['mine-margin'] === undefined ? null : num('mine-margin', v['mine-margin'], 0, 1),
-    rank: int('rank', v.rank!, 1, 4096),
+    rank: int('rank', v['lora-rank'] ?? v.rank!, 1, 4096),
     steps: v.steps === undefined ? undefined : int('steps', v.steps, 1, 1e9),
     epochs: v.epochs === undefined ? undefined : num('epochs', v.epochs, 1e-6, 1e6),
     batch: int('batch', v.batch!, 2, 65536),

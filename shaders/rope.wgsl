@@ -4,6 +4,8 @@
 // their sin/cos come from sin_cos below, not the imprecise builtins.
 override WG: u32 = 256u;
 override INTERLEAVED: bool = false;
+// INVERSE rotates by -angle: the backward pass (the rotation's transpose) of the forward rotation
+override INVERSE: bool = false;
 
 struct Params {
   n: u32,
@@ -82,7 +84,7 @@ fn main(
   let inv = exp2(-(f32(2u * i) / f32(p.r)) * p.log2theta);
   let sc = sin_cos(f32(t) * inv);
   let c = sc.y;
-  let s = sc.x;
+  let s = select(sc.x, -sc.x, INVERSE);
   let x1 = X[i1];
   let x2 = X[i2];
   Y[idx] = select(x2 * c + x1 * s, x1 * c - x2 * s, first);

@@ -31,7 +31,6 @@ export const TRAINING_SHADERS: readonly ShaderRef[] = [
   gradAttentionShader,
   pw.gradPointwiseShader,
   pw.gradRowsShader,
-  pw.gradRopeShader,
   infonceShader,
   adamwShader,
 ];

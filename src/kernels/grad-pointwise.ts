@@ -2,12 +2,12 @@
  * Backward of the pointwise and token ops: activations (dx = dy * f'(x)), swiglu, rope (inverse rotation),
  * masked mean pool and cls/last pool (dy spread back over tokens), softmax (dx = y * (dy - Σ dy*y)) and
  * l2 normalisation (dx = (dy - y (y·dy)) / max(||x||, 1e-12)). CPU references (f64 math) + GPU programs
- * (shaders/grad_pointwise.wgsl, shaders/grad_rows.wgsl, shaders/grad_rope.wgsl).
+ * (shaders/grad_pointwise.wgsl, shaders/grad_rows.wgsl; rope backward reuses shaders/rope.wgsl).
  */
 import type { Activation } from '../gpu/transformer-ops';
 import { ceilPow2, floorPow2, packU32, type KernelLimits, type ProgramSpec, type ShaderRef } from '../gpu/program';
 import { activationRef, ACTIVATIONS, erfRef } from './activation';
-import type { RopeDims } from './rope';
+import { ropeProgram, type RopeDims } from './rope';
 import type { Rows } from './rows';
 import type { PoolMode, TokenPoolDims } from './pool';
 import { MASK_EPS } from './meanpool';
@@ -17,7 +17,6 @@ export const gradPointwiseShader: ShaderRef = {
   url: new URL('../../shaders/grad_pointwise.wgsl', import.meta.url),
 };
 export const gradRowsShader: ShaderRef = { key: 'grad_rows', url: new URL('../../shaders/grad_rows.wgsl', import.meta.url) };
-export const gradRopeShader: ShaderRef = { key: 'grad_rope', url: new URL('../../shaders/grad_rope.wgsl', import.meta.url) };
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
@@ -185,19 +184,8 @@ export function rowsBackwardProgram(entry: 'softmax' | 'l2norm', { rows, dim }: 
 }
 
 /** Bindings: dy, dx. */
+/** rope backward = the forward rope kernel rotating by -angle (override INVERSE). Bindings: dy, dx. */
 export function ropeBackwardProgram(dims: RopeDims, theta: number, limits: KernelLimits): ProgramSpec {
-  const wg = wg1d(limits);
-  const n = dims.B * dims.T * dims.H * dims.Dh;
-  const u = new ArrayBuffer(32);
-  new Uint32Array(u, 0, 5).set([n, dims.T, dims.H, dims.Dh, dims.r]);
-  new Float32Array(u, 20, 1)[0] = Math.log2(theta);
-  return {
-    shader: gradRopeShader,
-    entryPoint: 'main',
-    overrides: { WG: wg, INTERLEAVED: dims.style === 'interleaved' ? 1 : 0 },
-    workgroups: Math.max(1, Math.ceil(n / wg)),
-    bindings: [0, 1],
-    uniformBinding: 2,
-    uniforms: u,
-  };
+  const fwd = ropeProgram(dims, theta, limits);
+  return { ...fwd, overrides: { ...fwd.overrides, INVERSE: 1 }, workgroups: Math.max(1, fwd.workgroups) };
 }

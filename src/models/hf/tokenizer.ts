@@ -37,10 +37,12 @@ export class HfTokenizer {
     readonly eosId: number | null,
   ) {}
 
-  static async create(tokenizerJson: string | object, tokenizerConfig: string | object): Promise<HfTokenizer> {
-    const tj = parseJson(tokenizerJson, 'tokenizer.json');
-    const tc = parseJson(tokenizerConfig, 'tokenizer_config.json');
-    if (typeof tj.model !== 'object' || tj.model === null) throw new TokenizerError('tokenizer.json', 'missing "model"');
+  /** `prefix` (e.g. a folder path) is put before the file names in error messages */
+  static async create(tokenizerJson: string | object, tokenizerConfig: string | object, prefix = ''): Promise<HfTokenizer> {
+    const file = `${prefix}tokenizer.json`;
+    const tj = parseJson(tokenizerJson, file);
+    const tc = parseJson(tokenizerConfig, `${prefix}tokenizer_config.json`);
+    if (typeof tj.model !== 'object' || tj.model === null) throw new TokenizerError(file, 'missing "model"');
     if (!Array.isArray(tj.added_tokens)) tj.added_tokens = [];
     const { AutoTokenizer, PreTrainedTokenizer: Base } = await import('@xenova/transformers');
     const name = typeof tc.tokenizer_class === 'string' ? tc.tokenizer_class.replace(/Fast$/, '') : 'PreTrainedTokenizer';
@@ -50,7 +52,7 @@ export class HfTokenizer {
     try {
       tok = new Cls(tj, tc);
     } catch (e) {
-      throw new TokenizerError('tokenizer.json', `cannot build the tokenizer (${e instanceof Error ? e.message : String(e)})`);
+      throw new TokenizerError(file, `cannot build the tokenizer (${e instanceof Error ? e.message : String(e)})`);
     }
     const idOf = (t: string | null | undefined) => (t ? tok.model.tokens_to_ids.get(t) ?? null : null);
     const eosId = idOf(tok.getToken('eos_token'));

@@ -10,7 +10,8 @@ import {
   configureOrt, createSession, defaultEps, intTensor, ort, OrtModelError, outputF32, withEpFallback,
   type IntType, type OrtEp,
 } from './session';
-import { OrtTokenizer, parseJsonFile } from './tokenizer';
+import { HfTokenizer } from '../hf/tokenizer';
+import { parseJsonFile } from './tokenizer';
 
 export type OrtPooling = 'mean' | 'cls' | 'last';
 
@@ -106,7 +107,7 @@ export class OrtEmbedder implements Embedder {
     /** EPs tried first that failed, with the reason ("webgpu: ...") */
     readonly skippedEps: readonly string[],
     readonly pooling: OrtPooling,
-    readonly tokenizer: OrtTokenizer,
+    readonly tokenizer: HfTokenizer,
     private readonly ctx: RunCtx,
     private readonly opts: { maxTokens: number; batchSize: number; eos: number | null },
     templates: Partial<TextTemplates> = {},
@@ -178,7 +179,7 @@ export async function loadOrtEmbedder(fetchAsset: AssetFetcher, opts: OrtEmbedde
     (b) => parseJsonFile(b, `${prefix}config.json`),
     () => null, // optional
   );
-  const tokenizer = await OrtTokenizer.create(
+  const tokenizer = await HfTokenizer.create(
     parseJsonFile(tjBuf, `${prefix}tokenizer.json`), parseJsonFile(tcBuf, `${prefix}tokenizer_config.json`), prefix);
   const pooling = opts.pooling ?? (DECODERS.has(String(config?.model_type)) ? 'last' : 'mean');
   const appendEos = opts.appendEos ?? pooling === 'last';

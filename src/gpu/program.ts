@@ -8,6 +8,8 @@ export interface ShaderRef {
   readonly key: string;
   /** where the WGSL text lives; written as `new URL('../../shaders/x.wgsl', import.meta.url)` */
   readonly url: URL;
+  /** shared WGSL (shaders/lib/*.wgsl) prepended to the program, in order (WGSL has no include) */
+  readonly prelude?: readonly URL[];
 }
 
 export interface ProgramSpec {

@@ -31,6 +31,12 @@ export function loadShaderSource(url: URL): Promise<string> {
   return p;
 }
 
+/** The program's full text: its prelude files (shared functions), then its own source. */
+export async function loadShader(ref: { url: URL; prelude?: readonly URL[] }): Promise<string> {
+  const parts = await Promise.all([...(ref.prelude ?? []), ref.url].map(loadShaderSource));
+  return parts.join('\n');
+}
+
 export function shaderSourceCacheSize(): number {
   return cache.size;
 }

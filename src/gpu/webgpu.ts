@@ -5,7 +5,7 @@ import type { PoolStats } from './buffer-pool';
 import type { PipelineCacheStats } from './pipeline-cache';
 import type { ProgramSpec, ShaderRef } from './program';
 import { GpuRuntime, GpuTensor, type RuntimeLimits } from './runtime';
-import { loadShaderSource } from './shader-source';
+import { loadShader } from './shader-source';
 import { checkIds, gatherProgram, gatherShader, gatherShape } from '../kernels/gather';
 import { l2normProgram, l2normShader, l2normShape } from '../kernels/l2norm';
 import { matmulProgram, matmulShader, matmulShape } from '../kernels/matmul';
@@ -59,7 +59,7 @@ export interface WebGPUBackend extends Backend {
 }
 
 export async function createWebGPUBackend(opts: WebGPUBackendOptions = {}): Promise<WebGPUBackend> {
-  const sourcesP = Promise.all(ALL_SHADERS.map(async (s) => [s.key, await loadShaderSource(s.url)] as const));
+  const sourcesP = Promise.all(ALL_SHADERS.map(async (s) => [s.key, await loadShader(s)] as const));
   let device = opts.device;
   let label = 'WebGPU device';
   if (!device) {

@@ -5,6 +5,7 @@
  * 2i+1 = cos(t inv'(i)), inv'(i) = exp(-(2i/D) ln(max/min)) / min = 10000^(-2i/D) with the defaults
  * (min 1, max 1e4). CPU reference (f64) + GPU program (shaders/positional.wgsl, f32 angles, range-reduced).
  */
+import { SIN_COS_WGSL } from './shader-lib';
 import { ShapeError, type Tensor } from '../gpu/backend';
 import { type KernelLimits, type ProgramSpec, type ShaderRef } from '../gpu/program';
 import type { Positional } from '../gpu/transformer-ops';
@@ -13,6 +14,7 @@ import { expectDim, expectDtype, expectRank } from './shape';
 export const positionalShader: ShaderRef = {
   key: 'positional',
   url: new URL('../../shaders/positional.wgsl', import.meta.url),
+  prelude: [SIN_COS_WGSL],
 };
 
 export interface PositionalDims {

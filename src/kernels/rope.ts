@@ -4,11 +4,16 @@
  * by t * theta^(-2i/r). CPU reference (f64 angles) + GPU program (shaders/rope.wgsl, f32 angles as in
  * HF's f32 rotary cache, with range reduction before sin/cos).
  */
+import { SIN_COS_WGSL } from './shader-lib';
 import { ShapeError, type Tensor } from '../gpu/backend';
 import { type KernelLimits, type ProgramSpec, type ShaderRef } from '../gpu/program';
 import { expectDtype, expectRank } from './shape';
 
-export const ropeShader: ShaderRef = { key: 'rope', url: new URL('../../shaders/rope.wgsl', import.meta.url) };
+export const ropeShader: ShaderRef = {
+  key: 'rope',
+  url: new URL('../../shaders/rope.wgsl', import.meta.url),
+  prelude: [SIN_COS_WGSL],
+};
 
 export interface RopeOpts {
   theta: number;

@@ -1,8 +1,7 @@
 // Pointwise activations, one element per invocation.
 //   unary (KIND 0 relu, 1 gelu (exact, erf form), 2 gelu_tanh, 3 silu, 4 tanh): Y[i] = f(X[i])
 //   swiglu: Y[i] = silu(X[i]) * U[i]
-// WGSL has no erf: erf_approx is Abramowitz & Stegun 7.1.26 (|error| <= 1.5e-7; with f32 rounding
-// the tests bound it below 1e-6). tanh arguments are clamped to ±15 (tanh(15) rounds to 1 in f32),
+// erf_approx comes from shaders/lib/erf.wgsl (prepended). tanh arguments are clamped to ±15 (tanh(15) rounds to 1 in f32),
 // so implementations that compute tanh through exp never see inf / inf.
 override WG: u32 = 256u;
 override KIND: u32 = 0u;
@@ -15,14 +14,6 @@ struct Params {
 @group(0) @binding(1) var<storage, read> U: array<f32>;
 @group(0) @binding(2) var<storage, read_write> Y: array<f32>;
 @group(0) @binding(3) var<uniform> p: Params;
-
-fn erf_approx(x: f32) -> f32 {
-  let ax = abs(x);
-  let t = 1.0 / (1.0 + 0.3275911 * ax);
-  let poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
-  let y = 1.0 - poly * exp(-ax * ax);
-  return select(y, -y, x < 0.0);
-}
 
 fn safe_tanh(x: f32) -> f32 {
   return tanh(clamp(x, -15.0, 15.0));

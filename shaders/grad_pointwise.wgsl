@@ -18,15 +18,6 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> OUT: array<f32>;
 @group(0) @binding(4) var<uniform> p: Params;
 
-// Abramowitz & Stegun 7.1.26, as in activation.wgsl
-fn erf_approx(x: f32) -> f32 {
-  let ax = abs(x);
-  let t = 1.0 / (1.0 + 0.3275911 * ax);
-  let poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
-  let y = 1.0 - poly * exp(-ax * ax);
-  return select(y, -y, x < 0.0);
-}
-
 fn sigmoid(x: f32) -> f32 {
   return 1.0 / (1.0 + exp(-x));
 }

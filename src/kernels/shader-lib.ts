@@ -1,2 +1,3 @@
 /** Shared WGSL functions (shaders/lib/), prepended to the programs that use them via ShaderRef.prelude. */
 export const SIN_COS_WGSL = new URL('../../shaders/lib/sin_cos.wgsl', import.meta.url);
+export const ERF_WGSL = new URL('../../shaders/lib/erf.wgsl', import.meta.url);

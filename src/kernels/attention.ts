@@ -24,6 +24,38 @@ export interface AttentionOpts {
   scale: number;
 }
 
+/**
+ * Scaled scores of query (b, i, head h) against every key into s (-Infinity where the key is padding or
+ * causally hidden); returns their maximum (-Infinity when no key is visible). Shared by the forward
+ * and backward references.
+ */
+export function attentionRowScores(
+  q: Float32Array,
+  k: Float32Array,
+  mask: Float32Array,
+  dims: AttentionDims,
+  opts: AttentionOpts,
+  b: number,
+  i: number,
+  h: number,
+  s: Float64Array,
+): number {
+  const { T, Hq, Hkv, Dh } = dims;
+  const kh = Math.floor(h / (Hq / Hkv));
+  const qo = ((b * T + i) * Hq + h) * Dh;
+  let m = -Infinity;
+  for (let j = 0; j < T; j++) {
+    s[j] = -Infinity;
+    if (mask[b * T + j] === 0 || (opts.causal && j > i)) continue;
+    const ko = ((b * T + j) * Hkv + kh) * Dh;
+    let dot = 0;
+    for (let d = 0; d < Dh; d++) dot += q[qo + d] * k[ko + d];
+    s[j] = dot * opts.scale;
+    m = Math.max(m, s[j]);
+  }
+  return m;
+}
+
 export function attentionCpu(
   q: Float32Array,
   k: Float32Array,
@@ -42,16 +74,7 @@ export function attentionCpu(
       for (let h = 0; h < Hq; h++) {
         const kh = Math.floor(h / group);
         const qo = ((b * T + i) * Hq + h) * Dh;
-        let m = -Infinity;
-        for (let j = 0; j < T; j++) {
-          s[j] = -Infinity;
-          if (mask[b * T + j] === 0 || (opts.causal && j > i)) continue;
-          const ko = ((b * T + j) * Hkv + kh) * Dh;
-          let dot = 0;
-          for (let d = 0; d < Dh; d++) dot += q[qo + d] * k[ko + d];
-          s[j] = dot * opts.scale;
-          m = Math.max(m, s[j]);
-        }
+        const m = attentionRowScores(q, k, mask, dims, opts, b, i, h, s);
         if (m === -Infinity) continue; // no visible key: the output row stays zero
         acc.fill(0);
         let sum = 0;

@@ -8,7 +8,7 @@
  * row's log-sum-exp and delta; 'dkv' per key row walks the query rows that see it).
  */
 import { type KernelLimits, type ProgramSpec, type ShaderRef } from '../gpu/program';
-import type { AttentionDims, AttentionOpts } from './attention';
+import { attentionRowScores, type AttentionDims, type AttentionOpts } from './attention';
 
 export const gradAttentionShader: ShaderRef = {
   key: 'grad_attention',
@@ -36,16 +36,7 @@ export function attentionBackwardCpu(
       for (let h = 0; h < Hq; h++) {
         const kh = Math.floor(h / group);
         const qo = ((b * T + i) * Hq + h) * Dh;
-        let m = -Infinity;
-        for (let j = 0; j < T; j++) {
-          s[j] = -Infinity;
-          if (mask[b * T + j] === 0 || (opts.causal && j > i)) continue;
-          const ko = ((b * T + j) * Hkv + kh) * Dh;
-          let dot = 0;
-          for (let d = 0; d < Dh; d++) dot += q[qo + d] * k[ko + d];
-          s[j] = dot * opts.scale;
-          m = Math.max(m, s[j]);
-        }
+        const m = attentionRowScores(q, k, mask, dims, opts, b, i, h, s);
         if (m === -Infinity) continue;
         let sum = 0;
         for (let j = 0; j < T; j++) if (s[j] !== -Infinity) sum += Math.exp(s[j] - m);

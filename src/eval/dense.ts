@@ -41,8 +41,9 @@ export function corpusFingerprint(dataset: Dataset): string {
   return (h >>> 0).toString(16).padStart(8, '0');
 }
 
-export function chunkKey(model: string, dataset: Dataset, template: string, chunkDocs: number, i: number): string {
-  return `${model}|${dataset.name}|${template}#${corpusFingerprint(dataset)}|passage|chunk${i}of${chunkDocs}`;
+/** Cache key of corpus chunk i; the prefix (which walks the corpus once for its fingerprint) is per run. */
+function chunkKeyPrefix(model: string, dataset: Dataset, template: string): string {
+  return `${model}|${dataset.name}|${template}#${corpusFingerprint(dataset)}|passage|`;
 }
 
 function throwIfAborted(signal?: AbortSignal): void {
@@ -56,10 +57,11 @@ export async function embedCorpus(opts: DenseOptions): Promise<Float32Array> {
   const docs = dataset.docs;
   const out = new Float32Array(docs.length * embedder.dim);
   const tpl = embedder.templates.passage;
+  const prefix = chunkKeyPrefix(embedder.id, dataset, tpl);
   for (let start = 0, i = 0; start < docs.length; start += chunkDocs, i++) {
     throwIfAborted(signal);
     const slice = docs.slice(start, start + chunkDocs);
-    const key = chunkKey(embedder.id, dataset, tpl, chunkDocs, i);
+    const key = `${prefix}chunk${i}of${chunkDocs}`;
     let emb = await cache?.get(key);
     if (!emb || emb.length !== slice.length * embedder.dim) {
       const texts = slice.map((d) => applyTemplate(tpl, d));

@@ -54,31 +54,19 @@ interface Tape {
 }
 
 /**
- * x·wᵀ through matmul, not linear: the CPU backend's linear caches a packed copy of each weight array,
- * which goes stale when AdamW updates the weight in place; matmul packs afresh every call.
+ * Forward of the adapter on base embeddings e [n, D] (weights in [out, in] layout, so linear 'nk');
+ * returns the normalised output and what backward needs. In-place optimiser updates are safe: the CPU
+ * backend's gemm forgets its packed copy of a weight whenever adamw/zero/addInPlace writes it.
  */
-function lin(be: Backend, x: Tensor, w: Tensor): Tensor {
-  return be.matmul(x, w, { transposeB: true });
-}
-
-/** Forward of the adapter on base embeddings e [n, D]; returns the normalised output and what backward needs. */
-async function forward(be: Backend, kind: AdapterConfig['kind'], w: ReadonlyMap<string, Tensor>, e: Tensor): Promise<{ y: Tensor; tape: Tape }> {
+function forward(be: Backend, kind: AdapterConfig['kind'], w: ReadonlyMap<string, Tensor>, e: Tensor): { y: Tensor; tape: Tape } {
   if (kind === 'lowrank') {
-    const h = lin(be, e, w.get('adapter.A')!);
-    const u = lin(be, h, w.get('adapter.B')!);
+    const h = be.linear(e, w.get('adapter.A')!, null, 'nk');
+    const u = be.linear(h, w.get('adapter.B')!, null, 'nk');
     const s = be.add(e, u);
     be.dispose(u);
     return { y: be.l2Normalize(s), tape: { e, h, s } };
   }
-  const n = e.shape[0];
-  const D = e.shape[1];
-  const b = await be.readF32(w.get('adapter.b')!);
-  const tiled = new Float32Array(n * D);
-  for (let r = 0; r < n; r++) tiled.set(b.subarray(0, D), r * D);
-  const bt = be.tensor(tiled, [n, D]);
-  const we = lin(be, e, w.get('adapter.W')!);
-  const s = be.add(we, bt);
-  be.dispose(we, bt);
+  const s = be.linear(e, w.get('adapter.W')!, w.get('adapter.b')!, 'nk');
   return { y: be.l2Normalize(s), tape: { e, h: null, s } };
 }
 
@@ -122,7 +110,7 @@ class AdapterTrainable implements TrainableEmbedder {
     const be = this.backend;
     const host = await cachedEmbed(this.base, be, texts, role, this.cache);
     const e = be.tensor(host, [texts.length, this.base.dim]);
-    const { y, tape } = await forward(be, this.cfg.kind, this.values(), e);
+    const { y, tape } = forward(be, this.cfg.kind, this.values(), e);
     let done = false;
     const acc = (name: string, g: Tensor) => {
       be.addInPlace(this.byName.get(name)!.grad, g, 1);
@@ -228,7 +216,7 @@ export function adapterEmbedder(
       const host = cache ? await cachedEmbed(base, be, texts, role, cache) : await base.embed(be, texts, role);
       const w = await tensorsFor(be);
       const e = be.tensor(host, [texts.length, base.dim]);
-      const { y, tape } = await forward(be, cfg.kind, w, e);
+      const { y, tape } = forward(be, cfg.kind, w, e);
       try {
         return await be.readF32(y);
       } finally {

@@ -43,10 +43,6 @@ fn act(x: f32) -> f32 {
   }
 }
 
-fn flat_index(wid: vec3<u32>, nwg: vec3<u32>, lid: vec3<u32>) -> u32 {
-  return (wid.x + wid.y * nwg.x) * WG + lid.x;
-}
-
 @compute @workgroup_size(WG)
 fn unary(
   @builtin(workgroup_id) wid: vec3<u32>,

@@ -27,10 +27,6 @@ struct Params {
 
 var<workgroup> partial: array<f32, WG>;
 
-fn flat_index(wid: vec3<u32>, nwg: vec3<u32>, lid: vec3<u32>) -> u32 {
-  return (wid.x + wid.y * nwg.x) * WG + lid.x;
-}
-
 @compute @workgroup_size(WG)
 fn adamw(
   @builtin(workgroup_id) wid: vec3<u32>,

@@ -19,10 +19,6 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> LOSS: array<f32>;
 @group(0) @binding(4) var<uniform> p: Params;
 
-fn flat_index(wid: vec3<u32>, nwg: vec3<u32>, lid: vec3<u32>) -> u32 {
-  return (wid.x + wid.y * nwg.x) * WG + lid.x;
-}
-
 @compute @workgroup_size(WG)
 fn rows(
   @builtin(workgroup_id) wid: vec3<u32>,

@@ -2,7 +2,7 @@
  * activation: relu, gelu (exact, erf form), gelu_tanh, silu, tanh; and swiglu = silu(gate) * up.
  * CPU references (f64, precise erf) + GPU programs (shaders/activation.wgsl).
  */
-import { ERF_WGSL } from './shader-lib';
+import { ERF_WGSL, FLAT_INDEX_WGSL } from './shader-lib';
 import { ShapeError, type Tensor } from '../gpu/backend';
 import { packU32, type KernelLimits, type ProgramSpec, type ShaderRef } from '../gpu/program';
 import type { Activation } from '../gpu/transformer-ops';
@@ -12,7 +12,7 @@ import { expectDtype } from './shape';
 export const activationShader: ShaderRef = {
   key: 'activation',
   url: new URL('../../shaders/activation.wgsl', import.meta.url),
-  prelude: [ERF_WGSL],
+  prelude: [ERF_WGSL, FLAT_INDEX_WGSL],
 };
 
 export const ACTIVATIONS: readonly Activation[] = ['relu', 'gelu', 'gelu_tanh', 'silu', 'tanh'];

@@ -4,13 +4,18 @@
  * W may be f16 (a frozen base weight, backend.tensorF16): dx reads it as such; dw is f32 in W's shape.
  * CPU reference (f64 accumulation) + GPU programs (shaders/grad_linear.wgsl: dw and column sums).
  */
+import { FLAT_INDEX_WGSL } from './shader-lib';
 import { ShapeError, type Tensor } from '../gpu/backend';
 import { packU32, type KernelLimits, type ProgramSpec, type ShaderRef } from '../gpu/program';
 import { linearShape, type LinearDims, type LinearLayout } from './linear';
 import { asRows } from './rows';
 import { expectDim } from './shape';
 
-export const gradLinearShader: ShaderRef = { key: 'grad_linear', url: new URL('../../shaders/grad_linear.wgsl', import.meta.url) };
+export const gradLinearShader: ShaderRef = {
+  key: 'grad_linear',
+  url: new URL('../../shaders/grad_linear.wgsl', import.meta.url),
+  prelude: [FLAT_INDEX_WGSL],
+};
 
 export function linearBackwardCpu(
   x: Float32Array,

@@ -4,7 +4,7 @@
  * l2 normalisation (dx = (dy - y (y·dy)) / max(||x||, 1e-12)). CPU references (f64 math) + GPU programs
  * (shaders/grad_pointwise.wgsl, shaders/grad_rows.wgsl; rope backward reuses shaders/rope.wgsl).
  */
-import { ERF_WGSL } from './shader-lib';
+import { ERF_WGSL, FLAT_INDEX_WGSL } from './shader-lib';
 import type { Activation } from '../gpu/transformer-ops';
 import { ceilPow2, floorPow2, packU32, type KernelLimits, type ProgramSpec, type ShaderRef } from '../gpu/program';
 import { activationRef, ACTIVATIONS, erfRef } from './activation';
@@ -16,7 +16,7 @@ import { MASK_EPS } from './meanpool';
 export const gradPointwiseShader: ShaderRef = {
   key: 'grad_pointwise',
   url: new URL('../../shaders/grad_pointwise.wgsl', import.meta.url),
-  prelude: [ERF_WGSL],
+  prelude: [ERF_WGSL, FLAT_INDEX_WGSL],
 };
 export const gradRowsShader: ShaderRef = { key: 'grad_rows', url: new URL('../../shaders/grad_rows.wgsl', import.meta.url) };
 

@@ -6,12 +6,17 @@
  * CPU reference (f64, max-subtracted log-sum-exp) + GPU program (shaders/infonce.wgsl: 'rows' and 'cols'
  * write G (pre-multiplied by scale) and per-term losses; the products use matmul and grad_linear dw).
  */
+import { FLAT_INDEX_WGSL } from './shader-lib';
 import { ShapeError, type Tensor } from '../gpu/backend';
 import { type KernelLimits, type ProgramSpec, type ShaderRef } from '../gpu/program';
 import { expectDim, expectDtype, expectRank } from './shape';
 import { expectFinite } from './rows';
 
-export const infonceShader: ShaderRef = { key: 'infonce', url: new URL('../../shaders/infonce.wgsl', import.meta.url) };
+export const infonceShader: ShaderRef = {
+  key: 'infonce',
+  url: new URL('../../shaders/infonce.wgsl', import.meta.url),
+  prelude: [FLAT_INDEX_WGSL],
+};
 
 export interface InfoNceDims {
   Bq: number;

@@ -4,12 +4,17 @@
  *   p -= lr * (mhat / (sqrt(vhat) + eps) + wd * p)
  * zero, t += s*x, and Σ x^2. CPU references (f64 math) + GPU programs (shaders/adamw.wgsl).
  */
+import { FLAT_INDEX_WGSL } from './shader-lib';
 import { ShapeError, type Tensor } from '../gpu/backend';
 import type { AdamWStep } from '../gpu/training-ops';
 import { floorPow2, packU32, type KernelLimits, type ProgramSpec, type ShaderRef } from '../gpu/program';
 import { expectSameShape } from './rows';
 
-export const adamwShader: ShaderRef = { key: 'adamw', url: new URL('../../shaders/adamw.wgsl', import.meta.url) };
+export const adamwShader: ShaderRef = {
+  key: 'adamw',
+  url: new URL('../../shaders/adamw.wgsl', import.meta.url),
+  prelude: [FLAT_INDEX_WGSL],
+};
 
 export function adamwCpu(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, hp: AdamWStep): void {
   const bc1 = 1 - Math.pow(hp.beta1, hp.step);

@@ -138,8 +138,7 @@ export class Training {
     ctx.progress('train', resume?.step ?? 0, spec.config.steps);
     try {
       const { history, checkpoint } = await trainRun({
-        // every pair carries a negatives array (empty: in-batch negatives only)
-        runId, trainable, pairs: pairs.map((p) => (p.negatives ? p : { ...p, negatives: [] })), config: spec.config, templates, dev, resume, signal: ctx.signal,
+        runId, trainable, pairs, config: spec.config, templates, dev, resume, signal: ctx.signal,
         onProgress: (p) => ctx.post({ type: 'progress', id: ctx.id, phase: 'train', done: p.step, total: p.totalSteps, train: p }),
         onCheckpoint: async (c) => {
           await saveCheckpoint(c, db);

@@ -2,7 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 
-const shot = (page: Page, name: string) => page.screenshot({ path: `e2e/screenshots/${name}.png`, fullPage: true });
+const shot = (page: Page, name: string) =>
+  page.screenshot({ path: `e2e/screenshots/${name}.png`, fullPage: true });
 const NUM = /^\d\.\d{3}$/;
 const TINY = new URL('../test-assets/tiny-models', import.meta.url).pathname;
 
@@ -66,7 +67,9 @@ test('Models tab: USE-lite architecture and a similarity that ranks the synonym 
   expect(pageErrors).toEqual([]);
 });
 
-test('a Hugging Face folder (tiny-bert) imports with an engine choice, shows its architecture and evaluates', async ({ page }) => {
+test('a Hugging Face folder (tiny-bert) imports with an engine choice, shows its architecture and evaluates', async ({
+  page,
+}) => {
   await openApp(page);
   await loadDemo(page);
   await page.getByTestId('tab-models').click();
@@ -105,7 +108,9 @@ test.describe('hub download', () => {
   // page.route does not see requests a service worker handles
   test.use({ serviceWorkers: 'block' });
 
-  test('a hub id downloads with per-file progress through a routed huggingface.co; templates persist over a reload', async ({ page }) => {
+  test('a hub id downloads with per-file progress through a routed huggingface.co; templates persist over a reload', async ({
+    page,
+  }) => {
     const requested: string[] = [];
     await page.route('https://huggingface.co/**', async (route) => {
       const url = route.request().url();
@@ -113,11 +118,20 @@ test.describe('hub download', () => {
       const m = /^https:\/\/huggingface\.co\/test-org\/([\w-]+)\/resolve\/main\/(.+)$/.exec(url);
       const path = m ? join(TINY, m[1], m[2]) : '';
       const cors = { 'access-control-allow-origin': '*' };
-      if (!m || !existsSync(path)) return route.fulfill({ status: 404, body: 'Entry not found', headers: cors });
+      if (!m || !existsSync(path))
+        return route.fulfill({ status: 404, body: 'Entry not found', headers: cors });
       // the weights arrive late, so the progress of the files before them can be seen
       if (m[2] === 'model.safetensors') await new Promise((r) => setTimeout(r, 2500));
       const body = readFileSync(path);
-      return route.fulfill({ status: 200, body, headers: { ...cors, 'content-type': 'application/octet-stream', 'content-length': String(body.byteLength) } });
+      return route.fulfill({
+        status: 200,
+        body,
+        headers: {
+          ...cors,
+          'content-type': 'application/octet-stream',
+          'content-length': String(body.byteLength),
+        },
+      });
     });
     await openApp(page);
     await page.getByTestId('tab-models').click();
@@ -148,29 +162,41 @@ test.describe('hub download', () => {
     // edit the decoder's instruction and passage template
     const editor = page.getByTestId('template-editor');
     await expect(editor).toHaveAttribute('data-custom', 'false');
-    await editor.getByTestId('template-instruction').fill('Given a medical question, find abstracts that answer it');
+    await editor
+      .getByTestId('template-instruction')
+      .fill('Given a medical question, find abstracts that answer it');
     await editor.getByTestId('template-passage').fill('passage: {title}\n{text}');
     await editor.getByTestId('template-save').click();
     await expect(page.getByTestId('template-editor')).toHaveAttribute('data-custom', 'true');
     await expect(row.getByTestId('model-custom')).toBeVisible();
     await similarity(page, 'heart attack', 'myocardial infarction');
-    await expect(page.getByTestId('sim-texts')).toContainText('Given a medical question, find abstracts that answer it\\nQuery: heart attack');
+    await expect(page.getByTestId('sim-texts')).toContainText(
+      'Given a medical question, find abstracts that answer it\\nQuery: heart attack',
+    );
     await shot(page, '15-templates');
 
     await page.reload();
     await expect(page.getByTestId('app')).toHaveAttribute('data-ready', 'true');
     await page.getByTestId('tab-models').click();
     await expect(page.getByTestId('model-details')).toHaveAttribute('data-id', 'test-org/tiny-qwen3');
-    await expect(page.getByTestId('template-instruction')).toHaveValue('Given a medical question, find abstracts that answer it', { timeout: 60_000 });
+    await expect(page.getByTestId('template-instruction')).toHaveValue(
+      'Given a medical question, find abstracts that answer it',
+      { timeout: 60_000 },
+    );
     await expect(page.getByTestId('template-passage')).toHaveValue('passage: {title}\n{text}');
     // Reset goes back to the model's own templates
     await page.getByTestId('template-reset').click();
     await expect(page.getByTestId('template-editor')).toHaveAttribute('data-custom', 'false');
-    await expect(page.getByTestId('template-passage')).toHaveValue('Represent this passage\npassage: {title}\n{text}');
+    await expect(page.getByTestId('template-passage')).toHaveValue(
+      'Represent this passage\npassage: {title}\n{text}',
+    );
 
     // delete: it leaves the list
     page.once('dialog', (d) => void d.accept());
-    await page.locator('[data-testid=model-row][data-id="test-org/tiny-qwen3"]').getByTestId('model-delete').click();
+    await page
+      .locator('[data-testid=model-row][data-id="test-org/tiny-qwen3"]')
+      .getByTestId('model-delete')
+      .click();
     await expect(page.locator('[data-testid=model-row][data-id="test-org/tiny-qwen3"]')).toHaveCount(0);
   });
 });

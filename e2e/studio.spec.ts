@@ -1,6 +1,7 @@
 import { expect, test, type Page } from '@playwright/test';
 
-const shot = (page: Page, name: string) => page.screenshot({ path: `e2e/screenshots/${name}.png`, fullPage: true });
+const shot = (page: Page, name: string) =>
+  page.screenshot({ path: `e2e/screenshots/${name}.png`, fullPage: true });
 const NUM = /^\d\.\d{3}$/;
 
 async function openApp(page: Page) {
@@ -12,13 +13,19 @@ async function runEval(page: Page, retriever: string) {
   const before = await page.locator(`[data-testid=result-row][data-retriever="${retriever}"]`).count();
   await page.getByTestId('eval-retriever').selectOption(retriever);
   await page.getByTestId('run-eval').click();
-  await expect(page.locator(`[data-testid=result-row][data-retriever="${retriever}"]`)).toHaveCount(before + 1, { timeout: 240_000 });
+  await expect(page.locator(`[data-testid=result-row][data-retriever="${retriever}"]`)).toHaveCount(
+    before + 1,
+    { timeout: 240_000 },
+  );
   await expect(page.getByTestId('job')).toHaveCount(0);
 }
 
 test.describe.configure({ mode: 'serial' });
 
-test('demo collection: BM25 and GloVe results, drill-down, persistence, offline', async ({ page, context }) => {
+test('demo collection: BM25 and GloVe results, drill-down, persistence, offline', async ({
+  page,
+  context,
+}) => {
   const pageErrors: string[] = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
 
@@ -42,7 +49,9 @@ test('demo collection: BM25 and GloVe results, drill-down, persistence, offline'
   await expect(page.getByTestId('job')).toBeVisible();
   await expect(page.getByTestId('job-progress')).toBeVisible();
   await shot(page, '03-running');
-  await expect(page.locator('[data-testid=result-row][data-retriever=glove]')).toHaveCount(1, { timeout: 240_000 });
+  await expect(page.locator('[data-testid=result-row][data-retriever=glove]')).toHaveCount(1, {
+    timeout: 240_000,
+  });
   await expect(page.getByTestId('backend-label')).toContainText(/WebGPU|CPU/);
 
   const rows = page.locator('[data-testid=result-row][data-dataset=demo]');
@@ -80,7 +89,9 @@ test('demo collection: BM25 and GloVe results, drill-down, persistence, offline'
   await expect(page.getByTestId('app')).toHaveAttribute('data-ready', 'true');
   await expect(page.getByTestId('evaluate-panel')).toBeVisible();
   await expect(page.locator('[data-testid=result-row][data-dataset=demo]')).toHaveCount(2);
-  await expect(page.locator('[data-testid=result-row][data-retriever=glove] [data-testid="cell-ndcg@10"]')).toHaveText(NUM);
+  await expect(
+    page.locator('[data-testid=result-row][data-retriever=glove] [data-testid="cell-ndcg@10"]'),
+  ).toHaveText(NUM);
   await shot(page, '06-reloaded');
 
   // offline: the service worker serves the shell and the engine worker; BM25 still runs
@@ -102,9 +113,21 @@ test('a malformed file is reported with its file and line, and nothing is stored
   const before = await page.getByTestId('dataset-row').count();
   await page.getByTestId('import-name').fill('broken');
   await page.getByTestId('import-files').setInputFiles([
-    { name: 'corpus.jsonl', mimeType: 'application/json', buffer: Buffer.from('{"_id": "d1", "title": "", "text": "a doc"}\n') },
-    { name: 'queries.jsonl', mimeType: 'application/json', buffer: Buffer.from('{"_id": "q1", "text": "a query"}\n{"_id": "q2", "text": \n') },
-    { name: 'test.tsv', mimeType: 'text/tab-separated-values', buffer: Buffer.from('query-id\tcorpus-id\tscore\nq1\td1\t1\n') },
+    {
+      name: 'corpus.jsonl',
+      mimeType: 'application/json',
+      buffer: Buffer.from('{"_id": "d1", "title": "", "text": "a doc"}\n'),
+    },
+    {
+      name: 'queries.jsonl',
+      mimeType: 'application/json',
+      buffer: Buffer.from('{"_id": "q1", "text": "a query"}\n{"_id": "q2", "text": \n'),
+    },
+    {
+      name: 'test.tsv',
+      mimeType: 'text/tab-separated-values',
+      buffer: Buffer.from('query-id\tcorpus-id\tscore\nq1\td1\t1\n'),
+    },
   ]);
   const err = page.getByTestId('error');
   await expect(err).toBeVisible();
@@ -118,7 +141,9 @@ test('a malformed file is reported with its file and line, and nothing is stored
 // Real data: ../shared/datasets/med imported as a folder, as a user would pick it.
 const MED = new URL('../../shared/datasets/med', import.meta.url).pathname;
 
-test('a real BEIR folder (MED) imports and BM25 scores it as the CLI does, with settable k1/b', async ({ page }) => {
+test('a real BEIR folder (MED) imports and BM25 scores it as the CLI does, with settable k1/b', async ({
+  page,
+}) => {
   await openApp(page);
   await page.getByTestId('tab-data').click();
   await page.getByTestId('import-name').fill('med');
@@ -129,7 +154,10 @@ test('a real BEIR folder (MED) imports and BM25 scores it as the CLI does, with 
   await row.getByTestId('evaluate-dataset').click();
   await page.getByTestId('eval-retriever').selectOption('bm25');
   await page.getByTestId('run-eval').click();
-  const cell = (label: string) => page.locator(`[data-testid=result-row][data-dataset=med][data-retriever="${label}"] [data-testid="cell-ndcg@10"]`);
+  const cell = (label: string) =>
+    page.locator(
+      `[data-testid=result-row][data-dataset=med][data-retriever="${label}"] [data-testid="cell-ndcg@10"]`,
+    );
   await expect(cell('bm25')).toHaveText(NUM, { timeout: 60_000 });
   // `npm run stm -- eval --dataset ../shared/datasets/med --retriever bm25` prints ndcg@10 0.7070
   expect(Number(await cell('bm25').innerText())).toBeCloseTo(0.707, 3);

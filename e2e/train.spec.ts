@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 
-const shot = (page: Page, name: string) => page.screenshot({ path: `e2e/screenshots/${name}.png`, fullPage: true });
+const shot = (page: Page, name: string) =>
+  page.screenshot({ path: `e2e/screenshots/${name}.png`, fullPage: true });
 const NUM = /^\d\.\d{3}$/;
 
 async function openApp(page: Page) {
@@ -11,7 +12,9 @@ async function openApp(page: Page) {
 
 test.describe.configure({ mode: 'serial' });
 
-test('train an adapter expert (300 steps, checkpoint every 5) over USE-lite on the demo, reload mid-run, resume from the checkpoint, evaluate, export/import, compare', async ({ page }) => {
+test('train an adapter expert (300 steps, checkpoint every 5) over USE-lite on the demo, reload mid-run, resume from the checkpoint, evaluate, export/import, compare', async ({
+  page,
+}) => {
   const pageErrors: string[] = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
   await openApp(page);
@@ -40,7 +43,9 @@ test('train an adapter expert (300 steps, checkpoint every 5) over USE-lite on t
 
   // live: the step counter moves and the loss line is drawn; once step 6 shows, checkpoint 5 is stored
   const step = page.getByTestId('train-step');
-  await expect(async () => expect(Number(await step.getAttribute('data-step'))).toBeGreaterThanOrEqual(6)).toPass({ timeout: 180_000 });
+  await expect(async () =>
+    expect(Number(await step.getAttribute('data-step'))).toBeGreaterThanOrEqual(6),
+  ).toPass({ timeout: 180_000 });
   await expect(page.getByTestId('plot-loss')).toBeVisible();
   await expect(page.locator('[data-testid=train-run-row][data-status=live]')).toHaveCount(1);
   await shot(page, '21-training-live');
@@ -61,7 +66,9 @@ test('train an adapter expert (300 steps, checkpoint every 5) over USE-lite on t
   await row.getByTestId('run-resume').click();
   await expect(page.getByTestId('train-resumed-from')).toHaveText(`resumed from step ${k}`);
   // the plot starts from the checkpoint's history, and the counter continues from k (never from 0)
-  expect(Number(await page.getByTestId('train-plot').first().getAttribute('data-points'))).toBeGreaterThanOrEqual(k);
+  expect(
+    Number(await page.getByTestId('train-plot').first().getAttribute('data-points')),
+  ).toBeGreaterThanOrEqual(k);
   const seen: number[] = [];
   await expect(async () => {
     seen.push(Number(await step.getAttribute('data-step')));
@@ -102,9 +109,20 @@ async function exportImportCompare(page: Page) {
   page.on('download', async (d) => downloads.push({ name: d.suggestedFilename(), path: await d.path() }));
   await first.getByTestId('expert-export').click();
   await expect.poll(() => downloads.length).toBe(2);
-  expect(downloads.map((d) => d.name).sort()).toEqual(['demo_adapter-adapter.safetensors', 'demo_adapter-expert.json']);
+  expect(downloads.map((d) => d.name).sort()).toEqual([
+    'demo_adapter-adapter.safetensors',
+    'demo_adapter-expert.json',
+  ]);
 
-  await page.getByTestId('expert-import').setInputFiles(downloads.map((d) => ({ name: d.name, mimeType: 'application/octet-stream', buffer: readFileSync(d.path) })));
+  await page
+    .getByTestId('expert-import')
+    .setInputFiles(
+      downloads.map((d) => ({
+        name: d.name,
+        mimeType: 'application/octet-stream',
+        buffer: readFileSync(d.path),
+      })),
+    );
   const rows = page.locator('[data-testid=expert-row][data-name="demo adapter"]');
   await expect(rows).toHaveCount(2);
   const second = rows.nth(1);
@@ -125,8 +143,16 @@ async function exportImportCompare(page: Page) {
 
   // a broken weights file is reported with its name; nothing is added
   await page.getByTestId('expert-import').setInputFiles([
-    { name: 'expert.json', mimeType: 'application/json', buffer: readFileSync(downloads.find((d) => d.name.endsWith('expert.json'))!.path) },
-    { name: 'adapter.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from('not a safetensors file') },
+    {
+      name: 'expert.json',
+      mimeType: 'application/json',
+      buffer: readFileSync(downloads.find((d) => d.name.endsWith('expert.json'))!.path),
+    },
+    {
+      name: 'adapter.safetensors',
+      mimeType: 'application/octet-stream',
+      buffer: Buffer.from('not a safetensors file'),
+    },
   ]);
   await expect(page.getByTestId('error')).toContainText('adapter.safetensors');
   await expect(page.getByTestId('expert-row')).toHaveCount(2);

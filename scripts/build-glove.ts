@@ -30,8 +30,12 @@ function upToDate(): boolean {
   const p = join(outDir, 'manifest.json');
   if (!existsSync(p)) return false;
   const m = JSON.parse(readFileSync(p, 'utf8')) as GloveManifest;
-  return m.format === GLOVE_FORMAT.version && m.vocabSize === VOCAB && m.sifA === SIF_A &&
-    ['vocab.txt', 'vectors.i8', 'scales.f32'].every((f) => existsSync(join(outDir, f)));
+  return (
+    m.format === GLOVE_FORMAT.version &&
+    m.vocabSize === VOCAB &&
+    m.sifA === SIF_A &&
+    ['vocab.txt', 'vectors.i8', 'scales.f32'].every((f) => existsSync(join(outDir, f)))
+  );
 }
 
 function main(): void {

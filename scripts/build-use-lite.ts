@@ -39,8 +39,13 @@ function main(): void {
     const b = readFileSync(join(outDir, f));
     return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
   };
-  const weights = readUseLiteWeights(readGraph(model, shardPaths(model).map(buf), join(outDir, 'model.json')));
-  const tok = UseLiteTokenizer.fromJson(JSON.parse(readFileSync(join(outDir, 'vocab.json'), 'utf8')), join(outDir, 'vocab.json'));
+  const weights = readUseLiteWeights(
+    readGraph(model, shardPaths(model).map(buf), join(outDir, 'model.json')),
+  );
+  const tok = UseLiteTokenizer.fromJson(
+    JSON.parse(readFileSync(join(outDir, 'vocab.json'), 'utf8')),
+    join(outDir, 'vocab.json'),
+  );
   const state = copied ? `copied ${copied} of ${files.length} files` : 'up to date';
   console.log(
     `use-lite: ${outDir} ${state} (${weights.layers.length} layers, ${weights.outDim}-d, vocabulary ${tok.vocabSize}, max ${weights.maxLength} tokens)`,

@@ -13,7 +13,12 @@ import { tinyBertConfig, tinyBertOnnx, tinyBertTokenizer, tinyBertWeights } from
 import { tinyQwen3Config, tinyQwen3Onnx, tinyQwen3Tokenizer, tinyQwen3Weights } from './onnx/tiny-qwen3';
 import { encodeSafetensors, type WeightSet } from './onnx/weights';
 
-export const TINY_MODELS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'test-assets', 'tiny-models');
+export const TINY_MODELS_DIR = resolve(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  'test-assets',
+  'tiny-models',
+);
 
 /** bump when the generated files change, so stale folders are regenerated */
 export const TINY_MODELS_VERSION = 1;
@@ -39,7 +44,12 @@ function writeModel(dir: string, m: ModelFiles): void {
 export function makeTinyModels(outDir: string = TINY_MODELS_DIR): { bert: string; qwen3: string } {
   const bert = join(outDir, 'tiny-bert');
   const bw = tinyBertWeights();
-  writeModel(bert, { config: tinyBertConfig(), weights: bw, tokenizer: tinyBertTokenizer(), onnx: { 'model.onnx': tinyBertOnnx(bw) } });
+  writeModel(bert, {
+    config: tinyBertConfig(),
+    weights: bw,
+    tokenizer: tinyBertTokenizer(),
+    onnx: { 'model.onnx': tinyBertOnnx(bw) },
+  });
 
   const qwen3 = join(outDir, 'tiny-qwen3');
   const qw = tinyQwen3Weights();
@@ -57,5 +67,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const out = resolve(process.argv[2] ?? TINY_MODELS_DIR);
   const t0 = performance.now();
   const dirs = makeTinyModels(out);
-  console.log(`tiny models written to ${dirs.bert} and ${dirs.qwen3} in ${(performance.now() - t0).toFixed(0)} ms`);
+  console.log(
+    `tiny models written to ${dirs.bert} and ${dirs.qwen3} in ${(performance.now() - t0).toFixed(0)} ms`,
+  );
 }

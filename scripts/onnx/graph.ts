@@ -1,5 +1,13 @@
 /** A small ONNX graph builder: named values, initializers, and the compound blocks the tiny models use. */
-import { DT, encodeModel, type AttrValue, type DataType, type NodeDef, type TensorDef, type ValueInfoDef } from './protobuf';
+import {
+  DT,
+  encodeModel,
+  type AttrValue,
+  type DataType,
+  type NodeDef,
+  type TensorDef,
+  type ValueInfoDef,
+} from './protobuf';
 
 type Attrs = Record<string, AttrValue>;
 
@@ -88,7 +96,10 @@ export class GraphBuilder {
   layerNorm(x: string, name: string, gamma: Float32Array, beta: Float32Array, eps: number): string {
     const mean = this.op('ReduceMean', [x], { axes: ints([-1]), keepdims: int(1) });
     const d = this.op('Sub', [x, mean]);
-    const v = this.op('ReduceMean', [this.op('Pow', [d, this.scalar(2)])], { axes: ints([-1]), keepdims: int(1) });
+    const v = this.op('ReduceMean', [this.op('Pow', [d, this.scalar(2)])], {
+      axes: ints([-1]),
+      keepdims: int(1),
+    });
     const n = this.op('Div', [d, this.op('Sqrt', [this.op('Add', [v, this.scalar(eps)])])]);
     const g = this.op('Mul', [n, this.f32(`${name}.weight`, gamma, [gamma.length])]);
     return this.op('Add', [g, this.f32(`${name}.bias`, beta, [beta.length])]);

@@ -147,7 +147,8 @@ function encodeValueInfo(v: ValueInfoDef): PbWriter {
   const shape = new PbWriter();
   for (const d of v.dims) {
     const dim = new PbWriter();
-    if (typeof d === 'number') dim.int(1, d); // dim_value
+    if (typeof d === 'number')
+      dim.int(1, d); // dim_value
     else dim.string(2, d); // dim_param
     shape.message(1, dim);
   }

@@ -83,7 +83,13 @@ export function tinyBertWeights(seed = 1234, std = 0.2): WeightSet {
 export function tinyBertTokenizer(): { tokenizer: object; config: object } {
   const vocab = Object.fromEntries(TINY_BERT_VOCAB.map((t, i) => [t, i]));
   const added = SPECIALS.map((content, id) => ({
-    id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true,
+    id,
+    content,
+    single_word: false,
+    lstrip: false,
+    rstrip: false,
+    normalized: false,
+    special: true,
   }));
   const special = (t: string) => ({ id: t, ids: [vocab[t]], tokens: [t] });
   const tokenizer = {
@@ -91,25 +97,48 @@ export function tinyBertTokenizer(): { tokenizer: object; config: object } {
     truncation: null,
     padding: null,
     added_tokens: added,
-    normalizer: { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase: true },
+    normalizer: {
+      type: 'BertNormalizer',
+      clean_text: true,
+      handle_chinese_chars: true,
+      strip_accents: null,
+      lowercase: true,
+    },
     pre_tokenizer: { type: 'BertPreTokenizer' },
     post_processor: {
       type: 'TemplateProcessing',
-      single: [{ SpecialToken: { id: '[CLS]', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '[SEP]', type_id: 0 } }],
+      single: [
+        { SpecialToken: { id: '[CLS]', type_id: 0 } },
+        { Sequence: { id: 'A', type_id: 0 } },
+        { SpecialToken: { id: '[SEP]', type_id: 0 } },
+      ],
       pair: [
-        { SpecialToken: { id: '[CLS]', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '[SEP]', type_id: 0 } },
-        { Sequence: { id: 'B', type_id: 1 } }, { SpecialToken: { id: '[SEP]', type_id: 1 } },
+        { SpecialToken: { id: '[CLS]', type_id: 0 } },
+        { Sequence: { id: 'A', type_id: 0 } },
+        { SpecialToken: { id: '[SEP]', type_id: 0 } },
+        { Sequence: { id: 'B', type_id: 1 } },
+        { SpecialToken: { id: '[SEP]', type_id: 1 } },
       ],
       special_tokens: { '[CLS]': special('[CLS]'), '[SEP]': special('[SEP]') },
     },
     decoder: { type: 'WordPiece', prefix: '##', cleanup: true },
-    model: { type: 'WordPiece', unk_token: '[UNK]', continuing_subword_prefix: '##', max_input_chars_per_word: 100, vocab },
+    model: {
+      type: 'WordPiece',
+      unk_token: '[UNK]',
+      continuing_subword_prefix: '##',
+      max_input_chars_per_word: 100,
+      vocab,
+    },
   };
   const config = {
     tokenizer_class: 'BertTokenizer',
     do_lower_case: true,
     model_max_length: TINY_BERT_CONFIG.max_position_embeddings,
-    cls_token: '[CLS]', sep_token: '[SEP]', pad_token: '[PAD]', unk_token: '[UNK]', mask_token: '[MASK]',
+    cls_token: '[CLS]',
+    sep_token: '[SEP]',
+    pad_token: '[PAD]',
+    unk_token: '[UNK]',
+    mask_token: '[MASK]',
     clean_up_tokenization_spaces: true,
     tokenize_chinese_chars: true,
     strip_accents: null,
@@ -130,24 +159,41 @@ export function tinyBertOnnx(ws: WeightSet): Uint8Array {
   const w = (n: string) => ws.get(n);
   const table = (n: string, rows: number) => g.f32(n, w(n), [rows, h]);
 
-  const word = g.op('Gather', [table('embeddings.word_embeddings.weight', c.vocab_size), ids], { axis: int(0) });
-  const tok = g.op('Gather', [table('embeddings.token_type_embeddings.weight', c.type_vocab_size), tt], { axis: int(0) });
-  const pos = g.sliceLeading(table('embeddings.position_embeddings.weight', c.max_position_embeddings), g.seqLen(ids));
+  const word = g.op('Gather', [table('embeddings.word_embeddings.weight', c.vocab_size), ids], {
+    axis: int(0),
+  });
+  const tok = g.op('Gather', [table('embeddings.token_type_embeddings.weight', c.type_vocab_size), tt], {
+    axis: int(0),
+  });
+  const pos = g.sliceLeading(
+    table('embeddings.position_embeddings.weight', c.max_position_embeddings),
+    g.seqLen(ids),
+  );
   let x = g.op('Add', [g.op('Add', [word, tok]), pos]);
-  x = g.layerNorm(x, 'embeddings.LayerNorm', w('embeddings.LayerNorm.weight'), w('embeddings.LayerNorm.bias'), c.layer_norm_eps);
+  x = g.layerNorm(
+    x,
+    'embeddings.LayerNorm',
+    w('embeddings.LayerNorm.weight'),
+    w('embeddings.LayerNorm.bias'),
+    c.layer_norm_eps,
+  );
   const bias = g.paddingBias(mask);
   const heads = g.i64([0, 0, nh, dh]);
 
   for (let l = 0; l < c.num_hidden_layers; l++) {
     const p = `encoder.layer.${l}`;
-    const lin = (n: string, inp: string, o: number, i: number) => g.linear(inp, n, w(`${n}.weight`), o, i, w(`${n}.bias`));
+    const lin = (n: string, inp: string, o: number, i: number) =>
+      g.linear(inp, n, w(`${n}.weight`), o, i, w(`${n}.bias`));
     const split = (n: string) => g.op('Reshape', [lin(`${p}.attention.self.${n}`, x, h, h), heads]);
     const q = g.op('Transpose', [split('query')], { perm: ints([0, 2, 1, 3]) });
     const kT = g.op('Transpose', [split('key')], { perm: ints([0, 2, 3, 1]) });
     const v = g.op('Transpose', [split('value')], { perm: ints([0, 2, 1, 3]) });
     const scores = g.op('Add', [g.op('Div', [g.op('MatMul', [q, kT]), g.scalar(Math.sqrt(dh))]), bias]);
     const ctx = g.op('MatMul', [g.op('Softmax', [scores], { axis: int(-1) }), v]);
-    const merged = g.op('Reshape', [g.op('Transpose', [ctx], { perm: ints([0, 2, 1, 3]) }), g.i64([0, 0, h])]);
+    const merged = g.op('Reshape', [
+      g.op('Transpose', [ctx], { perm: ints([0, 2, 1, 3]) }),
+      g.i64([0, 0, h]),
+    ]);
     const attnOut = lin(`${p}.attention.output.dense`, merged, h, h);
     const ln1 = `${p}.attention.output.LayerNorm`;
     x = g.layerNorm(g.op('Add', [attnOut, x]), ln1, w(`${ln1}.weight`), w(`${ln1}.bias`), c.layer_norm_eps);

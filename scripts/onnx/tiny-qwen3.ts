@@ -39,12 +39,52 @@ export function bytesToUnicode(): string[] {
 
 /** merges in priority order; each side must already be a token ("Ġ" is the byte-level space) */
 const MERGES: readonly [string, string][] = [
-  ['Ġ', 't'], ['h', 'e'], ['i', 'n'], ['e', 'r'], ['Ġ', 'a'], ['o', 'n'], ['r', 'e'], ['Ġt', 'he'],
-  ['a', 't'], ['e', 'n'], ['Ġ', 's'], ['o', 'r'], ['Ġ', 'o'], ['Ġ', 'c'], ['i', 's'], ['e', 's'],
-  ['Ġ', 'p'], ['a', 'n'], ['Ġ', 'w'], ['Ġ', 'f'], ['Ġ', 'b'], ['a', 'l'], ['Ġ', 'm'], ['Ġ', 'd'],
-  ['in', 'g'], ['Ġ', 'i'], ['e', 'd'], ['i', 'on'], ['t', 'ion'], ['Ġo', 'f'], ['n', 'd'], ['Ġa', 'nd'],
-  ['Ġ', 'h'], ['Ġi', 's'], ['Ġi', 'n'], ['e', 'l'], ['el', 'l'], ['Ġc', 'ell'], ['Ġp', 'at'],
-  ['Ġpat', 'i'], ['en', 't'], ['Ġpati', 'ent'], ['Ġ', 'Q'], ['u', 'e'], ['Ġ', 'r'], ['Ġt', 'o'],
+  ['Ġ', 't'],
+  ['h', 'e'],
+  ['i', 'n'],
+  ['e', 'r'],
+  ['Ġ', 'a'],
+  ['o', 'n'],
+  ['r', 'e'],
+  ['Ġt', 'he'],
+  ['a', 't'],
+  ['e', 'n'],
+  ['Ġ', 's'],
+  ['o', 'r'],
+  ['Ġ', 'o'],
+  ['Ġ', 'c'],
+  ['i', 's'],
+  ['e', 's'],
+  ['Ġ', 'p'],
+  ['a', 'n'],
+  ['Ġ', 'w'],
+  ['Ġ', 'f'],
+  ['Ġ', 'b'],
+  ['a', 'l'],
+  ['Ġ', 'm'],
+  ['Ġ', 'd'],
+  ['in', 'g'],
+  ['Ġ', 'i'],
+  ['e', 'd'],
+  ['i', 'on'],
+  ['t', 'ion'],
+  ['Ġo', 'f'],
+  ['n', 'd'],
+  ['Ġa', 'nd'],
+  ['Ġ', 'h'],
+  ['Ġi', 's'],
+  ['Ġi', 'n'],
+  ['e', 'l'],
+  ['el', 'l'],
+  ['Ġc', 'ell'],
+  ['Ġp', 'at'],
+  ['Ġpat', 'i'],
+  ['en', 't'],
+  ['Ġpati', 'ent'],
+  ['Ġ', 'Q'],
+  ['u', 'e'],
+  ['Ġ', 'r'],
+  ['Ġt', 'o'],
 ];
 
 export const EOS = '<|endoftext|>';
@@ -68,7 +108,12 @@ export function tinyQwen3Vocab(): { vocab: Record<string, number>; merges: strin
 
 export function tinyQwen3Config() {
   const { vocab, eosId } = tinyQwen3Vocab();
-  return { ...TINY_QWEN3_CONFIG, vocab_size: Object.keys(vocab).length, eos_token_id: eosId, pad_token_id: eosId };
+  return {
+    ...TINY_QWEN3_CONFIG,
+    vocab_size: Object.keys(vocab).length,
+    eos_token_id: eosId,
+    pad_token_id: eosId,
+  };
 }
 
 /**
@@ -77,7 +122,15 @@ export function tinyQwen3Config() {
  */
 export function tinyQwen3Tokenizer(): { tokenizer: object; config: object } {
   const { vocab, merges, eosId } = tinyQwen3Vocab();
-  const eosTok = { id: eosId, content: EOS, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true };
+  const eosTok = {
+    id: eosId,
+    content: EOS,
+    single_word: false,
+    lstrip: false,
+    rstrip: false,
+    normalized: false,
+    special: true,
+  };
   const tokenizer = {
     version: '1.0',
     truncation: null,
@@ -89,15 +142,24 @@ export function tinyQwen3Tokenizer(): { tokenizer: object; config: object } {
       type: 'TemplateProcessing',
       single: [{ Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: EOS, type_id: 0 } }],
       pair: [
-        { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: EOS, type_id: 0 } },
-        { Sequence: { id: 'B', type_id: 1 } }, { SpecialToken: { id: EOS, type_id: 1 } },
+        { Sequence: { id: 'A', type_id: 0 } },
+        { SpecialToken: { id: EOS, type_id: 0 } },
+        { Sequence: { id: 'B', type_id: 1 } },
+        { SpecialToken: { id: EOS, type_id: 1 } },
       ],
       special_tokens: { [EOS]: { id: EOS, ids: [eosId], tokens: [EOS] } },
     },
     decoder: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: true },
     model: {
-      type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: '', end_of_word_suffix: '',
-      fuse_unk: false, byte_fallback: false, vocab, merges,
+      type: 'BPE',
+      dropout: null,
+      unk_token: null,
+      continuing_subword_prefix: '',
+      end_of_word_suffix: '',
+      fuse_unk: false,
+      byte_fallback: false,
+      vocab,
+      merges,
     },
   };
   const config = {
@@ -166,7 +228,11 @@ export function tinyQwen3Onnx(ws: WeightSet, causal: boolean): Uint8Array {
   const w = (n: string) => ws.get(n);
   const T = g.seqLen(ids);
 
-  let x = g.op('Gather', [g.f32('model.embed_tokens.weight', w('model.embed_tokens.weight'), [c.vocab_size, h]), ids], { axis: int(0) });
+  let x = g.op(
+    'Gather',
+    [g.f32('model.embed_tokens.weight', w('model.embed_tokens.weight'), [c.vocab_size, h]), ids],
+    { axis: int(0) },
+  );
   let bias = g.paddingBias(mask); // [B,1,1,T]
   if (causal) {
     const tri = new Float32Array(P * P);
@@ -194,19 +260,59 @@ export function tinyQwen3Onnx(ws: WeightSet, causal: boolean): Uint8Array {
     const p = `model.layers.${l}`;
     const hn = g.rmsNorm(x, `${p}.input_layernorm`, w(`${p}.input_layernorm.weight`), c.rms_norm_eps);
     const proj = (n: string, heads: number) =>
-      g.op('Reshape', [g.linear(hn, `${p}.self_attn.${n}`, w(`${p}.self_attn.${n}.weight`), heads * dh, h), g.i64([0, 0, heads, dh])]);
-    const q = applyRope(toHeads(g.rmsNorm(proj('q_proj', nq), `${p}.self_attn.q_norm`, w(`${p}.self_attn.q_norm.weight`), c.rms_norm_eps)));
-    const k = applyRope(toHeads(g.rmsNorm(proj('k_proj', nkv), `${p}.self_attn.k_norm`, w(`${p}.self_attn.k_norm.weight`), c.rms_norm_eps)));
+      g.op('Reshape', [
+        g.linear(hn, `${p}.self_attn.${n}`, w(`${p}.self_attn.${n}.weight`), heads * dh, h),
+        g.i64([0, 0, heads, dh]),
+      ]);
+    const q = applyRope(
+      toHeads(
+        g.rmsNorm(
+          proj('q_proj', nq),
+          `${p}.self_attn.q_norm`,
+          w(`${p}.self_attn.q_norm.weight`),
+          c.rms_norm_eps,
+        ),
+      ),
+    );
+    const k = applyRope(
+      toHeads(
+        g.rmsNorm(
+          proj('k_proj', nkv),
+          `${p}.self_attn.k_norm`,
+          w(`${p}.self_attn.k_norm.weight`),
+          c.rms_norm_eps,
+        ),
+      ),
+    );
     const v = toHeads(proj('v_proj', nkv));
     const kT = g.op('Transpose', [repeatKv(k)], { perm: ints([0, 1, 3, 2]) });
     const scores = g.op('Add', [g.op('Mul', [g.op('MatMul', [q, kT]), g.scalar(1 / Math.sqrt(dh))]), bias]);
     const ctx = g.op('MatMul', [g.op('Softmax', [scores], { axis: int(-1) }), repeatKv(v)]);
     const merged = g.op('Reshape', [toHeads(ctx), g.i64([0, 0, nq * dh])]);
-    x = g.op('Add', [x, g.linear(merged, `${p}.self_attn.o_proj`, w(`${p}.self_attn.o_proj.weight`), h, nq * dh)]);
-    const hn2 = g.rmsNorm(x, `${p}.post_attention_layernorm`, w(`${p}.post_attention_layernorm.weight`), c.rms_norm_eps);
-    const gate = g.silu(g.linear(hn2, `${p}.mlp.gate_proj`, w(`${p}.mlp.gate_proj.weight`), c.intermediate_size, h));
+    x = g.op('Add', [
+      x,
+      g.linear(merged, `${p}.self_attn.o_proj`, w(`${p}.self_attn.o_proj.weight`), h, nq * dh),
+    ]);
+    const hn2 = g.rmsNorm(
+      x,
+      `${p}.post_attention_layernorm`,
+      w(`${p}.post_attention_layernorm.weight`),
+      c.rms_norm_eps,
+    );
+    const gate = g.silu(
+      g.linear(hn2, `${p}.mlp.gate_proj`, w(`${p}.mlp.gate_proj.weight`), c.intermediate_size, h),
+    );
     const up = g.linear(hn2, `${p}.mlp.up_proj`, w(`${p}.mlp.up_proj.weight`), c.intermediate_size, h);
-    x = g.op('Add', [x, g.linear(g.op('Mul', [gate, up]), `${p}.mlp.down_proj`, w(`${p}.mlp.down_proj.weight`), h, c.intermediate_size)]);
+    x = g.op('Add', [
+      x,
+      g.linear(
+        g.op('Mul', [gate, up]),
+        `${p}.mlp.down_proj`,
+        w(`${p}.mlp.down_proj.weight`),
+        h,
+        c.intermediate_size,
+      ),
+    ]);
   }
   x = g.rmsNorm(x, 'model.norm', w('model.norm.weight'), c.rms_norm_eps);
   g.output(x, 'last_hidden_state', DT.FLOAT, ['batch', 'sequence', h]);

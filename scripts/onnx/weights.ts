@@ -57,7 +57,14 @@ export class WeightSet {
 
   /** a matrix or bias ~ N(0, std) */
   rand(name: string, shape: number[]): Float32Array {
-    return this.put(name, shape, this.rng.normals(shape.reduce((a, b) => a * b, 1), this.std));
+    return this.put(
+      name,
+      shape,
+      this.rng.normals(
+        shape.reduce((a, b) => a * b, 1),
+        this.std,
+      ),
+    );
   }
 
   /** a norm scale ~ N(1, std / 2) */
@@ -79,7 +86,10 @@ export class WeightSet {
 }
 
 /** safetensors: u64 LE header length, JSON header (8-byte aligned, space-padded), then F32 LE data. */
-export function encodeSafetensors(weights: Weights, metadata: Record<string, string> = { format: 'pt' }): Uint8Array {
+export function encodeSafetensors(
+  weights: Weights,
+  metadata: Record<string, string> = { format: 'pt' },
+): Uint8Array {
   const header: Record<string, unknown> = { __metadata__: metadata };
   let offset = 0;
   for (const [name, t] of weights) {

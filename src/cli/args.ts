@@ -66,13 +66,15 @@ export interface EvalArgs {
 }
 
 function oneOf<T extends string>(name: string, v: string, allowed: readonly T[]): T {
-  if (!(allowed as readonly string[]).includes(v)) throw new UsageError(`--${name} must be one of ${allowed.join('|')}, got "${v}"`);
+  if (!(allowed as readonly string[]).includes(v))
+    throw new UsageError(`--${name} must be one of ${allowed.join('|')}, got "${v}"`);
   return v as T;
 }
 
 function num(name: string, v: string, min: number, max: number): number {
   const x = Number(v);
-  if (!Number.isFinite(x) || x < min || x > max) throw new UsageError(`--${name} must be a number in [${min}, ${max}], got "${v}"`);
+  if (!Number.isFinite(x) || x < min || x > max)
+    throw new UsageError(`--${name} must be a number in [${min}, ${max}], got "${v}"`);
   return x;
 }
 
@@ -178,7 +180,8 @@ export interface TrainArgs {
 function parseNegatives(v: string): TrainArgs['negatives'] {
   if (v === 'none' || v === 'given') return { kind: v };
   const m = /^mined:(\d+)$/.exec(v);
-  if (!m || Number(m[1]) < 1) throw new UsageError(`--negatives must be mined:<n> (n >= 1), given or none, got "${v}"`);
+  if (!m || Number(m[1]) < 1)
+    throw new UsageError(`--negatives must be mined:<n> (n >= 1), given or none, got "${v}"`);
   return { kind: 'mined', n: Number(m[1]) };
 }
 
@@ -190,20 +193,42 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
       args: argv,
       strict: true,
       options: {
-        base: str('use-lite'), train: str(), method: str('adapter'), adapter: str('lowrank'), negatives: str('mined:1'),
-        'mine-range': str('0:50'), 'mine-margin': str(), rank: str('16'), 'lora-rank': str(), steps: str(), epochs: str(), batch: str('32'),
-        lr: str(), warmup: str('100'), 'max-pairs': str(), seed: str('42'), backend: str('auto'), dev: str(),
-        'dev-split': str('dev'), 'dev-every': str('100'), 'dev-max-queries': str(), cache: str(), out: str(),
-        'checkpoint-every': str('0'), resume: { type: 'boolean', default: false },
+        base: str('use-lite'),
+        train: str(),
+        method: str('adapter'),
+        adapter: str('lowrank'),
+        negatives: str('mined:1'),
+        'mine-range': str('0:50'),
+        'mine-margin': str(),
+        rank: str('16'),
+        'lora-rank': str(),
+        steps: str(),
+        epochs: str(),
+        batch: str('32'),
+        lr: str(),
+        warmup: str('100'),
+        'max-pairs': str(),
+        seed: str('42'),
+        backend: str('auto'),
+        dev: str(),
+        'dev-split': str('dev'),
+        'dev-every': str('100'),
+        'dev-max-queries': str(),
+        cache: str(),
+        out: str(),
+        'checkpoint-every': str('0'),
+        resume: { type: 'boolean', default: false },
       },
     }).values;
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
   if (!v.train) throw new UsageError('train needs --train <pairs.jsonl>');
-  if (v.resume && !v.out) throw new UsageError('--resume needs --out <dir> (the folder holding the checkpoint)');
+  if (v.resume && !v.out)
+    throw new UsageError('--resume needs --out <dir> (the folder holding the checkpoint)');
   const range = /^(\d+):(\d+)$/.exec(v['mine-range']!);
-  if (!range || Number(range[2]) <= Number(range[1])) throw new UsageError(`--mine-range must be <a>:<b> with b > a, got "${v['mine-range']}"`);
+  if (!range || Number(range[2]) <= Number(range[1]))
+    throw new UsageError(`--mine-range must be <a>:<b> with b > a, got "${v['mine-range']}"`);
   const int = (name: string, x: string, min: number, max: number) => Math.round(num(name, x, min, max));
   return {
     base: v.base!,
@@ -225,7 +250,8 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     dev: v.dev,
     devSplit: v['dev-split']!,
     devEvery: int('dev-every', v['dev-every']!, 0, 1e9),
-    devMaxQueries: v['dev-max-queries'] === undefined ? undefined : int('dev-max-queries', v['dev-max-queries'], 1, 1e9),
+    devMaxQueries:
+      v['dev-max-queries'] === undefined ? undefined : int('dev-max-queries', v['dev-max-queries'], 1, 1e9),
     cache: v.cache,
     out: v.out,
     checkpointEvery: int('checkpoint-every', v['checkpoint-every']!, 0, 1e9),

@@ -28,7 +28,11 @@ async function benchPairs(n: number, passageChars: number): Promise<TrainingPair
   const file = join(sharedDatasetsDir(), 'medquad', 'train.jsonl');
   const all = parseTrainingPairs(await readFile(file, 'utf8'), file).slice(0, n);
   const cut = (s: string) => s.slice(0, passageChars);
-  return all.map((p, i) => ({ query: p.query, positive: cut(p.positive), negatives: [cut(all[(i + 7) % all.length].positive)] }));
+  return all.map((p, i) => ({
+    query: p.query,
+    positive: cut(p.positive),
+    negatives: [cut(all[(i + 7) % all.length].positive)],
+  }));
 }
 
 async function stepsPerSecond(
@@ -40,10 +44,20 @@ async function stepsPerSecond(
   steps: number,
   cache: Map<string, Float32Array>,
 ): Promise<number> {
-  const config = { ...defaultTrainConfig(method), steps, batchSize: batch, warmupSteps: 0, checkpointEvery: 0, devEvery: 0 };
+  const config = {
+    ...defaultTrainConfig(method),
+    steps,
+    batchSize: batch,
+    warmupSteps: 0,
+    checkpointEvery: 0,
+    devEvery: 0,
+  };
   const make = (): TrainableEmbedder =>
-    method === 'adapter' ? createAdapterTrainable(model, backend, config.adapter, 1, { cache }) : createLoraTrainable(model, backend, config.lora, 1);
-  const run = (trainable: TrainableEmbedder) => trainRun({ runId: 'bench', trainable, pairs, config, templates: model.templates });
+    method === 'adapter'
+      ? createAdapterTrainable(model, backend, config.adapter, 1, { cache })
+      : createLoraTrainable(model, backend, config.lora, 1);
+  const run = (trainable: TrainableEmbedder) =>
+    trainRun({ runId: 'bench', trainable, pairs, config, templates: model.templates });
   const t = await time(() => run(make()));
   return (steps * batch) / t.s;
 }
@@ -59,12 +73,29 @@ export async function benchTraining(): Promise<void> {
   const cache = new Map<string, Float32Array>();
   {
     const warm = createCpuBackend();
-    const config = { ...defaultTrainConfig('adapter'), steps: plan.adapter.pairs / plan.adapter.batch, batchSize: plan.adapter.batch, warmupSteps: 0, checkpointEvery: 0, devEvery: 0 };
-    await trainRun({ runId: 'warm', trainable: createAdapterTrainable(model, warm, config.adapter, 1, { cache }), pairs: adapterPairs, config, templates: model.templates });
+    const config = {
+      ...defaultTrainConfig('adapter'),
+      steps: plan.adapter.pairs / plan.adapter.batch,
+      batchSize: plan.adapter.batch,
+      warmupSteps: 0,
+      checkpointEvery: 0,
+      devEvery: 0,
+    };
+    await trainRun({
+      runId: 'warm',
+      trainable: createAdapterTrainable(model, warm, config.adapter, 1, { cache }),
+      pairs: adapterPairs,
+      config,
+      templates: model.templates,
+    });
     warm.destroy();
   }
-  console.log(`\nTraining throughput over USE-lite (pairs/s; a pair = query + positive + 1 negative, batch of in-batch negatives)`);
-  console.log(`adapter: low-rank r16 on frozen (pre-computed) base embeddings, batch 32, 16 steps; LoRA r16 on every linear, batch 4, ${plan.lora.steps} step(s), passages cut to 300 chars`);
+  console.log(
+    `\nTraining throughput over USE-lite (pairs/s; a pair = query + positive + 1 negative, batch of in-batch negatives)`,
+  );
+  console.log(
+    `adapter: low-rank r16 on frozen (pre-computed) base embeddings, batch 32, 16 steps; LoRA r16 on every linear, batch 4, ${plan.lora.steps} step(s), passages cut to 300 chars`,
+  );
   console.log(row(['path', 'adapter p/s', 'x ref', 'LoRA p/s', 'x ref']));
   const ref: Record<TrainMethod, number> = { adapter: 0, lora: 0 };
   const backends: [string, () => Promise<Backend>][] = [
@@ -80,7 +111,9 @@ export async function benchTraining(): Promise<void> {
       console.log(row([`${name}: unavailable`, (e as Error).message]));
       continue;
     }
-    const cells: (string | number)[] = [name === 'plain TypeScript reference' ? name : `${backend.kind} (${backend.label})`.slice(0, 33)];
+    const cells: (string | number)[] = [
+      name === 'plain TypeScript reference' ? name : `${backend.kind} (${backend.label})`.slice(0, 33),
+    ];
     for (const method of ['adapter', 'lora'] as const) {
       const p = plan[method];
       const pairs = method === 'adapter' ? adapterPairs : await benchPairs(p.batch * p.steps, p.chars);

@@ -41,7 +41,9 @@ export async function benchUseLite(dataset: Dataset): Promise<void> {
   const nGpu = Number(process.env.STM_BENCH_USE_GPU_DOCS ?? 8);
   // the reference throws on the empty string; medquad answers are never empty
   const texts = dataset.docs.slice(0, nDocs).map((d) => d.text);
-  console.log(`\nUSE-lite 512d: first ${texts.length} medquad answers (WebGPU: first ${Math.min(nGpu, texts.length)})`);
+  console.log(
+    `\nUSE-lite 512d: first ${texts.length} medquad answers (WebGPU: first ${Math.min(nGpu, texts.length)})`,
+  );
   const model = await loadUseLite(nodeAssetFetcher());
   const tf = await loadTfjsReference();
   await tf.embed(texts.slice(0, 8)); // warm-up
@@ -65,7 +67,14 @@ export async function benchUseLite(dataset: Dataset): Promise<void> {
     const run = await time(() => model.embed(backend, slice, 'passage'));
     const docsPerS = slice.length / run.s;
     const label = `${backend.kind} (${backend.label})`.slice(0, 33);
-    console.log(row([label, docsPerS.toFixed(1), (docsPerS / tfDocsPerS).toFixed(2), minCosine(run.value, ref.slice(0, slice.length), model.dim).toFixed(6)]));
+    console.log(
+      row([
+        label,
+        docsPerS.toFixed(1),
+        (docsPerS / tfDocsPerS).toFixed(2),
+        minCosine(run.value, ref.slice(0, slice.length), model.dim).toFixed(6),
+      ]),
+    );
     backend.destroy();
   }
 }

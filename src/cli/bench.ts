@@ -34,7 +34,9 @@ async function main(): Promise<void> {
   const refDocsPerS = texts.length / refEmbed.s;
   const refMsPerQ = (refTop.s * 1000) / nQ;
   console.log(row(['path', 'docs/s', 'x ref', 'top-k ms/q', 'x ref']));
-  console.log(row(['plain TypeScript reference', refDocsPerS.toFixed(0), '1.00', refMsPerQ.toFixed(2), '1.00']));
+  console.log(
+    row(['plain TypeScript reference', refDocsPerS.toFixed(0), '1.00', refMsPerQ.toFixed(2), '1.00']),
+  );
 
   for (const pref of ['webgpu', 'cpu'] as const) {
     let backend: Backend;
@@ -49,7 +51,8 @@ async function main(): Promise<void> {
     await searchTopK(backend, qEmb.subarray(0, model.dim), emb.value, model.dim, K); // warm-up
     const top = await time(() => searchTopK(backend, qEmb, emb.value, model.dim, K, { metric: 'dot' }));
     let maxDiff = 0;
-    for (let i = 0; i < emb.value.length; i++) maxDiff = Math.max(maxDiff, Math.abs(emb.value[i] - refEmbed.value[i]));
+    for (let i = 0; i < emb.value.length; i++)
+      maxDiff = Math.max(maxDiff, Math.abs(emb.value[i] - refEmbed.value[i]));
     const docsPerS = texts.length / emb.s;
     const msPerQ = (top.s * 1000) / nQ;
     console.log(
@@ -63,7 +66,9 @@ async function main(): Promise<void> {
     );
     backend.destroy();
   }
-  console.log(`peak memory so far: rss ${peakRssMiB().toFixed(0)} MiB (includes the ${(model.vectors.byteLength / 2 ** 20).toFixed(0)} MiB f32 GloVe table)`);
+  console.log(
+    `peak memory so far: rss ${peakRssMiB().toFixed(0)} MiB (includes the ${(model.vectors.byteLength / 2 ** 20).toFixed(0)} MiB f32 GloVe table)`,
+  );
   await benchUseLite(dataset);
   await benchTraining();
   clearInterval(timer);

@@ -44,12 +44,27 @@ async function runEval(a: EvalArgs): Promise<void> {
       log(`wrote run file ${a.run}`);
     }
     const m = report.metrics;
-    console.log(`${report.dataset}/${report.split} ${report.retriever} (${report.backend}), ${report.queries} queries, ${report.seconds.toFixed(2)} s`);
+    console.log(
+      `${report.dataset}/${report.split} ${report.retriever} (${report.backend}), ${report.queries} queries, ${report.seconds.toFixed(2)} s`,
+    );
     for (const measure of ['ndcg', 'map', 'recall', 'p', 'mrr'] as const) {
-      console.log(measure.padEnd(7) + CUTOFFS.map((k) => `@${k} ${m[`${measure}@${k}` as MetricKey].toFixed(4)}`).join('  '));
+      console.log(
+        measure.padEnd(7) +
+          CUTOFFS.map((k) => `@${k} ${m[`${measure}@${k}` as MetricKey].toFixed(4)}`).join('  '),
+      );
     }
     if (a.json) {
-      console.log(JSON.stringify({ dataset: report.dataset, split: report.split, retriever: report.retriever, backend: report.backend, queries: report.queries, seconds: report.seconds, ...m }));
+      console.log(
+        JSON.stringify({
+          dataset: report.dataset,
+          split: report.split,
+          retriever: report.retriever,
+          backend: report.backend,
+          queries: report.queries,
+          seconds: report.seconds,
+          ...m,
+        }),
+      );
     }
   } finally {
     backendToFree?.destroy();
@@ -76,7 +91,11 @@ main(process.argv.slice(2)).then(
   () => process.exit(0),
   (e: unknown) => {
     const err = e as Error;
-    log(err instanceof UsageError ? `${err.message}\n\n${USAGE}` : `error: ${err.name === 'Error' ? '' : err.name + ': '}${err.message}`);
+    log(
+      err instanceof UsageError
+        ? `${err.message}\n\n${USAGE}`
+        : `error: ${err.name === 'Error' ? '' : err.name + ': '}${err.message}`,
+    );
     process.exit(err instanceof UsageError ? 2 : 1);
   },
 );

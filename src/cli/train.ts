@@ -20,14 +20,26 @@ import type { TrainArgs } from './args';
 
 function trainBackend(b: Backend): TrainBackend {
   const t = b as Partial<TrainBackend>;
-  if (typeof t.infoNce !== 'function' || typeof t.adamw !== 'function') throw new Error(`the ${b.kind} backend has no training ops`);
+  if (typeof t.infoNce !== 'function' || typeof t.adamw !== 'function')
+    throw new Error(`the ${b.kind} backend has no training ops`);
   return b as TrainBackend;
 }
 
-async function makeTrainable(a: TrainArgs, base: Embedder, backend: TrainBackend, cfg: TrainConfig, cache: BaseEmbeddingCache): Promise<TrainableEmbedder> {
+async function makeTrainable(
+  a: TrainArgs,
+  base: Embedder,
+  backend: TrainBackend,
+  cfg: TrainConfig,
+  cache: BaseEmbeddingCache,
+): Promise<TrainableEmbedder> {
   if (a.method === 'adapter') return createAdapterTrainable(base, backend, cfg.adapter, cfg.seed, { cache });
   const lora = await import('../train/lora');
-  return lora.createLoraTrainable(base as Parameters<typeof lora.createLoraTrainable>[0], backend, cfg.lora, cfg.seed);
+  return lora.createLoraTrainable(
+    base as Parameters<typeof lora.createLoraTrainable>[0],
+    backend,
+    cfg.lora,
+    cfg.seed,
+  );
 }
 
 function trainConfig(a: TrainArgs, pairs: number): TrainConfig {
@@ -61,36 +73,60 @@ export async function runTrain(a: TrainArgs, log: (msg: string) => void): Promis
   try {
     const negatives = a.negatives;
     if (negatives.kind === 'mined') {
-      const cfg = { ...defaultMiningConfig(), numNegatives: negatives.n, rangeMin: a.mineRange[0], rangeMax: a.mineRange[1], relativeMargin: a.mineMargin };
+      const cfg = {
+        ...defaultMiningConfig(),
+        numNegatives: negatives.n,
+        rangeMin: a.mineRange[0],
+        rangeMax: a.mineRange[1],
+        relativeMargin: a.mineMargin,
+      };
       let last = '';
-      const embedder = cachingEmbedder(base, cache, { chunk: 128, onProgress: (d, n) => log(`  embedded ${d}/${n} (${el()})`) });
-      const r = await mineHardNegatives(backend, embedder, pairs, pairs.map((p) => p.positive), cfg, {
-        seed: a.seed,
-        onProgress: (p) => {
-          if (p.phase !== last) log(`mining: ${p.phase} (${el()})`);
-          last = p.phase;
-        },
+      const embedder = cachingEmbedder(base, cache, {
+        chunk: 128,
+        onProgress: (d, n) => log(`  embedded ${d}/${n} (${el()})`),
       });
+      const r = await mineHardNegatives(
+        backend,
+        embedder,
+        pairs,
+        pairs.map((p) => p.positive),
+        cfg,
+        {
+          seed: a.seed,
+          onProgress: (p) => {
+            if (p.phase !== last) log(`mining: ${p.phase} (${el()})`);
+            last = p.phase;
+          },
+        },
+      );
       if (a.cache) await saveEmbeddingCacheFile(a.cache, cache);
       pairs = r.pairs.filter((p) => (p.negatives?.length ?? 0) >= negatives.n);
-      log(`mining: mean cos positive ${r.meanPositive.toFixed(3)}, negative ${r.meanNegative.toFixed(3)}; ${r.short} pairs without ${negatives.n} negatives dropped`);
+      log(
+        `mining: mean cos positive ${r.meanPositive.toFixed(3)}, negative ${r.meanNegative.toFixed(3)}; ${r.short} pairs without ${negatives.n} negatives dropped`,
+      );
     } else if (negatives.kind === 'given') {
       pairs = pairs.filter((p) => (p.negatives?.length ?? 0) >= 1);
       log(`given negatives: ${pairs.length} pairs have at least one`);
     }
     const config = trainConfig(a, pairs.length);
     const trainable = await makeTrainable(a, base, backend, config, cache);
-    const dev = a.dev ? { dataset: await loadBeirDir(a.dev), split: a.devSplit, maxQueries: a.devMaxQueries } : undefined;
-    const out = a.out ?? join('experts', `${base.id}-${a.method}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+    const dev = a.dev
+      ? { dataset: await loadBeirDir(a.dev), split: a.devSplit, maxQueries: a.devMaxQueries }
+      : undefined;
+    const out =
+      a.out ?? join('experts', `${base.id}-${a.method}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
     let resume;
     if (a.resume) {
       if (!hasCheckpoint(out)) throw new Error(`--resume: no checkpoint in ${out}`);
       resume = await readCheckpointDir(out);
-      if (JSON.stringify(resume.config) !== JSON.stringify(config)) throw new Error(`--resume: ${out}/checkpoint.json was written with another configuration`);
+      if (JSON.stringify(resume.config) !== JSON.stringify(config))
+        throw new Error(`--resume: ${out}/checkpoint.json was written with another configuration`);
       log(`resuming ${resume.runId} at step ${resume.step}`);
     }
     const runId = resume?.runId ?? basename(out);
-    log(`training ${runId}: ${config.steps} steps of ${config.batchSize} pairs, lr ${config.lr}, ${config.hardNegatives} hard negative(s)`);
+    log(
+      `training ${runId}: ${config.steps} steps of ${config.batchSize} pairs, lr ${config.lr}, ${config.hardNegatives} hard negative(s)`,
+    );
     const every = Math.max(1, Math.round(config.steps / 50));
     const { history } = await trainRun({
       runId,
@@ -106,7 +142,9 @@ export async function runTrain(a: TrainArgs, log: (msg: string) => void): Promis
       onProgress: (p) => {
         if (p.step % every === 0 || p.step === p.totalSteps || p.devNdcg10 !== undefined) {
           const d = p.devNdcg10 === undefined ? '' : `  dev nDCG@10 ${p.devNdcg10.toFixed(4)}`;
-          log(`step ${p.step}/${p.totalSteps} loss ${p.loss.toFixed(4)} lr ${p.lr.toExponential(2)} |g| ${p.gradNorm.toFixed(3)} eta ${p.etaS.toFixed(0)}s${d}`);
+          log(
+            `step ${p.step}/${p.totalSteps} loss ${p.loss.toFixed(4)} lr ${p.lr.toExponential(2)} |g| ${p.gradNorm.toFixed(3)} eta ${p.etaS.toFixed(0)}s${d}`,
+          );
         }
       },
     });
@@ -117,7 +155,14 @@ export async function runTrain(a: TrainArgs, log: (msg: string) => void): Promis
       baseModel: a.base,
       method: a.method,
       config,
-      data: { source: a.train, pairs: pairs.length, negatives: a.negatives.kind === 'mined' ? `mined:${a.negatives.n} range ${a.mineRange.join(':')}${a.mineMargin === null ? '' : ` margin ${a.mineMargin}`}` : a.negatives.kind },
+      data: {
+        source: a.train,
+        pairs: pairs.length,
+        negatives:
+          a.negatives.kind === 'mined'
+            ? `mined:${a.negatives.n} range ${a.mineRange.join(':')}${a.mineMargin === null ? '' : ` margin ${a.mineMargin}`}`
+            : a.negatives.kind,
+      },
       templates: { query: base.templates.query, passage: base.templates.passage },
       createdAt: new Date().toISOString(),
       history,

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { gzipSync } from 'node:zlib';
-import { assembleDataset, parseCorpus, parseQrels, parseQueries, readLines, splitName, textSource, type Source } from './beir';
+import {
+  assembleDataset,
+  parseCorpus,
+  parseQrels,
+  parseQueries,
+  readLines,
+  splitName,
+  textSource,
+  type Source,
+} from './beir';
 import { DataError } from './types';
 
 /** A source that delivers its bytes in chunks of `size` (to split lines and UTF-8 sequences). */
@@ -38,7 +47,12 @@ describe('readLines', () => {
     for (const size of [1, 2, 3, 100]) {
       const lines = [];
       for await (const l of readLines(chunked('x.txt', bytes, size))) lines.push(l);
-      expect(lines).toEqual([{ text: 'αβ', no: 1 }, { text: 'γ', no: 2 }, { text: '', no: 3 }, { text: 'δ', no: 4 }]);
+      expect(lines).toEqual([
+        { text: 'αβ', no: 1 },
+        { text: 'γ', no: 2 },
+        { text: '', no: 3 },
+        { text: 'δ', no: 4 },
+      ]);
     }
   });
 
@@ -48,7 +62,13 @@ describe('readLines', () => {
     for await (const l of readLines(chunked('f.jsonl.gz', new Uint8Array(gz), 7))) lines.push(l.text);
     expect(lines).toEqual(['a', 'b']);
     const bad = chunked('bad.txt', new Uint8Array([0x61, 0x0a, 0xff, 0xfe]), 10);
-    const err = await dataError((async () => { for await (const _ of readLines(bad)) { /* drain */ } })());
+    const err = await dataError(
+      (async () => {
+        for await (const _ of readLines(bad)) {
+          /* drain */
+        }
+      })(),
+    );
     expect(err.file).toBe('bad.txt');
     expect(err.message).toMatch(/UTF-8/);
     const notGz = await dataError(parseCorpus(textSource('c.jsonl.gz', 'plain')));
@@ -59,8 +79,13 @@ describe('readLines', () => {
 describe('parseCorpus / parseQueries', () => {
   it('reads docs, defaults a missing title to "", skips blank lines', async () => {
     const docs = await parseCorpus(chunked('corpus.jsonl', new TextEncoder().encode(corpusText), 5));
-    expect(docs).toEqual([{ id: 'd1', title: 'Fièvre', text: 'héllo' }, { id: 'd2', title: '', text: 'two' }]);
-    expect(await parseQueries(textSource('q.jsonl', '{"_id":"q1","text":"hi","extra":1}\n'))).toEqual([{ id: 'q1', text: 'hi' }]);
+    expect(docs).toEqual([
+      { id: 'd1', title: 'Fièvre', text: 'héllo' },
+      { id: 'd2', title: '', text: 'two' },
+    ]);
+    expect(await parseQueries(textSource('q.jsonl', '{"_id":"q1","text":"hi","extra":1}\n'))).toEqual([
+      { id: 'q1', text: 'hi' },
+    ]);
   });
 
   it.each([
@@ -82,7 +107,9 @@ describe('parseCorpus / parseQueries', () => {
   });
 
   it('rejects an empty corpus and empty queries', async () => {
-    expect((await dataError(parseCorpus(textSource('corpus.jsonl', '\n \n')))).message).toMatch(/no documents/);
+    expect((await dataError(parseCorpus(textSource('corpus.jsonl', '\n \n')))).message).toMatch(
+      /no documents/,
+    );
     expect((await dataError(parseQueries(textSource('queries.jsonl', '')))).message).toMatch(/no queries/);
     expect((await dataError(parseQueries(textSource('queries.jsonl', '{"_id":"q"}')))).line).toBe(1);
   });
@@ -90,7 +117,11 @@ describe('parseCorpus / parseQueries', () => {
   it('reports progress ending with done', async () => {
     const events: { lines: number; done: boolean; bytes: number }[] = [];
     await parseCorpus(textSource('corpus.jsonl', corpusText), { onProgress: (p) => events.push(p) });
-    expect(events.at(-1)).toMatchObject({ lines: 3, done: true, bytes: new TextEncoder().encode(corpusText).length });
+    expect(events.at(-1)).toMatchObject({
+      lines: 3,
+      done: true,
+      bytes: new TextEncoder().encode(corpusText).length,
+    });
   });
 });
 
@@ -99,7 +130,12 @@ describe('parseQrels', () => {
 
   it('reads graded judgements, including 0 and negative grades', async () => {
     const q = await parseQrels(textSource('test.tsv', `${header}q1\td1\t2\r\nq1\td2\t0\n\nq2\td1\t-1\n`));
-    expect(q.get('q1')).toEqual(new Map([['d1', 2], ['d2', 0]]));
+    expect(q.get('q1')).toEqual(
+      new Map([
+        ['d1', 2],
+        ['d2', 0],
+      ]),
+    );
     expect(q.get('q2')?.get('d1')).toBe(-1);
   });
 
@@ -131,15 +167,25 @@ describe('parseQrels', () => {
 
 describe('assembleDataset', () => {
   const corpus = textSource('corpus.jsonl', corpusText);
-  const queries = textSource('queries.jsonl', '{"_id":"q1","text":"hello"}\n{"_id":"q2","text":"unjudged is fine"}');
+  const queries = textSource(
+    'queries.jsonl',
+    '{"_id":"q1","text":"hello"}\n{"_id":"q2","text":"unjudged is fine"}',
+  );
 
   it('cross-validates and keys qrels by split', async () => {
     const files: string[] = [];
-    const ds = await assembleDataset('tiny', {
-      corpus,
-      queries,
-      qrels: { test: textSource('qrels/test.tsv', 'query-id\tcorpus-id\tscore\nq1\td1\t1\n'), dev: textSource('qrels/dev.tsv', 'query-id\tcorpus-id\tscore\nq1\td2\t2\n') },
-    }, { onProgress: (p) => p.done && files.push(p.file), description: 'd' });
+    const ds = await assembleDataset(
+      'tiny',
+      {
+        corpus,
+        queries,
+        qrels: {
+          test: textSource('qrels/test.tsv', 'query-id\tcorpus-id\tscore\nq1\td1\t1\n'),
+          dev: textSource('qrels/dev.tsv', 'query-id\tcorpus-id\tscore\nq1\td2\t2\n'),
+        },
+      },
+      { onProgress: (p) => p.done && files.push(p.file), description: 'd' },
+    );
     expect(ds.name).toBe('tiny');
     expect(ds.docs).toHaveLength(2);
     expect(ds.queries.map((q) => q.id)).toEqual(['q1', 'q2']);
@@ -149,7 +195,13 @@ describe('assembleDataset', () => {
   });
 
   it('fails on a qrels row naming an unknown doc, with file and line', async () => {
-    const err = await dataError(assembleDataset('tiny', { corpus, queries, qrels: { test: textSource('qrels/test.tsv', 'query-id\tcorpus-id\tscore\nq1\tnope\t1\n') } }));
+    const err = await dataError(
+      assembleDataset('tiny', {
+        corpus,
+        queries,
+        qrels: { test: textSource('qrels/test.tsv', 'query-id\tcorpus-id\tscore\nq1\tnope\t1\n') },
+      }),
+    );
     expect(err.message).toBe('qrels/test.tsv:2: doc "nope" is not in the corpus');
   });
 

@@ -77,7 +77,13 @@ function idOf(file: string, no: number, obj: Record<string, unknown>, seen: Set<
   return id;
 }
 
-function stringField(file: string, no: number, obj: Record<string, unknown>, key: string, required: boolean): string {
+function stringField(
+  file: string,
+  no: number,
+  obj: Record<string, unknown>,
+  key: string,
+  required: boolean,
+): string {
   const v = obj[key];
   if (v === undefined || v === null) {
     if (required) throw new DataError(file, no, `missing "${key}"`);
@@ -129,15 +135,21 @@ export async function parseQrels(src: Source, opts?: QrelsOptions): Promise<Qrel
       return;
     }
     if (cols.length !== 3) {
-      throw new DataError(src.name, no, `expected 3 tab-separated columns (query-id, corpus-id, score), got ${cols.length}`);
+      throw new DataError(
+        src.name,
+        no,
+        `expected 3 tab-separated columns (query-id, corpus-id, score), got ${cols.length}`,
+      );
     }
     const [qid, did, grade] = cols;
-    if (qid.length === 0 || did.length === 0) throw new DataError(src.name, no, 'empty query-id or corpus-id');
+    if (qid.length === 0 || did.length === 0)
+      throw new DataError(src.name, no, 'empty query-id or corpus-id');
     if (!INTEGER.test(grade)) throw new DataError(src.name, no, `score "${grade}" is not an integer`);
     if (opts?.queryIds && !opts.queryIds.has(qid)) {
       throw new DataError(src.name, no, `query "${qid}" is not in the queries file`);
     }
-    if (opts?.docIds && !opts.docIds.has(did)) throw new DataError(src.name, no, `doc "${did}" is not in the corpus`);
+    if (opts?.docIds && !opts.docIds.has(did))
+      throw new DataError(src.name, no, `doc "${did}" is not in the corpus`);
     let judged = qrels.get(qid);
     if (!judged) qrels.set(qid, (judged = new Map()));
     if (judged.has(did)) throw new DataError(src.name, no, `query "${qid}" judges doc "${did}" twice`);
@@ -160,7 +172,11 @@ export interface AssembleOptions extends ParseOptions {
 }
 
 /** Reads and cross-validates a BEIR dataset (qrels must name known docs and queries). */
-export async function assembleDataset(name: string, files: DatasetSources, opts?: AssembleOptions): Promise<Dataset> {
+export async function assembleDataset(
+  name: string,
+  files: DatasetSources,
+  opts?: AssembleOptions,
+): Promise<Dataset> {
   const docs = await parseCorpus(files.corpus, opts);
   const queries = await parseQueries(files.queries, opts);
   const docIds = new Set(docs.map((d) => d.id));

@@ -7,9 +7,13 @@ import { assembleDataset, textSource } from './beir';
 import { DEMO_DESCRIPTION } from './demo-info';
 
 export async function loadDemoDataset(): Promise<Dataset> {
-  return assembleDataset('demo', {
-    corpus: textSource('demo/corpus.jsonl', corpus),
-    queries: textSource('demo/queries.jsonl', queries),
-    qrels: { test: textSource('demo/qrels/test.tsv', qrels) },
-  }, { description: DEMO_DESCRIPTION });
+  return assembleDataset(
+    'demo',
+    {
+      corpus: textSource('demo/corpus.jsonl', corpus),
+      queries: textSource('demo/queries.jsonl', queries),
+      qrels: { test: textSource('demo/qrels/test.tsv', qrels) },
+    },
+    { description: DEMO_DESCRIPTION },
+  );
 }

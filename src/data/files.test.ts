@@ -19,7 +19,10 @@ describe('datasetFromFiles', () => {
   it('finds the BEIR files in a folder selection, gz included, and names the dataset after the folder', async () => {
     const ds = await datasetFromFiles([
       file('mydata/README.md', 'x'),
-      file('mydata/corpus.jsonl.gz', new Uint8Array(gzipSync(Buffer.from(corpus))) as Uint8Array<ArrayBuffer>),
+      file(
+        'mydata/corpus.jsonl.gz',
+        new Uint8Array(gzipSync(Buffer.from(corpus))) as Uint8Array<ArrayBuffer>,
+      ),
       file('mydata/queries.jsonl', queries),
       file('mydata/qrels/test.tsv', `${HEADER}q1\td1\t1\n`),
       file('mydata/qrels/dev.tsv', `${HEADER}q1\td2\t1\n`),
@@ -33,7 +36,11 @@ describe('datasetFromFiles', () => {
 
   it('accepts plain multi-selected files without folder paths', async () => {
     const ds = await datasetFromFiles(
-      [new File([corpus], 'corpus.jsonl'), new File([queries], 'queries.jsonl'), new File([`${HEADER}q1\td1\t1\n`], 'test.tsv')],
+      [
+        new File([corpus], 'corpus.jsonl'),
+        new File([queries], 'queries.jsonl'),
+        new File([`${HEADER}q1\td1\t1\n`], 'test.tsv'),
+      ],
       { name: 'picked' },
     );
     expect(ds.name).toBe('picked');
@@ -53,10 +60,19 @@ describe('datasetFromFiles', () => {
 
   it('rejects two corpus candidates and reports parse errors with the relative path', async () => {
     await expect(
-      datasetFromFiles([file('a/corpus.jsonl', corpus), file('a/b/corpus.jsonl', corpus), file('a/queries.jsonl', queries), file('a/qrels/test.tsv', HEADER)]),
+      datasetFromFiles([
+        file('a/corpus.jsonl', corpus),
+        file('a/b/corpus.jsonl', corpus),
+        file('a/queries.jsonl', queries),
+        file('a/qrels/test.tsv', HEADER),
+      ]),
     ).rejects.toThrow(/more than one candidate/);
     await expect(
-      datasetFromFiles([file('a/corpus.jsonl', corpus), file('a/queries.jsonl', queries), file('a/qrels/test.tsv', `${HEADER}q1\td3\t1\n`)]),
+      datasetFromFiles([
+        file('a/corpus.jsonl', corpus),
+        file('a/queries.jsonl', queries),
+        file('a/qrels/test.tsv', `${HEADER}q1\td3\t1\n`),
+      ]),
     ).rejects.toThrow('a/qrels/test.tsv:2: doc "d3" is not in the corpus');
   });
 });

@@ -62,8 +62,14 @@ export async function* readLines(src: Source, onBytes?: (total: number) => void)
   let bytes = src.stream();
   if (onBytes) bytes = bytes.pipeThrough(byteCounter(onBytes));
   const gz = src.name.toLowerCase().endsWith('.gz');
-  if (gz) bytes = bytes.pipeThrough(new DecompressionStream('gzip') as unknown as TransformStream<Uint8Array, Uint8Array>);
-  const decoder = new TextDecoderStream('utf-8', { fatal: true }) as unknown as TransformStream<Uint8Array, string>;
+  if (gz)
+    bytes = bytes.pipeThrough(
+      new DecompressionStream('gzip') as unknown as TransformStream<Uint8Array, Uint8Array>,
+    );
+  const decoder = new TextDecoderStream('utf-8', { fatal: true }) as unknown as TransformStream<
+    Uint8Array,
+    string
+  >;
   const reader = bytes.pipeThrough(decoder).getReader();
   let carry = '';
   let no = 0;

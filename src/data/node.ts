@@ -33,7 +33,9 @@ export async function loadBeirDir(dir: string, name?: string, opts?: AssembleOpt
   const queries = findFile(dir, 'queries.jsonl');
   const qrelsDir = join(dir, 'qrels');
   const qrelsNames = existsSync(qrelsDir)
-    ? readdirSync(qrelsDir).filter((f) => /\.tsv(\.gz)?$/i.test(f)).sort()
+    ? readdirSync(qrelsDir)
+        .filter((f) => /\.tsv(\.gz)?$/i.test(f))
+        .sort()
     : [];
   const missing: string[] = [];
   if (!corpus) missing.push('corpus.jsonl');
@@ -49,11 +51,15 @@ export async function loadBeirDir(dir: string, name?: string, opts?: AssembleOpt
   if (description === undefined && existsSync(readme)) {
     description = readFileSync(readme, 'utf8').trim();
   }
-  return assembleDataset(name ?? basename(resolve(dir)), {
-    corpus: fileSource(corpus),
-    queries: fileSource(queries),
-    qrels,
-  }, { ...opts, description });
+  return assembleDataset(
+    name ?? basename(resolve(dir)),
+    {
+      corpus: fileSource(corpus),
+      queries: fileSource(queries),
+      qrels,
+    },
+    { ...opts, description },
+  );
 }
 
 /** ../shared/datasets beside the repository; the STM_DATASETS environment variable overrides it. */
@@ -66,7 +72,9 @@ export function sharedDatasetsDir(): string {
 /** Whether the shared datasets folder holds these BEIR collections (each with a corpus.jsonl). */
 export function hasSharedDatasets(names: readonly string[]): boolean {
   const root = sharedDatasetsDir();
-  return names.every((n) => existsSync(join(root, n, 'corpus.jsonl')) || existsSync(join(root, n, 'corpus.jsonl.gz')));
+  return names.every(
+    (n) => existsSync(join(root, n, 'corpus.jsonl')) || existsSync(join(root, n, 'corpus.jsonl.gz')),
+  );
 }
 
 /** One collection of the shared datasets folder, e.g. "med", "cran", "medquad". */
@@ -82,9 +90,13 @@ export function demoDir(): string {
 /** The embedded demo collection, read from src/data/demo with node:fs. */
 export async function loadDemoDatasetNode(): Promise<Dataset> {
   const dir = demoDir();
-  return assembleDataset('demo', {
-    corpus: fileSource(join(dir, 'corpus.jsonl')),
-    queries: fileSource(join(dir, 'queries.jsonl')),
-    qrels: { test: fileSource(join(dir, 'qrels', 'test.tsv')) },
-  }, { description: DEMO_DESCRIPTION });
+  return assembleDataset(
+    'demo',
+    {
+      corpus: fileSource(join(dir, 'corpus.jsonl')),
+      queries: fileSource(join(dir, 'queries.jsonl')),
+      qrels: { test: fileSource(join(dir, 'qrels', 'test.tsv')) },
+    },
+    { description: DEMO_DESCRIPTION },
+  );
 }

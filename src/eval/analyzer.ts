@@ -6,9 +6,39 @@ import { porterStem } from './porter';
 
 /** Lucene's classic English stop set (StopAnalyzer.ENGLISH_STOP_WORDS_SET). */
 export const LUCENE_STOPWORDS: readonly string[] = [
-  'a', 'an', 'and', 'are', 'as', 'at', 'be', 'but', 'by', 'for', 'if', 'in', 'into', 'is', 'it',
-  'no', 'not', 'of', 'on', 'or', 'such', 'that', 'the', 'their', 'then', 'there', 'these', 'they',
-  'this', 'to', 'was', 'will', 'with',
+  'a',
+  'an',
+  'and',
+  'are',
+  'as',
+  'at',
+  'be',
+  'but',
+  'by',
+  'for',
+  'if',
+  'in',
+  'into',
+  'is',
+  'it',
+  'no',
+  'not',
+  'of',
+  'on',
+  'or',
+  'such',
+  'that',
+  'the',
+  'their',
+  'then',
+  'there',
+  'these',
+  'they',
+  'this',
+  'to',
+  'was',
+  'will',
+  'with',
 ];
 
 /**
@@ -34,13 +64,17 @@ const SPLIT = /[^\p{L}\p{N}\p{M}]+/u;
 export function sStem(w: string): string {
   if (w.length <= 3) return w;
   if (w.endsWith('ies') && !w.endsWith('eies') && !w.endsWith('aies')) return w.slice(0, -3) + 'y';
-  if (w.endsWith('es') && !w.endsWith('aes') && !w.endsWith('ees') && !w.endsWith('oes')) return w.slice(0, -1);
+  if (w.endsWith('es') && !w.endsWith('aes') && !w.endsWith('ees') && !w.endsWith('oes'))
+    return w.slice(0, -1);
   if (w.endsWith('s') && !w.endsWith('us') && !w.endsWith('ss')) return w.slice(0, -1);
   return w;
 }
 
 export function tokenize(text: string): string[] {
-  return text.toLowerCase().split(SPLIT).filter((t) => t.length > 0);
+  return text
+    .toLowerCase()
+    .split(SPLIT)
+    .filter((t) => t.length > 0);
 }
 
 export function makeAnalyzer(opts: AnalyzerOptions = {}): Analyzer {

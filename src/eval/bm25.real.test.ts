@@ -12,7 +12,8 @@ import type { StemMode } from './analyzer';
 const FLOOR: Record<string, number> = { med: 0.663, cran: 0.327, medquad: 0.728 };
 
 const HAVE_REAL_DATA = hasSharedDatasets(['med', 'cran', 'medquad']);
-if (!HAVE_REAL_DATA) console.warn(`bm25.real.test: med, cran, medquad not all under ${sharedDatasetsDir()}; skipped`);
+if (!HAVE_REAL_DATA)
+  console.warn(`bm25.real.test: med, cran, medquad not all under ${sharedDatasetsDir()}; skipped`);
 
 describe.skipIf(!HAVE_REAL_DATA)('BM25 on real data (test split)', () => {
   const results: string[] = [];
@@ -27,7 +28,9 @@ describe.skipIf(!HAVE_REAL_DATA)('BM25 on real data (test split)', () => {
         const r = evaluateRun(index.searchAll(queries, 1000), qrels);
         expect(r.queries).toBe(qrels.size);
         ndcg[stem ?? 'default'] = r.mean['ndcg@10'];
-        results.push(`${name} stem=${stem ?? 'default'} nDCG@10=${r.mean['ndcg@10'].toFixed(4)} R@100=${r.mean['recall@100'].toFixed(4)}`);
+        results.push(
+          `${name} stem=${stem ?? 'default'} nDCG@10=${r.mean['ndcg@10'].toFixed(4)} R@100=${r.mean['recall@100'].toFixed(4)}`,
+        );
         expect(r.mean['ndcg@10']).toBeGreaterThanOrEqual(FLOOR[name]);
       }
       expect(ndcg.default).toBe(ndcg.s);

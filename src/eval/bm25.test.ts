@@ -4,7 +4,11 @@ import type { Doc } from '../data/types';
 
 const doc = (id: string, text: string, title = ''): Doc => ({ id, title, text });
 // N = 3, lengths 3, 2, 4, avgdl = 3
-const docs = [doc('d1', 'apple apple banana'), doc('d2', 'banana cherry'), doc('d3', 'cherry cherry cherry date')];
+const docs = [
+  doc('d1', 'apple apple banana'),
+  doc('d2', 'banana cherry'),
+  doc('d3', 'cherry cherry cherry date'),
+];
 
 describe('Bm25Index', () => {
   const index = Bm25Index.build(docs, { stem: 'none' });
@@ -30,20 +34,37 @@ describe('Bm25Index', () => {
   });
 
   it('indexes the title with the text, and k1/b are settable', () => {
-    const idx = Bm25Index.build([doc('a', 'apple', 'Fruit'), doc('b', 'fruit fruit pear')], { k1: 0.9, b: 0.4, stem: 'none' });
+    const idx = Bm25Index.build([doc('a', 'apple', 'Fruit'), doc('b', 'fruit fruit pear')], {
+      k1: 0.9,
+      b: 0.4,
+      stem: 'none',
+    });
     expect(idx.k1).toBe(0.9);
     expect(idx.b).toBe(0.4);
-    expect(idx.search('fruit', 5).map((h) => h.docId).sort()).toEqual(['a', 'b']);
+    expect(
+      idx
+        .search('fruit', 5)
+        .map((h) => h.docId)
+        .sort(),
+    ).toEqual(['a', 'b']);
     expect(idx.docFreq('fruit')).toBe(2);
     // b = 0 removes length normalisation: the longer doc with tf 2 wins
-    const flat = Bm25Index.build([doc('a', 'fruit'), doc('b', 'fruit fruit x y z w v u')], { b: 0, stem: 'none' });
+    const flat = Bm25Index.build([doc('a', 'fruit'), doc('b', 'fruit fruit x y z w v u')], {
+      b: 0,
+      stem: 'none',
+    });
     expect(flat.search('fruit', 2)[0].docId).toBe('b');
-    const norm = Bm25Index.build([doc('a', 'fruit'), doc('b', 'fruit fruit x y z w v u')], { b: 1, stem: 'none' });
+    const norm = Bm25Index.build([doc('a', 'fruit'), doc('b', 'fruit fruit x y z w v u')], {
+      b: 1,
+      stem: 'none',
+    });
     expect(norm.search('fruit', 2)[0].docId).toBe('a');
   });
 
   it('breaks ties by doc id descending, returns nothing for unknown or stopword queries', () => {
-    const idx = Bm25Index.build([doc('x', 'same words'), doc('y', 'same words'), doc('z', 'other')], { stem: 'none' });
+    const idx = Bm25Index.build([doc('x', 'same words'), doc('y', 'same words'), doc('z', 'other')], {
+      stem: 'none',
+    });
     expect(idx.search('same', 5).map((h) => h.docId)).toEqual(['y', 'x']);
     expect(idx.search('the of and', 5)).toEqual([]);
     expect(idx.search('unseen', 5)).toEqual([]);
@@ -58,9 +79,17 @@ describe('Bm25Index', () => {
 
   it('stems documents and queries alike when asked', () => {
     const d = [doc('p', 'the patients were treated'), doc('q', 'a patient treatment plan')];
-    expect(Bm25Index.build(d, { stem: 'none' }).search('patient', 5).map((h) => h.docId)).toEqual(['q']);
+    expect(
+      Bm25Index.build(d, { stem: 'none' })
+        .search('patient', 5)
+        .map((h) => h.docId),
+    ).toEqual(['q']);
     expect(Bm25Index.build(d, { stem: 's' }).search('patient', 5)).toHaveLength(2);
-    expect(Bm25Index.build(d, { stem: 'porter' }).search('treating', 5).map((h) => h.docId)).toEqual(['p']);
+    expect(
+      Bm25Index.build(d, { stem: 'porter' })
+        .search('treating', 5)
+        .map((h) => h.docId),
+    ).toEqual(['p']);
     expect(Bm25Index.build(d, { stem: 'none' }).search('treating', 5)).toEqual([]);
   });
 
@@ -68,7 +97,14 @@ describe('Bm25Index', () => {
     const seen: number[] = [];
     const built: number[] = [];
     const idx = Bm25Index.build(docs, { stem: 'none' }, (done) => built.push(done));
-    const run = idx.searchAll([{ id: 'q1', text: 'date' }, { id: 'q2', text: 'nothing' }], 10, (done) => seen.push(done));
+    const run = idx.searchAll(
+      [
+        { id: 'q1', text: 'date' },
+        { id: 'q2', text: 'nothing' },
+      ],
+      10,
+      (done) => seen.push(done),
+    );
     expect(run.get('q1')?.map((h) => h.docId)).toEqual(['d3']);
     expect(run.get('q2')).toEqual([]);
     expect(seen.at(-1)).toBe(2);

@@ -57,7 +57,8 @@ export class Bm25Index {
   static build(docs: readonly Doc[], opts: Bm25Options = {}, onProgress?: Progress): Bm25Index {
     const k1 = opts.k1 ?? 1.5;
     const b = opts.b ?? 0.75;
-    if (!(k1 >= 0) || !(b >= 0 && b <= 1)) throw new Error(`BM25: need k1 >= 0 and 0 <= b <= 1, got k1=${k1} b=${b}`);
+    if (!(k1 >= 0) || !(b >= 0 && b <= 1))
+      throw new Error(`BM25: need k1 >= 0 and 0 <= b <= 1, got k1=${k1} b=${b}`);
     const analyze = makeAnalyzer(opts);
     const vocab = new Map<string, number>();
     const df: number[] = [];
@@ -111,7 +112,16 @@ export class Bm25Index {
     const idf = new Float64Array(vocab.size);
     for (let t = 0; t < vocab.size; t++) idf[t] = Math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5));
     onProgress?.(n, n);
-    return new Bm25Index(docs.map((d) => d.id), { ...opts, k1, b }, vocab, offsets, postDocs, postWeights, idf, avgdl);
+    return new Bm25Index(
+      docs.map((d) => d.id),
+      { ...opts, k1, b },
+      vocab,
+      offsets,
+      postDocs,
+      postWeights,
+      idf,
+      avgdl,
+    );
   }
 
   get size(): number {
@@ -159,7 +169,8 @@ export class Bm25Index {
     const run: Run = new Map();
     for (let i = 0; i < queries.length; i++) {
       run.set(queries[i].id, this.search(queries[i].text, k));
-      if (onProgress && ((i + 1) % PROGRESS_EVERY === 0 || i + 1 === queries.length)) onProgress(i + 1, queries.length);
+      if (onProgress && ((i + 1) % PROGRESS_EVERY === 0 || i + 1 === queries.length))
+        onProgress(i + 1, queries.length);
     }
     return run;
   }

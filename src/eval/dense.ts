@@ -69,7 +69,11 @@ export async function embedCorpus(opts: DenseOptions): Promise<Float32Array> {
       await cache?.put(key, emb);
     }
     out.set(emb, start * embedder.dim);
-    onProgress?.({ phase: 'embed-corpus', done: Math.min(docs.length, start + chunkDocs), total: docs.length });
+    onProgress?.({
+      phase: 'embed-corpus',
+      done: Math.min(docs.length, start + chunkDocs),
+      total: docs.length,
+    });
   }
   return out;
 }

@@ -37,7 +37,9 @@ describe('evaluate() on the demo collection', () => {
   });
 
   it('rejects an unknown split by name', async () => {
-    await expect(evaluate({ dataset: demo, split: 'dev', retriever: { kind: 'bm25' } })).rejects.toThrow(/no qrels split "dev"/);
+    await expect(evaluate({ dataset: demo, split: 'dev', retriever: { kind: 'bm25' } })).rejects.toThrow(
+      /no qrels split "dev"/,
+    );
   });
 
   it('resumes corpus embedding from cached chunks after a cancel, with identical results', async () => {
@@ -70,7 +72,11 @@ describe('evaluate() on the demo collection', () => {
 
   it('dense GloVe beats a random ranking on the demo collection', async () => {
     const backend = createCpuBackend();
-    const { report } = await evaluate({ dataset: demo, split: 'test', retriever: { kind: 'dense', embedder: glove, backend } });
+    const { report } = await evaluate({
+      dataset: demo,
+      split: 'test',
+      retriever: { kind: 'dense', embedder: glove, backend },
+    });
     expect(report.backend).toBe('cpu');
     expect(report.metrics['ndcg@10']).toBeGreaterThan(0.3);
     backend.destroy();

@@ -66,7 +66,13 @@ describe('evaluateRun', () => {
 
   it('counts judged queries missing from the run as 0 and ignores unjudged run queries', () => {
     const q = qrelsOf({ q1: { a: 1 }, q2: { b: 1 } });
-    const r = evaluateRun(new Map([['q1', hits(['a', 3])], ['q9', hits(['b', 1])]]), q);
+    const r = evaluateRun(
+      new Map([
+        ['q1', hits(['a', 3])],
+        ['q9', hits(['b', 1])],
+      ]),
+      q,
+    );
     expect(r.queries).toBe(2);
     expect(r.perQuery.q1['ndcg@10']).toBe(1);
     expect(r.perQuery.q2['ndcg@10']).toBe(0);
@@ -78,10 +84,22 @@ describe('evaluateRun', () => {
   it('a judged query without relevant docs scores 0 but counts; an empty judgement map does not count', () => {
     const q: Qrels = new Map([
       ['q1', new Map([['a', 1]])],
-      ['q2', new Map([['b', 0], ['c', -1]])],
+      [
+        'q2',
+        new Map([
+          ['b', 0],
+          ['c', -1],
+        ]),
+      ],
       ['q3', new Map()],
     ]);
-    const r = evaluateRun(new Map([['q1', hits(['a', 1])], ['q2', hits(['b', 2], ['c', 1])]]), q);
+    const r = evaluateRun(
+      new Map([
+        ['q1', hits(['a', 1])],
+        ['q2', hits(['b', 2], ['c', 1])],
+      ]),
+      q,
+    );
     expect(r.queries).toBe(2);
     expect(r.perQuery.q2['ndcg@10']).toBe(0);
     expect(r.perQuery.q2['map@10']).toBe(0);

@@ -41,7 +41,11 @@ function zeroScores(cutoffs: readonly number[]): Scores {
 }
 
 /** All measures at all cutoffs for one query; `ranked` must already be in trec_eval order. */
-export function scoreQuery(ranked: readonly Hit[], judged: ReadonlyMap<string, number>, cutoffs: readonly number[]): Scores {
+export function scoreQuery(
+  ranked: readonly Hit[],
+  judged: ReadonlyMap<string, number>,
+  cutoffs: readonly number[],
+): Scores {
   const scores = zeroScores(cutoffs);
   const ideal = [...judged.values()].filter((g) => g > 0).sort((a, b) => b - a);
   let numRel = 0;
@@ -93,7 +97,8 @@ export function evaluateRun(run: Run, qrels: Qrels, cutoffs: readonly number[] =
   for (const [qid, judged] of qrels) {
     if (judged.size === 0) continue;
     const hits = run.get(qid);
-    const s = hits && hits.length > 0 ? scoreQuery(rankHits(hits, qid), judged, cutoffs) : zeroScores(cutoffs);
+    const s =
+      hits && hits.length > 0 ? scoreQuery(rankHits(hits, qid), judged, cutoffs) : zeroScores(cutoffs);
     perQuery[qid] = s;
     n++;
   }

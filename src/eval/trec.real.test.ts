@@ -34,7 +34,11 @@ describe.skipIf(!HAVE_MED)('evaluateRun agrees with the independent Python score
     const qrels = ds.qrels.test;
     const run = Bm25Index.build(ds.docs).searchAll(ds.queries, 1000);
     const ts = evaluateRun(run, qrels);
-    const py = pythonScores(join(sharedDatasetsDir(), 'med', 'qrels', 'test.tsv'), formatTrecRun(run, 'bm25'), '1,10,100');
+    const py = pythonScores(
+      join(sharedDatasetsDir(), 'med', 'qrels', 'test.tsv'),
+      formatTrecRun(run, 'bm25'),
+      '1,10,100',
+    );
     expect(py.queries).toBe(ts.queries);
     expect(Math.abs(py['ndcg@10'] - ts.mean['ndcg@10'])).toBeLessThan(1e-4);
     expect(Math.abs(py['recall@100'] - ts.mean['recall@100'])).toBeLessThan(1e-4);
@@ -48,10 +52,37 @@ describe.skipIf(!HAVE_MED)('evaluateRun agrees with the independent Python score
       const qrelsPath = join(dir, 'q.tsv');
       writeFileSync(qrelsPath, 'query-id\tcorpus-id\tscore\nq1\ta\t2\nq1\tc\t1\nq2\tz\t1\nq3\tm\t0\n');
       const run = new Map([
-        ['q1', [{ docId: 'a', score: 1 }, { docId: 'b', score: 1 }, { docId: 'c', score: 0.5 }]],
-        ['q2', [{ docId: 'y', score: 0.25 }, { docId: 'z', score: 0.25 }]],
+        [
+          'q1',
+          [
+            { docId: 'a', score: 1 },
+            { docId: 'b', score: 1 },
+            { docId: 'c', score: 0.5 },
+          ],
+        ],
+        [
+          'q2',
+          [
+            { docId: 'y', score: 0.25 },
+            { docId: 'z', score: 0.25 },
+          ],
+        ],
       ]);
-      const ts = evaluateRun(run, new Map([['q1', new Map([['a', 2], ['c', 1]])], ['q2', new Map([['z', 1]])], ['q3', new Map([['m', 0]])]]), [1, 2, 10]);
+      const ts = evaluateRun(
+        run,
+        new Map([
+          [
+            'q1',
+            new Map([
+              ['a', 2],
+              ['c', 1],
+            ]),
+          ],
+          ['q2', new Map([['z', 1]])],
+          ['q3', new Map([['m', 0]])],
+        ]),
+        [1, 2, 10],
+      );
       const py = pythonScores(qrelsPath, formatTrecRun(run, 't'), '1,2,10');
       for (const key of ['ndcg@1', 'ndcg@2', 'ndcg@10', 'recall@1', 'recall@2'] as const) {
         expect(Math.abs(py[key] - ts.mean[key])).toBeLessThan(1e-9);

@@ -5,7 +5,14 @@ import type { Run } from './types';
 
 describe('TREC run files', () => {
   const run: Run = new Map([
-    ['q2', [{ docId: 'a', score: 0.5 }, { docId: 'b', score: 0.5 }, { docId: 'c', score: 1 / 3 }]],
+    [
+      'q2',
+      [
+        { docId: 'a', score: 0.5 },
+        { docId: 'b', score: 0.5 },
+        { docId: 'c', score: 1 / 3 },
+      ],
+    ],
     ['q1', [{ docId: 'x', score: 2.5e-9 }]],
   ]);
 
@@ -24,12 +31,22 @@ describe('TREC run files', () => {
   it('round-trips exactly, scores included', () => {
     const back = parseTrecRun(formatTrecRun(run, 'bm25'));
     expect(back.get('q2')?.find((h) => h.docId === 'c')?.score).toBe(1 / 3);
-    const qrels = new Map([['q2', new Map([['a', 1], ['c', 2]])]]);
+    const qrels = new Map([
+      [
+        'q2',
+        new Map([
+          ['a', 1],
+          ['c', 2],
+        ]),
+      ],
+    ]);
     expect(evaluateRun(back, qrels).mean).toEqual(evaluateRun(run, qrels).mean);
   });
 
   it('rejects malformed lines with their line number', () => {
-    expect(() => parseTrecRun('q1 Q0 d1 1 0.5 t\nq1 Q0 d2 2 t\n', 'r.txt')).toThrow('r.txt:2: expected 6 columns');
+    expect(() => parseTrecRun('q1 Q0 d1 1 0.5 t\nq1 Q0 d2 2 t\n', 'r.txt')).toThrow(
+      'r.txt:2: expected 6 columns',
+    );
     expect(() => parseTrecRun('q1 Q0 d1 1 abc t\n')).toThrow(/score "abc"/);
     expect(() => parseTrecRun('q1 Q0 d1 x 1 t\n')).toThrow(/rank/);
     expect(() => parseTrecRun('q1 Q0 d1 1 1 t\nq1 Q0 d1 2 0.5 t\n')).toThrow(/twice/);

@@ -20,7 +20,8 @@ export function formatTrecRun(run: Run, tag: string, depth = 1000): string {
     for (let i = 0; i < n; i++) {
       const h = ranked[i];
       if (/\s/.test(h.docId)) throw new Error(`doc id "${h.docId}" contains whitespace`);
-      if (!Number.isFinite(h.score)) throw new Error(`query "${qid}" doc "${h.docId}": score ${h.score} is not finite`);
+      if (!Number.isFinite(h.score))
+        throw new Error(`query "${qid}" doc "${h.docId}": score ${h.score} is not finite`);
       lines.push(`${qid} Q0 ${h.docId} ${i + 1} ${String(h.score)} ${tag}`);
     }
   }
@@ -36,11 +37,17 @@ export function parseTrecRun(text: string, file = 'run'): Run {
     const line = lines[i].trim();
     if (line.length === 0) continue;
     const cols = line.split(/\s+/);
-    if (cols.length !== 6) throw new DataError(file, i + 1, `expected 6 columns "qid Q0 docid rank score tag", got ${cols.length}`);
+    if (cols.length !== 6)
+      throw new DataError(
+        file,
+        i + 1,
+        `expected 6 columns "qid Q0 docid rank score tag", got ${cols.length}`,
+      );
     const [qid, , docId, rank, scoreText] = cols;
     if (!/^\d+$/.test(rank)) throw new DataError(file, i + 1, `rank "${rank}" is not a non-negative integer`);
     const score = Number(scoreText);
-    if (scoreText.length === 0 || !Number.isFinite(score)) throw new DataError(file, i + 1, `score "${scoreText}" is not a number`);
+    if (scoreText.length === 0 || !Number.isFinite(score))
+      throw new DataError(file, i + 1, `score "${scoreText}" is not a number`);
     let docs = seen.get(qid);
     if (!docs) {
       seen.set(qid, (docs = new Set()));

@@ -38,9 +38,15 @@ export async function requestDevice(gpu: GPU, powerPreference?: GPUPowerPreferen
   };
   let device: GPUDevice;
   try {
-    device = await adapter.requestDevice({ requiredLimits, requiredFeatures: wantedFeatures(adapter.features), label: 'stm-studio' });
+    device = await adapter.requestDevice({
+      requiredLimits,
+      requiredFeatures: wantedFeatures(adapter.features),
+      label: 'stm-studio',
+    });
   } catch (err) {
-    throw new WebGPUUnavailableError(`requestDevice failed: ${err instanceof Error ? err.message : String(err)}`);
+    throw new WebGPUUnavailableError(
+      `requestDevice failed: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
   return { device, label: adapterLabel(adapter.info) };
 }

@@ -34,25 +34,59 @@ export abstract class CpuTrainingOps implements TrainingOps {
   /** WASM SIMD gemm (null without SIMD); in-place ops tell it to forget cached weight panels */
   protected abstract readonly gemm: WasmGemm | null;
 
-  linearBackward(x: Tensor, w: Tensor, dy: Tensor, layout: 'kn' | 'nk', needDx: boolean): { dx: Tensor | null; dw: Tensor; db: Tensor } {
+  linearBackward(
+    x: Tensor,
+    w: Tensor,
+    dy: Tensor,
+    layout: 'kn' | 'nk',
+    needDx: boolean,
+  ): { dx: Tensor | null; dw: Tensor; db: Tensor } {
     const op = 'linearBackward';
     const d = linearBackwardShape(x, w, dy, layout);
     const [fx, fw, fdy] = [this.f32(x, op), this.f32(w, op), this.f32(dy, op)];
-    const r = this.gemm ? linearBackwardGemm(this.gemm, fx, fw, fdy, d, layout, needDx) : linearBackwardCpu(fx, fw, fdy, d, layout, needDx);
-    return { dx: r.dx ? this.make(op, r.dx, x.shape) : null, dw: this.make(op, r.dw, w.shape), db: this.make(op, r.db, [d.N]) };
+    const r = this.gemm
+      ? linearBackwardGemm(this.gemm, fx, fw, fdy, d, layout, needDx)
+      : linearBackwardCpu(fx, fw, fdy, d, layout, needDx);
+    return {
+      dx: r.dx ? this.make(op, r.dx, x.shape) : null,
+      dw: this.make(op, r.dw, w.shape),
+      db: this.make(op, r.db, [d.N]),
+    };
   }
 
-  layerNormBackward(x: Tensor, gamma: Tensor, dy: Tensor, eps: number): { dx: Tensor; dgamma: Tensor; dbeta: Tensor } {
+  layerNormBackward(
+    x: Tensor,
+    gamma: Tensor,
+    dy: Tensor,
+    eps: number,
+  ): { dx: Tensor; dgamma: Tensor; dbeta: Tensor } {
     const op = 'layerNormBackward';
     const rows = normBackwardShape(op, x, gamma, dy, eps);
     const r = layerNormBackwardCpu(this.f32(x, op), this.f32(gamma, op), this.f32(dy, op), eps, rows);
-    return { dx: this.make(op, r.dx, x.shape), dgamma: this.make(op, r.dgamma, gamma.shape), dbeta: this.make(op, r.dbeta, gamma.shape) };
+    return {
+      dx: this.make(op, r.dx, x.shape),
+      dgamma: this.make(op, r.dgamma, gamma.shape),
+      dbeta: this.make(op, r.dbeta, gamma.shape),
+    };
   }
 
-  rmsNormBackward(x: Tensor, gamma: Tensor, dy: Tensor, eps: number, opts?: { addOne?: boolean }): { dx: Tensor; dgamma: Tensor } {
+  rmsNormBackward(
+    x: Tensor,
+    gamma: Tensor,
+    dy: Tensor,
+    eps: number,
+    opts?: { addOne?: boolean },
+  ): { dx: Tensor; dgamma: Tensor } {
     const op = 'rmsNormBackward';
     const rows = normBackwardShape(op, x, gamma, dy, eps);
-    const r = rmsNormBackwardCpu(this.f32(x, op), this.f32(gamma, op), this.f32(dy, op), eps, opts?.addOne ?? false, rows);
+    const r = rmsNormBackwardCpu(
+      this.f32(x, op),
+      this.f32(gamma, op),
+      this.f32(dy, op),
+      eps,
+      opts?.addOne ?? false,
+      rows,
+    );
     return { dx: this.make(op, r.dx, x.shape), dgamma: this.make(op, r.dgamma, gamma.shape) };
   }
 
@@ -78,13 +112,26 @@ export abstract class CpuTrainingOps implements TrainingOps {
     return this.make(op, softmaxBackwardCpu(this.f32(y, op), this.f32(dy, op), rows), y.shape);
   }
 
-  attentionBackward(q: Tensor, k: Tensor, v: Tensor, mask: Tensor, dy: Tensor, opts: AttentionOpts): { dq: Tensor; dk: Tensor; dv: Tensor } {
+  attentionBackward(
+    q: Tensor,
+    k: Tensor,
+    v: Tensor,
+    mask: Tensor,
+    dy: Tensor,
+    opts: AttentionOpts,
+  ): { dq: Tensor; dk: Tensor; dv: Tensor } {
     const op = 'attentionBackward';
     const d = attentionShape(q, k, v, mask, opts);
     expectSameShape(op, q, dy, 'q', 'dy');
     const [fq, fk, fv, fm, fdy] = [q, k, v, mask, dy].map((t) => this.f32(t, op));
-    const r = this.gemm ? attentionBackwardGemm(this.gemm, fq, fk, fv, fm, fdy, d, opts) : attentionBackwardCpu(fq, fk, fv, fm, fdy, d, opts);
-    return { dq: this.make(op, r.dq, q.shape), dk: this.make(op, r.dk, k.shape), dv: this.make(op, r.dv, v.shape) };
+    const r = this.gemm
+      ? attentionBackwardGemm(this.gemm, fq, fk, fv, fm, fdy, d, opts)
+      : attentionBackwardCpu(fq, fk, fv, fm, fdy, d, opts);
+    return {
+      dq: this.make(op, r.dq, q.shape),
+      dk: this.make(op, r.dk, k.shape),
+      dv: this.make(op, r.dv, v.shape),
+    };
   }
 
   ropeBackward(dy: Tensor, opts: RopeOpts): Tensor {
@@ -101,7 +148,8 @@ export abstract class CpuTrainingOps implements TrainingOps {
   poolBackward(mask: Tensor, dy: Tensor, T: number, mode: PoolMode): Tensor {
     const op = 'poolBackward';
     const d = tokenGradShape(op, mask, dy, T);
-    if (mode !== 'cls' && mode !== 'last') throw new ShapeError(op, `mode must be 'cls' or 'last', got '${String(mode)}'`);
+    if (mode !== 'cls' && mode !== 'last')
+      throw new ShapeError(op, `mode must be 'cls' or 'last', got '${String(mode)}'`);
     return this.make(op, poolBackwardCpu(this.f32(mask, op), this.f32(dy, op), d, mode), [d.B, d.T, d.D]);
   }
 
@@ -112,7 +160,12 @@ export abstract class CpuTrainingOps implements TrainingOps {
     return this.make(op, l2NormalizeBackwardCpu(this.f32(x, op), this.f32(dy, op), rows, dim), x.shape);
   }
 
-  async infoNce(q: Tensor, docs: Tensor, positive: Uint32Array, opts: { scale: number; symmetric: boolean }): Promise<{ loss: number; dq: Tensor; ddocs: Tensor }> {
+  async infoNce(
+    q: Tensor,
+    docs: Tensor,
+    positive: Uint32Array,
+    opts: { scale: number; symmetric: boolean },
+  ): Promise<{ loss: number; dq: Tensor; ddocs: Tensor }> {
     const op = 'infoNce';
     const d = infoNceShape(q, docs, positive, opts);
     const r = infoNceCpu(this.f32(q, op), this.f32(docs, op), positive, d, opts);

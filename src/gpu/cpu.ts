@@ -1,5 +1,13 @@
 /** The CPU Backend: the kernels' CPU references behind the same interface as WebGPU. */
-import { DeviceLostError, TensorTooLargeError, type Backend, type DType, type Metric, type Tensor, type TopK } from './backend';
+import {
+  DeviceLostError,
+  TensorTooLargeError,
+  type Backend,
+  type DType,
+  type Metric,
+  type Tensor,
+  type TopK,
+} from './backend';
 import { gatherCpu, gatherShape } from '../kernels/gather';
 import { l2NormalizeCpu, l2normShape } from '../kernels/l2norm';
 import { matmulCpu, matmulShape } from '../kernels/matmul';
@@ -65,7 +73,8 @@ class CpuBackend extends CpuTrainingOps implements Backend {
 
   private own(t: Tensor, op: string): CpuTensor {
     if (this.destroyed) throw new DeviceLostError('destroyed', 'destroy() was called on this backend');
-    if (!(t instanceof CpuTensor) || t.owner !== this) throw new Error(`${op}: tensor belongs to another backend`);
+    if (!(t instanceof CpuTensor) || t.owner !== this)
+      throw new Error(`${op}: tensor belongs to another backend`);
     if (t.disposed) throw new Error(`${op}: tensor [${t.shape.join(',')}] was disposed`);
     return t;
   }
@@ -76,7 +85,8 @@ class CpuBackend extends CpuTrainingOps implements Backend {
 
   protected make(op: string, data: Float32Array | Uint32Array, shape: readonly number[]): Tensor {
     if (this.destroyed) throw new DeviceLostError('destroyed', 'destroy() was called on this backend');
-    if (data.length > this.maxTensorElements) throw new TensorTooLargeError(op, data.length, this.maxTensorElements);
+    if (data.length > this.maxTensorElements)
+      throw new TensorTooLargeError(op, data.length, this.maxTensorElements);
     return new CpuTensor(this, [...shape], data);
   }
 
@@ -87,7 +97,10 @@ class CpuBackend extends CpuTrainingOps implements Backend {
 
   tensorF16(data: Float32Array, shape: readonly number[]): Tensor {
     checkNewShape(shape, data.length);
-    const t = this.own(this.make('tensorF16', Float32Array.from(toF16Bits(data), f16BitsToF32), shape), 'tensorF16');
+    const t = this.own(
+      this.make('tensorF16', Float32Array.from(toF16Bits(data), f16BitsToF32), shape),
+      'tensorF16',
+    );
     return new CpuTensor(this, t.shape, t.data, t.store, true);
   }
 
@@ -102,7 +115,8 @@ class CpuBackend extends CpuTrainingOps implements Backend {
 
   dispose(...ts: Tensor[]): void {
     for (const t of ts) {
-      if (!(t instanceof CpuTensor) || t.owner !== this) throw new Error('dispose: tensor belongs to another backend');
+      if (!(t instanceof CpuTensor) || t.owner !== this)
+        throw new Error('dispose: tensor belongs to another backend');
       t.store.freed = true;
     }
   }
@@ -118,7 +132,9 @@ class CpuBackend extends CpuTrainingOps implements Backend {
     const dims = matmulShape(a, b, tb);
     this.checkOut('matmul', dims.M * dims.N);
     const [fa, fb] = [this.f32(a, 'matmul'), this.f32(b, 'matmul')];
-    const y = this.gemm ? this.gemm.linear(fa, fb, null, dims.M, dims.K, dims.N, tb ? 'nk' : 'kn', false) : matmulCpu(fa, fb, dims, tb);
+    const y = this.gemm
+      ? this.gemm.linear(fa, fb, null, dims.M, dims.K, dims.N, tb ? 'nk' : 'kn', false)
+      : matmulCpu(fa, fb, dims, tb);
     return this.make('matmul', y, [dims.M, dims.N]);
   }
 
@@ -145,8 +161,14 @@ class CpuBackend extends CpuTrainingOps implements Backend {
     this.checkOut('scores', dims.Q * dims.N);
     const [fq, fd] = [this.f32(q, 'scores'), this.f32(d, 'scores')];
     if (!this.gemm) return this.make('scores', scoresCpu(fq, fd, dims, metric), [dims.Q, dims.N]);
-    const [nq, nd] = metric === 'cosine' ? [l2NormalizeCpu(fq, dims.Q, dims.D), l2NormalizeCpu(fd, dims.N, dims.D)] : [fq, fd];
-    return this.make('scores', this.gemm.linear(nq, nd, null, dims.Q, dims.D, dims.N, 'nk', false), [dims.Q, dims.N]);
+    const [nq, nd] =
+      metric === 'cosine'
+        ? [l2NormalizeCpu(fq, dims.Q, dims.D), l2NormalizeCpu(fd, dims.N, dims.D)]
+        : [fq, fd];
+    return this.make('scores', this.gemm.linear(nq, nd, null, dims.Q, dims.D, dims.N, 'nk', false), [
+      dims.Q,
+      dims.N,
+    ]);
   }
 
   async topK(scores: Tensor, k: number): Promise<TopK> {
@@ -159,7 +181,9 @@ class CpuBackend extends CpuTrainingOps implements Backend {
     this.checkOut('linear', d.M * d.N);
     const b = bias ? this.f32(bias, 'linear') : null;
     const [fx, fw] = [this.f32(x, 'linear'), this.f32(w, 'linear')];
-    const y = this.gemm ? this.gemm.linear(fx, fw, b, d.M, d.K, d.N, layout) : linearCpu(fx, fw, b, d, layout);
+    const y = this.gemm
+      ? this.gemm.linear(fx, fw, b, d.M, d.K, d.N, layout)
+      : linearCpu(fx, fw, b, d, layout);
     return this.make('linear', y, d.outShape);
   }
 
@@ -181,7 +205,11 @@ class CpuBackend extends CpuTrainingOps implements Backend {
   layerNorm(x: Tensor, gamma: Tensor, beta: Tensor | null, eps: number): Tensor {
     const r = layerNormShape(x, gamma, beta, eps);
     const bt = beta ? this.f32(beta, 'layerNorm') : null;
-    return this.make('layerNorm', layerNormCpu(this.f32(x, 'layerNorm'), this.f32(gamma, 'layerNorm'), bt, eps, r), x.shape);
+    return this.make(
+      'layerNorm',
+      layerNormCpu(this.f32(x, 'layerNorm'), this.f32(gamma, 'layerNorm'), bt, eps, r),
+      x.shape,
+    );
   }
 
   rmsNorm(x: Tensor, gamma: Tensor, eps: number, opts?: { addOne?: boolean }): Tensor {
@@ -208,7 +236,9 @@ class CpuBackend extends CpuTrainingOps implements Backend {
   attention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor, opts: { causal: boolean; scale: number }): Tensor {
     const d = attentionShape(q, k, v, mask, opts);
     const [fq, fk, fv, fm] = [q, k, v, mask].map((t) => this.f32(t, 'attention'));
-    const y = this.gemm ? attentionGemm(this.gemm, fq, fk, fv, fm, d, opts) : attentionCpu(fq, fk, fv, fm, d, opts);
+    const y = this.gemm
+      ? attentionGemm(this.gemm, fq, fk, fv, fm, d, opts)
+      : attentionCpu(fq, fk, fv, fm, d, opts);
     return this.make('attention', y, q.shape);
   }
 
@@ -220,7 +250,10 @@ class CpuBackend extends CpuTrainingOps implements Backend {
   addPositional(x: Tensor, pos: Positional): Tensor {
     const d = positionalShape(x, pos);
     const fx = this.f32(x, 'addPositional');
-    const y = pos.kind === 'table' ? addTableCpu(fx, this.f32(pos.table, 'addPositional'), d) : addSinusoidCpu(fx, sinusoid(pos), d);
+    const y =
+      pos.kind === 'table'
+        ? addTableCpu(fx, this.f32(pos.table, 'addPositional'), d)
+        : addSinusoidCpu(fx, sinusoid(pos), d);
     return this.make('addPositional', y, x.shape);
   }
 
@@ -234,7 +267,8 @@ class CpuBackend extends CpuTrainingOps implements Backend {
   }
 
   private checkOut(op: string, elements: number): void {
-    if (elements > this.maxTensorElements) throw new TensorTooLargeError(op, elements, this.maxTensorElements);
+    if (elements > this.maxTensorElements)
+      throw new TensorTooLargeError(op, elements, this.maxTensorElements);
   }
 }
 
@@ -244,5 +278,8 @@ class CpuBackend extends CpuTrainingOps implements Backend {
  * the reference the benchmarks time the CPU path against.
  */
 export function createCpuBackend(opts: { maxTensorElements?: number; simd?: boolean } = {}): Backend {
-  return new CpuBackend(Math.min(CPU_MAX_TENSOR_ELEMENTS, opts.maxTensorElements ?? Infinity), opts.simd ?? true);
+  return new CpuBackend(
+    Math.min(CPU_MAX_TENSOR_ELEMENTS, opts.maxTensorElements ?? Infinity),
+    opts.simd ?? true,
+  );
 }

@@ -4,7 +4,11 @@ export interface PipelineCacheStats {
   misses: number;
 }
 
-export function pipelineKey(shaderKey: string, entryPoint: string, overrides: Readonly<Record<string, number>>): string {
+export function pipelineKey(
+  shaderKey: string,
+  entryPoint: string,
+  overrides: Readonly<Record<string, number>>,
+): string {
   const consts = Object.keys(overrides)
     .sort()
     .map((k) => `${k}=${overrides[k]}`)
@@ -22,7 +26,11 @@ export class PipelineCache {
     private readonly sources: ReadonlyMap<string, string>,
   ) {}
 
-  get(shaderKey: string, entryPoint: string, overrides: Readonly<Record<string, number>>): GPUComputePipeline {
+  get(
+    shaderKey: string,
+    entryPoint: string,
+    overrides: Readonly<Record<string, number>>,
+  ): GPUComputePipeline {
     const key = pipelineKey(shaderKey, entryPoint, overrides);
     const cached = this.pipelines.get(key);
     if (cached) {

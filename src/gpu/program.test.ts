@@ -44,7 +44,9 @@ describe('buffer size classes and pipeline keys', () => {
   });
 
   it('keys pipelines by shader, entry point and sorted override constants', () => {
-    expect(pipelineKey('topk', 'merge', { WG: 64, S: 128 })).toBe(pipelineKey('topk', 'merge', { S: 128, WG: 64 }));
+    expect(pipelineKey('topk', 'merge', { WG: 64, S: 128 })).toBe(
+      pipelineKey('topk', 'merge', { S: 128, WG: 64 }),
+    );
     expect(pipelineKey('topk', 'merge', { S: 128 })).not.toBe(pipelineKey('topk', 'tile_sort', { S: 128 }));
     expect(pipelineKey('m', 'main', { T: 1 })).not.toBe(pipelineKey('m', 'main', { T: 0 }));
   });
@@ -62,14 +64,17 @@ describe('shader sources', () => {
   });
 
   it('names a missing shader file', async () => {
-    await expect(loadShaderSource(new URL('../../shaders/nope.wgsl', import.meta.url))).rejects.toThrow(/cannot load shader .*nope\.wgsl/);
+    await expect(loadShaderSource(new URL('../../shaders/nope.wgsl', import.meta.url))).rejects.toThrow(
+      /cannot load shader .*nope\.wgsl/,
+    );
   });
 
   it('declares workgroup sizes as override constants', async () => {
     for (const s of ALL_SHADERS) {
       const src = await loadShaderSource(s.url);
       const size = /@workgroup_size\(([^)]*)\)/.exec(src)?.[1] ?? '';
-      for (const name of size.split(',').map((x) => x.trim())) expect(src).toMatch(new RegExp(`override ${name}: u32`));
+      for (const name of size.split(',').map((x) => x.trim()))
+        expect(src).toMatch(new RegExp(`override ${name}: u32`));
     }
   });
 });

@@ -39,7 +39,8 @@ export function packU32(...values: number[]): ArrayBuffer {
   const words = Math.max(4, Math.ceil(values.length / 4) * 4);
   const out = new Uint32Array(words);
   values.forEach((v, i) => {
-    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new RangeError(`uniform ${i} is not a u32: ${v}`);
+    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff)
+      throw new RangeError(`uniform ${i} is not a u32: ${v}`);
     out[i] = v;
   });
   return out.buffer;
@@ -65,6 +66,7 @@ export function layoutDispatch(total: number, maxPerDim: number): [number, numbe
   if (!Number.isInteger(total) || total < 1) throw new RangeError(`dispatch of ${total} workgroups`);
   if (total <= maxPerDim) return [total, 1];
   const y = Math.ceil(total / maxPerDim);
-  if (y > maxPerDim) throw new RangeError(`dispatch of ${total} workgroups exceeds ${maxPerDim} x ${maxPerDim}`);
+  if (y > maxPerDim)
+    throw new RangeError(`dispatch of ${total} workgroups exceeds ${maxPerDim} x ${maxPerDim}`);
   return [Math.ceil(total / y), y];
 }

@@ -69,11 +69,13 @@ export class GpuRuntime {
   }
 
   checkSize(op: string, elements: number): void {
-    if (elements > this.limits.maxTensorElements) throw new TensorTooLargeError(op, elements, this.limits.maxTensorElements);
+    if (elements > this.limits.maxTensorElements)
+      throw new TensorTooLargeError(op, elements, this.limits.maxTensorElements);
   }
 
   own(t: Tensor, op: string): GpuTensor {
-    if (!(t instanceof GpuTensor) || t.owner !== this) throw new Error(`${op}: tensor belongs to another backend`);
+    if (!(t instanceof GpuTensor) || t.owner !== this)
+      throw new Error(`${op}: tensor belongs to another backend`);
     if (t.disposed) throw new Error(`${op}: tensor [${t.shape.join(',')}] was disposed`);
     return t;
   }
@@ -84,7 +86,11 @@ export class GpuRuntime {
     const words = dtype === 'f16' ? Math.ceil(size / 2) : size;
     this.checkSize(op, words);
     this.liveTensors++;
-    return new GpuTensor(this, shape, dtype, size, { buffer: this.storage.acquire(words * 4), freed: false, hostIds });
+    return new GpuTensor(this, shape, dtype, size, {
+      buffer: this.storage.acquire(words * 4),
+      freed: false,
+      hostIds,
+    });
   }
 
   /** An f16 tensor of `data` rounded to halves, stored two per u32 word (kernels/f16.ts: toF16Bits, packF16). */
@@ -100,9 +106,11 @@ export class GpuRuntime {
 
   upload(data: Float32Array | Uint32Array, shape: readonly number[]): GpuTensor {
     const dtype: DType = data instanceof Uint32Array ? 'u32' : 'f32';
-    const ids = dtype === 'u32' && data.length <= HOST_ID_COPY_LIMIT ? (data.slice() as Uint32Array) : undefined;
+    const ids =
+      dtype === 'u32' && data.length <= HOST_ID_COPY_LIMIT ? (data.slice() as Uint32Array) : undefined;
     const t = this.alloc('tensor', shape, dtype, ids);
-    if (data.length) this.device.queue.writeBuffer(t.buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+    if (data.length)
+      this.device.queue.writeBuffer(t.buffer, 0, data.buffer, data.byteOffset, data.byteLength);
     return t;
   }
 
@@ -131,7 +139,10 @@ export class GpuRuntime {
       const p = Promise.all([v, o]).then(([ve, oe]) => {
         const e = ve ?? oe;
         if (e && !this.firstError) {
-          this.firstError = new GpuExecutionError(ve ? 'validation' : 'out-of-memory', `${label}: ${e.message}`);
+          this.firstError = new GpuExecutionError(
+            ve ? 'validation' : 'out-of-memory',
+            `${label}: ${e.message}`,
+          );
         }
       });
       this.inflight.add(p);
@@ -144,7 +155,10 @@ export class GpuRuntime {
     const pipeline = this.pipelines.get(spec.shader.key, spec.entryPoint, spec.overrides);
     const ubuf = this.uniforms.acquire(spec.uniforms.byteLength);
     this.device.queue.writeBuffer(ubuf, 0, spec.uniforms);
-    const entries: GPUBindGroupEntry[] = spec.bindings.map((binding, i) => ({ binding, resource: { buffer: buffers[i] } }));
+    const entries: GPUBindGroupEntry[] = spec.bindings.map((binding, i) => ({
+      binding,
+      resource: { buffer: buffers[i] },
+    }));
     entries.push({ binding: spec.uniformBinding, resource: { buffer: ubuf } });
     const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
     const [x, y] = layoutDispatch(spec.workgroups, this.limits.maxWorkgroupsPerDimension);

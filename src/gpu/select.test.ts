@@ -32,7 +32,9 @@ describe('acquireBackend', () => {
     auto.destroy();
     const gpu = await acquireBackend('webgpu');
     expect(gpu.kind).toBe('webgpu');
-    expect(await gpu.read(gpu.l2Normalize(gpu.tensor(Float32Array.of(3, 4), [1, 2])))).toEqual(Float32Array.of(0.6, 0.8));
+    expect(await gpu.read(gpu.l2Normalize(gpu.tensor(Float32Array.of(3, 4), [1, 2])))).toEqual(
+      Float32Array.of(0.6, 0.8),
+    );
     gpu.destroy();
   });
 });

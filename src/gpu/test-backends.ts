@@ -6,8 +6,9 @@ import type { Backend } from './backend';
 import { createCpuBackend } from './cpu';
 import { createWebGPUBackend, type WebGPUBackend, type WebGPUBackendOptions } from './webgpu';
 
-export const SKIP_WEBGPU = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env
-  ?.STM_SKIP_WEBGPU === '1';
+export const SKIP_WEBGPU =
+  (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.STM_SKIP_WEBGPU ===
+  '1';
 
 export interface BackendCase {
   name: 'cpu' | 'webgpu';
@@ -53,12 +54,20 @@ export function randomInts(n: number, seed: number, lo = -3, hi = 3): Float32Arr
 }
 
 /** Throws naming the first element where |got - want| > atol + rtol * |want|. */
-export function assertClose(got: ArrayLike<number>, want: ArrayLike<number>, rtol: number, atol: number, label = ''): void {
+export function assertClose(
+  got: ArrayLike<number>,
+  want: ArrayLike<number>,
+  rtol: number,
+  atol: number,
+  label = '',
+): void {
   if (got.length !== want.length) throw new Error(`${label}: length ${got.length} != ${want.length}`);
   for (let i = 0; i < want.length; i++) {
     const err = Math.abs(got[i] - want[i]);
     if (!(err <= atol + rtol * Math.abs(want[i])) && got[i] !== want[i]) {
-      throw new Error(`${label}: element ${i}: got ${got[i]}, want ${want[i]} (|diff| ${err} > ${atol} + ${rtol}*|want|)`);
+      throw new Error(
+        `${label}: element ${i}: got ${got[i]}, want ${want[i]} (|diff| ${err} > ${atol} + ${rtol}*|want|)`,
+      );
     }
   }
 }

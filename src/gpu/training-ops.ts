@@ -20,18 +20,45 @@ export interface AdamWStep {
 export interface TrainingOps {
   /** y = x·w + b: dx = dy·wᵀ (omitted when needDx is false), dw (same layout as w), db = Σ rows of dy.
    * w may be an f16 tensor (a frozen base weight from tensorF16): dx uses it as is, dw is f32. */
-  linearBackward(x: Tensor, w: Tensor, dy: Tensor, layout: 'kn' | 'nk', needDx: boolean): { dx: Tensor | null; dw: Tensor; db: Tensor };
-  layerNormBackward(x: Tensor, gamma: Tensor, dy: Tensor, eps: number): { dx: Tensor; dgamma: Tensor; dbeta: Tensor };
-  rmsNormBackward(x: Tensor, gamma: Tensor, dy: Tensor, eps: number, opts?: { addOne?: boolean }): { dx: Tensor; dgamma: Tensor };
+  linearBackward(
+    x: Tensor,
+    w: Tensor,
+    dy: Tensor,
+    layout: 'kn' | 'nk',
+    needDx: boolean,
+  ): { dx: Tensor | null; dw: Tensor; db: Tensor };
+  layerNormBackward(
+    x: Tensor,
+    gamma: Tensor,
+    dy: Tensor,
+    eps: number,
+  ): { dx: Tensor; dgamma: Tensor; dbeta: Tensor };
+  rmsNormBackward(
+    x: Tensor,
+    gamma: Tensor,
+    dy: Tensor,
+    eps: number,
+    opts?: { addOne?: boolean },
+  ): { dx: Tensor; dgamma: Tensor };
   /** dx = dy * f'(x) */
   activationBackward(x: Tensor, dy: Tensor, kind: Activation): Tensor;
   swigluBackward(gate: Tensor, up: Tensor, dy: Tensor): { dgate: Tensor; dup: Tensor };
   /** y = softmax(x) given: dx = y * (dy - Σ dy*y) */
   softmaxBackward(y: Tensor, dy: Tensor): Tensor;
   /** gradients of attention(q, k, v, mask, opts) w.r.t. q, k, v (GQA: kv-head grads summed over its query heads) */
-  attentionBackward(q: Tensor, k: Tensor, v: Tensor, mask: Tensor, dy: Tensor, opts: { causal: boolean; scale: number }): { dq: Tensor; dk: Tensor; dv: Tensor };
+  attentionBackward(
+    q: Tensor,
+    k: Tensor,
+    v: Tensor,
+    mask: Tensor,
+    dy: Tensor,
+    opts: { causal: boolean; scale: number },
+  ): { dq: Tensor; dk: Tensor; dv: Tensor };
   /** rope is a rotation: its backward is the inverse rotation of dy */
-  ropeBackward(dy: Tensor, opts: { theta: number; rotaryDim?: number; style?: 'half' | 'interleaved' }): Tensor;
+  ropeBackward(
+    dy: Tensor,
+    opts: { theta: number; rotaryDim?: number; style?: 'half' | 'interleaved' },
+  ): Tensor;
   /** y [B,D] = maskedMeanPool(x [B,T,D], mask): dx [B,T,D] */
   maskedMeanPoolBackward(mask: Tensor, dy: Tensor, T: number): Tensor;
   /** y = pool(x, mask, mode): dx [B,T,D] (dy placed at the pooled token) */
@@ -46,7 +73,12 @@ export interface TrainingOps {
    * MultipleNegativesSymmetricRankingLoss), averaged with the first term.
    * Returns the scalar loss (read back) and the gradients w.r.t. q and docs.
    */
-  infoNce(q: Tensor, docs: Tensor, positive: Uint32Array, opts: { scale: number; symmetric: boolean }): Promise<{ loss: number; dq: Tensor; ddocs: Tensor }>;
+  infoNce(
+    q: Tensor,
+    docs: Tensor,
+    positive: Uint32Array,
+    opts: { scale: number; symmetric: boolean },
+  ): Promise<{ loss: number; dq: Tensor; ddocs: Tensor }>;
   /** Σ x² over all elements (read back), for global-norm gradient clipping */
   sumSquares(x: Tensor): Promise<number>;
   /** In place: AdamW update of param from grad; m and v are the moment buffers (same shape) */

@@ -3,11 +3,30 @@ import type { Tensor } from './backend';
 import type { ProgramSpec, ShaderRef } from './program';
 import type { GpuRuntime } from './runtime';
 import type { Activation, Positional, TransformerOps } from './transformer-ops';
-import { activationProgram, activationShader, activationShape, swigluProgram, swigluShape } from '../kernels/activation';
+import {
+  activationProgram,
+  activationShader,
+  activationShape,
+  swigluProgram,
+  swigluShape,
+} from '../kernels/activation';
 import { attentionProgram, attentionShader, attentionShape } from '../kernels/attention';
-import { addShape, binaryProgram, elementwiseShader, mulShape, scaleProgram, scaleShape } from '../kernels/elementwise';
+import {
+  addShape,
+  binaryProgram,
+  elementwiseShader,
+  mulShape,
+  scaleProgram,
+  scaleShape,
+} from '../kernels/elementwise';
 import { layerNormShape, layernormShader, normProgram, rmsNormShape } from '../kernels/layernorm';
-import { linearF16Shader, linearF16wShader, linearProgram, linearShader, linearShape } from '../kernels/linear';
+import {
+  linearF16Shader,
+  linearF16wShader,
+  linearProgram,
+  linearShader,
+  linearShape,
+} from '../kernels/linear';
 import { positionalProgram, positionalShader, positionalShape, sinusoid } from '../kernels/positional';
 import { poolProgram, poolShader, poolShape, type PoolMode } from '../kernels/pool';
 import { ropeProgram, ropeShader, ropeShape, type RopeOpts } from '../kernels/rope';
@@ -34,7 +53,9 @@ export class GpuTransformerOps implements TransformerOps {
     const d = linearShape(x, w, bias, layout, true);
     const ins = [x, w, bias ?? w];
     const wDtype = w.dtype === 'f16' ? 'f16' : 'f32';
-    return this.run('linear', d.outShape, ins, () => linearProgram(d, layout, bias !== null, this.rt.limits, wDtype));
+    return this.run('linear', d.outShape, ins, () =>
+      linearProgram(d, layout, bias !== null, this.rt.limits, wDtype),
+    );
   }
 
   add(a: Tensor, b: Tensor): Tensor {
@@ -55,7 +76,9 @@ export class GpuTransformerOps implements TransformerOps {
   layerNorm(x: Tensor, gamma: Tensor, beta: Tensor | null, eps: number): Tensor {
     const r = layerNormShape(x, gamma, beta, eps);
     const mode = { rms: false, hasBeta: beta !== null, addOne: false };
-    return this.run('layerNorm', x.shape, [x, gamma, beta ?? gamma], () => normProgram(r, eps, mode, this.rt.limits));
+    return this.run('layerNorm', x.shape, [x, gamma, beta ?? gamma], () =>
+      normProgram(r, eps, mode, this.rt.limits),
+    );
   }
 
   rmsNorm(x: Tensor, gamma: Tensor, eps: number, opts?: { addOne?: boolean }): Tensor {

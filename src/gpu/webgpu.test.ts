@@ -19,7 +19,9 @@ describe.skipIf(SKIP_WEBGPU)('WebGPU runtime', () => {
   it('reports the device and its tensor limit', () => {
     expect(be.kind).toBe('webgpu');
     expect(be.label.length).toBeGreaterThan(0);
-    expect(be.maxTensorElements).toBe(Math.floor(Math.min(be.device.limits.maxStorageBufferBindingSize, be.device.limits.maxBufferSize) / 4));
+    expect(be.maxTensorElements).toBe(
+      Math.floor(Math.min(be.device.limits.maxStorageBufferBindingSize, be.device.limits.maxBufferSize) / 4),
+    );
   });
 
   it('round-trips f32 and u32 tensors, including empty ones', async () => {
@@ -64,7 +66,9 @@ describe.skipIf(SKIP_WEBGPU)('WebGPU runtime', () => {
       expect(small.maxTensorElements).toBe(256);
       expect(() => small.tensor(new Float32Array(257), [257])).toThrow(TensorTooLargeError);
       const a = small.tensor(new Float32Array(200), [200, 1]);
-      expect(() => small.matmul(a, small.tensor(new Float32Array(2), [1, 2]))).toThrow(/400 elements exceeds/);
+      expect(() => small.matmul(a, small.tensor(new Float32Array(2), [1, 2]))).toThrow(
+        /400 elements exceeds/,
+      );
       const q = randomF32(3 * 8, 2);
       const d = randomF32(120 * 8, 3); // 960 elements: does not fit in one tensor
       const got = await searchTopK(small, q, d, 8, 5, { metric: 'dot' });
@@ -81,9 +85,21 @@ describe.skipIf(SKIP_WEBGPU)('WebGPU runtime', () => {
       const a = randomF32(40 * 9, 4);
       const b = randomF32(9 * 50, 5); // 3 x 4 = 12 tiles of 16 -> a 4 x 3 grid
       const c = folded.matmul(folded.tensor(a, [40, 9]), folded.tensor(b, [9, 50]));
-      assertClose(await folded.readF32(c), matmulCpu(a, b, { M: 40, K: 9, N: 50 }), 1e-5, 1e-5, 'folded matmul');
+      assertClose(
+        await folded.readF32(c),
+        matmulCpu(a, b, { M: 40, K: 9, N: 50 }),
+        1e-5,
+        1e-5,
+        'folded matmul',
+      );
       const x = randomF32(7 * 5, 6); // 7 rows = 7 workgroups -> a 4 x 2 grid with one surplus
-      assertClose(await folded.readF32(folded.l2Normalize(folded.tensor(x, [7, 5]))), l2NormalizeCpu(x, 7, 5), 1e-5, 1e-6, 'folded l2');
+      assertClose(
+        await folded.readF32(folded.l2Normalize(folded.tensor(x, [7, 5]))),
+        l2NormalizeCpu(x, 7, 5),
+        1e-5,
+        1e-6,
+        'folded l2',
+      );
       const s = randomF32(7 * 40, 8);
       const top = await folded.topK(folded.tensor(s, [7, 40]), 4);
       expect(Array.from(top.indices)).toEqual(Array.from(topKCpu(s, 7, 40, 4).indices));
@@ -93,8 +109,19 @@ describe.skipIf(SKIP_WEBGPU)('WebGPU runtime', () => {
   });
 
   it('turns WebGPU validation errors into GpuExecutionError at the next flush', async () => {
-    const rt = new GpuRuntime(be.device, { maxTensorElements: 1024, maxWorkgroupsPerDimension: 65535, maxInvocationsPerWorkgroup: 256, maxWorkgroupStorageBytes: 16384 }, new Map());
-    rt.scoped('bad-buffer', () => be.device.createBuffer({ size: 6, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.STORAGE }));
+    const rt = new GpuRuntime(
+      be.device,
+      {
+        maxTensorElements: 1024,
+        maxWorkgroupsPerDimension: 65535,
+        maxInvocationsPerWorkgroup: 256,
+        maxWorkgroupStorageBytes: 16384,
+      },
+      new Map(),
+    );
+    rt.scoped('bad-buffer', () =>
+      be.device.createBuffer({ size: 6, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.STORAGE }),
+    );
     await expect(rt.flush()).rejects.toThrow(GpuExecutionError);
     await expect(rt.flush()).resolves.toBeUndefined();
   });

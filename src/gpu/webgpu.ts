@@ -74,7 +74,10 @@ export async function createWebGPUBackend(opts: WebGPUBackendOptions = {}): Prom
       Math.floor(Math.min(l.maxStorageBufferBindingSize, l.maxBufferSize) / 4),
       opts.maxTensorElements ?? Infinity,
     ),
-    maxWorkgroupsPerDimension: Math.min(l.maxComputeWorkgroupsPerDimension, opts.maxWorkgroupsPerDimension ?? Infinity),
+    maxWorkgroupsPerDimension: Math.min(
+      l.maxComputeWorkgroupsPerDimension,
+      opts.maxWorkgroupsPerDimension ?? Infinity,
+    ),
     maxInvocationsPerWorkgroup: Math.min(l.maxComputeInvocationsPerWorkgroup, l.maxComputeWorkgroupSizeX),
     maxWorkgroupStorageBytes: l.maxComputeWorkgroupStorageSize,
     shaderF16: device.features.has('shader-f16') && opts.shaderF16 !== false,
@@ -186,7 +189,9 @@ class WebGPUBackendImpl extends GpuTrainingOps implements WebGPUBackend {
 
   maskedMeanPool(x: Tensor, mask: Tensor): Tensor {
     const dims = meanpoolShape(x, mask);
-    return this.run('maskedMeanPool', [dims.B, dims.D], [x, mask], () => meanpoolProgram(dims, this.rt.limits));
+    return this.run('maskedMeanPool', [dims.B, dims.D], [x, mask], () =>
+      meanpoolProgram(dims, this.rt.limits),
+    );
   }
 
   gather(table: Tensor, ids: Tensor): Tensor {
@@ -224,7 +229,10 @@ class WebGPUBackendImpl extends GpuTrainingOps implements WebGPUBackend {
     });
     const kp = passes[passes.length - 1].outEntries / R;
     try {
-      const [vb, ib] = await Promise.all([this.rt.readBytes(vals, R * kp * 4), this.rt.readBytes(idx, R * kp * 4)]);
+      const [vb, ib] = await Promise.all([
+        this.rt.readBytes(vals, R * kp * 4),
+        this.rt.readBytes(idx, R * kp * 4),
+      ]);
       const v = new Float32Array(vb);
       const ix = new Uint32Array(ib);
       const out = emptyTopK(R, k);

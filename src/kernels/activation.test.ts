@@ -27,7 +27,8 @@ describe('activation CPU references', () => {
 
   it("the kernel's erf approximation stays within 1e-6 of erfRef on [-8, 8]", () => {
     let worst = 0;
-    for (let i = -80000; i <= 80000; i++) worst = Math.max(worst, Math.abs(erfApproxF32(i / 10000) - erfRef(i / 10000)));
+    for (let i = -80000; i <= 80000; i++)
+      worst = Math.max(worst, Math.abs(erfApproxF32(i / 10000) - erfRef(i / 10000)));
     expect(worst).toBeLessThan(1e-6);
   });
 
@@ -40,7 +41,10 @@ describe('activation CPU references', () => {
     close(activationRef(0.5, 'tanh'), 0.46211715726000974);
     expect(activationRef(-3, 'relu')).toBe(0);
     expect(activationRef(2.5, 'relu')).toBe(2.5);
-    expect([...swigluCpu(Float32Array.of(1, 0), Float32Array.of(2, 5))]).toEqual([Math.fround(2 * 0.7310585786300049), 0]);
+    expect([...swigluCpu(Float32Array.of(1, 0), Float32Array.of(2, 5))]).toEqual([
+      Math.fround(2 * 0.7310585786300049),
+      0,
+    ]);
   });
 });
 
@@ -51,7 +55,24 @@ describe.each(backendCases())('activation and swiglu on $name', ({ make }) => {
   });
   afterAll(() => be?.destroy());
 
-  const edges = Float32Array.of(0, -0, 1e-8, -1e-8, 1e-3, -0.7, 5, -5, 9.5, -9.5, 20, -20, 100, -100, 3e4, -3e4);
+  const edges = Float32Array.of(
+    0,
+    -0,
+    1e-8,
+    -1e-8,
+    1e-3,
+    -0.7,
+    5,
+    -5,
+    9.5,
+    -9.5,
+    20,
+    -20,
+    100,
+    -100,
+    3e4,
+    -3e4,
+  );
   const x = new Float32Array(edges.length + 1001);
   x.set(edges);
   x.set(randomF32(1001, 5, -8, 8), edges.length);

@@ -91,7 +91,10 @@ export function swigluCpu(gate: Float32Array, up: Float32Array): Float32Array {
 export function activationShape(x: Tensor, kind: Activation): void {
   expectDtype('activation', 'x', x, 'f32');
   if (!ACTIVATIONS.includes(kind)) {
-    throw new ShapeError('activation', `unknown activation '${String(kind)}' (one of ${ACTIVATIONS.join(', ')})`);
+    throw new ShapeError(
+      'activation',
+      `unknown activation '${String(kind)}' (one of ${ACTIVATIONS.join(', ')})`,
+    );
   }
 }
 

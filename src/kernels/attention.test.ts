@@ -43,7 +43,11 @@ describe('attentionCpu', () => {
     const mask = Float32Array.of(1, 1, 1, 0);
     const got = attentionCpu(qq, kk, vv, mask, dims, { causal: true, scale: 0.5 });
     // repeat each kv head twice and run plain multi-head attention
-    const rep = (x: Float32Array) => Float32Array.from({ length: 4 * 4 * 3 }, (_, i) => x[Math.floor(i / 12) * 6 + Math.floor((i % 12) / 6) * 3 + (i % 3)]);
+    const rep = (x: Float32Array) =>
+      Float32Array.from(
+        { length: 4 * 4 * 3 },
+        (_, i) => x[Math.floor(i / 12) * 6 + Math.floor((i % 12) / 6) * 3 + (i % 3)],
+      );
     const want = attentionCpu(qq, rep(kk), rep(vv), mask, { ...dims, Hkv: 4 }, { causal: true, scale: 0.5 });
     expect([...got]).toEqual([...want]);
   });
@@ -67,23 +71,33 @@ describe.each(backendCases())('attention on $name', ({ make }) => {
     [1, 300, 2, 1, 16, true, [290]],
     [1, 40, 2, 1, 128, false, [37]],
   ];
-  it.each(cases)('B=%i T=%i Hq=%i Hkv=%i Dh=%i causal=%s lens=%j', async (B, T, Hq, Hkv, Dh, causal, lens) => {
-    const seed = B * 1000 + T * 10 + Hq;
-    const q = randomF32(B * T * Hq * Dh, seed, -2, 2);
-    const k = randomF32(B * T * Hkv * Dh, seed + 1, -2, 2);
-    const v = randomF32(B * T * Hkv * Dh, seed + 2);
-    const mask = padMask(lens, T);
-    const opts = { causal, scale: 1 / Math.sqrt(Dh) };
-    const y = be.attention(be.tensor(q, [B, T, Hq, Dh]), be.tensor(k, [B, T, Hkv, Dh]), be.tensor(v, [B, T, Hkv, Dh]), be.tensor(mask, [B, T]), opts);
-    expect(y.shape).toEqual([B, T, Hq, Dh]);
-    const want = attentionCpu(q, k, v, mask, { B, T, Hq, Hkv, Dh }, opts);
-    const got = await be.readF32(y);
-    assertClose(got, want, RTOL, ATOL, 'attention');
-    // rows of a fully padded sequence are exactly zero
-    lens.forEach((len, b) => {
-      if (len === 0) expect(got.subarray(b * T * Hq * Dh, (b + 1) * T * Hq * Dh).every((x) => x === 0)).toBe(true);
-    });
-  });
+  it.each(cases)(
+    'B=%i T=%i Hq=%i Hkv=%i Dh=%i causal=%s lens=%j',
+    async (B, T, Hq, Hkv, Dh, causal, lens) => {
+      const seed = B * 1000 + T * 10 + Hq;
+      const q = randomF32(B * T * Hq * Dh, seed, -2, 2);
+      const k = randomF32(B * T * Hkv * Dh, seed + 1, -2, 2);
+      const v = randomF32(B * T * Hkv * Dh, seed + 2);
+      const mask = padMask(lens, T);
+      const opts = { causal, scale: 1 / Math.sqrt(Dh) };
+      const y = be.attention(
+        be.tensor(q, [B, T, Hq, Dh]),
+        be.tensor(k, [B, T, Hkv, Dh]),
+        be.tensor(v, [B, T, Hkv, Dh]),
+        be.tensor(mask, [B, T]),
+        opts,
+      );
+      expect(y.shape).toEqual([B, T, Hq, Dh]);
+      const want = attentionCpu(q, k, v, mask, { B, T, Hq, Hkv, Dh }, opts);
+      const got = await be.readF32(y);
+      assertClose(got, want, RTOL, ATOL, 'attention');
+      // rows of a fully padded sequence are exactly zero
+      lens.forEach((len, b) => {
+        if (len === 0)
+          expect(got.subarray(b * T * Hq * Dh, (b + 1) * T * Hq * Dh).every((x) => x === 0)).toBe(true);
+      });
+    },
+  );
 
   it('ignores non-finite padding values and stays stable for large scores', async () => {
     const [B, T, H, Dh] = [1, 4, 1, 2];
@@ -91,18 +105,38 @@ describe.each(backendCases())('attention on $name', ({ make }) => {
     const k = Float32Array.of(3, 3, 3, 2, 1e30, 1e30, 1, 1);
     const v = Float32Array.of(1, 2, 3, 4, Infinity, NaN, 5, 6);
     const mask = Float32Array.of(1, 1, 0, 1);
-    const y = be.attention(be.tensor(q, [B, T, H, Dh]), be.tensor(k, [B, T, H, Dh]), be.tensor(v, [B, T, H, Dh]), be.tensor(mask, [B, T]), { causal: false, scale: 1 });
+    const y = be.attention(
+      be.tensor(q, [B, T, H, Dh]),
+      be.tensor(k, [B, T, H, Dh]),
+      be.tensor(v, [B, T, H, Dh]),
+      be.tensor(mask, [B, T]),
+      { causal: false, scale: 1 },
+    );
     const got = await be.readF32(y);
     expect(got.every(Number.isFinite)).toBe(true);
-    assertClose(got, attentionCpu(q, k, v, mask, { B, T, Hq: H, Hkv: H, Dh }, { causal: false, scale: 1 }), RTOL, ATOL, 'stable');
+    assertClose(
+      got,
+      attentionCpu(q, k, v, mask, { B, T, Hq: H, Hkv: H, Dh }, { causal: false, scale: 1 }),
+      RTOL,
+      ATOL,
+      'stable',
+    );
   });
 
   it('rejects bad head counts and mismatched shapes', () => {
     const t = (s: number[]) => be.tensor(new Float32Array(s.reduce((a, b) => a * b, 1)), s);
     const m = t([1, 2]);
-    expect(() => be.attention(t([1, 2, 3, 4]), t([1, 2, 2, 4]), t([1, 2, 2, 4]), m, { causal: false, scale: 1 })).toThrow(/multiple of key\/value heads/);
-    expect(() => be.attention(t([1, 2, 2, 4]), t([1, 2, 1, 4]), t([1, 2, 1, 3]), m, { causal: false, scale: 1 })).toThrow(ShapeError);
-    expect(() => be.attention(t([1, 2, 2, 4]), t([1, 2, 1, 4]), t([1, 2, 1, 4]), t([1, 3]), { causal: false, scale: 1 })).toThrow(/mask length/);
-    expect(() => be.attention(t([1, 2, 2, 4]), t([1, 3, 1, 4]), t([1, 3, 1, 4]), m, { causal: true, scale: 1 })).toThrow(/k length/);
+    expect(() =>
+      be.attention(t([1, 2, 3, 4]), t([1, 2, 2, 4]), t([1, 2, 2, 4]), m, { causal: false, scale: 1 }),
+    ).toThrow(/multiple of key\/value heads/);
+    expect(() =>
+      be.attention(t([1, 2, 2, 4]), t([1, 2, 1, 4]), t([1, 2, 1, 3]), m, { causal: false, scale: 1 }),
+    ).toThrow(ShapeError);
+    expect(() =>
+      be.attention(t([1, 2, 2, 4]), t([1, 2, 1, 4]), t([1, 2, 1, 4]), t([1, 3]), { causal: false, scale: 1 }),
+    ).toThrow(/mask length/);
+    expect(() =>
+      be.attention(t([1, 2, 2, 4]), t([1, 3, 1, 4]), t([1, 3, 1, 4]), m, { causal: true, scale: 1 }),
+    ).toThrow(/k length/);
   });
 });

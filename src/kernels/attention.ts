@@ -9,7 +9,10 @@ import { ceilPow2, floorPow2, type KernelLimits, type ProgramSpec, type ShaderRe
 import { expectFinite } from './rows';
 import { expectDim, expectDtype, expectRank } from './shape';
 
-export const attentionShader: ShaderRef = { key: 'attention', url: new URL('../../shaders/attention.wgsl', import.meta.url) };
+export const attentionShader: ShaderRef = {
+  key: 'attention',
+  url: new URL('../../shaders/attention.wgsl', import.meta.url),
+};
 
 export interface AttentionDims {
   B: number;
@@ -92,9 +95,19 @@ export function attentionCpu(
   return out;
 }
 
-export function attentionShape(q: Tensor, k: Tensor, v: Tensor, mask: Tensor, opts: AttentionOpts): AttentionDims {
+export function attentionShape(
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  mask: Tensor,
+  opts: AttentionOpts,
+): AttentionDims {
   const op = 'attention';
-  for (const [n, t] of [['q', q], ['k', k], ['v', v]] as const) {
+  for (const [n, t] of [
+    ['q', q],
+    ['k', k],
+    ['v', v],
+  ] as const) {
     expectRank(op, n, t, 4);
     expectDtype(op, n, t, 'f32');
   }
@@ -103,7 +116,10 @@ export function attentionShape(q: Tensor, k: Tensor, v: Tensor, mask: Tensor, op
   const [B, T, Hq, Dh] = q.shape;
   const Hkv = k.shape[2];
   if (k.shape.some((d, i) => d !== v.shape[i])) {
-    throw new ShapeError(op, `k [${k.shape.join(',')}] and v [${v.shape.join(',')}] must have the same shape`);
+    throw new ShapeError(
+      op,
+      `k [${k.shape.join(',')}] and v [${v.shape.join(',')}] must have the same shape`,
+    );
   }
   expectDim(op, 'k batch', k.shape[0], B);
   expectDim(op, 'k length', k.shape[1], T);
@@ -121,9 +137,17 @@ export function attentionShape(q: Tensor, k: Tensor, v: Tensor, mask: Tensor, op
  * One workgroup per (b, i, h), h fastest so neighbours share a kv head. WG lanes score WG keys per chunk;
  * workgroup memory holds q, the chunk's scores and the Dh accumulators: (2 Dh + 2 WG) f32.
  */
-export function attentionProgram(dims: AttentionDims, opts: AttentionOpts, limits: KernelLimits): ProgramSpec {
+export function attentionProgram(
+  dims: AttentionDims,
+  opts: AttentionOpts,
+  limits: KernelLimits,
+): ProgramSpec {
   const { B, T, Hq, Hkv, Dh } = dims;
-  let wg = Math.min(256, floorPow2(limits.maxInvocationsPerWorkgroup), Math.max(32, ceilPow2(Math.max(T, Dh))));
+  let wg = Math.min(
+    256,
+    floorPow2(limits.maxInvocationsPerWorkgroup),
+    Math.max(32, ceilPow2(Math.max(T, Dh))),
+  );
   const dhSlots = ceilPow2(Math.max(Dh, 1));
   while (wg > 1 && (2 * dhSlots + 2 * wg) * 4 > limits.maxWorkgroupStorageBytes) wg /= 2;
   if ((2 * dhSlots + 2 * wg) * 4 > limits.maxWorkgroupStorageBytes) {

@@ -8,7 +8,9 @@ import { addCpu, mulCpu, scaleCpu } from './elementwise';
 
 describe('elementwise CPU references', () => {
   it('add (same shape and broadcast), mul, scale on hand values', () => {
-    expect([...addCpu(Float32Array.of(1, 2, 3, 4), Float32Array.of(10, 20, 30, 40))]).toEqual([11, 22, 33, 44]);
+    expect([...addCpu(Float32Array.of(1, 2, 3, 4), Float32Array.of(10, 20, 30, 40))]).toEqual([
+      11, 22, 33, 44,
+    ]);
     expect([...addCpu(Float32Array.of(1, 2, 3, 4), Float32Array.of(10, 20))]).toEqual([11, 22, 13, 24]);
     expect([...mulCpu(Float32Array.of(1, -2, 3), Float32Array.of(2, 3, 0.5))]).toEqual([2, -6, 1.5]);
     expect([...scaleCpu(Float32Array.of(1, -2, 4), 0.25)]).toEqual([0.25, -0.5, 1]);
@@ -45,7 +47,9 @@ describe.each(backendCases())('add/mul/scale on $name', ({ make }) => {
 
   it('rejects mismatched shapes and non-finite scales', () => {
     const a = be.tensor(new Float32Array(6), [2, 3]);
-    expect(() => be.add(a, be.tensor(new Float32Array(2), [2]))).toThrow(/must have the shape of a \[2,3\] or be \[3\]/);
+    expect(() => be.add(a, be.tensor(new Float32Array(2), [2]))).toThrow(
+      /must have the shape of a \[2,3\] or be \[3\]/,
+    );
     expect(() => be.add(a, be.tensor(new Float32Array(6), [3, 2]))).toThrow(ShapeError);
     expect(() => be.mul(a, be.tensor(new Float32Array(3), [3]))).toThrow(/same shape/);
     expect(() => be.scale(a, NaN)).toThrow(/finite/);

@@ -68,7 +68,9 @@ export function toF16Bits(data: Float32Array, what = 'tensorF16'): Uint16Array {
   for (let i = 0; i < data.length; i++) {
     const h = f32ToF16Bits(data[i]);
     if ((h & 0x7c00) === 0x7c00) {
-      throw new RangeError(`${what}: element ${i} (${data[i]}) is not finite as f16 (|v| must be < 65520, max half ${F16_MAX})`);
+      throw new RangeError(
+        `${what}: element ${i} (${data[i]}) is not finite as f16 (|v| must be < 65520, max half ${F16_MAX})`,
+      );
     }
     out[i] = h;
   }

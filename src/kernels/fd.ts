@@ -41,7 +41,8 @@ export function checkGradients(
   inputs.forEach((x, k) => {
     const g = analytic[k];
     if (!g) return;
-    if (g.length !== x.length) throw new Error(`${label}: gradient ${k} has length ${g.length}, input ${x.length}`);
+    if (g.length !== x.length)
+      throw new Error(`${label}: gradient ${k} has length ${g.length}, input ${x.length}`);
     for (let e = 0; e < x.length; e++) {
       const orig = x[e];
       x[e] = orig + h;
@@ -55,7 +56,9 @@ export function checkGradients(
       const err = Math.abs(fd - g[e]);
       worst = Math.max(worst, err);
       if (!(err <= atol + rtol * Math.abs(g[e]))) {
-        throw new Error(`${label}: input ${k} element ${e}: analytic ${g[e]}, finite difference ${fd} (|diff| ${err} > ${atol} + ${rtol}*|analytic|)`);
+        throw new Error(
+          `${label}: input ${k} element ${e}: analytic ${g[e]}, finite difference ${fd} (|diff| ${err} > ${atol} + ${rtol}*|analytic|)`,
+        );
       }
     }
   });

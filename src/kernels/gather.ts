@@ -3,12 +3,16 @@ import type { Tensor } from '../gpu/backend';
 import { packU32, type KernelLimits, type ProgramSpec, type ShaderRef } from '../gpu/program';
 import { expectDtype, expectRank } from './shape';
 
-export const gatherShader: ShaderRef = { key: 'gather', url: new URL('../../shaders/gather.wgsl', import.meta.url) };
+export const gatherShader: ShaderRef = {
+  key: 'gather',
+  url: new URL('../../shaders/gather.wgsl', import.meta.url),
+};
 
 /** Throws a RangeError naming the first id that is out of the table. */
 export function checkIds(ids: Uint32Array, V: number): void {
   for (let n = 0; n < ids.length; n++) {
-    if (ids[n] >= V) throw new RangeError(`gather: id ${ids[n]} at position ${n} is outside the table of ${V} rows`);
+    if (ids[n] >= V)
+      throw new RangeError(`gather: id ${ids[n]} at position ${n} is outside the table of ${V} rows`);
   }
 }
 

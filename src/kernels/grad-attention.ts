@@ -74,7 +74,11 @@ function params(dims: AttentionDims, opts: AttentionOpts): ArrayBuffer {
 }
 
 /** 'dq': bindings q, k, v, mask, dy, stats [B*T*Hq*2] (lse, delta), dq. One invocation per query row. */
-export function attentionDqProgram(dims: AttentionDims, opts: AttentionOpts, limits: KernelLimits): ProgramSpec {
+export function attentionDqProgram(
+  dims: AttentionDims,
+  opts: AttentionOpts,
+  limits: KernelLimits,
+): ProgramSpec {
   const wg = Math.min(64, limits.maxInvocationsPerWorkgroup);
   return {
     shader: gradAttentionShader,
@@ -88,7 +92,11 @@ export function attentionDqProgram(dims: AttentionDims, opts: AttentionOpts, lim
 }
 
 /** 'dkv': bindings q, k, v, mask, dy, stats, dk, dv. One invocation per key row (b, j, kv head). */
-export function attentionDkvProgram(dims: AttentionDims, opts: AttentionOpts, limits: KernelLimits): ProgramSpec {
+export function attentionDkvProgram(
+  dims: AttentionDims,
+  opts: AttentionOpts,
+  limits: KernelLimits,
+): ProgramSpec {
   const wg = Math.min(64, limits.maxInvocationsPerWorkgroup);
   return {
     shader: gradAttentionShader,

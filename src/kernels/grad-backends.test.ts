@@ -40,37 +40,64 @@ describe.each(backendCases())('backward ops on $name', ({ make }) => {
     const [x, w, dy] = [randomF32(M * K, 1), randomF32(K * N, 2), randomF32(M * N, 3)];
     const ref = linearBackwardCpu(x, w, dy, { M, K, N }, layout, true);
     const wShape = layout === 'kn' ? [K, N] : [N, K];
-    const out = be.linearBackward(be.tensor(x, xs), be.tensor(w, wShape), be.tensor(dy, [...xs.slice(0, -1), N]), layout, true);
+    const out = be.linearBackward(
+      be.tensor(x, xs),
+      be.tensor(w, wShape),
+      be.tensor(dy, [...xs.slice(0, -1), N]),
+      layout,
+      true,
+    );
     expect(out.dx?.shape).toEqual(xs);
     expect(out.dw.shape).toEqual(wShape);
     assertClose(await read(out.dx), ref.dx ?? [], RTOL, ATOL, 'dx');
     assertClose(await read(out.dw), ref.dw, RTOL, ATOL, 'dw');
     assertClose(await read(out.db), ref.db, RTOL, ATOL, 'db');
-    const noDx = be.linearBackward(be.tensor(x, xs), be.tensor(w, wShape), be.tensor(dy, [...xs.slice(0, -1), N]), layout, false);
+    const noDx = be.linearBackward(
+      be.tensor(x, xs),
+      be.tensor(w, wShape),
+      be.tensor(dy, [...xs.slice(0, -1), N]),
+      layout,
+      false,
+    );
     expect(noDx.dx).toBeNull();
   });
 
-  it.each(['kn', 'nk'] as const)('linearBackward with an f16 weight (%s): dx through the f16 linear kernel', async (layout) => {
-    const [M, K, N] = [5, 9, 7];
-    const [x, w, dy] = [randomF32(M * K, 21), randomF32(K * N, 22), randomF32(M * N, 23)];
-    const wShape = layout === 'kn' ? [K, N] : [N, K];
-    const wT = be.tensorF16(w, wShape);
-    const wRounded = (await be.read(wT)) as Float32Array; // read() gives f16 weights back as f32
-    const ref = linearBackwardCpu(x, wRounded, dy, { M, K, N }, layout, true);
-    const out = be.linearBackward(be.tensor(x, [M, K]), wT, be.tensor(dy, [M, N]), layout, true);
-    expect(out.dw.dtype).toBe('f32');
-    assertClose(await read(out.dx), ref.dx ?? [], RTOL, ATOL, 'dx');
-    assertClose(await read(out.dw), ref.dw, RTOL, ATOL, 'dw');
-  });
+  it.each(['kn', 'nk'] as const)(
+    'linearBackward with an f16 weight (%s): dx through the f16 linear kernel',
+    async (layout) => {
+      const [M, K, N] = [5, 9, 7];
+      const [x, w, dy] = [randomF32(M * K, 21), randomF32(K * N, 22), randomF32(M * N, 23)];
+      const wShape = layout === 'kn' ? [K, N] : [N, K];
+      const wT = be.tensorF16(w, wShape);
+      const wRounded = (await be.read(wT)) as Float32Array; // read() gives f16 weights back as f32
+      const ref = linearBackwardCpu(x, wRounded, dy, { M, K, N }, layout, true);
+      const out = be.linearBackward(be.tensor(x, [M, K]), wT, be.tensor(dy, [M, N]), layout, true);
+      expect(out.dw.dtype).toBe('f32');
+      assertClose(await read(out.dx), ref.dx ?? [], RTOL, ATOL, 'dx');
+      assertClose(await read(out.dw), ref.dw, RTOL, ATOL, 'dw');
+    },
+  );
 
   it('linearBackward rejects dy of the wrong shape', () => {
-    expect(() => be.linearBackward(be.tensor(new Float32Array(6), [2, 3]), be.tensor(new Float32Array(12), [3, 4]), be.tensor(new Float32Array(6), [2, 3]), 'kn', true)).toThrow(ShapeError);
+    expect(() =>
+      be.linearBackward(
+        be.tensor(new Float32Array(6), [2, 3]),
+        be.tensor(new Float32Array(12), [3, 4]),
+        be.tensor(new Float32Array(6), [2, 3]),
+        'kn',
+        true,
+      ),
+    ).toThrow(ShapeError);
   });
 
   it.each([[[3, 5]], [[2, 2, 300]], [[1, 1]]])('layerNorm / rmsNorm backward %j', async (shape) => {
     const dim = shape[shape.length - 1];
     const rows = shape.reduce((a, b) => a * b, 1) / dim;
-    const [x, gamma, dy] = [randomF32(rows * dim, 4, -2, 3), randomF32(dim, 5, 0.5, 1.5), randomF32(rows * dim, 6)];
+    const [x, gamma, dy] = [
+      randomF32(rows * dim, 4, -2, 3),
+      randomF32(dim, 5, 0.5, 1.5),
+      randomF32(rows * dim, 6),
+    ];
     const [xT, gT, dT] = [be.tensor(x, shape), be.tensor(gamma, [dim]), be.tensor(dy, shape)];
     const ln = layerNormBackwardCpu(x, gamma, dy, 1e-5, { rows, dim });
     const lo = be.layerNormBackward(xT, gT, dT, 1e-5);
@@ -120,7 +147,9 @@ describe.each(backendCases())('backward ops on $name', ({ make }) => {
   ] as const)('ropeBackward %s rotaryDim %d', async (style, r) => {
     const dims = { B: 2, T: 5, H: 3, Dh: 8, r, style };
     const dy = randomF32(2 * 5 * 3 * 8, 15);
-    const got = await read(be.ropeBackward(be.tensor(dy, [2, 5, 3, 8]), { theta: 10000, rotaryDim: r, style }));
+    const got = await read(
+      be.ropeBackward(be.tensor(dy, [2, 5, 3, 8]), { theta: 10000, rotaryDim: r, style }),
+    );
     assertClose(got, g.ropeBackwardCpu(dy, dims, 10000), 1e-5, 1e-5, 'rope');
   });
 
@@ -133,7 +162,13 @@ describe.each(backendCases())('backward ops on $name', ({ make }) => {
     expect(mp.shape).toEqual([3, 4, 5]);
     assertClose(await read(mp), g.maskedMeanPoolBackwardCpu(mask, dy, d), RTOL, ATOL, 'mean');
     for (const mode of ['cls', 'last'] as const) {
-      assertClose(await read(be.poolBackward(mT, dT, 4, mode)), g.poolBackwardCpu(mask, dy, d, mode), 0, 0, mode);
+      assertClose(
+        await read(be.poolBackward(mT, dT, 4, mode)),
+        g.poolBackwardCpu(mask, dy, d, mode),
+        0,
+        0,
+        mode,
+      );
     }
     expect(() => be.poolBackward(mT, dT, 3, 'cls')).toThrow(ShapeError);
   });
@@ -150,8 +185,18 @@ describe.each(backendCases())('backward ops on $name', ({ make }) => {
     const dy = randomF32(q.length, 20);
     const mask = Float32Array.from(m);
     const ref = attentionBackwardCpu(q, k, v, mask, dy, d, opts);
-    const [qs, ks] = [[d.B, d.T, d.Hq, d.Dh], [d.B, d.T, d.Hkv, d.Dh]];
-    const out = be.attentionBackward(be.tensor(q, qs), be.tensor(k, ks), be.tensor(v, ks), be.tensor(mask, [d.B, d.T]), be.tensor(dy, qs), opts);
+    const [qs, ks] = [
+      [d.B, d.T, d.Hq, d.Dh],
+      [d.B, d.T, d.Hkv, d.Dh],
+    ];
+    const out = be.attentionBackward(
+      be.tensor(q, qs),
+      be.tensor(k, ks),
+      be.tensor(v, ks),
+      be.tensor(mask, [d.B, d.T]),
+      be.tensor(dy, qs),
+      opts,
+    );
     assertClose(await read(out.dq), ref.dq, RTOL, ATOL, 'dq');
     assertClose(await read(out.dk), ref.dk, RTOL, ATOL, 'dk');
     assertClose(await read(out.dv), ref.dv, RTOL, ATOL, 'dv');

@@ -25,7 +25,13 @@ import { softmaxCpu } from './softmax';
 const FD = { h: 1e-2, rtol: 2e-3, atol: 2e-3 };
 
 /** runs the check and also requires some gradient to be clearly non-zero (no vacuous pass) */
-function check(label: string, f: Forward, ins: Float32Array[], grads: (r: Float32Array) => (ArrayLike<number> | null)[], seed = 7): void {
+function check(
+  label: string,
+  f: Forward,
+  ins: Float32Array[],
+  grads: (r: Float32Array) => (ArrayLike<number> | null)[],
+  seed = 7,
+): void {
   const r = randomCotangent(f, ins, seed);
   const an = grads(r);
   checkGradients(label, f, ins, r, an, FD);
@@ -68,15 +74,25 @@ describe('finite-difference checks of the backward references', () => {
   it.each(ACTIVATIONS)('activation %s', (kind) => {
     // keep inputs away from relu's kink at 0 (|x| >= 0.1 > h)
     const x = randomF32(24, 10, -3, 3).map((v) => (Math.abs(v) < 0.1 ? v + 0.2 : v));
-    check(kind, ([a]) => activationCpu(a, kind), [x], (r) => [g.activationBackwardCpu(x, r, kind)]);
+    check(
+      kind,
+      ([a]) => activationCpu(a, kind),
+      [x],
+      (r) => [g.activationBackwardCpu(x, r, kind)],
+    );
   });
 
   it('swiglu (dgate, dup)', () => {
     const ins = [randomF32(12, 11, -3, 3), randomF32(12, 12)];
-    check('swiglu', ([a, b]) => swigluCpu(a, b), ins, (r) => {
-      const o = g.swigluBackwardCpu(ins[0], ins[1], r);
-      return [o.dgate, o.dup];
-    });
+    check(
+      'swiglu',
+      ([a, b]) => swigluCpu(a, b),
+      ins,
+      (r) => {
+        const o = g.swigluBackwardCpu(ins[0], ins[1], r);
+        return [o.dgate, o.dup];
+      },
+    );
   });
 
   it('softmax (dx from y and dy)', () => {
@@ -88,7 +104,12 @@ describe('finite-difference checks of the backward references', () => {
 
   it('l2Normalize', () => {
     const x = randomF32(3 * 4, 14);
-    check('l2norm', ([a]) => l2NormalizeCpu(a, 3, 4), [x], (r) => [g.l2NormalizeBackwardCpu(x, r, 3, 4)]);
+    check(
+      'l2norm',
+      ([a]) => l2NormalizeCpu(a, 3, 4),
+      [x],
+      (r) => [g.l2NormalizeBackwardCpu(x, r, 3, 4)],
+    );
   });
 
   it.each([
@@ -98,21 +119,36 @@ describe('finite-difference checks of the backward references', () => {
   ] as const)('rope %s, rotaryDim %d', (style, rd) => {
     const dims: RopeDims = { B: 2, T: 3, H: 2, Dh: 6, r: rd, style };
     const x = randomF32(2 * 3 * 2 * 6, 15);
-    check('rope', ([a]) => ropeCpu(a, dims, 100), [x], (r) => [g.ropeBackwardCpu(r, dims, 100)]);
+    check(
+      'rope',
+      ([a]) => ropeCpu(a, dims, 100),
+      [x],
+      (r) => [g.ropeBackwardCpu(r, dims, 100)],
+    );
   });
 
   it('maskedMeanPool (fractional weights, an all-padding row)', () => {
     const d = { B: 3, T: 3, D: 2 };
     const mask = Float32Array.of(1, 1, 0, 0.5, 1, 1, 0, 0, 0);
     const x = randomF32(3 * 3 * 2, 16);
-    check('meanpool', ([a]) => maskedMeanPoolCpu(a, mask, d), [x], (r) => [g.maskedMeanPoolBackwardCpu(mask, r, d)]);
+    check(
+      'meanpool',
+      ([a]) => maskedMeanPoolCpu(a, mask, d),
+      [x],
+      (r) => [g.maskedMeanPoolBackwardCpu(mask, r, d)],
+    );
   });
 
   it.each(['cls', 'last'] as const)('pool %s (a row with no real token)', (mode) => {
     const d = { B: 3, T: 3, D: 2 };
     const mask = Float32Array.of(1, 1, 0, 1, 1, 1, 0, 0, 0);
     const x = randomF32(3 * 3 * 2, 17);
-    check(mode, ([a]) => poolCpu(a, mask, d, mode), [x], (r) => [g.poolBackwardCpu(mask, r, d, mode)]);
+    check(
+      mode,
+      ([a]) => poolCpu(a, mask, d, mode),
+      [x],
+      (r) => [g.poolBackwardCpu(mask, r, d, mode)],
+    );
   });
 });
 
@@ -130,7 +166,15 @@ describe('finite-difference checks of attention backward', () => {
     const k = randomF32(d.B * d.T * d.Hkv * d.Dh, 21, -1.5, 1.5);
     const v = randomF32(d.B * d.T * d.Hkv * d.Dh, 22);
     const f: Forward = ([a, b, c]) => attentionCpu(a, b, c, mask, d, opts);
-    let o: ReturnType<typeof attentionBackwardCpu> = attentionBackwardCpu(q, k, v, mask, new Float32Array(q.length), d, opts);
+    let o: ReturnType<typeof attentionBackwardCpu> = attentionBackwardCpu(
+      q,
+      k,
+      v,
+      mask,
+      new Float32Array(q.length),
+      d,
+      opts,
+    );
     check('attention', f, [q, k, v], (r) => {
       o = attentionBackwardCpu(q, k, v, mask, r, d, opts);
       return [o.dq, o.dk, o.dv];

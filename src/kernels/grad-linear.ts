@@ -55,11 +55,19 @@ export function columnSumsCpu(a: Float32Array, rows: number, cols: number): Floa
   return Float32Array.from(s);
 }
 
-export function linearBackwardShape(x: Tensor, w: Tensor, dy: Tensor, layout: LinearLayout): LinearDims & { outShape: number[] } {
+export function linearBackwardShape(
+  x: Tensor,
+  w: Tensor,
+  dy: Tensor,
+  layout: LinearLayout,
+): LinearDims & { outShape: number[] } {
   const d = linearShape(x, w, null, layout, true);
   const r = asRows('linearBackward', 'dy', dy);
   if (dy.shape.length !== d.outShape.length || dy.shape.some((v, i) => v !== d.outShape[i])) {
-    throw new ShapeError('linearBackward', `dy [${dy.shape.join(',')}] must have the output shape [${d.outShape.join(',')}]`);
+    throw new ShapeError(
+      'linearBackward',
+      `dy [${dy.shape.join(',')}] must have the output shape [${d.outShape.join(',')}]`,
+    );
   }
   expectDim('linearBackward', 'dy last dim', r.dim, d.N);
   return d;

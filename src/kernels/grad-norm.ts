@@ -10,7 +10,10 @@ import { ceilPow2, floorPow2, type KernelLimits, type ProgramSpec, type ShaderRe
 import { asRows, expectFinite, expectSameShape, expectVector, type Rows } from './rows';
 import type { Tensor } from '../gpu/backend';
 
-export const gradNormShader: ShaderRef = { key: 'grad_norm', url: new URL('../../shaders/grad_norm.wgsl', import.meta.url) };
+export const gradNormShader: ShaderRef = {
+  key: 'grad_norm',
+  url: new URL('../../shaders/grad_norm.wgsl', import.meta.url),
+};
 
 /** rms = false: layer norm; returns dx and the per-element dy*xhat (summed over rows for dgamma). */
 function normBackward(
@@ -46,7 +49,9 @@ function normBackward(
       sumDX += dxh[i] * xhat[i];
     }
     for (let i = 0; i < dim; i++) {
-      dx[o + i] = rms ? inv * (dxh[i] - (xhat[i] * sumDX) / dim) : inv * (dxh[i] - sumD / dim - (xhat[i] * sumDX) / dim);
+      dx[o + i] = rms
+        ? inv * (dxh[i] - (xhat[i] * sumDX) / dim)
+        : inv * (dxh[i] - sumD / dim - (xhat[i] * sumDX) / dim);
     }
   }
   return { dx, dgamma: Float32Array.from(dg) };
@@ -85,7 +90,13 @@ export function normBackwardShape(op: string, x: Tensor, gamma: Tensor, dy: Tens
 }
 
 /** Bindings: x, gamma, dy, dx, dyxhat (both [rows, dim]). */
-export function normBackwardProgram({ rows, dim }: Rows, eps: number, rms: boolean, addOne: boolean, limits: KernelLimits): ProgramSpec {
+export function normBackwardProgram(
+  { rows, dim }: Rows,
+  eps: number,
+  rms: boolean,
+  addOne: boolean,
+  limits: KernelLimits,
+): ProgramSpec {
   const wg = Math.min(256, floorPow2(limits.maxInvocationsPerWorkgroup), Math.max(32, ceilPow2(dim)));
   const u = new ArrayBuffer(16);
   new Uint32Array(u, 0, 2).set([rows, dim]);

@@ -6,7 +6,14 @@
  */
 import { ERF_WGSL, FLAT_INDEX_WGSL } from './shader-lib';
 import type { Activation } from '../gpu/transformer-ops';
-import { ceilPow2, floorPow2, packU32, type KernelLimits, type ProgramSpec, type ShaderRef } from '../gpu/program';
+import {
+  ceilPow2,
+  floorPow2,
+  packU32,
+  type KernelLimits,
+  type ProgramSpec,
+  type ShaderRef,
+} from '../gpu/program';
 import { activationRef, ACTIVATIONS, erfRef } from './activation';
 import { ropeProgram, type RopeDims } from './rope';
 import type { Rows } from './rows';
@@ -18,7 +25,10 @@ export const gradPointwiseShader: ShaderRef = {
   url: new URL('../../shaders/grad_pointwise.wgsl', import.meta.url),
   prelude: [ERF_WGSL, FLAT_INDEX_WGSL],
 };
-export const gradRowsShader: ShaderRef = { key: 'grad_rows', url: new URL('../../shaders/grad_rows.wgsl', import.meta.url) };
+export const gradRowsShader: ShaderRef = {
+  key: 'grad_rows',
+  url: new URL('../../shaders/grad_rows.wgsl', import.meta.url),
+};
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
@@ -51,7 +61,11 @@ export function activationBackwardCpu(x: Float32Array, dy: Float32Array, kind: A
   return dx;
 }
 
-export function swigluBackwardCpu(gate: Float32Array, up: Float32Array, dy: Float32Array): { dgate: Float32Array; dup: Float32Array } {
+export function swigluBackwardCpu(
+  gate: Float32Array,
+  up: Float32Array,
+  dy: Float32Array,
+): { dgate: Float32Array; dup: Float32Array } {
   const dgate = new Float32Array(gate.length);
   const dup = new Float32Array(gate.length);
   for (let i = 0; i < gate.length; i++) {
@@ -72,7 +86,12 @@ export function softmaxBackwardCpu(y: Float32Array, dy: Float32Array, { rows, di
   return dx;
 }
 
-export function l2NormalizeBackwardCpu(x: Float32Array, dy: Float32Array, rows: number, dim: number): Float32Array {
+export function l2NormalizeBackwardCpu(
+  x: Float32Array,
+  dy: Float32Array,
+  rows: number,
+  dim: number,
+): Float32Array {
   const dx = new Float32Array(rows * dim);
   for (let r = 0; r < rows; r++) {
     const o = r * dim;
@@ -111,7 +130,11 @@ export function ropeBackwardCpu(dy: Float32Array, dims: RopeDims, theta: number)
   return dx;
 }
 
-export function maskedMeanPoolBackwardCpu(mask: Float32Array, dy: Float32Array, { B, T, D }: TokenPoolDims): Float32Array {
+export function maskedMeanPoolBackwardCpu(
+  mask: Float32Array,
+  dy: Float32Array,
+  { B, T, D }: TokenPoolDims,
+): Float32Array {
   const dx = new Float32Array(B * T * D);
   for (let b = 0; b < B; b++) {
     let msum = 0;
@@ -125,7 +148,12 @@ export function maskedMeanPoolBackwardCpu(mask: Float32Array, dy: Float32Array, 
   return dx;
 }
 
-export function poolBackwardCpu(mask: Float32Array, dy: Float32Array, { B, T, D }: TokenPoolDims, mode: PoolMode): Float32Array {
+export function poolBackwardCpu(
+  mask: Float32Array,
+  dy: Float32Array,
+  { B, T, D }: TokenPoolDims,
+  mode: PoolMode,
+): Float32Array {
   const dx = new Float32Array(B * T * D);
   for (let b = 0; b < B; b++) {
     let t = 0;
@@ -143,7 +171,14 @@ function wg1d(limits: KernelLimits): number {
   return Math.min(256, limits.maxInvocationsPerWorkgroup);
 }
 
-function pointwise(entry: string, n: number, bindings: number[], overrides: Record<string, number>, u: number[], limits: KernelLimits): ProgramSpec {
+function pointwise(
+  entry: string,
+  n: number,
+  bindings: number[],
+  overrides: Record<string, number>,
+  u: number[],
+  limits: KernelLimits,
+): ProgramSpec {
   const wg = wg1d(limits);
   return {
     shader: gradPointwiseShader,
@@ -163,16 +198,34 @@ export function activationBackwardProgram(n: number, kind: Activation, limits: K
 
 /** Bindings: gate (0), up (2), dy (1), out (3); 'swiglu_gate' writes dgate, 'swiglu_up' dup. */
 export function swigluBackwardPrograms(n: number, limits: KernelLimits): [ProgramSpec, ProgramSpec] {
-  return [pointwise('swiglu_gate', n, [0, 2, 1, 3], {}, [], limits), pointwise('swiglu_up', n, [0, 2, 1, 3], {}, [], limits)];
+  return [
+    pointwise('swiglu_gate', n, [0, 2, 1, 3], {}, [], limits),
+    pointwise('swiglu_up', n, [0, 2, 1, 3], {}, [], limits),
+  ];
 }
 
 /** One invocation per (b, d). Bindings: mask (0), dy (1), dx (3). mode: 0 mean, 1 cls, 2 last. */
-export function tokenPoolBackwardProgram({ B, T, D }: TokenPoolDims, mode: 'mean' | PoolMode, limits: KernelLimits): ProgramSpec {
-  return pointwise('token_pool', B * D, [0, 1, 3], { MODE: ['mean', 'cls', 'last'].indexOf(mode) }, [T, D], limits);
+export function tokenPoolBackwardProgram(
+  { B, T, D }: TokenPoolDims,
+  mode: 'mean' | PoolMode,
+  limits: KernelLimits,
+): ProgramSpec {
+  return pointwise(
+    'token_pool',
+    B * D,
+    [0, 1, 3],
+    { MODE: ['mean', 'cls', 'last'].indexOf(mode) },
+    [T, D],
+    limits,
+  );
 }
 
 /** Row-wise: entry 'softmax' (bindings y, dy, dx) or 'l2norm' (x, dy, dx); one workgroup per row. */
-export function rowsBackwardProgram(entry: 'softmax' | 'l2norm', { rows, dim }: Rows, limits: KernelLimits): ProgramSpec {
+export function rowsBackwardProgram(
+  entry: 'softmax' | 'l2norm',
+  { rows, dim }: Rows,
+  limits: KernelLimits,
+): ProgramSpec {
   const wg = Math.min(256, floorPow2(limits.maxInvocationsPerWorkgroup), Math.max(32, ceilPow2(dim)));
   return {
     shader: gradRowsShader,

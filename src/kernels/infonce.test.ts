@@ -31,31 +31,37 @@ describe('infoNce CPU reference', () => {
     const rows = (lse(a, b) - a + (lse(c, d) - d)) / 2;
     const cols = (lse(a, c) - a + (lse(b, d) - d)) / 2;
     expect(infoNceCpu(q, docs, pos, dims, { scale: 2, symmetric: false }).loss).toBeCloseTo(rows, 12);
-    expect(infoNceCpu(q, docs, pos, dims, { scale: 2, symmetric: true }).loss).toBeCloseTo((rows + cols) / 2, 12);
+    expect(infoNceCpu(q, docs, pos, dims, { scale: 2, symmetric: true }).loss).toBeCloseTo(
+      (rows + cols) / 2,
+      12,
+    );
     // dL/dq_0 = scale/2 * (softmax([2,0]) - [1,0]) · docs
     const p0 = Math.exp(a - lse(a, b));
     const g = infoNceCpu(q, docs, pos, dims, { scale: 2, symmetric: false });
     assertClose(g.dq.subarray(0, 2), [(2 / 2) * (p0 - 1), (2 / 2) * (1 - p0)], 1e-6, 1e-7, 'dq0');
   });
 
-  it.each([false, true])('finite differences, symmetric %s, hard negatives and a shared positive', (symmetric) => {
-    const [Bq, Nd, D] = [3, 5, 4];
-    const q = l2NormalizeCpu(randomF32(Bq * D, 31), Bq, D);
-    const docs = l2NormalizeCpu(randomF32(Nd * D, 32), Nd, D);
-    const pos = Uint32Array.of(0, 2, 2);
-    const opts = { scale: 5, symmetric };
-    const ref = infoNceCpu(q, docs, pos, { Bq, Nd, D }, opts);
-    const worst = checkGradients(
-      'infoNce',
-      ([a, b]) => [infoNceCpu(a, b, pos, { Bq, Nd, D }, opts).loss],
-      [q, docs],
-      [1],
-      [ref.dq, ref.ddocs],
-      { h: 1e-3, rtol: 1e-4, atol: 1e-4 },
-    );
-    expect(worst).toBeLessThan(1e-4);
-    expect(Math.max(...Array.from(ref.dq, Math.abs))).toBeGreaterThan(1e-2);
-  });
+  it.each([false, true])(
+    'finite differences, symmetric %s, hard negatives and a shared positive',
+    (symmetric) => {
+      const [Bq, Nd, D] = [3, 5, 4];
+      const q = l2NormalizeCpu(randomF32(Bq * D, 31), Bq, D);
+      const docs = l2NormalizeCpu(randomF32(Nd * D, 32), Nd, D);
+      const pos = Uint32Array.of(0, 2, 2);
+      const opts = { scale: 5, symmetric };
+      const ref = infoNceCpu(q, docs, pos, { Bq, Nd, D }, opts);
+      const worst = checkGradients(
+        'infoNce',
+        ([a, b]) => [infoNceCpu(a, b, pos, { Bq, Nd, D }, opts).loss],
+        [q, docs],
+        [1],
+        [ref.dq, ref.ddocs],
+        { h: 1e-3, rtol: 1e-4, atol: 1e-4 },
+      );
+      expect(worst).toBeLessThan(1e-4);
+      expect(Math.max(...Array.from(ref.dq, Math.abs))).toBeGreaterThan(1e-2);
+    },
+  );
 });
 
 describe.each(backendCases())('infoNce on $name', ({ make }) => {
@@ -86,6 +92,8 @@ describe.each(backendCases())('infoNce on $name', ({ make }) => {
 
   it('rejects a positive index outside docs', async () => {
     const t = be.tensor(new Float32Array(4), [2, 2]);
-    await expect(be.infoNce(t, t, Uint32Array.of(0, 2), { scale: 1, symmetric: false })).rejects.toThrow(ShapeError);
+    await expect(be.infoNce(t, t, Uint32Array.of(0, 2), { scale: 1, symmetric: false })).rejects.toThrow(
+      ShapeError,
+    );
   });
 });

@@ -30,7 +30,12 @@ export interface InfoNceOpts {
 }
 
 /** loss and dL/dS' where S' = q·docsᵀ (unscaled): i.e. scale * dL/dS. */
-export function infoNceGradS(qd: Float64Array, positive: Uint32Array, { Bq, Nd }: InfoNceDims, opts: InfoNceOpts): { loss: number; g: Float64Array } {
+export function infoNceGradS(
+  qd: Float64Array,
+  positive: Uint32Array,
+  { Bq, Nd }: InfoNceDims,
+  opts: InfoNceOpts,
+): { loss: number; g: Float64Array } {
   const w = opts.symmetric ? 0.5 : 1;
   const g = new Float64Array(Bq * Nd);
   let loss = 0;
@@ -115,7 +120,12 @@ export function infoNceShape(q: Tensor, docs: Tensor, positive: Uint32Array, opt
 }
 
 /** 'rows' (always) or 'cols' (symmetric): bindings S' [Bq,Nd], positive u32 [Bq], G [Bq,Nd], losses [2*Bq]. */
-export function infoNceProgram(entry: 'rows' | 'cols', { Bq, Nd }: InfoNceDims, opts: InfoNceOpts, limits: KernelLimits): ProgramSpec {
+export function infoNceProgram(
+  entry: 'rows' | 'cols',
+  { Bq, Nd }: InfoNceDims,
+  opts: InfoNceOpts,
+  limits: KernelLimits,
+): ProgramSpec {
   const wg = Math.min(64, limits.maxInvocationsPerWorkgroup);
   const u = new ArrayBuffer(16);
   new Uint32Array(u, 0, 2).set([Bq, Nd]);

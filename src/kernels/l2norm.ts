@@ -1,9 +1,19 @@
 /** l2norm: each row of x [rows, dim] divided by max(||row||2, 1e-12). CPU reference + GPU program. */
 import type { Tensor } from '../gpu/backend';
-import { ceilPow2, floorPow2, packU32, type KernelLimits, type ProgramSpec, type ShaderRef } from '../gpu/program';
+import {
+  ceilPow2,
+  floorPow2,
+  packU32,
+  type KernelLimits,
+  type ProgramSpec,
+  type ShaderRef,
+} from '../gpu/program';
 import { expectDtype, expectRank } from './shape';
 
-export const l2normShader: ShaderRef = { key: 'l2norm', url: new URL('../../shaders/l2norm.wgsl', import.meta.url) };
+export const l2normShader: ShaderRef = {
+  key: 'l2norm',
+  url: new URL('../../shaders/l2norm.wgsl', import.meta.url),
+};
 
 export const L2_EPS = 1e-12;
 

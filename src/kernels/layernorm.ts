@@ -7,7 +7,10 @@ import type { Tensor } from '../gpu/backend';
 import { ceilPow2, floorPow2, type KernelLimits, type ProgramSpec, type ShaderRef } from '../gpu/program';
 import { asRows, expectFinite, expectVector, type Rows } from './rows';
 
-export const layernormShader: ShaderRef = { key: 'layernorm', url: new URL('../../shaders/layernorm.wgsl', import.meta.url) };
+export const layernormShader: ShaderRef = {
+  key: 'layernorm',
+  url: new URL('../../shaders/layernorm.wgsl', import.meta.url),
+};
 
 export function layerNormCpu(
   x: Float32Array,
@@ -30,7 +33,13 @@ export function layerNormCpu(
   return y;
 }
 
-export function rmsNormCpu(x: Float32Array, gamma: Float32Array, eps: number, addOne: boolean, { rows, dim }: Rows): Float32Array {
+export function rmsNormCpu(
+  x: Float32Array,
+  gamma: Float32Array,
+  eps: number,
+  addOne: boolean,
+  { rows, dim }: Rows,
+): Float32Array {
   const y = new Float32Array(rows * dim);
   for (let r = 0; r < rows; r++) {
     const o = r * dim;
@@ -64,7 +73,12 @@ export interface NormMode {
 }
 
 /** Bindings: x, gamma, beta (gamma again when there is none), y. */
-export function normProgram({ rows, dim }: Rows, eps: number, mode: NormMode, limits: KernelLimits): ProgramSpec {
+export function normProgram(
+  { rows, dim }: Rows,
+  eps: number,
+  mode: NormMode,
+  limits: KernelLimits,
+): ProgramSpec {
   const wg = Math.min(256, floorPow2(limits.maxInvocationsPerWorkgroup), Math.max(32, ceilPow2(dim)));
   const u = new ArrayBuffer(16);
   new Uint32Array(u, 0, 2).set([rows, dim]);
@@ -72,7 +86,12 @@ export function normProgram({ rows, dim }: Rows, eps: number, mode: NormMode, li
   return {
     shader: layernormShader,
     entryPoint: 'main',
-    overrides: { WG: wg, RMS: mode.rms ? 1 : 0, HAS_BETA: mode.hasBeta ? 1 : 0, ADD_ONE: mode.addOne ? 1 : 0 },
+    overrides: {
+      WG: wg,
+      RMS: mode.rms ? 1 : 0,
+      HAS_BETA: mode.hasBeta ? 1 : 0,
+      ADD_ONE: mode.addOne ? 1 : 0,
+    },
     workgroups: rows,
     bindings: [0, 1, 2, 3],
     uniformBinding: 4,

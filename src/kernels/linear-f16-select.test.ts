@@ -13,7 +13,14 @@ import { GpuRuntime, type RuntimeLimits } from '../gpu/runtime';
 import { assertClose, makeWebGPU, randomF32, SKIP_WEBGPU } from '../gpu/test-backends';
 import { createWebGPUBackend, type WebGPUBackend } from './../gpu/webgpu';
 import { roundF16Array } from './f16';
-import { linearCpu, linearF16Shader, linearF16wShader, linearProgram, linearShader, linearShaderFor } from './linear';
+import {
+  linearCpu,
+  linearF16Shader,
+  linearF16wShader,
+  linearProgram,
+  linearShader,
+  linearShaderFor,
+} from './linear';
 
 const BASE: KernelLimits = { maxInvocationsPerWorkgroup: 256, maxWorkgroupStorageBytes: 32768 };
 
@@ -35,7 +42,9 @@ describe('linear f16 program selection', () => {
     const dims = { M: 3, K: 5, N: 7 };
     expect(linearProgram(dims, 'nk', true, BASE).shader.key).toBe('linear');
     expect(linearProgram(dims, 'nk', true, BASE, 'f16').shader.key).toBe('linear_f16w');
-    expect(linearProgram(dims, 'kn', false, { ...BASE, shaderF16: true }, 'f16').shader.key).toBe('linear_f16');
+    expect(linearProgram(dims, 'kn', false, { ...BASE, shaderF16: true }, 'f16').shader.key).toBe(
+      'linear_f16',
+    );
   });
 
   it('requests shader-f16 exactly when the adapter offers it', async () => {
@@ -98,7 +107,10 @@ describe.skipIf(SKIP_WEBGPU)('linear f16 variants on the device', () => {
     const w = roundF16Array(randomF32(K * N, 12, -4, 4));
     const bias = randomF32(N, 13);
     for (const layout of ['kn', 'nk'] as const) {
-      const wData = layout === 'kn' ? w : Float32Array.from({ length: K * N }, (_, i) => w[(i % K) * N + Math.floor(i / K)]);
+      const wData =
+        layout === 'kn'
+          ? w
+          : Float32Array.from({ length: K * N }, (_, i) => w[(i % K) * N + Math.floor(i / K)]);
       const spec = linearProgram({ M, K, N }, layout, true, limits, 'f16');
       expect(spec.shader.key).toBe('linear_f16');
       const ins = [rt.upload(x, [M, K]), rt.upload(wData, [K, N]), rt.upload(bias, [N])];
@@ -127,14 +139,28 @@ describe.skipIf(SKIP_WEBGPU)('linear f16 variants on the device', () => {
       try {
         expect(b.features.shaderF16).toBe(optIn);
         const x = Float32Array.of(1, 2, 3, 4);
-        const y = b.linear(b.tensor(x, [2, 2]), b.tensorF16(Float32Array.of(1, 0.1, -1, 2), [2, 2]), null, 'kn');
+        const y = b.linear(
+          b.tensor(x, [2, 2]),
+          b.tensorF16(Float32Array.of(1, 0.1, -1, 2), [2, 2]),
+          null,
+          'kn',
+        );
         if (optIn && !device.features.has('shader-f16')) {
           // the real device lacks the feature, so Dawn refuses `enable f16;`: the f16 kernel was chosen
-          const err: unknown = await b.readF32(y).then(() => null, (e: unknown) => e);
+          const err: unknown = await b.readF32(y).then(
+            () => null,
+            (e: unknown) => e,
+          );
           expect(err).toBeInstanceOf(GpuExecutionError);
           expect(String(err)).toMatch(/linear_f16/); // Dawn names the shader module it refused
         } else {
-          const want = linearCpu(x, roundF16Array(Float32Array.of(1, 0.1, -1, 2)), null, { M: 2, K: 2, N: 2 }, 'kn');
+          const want = linearCpu(
+            x,
+            roundF16Array(Float32Array.of(1, 0.1, -1, 2)),
+            null,
+            { M: 2, K: 2, N: 2 },
+            'kn',
+          );
           assertClose(await b.readF32(y), want, 1e-6, 1e-6, 'packed path');
         }
       } finally {

@@ -30,30 +30,33 @@ describe.each(backendCases())('linear with f16 weights on $name', ({ make }) => 
     [[3, 1], 17, 129, 100],
     [[4], 0, 6, 1],
   ];
-  it.each(cases)('lead=%j K=%i N=%i |w|<%i, both layouts, with and without bias', async (lead, K, N, range) => {
-    const M = lead.reduce((a, b) => a * b, 1);
-    const x = randomF32(M * K, M * 37 + K);
-    const w = randomF32(K * N, K * 19 + N, -range, range);
-    const bias = randomF32(N, N + 3);
-    const wr = roundF16Array(w);
-    if (K * N > 1) expect(wr).not.toEqual(w); // the rounding is visible, so the comparison below can tell
-    const xT = be.tensor(x, [...lead, K]);
-    const bT = be.tensor(bias, [N]);
-    for (const layout of ['kn', 'nk'] as const) {
-      const wT = be.tensorF16(layout === 'kn' ? w : transpose(w, K, N), layout === 'kn' ? [K, N] : [N, K]);
-      expect(wT.dtype).toBe('f16');
-      for (const withBias of [false, true]) {
-        const y = be.linear(xT, wT, withBias ? bT : null, layout);
-        expect(y.shape).toEqual([...lead, N]);
-        expect(y.dtype).toBe('f32');
-        const want = linearCpu(x, wr, withBias ? bias : null, { M, K, N }, 'kn');
-        assertClose(await be.readF32(y), want, RTOL, ATOL, `linear f16 ${layout} bias=${withBias}`);
-        be.dispose(y);
+  it.each(cases)(
+    'lead=%j K=%i N=%i |w|<%i, both layouts, with and without bias',
+    async (lead, K, N, range) => {
+      const M = lead.reduce((a, b) => a * b, 1);
+      const x = randomF32(M * K, M * 37 + K);
+      const w = randomF32(K * N, K * 19 + N, -range, range);
+      const bias = randomF32(N, N + 3);
+      const wr = roundF16Array(w);
+      if (K * N > 1) expect(wr).not.toEqual(w); // the rounding is visible, so the comparison below can tell
+      const xT = be.tensor(x, [...lead, K]);
+      const bT = be.tensor(bias, [N]);
+      for (const layout of ['kn', 'nk'] as const) {
+        const wT = be.tensorF16(layout === 'kn' ? w : transpose(w, K, N), layout === 'kn' ? [K, N] : [N, K]);
+        expect(wT.dtype).toBe('f16');
+        for (const withBias of [false, true]) {
+          const y = be.linear(xT, wT, withBias ? bT : null, layout);
+          expect(y.shape).toEqual([...lead, N]);
+          expect(y.dtype).toBe('f32');
+          const want = linearCpu(x, wr, withBias ? bias : null, { M, K, N }, 'kn');
+          assertClose(await be.readF32(y), want, RTOL, ATOL, `linear f16 ${layout} bias=${withBias}`);
+          be.dispose(y);
+        }
+        be.dispose(wT);
       }
-      be.dispose(wT);
-    }
-    be.dispose(xT, bT);
-  });
+      be.dispose(xT, bT);
+    },
+  );
 
   it('is exact on small integers (halves hold them exactly): equals the f32-weight result bit for bit', async () => {
     const [M, K, N] = [33, 21, 19];
@@ -81,14 +84,20 @@ describe.each(backendCases())('linear with f16 weights on $name', ({ make }) => 
   });
 
   it('rejects bad input: values not finite as halves, wrong shapes, f16 where f32 is required', () => {
-    expect(() => be.tensorF16(Float32Array.of(1, 70000), [2])).toThrow(/element 1 \(70000\) is not finite as f16/);
+    expect(() => be.tensorF16(Float32Array.of(1, 70000), [2])).toThrow(
+      /element 1 \(70000\) is not finite as f16/,
+    );
     expect(() => be.tensorF16(Float32Array.of(NaN), [1])).toThrow(RangeError);
     expect(() => be.tensorF16(new Float32Array(5), [2, 3])).toThrow(ShapeError);
     const w = be.tensorF16(new Float32Array(6), [2, 3]);
     const x = be.tensor(new Float32Array(4), [2, 2]);
     expect(() => be.linear(x, w, null, 'nk')).toThrow(/inner dimension.*3 != 2/);
-    expect(() => be.linear(w, be.tensor(new Float32Array(9), [3, 3]), null, 'kn')).toThrow(/x must be f32, got f16/);
-    expect(() => be.linear(x, w, be.tensorF16(new Float32Array(3), [3]), 'kn')).toThrow(/bias must be f32, got f16/);
+    expect(() => be.linear(w, be.tensor(new Float32Array(9), [3, 3]), null, 'kn')).toThrow(
+      /x must be f32, got f16/,
+    );
+    expect(() => be.linear(x, w, be.tensorF16(new Float32Array(3), [3]), 'kn')).toThrow(
+      /bias must be f32, got f16/,
+    );
     expect(() => be.add(w, w)).toThrow(/must be f32, got f16/);
     expect(() => be.matmul(x, w)).toThrow(/must be f32, got f16/);
     // frozen f16 base weights are allowed in training: dx runs through the f16 kernel, dw comes back f32

@@ -8,11 +8,20 @@ import { floorPow2, packU32, type KernelLimits, type ProgramSpec, type ShaderRef
 import { asRows, expectVector } from './rows';
 import { expectDim, expectDtype, expectRank } from './shape';
 
-export const linearShader: ShaderRef = { key: 'linear', url: new URL('../../shaders/linear.wgsl', import.meta.url) };
+export const linearShader: ShaderRef = {
+  key: 'linear',
+  url: new URL('../../shaders/linear.wgsl', import.meta.url),
+};
 /** f16 weights packed two per u32, unpacked with core `unpack2x16float`: runs on every adapter. */
-export const linearF16wShader: ShaderRef = { key: 'linear_f16w', url: new URL('../../shaders/linear_f16w.wgsl', import.meta.url) };
+export const linearF16wShader: ShaderRef = {
+  key: 'linear_f16w',
+  url: new URL('../../shaders/linear_f16w.wgsl', import.meta.url),
+};
 /** f16 weights as `array<f16>` (`enable f16;`): only on devices with the `shader-f16` feature. */
-export const linearF16Shader: ShaderRef = { key: 'linear_f16', url: new URL('../../shaders/linear_f16.wgsl', import.meta.url) };
+export const linearF16Shader: ShaderRef = {
+  key: 'linear_f16',
+  url: new URL('../../shaders/linear_f16.wgsl', import.meta.url),
+};
 
 export type LinearLayout = 'kn' | 'nk';
 
@@ -53,7 +62,8 @@ export function linearShape(
   allowF16 = false,
 ): LinearDims & { outShape: number[] } {
   const op = 'linear';
-  if (layout !== 'kn' && layout !== 'nk') throw new ShapeError(op, `layout must be 'kn' or 'nk', got '${String(layout)}'`);
+  if (layout !== 'kn' && layout !== 'nk')
+    throw new ShapeError(op, `layout must be 'kn' or 'nk', got '${String(layout)}'`);
   const { rows: M, dim: K } = asRows(op, 'x', x);
   expectRank(op, 'w', w, 2);
   if (!(allowF16 && w.dtype === 'f16')) expectDtype(op, 'w', w, 'f32');

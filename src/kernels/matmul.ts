@@ -3,7 +3,10 @@ import type { Tensor } from '../gpu/backend';
 import { floorPow2, packU32, type KernelLimits, type ProgramSpec, type ShaderRef } from '../gpu/program';
 import { expectDim, expectDtype, expectRank } from './shape';
 
-export const matmulShader: ShaderRef = { key: 'matmul', url: new URL('../../shaders/matmul.wgsl', import.meta.url) };
+export const matmulShader: ShaderRef = {
+  key: 'matmul',
+  url: new URL('../../shaders/matmul.wgsl', import.meta.url),
+};
 
 export interface MatmulDims {
   M: number;
@@ -12,7 +15,12 @@ export interface MatmulDims {
 }
 
 /** Reference: accumulates in k order, in f64, rounds once to f32. */
-export function matmulCpu(a: Float32Array, b: Float32Array, dims: MatmulDims, transposeB = false): Float32Array {
+export function matmulCpu(
+  a: Float32Array,
+  b: Float32Array,
+  dims: MatmulDims,
+  transposeB = false,
+): Float32Array {
   const { M, K, N } = dims;
   const c = new Float32Array(M * N);
   for (let i = 0; i < M; i++) {

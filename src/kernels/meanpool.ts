@@ -3,7 +3,10 @@ import type { Tensor } from '../gpu/backend';
 import { packU32, type KernelLimits, type ProgramSpec, type ShaderRef } from '../gpu/program';
 import { expectDim, expectDtype, expectRank } from './shape';
 
-export const meanpoolShader: ShaderRef = { key: 'meanpool', url: new URL('../../shaders/meanpool.wgsl', import.meta.url) };
+export const meanpoolShader: ShaderRef = {
+  key: 'meanpool',
+  url: new URL('../../shaders/meanpool.wgsl', import.meta.url),
+};
 
 export const MASK_EPS = 1e-9;
 

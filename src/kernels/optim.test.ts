@@ -63,7 +63,11 @@ describe.each(backendCases())('optimiser ops on $name', ({ make }) => {
   it('adamw in place over 3 steps matches the CPU reference (n = 1000)', async () => {
     const n = 1000;
     const p0 = randomF32(n, 41);
-    const [p, m, v] = [be.tensor(p0, [10, 100]), be.tensor(new Float32Array(n), [10, 100]), be.tensor(new Float32Array(n), [10, 100])];
+    const [p, m, v] = [
+      be.tensor(p0, [10, 100]),
+      be.tensor(new Float32Array(n), [10, 100]),
+      be.tensor(new Float32Array(n), [10, 100]),
+    ];
     const [rp, rm, rv] = [p0.slice(), new Float32Array(n), new Float32Array(n)];
     for (let step = 1; step <= 3; step++) {
       const g = randomF32(n, 50 + step, -2, 2);
@@ -103,10 +107,20 @@ describe.each(backendCases())('optimiser ops on $name', ({ make }) => {
     const y1 = await be.readF32(be.linear(x, w, null, 'kn'));
     const xs = await be.readF32(x);
     const shift = [xs[0] + xs[1] + xs[2], xs[3] + xs[4] + xs[5]];
-    assertClose(y1, Array.from(y0, (v, i) => v + shift[Math.floor(i / 4)]), 1e-5, 1e-5, 'after addInPlace');
+    assertClose(
+      y1,
+      Array.from(y0, (v, i) => v + shift[Math.floor(i / 4)]),
+      1e-5,
+      1e-5,
+      'after addInPlace',
+    );
     be.zero(w);
     assertClose(await be.readF32(be.linear(x, w, null, 'kn')), new Float32Array(8), 0, 0, 'after zero');
-    const [g, m, v] = [be.tensor(new Float32Array(12).fill(1), [3, 4]), be.tensor(new Float32Array(12), [3, 4]), be.tensor(new Float32Array(12), [3, 4])];
+    const [g, m, v] = [
+      be.tensor(new Float32Array(12).fill(1), [3, 4]),
+      be.tensor(new Float32Array(12), [3, 4]),
+      be.tensor(new Float32Array(12), [3, 4]),
+    ];
     be.adamw(w, g, m, v, { ...HP, weightDecay: 0, step: 1 });
     const want = Array.from({ length: 8 }, (_, i) => -0.1 * shift[Math.floor(i / 4)]);
     assertClose(await be.readF32(be.linear(x, w, null, 'kn')), want, 1e-5, 1e-6, 'after adamw');

@@ -16,7 +16,13 @@ export const adamwShader: ShaderRef = {
   prelude: [FLAT_INDEX_WGSL],
 };
 
-export function adamwCpu(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, hp: AdamWStep): void {
+export function adamwCpu(
+  p: Float32Array,
+  g: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  hp: AdamWStep,
+): void {
   const bc1 = 1 - Math.pow(hp.beta1, hp.step);
   const bc2 = 1 - Math.pow(hp.beta2, hp.step);
   for (let i = 0; i < p.length; i++) {
@@ -38,7 +44,8 @@ export function adamwShape(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, hp
   expectSameShape('adamw', param, grad, 'param', 'grad');
   expectSameShape('adamw', param, m, 'param', 'm');
   expectSameShape('adamw', param, v, 'param', 'v');
-  if (!Number.isInteger(hp.step) || hp.step < 1) throw new ShapeError('adamw', `step must be an integer >= 1, got ${hp.step}`);
+  if (!Number.isInteger(hp.step) || hp.step < 1)
+    throw new ShapeError('adamw', `step must be an integer >= 1, got ${hp.step}`);
   for (const k of ['lr', 'beta1', 'beta2', 'eps', 'weightDecay'] as const) {
     if (!Number.isFinite(hp[k])) throw new ShapeError('adamw', `${k} must be finite, got ${hp[k]}`);
   }
@@ -55,14 +62,40 @@ export function adamwProgram(n: number, hp: AdamWStep, limits: KernelLimits): Pr
   new Uint32Array(u, 0, 1)[0] = n;
   const bc1 = 1 - Math.pow(hp.beta1, hp.step);
   const bc2 = 1 - Math.pow(hp.beta2, hp.step);
-  new Float32Array(u, 4, 9).set([hp.lr, hp.beta1, hp.beta2, hp.eps, hp.weightDecay, 1 / bc1, 1 / bc2, 1 - hp.beta1, 1 - hp.beta2]);
-  return { shader: adamwShader, entryPoint: 'adamw', overrides: { WG: wg }, workgroups: Math.max(1, Math.ceil(n / wg)), bindings: [0, 1, 2, 3], uniformBinding: 4, uniforms: u };
+  new Float32Array(u, 4, 9).set([
+    hp.lr,
+    hp.beta1,
+    hp.beta2,
+    hp.eps,
+    hp.weightDecay,
+    1 / bc1,
+    1 / bc2,
+    1 - hp.beta1,
+    1 - hp.beta2,
+  ]);
+  return {
+    shader: adamwShader,
+    entryPoint: 'adamw',
+    overrides: { WG: wg },
+    workgroups: Math.max(1, Math.ceil(n / wg)),
+    bindings: [0, 1, 2, 3],
+    uniformBinding: 4,
+    uniforms: u,
+  };
 }
 
 /** Bindings: t. */
 export function zeroProgram(n: number, limits: KernelLimits): ProgramSpec {
   const wg = wg1d(limits);
-  return { shader: adamwShader, entryPoint: 'zero', overrides: { WG: wg }, workgroups: Math.max(1, Math.ceil(n / wg)), bindings: [0], uniformBinding: 4, uniforms: packU32(n, 0, 0, 0, 0, 0, 0, 0, 0, 0) };
+  return {
+    shader: adamwShader,
+    entryPoint: 'zero',
+    overrides: { WG: wg },
+    workgroups: Math.max(1, Math.ceil(n / wg)),
+    bindings: [0],
+    uniformBinding: 4,
+    uniforms: packU32(n, 0, 0, 0, 0, 0, 0, 0, 0, 0),
+  };
 }
 
 /** Bindings: t, x. t += s * x */
@@ -71,7 +104,15 @@ export function axpyProgram(n: number, s: number, limits: KernelLimits): Program
   const u = new ArrayBuffer(48);
   new Uint32Array(u, 0, 1)[0] = n;
   new Float32Array(u, 4, 1)[0] = s;
-  return { shader: adamwShader, entryPoint: 'axpy', overrides: { WG: wg }, workgroups: Math.max(1, Math.ceil(n / wg)), bindings: [0, 1], uniformBinding: 4, uniforms: u };
+  return {
+    shader: adamwShader,
+    entryPoint: 'axpy',
+    overrides: { WG: wg },
+    workgroups: Math.max(1, Math.ceil(n / wg)),
+    bindings: [0, 1],
+    uniformBinding: 4,
+    uniforms: u,
+  };
 }
 
 /** elements per workgroup of the Σ x^2 partial sums */
@@ -80,5 +121,13 @@ export const SUMSQ_CHUNK = 4096;
 /** Bindings: x (slot 1), partials [ceil(n / SUMSQ_CHUNK)] (slot 2). */
 export function sumSquaresProgram(n: number, limits: KernelLimits): ProgramSpec {
   const wg = Math.min(256, floorPow2(limits.maxInvocationsPerWorkgroup));
-  return { shader: adamwShader, entryPoint: 'sumsq', overrides: { WG: wg, CHUNK: SUMSQ_CHUNK }, workgroups: Math.max(1, Math.ceil(n / SUMSQ_CHUNK)), bindings: [1, 2], uniformBinding: 4, uniforms: packU32(n, 0, 0, 0, 0, 0, 0, 0, 0, 0) };
+  return {
+    shader: adamwShader,
+    entryPoint: 'sumsq',
+    overrides: { WG: wg, CHUNK: SUMSQ_CHUNK },
+    workgroups: Math.max(1, Math.ceil(n / SUMSQ_CHUNK)),
+    bindings: [1, 2],
+    uniformBinding: 4,
+    uniforms: packU32(n, 0, 0, 0, 0, 0, 0, 0, 0, 0),
+  };
 }

@@ -8,9 +8,15 @@ import { poolCpu } from './pool';
 describe('poolCpu', () => {
   const x = Float32Array.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12); // [2,3,2]
   it("'cls' takes token 0; 'last' the last token with mask 1, zeros when none", () => {
-    expect([...poolCpu(x, Float32Array.of(1, 1, 0, 0, 0, 0), { B: 2, T: 3, D: 2 }, 'cls')]).toEqual([1, 2, 7, 8]);
-    expect([...poolCpu(x, Float32Array.of(1, 1, 0, 0, 0, 0), { B: 2, T: 3, D: 2 }, 'last')]).toEqual([3, 4, 0, 0]);
-    expect([...poolCpu(x, Float32Array.of(1, 0, 1, 0, 1, 0), { B: 2, T: 3, D: 2 }, 'last')]).toEqual([5, 6, 9, 10]);
+    expect([...poolCpu(x, Float32Array.of(1, 1, 0, 0, 0, 0), { B: 2, T: 3, D: 2 }, 'cls')]).toEqual([
+      1, 2, 7, 8,
+    ]);
+    expect([...poolCpu(x, Float32Array.of(1, 1, 0, 0, 0, 0), { B: 2, T: 3, D: 2 }, 'last')]).toEqual([
+      3, 4, 0, 0,
+    ]);
+    expect([...poolCpu(x, Float32Array.of(1, 0, 1, 0, 1, 0), { B: 2, T: 3, D: 2 }, 'last')]).toEqual([
+      5, 6, 9, 10,
+    ]);
   });
 });
 

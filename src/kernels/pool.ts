@@ -6,7 +6,10 @@ import { ShapeError, type Tensor } from '../gpu/backend';
 import { packU32, type KernelLimits, type ProgramSpec, type ShaderRef } from '../gpu/program';
 import { expectDim, expectDtype, expectRank } from './shape';
 
-export const poolShader: ShaderRef = { key: 'pool', url: new URL('../../shaders/pool.wgsl', import.meta.url) };
+export const poolShader: ShaderRef = {
+  key: 'pool',
+  url: new URL('../../shaders/pool.wgsl', import.meta.url),
+};
 
 export type PoolMode = 'cls' | 'last';
 
@@ -16,7 +19,12 @@ export interface TokenPoolDims {
   D: number;
 }
 
-export function poolCpu(x: Float32Array, mask: Float32Array, { B, T, D }: TokenPoolDims, mode: PoolMode): Float32Array {
+export function poolCpu(
+  x: Float32Array,
+  mask: Float32Array,
+  { B, T, D }: TokenPoolDims,
+  mode: PoolMode,
+): Float32Array {
   const y = new Float32Array(B * D);
   for (let b = 0; b < B; b++) {
     let t = 0;
@@ -39,7 +47,8 @@ export function poolShape(x: Tensor, mask: Tensor, mode: PoolMode): TokenPoolDim
   const [B, T, D] = x.shape;
   expectDim(op, 'mask batch', mask.shape[0], B);
   expectDim(op, 'mask length', mask.shape[1], T);
-  if (mode !== 'cls' && mode !== 'last') throw new ShapeError(op, `mode must be 'cls' or 'last', got '${String(mode)}'`);
+  if (mode !== 'cls' && mode !== 'last')
+    throw new ShapeError(op, `mode must be 'cls' or 'last', got '${String(mode)}'`);
   if (T === 0 && B > 0) throw new ShapeError(op, 'x has no tokens (T = 0)');
   return { B, T, D };
 }

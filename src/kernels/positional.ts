@@ -35,7 +35,10 @@ export function sinusoid(pos: Extract<Positional, { kind: 'sinusoidal' }>): Sinu
   const min = pos.minTimescale ?? 1;
   const max = pos.maxTimescale ?? 1e4;
   if (!(min > 0) || !(max > 0) || !Number.isFinite(min) || !Number.isFinite(max)) {
-    throw new ShapeError('addPositional', `timescales must be positive and finite, got min ${min}, max ${max}`);
+    throw new ShapeError(
+      'addPositional',
+      `timescales must be positive and finite, got min ${min}, max ${max}`,
+    );
   }
   if (pos.layout !== 'concat' && pos.layout !== 'interleaved') {
     throw new ShapeError('addPositional', `layout must be 'concat' or 'interleaved'`);
@@ -82,9 +85,11 @@ export function positionalShape(x: Tensor, pos: Positional): PositionalDims {
     expectRank(op, 'table', pos.table, 2);
     expectDtype(op, 'table', pos.table, 'f32');
     expectDim(op, 'table width', pos.table.shape[1], D);
-    if (pos.table.shape[0] < T) throw new ShapeError(op, `table has ${pos.table.shape[0]} positions, fewer than T = ${T}`);
+    if (pos.table.shape[0] < T)
+      throw new ShapeError(op, `table has ${pos.table.shape[0]} positions, fewer than T = ${T}`);
   } else if (pos.kind === 'sinusoidal') {
-    if (pos.layout === 'concat' && D % 2 !== 0) throw new ShapeError(op, `'concat' sinusoids need an even D, got ${D}`);
+    if (pos.layout === 'concat' && D % 2 !== 0)
+      throw new ShapeError(op, `'concat' sinusoids need an even D, got ${D}`);
   } else {
     throw new ShapeError(op, `unknown positional kind '${String((pos as { kind: unknown }).kind)}'`);
   }
@@ -92,7 +97,11 @@ export function positionalShape(x: Tensor, pos: Positional): PositionalDims {
 }
 
 /** Bindings: x, table (x again for sinusoids), y. MODE 0 table, 1 concat, 2 interleaved. */
-export function positionalProgram(dims: PositionalDims, s: Sinusoid | null, limits: KernelLimits): ProgramSpec {
+export function positionalProgram(
+  dims: PositionalDims,
+  s: Sinusoid | null,
+  limits: KernelLimits,
+): ProgramSpec {
   const wg = Math.min(256, limits.maxInvocationsPerWorkgroup);
   const n = dims.B * dims.T * dims.D;
   const u = new ArrayBuffer(32);

@@ -26,7 +26,13 @@ describe('ropeCpu', () => {
     const y = ropeCpu(x, d, 100);
     expect([...y.subarray(0, 4)]).toEqual([1, 2, 0, 0]);
     // pair 0 = (dim 0, dim 2), frequency 1: (1, 0) -> (cos t, sin t)
-    assertClose([y[4], y[6], y[8], y[10]], [Math.cos(1), Math.sin(1), Math.cos(2), Math.sin(2)], 1e-7, 0, 'pair0');
+    assertClose(
+      [y[4], y[6], y[8], y[10]],
+      [Math.cos(1), Math.sin(1), Math.cos(2), Math.sin(2)],
+      1e-7,
+      0,
+      'pair0',
+    );
     // pair 1 = (dim 1, dim 3), frequency 100^(-2/4) = 0.1: zero input stays zero
     expect([y[5], y[7]]).toEqual([0, 0]);
   });
@@ -36,7 +42,8 @@ describe('ropeCpu', () => {
     const x = randomF32(2 * 5 * 3 * 8, 4);
     const y = ropeCpu(x, d, 10000);
     assertClose(pairNorms(y, d), pairNorms(x, d), 1e-6, 0, 'norms');
-    for (let row = 0; row < 30; row++) expect([y[row * 8 + 6], y[row * 8 + 7]]).toEqual([x[row * 8 + 6], x[row * 8 + 7]]);
+    for (let row = 0; row < 30; row++)
+      expect([y[row * 8 + 6], y[row * 8 + 7]]).toEqual([x[row * 8 + 6], x[row * 8 + 7]]);
     // permute half layout (i, i + 3) into interleaved (2i, 2i+1)
     const perm = [0, 3, 1, 4, 2, 5, 6, 7];
     const px = Float32Array.from(x, (_, j) => x[Math.floor(j / 8) * 8 + perm[j % 8]]);
@@ -72,12 +79,20 @@ describe.each(backendCases())('rope on $name', ({ make }) => {
     const [B, T, H, Dh] = [1, 512, 1, 8];
     const x = randomF32(B * T * H * Dh, 77);
     const y = be.rope(be.tensor(x, [B, T, H, Dh]), { theta: 10000 });
-    assertClose(await be.readF32(y), ropeCpu(x, { B, T, H, Dh, r: Dh, style: 'half' }, 10000), 1e-4, 1e-4, 'rope-512');
+    assertClose(
+      await be.readF32(y),
+      ropeCpu(x, { B, T, H, Dh, r: Dh, style: 'half' }, 10000),
+      1e-4,
+      1e-4,
+      'rope-512',
+    );
   });
 
   it('rejects odd or oversized rotaryDim and non-positive theta', () => {
     const x = be.tensor(new Float32Array(16), [1, 2, 1, 8]);
-    expect(() => be.rope(x, { theta: 1e4, rotaryDim: 5 })).toThrow(/rotaryDim must be an even integer in \[0, 8\]/);
+    expect(() => be.rope(x, { theta: 1e4, rotaryDim: 5 })).toThrow(
+      /rotaryDim must be an even integer in \[0, 8\]/,
+    );
     expect(() => be.rope(x, { theta: 1e4, rotaryDim: 10 })).toThrow(ShapeError);
     expect(() => be.rope(x, { theta: 0 })).toThrow(/theta/);
     expect(() => be.rope(be.tensor(new Float32Array(8), [2, 4]), { theta: 1e4 })).toThrow(/rank 4/);

@@ -66,8 +66,10 @@ export function ropeShape(x: Tensor, opts: RopeOpts): RopeDims {
   if (!Number.isInteger(r) || r < 0 || r > Dh || r % 2 !== 0) {
     throw new ShapeError(op, `rotaryDim must be an even integer in [0, ${Dh}] (head dim), got ${r}`);
   }
-  if (style !== 'half' && style !== 'interleaved') throw new ShapeError(op, `style must be 'half' or 'interleaved'`);
-  if (!(opts.theta > 0) || !Number.isFinite(opts.theta)) throw new ShapeError(op, `theta must be > 0, got ${opts.theta}`);
+  if (style !== 'half' && style !== 'interleaved')
+    throw new ShapeError(op, `style must be 'half' or 'interleaved'`);
+  if (!(opts.theta > 0) || !Number.isFinite(opts.theta))
+    throw new ShapeError(op, `theta must be > 0, got ${opts.theta}`);
   return { B, T, H, Dh, r, style };
 }
 

@@ -20,7 +20,8 @@ export function asRows(op: string, name: string, x: Tensor): Rows {
 /** a vector of length `len` (gamma, beta, bias). */
 export function expectVector(op: string, name: string, v: Tensor, len: number): void {
   expectDtype(op, name, v, 'f32');
-  if (v.shape.length !== 1) throw new ShapeError(op, `${name} must be a vector [${len}], got [${v.shape.join(',')}]`);
+  if (v.shape.length !== 1)
+    throw new ShapeError(op, `${name} must be a vector [${len}], got [${v.shape.join(',')}]`);
   expectDim(op, `${name} length`, v.shape[0], len);
 }
 
@@ -29,7 +30,10 @@ export function expectSameShape(op: string, a: Tensor, b: Tensor, an = 'a', bn =
   expectDtype(op, an, a, 'f32');
   expectDtype(op, bn, b, 'f32');
   if (a.shape.length !== b.shape.length || a.shape.some((d, i) => d !== b.shape[i])) {
-    throw new ShapeError(op, `${an} [${a.shape.join(',')}] and ${bn} [${b.shape.join(',')}] must have the same shape`);
+    throw new ShapeError(
+      op,
+      `${an} [${a.shape.join(',')}] and ${bn} [${b.shape.join(',')}] must have the same shape`,
+    );
   }
 }
 

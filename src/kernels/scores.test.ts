@@ -47,8 +47,8 @@ describe.each(backendCases())('scores on $name', ({ make }) => {
   });
 
   it('rejects a dimension mismatch', () => {
-    expect(() => be.scores(be.tensor(new Float32Array(6), [2, 3]), be.tensor(new Float32Array(8), [2, 4]), 'dot')).toThrow(
-      /embedding dimension/,
-    );
+    expect(() =>
+      be.scores(be.tensor(new Float32Array(6), [2, 3]), be.tensor(new Float32Array(8), [2, 4]), 'dot'),
+    ).toThrow(/embedding dimension/);
   });
 });

@@ -5,7 +5,10 @@ import { L2_EPS } from './l2norm';
 import { squareTile } from './matmul';
 import { expectDim, expectDtype, expectRank } from './shape';
 
-export const scoresShader: ShaderRef = { key: 'scores', url: new URL('../../shaders/scores.wgsl', import.meta.url) };
+export const scoresShader: ShaderRef = {
+  key: 'scores',
+  url: new URL('../../shaders/scores.wgsl', import.meta.url),
+};
 
 export interface ScoreDims {
   Q: number;
@@ -36,7 +39,8 @@ export function scoresCpu(q: Float32Array, d: Float32Array, dims: ScoreDims, met
 
 export function scoresShape(q: Tensor, d: Tensor, metric: Metric): ScoreDims {
   const op = 'scores';
-  if (metric !== 'dot' && metric !== 'cosine') throw new RangeError(`scores: unknown metric '${String(metric)}'`);
+  if (metric !== 'dot' && metric !== 'cosine')
+    throw new RangeError(`scores: unknown metric '${String(metric)}'`);
   expectRank(op, 'q', q, 2);
   expectRank(op, 'd', d, 2);
   expectDtype(op, 'q', q, 'f32');

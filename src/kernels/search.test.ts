@@ -13,7 +13,14 @@ function same(got: TopK, want: TopK): void {
   expect(Array.from(got.scores)).toEqual(Array.from(want.scores));
 }
 
-async function bruteOn(be: Backend, q: Float32Array, d: Float32Array, dim: number, k: number, metric: Metric): Promise<TopK> {
+async function bruteOn(
+  be: Backend,
+  q: Float32Array,
+  d: Float32Array,
+  dim: number,
+  k: number,
+  metric: Metric,
+): Promise<TopK> {
   const s = be.scores(be.tensor(q, [q.length / dim, dim]), be.tensor(d, [d.length / dim, dim]), metric);
   return be.topK(s, k);
 }
@@ -32,7 +39,11 @@ describe.each(backendCases())('searchTopK on $name', ({ make }) => {
     const q = randomInts(Q * dim, 1);
     const d = randomInts(N * dim, 2, -1, 1);
     const chunks: number[] = [];
-    const got = await searchTopK(be, q, d, dim, 10, { metric: 'dot', chunkRows: 50, onProgress: (done) => chunks.push(done) });
+    const got = await searchTopK(be, q, d, dim, 10, {
+      metric: 'dot',
+      chunkRows: 50,
+      onProgress: (done) => chunks.push(done),
+    });
     expect(chunks).toEqual([50, 100, 150, 200, 250, 257]);
     same(got, topKCpu(scoresCpu(q, d, { Q, N, D: dim }, 'dot'), Q, N, 10));
   });
@@ -69,12 +80,18 @@ describe.each(backendCases())('searchTopK on $name', ({ make }) => {
     await expect(p).rejects.toMatchObject({ name: 'AbortError' });
     const pre = new AbortController();
     pre.abort();
-    await expect(searchTopK(be, randomF32(4, 1), randomF32(4, 2), 4, 1, { signal: pre.signal })).rejects.toBeInstanceOf(DOMException);
+    await expect(
+      searchTopK(be, randomF32(4, 1), randomF32(4, 2), 4, 1, { signal: pre.signal }),
+    ).rejects.toBeInstanceOf(DOMException);
   });
 
   it('validates shapes and k', async () => {
-    await expect(searchTopK(be, new Float32Array(5), new Float32Array(8), 4, 1)).rejects.toThrow(/queries length 5/);
-    await expect(searchTopK(be, new Float32Array(4), new Float32Array(6), 4, 1)).rejects.toThrow(/corpus length 6/);
+    await expect(searchTopK(be, new Float32Array(5), new Float32Array(8), 4, 1)).rejects.toThrow(
+      /queries length 5/,
+    );
+    await expect(searchTopK(be, new Float32Array(4), new Float32Array(6), 4, 1)).rejects.toThrow(
+      /corpus length 6/,
+    );
     await expect(searchTopK(be, new Float32Array(4), new Float32Array(4), 4, 0)).rejects.toThrow(RangeError);
   });
 });

@@ -24,9 +24,16 @@ export interface SearchPlan {
 }
 
 /** Rows per query batch and per corpus chunk so that chunk [n,D], queries [q,D] and scores [q,n] all fit. */
-export function planSearch(backend: Backend, Q: number, N: number, dim: number, chunkRows?: number): SearchPlan {
+export function planSearch(
+  backend: Backend,
+  Q: number,
+  N: number,
+  dim: number,
+  chunkRows?: number,
+): SearchPlan {
   const budget = Math.min(backend.maxTensorElements, SEARCH_BUDGET_ELEMENTS);
-  if (dim > budget) throw new ShapeError('searchTopK', `one row of ${dim} dimensions exceeds the tensor budget of ${budget}`);
+  if (dim > budget)
+    throw new ShapeError('searchTopK', `one row of ${dim} dimensions exceeds the tensor budget of ${budget}`);
   const queryRows = Math.max(1, Math.min(Q, Math.floor(budget / dim)));
   const maxChunk = Math.max(1, Math.floor(budget / Math.max(dim, queryRows)));
   if (chunkRows !== undefined && (!Number.isInteger(chunkRows) || chunkRows < 1)) {
@@ -43,7 +50,15 @@ interface InFlight {
 
 /** Upload one chunk, enqueue its scores and top-k; the chunk tensors are released right away (the backend
  * orders later reuse of their storage after the enqueued work). */
-function launchChunk(backend: Backend, qT: Tensor, rowsData: Float32Array, dim: number, k: number, metric: Metric, start: number): InFlight {
+function launchChunk(
+  backend: Backend,
+  qT: Tensor,
+  rowsData: Float32Array,
+  dim: number,
+  k: number,
+  metric: Metric,
+  start: number,
+): InFlight {
   const rows = rowsData.length / dim;
   const dT = backend.tensor(rowsData, [rows, dim]);
   let sT: Tensor | null = null;
@@ -70,9 +85,12 @@ export async function searchTopK(
   opts: SearchOptions = {},
 ): Promise<TopK> {
   checkK(k);
-  if (!Number.isInteger(dim) || dim < 1) throw new ShapeError('searchTopK', `dim must be a positive integer, got ${dim}`);
-  if (queries.length % dim) throw new ShapeError('searchTopK', `queries length ${queries.length} is not a multiple of dim ${dim}`);
-  if (corpus.length % dim) throw new ShapeError('searchTopK', `corpus length ${corpus.length} is not a multiple of dim ${dim}`);
+  if (!Number.isInteger(dim) || dim < 1)
+    throw new ShapeError('searchTopK', `dim must be a positive integer, got ${dim}`);
+  if (queries.length % dim)
+    throw new ShapeError('searchTopK', `queries length ${queries.length} is not a multiple of dim ${dim}`);
+  if (corpus.length % dim)
+    throw new ShapeError('searchTopK', `corpus length ${corpus.length} is not a multiple of dim ${dim}`);
   const metric = opts.metric ?? 'cosine';
   const Q = queries.length / dim;
   const N = corpus.length / dim;
@@ -99,7 +117,15 @@ export async function searchTopK(
       for (let start = 0; start < N; start += plan.chunkRows) {
         if (signal?.aborted) throw abortError();
         const rows = Math.min(plan.chunkRows, N - start);
-        const next = launchChunk(backend, qT, corpus.subarray(start * dim, (start + rows) * dim), dim, k, metric, start);
+        const next = launchChunk(
+          backend,
+          qT,
+          corpus.subarray(start * dim, (start + rows) * dim),
+          dim,
+          k,
+          metric,
+          start,
+        );
         if (pending) await settle(pending);
         pending = next;
       }

@@ -18,11 +18,15 @@ export function expectDim(op: string, what: string, got: number, want: number): 
 /** Validate a shape for a new tensor holding `length` elements. */
 export function checkNewShape(shape: readonly number[], length: number): number {
   for (const d of shape) {
-    if (!Number.isInteger(d) || d < 0) throw new ShapeError('tensor', `bad dimension ${d} in [${shape.join(',')}]`);
+    if (!Number.isInteger(d) || d < 0)
+      throw new ShapeError('tensor', `bad dimension ${d} in [${shape.join(',')}]`);
   }
   const size = shape.reduce((a, b) => a * b, 1);
   if (size !== length) {
-    throw new ShapeError('tensor', `shape [${shape.join(',')}] holds ${size} elements but data has ${length}`);
+    throw new ShapeError(
+      'tensor',
+      `shape [${shape.join(',')}] holds ${size} elements but data has ${length}`,
+    );
   }
   return size;
 }

@@ -10,7 +10,9 @@ const ATOL = 1e-7;
 describe('softmaxCpu', () => {
   it('softmax([0, ln 2]) = [1/3, 2/3]; large equal logits stay finite', () => {
     assertClose(softmaxCpu(Float32Array.of(0, Math.LN2), { rows: 1, dim: 2 }), [1 / 3, 2 / 3], 1e-7, 0, 'sm');
-    expect([...softmaxCpu(Float32Array.of(1000, 1000, -1000, 5), { rows: 2, dim: 2 })]).toEqual([0.5, 0.5, 0, 1]);
+    expect([...softmaxCpu(Float32Array.of(1000, 1000, -1000, 5), { rows: 2, dim: 2 })]).toEqual([
+      0.5, 0.5, 0, 1,
+    ]);
   });
 });
 

@@ -1,9 +1,19 @@
 /** softmax over the last axis, max-subtracted. CPU reference (f64) + GPU program (shaders/softmax.wgsl). */
 import type { Tensor } from '../gpu/backend';
-import { ceilPow2, floorPow2, packU32, type KernelLimits, type ProgramSpec, type ShaderRef } from '../gpu/program';
+import {
+  ceilPow2,
+  floorPow2,
+  packU32,
+  type KernelLimits,
+  type ProgramSpec,
+  type ShaderRef,
+} from '../gpu/program';
 import { asRows, type Rows } from './rows';
 
-export const softmaxShader: ShaderRef = { key: 'softmax', url: new URL('../../shaders/softmax.wgsl', import.meta.url) };
+export const softmaxShader: ShaderRef = {
+  key: 'softmax',
+  url: new URL('../../shaders/softmax.wgsl', import.meta.url),
+};
 
 export function softmaxCpu(x: Float32Array, { rows, dim }: Rows): Float32Array {
   const y = new Float32Array(rows * dim);

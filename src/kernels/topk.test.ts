@@ -28,8 +28,18 @@ describe('topKCpu / mergeTopK', () => {
   it('merging chunk results equals top-k of the whole row', () => {
     const s = fromSet(3 * 40, 4, [0, 1, 2, -1]);
     const whole = topKCpu(s, 3, 40, 9);
-    const left = topKCpu(Float32Array.from({ length: 3 * 25 }, (_, i) => s[Math.floor(i / 25) * 40 + (i % 25)]), 3, 25, 9);
-    const right = topKCpu(Float32Array.from({ length: 3 * 15 }, (_, i) => s[Math.floor(i / 15) * 40 + 25 + (i % 15)]), 3, 15, 9);
+    const left = topKCpu(
+      Float32Array.from({ length: 3 * 25 }, (_, i) => s[Math.floor(i / 25) * 40 + (i % 25)]),
+      3,
+      25,
+      9,
+    );
+    const right = topKCpu(
+      Float32Array.from({ length: 3 * 15 }, (_, i) => s[Math.floor(i / 15) * 40 + 25 + (i % 15)]),
+      3,
+      15,
+      9,
+    );
     expectSame(mergeTopK(left, right, 9, 25), whole);
     expectSame(mergeTopK(right, left, 9, 0), mergeTopK(right, left, 9, 0));
   });

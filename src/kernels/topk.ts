@@ -4,10 +4,20 @@
  * CPU reference, an exact merge of two top-k lists, and the GPU pass plan for topk.wgsl.
  */
 import type { Tensor, TopK } from '../gpu/backend';
-import { ceilPow2, floorPow2, packU32, type KernelLimits, type ProgramSpec, type ShaderRef } from '../gpu/program';
+import {
+  ceilPow2,
+  floorPow2,
+  packU32,
+  type KernelLimits,
+  type ProgramSpec,
+  type ShaderRef,
+} from '../gpu/program';
 import { expectDtype, expectRank } from './shape';
 
-export const topkShader: ShaderRef = { key: 'topk', url: new URL('../../shaders/topk.wgsl', import.meta.url) };
+export const topkShader: ShaderRef = {
+  key: 'topk',
+  url: new URL('../../shaders/topk.wgsl', import.meta.url),
+};
 
 export const MAX_K = 1024;
 export const PAD_INDEX = 0xffffffff;
@@ -18,7 +28,8 @@ export function better(av: number, ai: number, bv: number, bi: number): boolean 
 }
 
 export function checkK(k: number): void {
-  if (!Number.isInteger(k) || k < 1 || k > MAX_K) throw new RangeError(`topK: k must be an integer in 1..${MAX_K}, got ${k}`);
+  if (!Number.isInteger(k) || k < 1 || k > MAX_K)
+    throw new RangeError(`topK: k must be an integer in 1..${MAX_K}, got ${k}`);
 }
 
 export function topKShape(scores: Tensor, k: number): { R: number; N: number } {
@@ -28,8 +39,16 @@ export function topKShape(scores: Tensor, k: number): { R: number; N: number } {
   return { R: scores.shape[0], N: scores.shape[1] };
 }
 
-export function emptyTopK(rows: number, k: number): { rows: number; k: number; scores: Float32Array; indices: Uint32Array } {
-  return { rows, k, scores: new Float32Array(rows * k).fill(-Infinity), indices: new Uint32Array(rows * k).fill(PAD_INDEX) };
+export function emptyTopK(
+  rows: number,
+  k: number,
+): { rows: number; k: number; scores: Float32Array; indices: Uint32Array } {
+  return {
+    rows,
+    k,
+    scores: new Float32Array(rows * k).fill(-Infinity),
+    indices: new Uint32Array(rows * k).fill(PAD_INDEX),
+  };
 }
 
 export function topKCpu(scores: Float32Array, R: number, N: number, k: number): TopK {
@@ -95,7 +114,10 @@ export function topKPasses(R: number, N: number, k: number, limits: KernelLimits
   checkK(k);
   const kp = ceilPow2(k);
   const sMax = maxSegment(limits);
-  if (2 * kp > sMax) throw new RangeError(`topK: k=${k} needs ${16 * kp} bytes of workgroup memory, the device has ${limits.maxWorkgroupStorageBytes}`);
+  if (2 * kp > sMax)
+    throw new RangeError(
+      `topK: k=${k} needs ${16 * kp} bytes of workgroup memory, the device has ${limits.maxWorkgroupStorageBytes}`,
+    );
   const passes: TopKPass[] = [];
   let len = N;
   let first = true;

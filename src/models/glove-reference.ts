@@ -29,7 +29,12 @@ export function gloveEmbedReference(model: GloveEmbedder, texts: readonly string
 }
 
 /** Plain-TypeScript exact top-k by full sort of dot products (ties: lower index first). */
-export function topKReference(queries: Float32Array, corpus: Float32Array, dim: number, k: number): Uint32Array[] {
+export function topKReference(
+  queries: Float32Array,
+  corpus: Float32Array,
+  dim: number,
+  k: number,
+): Uint32Array[] {
   const n = corpus.length / dim;
   const out: Uint32Array[] = [];
   for (let q = 0; q < queries.length / dim; q++) {

@@ -52,26 +52,34 @@ describe('GloVe embedder (real GloVe 6B-100d vectors)', () => {
   });
 
   it('places related meanings closer than unrelated ones', () => {
-    const e = gloveEmbedReference(model, ['heart attack', 'myocardial infarction', 'supersonic aircraft wing']);
-    const cos = (a: number, b: number) => e.subarray(a * 100, a * 100 + 100).reduce((s, x, i) => s + x * e[b * 100 + i], 0);
+    const e = gloveEmbedReference(model, [
+      'heart attack',
+      'myocardial infarction',
+      'supersonic aircraft wing',
+    ]);
+    const cos = (a: number, b: number) =>
+      e.subarray(a * 100, a * 100 + 100).reduce((s, x, i) => s + x * e[b * 100 + i], 0);
     expect(cos(0, 1)).toBeGreaterThan(cos(0, 2) + 0.1);
   });
 
   for (const pref of ['cpu', 'webgpu'] as const) {
-    it.skipIf(pref === 'webgpu' && process.env.STM_SKIP_WEBGPU === '1')(`${pref} kernels match the plain reference (1e-5)`, async () => {
-      const backend: Backend = await acquireBackend(pref);
-      try {
-        const got = await model.embed(backend, texts, 'passage');
-        const want = gloveEmbedReference(model, texts);
-        expect(got.length).toBe(want.length);
-        for (let i = 0; i < want.length; i++) expect(Math.abs(got[i] - want[i])).toBeLessThan(1e-5);
-        // unit rows, except the text with no known word
-        const norm = (r: number) => Math.hypot(...got.subarray(r * 100, r * 100 + 100));
-        expect(norm(0)).toBeCloseTo(1, 5);
-        expect(norm(3)).toBe(0);
-      } finally {
-        backend.destroy();
-      }
-    });
+    it.skipIf(pref === 'webgpu' && process.env.STM_SKIP_WEBGPU === '1')(
+      `${pref} kernels match the plain reference (1e-5)`,
+      async () => {
+        const backend: Backend = await acquireBackend(pref);
+        try {
+          const got = await model.embed(backend, texts, 'passage');
+          const want = gloveEmbedReference(model, texts);
+          expect(got.length).toBe(want.length);
+          for (let i = 0; i < want.length; i++) expect(Math.abs(got[i] - want[i])).toBeLessThan(1e-5);
+          // unit rows, except the text with no known word
+          const norm = (r: number) => Math.hypot(...got.subarray(r * 100, r * 100 + 100));
+          expect(norm(0)).toBeCloseTo(1, 5);
+          expect(norm(3)).toBe(0);
+        } finally {
+          backend.destroy();
+        }
+      },
+    );
   }
 });

@@ -44,8 +44,10 @@ export class GloveEmbedder implements Embedder {
     if (vocab[vocab.length - 1] === '') vocab.pop();
     const { vocabSize: v, dim: d } = manifest;
     if (vocab.length !== v) throw new Error(`${dir}/vocab.txt: ${vocab.length} words, manifest says ${v}`);
-    if (q.byteLength !== v * d) throw new Error(`${dir}/vectors.i8: ${q.byteLength} bytes, expected ${v * d}`);
-    if (s.byteLength !== v * 4) throw new Error(`${dir}/scales.f32: ${s.byteLength} bytes, expected ${v * 4}`);
+    if (q.byteLength !== v * d)
+      throw new Error(`${dir}/vectors.i8: ${q.byteLength} bytes, expected ${v * d}`);
+    if (s.byteLength !== v * 4)
+      throw new Error(`${dir}/scales.f32: ${s.byteLength} bytes, expected ${v * 4}`);
     const qi = new Int8Array(q);
     const scales = new Float32Array(s);
     const vectors = new Float32Array(v * d);
@@ -53,7 +55,10 @@ export class GloveEmbedder implements Embedder {
       const sc = scales[i];
       for (let j = 0; j < d; j++) vectors[i * d + j] = qi[i * d + j] * sc;
     }
-    const tokenizer = new GloveTokenizer(vocab, { sourceVocabSize: manifest.sourceVocabSize, sifA: opts.sifA ?? manifest.sifA });
+    const tokenizer = new GloveTokenizer(vocab, {
+      sourceVocabSize: manifest.sourceVocabSize,
+      sifA: opts.sifA ?? manifest.sifA,
+    });
     return new GloveEmbedder(manifest, tokenizer, vectors);
   }
 

@@ -15,7 +15,8 @@ export function nodeAssetFetcher(root = MODELS_DIR): AssetFetcher {
       return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') throw new Error(`${file} is missing: run \`npm run prepare-assets\` to build the model files`);
+      if (code === 'ENOENT')
+        throw new Error(`${file} is missing: run \`npm run prepare-assets\` to build the model files`);
       throw e;
     }
   };

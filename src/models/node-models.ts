@@ -35,7 +35,11 @@ export async function resolveModelNode(spec: string, log: (msg: string) => void)
       },
     });
   }
-  throw new Error(`unknown model "${spec}": not a built-in (${listModels().map((m) => m.id).join(', ')}), a folder, or a hub id`);
+  throw new Error(
+    `unknown model "${spec}": not a built-in (${listModels()
+      .map((m) => m.id)
+      .join(', ')}), a folder, or a hub id`,
+  );
 }
 
 /**
@@ -53,8 +57,20 @@ async function loadExpertNode(dir: string, log: (msg: string) => void): Promise<
     const lora = await import('../train/lora').catch((err: Error) => {
       throw new Error(`${dir}: LoRA experts need src/train/lora.ts (${err.message})`);
     });
-    e = lora.loadLoraExpert(base as Parameters<typeof lora.loadLoraExpert>[0], weights, record.config.lora, id);
+    e = lora.loadLoraExpert(
+      base as Parameters<typeof lora.loadLoraExpert>[0],
+      weights,
+      record.config.lora,
+      id,
+    );
   }
-  log(`expert ${record.id}: ${record.method} over ${record.baseModel}, ${record.data.pairs} pairs (${record.data.negatives})`);
-  return { id: e.id, dim: e.dim, templates: record.templates ?? base.templates, embed: (b, texts, role) => e.embed(b, texts, role) };
+  log(
+    `expert ${record.id}: ${record.method} over ${record.baseModel}, ${record.data.pairs} pairs (${record.data.negatives})`,
+  );
+  return {
+    id: e.id,
+    dim: e.dim,
+    templates: record.templates ?? base.templates,
+    embed: (b, texts, role) => e.embed(b, texts, role),
+  };
 }

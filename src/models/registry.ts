@@ -35,7 +35,12 @@ const loaded = new Map<string, Promise<Embedder>>();
 /** Loads a built-in model once (its files come from the app's models folder through fetchAsset). */
 export function loadEmbedder(id: string, fetchAsset: AssetFetcher): Promise<Embedder> {
   const entry = BUILTIN.find((m) => m.info.id === id);
-  if (!entry) throw new Error(`unknown model "${id}" (built-in: ${listModels().map((m) => m.id).join(', ')})`);
+  if (!entry)
+    throw new Error(
+      `unknown model "${id}" (built-in: ${listModels()
+        .map((m) => m.id)
+        .join(', ')})`,
+    );
   let p = loaded.get(id);
   if (!p) {
     p = entry.load(fetchAsset);

@@ -30,5 +30,8 @@ export interface ModelInfo {
 export function applyTemplate(template: string, fields: { text: string; title?: string }): string {
   const title = fields.title?.trim() ?? '';
   const t = title ? template : template.replace(/\{title\}\s*/g, '');
-  return t.replace(/\{title\}/g, title).replace(/\{text\}/g, fields.text).trim();
+  return t
+    .replace(/\{title\}/g, title)
+    .replace(/\{text\}/g, fields.text)
+    .trim();
 }

@@ -62,7 +62,8 @@ function toRows(ds: Dataset): Record<ChunkPart, ChunkRow[]> {
   const queries: ChunkRow[] = ds.queries.map((q) => [q.id, q.text]);
   const qrels: ChunkRow[] = [];
   for (const split of Object.keys(ds.qrels).sort())
-    for (const [qid, rel] of ds.qrels[split]) for (const [docid, grade] of rel) qrels.push([split, qid, docid, grade]);
+    for (const [qid, rel] of ds.qrels[split])
+      for (const [docid, grade] of rel) qrels.push([split, qid, docid, grade]);
   return { docs, queries, qrels };
 }
 
@@ -85,7 +86,10 @@ type AllStores = ['datasets', 'datasetChunks', 'embeddings', 'runs', 'runHits'];
 const ALL_STORES: AllStores = ['datasets', 'datasetChunks', 'embeddings', 'runs', 'runHits'];
 
 /** Deletes every record of `dataset` from the embedding and run stores (inside the caller's transaction). */
-async function deleteDerived(tx: IDBPTransaction<StudioSchema, AllStores, 'readwrite'>, dataset: string): Promise<void> {
+async function deleteDerived(
+  tx: IDBPTransaction<StudioSchema, AllStores, 'readwrite'>,
+  dataset: string,
+): Promise<void> {
   for (const s of ['embeddings', 'runs', 'runHits'] as const) {
     const store = tx.objectStore(s);
     for (const k of await store.index('by-dataset').getAllKeys(dataset)) await store.delete(k);
@@ -100,7 +104,11 @@ export async function saveDataset(ds: Dataset, db?: StudioDB): Promise<DatasetMe
   if (!ds.name.trim()) throw new Error('A dataset needs a non-empty name.');
   db ??= await studioDb();
   const rows = toRows(ds);
-  const chunks = { docs: chunkRows(rows.docs), queries: chunkRows(rows.queries), qrels: chunkRows(rows.qrels) };
+  const chunks = {
+    docs: chunkRows(rows.docs),
+    queries: chunkRows(rows.queries),
+    qrels: chunkRows(rows.qrels),
+  };
   const fingerprint = datasetFingerprint([...rows.docs, ...rows.queries, ...rows.qrels]);
   const meta: DatasetMeta = {
     name: ds.name,
@@ -112,17 +120,25 @@ export async function saveDataset(ds: Dataset, db?: StudioDB): Promise<DatasetMe
     fingerprint,
   };
   let bytes = 0;
-  for (const part of Object.values(rows)) for (const r of part) for (const c of r) bytes += typeof c === 'string' ? 2 * c.length : 8;
-  await writeTx(db, ALL_STORES, `dataset "${ds.name}"`, async (tx) => {
-    const old = await tx.objectStore('datasets').get(ds.name);
-    if (old && old.fingerprint !== fingerprint) await deleteDerived(tx, ds.name);
-    const store = tx.objectStore('datasetChunks');
-    await store.delete(datasetRange(ds.name));
-    // one request at a time: a request that throws leaves no other promise dangling
-    await tx.objectStore('datasets').put(meta);
-    for (const part of ['docs', 'queries', 'qrels'] as const)
-      for (const [index, rows] of chunks[part].entries()) await store.put({ dataset: ds.name, part, index, rows });
-  }, bytes);
+  for (const part of Object.values(rows))
+    for (const r of part) for (const c of r) bytes += typeof c === 'string' ? 2 * c.length : 8;
+  await writeTx(
+    db,
+    ALL_STORES,
+    `dataset "${ds.name}"`,
+    async (tx) => {
+      const old = await tx.objectStore('datasets').get(ds.name);
+      if (old && old.fingerprint !== fingerprint) await deleteDerived(tx, ds.name);
+      const store = tx.objectStore('datasetChunks');
+      await store.delete(datasetRange(ds.name));
+      // one request at a time: a request that throws leaves no other promise dangling
+      await tx.objectStore('datasets').put(meta);
+      for (const part of ['docs', 'queries', 'qrels'] as const)
+        for (const [index, rows] of chunks[part].entries())
+          await store.put({ dataset: ds.name, part, index, rows });
+    },
+    bytes,
+  );
   return meta;
 }
 
@@ -137,13 +153,17 @@ export async function loadDataset(name: string, db?: StudioDB): Promise<Dataset>
   for (const c of chunks) byPart[c.part].push(c);
   for (const part of ['docs', 'queries', 'qrels'] as const) {
     if (byPart[part].length !== meta.chunks[part])
-      throw new Error(`Dataset "${name}" is incomplete in storage (${part}: ${byPart[part].length}/${meta.chunks[part]} chunks); import it again.`);
+      throw new Error(
+        `Dataset "${name}" is incomplete in storage (${part}: ${byPart[part].length}/${meta.chunks[part]} chunks); import it again.`,
+      );
     byPart[part].sort((x, y) => x.index - y.index);
   }
   const docs: Doc[] = [];
-  for (const c of byPart.docs) for (const r of c.rows) docs.push({ id: String(r[0]), title: String(r[1]), text: String(r[2]) });
+  for (const c of byPart.docs)
+    for (const r of c.rows) docs.push({ id: String(r[0]), title: String(r[1]), text: String(r[2]) });
   const queries: Query[] = [];
-  for (const c of byPart.queries) for (const r of c.rows) queries.push({ id: String(r[0]), text: String(r[1]) });
+  for (const c of byPart.queries)
+    for (const r of c.rows) queries.push({ id: String(r[0]), text: String(r[1]) });
   const qrels: Record<string, Qrels> = {};
   for (const split of Object.keys(meta.splits)) qrels[split] = new Map();
   for (const c of byPart.qrels)

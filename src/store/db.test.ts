@@ -17,7 +17,21 @@ describe('schema migrations', () => {
     expect(DB_VERSION).toBe(MIGRATIONS.length);
     const db = await openStudioDb(fresh());
     opened.push(db);
-    expect([...db.objectStoreNames].sort()).toEqual(['datasetChunks', 'datasets', 'embeddings', 'expertWeights', 'experts', 'modelFiles', 'models', 'runHits', 'runs', 'settings', 'trainCheckpoints', 'trainData', 'trainRuns']);
+    expect([...db.objectStoreNames].sort()).toEqual([
+      'datasetChunks',
+      'datasets',
+      'embeddings',
+      'expertWeights',
+      'experts',
+      'modelFiles',
+      'models',
+      'runHits',
+      'runs',
+      'settings',
+      'trainCheckpoints',
+      'trainData',
+      'trainRuns',
+    ]);
     expect(db.version).toBe(DB_VERSION);
     expect([...db.transaction('datasets').store.indexNames]).toEqual(['by-importedAt']);
   });
@@ -35,9 +49,21 @@ describe('schema migrations', () => {
       splits: { test: { queries: 1, judgments: 1 } },
       chunks: { docs: 1, queries: 1, qrels: 1 },
     });
-    await tx.objectStore('datasetChunks').put({ dataset: 'old', part: 'docs', index: 0, rows: [['d1', 'T1', 'first doc'], ['d2', '', 'second doc']] });
-    await tx.objectStore('datasetChunks').put({ dataset: 'old', part: 'queries', index: 0, rows: [['q1', 'which doc']] });
-    await tx.objectStore('datasetChunks').put({ dataset: 'old', part: 'qrels', index: 0, rows: [['test', 'q1', 'd2', 2]] });
+    await tx.objectStore('datasetChunks').put({
+      dataset: 'old',
+      part: 'docs',
+      index: 0,
+      rows: [
+        ['d1', 'T1', 'first doc'],
+        ['d2', '', 'second doc'],
+      ],
+    });
+    await tx
+      .objectStore('datasetChunks')
+      .put({ dataset: 'old', part: 'queries', index: 0, rows: [['q1', 'which doc']] });
+    await tx
+      .objectStore('datasetChunks')
+      .put({ dataset: 'old', part: 'qrels', index: 0, rows: [['test', 'q1', 'd2', 2]] });
     await tx.objectStore('settings').put('cpu', 'backendPref');
     await tx.done;
     v1.close();
@@ -47,14 +73,21 @@ describe('schema migrations', () => {
     expect(db.version).toBe(DB_VERSION);
     const metas = await listDatasets(db);
     expect(metas).toHaveLength(1);
-    expect(metas[0]).toMatchObject({ name: 'old', description: '', importedAt: new Date(0).toISOString(), fingerprint: '' });
+    expect(metas[0]).toMatchObject({
+      name: 'old',
+      description: '',
+      importedAt: new Date(0).toISOString(),
+      fingerprint: '',
+    });
     const ds = await loadDataset('old', db);
     expect(ds.docs.map((d) => d.text)).toEqual(['first doc', 'second doc']);
     expect(ds.qrels.test.get('q1')?.get('d2')).toBe(2);
     expect(await db.get('settings', 'backendPref')).toBe('cpu');
     // stores added by later steps work
     await new IdbEmbeddingCache(db).put('glove|old|{text}|passage|chunk0', new Float32Array([1, 2]));
-    expect([...((await new IdbEmbeddingCache(db).get('glove|old|{text}|passage|chunk0')) ?? [])]).toEqual([1, 2]);
+    expect([...((await new IdbEmbeddingCache(db).get('glove|old|{text}|passage|chunk0')) ?? [])]).toEqual([
+      1, 2,
+    ]);
   });
 
   it('upgrades from every intermediate version', async () => {
@@ -74,7 +107,12 @@ describe('schema migrations', () => {
   it('a failing step aborts the whole upgrade and leaves the old version', async () => {
     const name = fresh();
     const v3 = await openStudioDb(name, 3);
-    await v3.put('datasets', { name: 'x', counts: { docs: 0, queries: 0 }, splits: {}, chunks: { docs: 0, queries: 0, qrels: 0 } } as never);
+    await v3.put('datasets', {
+      name: 'x',
+      counts: { docs: 0, queries: 0 },
+      splits: {},
+      chunks: { docs: 0, queries: 0, qrels: 0 },
+    } as never);
     v3.close();
     // a buggy step: swap in one that throws
     const steps = MIGRATIONS as unknown as ((...a: unknown[]) => unknown)[];

@@ -232,7 +232,9 @@ export async function closeStudioDb(): Promise<void> {
 export class StorageQuotaError extends Error {
   constructor(what: string, bytes: number | null) {
     const size = bytes === null ? '' : ` (~${(bytes / 1e6).toFixed(1)} MB)`;
-    super(`Browser storage quota exceeded while saving ${what}${size}; nothing was changed. Free space by deleting datasets or runs.`);
+    super(
+      `Browser storage quota exceeded while saving ${what}${size}; nothing was changed. Free space by deleting datasets or runs.`,
+    );
     this.name = 'StorageQuotaError';
   }
 }

@@ -28,15 +28,25 @@ export class IdbEmbeddingCache implements EmbeddingCache {
   async put(key: string, value: Float32Array): Promise<void> {
     const { model, dataset } = parseEmbeddingKey(key);
     const db = await this.conn();
-    await writeTx(db, ['embeddings'], `embeddings ${key}`, async (tx) => {
-      await tx.objectStore('embeddings').put({ key, model, dataset, data: value });
-    }, value.byteLength);
+    await writeTx(
+      db,
+      ['embeddings'],
+      `embeddings ${key}`,
+      async (tx) => {
+        await tx.objectStore('embeddings').put({ key, model, dataset, data: value });
+      },
+      value.byteLength,
+    );
   }
 }
 
 /** Deletes cached vectors of a dataset and/or a model (both given: only their intersection). */
-export async function deleteEmbeddings(filter: { dataset?: string; model?: string }, db?: StudioDB): Promise<number> {
-  if (filter.dataset === undefined && filter.model === undefined) throw new Error('deleteEmbeddings needs a dataset or a model');
+export async function deleteEmbeddings(
+  filter: { dataset?: string; model?: string },
+  db?: StudioDB,
+): Promise<number> {
+  if (filter.dataset === undefined && filter.model === undefined)
+    throw new Error('deleteEmbeddings needs a dataset or a model');
   db ??= await studioDb();
   return writeTx(db, ['embeddings'], 'embedding deletion', async (tx) => {
     const store = tx.objectStore('embeddings');
@@ -46,7 +56,12 @@ export async function deleteEmbeddings(filter: { dataset?: string; model?: strin
         : await store.index('by-model').getAllKeys(filter.model as string);
     let n = 0;
     for (const k of keys) {
-      if (filter.model !== undefined && filter.dataset !== undefined && parseEmbeddingKey(k).model !== filter.model) continue;
+      if (
+        filter.model !== undefined &&
+        filter.dataset !== undefined &&
+        parseEmbeddingKey(k).model !== filter.model
+      )
+        continue;
       await store.delete(k);
       n++;
     }

@@ -32,24 +32,47 @@ export async function getModelRecord(id: string, db?: StudioDB): Promise<ModelRe
  * Stores a model record with its files (path -> bytes; none for hub models). `rec.files` and
  * `rec.bytes` are filled from `files` when given.
  */
-export async function saveModelRecord(rec: Omit<ModelRecord, 'files' | 'bytes'> & Partial<Pick<ModelRecord, 'files' | 'bytes'>>, files: ReadonlyMap<string, ArrayBuffer> | null, db?: StudioDB): Promise<ModelRecord> {
+export async function saveModelRecord(
+  rec: Omit<ModelRecord, 'files' | 'bytes'> & Partial<Pick<ModelRecord, 'files' | 'bytes'>>,
+  files: ReadonlyMap<string, ArrayBuffer> | null,
+  db?: StudioDB,
+): Promise<ModelRecord> {
   db ??= await studioDb();
   const list = files
-    ? [...files].map(([path, b]) => ({ path, bytes: b.byteLength, chunks: Math.max(1, Math.ceil(b.byteLength / MODEL_CHUNK_BYTES)) }))
+    ? [...files].map(([path, b]) => ({
+        path,
+        bytes: b.byteLength,
+        chunks: Math.max(1, Math.ceil(b.byteLength / MODEL_CHUNK_BYTES)),
+      }))
     : (rec.files ?? []);
-  const full: ModelRecord = { ...rec, files: list, bytes: rec.bytes ?? list.reduce((n, f) => n + f.bytes, 0) };
+  const full: ModelRecord = {
+    ...rec,
+    files: list,
+    bytes: rec.bytes ?? list.reduce((n, f) => n + f.bytes, 0),
+  };
   const total = files ? full.bytes : 0;
-  await writeTx(db, ['models', 'modelFiles'], `model ${rec.id}`, async (tx) => {
-    const chunks = tx.objectStore('modelFiles');
-    for (const key of await chunks.index('by-model').getAllKeys(rec.id)) await chunks.delete(key);
-    for (const [path, b] of files ?? []) {
-      const n = Math.max(1, Math.ceil(b.byteLength / MODEL_CHUNK_BYTES));
-      for (let i = 0; i < n; i++) {
-        await chunks.put({ model: rec.id, path, index: i, data: b.slice(i * MODEL_CHUNK_BYTES, (i + 1) * MODEL_CHUNK_BYTES) });
+  await writeTx(
+    db,
+    ['models', 'modelFiles'],
+    `model ${rec.id}`,
+    async (tx) => {
+      const chunks = tx.objectStore('modelFiles');
+      for (const key of await chunks.index('by-model').getAllKeys(rec.id)) await chunks.delete(key);
+      for (const [path, b] of files ?? []) {
+        const n = Math.max(1, Math.ceil(b.byteLength / MODEL_CHUNK_BYTES));
+        for (let i = 0; i < n; i++) {
+          await chunks.put({
+            model: rec.id,
+            path,
+            index: i,
+            data: b.slice(i * MODEL_CHUNK_BYTES, (i + 1) * MODEL_CHUNK_BYTES),
+          });
+        }
       }
-    }
-    await tx.objectStore('models').put(full);
-  }, total);
+      await tx.objectStore('models').put(full);
+    },
+    total,
+  );
   return full;
 }
 
@@ -64,11 +87,21 @@ export async function readModelFiles(id: string, db?: StudioDB): Promise<Map<str
     let at = 0;
     for (let i = 0; i < f.chunks; i++) {
       const c = await tx.store.get([id, f.path, i]);
-      if (!c) throw Object.assign(new Error(`${id}/${f.path}: chunk ${i} of ${f.chunks} is missing from storage; import the model again`), { file: `${id}/${f.path}` });
+      if (!c)
+        throw Object.assign(
+          new Error(
+            `${id}/${f.path}: chunk ${i} of ${f.chunks} is missing from storage; import the model again`,
+          ),
+          { file: `${id}/${f.path}` },
+        );
       buf.set(new Uint8Array(c.data), at);
       at += c.data.byteLength;
     }
-    if (at !== f.bytes) throw Object.assign(new Error(`${id}/${f.path}: stored ${at} bytes, expected ${f.bytes}; import the model again`), { file: `${id}/${f.path}` });
+    if (at !== f.bytes)
+      throw Object.assign(
+        new Error(`${id}/${f.path}: stored ${at} bytes, expected ${f.bytes}; import the model again`),
+        { file: `${id}/${f.path}` },
+      );
     out.set(f.path, buf.buffer);
   }
   await tx.done;

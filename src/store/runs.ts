@@ -25,14 +25,23 @@ function newRunId(createdAt: string): string {
 }
 
 /** Stores a report and the top `keep` hits of each query (10..1000) in one transaction; returns the id. */
-export async function saveRun(report: EvalReport, run: Run, keep = DEFAULT_KEPT_HITS, db?: StudioDB): Promise<StoredRun> {
-  if (!Number.isInteger(keep) || keep < 10 || keep > 1000) throw new RangeError(`keep must be an integer in 10..1000, got ${keep}`);
+export async function saveRun(
+  report: EvalReport,
+  run: Run,
+  keep = DEFAULT_KEPT_HITS,
+  db?: StudioDB,
+): Promise<StoredRun> {
+  if (!Number.isInteger(keep) || keep < 10 || keep > 1000)
+    throw new RangeError(`keep must be an integer in 10..1000, got ${keep}`);
   db ??= await studioDb();
   const id = newRunId(report.createdAt);
   const hits: Record<string, Hit[]> = {};
   let n = 0;
   for (const [qid, h] of run) {
-    hits[qid] = [...h].sort(compareHits).slice(0, keep).map((x) => ({ docId: x.docId, score: x.score }));
+    hits[qid] = [...h]
+      .sort(compareHits)
+      .slice(0, keep)
+      .map((x) => ({ docId: x.docId, score: x.score }));
     n += hits[qid].length;
   }
   const rec: RunRecord = {
@@ -45,17 +54,26 @@ export async function saveRun(report: EvalReport, run: Run, keep = DEFAULT_KEPT_
     report,
   };
   const hitsRec: RunHitsRecord = { id, dataset: report.dataset, hits, kept: keep };
-  await writeTx(db, ['runs', 'runHits'], `run ${report.retriever} on ${report.dataset}`, async (tx) => {
-    await tx.objectStore('runs').put(rec);
-    await tx.objectStore('runHits').put(hitsRec);
-  }, n * 40);
+  await writeTx(
+    db,
+    ['runs', 'runHits'],
+    `run ${report.retriever} on ${report.dataset}`,
+    async (tx) => {
+      await tx.objectStore('runs').put(rec);
+      await tx.objectStore('runHits').put(hitsRec);
+    },
+    n * 40,
+  );
   return { ...rec, hits, kept: keep };
 }
 
 /** Stored runs (reports only), newest first; of one dataset when given. */
 export async function listRuns(dataset?: string, db?: StudioDB): Promise<RunRecord[]> {
   db ??= await studioDb();
-  const all = dataset === undefined ? await db.getAllFromIndex('runs', 'by-createdAt') : await db.getAllFromIndex('runs', 'by-dataset', dataset);
+  const all =
+    dataset === undefined
+      ? await db.getAllFromIndex('runs', 'by-createdAt')
+      : await db.getAllFromIndex('runs', 'by-dataset', dataset);
   return all.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
 }
 

@@ -9,7 +9,13 @@ export interface Settings {
   /** the model the Models panel shows (null: the default model) */
   activeModel: string | null;
 }
-export const DEFAULT_SETTINGS: Settings = { backendPref: 'auto', dataset: null, split: null, retriever: 'bm25', activeModel: null };
+export const DEFAULT_SETTINGS: Settings = {
+  backendPref: 'auto',
+  dataset: null,
+  split: null,
+  retriever: 'bm25',
+  activeModel: null,
+};
 
 export async function loadSettings(db?: StudioDB): Promise<Settings> {
   db ??= await studioDb();

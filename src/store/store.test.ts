@@ -38,7 +38,17 @@ function runOf(ds: Dataset, split: string): Run {
 }
 function reportOf(ds: Dataset, retriever: string, createdAt: string): EvalReport {
   const metrics = { 'ndcg@10': 0.5 } as EvalReport['metrics'];
-  return { dataset: ds.name, split: 'test', retriever, backend: 'cpu', metrics, perQuery: { '1': metrics }, queries: ds.qrels.test.size, seconds: 1.5, createdAt };
+  return {
+    dataset: ds.name,
+    split: 'test',
+    retriever,
+    backend: 'cpu',
+    metrics,
+    perQuery: { '1': metrics },
+    queries: ds.qrels.test.size,
+    seconds: 1.5,
+    createdAt,
+  };
 }
 
 describe('datasets', () => {
@@ -94,7 +104,9 @@ describe('datasets', () => {
   it('a quota failure mid-save rolls back and keeps the previous version', async () => {
     const db = await freshDb();
     await saveDataset(med, db);
-    const proto = (globalThis as unknown as { IDBObjectStore: { prototype: { put: (...a: unknown[]) => unknown } } }).IDBObjectStore.prototype;
+    const proto = (
+      globalThis as unknown as { IDBObjectStore: { prototype: { put: (...a: unknown[]) => unknown } } }
+    ).IDBObjectStore.prototype;
     const realPut = proto.put;
     let calls = 0;
     proto.put = function (this: unknown, ...a: unknown[]) {
@@ -102,7 +114,10 @@ describe('datasets', () => {
       return realPut.apply(this, a);
     };
     try {
-      const err = await saveDataset({ ...med, docs: med.docs.slice(0, 500), description: 'changed' }, db).catch((e: unknown) => e);
+      const err = await saveDataset(
+        { ...med, docs: med.docs.slice(0, 500), description: 'changed' },
+        db,
+      ).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(StorageQuotaError);
       expect((err as Error).message).toMatch(/dataset "med"/);
     } finally {
@@ -118,7 +133,12 @@ describe('runs', () => {
   it('keeps the best hits in trec_eval order and lists newest first', async () => {
     const db = await freshDb();
     const run = runOf(med, 'test');
-    run.set('1', [{ docId: 'a', score: 1 }, { docId: 'c', score: 2 }, { docId: 'b', score: 1 }, ...run.get('1')!.map((h) => ({ ...h, score: h.score - 200 }))]);
+    run.set('1', [
+      { docId: 'a', score: 1 },
+      { docId: 'c', score: 2 },
+      { docId: 'b', score: 1 },
+      ...run.get('1')!.map((h) => ({ ...h, score: h.score - 200 })),
+    ]);
     const first = await saveRun(reportOf(med, 'bm25', '2024-01-01T00:00:00.000Z'), run, 10, db);
     const second = await saveRun(reportOf(med, 'glove', '2024-02-01T00:00:00.000Z'), run, 50, db);
     expect((await listRuns(undefined, db)).map((r) => r.id)).toEqual([second.id, first.id]);
@@ -135,7 +155,9 @@ describe('runs', () => {
 
   it('rejects a keep outside 10..1000', async () => {
     const db = await freshDb();
-    await expect(saveRun(reportOf(med, 'bm25', '2024-01-01T00:00:00.000Z'), runOf(med, 'test'), 5, db)).rejects.toThrow(RangeError);
+    await expect(
+      saveRun(reportOf(med, 'bm25', '2024-01-01T00:00:00.000Z'), runOf(med, 'test'), 5, db),
+    ).rejects.toThrow(RangeError);
   });
 });
 
@@ -154,8 +176,18 @@ describe('embedding cache and settings', () => {
 
   it('settings default and persist', async () => {
     const db = await freshDb();
-    expect(await loadSettings(db)).toEqual({ backendPref: 'auto', dataset: null, split: null, retriever: 'bm25', activeModel: null });
+    expect(await loadSettings(db)).toEqual({
+      backendPref: 'auto',
+      dataset: null,
+      split: null,
+      retriever: 'bm25',
+      activeModel: null,
+    });
     await saveSettings({ backendPref: 'webgpu', dataset: 'med' }, db);
-    expect(await loadSettings(db)).toMatchObject({ backendPref: 'webgpu', dataset: 'med', retriever: 'bm25' });
+    expect(await loadSettings(db)).toMatchObject({
+      backendPref: 'webgpu',
+      dataset: 'med',
+      retriever: 'bm25',
+    });
   });
 });

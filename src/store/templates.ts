@@ -23,7 +23,11 @@ export async function loadTemplateOverrides(db?: StudioDB): Promise<Record<strin
 }
 
 /** Stores (or with null, removes) the templates of one model. */
-export async function saveTemplateOverride(model: string, t: ModelTemplates | null, db?: StudioDB): Promise<void> {
+export async function saveTemplateOverride(
+  model: string,
+  t: ModelTemplates | null,
+  db?: StudioDB,
+): Promise<void> {
   db ??= await studioDb();
   await writeTx(db, ['settings'], `templates of ${model}`, async (tx) => {
     const store = tx.objectStore('settings');

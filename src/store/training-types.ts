@@ -2,7 +2,8 @@
 import type { TrainConfig, TrainProgress } from '../train/types';
 
 /** Where a run's pairs come from: a stored dataset's judged queries, or an imported pairs JSONL. */
-export type TrainDataSource = { kind: 'dataset'; dataset: string; split: string } | { kind: 'pairs'; fileName: string };
+export type TrainDataSource =
+  { kind: 'dataset'; dataset: string; split: string } | { kind: 'pairs'; fileName: string };
 
 /** The recipe of a run. */
 export interface TrainSpec {

@@ -5,8 +5,20 @@ import { openStudioDb, type StudioDB } from './db';
 import { IdbEmbeddingCache } from './embeddings';
 import { saveModelRecord, listModelRecords } from './models';
 import {
-  createTrainRun, deleteExpert, deleteTrainRun, expertModelId, finishTrainRun, getCheckpoint, getExpert, getTrainPairs, getTrainRun,
-  listExperts, listTrainRuns, saveCheckpoint, setRunStatus, updateExpert,
+  createTrainRun,
+  deleteExpert,
+  deleteTrainRun,
+  expertModelId,
+  finishTrainRun,
+  getCheckpoint,
+  getExpert,
+  getTrainPairs,
+  getTrainRun,
+  listExperts,
+  listTrainRuns,
+  saveCheckpoint,
+  setRunStatus,
+  updateExpert,
 } from './training';
 import type { TrainRunRecord } from './training-types';
 
@@ -22,20 +34,52 @@ async function fresh(version?: number) {
 }
 
 const config = { method: 'adapter', steps: 10, batchSize: 4, checkpointEvery: 5 } as unknown as TrainConfig;
-const prog = (step: number): TrainProgress => ({ step, totalSteps: 10, loss: 2 - step / 10, lr: 1e-3, gradNorm: 1, elapsedS: step, etaS: 10 - step });
+const prog = (step: number): TrainProgress => ({
+  step,
+  totalSteps: 10,
+  loss: 2 - step / 10,
+  lr: 1e-3,
+  gradNorm: 1,
+  elapsedS: step,
+  etaS: 10 - step,
+});
 const run = (id: string, createdAt: string): TrainRunRecord => ({
-  id, createdAt, updatedAt: createdAt, status: 'running', step: 0, totalSteps: 10, pairs: 2, history: [], expertId: null, error: null,
-  spec: { name: `e-${id}`, baseModel: 'glove', data: { kind: 'dataset', dataset: 'demo', split: 'test' }, mining: null, config, dev: null },
+  id,
+  createdAt,
+  updatedAt: createdAt,
+  status: 'running',
+  step: 0,
+  totalSteps: 10,
+  pairs: 2,
+  history: [],
+  expertId: null,
+  error: null,
+  spec: {
+    name: `e-${id}`,
+    baseModel: 'glove',
+    data: { kind: 'dataset', dataset: 'demo', split: 'test' },
+    mining: null,
+    config,
+    dev: null,
+  },
 });
 const ckpt = (runId: string, step: number): TrainCheckpoint => ({
-  runId, step, config, params: { W: new Float32Array([step, 1]) }, m: { W: new Float32Array([0.5, 0]) }, v: { W: new Float32Array([0.25, 0]) },
+  runId,
+  step,
+  config,
+  params: { W: new Float32Array([step, 1]) },
+  m: { W: new Float32Array([0.5, 0]) },
+  v: { W: new Float32Array([0.25, 0]) },
   history: Array.from({ length: step }, (_, i) => prog(i + 1)),
 });
 
 describe('training store', () => {
   it('keeps a run, its pairs and its latest checkpoint; the record follows the checkpoint step', async () => {
     const db = await fresh();
-    const pairs = [{ query: 'q1', positive: 'p1', negatives: ['n1'] }, { query: 'q2', positive: 'p2' }];
+    const pairs = [
+      { query: 'q1', positive: 'p1', negatives: ['n1'] },
+      { query: 'q2', positive: 'p2' },
+    ];
     await createTrainRun(run('r1', '2026-01-01T00:00:00Z'), pairs, db);
     await createTrainRun(run('r2', '2026-01-02T00:00:00Z'), [], db);
     expect((await listTrainRuns(db)).map((r) => r.id)).toEqual(['r2', 'r1']);
@@ -51,7 +95,9 @@ describe('training store', () => {
     expect([...(c?.params.W ?? [])]).toEqual([5, 1]);
     expect(c?.m.W).toBeInstanceOf(Float32Array);
 
-    await expect(saveCheckpoint(ckpt('nope', 5), db)).rejects.toMatchObject({ name: 'TrainRunNotFoundError' });
+    await expect(saveCheckpoint(ckpt('nope', 5), db)).rejects.toMatchObject({
+      name: 'TrainRunNotFoundError',
+    });
     expect((await setRunStatus('r2', 'failed', 'boom', db)).error).toBe('boom');
     await deleteTrainRun('r2', db);
     expect((await listTrainRuns(db)).map((r) => r.id)).toEqual(['r1']);
@@ -62,10 +108,23 @@ describe('training store', () => {
     const db = await fresh();
     await createTrainRun(run('r1', '2026-01-01T00:00:00Z'), [], db);
     const expert: ExpertRecord = {
-      id: 'x1', name: 'first', baseModel: 'glove', method: 'adapter', config, data: { source: 'demo/test', pairs: 2, negatives: 'none' },
-      templates: { query: '{text}', passage: '{text}' }, createdAt: '2026-01-01T00:00:00Z', history: [prog(10)], metrics: { 'dev ndcg@10': 0.5 },
+      id: 'x1',
+      name: 'first',
+      baseModel: 'glove',
+      method: 'adapter',
+      config,
+      data: { source: 'demo/test', pairs: 2, negatives: 'none' },
+      templates: { query: '{text}', passage: '{text}' },
+      createdAt: '2026-01-01T00:00:00Z',
+      history: [prog(10)],
+      metrics: { 'dev ndcg@10': 0.5 },
     };
-    const done = await finishTrainRun(ckpt('r1', 10), expert, [{ name: 'W', shape: [2], data: new Float32Array([3, 4]) }], db);
+    const done = await finishTrainRun(
+      ckpt('r1', 10),
+      expert,
+      [{ name: 'W', shape: [2], data: new Float32Array([3, 4]) }],
+      db,
+    );
     expect(done).toMatchObject({ status: 'done', step: 10, expertId: 'x1' });
     const got = await getExpert('x1', db);
     expect(got.expert.name).toBe('first');
@@ -88,13 +147,30 @@ describe('training store', () => {
   it('v5 -> v6 keeps imported models and adds the training stores', async () => {
     const name = `train-mig-${Date.now()}`;
     const v5 = await openStudioDb(name, 5);
-    await saveModelRecord({ id: 'm', name: 'm', source: 'hub', origin: 'org/m', engine: 'native', kind: 'transformer', dim: 4, importedAt: 't', description: '', details: {} as never, defaults: { query: '{text}', passage: '{text}', instruction: null } }, null, v5);
+    await saveModelRecord(
+      {
+        id: 'm',
+        name: 'm',
+        source: 'hub',
+        origin: 'org/m',
+        engine: 'native',
+        kind: 'transformer',
+        dim: 4,
+        importedAt: 't',
+        description: '',
+        details: {} as never,
+        defaults: { query: '{text}', passage: '{text}', instruction: null },
+      },
+      null,
+      v5,
+    );
     expect(v5.objectStoreNames.contains('trainRuns')).toBe(false);
     v5.close();
     const db = await openStudioDb(name);
     opened.push(db);
     expect((await listModelRecords(db)).map((m) => m.id)).toEqual(['m']);
-    for (const s of ['trainRuns', 'trainData', 'trainCheckpoints', 'experts', 'expertWeights'] as const) expect(db.objectStoreNames.contains(s)).toBe(true);
+    for (const s of ['trainRuns', 'trainData', 'trainCheckpoints', 'experts', 'expertWeights'] as const)
+      expect(db.objectStoreNames.contains(s)).toBe(true);
     expect(await listTrainRuns(db)).toEqual([]);
   });
 });

@@ -25,14 +25,19 @@ export class ExpertNotFoundError extends Error {
   }
 }
 
-const ckptBytes = (c: TrainCheckpoint) => [c.params, c.m, c.v].reduce((n, r) => n + Object.values(r).reduce((k, a) => k + a.byteLength, 0), 0);
+const ckptBytes = (c: TrainCheckpoint) =>
+  [c.params, c.m, c.v].reduce((n, r) => n + Object.values(r).reduce((k, a) => k + a.byteLength, 0), 0);
 
 export function newId(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${Math.floor(Math.random() * 0x100000000).toString(36)}`;
 }
 
 /** Stores a new run with its pairs. */
-export async function createTrainRun(rec: TrainRunRecord, pairs: TrainingPair[], db?: StudioDB): Promise<void> {
+export async function createTrainRun(
+  rec: TrainRunRecord,
+  pairs: TrainingPair[],
+  db?: StudioDB,
+): Promise<void> {
   db ??= await studioDb();
   await writeTx(db, ['trainRuns', 'trainData'], `training run ${rec.spec.name}`, async (tx) => {
     await tx.objectStore('trainRuns').put(rec);
@@ -43,7 +48,9 @@ export async function createTrainRun(rec: TrainRunRecord, pairs: TrainingPair[],
 /** Runs, newest first. */
 export async function listTrainRuns(db?: StudioDB): Promise<TrainRunRecord[]> {
   db ??= await studioDb();
-  return (await db.getAll('trainRuns')).sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));
+  return (await db.getAll('trainRuns')).sort(
+    (a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id),
+  );
 }
 
 export async function getTrainRun(id: string, db?: StudioDB): Promise<TrainRunRecord> {
@@ -68,17 +75,33 @@ export async function getCheckpoint(runId: string, db?: StudioDB): Promise<Train
 /** Replaces the run's checkpoint and moves its record to that step, in one transaction. */
 export async function saveCheckpoint(c: TrainCheckpoint, db?: StudioDB): Promise<TrainRunRecord> {
   db ??= await studioDb();
-  return writeTx(db, ['trainRuns', 'trainCheckpoints'], `checkpoint of run ${c.runId} at step ${c.step}`, async (tx) => {
-    const rec = await tx.objectStore('trainRuns').get(c.runId);
-    if (!rec) throw new TrainRunNotFoundError(c.runId);
-    const next: TrainRunRecord = { ...rec, step: c.step, history: c.history, updatedAt: new Date().toISOString() };
-    await tx.objectStore('trainCheckpoints').put(c);
-    await tx.objectStore('trainRuns').put(next);
-    return next;
-  }, ckptBytes(c));
+  return writeTx(
+    db,
+    ['trainRuns', 'trainCheckpoints'],
+    `checkpoint of run ${c.runId} at step ${c.step}`,
+    async (tx) => {
+      const rec = await tx.objectStore('trainRuns').get(c.runId);
+      if (!rec) throw new TrainRunNotFoundError(c.runId);
+      const next: TrainRunRecord = {
+        ...rec,
+        step: c.step,
+        history: c.history,
+        updatedAt: new Date().toISOString(),
+      };
+      await tx.objectStore('trainCheckpoints').put(c);
+      await tx.objectStore('trainRuns').put(next);
+      return next;
+    },
+    ckptBytes(c),
+  );
 }
 
-export async function setRunStatus(id: string, status: TrainStatus, error: string | null = null, db?: StudioDB): Promise<TrainRunRecord> {
+export async function setRunStatus(
+  id: string,
+  status: TrainStatus,
+  error: string | null = null,
+  db?: StudioDB,
+): Promise<TrainRunRecord> {
   db ??= await studioDb();
   return writeTx(db, ['trainRuns'], `status of run ${id}`, async (tx) => {
     const rec = await tx.objectStore('trainRuns').get(id);
@@ -90,19 +113,38 @@ export async function setRunStatus(id: string, status: TrainStatus, error: strin
 }
 
 /** The end of a run: its final checkpoint, the expert and its weights, and the run marked done. */
-export async function finishTrainRun(c: TrainCheckpoint, expert: ExpertRecord, weights: ExpertWeight[], db?: StudioDB): Promise<TrainRunRecord> {
+export async function finishTrainRun(
+  c: TrainCheckpoint,
+  expert: ExpertRecord,
+  weights: ExpertWeight[],
+  db?: StudioDB,
+): Promise<TrainRunRecord> {
   db ??= await studioDb();
   const bytes = ckptBytes(c) + weights.reduce((n, w) => n + w.data.byteLength, 0);
-  return writeTx(db, ['trainRuns', 'trainCheckpoints', 'experts', 'expertWeights'], `expert ${expert.name}`, async (tx) => {
-    const rec = await tx.objectStore('trainRuns').get(c.runId);
-    if (!rec) throw new TrainRunNotFoundError(c.runId);
-    const next: TrainRunRecord = { ...rec, status: 'done', step: c.step, history: c.history, expertId: expert.id, error: null, updatedAt: new Date().toISOString() };
-    await tx.objectStore('trainCheckpoints').put(c);
-    await tx.objectStore('experts').put(expert);
-    await tx.objectStore('expertWeights').put({ id: expert.id, weights });
-    await tx.objectStore('trainRuns').put(next);
-    return next;
-  }, bytes);
+  return writeTx(
+    db,
+    ['trainRuns', 'trainCheckpoints', 'experts', 'expertWeights'],
+    `expert ${expert.name}`,
+    async (tx) => {
+      const rec = await tx.objectStore('trainRuns').get(c.runId);
+      if (!rec) throw new TrainRunNotFoundError(c.runId);
+      const next: TrainRunRecord = {
+        ...rec,
+        status: 'done',
+        step: c.step,
+        history: c.history,
+        expertId: expert.id,
+        error: null,
+        updatedAt: new Date().toISOString(),
+      };
+      await tx.objectStore('trainCheckpoints').put(c);
+      await tx.objectStore('experts').put(expert);
+      await tx.objectStore('expertWeights').put({ id: expert.id, weights });
+      await tx.objectStore('trainRuns').put(next);
+      return next;
+    },
+    bytes,
+  );
 }
 
 /** Deletes a run, its pairs and checkpoint (an expert it produced stays). */
@@ -118,32 +160,58 @@ export async function deleteTrainRun(id: string, db?: StudioDB): Promise<void> {
 /** Experts, oldest first. */
 export async function listExperts(db?: StudioDB): Promise<ExpertRecord[]> {
   db ??= await studioDb();
-  return (await db.getAll('experts')).sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+  return (await db.getAll('experts')).sort(
+    (a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id),
+  );
 }
 
-export async function getExpert(id: string, db?: StudioDB): Promise<{ expert: ExpertRecord; weights: ExpertWeight[] }> {
+export async function getExpert(
+  id: string,
+  db?: StudioDB,
+): Promise<{ expert: ExpertRecord; weights: ExpertWeight[] }> {
   db ??= await studioDb();
   const tx = db.transaction(['experts', 'expertWeights'], 'readonly');
-  const [expert, w] = await Promise.all([tx.objectStore('experts').get(id), tx.objectStore('expertWeights').get(id)]);
+  const [expert, w] = await Promise.all([
+    tx.objectStore('experts').get(id),
+    tx.objectStore('expertWeights').get(id),
+  ]);
   if (!expert || !w) throw new ExpertNotFoundError(id);
   return { expert, weights: w.weights };
 }
 
 /** Stores an expert (e.g. an import) with its weights. */
-export async function saveExpert(expert: ExpertRecord, weights: ExpertWeight[], db?: StudioDB): Promise<void> {
+export async function saveExpert(
+  expert: ExpertRecord,
+  weights: ExpertWeight[],
+  db?: StudioDB,
+): Promise<void> {
   db ??= await studioDb();
-  await writeTx(db, ['experts', 'expertWeights'], `expert ${expert.name}`, async (tx) => {
-    await tx.objectStore('experts').put(expert);
-    await tx.objectStore('expertWeights').put({ id: expert.id, weights });
-  }, weights.reduce((n, w) => n + w.data.byteLength, 0));
+  await writeTx(
+    db,
+    ['experts', 'expertWeights'],
+    `expert ${expert.name}`,
+    async (tx) => {
+      await tx.objectStore('experts').put(expert);
+      await tx.objectStore('expertWeights').put({ id: expert.id, weights });
+    },
+    weights.reduce((n, w) => n + w.data.byteLength, 0),
+  );
 }
 
-export async function updateExpert(id: string, patch: Partial<Pick<ExpertRecord, 'name' | 'metrics'>>, db?: StudioDB): Promise<ExpertRecord> {
+export async function updateExpert(
+  id: string,
+  patch: Partial<Pick<ExpertRecord, 'name' | 'metrics'>>,
+  db?: StudioDB,
+): Promise<ExpertRecord> {
   db ??= await studioDb();
   return writeTx(db, ['experts'], `expert ${id}`, async (tx) => {
     const rec = await tx.objectStore('experts').get(id);
     if (!rec) throw new ExpertNotFoundError(id);
-    const next: ExpertRecord = { ...rec, ...patch, metrics: patch.metrics ? { ...rec.metrics, ...patch.metrics } : rec.metrics };
+    const next: ExpertRecord = {
+      ...rec,
+      ...patch,
+      metrics: patch.metrics ? { ...rec.metrics, ...patch.metrics } : rec.metrics,
+    };
     await tx.objectStore('experts').put(next);
     return next;
   });

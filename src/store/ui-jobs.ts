@@ -5,14 +5,23 @@ import type { JobKind, UiError, UiState } from './ui';
 
 type Set = StoreApi<UiState>['setState'];
 export type Fail = (context: string, e: unknown) => void;
-export type RunJob = <T>(kind: JobKind, label: string, start: (onProgress: (p: JobProgress) => void) => { id: number; promise: Promise<T> }) => Promise<T | undefined>;
+export type RunJob = <T>(
+  kind: JobKind,
+  label: string,
+  start: (onProgress: (p: JobProgress) => void) => { id: number; promise: Promise<T> },
+) => Promise<T | undefined>;
 
 /** Appends an error (name, message, and file:line when the error has them). */
 export function makeFail(set: Set): Fail {
   let seq = 0;
   return (context, e) => {
     const err = e as { name?: string; message?: string; file?: string; line?: number | null };
-    const entry: UiError = { seq: ++seq, context, name: err?.name ?? 'Error', message: err?.message ?? String(e) };
+    const entry: UiError = {
+      seq: ++seq,
+      context,
+      name: err?.name ?? 'Error',
+      message: err?.message ?? String(e),
+    };
     if (err?.file !== undefined) {
       entry.file = err.file;
       entry.line = err.line ?? null;
@@ -23,19 +32,48 @@ export function makeFail(set: Set): Fail {
 
 /** Runs a worker job, tracking its progress in `jobs`; resolves undefined when it failed or was cancelled. */
 export function makeJobRunner(set: Set, fail: Fail): RunJob {
-  return async function job<T>(kind: JobKind, label: string, start: (onProgress: (p: JobProgress) => void) => { id: number; promise: Promise<T> }): Promise<T | undefined> {
+  return async function job<T>(
+    kind: JobKind,
+    label: string,
+    start: (onProgress: (p: JobProgress) => void) => { id: number; promise: Promise<T> },
+  ): Promise<T | undefined> {
     const t = Date.now();
     let id = -1;
     const onProgress = (p: JobProgress) =>
       set((s) => {
         const prev = s.jobs[id];
         if (!prev) return {};
-        const newPhase = prev.phase !== p.phase || prev.detail !== p.detail && p.done < prev.done;
-        return { jobs: { ...s.jobs, [id]: { ...prev, ...p, phaseStartedAt: newPhase ? Date.now() : prev.phaseStartedAt, phaseStartDone: newPhase ? p.done : prev.phaseStartDone } } };
+        const newPhase = prev.phase !== p.phase || (prev.detail !== p.detail && p.done < prev.done);
+        return {
+          jobs: {
+            ...s.jobs,
+            [id]: {
+              ...prev,
+              ...p,
+              phaseStartedAt: newPhase ? Date.now() : prev.phaseStartedAt,
+              phaseStartDone: newPhase ? p.done : prev.phaseStartDone,
+            },
+          },
+        };
       });
     const h = start(onProgress);
     id = h.id;
-    set((s) => ({ jobs: { ...s.jobs, [id]: { id, kind, label, phase: 'queued', done: 0, total: 1, startedAt: t, phaseStartedAt: t, phaseStartDone: 0 } } }));
+    set((s) => ({
+      jobs: {
+        ...s.jobs,
+        [id]: {
+          id,
+          kind,
+          label,
+          phase: 'queued',
+          done: 0,
+          total: 1,
+          startedAt: t,
+          phaseStartedAt: t,
+          phaseStartDone: 0,
+        },
+      },
+    }));
     try {
       return await h.promise;
     } catch (e) {

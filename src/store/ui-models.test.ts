@@ -32,7 +32,13 @@ function app(dbName: string) {
   let db: Promise<StudioDB> | null = null;
   const conn = () => (db ??= openStudioDb(dbName));
   const { client } = connectInProcess({
-    db: conn, acquireBackend, evaluate, loadDemo: loadDemoDatasetNode, datasetFromFiles, listModels, loadEmbedder,
+    db: conn,
+    acquireBackend,
+    evaluate,
+    loadDemo: loadDemoDatasetNode,
+    datasetFromFiles,
+    listModels,
+    loadEmbedder,
     assetFetcher: () => nodeAssetFetcher(),
   });
   return { store: createUiStore(client, { db: conn, baseUrl: 'http://localhost/' }), conn };
@@ -51,26 +57,51 @@ describe('UI store: models', () => {
     expect(s.jobs).toEqual({});
     expect(s.models.map((m) => m.id)).toEqual(['use-lite', 'glove', 'tiny-bert']);
     expect(s).toMatchObject({ activeModel: 'tiny-bert', retriever: 'tiny-bert' });
-    expect(s.modelTemplates['tiny-bert']).toMatchObject({ custom: false, templates: { query: '{text}', instruction: null } });
+    expect(s.modelTemplates['tiny-bert']).toMatchObject({
+      custom: false,
+      templates: { query: '{text}', instruction: null },
+    });
 
-    await s.computeSimilarity({ text: 'heart attack', role: 'query' }, { text: 'heart attack', role: 'query' });
+    await s.computeSimilarity(
+      { text: 'heart attack', role: 'query' },
+      { text: 'heart attack', role: 'query' },
+    );
     expect(store.getState().similarity?.similarity).toBeCloseTo(1, 5);
 
-    expect(await s.saveTemplates('tiny-bert', { query: 'query: {text}', passage: 'passage: {text}', instruction: null })).toBe(true);
+    expect(
+      await s.saveTemplates('tiny-bert', {
+        query: 'query: {text}',
+        passage: 'passage: {text}',
+        instruction: null,
+      }),
+    ).toBe(true);
     expect(store.getState().models.find((m) => m.id === 'tiny-bert')?.custom).toBe(true);
-    expect(await s.saveTemplates('tiny-bert', { query: 'no placeholder', passage: '{text}', instruction: null })).toBe(false);
-    expect(store.getState().errors.at(-1)).toMatchObject({ name: 'TemplateError', context: 'Templates of tiny-bert' });
+    expect(
+      await s.saveTemplates('tiny-bert', { query: 'no placeholder', passage: '{text}', instruction: null }),
+    ).toBe(false);
+    expect(store.getState().errors.at(-1)).toMatchObject({
+      name: 'TemplateError',
+      context: 'Templates of tiny-bert',
+    });
 
     // a malformed folder names its missing file
-    expect(await s.importModelFolder(folder('tiny-bert').filter((f) => !f.path.endsWith('tokenizer_config.json')))).toBe(false);
-    expect(store.getState().errors.at(-1)).toMatchObject({ name: 'ModelImportError', file: 'tiny-bert/tokenizer_config.json' });
+    expect(
+      await s.importModelFolder(folder('tiny-bert').filter((f) => !f.path.endsWith('tokenizer_config.json'))),
+    ).toBe(false);
+    expect(store.getState().errors.at(-1)).toMatchObject({
+      name: 'ModelImportError',
+      file: 'tiny-bert/tokenizer_config.json',
+    });
 
     (await conn()).close();
     const again = app(name).store;
     await again.getState().hydrate();
     expect(again.getState()).toMatchObject({ activeModel: 'tiny-bert', retriever: 'tiny-bert' });
     await again.getState().loadModelDetails('tiny-bert');
-    expect(again.getState().modelTemplates['tiny-bert']).toMatchObject({ custom: true, templates: { query: 'query: {text}' } });
+    expect(again.getState().modelTemplates['tiny-bert']).toMatchObject({
+      custom: true,
+      templates: { query: 'query: {text}' },
+    });
 
     await again.getState().deleteModel('tiny-bert');
     expect(again.getState().models.map((m) => m.id)).toEqual(['use-lite', 'glove']);

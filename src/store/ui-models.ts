@@ -80,7 +80,11 @@ export function createModelsSlice(set: Set, get: Get, env: SliceEnv): ModelsSlic
       }
     },
     async selectModel(id) {
-      set({ activeModel: id, retriever: id, similarity: get().similarity?.model === id ? get().similarity : null });
+      set({
+        activeModel: id,
+        retriever: id,
+        similarity: get().similarity?.model === id ? get().similarity : null,
+      });
       persist({ activeModel: id, retriever: id });
       if (!get().modelTemplates[id]) await get().loadModelDetails(id);
     },
@@ -88,7 +92,10 @@ export function createModelsSlice(set: Set, get: Get, env: SliceEnv): ModelsSlic
       set({ detailsLoading: id });
       try {
         const { entry, templates } = await client.request('model-details', { model: id });
-        set((s) => ({ models: s.models.map((m) => (m.id === id ? entry : m)), modelTemplates: { ...s.modelTemplates, [id]: templates } }));
+        set((s) => ({
+          models: s.models.map((m) => (m.id === id ? entry : m)),
+          modelTemplates: { ...s.modelTemplates, [id]: templates },
+        }));
       } catch (e) {
         fail(`Loading ${id}`, e);
       } finally {
@@ -98,7 +105,9 @@ export function createModelsSlice(set: Set, get: Get, env: SliceEnv): ModelsSlic
     async importModelFolder(files, opts = {}) {
       set({ downloads: {} });
       const root = files[0]?.path.split('/')[0] ?? 'folder';
-      const entry = await job('model', `Import model ${opts.name ?? root}`, (p) => client.start('import-model', { files, ...opts }, p));
+      const entry = await job('model', `Import model ${opts.name ?? root}`, (p) =>
+        client.start('import-model', { files, ...opts }, p),
+      );
       return afterImport(entry);
     },
     async importModelHub(source, name) {
@@ -109,7 +118,9 @@ export function createModelsSlice(set: Set, get: Get, env: SliceEnv): ModelsSlic
           set((s) => ({ downloads: { ...s.downloads, [file]: { loaded: p.done, total: p.total } } }));
         }
       };
-      const entry = await job('model', `Download ${source}`, (p) => client.start('import-model', { hub: source, ...(name ? { name } : {}) }, (x) => (track(x), p(x))));
+      const entry = await job('model', `Download ${source}`, (p) =>
+        client.start('import-model', { hub: source, ...(name ? { name } : {}) }, (x) => (track(x), p(x))),
+      );
       return afterImport(entry);
     },
     async deleteModel(id) {
@@ -130,7 +141,10 @@ export function createModelsSlice(set: Set, get: Get, env: SliceEnv): ModelsSlic
     async saveTemplates(id, t) {
       try {
         const res = await client.request('set-templates', { model: id, templates: t });
-        set((s) => ({ modelTemplates: { ...s.modelTemplates, [id]: res }, similarity: s.similarity?.model === id ? null : s.similarity }));
+        set((s) => ({
+          modelTemplates: { ...s.modelTemplates, [id]: res },
+          similarity: s.similarity?.model === id ? null : s.similarity,
+        }));
         await get().refreshModels();
         return true;
       } catch (e) {
@@ -142,7 +156,9 @@ export function createModelsSlice(set: Set, get: Get, env: SliceEnv): ModelsSlic
       const model = get().activeModel;
       if (!model) return fail('Similarity', new Error('Choose a model first.'));
       set({ similarity: null });
-      const r = await job('similarity', `Similarity with ${model}`, (p) => client.start('similarity', { model, a, b, backend: get().backendPref }, p));
+      const r = await job('similarity', `Similarity with ${model}`, (p) =>
+        client.start('similarity', { model, a, b, backend: get().backendPref }, p),
+      );
       if (r) set({ similarity: r });
     },
   };

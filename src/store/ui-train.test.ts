@@ -17,15 +17,35 @@ function app(dbName: string) {
   let db: Promise<StudioDB> | null = null;
   const conn = () => (db ??= openStudioDb(dbName));
   const { client } = connectInProcess({
-    db: conn, acquireBackend, evaluate, loadDemo: loadDemoDatasetNode, datasetFromFiles, listModels, loadEmbedder,
+    db: conn,
+    acquireBackend,
+    evaluate,
+    loadDemo: loadDemoDatasetNode,
+    datasetFromFiles,
+    listModels,
+    loadEmbedder,
     assetFetcher: () => nodeAssetFetcher(),
   });
   return { store: createUiStore(client, { db: conn, baseUrl: 'http://localhost/' }), db: conn };
 }
 
 const spec = (name: string): TrainSpec => ({
-  name, baseModel: 'glove', data: { kind: 'dataset', dataset: 'demo', split: 'test' }, mining: null, dev: null,
-  config: { ...defaultTrainConfig('adapter'), steps: 40, batchSize: 8, warmupSteps: 2, checkpointEvery: 5, devEvery: 0, hardNegatives: 0, lr: 5e-3, adapter: { kind: 'lowrank', rank: 4 } },
+  name,
+  baseModel: 'glove',
+  data: { kind: 'dataset', dataset: 'demo', split: 'test' },
+  mining: null,
+  dev: null,
+  config: {
+    ...defaultTrainConfig('adapter'),
+    steps: 40,
+    batchSize: 8,
+    warmupSteps: 2,
+    checkpointEvery: 5,
+    devEvery: 0,
+    hardNegatives: 0,
+    lr: 5e-3,
+    adapter: { kind: 'lowrank', rank: 4 },
+  },
 });
 
 describe('UI store: training and experts', () => {

@@ -45,7 +45,11 @@ export interface TrainSlice {
 type Set = StoreApi<UiState>['setState'];
 type Get = StoreApi<UiState>['getState'];
 
-export function createTrainSlice(set: Set, get: Get, env: { client: EngineClient; fail: Fail; job: RunJob }): TrainSlice {
+export function createTrainSlice(
+  set: Set,
+  get: Get,
+  env: { client: EngineClient; fail: Fail; job: RunJob },
+): TrainSlice {
   const { client, fail, job } = env;
   const run = async (label: string, live: Omit<LiveTraining, 'jobId'>, body: TrainRequest) => {
     if (get().training) {
@@ -55,7 +59,17 @@ export function createTrainSlice(set: Set, get: Get, env: { client: EngineClient
     let listed = false;
     const onStep = (p: JobProgress) => {
       const step = p.train;
-      if (step) set((s) => (s.training ? { training: { ...s.training, history: [...s.training.history.filter((h) => h.step < step.step), step] } } : {}));
+      if (step)
+        set((s) =>
+          s.training
+            ? {
+                training: {
+                  ...s.training,
+                  history: [...s.training.history.filter((h) => h.step < step.step), step],
+                },
+              }
+            : {},
+        );
       // the run's record exists once training starts; each checkpoint moves its stored step
       if ((step && !listed) || p.phase === 'checkpoint') {
         listed = true;
@@ -79,12 +93,23 @@ export function createTrainSlice(set: Set, get: Get, env: { client: EngineClient
 
     async refreshTraining() {
       try {
-        const [trainRuns, experts] = await Promise.all([client.request('list-train-runs', {}), client.request('list-experts', {})]);
+        const [trainRuns, experts] = await Promise.all([
+          client.request('list-train-runs', {}),
+          client.request('list-experts', {}),
+        ]);
         set((s) => {
           const t = s.training;
           // a new run's record appears once its pairs are stored: attach the live view to it
-          const runId = t && t.runId === null ? (trainRuns.find((r) => r.status === 'running' && r.spec.name === t.name)?.id ?? null) : (t?.runId ?? null);
-          return { trainRuns, experts, compare: s.compare.filter((id) => experts.some((e) => e.id === id)), training: t ? { ...t, runId } : null };
+          const runId =
+            t && t.runId === null
+              ? (trainRuns.find((r) => r.status === 'running' && r.spec.name === t.name)?.id ?? null)
+              : (t?.runId ?? null);
+          return {
+            trainRuns,
+            experts,
+            compare: s.compare.filter((id) => experts.some((e) => e.id === id)),
+            training: t ? { ...t, runId } : null,
+          };
         });
       } catch (e) {
         fail('Listing training runs and experts', e);
@@ -97,7 +122,11 @@ export function createTrainSlice(set: Set, get: Get, env: { client: EngineClient
     resumeTraining(runId) {
       const r = get().trainRuns.find((x) => x.id === runId);
       const name = r?.spec.name ?? runId;
-      return run(`Resume ${name}`, { runId, name, history: r?.history ?? [], startStep: r?.step ?? 0 }, { resume: runId, backend: get().backendPref });
+      return run(
+        `Resume ${name}`,
+        { runId, name, history: r?.history ?? [], startStep: r?.step ?? 0 },
+        { resume: runId, backend: get().backendPref },
+      );
     },
     async deleteTrainRun(runId) {
       try {
@@ -133,10 +162,15 @@ export function createTrainSlice(set: Set, get: Get, env: { client: EngineClient
       }
     },
     async importExpert(files, name) {
-      const rec = await job('expert', `Import expert (${files.length} files)`, (p) => client.start('import-expert', { files, ...(name ? { name } : {}) }, p));
+      const rec = await job('expert', `Import expert (${files.length} files)`, (p) =>
+        client.start('import-expert', { files, ...(name ? { name } : {}) }, p),
+      );
       await get().refreshTraining();
       return rec;
     },
-    toggleCompare: (id) => set((s) => ({ compare: s.compare.includes(id) ? s.compare.filter((x) => x !== id) : [...s.compare, id] })),
+    toggleCompare: (id) =>
+      set((s) => ({
+        compare: s.compare.includes(id) ? s.compare.filter((x) => x !== id) : [...s.compare, id],
+      })),
   };
 }

@@ -19,7 +19,13 @@ function app(dbName: string) {
   let db: Promise<StudioDB> | null = null;
   const conn = () => (db ??= openStudioDb(dbName));
   const { client } = connectInProcess({
-    db: conn, acquireBackend, evaluate, loadDemo: loadDemoDatasetNode, datasetFromFiles, listModels, loadEmbedder,
+    db: conn,
+    acquireBackend,
+    evaluate,
+    loadDemo: loadDemoDatasetNode,
+    datasetFromFiles,
+    listModels,
+    loadEmbedder,
     assetFetcher: () => nodeAssetFetcher(),
   });
   return createUiStore(client, { db: conn, baseUrl: 'http://localhost/' });
@@ -30,10 +36,20 @@ describe('UI store', () => {
     const name = `ui-test-${Date.now()}`;
     const store = app(name);
     await store.getState().hydrate();
-    expect(store.getState()).toMatchObject({ ready: true, datasets: [], runs: [], tab: 'data', backendPref: 'auto' });
+    expect(store.getState()).toMatchObject({
+      ready: true,
+      datasets: [],
+      runs: [],
+      tab: 'data',
+      backendPref: 'auto',
+    });
     expect(store.getState().models.map((m) => m.id)).toContain('glove');
 
-    const files = [file(join(MED, 'corpus.jsonl'), 'corpus.jsonl'), file(join(MED, 'queries.jsonl'), 'queries.jsonl'), file(join(MED, 'qrels/test.tsv'), 'test.tsv')];
+    const files = [
+      file(join(MED, 'corpus.jsonl'), 'corpus.jsonl'),
+      file(join(MED, 'queries.jsonl'), 'queries.jsonl'),
+      file(join(MED, 'qrels/test.tsv'), 'test.tsv'),
+    ];
     await store.getState().importFiles(files, 'med');
     expect(store.getState()).toMatchObject({ dataset: 'med', split: 'test', jobs: {} });
     expect(store.getState().datasets.map((d) => d.counts.docs)).toEqual([1033]);
@@ -50,7 +66,10 @@ describe('UI store', () => {
     expect(s1.queryTexts?.dataset).toBe('med');
     expect(s1.queryTexts?.texts['3']).toBe('electron microscopy of lung or bronchi.');
     await s1.selectQuery('3');
-    expect(store.getState().details).toMatchObject({ qid: '3', text: 'electron microscopy of lung or bronchi.' });
+    expect(store.getState().details).toMatchObject({
+      qid: '3',
+      text: 'electron microscopy of lung or bronchi.',
+    });
     expect(store.getState().details?.top).toHaveLength(10);
 
     await store.getState().setBackendPref('cpu');
@@ -59,7 +78,12 @@ describe('UI store', () => {
     // a reload: a new store over the same database
     const again = app(name);
     await again.getState().hydrate();
-    expect(again.getState()).toMatchObject({ dataset: 'med', split: 'test', backendPref: 'cpu', tab: 'evaluate' });
+    expect(again.getState()).toMatchObject({
+      dataset: 'med',
+      split: 'test',
+      backendPref: 'cpu',
+      tab: 'evaluate',
+    });
     expect(again.getState().runs.map((r) => r.id)).toEqual([s1.runs[0].id]);
   });
 
@@ -74,7 +98,12 @@ describe('UI store', () => {
     await store.getState().importFiles(files, 'bad');
     const errs = store.getState().errors;
     expect(errs).toHaveLength(1);
-    expect(errs[0]).toMatchObject({ name: 'DataError', file: 'queries.jsonl', line: 2, context: 'Import 3 files' });
+    expect(errs[0]).toMatchObject({
+      name: 'DataError',
+      file: 'queries.jsonl',
+      line: 2,
+      context: 'Import 3 files',
+    });
     store.getState().dismissError(errs[0].seq);
     expect(store.getState().errors).toEqual([]);
     expect(store.getState().datasets).toEqual([]);

@@ -15,7 +15,8 @@ import { createModelsSlice, type ModelsSlice } from './ui-models';
 import { createTrainSlice, type TrainSlice } from './ui-train';
 
 export type Tab = 'data' | 'models' | 'train' | 'evaluate';
-export type JobKind = 'import' | 'demo' | 'evaluate' | 'backend' | 'model' | 'similarity' | 'train' | 'expert';
+export type JobKind =
+  'import' | 'demo' | 'evaluate' | 'backend' | 'model' | 'similarity' | 'train' | 'expert';
 
 export interface JobState extends JobProgress {
   id: number;
@@ -95,7 +96,9 @@ export function createUiStore(client: EngineClient, opts: UiStoreOptions = {}): 
   return createStore<UiState>()((set, get) => {
     const fail = makeFail(set);
     const persist = (patch: Partial<Settings>) => {
-      void db().then((d) => saveSettings(patch, d)).catch((e: unknown) => fail('Saving settings', e));
+      void db()
+        .then((d) => saveSettings(patch, d))
+        .catch((e: unknown) => fail('Saving settings', e));
     };
     const refresh = async () => {
       const d = await db();
@@ -136,17 +139,29 @@ export function createUiStore(client: EngineClient, opts: UiStoreOptions = {}): 
         try {
           const settings = await loadSettings(await db());
           set({ backendPref: settings.backendPref, retriever: settings.retriever });
-          await client.request('init', { baseUrl: opts.baseUrl ?? document.baseURI, backend: settings.backendPref });
+          await client.request('init', {
+            baseUrl: opts.baseUrl ?? document.baseURI,
+            backend: settings.backendPref,
+          });
           const models = await client.request('list-models', {});
           await refresh();
           await get().refreshTraining();
           const { datasets, experts } = get();
           const ds = datasets.find((m) => m.name === settings.dataset) ?? datasets[datasets.length - 1];
-          const split = ds && settings.split && settings.split in ds.splits ? settings.split : defaultSplit(ds);
-          const known = (id: string) => id === 'bm25' || models.some((m) => m.id === id) || experts.some((e) => `expert:${e.id}` === id);
+          const split =
+            ds && settings.split && settings.split in ds.splits ? settings.split : defaultSplit(ds);
+          const known = (id: string) =>
+            id === 'bm25' || models.some((m) => m.id === id) || experts.some((e) => `expert:${e.id}` === id);
           const retriever = known(settings.retriever) ? settings.retriever : 'bm25';
           const activeModel = models.find((m) => m.id === settings.activeModel)?.id ?? models[0]?.id ?? null;
-          set({ models, activeModel, dataset: ds?.name ?? null, split, retriever, tab: datasets.length ? 'evaluate' : 'data' });
+          set({
+            models,
+            activeModel,
+            dataset: ds?.name ?? null,
+            split,
+            retriever,
+            tab: datasets.length ? 'evaluate' : 'data',
+          });
         } catch (e) {
           fail('Loading saved state', e);
         } finally {
@@ -159,7 +174,9 @@ export function createUiStore(client: EngineClient, opts: UiStoreOptions = {}): 
       },
       async importFiles(files, name) {
         const label = `Import ${files.length} file${files.length === 1 ? '' : 's'}`;
-        await afterImport(await job('import', label, (p) => client.start('import-dataset', { files, name }, p)));
+        await afterImport(
+          await job('import', label, (p) => client.start('import-dataset', { files, name }, p)),
+        );
       },
       async deleteDataset(name) {
         try {
@@ -191,7 +208,9 @@ export function createUiStore(client: EngineClient, opts: UiStoreOptions = {}): 
       async setBackendPref(pref) {
         set({ backendPref: pref, backendNotice: null });
         persist({ backendPref: pref });
-        await job('backend', `Start ${pref} backend`, (p) => client.start('set-backend', { backend: pref }, p));
+        await job('backend', `Start ${pref} backend`, (p) =>
+          client.start('set-backend', { backend: pref }, p),
+        );
       },
       setBm25(bm25) {
         set({ bm25 });
@@ -202,7 +221,9 @@ export function createUiStore(client: EngineClient, opts: UiStoreOptions = {}): 
         const choice = retriever === 'bm25' ? ('bm25' as const) : { model: retriever };
         const expert = get().experts.find((e) => `expert:${e.id}` === retriever);
         const label = `${retriever === 'bm25' ? 'BM25' : expert ? `${expert.name} (expert)` : retriever} on ${dataset}/${split}`;
-        const rec = await job('evaluate', label, (p) => client.start('evaluate', { dataset, split, retriever: choice, backend: backendPref, bm25 }, p));
+        const rec = await job('evaluate', label, (p) =>
+          client.start('evaluate', { dataset, split, retriever: choice, backend: backendPref, bm25 }, p),
+        );
         if (!rec) return;
         await refresh();
         await get().selectRun(rec.id);

@@ -9,7 +9,11 @@ const D = 6;
 const texts = ['alpha', 'beta', 'gamma'];
 
 /** loss = Σ c ⊙ y for fixed random c, so d(loss)/dy = c */
-async function lossAndGrads(cfg: AdapterConfig, weights: Map<string, { shape: number[]; data: Float32Array }>, c: Float32Array) {
+async function lossAndGrads(
+  cfg: AdapterConfig,
+  weights: Map<string, { shape: number[]; data: Float32Array }>,
+  c: Float32Array,
+) {
   const be = createCpuBackend() as TrainBackend;
   const t = createAdapterTrainable(fakeEmbedder(D), be, cfg, 1);
   t.loadWeights(weights);
@@ -22,7 +26,10 @@ async function lossAndGrads(cfg: AdapterConfig, weights: Map<string, { shape: nu
   return { loss, grads };
 }
 
-for (const cfg of [{ kind: 'lowrank', rank: 2 }, { kind: 'full', rank: 0 }] as AdapterConfig[]) {
+for (const cfg of [
+  { kind: 'lowrank', rank: 2 },
+  { kind: 'full', rank: 0 },
+] as AdapterConfig[]) {
   describe(`adapter (${cfg.kind})`, () => {
     it('is the identity at initialisation', async () => {
       const base = fakeEmbedder(D);
@@ -51,7 +58,10 @@ for (const cfg of [{ kind: 'lowrank', rank: 2 }, { kind: 'full', rank: 0 }] as A
           const down = (await lossAndGrads(cfg, w, c)).loss;
           v.data[i] = orig;
           const fd = (up - down) / (2 * h);
-          expect(Math.abs(grads.get(name)![i] - fd), `${name}[${i}] analytic ${grads.get(name)![i]} fd ${fd}`).toBeLessThan(2e-3 + 2e-2 * Math.abs(fd));
+          expect(
+            Math.abs(grads.get(name)![i] - fd),
+            `${name}[${i}] analytic ${grads.get(name)![i]} fd ${fd}`,
+          ).toBeLessThan(2e-3 + 2e-2 * Math.abs(fd));
           checked++;
         }
       }
@@ -74,7 +84,11 @@ for (const cfg of [{ kind: 'lowrank', rank: 2 }, { kind: 'full', rank: 0 }] as A
       const calls = base.texts;
       const y2 = await t.asEmbedder('x').embed(be, texts, 'query');
       expect(base.texts).toBe(calls);
-      const y3 = await adapterEmbedder(base, cfg, { host: out }, 'saved').embed(createCpuBackend(), texts, 'query');
+      const y3 = await adapterEmbedder(base, cfg, { host: out }, 'saved').embed(
+        createCpuBackend(),
+        texts,
+        'query',
+      );
       for (let i = 0; i < y1.length; i++) {
         expect(y2[i]).toBeCloseTo(y1[i], 6);
         expect(y3[i]).toBeCloseTo(y1[i], 6);

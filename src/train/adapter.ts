@@ -18,14 +18,25 @@ export type HostWeights = ReadonlyMap<string, { shape: readonly number[]; data: 
 /** Names and shapes of an adapter's weights for a base of dimension dim. */
 export function adapterShapes(cfg: AdapterConfig, dim: number): [string, number[]][] {
   if (cfg.kind === 'lowrank') {
-    if (!Number.isInteger(cfg.rank) || cfg.rank < 1 || cfg.rank > dim) throw new RangeError(`adapter: rank must be an integer in [1, ${dim}], got ${cfg.rank}`);
-    return [['adapter.A', [cfg.rank, dim]], ['adapter.B', [dim, cfg.rank]]];
+    if (!Number.isInteger(cfg.rank) || cfg.rank < 1 || cfg.rank > dim)
+      throw new RangeError(`adapter: rank must be an integer in [1, ${dim}], got ${cfg.rank}`);
+    return [
+      ['adapter.A', [cfg.rank, dim]],
+      ['adapter.B', [dim, cfg.rank]],
+    ];
   }
-  return [['adapter.W', [dim, dim]], ['adapter.b', [dim]]];
+  return [
+    ['adapter.W', [dim, dim]],
+    ['adapter.b', [dim]],
+  ];
 }
 
 /** Initial weights: A ~ N(0, 1/D), B = 0; or W = I, b = 0. */
-export function initAdapterWeights(cfg: AdapterConfig, dim: number, seed: number): Map<string, { shape: number[]; data: Float32Array }> {
+export function initAdapterWeights(
+  cfg: AdapterConfig,
+  dim: number,
+  seed: number,
+): Map<string, { shape: number[]; data: Float32Array }> {
   const rng = new Rng(seed);
   const out = new Map<string, { shape: number[]; data: Float32Array }>();
   for (const [name, shape] of adapterShapes(cfg, dim)) {
@@ -41,8 +52,14 @@ function checkWeights(cfg: AdapterConfig, dim: number, weights: HostWeights): vo
   for (const [name, shape] of adapterShapes(cfg, dim)) {
     const w = weights.get(name);
     if (!w) throw new Error(`adapter weights: missing tensor "${name}"`);
-    if (w.shape.length !== shape.length || w.shape.some((s, i) => s !== shape[i]) || w.data.length !== shape.reduce((a, b) => a * b, 1)) {
-      throw new Error(`adapter weights: "${name}" has shape [${w.shape.join(', ')}], expected [${shape.join(', ')}]`);
+    if (
+      w.shape.length !== shape.length ||
+      w.shape.some((s, i) => s !== shape[i]) ||
+      w.data.length !== shape.reduce((a, b) => a * b, 1)
+    ) {
+      throw new Error(
+        `adapter weights: "${name}" has shape [${w.shape.join(', ')}], expected [${shape.join(', ')}]`,
+      );
     }
   }
 }
@@ -58,7 +75,12 @@ interface Tape {
  * returns the normalised output and what backward needs. In-place optimiser updates are safe: the CPU
  * backend's gemm forgets its packed copy of a weight whenever adamw/zero/addInPlace writes it.
  */
-function forward(be: Backend, kind: AdapterConfig['kind'], w: ReadonlyMap<string, Tensor>, e: Tensor): { y: Tensor; tape: Tape } {
+function forward(
+  be: Backend,
+  kind: AdapterConfig['kind'],
+  w: ReadonlyMap<string, Tensor>,
+  e: Tensor,
+): { y: Tensor; tape: Tape } {
   if (kind === 'lowrank') {
     const h = be.linear(e, w.get('adapter.A')!, null, 'nk');
     const u = be.linear(h, w.get('adapter.B')!, null, 'nk');
@@ -150,7 +172,8 @@ class AdapterTrainable implements TrainableEmbedder {
 
   async exportWeights(): Promise<Map<string, { shape: number[]; data: Float32Array }>> {
     const out = new Map<string, { shape: number[]; data: Float32Array }>();
-    for (const p of this.ps) out.set(p.name, { shape: [...p.value.shape], data: (await this.backend.readF32(p.value)).slice() });
+    for (const p of this.ps)
+      out.set(p.name, { shape: [...p.value.shape], data: (await this.backend.readF32(p.value)).slice() });
     return out;
   }
 
@@ -213,7 +236,9 @@ export function adapterEmbedder(
     dim: base.dim,
     templates: base.templates,
     async embed(be: Backend, texts: readonly string[], role: Role): Promise<Float32Array> {
-      const host = cache ? await cachedEmbed(base, be, texts, role, cache) : await base.embed(be, texts, role);
+      const host = cache
+        ? await cachedEmbed(base, be, texts, role, cache)
+        : await base.embed(be, texts, role);
       const w = await tensorsFor(be);
       const e = be.tensor(host, [texts.length, base.dim]);
       const { y, tape } = forward(be, cfg.kind, w, e);

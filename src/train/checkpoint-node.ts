@@ -12,8 +12,13 @@ const TENSOR_FILE = 'checkpoint.safetensors';
 export async function writeCheckpointDir(dir: string, ck: TrainCheckpoint): Promise<void> {
   await mkdir(dir, { recursive: true });
   const tensors = new Map<string, WritableTensor>();
-  for (const [kind, rec] of [['param', ck.params], ['m', ck.m], ['v', ck.v]] as const) {
-    for (const [name, data] of Object.entries(rec)) tensors.set(`${kind}/${name}`, { shape: [data.length], data });
+  for (const [kind, rec] of [
+    ['param', ck.params],
+    ['m', ck.m],
+    ['v', ck.v],
+  ] as const) {
+    for (const [name, data] of Object.entries(rec))
+      tensors.set(`${kind}/${name}`, { shape: [data.length], data });
   }
   const { params: _p, m: _m, v: _v, ...meta } = ck;
   await writeFile(join(dir, `${TENSOR_FILE}.tmp`), new Uint8Array(writeSafetensors(tensors)));
@@ -27,11 +32,17 @@ export function hasCheckpoint(dir: string): boolean {
 }
 
 export async function readCheckpointDir(dir: string): Promise<TrainCheckpoint> {
-  const meta = JSON.parse(await readFile(join(dir, JSON_FILE), 'utf8')) as Omit<TrainCheckpoint, 'params' | 'm' | 'v'>;
+  const meta = JSON.parse(await readFile(join(dir, JSON_FILE), 'utf8')) as Omit<
+    TrainCheckpoint,
+    'params' | 'm' | 'v'
+  >;
   const b = await readFile(join(dir, TENSOR_FILE));
   const file = join(dir, TENSOR_FILE);
   const ck: TrainCheckpoint = { ...meta, params: {}, m: {}, v: {} };
-  for (const [key, t] of parseSafetensors(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer, file)) {
+  for (const [key, t] of parseSafetensors(
+    b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer,
+    file,
+  )) {
     const slash = key.indexOf('/');
     const kind = key.slice(0, slash);
     const name = key.slice(slash + 1);

@@ -4,16 +4,24 @@ import { effectiveWarmup, lrAt } from './schedule';
 
 describe('training pairs', () => {
   it('reads both layouts and round-trips', () => {
-    const text = '{"query":"q1","positive":"p1","negatives":["n1","n2"]}\n\n{"_id":"x","query":"q2","positive":"p2","source":"s"}\n';
+    const text =
+      '{"query":"q1","positive":"p1","negatives":["n1","n2"]}\n\n{"_id":"x","query":"q2","positive":"p2","source":"s"}\n';
     const pairs = parseTrainingPairs(text, 'a.jsonl');
-    expect(pairs).toEqual([{ query: 'q1', positive: 'p1', negatives: ['n1', 'n2'] }, { query: 'q2', positive: 'p2' }]);
+    expect(pairs).toEqual([
+      { query: 'q1', positive: 'p1', negatives: ['n1', 'n2'] },
+      { query: 'q2', positive: 'p2' },
+    ]);
     expect(parseTrainingPairs(formatTrainingPairs(pairs), 'b')).toEqual(pairs);
   });
 
   it('names file and line on bad input', () => {
-    expect(() => parseTrainingPairs('{"query":"q","positive":"p"}\n{oops', 'bad.jsonl')).toThrow('bad.jsonl:2: invalid JSON');
+    expect(() => parseTrainingPairs('{"query":"q","positive":"p"}\n{oops', 'bad.jsonl')).toThrow(
+      'bad.jsonl:2: invalid JSON',
+    );
     expect(() => parseTrainingPairs('{"query":"q"}', 'f')).toThrow('f:1: missing or empty "positive"');
-    expect(() => parseTrainingPairs('{"query":"q","positive":"p","negatives":[1]}', 'f')).toThrow('f:1: "negatives"');
+    expect(() => parseTrainingPairs('{"query":"q","positive":"p","negatives":[1]}', 'f')).toThrow(
+      'f:1: "negatives"',
+    );
     expect(() => parseTrainingPairs('[1]', 'f')).toThrow('f:1: expected a JSON object');
   });
 

@@ -16,12 +16,15 @@ export function parseTrainingPairs(text: string, file: string): TrainingPair[] {
     } catch (e) {
       throw new DataError(file, i + 1, `invalid JSON: ${(e as Error).message}`);
     }
-    if (typeof rec !== 'object' || rec === null || Array.isArray(rec)) throw new DataError(file, i + 1, 'expected a JSON object');
+    if (typeof rec !== 'object' || rec === null || Array.isArray(rec))
+      throw new DataError(file, i + 1, 'expected a JSON object');
     const r = rec as Record<string, unknown>;
     const query = r.query;
     const positive = r.positive ?? r.pos;
-    if (typeof query !== 'string' || !query.trim()) throw new DataError(file, i + 1, 'missing or empty "query" string');
-    if (typeof positive !== 'string' || !positive.trim()) throw new DataError(file, i + 1, 'missing or empty "positive" string');
+    if (typeof query !== 'string' || !query.trim())
+      throw new DataError(file, i + 1, 'missing or empty "query" string');
+    if (typeof positive !== 'string' || !positive.trim())
+      throw new DataError(file, i + 1, 'missing or empty "positive" string');
     const negRaw = r.negatives ?? r.negative;
     let negatives: string[] | undefined;
     if (negRaw !== undefined) {
@@ -38,7 +41,17 @@ export function parseTrainingPairs(text: string, file: string): TrainingPair[] {
 
 /** Serialises pairs back to JSONL ({query, positive, negatives?}). */
 export function formatTrainingPairs(pairs: readonly TrainingPair[]): string {
-  return pairs.map((p) => JSON.stringify(p.negatives ? { query: p.query, positive: p.positive, negatives: p.negatives } : { query: p.query, positive: p.positive })).join('\n') + '\n';
+  return (
+    pairs
+      .map((p) =>
+        JSON.stringify(
+          p.negatives
+            ? { query: p.query, positive: p.positive, negatives: p.negatives }
+            : { query: p.query, positive: p.positive },
+        ),
+      )
+      .join('\n') + '\n'
+  );
 }
 
 /** A seeded sample of n pairs (all of them, shuffled, when n >= length). */
@@ -48,7 +61,11 @@ export function samplePairs<T>(pairs: readonly T[], n: number, seed: number): T[
 }
 
 /** A seeded train/dev split: devFraction (or devCount) of the pairs go to dev. */
-export function splitTrainDev<T>(pairs: readonly T[], dev: { fraction?: number; count?: number }, seed: number): { train: T[]; dev: T[] } {
+export function splitTrainDev<T>(
+  pairs: readonly T[],
+  dev: { fraction?: number; count?: number },
+  seed: number,
+): { train: T[]; dev: T[] } {
   const shuffled = samplePairs(pairs, pairs.length, seed);
   const n = dev.count ?? Math.round((dev.fraction ?? 0.1) * pairs.length);
   return { dev: shuffled.slice(0, n), train: shuffled.slice(n) };

@@ -11,7 +11,11 @@ export async function loadEmbeddingCacheFile(file: string): Promise<BaseEmbeddin
   const buf = await readFile(`${file}.f32`);
   const rows = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
   if (rows.length !== meta.keys.length * meta.dim) {
-    throw new DataError(`${file}.f32`, null, `holds ${rows.length} values, expected ${meta.keys.length} x ${meta.dim}`);
+    throw new DataError(
+      `${file}.f32`,
+      null,
+      `holds ${rows.length} values, expected ${meta.keys.length} x ${meta.dim}`,
+    );
   }
   meta.keys.forEach((k, i) => cache.set(k, rows.slice(i * meta.dim, (i + 1) * meta.dim)));
   return cache;

@@ -40,7 +40,11 @@ export async function cachedEmbed(
   for (let s = 0; s < missing.length; s += chunk) {
     if (opts.signal?.aborted) throw new DOMException('embedding cancelled', 'AbortError');
     const idx = missing.slice(s, s + chunk);
-    const emb = await base.embed(backend, idx.map((i) => texts[i]), role);
+    const emb = await base.embed(
+      backend,
+      idx.map((i) => texts[i]),
+      role,
+    );
     idx.forEach((ti, r) => cache.set(cacheKey(base.id, role, texts[ti]), emb.slice(r * dim, (r + 1) * dim)));
     opts.onProgress?.(Math.min(missing.length, s + chunk), missing.length);
   }
@@ -51,7 +55,11 @@ export async function cachedEmbed(
 }
 
 /** The base embedder seen through the cache (for mining and evaluation over frozen base embeddings). */
-export function cachingEmbedder(base: Embedder, cache: BaseEmbeddingCache, opts: CachedEmbedOptions = {}): Embedder {
+export function cachingEmbedder(
+  base: Embedder,
+  cache: BaseEmbeddingCache,
+  opts: CachedEmbedOptions = {},
+): Embedder {
   return {
     id: base.id,
     dim: base.dim,

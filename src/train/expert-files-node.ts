@@ -5,7 +5,11 @@ import { join } from 'node:path';
 import { EXPERT_JSON, expertFiles, readExpert, type ExpertWeights } from './expert-files';
 import type { ExpertRecord } from './types';
 
-export async function writeExpertDir(dir: string, record: ExpertRecord, weights: ExpertWeights): Promise<string[]> {
+export async function writeExpertDir(
+  dir: string,
+  record: ExpertRecord,
+  weights: ExpertWeights,
+): Promise<string[]> {
   await mkdir(dir, { recursive: true });
   const names: string[] = [];
   for (const [name, body] of expertFiles(record, weights)) {

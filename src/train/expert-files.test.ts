@@ -1,13 +1,27 @@
 import { describe, expect, it } from 'vitest';
 import { defaultTrainConfig } from './defaults';
-import { ADAPTER_FILE, EXPERT_JSON, expertFiles, PEFT_CONFIG, PEFT_WEIGHTS, readExpert, type ExpertWeights } from './expert-files';
+import {
+  ADAPTER_FILE,
+  EXPERT_JSON,
+  expertFiles,
+  PEFT_CONFIG,
+  PEFT_WEIGHTS,
+  readExpert,
+  type ExpertWeights,
+} from './expert-files';
 import type { ExpertRecord, TrainMethod } from './types';
 
 function record(method: TrainMethod): ExpertRecord {
   return {
-    id: 'e1', name: 'test', baseModel: 'use-lite', method, config: defaultTrainConfig(method),
-    data: { source: 'pairs.jsonl', pairs: 10, negatives: 'mined:1' }, templates: { query: '{text}', passage: '{text}' },
-    createdAt: '2026-01-01T00:00:00.000Z', history: [],
+    id: 'e1',
+    name: 'test',
+    baseModel: 'use-lite',
+    method,
+    config: defaultTrainConfig(method),
+    data: { source: 'pairs.jsonl', pairs: 10, negatives: 'mined:1' },
+    templates: { query: '{text}', passage: '{text}' },
+    createdAt: '2026-01-01T00:00:00.000Z',
+    history: [],
   };
 }
 const weights: ExpertWeights = new Map([
@@ -18,7 +32,11 @@ const weights: ExpertWeights = new Map([
 async function roundTrip(files: Map<string, string | ArrayBuffer>) {
   return readExpert(async (n) => {
     const f = files.get(n);
-    return f === undefined ? null : typeof f === 'string' ? (new TextEncoder().encode(f).buffer as ArrayBuffer) : f;
+    return f === undefined
+      ? null
+      : typeof f === 'string'
+        ? (new TextEncoder().encode(f).buffer as ArrayBuffer)
+        : f;
   });
 }
 
@@ -35,11 +53,24 @@ describe('expert files', () => {
   });
 
   it('LoRA: PEFT layout with adapter_config.json', async () => {
-    const peft: ExpertWeights = new Map([['base_model.model.encoder.layer.0.q.lora_A.weight', { shape: [16, 4], data: new Float32Array(64).fill(0.5) }]]);
+    const peft: ExpertWeights = new Map([
+      [
+        'base_model.model.encoder.layer.0.q.lora_A.weight',
+        { shape: [16, 4], data: new Float32Array(64).fill(0.5) },
+      ],
+    ]);
     const files = expertFiles(record('lora'), peft);
     expect(files.has(PEFT_WEIGHTS)).toBe(true);
     const cfg = JSON.parse(files.get(PEFT_CONFIG) as string);
-    expect(cfg).toMatchObject({ peft_type: 'LORA', task_type: 'FEATURE_EXTRACTION', r: 16, lora_alpha: 32, lora_dropout: 0, target_modules: 'all-linear', base_model_name_or_path: 'use-lite' });
+    expect(cfg).toMatchObject({
+      peft_type: 'LORA',
+      task_type: 'FEATURE_EXTRACTION',
+      r: 16,
+      lora_alpha: 32,
+      lora_dropout: 0,
+      target_modules: 'all-linear',
+      base_model_name_or_path: 'use-lite',
+    });
     const r = await roundTrip(files);
     expect([...r.weights.keys()]).toEqual([...peft.keys()]);
   });

@@ -59,9 +59,15 @@ export function parseExpertRecord(text: string, file = EXPERT_JSON): ExpertRecor
   }
   const rec = r as Partial<ExpertRecord>;
   if (typeof rec !== 'object' || rec === null) throw new ExpertFormatError(file, 'expected an object');
-  if (typeof rec.baseModel !== 'string' || !rec.baseModel) throw new ExpertFormatError(file, 'missing "baseModel"');
-  if (rec.method !== 'adapter' && rec.method !== 'lora') throw new ExpertFormatError(file, `"method" must be "adapter" or "lora", got ${JSON.stringify(rec.method)}`);
-  if (typeof rec.config !== 'object' || rec.config === null) throw new ExpertFormatError(file, 'missing "config"');
+  if (typeof rec.baseModel !== 'string' || !rec.baseModel)
+    throw new ExpertFormatError(file, 'missing "baseModel"');
+  if (rec.method !== 'adapter' && rec.method !== 'lora')
+    throw new ExpertFormatError(
+      file,
+      `"method" must be "adapter" or "lora", got ${JSON.stringify(rec.method)}`,
+    );
+  if (typeof rec.config !== 'object' || rec.config === null)
+    throw new ExpertFormatError(file, 'missing "config"');
   return rec as ExpertRecord;
 }
 
@@ -74,7 +80,9 @@ export function parseExpertWeights(buf: ArrayBuffer, file: string): ExpertWeight
 }
 
 /** Reads an expert from a file getter (a folder on disk, a zip, IndexedDB rows). */
-export async function readExpert(get: (name: string) => Promise<ArrayBuffer | null>): Promise<{ record: ExpertRecord; weights: ExpertWeights }> {
+export async function readExpert(
+  get: (name: string) => Promise<ArrayBuffer | null>,
+): Promise<{ record: ExpertRecord; weights: ExpertWeights }> {
   const json = await get(EXPERT_JSON);
   if (!json) throw new ExpertFormatError(EXPERT_JSON, 'missing');
   const record = parseExpertRecord(new TextDecoder().decode(json));

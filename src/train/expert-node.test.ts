@@ -16,9 +16,15 @@ describe('resolveModelNode on an expert folder', () => {
   it('builds base + adapter, with the recorded templates', async () => {
     const config = { ...defaultTrainConfig('adapter'), adapter: { kind: 'full' as const, rank: 0 } };
     const record: ExpertRecord = {
-      id: 'glove-test', name: 't', baseModel: 'glove', method: 'adapter', config,
-      data: { source: 'x', pairs: 1, negatives: 'none' }, templates: { query: 'Q {text}', passage: '{text}' },
-      createdAt: new Date(0).toISOString(), history: [],
+      id: 'glove-test',
+      name: 't',
+      baseModel: 'glove',
+      method: 'adapter',
+      config,
+      data: { source: 'x', pairs: 1, negatives: 'none' },
+      templates: { query: 'Q {text}', passage: '{text}' },
+      createdAt: new Date(0).toISOString(),
+      history: [],
     };
     const w = initAdapterWeights(config.adapter, 100, 1);
     // swap the first two output dimensions: the expert's embedding is the base one, permuted

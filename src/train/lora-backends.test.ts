@@ -18,7 +18,8 @@ import { setParam, tinyUseLite, weightedSum } from './lora-fixture';
 import type { TrainBackend } from './lora-modules';
 import type { LoraConfig, TrainableEmbedder } from './types';
 
-const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0);
+const maxDiff = (a: Float32Array, b: Float32Array) =>
+  a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0);
 
 /** B random in [-lim, lim] (seeded), so A gets gradient too */
 function randomB(lora: TrainableEmbedder, be: TrainBackend, lim: number): void {
@@ -27,7 +28,12 @@ function randomB(lora: TrainableEmbedder, be: TrainBackend, lim: number): void {
   });
 }
 
-async function gradients(lora: TrainableEmbedder, be: TrainBackend, texts: string[], r: Float32Array): Promise<Float32Array[]> {
+async function gradients(
+  lora: TrainableEmbedder,
+  be: TrainBackend,
+  texts: string[],
+  r: Float32Array,
+): Promise<Float32Array[]> {
   const f = await lora.forwardTrain(texts, 'query', { training: false, seed: 0 });
   const d = be.tensor(r, f.emb.shape);
   f.backward(d);
@@ -89,7 +95,9 @@ describe('LoRA on the real USE-lite weights (CPU)', () => {
       const fd = (up - down) / (2 * h);
       const err = Math.abs(fd - g[i]) / Math.max(Math.abs(fd), Math.abs(g[i]), 1e-2);
       worst = Math.max(worst, err);
-      rows.push(`${p.name}[${i}]: analytic ${g[i].toExponential(4)} fd ${fd.toExponential(4)} rel ${err.toExponential(2)}`);
+      rows.push(
+        `${p.name}[${i}]: analytic ${g[i].toExponential(4)} fd ${fd.toExponential(4)} rel ${err.toExponential(2)}`,
+      );
     }
     console.log(`real USE-lite LoRA FD (h ${h}): worst rel ${worst.toExponential(2)}\n${rows.join('\n')}`);
     expect(worst).toBeLessThan(2e-2);
@@ -101,35 +109,53 @@ async function tinyQwen3(): Promise<HfEmbedder> {
   const json = (f: string) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as Record<string, unknown>;
   const b = readFileSync(join(dir, 'model.safetensors'));
   const weights = b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
-  return HfEmbedder.create({ config: json('config.json'), tokenizer: json('tokenizer.json'), tokenizerConfig: json('tokenizer_config.json'), weights, source: dir }, { batchSize: 2 });
+  return HfEmbedder.create(
+    {
+      config: json('config.json'),
+      tokenizer: json('tokenizer.json'),
+      tokenizerConfig: json('tokenizer_config.json'),
+      weights,
+      source: dir,
+    },
+    { batchSize: 2 },
+  );
 }
 
 describe.skipIf(SKIP_WEBGPU)('LoRA on WebGPU (tiny USE-lite, tiny Qwen3)', () => {
   for (const [name, make] of [
     ['USE-lite', async () => tinyUseLite(3)],
     ['Qwen3', tinyQwen3],
-  ] as const) it(`${name}: B = 0 equals the base; forward and gradients match the CPU`, async () => {
-    const gpu = (await makeWebGPU()) as TrainBackend;
-    const cpu = createCpuBackend() as TrainBackend;
-    try {
-      const base = await make();
-      const texts = ['the cat sat on the mat', 'heart attack', 'blood pressure flow on the wing', 'lift', ''];
-      const cfg: LoraConfig = { rank: 4, alpha: 8, dropout: 0, targetModules: 'all-linear' };
-      const lg = createLoraTrainable(base, gpu, cfg, 5);
-      const lc = createLoraTrainable(base, cpu, cfg, 5);
-      expect(maxDiff(await lg.asEmbedder('g').embed(gpu, texts, 'query'), await base.embed(gpu, texts, 'query'))).toBeLessThanOrEqual(1e-6);
-      randomB(lg, gpu, 0.3);
-      randomB(lc, cpu, 0.3);
-      const wantEmb = await lc.asEmbedder('c').embed(cpu, texts, 'query');
-      expect(maxDiff(await lg.asEmbedder('g').embed(gpu, texts, 'query'), wantEmb)).toBeLessThan(1e-4);
-      const r = randomF32(texts.length * base.dim, 4);
-      const [gg, gc] = [await gradients(lg, gpu, texts, r), await gradients(lc, cpu, texts, r)];
-      gc.forEach((want, k) => {
-        const scale = Math.max(...want.map(Math.abs), 1e-3);
-        expect(maxDiff(gg[k], want) / scale, lc.params()[k].name).toBeLessThan(1e-3);
-      });
-    } finally {
-      gpu.destroy();
-    }
-  });
+  ] as const)
+    it(`${name}: B = 0 equals the base; forward and gradients match the CPU`, async () => {
+      const gpu = (await makeWebGPU()) as TrainBackend;
+      const cpu = createCpuBackend() as TrainBackend;
+      try {
+        const base = await make();
+        const texts = [
+          'the cat sat on the mat',
+          'heart attack',
+          'blood pressure flow on the wing',
+          'lift',
+          '',
+        ];
+        const cfg: LoraConfig = { rank: 4, alpha: 8, dropout: 0, targetModules: 'all-linear' };
+        const lg = createLoraTrainable(base, gpu, cfg, 5);
+        const lc = createLoraTrainable(base, cpu, cfg, 5);
+        expect(
+          maxDiff(await lg.asEmbedder('g').embed(gpu, texts, 'query'), await base.embed(gpu, texts, 'query')),
+        ).toBeLessThanOrEqual(1e-6);
+        randomB(lg, gpu, 0.3);
+        randomB(lc, cpu, 0.3);
+        const wantEmb = await lc.asEmbedder('c').embed(cpu, texts, 'query');
+        expect(maxDiff(await lg.asEmbedder('g').embed(gpu, texts, 'query'), wantEmb)).toBeLessThan(1e-4);
+        const r = randomF32(texts.length * base.dim, 4);
+        const [gg, gc] = [await gradients(lg, gpu, texts, r), await gradients(lc, cpu, texts, r)];
+        gc.forEach((want, k) => {
+          const scale = Math.max(...want.map(Math.abs), 1e-3);
+          expect(maxDiff(gg[k], want) / scale, lc.params()[k].name).toBeLessThan(1e-3);
+        });
+      } finally {
+        gpu.destroy();
+      }
+    });
 });

@@ -11,17 +11,40 @@ import type { UseLiteLayer, UseLiteWeights } from '../models/use-lite/weights';
 import type { TrainBackend } from './lora-modules';
 import type { TrainableEmbedder, TrainParam } from './types';
 
-const WORDS = ['the', 'cat', 'sat', 'on', 'mat', 'heart', 'attack', 'blood', 'pressure', 'wing', 'lift', 'drag', 'flow'];
+const WORDS = [
+  'the',
+  'cat',
+  'sat',
+  'on',
+  'mat',
+  'heart',
+  'attack',
+  'blood',
+  'pressure',
+  'wing',
+  'lift',
+  'drag',
+  'flow',
+];
 
 function vocab(): VocabEntry[] {
-  const v: VocabEntry[] = [['<unk>', 0], ['<s>', 0], ['</s>', 0], ['<x1>', 0], ['<x2>', 0], ['<x3>', 0], ['\u2581', -3]];
+  const v: VocabEntry[] = [
+    ['<unk>', 0],
+    ['<s>', 0],
+    ['</s>', 0],
+    ['<x1>', 0],
+    ['<x2>', 0],
+    ['<x3>', 0],
+    ['\u2581', -3],
+  ];
   for (const c of 'abcdefghijklmnopqrstuvwxyz') v.push([c, -4]);
   for (const w of WORDS) v.push([`\u2581${w}`, -1]);
   return v;
 }
 
 function layer(seed: number, dIn: number, dModel: number, dFf: number, heads: number): UseLiteLayer {
-  const w = (rows: number, cols: number, k: number) => randomF32(rows * cols, seed + k, -1.5 / Math.sqrt(rows), 1.5 / Math.sqrt(rows));
+  const w = (rows: number, cols: number, k: number) =>
+    randomF32(rows * cols, seed + k, -1.5 / Math.sqrt(rows), 1.5 / Math.sqrt(rows));
   const b = (n: number, k: number) => randomF32(n, seed + k, -0.1, 0.1);
   return {
     dIn,
@@ -134,7 +157,9 @@ export async function fdCheck(
       const fd = (up - down) / (2 * h);
       const err = Math.abs(fd - grad[i]) / Math.max(Math.abs(fd), Math.abs(grad[i]), floor);
       worst = Math.max(worst, err);
-      rows.push(`${p.name.replace('base_model.model.', '')}[${i}]: analytic ${grad[i].toExponential(4)} fd ${fd.toExponential(4)} rel ${err.toExponential(2)}`);
+      rows.push(
+        `${p.name.replace('base_model.model.', '')}[${i}]: analytic ${grad[i].toExponential(4)} fd ${fd.toExponential(4)} rel ${err.toExponential(2)}`,
+      );
     }
   }
   return { worst, rows };
@@ -152,7 +177,9 @@ export function argMaxAbs(g: Float32Array): number {
  * function lists those still alive (a reshaped view shares its tensor's storage and liveness).
  */
 export function trackAllocations(be: Backend): () => string[] {
-  const cpu = be as unknown as { make: (op: string, data: Float32Array | Uint32Array, shape: readonly number[]) => Tensor };
+  const cpu = be as unknown as {
+    make: (op: string, data: Float32Array | Uint32Array, shape: readonly number[]) => Tensor;
+  };
   if (typeof cpu.make !== 'function') throw new Error('trackAllocations: not the CPU backend');
   const made: { op: string; t: Tensor }[] = [];
   const make = cpu.make.bind(be);
@@ -161,5 +188,8 @@ export function trackAllocations(be: Backend): () => string[] {
     made.push({ op, t });
     return t;
   };
-  return () => made.filter((m) => !(m.t as unknown as { disposed: boolean }).disposed).map((m) => `${m.op} [${m.t.shape.join(',')}]`);
+  return () =>
+    made
+      .filter((m) => !(m.t as unknown as { disposed: boolean }).disposed)
+      .map((m) => `${m.op} [${m.t.shape.join(',')}]`);
 }

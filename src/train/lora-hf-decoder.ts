@@ -48,9 +48,18 @@ interface LayerSave {
 }
 
 const tensorsOf = (s: LayerSave): Tensor[] =>
-  [s.x, s.h, s.qPre, s.kPre, s.q, s.k, s.v, s.a2, s.r1, s.h2, s.gate, s.up, s.act].filter((t): t is Tensor => t !== null);
+  [s.x, s.h, s.qPre, s.kPre, s.q, s.k, s.v, s.a2, s.r1, s.h2, s.gate, s.up, s.act].filter(
+    (t): t is Tensor => t !== null,
+  );
 
-export function decoderForward(m: DecoderModel, be: Backend, input: TokenBatch, lin: LinearRunner, mask: Tensor, causal: boolean): HiddenTape {
+export function decoderForward(
+  m: DecoderModel,
+  be: Backend,
+  input: TokenBatch,
+  lin: LinearRunner,
+  mask: Tensor,
+  causal: boolean,
+): HiddenTape {
   const c = m.config;
   const { batch: B, seqLen: T } = input;
   const M = B * T;
@@ -120,11 +129,17 @@ export function decoderForward(m: DecoderModel, be: Backend, input: TokenBatch, 
         tb.dispose(dH2!, n2.dgamma);
         const dR1 = accumulate(tb, dOut, n2.dx)!;
         const dA2 = lin.back(tb, `${p}self_attn.o_proj`, dR1, grads, true)!;
-        const att = tb.attentionBackward(s.q, s.k, s.v, mask, tb.reshape(dA2, [B, T, c.heads, hd]), { causal, scale });
+        const att = tb.attentionBackward(s.q, s.k, s.v, mask, tb.reshape(dA2, [B, T, c.heads, hd]), {
+          causal,
+          scale,
+        });
         tb.dispose(dA2);
         const needDx = i > 0; // the embedding table is frozen
         let dH: Tensor | null = null;
-        for (const [grad, n, pre, heads] of [[att.dq, 'q', s.qPre, c.heads], [att.dk, 'k', s.kPre, c.kvHeads]] as const) {
+        for (const [grad, n, pre, heads] of [
+          [att.dq, 'q', s.qPre, c.heads],
+          [att.dk, 'k', s.kPre, c.kvHeads],
+        ] as const) {
           let dt = tb.ropeBackward(grad, rope);
           tb.dispose(grad);
           if (pre) {
@@ -132,10 +147,18 @@ export function decoderForward(m: DecoderModel, be: Backend, input: TokenBatch, 
             tb.dispose(dt, nb.dgamma);
             dt = nb.dx;
           }
-          dH = accumulate(tb, dH, lin.back(tb, `${p}self_attn.${n}_proj`, tb.reshape(dt, [M, heads * hd]), grads, needDx));
+          dH = accumulate(
+            tb,
+            dH,
+            lin.back(tb, `${p}self_attn.${n}_proj`, tb.reshape(dt, [M, heads * hd]), grads, needDx),
+          );
           tb.dispose(dt);
         }
-        dH = accumulate(tb, dH, lin.back(tb, `${p}self_attn.v_proj`, tb.reshape(att.dv, [M, c.kvHeads * hd]), grads, needDx));
+        dH = accumulate(
+          tb,
+          dH,
+          lin.back(tb, `${p}self_attn.v_proj`, tb.reshape(att.dv, [M, c.kvHeads * hd]), grads, needDx),
+        );
         tb.dispose(att.dv);
         if (needDx) {
           const n1 = tb.rmsNormBackward(s.x, g(`${p}input_layernorm.weight`), dH!, c.eps);

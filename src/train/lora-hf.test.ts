@@ -11,23 +11,58 @@ import { argMaxAbs, fdCheck, setParam, trackAllocations } from './lora-fixture';
 import type { TrainBackend } from './lora-modules';
 import type { LoraConfig } from './types';
 
-const json = (dir: string, f: string) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as Record<string, unknown>;
+const json = (dir: string, f: string) =>
+  JSON.parse(readFileSync(join(dir, f), 'utf8')) as Record<string, unknown>;
 async function load(name: string, opts: HfEmbedderOptions = {}): Promise<HfEmbedder> {
   const dir = join(TINY_MODELS_DIR, name);
   const b = readFileSync(join(dir, 'model.safetensors'));
   const weights = b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
-  return HfEmbedder.create({ config: json(dir, 'config.json'), tokenizer: json(dir, 'tokenizer.json'), tokenizerConfig: json(dir, 'tokenizer_config.json'), weights, source: dir }, opts);
+  return HfEmbedder.create(
+    {
+      config: json(dir, 'config.json'),
+      tokenizer: json(dir, 'tokenizer.json'),
+      tokenizerConfig: json(dir, 'tokenizer_config.json'),
+      weights,
+      source: dir,
+    },
+    opts,
+  );
 }
 
 const TEXTS = ['the patient is in the cell', 'wind', 'heart rate and blood flow at rest', 'the cell', 'rate'];
 const cfg: LoraConfig = { rank: 4, alpha: 8, dropout: 0, targetModules: 'all-linear' };
-const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0);
+const maxDiff = (a: Float32Array, b: Float32Array) =>
+  a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0);
 
 const CASES: { name: string; model: string; opts: HfEmbedderOptions; first: string; count: number }[] = [
-  { name: 'BERT, mean pooling', model: 'tiny-bert', opts: { batchSize: 2 }, first: 'encoder.layer.0.attention.self.query', count: 12 },
-  { name: 'BERT, CLS pooling', model: 'tiny-bert', opts: { pooling: 'cls', batchSize: 2 }, first: 'encoder.layer.0.attention.self.query', count: 12 },
-  { name: 'Qwen3, last token, bidirectional', model: 'tiny-qwen3', opts: { batchSize: 2 }, first: 'layers.0.self_attn.q_proj', count: 14 },
-  { name: 'Qwen3, mean, causal', model: 'tiny-qwen3', opts: { pooling: 'mean', attention: 'causal' }, first: 'layers.0.self_attn.q_proj', count: 14 },
+  {
+    name: 'BERT, mean pooling',
+    model: 'tiny-bert',
+    opts: { batchSize: 2 },
+    first: 'encoder.layer.0.attention.self.query',
+    count: 12,
+  },
+  {
+    name: 'BERT, CLS pooling',
+    model: 'tiny-bert',
+    opts: { pooling: 'cls', batchSize: 2 },
+    first: 'encoder.layer.0.attention.self.query',
+    count: 12,
+  },
+  {
+    name: 'Qwen3, last token, bidirectional',
+    model: 'tiny-qwen3',
+    opts: { batchSize: 2 },
+    first: 'layers.0.self_attn.q_proj',
+    count: 14,
+  },
+  {
+    name: 'Qwen3, mean, causal',
+    model: 'tiny-qwen3',
+    opts: { pooling: 'mean', attention: 'causal' },
+    first: 'layers.0.self_attn.q_proj',
+    count: 14,
+  },
 ];
 
 describe('LoRA on Hugging Face models (CPU)', () => {
@@ -63,8 +98,13 @@ describe('LoRA on Hugging Face models (CPU)', () => {
       const texts = TEXTS.slice(0, 3);
       const r = randomF32(texts.length * base.dim, 6);
       const pick = rng(12);
-      const { worst, rows } = await fdCheck(lora, be, texts, r, 1e-2, (g) => [Math.floor(pick() * g.length), argMaxAbs(g)]);
-      console.log(`LoRA FD ${c.name} (h 1e-2, ${rows.length} entries): worst rel ${worst.toExponential(2)}\n${rows.join('\n')}`);
+      const { worst, rows } = await fdCheck(lora, be, texts, r, 1e-2, (g) => [
+        Math.floor(pick() * g.length),
+        argMaxAbs(g),
+      ]);
+      console.log(
+        `LoRA FD ${c.name} (h 1e-2, ${rows.length} entries): worst rel ${worst.toExponential(2)}\n${rows.join('\n')}`,
+      );
       expect(rows).toHaveLength(2 * 2 * c.count);
       expect(worst).toBeLessThan(1e-2);
 

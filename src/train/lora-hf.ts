@@ -8,7 +8,14 @@ import type { Backend, Tensor } from '../gpu/backend';
 import { BertModel } from '../models/hf/bert';
 import { checkBatch, consume, lookup, type TokenBatch } from '../models/hf/common';
 import type { HfEmbedder } from '../models/hf/embedder';
-import { linearLora, linearLoraBackward, releaseTape, type Dropout, type LinearTape, type LoraGrad } from './lora-linear';
+import {
+  linearLora,
+  linearLoraBackward,
+  releaseTape,
+  type Dropout,
+  type LinearTape,
+  type LoraGrad,
+} from './lora-linear';
 import type { LoraBatch, LoraModel } from './lora-model';
 import type { LinearModule, LoraSet, TrainBackend } from './lora-modules';
 import { decoderForward, decoderModules } from './lora-hf-decoder';
@@ -39,13 +46,29 @@ export class LinearRunner {
   run(x: Tensor, path: string): Tensor {
     const w = this.W.get(`${path}.weight`);
     if (!w) throw new Error(`LoRA: no weight ${path}.weight on the device`);
-    const r = linearLora(this.be, x, w, this.W.get(`${path}.bias`) ?? null, 'nk', this.lora.pairs.get(path) ?? null, this.lora.scale, this.dropout, this.save);
+    const r = linearLora(
+      this.be,
+      x,
+      w,
+      this.W.get(`${path}.bias`) ?? null,
+      'nk',
+      this.lora.pairs.get(path) ?? null,
+      this.lora.scale,
+      this.dropout,
+      this.save,
+    );
     if (r.tape) this.tapes.set(path, r.tape);
     return r.y;
   }
 
   /** backward of the module at `path`; frees its tape */
-  back(be: TrainBackend, path: string, dy: Tensor, grads: ReadonlyMap<string, LoraGrad>, needDx: boolean): Tensor | null {
+  back(
+    be: TrainBackend,
+    path: string,
+    dy: Tensor,
+    grads: ReadonlyMap<string, LoraGrad>,
+    needDx: boolean,
+  ): Tensor | null {
     const t = this.tapes.get(path);
     if (!t) throw new Error(`LoRA backward: no saved forward for ${path}`);
     this.tapes.delete(path);
@@ -64,7 +87,8 @@ function bertModules(m: BertModel): LinearModule[] {
   const out: LinearModule[] = [];
   for (let i = 0; i < c.layers; i++) {
     const p = `encoder.layer.${i}.`;
-    for (const n of ['query', 'key', 'value']) out.push({ path: `${p}attention.self.${n}`, inDim: H, outDim: H });
+    for (const n of ['query', 'key', 'value'])
+      out.push({ path: `${p}attention.self.${n}`, inDim: H, outDim: H });
     out.push({ path: `${p}attention.output.dense`, inDim: H, outDim: H });
     out.push({ path: `${p}intermediate.dense`, inDim: H, outDim: c.intermediate });
     out.push({ path: `${p}output.dense`, inDim: c.intermediate, outDim: H });
@@ -79,7 +103,13 @@ export interface HiddenTape {
   release(): void;
 }
 
-function bertForward(m: BertModel, be: Backend, input: TokenBatch, lin: LinearRunner, mask: Tensor): HiddenTape {
+function bertForward(
+  m: BertModel,
+  be: Backend,
+  input: TokenBatch,
+  lin: LinearRunner,
+  mask: Tensor,
+): HiddenTape {
   const c = m.config;
   const { batch: B, seqLen: T } = input;
   const M = B * T;
@@ -88,7 +118,8 @@ function bertForward(m: BertModel, be: Backend, input: TokenBatch, lin: LinearRu
   const dh = H / nh;
   checkBatch(input, c.vocabSize, c.maxPositions - c.positionOffset, `${c.modelType} forward`);
   const typeIds = input.typeIds ?? new Uint32Array(M);
-  if (typeIds.some((t) => t >= c.typeVocabSize)) throw new Error(`${c.modelType} forward: token type id outside [0, ${c.typeVocabSize})`);
+  if (typeIds.some((t) => t >= c.typeVocabSize))
+    throw new Error(`${c.modelType} forward: token type id outside [0, ${c.typeVocabSize})`);
   const W = lin.W;
   const g = (n: string) => W.get(n)!;
   const posIds = new Uint32Array(M);
@@ -98,7 +129,9 @@ function bertForward(m: BertModel, be: Backend, input: TokenBatch, lin: LinearRu
   const typ = lookup(be, m.weights, W, 'embeddings.token_type_embeddings.weight', typeIds);
   const sum1 = consume(be, [word, pos], () => be.add(word, pos));
   const sum = consume(be, [sum1, typ], () => be.add(sum1, typ));
-  let x = consume(be, [sum], () => be.layerNorm(sum, g('embeddings.LayerNorm.weight'), g('embeddings.LayerNorm.bias'), c.eps));
+  let x = consume(be, [sum], () =>
+    be.layerNorm(sum, g('embeddings.LayerNorm.weight'), g('embeddings.LayerNorm.bias'), c.eps),
+  );
   const saved: Tensor[][] = [];
   for (let i = 0; i < c.layers; i++) {
     const p = `encoder.layer.${i}.`;
@@ -110,7 +143,12 @@ function bertForward(m: BertModel, be: Backend, input: TokenBatch, lin: LinearRu
     const o = lin.run(a2, `${p}attention.output.dense`);
     const r1 = be.add(o, x);
     be.dispose(o);
-    const h1 = be.layerNorm(r1, g(`${p}attention.output.LayerNorm.weight`), g(`${p}attention.output.LayerNorm.bias`), c.eps);
+    const h1 = be.layerNorm(
+      r1,
+      g(`${p}attention.output.LayerNorm.weight`),
+      g(`${p}attention.output.LayerNorm.bias`),
+      c.eps,
+    );
     const up = lin.run(h1, `${p}intermediate.dense`);
     const act = be.activation(up, c.act);
     const down = lin.run(act, `${p}output.dense`);
@@ -140,12 +178,23 @@ function bertForward(m: BertModel, be: Backend, input: TokenBatch, lin: LinearRu
         const ln1 = tb.layerNormBackward(r1, g(`${p}attention.output.LayerNorm.weight`), dH1, c.eps);
         tb.dispose(dH1, ln1.dgamma, ln1.dbeta);
         const dA2 = lin.back(tb, `${p}attention.output.dense`, ln1.dx, grads, true)!;
-        const att = tb.attentionBackward(q, k, v, mask, tb.reshape(dA2, [B, T, nh, dh]), { causal: false, scale: 1 / Math.sqrt(dh) });
+        const att = tb.attentionBackward(q, k, v, mask, tb.reshape(dA2, [B, T, nh, dh]), {
+          causal: false,
+          scale: 1 / Math.sqrt(dh),
+        });
         tb.dispose(dA2);
         const needDx = i > 0; // embeddings and their LayerNorm are frozen
         let dx: Tensor | null = null;
-        for (const [gr, n] of [[att.dq, 'query'], [att.dk, 'key'], [att.dv, 'value']] as const) {
-          dx = accumulate(tb, dx, lin.back(tb, `${p}attention.self.${n}`, tb.reshape(gr, [M, H]), grads, needDx));
+        for (const [gr, n] of [
+          [att.dq, 'query'],
+          [att.dk, 'key'],
+          [att.dv, 'value'],
+        ] as const) {
+          dx = accumulate(
+            tb,
+            dx,
+            lin.back(tb, `${p}attention.self.${n}`, tb.reshape(gr, [M, H]), grads, needDx),
+          );
           tb.dispose(gr);
         }
         if (needDx) d = accumulate(tb, dx, ln1.dx);
@@ -186,7 +235,9 @@ export function loraModelOfHf(e: HfEmbedder): LoraModel {
           const W = e.model.weights.on(be, new Set([isBert ? WORD : 'embed_tokens.weight']));
           const lin = new LinearRunner(be, W, lora, dropout, save);
           const tape =
-            e.model instanceof BertModel ? bertForward(e.model, be, input, lin, mask) : decoderForward(e.model, be, input, lin, mask, e.attention === 'causal');
+            e.model instanceof BertModel
+              ? bertForward(e.model, be, input, lin, mask)
+              : decoderForward(e.model, be, input, lin, mask, e.attention === 'causal');
           const h3 = be.reshape(tape.hidden, [B, T, e.dim]);
           const pooled = e.pooling === 'mean' ? be.maskedMeanPool(h3, mask) : be.pool(h3, mask, e.pooling);
           const normed = be.l2Normalize(pooled);
@@ -202,10 +253,14 @@ export function loraModelOfHf(e: HfEmbedder): LoraModel {
           return {
             normed,
             backward: (tb, dN, grads) => {
-              if (!live) throw new Error('HF LoRA: backward of a forward that was not saved or already released');
+              if (!live)
+                throw new Error('HF LoRA: backward of a forward that was not saved or already released');
               live = false;
               const dPooled = tb.l2NormalizeBackward(pooled, dN);
-              const dh = e.pooling === 'mean' ? tb.maskedMeanPoolBackward(mask, dPooled, T) : tb.poolBackward(mask, dPooled, T, e.pooling);
+              const dh =
+                e.pooling === 'mean'
+                  ? tb.maskedMeanPoolBackward(mask, dPooled, T)
+                  : tb.poolBackward(mask, dPooled, T, e.pooling);
               tb.dispose(dPooled);
               const d2 = tb.reshape(dh, [B * T, e.dim]);
               try {

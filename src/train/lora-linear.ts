@@ -45,7 +45,8 @@ export function linearLora(
   save: boolean,
 ): { y: Tensor; tape: LinearTape | null } {
   const base = be.linear(x, w, bias, layout);
-  if (!pair) return { y: base, tape: save ? { x, layout, pair: null, scale, keep: null, xd: null, su: null } : null };
+  if (!pair)
+    return { y: base, tape: save ? { x, layout, pair: null, scale, keep: null, xd: null, su: null } : null };
   let keep: Tensor | null = null;
   let xd: Tensor | null = null;
   if (dropout && dropout.p > 0) {
@@ -78,7 +79,14 @@ export function releaseTape(be: Backend, t: LinearTape | null): void {
  * Backward of linearLora given dy [M, out]: adds dA, dB into `grad` (when the linear is adapted) and
  * returns dx [M, in] when needDx (else null). Frees the tape; dy stays the caller's.
  */
-export function linearLoraBackward(be: TrainBackend, t: LinearTape, w: Tensor, dy: Tensor, grad: LoraGrad | null, needDx: boolean): Tensor | null {
+export function linearLoraBackward(
+  be: TrainBackend,
+  t: LinearTape,
+  w: Tensor,
+  dy: Tensor,
+  grad: LoraGrad | null,
+  needDx: boolean,
+): Tensor | null {
   let dx = needDx ? be.matmul(dy, w, { transposeB: t.layout === 'kn' }) : null;
   if (t.pair && t.su) {
     if (!grad) throw new Error('LoRA backward: an adapted linear has no gradient buffers');

@@ -26,9 +26,11 @@ export const DEFAULT_LORA: LoraConfig = { rank: 16, alpha: 32, dropout: 0, targe
 
 /** Checks a config's numbers; returns it. */
 export function checkLoraConfig(cfg: LoraConfig): LoraConfig {
-  if (!(Number.isInteger(cfg.rank) && cfg.rank >= 1)) throw new Error(`LoRA: rank must be a positive integer, got ${cfg.rank}`);
+  if (!(Number.isInteger(cfg.rank) && cfg.rank >= 1))
+    throw new Error(`LoRA: rank must be a positive integer, got ${cfg.rank}`);
   if (!Number.isFinite(cfg.alpha)) throw new Error(`LoRA: alpha must be finite, got ${cfg.alpha}`);
-  if (!(cfg.dropout >= 0 && cfg.dropout < 1)) throw new Error(`LoRA: dropout must be in [0, 1), got ${cfg.dropout}`);
+  if (!(cfg.dropout >= 0 && cfg.dropout < 1))
+    throw new Error(`LoRA: dropout must be in [0, 1), got ${cfg.dropout}`);
   return cfg;
 }
 
@@ -38,12 +40,17 @@ export function matchesTarget(path: string, pattern: string): boolean {
 }
 
 /** The modules `targetModules` selects; a pattern that selects nothing is an error (a typo would train nothing). */
-export function selectModules(all: readonly LinearModule[], target: LoraConfig['targetModules']): LinearModule[] {
+export function selectModules(
+  all: readonly LinearModule[],
+  target: LoraConfig['targetModules'],
+): LinearModule[] {
   if (target === 'all-linear') return [...all];
   if (target.length === 0) throw new Error('LoRA: targetModules is empty');
   for (const p of target) {
     if (!all.some((m) => matchesTarget(m.path, p))) {
-      throw new Error(`LoRA: target module pattern "${p}" matches no linear layer (have: ${all.map((m) => m.path).join(', ')})`);
+      throw new Error(
+        `LoRA: target module pattern "${p}" matches no linear layer (have: ${all.map((m) => m.path).join(', ')})`,
+      );
     }
   }
   return all.filter((m) => target.some((p) => matchesTarget(m.path, p)));
@@ -201,8 +208,14 @@ export function peftToHost(
   const get = (name: string, shape: number[]) => {
     const w = weights.get(name);
     if (!w) throw new Error(`LoRA weights: missing ${name}`);
-    if (w.shape.length !== shape.length || w.shape.some((d, i) => d !== shape[i]) || w.data.length !== shape[0] * shape[1]) {
-      throw new Error(`LoRA weights: ${name} has shape [${w.shape.join(',')}] (${w.data.length} values), expected [${shape.join(',')}]`);
+    if (
+      w.shape.length !== shape.length ||
+      w.shape.some((d, i) => d !== shape[i]) ||
+      w.data.length !== shape[0] * shape[1]
+    ) {
+      throw new Error(
+        `LoRA weights: ${name} has shape [${w.shape.join(',')}] (${w.data.length} values), expected [${shape.join(',')}]`,
+      );
     }
     return w.data;
   };
@@ -212,12 +225,19 @@ export function peftToHost(
     out.set(m.path, { a: transpose(a, rank, m.inDim), b: transpose(b, m.outDim, rank) });
   }
   const known = new Set(modules.flatMap((m) => [peftName(m.path, 'A'), peftName(m.path, 'B')]));
-  for (const name of weights.keys()) if (!known.has(name)) throw new Error(`LoRA weights: unexpected tensor ${name} (not a selected module)`);
+  for (const name of weights.keys())
+    if (!known.has(name)) throw new Error(`LoRA weights: unexpected tensor ${name} (not a selected module)`);
   return out;
 }
 
 /** Uploads host pairs as a LoraSet on `backend` (the caller disposes it with disposeSet). */
-export function uploadSet(backend: Backend, host: ReadonlyMap<string, LoraHostPair>, modules: readonly LinearModule[], rank: number, scale: number): LoraSet {
+export function uploadSet(
+  backend: Backend,
+  host: ReadonlyMap<string, LoraHostPair>,
+  modules: readonly LinearModule[],
+  rank: number,
+  scale: number,
+): LoraSet {
   const pairs = new Map<string, LoraPair>();
   for (const m of modules) {
     const h = host.get(m.path);

@@ -6,7 +6,14 @@
  */
 import type { Backend, Tensor } from '../gpu/backend';
 import type { DeviceWeights, UseLiteEmbedder } from '../models/use-lite/model';
-import { linearLora, linearLoraBackward, releaseTape, type Dropout, type LinearTape, type LoraGrad } from './lora-linear';
+import {
+  linearLora,
+  linearLoraBackward,
+  releaseTape,
+  type Dropout,
+  type LinearTape,
+  type LoraGrad,
+} from './lora-linear';
 import type { LinearModule, LoraSet, TrainBackend } from './lora-modules';
 import type { LoraModel } from './lora-model';
 
@@ -29,7 +36,9 @@ export function linearsOfUseLite(base: UseLiteEmbedder): LinearModule[] {
   const w = base.weights;
   const out: LinearModule[] = [];
   w.layers.forEach((L, i) => {
-    LAYER_LINEARS.forEach((n, j) => out.push({ path: `encoder.layers.${i}.${n}`, inDim: L.dIn, outDim: j === 3 ? L.dModel : L.dIn }));
+    LAYER_LINEARS.forEach((n, j) =>
+      out.push({ path: `encoder.layers.${i}.${n}`, inDim: L.dIn, outDim: j === 3 ? L.dModel : L.dIn }),
+    );
     if (L.residual) out.push({ path: USE_LITE_PATHS.residual(i), inDim: L.dIn, outDim: L.dModel });
     out.push({ path: USE_LITE_PATHS.ffn1(i), inDim: L.dModel, outDim: L.dFf });
     out.push({ path: USE_LITE_PATHS.ffn2(i), inDim: L.dFf, outDim: L.dModel });
@@ -42,11 +51,15 @@ export function linearsOfUseLite(base: UseLiteEmbedder): LinearModule[] {
  * The base embedder's batching: texts sorted by length (ties by index), a batch grows while its texts
  * are at most 1.3 x the shortest + 4 tokens, it holds <= batchSize texts and [B, T, dFf] fits one tensor.
  */
-export function batchesLikeUseLite(base: UseLiteEmbedder, backend: Backend, ids: readonly number[][]): number[][] {
+export function batchesLikeUseLite(
+  base: UseLiteEmbedder,
+  backend: Backend,
+  ids: readonly number[][],
+): number[][] {
   const order = ids.map((_, i) => i).sort((a, b) => ids[a].length - ids[b].length || a - b);
   const widest = Math.max(...base.weights.layers.map((L) => L.dFf));
   const out: number[][] = [];
-  for (let start = 0; start < order.length; ) {
+  for (let start = 0; start < order.length;) {
     const limit = 1.3 * ids[order[start]].length + 4;
     let end = start + 1;
     while (end < order.length && end - start < base.batchSize) {
@@ -112,11 +125,21 @@ export function forwardBatch(
   const mask = be.tensor(maskData, [B, T]);
   const rows = be.reshape(be.gather(dw.embeddings, idT), [B, T, w.embDim]);
   const twice = be.scale(rows, 2);
-  const pos = be.addPositional(twice, { kind: 'sinusoidal', layout: 'concat', minTimescale: w.minTimescale, maxTimescale: w.maxTimescale });
+  const pos = be.addPositional(twice, {
+    kind: 'sinusoidal',
+    layout: 'concat',
+    minTimescale: w.minTimescale,
+    maxTimescale: w.maxTimescale,
+  });
   be.dispose(idT, rows, twice);
   const xs: Tensor[] = [be.reshape(pos, [M, w.embDim])];
   const layers: LayerTape[] = [];
-  const lin = (x: Tensor, wt: readonly [Tensor, Tensor], path: string, tapes: Map<string, LinearTape> | null) => {
+  const lin = (
+    x: Tensor,
+    wt: readonly [Tensor, Tensor],
+    path: string,
+    tapes: Map<string, LinearTape> | null,
+  ) => {
     const r = linearLora(be, x, wt[0], wt[1], 'kn', lora.pairs.get(path) ?? null, lora.scale, dropout, save);
     if (tapes && r.tape) tapes.set(path, r.tape);
     return r.y;
@@ -127,7 +150,8 @@ export function forwardBatch(
     const dh = L.dIn / L.heads;
     const tapes = save ? new Map<string, LinearTape>() : null;
     const h = be.layerNorm(x, d.ln1[0], d.ln1[1], w.lnEps);
-    const heads = (p: readonly [Tensor, Tensor], path: string) => be.reshape(lin(h, p, path, tapes), [B, T, L.heads, dh]);
+    const heads = (p: readonly [Tensor, Tensor], path: string) =>
+      be.reshape(lin(h, p, path, tapes), [B, T, L.heads, dh]);
     const q = heads(d.q, USE_LITE_PATHS.q(i));
     const k = heads(d.k, USE_LITE_PATHS.k(i));
     const v = heads(d.v, USE_LITE_PATHS.v(i));
@@ -147,7 +171,17 @@ export function forwardBatch(
   });
   const last = xs[xs.length - 1];
   const pooled = be.maskedMeanPool(be.reshape(last, [B, T, w.outDim]), mask);
-  const topR = linearLora(be, pooled, dw.tanh[0], dw.tanh[1], 'kn', lora.pairs.get(USE_LITE_PATHS.tanh()) ?? null, lora.scale, dropout, save);
+  const topR = linearLora(
+    be,
+    pooled,
+    dw.tanh[0],
+    dw.tanh[1],
+    'kn',
+    lora.pairs.get(USE_LITE_PATHS.tanh()) ?? null,
+    lora.scale,
+    dropout,
+    save,
+  );
   const pre = topR.y;
   const act = be.activation(pre, 'tanh');
   const normed = be.l2Normalize(act);
@@ -171,7 +205,13 @@ export function releaseBatch(be: Backend, t: BatchTape): void {
 }
 
 /** Backward of a saved forward given d(loss)/d(normed) [B, dim]; accumulates into `grads`, frees the tape (not normed). */
-export function backwardBatch(base: UseLiteEmbedder, be: TrainBackend, t: BatchTape, dNormed: Tensor, grads: ReadonlyMap<string, LoraGrad>): void {
+export function backwardBatch(
+  base: UseLiteEmbedder,
+  be: TrainBackend,
+  t: BatchTape,
+  dNormed: Tensor,
+  grads: ReadonlyMap<string, LoraGrad>,
+): void {
   const w = base.weights;
   const dw = base.uploaded(be);
   const { B, T } = t;
@@ -195,18 +235,42 @@ export function backwardBatch(base: UseLiteEmbedder, be: TrainBackend, t: BatchT
       return x;
     };
     const dx2: Tensor = dx!;
-    const dr = linearLoraBackward(be, lt(USE_LITE_PATHS.ffn2(i)), d.ffn2[0], dx2, g(USE_LITE_PATHS.ffn2(i)), true)!;
+    const dr = linearLoraBackward(
+      be,
+      lt(USE_LITE_PATHS.ffn2(i)),
+      d.ffn2[0],
+      dx2,
+      g(USE_LITE_PATHS.ffn2(i)),
+      true,
+    )!;
     const df1 = be.activationBackward(s.f1, dr, 'relu');
     be.dispose(dr);
-    const dh2 = linearLoraBackward(be, lt(USE_LITE_PATHS.ffn1(i)), d.ffn1[0], df1, g(USE_LITE_PATHS.ffn1(i)), true)!;
+    const dh2 = linearLoraBackward(
+      be,
+      lt(USE_LITE_PATHS.ffn1(i)),
+      d.ffn1[0],
+      df1,
+      g(USE_LITE_PATHS.ffn1(i)),
+      true,
+    )!;
     be.dispose(df1);
     const ln2 = be.layerNormBackward(s.x1, d.ln2[0], dh2, w.lnEps);
     be.dispose(dh2, ln2.dgamma, ln2.dbeta);
     const dx1 = be.add(dx2, ln2.dx);
     be.dispose(dx2, ln2.dx);
-    const dMerged = linearLoraBackward(be, lt(USE_LITE_PATHS.o(i)), d.o[0], dx1, g(USE_LITE_PATHS.o(i)), true)!;
+    const dMerged = linearLoraBackward(
+      be,
+      lt(USE_LITE_PATHS.o(i)),
+      d.o[0],
+      dx1,
+      g(USE_LITE_PATHS.o(i)),
+      true,
+    )!;
     const dh = L.dIn / L.heads;
-    const att = be.attentionBackward(s.q, s.k, s.v, t.mask, be.reshape(dMerged, [B, T, L.heads, dh]), { causal: false, scale: L.qScale });
+    const att = be.attentionBackward(s.q, s.k, s.v, t.mask, be.reshape(dMerged, [B, T, L.heads, dh]), {
+      causal: false,
+      scale: L.qScale,
+    });
     be.dispose(dMerged);
     let dH: Tensor | null = null;
     for (const [grad, path, wt] of [
@@ -223,7 +287,15 @@ export function backwardBatch(base: UseLiteEmbedder, be: TrainBackend, t: BatchT
       } else if (part) dH = part;
     }
     let dRes: Tensor | null = null;
-    if (d.residual) dRes = linearLoraBackward(be, lt(USE_LITE_PATHS.residual(i)), d.residual[0], dx1, g(USE_LITE_PATHS.residual(i)), needDx);
+    if (d.residual)
+      dRes = linearLoraBackward(
+        be,
+        lt(USE_LITE_PATHS.residual(i)),
+        d.residual[0],
+        dx1,
+        g(USE_LITE_PATHS.residual(i)),
+        needDx,
+      );
     if (needDx) {
       const ln1 = be.layerNormBackward(t.xs[i], d.ln1[0], dH!, w.lnEps);
       be.dispose(dH!, ln1.dgamma, ln1.dbeta);
@@ -247,12 +319,22 @@ export function loraModelOfUseLite(base: UseLiteEmbedder): LoraModel {
       return {
         groups: batchesLikeUseLite(base, be, ids),
         forward: (group, lora, dropout, save) => {
-          const t = forwardBatch(base, be, group.map((i) => ids[i]), lora, dropout, save);
+          const t = forwardBatch(
+            base,
+            be,
+            group.map((i) => ids[i]),
+            lora,
+            dropout,
+            save,
+          );
           let live = save; // an unsaved forward kept nothing but normed
           return {
             normed: t.normed,
             backward: (tb, dN, grads) => {
-              if (!live) throw new Error('USE-lite LoRA: backward of a forward that was not saved or already released');
+              if (!live)
+                throw new Error(
+                  'USE-lite LoRA: backward of a forward that was not saved or already released',
+                );
               live = false;
               backwardBatch(base, tb, t, dN, grads);
             },

@@ -6,8 +6,21 @@ import { setParam, tinyUseLite, tinyUseLiteWeights, trackAllocations, weightedSu
 import type { TrainBackend } from './lora-modules';
 import type { LoraConfig } from './types';
 
-const TEXTS = ['the cat sat on the mat', 'heart attack', 'blood pressure flow on the wing', 'lift and drag', 'xyz!', ''];
-const cfg = (over: Partial<LoraConfig> = {}): LoraConfig => ({ rank: 4, alpha: 8, dropout: 0, targetModules: 'all-linear', ...over });
+const TEXTS = [
+  'the cat sat on the mat',
+  'heart attack',
+  'blood pressure flow on the wing',
+  'lift and drag',
+  'xyz!',
+  '',
+];
+const cfg = (over: Partial<LoraConfig> = {}): LoraConfig => ({
+  rank: 4,
+  alpha: 8,
+  dropout: 0,
+  targetModules: 'all-linear',
+  ...over,
+});
 
 const cpu = () => createCpuBackend() as TrainBackend;
 
@@ -112,10 +125,14 @@ describe('LoRA on USE-lite (CPU)', () => {
           const err = Math.abs(fd - grad[i]) / Math.max(Math.abs(fd), Math.abs(grad[i]), 1e-2);
           worst = Math.max(worst, err);
           checked++;
-          rows.push(`${p.name.replace('base_model.model.', '')}[${i}]: analytic ${grad[i].toExponential(4)} fd ${fd.toExponential(4)} rel ${err.toExponential(2)}`);
+          rows.push(
+            `${p.name.replace('base_model.model.', '')}[${i}]: analytic ${grad[i].toExponential(4)} fd ${fd.toExponential(4)} rel ${err.toExponential(2)}`,
+          );
         }
       }
-      console.log(`LoRA FD check (dropout ${dropout}, h ${h}, ${checked} entries): worst rel err ${worst.toExponential(2)}\n${rows.join('\n')}`);
+      console.log(
+        `LoRA FD check (dropout ${dropout}, h ${h}, ${checked} entries): worst rel err ${worst.toExponential(2)}\n${rows.join('\n')}`,
+      );
       // relative error against max(|fd|, |analytic|, 1e-2): f32 forward, central differences
       expect(worst).toBeLessThan(2e-2);
       expect(rows.length).toBe(2 * params.length);
@@ -130,7 +147,9 @@ describe('LoRA on USE-lite (CPU)', () => {
     for (const [i, p] of lora.params().entries()) setParam(be, p, randomF32(p.value.size, 50 + i, -0.3, 0.3));
     const out = await lora.exportWeights();
     expect(out.get('base_model.model.encoder.layers.0.adjust_residual.lora_A.weight')!.shape).toEqual([4, 8]);
-    expect(out.get('base_model.model.encoder.layers.0.adjust_residual.lora_B.weight')!.shape).toEqual([16, 4]);
+    expect(out.get('base_model.model.encoder.layers.0.adjust_residual.lora_B.weight')!.shape).toEqual([
+      16, 4,
+    ]);
     expect(out.get('base_model.model.encoder.layers.1.ffn.conv1.lora_B.weight')!.shape).toEqual([24, 4]);
     expect(out.size).toBe(2 * 14);
     const want = await lora.asEmbedder('a').embed(be, TEXTS, 'query');
@@ -143,11 +162,18 @@ describe('LoRA on USE-lite (CPU)', () => {
     // a saved expert on a fresh backend gives the same vectors
     const expert = loadLoraExpert(base, out, c, 'expert');
     const be2 = cpu();
-    expect(Math.max(...(await expert.embed(be2, TEXTS, 'query')).map((g, i) => Math.abs(g - want[i])))).toBeLessThanOrEqual(1e-6);
+    expect(
+      Math.max(...(await expert.embed(be2, TEXTS, 'query')).map((g, i) => Math.abs(g - want[i]))),
+    ).toBeLessThanOrEqual(1e-6);
 
     const bad = new Map(out);
-    bad.set('base_model.model.hidden_layers.tanh_layer_0.lora_A.weight', { shape: [16, 4], data: new Float32Array(64) });
-    expect(() => other.loadWeights(bad)).toThrow(/tanh_layer_0\.lora_A\.weight has shape \[16,4\].*expected \[4,16\]/);
+    bad.set('base_model.model.hidden_layers.tanh_layer_0.lora_A.weight', {
+      shape: [16, 4],
+      data: new Float32Array(64),
+    });
+    expect(() => other.loadWeights(bad)).toThrow(
+      /tanh_layer_0\.lora_A\.weight has shape \[16,4\].*expected \[4,16\]/,
+    );
     const missing = new Map(out);
     missing.delete('base_model.model.encoder.layers.1.ffn.conv2.lora_B.weight');
     expect(() => loadLoraExpert(base, missing, c)).toThrow(/missing .*conv2\.lora_B/);
@@ -167,7 +193,9 @@ describe('LoRA on USE-lite (CPU)', () => {
     ]);
     // merged by hand, in the model's 'kn' layout: W[i][o] += s Σ_j A[j][i] B[o][j]
     const merged = weights.tanhW.slice();
-    for (let i = 0; i < 16; i++) for (let o = 0; o < 16; o++) for (let j = 0; j < r; j++) merged[i * 16 + o] += 2 * a[j * 16 + i] * b[o * r + j];
+    for (let i = 0; i < 16; i++)
+      for (let o = 0; o < 16; o++)
+        for (let j = 0; j < r; j++) merged[i * 16 + o] += 2 * a[j * 16 + i] * b[o * r + j];
     const want = await tinyUseLite(4, 2, { ...weights, tanhW: merged }).embed(be, TEXTS, 'query');
     const got = await loadLoraExpert(base, peft, c).embed(be, TEXTS, 'query');
     expect(Math.max(...got.map((g, i) => Math.abs(g - want[i])))).toBeLessThan(1e-5);
@@ -197,7 +225,13 @@ describe('LoRA on USE-lite (CPU)', () => {
     const base = tinyUseLite(5, 32);
     const lora = createLoraTrainable(base, be, cfg({ dropout: 0.1 }), 1);
     const queries = ['heart attack', 'wing lift', 'cat sat', 'blood flow'];
-    const docs = ['the mat on the cat', 'blood pressure heart', 'drag on the wing', 'flow of blood', 'lift and drag'];
+    const docs = [
+      'the mat on the cat',
+      'blood pressure heart',
+      'drag on the wing',
+      'flow of blood',
+      'lift and drag',
+    ];
     const positive = Uint32Array.from([1, 2, 0, 3]);
     const losses: number[] = [];
     for (let step = 1; step <= 10; step++) {
@@ -209,7 +243,14 @@ describe('LoRA on USE-lite (CPU)', () => {
       fd.backward(ddocs);
       be.dispose(dq, ddocs, fq.emb, fd.emb);
       for (const p of lora.params()) {
-        be.adamw(p.value, p.grad, p.m, p.v, { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, step });
+        be.adamw(p.value, p.grad, p.m, p.v, {
+          lr: 1e-2,
+          beta1: 0.9,
+          beta2: 0.999,
+          eps: 1e-8,
+          weightDecay: 0.01,
+          step,
+        });
         be.zero(p.grad);
       }
     }

@@ -34,7 +34,12 @@ import type { LoraConfig, TrainableEmbedder, TrainForward, TrainParam } from './
 export { DEFAULT_LORA, type TrainBackend } from './lora-modules';
 
 /** Embeds texts with the base's batching, each batch through the adapted forward (nothing saved). */
-async function embedWithLora(model: LoraModel, be: Backend, texts: readonly string[], lora: LoraSet): Promise<Float32Array> {
+async function embedWithLora(
+  model: LoraModel,
+  be: Backend,
+  texts: readonly string[],
+  lora: LoraSet,
+): Promise<Float32Array> {
   const dim = model.embedder.dim;
   const out = new Float32Array(texts.length * dim);
   if (texts.length === 0) return out;
@@ -56,7 +61,9 @@ async function embedWithLora(model: LoraModel, be: Backend, texts: readonly stri
 function loraModel(base: LoraBase): LoraModel {
   if (base instanceof UseLiteEmbedder) return loraModelOfUseLite(base);
   if (base instanceof HfEmbedder) return loraModelOfHf(base);
-  throw new Error('LoRA: the base model must be USE-lite or a Hugging Face encoder/decoder on the studio kernels');
+  throw new Error(
+    'LoRA: the base model must be USE-lite or a Hugging Face encoder/decoder on the studio kernels',
+  );
 }
 
 class LoraTrainable implements TrainableEmbedder {
@@ -78,14 +85,19 @@ class LoraTrainable implements TrainableEmbedder {
     return this.lp.params();
   }
 
-  async forwardTrain(texts: readonly string[], _role: Role, opts: { training: boolean; seed: number }): Promise<TrainForward> {
+  async forwardTrain(
+    texts: readonly string[],
+    _role: Role,
+    opts: { training: boolean; seed: number },
+  ): Promise<TrainForward> {
     if (texts.length === 0) throw new Error('LoRA forwardTrain: no texts');
     const be = this.backend;
     const n = texts.length;
     const dim = this.base.dim;
     const plan = this.model.plan(be, texts);
     const groups = plan.groups;
-    const dropout = opts.training && this.cfg.dropout > 0 ? { p: this.cfg.dropout, rand: mulberry32(opts.seed) } : null;
+    const dropout =
+      opts.training && this.cfg.dropout > 0 ? { p: this.cfg.dropout, rand: mulberry32(opts.seed) } : null;
     const set = this.lp.set();
     const tapes: LoraBatch[] = [];
     let emb: Tensor | null = null;
@@ -181,7 +193,12 @@ export type LoraBase = UseLiteEmbedder | HfEmbedder;
  * LoRA on USE-lite or an HfEmbedder: A seeded (PEFT's Kaiming-uniform bound 1/sqrt(in)), B = 0, so the model starts equal
  * to the base. The base's uploaded weights are reused and never written.
  */
-export function createLoraTrainable(base: LoraBase, backend: TrainBackend, cfg: LoraConfig = DEFAULT_LORA, seed = 0): TrainableEmbedder & { dispose(): void } {
+export function createLoraTrainable(
+  base: LoraBase,
+  backend: TrainBackend,
+  cfg: LoraConfig = DEFAULT_LORA,
+  seed = 0,
+): TrainableEmbedder & { dispose(): void } {
   return new LoraTrainable(loraModel(base), backend, checkLoraConfig(cfg), seed);
 }
 

@@ -6,7 +6,16 @@ import { mineHardNegatives } from './mining';
 import type { MiningConfig } from './types';
 
 // Query "q" sits at angle 0; every passage's cosine to it is its name's number.
-const COS: Record<string, number> = { q: 1, P: 0.9, d95: 0.95, d85: 0.85, d80: 0.8, d50: 0.5, d10: 0.1, e70: 0.7 };
+const COS: Record<string, number> = {
+  q: 1,
+  P: 0.9,
+  d95: 0.95,
+  d85: 0.85,
+  d80: 0.8,
+  d50: 0.5,
+  d10: 0.1,
+  e70: 0.7,
+};
 const fake: Embedder = {
   id: 'fake',
   dim: 2,

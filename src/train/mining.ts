@@ -15,7 +15,11 @@ import type { MiningConfig, TrainingPair } from './types';
 export interface MiningOptions {
   seed?: number;
   signal?: AbortSignal;
-  onProgress?: (p: { phase: 'embed-queries' | 'embed-positives' | 'embed-corpus' | 'search' | 'select'; done: number; total: number }) => void;
+  onProgress?: (p: {
+    phase: 'embed-queries' | 'embed-positives' | 'embed-corpus' | 'search' | 'select';
+    done: number;
+    total: number;
+  }) => void;
 }
 
 export interface MiningResult {
@@ -28,9 +32,14 @@ export interface MiningResult {
 }
 
 function checkConfig(cfg: MiningConfig): void {
-  if (!Number.isInteger(cfg.numNegatives) || cfg.numNegatives < 1) throw new RangeError(`mining: numNegatives must be a positive integer, got ${cfg.numNegatives}`);
-  if (!Number.isInteger(cfg.rangeMin) || cfg.rangeMin < 0) throw new RangeError(`mining: rangeMin must be a non-negative integer, got ${cfg.rangeMin}`);
-  if (!Number.isInteger(cfg.rangeMax) || cfg.rangeMax <= cfg.rangeMin) throw new RangeError(`mining: rangeMax (${cfg.rangeMax}) must be an integer > rangeMin (${cfg.rangeMin})`);
+  if (!Number.isInteger(cfg.numNegatives) || cfg.numNegatives < 1)
+    throw new RangeError(`mining: numNegatives must be a positive integer, got ${cfg.numNegatives}`);
+  if (!Number.isInteger(cfg.rangeMin) || cfg.rangeMin < 0)
+    throw new RangeError(`mining: rangeMin must be a non-negative integer, got ${cfg.rangeMin}`);
+  if (!Number.isInteger(cfg.rangeMax) || cfg.rangeMax <= cfg.rangeMin)
+    throw new RangeError(
+      `mining: rangeMax (${cfg.rangeMax}) must be an integer > rangeMin (${cfg.rangeMin})`,
+    );
 }
 
 function dot(a: Float32Array, ai: number, b: Float32Array, bi: number, dim: number): number {
@@ -58,13 +67,25 @@ export async function mineHardNegatives(
   const tpl = embedder.templates;
   const n = pairs.length;
   onProgress?.({ phase: 'embed-queries', done: 0, total: n });
-  const qEmb = await embedder.embed(backend, pairs.map((p) => applyTemplate(tpl.query, { text: p.query })), 'query');
+  const qEmb = await embedder.embed(
+    backend,
+    pairs.map((p) => applyTemplate(tpl.query, { text: p.query })),
+    'query',
+  );
   abort();
   onProgress?.({ phase: 'embed-positives', done: 0, total: n });
-  const pEmb = await embedder.embed(backend, pairs.map((p) => applyTemplate(tpl.passage, { text: p.positive })), 'passage');
+  const pEmb = await embedder.embed(
+    backend,
+    pairs.map((p) => applyTemplate(tpl.passage, { text: p.positive })),
+    'passage',
+  );
   abort();
   onProgress?.({ phase: 'embed-corpus', done: 0, total: docs.length });
-  const cEmb = await embedder.embed(backend, docs.map((text) => applyTemplate(tpl.passage, { text })), 'passage');
+  const cEmb = await embedder.embed(
+    backend,
+    docs.map((text) => applyTemplate(tpl.passage, { text })),
+    'passage',
+  );
   abort();
   // the positive can occupy one slot of the ranking (the corpus is de-duplicated)
   const k = Math.min(docs.length, cfg.rangeMax + 1, 1024);
@@ -100,7 +121,11 @@ export async function mineHardNegatives(
     });
     let chosen: typeof eligible;
     if (cfg.sampling === 'top') chosen = eligible.slice(0, cfg.numNegatives);
-    else chosen = rng.shuffle([...eligible]).slice(0, cfg.numNegatives).sort((a, b) => b.score - a.score);
+    else
+      chosen = rng
+        .shuffle([...eligible])
+        .slice(0, cfg.numNegatives)
+        .sort((a, b) => b.score - a.score);
     if (chosen.length < cfg.numNegatives) short++;
     for (const c of chosen) negSum += c.score;
     negCount += chosen.length;
@@ -108,5 +133,10 @@ export async function mineHardNegatives(
     if (i % 256 === 0) onProgress?.({ phase: 'select', done: i, total: n });
   }
   onProgress?.({ phase: 'select', done: n, total: n });
-  return { pairs: out, short, meanPositive: n ? posSum / n : 0, meanNegative: negCount ? negSum / negCount : 0 };
+  return {
+    pairs: out,
+    short,
+    meanPositive: n ? posSum / n : 0,
+    meanNegative: negCount ? negSum / negCount : 0,
+  };
 }

@@ -14,11 +14,25 @@ const pairs: TrainingPair[] = Array.from({ length: 24 }, (_, i) => ({
 const templates = { query: 'query: {text}', passage: 'passage: {text}' };
 
 function config(over: Partial<TrainConfig> = {}): TrainConfig {
-  return { ...defaultTrainConfig('adapter'), adapter: { kind: 'lowrank', rank: 4 }, steps: 6, batchSize: 8, warmupSteps: 2, lr: 0.05, checkpointEvery: 0, ...over };
+  return {
+    ...defaultTrainConfig('adapter'),
+    adapter: { kind: 'lowrank', rank: 4 },
+    steps: 6,
+    batchSize: 8,
+    warmupSteps: 2,
+    lr: 0.05,
+    checkpointEvery: 0,
+    ...over,
+  };
 }
 
 function trainable() {
-  return createAdapterTrainable(fakeEmbedder(16), createCpuBackend() as TrainBackend, { kind: 'lowrank', rank: 4 }, 11);
+  return createAdapterTrainable(
+    fakeEmbedder(16),
+    createCpuBackend() as TrainBackend,
+    { kind: 'lowrank', rank: 4 },
+    11,
+  );
 }
 
 describe('trainRun', () => {
@@ -31,7 +45,14 @@ describe('trainRun', () => {
 
   it('lowers the loss and reports progress every step', async () => {
     const progress: number[] = [];
-    const { history } = await trainRun({ runId: 'r', trainable: trainable(), pairs, config: config({ steps: 30 }), templates, onProgress: (p) => progress.push(p.step) });
+    const { history } = await trainRun({
+      runId: 'r',
+      trainable: trainable(),
+      pairs,
+      config: config({ steps: 30 }),
+      templates,
+      onProgress: (p) => progress.push(p.step),
+    });
     expect(progress).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
     const first = history.slice(0, 3).reduce((s, h) => s + h.loss, 0);
     const last = history.slice(-3).reduce((s, h) => s + h.loss, 0);
@@ -44,10 +65,24 @@ describe('trainRun', () => {
     const full = await trainRun({ runId: 'r', trainable: trainable(), pairs, config: config(), templates });
     const cks: TrainCheckpoint[] = [];
     const part = trainable();
-    await trainRun({ runId: 'r', trainable: part, pairs, config: config({ steps: 6, checkpointEvery: 3 }), templates, onCheckpoint: (c) => void cks.push(c) });
+    await trainRun({
+      runId: 'r',
+      trainable: part,
+      pairs,
+      config: config({ steps: 6, checkpointEvery: 3 }),
+      templates,
+      onCheckpoint: (c) => void cks.push(c),
+    });
     const at3 = cks.find((c) => c.step === 3)!;
     expect(at3.history).toHaveLength(3);
-    const resumed = await trainRun({ runId: 'r', trainable: trainable(), pairs, config: config(), templates, resume: at3 });
+    const resumed = await trainRun({
+      runId: 'r',
+      trainable: trainable(),
+      pairs,
+      config: config(),
+      templates,
+      resume: at3,
+    });
     expect(resumed.history.map((h) => h.step)).toEqual([1, 2, 3, 4, 5, 6]);
     for (const name of Object.keys(full.checkpoint.params)) {
       const a = full.checkpoint.params[name];
@@ -61,13 +96,24 @@ describe('trainRun', () => {
   it('cancels with an AbortError and no checkpoint', async () => {
     const ac = new AbortController();
     const cks: TrainCheckpoint[] = [];
-    const run = trainRun({ runId: 'r', trainable: trainable(), pairs, config: config({ checkpointEvery: 1 }), templates, signal: ac.signal, onProgress: (p) => p.step === 2 && ac.abort(), onCheckpoint: (c) => void cks.push(c) });
+    const run = trainRun({
+      runId: 'r',
+      trainable: trainable(),
+      pairs,
+      config: config({ checkpointEvery: 1 }),
+      templates,
+      signal: ac.signal,
+      onProgress: (p) => p.step === 2 && ac.abort(),
+      onCheckpoint: (c) => void cks.push(c),
+    });
     await expect(run).rejects.toMatchObject({ name: 'AbortError' });
     expect(cks.map((c) => c.step)).toEqual([1]);
   });
 
   it('refuses pairs without enough hard negatives', async () => {
     const bad = pairs.map((p, i) => (i === 5 ? { query: p.query, positive: p.positive } : p));
-    await expect(trainRun({ runId: 'r', trainable: trainable(), pairs: bad, config: config(), templates })).rejects.toThrow(/pair 5 has 0 negatives/);
+    await expect(
+      trainRun({ runId: 'r', trainable: trainable(), pairs: bad, config: config(), templates }),
+    ).rejects.toThrow(/pair 5 has 0 negatives/);
   });
 });

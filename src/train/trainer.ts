@@ -47,16 +47,26 @@ export function limitDev(dataset: Dataset, split: string, maxQueries?: number): 
 
 function checkRun(o: TrainRunOptions): void {
   const c = o.config;
-  if (!Number.isInteger(c.steps) || c.steps < 1) throw new RangeError(`training: steps must be a positive integer, got ${c.steps}`);
-  if (!Number.isInteger(c.batchSize) || c.batchSize < 2) throw new RangeError(`training: batchSize must be an integer >= 2, got ${c.batchSize}`);
+  if (!Number.isInteger(c.steps) || c.steps < 1)
+    throw new RangeError(`training: steps must be a positive integer, got ${c.steps}`);
+  if (!Number.isInteger(c.batchSize) || c.batchSize < 2)
+    throw new RangeError(`training: batchSize must be an integer >= 2, got ${c.batchSize}`);
   const short = o.pairs.findIndex((p) => (p.negatives?.length ?? 0) < c.hardNegatives);
-  if (short >= 0) throw new Error(`training: pair ${short} has ${o.pairs[short].negatives?.length ?? 0} negatives, ${c.hardNegatives} needed (mine them or lower hardNegatives)`);
-  if (o.resume && o.resume.step > c.steps) throw new Error(`resume: checkpoint step ${o.resume.step} is past the run's ${c.steps} steps`);
+  if (short >= 0)
+    throw new Error(
+      `training: pair ${short} has ${o.pairs[short].negatives?.length ?? 0} negatives, ${c.hardNegatives} needed (mine them or lower hardNegatives)`,
+    );
+  if (o.resume && o.resume.step > c.steps)
+    throw new Error(`resume: checkpoint step ${o.resume.step} is past the run's ${c.steps} steps`);
 }
 
 const abortError = () => new DOMException('training cancelled', 'AbortError');
 
-async function snapshot(o: TrainRunOptions, step: number, history: TrainProgress[]): Promise<TrainCheckpoint> {
+async function snapshot(
+  o: TrainRunOptions,
+  step: number,
+  history: TrainProgress[],
+): Promise<TrainCheckpoint> {
   const be = o.trainable.backend;
   const params: Record<string, Float32Array> = {};
   const m: Record<string, Float32Array> = {};
@@ -72,7 +82,8 @@ async function snapshot(o: TrainRunOptions, step: number, history: TrainProgress
 function restore(o: TrainRunOptions, ck: TrainCheckpoint): void {
   const be = o.trainable.backend as typeof o.trainable.backend & TrainingOps;
   const set = (t: Tensor, data: Float32Array | undefined, what: string) => {
-    if (!data || data.length !== t.size) throw new Error(`resume: checkpoint ${what} has ${data?.length ?? 'no'} values, expected ${t.size}`);
+    if (!data || data.length !== t.size)
+      throw new Error(`resume: checkpoint ${what} has ${data?.length ?? 'no'} values, expected ${t.size}`);
     const u = be.tensor(data, t.shape);
     be.zero(t);
     be.addInPlace(t, u, 1);
@@ -90,7 +101,11 @@ async function devNdcg(o: TrainRunOptions, dev: Dataset, step: number): Promise<
   const { report } = await evaluate({
     dataset: dev,
     split: o.dev!.split,
-    retriever: { kind: 'dense', embedder: o.trainable.asEmbedder(`${o.runId}@${step}`), backend: o.trainable.backend },
+    retriever: {
+      kind: 'dense',
+      embedder: o.trainable.asEmbedder(`${o.runId}@${step}`),
+      backend: o.trainable.backend,
+    },
     depth: 100,
     signal: o.signal,
   });
@@ -98,14 +113,20 @@ async function devNdcg(o: TrainRunOptions, dev: Dataset, step: number): Promise<
 }
 
 /** One optimiser step on one batch; returns the loss and the (pre-clip) gradient norm. */
-async function trainStep(o: TrainRunOptions, step: number, warmup: number): Promise<{ loss: number; lr: number; gradNorm: number }> {
+async function trainStep(
+  o: TrainRunOptions,
+  step: number,
+  warmup: number,
+): Promise<{ loss: number; lr: number; gradNorm: number }> {
   const c = o.config;
   const t = o.trainable;
   const be = t.backend as typeof t.backend & TrainingOps;
   const batch = batchIndices(o.pairs.length, c.batchSize, c.seed, step).map((i) => o.pairs[i]);
   const qTexts = batch.map((p) => applyTemplate(o.templates.query, { text: p.query }));
   const dTexts = batch.map((p) => applyTemplate(o.templates.passage, { text: p.positive }));
-  for (const p of batch) for (const n of (p.negatives ?? []).slice(0, c.hardNegatives)) dTexts.push(applyTemplate(o.templates.passage, { text: n }));
+  for (const p of batch)
+    for (const n of (p.negatives ?? []).slice(0, c.hardNegatives))
+      dTexts.push(applyTemplate(o.templates.passage, { text: n }));
   const qF = await t.forwardTrain(qTexts, 'query', { training: true, seed: subSeed(c.seed, 2 * step) });
   let dF;
   try {
@@ -116,7 +137,10 @@ async function trainStep(o: TrainRunOptions, step: number, warmup: number): Prom
     throw e;
   }
   const positive = Uint32Array.from(batch, (_, i) => i);
-  const { loss, dq, ddocs } = await be.infoNce(qF.emb, dF.emb, positive, { scale: c.scale, symmetric: c.symmetric });
+  const { loss, dq, ddocs } = await be.infoNce(qF.emb, dF.emb, positive, {
+    scale: c.scale,
+    symmetric: c.symmetric,
+  });
   qF.backward(dq);
   dF.backward(ddocs);
   be.dispose(dq, ddocs, qF.emb, dF.emb);
@@ -129,13 +153,22 @@ async function trainStep(o: TrainRunOptions, step: number, warmup: number): Prom
   }
   const lr = lrAt(step, c.lr, warmup, c.steps);
   for (const p of t.params()) {
-    be.adamw(p.value, p.grad, p.m, p.v, { lr, beta1: c.beta1, beta2: c.beta2, eps: c.eps, weightDecay: p.decay ? c.weightDecay : 0, step: step + 1 });
+    be.adamw(p.value, p.grad, p.m, p.v, {
+      lr,
+      beta1: c.beta1,
+      beta2: c.beta2,
+      eps: c.eps,
+      weightDecay: p.decay ? c.weightDecay : 0,
+      step: step + 1,
+    });
     be.zero(p.grad);
   }
   return { loss, lr, gradNorm };
 }
 
-export async function trainRun(o: TrainRunOptions): Promise<{ history: TrainProgress[]; checkpoint: TrainCheckpoint }> {
+export async function trainRun(
+  o: TrainRunOptions,
+): Promise<{ history: TrainProgress[]; checkpoint: TrainCheckpoint }> {
   checkRun(o);
   const c = o.config;
   const history: TrainProgress[] = o.resume ? o.resume.history.map((h) => ({ ...h })) : [];
@@ -157,12 +190,22 @@ export async function trainRun(o: TrainRunOptions): Promise<{ history: TrainProg
     if (!Number.isFinite(r.loss)) throw new Error(`training diverged at step ${step + 1}: loss ${r.loss}`);
     step++;
     const elapsedS = (performance.now() - t0) / 1000;
-    const p: TrainProgress = { step, totalSteps: c.steps, loss: r.loss, lr: r.lr, gradNorm: r.gradNorm, elapsedS, etaS: (elapsedS / (step - first)) * (c.steps - step) };
-    if (dev && c.devEvery > 0 && (step % c.devEvery === 0 || step === c.steps)) p.devNdcg10 = await devNdcg(o, dev, step);
+    const p: TrainProgress = {
+      step,
+      totalSteps: c.steps,
+      loss: r.loss,
+      lr: r.lr,
+      gradNorm: r.gradNorm,
+      elapsedS,
+      etaS: (elapsedS / (step - first)) * (c.steps - step),
+    };
+    if (dev && c.devEvery > 0 && (step % c.devEvery === 0 || step === c.steps))
+      p.devNdcg10 = await devNdcg(o, dev, step);
     history.push(p);
     o.onProgress?.(p);
     if (o.signal?.aborted) throw abortError();
-    if (c.checkpointEvery > 0 && step % c.checkpointEvery === 0 && step < c.steps) await o.onCheckpoint?.(await snapshot(o, step, history));
+    if (c.checkpointEvery > 0 && step % c.checkpointEvery === 0 && step < c.steps)
+      await o.onCheckpoint?.(await snapshot(o, step, history));
   }
   const checkpoint = await snapshot(o, step, history);
   await o.onCheckpoint?.(checkpoint);

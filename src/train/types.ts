@@ -93,7 +93,11 @@ export interface TrainableEmbedder {
   readonly backend: Backend;
   params(): readonly TrainParam[];
   /** texts are already templated */
-  forwardTrain(texts: readonly string[], role: Role, opts: { training: boolean; seed: number }): Promise<TrainForward>;
+  forwardTrain(
+    texts: readonly string[],
+    role: Role,
+    opts: { training: boolean; seed: number },
+  ): Promise<TrainForward>;
   /** inference with the trained weights applied (an Embedder usable by evaluate()) */
   asEmbedder(id: string): Embedder;
   /** current trainable weights by name (PEFT names for LoRA) */

@@ -14,7 +14,17 @@ export function App() {
       <Header />
       <main className="main">
         <Errors />
-        {!ready ? <p className="muted">Opening the studio…</p> : tab === 'data' ? <DataPanel /> : tab === 'models' ? <ModelsPanel /> : tab === 'train' ? <TrainPanel /> : <EvaluatePanel />}
+        {!ready ? (
+          <p className="muted">Opening the studio…</p>
+        ) : tab === 'data' ? (
+          <DataPanel />
+        ) : tab === 'models' ? (
+          <ModelsPanel />
+        ) : tab === 'train' ? (
+          <TrainPanel />
+        ) : (
+          <EvaluatePanel />
+        )}
       </main>
     </div>
   );

@@ -8,7 +8,12 @@ function DatasetList() {
   const remove = useUi((s) => s.deleteDataset);
   const select = useUi((s) => s.selectDataset);
   const setTab = useUi((s) => s.setTab);
-  if (datasets.length === 0) return <p className="muted" data-testid="no-datasets">No datasets yet: load the demo collection or import a BEIR folder.</p>;
+  if (datasets.length === 0)
+    return (
+      <p className="muted" data-testid="no-datasets">
+        No datasets yet: load the demo collection or import a BEIR folder.
+      </p>
+    );
   return (
     <table className="table" data-testid="dataset-table">
       <thead>
@@ -28,8 +33,12 @@ function DatasetList() {
               <div className="strong">{d.name}</div>
               {d.description && <div className="muted small desc">{d.description}</div>}
             </td>
-            <td className="num" data-testid="dataset-docs">{count(d.counts.docs)}</td>
-            <td className="num" data-testid="dataset-queries">{count(d.counts.queries)}</td>
+            <td className="num" data-testid="dataset-docs">
+              {count(d.counts.docs)}
+            </td>
+            <td className="num" data-testid="dataset-queries">
+              {count(d.counts.queries)}
+            </td>
             <td>
               {Object.entries(d.splits).map(([s, v]) => (
                 <span key={s} className="chip">
@@ -81,8 +90,9 @@ export function DataPanel() {
       <div className="card">
         <h2>Add a collection</h2>
         <p className="muted">
-          A collection in BEIR layout: <code>corpus.jsonl</code>, <code>queries.jsonl</code> and <code>qrels/&lt;split&gt;.tsv</code> (each may be gzipped). Files
-          stay on this machine, in the browser&apos;s storage.
+          A collection in BEIR layout: <code>corpus.jsonl</code>, <code>queries.jsonl</code> and{' '}
+          <code>qrels/&lt;split&gt;.tsv</code> (each may be gzipped). Files stay on this machine, in the
+          browser&apos;s storage.
         </p>
         <div className="row wrap">
           <button data-testid="load-demo" onClick={() => void loadDemo()} disabled={busy}>
@@ -90,7 +100,13 @@ export function DataPanel() {
           </button>
           <label className="field">
             <span>Name (optional)</span>
-            <input type="text" value={name} placeholder="folder name" onChange={(e) => setName(e.target.value)} data-testid="import-name" />
+            <input
+              type="text"
+              value={name}
+              placeholder="folder name"
+              onChange={(e) => setName(e.target.value)}
+              data-testid="import-name"
+            />
           </label>
           <label className="file-button">
             Import folder…
@@ -107,7 +123,14 @@ export function DataPanel() {
           </label>
           <label className="file-button">
             Import files…
-            <input type="file" multiple accept=".jsonl,.tsv,.gz" data-testid="import-files" onChange={onFiles} disabled={busy} />
+            <input
+              type="file"
+              multiple
+              accept=".jsonl,.tsv,.gz"
+              data-testid="import-files"
+              onChange={onFiles}
+              disabled={busy}
+            />
           </label>
         </div>
         <Jobs kinds={['import', 'demo']} />

@@ -6,7 +6,8 @@ import { metric } from './format';
 function GradeMark({ grade }: { grade: number | null }) {
   const cls = grade === null ? 'unjudged' : grade > 0 ? 'relevant' : 'nonrelevant';
   const text = grade === null ? '·' : grade > 0 ? `✓${grade}` : '✗';
-  const title = grade === null ? 'not judged' : grade > 0 ? `relevant, grade ${grade}` : 'judged not relevant';
+  const title =
+    grade === null ? 'not judged' : grade > 0 ? `relevant, grade ${grade}` : 'judged not relevant';
   return (
     <span className={`mark ${cls}`} title={title} data-testid="grade-mark" data-grade={grade ?? ''}>
       {text}
@@ -18,7 +19,10 @@ function Doc({ d, testId, kept }: { d: DocView; testId: string; kept: number }) 
   return (
     <li className="doc" data-testid={testId} data-doc={d.id}>
       <div className="doc-head">
-        <span className="rank" title={d.rank === null ? `not among the ${kept} best hits kept for this run` : undefined}>
+        <span
+          className="rank"
+          title={d.rank === null ? `not among the ${kept} best hits kept for this run` : undefined}
+        >
           {d.rank === null ? `not in top ${kept}` : `#${d.rank}`}
         </span>
         <GradeMark grade={d.grade} />

@@ -19,7 +19,12 @@ function ErrorRow({ e, dismiss }: { e: UiError; dismiss: (seq: number) => void }
           {message}
         </span>
       </div>
-      <button className="link" data-testid="error-dismiss" onClick={() => dismiss(e.seq)} aria-label="Dismiss">
+      <button
+        className="link"
+        data-testid="error-dismiss"
+        onClick={() => dismiss(e.seq)}
+        aria-label="Dismiss"
+      >
         ×
       </button>
     </div>

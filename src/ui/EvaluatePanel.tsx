@@ -40,7 +40,11 @@ function EvalForm() {
       <div className="row wrap form">
         <label className="field">
           <span>Dataset</span>
-          <select data-testid="eval-dataset" value={dataset ?? ''} onChange={(e) => selectDataset(e.target.value || null)}>
+          <select
+            data-testid="eval-dataset"
+            value={dataset ?? ''}
+            onChange={(e) => selectDataset(e.target.value || null)}
+          >
             {!meta && <option value="">choose…</option>}
             {datasets.map((d) => (
               <option key={d.name} value={d.name}>
@@ -51,7 +55,12 @@ function EvalForm() {
         </label>
         <label className="field">
           <span>Split</span>
-          <select data-testid="eval-split" value={split ?? ''} onChange={(e) => setSplit(e.target.value)} disabled={!meta}>
+          <select
+            data-testid="eval-split"
+            value={split ?? ''}
+            onChange={(e) => setSplit(e.target.value)}
+            disabled={!meta}
+          >
             {Object.entries(meta?.splits ?? {}).map(([s, v]) => (
               <option key={s} value={s}>
                 {s} ({v.queries} queries)
@@ -61,7 +70,11 @@ function EvalForm() {
         </label>
         <label className="field">
           <span>Retriever</span>
-          <select data-testid="eval-retriever" value={retriever} onChange={(e) => setRetriever(e.target.value)}>
+          <select
+            data-testid="eval-retriever"
+            value={retriever}
+            onChange={(e) => setRetriever(e.target.value)}
+          >
             <option value="bm25">BM25 (lexical)</option>
             {models.map((m) => (
               <option key={m.id} value={m.id}>
@@ -83,13 +96,27 @@ function EvalForm() {
           <>
             <label className="field narrow">
               <span>k1</span>
-              <input data-testid="bm25-k1" type="number" min={0} max={10} step={0.1} value={bm25.k1}
-                onChange={(e) => setBm25({ ...bm25, k1: clamp(e.target.valueAsNumber, 0, 10, 1.5) })} />
+              <input
+                data-testid="bm25-k1"
+                type="number"
+                min={0}
+                max={10}
+                step={0.1}
+                value={bm25.k1}
+                onChange={(e) => setBm25({ ...bm25, k1: clamp(e.target.valueAsNumber, 0, 10, 1.5) })}
+              />
             </label>
             <label className="field narrow">
               <span>b</span>
-              <input data-testid="bm25-b" type="number" min={0} max={1} step={0.05} value={bm25.b}
-                onChange={(e) => setBm25({ ...bm25, b: clamp(e.target.valueAsNumber, 0, 1, 0.75) })} />
+              <input
+                data-testid="bm25-b"
+                type="number"
+                min={0}
+                max={1}
+                step={0.05}
+                value={bm25.b}
+                onChange={(e) => setBm25({ ...bm25, b: clamp(e.target.valueAsNumber, 0, 1, 0.75) })}
+              />
             </label>
           </>
         )}
@@ -101,7 +128,11 @@ function EvalForm() {
           Run evaluation
         </button>
       </div>
-      {model && <p className="muted small">{model.description} Corpus embeddings are cached, so a reload resumes where it stopped.</p>}
+      {model && (
+        <p className="muted small">
+          {model.description} Corpus embeddings are cached, so a reload resumes where it stopped.
+        </p>
+      )}
     </>
   );
 }

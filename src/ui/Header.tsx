@@ -13,7 +13,12 @@ export function BackendPicker({ testId }: { testId: string }) {
   const pref = useUi((s) => s.backendPref);
   const setPref = useUi((s) => s.setBackendPref);
   return (
-    <select data-testid={testId} value={pref} onChange={(e) => void setPref(e.target.value as BackendPref)} aria-label="Compute backend">
+    <select
+      data-testid={testId}
+      value={pref}
+      onChange={(e) => void setPref(e.target.value as BackendPref)}
+      aria-label="Compute backend"
+    >
       {BACKEND_PREFS.map((p) => (
         <option key={p} value={p}>
           {p === 'auto' ? 'auto (WebGPU if available)' : p === 'webgpu' ? 'WebGPU' : 'CPU'}
@@ -35,7 +40,14 @@ export function Header() {
       </div>
       <nav className="tabs" role="tablist">
         {TABS.map((t) => (
-          <button key={t.id} role="tab" aria-selected={tab === t.id} className={tab === t.id ? 'tab active' : 'tab'} data-testid={`tab-${t.id}`} onClick={() => setTab(t.id)}>
+          <button
+            key={t.id}
+            role="tab"
+            aria-selected={tab === t.id}
+            className={tab === t.id ? 'tab active' : 'tab'}
+            data-testid={`tab-${t.id}`}
+            onClick={() => setTab(t.id)}
+          >
             {t.label}
           </button>
         ))}
@@ -43,7 +55,9 @@ export function Header() {
       <div className="backend">
         <span className={`backend-dot ${backend?.kind ?? 'idle'}`} />
         <span data-testid="backend-label" title={notice ?? undefined}>
-          {backend ? `${backend.kind === 'webgpu' ? 'WebGPU' : 'CPU'} · ${backend.label}` : 'Backend starts with the first dense run'}
+          {backend
+            ? `${backend.kind === 'webgpu' ? 'WebGPU' : 'CPU'} · ${backend.label}`
+            : 'Backend starts with the first dense run'}
         </span>
         <BackendPicker testId="backend-pref" />
       </div>

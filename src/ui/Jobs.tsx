@@ -39,7 +39,14 @@ function JobRow({ job, now: tick }: { job: JobState; now: number }) {
           Cancel
         </button>
       </div>
-      <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(f * 100)} data-testid="job-progress">
+      <div
+        className="progress"
+        role="progressbar"
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={Math.round(f * 100)}
+        data-testid="job-progress"
+      >
         <div className="progress-fill" style={{ width: `${(f * 100).toFixed(1)}%` }} />
       </div>
       {job.detail && <div className="job-detail">{job.detail}</div>}

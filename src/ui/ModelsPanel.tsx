@@ -31,11 +31,22 @@ function ActiveModel() {
         <h4>Architecture</h4>
         <Architecture entry={entry} details={entry.details} loading={loading === entry.id} />
         <h4>Templates</h4>
-        {templates ? <TemplateEditor key={`${entry.id}:${JSON.stringify(templates.templates)}`} model={entry.id} current={templates} /> : <p className="muted">Loaded with the model.</p>}
+        {templates ? (
+          <TemplateEditor
+            key={`${entry.id}:${JSON.stringify(templates.templates)}`}
+            model={entry.id}
+            current={templates}
+          />
+        ) : (
+          <p className="muted">Loaded with the model.</p>
+        )}
       </div>
       <div className="card">
         <h2>Similarity</h2>
-        <p className="muted small">Cosine similarity of two texts embedded by {entry.name}, each formatted as a query or a passage, on the active backend.</p>
+        <p className="muted small">
+          Cosine similarity of two texts embedded by {entry.name}, each formatted as a query or a passage, on
+          the active backend.
+        </p>
         <SimilarityBox />
       </div>
     </div>

@@ -19,7 +19,9 @@ export function QueryList({ run }: { run: RunRecord }) {
   const [sort, setSort] = useState<Sort>('worst');
   const rows = Object.entries(run.report.perQuery);
   rows.sort(([qa, a], [qb, b]) =>
-    sort === 'qid' ? byQid(qa, qb) : (sort === 'worst' ? 1 : -1) * (a['ndcg@10'] - b['ndcg@10']) || byQid(qa, qb),
+    sort === 'qid'
+      ? byQid(qa, qb)
+      : (sort === 'worst' ? 1 : -1) * (a['ndcg@10'] - b['ndcg@10']) || byQid(qa, qb),
   );
   return (
     <div className="card query-list" data-testid="query-list">
@@ -48,7 +50,13 @@ export function QueryList({ run }: { run: RunRecord }) {
           </thead>
           <tbody>
             {rows.map(([qid, m]) => (
-              <tr key={qid} className={qid === selected ? 'clickable selected' : 'clickable'} data-testid="query-row" data-qid={qid} onClick={() => void select(qid)}>
+              <tr
+                key={qid}
+                className={qid === selected ? 'clickable selected' : 'clickable'}
+                data-testid="query-row"
+                data-qid={qid}
+                onClick={() => void select(qid)}
+              >
                 <td className="mono">{qid}</td>
                 <td className="query-text">{texts?.[qid] ?? ''}</td>
                 <td className="num">{metric(m['ndcg@10'])}</td>

@@ -23,7 +23,12 @@ function groups(runs: RunRecord[]): [string, RunRecord[]][] {
     else by.set(r.dataset, [r]);
   }
   for (const rs of by.values())
-    rs.sort((a, b) => a.split.localeCompare(b.split) || a.retriever.localeCompare(b.retriever) || b.createdAt.localeCompare(a.createdAt));
+    rs.sort(
+      (a, b) =>
+        a.split.localeCompare(b.split) ||
+        a.retriever.localeCompare(b.retriever) ||
+        b.createdAt.localeCompare(a.createdAt),
+    );
   return [...by.entries()].sort(([a], [b]) => a.localeCompare(b));
 }
 
@@ -42,13 +47,20 @@ export function ResultsTable() {
   const runs = useUi((s) => s.runs);
   const experts = useUi((s) => s.experts);
   const expertName = (retriever: string) => {
-    const e = retriever.startsWith('expert:') ? experts.find((x) => `expert:${x.id}` === retriever) : undefined;
+    const e = retriever.startsWith('expert:')
+      ? experts.find((x) => `expert:${x.id}` === retriever)
+      : undefined;
     return e ? `${e.name} (expert)` : undefined;
   };
   const selected = useUi((s) => s.selectedRunId);
   const select = useUi((s) => s.selectRun);
   const remove = useUi((s) => s.deleteRun);
-  if (runs.length === 0) return <p className="muted" data-testid="no-results">No results yet: run an evaluation above.</p>;
+  if (runs.length === 0)
+    return (
+      <p className="muted" data-testid="no-results">
+        No results yet: run an evaluation above.
+      </p>
+    );
   return (
     <table className="table results" data-testid="results-table">
       <thead>
@@ -88,7 +100,11 @@ export function ResultsTable() {
                 {COLUMNS.map((c) => {
                   const v = r.report.metrics[c.key];
                   return (
-                    <td key={c.key} className={v === best.get(`${r.split}|${c.key}`) && rs.length > 1 ? 'num best' : 'num'} data-testid={`cell-${c.key}`}>
+                    <td
+                      key={c.key}
+                      className={v === best.get(`${r.split}|${c.key}`) && rs.length > 1 ? 'num best' : 'num'}
+                      data-testid={`cell-${c.key}`}
+                    >
                       {metric(v)}
                     </td>
                   );

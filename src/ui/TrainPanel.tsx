@@ -15,9 +15,15 @@ export function TrainPanel() {
       <div className="card">
         <h2>Train an expert</h2>
         <p className="muted small">
-          InfoNCE with in-batch (and hard) negatives, AdamW. Checkpoints (weights, optimiser state, history) go to browser storage; after a reload an unfinished run is listed as interrupted and continues from its last checkpoint when you press Resume.
+          InfoNCE with in-batch (and hard) negatives, AdamW. Checkpoints (weights, optimiser state, history)
+          go to browser storage; after a reload an unfinished run is listed as interrupted and continues from
+          its last checkpoint when you press Resume.
         </p>
-        {models.length === 0 || datasets.length === 0 ? <p className="muted">Load a dataset (Data) to train on it, or pick a pairs file below once one is loaded.</p> : null}
+        {models.length === 0 || datasets.length === 0 ? (
+          <p className="muted">
+            Load a dataset (Data) to train on it, or pick a pairs file below once one is loaded.
+          </p>
+        ) : null}
         {models.length > 0 && <TrainForm />}
         <TrainLive />
         <Jobs kinds={['expert']} />

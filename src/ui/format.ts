@@ -19,7 +19,9 @@ export function count(n: number): string {
 
 export function dateTime(iso: string): string {
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' });
+  return Number.isNaN(d.getTime())
+    ? iso
+    : d.toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' });
 }
 
 /** Fraction of the current phase done, in [0, 1]. */

@@ -44,7 +44,10 @@ export class EngineClient {
 
   /** Starts the app's worker. */
   static spawn(): EngineClient {
-    const worker = new Worker(new URL('./engine.worker.ts', import.meta.url), { type: 'module', name: 'stm-engine' });
+    const worker = new Worker(new URL('./engine.worker.ts', import.meta.url), {
+      type: 'module',
+      name: 'stm-engine',
+    });
     const client = new EngineClient(worker);
     worker.onerror = (ev) => {
       ev.preventDefault();
@@ -54,7 +57,11 @@ export class EngineClient {
   }
 
   /** Sends a request; the handle's promise settles with the result or an EngineError. */
-  start<K extends RequestType>(type: K, body: RequestBody<K>, onProgress?: (p: JobProgress) => void): JobHandle<ResultOf<K>> {
+  start<K extends RequestType>(
+    type: K,
+    body: RequestBody<K>,
+    onProgress?: (p: JobProgress) => void,
+  ): JobHandle<ResultOf<K>> {
     const id = this.nextId++;
     const promise = new Promise<ResultOf<K>>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, onProgress });
@@ -63,7 +70,11 @@ export class EngineClient {
     return { id, promise, cancel: () => this.cancel(id) };
   }
 
-  request<K extends RequestType>(type: K, body: RequestBody<K>, onProgress?: (p: JobProgress) => void): Promise<ResultOf<K>> {
+  request<K extends RequestType>(
+    type: K,
+    body: RequestBody<K>,
+    onProgress?: (p: JobProgress) => void,
+  ): Promise<ResultOf<K>> {
     return this.start(type, body, onProgress).promise;
   }
 
@@ -89,7 +100,14 @@ export class EngineClient {
     }
     const p = this.pending.get(ev.id);
     if (!p) return;
-    if (ev.type === 'progress') p.onProgress?.({ phase: ev.phase, done: ev.done, total: ev.total, detail: ev.detail, ...(ev.train ? { train: ev.train } : {}) });
+    if (ev.type === 'progress')
+      p.onProgress?.({
+        phase: ev.phase,
+        done: ev.done,
+        total: ev.total,
+        detail: ev.detail,
+        ...(ev.train ? { train: ev.train } : {}),
+      });
     else {
       this.pending.delete(ev.id);
       if (ev.type === 'result') p.resolve(ev.result);

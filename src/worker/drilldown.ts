@@ -45,6 +45,11 @@ export function queryDetails(ds: Dataset, run: StoredRun, qid: string): QueryDet
   const missed = [...rel.entries()]
     .filter(([id, g]) => g > 0 && !inTop.has(id))
     .map(([id]) => view(id))
-    .sort((a, b) => (a.rank ?? Infinity) - (b.rank ?? Infinity) || (b.grade ?? 0) - (a.grade ?? 0) || (a.id < b.id ? -1 : 1));
+    .sort(
+      (a, b) =>
+        (a.rank ?? Infinity) - (b.rank ?? Infinity) ||
+        (b.grade ?? 0) - (a.grade ?? 0) ||
+        (a.id < b.id ? -1 : 1),
+    );
   return { runId: run.id, qid, text: query.text, metrics, top, missed, kept: run.kept };
 }

@@ -60,7 +60,15 @@ function setup(overrides: Partial<EngineDeps> = {}) {
 describe('engine protocol', () => {
   it('answers a malformed request with an error event naming the problem', async () => {
     const { engine, events } = setup();
-    await engine.handle({ id: 7, type: 'evaluate', dataset: 'med', split: 'test', retriever: 'bm25', backend: 'auto', bm25: { b: 3 } });
+    await engine.handle({
+      id: 7,
+      type: 'evaluate',
+      dataset: 'med',
+      split: 'test',
+      retriever: 'bm25',
+      backend: 'auto',
+      bm25: { b: 3 },
+    });
     await engine.handle({ id: 8, type: 'frobnicate' });
     await engine.handle('nonsense');
     expect(events).toEqual([
@@ -73,14 +81,22 @@ describe('engine protocol', () => {
   it('imports files with progress, lists them, and names file:line of bad input', async () => {
     const { client } = setup();
     const progress: JobProgress[] = [];
-    const meta = await client.request('import-dataset', { files: medFiles(), name: 'med' }, (p) => progress.push(p));
-    expect(meta).toMatchObject({ name: 'med', counts: { docs: 1033, queries: 30 }, splits: { test: { queries: 30 } } });
+    const meta = await client.request('import-dataset', { files: medFiles(), name: 'med' }, (p) =>
+      progress.push(p),
+    );
+    expect(meta).toMatchObject({
+      name: 'med',
+      counts: { docs: 1033, queries: 30 },
+      splits: { test: { queries: 30 } },
+    });
     expect(progress.map((p) => p.phase)).toEqual(expect.arrayContaining(['queued', 'read', 'save']));
     expect((await client.request('list-datasets', {})).map((m) => m.name)).toEqual(['med']);
 
     const broken = readFileSync(join(MED, 'queries.jsonl'), 'utf8').split('\n');
     broken[4] = '{"_id": "5", "text": ';
-    const err = await client.request('import-dataset', { files: medFiles(broken.join('\n')), name: 'med' }).catch((e: unknown) => e);
+    const err = await client
+      .request('import-dataset', { files: medFiles(broken.join('\n')), name: 'med' })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(EngineError);
     expect(err).toMatchObject({ name: 'DataError', file: 'queries.jsonl', line: 5 });
     // the stored version is untouched
@@ -91,7 +107,11 @@ describe('engine protocol', () => {
     const { client } = setup();
     await client.request('import-dataset', { files: medFiles(), name: 'med' });
     const phases = new Set<string>();
-    const rec = await client.request('evaluate', { dataset: 'med', split: 'test', retriever: 'bm25', backend: 'cpu' }, (p) => phases.add(p.phase));
+    const rec = await client.request(
+      'evaluate',
+      { dataset: 'med', split: 'test', retriever: 'bm25', backend: 'cpu' },
+      (p) => phases.add(p.phase),
+    );
     expect([...phases]).toEqual(expect.arrayContaining(['index', 'search', 'score', 'save']));
     expect(rec).toMatchObject({ dataset: 'med', split: 'test', retriever: 'bm25', backend: 'none' });
     expect(rec.report.queries).toBe(30);
@@ -109,11 +129,15 @@ describe('engine protocol', () => {
     const texts = await client.request('query-texts', { dataset: 'med' });
     expect(Object.keys(texts)).toHaveLength(30);
     expect(texts['1']).toBe(qd.text);
-    await expect(client.request('query-details', { runId: rec.id, qid: 'zzz' })).rejects.toThrow(/no query "zzz"/);
+    await expect(client.request('query-details', { runId: rec.id, qid: 'zzz' })).rejects.toThrow(
+      /no query "zzz"/,
+    );
 
     await client.request('delete-dataset', { name: 'med' });
     expect(await client.request('list-runs', {})).toEqual([]);
-    await expect(client.request('evaluate', { dataset: 'med', split: 'test', retriever: 'bm25', backend: 'cpu' })).rejects.toMatchObject({ name: 'DatasetNotFoundError' });
+    await expect(
+      client.request('evaluate', { dataset: 'med', split: 'test', retriever: 'bm25', backend: 'cpu' }),
+    ).rejects.toMatchObject({ name: 'DatasetNotFoundError' });
   });
 
   it('cancels a running job and a queued one; nothing is stored for them', async () => {
@@ -156,7 +180,10 @@ describe('engine protocol', () => {
       evaluate: (opts) =>
         evaluate({
           ...opts,
-          retriever: opts.retriever.kind === 'dense' ? { ...opts.retriever, cache: countingHits(opts.retriever.cache!, cacheHits) } : opts.retriever,
+          retriever:
+            opts.retriever.kind === 'dense'
+              ? { ...opts.retriever, cache: countingHits(opts.retriever.cache!, cacheHits) }
+              : opts.retriever,
           onProgress: (p) => {
             opts.onProgress?.(p);
             if (!lost && p.phase === 'embed-corpus' && p.done >= 512) {
@@ -169,15 +196,22 @@ describe('engine protocol', () => {
     await client.request('init', { baseUrl: 'http://localhost/', backend: 'cpu' });
     await client.request('import-dataset', { files: medFiles(), name: 'med' });
     const corpusProgress: number[] = [];
-    const rec = await client.request('evaluate', { dataset: 'med', split: 'test', retriever: { model: 'glove' }, backend: 'cpu' }, (p) => {
-      if (p.phase === 'embed-corpus') corpusProgress.push(p.done);
-    });
+    const rec = await client.request(
+      'evaluate',
+      { dataset: 'med', split: 'test', retriever: { model: 'glove' }, backend: 'cpu' },
+      (p) => {
+        if (p.phase === 'embed-corpus') corpusProgress.push(p.done);
+      },
+    );
     expect(lost).toBe(true);
     expect(rec).toMatchObject({ retriever: 'glove', backend: 'cpu' });
     expect(rec.report.metrics['ndcg@10']).toBeGreaterThan(0.3);
     const backendEvents = events.filter((e) => e.type === 'backend');
     expect(backendEvents).toHaveLength(2);
-    expect(backendEvents[1]).toMatchObject({ info: { kind: 'cpu' }, notice: expect.stringMatching(/device lost.*acquired a new device/) });
+    expect(backendEvents[1]).toMatchObject({
+      info: { kind: 'cpu' },
+      notice: expect.stringMatching(/device lost.*acquired a new device/),
+    });
     // both attempts report every chunk; the first stopped at 512 docs
     expect(corpusProgress).toEqual([256, 512, 256, 512, 768, 1024, 1033]);
     expect(cacheHits).toEqual([0, 2]); // the retry reused the two chunks embedded before the loss
@@ -202,11 +236,19 @@ describe('engine protocol', () => {
     });
     await client.request('init', { baseUrl: 'http://localhost/', backend: 'auto' });
     await client.request('load-demo', {});
-    const rec = await client.request('evaluate', { dataset: 'demo', split: 'test', retriever: { model: 'glove' }, backend: 'auto' });
+    const rec = await client.request('evaluate', {
+      dataset: 'demo',
+      split: 'test',
+      retriever: { model: 'glove' },
+      backend: 'auto',
+    });
     expect(rec.backend).toBe('cpu');
     expect(calls).toBe(3);
     const last = events.filter((e) => e.type === 'backend').at(-1);
-    expect(last).toMatchObject({ info: { kind: 'cpu', pref: 'cpu' }, notice: expect.stringMatching(/fell back to the CPU/) });
+    expect(last).toMatchObject({
+      info: { kind: 'cpu', pref: 'cpu' },
+      notice: expect.stringMatching(/fell back to the CPU/),
+    });
   });
 
   it('loads the demo collection', async () => {

@@ -42,7 +42,13 @@ export interface EngineDeps {
   acquireBackend(pref: BackendPref): Promise<Backend>;
   evaluate(opts: EvaluateOptions): Promise<{ report: EvalReport; run: Run }>;
   loadDemo(): Promise<Dataset>;
-  datasetFromFiles(files: File[], opts: { name?: string; onProgress?: (p: { file: string; bytes: number; totalBytes?: number; lines: number }) => void }): Promise<Dataset>;
+  datasetFromFiles(
+    files: File[],
+    opts: {
+      name?: string;
+      onProgress?: (p: { file: string; bytes: number; totalBytes?: number; lines: number }) => void;
+    },
+  ): Promise<Dataset>;
   listModels(): readonly ModelInfo[];
   loadEmbedder(id: string, fetchAsset: AssetFetcher): Promise<Embedder>;
   assetFetcher(baseUrl: string): AssetFetcher;
@@ -51,11 +57,22 @@ export interface EngineDeps {
 }
 
 type Job = { id: number; ctrl: AbortController };
-type Ctx = { id: number; signal: AbortSignal; progress: (phase: JobPhase, done: number, total: number, detail?: string) => void };
+type Ctx = {
+  id: number;
+  signal: AbortSignal;
+  progress: (phase: JobPhase, done: number, total: number, detail?: string) => void;
+};
 
 /** Requests that run in the job queue (one at a time), cancellable. */
 const QUEUED: ReadonlySet<RequestType> = new Set<RequestType>([
-  'set-backend', 'import-dataset', 'load-demo', 'delete-dataset', 'evaluate', 'import-model', 'delete-model', 'similarity',
+  'set-backend',
+  'import-dataset',
+  'load-demo',
+  'delete-dataset',
+  'evaluate',
+  'import-model',
+  'delete-model',
+  'similarity',
   ...QUEUED_TRAINING,
 ]);
 const TRAINING: ReadonlySet<RequestType> = new Set<RequestType>(TRAINING_REQUEST_TYPES);
@@ -87,7 +104,12 @@ export class Engine {
       loadEmbedder: (id, f) => deps.loadEmbedder(id, f),
       hub: deps.hub,
     });
-    this.training = new Training({ db: () => deps.db(), models: this.models, backends: this.backends, dataset: async (name) => this.dataset(name, await deps.db()) });
+    this.training = new Training({
+      db: () => deps.db(),
+      models: this.models,
+      backends: this.backends,
+      dataset: async (name) => this.dataset(name, await deps.db()),
+    });
   }
 
   /** Handles one incoming message; never throws (failures become error events). */
@@ -110,7 +132,8 @@ export class Engine {
     const ctx: Ctx = {
       id: req.id,
       signal: ctrl.signal,
-      progress: (phase, done, total, detail) => this.post({ type: 'progress', id: req.id, phase, done, total, detail }),
+      progress: (phase, done, total, detail) =>
+        this.post({ type: 'progress', id: req.id, phase, done, total, detail }),
     };
     const run = () => this.dispatch(req, ctx);
     let p: Promise<unknown>;
@@ -243,7 +266,10 @@ export class Engine {
       ctx.progress('embed', 0, 1);
       const r = await similarity(e, b, req.a, req.b);
       const active = this.backends.active;
-      const engine = entry.engine === 'onnxruntime-web' ? `onnxruntime-web (${entry.ep ?? 'wasm'})` : `studio kernels on ${active?.label ?? b.label}`;
+      const engine =
+        entry.engine === 'onnxruntime-web'
+          ? `onnxruntime-web (${entry.ep ?? 'wasm'})`
+          : `studio kernels on ${active?.label ?? b.label}`;
       return { model: req.model, ...r, backend: active, engine };
     });
   }
@@ -252,7 +278,14 @@ export class Engine {
     const ds = await this.dataset(req.dataset, db);
     const onProgress: EvaluateOptions['onProgress'] = (p) => ctx.progress(p.phase, p.done, p.total);
     const run = async (retriever: Retriever) => {
-      const { report, run } = await this.deps.evaluate({ dataset: ds, split: req.split, retriever, depth: req.depth, signal: ctx.signal, onProgress });
+      const { report, run } = await this.deps.evaluate({
+        dataset: ds,
+        split: req.split,
+        retriever,
+        depth: req.depth,
+        signal: ctx.signal,
+        onProgress,
+      });
       ctx.progress('save', 0, 1);
       const { hits: _hits, kept: _kept, ...rec } = await saveRun(report, run, req.keep, db);
       return rec;
@@ -263,7 +296,9 @@ export class Engine {
     // cached embedding chunks survive a lost device: the retry resumes where it stopped
     return this.backends.run(req.backend, ctx.signal, async (backend) => {
       ctx.progress('load-model', 0, 1);
-      const embedder = model.startsWith(EXPERT_PREFIX) ? await this.training.expertEmbedder(model, ctx.signal) : await this.models.embedder(model, ctx.signal);
+      const embedder = model.startsWith(EXPERT_PREFIX)
+        ? await this.training.expertEmbedder(model, ctx.signal)
+        : await this.models.embedder(model, ctx.signal);
       return run({ kind: 'dense', embedder, backend, cache: new IdbEmbeddingCache(db) });
     });
   }

@@ -7,7 +7,10 @@ import { Engine, type EngineDeps } from './engine';
 import type { WorkerEvent } from './protocol';
 
 /** `tap` sees every event as the engine posts it. */
-export function connectInProcess(deps: EngineDeps, tap?: (e: WorkerEvent) => void): { client: EngineClient; engine: Engine } {
+export function connectInProcess(
+  deps: EngineDeps,
+  tap?: (e: WorkerEvent) => void,
+): { client: EngineClient; engine: Engine } {
   const port: EnginePort = {
     onmessage: null,
     // requests are passed as they are: Node 20 clones a File into a nameless Blob

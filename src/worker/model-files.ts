@@ -6,7 +6,12 @@
 
 export type ModelEngine = 'native' | 'onnx';
 
-export const NATIVE_FILES = ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'] as const;
+export const NATIVE_FILES = [
+  'config.json',
+  'model.safetensors',
+  'tokenizer.json',
+  'tokenizer_config.json',
+] as const;
 export const ONNX_FILES = ['onnx/model.onnx', 'tokenizer.json', 'tokenizer_config.json'] as const;
 
 /** An import that cannot go ahead; `file` names the missing or unreadable file. */
@@ -58,7 +63,10 @@ export function chooseEngine(layout: FolderLayout, wanted?: ModelEngine): ModelE
   if (wanted) {
     if (layout.engines.includes(wanted)) return wanted;
     const m = missing(wanted === 'native' ? NATIVE_FILES : ONNX_FILES);
-    throw new ModelImportError(`${label}/${m[0]}`, `missing: the ${wanted === 'native' ? 'Hugging Face (native)' : 'ONNX'} engine needs ${m.join(', ')}`);
+    throw new ModelImportError(
+      `${label}/${m[0]}`,
+      `missing: the ${wanted === 'native' ? 'Hugging Face (native)' : 'ONNX'} engine needs ${m.join(', ')}`,
+    );
   }
   if (layout.engines.length) return layout.engines[0];
   const mn = missing(NATIVE_FILES);
@@ -72,6 +80,9 @@ export function chooseEngine(layout: FolderLayout, wanted?: ModelEngine): ModelE
 
 /** A model id from a name: letters, digits, '.', '_' and '-' ('|' would break cache keys). */
 export function modelIdFrom(name: string): string {
-  const id = name.trim().replace(/[^\w./:@-]+/g, '-').replace(/^-+|-+$/g, '');
+  const id = name
+    .trim()
+    .replace(/[^\w./:@-]+/g, '-')
+    .replace(/^-+|-+$/g, '');
   return id || 'model';
 }

@@ -8,7 +8,14 @@ import type { ModelRecord, StudioDB } from '../store/db';
 import { deleteEmbeddings } from '../store/embeddings';
 import { saveModelRecord } from '../store/models';
 import { saveTemplateOverride } from '../store/templates';
-import { chooseEngine, filesFor, folderLayout, ModelImportError, modelIdFrom, type ModelEngine } from './model-files';
+import {
+  chooseEngine,
+  filesFor,
+  folderLayout,
+  ModelImportError,
+  modelIdFrom,
+  type ModelEngine,
+} from './model-files';
 import { isUrl, loadRecord, type HubOptions, type Loaded } from './models';
 import type { JobPhase, ModelFile } from './protocol';
 import { defaultTemplates } from './templates';
@@ -27,25 +34,45 @@ export interface ImportEnv {
 
 function describe(l: Loaded, engine: ModelEngine, origin: string): string {
   const d = l.details;
-  const arch = [d.modelType, d.layers !== null ? `${d.layers} layers` : null, d.hidden !== null ? `hidden ${d.hidden}` : null].filter(Boolean).join(', ');
+  const arch = [
+    d.modelType,
+    d.layers !== null ? `${d.layers} layers` : null,
+    d.hidden !== null ? `hidden ${d.hidden}` : null,
+  ]
+    .filter(Boolean)
+    .join(', ');
   const how = engine === 'native' ? 'studio kernels' : `onnxruntime-web (${d.ep ?? 'wasm'})`;
   return `Imported from ${origin}: ${arch || 'transformer'}; ${d.dim}-d, ${d.pooling} pooling; runs on ${how}.`;
 }
 
-async function store(env: ImportEnv, base: Omit<ModelRecord, 'files' | 'bytes' | 'details' | 'defaults' | 'description' | 'kind' | 'dim' | 'importedAt'>, l: Loaded, files: Map<string, ArrayBuffer> | null, sizes: Map<string, number> | null, ctx: ImportCtx): Promise<ModelRecord> {
+async function store(
+  env: ImportEnv,
+  base: Omit<
+    ModelRecord,
+    'files' | 'bytes' | 'details' | 'defaults' | 'description' | 'kind' | 'dim' | 'importedAt'
+  >,
+  l: Loaded,
+  files: Map<string, ArrayBuffer> | null,
+  sizes: Map<string, number> | null,
+  ctx: ImportCtx,
+): Promise<ModelRecord> {
   ctx.signal.throwIfAborted();
   ctx.progress('save', 0, 1);
   const e: Embedder = l.embedder;
-  const rec = await saveModelRecord({
-    ...base,
-    kind: base.engine === 'onnx' ? 'onnx' : 'transformer',
-    dim: e.dim,
-    importedAt: new Date().toISOString(),
-    description: describe(l, base.engine, base.origin),
-    details: l.details,
-    defaults: defaultTemplates(e),
-    ...(sizes ? { files: [...sizes].map(([path, bytes]) => ({ path, bytes, chunks: 0 })) } : {}),
-  }, files, env.db);
+  const rec = await saveModelRecord(
+    {
+      ...base,
+      kind: base.engine === 'onnx' ? 'onnx' : 'transformer',
+      dim: e.dim,
+      importedAt: new Date().toISOString(),
+      description: describe(l, base.engine, base.origin),
+      details: l.details,
+      defaults: defaultTemplates(e),
+      ...(sizes ? { files: [...sizes].map(([path, bytes]) => ({ path, bytes, chunks: 0 })) } : {}),
+    },
+    files,
+    env.db,
+  );
   // a replaced model may differ: its old vectors and templates no longer apply
   await deleteEmbeddings({ model: rec.id }, env.db);
   await saveTemplateOverride(rec.id, null, env.db);
@@ -59,7 +86,12 @@ function freeId(name: string, env: ImportEnv): string {
 }
 
 /** Imports picked files (paths relative to the picked folder's parent, as webkitRelativePath gives them). */
-export async function importFolder(picked: readonly ModelFile[], opts: { engine?: ModelEngine; name?: string }, env: ImportEnv, ctx: ImportCtx): Promise<{ rec: ModelRecord; loaded: Loaded }> {
+export async function importFolder(
+  picked: readonly ModelFile[],
+  opts: { engine?: ModelEngine; name?: string },
+  env: ImportEnv,
+  ctx: ImportCtx,
+): Promise<{ rec: ModelRecord; loaded: Loaded }> {
   const layout = folderLayout(picked.map((f) => f.path));
   const engine = chooseEngine(layout, opts.engine);
   const root = layout.root || opts.name || 'model';
@@ -74,7 +106,10 @@ export async function importFolder(picked: readonly ModelFile[], opts: { engine?
     try {
       files.set(path, await f.arrayBuffer());
     } catch (e) {
-      throw new ModelImportError(`${root}/${path}`, `cannot be read (${e instanceof Error ? e.message : String(e)})`);
+      throw new ModelImportError(
+        `${root}/${path}`,
+        `cannot be read (${e instanceof Error ? e.message : String(e)})`,
+      );
     }
     done += f.size;
   }
@@ -88,9 +123,15 @@ export async function importFolder(picked: readonly ModelFile[], opts: { engine?
 }
 
 /** Downloads a hub model ("org/name" or an http(s) base URL) with per-file progress (detail: the file name). */
-export async function importHub(source: string, opts: { name?: string }, env: ImportEnv, ctx: ImportCtx): Promise<{ rec: ModelRecord; loaded: Loaded }> {
+export async function importHub(
+  source: string,
+  opts: { name?: string },
+  env: ImportEnv,
+  ctx: ImportCtx,
+): Promise<{ rec: ModelRecord; loaded: Loaded }> {
   const src = source.trim();
-  const name = opts.name || (isUrl(src) ? (new URL(src).pathname.split('/').filter(Boolean).pop() ?? src) : src);
+  const name =
+    opts.name || (isUrl(src) ? (new URL(src).pathname.split('/').filter(Boolean).pop() ?? src) : src);
   const id = isUrl(src) && !opts.name ? freeId(src.replace(/^https?:\/\//i, ''), env) : freeId(name, env);
   const base = { id, name, source: 'hub' as const, origin: src, engine: 'native' as const };
   const sizes = new Map<string, number>();

@@ -44,17 +44,31 @@ export const isUrl = (s: string) => /^https?:\/\//i.test(s);
 
 /** URLs of a hub model's files as loadHfModel fetches them (to drop them from the Cache API). */
 export function hubFileUrls(origin: string, hubUrl = HUB): string[] {
-  const base = isUrl(origin) ? (origin.endsWith('/') ? origin : `${origin}/`) : `${hubUrl.replace(/\/+$/, '')}/${origin}/resolve/main/`;
+  const base = isUrl(origin)
+    ? origin.endsWith('/')
+      ? origin
+      : `${origin}/`
+    : `${hubUrl.replace(/\/+$/, '')}/${origin}/resolve/main/`;
   return HF_FILES.map((f) => new URL(f, base).toString());
 }
 
 /** Loads the model of a record from its stored files (folder) or from the hub (cache first). */
-export async function loadRecord(rec: Pick<ModelRecord, 'id' | 'source' | 'origin' | 'engine'>, files: Map<string, ArrayBuffer> | null, hub: HubOptions, signal?: AbortSignal, onFile?: (file: string, loaded: number, total: number | null) => void): Promise<Loaded> {
+export async function loadRecord(
+  rec: Pick<ModelRecord, 'id' | 'source' | 'origin' | 'engine'>,
+  files: Map<string, ArrayBuffer> | null,
+  hub: HubOptions,
+  signal?: AbortSignal,
+  onFile?: (file: string, loaded: number, total: number | null) => void,
+): Promise<Loaded> {
   if (rec.source === 'hub') {
     let bytes = 0;
     const sizes = new Map<string, number>();
     const e = await loadHfModel(rec.origin, {
-      id: rec.id, fetch: hub.fetch, cache: hub.cache, hubUrl: hub.hubUrl, signal,
+      id: rec.id,
+      fetch: hub.fetch,
+      cache: hub.cache,
+      hubUrl: hub.hubUrl,
+      signal,
       onProgress: (p) => {
         sizes.set(p.file, p.loaded);
         onFile?.(p.file, p.loaded, p.total);
@@ -81,7 +95,9 @@ export async function loadRecord(rec: Pick<ModelRecord, 'id' | 'source' | 'origi
     if (!b) throw new ModelImportError(path, 'not in the imported files');
     return b;
   };
-  const config: ConfigHint = files.has('config.json') ? parseJsonFile(files.get('config.json') as ArrayBuffer, `${root}/config.json`) : null;
+  const config: ConfigHint = files.has('config.json')
+    ? parseJsonFile(files.get('config.json') as ArrayBuffer, `${root}/config.json`)
+    : null;
   const e = await loadOrtEmbedder(fetchAsset, { id: rec.id, dir: root });
   return { embedder: e, details: describeEmbedder(e, { config }), bytes };
 }
@@ -103,18 +119,53 @@ export class ModelManager {
     for (const info of this.host.listModels()) {
       const l = await this.peek(info.id);
       const defaults = l ? defaultTemplates(l.embedder) : null;
-      out.push(this.entry({ ...info, source: 'builtin', origin: null, bytes: l?.bytes ?? null, importedAt: null, details: l?.details ?? null, defaults }, overrides[info.id]));
+      out.push(
+        this.entry(
+          {
+            ...info,
+            source: 'builtin',
+            origin: null,
+            bytes: l?.bytes ?? null,
+            importedAt: null,
+            details: l?.details ?? null,
+            defaults,
+          },
+          overrides[info.id],
+        ),
+      );
     }
     for (const r of records) {
       const info = { id: r.id, name: r.name, kind: r.kind, dim: r.dim, description: r.description };
-      out.push(this.entry({ ...info, source: r.source, origin: r.origin, bytes: r.bytes, importedAt: r.importedAt, details: (await this.peek(r.id))?.details ?? r.details, defaults: r.defaults }, overrides[r.id]));
+      out.push(
+        this.entry(
+          {
+            ...info,
+            source: r.source,
+            origin: r.origin,
+            bytes: r.bytes,
+            importedAt: r.importedAt,
+            details: (await this.peek(r.id))?.details ?? r.details,
+            defaults: r.defaults,
+          },
+          overrides[r.id],
+        ),
+      );
     }
     return out;
   }
 
-  private entry(e: Omit<ModelEntry, 'templates' | 'custom' | 'engine' | 'ep'>, override: ModelTemplates | undefined): ModelEntry {
+  private entry(
+    e: Omit<ModelEntry, 'templates' | 'custom' | 'engine' | 'ep'>,
+    override: ModelTemplates | undefined,
+  ): ModelEntry {
     const engine = e.kind === 'onnx' ? 'onnxruntime-web' : 'studio';
-    return { ...e, engine, ep: e.details?.ep ?? null, templates: override ?? e.defaults, custom: override !== undefined };
+    return {
+      ...e,
+      engine,
+      ep: e.details?.ep ?? null,
+      templates: override ?? e.defaults,
+      custom: override !== undefined,
+    };
   }
 
   /** The loaded model if it is loaded (or loading), without starting a load. */
@@ -172,20 +223,31 @@ export class ModelManager {
     const l = await this.load(id);
     const defaults = defaultTemplates(l.embedder);
     const checked = t ? checkTemplates(t, defaults, id) : null;
-    await saveTemplateOverride(id, checked && !sameTemplates(checked, defaults) ? checked : null, await this.host.db());
+    await saveTemplateOverride(
+      id,
+      checked && !sameTemplates(checked, defaults) ? checked : null,
+      await this.host.db(),
+    );
     return this.templates(id);
   }
 
   /** Deletes an imported model, its files, cached embeddings, templates and cached downloads (runs stay). */
   async delete(id: string): Promise<void> {
-    if (this.host.listModels().some((m) => m.id === id)) throw new Error(`"${id}" is built in and cannot be deleted`);
+    if (this.host.listModels().some((m) => m.id === id))
+      throw new Error(`"${id}" is built in and cannot be deleted`);
     const db = await this.host.db();
     const rec = await getModelRecord(id, db);
     await deleteModelRecord(id, db);
     await saveTemplateOverride(id, null, db);
     const p = this.loaded.get(id);
     this.loaded.delete(id);
-    void p?.then((l) => { const m = l.embedder as { release?: () => void; dispose?: () => Promise<void> }; m.release?.(); return m.dispose?.(); }).catch(() => undefined);
+    void p
+      ?.then((l) => {
+        const m = l.embedder as { release?: () => void; dispose?: () => Promise<void> };
+        m.release?.();
+        return m.dispose?.();
+      })
+      .catch(() => undefined);
     if (rec.source === 'hub') await this.dropDownloads(rec.origin);
   }
 

@@ -72,20 +72,51 @@ function isTemplates(v: unknown): boolean {
   if (v === null) return true;
   if (typeof v !== 'object') return false;
   const t = v as Record<string, unknown>;
-  return typeof t.query === 'string' && typeof t.passage === 'string' && (t.instruction === null || typeof t.instruction === 'string');
+  return (
+    typeof t.query === 'string' &&
+    typeof t.passage === 'string' &&
+    (t.instruction === null || typeof t.instruction === 'string')
+  );
 }
 function isSide(v: unknown): boolean {
   const s = v as { text?: unknown; role?: unknown } | null;
-  return typeof s === 'object' && s !== null && typeof s.text === 'string' && s.text.trim().length > 0 && s.text.length <= MAX_TEXT && isRole(s.role);
+  return (
+    typeof s === 'object' &&
+    s !== null &&
+    typeof s.text === 'string' &&
+    s.text.trim().length > 0 &&
+    s.text.length <= MAX_TEXT &&
+    isRole(s.role)
+  );
 }
 function checkImport(m: Record<string, unknown>, need: Need): void {
   const files = m.files;
   const hasFiles = Array.isArray(files) && files.length > 0;
   need(hasFiles !== (m.hub !== undefined), 'import-model needs either files or hub');
-  if (hasFiles) need(files.every((f) => typeof f === 'object' && f !== null && isStr((f as ModelFile).path) && typeof (f as ModelFile).file === 'object'), 'import-model files must be { path, file }');
-  else need(isStr(m.hub) && noBar(m.hub) && (m.hub as string).length < 2000, 'import-model hub must be an "org/name" id or an http(s) URL');
-  need(m.engine === undefined || m.engine === 'native' || m.engine === 'onnx', 'import-model engine must be native or onnx');
-  need(m.name === undefined || (isStr(m.name) && noBar(m.name) && (m.name as string).length <= 200), 'import-model name must be a non-empty string without "|"');
+  if (hasFiles)
+    need(
+      files.every(
+        (f) =>
+          typeof f === 'object' &&
+          f !== null &&
+          isStr((f as ModelFile).path) &&
+          typeof (f as ModelFile).file === 'object',
+      ),
+      'import-model files must be { path, file }',
+    );
+  else
+    need(
+      isStr(m.hub) && noBar(m.hub) && (m.hub as string).length < 2000,
+      'import-model hub must be an "org/name" id or an http(s) URL',
+    );
+  need(
+    m.engine === undefined || m.engine === 'native' || m.engine === 'onnx',
+    'import-model engine must be native or onnx',
+  );
+  need(
+    m.name === undefined || (isStr(m.name) && noBar(m.name) && (m.name as string).length <= 200),
+    'import-model name must be a non-empty string without "|"',
+  );
 }
 /** Validates the body of a model request; `need` throws the ProtocolError. */
 export function checkModelRequest(t: string, m: Record<string, unknown>, need: Need): void {
@@ -99,11 +130,17 @@ export function checkModelRequest(t: string, m: Record<string, unknown>, need: N
       break;
     case 'set-templates':
       need(isStr(m.model), 'set-templates needs model');
-      need(isTemplates(m.templates), 'set-templates templates must be { query, passage, instruction } or null');
+      need(
+        isTemplates(m.templates),
+        'set-templates templates must be { query, passage, instruction } or null',
+      );
       break;
     case 'similarity':
       need(isStr(m.model), 'similarity needs model');
-      need(isSide(m.a) && isSide(m.b), 'similarity needs a and b, each { text (non-empty), role: query|passage }');
+      need(
+        isSide(m.a) && isSide(m.b),
+        'similarity needs a and b, each { text (non-empty), role: query|passage }',
+      );
       need(isPref(m.backend), 'similarity needs backend auto|webgpu|cpu');
       break;
   }

@@ -4,7 +4,9 @@ import type { ExpertRecord, TrainConfig } from '../train/types';
 import type { BackendPref } from './protocol';
 
 /** Start a run from a recipe (with `pairsFile` when its data is a pairs JSONL), or resume a stored one. */
-export type TrainRequest = ({ spec: TrainSpec; pairsFile?: File } | { resume: string }) & { backend: BackendPref };
+export type TrainRequest = ({ spec: TrainSpec; pairsFile?: File } | { resume: string }) & {
+  backend: BackendPref;
+};
 
 export interface ExpertFile {
   name: string;
@@ -26,7 +28,14 @@ export interface TrainingRequestMap {
 }
 export type TrainingRequestType = keyof TrainingRequestMap;
 export const TRAINING_REQUEST_TYPES: readonly TrainingRequestType[] = [
-  'train', 'list-train-runs', 'delete-train-run', 'list-experts', 'rename-expert', 'delete-expert', 'export-expert', 'import-expert',
+  'train',
+  'list-train-runs',
+  'delete-train-run',
+  'list-experts',
+  'rename-expert',
+  'delete-expert',
+  'export-expert',
+  'import-expert',
 ];
 /** Long training requests run in the engine's job queue (cancellable). */
 export const QUEUED_TRAINING: readonly TrainingRequestType[] = ['train', 'import-expert'];
@@ -34,8 +43,10 @@ export const QUEUED_TRAINING: readonly TrainingRequestType[] = ['train', 'import
 type Need = (ok: boolean, what: string) => void;
 const isStr = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
 const isPref = (v: unknown) => v === 'auto' || v === 'cpu' || v === 'webgpu';
-const int = (v: unknown, lo: number, hi: number) => Number.isInteger(v) && (v as number) >= lo && (v as number) <= hi;
-const num = (v: unknown, lo: number, hi: number) => typeof v === 'number' && Number.isFinite(v) && v >= lo && v <= hi;
+const int = (v: unknown, lo: number, hi: number) =>
+  Number.isInteger(v) && (v as number) >= lo && (v as number) <= hi;
+const num = (v: unknown, lo: number, hi: number) =>
+  typeof v === 'number' && Number.isFinite(v) && v >= lo && v <= hi;
 
 /** Checks a TrainConfig's numbers; names the first bad field. */
 export function checkTrainConfig(c: TrainConfig | undefined, need: Need): void {
@@ -46,7 +57,10 @@ export function checkTrainConfig(c: TrainConfig | undefined, need: Need): void {
   need(int(cfg.batchSize, 1, 4096), 'config.batchSize must be an integer in 1..4096');
   need(num(cfg.lr, 0, 1) && cfg.lr > 0, 'config.lr must be in (0, 1]');
   need(int(cfg.warmupSteps, 0, 1_000_000), 'config.warmupSteps must be a non-negative integer');
-  need(num(cfg.weightDecay, 0, 10) && num(cfg.beta1, 0, 1) && num(cfg.beta2, 0, 1) && num(cfg.eps, 0, 1), 'config AdamW weightDecay/beta1/beta2/eps out of range');
+  need(
+    num(cfg.weightDecay, 0, 10) && num(cfg.beta1, 0, 1) && num(cfg.beta2, 0, 1) && num(cfg.eps, 0, 1),
+    'config AdamW weightDecay/beta1/beta2/eps out of range',
+  );
   need(int(cfg.hardNegatives, 0, 64), 'config.hardNegatives must be an integer in 0..64');
   need(num(cfg.scale, 0, 1000) && cfg.scale > 0, 'config.scale must be in (0, 1000]');
   need(typeof cfg.symmetric === 'boolean', 'config.symmetric must be a boolean');
@@ -55,9 +69,22 @@ export function checkTrainConfig(c: TrainConfig | undefined, need: Need): void {
   need(int(cfg.checkpointEvery, 1, 1_000_000), 'config.checkpointEvery must be a positive integer');
   need(int(cfg.devEvery, 0, 1_000_000), 'config.devEvery must be a non-negative integer');
   const l = cfg.lora;
-  need(typeof l === 'object' && l !== null && int(l.rank, 1, 1024) && num(l.alpha, 0, 1e4) && num(l.dropout, 0, 0.99), 'config.lora needs rank 1..1024, alpha >= 0, dropout in [0, 1)');
+  need(
+    typeof l === 'object' &&
+      l !== null &&
+      int(l.rank, 1, 1024) &&
+      num(l.alpha, 0, 1e4) &&
+      num(l.dropout, 0, 0.99),
+    'config.lora needs rank 1..1024, alpha >= 0, dropout in [0, 1)',
+  );
   const a = cfg.adapter;
-  need(typeof a === 'object' && a !== null && (a.kind === 'lowrank' || a.kind === 'full') && int(a.rank, 1, 4096), 'config.adapter needs kind lowrank|full and rank 1..4096');
+  need(
+    typeof a === 'object' &&
+      a !== null &&
+      (a.kind === 'lowrank' || a.kind === 'full') &&
+      int(a.rank, 1, 4096),
+    'config.adapter needs kind lowrank|full and rank 1..4096',
+  );
 }
 
 function checkSpec(s: TrainSpec | undefined, hasFile: boolean, need: Need): void {
@@ -65,11 +92,27 @@ function checkSpec(s: TrainSpec | undefined, hasFile: boolean, need: Need): void
   const spec = s as TrainSpec;
   need(isStr(spec.name) && spec.name.length <= 200, 'train spec needs a name (1..200 characters)');
   need(isStr(spec.baseModel), 'train spec needs baseModel');
-  const d = spec.data as { kind?: unknown; dataset?: unknown; split?: unknown; fileName?: unknown } | undefined;
-  need(typeof d === 'object' && d !== null && (d.kind === 'dataset' ? isStr(d.dataset) && isStr(d.split) : d.kind === 'pairs' && isStr(d.fileName)), 'train spec data must be { kind: dataset, dataset, split } or { kind: pairs, fileName }');
+  const d = spec.data as
+    { kind?: unknown; dataset?: unknown; split?: unknown; fileName?: unknown } | undefined;
+  need(
+    typeof d === 'object' &&
+      d !== null &&
+      (d.kind === 'dataset' ? isStr(d.dataset) && isStr(d.split) : d.kind === 'pairs' && isStr(d.fileName)),
+    'train spec data must be { kind: dataset, dataset, split } or { kind: pairs, fileName }',
+  );
   need((d?.kind === 'pairs') === hasFile, 'a pairs-file run needs pairsFile (and only it)');
-  need(spec.mining === null || (typeof spec.mining === 'object' && int(spec.mining.negatives, 1, 64)), 'train spec mining must be null or { negatives: 1..64 }');
-  need(spec.dev === null || (typeof spec.dev === 'object' && isStr(spec.dev.dataset) && isStr(spec.dev.split) && (spec.dev.maxQueries === undefined || int(spec.dev.maxQueries, 1, 1e6))), 'train spec dev must be null or { dataset, split, maxQueries? }');
+  need(
+    spec.mining === null || (typeof spec.mining === 'object' && int(spec.mining.negatives, 1, 64)),
+    'train spec mining must be null or { negatives: 1..64 }',
+  );
+  need(
+    spec.dev === null ||
+      (typeof spec.dev === 'object' &&
+        isStr(spec.dev.dataset) &&
+        isStr(spec.dev.split) &&
+        (spec.dev.maxQueries === undefined || int(spec.dev.maxQueries, 1, 1e6))),
+    'train spec dev must be null or { dataset, split, maxQueries? }',
+  );
   checkTrainConfig(spec.config, need);
 }
 
@@ -78,14 +121,19 @@ export function checkTrainingRequest(t: TrainingRequestType, m: Record<string, u
   switch (t) {
     case 'train':
       need(isPref(m.backend), 'train needs backend auto|webgpu|cpu');
-      if (m.resume !== undefined) need(isStr(m.resume) && m.spec === undefined, 'train resume must be a run id (without spec)');
-      else checkSpec(m.spec as TrainSpec | undefined, m.pairsFile !== undefined && m.pairsFile !== null, need);
+      if (m.resume !== undefined)
+        need(isStr(m.resume) && m.spec === undefined, 'train resume must be a run id (without spec)');
+      else
+        checkSpec(m.spec as TrainSpec | undefined, m.pairsFile !== undefined && m.pairsFile !== null, need);
       break;
     case 'delete-train-run':
       need(isStr(m.runId), 'delete-train-run needs runId');
       break;
     case 'rename-expert':
-      need(isStr(m.expert) && typeof m.name === 'string' && m.name.trim().length > 0 && m.name.length <= 200, 'rename-expert needs expert and a name (1..200 characters)');
+      need(
+        isStr(m.expert) && typeof m.name === 'string' && m.name.trim().length > 0 && m.name.length <= 200,
+        'rename-expert needs expert and a name (1..200 characters)',
+      );
       break;
     case 'delete-expert':
     case 'export-expert':

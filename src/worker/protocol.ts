@@ -9,11 +9,30 @@ import type { Progress } from '../eval/evaluate';
 import type { Scores } from '../eval/types';
 import type { ModelInfo } from '../models/types';
 import type { ModelTemplates } from '../store/templates';
-import { checkModelRequest, type ImportModelRequest, type ModelEntry, type SimilarityRequest, type SimilarityResult, type TemplatesResult } from './protocol-models';
-import { checkTrainingRequest, TRAINING_REQUEST_TYPES, type TrainingRequestMap, type TrainingRequestType } from './protocol-training';
+import {
+  checkModelRequest,
+  type ImportModelRequest,
+  type ModelEntry,
+  type SimilarityRequest,
+  type SimilarityResult,
+  type TemplatesResult,
+} from './protocol-models';
+import {
+  checkTrainingRequest,
+  TRAINING_REQUEST_TYPES,
+  type TrainingRequestMap,
+  type TrainingRequestType,
+} from './protocol-training';
 import type { TrainProgress } from '../train/types';
 
-export type { ImportModelRequest, ModelEntry, ModelFile, SimilarityRequest, SimilarityResult, TemplatesResult } from './protocol-models';
+export type {
+  ImportModelRequest,
+  ModelEntry,
+  ModelFile,
+  SimilarityRequest,
+  SimilarityResult,
+  TemplatesResult,
+} from './protocol-models';
 export type { ExpertFile, TrainRequest, TrainingRequestType } from './protocol-training';
 
 export type BackendPref = 'auto' | 'cpu' | 'webgpu';
@@ -102,10 +121,29 @@ export type RequestBody<K extends RequestType> = RequestMap[K][0];
 export type ResultOf<K extends RequestType> = RequestMap[K][1];
 export type Request = { [K in RequestType]: { id: number; type: K } & RequestBody<K> }[RequestType];
 
-export type JobPhase = Progress['phase'] | 'queued' | 'read' | 'save' | 'load-model' | 'acquire-backend' | 'download' | 'embed' | 'mine' | 'train' | 'checkpoint';
+export type JobPhase =
+  | Progress['phase']
+  | 'queued'
+  | 'read'
+  | 'save'
+  | 'load-model'
+  | 'acquire-backend'
+  | 'download'
+  | 'embed'
+  | 'mine'
+  | 'train'
+  | 'checkpoint';
 
 export type WorkerEvent =
-  | { type: 'progress'; id: number; phase: JobPhase; done: number; total: number; detail?: string; train?: TrainProgress }
+  | {
+      type: 'progress';
+      id: number;
+      phase: JobPhase;
+      done: number;
+      total: number;
+      detail?: string;
+      train?: TrainProgress;
+    }
   | { [K in RequestType]: { type: 'result'; id: number; request: K; result: ResultOf<K> } }[RequestType]
   | { type: 'error'; id: number; name: string; message: string; file?: string; line?: number | null }
   | { type: 'backend'; info: BackendInfo; notice?: string };
@@ -121,9 +159,24 @@ export class ProtocolError extends Error {
 }
 
 const REQUEST_TYPES: ReadonlySet<string> = new Set<RequestType>([
-  'init', 'set-backend', 'list-datasets', 'list-runs', 'import-dataset', 'load-demo',
-  'delete-dataset', 'evaluate', 'query-texts', 'query-details', 'delete-run', 'cancel',
-  'list-models', 'model-details', 'import-model', 'delete-model', 'set-templates', 'similarity',
+  'init',
+  'set-backend',
+  'list-datasets',
+  'list-runs',
+  'import-dataset',
+  'load-demo',
+  'delete-dataset',
+  'evaluate',
+  'query-texts',
+  'query-details',
+  'delete-run',
+  'cancel',
+  'list-models',
+  'model-details',
+  'import-model',
+  'delete-model',
+  'set-templates',
+  'similarity',
   ...TRAINING_REQUEST_TYPES,
 ]);
 
@@ -132,14 +185,18 @@ function need(ok: boolean, what: string): void {
 }
 const isStr = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
 const isPref = (v: unknown): v is BackendPref => v === 'auto' || v === 'cpu' || v === 'webgpu';
-const optNum = (v: unknown, lo: number, hi: number) => v === undefined || (typeof v === 'number' && Number.isFinite(v) && v >= lo && v <= hi);
+const optNum = (v: unknown, lo: number, hi: number) =>
+  v === undefined || (typeof v === 'number' && Number.isFinite(v) && v >= lo && v <= hi);
 
 /** Checks an incoming message's shape; throws ProtocolError naming the first problem. */
 export function parseRequest(data: unknown): Request {
   need(typeof data === 'object' && data !== null, 'message is not an object');
   const m = data as Record<string, unknown>;
   need(Number.isInteger(m.id), 'message has no integer id');
-  need(typeof m.type === 'string' && REQUEST_TYPES.has(m.type), `unknown request type ${JSON.stringify(m.type)}`);
+  need(
+    typeof m.type === 'string' && REQUEST_TYPES.has(m.type),
+    `unknown request type ${JSON.stringify(m.type)}`,
+  );
   const t = m.type as RequestType;
   switch (t) {
     case 'init':
@@ -165,7 +222,10 @@ export function parseRequest(data: unknown): Request {
     case 'evaluate': {
       need(isStr(m.dataset) && isStr(m.split), 'evaluate needs dataset and split');
       const r = m.retriever;
-      need(r === 'bm25' || (typeof r === 'object' && r !== null && isStr((r as { model?: unknown }).model)), "evaluate retriever must be 'bm25' or { model }");
+      need(
+        r === 'bm25' || (typeof r === 'object' && r !== null && isStr((r as { model?: unknown }).model)),
+        "evaluate retriever must be 'bm25' or { model }",
+      );
       need(isPref(m.backend), 'evaluate needs backend auto|webgpu|cpu');
       const bm = (m.bm25 ?? {}) as Record<string, unknown>;
       need(optNum(bm.k1, 0, 100) && optNum(bm.b, 0, 1), 'bm25 k1 must be in 0..100 and b in 0..1');

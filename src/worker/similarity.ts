@@ -8,8 +8,16 @@ export interface Side {
 }
 
 /** Embeds both texts on `backend` (one call when the roles match) and returns their cosine. */
-export async function similarity(e: Embedder, backend: Backend, a: Side, b: Side): Promise<{ similarity: number; ms: number; texts: [string, string] }> {
-  const texts: [string, string] = [applyTemplate(e.templates[a.role], { text: a.text }), applyTemplate(e.templates[b.role], { text: b.text })];
+export async function similarity(
+  e: Embedder,
+  backend: Backend,
+  a: Side,
+  b: Side,
+): Promise<{ similarity: number; ms: number; texts: [string, string] }> {
+  const texts: [string, string] = [
+    applyTemplate(e.templates[a.role], { text: a.text }),
+    applyTemplate(e.templates[b.role], { text: b.text }),
+  ];
   const t0 = performance.now();
   let va: Float32Array;
   let vb: Float32Array;

@@ -8,20 +8,37 @@ const ENCODER = { query: '{text}', passage: '{title}\n{text}', instruction: null
 
 describe('templates', () => {
   it('fills the instruction and checks placeholders', () => {
-    expect(resolveTemplates(DECODER)).toEqual({ query: 'Find it\nQuery: {text}', passage: 'passage: {text}' });
+    expect(resolveTemplates(DECODER)).toEqual({
+      query: 'Find it\nQuery: {text}',
+      passage: 'passage: {text}',
+    });
     expect(resolveTemplates(ENCODER)).toEqual({ query: '{text}', passage: '{title}\n{text}' });
-    expect(checkTemplates({ ...DECODER, instruction: '  Other task ' }, DECODER, 'm').instruction).toBe('Other task');
-    expect(() => checkTemplates({ ...ENCODER, query: 'q: {query}' }, ENCODER, 'm')).toThrow('m: the query template needs the {text} placeholder');
-    expect(() => checkTemplates({ ...ENCODER, passage: '{text} {foo}' }, ENCODER, 'm')).toThrow('unknown placeholder {foo} in the passage template');
-    expect(() => checkTemplates({ ...ENCODER, query: '{instruction} {text}' }, ENCODER, 'm')).toThrow('unknown placeholder {instruction}');
-    expect(() => checkTemplates({ ...ENCODER, instruction: 'x' }, ENCODER, 'm')).toThrow('no instruction field');
-    expect(() => checkTemplates({ ...DECODER, instruction: 'a {text}' }, DECODER, 'm')).toThrow('may not contain');
+    expect(checkTemplates({ ...DECODER, instruction: '  Other task ' }, DECODER, 'm').instruction).toBe(
+      'Other task',
+    );
+    expect(() => checkTemplates({ ...ENCODER, query: 'q: {query}' }, ENCODER, 'm')).toThrow(
+      'm: the query template needs the {text} placeholder',
+    );
+    expect(() => checkTemplates({ ...ENCODER, passage: '{text} {foo}' }, ENCODER, 'm')).toThrow(
+      'unknown placeholder {foo} in the passage template',
+    );
+    expect(() => checkTemplates({ ...ENCODER, query: '{instruction} {text}' }, ENCODER, 'm')).toThrow(
+      'unknown placeholder {instruction}',
+    );
+    expect(() => checkTemplates({ ...ENCODER, instruction: 'x' }, ENCODER, 'm')).toThrow(
+      'no instruction field',
+    );
+    expect(() => checkTemplates({ ...DECODER, instruction: 'a {text}' }, DECODER, 'm')).toThrow(
+      'may not contain',
+    );
   });
 
   it('wraps an embedder only when the templates differ, passing embed through', async () => {
     const calls: string[][] = [];
     const base: Embedder = {
-      id: 'e', dim: 1, templates: { query: '{text}', passage: '{title}\n{text}' },
+      id: 'e',
+      dim: 1,
+      templates: { query: '{text}', passage: '{title}\n{text}' },
       embed: async (_b, texts) => (calls.push([...texts]), new Float32Array(texts.length)),
     };
     expect(withTemplates(base, ENCODER)).toBe(base);
@@ -35,11 +52,23 @@ describe('templates', () => {
 
 describe('model folder layout', () => {
   it('finds the root folder and the engines a pick supports', () => {
-    const both = folderLayout(['m/config.json', 'm/model.safetensors', 'm/tokenizer.json', 'm/tokenizer_config.json', 'm/onnx/model.onnx', 'm/README.md']);
+    const both = folderLayout([
+      'm/config.json',
+      'm/model.safetensors',
+      'm/tokenizer.json',
+      'm/tokenizer_config.json',
+      'm/onnx/model.onnx',
+      'm/README.md',
+    ]);
     expect(both.root).toBe('m');
     expect(both.engines).toEqual(['native', 'onnx']);
     expect(chooseEngine(both)).toBe('native');
-    expect(filesFor(both, 'onnx')).toEqual(['onnx/model.onnx', 'tokenizer.json', 'tokenizer_config.json', 'config.json']);
+    expect(filesFor(both, 'onnx')).toEqual([
+      'onnx/model.onnx',
+      'tokenizer.json',
+      'tokenizer_config.json',
+      'config.json',
+    ]);
     const onnxOnly = folderLayout(['x/onnx/model.onnx', 'x/tokenizer.json', 'x/tokenizer_config.json']);
     expect(chooseEngine(onnxOnly)).toBe('onnx');
     expect(() => chooseEngine(onnxOnly, 'native')).toThrow('x/config.json: missing');

@@ -20,14 +20,21 @@ const MAX_TEMPLATE = 2000;
 
 /** True for decoder models, whose query format carries an instruction. */
 function isDecoder(e: Embedder): boolean {
-  return (e instanceof HfEmbedder && e.config.family === 'decoder') || (e instanceof OrtEmbedder && e.pooling === 'last');
+  return (
+    (e instanceof HfEmbedder && e.config.family === 'decoder') ||
+    (e instanceof OrtEmbedder && e.pooling === 'last')
+  );
 }
 
 /** A loaded model's own templates, with its instruction pulled out into {instruction} for decoders. */
 export function defaultTemplates(e: Embedder): ModelTemplates {
   const { query, passage } = e.templates;
   if (!isDecoder(e)) return { query, passage, instruction: null };
-  return { query: query.split(DEFAULT_INSTRUCTION).join('{instruction}'), passage, instruction: DEFAULT_INSTRUCTION };
+  return {
+    query: query.split(DEFAULT_INSTRUCTION).join('{instruction}'),
+    passage,
+    instruction: DEFAULT_INSTRUCTION,
+  };
 }
 
 /** Fills {instruction}: what the embedder's `templates` become. */
@@ -39,18 +46,27 @@ export function resolveTemplates(t: ModelTemplates): TextTemplates {
 /** Checks a user's templates against a model's defaults; returns them normalised. */
 export function checkTemplates(t: ModelTemplates, defaults: ModelTemplates, model: string): ModelTemplates {
   const allowed = new Set(['{text}', '{title}', ...(defaults.instruction !== null ? ['{instruction}'] : [])]);
-  for (const [role, s] of [['query', t.query], ['passage', t.passage]] as const) {
-    if (s.length > MAX_TEMPLATE) throw new TemplateError(`${model}: the ${role} template is longer than ${MAX_TEMPLATE} characters`);
-    if (!s.includes('{text}')) throw new TemplateError(`${model}: the ${role} template needs the {text} placeholder`);
+  for (const [role, s] of [
+    ['query', t.query],
+    ['passage', t.passage],
+  ] as const) {
+    if (s.length > MAX_TEMPLATE)
+      throw new TemplateError(`${model}: the ${role} template is longer than ${MAX_TEMPLATE} characters`);
+    if (!s.includes('{text}'))
+      throw new TemplateError(`${model}: the ${role} template needs the {text} placeholder`);
     for (const m of s.matchAll(/\{[^{}\s]*\}/g)) {
-      if (!allowed.has(m[0])) throw new TemplateError(`${model}: unknown placeholder ${m[0]} in the ${role} template (allowed: ${[...allowed].join(', ')})`);
+      if (!allowed.has(m[0]))
+        throw new TemplateError(
+          `${model}: unknown placeholder ${m[0]} in the ${role} template (allowed: ${[...allowed].join(', ')})`,
+        );
     }
   }
   let instruction: string | null = null;
   if (defaults.instruction !== null) {
     instruction = (t.instruction ?? '').trim();
     if (/[{}]/.test(instruction)) throw new TemplateError(`${model}: the instruction may not contain { or }`);
-    if (instruction.length > MAX_TEMPLATE) throw new TemplateError(`${model}: the instruction is longer than ${MAX_TEMPLATE} characters`);
+    if (instruction.length > MAX_TEMPLATE)
+      throw new TemplateError(`${model}: the instruction is longer than ${MAX_TEMPLATE} characters`);
   } else if (t.instruction) {
     throw new TemplateError(`${model}: this model has no instruction field`);
   }

@@ -14,7 +14,10 @@ export function docText(d: Doc): string {
 /** One pair per (query, relevant doc) of `split`, in query order then grade (best first) and doc id. */
 export function pairsFromDataset(ds: Dataset, split: string): TrainingPair[] {
   const qrels = ds.qrels[split];
-  if (!qrels) throw new Error(`${ds.name} has no split "${split}" (it has ${Object.keys(ds.qrels).join(', ') || 'none'})`);
+  if (!qrels)
+    throw new Error(
+      `${ds.name} has no split "${split}" (it has ${Object.keys(ds.qrels).join(', ') || 'none'})`,
+    );
   const docs = new Map(ds.docs.map((d) => [d.id, d]));
   const out: TrainingPair[] = [];
   for (const q of ds.queries) {
@@ -26,7 +29,8 @@ export function pairsFromDataset(ds: Dataset, split: string): TrainingPair[] {
       if (d) out.push({ query: q.text, positive: docText(d) });
     }
   }
-  if (out.length === 0) throw new Error(`${ds.name}/${split} has no judged query with a relevant doc in the corpus`);
+  if (out.length === 0)
+    throw new Error(`${ds.name}/${split} has no judged query with a relevant doc in the corpus`);
   return out;
 }
 

@@ -20,7 +20,12 @@ function setup() {
   let db: Promise<StudioDB> | null = null;
   const deps: EngineDeps = {
     db: () => (db ??= openStudioDb(dbName)),
-    acquireBackend, evaluate, loadDemo: loadDemoDatasetNode, datasetFromFiles, listModels, loadEmbedder,
+    acquireBackend,
+    evaluate,
+    loadDemo: loadDemoDatasetNode,
+    datasetFromFiles,
+    listModels,
+    loadEmbedder,
     assetFetcher: () => nodeAssetFetcher(),
   };
   const { client } = connectInProcess(deps);
@@ -28,8 +33,25 @@ function setup() {
 }
 
 function spec(steps: number, checkpointEvery: number): TrainSpec {
-  const config = { ...defaultTrainConfig('adapter'), steps, batchSize: 8, warmupSteps: 2, checkpointEvery, devEvery: 4, lr: 5e-3, hardNegatives: 0, adapter: { kind: 'lowrank' as const, rank: 8 } };
-  return { name: 'glove demo', baseModel: 'glove', data: { kind: 'dataset', dataset: 'demo', split: 'test' }, mining: null, config, dev: { dataset: 'demo', split: 'test', maxQueries: 20 } };
+  const config = {
+    ...defaultTrainConfig('adapter'),
+    steps,
+    batchSize: 8,
+    warmupSteps: 2,
+    checkpointEvery,
+    devEvery: 4,
+    lr: 5e-3,
+    hardNegatives: 0,
+    adapter: { kind: 'lowrank' as const, rank: 8 },
+  };
+  return {
+    name: 'glove demo',
+    baseModel: 'glove',
+    data: { kind: 'dataset', dataset: 'demo', split: 'test' },
+    mining: null,
+    config,
+    dev: { dataset: 'demo', split: 'test', maxQueries: 20 },
+  };
 }
 
 describe('worker training protocol', () => {
@@ -37,8 +59,13 @@ describe('worker training protocol', () => {
     const { client } = setup();
     const bad = spec(4, 2);
     bad.config.batchSize = 0;
-    await expect(client.request('train', { spec: bad, backend: 'cpu' })).rejects.toMatchObject({ name: 'ProtocolError', message: 'config.batchSize must be an integer in 1..4096' });
-    await expect(client.request('train', { resume: 'nope', backend: 'cpu' })).rejects.toMatchObject({ name: 'TrainRunNotFoundError' });
+    await expect(client.request('train', { spec: bad, backend: 'cpu' })).rejects.toMatchObject({
+      name: 'ProtocolError',
+      message: 'config.batchSize must be an integer in 1..4096',
+    });
+    await expect(client.request('train', { resume: 'nope', backend: 'cpu' })).rejects.toMatchObject({
+      name: 'TrainRunNotFoundError',
+    });
   });
 
   it('trains an adapter over GloVe on the demo with progress and checkpoints; cancel keeps the checkpoint; resume continues from it; the expert evaluates', async () => {
@@ -66,18 +93,32 @@ describe('worker training protocol', () => {
     expect(Object.keys(ckpt?.params ?? {}).sort()).toEqual(['adapter.A', 'adapter.B']);
 
     const resumed: number[] = [];
-    const done = await client.request('train', { resume: run.id, backend: 'cpu' }, (p) => p.train && resumed.push(p.train.step));
+    const done = await client.request(
+      'train',
+      { resume: run.id, backend: 'cpu' },
+      (p) => p.train && resumed.push(p.train.step),
+    );
     expect(resumed).toEqual(Array.from({ length: 30 - k }, (_, i) => k + 1 + i));
     expect(done).toMatchObject({ status: 'done', step: 30, expertId: expect.any(String) });
     expect(done.history.map((p) => p.step)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
 
     const [expert] = await client.request('list-experts', {});
-    expect(expert).toMatchObject({ id: done.expertId, baseModel: 'glove', method: 'adapter', data: { source: 'demo/test', pairs: run.pairs } });
+    expect(expert).toMatchObject({
+      id: done.expertId,
+      baseModel: 'glove',
+      method: 'adapter',
+      data: { source: 'demo/test', pairs: run.pairs },
+    });
     expect(expert.metrics?.['dev ndcg@10']).toBeGreaterThan(0);
     // the trained weights moved (B starts at zero)
     expect([...(ckpt?.params['adapter.B'] ?? [])].some((x) => x !== 0)).toBe(true);
 
-    const rec = await client.request('evaluate', { dataset: 'demo', split: 'test', retriever: { model: expertModelId(expert.id) }, backend: 'cpu' });
+    const rec = await client.request('evaluate', {
+      dataset: 'demo',
+      split: 'test',
+      retriever: { model: expertModelId(expert.id) },
+      backend: 'cpu',
+    });
     expect(rec.retriever).toBe(expertModelId(expert.id));
     expect(rec.report.metrics['ndcg@10']).toBeGreaterThan(0.2);
 
@@ -85,9 +126,17 @@ describe('worker training protocol', () => {
     expect(renamed.name).toBe('renamed');
     const files = await client.request('export-expert', { expert: expert.id });
     expect(files.map((f) => f.name).sort()).toEqual(['renamed/adapter.safetensors', 'renamed/expert.json']);
-    const imported = await client.request('import-expert', { files: files.map((f) => new File([f.data], f.name.split('/')[1])), name: 'copy' });
+    const imported = await client.request('import-expert', {
+      files: files.map((f) => new File([f.data], f.name.split('/')[1])),
+      name: 'copy',
+    });
     expect(imported).toMatchObject({ name: 'copy', baseModel: 'glove', method: 'adapter' });
-    const again = await client.request('evaluate', { dataset: 'demo', split: 'test', retriever: { model: expertModelId(imported.id) }, backend: 'cpu' });
+    const again = await client.request('evaluate', {
+      dataset: 'demo',
+      split: 'test',
+      retriever: { model: expertModelId(imported.id) },
+      backend: 'cpu',
+    });
     expect(again.report.metrics['ndcg@10']).toBeCloseTo(rec.report.metrics['ndcg@10'], 6);
     await client.request('delete-expert', { expert: expert.id });
     expect((await client.request('list-experts', {})).map((e) => e.name)).toEqual(['copy']);
@@ -97,21 +146,55 @@ describe('worker training protocol', () => {
     const { client, db } = setup();
     await client.request('init', { baseUrl: 'http://localhost/', backend: 'cpu' });
     const lines = [
-      { query: 'how do vaccines work', positive: 'A vaccine shows the immune system a harmless piece of a germ.' },
-      { query: 'why is the sky blue', positive: 'Sunlight is scattered by air molecules, blue light the most.' },
-      { query: 'arch bridge load', positive: 'An arch bridge carries its load outwards along the curve of the arch.' },
-      { query: 'treating a migraine', positive: 'Migraine attacks can be eased with painkillers taken early and rest in a dark room.' },
-      { query: 'car suspension springs', positive: 'A suspension uses springs and dampers to keep the tyres on the road.' },
-      { query: 'insulin and blood sugar', positive: 'Insulin lets cells take up glucose, lowering blood sugar.' },
+      {
+        query: 'how do vaccines work',
+        positive: 'A vaccine shows the immune system a harmless piece of a germ.',
+      },
+      {
+        query: 'why is the sky blue',
+        positive: 'Sunlight is scattered by air molecules, blue light the most.',
+      },
+      {
+        query: 'arch bridge load',
+        positive: 'An arch bridge carries its load outwards along the curve of the arch.',
+      },
+      {
+        query: 'treating a migraine',
+        positive: 'Migraine attacks can be eased with painkillers taken early and rest in a dark room.',
+      },
+      {
+        query: 'car suspension springs',
+        positive: 'A suspension uses springs and dampers to keep the tyres on the road.',
+      },
+      {
+        query: 'insulin and blood sugar',
+        positive: 'Insulin lets cells take up glucose, lowering blood sugar.',
+      },
     ];
     const text = lines.map((l) => JSON.stringify(l)).join('\n');
     const bad = new File([`${JSON.stringify(lines[0])}\n{"query": "x"}\n`], 'pairs.jsonl');
     const s0 = spec(4, 2);
-    const sp: TrainSpec = { ...s0, name: 'pairs', data: { kind: 'pairs', fileName: 'pairs.jsonl' }, dev: null, config: { ...s0.config, batchSize: 3, devEvery: 0, hardNegatives: 1 } };
-    await expect(client.request('train', { spec: sp, pairsFile: bad, backend: 'cpu' })).rejects.toMatchObject({ name: 'DataError', file: 'pairs.jsonl', line: 2 });
+    const sp: TrainSpec = {
+      ...s0,
+      name: 'pairs',
+      data: { kind: 'pairs', fileName: 'pairs.jsonl' },
+      dev: null,
+      config: { ...s0.config, batchSize: 3, devEvery: 0, hardNegatives: 1 },
+    };
+    await expect(client.request('train', { spec: sp, pairsFile: bad, backend: 'cpu' })).rejects.toMatchObject(
+      { name: 'DataError', file: 'pairs.jsonl', line: 2 },
+    );
     expect(await client.request('list-train-runs', {})).toEqual([]);
     const phases = new Set<string>();
-    const done = await client.request('train', { spec: { ...sp, mining: { negatives: 1 } }, pairsFile: new File([text], 'pairs.jsonl'), backend: 'cpu' }, (p) => phases.add(p.phase));
+    const done = await client.request(
+      'train',
+      {
+        spec: { ...sp, mining: { negatives: 1 } },
+        pairsFile: new File([text], 'pairs.jsonl'),
+        backend: 'cpu',
+      },
+      (p) => phases.add(p.phase),
+    );
     expect([...phases]).toEqual(expect.arrayContaining(['mine', 'train', 'checkpoint']));
     expect(done).toMatchObject({ status: 'done', step: 4, pairs: 6 });
     const { getTrainPairs } = await import('../store/training');
@@ -131,18 +214,43 @@ describe('worker training protocol', () => {
     await client.request('init', { baseUrl: 'http://localhost/', backend: 'cpu' });
     await client.request('load-demo', {});
     const s0 = spec(2, 1);
-    const lora: TrainSpec = { ...s0, name: 'lora', baseModel: 'use-lite', dev: null, config: { ...defaultTrainConfig('lora'), steps: 2, batchSize: 4, warmupSteps: 0, lr: 1e-2, checkpointEvery: 1, devEvery: 0, hardNegatives: 0, lora: { rank: 4, alpha: 8, dropout: 0, targetModules: 'all-linear' } } };
+    const lora: TrainSpec = {
+      ...s0,
+      name: 'lora',
+      baseModel: 'use-lite',
+      dev: null,
+      config: {
+        ...defaultTrainConfig('lora'),
+        steps: 2,
+        batchSize: 4,
+        warmupSteps: 0,
+        lr: 1e-2,
+        checkpointEvery: 1,
+        devEvery: 0,
+        hardNegatives: 0,
+        lora: { rank: 4, alpha: 8, dropout: 0, targetModules: 'all-linear' },
+      },
+    };
     const done = await client.request('train', { spec: lora, backend: 'cpu' });
     expect(done).toMatchObject({ status: 'done', step: 2 });
     const files = await client.request('export-expert', { expert: done.expertId as string });
-    expect(files.map((f) => f.name.split('/')[1]).sort()).toEqual(['adapter_config.json', 'adapter_model.safetensors', 'expert.json']);
+    expect(files.map((f) => f.name.split('/')[1]).sort()).toEqual([
+      'adapter_config.json',
+      'adapter_model.safetensors',
+      'expert.json',
+    ]);
     // B starts at zero (the base exactly); two AdamW steps move every B
     const { getExpert } = await import('../store/training');
     const { weights } = await getExpert(done.expertId as string, await db());
     const bs = weights.filter((w) => w.name.includes('lora_B'));
     expect(bs.length).toBeGreaterThan(0);
     for (const w of bs) expect(w.data.some((x) => x !== 0)).toBe(true);
-    const e = await client.request('evaluate', { dataset: 'demo', split: 'test', retriever: { model: expertModelId(done.expertId as string) }, backend: 'cpu' });
+    const e = await client.request('evaluate', {
+      dataset: 'demo',
+      split: 'test',
+      retriever: { model: expertModelId(done.expertId as string) },
+      backend: 'cpu',
+    });
     expect(e.report.metrics['ndcg@10']).toBeGreaterThan(0.3);
   }, 120_000);
 });

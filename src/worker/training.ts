@@ -11,8 +11,22 @@ import { UseLiteEmbedder } from '../models/use-lite/model';
 import type { Embedder } from '../models/types';
 import type { StudioDB } from '../store/db';
 import {
-  createTrainRun, deleteExpert, deleteTrainRun, EXPERT_PREFIX, expertModelId, finishTrainRun, getCheckpoint, getExpert, getTrainPairs,
-  getTrainRun, listExperts, listTrainRuns, newId, saveCheckpoint, setRunStatus, updateExpert,
+  createTrainRun,
+  deleteExpert,
+  deleteTrainRun,
+  EXPERT_PREFIX,
+  expertModelId,
+  finishTrainRun,
+  getCheckpoint,
+  getExpert,
+  getTrainPairs,
+  getTrainRun,
+  listExperts,
+  listTrainRuns,
+  newId,
+  saveCheckpoint,
+  setRunStatus,
+  updateExpert,
 } from '../store/training';
 import type { TrainRunRecord, TrainSpec } from '../store/training-types';
 import { adapterEmbedder, createAdapterTrainable, type TrainBackend } from '../train/adapter';
@@ -72,7 +86,12 @@ export class Training {
   }
 
   /** The pairs of a new run: a dataset split or a pairs file, with mined hard negatives when asked. */
-  private async pairs(spec: TrainSpec, file: File | undefined, pref: BackendPref, ctx: TrainingCtx): Promise<TrainingPair[]> {
+  private async pairs(
+    spec: TrainSpec,
+    file: File | undefined,
+    pref: BackendPref,
+    ctx: TrainingCtx,
+  ): Promise<TrainingPair[]> {
     ctx.progress('read', 0, 1);
     let corpus: string[];
     let pairs: TrainingPair[];
@@ -90,7 +109,8 @@ export class Training {
     return this.deps.backends.run(pref, ctx.signal, async (b) => {
       const cfg = { ...defaultMiningConfig(), numNegatives: mining.negatives };
       const r = await mineHardNegatives(b, base, pairs, corpus, cfg, {
-        seed: spec.config.seed, signal: ctx.signal,
+        seed: spec.config.seed,
+        signal: ctx.signal,
         onProgress: (p) => ctx.progress('mine', p.done, p.total, p.phase),
       });
       return r.pairs;
@@ -108,52 +128,117 @@ export class Training {
     } else {
       pairs = await this.pairs(req.spec, req.pairsFile, req.backend, ctx);
       const now = new Date().toISOString();
-      run = { id: newId('train'), spec: req.spec, status: 'running', createdAt: now, updatedAt: now, step: 0, totalSteps: req.spec.config.steps, pairs: pairs.length, history: [], expertId: null, error: null };
+      run = {
+        id: newId('train'),
+        spec: req.spec,
+        status: 'running',
+        createdAt: now,
+        updatedAt: now,
+        step: 0,
+        totalSteps: req.spec.config.steps,
+        pairs: pairs.length,
+        history: [],
+        expertId: null,
+        error: null,
+      };
       await createTrainRun(run, pairs, db);
     }
     const runId = run.id;
     const spec = run.spec;
     try {
-      return await this.deps.backends.run(req.backend, ctx.signal, (b) => this.trainOn(b as TrainBackend, runId, spec, pairs, ctx, db));
+      return await this.deps.backends.run(req.backend, ctx.signal, (b) =>
+        this.trainOn(b as TrainBackend, runId, spec, pairs, ctx, db),
+      );
     } catch (e) {
       const aborted = (e as Error)?.name === 'AbortError';
-      await setRunStatus(runId, aborted ? 'cancelled' : 'failed', aborted ? null : String((e as Error)?.message ?? e), db).catch(() => undefined);
+      await setRunStatus(
+        runId,
+        aborted ? 'cancelled' : 'failed',
+        aborted ? null : String((e as Error)?.message ?? e),
+        db,
+      ).catch(() => undefined);
       throw e;
     }
   }
 
-  private async trainOn(backend: TrainBackend, runId: string, spec: TrainSpec, pairs: TrainingPair[], ctx: TrainingCtx, db: StudioDB): Promise<TrainRunRecord> {
+  private async trainOn(
+    backend: TrainBackend,
+    runId: string,
+    spec: TrainSpec,
+    pairs: TrainingPair[],
+    ctx: TrainingCtx,
+    db: StudioDB,
+  ): Promise<TrainRunRecord> {
     ctx.progress('load-model', 0, 1, spec.baseModel);
     const loaded = (await this.deps.models.load(spec.baseModel, ctx.signal)).embedder;
     const templates = resolveTemplates((await this.deps.models.templates(spec.baseModel)).templates);
     const base: Embedder = loaded;
     let trainable: TrainableEmbedder;
     if (spec.config.method === 'lora') {
-      if (!isLoraBase(loaded)) throw new Error(`LoRA training needs a model on the studio kernels (USE-lite or an imported Hugging Face model); use an adapter for "${spec.baseModel}"`);
+      if (!isLoraBase(loaded))
+        throw new Error(
+          `LoRA training needs a model on the studio kernels (USE-lite or an imported Hugging Face model); use an adapter for "${spec.baseModel}"`,
+        );
       trainable = createLoraTrainable(loaded, backend, spec.config.lora, spec.config.seed);
     } else trainable = createAdapterTrainable(base, backend, spec.config.adapter, spec.config.seed);
     // a retry after a lost device (and every resume) starts from the latest stored checkpoint
     const resume = await getCheckpoint(runId, db);
-    const dev = spec.dev ? { dataset: await this.deps.dataset(spec.dev.dataset), split: spec.dev.split, maxQueries: spec.dev.maxQueries } : undefined;
+    const dev = spec.dev
+      ? {
+          dataset: await this.deps.dataset(spec.dev.dataset),
+          split: spec.dev.split,
+          maxQueries: spec.dev.maxQueries,
+        }
+      : undefined;
     ctx.progress('train', resume?.step ?? 0, spec.config.steps);
     try {
       const { history, checkpoint } = await trainRun({
-        runId, trainable, pairs, config: spec.config, templates, dev, resume, signal: ctx.signal,
-        onProgress: (p) => ctx.post({ type: 'progress', id: ctx.id, phase: 'train', done: p.step, total: p.totalSteps, train: p }),
+        runId,
+        trainable,
+        pairs,
+        config: spec.config,
+        templates,
+        dev,
+        resume,
+        signal: ctx.signal,
+        onProgress: (p) =>
+          ctx.post({
+            type: 'progress',
+            id: ctx.id,
+            phase: 'train',
+            done: p.step,
+            total: p.totalSteps,
+            train: p,
+          }),
         onCheckpoint: async (c) => {
           await saveCheckpoint(c, db);
           ctx.progress('checkpoint', c.step, c.config.steps);
         },
       });
       ctx.progress('save', 0, 1);
-      const weights = [...(await trainable.exportWeights())].map(([name, w]) => ({ name, shape: w.shape, data: w.data }));
+      const weights = [...(await trainable.exportWeights())].map(([name, w]) => ({
+        name,
+        shape: w.shape,
+        data: w.data,
+      }));
       const dev10 = [...history].reverse().find((h) => h.devNdcg10 !== undefined)?.devNdcg10;
-      const data = spec.data.kind === 'dataset' ? `${spec.data.dataset}/${spec.data.split}` : spec.data.fileName;
+      const data =
+        spec.data.kind === 'dataset' ? `${spec.data.dataset}/${spec.data.split}` : spec.data.fileName;
       const withNeg = pairs.some((p) => (p.negatives?.length ?? 0) > 0);
       const expert: ExpertRecord = {
-        id: newId('x'), name: spec.name, baseModel: spec.baseModel, method: spec.config.method, config: spec.config,
-        data: { source: data, pairs: pairs.length, negatives: spec.mining ? `${spec.mining.negatives} mined` : withNeg ? 'from file' : 'in-batch only' },
-        templates: { query: templates.query, passage: templates.passage }, createdAt: new Date().toISOString(), history: checkpoint.history,
+        id: newId('x'),
+        name: spec.name,
+        baseModel: spec.baseModel,
+        method: spec.config.method,
+        config: spec.config,
+        data: {
+          source: data,
+          pairs: pairs.length,
+          negatives: spec.mining ? `${spec.mining.negatives} mined` : withNeg ? 'from file' : 'in-batch only',
+        },
+        templates: { query: templates.query, passage: templates.passage },
+        createdAt: new Date().toISOString(),
+        history: checkpoint.history,
         ...(dev10 !== undefined ? { metrics: { 'dev ndcg@10': dev10 } } : {}),
       };
       return await finishTrainRun(checkpoint, expert, weights, db);
@@ -170,7 +255,10 @@ export class Training {
     const host = new Map(weights.map((w) => [w.name, { shape: w.shape, data: w.data }]));
     let e: Embedder;
     if (expert.method === 'lora') {
-      if (!isLoraBase(base)) throw new Error(`expert "${expert.name}": LoRA needs USE-lite or a Hugging Face model on the studio kernels, got "${expert.baseModel}"`);
+      if (!isLoraBase(base))
+        throw new Error(
+          `expert "${expert.name}": LoRA needs USE-lite or a Hugging Face model on the studio kernels, got "${expert.baseModel}"`,
+        );
       e = loadLoraExpert(base, host, expert.config.lora, expertModelId(id));
     } else e = adapterEmbedder(base, expert.config.adapter, { host }, expertModelId(id));
     return { id: e.id, dim: e.dim, templates: expert.templates, embed: (b, t, r) => e.embed(b, t, r) };

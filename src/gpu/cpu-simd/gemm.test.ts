@@ -43,7 +43,8 @@ describe('WebAssembly SIMD gemm (CPU backend linear)', () => {
           const bias = withBias ? rand(N, 99) : null;
           const got = gemm!.linear(x, w, bias, M, K, N, layout);
           const want = linearCpu(x, w, bias, { M, K, N }, layout);
-          for (let i = 0; i < want.length; i++) expect(Math.abs(got[i] - want[i])).toBeLessThanOrEqual(1e-5 + 1e-5 * Math.abs(want[i]));
+          for (let i = 0; i < want.length; i++)
+            expect(Math.abs(got[i] - want[i])).toBeLessThanOrEqual(1e-5 + 1e-5 * Math.abs(want[i]));
         });
       }
     }
@@ -63,9 +64,24 @@ describe('WebAssembly SIMD gemm (CPU backend linear)', () => {
 describe('attention on the WebAssembly gemm', () => {
   const gemm = WasmGemm.create()!;
   const cases: [string, AttentionDims, boolean, (b: number, t: number, T: number) => number][] = [
-    ['bidirectional, right padding', { B: 3, T: 9, Hq: 4, Hkv: 4, Dh: 8 }, false, (b, t, T) => (t < T - b * 3 ? 1 : 0)],
-    ['causal + padding, GQA 4:1', { B: 2, T: 13, Hq: 8, Hkv: 2, Dh: 16 }, true, (b, t, T) => (t < T - 5 * b ? 1 : 0)],
-    ['an all-padding row and a hole', { B: 2, T: 6, Hq: 2, Hkv: 1, Dh: 5 }, false, (b, t) => (b === 0 ? 0 : t === 2 ? 0 : 1)],
+    [
+      'bidirectional, right padding',
+      { B: 3, T: 9, Hq: 4, Hkv: 4, Dh: 8 },
+      false,
+      (b, t, T) => (t < T - b * 3 ? 1 : 0),
+    ],
+    [
+      'causal + padding, GQA 4:1',
+      { B: 2, T: 13, Hq: 8, Hkv: 2, Dh: 16 },
+      true,
+      (b, t, T) => (t < T - 5 * b ? 1 : 0),
+    ],
+    [
+      'an all-padding row and a hole',
+      { B: 2, T: 6, Hq: 2, Hkv: 1, Dh: 5 },
+      false,
+      (b, t) => (b === 0 ? 0 : t === 2 ? 0 : 1),
+    ],
   ];
   for (const [name, d, causal, m] of cases) {
     it(`matches attentionCpu: ${name} (1e-5)`, () => {

@@ -24,7 +24,10 @@ function decodeBase64(b64: string): Uint8Array {
 }
 
 export class WasmGemm {
-  private readonly panels = new WeakMap<Float32Array, { layout: Layout; K: number; N: number; data: Float32Array }>();
+  private readonly panels = new WeakMap<
+    Float32Array,
+    { layout: Layout; K: number; N: number; data: Float32Array }
+  >();
 
   private constructor(private readonly ex: Exports) {}
 

@@ -63,7 +63,8 @@ export class BertModel {
     const { batch: B, seqLen: T } = input;
     checkBatch(input, c.vocabSize, c.maxPositions - c.positionOffset, `${c.modelType} forward`);
     const typeIds = input.typeIds ?? new Uint32Array(B * T);
-    if (typeIds.some((t) => t >= c.typeVocabSize)) throw new Error(`${c.modelType} forward: token type id outside [0, ${c.typeVocabSize})`);
+    if (typeIds.some((t) => t >= c.typeVocabSize))
+      throw new Error(`${c.modelType} forward: token type id outside [0, ${c.typeVocabSize})`);
     const W = this.w.on(backend, new Set([WORD]));
     const g = (n: string) => W.get(n)!;
     const posIds = new Uint32Array(B * T);
@@ -74,7 +75,9 @@ export class BertModel {
     const typ = lookup(backend, this.w, W, 'embeddings.token_type_embeddings.weight', typeIds);
     const sum1 = consume(backend, [word, pos], () => backend.add(word, pos));
     const sum = consume(backend, [sum1, typ], () => backend.add(sum1, typ));
-    const emb = consume(backend, [sum], () => backend.layerNorm(sum, g('embeddings.LayerNorm.weight'), g('embeddings.LayerNorm.bias'), c.eps));
+    const emb = consume(backend, [sum], () =>
+      backend.layerNorm(sum, g('embeddings.LayerNorm.weight'), g('embeddings.LayerNorm.bias'), c.eps),
+    );
     let x = backend.reshape(emb, [B, T, c.hidden]);
     const mask = backend.tensor(input.mask, [B, T]);
     try {
@@ -87,7 +90,15 @@ export class BertModel {
   }
 
   /** One post-LN block; consumes x. */
-  private layer(backend: Backend, W: Map<string, Tensor>, i: number, x: Tensor, mask: Tensor, B: number, T: number): Tensor {
+  private layer(
+    backend: Backend,
+    W: Map<string, Tensor>,
+    i: number,
+    x: Tensor,
+    mask: Tensor,
+    B: number,
+    T: number,
+  ): Tensor {
     const c = this.config;
     const nh = c.heads;
     const dh = c.hidden / nh;
@@ -100,16 +111,31 @@ export class BertModel {
     const q = proj('query');
     const k = proj('key');
     const v = proj('value');
-    const att = consume(backend, [q, k, v], () => backend.attention(q, k, v, mask, { causal: false, scale: 1 / Math.sqrt(dh) }));
+    const att = consume(backend, [q, k, v], () =>
+      backend.attention(q, k, v, mask, { causal: false, scale: 1 / Math.sqrt(dh) }),
+    );
     const a2 = backend.reshape(att, [B, T, c.hidden]);
-    const o = consume(backend, [a2], () => backend.linear(a2, g('attention.output.dense.weight'), g('attention.output.dense.bias'), 'nk'));
+    const o = consume(backend, [a2], () =>
+      backend.linear(a2, g('attention.output.dense.weight'), g('attention.output.dense.bias'), 'nk'),
+    );
     const r1 = consume(backend, [o, x], () => backend.add(o, x));
-    const h1 = consume(backend, [r1], () => backend.layerNorm(r1, g('attention.output.LayerNorm.weight'), g('attention.output.LayerNorm.bias'), c.eps));
+    const h1 = consume(backend, [r1], () =>
+      backend.layerNorm(
+        r1,
+        g('attention.output.LayerNorm.weight'),
+        g('attention.output.LayerNorm.bias'),
+        c.eps,
+      ),
+    );
     const up = backend.linear(h1, g('intermediate.dense.weight'), g('intermediate.dense.bias'), 'nk');
     const act = consume(backend, [up], () => backend.activation(up, c.act));
-    const down = consume(backend, [act], () => backend.linear(act, g('output.dense.weight'), g('output.dense.bias'), 'nk'));
+    const down = consume(backend, [act], () =>
+      backend.linear(act, g('output.dense.weight'), g('output.dense.bias'), 'nk'),
+    );
     const r2 = consume(backend, [down, h1], () => backend.add(down, h1));
-    return consume(backend, [r2], () => backend.layerNorm(r2, g('output.LayerNorm.weight'), g('output.LayerNorm.bias'), c.eps));
+    return consume(backend, [r2], () =>
+      backend.layerNorm(r2, g('output.LayerNorm.weight'), g('output.LayerNorm.bias'), c.eps),
+    );
   }
 
   release(backend?: Backend): void {

@@ -31,11 +31,15 @@ export function padBatch(seqs: readonly (readonly number[])[], padId = 0): Token
 export function checkBatch(input: TokenBatch, vocab: number, maxPositions: number, what: string): void {
   const { batch, seqLen, ids, mask } = input;
   if (!(batch >= 1 && seqLen >= 1) || ids.length !== batch * seqLen || mask.length !== batch * seqLen) {
-    throw new Error(`${what}: batch ${batch} x ${seqLen} does not match ids (${ids.length}) / mask (${mask.length})`);
+    throw new Error(
+      `${what}: batch ${batch} x ${seqLen} does not match ids (${ids.length}) / mask (${mask.length})`,
+    );
   }
-  if (seqLen > maxPositions) throw new Error(`${what}: sequence length ${seqLen} exceeds the model's ${maxPositions} positions`);
+  if (seqLen > maxPositions)
+    throw new Error(`${what}: sequence length ${seqLen} exceeds the model's ${maxPositions} positions`);
   for (let i = 0; i < ids.length; i++) {
-    if (ids[i] >= vocab) throw new Error(`${what}: token id ${ids[i]} at position ${i} is outside the vocabulary (${vocab})`);
+    if (ids[i] >= vocab)
+      throw new Error(`${what}: token id ${ids[i]} at position ${i} is outside the vocabulary (${vocab})`);
   }
 }
 
@@ -43,7 +47,13 @@ export function checkBatch(input: TokenBatch, vocab: number, maxPositions: numbe
  * Rows of the table `name` for `ids` as [ids.length, D] on the backend: a gather kernel when the table
  * is on the device, else read from the weight file on the host (tables over the device's tensor limit).
  */
-export function lookup(backend: Backend, w: Weights, on: Map<string, Tensor>, name: string, ids: Uint32Array): Tensor {
+export function lookup(
+  backend: Backend,
+  w: Weights,
+  on: Map<string, Tensor>,
+  name: string,
+  ids: Uint32Array,
+): Tensor {
   const table = on.get(name);
   if (table) {
     const idT = backend.tensor(ids, [ids.length]);

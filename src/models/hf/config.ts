@@ -79,34 +79,47 @@ export function parseConfig(json: string | unknown, file = 'config.json'): HfCon
       throw new ConfigError(file, `not valid JSON (${e instanceof Error ? e.message : String(e)})`);
     }
   }
-  if (typeof c !== 'object' || c === null || Array.isArray(c)) throw new ConfigError(file, 'not a JSON object');
+  if (typeof c !== 'object' || c === null || Array.isArray(c))
+    throw new ConfigError(file, 'not a JSON object');
   const o = c as Record<string, unknown>;
   const int = (key: string, fallback?: number, min = 1): number => {
     const v = o[key] ?? fallback;
     if (v === undefined) throw new ConfigError(file, `missing required field "${key}"`);
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new ConfigError(file, `"${key}" must be an integer >= ${min}, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min)
+      throw new ConfigError(file, `"${key}" must be an integer >= ${min}, got ${JSON.stringify(v)}`);
     return v;
   };
   const num = (key: string, fallback: number): number => {
     const v = o[key] ?? fallback;
-    if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) throw new ConfigError(file, `"${key}" must be a positive number, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v))
+      throw new ConfigError(file, `"${key}" must be a positive number, got ${JSON.stringify(v)}`);
     return v;
   };
   const act = (key: string, fallback: string): Activation => {
     const v = o[key] ?? fallback;
     const a = typeof v === 'string' ? ACTS[v] : undefined;
-    if (!a) throw new ConfigError(file, `"${key}" ${JSON.stringify(v)} is not supported (supported: ${Object.keys(ACTS).join(', ')})`);
+    if (!a)
+      throw new ConfigError(
+        file,
+        `"${key}" ${JSON.stringify(v)} is not supported (supported: ${Object.keys(ACTS).join(', ')})`,
+      );
     return a;
   };
   const type = o.model_type;
-  if (typeof type !== 'string') throw new ConfigError(file, `missing "model_type" (supported: ${SUPPORTED_MODEL_TYPES.join(', ')})`);
+  if (typeof type !== 'string')
+    throw new ConfigError(file, `missing "model_type" (supported: ${SUPPORTED_MODEL_TYPES.join(', ')})`);
 
   if (type === 'bert' || type === 'roberta' || type === 'xlm-roberta') {
     const hidden = int('hidden_size');
     const heads = int('num_attention_heads');
-    if (hidden % heads) throw new ConfigError(file, `hidden_size ${hidden} is not divisible by num_attention_heads ${heads}`);
+    if (hidden % heads)
+      throw new ConfigError(file, `hidden_size ${hidden} is not divisible by num_attention_heads ${heads}`);
     const pet = o.position_embedding_type ?? 'absolute';
-    if (pet !== 'absolute') throw new ConfigError(file, `position_embedding_type ${JSON.stringify(pet)} is not supported (only "absolute")`);
+    if (pet !== 'absolute')
+      throw new ConfigError(
+        file,
+        `position_embedding_type ${JSON.stringify(pet)} is not supported (only "absolute")`,
+      );
     const isRoberta = type !== 'bert';
     return {
       family: 'bert',
@@ -128,19 +141,37 @@ export function parseConfig(json: string | unknown, file = 'config.json'): HfCon
     const hidden = int('hidden_size');
     const heads = int('num_attention_heads');
     const kvHeads = int('num_key_value_heads', heads);
-    if (heads % kvHeads) throw new ConfigError(file, `num_attention_heads ${heads} is not a multiple of num_key_value_heads ${kvHeads}`);
-    if (o.head_dim == null && hidden % heads) throw new ConfigError(file, `hidden_size ${hidden} is not divisible by num_attention_heads ${heads}`);
+    if (heads % kvHeads)
+      throw new ConfigError(
+        file,
+        `num_attention_heads ${heads} is not a multiple of num_key_value_heads ${kvHeads}`,
+      );
+    if (o.head_dim == null && hidden % heads)
+      throw new ConfigError(file, `hidden_size ${hidden} is not divisible by num_attention_heads ${heads}`);
     const headDim = int('head_dim', hidden / heads);
     if (headDim % 2) throw new ConfigError(file, `head_dim ${headDim} must be even for rotary embeddings`);
-    if (act('hidden_act', 'silu') !== 'silu') throw new ConfigError(file, `hidden_act ${JSON.stringify(o.hidden_act)} is not supported for ${type} (only silu)`);
+    if (act('hidden_act', 'silu') !== 'silu')
+      throw new ConfigError(
+        file,
+        `hidden_act ${JSON.stringify(o.hidden_act)} is not supported for ${type} (only silu)`,
+      );
     const scaling = o.rope_scaling;
     if (scaling != null) {
-      const kind = (scaling as Record<string, unknown>).rope_type ?? (scaling as Record<string, unknown>).type;
-      if (kind !== 'default') throw new ConfigError(file, `rope_scaling ${JSON.stringify(kind)} is not supported (only none/default)`);
+      const kind =
+        (scaling as Record<string, unknown>).rope_type ?? (scaling as Record<string, unknown>).type;
+      if (kind !== 'default')
+        throw new ConfigError(
+          file,
+          `rope_scaling ${JSON.stringify(kind)} is not supported (only none/default)`,
+        );
     }
     const eos = o.eos_token_id;
     const eosTokenIds = eos == null ? [] : Array.isArray(eos) ? eos : [eos];
-    if (!eosTokenIds.every((x) => Number.isInteger(x) && x >= 0)) throw new ConfigError(file, `"eos_token_id" must be an integer or a list of integers, got ${JSON.stringify(eos)}`);
+    if (!eosTokenIds.every((x) => Number.isInteger(x) && x >= 0))
+      throw new ConfigError(
+        file,
+        `"eos_token_id" must be an integer or a list of integers, got ${JSON.stringify(eos)}`,
+      );
     const attentionBias = o.attention_bias === true;
     return {
       family: 'decoder',
@@ -162,5 +193,8 @@ export function parseConfig(json: string | unknown, file = 'config.json'): HfCon
       bosTokenId: typeof o.bos_token_id === 'number' ? o.bos_token_id : null,
     };
   }
-  throw new ConfigError(file, `model_type "${type}" is not supported (supported: ${SUPPORTED_MODEL_TYPES.join(', ')})`);
+  throw new ConfigError(
+    file,
+    `model_type "${type}" is not supported (supported: ${SUPPORTED_MODEL_TYPES.join(', ')})`,
+  );
 }

@@ -43,7 +43,11 @@ export class DecoderModel {
       const p = `layers.${i}.`;
       w.need(`${p}input_layernorm.weight`, [H]);
       w.need(`${p}post_attention_layernorm.weight`, [H]);
-      const dims: [string, number][] = [['q', qDim], ['k', kvDim], ['v', kvDim]];
+      const dims: [string, number][] = [
+        ['q', qDim],
+        ['k', kvDim],
+        ['v', kvDim],
+      ];
       for (const [n, d] of dims) {
         w.need(`${p}self_attn.${n}_proj.weight`, [d, H]);
         if (c.qkvBias) w.need(`${p}self_attn.${n}_proj.bias`, [d]);
@@ -80,7 +84,16 @@ export class DecoderModel {
   }
 
   /** One pre-norm block; consumes x. */
-  private layer(backend: Backend, W: Map<string, Tensor>, i: number, x: Tensor, mask: Tensor, B: number, T: number, causal: boolean): Tensor {
+  private layer(
+    backend: Backend,
+    W: Map<string, Tensor>,
+    i: number,
+    x: Tensor,
+    mask: Tensor,
+    B: number,
+    T: number,
+    causal: boolean,
+  ): Tensor {
     const c = this.config;
     const p = `layers.${i}.`;
     const g = (n: string) => W.get(p + n) ?? null;
@@ -100,9 +113,13 @@ export class DecoderModel {
     const q = proj('q', c.heads);
     const k = proj('k', c.kvHeads);
     const v = consume(backend, [h], () => proj('v', c.kvHeads));
-    const att = consume(backend, [q, k, v], () => backend.attention(q, k, v, mask, { causal, scale: 1 / Math.sqrt(c.headDim) }));
+    const att = consume(backend, [q, k, v], () =>
+      backend.attention(q, k, v, mask, { causal, scale: 1 / Math.sqrt(c.headDim) }),
+    );
     const a2 = backend.reshape(att, [B, T, c.heads * c.headDim]);
-    const o = consume(backend, [a2], () => backend.linear(a2, g('self_attn.o_proj.weight')!, g('self_attn.o_proj.bias'), 'nk'));
+    const o = consume(backend, [a2], () =>
+      backend.linear(a2, g('self_attn.o_proj.weight')!, g('self_attn.o_proj.bias'), 'nk'),
+    );
     const r1 = consume(backend, [o, x], () => backend.add(x, o));
     const h2 = backend.rmsNorm(r1, g('post_attention_layernorm.weight')!, c.eps);
     const gate = backend.linear(h2, g('mlp.gate_proj.weight')!, null, 'nk');

@@ -9,7 +9,8 @@ import { parseSafetensors, writeSafetensors, type WritableTensor } from './safet
 
 const BERT = join(TINY_MODELS_DIR, 'tiny-bert');
 const QWEN = join(TINY_MODELS_DIR, 'tiny-qwen3');
-const json = (dir: string, f: string) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as Record<string, unknown>;
+const json = (dir: string, f: string) =>
+  JSON.parse(readFileSync(join(dir, f), 'utf8')) as Record<string, unknown>;
 function folder(dir: string): HfModelFiles {
   const b = readFileSync(join(dir, 'model.safetensors'));
   return {
@@ -20,7 +21,8 @@ function folder(dir: string): HfModelFiles {
     source: dir,
   };
 }
-const make = (dir: string, opts: HfEmbedderOptions = {}, patch: Partial<HfModelFiles> = {}) => HfEmbedder.create({ ...folder(dir), ...patch }, opts);
+const make = (dir: string, opts: HfEmbedderOptions = {}, patch: Partial<HfModelFiles> = {}) =>
+  HfEmbedder.create({ ...folder(dir), ...patch }, opts);
 const TEXTS = ['the patient is in the cell', 'wind', 'heart rate and blood flow at rest'];
 
 function maxDiff(a: Float32Array, b: Float32Array): number {
@@ -33,10 +35,19 @@ describe('HfEmbedder', () => {
     const bert = await make(BERT);
     expect(bert.templates).toEqual({ query: '{text}', passage: '{title}\n{text}' });
     const dec = await make(QWEN);
-    expect(applyTemplate(dec.templates.query, { text: 'what is x?' })).toBe(`${DEFAULT_INSTRUCTION}\nQuery: what is x?`);
-    expect(applyTemplate(dec.templates.passage, { text: 'x is y.' })).toBe('Represent this passage\npassage: x is y.');
-    expect(applyTemplate(dec.templates.passage, { text: 'x is y.', title: 'X' })).toBe('Represent this passage\npassage: X\nx is y.');
-    const custom = await make(QWEN, { instruction: 'Find medical abstracts', templates: { passage: '{text}' } });
+    expect(applyTemplate(dec.templates.query, { text: 'what is x?' })).toBe(
+      `${DEFAULT_INSTRUCTION}\nQuery: what is x?`,
+    );
+    expect(applyTemplate(dec.templates.passage, { text: 'x is y.' })).toBe(
+      'Represent this passage\npassage: x is y.',
+    );
+    expect(applyTemplate(dec.templates.passage, { text: 'x is y.', title: 'X' })).toBe(
+      'Represent this passage\npassage: X\nx is y.',
+    );
+    const custom = await make(QWEN, {
+      instruction: 'Find medical abstracts',
+      templates: { passage: '{text}' },
+    });
     expect(custom.templates).toEqual({ query: 'Find medical abstracts\nQuery: {text}', passage: '{text}' });
     expect(dec.pooling).toBe('last');
     expect(dec.attention).toBe('bidirectional');
@@ -67,7 +78,9 @@ describe('HfEmbedder', () => {
     tj.post_processor = null;
     const bare = await make(QWEN, {}, { tokenizer: tj });
     expect(bare.tokenize(TEXTS)).toEqual(withPost);
-    expect(withPost.every((s) => s[s.length - 1] === 302 && s.filter((x) => x === 302).length === 1)).toBe(true);
+    expect(withPost.every((s) => s[s.length - 1] === 302 && s.filter((x) => x === 302).length === 1)).toBe(
+      true,
+    );
   });
 
   it('rejects pooling that does not fit the architecture', async () => {
@@ -99,7 +112,10 @@ describe('HfEmbedder', () => {
   });
 
   it('reads an embedding table over the device tensor limit from the host, with the same result', async () => {
-    for (const [dir, limit] of [[BERT, 4000], [QWEN, 9000]] as const) {
+    for (const [dir, limit] of [
+      [BERT, 4000],
+      [QWEN, 9000],
+    ] as const) {
       const emb = await make(dir);
       const want = await emb.embed(createCpuBackend(), TEXTS, 'query');
       const small = createCpuBackend({ maxTensorElements: limit }); // below vocab x hidden
@@ -115,13 +131,21 @@ describe('HfEmbedder', () => {
     const tensors = (extra: (layer: number) => Record<string, WritableTensor>) => {
       const out = new Map<string, WritableTensor>();
       for (const [k, t] of base) if (!/_norm\.weight$/.test(k) || !k.includes('self_attn')) out.set(k, t);
-      for (let i = 0; i < 2; i++) for (const [k, t] of Object.entries(extra(i))) out.set(`model.layers.${i}.self_attn.${k}`, t);
+      for (let i = 0; i < 2; i++)
+        for (const [k, t] of Object.entries(extra(i))) out.set(`model.layers.${i}.self_attn.${k}`, t);
       return writeSafetensors(out);
     };
-    const vec = (n: number, f: (i: number) => number) => ({ shape: [n], data: Float32Array.from({ length: n }, (_, i) => f(i)) });
+    const vec = (n: number, f: (i: number) => number) => ({
+      shape: [n],
+      data: Float32Array.from({ length: n }, (_, i) => f(i)),
+    });
     const bv = (i: number) => vec(16, (j) => Math.sin(j + 7 * i));
     const wo = (i: number) => base.get(`model.layers.${i}.self_attn.o_proj.weight`)!.data; // [hidden 32, q heads 4 x 8]
-    const qwen2 = tensors((i) => ({ 'q_proj.bias': vec(32, () => 0), 'k_proj.bias': vec(16, () => 0), 'v_proj.bias': bv(i) }));
+    const qwen2 = tensors((i) => ({
+      'q_proj.bias': vec(32, () => 0),
+      'k_proj.bias': vec(16, () => 0),
+      'v_proj.bias': bv(i),
+    }));
     // v bias b_v -> each head's output gains b_v (softmax weights sum to 1) -> o_proj adds W_o [b_v per q head]
     const llama = tensors((i) => ({
       'q_proj.bias': vec(32, () => 0),
@@ -129,18 +153,25 @@ describe('HfEmbedder', () => {
       'v_proj.bias': vec(16, () => 0),
       'o_proj.bias': vec(32, (r) => {
         let s = 0;
-        for (let h = 0; h < 4; h++) for (let d = 0; d < 8; d++) s += wo(i)[r * 32 + h * 8 + d] * bv(i).data[Math.floor(h / 2) * 8 + d];
+        for (let h = 0; h < 4; h++)
+          for (let d = 0; d < 8; d++) s += wo(i)[r * 32 + h * 8 + d] * bv(i).data[Math.floor(h / 2) * 8 + d];
         return s;
       }),
     }));
     const plain = tensors(() => ({}));
     const e2 = await make(QWEN, {}, { config: { ...cfg, model_type: 'qwen2' }, weights: qwen2 });
-    const el = await make(QWEN, {}, { config: { ...cfg, model_type: 'llama', attention_bias: true }, weights: llama });
+    const el = await make(
+      QWEN,
+      {},
+      { config: { ...cfg, model_type: 'llama', attention_bias: true }, weights: llama },
+    );
     const e0 = await make(QWEN, {}, { config: { ...cfg, model_type: 'llama' }, weights: plain });
     const cpu = createCpuBackend();
     const [a, b, c] = await Promise.all([e2, el, e0].map((e) => e.embed(cpu, TEXTS, 'passage')));
     expect(maxDiff(a, b)).toBeLessThan(1e-5);
     expect(maxDiff(a, c)).toBeGreaterThan(1e-3);
-    await expect(make(QWEN, {}, { config: { ...cfg, model_type: 'qwen2' }, weights: plain })).rejects.toThrow(/tensor "model\.layers\.0\.self_attn\.q_proj\.bias": missing \(expected shape \[32\]\)/);
+    await expect(make(QWEN, {}, { config: { ...cfg, model_type: 'qwen2' }, weights: plain })).rejects.toThrow(
+      /tensor "model\.layers\.0\.self_attn\.q_proj\.bias": missing \(expected shape \[32\]\)/,
+    );
   });
 });

@@ -19,7 +19,10 @@ export const BERT_TEMPLATES: TextTemplates = { query: '{text}', passage: '{title
 
 /** The STM paper's decoder formats: "{instruction}\nQuery: {q}" and "Represent this passage\npassage: {p}". */
 export function decoderTemplates(instruction = DEFAULT_INSTRUCTION): TextTemplates {
-  return { query: `${instruction}\nQuery: {text}`, passage: 'Represent this passage\npassage: {title}\n{text}' };
+  return {
+    query: `${instruction}\nQuery: {text}`,
+    passage: 'Represent this passage\npassage: {title}\n{text}',
+  };
 }
 
 export interface HfEmbedderOptions {
@@ -73,8 +76,10 @@ export class HfEmbedder implements Embedder {
     this.id = opts.id ?? source;
     this.dim = model.hidden;
     this.pooling = opts.pooling ?? (isBert ? 'mean' : 'last');
-    if (isBert && this.pooling === 'last') throw new Error(`${source}: pooling 'last' is for decoders; use 'mean' or 'cls'`);
-    if (!isBert && this.pooling === 'cls') throw new Error(`${source}: pooling 'cls' is for encoders; use 'last' or 'mean'`);
+    if (isBert && this.pooling === 'last')
+      throw new Error(`${source}: pooling 'last' is for decoders; use 'mean' or 'cls'`);
+    if (!isBert && this.pooling === 'cls')
+      throw new Error(`${source}: pooling 'cls' is for encoders; use 'last' or 'mean'`);
     this.attention = opts.attention ?? 'bidirectional';
     const base = isBert ? BERT_TEMPLATES : decoderTemplates(opts.instruction);
     this.templates = { ...base, ...opts.templates };
@@ -82,8 +87,9 @@ export class HfEmbedder implements Embedder {
     this.maxTokens = Math.min(opts.maxTokens ?? 512, positions);
     if (!(this.maxTokens >= 2)) throw new Error(`${source}: maxTokens must be >= 2`);
     this.batchSize = Math.max(1, opts.batchSize ?? 16);
-    this.eos = isBert ? null : opts.eosTokenId ?? tokenizer.eosId ?? config.eosTokenIds[0] ?? null;
-    if (this.eos !== null && !(this.eos >= 0 && this.eos < config.vocabSize)) throw new Error(`${source}: EOS id ${this.eos} is outside the vocabulary (${config.vocabSize})`);
+    this.eos = isBert ? null : (opts.eosTokenId ?? tokenizer.eosId ?? config.eosTokenIds[0] ?? null);
+    if (this.eos !== null && !(this.eos >= 0 && this.eos < config.vocabSize))
+      throw new Error(`${source}: EOS id ${this.eos} is outside the vocabulary (${config.vocabSize})`);
   }
 
   /** Parses and validates all four files (nothing is uploaded until the first embed). */
@@ -109,14 +115,19 @@ export class HfEmbedder implements Embedder {
 
   /** Last hidden states [B, T, H] on the backend (the caller disposes it). */
   forward(backend: Backend, input: TokenBatch): Tensor {
-    return this.model instanceof BertModel ? this.model.forward(backend, input) : this.model.forward(backend, input, this.attention);
+    return this.model instanceof BertModel
+      ? this.model.forward(backend, input)
+      : this.model.forward(backend, input, this.attention);
   }
 
   /** Pooled, L2-normalised rows [B, H] of a batch (the caller disposes it). */
   pool(backend: Backend, hidden: Tensor, input: TokenBatch): Tensor {
     const mask = backend.tensor(input.mask, [input.batch, input.seqLen]);
     try {
-      const pooled = this.pooling === 'mean' ? backend.maskedMeanPool(hidden, mask) : backend.pool(hidden, mask, this.pooling);
+      const pooled =
+        this.pooling === 'mean'
+          ? backend.maskedMeanPool(hidden, mask)
+          : backend.pool(hidden, mask, this.pooling);
       try {
         return backend.l2Normalize(pooled);
       } finally {

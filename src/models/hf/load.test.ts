@@ -52,7 +52,9 @@ function memoryCache(): CacheLike & { size: () => number } {
     size: () => m.size,
     match: async (url) => {
       const b = m.get(url);
-      return b ? new Response(b.slice(0), { headers: { 'content-length': String(b.byteLength) } }) : undefined;
+      return b
+        ? new Response(b.slice(0), { headers: { 'content-length': String(b.byteLength) } })
+        : undefined;
     },
     put: async (url, res) => {
       m.set(url, await res.arrayBuffer());
@@ -90,7 +92,12 @@ describe('loadHfModel', () => {
     // second load: no request reaches the server
     const again: HfLoadProgress[] = [];
     const n = requests.length;
-    const offline = await loadHfModel('org/tiny', { hubUrl: base, cache, onProgress: (p) => again.push(p), fetch: () => Promise.reject(new Error('offline')) });
+    const offline = await loadHfModel('org/tiny', {
+      hubUrl: base,
+      cache,
+      onProgress: (p) => again.push(p),
+      fetch: () => Promise.reject(new Error('offline')),
+    });
     expect(requests.length).toBe(n);
     expect(again.some((e) => e.fromCache)).toBe(true);
     expect(Array.from(await offline.embed(backend, TEXTS, 'query'))).toEqual(Array.from(reference));
@@ -106,11 +113,21 @@ describe('loadHfModel', () => {
     const err = await loadHfModel('org/missing', { hubUrl: base, cache: false }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(HfLoadError);
     expect((err as HfLoadError).status).toBe(404);
-    expect((err as Error).message).toMatch(/^org\/missing\/config\.json: HTTP 404 Not Found from http:\/\/127\.0\.0\.1:\d+\/org\/missing\/resolve\/main\/config\.json/);
-    await expect(loadHfModel('org/broken', { hubUrl: base, cache: false })).rejects.toThrow(/org\/broken\/model\.safetensors: HTTP 500 Internal Server Error/);
-    await expect(loadHfModel('org/cut', { hubUrl: base, cache: false })).rejects.toThrow(/org\/cut\/model\.safetensors: (download interrupted after \d+ bytes|received 1000 bytes, expected \d+)/);
-    await expect(loadHfModel('org/tiny', { hubUrl: 'http://127.0.0.1:1', cache: false })).rejects.toThrow(/org\/tiny\/config\.json: network error fetching/);
-    await expect(loadHfModel('/no/such/folder', { cache: false })).rejects.toThrow(/\/no\/such\/folder: no such folder/);
+    expect((err as Error).message).toMatch(
+      /^org\/missing\/config\.json: HTTP 404 Not Found from http:\/\/127\.0\.0\.1:\d+\/org\/missing\/resolve\/main\/config\.json/,
+    );
+    await expect(loadHfModel('org/broken', { hubUrl: base, cache: false })).rejects.toThrow(
+      /org\/broken\/model\.safetensors: HTTP 500 Internal Server Error/,
+    );
+    await expect(loadHfModel('org/cut', { hubUrl: base, cache: false })).rejects.toThrow(
+      /org\/cut\/model\.safetensors: (download interrupted after \d+ bytes|received 1000 bytes, expected \d+)/,
+    );
+    await expect(loadHfModel('org/tiny', { hubUrl: 'http://127.0.0.1:1', cache: false })).rejects.toThrow(
+      /org\/tiny\/config\.json: network error fetching/,
+    );
+    await expect(loadHfModel('/no/such/folder', { cache: false })).rejects.toThrow(
+      /\/no\/such\/folder: no such folder/,
+    );
   });
 
   it('does not cache a failed download', async () => {
@@ -125,6 +142,8 @@ describe('loadHfModel', () => {
     Object.defineProperty(extra, 'webkitRelativePath', { value: 'tiny/sub/config.json' });
     const emb = await loadHfModel([...picked, extra]);
     expect(Array.from(await emb.embed(backend, TEXTS, 'query'))).toEqual(Array.from(reference));
-    await expect(loadHfModel(picked.filter((f) => f.name !== 'tokenizer_config.json'))).rejects.toThrow(/tokenizer_config\.json: missing from the selected files/);
+    await expect(loadHfModel(picked.filter((f) => f.name !== 'tokenizer_config.json'))).rejects.toThrow(
+      /tokenizer_config\.json: missing from the selected files/,
+    );
   });
 });

@@ -6,7 +6,12 @@
  */
 import { HfEmbedder, type HfEmbedderOptions, type HfModelFiles } from './embedder';
 
-export const HF_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'model.safetensors'] as const;
+export const HF_FILES = [
+  'config.json',
+  'tokenizer.json',
+  'tokenizer_config.json',
+  'model.safetensors',
+] as const;
 export type HfFileName = (typeof HF_FILES)[number];
 export const HF_CACHE_NAME = 'stm-hf-models';
 
@@ -54,18 +59,29 @@ const isNode = () => typeof process !== 'undefined' && !!process.versions?.node;
 const HUB_ID = /^[A-Za-z0-9][\w.-]*\/[\w.-]+$/;
 
 export async function loadHfModel(source: HfSource, opts: LoadHfOptions = {}): Promise<HfEmbedder> {
-  const files = typeof source === 'string' ? await readStringSource(source, opts) : await readPickedFiles(source, opts);
+  const files =
+    typeof source === 'string' ? await readStringSource(source, opts) : await readPickedFiles(source, opts);
   return HfEmbedder.create(files, opts);
 }
 
 async function readStringSource(source: string, opts: LoadHfOptions): Promise<HfModelFiles> {
-  if (/^https?:\/\//i.test(source)) return fetchModel(source.endsWith('/') ? source : `${source}/`, source, opts);
+  if (/^https?:\/\//i.test(source))
+    return fetchModel(source.endsWith('/') ? source : `${source}/`, source, opts);
   if (isNode() && (await isLocalDir(source))) return readFolder(source, opts);
   if (HUB_ID.test(source)) {
     const hub = (opts.hubUrl ?? 'https://huggingface.co').replace(/\/+$/, '');
-    return fetchModel(`${hub}/${source}/resolve/${encodeURIComponent(opts.revision ?? 'main')}/`, source, opts);
+    return fetchModel(
+      `${hub}/${source}/resolve/${encodeURIComponent(opts.revision ?? 'main')}/`,
+      source,
+      opts,
+    );
   }
-  throw new HfLoadError(source, isNode() ? 'no such folder, and not a hub id ("org/name") or http(s) URL' : 'not a hub id ("org/name") or http(s) URL');
+  throw new HfLoadError(
+    source,
+    isNode()
+      ? 'no such folder, and not a hub id ("org/name") or http(s) URL'
+      : 'not a hub id ("org/name") or http(s) URL',
+  );
 }
 
 // A variable specifier keeps bundlers from pulling Node's fs into the browser build.
@@ -74,7 +90,10 @@ type Fs = typeof import('node:fs/promises');
 
 async function isLocalDir(path: string): Promise<boolean> {
   const fs = (await import(/* @vite-ignore */ FS)) as Fs;
-  return fs.stat(path).then((s) => s.isDirectory(), () => false);
+  return fs.stat(path).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
 }
 
 async function readFolder(dir: string, opts: LoadHfOptions): Promise<HfModelFiles> {
@@ -87,12 +106,21 @@ async function readFolder(dir: string, opts: LoadHfOptions): Promise<HfModelFile
       return b;
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      throw new HfLoadError(`${root}/${file}`, code === 'ENOENT' ? 'missing from the model folder' : `cannot be read (${code ?? String(e)})`);
+      throw new HfLoadError(
+        `${root}/${file}`,
+        code === 'ENOENT' ? 'missing from the model folder' : `cannot be read (${code ?? String(e)})`,
+      );
     }
   };
   const [config, tokenizer, tokenizerConfig, weights] = await Promise.all(HF_FILES.map(read));
   const text = (b: Uint8Array) => new TextDecoder().decode(b);
-  return { config: text(config), tokenizer: text(tokenizer), tokenizerConfig: text(tokenizerConfig), weights: toArrayBuffer(weights), source: root };
+  return {
+    config: text(config),
+    tokenizer: text(tokenizer),
+    tokenizerConfig: text(tokenizerConfig),
+    weights: toArrayBuffer(weights),
+    source: root,
+  };
 }
 
 function toArrayBuffer(b: Uint8Array): ArrayBuffer {
@@ -108,7 +136,8 @@ async function readPickedFiles(list: ArrayLike<File>, opts: LoadHfOptions): Prom
   const depth = (f: File) => path(f).split('/').length;
   const pick = (name: HfFileName): File => {
     const hits = all.filter((f) => f.name === name).sort((a, b) => depth(a) - depth(b));
-    if (!hits.length) throw new HfLoadError(name, `missing from the selected files (need ${HF_FILES.join(', ')})`);
+    if (!hits.length)
+      throw new HfLoadError(name, `missing from the selected files (need ${HF_FILES.join(', ')})`);
     return hits[0];
   };
   const chosen = HF_FILES.map(pick);
@@ -119,12 +148,23 @@ async function readPickedFiles(list: ArrayLike<File>, opts: LoadHfOptions): Prom
       opts.onProgress?.({ file: name, loaded: b.byteLength, total: b.byteLength, fromCache: false });
       return b;
     } catch (e) {
-      throw new HfLoadError(`${folder}/${name}`, `cannot be read (${e instanceof Error ? e.message : String(e)})`);
+      throw new HfLoadError(
+        `${folder}/${name}`,
+        `cannot be read (${e instanceof Error ? e.message : String(e)})`,
+      );
     }
   };
-  const [config, tokenizer, tokenizerConfig, weights] = await Promise.all(chosen.map((f, i) => read(f, HF_FILES[i])));
+  const [config, tokenizer, tokenizerConfig, weights] = await Promise.all(
+    chosen.map((f, i) => read(f, HF_FILES[i])),
+  );
   const text = (b: ArrayBuffer) => new TextDecoder().decode(b);
-  return { config: text(config), tokenizer: text(tokenizer), tokenizerConfig: text(tokenizerConfig), weights, source: folder };
+  return {
+    config: text(config),
+    tokenizer: text(tokenizer),
+    tokenizerConfig: text(tokenizerConfig),
+    weights,
+    source: folder,
+  };
 }
 
 async function openCache(opts: LoadHfOptions): Promise<CacheLike | null> {
@@ -144,13 +184,28 @@ async function fetchModel(base: string, source: string, opts: LoadHfOptions): Pr
   const get = (file: HfFileName) => fetchFile(new URL(file, base).toString(), file, source, cache, opts);
   // small files first: a wrong id fails fast, before the weights download starts
   const config = await get('config.json');
-  const [tokenizer, tokenizerConfig] = await Promise.all([get('tokenizer.json'), get('tokenizer_config.json')]);
+  const [tokenizer, tokenizerConfig] = await Promise.all([
+    get('tokenizer.json'),
+    get('tokenizer_config.json'),
+  ]);
   const weights = await get('model.safetensors');
   const text = (b: ArrayBuffer) => new TextDecoder().decode(b);
-  return { config: text(config), tokenizer: text(tokenizer), tokenizerConfig: text(tokenizerConfig), weights, source };
+  return {
+    config: text(config),
+    tokenizer: text(tokenizer),
+    tokenizerConfig: text(tokenizerConfig),
+    weights,
+    source,
+  };
 }
 
-async function fetchFile(url: string, file: HfFileName, source: string, cache: CacheLike | null, opts: LoadHfOptions): Promise<ArrayBuffer> {
+async function fetchFile(
+  url: string,
+  file: HfFileName,
+  source: string,
+  cache: CacheLike | null,
+  opts: LoadHfOptions,
+): Promise<ArrayBuffer> {
   const label = `${source}/${file}`;
   const cached = cache ? await cache.match(url).catch(() => undefined) : undefined;
   if (cached?.ok) return readBody(cached, file, label, true, opts);
@@ -160,11 +215,23 @@ async function fetchFile(url: string, file: HfFileName, source: string, cache: C
     res = await doFetch(url, { signal: opts.signal });
   } catch (e) {
     if (opts.signal?.aborted) throw e;
-    throw new HfLoadError(label, `network error fetching ${url} (${e instanceof Error ? e.message : String(e)})`);
+    throw new HfLoadError(
+      label,
+      `network error fetching ${url} (${e instanceof Error ? e.message : String(e)})`,
+    );
   }
   if (!res.ok) {
-    const hint = res.status === 401 || res.status === 403 ? ' (gated or private model?)' : res.status === 404 && file === 'model.safetensors' ? ' (sharded or non-safetensors weights are not supported)' : '';
-    throw new HfLoadError(label, `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''} from ${url}${hint}`, res.status);
+    const hint =
+      res.status === 401 || res.status === 403
+        ? ' (gated or private model?)'
+        : res.status === 404 && file === 'model.safetensors'
+          ? ' (sharded or non-safetensors weights are not supported)'
+          : '';
+    throw new HfLoadError(
+      label,
+      `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''} from ${url}${hint}`,
+      res.status,
+    );
   }
   const body = await readBody(res, file, label, false, opts);
   if (cache) {
@@ -175,7 +242,13 @@ async function fetchFile(url: string, file: HfFileName, source: string, cache: C
 }
 
 /** Reads a response body chunk by chunk, reporting progress. */
-async function readBody(res: Response, file: HfFileName, label: string, fromCache: boolean, opts: LoadHfOptions): Promise<ArrayBuffer> {
+async function readBody(
+  res: Response,
+  file: HfFileName,
+  label: string,
+  fromCache: boolean,
+  opts: LoadHfOptions,
+): Promise<ArrayBuffer> {
   const len = Number(res.headers.get('content-length'));
   const encoding = res.headers.get('content-encoding');
   // a compressed transfer's length is not the body's length
@@ -199,9 +272,13 @@ async function readBody(res: Response, file: HfFileName, label: string, fromCach
     }
   } catch (e) {
     if (opts.signal?.aborted) throw e;
-    throw new HfLoadError(label, `download interrupted after ${loaded} bytes (${e instanceof Error ? e.message : String(e)})`);
+    throw new HfLoadError(
+      label,
+      `download interrupted after ${loaded} bytes (${e instanceof Error ? e.message : String(e)})`,
+    );
   }
-  if (total !== null && loaded !== total) throw new HfLoadError(label, `received ${loaded} bytes, expected ${total} (truncated download)`);
+  if (total !== null && loaded !== total)
+    throw new HfLoadError(label, `received ${loaded} bytes, expected ${total} (truncated download)`);
   const out = new Uint8Array(loaded);
   let p = 0;
   for (const c of chunks) {

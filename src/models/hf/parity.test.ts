@@ -45,12 +45,20 @@ function rows2d(flat: ArrayLike<number>, b: number, t: number): number[][] {
 }
 
 /** pooled + L2-normalised rows computed in JS from reference hidden states */
-function poolRef(hidden: Float32Array, mask: Float32Array, b: number, t: number, h: number, mode: 'mean' | 'last' | 'cls'): Float32Array {
+function poolRef(
+  hidden: Float32Array,
+  mask: Float32Array,
+  b: number,
+  t: number,
+  h: number,
+  mode: 'mean' | 'last' | 'cls',
+): Float32Array {
   const out = new Float32Array(b * h);
   for (let i = 0; i < b; i++) {
     const n = mask.subarray(i * t, (i + 1) * t).reduce((x, y) => x + y, 0);
     const row = out.subarray(i * h, (i + 1) * h);
-    const take = (pos: number, w: number) => row.forEach((_, j) => (row[j] += w * hidden[(i * t + pos) * h + j]));
+    const take = (pos: number, w: number) =>
+      row.forEach((_, j) => (row[j] += w * hidden[(i * t + pos) * h + j]));
     if (mode === 'mean') for (let p = 0; p < n; p++) take(p, 1 / n);
     else take(mode === 'cls' ? 0 : n - 1, 1);
     const norm = Math.hypot(...row);
@@ -66,9 +74,27 @@ afterAll(() => {
 
 const MODELS = [
   { name: 'tiny-bert', dir: BERT, onnx: 'onnx/model.onnx', opts: {}, pool: 'mean' as const },
-  { name: 'tiny-bert cls', dir: BERT, onnx: 'onnx/model.onnx', opts: { pooling: 'cls' as const }, pool: 'cls' as const },
-  { name: 'tiny-qwen3 causal', dir: QWEN, onnx: 'onnx/model.onnx', opts: { attention: 'causal' as const }, pool: 'last' as const },
-  { name: 'tiny-qwen3 bidirectional', dir: QWEN, onnx: 'onnx/model_bidirectional.onnx', opts: {}, pool: 'last' as const },
+  {
+    name: 'tiny-bert cls',
+    dir: BERT,
+    onnx: 'onnx/model.onnx',
+    opts: { pooling: 'cls' as const },
+    pool: 'cls' as const,
+  },
+  {
+    name: 'tiny-qwen3 causal',
+    dir: QWEN,
+    onnx: 'onnx/model.onnx',
+    opts: { attention: 'causal' as const },
+    pool: 'last' as const,
+  },
+  {
+    name: 'tiny-qwen3 bidirectional',
+    dir: QWEN,
+    onnx: 'onnx/model_bidirectional.onnx',
+    opts: {},
+    pool: 'last' as const,
+  },
 ];
 
 for (const bc of backendCases()) {
@@ -111,7 +137,9 @@ for (const bc of backendCases()) {
       const c = await causal.embed(backend, TEXTS, 'query');
       expect(maskedMaxAbs(a, c, new Float32Array(TEXTS.length).fill(1), bi.dim)).toBeGreaterThan(1e-3);
       const alone = await bi.embed(backend, [TEXTS[0]], 'query');
-      expect(maskedMaxAbs(alone, a.subarray(0, bi.dim), new Float32Array(1).fill(1), bi.dim)).toBeLessThanOrEqual(1e-5);
+      expect(
+        maskedMaxAbs(alone, a.subarray(0, bi.dim), new Float32Array(1).fill(1), bi.dim),
+      ).toBeLessThanOrEqual(1e-5);
       bi.release();
       causal.release();
     });
@@ -129,18 +157,26 @@ describe('HF loader on a corrupted model', () => {
   it('names the file and the tensor when model.safetensors is truncated or its header is damaged', async () => {
     const good = readFileSync(join(BERT, 'model.safetensors'));
     writeFileSync(join(dir, 'model.safetensors'), good.subarray(0, good.length - 100));
-    await expect(loadHfModel(dir)).rejects.toThrow(/model\.safetensors: tensor ".+": data_offsets .* run past the end of the data section/);
+    await expect(loadHfModel(dir)).rejects.toThrow(
+      /model\.safetensors: tensor ".+": data_offsets .* run past the end of the data section/,
+    );
     const bad = Buffer.from(good);
     bad.writeUInt32LE(good.length, 0); // header length beyond the file
     writeFileSync(join(dir, 'model.safetensors'), bad);
-    await expect(loadHfModel(dir)).rejects.toThrow(/stm-hf-bad-.*\/model\.safetensors: header length \d+ exceeds the file's remaining/);
+    await expect(loadHfModel(dir)).rejects.toThrow(
+      /stm-hf-bad-.*\/model\.safetensors: header length \d+ exceeds the file's remaining/,
+    );
   });
 
   it('names a missing tensor and a missing file', async () => {
     const good = readFileSync(join(BERT, 'model.safetensors'));
-    const text = good.toString('latin1').replace('encoder.layer.1.output.dense.bias', 'encoder.layer.1.output.dense.bias_');
+    const text = good
+      .toString('latin1')
+      .replace('encoder.layer.1.output.dense.bias', 'encoder.layer.1.output.dense.bias_');
     writeFileSync(join(dir, 'model.safetensors'), Buffer.from(text, 'latin1'));
-    await expect(loadHfModel(dir)).rejects.toThrow(/model\.safetensors: tensor "encoder\.layer\.1\.output\.dense\.bias": missing \(expected shape \[32\]\)/);
+    await expect(loadHfModel(dir)).rejects.toThrow(
+      /model\.safetensors: tensor "encoder\.layer\.1\.output\.dense\.bias": missing \(expected shape \[32\]\)/,
+    );
     rmSync(join(dir, 'tokenizer.json'));
     await expect(loadHfModel(dir)).rejects.toThrow(/tokenizer\.json: missing from the model folder/);
   });

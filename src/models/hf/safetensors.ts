@@ -38,7 +38,25 @@ export class SafetensorsError extends Error {
 export const MAX_HEADER_BYTES = 100_000_000;
 
 const BYTES: Record<SafetensorsDType, number> = { F32: 4, F16: 2, BF16: 2 };
-const KNOWN_UNSUPPORTED = new Set(['F64', 'I64', 'I32', 'I16', 'I8', 'U64', 'U32', 'U16', 'U8', 'BOOL', 'F8_E4M3', 'F8_E5M2', 'F8_E8M0', 'F4', 'F6_E2M3', 'F6_E3M2', 'C64']);
+const KNOWN_UNSUPPORTED = new Set([
+  'F64',
+  'I64',
+  'I32',
+  'I16',
+  'I8',
+  'U64',
+  'U32',
+  'U16',
+  'U8',
+  'BOOL',
+  'F8_E4M3',
+  'F8_E5M2',
+  'F8_E8M0',
+  'F4',
+  'F6_E2M3',
+  'F6_E3M2',
+  'C64',
+]);
 
 export interface SafetensorsOptions {
   /** accept NaN / infinite weights (default false: such a tensor throws naming the element) */
@@ -59,13 +77,15 @@ export class SafetensorsFile {
   static open(buf: ArrayBuffer, file = 'model.safetensors', opts: SafetensorsOptions = {}): SafetensorsFile {
     const fail = (detail: string, tensor: string | null = null) => new SafetensorsError(file, tensor, detail);
     if (!(buf instanceof ArrayBuffer)) throw fail('expected an ArrayBuffer');
-    if (buf.byteLength < 8) throw fail(`file is ${buf.byteLength} bytes, shorter than the 8-byte header length`);
+    if (buf.byteLength < 8)
+      throw fail(`file is ${buf.byteLength} bytes, shorter than the 8-byte header length`);
     const view = new DataView(buf);
     const lo = view.getUint32(0, true);
     const hi = view.getUint32(4, true);
     const n = hi * 2 ** 32 + lo;
     if (n > MAX_HEADER_BYTES) throw fail(`header length ${n} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
-    if (n > buf.byteLength - 8) throw fail(`header length ${n} exceeds the file's remaining ${buf.byteLength - 8} bytes (truncated?)`);
+    if (n > buf.byteLength - 8)
+      throw fail(`header length ${n} exceeds the file's remaining ${buf.byteLength - 8} bytes (truncated?)`);
     if (n < 2) throw fail(`header length ${n} is too short for a JSON object`);
     let text: string;
     try {
@@ -93,11 +113,17 @@ export class SafetensorsFile {
       const info = validateEntry(name, v, dataLen, fail);
       infos.set(name, { ...info, begin: dataStart + info.begin, end: dataStart + info.end });
     }
-    const sorted = [...infos.entries()].filter(([, i]) => i.end > i.begin).sort((a, b) => a[1].begin - b[1].begin);
+    const sorted = [...infos.entries()]
+      .filter(([, i]) => i.end > i.begin)
+      .sort((a, b) => a[1].begin - b[1].begin);
     for (let i = 1; i < sorted.length; i++) {
       const [pn, p] = sorted[i - 1];
       const [cn, c] = sorted[i];
-      if (c.begin < p.end) throw fail(`data bytes [${c.begin - dataStart}, ${c.end - dataStart}) overlap tensor "${pn}" [${p.begin - dataStart}, ${p.end - dataStart})`, cn);
+      if (c.begin < p.end)
+        throw fail(
+          `data bytes [${c.begin - dataStart}, ${c.end - dataStart}) overlap tensor "${pn}" [${p.begin - dataStart}, ${p.end - dataStart})`,
+          cn,
+        );
     }
     return new SafetensorsFile(file, buf, infos, metadata, opts);
   }
@@ -137,10 +163,20 @@ export class SafetensorsFile {
   private convert(name: string, begin: number, end: number, firstElement: number): Float32Array {
     const dtype = this.info(name).dtype;
     const bytes = this.buf.slice(begin, end);
-    const data = dtype === 'F32' ? new Float32Array(bytes) : dtype === 'F16' ? f16ArrayToF32(new Uint16Array(bytes)) : bf16ArrayToF32(new Uint16Array(bytes));
+    const data =
+      dtype === 'F32'
+        ? new Float32Array(bytes)
+        : dtype === 'F16'
+          ? f16ArrayToF32(new Uint16Array(bytes))
+          : bf16ArrayToF32(new Uint16Array(bytes));
     if (!this.opts.allowNonFinite) {
       const bad = data.findIndex((x) => !Number.isFinite(x));
-      if (bad >= 0) throw new SafetensorsError(this.file, name, `element ${firstElement + bad} is ${data[bad]} (non-finite weight)`);
+      if (bad >= 0)
+        throw new SafetensorsError(
+          this.file,
+          name,
+          `element ${firstElement + bad} is ${data[bad]} (non-finite weight)`,
+        );
     }
     return data;
   }
@@ -166,25 +202,48 @@ function validateEntry(
   if (!Array.isArray(shape)) throw fail('"shape" is not an array', name);
   let count = 1;
   for (const d of shape) {
-    if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0) throw fail(`shape [${shape.join(', ')}] has a dimension that is not an integer >= 0`, name);
+    if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0)
+      throw fail(`shape [${shape.join(', ')}] has a dimension that is not an integer >= 0`, name);
     count *= d;
     if (!Number.isSafeInteger(count)) throw fail(`shape [${shape.join(', ')}] is too large`, name);
   }
-  if (!Array.isArray(offsets) || offsets.length !== 2) throw fail('"data_offsets" is not a [begin, end] pair', name);
+  if (!Array.isArray(offsets) || offsets.length !== 2)
+    throw fail('"data_offsets" is not a [begin, end] pair', name);
   const [begin, end] = offsets as unknown[];
-  if (typeof begin !== 'number' || typeof end !== 'number' || !Number.isSafeInteger(begin) || !Number.isSafeInteger(end) || begin < 0 || end < begin) {
-    throw fail(`data_offsets [${String(begin)}, ${String(end)}] are not integers with 0 <= begin <= end`, name);
+  if (
+    typeof begin !== 'number' ||
+    typeof end !== 'number' ||
+    !Number.isSafeInteger(begin) ||
+    !Number.isSafeInteger(end) ||
+    begin < 0 ||
+    end < begin
+  ) {
+    throw fail(
+      `data_offsets [${String(begin)}, ${String(end)}] are not integers with 0 <= begin <= end`,
+      name,
+    );
   }
-  if (end > dataLen) throw fail(`data_offsets [${begin}, ${end}] run past the end of the data section (${dataLen} bytes; truncated file?)`, name);
+  if (end > dataLen)
+    throw fail(
+      `data_offsets [${begin}, ${end}] run past the end of the data section (${dataLen} bytes; truncated file?)`,
+      name,
+    );
   const size = BYTES[dtype as SafetensorsDType];
   if (end - begin !== count * size) {
-    throw fail(`data_offsets [${begin}, ${end}] hold ${end - begin} bytes but ${dtype} [${shape.join(', ')}] needs ${count * size}`, name);
+    throw fail(
+      `data_offsets [${begin}, ${end}] hold ${end - begin} bytes but ${dtype} [${shape.join(', ')}] needs ${count * size}`,
+      name,
+    );
   }
   return { dtype: dtype as SafetensorsDType, shape: shape as number[], begin, end };
 }
 
 /** Reads every tensor (as f32). Throws a SafetensorsError, and returns nothing, on any problem. */
-export function parseSafetensors(buf: ArrayBuffer, file = 'model.safetensors', opts: SafetensorsOptions = {}): Map<string, SafetensorsTensor> {
+export function parseSafetensors(
+  buf: ArrayBuffer,
+  file = 'model.safetensors',
+  opts: SafetensorsOptions = {},
+): Map<string, SafetensorsTensor> {
   const f = SafetensorsFile.open(buf, file, opts);
   const out = new Map<string, SafetensorsTensor>();
   for (const name of f.names) out.set(name, f.get(name));
@@ -211,7 +270,10 @@ export function writeSafetensors(
   for (const [name, t] of entries) {
     const dtype = t.dtype ?? 'F32';
     const count = t.shape.reduce((a, b) => a * b, 1);
-    if (count !== t.data.length) throw new Error(`writeSafetensors: "${name}" has ${t.data.length} values for shape [${t.shape.join(', ')}]`);
+    if (count !== t.data.length)
+      throw new Error(
+        `writeSafetensors: "${name}" has ${t.data.length} values for shape [${t.shape.join(', ')}]`,
+      );
     let bytes: Uint8Array;
     if (dtype === 'F32') bytes = new Uint8Array(t.data.slice().buffer);
     else {

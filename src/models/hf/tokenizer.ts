@@ -23,7 +23,8 @@ function parseJson(text: string | object, file: string): Record<string, unknown>
       throw new TokenizerError(file, `not valid JSON (${e instanceof Error ? e.message : String(e)})`);
     }
   }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new TokenizerError(file, 'not a JSON object');
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new TokenizerError(file, 'not a JSON object');
   return v as Record<string, unknown>;
 }
 
@@ -38,23 +39,36 @@ export class HfTokenizer {
   ) {}
 
   /** `prefix` (e.g. a folder path) is put before the file names in error messages */
-  static async create(tokenizerJson: string | object, tokenizerConfig: string | object, prefix = ''): Promise<HfTokenizer> {
+  static async create(
+    tokenizerJson: string | object,
+    tokenizerConfig: string | object,
+    prefix = '',
+  ): Promise<HfTokenizer> {
     const file = `${prefix}tokenizer.json`;
     const tj = parseJson(tokenizerJson, file);
     const tc = parseJson(tokenizerConfig, `${prefix}tokenizer_config.json`);
     if (typeof tj.model !== 'object' || tj.model === null) throw new TokenizerError(file, 'missing "model"');
     if (!Array.isArray(tj.added_tokens)) tj.added_tokens = [];
     const { AutoTokenizer, PreTrainedTokenizer: Base } = await import('@xenova/transformers');
-    const name = typeof tc.tokenizer_class === 'string' ? tc.tokenizer_class.replace(/Fast$/, '') : 'PreTrainedTokenizer';
-    const mapping = AutoTokenizer.TOKENIZER_CLASS_MAPPING as unknown as Record<string, typeof Base | undefined>;
+    const name =
+      typeof tc.tokenizer_class === 'string'
+        ? tc.tokenizer_class.replace(/Fast$/, '')
+        : 'PreTrainedTokenizer';
+    const mapping = AutoTokenizer.TOKENIZER_CLASS_MAPPING as unknown as Record<
+      string,
+      typeof Base | undefined
+    >;
     const Cls = mapping[name] ?? Base;
     let tok: PreTrainedTokenizer;
     try {
       tok = new Cls(tj, tc);
     } catch (e) {
-      throw new TokenizerError(file, `cannot build the tokenizer (${e instanceof Error ? e.message : String(e)})`);
+      throw new TokenizerError(
+        file,
+        `cannot build the tokenizer (${e instanceof Error ? e.message : String(e)})`,
+      );
     }
-    const idOf = (t: string | null | undefined) => (t ? tok.model.tokens_to_ids.get(t) ?? null : null);
+    const idOf = (t: string | null | undefined) => (t ? (tok.model.tokens_to_ids.get(t) ?? null) : null);
     const eosId = idOf(tok.getToken('eos_token'));
     const padId = idOf(tok.getToken('pad_token')) ?? eosId ?? 0;
     return new HfTokenizer(tok, new Set(tok.all_special_ids), padId, eosId);

@@ -22,7 +22,11 @@ export class Weights {
     const p = prefixes.find((x) => src.has(x + probe));
     if (p === undefined) {
       const seen = src.names.slice(0, 5).join(', ');
-      throw new SafetensorsError(src.file, probe, `not found under any of the prefixes ${prefixes.map((x) => `"${x}"`).join(', ')} (file has: ${seen}${src.names.length > 5 ? ', …' : ''})`);
+      throw new SafetensorsError(
+        src.file,
+        probe,
+        `not found under any of the prefixes ${prefixes.map((x) => `"${x}"`).join(', ')} (file has: ${seen}${src.names.length > 5 ? ', …' : ''})`,
+      );
     }
     this.prefix = p;
   }
@@ -37,10 +41,15 @@ export class Weights {
   /** Declares a required tensor; throws if it is missing or has another shape. Returns the short name. */
   need(name: string, shape: readonly number[]): string {
     const full = this.prefix + name;
-    if (!this.src.has(full)) throw new SafetensorsError(this.src.file, full, `missing (expected shape [${shape.join(', ')}])`);
+    if (!this.src.has(full))
+      throw new SafetensorsError(this.src.file, full, `missing (expected shape [${shape.join(', ')}])`);
     const got = this.src.info(full).shape;
     if (got.length !== shape.length || got.some((d, i) => d !== shape[i])) {
-      throw new SafetensorsError(this.src.file, full, `shape [${got.join(', ')}], expected [${shape.join(', ')}]`);
+      throw new SafetensorsError(
+        this.src.file,
+        full,
+        `shape [${got.join(', ')}], expected [${shape.join(', ')}]`,
+      );
     }
     this.specs.set(name, { full, shape: [...shape] });
     return name;

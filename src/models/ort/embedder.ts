@@ -7,8 +7,16 @@ import type { Backend, Tensor } from '../../gpu/backend';
 import type { AssetFetcher } from '../glove';
 import type { Embedder, Role, TextTemplates } from '../types';
 import {
-  configureOrt, createSession, defaultEps, intTensor, ort, OrtModelError, outputF32, withEpFallback,
-  type IntType, type OrtEp,
+  configureOrt,
+  createSession,
+  defaultEps,
+  intTensor,
+  ort,
+  OrtModelError,
+  outputF32,
+  withEpFallback,
+  type IntType,
+  type OrtEp,
 } from './session';
 import { HfTokenizer } from '../hf/tokenizer';
 import { parseJsonFile } from './tokenizer';
@@ -37,7 +45,18 @@ export interface OrtEmbedderOptions {
   numThreads?: number;
 }
 
-const DECODERS = new Set(['qwen2', 'qwen3', 'llama', 'mistral', 'gemma', 'gemma2', 'gemma3_text', 'phi', 'phi3', 'gpt2']);
+const DECODERS = new Set([
+  'qwen2',
+  'qwen3',
+  'llama',
+  'mistral',
+  'gemma',
+  'gemma2',
+  'gemma3_text',
+  'phi',
+  'phi3',
+  'gpt2',
+]);
 const DEFAULT_TEMPLATES: TextTemplates = { query: '{text}', passage: '{title}\n{text}' };
 
 interface InputPlan {
@@ -49,15 +68,24 @@ interface InputPlan {
 
 function planInputs(session: ort.InferenceSession, file: string): InputPlan {
   const names = session.inputNames;
-  if (!names.includes('input_ids')) throw new OrtModelError(file, `no input_ids input (inputs: ${names.join(', ')})`);
+  if (!names.includes('input_ids'))
+    throw new OrtModelError(file, `no input_ids input (inputs: ${names.join(', ')})`);
   const known = new Set(['input_ids', 'attention_mask', 'token_type_ids', 'position_ids']);
   const other = names.filter((n) => !known.has(n));
   if (other.length) {
-    throw new OrtModelError(file, `unsupported inputs ${other.join(', ')}: export a feature-extraction model (no KV cache)`);
+    throw new OrtModelError(
+      file,
+      `unsupported inputs ${other.join(', ')}: export a feature-extraction model (no KV cache)`,
+    );
   }
   const meta = session.inputMetadata.find((m) => m.name === 'input_ids');
   const intType: IntType = meta?.isTensor && meta.type === 'int32' ? 'int32' : 'int64';
-  return { intType, mask: names.includes('attention_mask'), tokenTypes: names.includes('token_type_ids'), positions: names.includes('position_ids') };
+  return {
+    intType,
+    mask: names.includes('attention_mask'),
+    tokenTypes: names.includes('token_type_ids'),
+    positions: names.includes('position_ids'),
+  };
 }
 
 interface RunCtx {
@@ -86,11 +114,20 @@ async function runRows(ctx: RunCtx, rows: readonly number[][]): Promise<Hidden> 
   const { intType } = ctx.inputs;
   const feeds: Record<string, ort.Tensor> = { input_ids: intTensor(intType, ids, [B, T]) };
   if (ctx.inputs.mask) feeds.attention_mask = intTensor(intType, mask, [B, T]);
-  if (ctx.inputs.tokenTypes) feeds.token_type_ids = intTensor(intType, new Array<number>(B * T).fill(0), [B, T]);
-  if (ctx.inputs.positions) feeds.position_ids = intTensor(intType, Array.from({ length: B * T }, (_, i) => i % T), [B, T]);
+  if (ctx.inputs.tokenTypes)
+    feeds.token_type_ids = intTensor(intType, new Array<number>(B * T).fill(0), [B, T]);
+  if (ctx.inputs.positions)
+    feeds.position_ids = intTensor(
+      intType,
+      Array.from({ length: B * T }, (_, i) => i % T),
+      [B, T],
+    );
   const out = (await ctx.session.run(feeds, [ctx.outputName]))[ctx.outputName];
   if (out.dims.length !== 3 || out.dims[0] !== B || out.dims[1] !== T) {
-    throw new OrtModelError(ctx.file, `output ${ctx.outputName} has dims [${out.dims.join(',')}], expected [${B},${T},hidden]`);
+    throw new OrtModelError(
+      ctx.file,
+      `output ${ctx.outputName} has dims [${out.dims.join(',')}], expected [${B},${T},hidden]`,
+    );
   }
   return { data: outputF32(out, ctx.outputName, ctx.file), mask, dims: [B, T, out.dims[2]] };
 }
@@ -130,21 +167,26 @@ export class OrtEmbedder implements Embedder {
     const run = this.queue.then(() => runRows(this.ctx, rows));
     this.queue = run.catch(() => undefined);
     const h = await run;
-    if (h.dims[2] !== this.dim) throw new OrtModelError(this.ctx.file, `output width ${h.dims[2]}, expected ${this.dim}`);
+    if (h.dims[2] !== this.dim)
+      throw new OrtModelError(this.ctx.file, `output width ${h.dims[2]}, expected ${this.dim}`);
     return h;
   }
 
   async embed(backend: Backend, texts: readonly string[], _role: Role): Promise<Float32Array> {
     const out = new Float32Array(texts.length * this.dim);
     for (let start = 0; start < texts.length; start += this.opts.batchSize) {
-      const { data, mask, dims } = await this.hidden(texts.slice(start, start + this.opts.batchSize).map((t) => this.encode(t)));
+      const { data, mask, dims } = await this.hidden(
+        texts.slice(start, start + this.opts.batchSize).map((t) => this.encode(t)),
+      );
       const [B, T] = dims;
       const owned: Tensor[] = [];
       const keep = (t: Tensor) => (owned.push(t), t);
       try {
         const x = keep(backend.tensor(data, [B, T, this.dim]));
         const m = keep(backend.tensor(mask, [B, T]));
-        const pooled = keep(this.pooling === 'mean' ? backend.maskedMeanPool(x, m) : backend.pool(x, m, this.pooling));
+        const pooled = keep(
+          this.pooling === 'mean' ? backend.maskedMeanPool(x, m) : backend.pool(x, m, this.pooling),
+        );
         out.set(await backend.readF32(keep(backend.l2Normalize(pooled))), start * this.dim);
       } finally {
         backend.dispose(...owned);
@@ -169,7 +211,10 @@ async function fetchFile(fetchAsset: AssetFetcher, file: string): Promise<ArrayB
 }
 
 /** Loads an ONNX feature-extraction model folder through `fetchAsset` (paths relative to its root). */
-export async function loadOrtEmbedder(fetchAsset: AssetFetcher, opts: OrtEmbedderOptions = {}): Promise<OrtEmbedder> {
+export async function loadOrtEmbedder(
+  fetchAsset: AssetFetcher,
+  opts: OrtEmbedderOptions = {},
+): Promise<OrtEmbedder> {
   const prefix = opts.dir ? opts.dir.replace(/\/?$/, '/') : '';
   const file = `${prefix}${opts.modelFile ?? 'onnx/model.onnx'}`;
   const [modelBuf, tjBuf, tcBuf] = await Promise.all(
@@ -180,34 +225,47 @@ export async function loadOrtEmbedder(fetchAsset: AssetFetcher, opts: OrtEmbedde
     () => null, // optional
   );
   const tokenizer = await HfTokenizer.create(
-    parseJsonFile(tjBuf, `${prefix}tokenizer.json`), parseJsonFile(tcBuf, `${prefix}tokenizer_config.json`), prefix);
+    parseJsonFile(tjBuf, `${prefix}tokenizer.json`),
+    parseJsonFile(tcBuf, `${prefix}tokenizer_config.json`),
+    prefix,
+  );
   const pooling = opts.pooling ?? (DECODERS.has(String(config?.model_type)) ? 'last' : 'mean');
   const appendEos = opts.appendEos ?? pooling === 'last';
-  if (appendEos && tokenizer.eosId === null) throw new OrtModelError(`${prefix}tokenizer_config.json`, 'no eos_token to append');
-  const positions = typeof config?.max_position_embeddings === 'number' ? config.max_position_embeddings : Infinity;
+  if (appendEos && tokenizer.eosId === null)
+    throw new OrtModelError(`${prefix}tokenizer_config.json`, 'no eos_token to append');
+  const positions =
+    typeof config?.max_position_embeddings === 'number' ? config.max_position_embeddings : Infinity;
   const maxTokens = Math.min(opts.maxTokens ?? 512, positions);
   const bytes = new Uint8Array(modelBuf);
   if (bytes.length === 0) throw new OrtModelError(file, 'empty file');
 
   await configureOrt({ numThreads: opts.numThreads });
   const eos = appendEos ? tokenizer.eosId : null;
-  const { value, ep, skipped } = await withEpFallback(opts.executionProviders ?? defaultEps(), async (ep) => {
-    const session = await createSession(bytes, ep);
-    try {
-      const inputs = planInputs(session, file);
-      const outputName = session.outputNames.includes('last_hidden_state')
-        ? 'last_hidden_state'
-        : session.outputMetadata.find((m) => m.isTensor && m.shape.length === 3)?.name;
-      if (!outputName) throw new OrtModelError(file, `no last_hidden_state or 3-D output (outputs: ${session.outputNames.join(', ')})`);
-      const ctx: RunCtx = { session, inputs, outputName, padId: tokenizer.padId, file };
-      // probe run: finds the width and checks that this EP runs the whole graph
-      const probe = await runRows(ctx, [tokenizer.encode('hello', maxTokens, eos)]);
-      return { ctx, dim: probe.dims[2] };
-    } catch (e) {
-      await session.release();
-      throw e;
-    }
-  }, file);
+  const { value, ep, skipped } = await withEpFallback(
+    opts.executionProviders ?? defaultEps(),
+    async (ep) => {
+      const session = await createSession(bytes, ep);
+      try {
+        const inputs = planInputs(session, file);
+        const outputName = session.outputNames.includes('last_hidden_state')
+          ? 'last_hidden_state'
+          : session.outputMetadata.find((m) => m.isTensor && m.shape.length === 3)?.name;
+        if (!outputName)
+          throw new OrtModelError(
+            file,
+            `no last_hidden_state or 3-D output (outputs: ${session.outputNames.join(', ')})`,
+          );
+        const ctx: RunCtx = { session, inputs, outputName, padId: tokenizer.padId, file };
+        // probe run: finds the width and checks that this EP runs the whole graph
+        const probe = await runRows(ctx, [tokenizer.encode('hello', maxTokens, eos)]);
+        return { ctx, dim: probe.dims[2] };
+      } catch (e) {
+        await session.release();
+        throw e;
+      }
+    },
+    file,
+  );
   const id = opts.id ?? (opts.dir || 'onnx');
   const run = { maxTokens, batchSize: opts.batchSize ?? 16, eos };
   return new OrtEmbedder(id, value.dim, ep, skipped, pooling, tokenizer, value.ctx, run, opts.templates);

@@ -19,7 +19,10 @@ export function folderFetcher(folder: string): AssetFetcher {
 }
 
 /** loadOrtEmbedder over a folder laid out like the hub's (onnx/model.onnx, tokenizer.json, ...); errors give full paths */
-export function loadOrtEmbedderFromFolder(folder: string, opts: Omit<OrtEmbedderOptions, 'dir'> = {}): Promise<OrtEmbedder> {
+export function loadOrtEmbedderFromFolder(
+  folder: string,
+  opts: Omit<OrtEmbedderOptions, 'dir'> = {},
+): Promise<OrtEmbedder> {
   const dir = resolve(folder);
   return loadOrtEmbedder(folderFetcher(''), { id: basename(dir), ...opts, dir });
 }

@@ -16,13 +16,23 @@ env.allowRemoteModels = false;
 
 const BERT = join(TINY_MODELS_DIR, 'tiny-bert');
 const QWEN = join(TINY_MODELS_DIR, 'tiny-qwen3');
-const TEXTS = ['The patient had high blood pressure.', 'wing', 'Children with heart disease, and the effect of treatment on cells.'];
+const TEXTS = [
+  'The patient had high blood pressure.',
+  'wing',
+  'Children with heart disease, and the effect of treatment on cells.',
+];
 const backend = createCpuBackend();
 const tmp = mkdtempSync(join(tmpdir(), 'ort-embedder-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** manual pooling of [B,T,D] hidden states from ORT, then L2 normalisation, in plain loops */
-function manualPool(h: Float32Array, rows: number[][], T: number, D: number, mode: 'mean' | 'cls' | 'last'): Float32Array {
+function manualPool(
+  h: Float32Array,
+  rows: number[][],
+  T: number,
+  D: number,
+  mode: 'mean' | 'cls' | 'last',
+): Float32Array {
   const out = new Float32Array(rows.length * D);
   rows.forEach((r, b) => {
     const v = new Float64Array(D);
@@ -34,7 +44,13 @@ function manualPool(h: Float32Array, rows: number[][], T: number, D: number, mod
   return out;
 }
 
-async function ortReference(dir: string, file: string, model: string, mode: 'mean' | 'cls' | 'last', pad: number): Promise<Float32Array> {
+async function ortReference(
+  dir: string,
+  file: string,
+  model: string,
+  mode: 'mean' | 'cls' | 'last',
+  pad: number,
+): Promise<Float32Array> {
   const tok = await AutoTokenizer.from_pretrained(model);
   const rows: number[][] = TEXTS.map((t) => tok.encode(t));
   const T = Math.max(...rows.map((r) => r.length));
@@ -67,7 +83,11 @@ describe('OrtEmbedder on tiny-bert', () => {
 
   it('cls pooling equals token 0 of the manual run', async () => {
     const e = await loadOrtEmbedderFromFolder(BERT, { pooling: 'cls' });
-    expectClose(await e.embed(backend, TEXTS, 'query'), await ortReference(BERT, 'onnx/model.onnx', 'tiny-bert', 'cls', 0), 1e-5);
+    expectClose(
+      await e.embed(backend, TEXTS, 'query'),
+      await ortReference(BERT, 'onnx/model.onnx', 'tiny-bert', 'cls', 0),
+      1e-5,
+    );
     await e.dispose();
   });
 
@@ -77,7 +97,9 @@ describe('OrtEmbedder on tiny-bert', () => {
     expect(e.skippedEps).toHaveLength(1);
     expect(e.skippedEps[0]).toMatch(/^webgpu: /);
     await e.dispose();
-    await expect(loadOrtEmbedderFromFolder(BERT, { executionProviders: ['webgpu'] })).rejects.toThrow(/model\.onnx: cannot run this ONNX model \(webgpu: /);
+    await expect(loadOrtEmbedderFromFolder(BERT, { executionProviders: ['webgpu'] })).rejects.toThrow(
+      /model\.onnx: cannot run this ONNX model \(webgpu: /,
+    );
   });
 });
 
@@ -87,7 +109,13 @@ describe('OrtEmbedder on tiny-qwen3 (decoder)', () => {
     expect(e.pooling).toBe('last');
     const ids = e.encode('the cell');
     expect(ids.filter((i) => i === e.tokenizer.eosId)).toHaveLength(1); // post-processor's EOS, not appended twice
-    const want = await ortReference(QWEN, 'onnx/model_bidirectional.onnx', 'tiny-qwen3', 'last', e.tokenizer.padId);
+    const want = await ortReference(
+      QWEN,
+      'onnx/model_bidirectional.onnx',
+      'tiny-qwen3',
+      'last',
+      e.tokenizer.padId,
+    );
     expectClose(await e.embed(backend, TEXTS, 'query'), want, 1e-5);
     await e.dispose();
   });
@@ -110,7 +138,10 @@ describe('OrtEmbedder errors and other graph layouts', () => {
 
   it('a corrupted or truncated .onnx gives an error naming the file', async () => {
     const dir = copyBert('corrupt');
-    writeFileSync(join(dir, 'onnx', 'model.onnx'), new Uint8Array(300).map((_, i) => (i * 37) & 0xff));
+    writeFileSync(
+      join(dir, 'onnx', 'model.onnx'),
+      new Uint8Array(300).map((_, i) => (i * 37) & 0xff),
+    );
     const p = loadOrtEmbedderFromFolder(dir);
     await expect(p).rejects.toBeInstanceOf(OrtModelError);
     await expect(p).rejects.toThrow(`${join(dir, 'onnx', 'model.onnx')}: cannot run this ONNX model (wasm: `);
@@ -134,9 +165,20 @@ describe('OrtEmbedder errors and other graph layouts', () => {
     g.input('attention_mask', DT.INT32, ['batch', 'sequence']);
     const pos = g.input('position_ids', DT.INT32, ['batch', 'sequence']);
     if (extraInput) g.input('past_key_values.0.key', DT.FLOAT, ['batch', 2, 'past', 8]);
-    const table = g.f32('table', Float32Array.from({ length: 200 * 4 }, (_, i) => (i % 7) - 3), [200, 4]);
-    const ptab = g.f32('ptab', Float32Array.from({ length: 64 * 4 }, (_, i) => i / 10), [64, 4]);
-    const h = g.op('Add', [g.op('Gather', [table, ids], { axis: int(0) }), g.op('Gather', [ptab, pos], { axis: int(0) })]);
+    const table = g.f32(
+      'table',
+      Float32Array.from({ length: 200 * 4 }, (_, i) => (i % 7) - 3),
+      [200, 4],
+    );
+    const ptab = g.f32(
+      'ptab',
+      Float32Array.from({ length: 64 * 4 }, (_, i) => i / 10),
+      [64, 4],
+    );
+    const h = g.op('Add', [
+      g.op('Gather', [table, ids], { axis: int(0) }),
+      g.op('Gather', [ptab, pos], { axis: int(0) }),
+    ]);
     g.output(g.op('ReduceSum', [h, g.i64([1])], { keepdims: int(0) }), 'pooled', DT.FLOAT, ['batch', 4]);
     g.output(h, 'hidden', DT.FLOAT, ['batch', 'sequence', 4]);
     writeFileSync(join(dir, 'onnx', 'model.onnx'), g.encode());
@@ -157,6 +199,8 @@ describe('OrtEmbedder errors and other graph layouts', () => {
   });
 
   it('rejects a decoder export that wants a KV cache, naming the input', async () => {
-    await expect(loadOrtEmbedderFromFolder(toyModel('kv', true))).rejects.toThrow(/model\.onnx: unsupported inputs past_key_values\.0\.key/);
+    await expect(loadOrtEmbedderFromFolder(toyModel('kv', true))).rejects.toThrow(
+      /model\.onnx: unsupported inputs past_key_values\.0\.key/,
+    );
   });
 });

@@ -47,7 +47,8 @@ export function configureOrt(opts: { numThreads?: number } = {}): Promise<void> 
 
 /** webgpu then wasm in a browser with navigator.gpu; wasm alone in Node or without WebGPU. */
 export function defaultEps(): OrtEp[] {
-  const hasGpu = !isNode && typeof navigator !== 'undefined' && 'gpu' in navigator && navigator.gpu !== undefined;
+  const hasGpu =
+    !isNode && typeof navigator !== 'undefined' && 'gpu' in navigator && navigator.gpu !== undefined;
   return hasGpu ? ['webgpu', 'wasm'] : ['wasm'];
 }
 
@@ -62,7 +63,11 @@ export interface Fallback<T> {
  * Tries `attempt` with each EP in order and returns the first success. An OrtModelError (a fault of the model,
  * not the EP) is rethrown at once; when every EP fails otherwise, the error lists each EP's reason.
  */
-export async function withEpFallback<T>(eps: readonly OrtEp[], attempt: (ep: OrtEp) => Promise<T>, file: string): Promise<Fallback<T>> {
+export async function withEpFallback<T>(
+  eps: readonly OrtEp[],
+  attempt: (ep: OrtEp) => Promise<T>,
+  file: string,
+): Promise<Fallback<T>> {
   if (eps.length === 0) throw new OrtModelError(file, 'no execution provider to try');
   const skipped: string[] = [];
   for (const ep of eps) {

@@ -8,6 +8,7 @@ export function parseJsonFile(bytes: ArrayBuffer, file: string): Record<string, 
   } catch (e) {
     throw new OrtModelError(file, `not valid JSON (${e instanceof Error ? e.message : String(e)})`);
   }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new OrtModelError(file, 'not a JSON object');
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new OrtModelError(file, 'not a JSON object');
   return v as Record<string, unknown>;
 }

@@ -35,7 +35,10 @@ export async function runOnnxLastHidden(
       attention_mask: int64Tensor(attentionMask, 'attention_mask'),
     };
     if (session.inputNames.includes('token_type_ids')) {
-      feeds.token_type_ids = int64Tensor(tokenTypeIds ?? inputIds.map((r) => r.map(() => 0)), 'token_type_ids');
+      feeds.token_type_ids = int64Tensor(
+        tokenTypeIds ?? inputIds.map((r) => r.map(() => 0)),
+        'token_type_ids',
+      );
     }
     const out = await session.run(feeds);
     const t = out.last_hidden_state ?? out[session.outputNames[0]];

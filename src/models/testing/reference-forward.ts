@@ -48,7 +48,16 @@ const addM = (a: Mat, b: Mat): Mat => a.map((r, t) => r.map((v, i) => v + b[t][i
  * Attention over heads: q rows [T][Hq*dh], k/v rows [T][Hkv*dh]; query head h reads kv head floor(h/(Hq/Hkv)).
  * Key j is visible to query i when mask[j] = 1 and (not causal or j <= i).
  */
-function attention(q: Mat, k: Mat, v: Mat, mask: number[], hq: number, hkv: number, dh: number, causal: boolean): Mat {
+function attention(
+  q: Mat,
+  k: Mat,
+  v: Mat,
+  mask: number[],
+  hq: number,
+  hkv: number,
+  dh: number,
+  causal: boolean,
+): Mat {
   const T = q.length;
   const rep = hq / hkv;
   return q.map((qi, i) => {
@@ -104,7 +113,13 @@ export interface BertLikeConfig {
   layer_norm_eps: number;
 }
 
-export function bertForward(cfg: BertLikeConfig, ws: W, ids: number[][], mask: number[][], tt?: number[][]): Float32Array {
+export function bertForward(
+  cfg: BertLikeConfig,
+  ws: W,
+  ids: number[][],
+  mask: number[][],
+  tt?: number[][],
+): Float32Array {
   const H = cfg.hidden_size;
   const nh = cfg.num_attention_heads;
   const out: number[] = [];
@@ -113,20 +128,39 @@ export function bertForward(cfg: BertLikeConfig, ws: W, ids: number[][], mask: n
       const r = new Float64Array(H);
       const typ = tt ? tt[b][t] : 0;
       for (let i = 0; i < H; i++) {
-        r[i] = w(ws, 'embeddings.word_embeddings.weight')[id * H + i] + w(ws, 'embeddings.position_embeddings.weight')[t * H + i] +
+        r[i] =
+          w(ws, 'embeddings.word_embeddings.weight')[id * H + i] +
+          w(ws, 'embeddings.position_embeddings.weight')[t * H + i] +
           w(ws, 'embeddings.token_type_embeddings.weight')[typ * H + i];
       }
       return r;
     });
-    x = layerNorm(x, w(ws, 'embeddings.LayerNorm.weight'), w(ws, 'embeddings.LayerNorm.bias'), cfg.layer_norm_eps);
+    x = layerNorm(
+      x,
+      w(ws, 'embeddings.LayerNorm.weight'),
+      w(ws, 'embeddings.LayerNorm.bias'),
+      cfg.layer_norm_eps,
+    );
     for (let l = 0; l < cfg.num_hidden_layers; l++) {
       const p = `encoder.layer.${l}`;
-      const lin = (inp: Mat, n: string, o: number) => linear(inp, w(ws, `${p}.${n}.weight`), w(ws, `${p}.${n}.bias`), o);
-      const ctx = attention(lin(x, 'attention.self.query', H), lin(x, 'attention.self.key', H), lin(x, 'attention.self.value', H),
-        mask[b], nh, nh, H / nh, false);
-      const ln = (inp: Mat, n: string) => layerNorm(inp, w(ws, `${p}.${n}.weight`), w(ws, `${p}.${n}.bias`), cfg.layer_norm_eps);
+      const lin = (inp: Mat, n: string, o: number) =>
+        linear(inp, w(ws, `${p}.${n}.weight`), w(ws, `${p}.${n}.bias`), o);
+      const ctx = attention(
+        lin(x, 'attention.self.query', H),
+        lin(x, 'attention.self.key', H),
+        lin(x, 'attention.self.value', H),
+        mask[b],
+        nh,
+        nh,
+        H / nh,
+        false,
+      );
+      const ln = (inp: Mat, n: string) =>
+        layerNorm(inp, w(ws, `${p}.${n}.weight`), w(ws, `${p}.${n}.bias`), cfg.layer_norm_eps);
       x = ln(addM(lin(ctx, 'attention.output.dense', H), x), 'attention.output.LayerNorm');
-      const inter = lin(x, 'intermediate.dense', cfg.intermediate_size).map((r) => r.map((v) => 0.5 * v * (1 + erf(v / Math.SQRT2))));
+      const inter = lin(x, 'intermediate.dense', cfg.intermediate_size).map((r) =>
+        r.map((v) => 0.5 * v * (1 + erf(v / Math.SQRT2))),
+      );
       x = ln(addM(lin(inter, 'output.dense', H), x), 'output.LayerNorm');
     }
     for (const r of x) out.push(...r);
@@ -146,7 +180,15 @@ export interface Qwen3LikeConfig {
 }
 
 /** per-head RMSNorm then 'half' RoPE at position t, on a [heads*dh] row */
-function normRope(row: Float64Array, heads: number, dh: number, g: Float32Array, eps: number, t: number, theta: number): Float64Array {
+function normRope(
+  row: Float64Array,
+  heads: number,
+  dh: number,
+  g: Float32Array,
+  eps: number,
+  t: number,
+  theta: number,
+): Float64Array {
   const out = new Float64Array(row.length);
   const half = dh / 2;
   for (let h = 0; h < heads; h++) {
@@ -161,8 +203,20 @@ function normRope(row: Float64Array, heads: number, dh: number, g: Float32Array,
   return out;
 }
 
-export function qwen3Forward(cfg: Qwen3LikeConfig, ws: W, ids: number[][], mask: number[][], causal: boolean): Float32Array {
-  const { hidden_size: H, head_dim: dh, num_attention_heads: hq, num_key_value_heads: hkv, rms_norm_eps: eps } = cfg;
+export function qwen3Forward(
+  cfg: Qwen3LikeConfig,
+  ws: W,
+  ids: number[][],
+  mask: number[][],
+  causal: boolean,
+): Float32Array {
+  const {
+    hidden_size: H,
+    head_dim: dh,
+    num_attention_heads: hq,
+    num_key_value_heads: hkv,
+    rms_norm_eps: eps,
+  } = cfg;
   const out: number[] = [];
   ids.forEach((row, b) => {
     const emb = w(ws, 'model.embed_tokens.weight');
@@ -171,8 +225,12 @@ export function qwen3Forward(cfg: Qwen3LikeConfig, ws: W, ids: number[][], mask:
       const p = `model.layers.${l}`;
       const lin = (inp: Mat, n: string, o: number) => linear(inp, w(ws, `${p}.${n}.weight`), null, o);
       const hn = x.map((r) => rmsNormVec(r, w(ws, `${p}.input_layernorm.weight`), eps));
-      const q = lin(hn, 'self_attn.q_proj', hq * dh).map((r, t) => normRope(r, hq, dh, w(ws, `${p}.self_attn.q_norm.weight`), eps, t, cfg.rope_theta));
-      const k = lin(hn, 'self_attn.k_proj', hkv * dh).map((r, t) => normRope(r, hkv, dh, w(ws, `${p}.self_attn.k_norm.weight`), eps, t, cfg.rope_theta));
+      const q = lin(hn, 'self_attn.q_proj', hq * dh).map((r, t) =>
+        normRope(r, hq, dh, w(ws, `${p}.self_attn.q_norm.weight`), eps, t, cfg.rope_theta),
+      );
+      const k = lin(hn, 'self_attn.k_proj', hkv * dh).map((r, t) =>
+        normRope(r, hkv, dh, w(ws, `${p}.self_attn.k_norm.weight`), eps, t, cfg.rope_theta),
+      );
       const v = lin(hn, 'self_attn.v_proj', hkv * dh);
       x = addM(x, lin(attention(q, k, v, mask[b], hq, hkv, dh, causal), 'self_attn.o_proj', H));
       const h2 = x.map((r) => rmsNormVec(r, w(ws, `${p}.post_attention_layernorm.weight`), eps));

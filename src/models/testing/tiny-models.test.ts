@@ -16,7 +16,8 @@ const QWEN = join(TINY_MODELS_DIR, 'tiny-qwen3');
 const SENTENCES = ["The patient's heart rate was high.", 'Blood flow in the wing, at low pressure!', 'cells'];
 
 const json = <T>(f: string): T => JSON.parse(readFileSync(f, 'utf8')) as T;
-const weights = (dir: string) => readSafetensorsF32(new Uint8Array(readFileSync(join(dir, 'model.safetensors'))));
+const weights = (dir: string) =>
+  readSafetensorsF32(new Uint8Array(readFileSync(join(dir, 'model.safetensors'))));
 
 /** right-pads id rows with `pad`; mask 1 on real tokens */
 function pad(rows: number[][], padId: number): { ids: number[][]; mask: number[][] } {
@@ -45,8 +46,14 @@ describe('tiny model files', () => {
     try {
       makeTinyModels(dir);
       for (const m of ['tiny-bert', 'tiny-qwen3']) {
-        for (const f of [...readdirSync(join(dir, m)).filter((x) => x !== 'onnx'), ...readdirSync(join(dir, m, 'onnx')).map((x) => `onnx/${x}`)]) {
-          expect(Buffer.compare(readFileSync(join(dir, m, f)), readFileSync(join(TINY_MODELS_DIR, m, f))), `${m}/${f}`).toBe(0);
+        for (const f of [
+          ...readdirSync(join(dir, m)).filter((x) => x !== 'onnx'),
+          ...readdirSync(join(dir, m, 'onnx')).map((x) => `onnx/${x}`),
+        ]) {
+          expect(
+            Buffer.compare(readFileSync(join(dir, m, f)), readFileSync(join(TINY_MODELS_DIR, m, f))),
+            `${m}/${f}`,
+          ).toBe(0);
         }
       }
     } finally {
@@ -55,7 +62,9 @@ describe('tiny model files', () => {
   });
 
   it('tiny-bert safetensors has the HF BertModel names and PyTorch [out,in] shapes', () => {
-    const cfg = json<BertLikeConfig & { vocab_size: number; max_position_embeddings: number }>(join(BERT, 'config.json'));
+    const cfg = json<BertLikeConfig & { vocab_size: number; max_position_embeddings: number }>(
+      join(BERT, 'config.json'),
+    );
     const ws = weights(BERT);
     expect(ws.size).toBe(5 + 16 * 2);
     expect(ws.get('embeddings.word_embeddings.weight')?.shape).toEqual([cfg.vocab_size, 32]);
@@ -65,13 +74,18 @@ describe('tiny model files', () => {
     expect(ws.get('encoder.layer.0.intermediate.dense.weight')?.shape).toEqual([64, 32]);
     expect(ws.get('encoder.layer.0.output.dense.weight')?.shape).toEqual([32, 64]);
     expect(ws.get('encoder.layer.1.output.LayerNorm.bias')?.shape).toEqual([32]);
-    const std = Math.sqrt(ws.get('embeddings.word_embeddings.weight')!.data.reduce((a, v) => a + v * v, 0) / (cfg.vocab_size * 32));
+    const std = Math.sqrt(
+      ws.get('embeddings.word_embeddings.weight')!.data.reduce((a, v) => a + v * v, 0) /
+        (cfg.vocab_size * 32),
+    );
     expect(std).toBeGreaterThan(0.17);
     expect(std).toBeLessThan(0.23);
   });
 
   it('tiny-qwen3 safetensors has the HF Qwen3 names, GQA shapes and tied embeddings', () => {
-    const cfg = json<Qwen3LikeConfig & { vocab_size: number; tie_word_embeddings: boolean }>(join(QWEN, 'config.json'));
+    const cfg = json<Qwen3LikeConfig & { vocab_size: number; tie_word_embeddings: boolean }>(
+      join(QWEN, 'config.json'),
+    );
     const ws = weights(QWEN);
     expect(cfg.tie_word_embeddings).toBe(true);
     expect(ws.has('lm_head.weight')).toBe(false);
@@ -96,7 +110,8 @@ describe('tiny model tokenizers (@xenova/transformers)', () => {
   it('tiny-bert: WordPiece with [CLS] ... [SEP], real ids, no [UNK]', async () => {
     const tok = await AutoTokenizer.from_pretrained('tiny-bert');
     const ids: number[] = tok.encode("The patient's heart rate was high.");
-    const vocab = json<{ model: { vocab: Record<string, number> } }>(join(BERT, 'tokenizer.json')).model.vocab;
+    const vocab = json<{ model: { vocab: Record<string, number> } }>(join(BERT, 'tokenizer.json')).model
+      .vocab;
     expect(ids[0]).toBe(vocab['[CLS]']);
     expect(ids[ids.length - 1]).toBe(vocab['[SEP]']);
     expect(ids).not.toContain(vocab['[UNK]']);
@@ -137,7 +152,7 @@ describe('ONNX exports match a plain-TS forward pass of the safetensors weights'
       const file = causal ? 'onnx/model.onnx' : 'onnx/model_bidirectional.onnx';
       const ort = await runOnnxLastHidden(QWEN, file, ids, mask);
       const ref = qwen3Forward(cfg, weights(QWEN), ids, mask, causal);
-    expect(maxAbsDiff(ort, ref)).toBeLessThan(1e-4);
+      expect(maxAbsDiff(ort, ref)).toBeLessThan(1e-4);
       // the mask kind is what it says: the other variant's reference differs
       expect(maxAbsDiff(ort, qwen3Forward(cfg, weights(QWEN), ids, mask, !causal))).toBeGreaterThan(1e-2);
     });
@@ -149,7 +164,12 @@ describe('ONNX exports match a plain-TS forward pass of the safetensors weights'
     const full = await runOnnxLastHidden(QWEN, 'onnx/model.onnx', [a], [a.map(() => 1)]);
     const prefix = await runOnnxLastHidden(QWEN, 'onnx/model.onnx', [a.slice(0, 3)], [[1, 1, 1]]);
     expect(maxAbsDiff(full.subarray(0, 3 * h), prefix)).toBeLessThan(1e-5);
-    const padded = await runOnnxLastHidden(QWEN, 'onnx/model_bidirectional.onnx', [[...a, 5, 5]], [[...a.map(() => 1), 0, 0]]);
+    const padded = await runOnnxLastHidden(
+      QWEN,
+      'onnx/model_bidirectional.onnx',
+      [[...a, 5, 5]],
+      [[...a.map(() => 1), 0, 0]],
+    );
     const plain = await runOnnxLastHidden(QWEN, 'onnx/model_bidirectional.onnx', [a], [a.map(() => 1)]);
     expect(maxAbsDiff(padded.subarray(0, a.length * h), plain)).toBeLessThan(1e-5);
   });

@@ -8,7 +8,12 @@ import { readUseLiteWeights } from './weights';
 function tiny(overrides: Record<string, unknown> = {}): string {
   return JSON.stringify({
     format: 'graph-model',
-    modelTopology: { node: [{ name: 'x', op: 'Placeholder' }, { name: 'y', op: 'MatMul', input: ['x', 'w'] }] },
+    modelTopology: {
+      node: [
+        { name: 'x', op: 'Placeholder' },
+        { name: 'y', op: 'MatMul', input: ['x', 'w'] },
+      ],
+    },
     weightsManifest: [
       {
         paths: ['s1', 's2'],
@@ -52,8 +57,12 @@ describe('TF.js graph reader', () => {
   it('rejects truncated or oversized shards and a wrong shard count', () => {
     const m = parseModelJson(tiny(), 'm.json');
     const [a, b] = shards();
-    expect(() => readGraph(m, [a, b.slice(0, 16)], 'm.json')).toThrow(/tensor "n" needs bytes 24\.\.28 .* hold only 26 bytes/);
-    expect(() => readGraph(m, [a, new ArrayBuffer(22)], 'm.json')).toThrow(/hold 32 bytes, the manifest accounts for 28/);
+    expect(() => readGraph(m, [a, b.slice(0, 16)], 'm.json')).toThrow(
+      /tensor "n" needs bytes 24\.\.28 .* hold only 26 bytes/,
+    );
+    expect(() => readGraph(m, [a, new ArrayBuffer(22)], 'm.json')).toThrow(
+      /hold 32 bytes, the manifest accounts for 28/,
+    );
     expect(() => readGraph(m, [a], 'm.json')).toThrow(/1 shard buffers given, the manifest lists 2/);
   });
 
@@ -63,12 +72,18 @@ describe('TF.js graph reader', () => {
     expect(bad({ modelTopology: {} })).toThrow(/modelTopology\.node is missing/);
     expect(bad({ weightsManifest: [] })).toThrow(/weightsManifest is missing or empty/);
     const w = (spec: Record<string, unknown>) => ({ weightsManifest: [{ paths: ['s1'], weights: [spec] }] });
-    expect(bad(w({ name: 'h', shape: [2], dtype: 'float16' }))).toThrow(/tensor "h": dtype "float16" is not supported/);
+    expect(bad(w({ name: 'h', shape: [2], dtype: 'float16' }))).toThrow(
+      /tensor "h": dtype "float16" is not supported/,
+    );
     expect(bad(w({ name: 'h', shape: [2, -1], dtype: 'float32' }))).toThrow(/tensor "h": shape \[2,-1\]/);
-    expect(bad(w({ name: 'q', shape: [2], dtype: 'float32', quantization: { dtype: 'uint8' } }))).toThrow(/"q": quantised/);
+    expect(bad(w({ name: 'q', shape: [2], dtype: 'float32', quantization: { dtype: 'uint8' } }))).toThrow(
+      /"q": quantised/,
+    );
     expect(bad({ weightsManifest: [{ paths: ['../x'], weights: [] }] })).toThrow(/bad shard path "\.\.\/x"/);
     const twice = { name: 'd', shape: [1], dtype: 'float32' };
-    expect(bad({ weightsManifest: [{ paths: ['s'], weights: [twice, twice] }] })).toThrow(/tensor "d" is listed twice/);
+    expect(bad({ weightsManifest: [{ paths: ['s'], weights: [twice, twice] }] })).toThrow(
+      /tensor "d" is listed twice/,
+    );
   });
 });
 
@@ -77,7 +92,10 @@ describe('USE-lite graph (real weights)', () => {
     const fetch = nodeAssetFetcher();
     const text = new TextDecoder().decode(await fetch(`${USE_LITE_DIR}/model.json`));
     const model = parseModelJson(text);
-    const g = readGraph(model, await Promise.all(shardPaths(model).map((p) => fetch(`${USE_LITE_DIR}/${p}`))));
+    const g = readGraph(
+      model,
+      await Promise.all(shardPaths(model).map((p) => fetch(`${USE_LITE_DIR}/${p}`))),
+    );
     const w = readUseLiteWeights(g);
     expect([w.vocabRows, w.embDim, w.outDim, w.maxLength]).toEqual([8002, 256, 512, 128]);
     expect(w.lnEps).toBeCloseTo(1e-6, 12);
@@ -90,7 +108,10 @@ describe('USE-lite graph (real weights)', () => {
     expect(w.layers[0].qScale).toBeCloseTo(1 / Math.sqrt(64), 7);
     expect(w.layers[1].qScale).toBeCloseTo(1 / Math.sqrt(128), 7);
     // the fused qkv kernel [1,1,256,768] was split by columns: row 1 of k starts at element 768 + 256
-    const qkv = g.f32('module/Encoder_en/KonaTransformer/Encode/Layer_0/TransformerLayer/MultiheadAttention/qkv_transform_single/kernel/part_0', [1, 1, 256, 768]);
+    const qkv = g.f32(
+      'module/Encoder_en/KonaTransformer/Encode/Layer_0/TransformerLayer/MultiheadAttention/qkv_transform_single/kernel/part_0',
+      [1, 1, 256, 768],
+    );
     expect(w.layers[0].wk[256]).toBe(qkv[768 + 256]);
     expect(w.layers[0].wv[256 + 5]).toBe(qkv[768 + 512 + 5]);
   });

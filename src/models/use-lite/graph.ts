@@ -44,18 +44,27 @@ export class GraphFormatError extends Error {
   }
 }
 
-const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+const isObj = (x: unknown): x is Record<string, unknown> =>
+  typeof x === 'object' && x !== null && !Array.isArray(x);
 
 function parseSpec(file: string, w: unknown, where: string): WeightSpec {
-  if (!isObj(w) || typeof w.name !== 'string' || !w.name) throw new GraphFormatError(file, `${where}: weight entry without a name`);
+  if (!isObj(w) || typeof w.name !== 'string' || !w.name)
+    throw new GraphFormatError(file, `${where}: weight entry without a name`);
   const name = w.name;
-  if (w.quantization !== undefined) throw new GraphFormatError(file, `tensor "${name}": quantised weights are not supported`);
+  if (w.quantization !== undefined)
+    throw new GraphFormatError(file, `tensor "${name}": quantised weights are not supported`);
   if (w.dtype !== 'float32' && w.dtype !== 'int32') {
-    throw new GraphFormatError(file, `tensor "${name}": dtype ${JSON.stringify(w.dtype)} is not supported (float32, int32)`);
+    throw new GraphFormatError(
+      file,
+      `tensor "${name}": dtype ${JSON.stringify(w.dtype)} is not supported (float32, int32)`,
+    );
   }
   const shape = w.shape;
   if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && (d as number) >= 0)) {
-    throw new GraphFormatError(file, `tensor "${name}": shape ${JSON.stringify(shape)} is not a list of non-negative integers`);
+    throw new GraphFormatError(
+      file,
+      `tensor "${name}": shape ${JSON.stringify(shape)} is not a list of non-negative integers`,
+    );
   }
   return { name, shape: shape as number[], dtype: w.dtype };
 }
@@ -70,7 +79,8 @@ export function parseModelJson(text: string, file = 'model.json'): TfjsModelJson
   }
   if (!isObj(json)) throw new GraphFormatError(file, 'top level is not an object');
   const topo = json.modelTopology;
-  if (!isObj(topo) || !Array.isArray(topo.node)) throw new GraphFormatError(file, 'modelTopology.node is missing: not a TF.js graph model');
+  if (!isObj(topo) || !Array.isArray(topo.node))
+    throw new GraphFormatError(file, 'modelTopology.node is missing: not a TF.js graph model');
   const nodes: GraphNode[] = topo.node.map((n: unknown, i: number) => {
     if (!isObj(n) || typeof n.name !== 'string' || typeof n.op !== 'string') {
       throw new GraphFormatError(file, `modelTopology.node[${i}] has no name or op`);
@@ -79,7 +89,8 @@ export function parseModelJson(text: string, file = 'model.json'): TfjsModelJson
     return { name: n.name, op: n.op, inputs };
   });
   const manifest = json.weightsManifest;
-  if (!Array.isArray(manifest) || manifest.length === 0) throw new GraphFormatError(file, 'weightsManifest is missing or empty');
+  if (!Array.isArray(manifest) || manifest.length === 0)
+    throw new GraphFormatError(file, 'weightsManifest is missing or empty');
   const seen = new Set<string>();
   const groups: WeightGroup[] = manifest.map((g: unknown, gi: number) => {
     if (!isObj(g) || !Array.isArray(g.paths) || !Array.isArray(g.weights)) {
@@ -129,10 +140,14 @@ export class TfjsGraph {
   /** The node named `name`; throws unless it exists with op `op` (and, when given, exactly these inputs). */
   node(name: string, op: string, inputs?: readonly string[]): GraphNode {
     const n = this.nodeByName.get(name);
-    if (!n) throw new GraphFormatError(this.file, `node "${name}" (${op}) is missing: unexpected graph structure`);
+    if (!n)
+      throw new GraphFormatError(this.file, `node "${name}" (${op}) is missing: unexpected graph structure`);
     if (n.op !== op) throw new GraphFormatError(this.file, `node "${name}" is ${n.op}, expected ${op}`);
     if (inputs && (n.inputs.length !== inputs.length || n.inputs.some((x, i) => x !== inputs[i]))) {
-      throw new GraphFormatError(this.file, `node "${name}" reads [${n.inputs.join(', ')}], expected [${inputs.join(', ')}]`);
+      throw new GraphFormatError(
+        this.file,
+        `node "${name}" reads [${n.inputs.join(', ')}], expected [${inputs.join(', ')}]`,
+      );
     }
     return n;
   }
@@ -145,9 +160,13 @@ export class TfjsGraph {
   tensor(name: string, shape: readonly number[], dtype: WeightDType = 'float32'): GraphTensor {
     const t = this.tensorByName.get(name);
     if (!t) throw new GraphFormatError(this.file, `tensor "${name}" is missing from the weights manifest`);
-    if (t.dtype !== dtype) throw new GraphFormatError(this.file, `tensor "${name}" is ${t.dtype}, expected ${dtype}`);
+    if (t.dtype !== dtype)
+      throw new GraphFormatError(this.file, `tensor "${name}" is ${t.dtype}, expected ${dtype}`);
     if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
-      throw new GraphFormatError(this.file, `tensor "${name}" has shape [${t.shape.join(',')}], expected [${shape.join(',')}]`);
+      throw new GraphFormatError(
+        this.file,
+        `tensor "${name}" has shape [${t.shape.join(',')}], expected [${shape.join(',')}]`,
+      );
     }
     return t;
   }
@@ -166,10 +185,17 @@ export class TfjsGraph {
  * Slices every manifest tensor out of its group's shards (concatenated in manifest order).
  * `shards` holds one buffer per path of shardPaths(model), in that order.
  */
-export function readGraph(model: TfjsModelJson, shards: readonly ArrayBuffer[], file = 'model.json'): TfjsGraph {
+export function readGraph(
+  model: TfjsModelJson,
+  shards: readonly ArrayBuffer[],
+  file = 'model.json',
+): TfjsGraph {
   const expected = shardPaths(model);
   if (shards.length !== expected.length) {
-    throw new GraphFormatError(file, `${shards.length} shard buffers given, the manifest lists ${expected.length}`);
+    throw new GraphFormatError(
+      file,
+      `${shards.length} shard buffers given, the manifest lists ${expected.length}`,
+    );
   }
   const tensors: GraphTensor[] = [];
   let shardIndex = 0;
@@ -199,7 +225,10 @@ export function readGraph(model: TfjsModelJson, shards: readonly ArrayBuffer[], 
       offset = end;
     }
     if (offset !== total) {
-      throw new GraphFormatError(file, `shards ${g.paths.join(', ')} hold ${total} bytes, the manifest accounts for ${offset}`);
+      throw new GraphFormatError(
+        file,
+        `shards ${g.paths.join(', ')} hold ${total} bytes, the manifest accounts for ${offset}`,
+      );
     }
   }
   return new TfjsGraph(file, model, tensors);

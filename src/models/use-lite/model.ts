@@ -63,7 +63,9 @@ export class UseLiteEmbedder implements Embedder {
     readonly batchSize = BATCH,
   ) {
     if (tokenizer.vocabSize > weights.vocabRows) {
-      throw new Error(`USE-lite: vocabulary of ${tokenizer.vocabSize} pieces, embedding table of ${weights.vocabRows} rows`);
+      throw new Error(
+        `USE-lite: vocabulary of ${tokenizer.vocabSize} pieces, embedding table of ${weights.vocabRows} rows`,
+      );
     }
     this.dim = weights.outDim;
   }
@@ -109,7 +111,7 @@ export class UseLiteEmbedder implements Embedder {
     // shortest first: batches of similar lengths waste little on padding
     const order = ids.map((_, i) => i).sort((a, b) => ids[a].length - ids[b].length || a - b);
     const widest = Math.max(...this.weights.layers.map((L) => L.dFf));
-    for (let start = 0; start < order.length; ) {
+    for (let start = 0; start < order.length;) {
       // grow the batch while padding stays small (<= 1.3x the shortest text + 4) and [B, T, dFf] fits one tensor
       const limit = 1.3 * ids[order[start]].length + 4;
       let end = start + 1;
@@ -120,7 +122,10 @@ export class UseLiteEmbedder implements Embedder {
       }
       const members = order.slice(start, end);
       start = end;
-      const rows = await this.embedBatch(backend, members.map((i) => ids[i]));
+      const rows = await this.embedBatch(
+        backend,
+        members.map((i) => ids[i]),
+      );
       members.forEach((i, r) => out.set(rows.subarray(r * this.dim, (r + 1) * this.dim), i * this.dim));
     }
     return out;
@@ -172,7 +177,8 @@ export class UseLiteEmbedder implements Embedder {
     const d = this.device(backend).layers[i];
     const dh = L.dIn / L.heads;
     const h = backend.layerNorm(x, d.ln1[0], d.ln1[1], this.weights.lnEps);
-    const heads = (p: [Tensor, Tensor]) => backend.reshape(backend.linear(h, p[0], p[1], 'kn'), [B, T, L.heads, dh]);
+    const heads = (p: [Tensor, Tensor]) =>
+      backend.reshape(backend.linear(h, p[0], p[1], 'kn'), [B, T, L.heads, dh]);
     const q = heads(d.q);
     const k = heads(d.k);
     const v = heads(d.v);
@@ -196,7 +202,10 @@ export class UseLiteEmbedder implements Embedder {
 export async function loadUseLite(fetchAsset: AssetFetcher): Promise<UseLiteEmbedder> {
   const dir = USE_LITE_DIR;
   const text = (b: ArrayBuffer) => new TextDecoder().decode(b);
-  const [modelBuf, vocabBuf] = await Promise.all([fetchAsset(`${dir}/model.json`), fetchAsset(`${dir}/vocab.json`)]);
+  const [modelBuf, vocabBuf] = await Promise.all([
+    fetchAsset(`${dir}/model.json`),
+    fetchAsset(`${dir}/vocab.json`),
+  ]);
   const model = parseModelJson(text(modelBuf), `${dir}/model.json`);
   const shards = await Promise.all(shardPaths(model).map((p) => fetchAsset(`${dir}/${p}`)));
   const weights = readUseLiteWeights(readGraph(model, shards, `${dir}/model.json`));

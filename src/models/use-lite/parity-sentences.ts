@@ -87,7 +87,11 @@ function atLeastWords(paragraph: string, words: number): string {
 }
 
 /** three ~300-word texts: far over the graph's 128-token limit */
-export const LONG_TEXTS: readonly string[] = [atLeastWords(MED, 300), atLeastWords(AERO, 300), atLeastWords(MIXED, 300)];
+export const LONG_TEXTS: readonly string[] = [
+  atLeastWords(MED, 300),
+  atLeastWords(AERO, 300),
+  atLeastWords(MIXED, 300),
+];
 
 export const PARITY_SENTENCES: readonly string[] = [...SHORT_SENTENCES, ...LONG_TEXTS];
 
@@ -97,4 +101,25 @@ export const PARITY_SENTENCES: readonly string[] = [...SHORT_SENTENCES, ...LONG_
  * aeronautical terms, accents, CJK, emoji, null-score and duplicate pieces, tabs and repeated spaces,
  * NFKC compatibility characters, unknown words — and one long text clipped at 128 tokens.
  */
-export const WEBGPU_SUBSET: readonly number[] = [2, 3, 7, 9, 12, 13, 18, 19, 24, 25, 27, 28, 30, 31, 32, 34, 37, 38, 44, SHORT_SENTENCES.length];
+export const WEBGPU_SUBSET: readonly number[] = [
+  2,
+  3,
+  7,
+  9,
+  12,
+  13,
+  18,
+  19,
+  24,
+  25,
+  27,
+  28,
+  30,
+  31,
+  32,
+  34,
+  37,
+  38,
+  44,
+  SHORT_SENTENCES.length,
+];

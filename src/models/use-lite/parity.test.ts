@@ -48,7 +48,8 @@ describe('USE-lite parity with the TF.js reference runtime', () => {
 
   it('tokenizes every sentence exactly like the reference', () => {
     expect(PARITY_SENTENCES.length).toBeGreaterThanOrEqual(50);
-    for (const s of PARITY_SENTENCES) expect(model.tokenizer.encode(s), JSON.stringify(s)).toEqual(ref.tokenizer.encode(s));
+    for (const s of PARITY_SENTENCES)
+      expect(model.tokenizer.encode(s), JSON.stringify(s)).toEqual(ref.tokenizer.encode(s));
     // the long texts run past the graph's 128-token window
     expect(Math.max(...PARITY_SENTENCES.map((s) => model.tokenizer.encode(s).length))).toBeGreaterThan(300);
   });
@@ -92,7 +93,8 @@ describe('USE-lite parity with the TF.js reference runtime', () => {
     const together = await model.embed(createCpuBackend(), texts, 'query');
     const oneByOne = new UseLiteEmbedder(model.weights, model.tokenizer, 1);
     const alone = await oneByOne.embed(createCpuBackend(), texts, 'query');
-    for (let i = 0; i < texts.length; i++) expect(cosine(row(together, i), row(alone, i))).toBeGreaterThan(0.999999);
+    for (let i = 0; i < texts.length; i++)
+      expect(cosine(row(together, i), row(alone, i))).toBeGreaterThan(0.999999);
     expect(cosine(row(together, 0), row(together, 4))).toBeGreaterThan(0.999999);
     expect(cosine(row(together, 0), row(together, 2))).toBeLessThan(0.99);
     expect(await model.embed(createCpuBackend(), [], 'query')).toHaveLength(0);

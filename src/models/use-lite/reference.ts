@@ -7,7 +7,14 @@
 import type { UseLiteLayer, UseLiteWeights } from './weights';
 
 /** y[T, N] = x[T, K] · w[K, N] + b */
-function linear(x: Float32Array, T: number, K: number, w: Float32Array, b: Float32Array, N: number): Float32Array {
+function linear(
+  x: Float32Array,
+  T: number,
+  K: number,
+  w: Float32Array,
+  b: Float32Array,
+  N: number,
+): Float32Array {
   const y = new Float32Array(T * N);
   const acc = new Float64Array(N);
   for (let t = 0; t < T; t++) {
@@ -23,7 +30,14 @@ function linear(x: Float32Array, T: number, K: number, w: Float32Array, b: Float
   return y;
 }
 
-function layerNorm(x: Float32Array, T: number, D: number, g: Float32Array, b: Float32Array, eps: number): Float32Array {
+function layerNorm(
+  x: Float32Array,
+  T: number,
+  D: number,
+  g: Float32Array,
+  b: Float32Array,
+  eps: number,
+): Float32Array {
   const y = new Float32Array(T * D);
   for (let t = 0; t < T; t++) {
     let mean = 0;

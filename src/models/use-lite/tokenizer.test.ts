@@ -14,7 +14,12 @@ function referenceTokenizer(vocab: readonly VocabEntry[]): { encode(s: string): 
 
 describe('UseLiteTokenizer on a hand-made vocabulary', () => {
   const vocab: VocabEntry[] = [
-    ['�', 0], ['<s>', 0], ['</s>', 0], ['x1', 0], ['x2', 0], ['x3', 0], // 0..5 reserved
+    ['�', 0],
+    ['<s>', 0],
+    ['</s>', 0],
+    ['x1', 0],
+    ['x2', 0],
+    ['x3', 0], // 0..5 reserved
     ['▁a', -1], // 6
     ['b', -2], // 7
     ['▁ab', -2.5], // 8
@@ -59,7 +64,9 @@ describe('UseLiteTokenizer matches the reference tokenizer on the real 8k vocabu
   const ref = referenceTokenizer(vocab);
 
   it('on the parity sentences', () => {
-    const mismatches = PARITY_SENTENCES.filter((s) => JSON.stringify(tok.encode(s)) !== JSON.stringify(ref.encode(s)));
+    const mismatches = PARITY_SENTENCES.filter(
+      (s) => JSON.stringify(tok.encode(s)) !== JSON.stringify(ref.encode(s)),
+    );
     expect(mismatches).toEqual([]);
     expect(tok.encode('Hello world')).toEqual([341, 4125, 311]);
     expect(tok.encode('x:00 ”5')).toEqual([649, 5920, 30, 4464]); // ":00" has a null score; "”5" is duplicated
@@ -67,7 +74,14 @@ describe('UseLiteTokenizer matches the reference tokenizer on the real 8k vocabu
 
   it('on random strings drawn from mixed alphabets', () => {
     const r = rng(7);
-    const pools = ['abcdefghij klmnopqrstuvwxyz', 'ABCXYZ  0123456789', '.,;:!?()-"\'’”', 'éèüöñçß', '😀🩺中文日本語', '\t\n'];
+    const pools = [
+      'abcdefghij klmnopqrstuvwxyz',
+      'ABCXYZ  0123456789',
+      '.,;:!?()-"\'’”',
+      'éèüöñçß',
+      '😀🩺中文日本語',
+      '\t\n',
+    ];
     for (let i = 0; i < 300; i++) {
       const len = 1 + Math.floor(r() * 40);
       let s = '';

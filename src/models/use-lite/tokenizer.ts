@@ -34,7 +34,8 @@ export class UseLiteTokenizer {
   private readonly pieceLength: Int32Array;
 
   constructor(readonly vocab: readonly VocabEntry[]) {
-    if (vocab.length <= RESERVED_IDS) throw new Error(`USE-lite vocabulary has ${vocab.length} entries, expected thousands`);
+    if (vocab.length <= RESERVED_IDS)
+      throw new Error(`USE-lite vocabulary has ${vocab.length} entries, expected thousands`);
     this.pieceLength = new Int32Array(vocab.length);
     vocab.forEach(([piece], id) => {
       this.pieceLength[id] = Math.max(1, piece.length);
@@ -88,7 +89,7 @@ export class UseLiteTokenizer {
     for (let i = 0; i < n; i++) {
       let node = this.root.children.get(chars[i]);
       let found = false;
-      for (let j = i; node; ) {
+      for (let j = i; node;) {
         if (node.id >= 0) {
           edgeStart[j + 1].push(i);
           edgeId[j + 1].push(node.id);

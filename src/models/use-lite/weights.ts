@@ -73,7 +73,14 @@ function columns(w: Float32Array, rows: number, cols: number, c0: number, n: num
   return out;
 }
 
-function layer(g: TfjsGraph, i: number, dIn: number, dModel: number, dFf: number, heads: number): UseLiteLayer {
+function layer(
+  g: TfjsGraph,
+  i: number,
+  dIn: number,
+  dModel: number,
+  dFf: number,
+  heads: number,
+): UseLiteLayer {
   const s = `${TS}/Layer_${i}/TransformerLayer`;
   const e = `${ENC}/Layer_${i}/TransformerLayer`;
   const cc = '/ConcatPartitions/concat';
@@ -84,15 +91,25 @@ function layer(g: TfjsGraph, i: number, dIn: number, dModel: number, dFf: number
   g.node(`${s}/FFN/conv1/Relu`, 'Relu');
   const splits = g.tensor(`${mha}/Const`, [3], 'int32').data;
   if (splits[0] !== dIn || splits[1] !== dIn || splits[2] !== dIn) {
-    throw new GraphFormatError(g.file, `layer ${i}: qkv split [${[...splits].join(',')}], expected three of ${dIn}`);
+    throw new GraphFormatError(
+      g.file,
+      `layer ${i}: qkv split [${[...splits].join(',')}], expected three of ${dIn}`,
+    );
   }
   const headDim = g.scalar(`${mha}/split_heads/split_last_dimension/Reshape/shape/3`, 'int32');
-  if (headDim * heads !== dIn) throw new GraphFormatError(g.file, `layer ${i}: ${heads} heads of ${headDim} != ${dIn}`);
+  if (headDim * heads !== dIn)
+    throw new GraphFormatError(g.file, `layer ${i}: ${heads} heads of ${headDim} != ${dIn}`);
   const projected = g.hasNode(`${s}/AdjustResidualInput/dense/MatMul`);
   if (projected !== (dIn !== dModel)) {
-    throw new GraphFormatError(g.file, `layer ${i}: residual projection ${projected ? 'present' : 'absent'} for ${dIn} -> ${dModel}`);
+    throw new GraphFormatError(
+      g.file,
+      `layer ${i}: residual projection ${projected ? 'present' : 'absent'} for ${dIn} -> ${dModel}`,
+    );
   }
-  const qkv = g.f32(`${VAR}/Layer_${i}/TransformerLayer/MultiheadAttention/qkv_transform_single/kernel/part_0`, [1, 1, dIn, 3 * dIn]);
+  const qkv = g.f32(
+    `${VAR}/Layer_${i}/TransformerLayer/MultiheadAttention/qkv_transform_single/kernel/part_0`,
+    [1, 1, dIn, 3 * dIn],
+  );
   const qkvB = g.f32(`${e}/MultiheadAttention/qkv_transform_single/bias${cc}`, [3 * dIn]);
   return {
     dIn,
@@ -110,7 +127,12 @@ function layer(g: TfjsGraph, i: number, dIn: number, dModel: number, dFf: number
     bq: qkvB.slice(0, dIn),
     bk: qkvB.slice(dIn, 2 * dIn),
     bv: qkvB.slice(2 * dIn),
-    wo: g.f32(`${VAR}/Layer_${i}/TransformerLayer/MultiheadAttention/output_transform_single/kernel/part_0`, [1, 1, dIn, dModel]),
+    wo: g.f32(`${VAR}/Layer_${i}/TransformerLayer/MultiheadAttention/output_transform_single/kernel/part_0`, [
+      1,
+      1,
+      dIn,
+      dModel,
+    ]),
     bo: g.f32(`${e}/MultiheadAttention/output_transform_single/bias${cc}`, [dModel]),
     residual: projected
       ? { w: g.f32(`${e}/dense/kernel${cc}`, [dIn, dModel]), b: g.f32(`${e}/dense/bias${cc}`, [dModel]) }
@@ -133,7 +155,10 @@ export function readUseLiteWeights(g: TfjsGraph): UseLiteWeights {
   const dModel = 512;
   const dFf = 1536;
   // x0 = embeddings (scattered) + (embeddings + timing signal) (scattered)
-  g.node(`${TS}/Layer_0/add`, 'Add', [`${ENC}/Scatter/ScatterNd`, `${TS}/Layer_0/AddTimingSignal/Scatter/ScatterNd`]);
+  g.node(`${TS}/Layer_0/add`, 'Add', [
+    `${ENC}/Scatter/ScatterNd`,
+    `${TS}/Layer_0/AddTimingSignal/Scatter/ScatterNd`,
+  ]);
   g.node(`${TS}/Layer_0/AddTimingSignal/add`, 'Add', [
     `${TS}/Layer_0/AddTimingSignal/Gather/GatherNd`,
     `${TS}/Layer_0/AddTimingSignal/TimingSignal/concat`,
@@ -151,16 +176,23 @@ export function readUseLiteWeights(g: TfjsGraph): UseLiteWeights {
   for (let i = 0; i < n; i++) {
     const want = Math.exp((-i * Math.log(maxTimescale / minTimescale)) / (n - 1)) / minTimescale;
     if (Math.abs(inv[i] - want) > 1e-5 * want) {
-      throw new GraphFormatError(g.file, `timing signal: inverse timescale ${i} is ${inv[i]}, not geometric (${want})`);
+      throw new GraphFormatError(
+        g.file,
+        `timing signal: inverse timescale ${i} is ${inv[i]}, not geometric (${want})`,
+      );
     }
   }
   const padding = g.scalar(`${ENC}/SparseToDense/default_value`, 'int32');
-  if (padding !== -1) throw new GraphFormatError(g.file, `padding id ${padding}, expected -1 (token id 0 is a real token)`);
+  if (padding !== -1)
+    throw new GraphFormatError(g.file, `padding id ${padding}, expected -1 (token id 0 is a real token)`);
   g.node(`${K}/div`, 'RealDiv'); // mean over the sequence
   g.node('module_apply_default/Encoder_en/hidden_layers/tanh_layer_0/Tanh', 'Tanh');
   g.node('module_apply_default/Encoder_en/hidden_layers/l2_normalize', 'Mul');
   const lnEps = g.scalar(`${TS}/Layer_1/TransformerLayer/FFN/layer_prepostprocess/layer_norm/Cast/x`);
-  const heads = g.scalar(`${TS}/Layer_1/TransformerLayer/MultiheadAttention/split_heads/split_last_dimension/Reshape/shape/2`, 'int32');
+  const heads = g.scalar(
+    `${TS}/Layer_1/TransformerLayer/MultiheadAttention/split_heads/split_last_dimension/Reshape/shape/2`,
+    'int32',
+  );
   return {
     vocabRows,
     embDim,

@@ -2,13 +2,31 @@ import type { ModelDetails } from '../../models/describe';
 import type { ModelEntry } from '../../worker/protocol';
 import { compact } from '../format';
 
-const val = (v: number | string | null) => (v === null ? '—' : typeof v === 'number' ? v.toLocaleString('en-US') : v);
+const val = (v: number | string | null) =>
+  v === null ? '—' : typeof v === 'number' ? v.toLocaleString('en-US') : v;
 
 /** The architecture of a model as describeEmbedder reported it. */
-export function Architecture({ entry, details, loading }: { entry: ModelEntry; details: ModelDetails | null; loading: boolean }) {
-  if (!details) return <p className="muted" data-testid="arch-loading">{loading ? `Loading ${entry.name}…` : 'Not loaded yet.'}</p>;
+export function Architecture({
+  entry,
+  details,
+  loading,
+}: {
+  entry: ModelEntry;
+  details: ModelDetails | null;
+  loading: boolean;
+}) {
+  if (!details)
+    return (
+      <p className="muted" data-testid="arch-loading">
+        {loading ? `Loading ${entry.name}…` : 'Not loaded yet.'}
+      </p>
+    );
   const rows: [string, string, string][] = [
-    ['family', 'Family / model type', `${details.family}${details.modelType ? ` · ${details.modelType}` : ''}`],
+    [
+      'family',
+      'Family / model type',
+      `${details.family}${details.modelType ? ` · ${details.modelType}` : ''}`,
+    ],
     ['layers', 'Layers', val(details.layers)],
     ['hidden', 'Hidden size', val(details.hidden)],
     ['heads', 'Attention heads', val(details.heads)],

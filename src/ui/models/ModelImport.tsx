@@ -19,10 +19,18 @@ function Downloads() {
         return (
           <li key={file} data-testid="download-file" data-file={file}>
             <span className="mono">{file}</span>
-            <div className="progress" role="progressbar" aria-valuenow={Math.round(f * 100)} aria-valuemin={0} aria-valuemax={100}>
+            <div
+              className="progress"
+              role="progressbar"
+              aria-valuenow={Math.round(f * 100)}
+              aria-valuemin={0}
+              aria-valuemax={100}
+            >
               <div className="progress-fill" style={{ width: `${(f * 100).toFixed(1)}%` }} />
             </div>
-            <span className="muted small">{d.total > 0 ? `${mb(d.loaded)} / ${mb(d.total)}` : mb(d.loaded)}</span>
+            <span className="muted small">
+              {d.total > 0 ? `${mb(d.loaded)} / ${mb(d.total)}` : mb(d.loaded)}
+            </span>
           </li>
         );
       })}
@@ -73,7 +81,14 @@ export function ModelImport() {
         >
           <label className="field">
             <span>Hub id or URL</span>
-            <input type="text" className="hub-input" data-testid="hub-id" placeholder="org/name or https://…" value={hub} onChange={(e) => setHub(e.target.value)} />
+            <input
+              type="text"
+              className="hub-input"
+              data-testid="hub-id"
+              placeholder="org/name or https://…"
+              value={hub}
+              onChange={(e) => setHub(e.target.value)}
+            />
           </label>
           <button type="submit" data-testid="hub-download" disabled={busy || !hub.trim()}>
             Download
@@ -81,9 +96,10 @@ export function ModelImport() {
         </form>
       </div>
       <p className="muted small">
-        A folder with <code>config.json</code>, <code>model.safetensors</code>, <code>tokenizer.json</code>, <code>tokenizer_config.json</code> runs on the studio
-        kernels; an ONNX export (<code>onnx/model.onnx</code> + tokenizer files) on onnxruntime-web. Folder files are kept in the browser&apos;s storage; hub
-        downloads in its cache.
+        A folder with <code>config.json</code>, <code>model.safetensors</code>, <code>tokenizer.json</code>,{' '}
+        <code>tokenizer_config.json</code> runs on the studio kernels; an ONNX export (
+        <code>onnx/model.onnx</code> + tokenizer files) on onnxruntime-web. Folder files are kept in the
+        browser&apos;s storage; hub downloads in its cache.
       </p>
       {pending && (
         <div className="engine-choice" data-testid="engine-choice">
@@ -91,11 +107,23 @@ export function ModelImport() {
             <strong>{pending.root}</strong> has both a Hugging Face model and an ONNX export. Run it with:
           </span>
           <label className="field inline">
-            <input type="radio" name="engine" data-testid="engine-native" checked={engine === 'native'} onChange={() => setEngine('native')} />
+            <input
+              type="radio"
+              name="engine"
+              data-testid="engine-native"
+              checked={engine === 'native'}
+              onChange={() => setEngine('native')}
+            />
             <span>studio kernels (safetensors)</span>
           </label>
           <label className="field inline">
-            <input type="radio" name="engine" data-testid="engine-onnx" checked={engine === 'onnx'} onChange={() => setEngine('onnx')} />
+            <input
+              type="radio"
+              name="engine"
+              data-testid="engine-onnx"
+              checked={engine === 'onnx'}
+              onChange={() => setEngine('onnx')}
+            />
             <span>onnxruntime-web (ONNX)</span>
           </label>
           <button

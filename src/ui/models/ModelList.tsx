@@ -33,20 +33,41 @@ export function ModelList() {
       </thead>
       <tbody>
         {models.map((m) => (
-          <tr key={m.id} data-testid="model-row" data-id={m.id} className={m.id === active ? 'clickable selected' : 'clickable'} onClick={() => void select(m.id)}>
+          <tr
+            key={m.id}
+            data-testid="model-row"
+            data-id={m.id}
+            className={m.id === active ? 'clickable selected' : 'clickable'}
+            onClick={() => void select(m.id)}
+          >
             <td>
-              <input type="radio" name="active-model" aria-label={`Use ${m.name}`} checked={m.id === active} onChange={() => void select(m.id)} data-testid="model-select" />
+              <input
+                type="radio"
+                name="active-model"
+                aria-label={`Use ${m.name}`}
+                checked={m.id === active}
+                onChange={() => void select(m.id)}
+                data-testid="model-select"
+              />
             </td>
             <td>
               <div className="strong">{m.name}</div>
               {m.origin && m.origin !== m.name && <div className="muted small mono">{m.origin}</div>}
-              {m.custom && <span className="chip" data-testid="model-custom">custom templates</span>}
+              {m.custom && (
+                <span className="chip" data-testid="model-custom">
+                  custom templates
+                </span>
+              )}
             </td>
             <td data-testid="model-kind">{m.kind}</td>
             <td className="num">{m.dim}</td>
             <td data-testid="model-source">{SOURCE[m.source]}</td>
-            <td className="num" data-testid="model-size">{m.bytes === null ? '—' : mb(m.bytes)}</td>
-            <td className="small" data-testid="model-engine">{engineLabel(m, backend?.label ?? null)}</td>
+            <td className="num" data-testid="model-size">
+              {m.bytes === null ? '—' : mb(m.bytes)}
+            </td>
+            <td className="small" data-testid="model-engine">
+              {engineLabel(m, backend?.label ?? null)}
+            </td>
             <td className="actions">
               {m.source !== 'builtin' && (
                 <button
@@ -55,7 +76,12 @@ export function ModelList() {
                   disabled={busy}
                   onClick={(e) => {
                     e.stopPropagation();
-                    if (confirm(`Delete "${m.name}" with its stored files and cached embeddings? Runs are kept.`)) void remove(m.id);
+                    if (
+                      confirm(
+                        `Delete "${m.name}" with its stored files and cached embeddings? Runs are kept.`,
+                      )
+                    )
+                      void remove(m.id);
                   }}
                 >
                   Delete

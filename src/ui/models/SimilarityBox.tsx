@@ -4,10 +4,28 @@ import { useUi } from '../context';
 import { seconds } from '../format';
 import { Jobs } from '../Jobs';
 
-function Side({ id, text, role, setText, setRole }: { id: 'a' | 'b'; text: string; role: Role; setText(t: string): void; setRole(r: Role): void }) {
+function Side({
+  id,
+  text,
+  role,
+  setText,
+  setRole,
+}: {
+  id: 'a' | 'b';
+  text: string;
+  role: Role;
+  setText(t: string): void;
+  setRole(r: Role): void;
+}) {
   return (
     <div className="sim-side">
-      <textarea rows={3} data-testid={`sim-text-${id}`} value={text} onChange={(e) => setText(e.target.value)} aria-label={`Text ${id.toUpperCase()}`} />
+      <textarea
+        rows={3}
+        data-testid={`sim-text-${id}`}
+        value={text}
+        onChange={(e) => setText(e.target.value)}
+        aria-label={`Text ${id.toUpperCase()}`}
+      />
       <label className="field inline">
         <span>as</span>
         <select data-testid={`sim-role-${id}`} value={role} onChange={(e) => setRole(e.target.value as Role)}>
@@ -37,12 +55,19 @@ export function SimilarityBox() {
         <Side id="b" text={b} role={rb} setText={setB} setRole={setRb} />
       </div>
       <div className="row between">
-        <button data-testid="sim-compute" disabled={!ready || busy} onClick={() => void compute({ text: a, role: ra }, { text: b, role: rb })}>
+        <button
+          data-testid="sim-compute"
+          disabled={!ready || busy}
+          onClick={() => void compute({ text: a, role: ra }, { text: b, role: rb })}
+        >
           Compute similarity
         </button>
         {result && result.model === model && (
           <div className="sim-result" data-testid="sim-result">
-            cosine <span className="sim-value" data-testid="sim-value">{result.similarity.toFixed(4)}</span>
+            cosine{' '}
+            <span className="sim-value" data-testid="sim-value">
+              {result.similarity.toFixed(4)}
+            </span>
             <span className="muted small" data-testid="sim-time">
               {seconds(result.ms / 1000)} · {result.engine}
             </span>
@@ -51,7 +76,8 @@ export function SimilarityBox() {
       </div>
       {result && result.model === model && (
         <p className="muted small" data-testid="sim-texts">
-          Model input: <code>{JSON.stringify(result.texts[0])}</code> vs <code>{JSON.stringify(result.texts[1])}</code>
+          Model input: <code>{JSON.stringify(result.texts[0])}</code> vs{' '}
+          <code>{JSON.stringify(result.texts[1])}</code>
         </p>
       )}
       <Jobs kinds={['similarity']} />

@@ -9,7 +9,10 @@ export function TemplateEditor({ model, current }: { model: string; current: Tem
   // the draft starts from what is stored; the parent remounts this editor (key) when that changes
   const [draft, setDraft] = useState<ModelTemplates>(current.templates);
   const [saving, setSaving] = useState(false);
-  const changed = draft.query !== current.templates.query || draft.passage !== current.templates.passage || draft.instruction !== current.templates.instruction;
+  const changed =
+    draft.query !== current.templates.query ||
+    draft.passage !== current.templates.passage ||
+    draft.instruction !== current.templates.instruction;
   const run = async (t: ModelTemplates | null) => {
     setSaving(true);
     await save(model, t);
@@ -19,28 +22,53 @@ export function TemplateEditor({ model, current }: { model: string; current: Tem
   return (
     <div className="templates" data-testid="template-editor" data-custom={current.custom}>
       <p className="muted small">
-        Placeholders: <code>{'{text}'}</code>, <code>{'{title}'}</code> (passages){hasInstruction && <>, <code>{'{instruction}'}</code></>}. A change
-        makes new corpus embeddings (the cache key includes the passage template).
+        Placeholders: <code>{'{text}'}</code>, <code>{'{title}'}</code> (passages)
+        {hasInstruction && (
+          <>
+            , <code>{'{instruction}'}</code>
+          </>
+        )}
+        . A change makes new corpus embeddings (the cache key includes the passage template).
       </p>
       {hasInstruction && (
         <label className="field wide">
           <span>Instruction</span>
-          <input type="text" data-testid="template-instruction" value={draft.instruction ?? ''} onChange={(e) => setDraft({ ...draft, instruction: e.target.value })} />
+          <input
+            type="text"
+            data-testid="template-instruction"
+            value={draft.instruction ?? ''}
+            onChange={(e) => setDraft({ ...draft, instruction: e.target.value })}
+          />
         </label>
       )}
       <label className="field wide">
         <span>Query template</span>
-        <textarea rows={2} data-testid="template-query" value={draft.query} onChange={(e) => setDraft({ ...draft, query: e.target.value })} />
+        <textarea
+          rows={2}
+          data-testid="template-query"
+          value={draft.query}
+          onChange={(e) => setDraft({ ...draft, query: e.target.value })}
+        />
       </label>
       <label className="field wide">
         <span>Passage template</span>
-        <textarea rows={2} data-testid="template-passage" value={draft.passage} onChange={(e) => setDraft({ ...draft, passage: e.target.value })} />
+        <textarea
+          rows={2}
+          data-testid="template-passage"
+          value={draft.passage}
+          onChange={(e) => setDraft({ ...draft, passage: e.target.value })}
+        />
       </label>
       <div className="row">
         <button data-testid="template-save" disabled={!changed || saving} onClick={() => void run(draft)}>
           Save templates
         </button>
-        <button className="secondary" data-testid="template-reset" disabled={!current.custom || saving} onClick={() => void run(null)}>
+        <button
+          className="secondary"
+          data-testid="template-reset"
+          disabled={!current.custom || saving}
+          onClick={() => void run(null)}
+        >
           Reset to default
         </button>
         {current.custom && <span className="chip">custom</span>}

@@ -6,7 +6,9 @@ import { dateTime, metric } from '../format';
 import { Compare } from './Compare';
 
 export function lastDev(e: ExpertRecord): number | undefined {
-  return e.metrics?.['dev ndcg@10'] ?? [...e.history].reverse().find((h) => h.devNdcg10 !== undefined)?.devNdcg10;
+  return (
+    e.metrics?.['dev ndcg@10'] ?? [...e.history].reverse().find((h) => h.devNdcg10 !== undefined)?.devNdcg10
+  );
 }
 
 function download(name: string, data: ArrayBuffer): void {
@@ -31,28 +33,74 @@ function Row({ e }: { e: ExpertRecord }) {
   const [editing, setEditing] = useState<string | null>(null);
   return (
     <tr data-testid="expert-row" data-id={e.id} data-name={e.name}>
-      <td><input type="checkbox" data-testid="expert-compare" checked={picked} onChange={() => toggle(e.id)} aria-label={`compare ${e.name}`} /></td>
+      <td>
+        <input
+          type="checkbox"
+          data-testid="expert-compare"
+          checked={picked}
+          onChange={() => toggle(e.id)}
+          aria-label={`compare ${e.name}`}
+        />
+      </td>
       <td>
         {editing === null ? (
           <span data-testid="expert-name">{e.name}</span>
         ) : (
-          <form onSubmit={(ev) => { ev.preventDefault(); if (editing.trim()) void rename(e.id, editing.trim()); setEditing(null); }}>
-            <input data-testid="expert-name-input" value={editing} autoFocus onChange={(ev) => setEditing(ev.target.value)} />
-            <button className="small" data-testid="expert-name-save">Save</button>
+          <form
+            onSubmit={(ev) => {
+              ev.preventDefault();
+              if (editing.trim()) void rename(e.id, editing.trim());
+              setEditing(null);
+            }}
+          >
+            <input
+              data-testid="expert-name-input"
+              value={editing}
+              autoFocus
+              onChange={(ev) => setEditing(ev.target.value)}
+            />
+            <button className="small" data-testid="expert-name-save">
+              Save
+            </button>
           </form>
         )}
       </td>
       <td>{e.baseModel}</td>
-      <td>{e.method === 'lora' ? `LoRA r${e.config.lora.rank}` : `adapter ${e.config.adapter.kind}${e.config.adapter.kind === 'lowrank' ? ` r${e.config.adapter.rank}` : ''}`}</td>
-      <td>{e.data.source} ({e.data.pairs} pairs, {e.data.negatives})</td>
+      <td>
+        {e.method === 'lora'
+          ? `LoRA r${e.config.lora.rank}`
+          : `adapter ${e.config.adapter.kind}${e.config.adapter.kind === 'lowrank' ? ` r${e.config.adapter.rank}` : ''}`}
+      </td>
+      <td>
+        {e.data.source} ({e.data.pairs} pairs, {e.data.negatives})
+      </td>
       <td data-testid="expert-steps">{e.history[e.history.length - 1]?.step ?? e.config.steps}</td>
       <td>{dateTime(e.createdAt)}</td>
       <td data-testid="expert-dev">{metric(lastDev(e))}</td>
       <td className="actions">
-        <button className="small" data-testid="expert-evaluate" onClick={() => { setRetriever(`expert:${e.id}`); setTab('evaluate'); }}>Evaluate</button>
-        <button className="secondary small" data-testid="expert-rename" onClick={() => setEditing(e.name)}>Rename</button>
-        <button className="secondary small" data-testid="expert-export" onClick={() => void exp(e.id).then((files) => files?.forEach((f) => download(f.name, f.data)))}>Export</button>
-        <button className="secondary small" data-testid="expert-delete" onClick={() => void del(e.id)}>Delete</button>
+        <button
+          className="small"
+          data-testid="expert-evaluate"
+          onClick={() => {
+            setRetriever(`expert:${e.id}`);
+            setTab('evaluate');
+          }}
+        >
+          Evaluate
+        </button>
+        <button className="secondary small" data-testid="expert-rename" onClick={() => setEditing(e.name)}>
+          Rename
+        </button>
+        <button
+          className="secondary small"
+          data-testid="expert-export"
+          onClick={() => void exp(e.id).then((files) => files?.forEach((f) => download(f.name, f.data)))}
+        >
+          Export
+        </button>
+        <button className="secondary small" data-testid="expert-delete" onClick={() => void del(e.id)}>
+          Delete
+        </button>
       </td>
     </tr>
   );
@@ -68,16 +116,41 @@ export function Experts() {
       ) : (
         <table className="table" data-testid="experts">
           <thead>
-            <tr><th>Compare</th><th>Name</th><th>Base</th><th>Method</th><th>Data</th><th>Steps</th><th>Created</th><th>Dev nDCG@10</th><th /></tr>
+            <tr>
+              <th>Compare</th>
+              <th>Name</th>
+              <th>Base</th>
+              <th>Method</th>
+              <th>Data</th>
+              <th>Steps</th>
+              <th>Created</th>
+              <th>Dev nDCG@10</th>
+              <th />
+            </tr>
           </thead>
           <tbody>
-            {experts.map((e) => <Row key={e.id} e={e} />)}
+            {experts.map((e) => (
+              <Row key={e.id} e={e} />
+            ))}
           </tbody>
         </table>
       )}
       <label className="field">
-        <span>Import an expert (expert.json + adapter.safetensors, or PEFT adapter_config.json + adapter_model.safetensors)</span>
-        <input data-testid="expert-import" type="file" multiple accept=".json,.safetensors" onChange={(e) => { const f = [...(e.target.files ?? [])]; e.target.value = ''; if (f.length) void importExpert(f); }} />
+        <span>
+          Import an expert (expert.json + adapter.safetensors, or PEFT adapter_config.json +
+          adapter_model.safetensors)
+        </span>
+        <input
+          data-testid="expert-import"
+          type="file"
+          multiple
+          accept=".json,.safetensors"
+          onChange={(e) => {
+            const f = [...(e.target.files ?? [])];
+            e.target.value = '';
+            if (f.length) void importExpert(f);
+          }}
+        />
       </label>
       <Compare />
     </>

@@ -8,7 +8,16 @@ import { useUi } from '../context';
 import { NumField, Select } from './fields';
 
 function initialConfig(method: TrainMethod): TrainConfig {
-  return { ...defaultTrainConfig(method), steps: 100, batchSize: 16, warmupSteps: 10, checkpointEvery: 10, devEvery: 10, hardNegatives: 0, adapter: { kind: 'lowrank', rank: 16 } };
+  return {
+    ...defaultTrainConfig(method),
+    steps: 100,
+    batchSize: 16,
+    warmupSteps: 10,
+    checkpointEvery: 10,
+    devEvery: 10,
+    hardNegatives: 0,
+    adapter: { kind: 'lowrank', rank: 16 },
+  };
 }
 
 export function TrainForm() {
@@ -33,7 +42,8 @@ export function TrainForm() {
   const meta = datasets.find((d) => d.name === dataset);
   const split = meta && pickedSplit in meta.splits ? pickedSplit : (defaultSplit(meta) ?? '');
   const devMeta = datasets.find((d) => d.name === devDataset);
-  const devSplit = devMeta && pickedDevSplit in devMeta.splits ? pickedDevSplit : (defaultSplit(devMeta) ?? '');
+  const devSplit =
+    devMeta && pickedDevSplit in devMeta.splits ? pickedDevSplit : (defaultSplit(devMeta) ?? '');
   // LoRA runs inside models on the studio kernels: USE-lite and imported Hugging Face transformers
   const entry = models.find((m) => m.id === base);
   const isUse = entry !== undefined && entry.kind === 'transformer' && entry.engine === 'studio';
@@ -42,10 +52,29 @@ export function TrainForm() {
   const maxNeg = source === 'pairs' ? 64 : mine;
   const ready = base && (source === 'dataset' ? meta && split : file) && (cfg.method === 'adapter' || isUse);
   const submit = () => {
-    const data: TrainSpec['data'] = source === 'dataset' ? { kind: 'dataset', dataset, split } : { kind: 'pairs', fileName: (file as File).name };
-    const dev = cfg.devEvery > 0 && devMeta && devSplit in devMeta.splits ? { dataset: devDataset, split: devSplit, maxQueries: devMax } : null;
-    const label = name.trim() || `${base} ${cfg.method} on ${source === 'dataset' ? `${dataset}/${split}` : (file as File).name}`;
-    const spec: TrainSpec = { name: label, baseModel: base, data, mining: mine > 0 ? { negatives: mine } : null, config: { ...cfg, hardNegatives: Math.min(cfg.hardNegatives, maxNeg), devEvery: dev ? cfg.devEvery : 0 }, dev };
+    const data: TrainSpec['data'] =
+      source === 'dataset'
+        ? { kind: 'dataset', dataset, split }
+        : { kind: 'pairs', fileName: (file as File).name };
+    const dev =
+      cfg.devEvery > 0 && devMeta && devSplit in devMeta.splits
+        ? { dataset: devDataset, split: devSplit, maxQueries: devMax }
+        : null;
+    const label =
+      name.trim() ||
+      `${base} ${cfg.method} on ${source === 'dataset' ? `${dataset}/${split}` : (file as File).name}`;
+    const spec: TrainSpec = {
+      name: label,
+      baseModel: base,
+      data,
+      mining: mine > 0 ? { negatives: mine } : null,
+      config: {
+        ...cfg,
+        hardNegatives: Math.min(cfg.hardNegatives, maxNeg),
+        devEvery: dev ? cfg.devEvery : 0,
+      },
+      dev,
+    };
     void start(spec, source === 'pairs' ? (file as File) : undefined);
   };
   return (
@@ -53,63 +82,277 @@ export function TrainForm() {
       <div className="row wrap form">
         <label className="field">
           <span>Expert name</span>
-          <input data-testid="train-name" value={name} placeholder="(automatic)" onChange={(e) => setName(e.target.value)} />
+          <input
+            data-testid="train-name"
+            value={name}
+            placeholder="(automatic)"
+            onChange={(e) => setName(e.target.value)}
+          />
         </label>
-        <Select label="Base model" testId="train-base" value={base} options={models.map((m) => [m.id, `${m.name} (${m.dim}-d)`] as const)} onChange={setBase} />
-        <Select label="Method" testId="train-method" value={cfg.method} onChange={setMethod}
-          options={[['adapter', 'adapter (any model)'], ['lora', isUse ? 'LoRA (inside the model)' : 'LoRA (transformers on the studio kernels only)']]} />
+        <Select
+          label="Base model"
+          testId="train-base"
+          value={base}
+          options={models.map((m) => [m.id, `${m.name} (${m.dim}-d)`] as const)}
+          onChange={setBase}
+        />
+        <Select
+          label="Method"
+          testId="train-method"
+          value={cfg.method}
+          onChange={setMethod}
+          options={[
+            ['adapter', 'adapter (any model)'],
+            ['lora', isUse ? 'LoRA (inside the model)' : 'LoRA (transformers on the studio kernels only)'],
+          ]}
+        />
       </div>
       <div className="row wrap form">
-        <Select label="Training data" testId="train-source" value={source} onChange={setSource} options={[['dataset', 'judged queries of a dataset'], ['pairs', 'pairs JSONL file']]} />
+        <Select
+          label="Training data"
+          testId="train-source"
+          value={source}
+          onChange={setSource}
+          options={[
+            ['dataset', 'judged queries of a dataset'],
+            ['pairs', 'pairs JSONL file'],
+          ]}
+        />
         {source === 'dataset' ? (
           <>
-            <Select label="Dataset" testId="train-dataset" value={dataset} onChange={setDataset} options={datasets.map((d) => [d.name, d.name] as const)} />
-            <Select label="Split" testId="train-split" value={split} onChange={setSplit} options={Object.entries(meta?.splits ?? {}).map(([s, v]) => [s, `${s} (${v.judgments} judgments)`] as const)} />
+            <Select
+              label="Dataset"
+              testId="train-dataset"
+              value={dataset}
+              onChange={setDataset}
+              options={datasets.map((d) => [d.name, d.name] as const)}
+            />
+            <Select
+              label="Split"
+              testId="train-split"
+              value={split}
+              onChange={setSplit}
+              options={Object.entries(meta?.splits ?? {}).map(
+                ([s, v]) => [s, `${s} (${v.judgments} judgments)`] as const,
+              )}
+            />
           </>
         ) : (
           <label className="field">
             <span>Pairs ({'{query, positive, negatives?}'} per line)</span>
-            <input data-testid="train-pairs-file" type="file" accept=".jsonl,.json,.txt" onChange={(e) => setFile(e.target.files?.[0] ?? null)} />
+            <input
+              data-testid="train-pairs-file"
+              type="file"
+              accept=".jsonl,.json,.txt"
+              onChange={(e) => setFile(e.target.files?.[0] ?? null)}
+            />
           </label>
         )}
-        <NumField label="Mine hard negatives (0: none)" testId="train-mining" value={mine} min={0} max={16} int onChange={setMine} />
+        <NumField
+          label="Mine hard negatives (0: none)"
+          testId="train-mining"
+          value={mine}
+          min={0}
+          max={16}
+          int
+          onChange={setMine}
+        />
       </div>
       <div className="row wrap form">
-        <NumField label="Steps" testId="train-steps" value={cfg.steps} min={1} max={100000} int onChange={(v) => set('steps', v)} />
-        <NumField label="Batch size" testId="train-batch" value={cfg.batchSize} min={2} max={512} int onChange={(v) => set('batchSize', v)} />
-        <NumField label="Learning rate" testId="train-lr" value={cfg.lr} min={1e-7} max={1} onChange={(v) => set('lr', v)} />
-        <NumField label="Warm-up steps" testId="train-warmup" value={cfg.warmupSteps} min={0} max={100000} int onChange={(v) => set('warmupSteps', v)} />
-        <NumField label="Hard negatives / query" testId="train-hardneg" value={Math.min(cfg.hardNegatives, maxNeg)} min={0} max={maxNeg} int onChange={(v) => set('hardNegatives', v)} title="taken from mined or file negatives" />
-        <NumField label="Scale (1/τ)" testId="train-scale" value={cfg.scale} min={1} max={100} onChange={(v) => set('scale', v)} />
-        <NumField label="Clip (0: off)" testId="train-clip" value={cfg.maxGradNorm} min={0} max={1000} onChange={(v) => set('maxGradNorm', v)} />
-        <NumField label="Seed" testId="train-seed" value={cfg.seed} min={0} max={2 ** 32 - 1} int onChange={(v) => set('seed', v)} />
+        <NumField
+          label="Steps"
+          testId="train-steps"
+          value={cfg.steps}
+          min={1}
+          max={100000}
+          int
+          onChange={(v) => set('steps', v)}
+        />
+        <NumField
+          label="Batch size"
+          testId="train-batch"
+          value={cfg.batchSize}
+          min={2}
+          max={512}
+          int
+          onChange={(v) => set('batchSize', v)}
+        />
+        <NumField
+          label="Learning rate"
+          testId="train-lr"
+          value={cfg.lr}
+          min={1e-7}
+          max={1}
+          onChange={(v) => set('lr', v)}
+        />
+        <NumField
+          label="Warm-up steps"
+          testId="train-warmup"
+          value={cfg.warmupSteps}
+          min={0}
+          max={100000}
+          int
+          onChange={(v) => set('warmupSteps', v)}
+        />
+        <NumField
+          label="Hard negatives / query"
+          testId="train-hardneg"
+          value={Math.min(cfg.hardNegatives, maxNeg)}
+          min={0}
+          max={maxNeg}
+          int
+          onChange={(v) => set('hardNegatives', v)}
+          title="taken from mined or file negatives"
+        />
+        <NumField
+          label="Scale (1/τ)"
+          testId="train-scale"
+          value={cfg.scale}
+          min={1}
+          max={100}
+          onChange={(v) => set('scale', v)}
+        />
+        <NumField
+          label="Clip (0: off)"
+          testId="train-clip"
+          value={cfg.maxGradNorm}
+          min={0}
+          max={1000}
+          onChange={(v) => set('maxGradNorm', v)}
+        />
+        <NumField
+          label="Seed"
+          testId="train-seed"
+          value={cfg.seed}
+          min={0}
+          max={2 ** 32 - 1}
+          int
+          onChange={(v) => set('seed', v)}
+        />
         <label className="field narrow">
           <span>Symmetric</span>
-          <input data-testid="train-symmetric" type="checkbox" checked={cfg.symmetric} onChange={(e) => set('symmetric', e.target.checked)} />
+          <input
+            data-testid="train-symmetric"
+            type="checkbox"
+            checked={cfg.symmetric}
+            onChange={(e) => set('symmetric', e.target.checked)}
+          />
         </label>
       </div>
       <div className="row wrap form">
         {cfg.method === 'lora' ? (
           <>
-            <NumField label="LoRA rank" testId="lora-rank" value={cfg.lora.rank} min={1} max={256} int onChange={(v) => set('lora', { ...cfg.lora, rank: v })} />
-            <NumField label="LoRA alpha" testId="lora-alpha" value={cfg.lora.alpha} min={0} max={1024} onChange={(v) => set('lora', { ...cfg.lora, alpha: v })} />
-            <NumField label="LoRA dropout" testId="lora-dropout" value={cfg.lora.dropout} min={0} max={0.9} step={0.05} onChange={(v) => set('lora', { ...cfg.lora, dropout: v })} />
+            <NumField
+              label="LoRA rank"
+              testId="lora-rank"
+              value={cfg.lora.rank}
+              min={1}
+              max={256}
+              int
+              onChange={(v) => set('lora', { ...cfg.lora, rank: v })}
+            />
+            <NumField
+              label="LoRA alpha"
+              testId="lora-alpha"
+              value={cfg.lora.alpha}
+              min={0}
+              max={1024}
+              onChange={(v) => set('lora', { ...cfg.lora, alpha: v })}
+            />
+            <NumField
+              label="LoRA dropout"
+              testId="lora-dropout"
+              value={cfg.lora.dropout}
+              min={0}
+              max={0.9}
+              step={0.05}
+              onChange={(v) => set('lora', { ...cfg.lora, dropout: v })}
+            />
           </>
         ) : (
           <>
-            <Select label="Adapter" testId="adapter-kind" value={cfg.adapter.kind} onChange={(k) => set('adapter', { ...cfg.adapter, kind: k })} options={[['lowrank', 'low-rank e + B·A·e'], ['full', 'full W·e + b']]} />
-            <NumField label="Adapter rank" testId="adapter-rank" value={cfg.adapter.rank} min={1} max={1024} int disabled={cfg.adapter.kind === 'full'} onChange={(v) => set('adapter', { ...cfg.adapter, rank: v })} />
+            <Select
+              label="Adapter"
+              testId="adapter-kind"
+              value={cfg.adapter.kind}
+              onChange={(k) => set('adapter', { ...cfg.adapter, kind: k })}
+              options={[
+                ['lowrank', 'low-rank e + B·A·e'],
+                ['full', 'full W·e + b'],
+              ]}
+            />
+            <NumField
+              label="Adapter rank"
+              testId="adapter-rank"
+              value={cfg.adapter.rank}
+              min={1}
+              max={1024}
+              int
+              disabled={cfg.adapter.kind === 'full'}
+              onChange={(v) => set('adapter', { ...cfg.adapter, rank: v })}
+            />
           </>
         )}
-        <NumField label="Checkpoint every" testId="train-ckpt-every" value={cfg.checkpointEvery} min={1} max={100000} int onChange={(v) => set('checkpointEvery', v)} />
-        <NumField label="Dev eval every (0: off)" testId="train-dev-every" value={cfg.devEvery} min={0} max={100000} int onChange={(v) => set('devEvery', v)} />
-        <Select label="Dev dataset" testId="train-dev-dataset" value={devDataset} onChange={setDevDataset} options={[['', 'none'] as const, ...datasets.map((d) => [d.name, d.name] as const)]} />
-        {devMeta && <Select label="Dev split" testId="train-dev-split" value={devSplit} onChange={setDevSplit} options={Object.keys(devMeta.splits).map((s) => [s, s] as const)} />}
-        {devMeta && <NumField label="Dev queries (max)" testId="train-dev-max" value={devMax} min={1} max={100000} int onChange={setDevMax} />}
+        <NumField
+          label="Checkpoint every"
+          testId="train-ckpt-every"
+          value={cfg.checkpointEvery}
+          min={1}
+          max={100000}
+          int
+          onChange={(v) => set('checkpointEvery', v)}
+        />
+        <NumField
+          label="Dev eval every (0: off)"
+          testId="train-dev-every"
+          value={cfg.devEvery}
+          min={0}
+          max={100000}
+          int
+          onChange={(v) => set('devEvery', v)}
+        />
+        <Select
+          label="Dev dataset"
+          testId="train-dev-dataset"
+          value={devDataset}
+          onChange={setDevDataset}
+          options={[['', 'none'] as const, ...datasets.map((d) => [d.name, d.name] as const)]}
+        />
+        {devMeta && (
+          <Select
+            label="Dev split"
+            testId="train-dev-split"
+            value={devSplit}
+            onChange={setDevSplit}
+            options={Object.keys(devMeta.splits).map((s) => [s, s] as const)}
+          />
+        )}
+        {devMeta && (
+          <NumField
+            label="Dev queries (max)"
+            testId="train-dev-max"
+            value={devMax}
+            min={1}
+            max={100000}
+            int
+            onChange={setDevMax}
+          />
+        )}
       </div>
-      <button data-testid="train-start" disabled={!ready || busy} onClick={submit}>Start training</button>
-      {cfg.method === 'lora' && !isUse && <p className="muted small">LoRA runs inside transformers on the studio kernels (USE-lite, imported Hugging Face models); choose an adapter for GloVe or ONNX models.</p>}
-      {source === 'dataset' && dataset === devDataset && split === devSplit && devMeta && <p className="muted small">The dev split is the training split: dev nDCG measures fit, not generalisation.</p>}
+      <button data-testid="train-start" disabled={!ready || busy} onClick={submit}>
+        Start training
+      </button>
+      {cfg.method === 'lora' && !isUse && (
+        <p className="muted small">
+          LoRA runs inside transformers on the studio kernels (USE-lite, imported Hugging Face models); choose
+          an adapter for GloVe or ONNX models.
+        </p>
+      )}
+      {source === 'dataset' && dataset === devDataset && split === devSplit && devMeta && (
+        <p className="muted small">
+          The dev split is the training split: dev nDCG measures fit, not generalisation.
+        </p>
+      )}
     </div>
   );
 }

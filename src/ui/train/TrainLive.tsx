@@ -19,16 +19,43 @@ export function TrainLive() {
     <div className="train-live" data-testid="train-live" data-run={t.runId ?? ''}>
       <div className="job-head">
         <span className="job-label">{t.name}</span>
-        <span data-testid="train-step" data-step={step}>step {step} / {total}</span>
-        {t.startStep > 0 && <span className="muted small" data-testid="train-resumed-from">resumed from step {t.startStep}</span>}
-        <span className="job-phase">{phase === 'train' || phase === 'checkpoint' ? (last ? `loss ${last.loss.toFixed(4)} · lr ${last.lr.toExponential(1)}` : '') : phaseLabel(phase)}</span>
-        <span className="job-eta" data-testid="train-eta">{last && step > t.startStep ? `about ${seconds(last.etaS)} left` : ''}</span>
-        <button className="secondary small" data-testid="train-cancel" onClick={() => cancel(t.jobId)}>Cancel</button>
+        <span data-testid="train-step" data-step={step}>
+          step {step} / {total}
+        </span>
+        {t.startStep > 0 && (
+          <span className="muted small" data-testid="train-resumed-from">
+            resumed from step {t.startStep}
+          </span>
+        )}
+        <span className="job-phase">
+          {phase === 'train' || phase === 'checkpoint'
+            ? last
+              ? `loss ${last.loss.toFixed(4)} · lr ${last.lr.toExponential(1)}`
+              : ''
+            : phaseLabel(phase)}
+        </span>
+        <span className="job-eta" data-testid="train-eta">
+          {last && step > t.startStep ? `about ${seconds(last.etaS)} left` : ''}
+        </span>
+        <button className="secondary small" data-testid="train-cancel" onClick={() => cancel(t.jobId)}>
+          Cancel
+        </button>
       </div>
-      <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(f * 100)} data-testid="train-progress">
+      <div
+        className="progress"
+        role="progressbar"
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={Math.round(f * 100)}
+        data-testid="train-progress"
+      >
         <div className="progress-fill" style={{ width: `${(f * 100).toFixed(1)}%` }} />
       </div>
-      {lastDev !== undefined && <p className="small">dev nDCG@10 <b data-testid="train-dev">{lastDev.toFixed(3)}</b></p>}
+      {lastDev !== undefined && (
+        <p className="small">
+          dev nDCG@10 <b data-testid="train-dev">{lastDev.toFixed(3)}</b>
+        </p>
+      )}
       <TrainPlot history={t.history} totalSteps={total} />
     </div>
   );

@@ -12,7 +12,13 @@ function ticks(lo: number, hi: number, n: number): number[] {
   return Array.from({ length: n + 1 }, (_, i) => lo + ((hi - lo) * i) / n);
 }
 
-export function TrainPlot({ history, totalSteps }: { history: readonly TrainProgress[]; totalSteps: number }) {
+export function TrainPlot({
+  history,
+  totalSteps,
+}: {
+  history: readonly TrainProgress[];
+  totalSteps: number;
+}) {
   const losses = history.map((h) => h.loss).filter(Number.isFinite);
   const maxLoss = Math.max(1e-6, ...losses);
   const minLoss = Math.min(maxLoss, ...losses, 0);
@@ -20,30 +26,61 @@ export function TrainPlot({ history, totalSteps }: { history: readonly TrainProg
   const yl = (v: number) => PAD.t + (H - PAD.t - PAD.b) * (1 - (v - minLoss) / (maxLoss - minLoss || 1));
   const yd = (v: number) => PAD.t + (H - PAD.t - PAD.b) * (1 - v);
   const loss = history.map((h) => [xs(h.step), yl(h.loss)] as [number, number]);
-  const dev = history.filter((h) => h.devNdcg10 !== undefined).map((h) => [xs(h.step), yd(h.devNdcg10 as number)] as [number, number]);
+  const dev = history
+    .filter((h) => h.devNdcg10 !== undefined)
+    .map((h) => [xs(h.step), yd(h.devNdcg10 as number)] as [number, number]);
   const xTicks = ticks(0, totalSteps, 5).map(Math.round);
   return (
-    <svg className="train-plot" data-testid="train-plot" data-points={history.length} data-dev-points={dev.length} viewBox={`0 0 ${W} ${H}`} width="100%" role="img" aria-label="Training loss and dev nDCG@10 per step">
+    <svg
+      className="train-plot"
+      data-testid="train-plot"
+      data-points={history.length}
+      data-dev-points={dev.length}
+      viewBox={`0 0 ${W} ${H}`}
+      width="100%"
+      role="img"
+      aria-label="Training loss and dev nDCG@10 per step"
+    >
       <rect x={PAD.l} y={PAD.t} width={W - PAD.l - PAD.r} height={H - PAD.t - PAD.b} className="plot-frame" />
       {ticks(minLoss, maxLoss, 4).map((v) => (
         <g key={`l${v}`}>
           <line x1={PAD.l} x2={W - PAD.r} y1={yl(v)} y2={yl(v)} className="plot-grid" />
-          <text x={PAD.l - 6} y={yl(v) + 4} textAnchor="end" className="plot-tick loss">{v.toFixed(2)}</text>
-          <text x={W - PAD.r + 6} y={yl(v) + 4} className="plot-tick dev">{((v - minLoss) / (maxLoss - minLoss || 1)).toFixed(2)}</text>
+          <text x={PAD.l - 6} y={yl(v) + 4} textAnchor="end" className="plot-tick loss">
+            {v.toFixed(2)}
+          </text>
+          <text x={W - PAD.r + 6} y={yl(v) + 4} className="plot-tick dev">
+            {((v - minLoss) / (maxLoss - minLoss || 1)).toFixed(2)}
+          </text>
         </g>
       ))}
       {xTicks.map((s) => (
-        <text key={`x${s}`} x={xs(s)} y={H - PAD.b + 16} textAnchor={s === totalSteps ? 'end' : 'middle'} className="plot-tick">{s}</text>
+        <text
+          key={`x${s}`}
+          x={xs(s)}
+          y={H - PAD.b + 16}
+          textAnchor={s === totalSteps ? 'end' : 'middle'}
+          className="plot-tick"
+        >
+          {s}
+        </text>
       ))}
-      <text x={(W - PAD.r + PAD.l) / 2} y={H - 2} textAnchor="middle" className="plot-tick">step</text>
+      <text x={(W - PAD.r + PAD.l) / 2} y={H - 2} textAnchor="middle" className="plot-tick">
+        step
+      </text>
       {loss.length > 0 && <path d={path(loss)} className="plot-line loss" data-testid="plot-loss" />}
       {dev.length > 0 && <path d={path(dev)} className="plot-line dev" data-testid="plot-dev" />}
-      {dev.map(([x, y], i) => <circle key={i} cx={x} cy={y} r={3} className="plot-dot dev" />)}
+      {dev.map(([x, y], i) => (
+        <circle key={i} cx={x} cy={y} r={3} className="plot-dot dev" />
+      ))}
       <g className="plot-legend">
         <rect x={PAD.l + 8} y={PAD.t + 6} width={10} height={3} className="legend loss" />
-        <text x={PAD.l + 22} y={PAD.t + 11} className="plot-tick">loss</text>
+        <text x={PAD.l + 22} y={PAD.t + 11} className="plot-tick">
+          loss
+        </text>
         <rect x={PAD.l + 60} y={PAD.t + 6} width={10} height={3} className="legend dev" />
-        <text x={PAD.l + 74} y={PAD.t + 11} className="plot-tick">dev nDCG@10 (right axis)</text>
+        <text x={PAD.l + 74} y={PAD.t + 11} className="plot-tick">
+          dev nDCG@10 (right axis)
+        </text>
       </g>
     </svg>
   );

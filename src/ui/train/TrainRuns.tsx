@@ -32,30 +32,72 @@ export function TrainRuns() {
     <>
       <table className="table" data-testid="train-runs">
         <thead>
-          <tr><th>Run</th><th>Base</th><th>Method</th><th>Data</th><th>Steps</th><th>Status</th><th>Started</th><th /></tr>
+          <tr>
+            <th>Run</th>
+            <th>Base</th>
+            <th>Method</th>
+            <th>Data</th>
+            <th>Steps</th>
+            <th>Status</th>
+            <th>Started</th>
+            <th />
+          </tr>
         </thead>
         <tbody>
           {runs.map((r) => {
             const live = r.id === liveId;
             return (
-              <tr key={r.id} data-testid="train-run-row" data-status={live ? 'live' : r.status} data-step={r.step} onClick={() => setOpen(open === r.id ? null : r.id)} className={open === r.id ? 'selected' : ''}>
+              <tr
+                key={r.id}
+                data-testid="train-run-row"
+                data-status={live ? 'live' : r.status}
+                data-step={r.step}
+                onClick={() => setOpen(open === r.id ? null : r.id)}
+                className={open === r.id ? 'selected' : ''}
+              >
                 <td>{r.spec.name}</td>
                 <td>{r.spec.baseModel}</td>
                 <td>{r.spec.config.method}</td>
-                <td>{r.spec.data.kind === 'dataset' ? `${r.spec.data.dataset}/${r.spec.data.split}` : r.spec.data.fileName} ({r.pairs} pairs{r.spec.mining ? `, ${r.spec.mining.negatives} mined neg.` : ''})</td>
-                <td>{r.step} / {r.totalSteps}</td>
+                <td>
+                  {r.spec.data.kind === 'dataset'
+                    ? `${r.spec.data.dataset}/${r.spec.data.split}`
+                    : r.spec.data.fileName}{' '}
+                  ({r.pairs} pairs{r.spec.mining ? `, ${r.spec.mining.negatives} mined neg.` : ''})
+                </td>
+                <td>
+                  {r.step} / {r.totalSteps}
+                </td>
                 <td data-testid="run-status">{statusText(r, live)}</td>
                 <td>{dateTime(r.createdAt)}</td>
                 <td className="actions" onClick={(e) => e.stopPropagation()}>
-                  {r.status !== 'done' && !live && <button className="small" data-testid="run-resume" disabled={busy} onClick={() => void resume(r.id)}>Resume</button>}
-                  {!live && <button className="secondary small" data-testid="run-delete" onClick={() => void del(r.id)}>Delete</button>}
+                  {r.status !== 'done' && !live && (
+                    <button
+                      className="small"
+                      data-testid="run-resume"
+                      disabled={busy}
+                      onClick={() => void resume(r.id)}
+                    >
+                      Resume
+                    </button>
+                  )}
+                  {!live && (
+                    <button
+                      className="secondary small"
+                      data-testid="run-delete"
+                      onClick={() => void del(r.id)}
+                    >
+                      Delete
+                    </button>
+                  )}
                 </td>
               </tr>
             );
           })}
         </tbody>
       </table>
-      {shown && shown.history.length > 0 && <TrainPlot history={shown.history} totalSteps={shown.totalSteps} />}
+      {shown && shown.history.length > 0 && (
+        <TrainPlot history={shown.history} totalSteps={shown.totalSteps} />
+      )}
     </>
   );
 }

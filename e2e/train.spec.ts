@@ -114,15 +114,13 @@ async function exportImportCompare(page: Page) {
     'demo_adapter-expert.json',
   ]);
 
-  await page
-    .getByTestId('expert-import')
-    .setInputFiles(
-      downloads.map((d) => ({
-        name: d.name,
-        mimeType: 'application/octet-stream',
-        buffer: readFileSync(d.path),
-      })),
-    );
+  await page.getByTestId('expert-import').setInputFiles(
+    downloads.map((d) => ({
+      name: d.name,
+      mimeType: 'application/octet-stream',
+      buffer: readFileSync(d.path),
+    })),
+  );
   const rows = page.locator('[data-testid=expert-row][data-name="demo adapter"]');
   await expect(rows).toHaveCount(2);
   const second = rows.nth(1);

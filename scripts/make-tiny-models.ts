@@ -21,7 +21,7 @@ export const TINY_MODELS_DIR = resolve(
 );
 
 /** bump when the generated files change, so stale folders are regenerated */
-export const TINY_MODELS_VERSION = 1;
+export const TINY_MODELS_VERSION = 2;
 
 interface ModelFiles {
   config: object;

@@ -1,4 +1,5 @@
 /** Seeded random weights and a safetensors writer for the tiny test models. */
+import { Rng } from '../../src/util/rng';
 
 export interface NamedTensor {
   readonly shape: readonly number[];
@@ -8,43 +9,7 @@ export interface NamedTensor {
 /** Tensors by Hugging Face name, in insertion order. */
 export type Weights = Map<string, NamedTensor>;
 
-/** mulberry32 uniform [0,1) plus Box-Muller normals: small, seeded, deterministic across platforms. */
-export class Rng {
-  private s: number;
-  private spare: number | null = null;
-
-  constructor(seed: number) {
-    this.s = seed >>> 0;
-  }
-
-  uniform(): number {
-    this.s = (this.s + 0x6d2b79f5) >>> 0;
-    let t = this.s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-
-  normal(): number {
-    if (this.spare !== null) {
-      const s = this.spare;
-      this.spare = null;
-      return s;
-    }
-    const u = 1 - this.uniform(); // (0, 1]
-    const v = this.uniform();
-    const r = Math.sqrt(-2 * Math.log(u));
-    this.spare = r * Math.sin(2 * Math.PI * v);
-    return r * Math.cos(2 * Math.PI * v);
-  }
-
-  /** n values ~ N(mean, std) */
-  normals(n: number, std: number, mean = 0): Float32Array {
-    const a = new Float32Array(n);
-    for (let i = 0; i < n; i++) a[i] = mean + std * this.normal();
-    return a;
-  }
-}
+export { Rng };
 
 /** Weights plus a typed getter that fails loudly on a missing name. */
 export class WeightSet {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { WebGPUUnavailableError } from './backend';
 import { acquireBackend } from './select';
-import { makeWebGPU, SKIP_WEBGPU } from './test-backends';
+import { makeWebGPU, SKIP_WEBGPU } from '../testing/backends';
 
 const noAdapter = { requestAdapter: async () => null } as unknown as GPU;
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeviceLostError, GpuExecutionError, TensorTooLargeError } from './backend';
 import { GpuRuntime } from './runtime';
-import { assertClose, makeWebGPU, randomF32, SKIP_WEBGPU } from './test-backends';
+import { assertClose, makeWebGPU, randomF32, SKIP_WEBGPU } from '../testing/backends';
 import type { WebGPUBackend } from './webgpu';
 import { matmulCpu } from '../kernels/matmul';
 import { l2NormalizeCpu } from '../kernels/l2norm';

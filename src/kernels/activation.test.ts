@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ShapeError, type Backend } from '../gpu/backend';
-import { assertClose, backendCases, randomF32 } from '../gpu/test-backends';
+import { assertClose, backendCases, randomF32 } from '../testing/backends';
 import type { Activation } from '../gpu/transformer-ops';
 import { ACTIVATIONS, activationCpu, activationRef, erfApproxF32, erfRef, swigluCpu } from './activation';
 

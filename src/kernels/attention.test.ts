@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ShapeError, type Backend } from '../gpu/backend';
-import { assertClose, backendCases, randomF32 } from '../gpu/test-backends';
+import { assertClose, backendCases, randomF32 } from '../testing/backends';
 import { attentionCpu, type AttentionDims } from './attention';
 
 // Tolerance: |got - ref| <= 1e-5 * |ref| + 2e-6 (outputs are convex combinations of values in [-1, 1);

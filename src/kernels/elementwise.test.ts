@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ShapeError, type Backend } from '../gpu/backend';
-import { backendCases, randomF32 } from '../gpu/test-backends';
+import { backendCases, randomF32 } from '../testing/backends';
 import { addCpu, mulCpu, scaleCpu } from './elementwise';
 
 // Tolerance: none. One f32 add/multiply is correctly rounded on every backend (the CPU computes it in

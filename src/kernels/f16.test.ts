@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rng } from '../gpu/test-backends';
+import { rng } from '../testing/backends';
 import { f16BitsToF32, f32ToF16Bits, packF16, roundF16, toF16Bits, unpackF16 } from './f16';
 
 // Expected bit patterns checked against numpy: np.float32(v).astype(np.float16).view(np.uint16).

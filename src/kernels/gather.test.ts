@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../gpu/backend';
-import { backendCases, randomF32, rng } from '../gpu/test-backends';
+import { backendCases, randomF32, rng } from '../testing/backends';
 import { gatherCpu } from './gather';
 
 // Tolerance: exact (gather copies values).

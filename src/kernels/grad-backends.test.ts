@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ShapeError, type Backend } from '../gpu/backend';
-import { assertClose, backendCases, randomF32 } from '../gpu/test-backends';
+import { assertClose, backendCases, randomF32 } from '../testing/backends';
 import { ACTIVATIONS } from './activation';
 import { linearBackwardCpu } from './grad-linear';
 import { layerNormBackwardCpu, rmsNormBackwardCpu } from './grad-norm';

@@ -6,10 +6,10 @@
  * InfoNCE (its loss is f64) uses h = 1e-3 and 1e-4 + 1e-4 |analytic|.
  */
 import { describe, expect, it } from 'vitest';
-import { randomF32 } from '../gpu/test-backends';
+import { randomF32 } from '../testing/backends';
 import { ACTIVATIONS, activationCpu, swigluCpu } from './activation';
 import { attentionCpu, type AttentionDims } from './attention';
-import { checkGradients, randomCotangent, type Forward } from './fd';
+import { checkGradients, randomCotangent, type Forward } from '../testing/fd';
 import { linearBackwardCpu } from './grad-linear';
 import { layerNormBackwardCpu, rmsNormBackwardCpu } from './grad-norm';
 import { attentionBackwardCpu } from './grad-attention';

@@ -5,8 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ShapeError, type Backend } from '../gpu/backend';
-import { assertClose, backendCases, randomF32 } from '../gpu/test-backends';
-import { checkGradients } from './fd';
+import { assertClose, backendCases, randomF32 } from '../testing/backends';
+import { checkGradients } from '../testing/fd';
 import { infoNceCpu } from './infonce';
 import { l2NormalizeCpu } from './l2norm';
 

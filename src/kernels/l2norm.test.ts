@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../gpu/backend';
-import { assertClose, backendCases, randomF32 } from '../gpu/test-backends';
+import { assertClose, backendCases, randomF32 } from '../testing/backends';
 import { l2NormalizeCpu } from './l2norm';
 
 // Tolerance: |got - ref| <= 1e-5 * |ref| + 1e-6 (outputs are unit-vector entries; the GPU reduces as a tree).

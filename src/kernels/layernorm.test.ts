@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ShapeError, type Backend } from '../gpu/backend';
-import { assertClose, backendCases, randomF32 } from '../gpu/test-backends';
+import { assertClose, backendCases, randomF32 } from '../testing/backends';
 import { layerNormCpu, rmsNormCpu } from './layernorm';
 
 // Tolerance: |got - ref| <= 1e-5 * |ref| + 1e-5 (outputs are O(1..3); the GPU reduces as a tree in f32).

@@ -10,8 +10,8 @@ import { GpuExecutionError } from '../gpu/backend';
 import { getGPU, requestDevice, wantedFeatures } from '../gpu/acquire';
 import type { KernelLimits } from '../gpu/program';
 import { GpuRuntime, type RuntimeLimits } from '../gpu/runtime';
-import { assertClose, makeWebGPU, randomF32, SKIP_WEBGPU } from '../gpu/test-backends';
-import { createWebGPUBackend, type WebGPUBackend } from './../gpu/webgpu';
+import { assertClose, makeWebGPU, randomF32, SKIP_WEBGPU } from '../testing/backends';
+import { createWebGPUBackend, type WebGPUBackend } from '../gpu/webgpu';
 import { roundF16Array } from './f16';
 import {
   linearCpu,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ShapeError, type Backend } from '../gpu/backend';
-import { assertClose, backendCases, randomF32, randomInts } from '../gpu/test-backends';
+import { assertClose, backendCases, randomF32, randomInts } from '../testing/backends';
 import { roundF16Array } from './f16';
 import { linearCpu } from './linear';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ShapeError, type Backend } from '../gpu/backend';
-import { assertClose, backendCases, randomF32, randomInts } from '../gpu/test-backends';
+import { assertClose, backendCases, randomF32, randomInts } from '../testing/backends';
 import { linearCpu } from './linear';
 
 // Tolerance: |got - ref| <= 1e-5 * |ref| + 1e-5 for inputs in [-1, 1), K <= 130 (reference: f64 sums);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../gpu/backend';
-import { assertClose, backendCases, randomF32 } from '../gpu/test-backends';
+import { assertClose, backendCases, randomF32 } from '../testing/backends';
 import { matmulCpu } from './matmul';
 
 // Tolerance: |got - ref| <= 1e-5 * |ref| + 1e-5 for inputs in [-1, 1) (the reference accumulates in f64).

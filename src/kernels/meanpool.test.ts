@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../gpu/backend';
-import { assertClose, backendCases, randomF32, rng } from '../gpu/test-backends';
+import { assertClose, backendCases, randomF32, rng } from '../testing/backends';
 import { maskedMeanPoolCpu } from './meanpool';
 
 // Tolerance: |got - ref| <= 1e-5 * |ref| + 1e-6 (inputs in [-1, 1), T <= 40).

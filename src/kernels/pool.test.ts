@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ShapeError, type Backend } from '../gpu/backend';
-import { backendCases, randomF32 } from '../gpu/test-backends';
+import { backendCases, randomF32 } from '../testing/backends';
 import { poolCpu } from './pool';
 
 // Tolerance: none; pooling copies values, so every backend must match the reference exactly.

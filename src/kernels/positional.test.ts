@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ShapeError, type Backend } from '../gpu/backend';
-import { assertClose, backendCases, randomF32 } from '../gpu/test-backends';
+import { assertClose, backendCases, randomF32 } from '../testing/backends';
 import type { Positional } from '../gpu/transformer-ops';
 import { addSinusoidCpu, addTableCpu, sinusoid } from './positional';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ShapeError, type Backend } from '../gpu/backend';
-import { assertClose, backendCases, randomF32 } from '../gpu/test-backends';
+import { assertClose, backendCases, randomF32 } from '../testing/backends';
 import { ropeCpu, type RopeDims } from './rope';
 
 // Tolerance: |got - ref| <= 1e-5 * |ref| + 1e-5 for positions < 64. The kernel forms angles t * inv in f32

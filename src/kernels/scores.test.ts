@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend, Metric } from '../gpu/backend';
-import { assertClose, backendCases, randomF32 } from '../gpu/test-backends';
+import { assertClose, backendCases, randomF32 } from '../testing/backends';
 import { l2NormalizeCpu } from './l2norm';
 import { matmulCpu } from './matmul';
 import { scoresCpu } from './scores';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend, Metric, TopK } from '../gpu/backend';
-import { backendCases, randomF32, randomInts } from '../gpu/test-backends';
+import { backendCases, randomF32, randomInts } from '../testing/backends';
 import { planSearch, searchTopK } from './search';
 import { scoresCpu } from './scores';
 import { PAD_INDEX, topKCpu } from './topk';

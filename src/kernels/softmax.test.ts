@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../gpu/backend';
-import { assertClose, backendCases, randomF32 } from '../gpu/test-backends';
+import { assertClose, backendCases, randomF32 } from '../testing/backends';
 import { softmaxCpu } from './softmax';
 
 // Tolerance: |got - ref| <= 1e-5 * |ref| + 1e-7 (probabilities; the GPU sums exp in f32 as a tree).

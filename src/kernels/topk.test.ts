@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend, TopK } from '../gpu/backend';
-import { backendCases, randomF32, rng } from '../gpu/test-backends';
+import { backendCases, randomF32, rng } from '../testing/backends';
 import { mergeTopK, PAD_INDEX, topKCpu, topKPasses } from './topk';
 
 // Tolerance: exact (scores and indices must equal the reference bit for bit).

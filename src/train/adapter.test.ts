@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createCpuBackend } from '../gpu/cpu';
 import { adapterEmbedder, createAdapterTrainable, initAdapterWeights, type TrainBackend } from './adapter';
-import { Rng } from './rng';
-import { fakeEmbedder } from './test-support';
+import { Rng } from '../util/rng';
+import { fakeEmbedder } from '../testing/train-support';
 import type { AdapterConfig } from './types';
 
 const D = 6;

@@ -9,7 +9,7 @@ import type { Backend, Tensor } from '../gpu/backend';
 import type { TrainingOps } from '../gpu/training-ops';
 import type { Embedder, Role } from '../models/types';
 import { cachedEmbed, type BaseEmbeddingCache } from './embed-cache';
-import { Rng } from './rng';
+import { Rng } from '../util/rng';
 import type { AdapterConfig, TrainableEmbedder, TrainForward, TrainParam } from './types';
 
 export type TrainBackend = Backend & TrainingOps;

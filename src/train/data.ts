@@ -1,6 +1,6 @@
 /** Training pairs from JSONL: {query, positive, negatives?} or MedQuAD's {_id, query, positive, source}. */
 import { DataError } from '../data/types';
-import { Rng } from './rng';
+import { Rng } from '../util/rng';
 import type { TrainingPair } from './types';
 
 /** Parses JSONL text; a bad line throws a DataError naming file:line. Blank lines are skipped. */

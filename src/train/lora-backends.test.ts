@@ -5,16 +5,16 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createCpuBackend } from '../gpu/cpu';
-import { makeWebGPU, randomF32, SKIP_WEBGPU } from '../gpu/test-backends';
+import { makeWebGPU, randomF32, SKIP_WEBGPU } from '../testing/backends';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TINY_MODELS_DIR } from '../../scripts/make-tiny-models';
 import { HfEmbedder } from '../models/hf/embedder';
 import { nodeAssetFetcher } from '../models/node-assets';
-import { SHORT_SENTENCES } from '../models/use-lite/parity-sentences';
+import { SHORT_SENTENCES } from '../testing/parity-sentences';
 import { loadUseLite, type UseLiteEmbedder } from '../models/use-lite/model';
 import { createLoraTrainable } from './lora';
-import { setParam, tinyUseLite, weightedSum } from './lora-fixture';
+import { setParam, tinyUseLite, weightedSum } from '../testing/lora-fixture';
 import type { TrainBackend } from './lora-modules';
 import type { LoraConfig, TrainableEmbedder } from './types';
 

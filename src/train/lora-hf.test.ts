@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TINY_MODELS_DIR } from '../../scripts/make-tiny-models';
 import { createCpuBackend } from '../gpu/cpu';
-import { randomF32, rng } from '../gpu/test-backends';
+import { randomF32, rng } from '../testing/backends';
 import { HfEmbedder, type HfEmbedderOptions } from '../models/hf/embedder';
 import { createLoraTrainable, loadLoraExpert, loraTargets } from './lora';
-import { argMaxAbs, fdCheck, setParam, trackAllocations } from './lora-fixture';
+import { argMaxAbs, fdCheck, setParam, trackAllocations } from '../testing/lora-fixture';
 import type { TrainBackend } from './lora-modules';
 import type { LoraConfig } from './types';
 

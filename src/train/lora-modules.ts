@@ -9,6 +9,7 @@
  */
 import type { Backend, Tensor } from '../gpu/backend';
 import type { TrainingOps } from '../gpu/training-ops';
+import { mulberry32 } from '../util/rng';
 import type { LoraConfig, TrainParam } from './types';
 
 /** What LoRA training needs from a backend: the forward ops and the backward/optimiser ops. */
@@ -57,18 +58,6 @@ export function selectModules(
 }
 
 export const peftName = (path: string, which: 'A' | 'B') => `base_model.model.${path}.lora_${which}.weight`;
-
-/** mulberry32: deterministic uniform [0, 1) */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A's initial values, [in, r]: PEFT's kaiming_uniform_(a = sqrt 5) on [r, in], i.e. U(-1/sqrt(in), 1/sqrt(in)), seeded. */
 export function initA(m: LinearModule, rank: number, seed: number, index: number): Float32Array {

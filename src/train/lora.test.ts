@@ -1,8 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { createCpuBackend } from '../gpu/cpu';
-import { randomF32, rng } from '../gpu/test-backends';
+import { randomF32, rng } from '../testing/backends';
 import { createLoraTrainable, loadLoraExpert, loraTargets } from './lora';
-import { setParam, tinyUseLite, tinyUseLiteWeights, trackAllocations, weightedSum } from './lora-fixture';
+import {
+  setParam,
+  tinyUseLite,
+  tinyUseLiteWeights,
+  trackAllocations,
+  weightedSum,
+} from '../testing/lora-fixture';
 import type { TrainBackend } from './lora-modules';
 import type { LoraConfig } from './types';
 

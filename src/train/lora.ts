@@ -9,6 +9,7 @@
  * merging W' = W + s·A·B: it costs little, keeps the frozen weights shared with the base embedder, and
  * with B = 0 gives exactly the base's vectors (y + 0 = y).
  */
+import { mulberry32 } from '../util/rng';
 import type { Backend, Tensor } from '../gpu/backend';
 import { HfEmbedder } from '../models/hf/embedder';
 import { UseLiteEmbedder } from '../models/use-lite/model';
@@ -18,7 +19,6 @@ import {
   LoraParams,
   checkLoraConfig,
   disposeSet,
-  mulberry32,
   peftToHost,
   selectModules,
   uploadSet,

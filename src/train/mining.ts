@@ -9,7 +9,7 @@
 import type { Backend } from '../gpu/backend';
 import { searchTopK } from '../kernels/search';
 import { applyTemplate, type Embedder } from '../models/types';
-import { Rng } from './rng';
+import { Rng } from '../util/rng';
 import type { MiningConfig, TrainingPair } from './types';
 
 export interface MiningOptions {

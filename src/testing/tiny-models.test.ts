@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AutoTokenizer, env } from '@xenova/transformers';
 import { describe, expect, it } from 'vitest';
-import { makeTinyModels, TINY_MODELS_DIR } from '../../../scripts/make-tiny-models';
+import { makeTinyModels, TINY_MODELS_DIR } from '../../scripts/make-tiny-models';
 import { runOnnxLastHidden } from './ort-reference';
 import { bertForward, qwen3Forward, type BertLikeConfig, type Qwen3LikeConfig } from './reference-forward';
 import { readSafetensorsF32 } from './safetensors-read';

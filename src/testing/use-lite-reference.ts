@@ -4,7 +4,7 @@
  * model.ts: it shares no code with the kernels and uses the graph's stored timing-signal constants.
  * Slow (about 0.5 GFLOP for a 128-token text): tests and debugging only.
  */
-import type { UseLiteLayer, UseLiteWeights } from './weights';
+import type { UseLiteLayer, UseLiteWeights } from '../models/use-lite/weights';
 
 /** y[T, N] = x[T, K] · w[K, N] + b */
 function linear(

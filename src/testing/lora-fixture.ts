@@ -4,12 +4,12 @@
  * mean pool, tanh dense, L2 norm) with a small SentencePiece vocabulary, and host-side helpers.
  */
 import type { Backend, Tensor } from '../gpu/backend';
-import { randomF32 } from '../gpu/test-backends';
+import { randomF32 } from './backends';
 import { UseLiteEmbedder } from '../models/use-lite/model';
 import { UseLiteTokenizer, type VocabEntry } from '../models/use-lite/tokenizer';
 import type { UseLiteLayer, UseLiteWeights } from '../models/use-lite/weights';
-import type { TrainBackend } from './lora-modules';
-import type { TrainableEmbedder, TrainParam } from './types';
+import type { TrainBackend } from '../train/lora-modules';
+import type { TrainableEmbedder, TrainParam } from '../train/types';
 
 const WORDS = [
   'the',

@@ -1,6 +1,6 @@
 /** Test helpers for training: a deterministic fake base embedder (hash-seeded unit vectors). */
 import type { Embedder } from '../models/types';
-import { Rng } from './rng';
+import { Rng } from '../util/rng';
 
 function hash(s: string): number {
   let h = 0x811c9dc5;

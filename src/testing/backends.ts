@@ -2,9 +2,10 @@
  * Test support shared by kernel and runtime tests: the backends to run every case on, a seeded RNG and
  * a tolerance check. WebGPU is required (CI has SwiftShader); STM_SKIP_WEBGPU=1 opts out explicitly.
  */
-import type { Backend } from './backend';
-import { createCpuBackend } from './cpu';
-import { createWebGPUBackend, type WebGPUBackend, type WebGPUBackendOptions } from './webgpu';
+import type { Backend } from '../gpu/backend';
+import { mulberry32 } from '../util/rng';
+import { createCpuBackend } from '../gpu/cpu';
+import { createWebGPUBackend, type WebGPUBackend, type WebGPUBackendOptions } from '../gpu/webgpu';
 
 export const SKIP_WEBGPU =
   (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.STM_SKIP_WEBGPU ===
@@ -30,17 +31,8 @@ export function backendCases(): BackendCase[] {
   return cases;
 }
 
-/** mulberry32: deterministic uniform [0,1) */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** deterministic uniforms in [0,1) (the project's mulberry32) */
+export const rng = mulberry32;
 
 export function randomF32(n: number, seed: number, lo = -1, hi = 1): Float32Array {
   const r = rng(seed);

@@ -4,7 +4,7 @@
  * stored in f32 (the actual step (x+ - x-) divides the difference), and the analytic gradient must match
  * within atol + rtol * |analytic|.
  */
-import { randomF32 } from '../gpu/test-backends';
+import { randomF32 } from './backends';
 
 export interface FdOptions {
   h: number;

@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sharedDatasetsDir } from '../data/node';
-import type { Backend } from '../gpu/backend';
+import type { Backend } from '../core/backend';
 import { createCpuBackend } from '../gpu/cpu';
 import { acquireBackend } from '../gpu/select';
 import { nodeAssetFetcher } from '../models/node-assets';

@@ -3,7 +3,7 @@
  * reference runtime (@energetic-ai/embeddings on TF.js WASM) on the same texts, in the same run.
  */
 import type { Dataset } from '../data/types';
-import type { Backend } from '../gpu/backend';
+import type { Backend } from '../core/backend';
 import { acquireBackend } from '../gpu/select';
 import { nodeAssetFetcher } from '../models/node-assets';
 import { loadUseLite } from '../models/use-lite/model';

@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { loadBeirDir, sharedDatasetsDir } from '../data/node';
-import type { Backend } from '../gpu/backend';
+import type { Backend } from '../core/backend';
 import { acquireBackend } from '../gpu/select';
 import { searchTopK } from '../kernels/search';
 import { GloveEmbedder } from '../models/glove';

@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { loadBeirDir } from '../data/node';
-import type { Backend } from '../gpu/backend';
+import type { Backend } from '../core/backend';
 import { acquireBackend } from '../gpu/select';
 import { resolveModelNode } from '../models/node-models';
 import type { Embedder } from '../models/types';

@@ -1,5 +1,5 @@
 import type { Dataset, Query } from '../data/types';
-import type { Backend } from '../gpu/backend';
+import type { Backend } from '../core/backend';
 import { searchTopK } from '../kernels/search';
 import { applyTemplate, type Embedder } from '../models/types';
 import type { Run } from './types';

@@ -1,5 +1,5 @@
 import type { Dataset } from '../data/types';
-import type { Backend } from '../gpu/backend';
+import type { Backend } from '../core/backend';
 import type { Embedder } from '../models/types';
 import { Bm25Index } from './bm25';
 import { denseRun, type EmbeddingCache } from './dense';

@@ -1,5 +1,5 @@
 /** Finds a WebGPU implementation (navigator.gpu in pages and workers, npm `webgpu` in Node) and opens a device. */
-import { WebGPUUnavailableError } from './backend';
+import { WebGPUUnavailableError } from '../core/backend';
 import { isNode, nodeGPU } from './node';
 
 export async function getGPU(): Promise<GPU> {

@@ -1,7 +1,7 @@
 /** TrainingOps on the CPU: shape checks shared with WebGPU, then the kernels' CPU references. */
-import { ShapeError, type Tensor } from './backend';
-import type { AdamWStep, TrainingOps } from './training-ops';
-import type { Activation } from './transformer-ops';
+import { ShapeError, type Tensor } from '../core/backend';
+import type { AdamWStep, TrainingOps } from '../core/training-ops';
+import type { Activation } from '../core/transformer-ops';
 import { attentionShape, type AttentionOpts } from '../kernels/attention';
 import { activationShape, swigluShape } from '../kernels/activation';
 import { linearBackwardCpu, linearBackwardShape } from '../kernels/grad-linear';

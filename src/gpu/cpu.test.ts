@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DeviceLostError, TensorTooLargeError } from './backend';
+import { DeviceLostError, TensorTooLargeError } from '../core/backend';
 import { createCpuBackend } from './cpu';
 import { createWebGPUBackend } from './webgpu';
 

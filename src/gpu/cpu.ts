@@ -7,7 +7,7 @@ import {
   type Metric,
   type Tensor,
   type TopK,
-} from './backend';
+} from '../core/backend';
 import { gatherCpu, gatherShape } from '../kernels/gather';
 import { l2NormalizeCpu, l2normShape } from '../kernels/l2norm';
 import { matmulCpu, matmulShape } from '../kernels/matmul';
@@ -25,7 +25,7 @@ import { addSinusoidCpu, addTableCpu, positionalShape, sinusoid } from '../kerne
 import { poolCpu, poolShape, type PoolMode } from '../kernels/pool';
 import { ropeCpu, ropeShape, type RopeOpts } from '../kernels/rope';
 import { softmaxCpu, softmaxShape } from '../kernels/softmax';
-import type { Activation, Positional } from './transformer-ops';
+import type { Activation, Positional } from '../core/transformer-ops';
 import { WasmGemm } from './cpu-simd/gemm';
 import { attentionGemm } from './cpu-simd/attention';
 import { CpuTrainingOps } from './cpu-training';

@@ -3,12 +3,18 @@
  * of ProgramSpecs (folded to the per-dimension limit), GPU error scopes surfaced as JS errors, readback
  * through pooled staging buffers, and device-lost bookkeeping.
  */
-import { DeviceLostError, GpuExecutionError, TensorTooLargeError, type DType, type Tensor } from './backend';
+import {
+  DeviceLostError,
+  GpuExecutionError,
+  TensorTooLargeError,
+  type DType,
+  type Tensor,
+} from '../core/backend';
 import { BufferPool } from './buffer-pool';
 import { packF16, toF16Bits, unpackF16 } from '../kernels/f16';
 import { checkNewShape } from '../kernels/shape';
 import { PipelineCache } from './pipeline-cache';
-import { layoutDispatch, type KernelLimits, type ProgramSpec } from './program';
+import { layoutDispatch, type KernelLimits, type ProgramSpec } from '../core/program';
 
 /** One GPU allocation; several tensors (reshaped views) may share it, and disposing any of them frees it. */
 export interface GpuStore {

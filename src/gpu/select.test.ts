@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { WebGPUUnavailableError } from './backend';
+import { WebGPUUnavailableError } from '../core/backend';
 import { acquireBackend } from './select';
 import { makeWebGPU, SKIP_WEBGPU } from '../testing/backends';
 

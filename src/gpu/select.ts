@@ -1,5 +1,5 @@
 /** Pick a backend: 'auto' prefers WebGPU (navigator.gpu, or npm `webgpu` in Node) and falls back to the CPU. */
-import { WebGPUUnavailableError, type Backend } from './backend';
+import { WebGPUUnavailableError, type Backend } from '../core/backend';
 import { createCpuBackend } from './cpu';
 import { createWebGPUBackend, type WebGPUBackendOptions } from './webgpu';
 

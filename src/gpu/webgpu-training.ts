@@ -3,11 +3,11 @@
  * backward reuses the forward linear kernel (dx, other layout) and grad_linear (dw, column sums); infoNce
  * reuses matmul for the similarity and dq products.
  */
-import type { Tensor } from './backend';
-import type { ProgramSpec, ShaderRef } from './program';
+import type { Tensor } from '../core/backend';
+import type { ProgramSpec, ShaderRef } from '../core/program';
 import type { GpuRuntime, GpuTensor } from './runtime';
-import type { AdamWStep, TrainingOps } from './training-ops';
-import type { Activation } from './transformer-ops';
+import type { AdamWStep, TrainingOps } from '../core/training-ops';
+import type { Activation } from '../core/transformer-ops';
 import { activationShape, swigluShape } from '../kernels/activation';
 import { attentionShape, type AttentionOpts } from '../kernels/attention';
 import {
@@ -37,7 +37,7 @@ import {
 import { l2normShape } from '../kernels/l2norm';
 import { ropeShape, type RopeOpts } from '../kernels/rope';
 import { asRows, expectSameShape } from '../kernels/rows';
-import { ShapeError } from './backend';
+import { ShapeError } from '../core/backend';
 import type { PoolMode } from '../kernels/pool';
 
 export const TRAINING_SHADERS: readonly ShaderRef[] = [

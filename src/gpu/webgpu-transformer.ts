@@ -1,8 +1,8 @@
 /** The WebGPU side of TransformerOps: shape checks from the kernel modules, then one dispatch per op. */
-import type { Tensor } from './backend';
-import type { ProgramSpec, ShaderRef } from './program';
+import type { Tensor } from '../core/backend';
+import type { ProgramSpec, ShaderRef } from '../core/program';
 import type { GpuRuntime } from './runtime';
-import type { Activation, Positional, TransformerOps } from './transformer-ops';
+import type { Activation, Positional, TransformerOps } from '../core/transformer-ops';
 import {
   activationProgram,
   activationShader,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DeviceLostError, GpuExecutionError, TensorTooLargeError } from './backend';
+import { DeviceLostError, GpuExecutionError, TensorTooLargeError } from '../core/backend';
 import { GpuRuntime } from './runtime';
 import { assertClose, makeWebGPU, randomF32, SKIP_WEBGPU } from '../testing/backends';
 import type { WebGPUBackend } from './webgpu';

@@ -1,9 +1,9 @@
 /** The WebGPU Backend: ops validate shapes, allocate results and enqueue WGSL programs; only read/topK await. */
-import { DeviceLostError, type Backend, type Metric, type Tensor, type TopK } from './backend';
+import { DeviceLostError, type Backend, type Metric, type Tensor, type TopK } from '../core/backend';
 import { getGPU, requestDevice, type WebGPUFeatures } from './acquire';
 import type { PoolStats } from './buffer-pool';
 import type { PipelineCacheStats } from './pipeline-cache';
-import type { ProgramSpec, ShaderRef } from './program';
+import type { ProgramSpec, ShaderRef } from '../core/program';
 import { GpuRuntime, GpuTensor, type RuntimeLimits } from './runtime';
 import { loadShader } from './shader-source';
 import { checkIds, gatherProgram, gatherShader, gatherShape } from '../kernels/gather';
@@ -15,7 +15,7 @@ import { checkNewShape } from '../kernels/shape';
 import { emptyTopK, topKPasses, topKShape, topkShader } from '../kernels/topk';
 import type { PoolMode } from '../kernels/pool';
 import type { RopeOpts } from '../kernels/rope';
-import type { Activation, Positional } from './transformer-ops';
+import type { Activation, Positional } from '../core/transformer-ops';
 import { GpuTransformerOps, TRANSFORMER_SHADERS } from './webgpu-transformer';
 import { GpuTrainingOps, TRAINING_SHADERS } from './webgpu-training';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ShapeError, type Backend } from '../gpu/backend';
+import { ShapeError, type Backend } from '../core/backend';
 import { assertClose, backendCases, randomF32 } from '../testing/backends';
-import type { Activation } from '../gpu/transformer-ops';
+import type { Activation } from '../core/transformer-ops';
 import { ACTIVATIONS, activationCpu, activationRef, erfApproxF32, erfRef, swigluCpu } from './activation';
 
 // Tolerance: |got - ref| <= 2e-6 * |ref| + 1e-6. The kernel's erf is A&S 7.1.26 (bounded below 1e-6 here

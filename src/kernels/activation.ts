@@ -3,9 +3,9 @@
  * CPU references (f64, precise erf) + GPU programs (shaders/activation.wgsl).
  */
 import { ERF_WGSL, FLAT_INDEX_WGSL } from './shader-lib';
-import { ShapeError, type Tensor } from '../gpu/backend';
-import { packU32, type KernelLimits, type ProgramSpec, type ShaderRef } from '../gpu/program';
-import type { Activation } from '../gpu/transformer-ops';
+import { ShapeError, type Tensor } from '../core/backend';
+import { packU32, type KernelLimits, type ProgramSpec, type ShaderRef } from '../core/program';
+import type { Activation } from '../core/transformer-ops';
 import { expectSameShape } from './rows';
 import { expectDtype } from './shape';
 

@@ -4,8 +4,8 @@
  * A query with no visible key yields zeros. CPU reference (f64, max-subtracted softmax) + GPU program
  * (shaders/attention.wgsl: one workgroup per (b, query, head), online softmax over key chunks).
  */
-import { ShapeError, type Tensor } from '../gpu/backend';
-import { ceilPow2, floorPow2, type KernelLimits, type ProgramSpec, type ShaderRef } from '../gpu/program';
+import { ShapeError, type Tensor } from '../core/backend';
+import { ceilPow2, floorPow2, type KernelLimits, type ProgramSpec, type ShaderRef } from '../core/program';
 import { expectFinite } from './rows';
 import { expectDim, expectDtype, expectRank } from './shape';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ShapeError, type Backend } from '../gpu/backend';
+import { ShapeError, type Backend } from '../core/backend';
 import { backendCases, randomF32 } from '../testing/backends';
 import { addCpu, mulCpu, scaleCpu } from './elementwise';
 

@@ -2,8 +2,8 @@
  * elementwise: add (same shape, or b [D] broadcast over the leading dims of a [..., D]), mul (same shape)
  * and scale (x * s). CPU references + GPU programs (shaders/elementwise.wgsl).
  */
-import { ShapeError, type Tensor } from '../gpu/backend';
-import { packU32, type KernelLimits, type ProgramSpec, type ShaderRef } from '../gpu/program';
+import { ShapeError, type Tensor } from '../core/backend';
+import { packU32, type KernelLimits, type ProgramSpec, type ShaderRef } from '../core/program';
 import { asRows, expectFinite, expectSameShape } from './rows';
 import { expectDtype } from './shape';
 

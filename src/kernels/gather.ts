@@ -1,6 +1,6 @@
 /** gather: table [V,D] f32, ids [N] u32 -> [N,D]. CPU reference + GPU program. */
-import type { Tensor } from '../gpu/backend';
-import { packU32, type KernelLimits, type ProgramSpec, type ShaderRef } from '../gpu/program';
+import type { Tensor } from '../core/backend';
+import { packU32, type KernelLimits, type ProgramSpec, type ShaderRef } from '../core/program';
 import { expectDtype, expectRank } from './shape';
 
 export const gatherShader: ShaderRef = {

@@ -7,7 +7,7 @@
  * CPU reference (f64) + GPU programs (shaders/grad_attention.wgsl: 'dq' per query row also writes the
  * row's log-sum-exp and delta; 'dkv' per key row walks the query rows that see it).
  */
-import { type KernelLimits, type ProgramSpec, type ShaderRef } from '../gpu/program';
+import { type KernelLimits, type ProgramSpec, type ShaderRef } from '../core/program';
 import { attentionRowScores, type AttentionDims, type AttentionOpts } from './attention';
 
 export const gradAttentionShader: ShaderRef = {

@@ -4,7 +4,7 @@
  * exp/log/tanh, A&S erf with |error| <= 1.5e-7); rope 1e-5 / 1e-5 (f32 angles, as the forward kernel).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ShapeError, type Backend } from '../gpu/backend';
+import { ShapeError, type Backend } from '../core/backend';
 import { assertClose, backendCases, randomF32 } from '../testing/backends';
 import { ACTIVATIONS } from './activation';
 import { linearBackwardCpu } from './grad-linear';

@@ -5,8 +5,8 @@
  * CPU reference (f64 accumulation) + GPU programs (shaders/grad_linear.wgsl: dw and column sums).
  */
 import { FLAT_INDEX_WGSL } from './shader-lib';
-import { ShapeError, type Tensor } from '../gpu/backend';
-import { packU32, type KernelLimits, type ProgramSpec, type ShaderRef } from '../gpu/program';
+import { ShapeError, type Tensor } from '../core/backend';
+import { packU32, type KernelLimits, type ProgramSpec, type ShaderRef } from '../core/program';
 import { linearShape, type LinearDims, type LinearLayout } from './linear';
 import { asRows } from './rows';
 import { expectDim } from './shape';

@@ -6,9 +6,9 @@
  * CPU reference (f64) + GPU program (shaders/grad_norm.wgsl: one workgroup per row writes dx and dy*xhat,
  * whose column sums — grad_linear colsum — give dgamma).
  */
-import { ceilPow2, floorPow2, type KernelLimits, type ProgramSpec, type ShaderRef } from '../gpu/program';
+import { ceilPow2, floorPow2, type KernelLimits, type ProgramSpec, type ShaderRef } from '../core/program';
 import { asRows, expectFinite, expectSameShape, expectVector, type Rows } from './rows';
-import type { Tensor } from '../gpu/backend';
+import type { Tensor } from '../core/backend';
 
 export const gradNormShader: ShaderRef = {
   key: 'grad_norm',

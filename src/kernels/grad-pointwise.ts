@@ -5,7 +5,7 @@
  * (shaders/grad_pointwise.wgsl, shaders/grad_rows.wgsl; rope backward reuses shaders/rope.wgsl).
  */
 import { ERF_WGSL, FLAT_INDEX_WGSL } from './shader-lib';
-import type { Activation } from '../gpu/transformer-ops';
+import type { Activation } from '../core/transformer-ops';
 import {
   ceilPow2,
   floorPow2,
@@ -13,7 +13,7 @@ import {
   type KernelLimits,
   type ProgramSpec,
   type ShaderRef,
-} from '../gpu/program';
+} from '../core/program';
 import { activationRef, ACTIVATIONS, erfRef } from './activation';
 import { ropeProgram, type RopeDims } from './rope';
 import type { Rows } from './rows';

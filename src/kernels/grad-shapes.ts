@@ -1,5 +1,5 @@
 /** Shape checks of the token-pool backward ops (mask [B,T], dy [B,D] -> dx [B,T,D]). */
-import { ShapeError, type Tensor } from '../gpu/backend';
+import { ShapeError, type Tensor } from '../core/backend';
 import type { TokenPoolDims } from './pool';
 import { expectDim, expectDtype, expectRank } from './shape';
 

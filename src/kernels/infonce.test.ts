@@ -4,7 +4,7 @@
  * (loss rtol 1e-5; gradients |got - ref| <= 1e-4 |ref| + 2e-5: f32 exp/log of logits up to scale = 20).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ShapeError, type Backend } from '../gpu/backend';
+import { ShapeError, type Backend } from '../core/backend';
 import { assertClose, backendCases, randomF32 } from '../testing/backends';
 import { checkGradients } from '../testing/fd';
 import { infoNceCpu } from './infonce';

@@ -7,8 +7,8 @@
  * write G (pre-multiplied by scale) and per-term losses; the products use matmul and grad_linear dw).
  */
 import { FLAT_INDEX_WGSL } from './shader-lib';
-import { ShapeError, type Tensor } from '../gpu/backend';
-import { type KernelLimits, type ProgramSpec, type ShaderRef } from '../gpu/program';
+import { ShapeError, type Tensor } from '../core/backend';
+import { type KernelLimits, type ProgramSpec, type ShaderRef } from '../core/program';
 import { expectDim, expectDtype, expectRank } from './shape';
 import { expectFinite } from './rows';
 

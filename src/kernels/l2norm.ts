@@ -1,5 +1,5 @@
 /** l2norm: each row of x [rows, dim] divided by max(||row||2, 1e-12). CPU reference + GPU program. */
-import type { Tensor } from '../gpu/backend';
+import type { Tensor } from '../core/backend';
 import {
   ceilPow2,
   floorPow2,
@@ -7,7 +7,7 @@ import {
   type KernelLimits,
   type ProgramSpec,
   type ShaderRef,
-} from '../gpu/program';
+} from '../core/program';
 import { expectDtype, expectRank } from './shape';
 
 export const l2normShader: ShaderRef = {

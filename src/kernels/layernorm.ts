@@ -3,8 +3,8 @@
  * rmsNorm: x / sqrt(mean(x^2) + eps) * (addOne ? 1 + gamma : gamma).
  * CPU references (f64, two-pass) + GPU programs (shaders/layernorm.wgsl, one workgroup per row).
  */
-import type { Tensor } from '../gpu/backend';
-import { ceilPow2, floorPow2, type KernelLimits, type ProgramSpec, type ShaderRef } from '../gpu/program';
+import type { Tensor } from '../core/backend';
+import { ceilPow2, floorPow2, type KernelLimits, type ProgramSpec, type ShaderRef } from '../core/program';
 import { asRows, expectFinite, expectVector, type Rows } from './rows';
 
 export const layernormShader: ShaderRef = {

@@ -6,9 +6,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GpuExecutionError } from '../gpu/backend';
+import { GpuExecutionError } from '../core/backend';
 import { getGPU, requestDevice, wantedFeatures } from '../gpu/acquire';
-import type { KernelLimits } from '../gpu/program';
+import type { KernelLimits } from '../core/program';
 import { GpuRuntime, type RuntimeLimits } from '../gpu/runtime';
 import { assertClose, makeWebGPU, randomF32, SKIP_WEBGPU } from '../testing/backends';
 import { createWebGPUBackend, type WebGPUBackend } from '../gpu/webgpu';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ShapeError, type Backend } from '../gpu/backend';
+import { ShapeError, type Backend } from '../core/backend';
 import { assertClose, backendCases, randomF32, randomInts } from '../testing/backends';
 import { roundF16Array } from './f16';
 import { linearCpu } from './linear';

@@ -3,8 +3,8 @@
  * (PyTorch nn.Linear). W may be f32 or f16 (backend.tensorF16; the CPU reference then runs on the
  * f16-rounded values, see kernels/f16.ts). CPU reference + GPU program (register-blocked tiled matmul, shaders/linear.wgsl).
  */
-import { ShapeError, type Tensor } from '../gpu/backend';
-import { floorPow2, packU32, type KernelLimits, type ProgramSpec, type ShaderRef } from '../gpu/program';
+import { ShapeError, type Tensor } from '../core/backend';
+import { floorPow2, packU32, type KernelLimits, type ProgramSpec, type ShaderRef } from '../core/program';
 import { asRows, expectVector } from './rows';
 import { expectDim, expectDtype, expectRank } from './shape';
 

@@ -1,6 +1,6 @@
 /** matmul: C[M,N] = A[M,K] x B[K,N] (or B stored [N,K] with transposeB). CPU reference + GPU program. */
-import type { Tensor } from '../gpu/backend';
-import { floorPow2, packU32, type KernelLimits, type ProgramSpec, type ShaderRef } from '../gpu/program';
+import type { Tensor } from '../core/backend';
+import { floorPow2, packU32, type KernelLimits, type ProgramSpec, type ShaderRef } from '../core/program';
 import { expectDim, expectDtype, expectRank } from './shape';
 
 export const matmulShader: ShaderRef = {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Backend } from '../gpu/backend';
+import type { Backend } from '../core/backend';
 import { assertClose, backendCases, randomF32, rng } from '../testing/backends';
 import { maskedMeanPoolCpu } from './meanpool';
 

@@ -1,6 +1,6 @@
 /** meanpool: x [B,T,D], mask [B,T] -> [B,D] = sum_t mask*x / max(sum_t mask, 1e-9). CPU reference + GPU program. */
-import type { Tensor } from '../gpu/backend';
-import { packU32, type KernelLimits, type ProgramSpec, type ShaderRef } from '../gpu/program';
+import type { Tensor } from '../core/backend';
+import { packU32, type KernelLimits, type ProgramSpec, type ShaderRef } from '../core/program';
 import { expectDim, expectDtype, expectRank } from './shape';
 
 export const meanpoolShader: ShaderRef = {

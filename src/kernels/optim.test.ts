@@ -4,8 +4,8 @@
  * |got - want| <= 1e-6 + 1e-5 |want|).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ShapeError, type Backend } from '../gpu/backend';
-import type { AdamWStep } from '../gpu/training-ops';
+import { ShapeError, type Backend } from '../core/backend';
+import type { AdamWStep } from '../core/training-ops';
 import { assertClose, backendCases, randomF32 } from '../testing/backends';
 import { adamwCpu, sumSquaresCpu } from './optim';
 

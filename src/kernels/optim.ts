@@ -5,9 +5,9 @@
  * zero, t += s*x, and Σ x^2. CPU references (f64 math) + GPU programs (shaders/adamw.wgsl).
  */
 import { FLAT_INDEX_WGSL } from './shader-lib';
-import { ShapeError, type Tensor } from '../gpu/backend';
-import type { AdamWStep } from '../gpu/training-ops';
-import { floorPow2, packU32, type KernelLimits, type ProgramSpec, type ShaderRef } from '../gpu/program';
+import { ShapeError, type Tensor } from '../core/backend';
+import type { AdamWStep } from '../core/training-ops';
+import { floorPow2, packU32, type KernelLimits, type ProgramSpec, type ShaderRef } from '../core/program';
 import { expectSameShape } from './rows';
 
 export const adamwShader: ShaderRef = {

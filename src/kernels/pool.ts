@@ -2,8 +2,8 @@
  * pool: x [B,T,D], mask [B,T] -> [B,D]. 'cls' = token 0; 'last' = the last token whose mask is non-zero
  * (zeros when the row has none). CPU reference + GPU program (shaders/pool.wgsl).
  */
-import { ShapeError, type Tensor } from '../gpu/backend';
-import { packU32, type KernelLimits, type ProgramSpec, type ShaderRef } from '../gpu/program';
+import { ShapeError, type Tensor } from '../core/backend';
+import { packU32, type KernelLimits, type ProgramSpec, type ShaderRef } from '../core/program';
 import { expectDim, expectDtype, expectRank } from './shape';
 
 export const poolShader: ShaderRef = {

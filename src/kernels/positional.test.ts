@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ShapeError, type Backend } from '../gpu/backend';
+import { ShapeError, type Backend } from '../core/backend';
 import { assertClose, backendCases, randomF32 } from '../testing/backends';
-import type { Positional } from '../gpu/transformer-ops';
+import type { Positional } from '../core/transformer-ops';
 import { addSinusoidCpu, addTableCpu, sinusoid } from './positional';
 
 // Tolerance: table add is bit-exact; sinusoids |got - ref| <= 1e-5 for positions < 64 (f32 angles

@@ -6,9 +6,9 @@
  * (min 1, max 1e4). CPU reference (f64) + GPU program (shaders/positional.wgsl, f32 angles, range-reduced).
  */
 import { SIN_COS_WGSL } from './shader-lib';
-import { ShapeError, type Tensor } from '../gpu/backend';
-import { type KernelLimits, type ProgramSpec, type ShaderRef } from '../gpu/program';
-import type { Positional } from '../gpu/transformer-ops';
+import { ShapeError, type Tensor } from '../core/backend';
+import { type KernelLimits, type ProgramSpec, type ShaderRef } from '../core/program';
+import type { Positional } from '../core/transformer-ops';
 import { expectDim, expectDtype, expectRank } from './shape';
 
 export const positionalShader: ShaderRef = {

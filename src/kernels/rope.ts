@@ -5,8 +5,8 @@
  * HF's f32 rotary cache, with range reduction before sin/cos).
  */
 import { SIN_COS_WGSL } from './shader-lib';
-import { ShapeError, type Tensor } from '../gpu/backend';
-import { type KernelLimits, type ProgramSpec, type ShaderRef } from '../gpu/program';
+import { ShapeError, type Tensor } from '../core/backend';
+import { type KernelLimits, type ProgramSpec, type ShaderRef } from '../core/program';
 import { expectDtype, expectRank } from './shape';
 
 export const ropeShader: ShaderRef = {

@@ -1,5 +1,5 @@
 /** Shape helpers for the transformer ops: tensors seen as rows over their last axis. */
-import { ShapeError, type Tensor } from '../gpu/backend';
+import { ShapeError, type Tensor } from '../core/backend';
 import { expectDim, expectDtype } from './shape';
 
 export interface Rows {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Backend, Metric } from '../gpu/backend';
+import type { Backend, Metric } from '../core/backend';
 import { assertClose, backendCases, randomF32 } from '../testing/backends';
 import { l2NormalizeCpu } from './l2norm';
 import { matmulCpu } from './matmul';

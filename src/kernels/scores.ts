@@ -1,6 +1,6 @@
 /** scores: q [Q,D], d [N,D] -> [Q,N], dot or cosine. CPU reference + GPU program. */
-import type { Metric, Tensor } from '../gpu/backend';
-import { packU32, type KernelLimits, type ProgramSpec, type ShaderRef } from '../gpu/program';
+import type { Metric, Tensor } from '../core/backend';
+import { packU32, type KernelLimits, type ProgramSpec, type ShaderRef } from '../core/program';
 import { L2_EPS } from './l2norm';
 import { squareTile } from './matmul';
 import { expectDim, expectDtype, expectRank } from './shape';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Backend, Metric, TopK } from '../gpu/backend';
+import type { Backend, Metric, TopK } from '../core/backend';
 import { backendCases, randomF32, randomInts } from '../testing/backends';
 import { planSearch, searchTopK } from './search';
 import { scoresCpu } from './scores';

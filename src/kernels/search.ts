@@ -3,7 +3,7 @@
  * its top-k on the backend, and chunk results are merged exactly on the host (same tie rule, global
  * column indices). Queries are batched too when they alone would exceed the tensor limit.
  */
-import { ShapeError, type Backend, type Metric, type Tensor, type TopK } from '../gpu/backend';
+import { ShapeError, type Backend, type Metric, type Tensor, type TopK } from '../core/backend';
 import { checkK, emptyTopK, mergeTopK } from './topk';
 
 export interface SearchOptions {

@@ -1,5 +1,5 @@
 /** Shape and dtype checks shared by both backends, so the same bad call fails the same way everywhere. */
-import { ShapeError, type DType, type Tensor } from '../gpu/backend';
+import { ShapeError, type DType, type Tensor } from '../core/backend';
 
 export function expectRank(op: string, name: string, t: Tensor, rank: number): void {
   if (t.shape.length !== rank) {

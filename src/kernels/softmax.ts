@@ -1,5 +1,5 @@
 /** softmax over the last axis, max-subtracted. CPU reference (f64) + GPU program (shaders/softmax.wgsl). */
-import type { Tensor } from '../gpu/backend';
+import type { Tensor } from '../core/backend';
 import {
   ceilPow2,
   floorPow2,
@@ -7,7 +7,7 @@ import {
   type KernelLimits,
   type ProgramSpec,
   type ShaderRef,
-} from '../gpu/program';
+} from '../core/program';
 import { asRows, type Rows } from './rows';
 
 export const softmaxShader: ShaderRef = {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Backend, TopK } from '../gpu/backend';
+import type { Backend, TopK } from '../core/backend';
 import { backendCases, randomF32, rng } from '../testing/backends';
 import { mergeTopK, PAD_INDEX, topKCpu, topKPasses } from './topk';
 

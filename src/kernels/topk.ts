@@ -3,7 +3,7 @@
  * Rows with fewer than k columns are padded with (-Infinity, 0xffffffff). Scores must not be NaN.
  * CPU reference, an exact merge of two top-k lists, and the GPU pass plan for topk.wgsl.
  */
-import type { Tensor, TopK } from '../gpu/backend';
+import type { Tensor, TopK } from '../core/backend';
 import {
   ceilPow2,
   floorPow2,
@@ -11,7 +11,7 @@ import {
   type KernelLimits,
   type ProgramSpec,
   type ShaderRef,
-} from '../gpu/program';
+} from '../core/program';
 import { expectDtype, expectRank } from './shape';
 
 export const topkShader: ShaderRef = {

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { acquireBackend } from '../gpu/select';
-import type { Backend } from '../gpu/backend';
+import type { Backend } from '../core/backend';
 import { GloveEmbedder } from './glove';
 import { gloveEmbedReference } from './glove-reference';
 import { GloveTokenizer } from './glove-tokenizer';

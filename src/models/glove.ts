@@ -1,4 +1,4 @@
-import type { Backend, Tensor } from '../gpu/backend';
+import type { Backend, Tensor } from '../core/backend';
 import type { Embedder, Role, TextTemplates } from './types';
 import { GLOVE_FORMAT, type GloveManifest } from './glove-format';
 import { GloveTokenizer } from './glove-tokenizer';

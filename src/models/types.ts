@@ -1,4 +1,4 @@
-import type { Backend } from '../gpu/backend';
+import type { Backend } from '../core/backend';
 
 export type Role = 'query' | 'passage';
 

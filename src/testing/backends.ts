@@ -2,7 +2,7 @@
  * Test support shared by kernel and runtime tests: the backends to run every case on, a seeded RNG and
  * a tolerance check. WebGPU is required (CI has SwiftShader); STM_SKIP_WEBGPU=1 opts out explicitly.
  */
-import type { Backend } from '../gpu/backend';
+import type { Backend } from '../core/backend';
 import { mulberry32 } from '../util/rng';
 import { createCpuBackend } from '../gpu/cpu';
 import { createWebGPUBackend, type WebGPUBackend, type WebGPUBackendOptions } from '../gpu/webgpu';

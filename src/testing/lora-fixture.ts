@@ -3,7 +3,7 @@
  * added twice + concat timing, layer 0 with a projected residual 8 -> 16, layer 1 at 16, ReLU FFN,
  * mean pool, tanh dense, L2 norm) with a small SentencePiece vocabulary, and host-side helpers.
  */
-import type { Backend, Tensor } from '../gpu/backend';
+import type { Backend, Tensor } from '../core/backend';
 import { randomF32 } from './backends';
 import { UseLiteEmbedder } from '../models/use-lite/model';
 import { UseLiteTokenizer, type VocabEntry } from '../models/use-lite/tokenizer';

@@ -5,8 +5,8 @@
  *   'full':    e' = l2norm(W·e + b),     W [D,D] = I, b = 0 (identity at init)
  * Weights are named adapter.A / adapter.B or adapter.W / adapter.b ([out, in] layout, as PyTorch).
  */
-import type { Backend, Tensor } from '../gpu/backend';
-import type { TrainingOps } from '../gpu/training-ops';
+import type { Backend, Tensor } from '../core/backend';
+import type { TrainingOps } from '../core/training-ops';
 import type { Embedder, Role } from '../models/types';
 import { cachedEmbed, type BaseEmbeddingCache } from './embed-cache';
 import { Rng } from '../util/rng';

@@ -1,5 +1,5 @@
 /** Frozen base embeddings, cached per (model, role, templated text) so a run embeds each text once. */
-import type { Backend } from '../gpu/backend';
+import type { Backend } from '../core/backend';
 import type { Embedder, Role } from '../models/types';
 
 export type BaseEmbeddingCache = Map<string, Float32Array>;

@@ -3,7 +3,7 @@
  * blocks, q/k RMSNorm (qwen3), rotary positions ('half'), grouped-query attention, SwiGLU MLP, final
  * norm; and the backward into the adapters of q/k/v/o and gate/up/down.
  */
-import type { Backend, Tensor } from '../gpu/backend';
+import type { Backend, Tensor } from '../core/backend';
 import { checkBatch, lookup, type TokenBatch } from '../models/hf/common';
 import type { DecoderModel } from '../models/hf/decoder';
 import { accumulate, type HiddenTape, type LinearRunner } from './lora-hf';

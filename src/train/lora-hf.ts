@@ -4,7 +4,7 @@
  * (AutoModel): "encoder.layer.0.attention.self.query", "layers.0.self_attn.q_proj", ….
  * Rows are kept as [B*T, H] for the linears and norms; attention and pooling see [B, T, ...] views.
  */
-import type { Backend, Tensor } from '../gpu/backend';
+import type { Backend, Tensor } from '../core/backend';
 import { BertModel } from '../models/hf/bert';
 import { checkBatch, consume, lookup, type TokenBatch } from '../models/hf/common';
 import type { HfEmbedder } from '../models/hf/embedder';

@@ -4,7 +4,7 @@
  * Forward saves what the backward needs (the dropped input and s·(x·A)); the backward accumulates dA
  * and dB into the adapter's gradient buffers and returns dx only when asked (W and b stay frozen).
  */
-import type { Backend, Tensor } from '../gpu/backend';
+import type { Backend, Tensor } from '../core/backend';
 import type { LoraPair, TrainBackend } from './lora-modules';
 
 /** dropout on the adapter input: keep probability 1 - p, kept values scaled by 1 / (1 - p) */

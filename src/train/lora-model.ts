@@ -3,7 +3,7 @@
  * modules, the base embedder's batching, and a forward of one batch that can back-propagate into the
  * adapters. USE-lite (lora-use-lite.ts) and Hugging Face encoders/decoders (lora-hf.ts) implement it.
  */
-import type { Backend, Tensor } from '../gpu/backend';
+import type { Backend, Tensor } from '../core/backend';
 import type { Embedder } from '../models/types';
 import type { Dropout, LoraGrad } from './lora-linear';
 import type { LinearModule, LoraSet, TrainBackend } from './lora-modules';

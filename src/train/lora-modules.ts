@@ -7,8 +7,8 @@
  *   A [in, r], B [r, out];  y' = y + (alpha / r) · (dropout(x)·A)·B
  * PEFT stores lora_A.weight [r, in] = Aᵀ and lora_B.weight [out, r] = Bᵀ.
  */
-import type { Backend, Tensor } from '../gpu/backend';
-import type { TrainingOps } from '../gpu/training-ops';
+import type { Backend, Tensor } from '../core/backend';
+import type { TrainingOps } from '../core/training-ops';
 import { mulberry32 } from '../util/rng';
 import type { LoraConfig, TrainParam } from './types';
 

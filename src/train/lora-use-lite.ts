@@ -4,7 +4,7 @@
  * Rows are kept as [B*T, D] for the linears and norms (the ops act on the last axis, so this is the
  * same math as the base's [B, T, D]); attention and pooling see [B, T, ...] views.
  */
-import type { Backend, Tensor } from '../gpu/backend';
+import type { Backend, Tensor } from '../core/backend';
 import type { DeviceWeights, UseLiteEmbedder } from '../models/use-lite/model';
 import {
   linearLora,

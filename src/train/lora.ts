@@ -10,7 +10,7 @@
  * with B = 0 gives exactly the base's vectors (y + 0 = y).
  */
 import { mulberry32 } from '../util/rng';
-import type { Backend, Tensor } from '../gpu/backend';
+import type { Backend, Tensor } from '../core/backend';
 import { HfEmbedder } from '../models/hf/embedder';
 import { UseLiteEmbedder } from '../models/use-lite/model';
 import type { Embedder, Role } from '../models/types';

@@ -6,7 +6,7 @@
  * score <= maxScore and score >= minScore; numNegatives are taken best-first ('top') or drawn at random
  * (seeded) from the eligible window ('random').
  */
-import type { Backend } from '../gpu/backend';
+import type { Backend } from '../core/backend';
 import { searchTopK } from '../kernels/search';
 import { applyTemplate, type Embedder } from '../models/types';
 import { Rng } from '../util/rng';

@@ -4,8 +4,8 @@
  * resume. Batch b of the run is fully determined by (seed, b), so a resumed run repeats an uninterrupted one.
  */
 import type { Dataset } from '../data/types';
-import type { Tensor } from '../gpu/backend';
-import type { TrainingOps } from '../gpu/training-ops';
+import type { Tensor } from '../core/backend';
+import type { TrainingOps } from '../core/training-ops';
 import { evaluate } from '../eval/evaluate';
 import { applyTemplate, type TextTemplates } from '../models/types';
 import { permutation, subSeed } from '../util/rng';

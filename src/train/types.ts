@@ -1,4 +1,4 @@
-import type { Backend, Tensor } from '../gpu/backend';
+import type { Backend, Tensor } from '../core/backend';
 import type { Embedder, Role } from '../models/types';
 
 /** One training example: a query, its positive passage, optional hard negatives (mined or written). */

@@ -3,7 +3,7 @@
  * changes, and re-acquired (or replaced by the CPU) after a lost device. Every change is posted as a
  * `backend` event.
  */
-import { DeviceLostError, type Backend } from '../gpu/backend';
+import { DeviceLostError, type Backend } from '../core/backend';
 import type { BackendInfo, BackendPref, WorkerEvent } from './protocol';
 
 export class Backends {

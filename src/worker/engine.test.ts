@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { datasetFromFiles } from '../data/files';
 import { loadDemoDatasetNode, sharedDatasetsDir } from '../data/node';
 import { evaluate, type EmbeddingCache } from '../eval/evaluate';
-import { DeviceLostError, WebGPUUnavailableError } from '../gpu/backend';
+import { DeviceLostError, WebGPUUnavailableError } from '../core/backend';
 import { countEmbeddings } from '../store/embeddings';
 import { acquireBackend } from '../gpu/select';
 import { nodeAssetFetcher } from '../models/node-assets';

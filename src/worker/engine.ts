@@ -6,7 +6,7 @@
 import type { Dataset } from '../data/types';
 import type { EvaluateOptions, Retriever } from '../eval/evaluate';
 import type { EvalReport, Run } from '../eval/types';
-import type { Backend } from '../gpu/backend';
+import type { Backend } from '../core/backend';
 import type { AssetFetcher } from '../models/registry';
 import type { Embedder, ModelInfo } from '../models/types';
 import type { StudioDB } from '../store/db';

@@ -2,7 +2,7 @@
  * BERT-family encoder (bert, roberta, xlm-roberta) forward pass on Backend ops, with Hugging Face
  * weight names: post-LayerNorm blocks, learned absolute positions, bidirectional attention over the mask.
  */
-import type { Backend, Tensor } from '../../gpu/backend';
+import type { Backend, Tensor } from '../../core/backend';
 import type { BertConfig } from './config';
 import { checkBatch, consume, lookup, type TokenBatch } from './common';
 import type { SafetensorsFile } from './safetensors';

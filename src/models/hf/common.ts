@@ -1,5 +1,5 @@
 /** Pieces shared by the encoder and decoder forward passes. */
-import type { Backend, Tensor } from '../../gpu/backend';
+import type { Backend, Tensor } from '../../core/backend';
 import type { Weights } from './weights';
 
 /** A right-padded batch of token ids. */

@@ -3,7 +3,7 @@
  * runs. Encoders: 'bert', 'roberta', 'xlm-roberta'. Decoders: 'qwen3' (per-head q/k RMSNorm), 'qwen2'
  * (q/k/v biases), 'llama' (neither; optional attention_bias). Anything else throws a ConfigError.
  */
-import type { Activation } from '../../gpu/transformer-ops';
+import type { Activation } from '../../core/transformer-ops';
 
 export class ConfigError extends Error {
   constructor(

@@ -3,7 +3,7 @@
  * pre-RMSNorm blocks, rotary positions ('half' layout), grouped-query attention, SwiGLU MLP, final norm.
  * Attention is causal (the pretrained LM) or bidirectional (STM embedders: causal mask disabled).
  */
-import type { Backend, Tensor } from '../../gpu/backend';
+import type { Backend, Tensor } from '../../core/backend';
 import type { DecoderConfig } from './config';
 import { checkBatch, consume, lookup, type TokenBatch } from './common';
 import type { SafetensorsFile } from './safetensors';

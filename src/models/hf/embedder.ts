@@ -3,7 +3,7 @@
  * model.safetensors): BERT-family encoders (mean or CLS pooling) and decoders (last-token pooling after
  * an appended EOS, bidirectional attention by default as in the STM paper). Rows are L2-normalised.
  */
-import type { Backend, Tensor } from '../../gpu/backend';
+import type { Backend, Tensor } from '../../core/backend';
 import type { Embedder, Role, TextTemplates } from '../types';
 import { BertModel } from './bert';
 import { padBatch, type TokenBatch } from './common';

@@ -8,7 +8,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Backend } from '../../gpu/backend';
+import type { Backend } from '../../core/backend';
 import { backendCases } from '../../testing/backends';
 import { TINY_MODELS_DIR } from '../../../scripts/make-tiny-models';
 import { runOnnxLastHidden } from '../../testing/ort-reference';

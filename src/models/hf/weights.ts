@@ -2,7 +2,7 @@
  * The weights of one model: named tensors checked against the architecture's expected shapes when the
  * model is loaded, converted to f32 and uploaded once per backend on first use (kept until dispose).
  */
-import type { Backend, Tensor } from '../../gpu/backend';
+import type { Backend, Tensor } from '../../core/backend';
 import { SafetensorsError, type SafetensorsFile } from './safetensors';
 
 export class Weights {

@@ -3,7 +3,7 @@
  * (onnx/model.onnx, tokenizer.json, tokenizer_config.json, optional config.json) run by onnxruntime-web;
  * pooling ('mean' | 'cls' | 'last') and L2 normalisation run on the studio's Backend kernels.
  */
-import type { Backend, Tensor } from '../../gpu/backend';
+import type { Backend, Tensor } from '../../core/backend';
 import type { AssetFetcher } from '../glove';
 import type { Embedder, Role, TextTemplates } from '../types';
 import {

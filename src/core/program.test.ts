@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { sizeClass } from './buffer-pool';
-import { pipelineKey } from './pipeline-cache';
+import { sizeClass } from '../gpu/buffer-pool';
+import { pipelineKey } from '../gpu/pipeline-cache';
 import { ceilPow2, floorPow2, layoutDispatch, packU32 } from './program';
-import { loadShaderSource, shaderSourceCacheSize } from './shader-source';
-import { ALL_SHADERS } from './webgpu';
+import { loadShaderSource, shaderSourceCacheSize } from '../gpu/shader-source';
+import { ALL_SHADERS } from '../gpu/webgpu';
 
 describe('dispatch layout', () => {
   it('keeps small dispatches one-dimensional and folds large ones within the limit', () => {

@@ -1,5 +1,8 @@
 import { defineConfig } from '@playwright/test';
 
+/** STM_E2E_PORT lets several checkouts run their e2e tests side by side (default 4173). */
+const PORT = Number(process.env.STM_E2E_PORT ?? 4173);
+
 /** End-to-end tests of the built app (run `npm run build` first) in the system's Chromium. */
 export default defineConfig({
   testDir: 'e2e',
@@ -12,7 +15,7 @@ export default defineConfig({
   retries: 0,
   reporter: [['list']],
   use: {
-    baseURL: 'http://localhost:4173/',
+    baseURL: `http://localhost:${PORT}/`,
     viewport: { width: 1360, height: 900 },
     trace: 'retain-on-failure',
   },
@@ -38,8 +41,8 @@ export default defineConfig({
     },
   ],
   webServer: {
-    command: 'npx vite preview --port 4173 --strictPort',
-    url: 'http://localhost:4173/',
+    command: `npx vite preview --port ${PORT} --strictPort`,
+    url: `http://localhost:${PORT}/`,
     reuseExistingServer: false,
     timeout: 60_000,
   },

@@ -4,6 +4,7 @@
  * same run; then USE-lite corpus embedding on the CPU and WebGPU paths beside the TF.js reference
  * runtime; training throughput (adapter and LoRA) beside a plain-TypeScript reference step; and peak memory. Ratios > 1 mean faster than the reference.
  */
+import { exitAfterDrain } from './exit';
 import { join } from 'node:path';
 import { loadBeirDir, sharedDatasetsDir } from '../data/node';
 import type { Backend } from '../core/backend';
@@ -76,9 +77,9 @@ async function main(): Promise<void> {
 }
 
 main().then(
-  () => process.exit(0),
+  () => exitAfterDrain(0),
   (e: unknown) => {
     console.error(e);
-    process.exit(1);
+    return exitAfterDrain(1);
   },
 );

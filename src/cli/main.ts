@@ -1,4 +1,5 @@
 /** Headless STM Studio: the same evaluation code as the app, in Node. See USAGE. */
+import { exitAfterDrain } from './exit';
 import { writeFile } from 'node:fs/promises';
 import { loadBeirDir, loadDemoDatasetNode } from '../data/node';
 import { acquireBackend } from '../gpu/select';
@@ -88,7 +89,7 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).then(
-  () => process.exit(0),
+  () => exitAfterDrain(0),
   (e: unknown) => {
     const err = e as Error;
     log(
@@ -96,6 +97,6 @@ main(process.argv.slice(2)).then(
         ? `${err.message}\n\n${USAGE}`
         : `error: ${err.name === 'Error' ? '' : err.name + ': '}${err.message}`,
     );
-    process.exit(err instanceof UsageError ? 2 : 1);
+    return exitAfterDrain(err instanceof UsageError ? 2 : 1);
   },
 );

@@ -1,6 +1,6 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { createUiStore } from './store/ui';
+import { createUiStore } from './ui/state/ui';
 import { App } from './ui/App';
 import { UiContext } from './ui/context';
 import { registerServiceWorker } from './ui/offline';

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { acquireBackend } from '../gpu/select';
-import { resolveModelNode } from '../models/node-models';
+import { resolveModelNode } from '../experts/resolve-node';
 import { applyTemplate } from '../models/types';
 import type { EmbedArgs } from './args';
 

@@ -7,7 +7,7 @@ import { evaluate, type Retriever } from '../eval/evaluate';
 import { formatTrecRun } from '../eval/trec';
 import { CUTOFFS, type MetricKey } from '../eval/types';
 import { listModels } from '../models/registry';
-import { resolveModelNode } from '../models/node-models';
+import { resolveModelNode } from '../experts/resolve-node';
 import { parseEmbedArgs, parseEvalArgs, parseTrainArgs, UsageError, USAGE, type EvalArgs } from './args';
 import { runEmbed } from './embed';
 import { runTrain } from './train';

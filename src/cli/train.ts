@@ -4,7 +4,7 @@ import { basename, join } from 'node:path';
 import { loadBeirDir } from '../data/node';
 import type { Backend } from '../core/backend';
 import { acquireBackend } from '../gpu/select';
-import { resolveModelNode } from '../models/node-models';
+import { resolveModelNode } from '../experts/resolve-node';
 import type { Embedder } from '../models/types';
 import { createAdapterTrainable, type TrainBackend } from '../train/adapter';
 import { parseTrainingPairs, samplePairs } from '../train/data';

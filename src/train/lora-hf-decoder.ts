@@ -6,7 +6,7 @@
 import type { Backend, Tensor } from '../core/backend';
 import { checkBatch, lookup, type TokenBatch } from '../models/hf/common';
 import type { DecoderModel } from '../models/hf/decoder';
-import { accumulate, type HiddenTape, type LinearRunner } from './lora-hf';
+import { accumulate, type HiddenTape, type LinearRunner } from './lora-runner';
 import type { LinearModule } from './lora-modules';
 
 const EMBED = 'embed_tokens.weight';

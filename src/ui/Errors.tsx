@@ -1,4 +1,4 @@
-import type { UiError } from '../store/ui';
+import type { UiError } from './state/ui';
 import { useUi } from './context';
 
 function ErrorRow({ e, dismiss }: { e: UiError; dismiss: (seq: number) => void }) {

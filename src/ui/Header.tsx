@@ -1,5 +1,5 @@
 import { useUi } from './context';
-import type { Tab } from '../store/ui';
+import type { Tab } from './state/ui';
 import { BACKEND_PREFS, type BackendPref } from '../worker/protocol';
 
 const TABS: { id: Tab; label: string }[] = [

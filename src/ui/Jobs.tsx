@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { JobKind, JobState } from '../store/ui';
+import type { JobKind, JobState } from './state/ui';
 import { useUi } from './context';
 import { count, eta, fraction, mb, phaseLabel, seconds } from './format';
 

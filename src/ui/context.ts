@@ -2,7 +2,7 @@
 import { createContext, useContext } from 'react';
 import { useStore } from 'zustand';
 import type { StoreApi } from 'zustand/vanilla';
-import type { UiState } from '../store/ui';
+import type { UiState } from './state/ui';
 
 export const UiContext = createContext<StoreApi<UiState> | null>(null);
 

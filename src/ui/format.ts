@@ -1,5 +1,5 @@
 /** Number and time formatting shared by the panels. */
-import type { JobState } from '../store/ui';
+import type { JobState } from './state/ui';
 
 export function metric(v: number | undefined): string {
   return v === undefined || Number.isNaN(v) ? '—' : v.toFixed(3);

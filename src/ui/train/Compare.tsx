@@ -2,7 +2,7 @@
 import type { ExpertRecord } from '../../train/types';
 import { useUi } from '../context';
 import { metric } from '../format';
-import { lastDev } from './Experts';
+import { lastDev } from './expert-stats';
 
 type RowDef = [string, (e: ExpertRecord) => string];
 const ROWS: RowDef[] = [

@@ -4,12 +4,7 @@ import type { ExpertRecord } from '../../train/types';
 import { useUi } from '../context';
 import { dateTime, metric } from '../format';
 import { Compare } from './Compare';
-
-export function lastDev(e: ExpertRecord): number | undefined {
-  return (
-    e.metrics?.['dev ndcg@10'] ?? [...e.history].reverse().find((h) => h.devNdcg10 !== undefined)?.devNdcg10
-  );
-}
+import { lastDev } from './expert-stats';
 
 function download(name: string, data: ArrayBuffer): void {
   const url = URL.createObjectURL(new Blob([data]));

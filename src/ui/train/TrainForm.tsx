@@ -1,7 +1,7 @@
 /** The Train form: base model, method, data (dataset split or pairs JSONL, mined negatives), hyper-parameters, dev eval. */
 import { useState } from 'react';
 import type { TrainSpec } from '../../store/training-types';
-import { defaultSplit } from '../../store/ui';
+import { defaultSplit } from '../state/ui';
 import { defaultTrainConfig } from '../../train/defaults';
 import type { TrainConfig, TrainMethod } from '../../train/types';
 import { useUi } from '../context';

@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createCpuBackend } from '../gpu/cpu';
-import { resolveModelNode } from '../models/node-models';
-import { initAdapterWeights } from './adapter';
-import { defaultTrainConfig } from './defaults';
-import { writeExpertDir } from './expert-files-node';
-import type { ExpertRecord } from './types';
+import { resolveModelNode } from './resolve-node';
+import { initAdapterWeights } from '../train/adapter';
+import { defaultTrainConfig } from '../train/defaults';
+import { writeExpertDir } from '../train/expert-files-node';
+import type { ExpertRecord } from '../train/types';
 
 const dir = mkdtempSync(join(tmpdir(), 'stm-expert-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

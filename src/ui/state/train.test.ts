@@ -1,16 +1,16 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import { datasetFromFiles } from '../data/files';
-import { loadDemoDatasetNode } from '../data/node';
-import { evaluate } from '../eval/evaluate';
-import { acquireBackend } from '../gpu/select';
-import { nodeAssetFetcher } from '../models/node-assets';
-import { listModels, loadEmbedder } from '../models/registry';
-import { defaultTrainConfig } from '../train/defaults';
-import { connectInProcess } from '../worker/local';
-import { openStudioDb, type StudioDB } from './db';
-import { setRunStatus } from './training';
-import type { TrainSpec } from './training-types';
+import { datasetFromFiles } from '../../data/files';
+import { loadDemoDatasetNode } from '../../data/node';
+import { evaluate } from '../../eval/evaluate';
+import { acquireBackend } from '../../gpu/select';
+import { nodeAssetFetcher } from '../../models/node-assets';
+import { listModels, loadEmbedder } from '../../models/registry';
+import { defaultTrainConfig } from '../../train/defaults';
+import { connectInProcess } from '../../worker/local';
+import { openStudioDb, type StudioDB } from '../../store/db';
+import { setRunStatus } from '../../store/training';
+import type { TrainSpec } from '../../store/training-types';
 import { createUiStore } from './ui';
 
 function app(dbName: string) {

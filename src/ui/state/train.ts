@@ -7,12 +7,12 @@
  * so a run that crashes the tab cannot loop on every reload.
  */
 import type { StoreApi } from 'zustand/vanilla';
-import type { TrainRunRecord, TrainSpec } from './training-types';
-import type { ExpertRecord, TrainProgress } from '../train/types';
-import type { EngineClient, JobProgress } from '../worker/client';
-import type { ExpertFile, TrainRequest } from '../worker/protocol';
+import type { TrainRunRecord, TrainSpec } from '../../store/training-types';
+import type { ExpertRecord, TrainProgress } from '../../train/types';
+import type { EngineClient, JobProgress } from '../../worker/client';
+import type { ExpertFile, TrainRequest } from '../../worker/protocol';
 import type { UiState } from './ui';
-import type { Fail, RunJob } from './ui-jobs';
+import type { Fail, RunJob } from './jobs';
 
 export interface LiveTraining {
   jobId: number;

@@ -1,6 +1,6 @@
 /** Helpers of the UI store: errors shown to the user, and worker jobs tracked with their progress. */
 import type { StoreApi } from 'zustand/vanilla';
-import type { JobProgress } from '../worker/client';
+import type { JobProgress } from '../../worker/client';
 import type { JobKind, UiError, UiState } from './ui';
 
 type Set = StoreApi<UiState>['setState'];

@@ -1,10 +1,10 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadHfModel } from './hf';
-import { loadOrtEmbedderFromFolder } from './ort/node';
-import { isBuiltinModel, listModels, loadEmbedder } from './registry';
-import { nodeAssetFetcher } from './node-assets';
-import type { Embedder } from './types';
+import { loadHfModel } from '../models/hf';
+import { loadOrtEmbedderFromFolder } from '../models/ort/node';
+import { isBuiltinModel, listModels, loadEmbedder } from '../models/registry';
+import { nodeAssetFetcher } from '../models/node-assets';
+import type { Embedder } from '../models/types';
 import { adapterEmbedder } from '../train/adapter';
 import { isExpertDir, readExpertDir } from '../train/expert-files-node';
 

@@ -2,16 +2,16 @@ import 'fake-indexeddb/auto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { TINY_MODELS_DIR } from '../../scripts/make-tiny-models';
-import { datasetFromFiles } from '../data/files';
-import { loadDemoDatasetNode } from '../data/node';
-import { evaluate } from '../eval/evaluate';
-import { acquireBackend } from '../gpu/select';
-import { nodeAssetFetcher } from '../models/node-assets';
-import { listModels, loadEmbedder } from '../models/registry';
-import { connectInProcess } from '../worker/local';
-import type { ModelFile } from '../worker/protocol';
-import { openStudioDb, type StudioDB } from './db';
+import { TINY_MODELS_DIR } from '../../../scripts/make-tiny-models';
+import { datasetFromFiles } from '../../data/files';
+import { loadDemoDatasetNode } from '../../data/node';
+import { evaluate } from '../../eval/evaluate';
+import { acquireBackend } from '../../gpu/select';
+import { nodeAssetFetcher } from '../../models/node-assets';
+import { listModels, loadEmbedder } from '../../models/registry';
+import { connectInProcess } from '../../worker/local';
+import type { ModelFile } from '../../worker/protocol';
+import { openStudioDb, type StudioDB } from '../../store/db';
 import { createUiStore } from './ui';
 
 function folder(name: string): ModelFile[] {

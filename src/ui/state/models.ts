@@ -4,14 +4,14 @@
  * similarity box. All work goes to the worker.
  */
 import type { StoreApi } from 'zustand/vanilla';
-import type { Role } from '../models/types';
-import type { EngineClient, JobProgress } from '../worker/client';
-import type { ModelEngine } from '../worker/model-files';
-import type { ModelEntry, ModelFile, SimilarityResult, TemplatesResult } from '../worker/protocol';
-import type { Settings } from './settings';
-import type { ModelTemplates } from './templates';
+import type { Role } from '../../models/types';
+import type { EngineClient, JobProgress } from '../../worker/client';
+import type { ModelEngine } from '../../worker/model-files';
+import type { ModelEntry, ModelFile, SimilarityResult, TemplatesResult } from '../../worker/protocol';
+import type { Settings } from '../../store/settings';
+import type { ModelTemplates } from '../../store/templates';
 import type { UiState } from './ui';
-import type { Fail, RunJob } from './ui-jobs';
+import type { Fail, RunJob } from './jobs';
 
 export interface SimilaritySide {
   text: string;

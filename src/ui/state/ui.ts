@@ -4,15 +4,15 @@
  * back from IndexedDB so a reload shows everything.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { EngineClient, JobProgress } from '../worker/client';
-import type { BackendInfo, BackendPref, QueryDetails } from '../worker/protocol';
-import { studioDb, type DatasetMeta, type RunRecord, type StudioDB } from './db';
-import { listDatasets } from './datasets';
-import { listRuns } from './runs';
-import { loadSettings, saveSettings, type Settings } from './settings';
-import { makeFail, makeJobRunner } from './ui-jobs';
-import { createModelsSlice, type ModelsSlice } from './ui-models';
-import { createTrainSlice, type TrainSlice } from './ui-train';
+import type { EngineClient, JobProgress } from '../../worker/client';
+import type { BackendInfo, BackendPref, QueryDetails } from '../../worker/protocol';
+import { studioDb, type DatasetMeta, type RunRecord, type StudioDB } from '../../store/db';
+import { listDatasets } from '../../store/datasets';
+import { listRuns } from '../../store/runs';
+import { loadSettings, saveSettings, type Settings } from '../../store/settings';
+import { makeFail, makeJobRunner } from './jobs';
+import { createModelsSlice, type ModelsSlice } from './models';
+import { createTrainSlice, type TrainSlice } from './train';
 
 export type Tab = 'data' | 'models' | 'train' | 'evaluate';
 export type JobKind =

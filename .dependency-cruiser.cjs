@@ -1,3 +1,4 @@
+/* global module */
 /** Import-cycle check run by `npm run lint`: no value-import cycle between files of src/ (type-only imports
  * are erased at compile time and are not followed). Folder-level cycles are checked by ../shared/tools/cycles.py. */
 module.exports = {

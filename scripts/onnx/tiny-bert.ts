@@ -1,7 +1,8 @@
 /** tiny-bert: a random 2-layer BertModel (HF names), its WordPiece tokenizer and an ONNX export. */
 import { GraphBuilder, int, ints } from './graph';
 import { DT } from './protobuf';
-import { Rng, WeightSet } from './weights';
+import { Rng } from '../../src/util/rng';
+import { WeightSet } from './weights';
 
 export const TINY_BERT_CONFIG = {
   architectures: ['BertModel'],

@@ -1,7 +1,8 @@
 /** tiny-qwen3: a random 2-layer Qwen3 decoder (HF names), a byte-level BPE tokenizer and ONNX exports. */
 import { GraphBuilder, int, ints } from './graph';
 import { DT } from './protobuf';
-import { Rng, WeightSet } from './weights';
+import { Rng } from '../../src/util/rng';
+import { WeightSet } from './weights';
 
 export const TINY_QWEN3_CONFIG = {
   architectures: ['Qwen3Model'],

@@ -1,5 +1,5 @@
 /** Seeded random weights and a safetensors writer for the tiny test models. */
-import { Rng } from '../../src/util/rng';
+import type { Rng } from '../../src/util/rng';
 
 export interface NamedTensor {
   readonly shape: readonly number[];
@@ -8,8 +8,6 @@ export interface NamedTensor {
 
 /** Tensors by Hugging Face name, in insertion order. */
 export type Weights = Map<string, NamedTensor>;
-
-export { Rng };
 
 /** Weights plus a typed getter that fails loudly on a missing name. */
 export class WeightSet {

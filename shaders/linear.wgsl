@@ -1,8 +1,11 @@
 // Linear layer: Y[M,N] = X[M,K] · W + bias.  W is [K,N] ('kn') or [N,K] ('nk', NK = true).
 // Register-blocked tiled matmul: a WG x WG workgroup computes a BM x BN = (WG*4) x (WG*4) block of Y,
 // each invocation a 4 x 4 sub-block (rows ly + i*WG, columns lx + j*WG). X and W tiles of depth BK
-// are staged in workgroup memory (2 * BK * WG * 4 f32). Workgroups are numbered linearly
-// (x + y * num_workgroups.x); surplus ones exit before touching memory.
+// are staged in workgroup memory (BK * BM f32 for X, BK * BN WTile for W). Workgroups are numbered
+// linearly (x + y * num_workgroups.x); surplus ones exit before touching memory.
+// The weight format comes from a prelude (shaders/lib/linear_weights_*.wgsl): the W binding (1), the
+// W tile `tileW`, its element type WTile and weight(i), element i of W as WTile. Products and sums are
+// f32 in every format.
 override WG: u32 = 16u;
 override BK: u32 = 16u;
 override NK: bool = false;
@@ -21,14 +24,12 @@ struct Params {
 }
 
 @group(0) @binding(0) var<storage, read> X: array<f32>;
-@group(0) @binding(1) var<storage, read> W: array<f32>;
 @group(0) @binding(2) var<storage, read> bias: array<f32>;
 @group(0) @binding(3) var<storage, read_write> Y: array<f32>;
 @group(0) @binding(4) var<uniform> p: Params;
 
-// tileX[k * BM + r] = X[row0 + r, k0 + k];  tileW[k * BN + c] = W(k0 + k, col0 + c)
+// tileX[k * BM + r] = X[row0 + r, k0 + k];  tileW[k * BN + c] = W(k0 + k, col0 + c) (declared by the prelude)
 var<workgroup> tileX: array<f32, BK * BM>;
-var<workgroup> tileW: array<f32, BK * BN>;
 
 @compute @workgroup_size(WG, WG)
 fn main(
@@ -72,12 +73,12 @@ fn main(
         k = e / BN;
         c = e % BN;
       }
-      var v = 0.0;
+      var v = WTile(0);
       if (col0 + c < p.N && k0 + k < p.K) {
         if (NK) {
-          v = W[(col0 + c) * p.K + k0 + k];
+          v = weight((col0 + c) * p.K + k0 + k);
         } else {
-          v = W[(k0 + k) * p.N + col0 + c];
+          v = weight((k0 + k) * p.N + col0 + c);
         }
       }
       tileW[k * BN + c] = v;
@@ -90,7 +91,7 @@ fn main(
         a[i] = tileX[k * BM + lid.y + i * WG];
       }
       for (var j = 0u; j < TN; j = j + 1u) {
-        b[j] = tileW[k * BN + lid.x + j * WG];
+        b[j] = f32(tileW[k * BN + lid.x + j * WG]);
       }
       for (var i = 0u; i < TM; i = i + 1u) {
         for (var j = 0u; j < TN; j = j + 1u) {

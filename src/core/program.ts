@@ -8,7 +8,8 @@ export interface ShaderRef {
   readonly key: string;
   /** where the WGSL text lives; written as `new URL('../../shaders/x.wgsl', import.meta.url)` */
   readonly url: URL;
-  /** shared WGSL (shaders/lib/*.wgsl) prepended to the program, in order (WGSL has no include) */
+  /** shared WGSL (shaders/lib/*.wgsl) prepended to the program, in order (WGSL has no include); a file
+   * that opens with a directive (`enable f16;`) goes first, as directives must precede declarations */
   readonly prelude?: readonly URL[];
 }
 

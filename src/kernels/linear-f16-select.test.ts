@@ -4,12 +4,12 @@
  * tiling logic on SwiftShader with f16 types spelled f32, and (d) a device that claims the feature and
  * is refused the shader: proof the backend routes f16 weights to it. Its f16 types are untested on hardware.
  */
-import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GpuExecutionError } from '../core/backend';
 import { getGPU, requestDevice, wantedFeatures } from '../gpu/acquire';
 import type { KernelLimits } from '../core/program';
 import { GpuRuntime, type RuntimeLimits } from '../gpu/runtime';
+import { loadShader } from '../gpu/shader-source';
 import { assertClose, makeWebGPU, randomF32, SKIP_WEBGPU } from '../testing/backends';
 import { createWebGPUBackend, type WebGPUBackend } from '../gpu/webgpu';
 import { roundF16Array } from './f16';
@@ -68,12 +68,12 @@ describe('linear f16 program selection', () => {
   });
 
   it('ships WGSL for both variants: linear_f16 enables f16 and reads array<f16>; linear_f16w needs no extension', async () => {
-    const f16 = await readFile(linearF16Shader.url, 'utf8');
+    const f16 = await loadShader(linearF16Shader);
     const code = f16.split('\n').filter((l) => !l.startsWith('//') && l.trim() !== '');
     expect(code[0]).toBe('enable f16;');
     expect(f16).toMatch(/var<storage, read> W: array<f16>;/);
     expect(f16).toMatch(/var<workgroup> tileW: array<f16, BK \* BN>;/);
-    const packed = await readFile(linearF16wShader.url, 'utf8');
+    const packed = await loadShader(linearF16wShader);
     expect(packed).not.toMatch(/^\s*enable /m);
     expect(packed).toMatch(/unpack2x16float\(W\[i >> 1u\]\)/);
   });
@@ -91,7 +91,7 @@ describe.skipIf(SKIP_WEBGPU)('linear f16 variants on the device', () => {
   });
 
   it("runs linear_f16's tiling (types spelled f32) and matches linearCpu on f16-rounded weights", async () => {
-    const src = asF32(await readFile(linearF16Shader.url, 'utf8'));
+    const src = asF32(await loadShader(linearF16Shader));
     expect(src).not.toMatch(/\bf16\b|enable/);
     const dl = be.device.limits;
     const limits: RuntimeLimits = {

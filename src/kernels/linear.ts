@@ -1,26 +1,35 @@
 /**
  * linear: y[..., N] = x[..., K] · W + bias. layout 'kn': W is [K,N] (TF/Keras); 'nk': W is [N,K]
  * (PyTorch nn.Linear). W may be f32 or f16 (backend.tensorF16; the CPU reference then runs on the
- * f16-rounded values, see kernels/f16.ts). CPU reference + GPU program (register-blocked tiled matmul, shaders/linear.wgsl).
+ * f16-rounded values, see kernels/f16.ts). CPU reference + GPU program (register-blocked tiled matmul, shaders/linear.wgsl, with the weight
+ * format from a prelude in shaders/lib/linear_weights_*.wgsl).
  */
 import { ShapeError, type Tensor } from '../core/backend';
 import { floorPow2, packU32, type KernelLimits, type ProgramSpec, type ShaderRef } from '../core/program';
 import { asRows, expectVector } from './rows';
 import { expectDim, expectDtype, expectRank } from './shape';
 
+/** The register-blocked tiling, written once; each variant prepends the prelude that declares its weight
+ * format (W binding, W tile, element type WTile, loader weight(i)). */
+const LINEAR_WGSL = new URL('../../shaders/linear.wgsl', import.meta.url);
+
 export const linearShader: ShaderRef = {
   key: 'linear',
-  url: new URL('../../shaders/linear.wgsl', import.meta.url),
+  url: LINEAR_WGSL,
+  prelude: [new URL('../../shaders/lib/linear_weights_f32.wgsl', import.meta.url)],
 };
 /** f16 weights packed two per u32, unpacked with core `unpack2x16float`: runs on every adapter. */
 export const linearF16wShader: ShaderRef = {
   key: 'linear_f16w',
-  url: new URL('../../shaders/linear_f16w.wgsl', import.meta.url),
+  url: LINEAR_WGSL,
+  prelude: [new URL('../../shaders/lib/linear_weights_f16_packed.wgsl', import.meta.url)],
 };
-/** f16 weights as `array<f16>` (`enable f16;`): only on devices with the `shader-f16` feature. */
+/** f16 weights as `array<f16>`: only on devices with the `shader-f16` feature. Its prelude opens with
+ * `enable f16;`, which must be the module's first statement, so it stays first in the list. */
 export const linearF16Shader: ShaderRef = {
   key: 'linear_f16',
-  url: new URL('../../shaders/linear_f16.wgsl', import.meta.url),
+  url: LINEAR_WGSL,
+  prelude: [new URL('../../shaders/lib/linear_weights_f16.wgsl', import.meta.url)],
 };
 
 export type LinearLayout = 'kn' | 'nk';

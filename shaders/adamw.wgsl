@@ -2,7 +2,8 @@
 //   adamw: m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2; p -= lr * (m*ibc1 / (sqrt(v*ibc2) + eps) + wd * p)
 //          with ibc1 = 1/(1-b1^t), ibc2 = 1/(1-b2^t), omb1 = 1-b1, omb2 = 1-b2 computed on the host in f64
 //          (1 - b2 in f32 would lose ~1e-5 relative to cancellation). All programs pass a 48-byte block.
-//   zero: P = 0.   axpy: P += a * G.   sumsq: MB[wg] = Σ G[i]^2 over the workgroup's CHUNK elements.
+//   zero: P = 0.   axpy: P += a * G.   sumsq: MB[wg] = Σ G[i]^2 over the workgroup's CHUNK elements
+//   (workgroup_sum from shaders/lib/workgroup_reduce.wgsl, prepended).
 override WG: u32 = 256u;
 override CHUNK: u32 = 4096u;
 
@@ -24,8 +25,6 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> MB: array<f32>;
 @group(0) @binding(3) var<storage, read_write> VB: array<f32>;
 @group(0) @binding(4) var<uniform> p: Params;
-
-var<workgroup> partial: array<f32, WG>;
 
 @compute @workgroup_size(WG)
 fn adamw(
@@ -83,15 +82,8 @@ fn sumsq(
   for (var i = start + lid.x; i < end; i = i + WG) {
     s = fma(G[i], G[i], s);
   }
-  partial[lid.x] = s;
-  workgroupBarrier();
-  for (var half = WG / 2u; half > 0u; half = half / 2u) {
-    if (lid.x < half) {
-      partial[lid.x] = partial[lid.x] + partial[lid.x + half];
-    }
-    workgroupBarrier();
-  }
+  let total = workgroup_sum(s, lid.x);
   if (lid.x == 0u && start < max(p.n, 1u)) {
-    MB[w] = partial[0];
+    MB[w] = total;
   }
 }

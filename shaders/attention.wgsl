@@ -4,7 +4,8 @@
 // visited in chunks of WG (one key per invocation) with an online softmax: a running max m and sum l,
 // and Dh accumulators in workgroup memory rescaled by exp(m_old - m_new) per chunk. Key j is visible
 // when mask[b,j] != 0 and (not causal or j <= i); a query with no visible key writes zeros.
-// Workgroup memory: (2 * DH_SLOTS + 2 * WG) f32. WG must be a power of two.
+// Workgroup memory: (2 * DH_SLOTS + 2 * WG) f32, WG of them the reductions' `partial`
+// (workgroup_max and workgroup_sum, shaders/lib/workgroup_reduce.wgsl, prepended). WG must be a power of two.
 override WG: u32 = 128u;
 override DH_SLOTS: u32 = 128u;
 
@@ -28,37 +29,8 @@ struct Params {
 var<workgroup> qv: array<f32, DH_SLOTS>;
 var<workgroup> acc: array<f32, DH_SLOTS>;
 var<workgroup> probs: array<f32, WG>;
-var<workgroup> red: array<f32, WG>;
 
 const NONE: f32 = -3.4028234663852886e38;
-
-fn reduce_max(v: f32, lane: u32) -> f32 {
-  red[lane] = v;
-  workgroupBarrier();
-  for (var half = WG / 2u; half > 0u; half = half / 2u) {
-    if (lane < half) {
-      red[lane] = max(red[lane], red[lane + half]);
-    }
-    workgroupBarrier();
-  }
-  let r = red[0];
-  workgroupBarrier();
-  return r;
-}
-
-fn reduce_sum(v: f32, lane: u32) -> f32 {
-  red[lane] = v;
-  workgroupBarrier();
-  for (var half = WG / 2u; half > 0u; half = half / 2u) {
-    if (lane < half) {
-      red[lane] = red[lane] + red[lane + half];
-    }
-    workgroupBarrier();
-  }
-  let r = red[0];
-  workgroupBarrier();
-  return r;
-}
 
 @compute @workgroup_size(WG)
 fn main(
@@ -101,13 +73,13 @@ fn main(
       }
       s = dot * p.scale;
     }
-    let mNew = max(m, reduce_max(s, lane));
+    let mNew = max(m, workgroup_max(s, lane));
     var pr = 0.0;
     if (visible) {
       pr = exp(s - mNew);
     }
     probs[lane] = pr;
-    let chunkSum = reduce_sum(pr, lane); // its barriers also publish probs
+    let chunkSum = workgroup_sum(pr, lane); // its barriers also publish probs
     let corr = exp(m - mNew); // 1 when nothing was visible yet and still is; 0 on the first visible chunk
     l = l * corr + chunkSum;
     let len = min(WG, nkeys - c * WG);

@@ -1,7 +1,8 @@
 // layerNorm / rmsNorm backward, one workgroup per row (WG a power of two). With xhat the normalised row,
 // inv = 1/sqrt(var + eps) (RMS: 1/sqrt(mean(x^2) + eps)), g = gamma (ADD_ONE: 1 + gamma), dxh = dy * g:
 //   layer: dx = inv * (dxh - mean(dxh) - xhat * mean(dxh * xhat));  rms: dx = inv * (dxh - xhat * mean(dxh * xhat))
-// PROD[i] = dy * xhat, whose column sums (grad_linear colsum) are dgamma.
+// PROD[i] = dy * xhat, whose column sums (grad_linear colsum) are dgamma. workgroup_sum comes from
+// shaders/lib/workgroup_reduce.wgsl (prepended).
 override WG: u32 = 256u;
 override RMS: bool = false;
 override ADD_ONE: bool = false;
@@ -18,22 +19,6 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> DX: array<f32>;
 @group(0) @binding(4) var<storage, read_write> PROD: array<f32>;
 @group(0) @binding(5) var<uniform> p: Params;
-
-var<workgroup> partial: array<f32, WG>;
-
-fn workgroup_sum(v: f32, lane: u32) -> f32 {
-  partial[lane] = v;
-  workgroupBarrier();
-  for (var half = WG / 2u; half > 0u; half = half / 2u) {
-    if (lane < half) {
-      partial[lane] = partial[lane] + partial[lane + half];
-    }
-    workgroupBarrier();
-  }
-  let total = partial[0];
-  workgroupBarrier();
-  return total;
-}
 
 fn g_at(i: u32) -> f32 {
   return select(gamma[i], 1.0 + gamma[i], ADD_ONE);

@@ -1,6 +1,7 @@
 // Row-wise backward passes, one workgroup per row (WG a power of two).
 //   softmax: A = y; dx = y * (dy - Σ dy*y)
 //   l2norm:  A = x; n = max(||x||, 1e-12), y = x / n; dx = (dy - y (y·dy)) / n (y·dy taken as 0 when ||x|| <= 1e-12)
+// workgroup_sum comes from shaders/lib/workgroup_reduce.wgsl (prepended).
 override WG: u32 = 256u;
 
 struct Params {
@@ -12,22 +13,6 @@ struct Params {
 @group(0) @binding(1) var<storage, read> DY: array<f32>;
 @group(0) @binding(2) var<storage, read_write> DX: array<f32>;
 @group(0) @binding(3) var<uniform> p: Params;
-
-var<workgroup> partial: array<f32, WG>;
-
-fn workgroup_sum(v: f32, lane: u32) -> f32 {
-  partial[lane] = v;
-  workgroupBarrier();
-  for (var half = WG / 2u; half > 0u; half = half / 2u) {
-    if (lane < half) {
-      partial[lane] = partial[lane] + partial[lane + half];
-    }
-    workgroupBarrier();
-  }
-  let total = partial[0];
-  workgroupBarrier();
-  return total;
-}
 
 fn row_of(wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
   return wid.x + wid.y * nwg.x;

@@ -1,6 +1,7 @@
 // Row L2 normalisation: y[r,:] = x[r,:] / max(||x[r,:]||2, 1e-12).
 // One workgroup per row; each invocation sums a strided slice of squares, then a tree reduction in
-// workgroup memory gives the row's sum of squares. WG must be a power of two.
+// workgroup memory (workgroup_sum, shaders/lib/workgroup_reduce.wgsl, prepended) gives the row's sum of
+// squares. WG must be a power of two.
 override WG: u32 = 256u;
 
 struct Params {
@@ -11,8 +12,6 @@ struct Params {
 @group(0) @binding(0) var<storage, read> X: array<f32>;
 @group(0) @binding(1) var<storage, read_write> Y: array<f32>;
 @group(0) @binding(2) var<uniform> p: Params;
-
-var<workgroup> partial: array<f32, WG>;
 
 @compute @workgroup_size(WG)
 fn main(
@@ -30,15 +29,7 @@ fn main(
     let v = X[base + i];
     s = s + v * v;
   }
-  partial[lid.x] = s;
-  workgroupBarrier();
-  for (var half = WG / 2u; half > 0u; half = half / 2u) {
-    if (lid.x < half) {
-      partial[lid.x] = partial[lid.x] + partial[lid.x + half];
-    }
-    workgroupBarrier();
-  }
-  let inv = 1.0 / max(sqrt(partial[0]), 1e-12);
+  let inv = 1.0 / max(sqrt(workgroup_sum(s, lid.x)), 1e-12);
   for (var i = lid.x; i < p.dim; i = i + WG) {
     Y[base + i] = X[base + i] * inv;
   }

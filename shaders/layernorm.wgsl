@@ -2,7 +2,8 @@
 //   layer norm (RMS = false): y = (x - mean) / sqrt(var + eps) * gamma (+ beta when HAS_BETA),
 //                             two passes: mean, then the biased variance of (x - mean).
 //   rms norm   (RMS = true):  y = x / sqrt(mean(x^2) + eps) * (ADD_ONE ? 1 + gamma : gamma).
-// Without beta the host binds gamma in its slot; it is not read.
+// Without beta the host binds gamma in its slot; it is not read. workgroup_sum comes from
+// shaders/lib/workgroup_reduce.wgsl (prepended).
 override WG: u32 = 256u;
 override RMS: bool = false;
 override HAS_BETA: bool = false;
@@ -19,23 +20,6 @@ struct Params {
 @group(0) @binding(2) var<storage, read> beta: array<f32>;
 @group(0) @binding(3) var<storage, read_write> Y: array<f32>;
 @group(0) @binding(4) var<uniform> p: Params;
-
-var<workgroup> partial: array<f32, WG>;
-
-// Sum of `v` over the workgroup; every invocation gets the total. Call in uniform control flow.
-fn workgroup_sum(v: f32, lane: u32) -> f32 {
-  partial[lane] = v;
-  workgroupBarrier();
-  for (var half = WG / 2u; half > 0u; half = half / 2u) {
-    if (lane < half) {
-      partial[lane] = partial[lane] + partial[lane + half];
-    }
-    workgroupBarrier();
-  }
-  let total = partial[0];
-  workgroupBarrier();
-  return total;
-}
 
 @compute @workgroup_size(WG)
 fn main(

@@ -1,5 +1,6 @@
 // Softmax over the last axis, one workgroup per row (WG a power of two):
-// m = max(x), y = exp(x - m) / sum(exp(x - m)).
+// m = max(x), y = exp(x - m) / sum(exp(x - m)). workgroup_max and workgroup_sum come from
+// shaders/lib/workgroup_reduce.wgsl (prepended).
 override WG: u32 = 256u;
 
 struct Params {
@@ -10,8 +11,6 @@ struct Params {
 @group(0) @binding(0) var<storage, read> X: array<f32>;
 @group(0) @binding(1) var<storage, read_write> Y: array<f32>;
 @group(0) @binding(2) var<uniform> p: Params;
-
-var<workgroup> partial: array<f32, WG>;
 
 @compute @workgroup_size(WG)
 fn main(
@@ -28,29 +27,12 @@ fn main(
   for (var i = lid.x; i < p.dim; i = i + WG) {
     m = max(m, X[base + i]);
   }
-  partial[lid.x] = m;
-  workgroupBarrier();
-  for (var half = WG / 2u; half > 0u; half = half / 2u) {
-    if (lid.x < half) {
-      partial[lid.x] = max(partial[lid.x], partial[lid.x + half]);
-    }
-    workgroupBarrier();
-  }
-  let rowMax = partial[0];
-  workgroupBarrier();
+  let rowMax = workgroup_max(m, lid.x);
   var s = 0.0;
   for (var i = lid.x; i < p.dim; i = i + WG) {
     s = s + exp(X[base + i] - rowMax);
   }
-  partial[lid.x] = s;
-  workgroupBarrier();
-  for (var half = WG / 2u; half > 0u; half = half / 2u) {
-    if (lid.x < half) {
-      partial[lid.x] = partial[lid.x] + partial[lid.x + half];
-    }
-    workgroupBarrier();
-  }
-  let inv = 1.0 / partial[0];
+  let inv = 1.0 / workgroup_sum(s, lid.x);
   for (var i = lid.x; i < p.dim; i = i + WG) {
     Y[base + i] = exp(X[base + i] - rowMax) * inv;
   }

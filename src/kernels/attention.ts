@@ -8,10 +8,12 @@ import { ShapeError, type Tensor } from '../core/backend';
 import { ceilPow2, floorPow2, type KernelLimits, type ProgramSpec, type ShaderRef } from '../core/program';
 import { expectFinite } from './rows';
 import { expectDim, expectDtype, expectRank } from './shape';
+import { WORKGROUP_REDUCE_WGSL } from './shader-lib';
 
 export const attentionShader: ShaderRef = {
   key: 'attention',
   url: new URL('../../shaders/attention.wgsl', import.meta.url),
+  prelude: [WORKGROUP_REDUCE_WGSL],
 };
 
 export interface AttentionDims {

@@ -9,10 +9,12 @@
 import { ceilPow2, floorPow2, type KernelLimits, type ProgramSpec, type ShaderRef } from '../core/program';
 import { asRows, expectFinite, expectSameShape, expectVector, type Rows } from './rows';
 import type { Tensor } from '../core/backend';
+import { WORKGROUP_REDUCE_WGSL } from './shader-lib';
 
 export const gradNormShader: ShaderRef = {
   key: 'grad_norm',
   url: new URL('../../shaders/grad_norm.wgsl', import.meta.url),
+  prelude: [WORKGROUP_REDUCE_WGSL],
 };
 
 /** rms = false: layer norm; returns dx and the per-element dy*xhat (summed over rows for dgamma). */

@@ -4,7 +4,7 @@
  * l2 normalisation (dx = (dy - y (y·dy)) / max(||x||, 1e-12)). CPU references (f64 math) + GPU programs
  * (shaders/grad_pointwise.wgsl, shaders/grad_rows.wgsl; rope backward reuses shaders/rope.wgsl).
  */
-import { ERF_WGSL, FLAT_INDEX_WGSL } from './shader-lib';
+import { ERF_WGSL, FLAT_INDEX_WGSL, WORKGROUP_REDUCE_WGSL } from './shader-lib';
 import type { Activation } from '../core/transformer-ops';
 import {
   ceilPow2,
@@ -28,6 +28,7 @@ export const gradPointwiseShader: ShaderRef = {
 export const gradRowsShader: ShaderRef = {
   key: 'grad_rows',
   url: new URL('../../shaders/grad_rows.wgsl', import.meta.url),
+  prelude: [WORKGROUP_REDUCE_WGSL],
 };
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);

@@ -9,10 +9,12 @@ import {
   type ShaderRef,
 } from '../core/program';
 import { expectDtype, expectRank } from './shape';
+import { WORKGROUP_REDUCE_WGSL } from './shader-lib';
 
 export const l2normShader: ShaderRef = {
   key: 'l2norm',
   url: new URL('../../shaders/l2norm.wgsl', import.meta.url),
+  prelude: [WORKGROUP_REDUCE_WGSL],
 };
 
 export const L2_EPS = 1e-12;

@@ -6,10 +6,12 @@
 import type { Tensor } from '../core/backend';
 import { ceilPow2, floorPow2, type KernelLimits, type ProgramSpec, type ShaderRef } from '../core/program';
 import { asRows, expectFinite, expectVector, type Rows } from './rows';
+import { WORKGROUP_REDUCE_WGSL } from './shader-lib';
 
 export const layernormShader: ShaderRef = {
   key: 'layernorm',
   url: new URL('../../shaders/layernorm.wgsl', import.meta.url),
+  prelude: [WORKGROUP_REDUCE_WGSL],
 };
 
 export function layerNormCpu(

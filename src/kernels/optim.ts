@@ -4,7 +4,7 @@
  *   p -= lr * (mhat / (sqrt(vhat) + eps) + wd * p)
  * zero, t += s*x, and Σ x^2. CPU references (f64 math) + GPU programs (shaders/adamw.wgsl).
  */
-import { FLAT_INDEX_WGSL } from './shader-lib';
+import { FLAT_INDEX_WGSL, WORKGROUP_REDUCE_WGSL } from './shader-lib';
 import { ShapeError, type Tensor } from '../core/backend';
 import type { AdamWStep } from '../core/training-ops';
 import { floorPow2, packU32, type KernelLimits, type ProgramSpec, type ShaderRef } from '../core/program';
@@ -13,7 +13,7 @@ import { expectSameShape } from './rows';
 export const adamwShader: ShaderRef = {
   key: 'adamw',
   url: new URL('../../shaders/adamw.wgsl', import.meta.url),
-  prelude: [FLAT_INDEX_WGSL],
+  prelude: [FLAT_INDEX_WGSL, WORKGROUP_REDUCE_WGSL],
 };
 
 export function adamwCpu(

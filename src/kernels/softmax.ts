@@ -9,10 +9,12 @@ import {
   type ShaderRef,
 } from '../core/program';
 import { asRows, type Rows } from './rows';
+import { WORKGROUP_REDUCE_WGSL } from './shader-lib';
 
 export const softmaxShader: ShaderRef = {
   key: 'softmax',
   url: new URL('../../shaders/softmax.wgsl', import.meta.url),
+  prelude: [WORKGROUP_REDUCE_WGSL],
 };
 
 export function softmaxCpu(x: Float32Array, { rows, dim }: Rows): Float32Array {

@@ -1,12 +1,12 @@
 /**
- * Expert files in the worker, through src/train/expert-files.ts: export gives `expert.json` plus
+ * Expert files in the worker, through src/experts/files.ts: export gives `expert.json` plus
  * `adapter.safetensors` (adapters) or PEFT `adapter_model.safetensors` + `adapter_config.json` (LoRA),
  * each named "<expert name>/<file>"; import reads picked files back into a new expert (fresh id).
  */
 import type { ExpertWeight, StudioDB } from '../store/db';
 import { newId, saveExpert } from '../store/training';
-import { expertFiles, readExpert } from '../train/expert-files';
-import type { ExpertRecord } from '../train/types';
+import { expertFiles, readExpert } from '../experts/files';
+import type { ExpertRecord } from '../experts/record';
 import type { ExpertFile } from './protocol-training';
 
 const safe = (s: string) => s.replace(/[^\w.-]+/g, '_').slice(0, 80) || 'expert';

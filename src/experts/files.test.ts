@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultTrainConfig } from './defaults';
+import { defaultTrainConfig } from '../train/defaults';
 import {
   ADAPTER_FILE,
   EXPERT_JSON,
@@ -8,8 +8,9 @@ import {
   PEFT_WEIGHTS,
   readExpert,
   type ExpertWeights,
-} from './expert-files';
-import type { ExpertRecord, TrainMethod } from './types';
+} from './files';
+import type { ExpertRecord } from './record';
+import type { TrainMethod } from '../train/types';
 
 function record(method: TrainMethod): ExpertRecord {
   return {

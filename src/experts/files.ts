@@ -4,7 +4,7 @@
  * `adapter_config.json`, beside the same `expert.json`.
  */
 import { parseSafetensors, writeSafetensors } from '../models/hf/safetensors';
-import type { ExpertRecord } from './types';
+import type { ExpertRecord } from './record';
 
 export type ExpertWeights = Map<string, { shape: number[]; data: Float32Array }>;
 

@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sharedDatasetsDir } from '../data/node';
 import type { Backend } from '../core/backend';
+import { MemoryEmbeddingCache, type EmbeddingCache } from '../eval/embed-cache';
 import { createCpuBackend } from '../gpu/cpu';
 import { acquireBackend } from '../gpu/select';
 import { nodeAssetFetcher } from '../models/node-assets';
@@ -42,7 +43,7 @@ async function stepsPerSecond(
   pairs: readonly TrainingPair[],
   batch: number,
   steps: number,
-  cache: Map<string, Float32Array>,
+  cache: EmbeddingCache,
 ): Promise<number> {
   const config = {
     ...defaultTrainConfig(method),
@@ -70,7 +71,7 @@ export async function benchTraining(): Promise<void> {
   };
   // the adapter trains on frozen base embeddings: compute them once (CPU path, not timed) for every row
   const adapterPairs = await benchPairs(plan.adapter.pairs, plan.adapter.chars);
-  const cache = new Map<string, Float32Array>();
+  const cache = new MemoryEmbeddingCache();
   {
     const warm = createCpuBackend();
     const config = {

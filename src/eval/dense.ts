@@ -2,13 +2,8 @@ import type { Dataset, Query } from '../data/types';
 import type { Backend } from '../core/backend';
 import { searchTopK } from '../kernels/search';
 import { applyTemplate, type Embedder } from '../models/types';
+import { corpusChunkKeyPrefix, type EmbeddingCache } from './embed-cache';
 import type { Run } from './types';
-
-/** Key-value store for embedding chunks (IndexedDB in the app, memory or nothing in Node). */
-export interface EmbeddingCache {
-  get(key: string): Promise<Float32Array | undefined>;
-  put(key: string, value: Float32Array): Promise<void>;
-}
 
 export interface DenseProgress {
   phase: 'embed-corpus' | 'embed-queries' | 'search';
@@ -31,21 +26,6 @@ export interface DenseOptions {
 
 export const DEFAULT_CHUNK_DOCS = 256;
 
-/** FNV-1a over doc ids and text lengths: a re-imported dataset with other content gets other keys. */
-export function corpusFingerprint(dataset: Dataset): string {
-  let h = 0x811c9dc5;
-  const mix = (s: string) => {
-    for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  };
-  for (const d of dataset.docs) mix(`${d.id}\u0000${d.title.length}:${d.text.length}\u0001`);
-  return (h >>> 0).toString(16).padStart(8, '0');
-}
-
-/** Cache key of corpus chunk i; the prefix (which walks the corpus once for its fingerprint) is per run. */
-function chunkKeyPrefix(model: string, dataset: Dataset, template: string): string {
-  return `${model}|${dataset.name}|${template}#${corpusFingerprint(dataset)}|passage|`;
-}
-
 function throwIfAborted(signal?: AbortSignal): void {
   if (signal?.aborted) throw new DOMException('evaluation cancelled', 'AbortError');
 }
@@ -57,7 +37,7 @@ export async function embedCorpus(opts: DenseOptions): Promise<Float32Array> {
   const docs = dataset.docs;
   const out = new Float32Array(docs.length * embedder.dim);
   const tpl = embedder.templates.passage;
-  const prefix = chunkKeyPrefix(embedder.id, dataset, tpl);
+  const prefix = corpusChunkKeyPrefix(embedder.id, dataset, tpl);
   for (let start = 0, i = 0; start < docs.length; start += chunkDocs, i++) {
     throwIfAborted(signal);
     const slice = docs.slice(start, start + chunkDocs);

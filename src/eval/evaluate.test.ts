@@ -4,7 +4,8 @@ import type { Dataset } from '../data/types';
 import { createCpuBackend } from '../gpu/cpu';
 import { GloveEmbedder } from '../models/glove';
 import { nodeAssetFetcher } from '../models/node-assets';
-import { denseRun, type EmbeddingCache } from './dense';
+import { denseRun } from './dense';
+import type { EmbeddingCache } from './embed-cache';
 import { evaluate } from './evaluate';
 
 class MemoryCache implements EmbeddingCache {

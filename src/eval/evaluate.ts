@@ -2,11 +2,12 @@ import type { Dataset } from '../data/types';
 import type { Backend } from '../core/backend';
 import type { Embedder } from '../models/types';
 import { Bm25Index } from './bm25';
-import { denseRun, type EmbeddingCache } from './dense';
+import { denseRun } from './dense';
+import type { EmbeddingCache } from './embed-cache';
 import { evaluateRun } from './metrics';
 import type { EvalReport, Run } from './types';
 
-export type { EmbeddingCache } from './dense';
+export type { EmbeddingCache } from './embed-cache';
 
 export type Retriever =
   | { kind: 'bm25'; k1?: number; b?: number }

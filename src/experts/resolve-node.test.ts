@@ -6,8 +6,8 @@ import { createCpuBackend } from '../gpu/cpu';
 import { resolveModelNode } from './resolve-node';
 import { initAdapterWeights } from '../train/adapter';
 import { defaultTrainConfig } from '../train/defaults';
-import { writeExpertDir } from '../train/expert-files-node';
-import type { ExpertRecord } from '../train/types';
+import { writeExpertDir } from './files-node';
+import type { ExpertRecord } from './record';
 
 const dir = mkdtempSync(join(tmpdir(), 'stm-expert-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

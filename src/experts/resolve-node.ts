@@ -5,8 +5,8 @@ import { loadOrtEmbedderFromFolder } from '../models/ort/node';
 import { isBuiltinModel, listModels, loadEmbedder } from '../models/registry';
 import { nodeAssetFetcher } from '../models/node-assets';
 import type { Embedder } from '../models/types';
-import { adapterEmbedder } from '../train/adapter';
-import { isExpertDir, readExpertDir } from '../train/expert-files-node';
+import { expertEmbedder } from './embedder';
+import { isExpertDir, readExpertDir } from './files-node';
 
 const isDir = (p: string) => existsSync(p) && statSync(p).isDirectory();
 
@@ -49,28 +49,9 @@ export async function resolveModelNode(spec: string, log: (msg: string) => void)
 async function loadExpertNode(dir: string, log: (msg: string) => void): Promise<Embedder> {
   const { record, weights } = await readExpertDir(dir);
   const base = await resolveModelNode(record.baseModel, log);
-  const id = `${record.baseModel}+${record.id}`;
-  let e: Embedder;
-  if (record.method === 'adapter') {
-    e = adapterEmbedder(base, record.config.adapter, { host: weights }, id);
-  } else {
-    const lora = await import('../train/lora').catch((err: Error) => {
-      throw new Error(`${dir}: LoRA experts need src/train/lora.ts (${err.message})`);
-    });
-    e = lora.loadLoraExpert(
-      base as Parameters<typeof lora.loadLoraExpert>[0],
-      weights,
-      record.config.lora,
-      id,
-    );
-  }
+  const e = expertEmbedder(base, record, weights, `${record.baseModel}+${record.id}`);
   log(
     `expert ${record.id}: ${record.method} over ${record.baseModel}, ${record.data.pairs} pairs (${record.data.negatives})`,
   );
-  return {
-    id: e.id,
-    dim: e.dim,
-    templates: record.templates ?? base.templates,
-    embed: (b, texts, role) => e.embed(b, texts, role),
-  };
+  return e;
 }

@@ -7,7 +7,8 @@ import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type St
 import type { EvalReport, Hit } from '../eval/types';
 import type { ModelDetails } from '../models/describe';
 import type { ModelTemplates } from './templates';
-import type { ExpertRecord, TrainCheckpoint, TrainingPair } from '../train/types';
+import type { ExpertRecord } from '../experts/record';
+import type { TrainCheckpoint, TrainingPair } from '../train/types';
 import type { TrainRunRecord } from './training-types';
 
 export type { TrainRunRecord } from './training-types';

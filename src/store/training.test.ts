@@ -1,6 +1,7 @@
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ExpertRecord, TrainCheckpoint, TrainConfig, TrainProgress } from '../train/types';
+import { expertModelId, type ExpertRecord } from '../experts/record';
+import type { TrainCheckpoint, TrainConfig, TrainProgress } from '../train/types';
 import { openStudioDb, type StudioDB } from './db';
 import { IdbEmbeddingCache } from './embeddings';
 import { saveModelRecord, listModelRecords } from './models';
@@ -8,7 +9,6 @@ import {
   createTrainRun,
   deleteExpert,
   deleteTrainRun,
-  expertModelId,
   finishTrainRun,
   getCheckpoint,
   getExpert,

@@ -3,14 +3,11 @@
  * optimiser state, history) in `trainRuns`/`trainData`/`trainCheckpoints`; an expert's recipe in
  * `experts` and its weights apart in `expertWeights`. Every multi-store write is one transaction.
  */
-import type { ExpertRecord, TrainCheckpoint, TrainingPair } from '../train/types';
+import { expertModelId, type ExpertRecord } from '../experts/record';
+import type { TrainCheckpoint, TrainingPair } from '../train/types';
 import { studioDb, writeTx, type ExpertWeight, type StudioDB } from './db';
 import { deleteEmbeddings } from './embeddings';
 import type { TrainRunRecord, TrainStatus } from './training-types';
-
-/** The model id under which an expert is evaluated (and its corpus embeddings cached). */
-export const EXPERT_PREFIX = 'expert:';
-export const expertModelId = (id: string) => `${EXPERT_PREFIX}${id}`;
 
 export class TrainRunNotFoundError extends Error {
   constructor(id: string) {

@@ -8,7 +8,7 @@
 import type { Backend, Tensor } from '../core/backend';
 import type { TrainingOps } from '../core/training-ops';
 import type { Embedder, Role } from '../models/types';
-import { cachedEmbed, type BaseEmbeddingCache } from './embed-cache';
+import { cachedEmbed, MemoryEmbeddingCache, type EmbeddingCache } from '../eval/embed-cache';
 import { Rng } from '../util/rng';
 import type { AdapterConfig, TrainableEmbedder, TrainForward, TrainParam } from './types';
 
@@ -106,7 +106,7 @@ class AdapterTrainable implements TrainableEmbedder {
     readonly backend: TrainBackend,
     readonly cfg: AdapterConfig,
     seed: number,
-    readonly cache: BaseEmbeddingCache,
+    readonly cache: EmbeddingCache,
   ) {
     const init = initAdapterWeights(cfg, base.dim, seed);
     this.ps = [...init].map(([name, { shape, data }]) => ({
@@ -199,10 +199,10 @@ export function createAdapterTrainable(
   backend: TrainBackend,
   cfg: AdapterConfig,
   seed: number,
-  opts: { cache?: BaseEmbeddingCache } = {},
+  opts: { cache?: EmbeddingCache } = {},
 ): TrainableEmbedder {
   adapterShapes(cfg, base.dim);
-  return new AdapterTrainable(base, backend, cfg, seed, opts.cache ?? new Map());
+  return new AdapterTrainable(base, backend, cfg, seed, opts.cache ?? new MemoryEmbeddingCache());
 }
 
 /**
@@ -214,7 +214,7 @@ export function adapterEmbedder(
   cfg: AdapterConfig,
   weights: { host: HostWeights } | { live: AdapterTrainable },
   id: string,
-  cache?: BaseEmbeddingCache,
+  cache?: EmbeddingCache,
 ): Embedder {
   if ('host' in weights) checkWeights(cfg, base.dim, weights.host);
   const uploaded = new WeakMap<Backend, Map<string, Tensor>>();

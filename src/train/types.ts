@@ -127,17 +127,3 @@ export interface TrainCheckpoint {
   /** loss/dev history for the plot */
   history: TrainProgress[];
 }
-
-/** A named expert: base model + trained weights + the recipe that produced them. */
-export interface ExpertRecord {
-  id: string;
-  name: string;
-  baseModel: string;
-  method: TrainMethod;
-  config: TrainConfig;
-  data: { source: string; pairs: number; negatives: string };
-  templates: { query: string; passage: string };
-  createdAt: string;
-  history: TrainProgress[];
-  metrics?: Record<string, number>;
-}

@@ -20,7 +20,7 @@ import { ModelManager, type HubOptions } from './models';
 import { similarity } from './similarity';
 import { QUEUED_TRAINING, TRAINING_REQUEST_TYPES, type TrainingRequestType } from './protocol-training';
 import { Training } from './training';
-import { EXPERT_PREFIX } from '../store/training';
+import { EXPERT_PREFIX } from '../experts/record';
 import {
   parseRequest,
   toErrorEvent,

@@ -1,15 +1,13 @@
 /**
- * Expert files in the worker, through src/train/expert-files.ts: export gives `expert.json` plus
- * `adapter.safetensors` (adapters) or PEFT `adapter_model.safetensors` + `adapter_config.json` (LoRA),
- * each named "<expert name>/<file>"; import reads picked files back into a new expert (fresh id).
+ * Expert files in the worker (src/experts/files.ts): export gives `expert.json` plus `adapter.safetensors`
+ * (adapters) or PEFT `adapter_model.safetensors` + `adapter_config.json` (LoRA), each named
+ * "<expert name>/<file>"; import reads picked files back into a new expert (fresh id).
  */
+import { expertDownload, readPickedExpert } from '../experts/files';
+import type { ExpertRecord } from '../experts/record';
 import type { ExpertWeight, StudioDB } from '../store/db';
 import { newId, saveExpert } from '../store/training';
-import { expertFiles, readExpert } from '../train/expert-files';
-import type { ExpertRecord } from '../train/types';
 import type { ExpertFile } from './protocol-training';
-
-const safe = (s: string) => s.replace(/[^\w.-]+/g, '_').slice(0, 80) || 'expert';
 
 export function exportExpertFiles({
   expert,
@@ -18,25 +16,16 @@ export function exportExpertFiles({
   expert: ExpertRecord;
   weights: ExpertWeight[];
 }): ExpertFile[] {
-  const files = expertFiles(expert, new Map(weights.map((w) => [w.name, { shape: w.shape, data: w.data }])));
-  const enc = new TextEncoder();
-  return [...files].map(([name, v]) => ({
-    name: `${safe(expert.name)}/${name}`,
-    data: typeof v === 'string' ? (enc.encode(v).buffer as ArrayBuffer) : v,
-  }));
+  return expertDownload(expert, new Map(weights.map((w) => [w.name, { shape: w.shape, data: w.data }])));
 }
 
-/** Reads picked expert files (matched by file name, or a download's "<expert>-<file>") into a new expert; the name from `name`, else the recipe's. */
+/** Reads picked expert files into a new expert; the name from `name`, else the recipe's. */
 export async function importExpertFiles(
   files: File[],
   name: string | undefined,
   db: StudioDB,
 ): Promise<ExpertRecord> {
-  // downloads are named "<expert>-<file>" (a browser may add " (1)"): match the exact name, else the suffix
-  const base = (f: File) => (f.name.split('/').pop() as string).replace(/ \(\d+\)(?=\.[^.]+$)/, '');
-  const pick = (n: string) =>
-    files.find((f) => base(f) === n) ?? files.find((f) => base(f).endsWith(`-${n}`));
-  const { record, weights } = await readExpert(async (n) => (await pick(n)?.arrayBuffer()) ?? null);
+  const { record, weights } = await readPickedExpert(files);
   const expert: ExpertRecord = {
     ...record,
     id: newId('x'),

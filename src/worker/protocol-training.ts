@@ -1,6 +1,7 @@
 /** Training and expert requests of the worker protocol: their types and validation (protocol.ts joins them in). */
 import type { TrainRunRecord, TrainSpec } from '../store/training-types';
-import type { ExpertRecord, TrainConfig } from '../train/types';
+import type { ExpertRecord } from '../experts/record';
+import type { TrainConfig } from '../train/types';
 import type { BackendPref } from './protocol';
 
 /** Start a run from a recipe (with `pairsFile` when its data is a pairs JSONL), or resume a stored one. */

@@ -1,21 +1,21 @@
 /**
- * The worker's training jobs and experts. `train` builds the trainable (an embedding-space adapter for
- * any model, LoRA for USE-lite) on the active backend, runs trainRun with per-step progress events,
- * stores a checkpoint (params + AdamW state + history) every config.checkpointEvery steps and at the end,
- * and turns the finished run into an expert (recipe + weights). A resume reads the run's stored pairs and
- * latest checkpoint and continues from its step. Experts evaluate as models with id `expert:<id>`.
+ * The worker's training jobs and experts. `train` reads a new run's pairs and hands the run to the
+ * studio's one pipeline (src/experts/train-expert.ts) on the active backend: the pairs (with mined hard
+ * negatives) are stored with the run, per-step progress events are posted, a checkpoint (params + AdamW
+ * state + history) is stored every config.checkpointEvery steps and at the end, and the finished run
+ * becomes an expert (recipe + weights). A resume reads the run's stored pairs and latest checkpoint and
+ * continues from its step. Experts evaluate as models with id `expert:<id>`.
  */
 import type { Dataset } from '../data/types';
-import { HfEmbedder } from '../models/hf/embedder';
-import { UseLiteEmbedder } from '../models/use-lite/model';
+import { expertEmbedder } from '../experts/embedder';
+import { EXPERT_PREFIX, expertModelId } from '../experts/record';
+import { trainExpert, type ExpertSpec } from '../experts/train-expert';
 import type { Embedder } from '../models/types';
 import type { StudioDB } from '../store/db';
 import {
   createTrainRun,
   deleteExpert,
   deleteTrainRun,
-  EXPERT_PREFIX,
-  expertModelId,
   finishTrainRun,
   getCheckpoint,
   getExpert,
@@ -29,16 +29,13 @@ import {
   updateExpert,
 } from '../store/training';
 import type { TrainRunRecord, TrainSpec } from '../store/training-types';
-import { adapterEmbedder, createAdapterTrainable, type TrainBackend } from '../train/adapter';
+import type { TrainBackend } from '../train/adapter';
 import { defaultMiningConfig } from '../train/defaults';
-import { createLoraTrainable, loadLoraExpert, type LoraBase } from '../train/lora';
-import { mineHardNegatives } from '../train/mining';
-import { trainRun } from '../train/trainer';
-import type { ExpertRecord, TrainableEmbedder, TrainingPair } from '../train/types';
+import type { TrainingPair } from '../train/types';
 import type { Backends } from './backends';
 import { exportExpertFiles, importExpertFiles } from './expert-io';
 import type { ModelManager } from './models';
-import type { BackendPref, JobPhase, WorkerEvent } from './protocol';
+import type { JobPhase, WorkerEvent } from './protocol';
 import type { TrainingRequestMap, TrainingRequestType, TrainRequest } from './protocol-training';
 import { docText, pairsFromDataset, readPairsFile } from './train-data';
 import { resolveTemplates } from './templates';
@@ -55,7 +52,6 @@ export interface TrainingHostDeps {
   backends: Backends;
   dataset(name: string): Promise<Dataset>;
 }
-const isLoraBase = (e: Embedder): e is LoraBase => e instanceof UseLiteEmbedder || e instanceof HfEmbedder;
 type Req = { [K in TrainingRequestType]: { type: K } & TrainingRequestMap[K][0] }[TrainingRequestType];
 
 export class Training {
@@ -85,71 +81,124 @@ export class Training {
     }
   }
 
-  /** The pairs of a new run: a dataset split or a pairs file, with mined hard negatives when asked. */
-  private async pairs(
+  /** A new run's pairs (a dataset split or a pairs file) and the corpus its hard negatives are mined from. */
+  private async data(
     spec: TrainSpec,
     file: File | undefined,
-    pref: BackendPref,
-    ctx: TrainingCtx,
-  ): Promise<TrainingPair[]> {
-    ctx.progress('read', 0, 1);
-    let corpus: string[];
-    let pairs: TrainingPair[];
+  ): Promise<{ pairs: TrainingPair[]; corpus: string[] }> {
     if (spec.data.kind === 'dataset') {
       const ds = await this.deps.dataset(spec.data.dataset);
-      pairs = pairsFromDataset(ds, spec.data.split);
-      corpus = ds.docs.map(docText);
-    } else {
-      pairs = await readPairsFile(file as File);
-      corpus = [...new Set(pairs.flatMap((p) => [p.positive, ...(p.negatives ?? [])]))];
+      return { pairs: pairsFromDataset(ds, spec.data.split), corpus: ds.docs.map(docText) };
     }
-    const mining = spec.mining;
-    if (!mining) return pairs;
-    const base = await this.deps.models.embedder(spec.baseModel, ctx.signal);
-    return this.deps.backends.run(pref, ctx.signal, async (b) => {
-      const cfg = { ...defaultMiningConfig(), numNegatives: mining.negatives };
-      const r = await mineHardNegatives(b, base, pairs, corpus, cfg, {
-        seed: spec.config.seed,
-        signal: ctx.signal,
-        onProgress: (p) => ctx.progress('mine', p.done, p.total, p.phase),
-      });
-      return r.pairs;
-    });
+    const pairs = await readPairsFile(file as File);
+    return { pairs, corpus: [...new Set(pairs.flatMap((p) => [p.positive, ...(p.negatives ?? [])]))] };
   }
 
+  /** A new run (its pairs read, hard negatives mined, the run stored) or a resumed one, trained into an expert. */
   private async train(req: TrainRequest, ctx: TrainingCtx, db: StudioDB): Promise<TrainRunRecord> {
-    let run: TrainRunRecord;
+    let spec: TrainSpec;
     let pairs: TrainingPair[];
+    let mining: ExpertSpec['mining'] = null;
+    let runId: string | null = null;
     if ('resume' in req) {
-      run = await getTrainRun(req.resume, db);
+      const run = await getTrainRun(req.resume, db);
       if (run.status === 'done') throw new Error(`run "${run.spec.name}" is already finished`);
       pairs = await getTrainPairs(run.id, db);
-      run = await setRunStatus(run.id, 'running', null, db);
+      await setRunStatus(run.id, 'running', null, db);
+      runId = run.id;
+      spec = run.spec;
     } else {
-      pairs = await this.pairs(req.spec, req.pairsFile, req.backend, ctx);
-      const now = new Date().toISOString();
-      run = {
-        id: newId('train'),
-        spec: req.spec,
-        status: 'running',
-        createdAt: now,
-        updatedAt: now,
-        step: 0,
-        totalSteps: req.spec.config.steps,
-        pairs: pairs.length,
-        history: [],
-        expertId: null,
-        error: null,
-      };
-      await createTrainRun(run, pairs, db);
+      spec = req.spec;
+      ctx.progress('read', 0, 1);
+      const data = await this.data(spec, req.pairsFile);
+      pairs = data.pairs;
+      if (spec.mining)
+        mining = {
+          config: { ...defaultMiningConfig(), numNegatives: spec.mining.negatives },
+          corpus: data.corpus,
+          embedder: await this.deps.models.embedder(spec.baseModel, ctx.signal),
+          dropShort: false,
+          seed: spec.config.seed,
+        };
     }
-    const runId = run.id;
-    const spec = run.spec;
     try {
-      return await this.deps.backends.run(req.backend, ctx.signal, (b) =>
-        this.trainOn(b as TrainBackend, runId, spec, pairs, ctx, db),
+      return await trainExpert(
+        {
+          baseModel: spec.baseModel,
+          pairs,
+          mining,
+          config: () => spec.config,
+          dev: async () =>
+            spec.dev
+              ? {
+                  dataset: await this.deps.dataset(spec.dev.dataset),
+                  split: spec.dev.split,
+                  maxQueries: spec.dev.maxQueries,
+                }
+              : undefined,
+          expert: {
+            id: newId('x'),
+            name: spec.name,
+            source:
+              spec.data.kind === 'dataset' ? `${spec.data.dataset}/${spec.data.split}` : spec.data.fileName,
+            devMetric: true,
+          },
+        },
+        {
+          withBackend: (work) =>
+            this.deps.backends.run(req.backend, ctx.signal, (b) => work(b as TrainBackend)),
+          loadBase: async () => {
+            ctx.progress('load-model', 0, 1, spec.baseModel);
+            const base = (await this.deps.models.load(spec.baseModel, ctx.signal)).embedder;
+            const templates = resolveTemplates((await this.deps.models.templates(spec.baseModel)).templates);
+            return { base, templates };
+          },
+          signal: ctx.signal,
+          onMiningProgress: (p) => ctx.progress('mine', p.done, p.total, p.phase),
+          begin: async (final) => {
+            if (runId) return runId;
+            const now = new Date().toISOString();
+            const run: TrainRunRecord = {
+              id: newId('train'),
+              spec,
+              status: 'running',
+              createdAt: now,
+              updatedAt: now,
+              step: 0,
+              totalSteps: spec.config.steps,
+              pairs: final.length,
+              history: [],
+              expertId: null,
+              error: null,
+            };
+            await createTrainRun(run, [...final], db);
+            return (runId = run.id);
+          },
+          // a retry after a lost device (and every resume) starts from the latest stored checkpoint
+          resume: (id) => getCheckpoint(id, db),
+          onTrainStart: (_id, config, resume) => ctx.progress('train', resume?.step ?? 0, config.steps),
+          onProgress: (p) =>
+            ctx.post({
+              type: 'progress',
+              id: ctx.id,
+              phase: 'train',
+              done: p.step,
+              total: p.totalSteps,
+              train: p,
+            }),
+          onCheckpoint: async (c) => {
+            await saveCheckpoint(c, db);
+            ctx.progress('checkpoint', c.step, c.config.steps);
+          },
+          save: (expert, weights, checkpoint) => {
+            ctx.progress('save', 0, 1);
+            const rows = [...weights].map(([name, w]) => ({ name, shape: w.shape, data: w.data }));
+            return finishTrainRun(checkpoint, expert, rows, db);
+          },
+        },
       );
     } catch (e) {
+      if (runId === null) throw e;
       const aborted = (e as Error)?.name === 'AbortError';
       await setRunStatus(
         runId,
@@ -161,106 +210,12 @@ export class Training {
     }
   }
 
-  private async trainOn(
-    backend: TrainBackend,
-    runId: string,
-    spec: TrainSpec,
-    pairs: TrainingPair[],
-    ctx: TrainingCtx,
-    db: StudioDB,
-  ): Promise<TrainRunRecord> {
-    ctx.progress('load-model', 0, 1, spec.baseModel);
-    const loaded = (await this.deps.models.load(spec.baseModel, ctx.signal)).embedder;
-    const templates = resolveTemplates((await this.deps.models.templates(spec.baseModel)).templates);
-    const base: Embedder = loaded;
-    let trainable: TrainableEmbedder;
-    if (spec.config.method === 'lora') {
-      if (!isLoraBase(loaded))
-        throw new Error(
-          `LoRA training needs a model on the studio kernels (USE-lite or an imported Hugging Face model); use an adapter for "${spec.baseModel}"`,
-        );
-      trainable = createLoraTrainable(loaded, backend, spec.config.lora, spec.config.seed);
-    } else trainable = createAdapterTrainable(base, backend, spec.config.adapter, spec.config.seed);
-    // a retry after a lost device (and every resume) starts from the latest stored checkpoint
-    const resume = await getCheckpoint(runId, db);
-    const dev = spec.dev
-      ? {
-          dataset: await this.deps.dataset(spec.dev.dataset),
-          split: spec.dev.split,
-          maxQueries: spec.dev.maxQueries,
-        }
-      : undefined;
-    ctx.progress('train', resume?.step ?? 0, spec.config.steps);
-    try {
-      const { history, checkpoint } = await trainRun({
-        runId,
-        trainable,
-        pairs,
-        config: spec.config,
-        templates,
-        dev,
-        resume,
-        signal: ctx.signal,
-        onProgress: (p) =>
-          ctx.post({
-            type: 'progress',
-            id: ctx.id,
-            phase: 'train',
-            done: p.step,
-            total: p.totalSteps,
-            train: p,
-          }),
-        onCheckpoint: async (c) => {
-          await saveCheckpoint(c, db);
-          ctx.progress('checkpoint', c.step, c.config.steps);
-        },
-      });
-      ctx.progress('save', 0, 1);
-      const weights = [...(await trainable.exportWeights())].map(([name, w]) => ({
-        name,
-        shape: w.shape,
-        data: w.data,
-      }));
-      const dev10 = [...history].reverse().find((h) => h.devNdcg10 !== undefined)?.devNdcg10;
-      const data =
-        spec.data.kind === 'dataset' ? `${spec.data.dataset}/${spec.data.split}` : spec.data.fileName;
-      const withNeg = pairs.some((p) => (p.negatives?.length ?? 0) > 0);
-      const expert: ExpertRecord = {
-        id: newId('x'),
-        name: spec.name,
-        baseModel: spec.baseModel,
-        method: spec.config.method,
-        config: spec.config,
-        data: {
-          source: data,
-          pairs: pairs.length,
-          negatives: spec.mining ? `${spec.mining.negatives} mined` : withNeg ? 'from file' : 'in-batch only',
-        },
-        templates: { query: templates.query, passage: templates.passage },
-        createdAt: new Date().toISOString(),
-        history: checkpoint.history,
-        ...(dev10 !== undefined ? { metrics: { 'dev ndcg@10': dev10 } } : {}),
-      };
-      return await finishTrainRun(checkpoint, expert, weights, db);
-    } finally {
-      (trainable as { dispose?: () => void }).dispose?.();
-    }
-  }
-
   /** The embedder of `expert:<id>`: its base model plus its trained weights, with the expert's templates. */
   async expertEmbedder(model: string, signal?: AbortSignal): Promise<Embedder> {
     const id = model.slice(EXPERT_PREFIX.length);
     const { expert, weights } = await getExpert(id, await this.deps.db());
     const base = (await this.deps.models.load(expert.baseModel, signal)).embedder;
     const host = new Map(weights.map((w) => [w.name, { shape: w.shape, data: w.data }]));
-    let e: Embedder;
-    if (expert.method === 'lora') {
-      if (!isLoraBase(base))
-        throw new Error(
-          `expert "${expert.name}": LoRA needs USE-lite or a Hugging Face model on the studio kernels, got "${expert.baseModel}"`,
-        );
-      e = loadLoraExpert(base, host, expert.config.lora, expertModelId(id));
-    } else e = adapterEmbedder(base, expert.config.adapter, { host }, expertModelId(id));
-    return { id: e.id, dim: e.dim, templates: expert.templates, embed: (b, t, r) => e.embed(b, t, r) };
+    return expertEmbedder(base, expert, host, expertModelId(id));
   }
 }

@@ -8,7 +8,8 @@
  */
 import type { StoreApi } from 'zustand/vanilla';
 import type { TrainRunRecord, TrainSpec } from '../../store/training-types';
-import type { ExpertRecord, TrainProgress } from '../../train/types';
+import type { ExpertRecord } from '../../experts/record';
+import type { TrainProgress } from '../../train/types';
 import type { EngineClient, JobProgress } from '../../worker/client';
 import type { ExpertFile, TrainRequest } from '../../worker/protocol';
 import type { UiState } from './ui';

@@ -1,5 +1,5 @@
 /** Two or more experts side by side: their recipes, final loss, dev nDCG@10 and latest evaluation. */
-import type { ExpertRecord } from '../../train/types';
+import type { ExpertRecord } from '../../experts/record';
 import { useUi } from '../context';
 import { metric } from '../format';
 import { lastDev } from './expert-stats';

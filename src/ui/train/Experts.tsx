@@ -1,6 +1,6 @@
 /** Experts: list (name, base, method, data, steps, created, last dev nDCG), rename, delete, evaluate, export, import, compare. */
 import { useState } from 'react';
-import type { ExpertRecord } from '../../train/types';
+import type { ExpertRecord } from '../../experts/record';
 import { useUi } from '../context';
 import { dateTime, metric } from '../format';
 import { Compare } from './Compare';

@@ -1,4 +1,4 @@
-import type { ExpertRecord } from '../../train/types';
+import type { ExpertRecord } from '../../experts/record';
 
 /** An expert's latest dev nDCG@10 (its final metric, else the last one in its history). */
 export function lastDev(e: ExpertRecord): number | undefined {

@@ -4,7 +4,7 @@
  * `adapter_config.json`, beside the same `expert.json`.
  */
 import { parseSafetensors, writeSafetensors } from '../models/hf/safetensors';
-import type { ExpertRecord } from './types';
+import type { ExpertRecord } from './record';
 
 export type ExpertWeights = Map<string, { shape: number[]; data: Float32Array }>;
 
@@ -90,4 +90,29 @@ export async function readExpert(
   const buf = await get(file);
   if (!buf) throw new ExpertFormatError(file, `missing (a ${record.method} expert keeps its weights there)`);
   return { record, weights: parseExpertWeights(buf, file) };
+}
+
+const safeName = (s: string) => s.replace(/[^\w.-]+/g, '_').slice(0, 80) || 'expert';
+
+/** An expert's files for a download, each named "<expert name>/<file>". */
+export function expertDownload(
+  record: ExpertRecord,
+  weights: ExpertWeights,
+): { name: string; data: ArrayBuffer }[] {
+  const enc = new TextEncoder();
+  return [...expertFiles(record, weights)].map(([name, v]) => ({
+    name: `${safeName(record.name)}/${name}`,
+    data: typeof v === 'string' ? (enc.encode(v).buffer as ArrayBuffer) : v,
+  }));
+}
+
+/** Reads an expert from picked files, matched by file name or as a download's "<expert>-<file>". */
+export function readPickedExpert(
+  files: readonly File[],
+): Promise<{ record: ExpertRecord; weights: ExpertWeights }> {
+  // a browser may add " (1)" to a download's name: match the exact name, else the suffix
+  const base = (f: File) => (f.name.split('/').pop() as string).replace(/ \(\d+\)(?=\.[^.]+$)/, '');
+  const pick = (n: string) =>
+    files.find((f) => base(f) === n) ?? files.find((f) => base(f).endsWith(`-${n}`));
+  return readExpert(async (n) => (await pick(n)?.arrayBuffer()) ?? null);
 }

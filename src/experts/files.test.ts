@@ -1,15 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { defaultTrainConfig } from './defaults';
+import { defaultTrainConfig } from '../train/defaults';
 import {
   ADAPTER_FILE,
   EXPERT_JSON,
+  expertDownload,
   expertFiles,
   PEFT_CONFIG,
   PEFT_WEIGHTS,
   readExpert,
+  readPickedExpert,
   type ExpertWeights,
-} from './expert-files';
-import type { ExpertRecord, TrainMethod } from './types';
+} from './files';
+import type { ExpertRecord } from './record';
+import type { TrainMethod } from '../train/types';
 
 function record(method: TrainMethod): ExpertRecord {
   return {
@@ -84,5 +87,18 @@ describe('expert files', () => {
     files.set(EXPERT_JSON, JSON.stringify(record('adapter')));
     files.set(ADAPTER_FILE, new ArrayBuffer(4));
     await expect(roundTrip(files)).rejects.toThrow(/adapter.safetensors/);
+  });
+
+  it('a download ("<name>/<file>") reads back from picked files, also renamed "<name>-<file> (1)"', async () => {
+    const rec = { ...record('adapter'), name: 'my expert' };
+    const down = expertDownload(rec, weights);
+    expect(down.map((f) => f.name)).toEqual([`my_expert/${EXPERT_JSON}`, `my_expert/${ADAPTER_FILE}`]);
+    const picked = down.map(
+      (f, i) =>
+        new File([f.data], `my_expert-${f.name.split('/')[1]}`.replace(/(\.\w+)$/, i ? ' (1)$1' : '$1')),
+    );
+    const { record: back, weights: w } = await readPickedExpert(picked);
+    expect(back).toEqual(rec);
+    expect([...w.get('adapter.B')!.data]).toEqual([...weights.get('adapter.B')!.data]);
   });
 });

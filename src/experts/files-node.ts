@@ -2,8 +2,8 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { EXPERT_JSON, expertFiles, readExpert, type ExpertWeights } from './expert-files';
-import type { ExpertRecord } from './types';
+import { EXPERT_JSON, expertFiles, readExpert, type ExpertWeights } from './files';
+import type { ExpertRecord } from './record';
 
 export async function writeExpertDir(
   dir: string,

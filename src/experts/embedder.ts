@@ -1,0 +1,38 @@
+/**
+ * Turning an expert into an embedder (the studio's worker and Node alike): its base model plus its trained
+ * weights (an embedding-space adapter, or LoRA inside a model on the studio kernels), under the templates
+ * the expert was trained with.
+ */
+import { HfEmbedder } from '../models/hf/embedder';
+import type { Embedder } from '../models/types';
+import { UseLiteEmbedder } from '../models/use-lite/model';
+import { adapterEmbedder } from '../train/adapter';
+import { loadLoraExpert, type LoraBase } from '../train/lora';
+import type { ExpertWeights } from './files';
+import type { ExpertRecord } from './record';
+
+export const isLoraBase = (e: Embedder): e is LoraBase =>
+  e instanceof UseLiteEmbedder || e instanceof HfEmbedder;
+
+/** The embedder of `record` over its loaded base model, under the id `id`. */
+export function expertEmbedder(
+  base: Embedder,
+  record: ExpertRecord,
+  weights: ExpertWeights,
+  id: string,
+): Embedder {
+  let e: Embedder;
+  if (record.method === 'lora') {
+    if (!isLoraBase(base))
+      throw new Error(
+        `expert "${record.name}": LoRA needs USE-lite or a Hugging Face model on the studio kernels, got "${record.baseModel}"`,
+      );
+    e = loadLoraExpert(base, weights, record.config.lora, id);
+  } else e = adapterEmbedder(base, record.config.adapter, { host: weights }, id);
+  return {
+    id: e.id,
+    dim: e.dim,
+    templates: record.templates ?? base.templates,
+    embed: (b, texts, role) => e.embed(b, texts, role),
+  };
+}

@@ -11,7 +11,7 @@ import { expertModelId, getCheckpoint } from '../store/training';
 import type { TrainSpec } from '../store/training-types';
 import { defaultTrainConfig } from '../train/defaults';
 import type { TrainProgress } from '../train/types';
-import type { EngineDeps } from './engine';
+import type { EngineDeps } from './host';
 import { connectInProcess } from './local';
 
 let n = 0;

@@ -29,7 +29,7 @@ const ROUTES: ReadonlyMap<string, Owned> = (() => {
 })();
 
 /** Every request type the engine accepts: the features' and the engine's own `cancel`. */
-export const REQUEST_TYPES: ReadonlySet<string> = new Set<string>([...ROUTES.keys(), 'cancel']);
+const REQUEST_TYPES: ReadonlySet<string> = new Set<string>([...ROUTES.keys(), 'cancel']);
 
 /** The route of a (parsed) request other than cancel. */
 export function routeOf(type: Exclude<RequestType, 'cancel'>): AnyRoute {

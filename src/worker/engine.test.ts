@@ -12,7 +12,7 @@ import { nodeAssetFetcher } from '../models/node-assets';
 import { listModels, loadEmbedder } from '../models/registry';
 import { openStudioDb, type StudioDB } from '../store/db';
 import type { JobProgress } from './client';
-import type { EngineDeps } from './engine';
+import type { EngineDeps } from './host';
 import { connectInProcess } from './local';
 import { EngineError, type BackendInfo, type WorkerEvent } from './protocol';
 

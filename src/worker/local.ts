@@ -3,7 +3,8 @@
  * structured-cloned and delivered on a later task, as they would be across a worker boundary.
  */
 import { EngineClient, type EnginePort } from './client';
-import { Engine, type EngineDeps } from './engine';
+import { Engine } from './engine';
+import type { EngineDeps } from './host';
 import type { WorkerEvent } from './protocol';
 
 /** `tap` sees every event as the engine posts it. */

@@ -12,7 +12,7 @@ import { listModels, loadEmbedder } from '../models/registry';
 import { openStudioDb, type StudioDB } from '../store/db';
 import { countEmbeddings } from '../store/embeddings';
 import type { JobProgress } from './client';
-import type { EngineDeps } from './engine';
+import type { EngineDeps } from './host';
 import { connectInProcess } from './local';
 import { hubFileUrls, type HubOptions } from './models';
 import type { ModelFile } from './protocol';

@@ -1,9 +1,10 @@
-/** Model requests of the worker protocol: their types and validation (protocol.ts re-exports them). */
+/** Model requests of the worker protocol: their types and validation. */
 import type { ModelDetails } from '../models/describe';
 import type { ModelInfo, Role } from '../models/types';
 import type { ModelTemplates } from '../store/templates';
 import type { ModelEngine } from './model-files';
 import type { BackendInfo, BackendPref } from './protocol';
+import { isPref, isStr, type Need } from './protocol-check';
 
 /** A model the studio can run: built in or imported. */
 export interface ModelEntry extends ModelInfo {
@@ -62,9 +63,18 @@ export interface SimilarityResult {
   engine: string;
 }
 
-type Need = (ok: boolean, what: string) => void;
-const isStr = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
-const isPref = (v: unknown): v is BackendPref => v === 'auto' || v === 'cpu' || v === 'webgpu';
+export interface ModelRequestMap {
+  'list-models': [Record<string, never>, ModelEntry[]];
+  /** loads the model (once) and describes it, with its templates */
+  'model-details': [{ model: string }, { entry: ModelEntry; templates: TemplatesResult }];
+  'import-model': [ImportModelRequest, ModelEntry];
+  /** deletes an imported model with its files and cached embeddings (runs stay) */
+  'delete-model': [{ model: string }, null];
+  /** templates: null resets to the model's own */
+  'set-templates': [{ model: string; templates: ModelTemplates | null }, TemplatesResult];
+  similarity: [SimilarityRequest, SimilarityResult];
+}
+
 const isRole = (v: unknown) => v === 'query' || v === 'passage';
 const noBar = (v: unknown) => typeof v === 'string' && !v.includes('|');
 const MAX_TEXT = 100_000;
@@ -119,7 +129,7 @@ function checkImport(m: Record<string, unknown>, need: Need): void {
   );
 }
 /** Validates the body of a model request; `need` throws the ProtocolError. */
-export function checkModelRequest(t: string, m: Record<string, unknown>, need: Need): void {
+export function checkModelRequest(t: keyof ModelRequestMap, m: Record<string, unknown>, need: Need): void {
   switch (t) {
     case 'model-details':
     case 'delete-model':
@@ -142,6 +152,8 @@ export function checkModelRequest(t: string, m: Record<string, unknown>, need: N
         'similarity needs a and b, each { text (non-empty), role: query|passage }',
       );
       need(isPref(m.backend), 'similarity needs backend auto|webgpu|cpu');
+      break;
+    case 'list-models':
       break;
   }
 }

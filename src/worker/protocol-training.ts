@@ -1,8 +1,9 @@
-/** Training and expert requests of the worker protocol: their types and validation (protocol.ts joins them in). */
+/** Training and expert requests of the worker protocol: their types and validation. */
 import type { TrainRunRecord, TrainSpec } from '../store/training-types';
 import type { ExpertRecord } from '../experts/record';
 import type { TrainConfig } from '../train/types';
 import type { BackendPref } from './protocol';
+import { int, isPref, isStr, num, type Need } from './protocol-check';
 
 /** Start a run from a recipe (with `pairsFile` when its data is a pairs JSONL), or resume a stored one. */
 export type TrainRequest = ({ spec: TrainSpec; pairsFile?: File } | { resume: string }) & {
@@ -28,26 +29,6 @@ export interface TrainingRequestMap {
   'import-expert': [{ files: File[]; name?: string }, ExpertRecord];
 }
 export type TrainingRequestType = keyof TrainingRequestMap;
-export const TRAINING_REQUEST_TYPES: readonly TrainingRequestType[] = [
-  'train',
-  'list-train-runs',
-  'delete-train-run',
-  'list-experts',
-  'rename-expert',
-  'delete-expert',
-  'export-expert',
-  'import-expert',
-];
-/** Long training requests run in the engine's job queue (cancellable). */
-export const QUEUED_TRAINING: readonly TrainingRequestType[] = ['train', 'import-expert'];
-
-type Need = (ok: boolean, what: string) => void;
-const isStr = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
-const isPref = (v: unknown) => v === 'auto' || v === 'cpu' || v === 'webgpu';
-const int = (v: unknown, lo: number, hi: number) =>
-  Number.isInteger(v) && (v as number) >= lo && (v as number) <= hi;
-const num = (v: unknown, lo: number, hi: number) =>
-  typeof v === 'number' && Number.isFinite(v) && v >= lo && v <= hi;
 
 /** Checks a TrainConfig's numbers; names the first bad field. */
 export function checkTrainConfig(c: TrainConfig | undefined, need: Need): void {

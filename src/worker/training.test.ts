@@ -12,7 +12,7 @@ import { getCheckpoint } from '../store/training';
 import type { TrainSpec } from '../store/training-types';
 import { defaultTrainConfig } from '../train/defaults';
 import type { TrainProgress } from '../train/types';
-import type { EngineDeps } from './engine';
+import type { EngineDeps } from './host';
 import { connectInProcess } from './local';
 
 let n = 0;

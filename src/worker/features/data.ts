@@ -1,0 +1,55 @@
+/** The data feature: stored datasets (list, import from files, the demo, delete) and their query texts. */
+import type { Dataset } from '../../data/types';
+import type { DatasetMeta } from '../../store/db';
+import { deleteDataset, listDatasets, saveDataset } from '../../store/datasets';
+import type { Host } from '../host';
+import { checkDataRequest, type DataRequestMap } from '../protocol-data';
+import type { Feature, JobCtx } from './feature';
+
+/** Stores a read dataset (replacing one of the same name). */
+async function store(ds: Dataset, ctx: JobCtx, host: Host): Promise<DatasetMeta> {
+  ctx.signal.throwIfAborted();
+  ctx.progress('save', 0, 1);
+  host.forget(ds.name);
+  const meta = await saveDataset(ds, ctx.db);
+  ctx.progress('save', 1, 1);
+  return meta;
+}
+
+export const data: Feature<DataRequestMap> = {
+  check: checkDataRequest,
+  routes: {
+    'list-datasets': { run: (_req, ctx) => listDatasets(ctx.db) },
+    'import-dataset': {
+      queued: true,
+      run: async (req, ctx, host) => {
+        const ds = await host.deps.datasetFromFiles(req.files, {
+          name: req.name,
+          onProgress: (p) => {
+            ctx.signal.throwIfAborted();
+            ctx.progress('read', p.bytes, p.totalBytes ?? 0, p.file);
+          },
+        });
+        return store(ds, ctx, host);
+      },
+    },
+    'load-demo': {
+      queued: true,
+      run: async (_req, ctx, host) => store(await host.deps.loadDemo(), ctx, host),
+    },
+    'delete-dataset': {
+      queued: true,
+      run: async (req, ctx, host) => {
+        host.forget(req.name);
+        await deleteDataset(req.name, ctx.db);
+        return null;
+      },
+    },
+    'query-texts': {
+      run: async (req, ctx, host) => {
+        const ds = await host.dataset(req.dataset, ctx.db);
+        return Object.fromEntries(ds.queries.map((q) => [q.id, q.text]));
+      },
+    },
+  },
+};

@@ -1,0 +1,59 @@
+/** The evaluation feature: evaluate a retriever on a split (stored as a run), stored runs, drill-down. */
+import type { EvaluateOptions, Retriever } from '../../eval/evaluate';
+import { IdbEmbeddingCache } from '../../store/embeddings';
+import { deleteRun, getRun, listRuns, saveRun } from '../../store/runs';
+import { EXPERT_PREFIX } from '../../experts/record';
+import { queryDetails } from '../drilldown';
+import type { Host } from '../host';
+import { checkEvalRequest, type EvalRequestMap, type EvaluateRequest } from '../protocol-eval';
+import type { Feature, JobCtx } from './feature';
+
+async function evaluate(req: EvaluateRequest, ctx: JobCtx, host: Host) {
+  const db = ctx.db;
+  const ds = await host.dataset(req.dataset, db);
+  const onProgress: EvaluateOptions['onProgress'] = (p) => ctx.progress(p.phase, p.done, p.total);
+  const run = async (retriever: Retriever) => {
+    const { report, run } = await host.deps.evaluate({
+      dataset: ds,
+      split: req.split,
+      retriever,
+      depth: req.depth,
+      signal: ctx.signal,
+      onProgress,
+    });
+    ctx.progress('save', 0, 1);
+    const { hits: _hits, kept: _kept, ...rec } = await saveRun(report, run, req.keep, db);
+    return rec;
+  };
+  if (req.retriever === 'bm25') return run({ kind: 'bm25', k1: req.bm25?.k1, b: req.bm25?.b });
+  const model = req.retriever.model;
+  ctx.progress('acquire-backend', 0, 1);
+  // cached embedding chunks survive a lost device: the retry resumes where it stopped
+  return host.backends.run(req.backend, ctx.signal, async (backend) => {
+    ctx.progress('load-model', 0, 1);
+    const embedder = model.startsWith(EXPERT_PREFIX)
+      ? await host.training.expertEmbedder(model, ctx.signal)
+      : await host.models.embedder(model, ctx.signal);
+    return run({ kind: 'dense', embedder, backend, cache: new IdbEmbeddingCache(db) });
+  });
+}
+
+export const evaluation: Feature<EvalRequestMap> = {
+  check: checkEvalRequest,
+  routes: {
+    evaluate: { queued: true, run: (req, ctx, host) => evaluate(req, ctx, host) },
+    'list-runs': { run: (req, ctx) => listRuns(req.dataset, ctx.db) },
+    'query-details': {
+      run: async (req, ctx, host) => {
+        const run = await getRun(req.runId, ctx.db);
+        return queryDetails(await host.dataset(run.dataset, ctx.db), run, req.qid);
+      },
+    },
+    'delete-run': {
+      run: async (req, ctx) => {
+        await deleteRun(req.runId, ctx.db);
+        return null;
+      },
+    },
+  },
+};

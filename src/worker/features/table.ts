@@ -1,0 +1,56 @@
+/**
+ * The worker's feature table: every request type but `cancel` is answered by exactly one feature's route.
+ * The request types (protocol.ts's RequestMap) and their runtime list derive from it: a new feature is its
+ * module (features/<name>.ts, its request types and checks in protocol-<name>.ts) and one line here.
+ */
+import { ProtocolError, type Request, type RequestType } from '../protocol';
+import { data } from './data';
+import { evaluation } from './eval';
+import type { Feature, Route } from './feature';
+import { models } from './models';
+import { session } from './session';
+import { train } from './train';
+
+/** feature name -> its module; protocol.ts derives the RequestMap (the request types) from this table */
+export const FEATURES = { session, data, evaluation, models, train } as const;
+
+type AnyRoute = Route<string, unknown, unknown>;
+type AnyFeature = Feature<Record<string, [unknown, unknown]>>;
+type Owned = { feature: AnyFeature; route: AnyRoute };
+
+const ROUTES: ReadonlyMap<string, Owned> = (() => {
+  const out = new Map<string, Owned>();
+  for (const [name, f] of Object.entries(FEATURES) as [string, AnyFeature][])
+    for (const [type, route] of Object.entries(f.routes)) {
+      if (out.has(type)) throw new Error(`request type "${type}" is routed by two features (${name})`);
+      out.set(type, { feature: f, route: route as AnyRoute });
+    }
+  return out;
+})();
+
+/** Every request type the engine accepts: the features' and the engine's own `cancel`. */
+const REQUEST_TYPES: ReadonlySet<string> = new Set<string>([...ROUTES.keys(), 'cancel']);
+
+/** The route of a (parsed) request other than cancel. */
+export function routeOf(type: Exclude<RequestType, 'cancel'>): AnyRoute {
+  return (ROUTES.get(type) as Owned).route;
+}
+
+function need(ok: boolean, what: string): void {
+  if (!ok) throw new ProtocolError(what);
+}
+
+/** Checks an incoming message's shape; throws ProtocolError naming the first problem. */
+export function parseRequest(data: unknown): Request {
+  need(typeof data === 'object' && data !== null, 'message is not an object');
+  const m = data as Record<string, unknown>;
+  need(Number.isInteger(m.id), 'message has no integer id');
+  need(
+    typeof m.type === 'string' && REQUEST_TYPES.has(m.type),
+    `unknown request type ${JSON.stringify(m.type)}`,
+  );
+  const t = m.type as string;
+  if (t === 'cancel') need(Number.isInteger(m.target), 'cancel needs an integer target');
+  else (ROUTES.get(t) as Owned).feature.check(t, m, need);
+  return m as unknown as Request;
+}

@@ -14,29 +14,23 @@ import type { Embedder } from '../models/types';
 import type { StudioDB } from '../store/db';
 import {
   createTrainRun,
-  deleteExpert,
-  deleteTrainRun,
   finishTrainRun,
   getCheckpoint,
   getExpert,
   getTrainPairs,
   getTrainRun,
-  listExperts,
-  listTrainRuns,
   newId,
   saveCheckpoint,
   setRunStatus,
-  updateExpert,
 } from '../store/training';
 import type { TrainRunRecord, TrainSpec } from '../store/training-types';
 import type { TrainBackend } from '../train/adapter';
 import { defaultMiningConfig } from '../train/defaults';
 import type { TrainingPair } from '../train/types';
 import type { Backends } from './backends';
-import { exportExpertFiles, importExpertFiles } from './expert-io';
 import type { ModelManager } from './models';
 import type { JobPhase, WorkerEvent } from './protocol';
-import type { TrainingRequestMap, TrainingRequestType, TrainRequest } from './protocol-training';
+import type { TrainRequest } from './protocol-training';
 import { docText, pairsFromDataset, readPairsFile } from './train-data';
 import { resolveTemplates } from './templates';
 
@@ -52,34 +46,9 @@ export interface TrainingHostDeps {
   backends: Backends;
   dataset(name: string): Promise<Dataset>;
 }
-type Req = { [K in TrainingRequestType]: { type: K } & TrainingRequestMap[K][0] }[TrainingRequestType];
 
 export class Training {
   constructor(private readonly deps: TrainingHostDeps) {}
-
-  async handle(req: Req, ctx: TrainingCtx): Promise<TrainingRequestMap[TrainingRequestType][1]> {
-    const db = await this.deps.db();
-    switch (req.type) {
-      case 'train':
-        return this.train(req, ctx, db);
-      case 'list-train-runs':
-        return listTrainRuns(db);
-      case 'delete-train-run':
-        await deleteTrainRun(req.runId, db);
-        return null;
-      case 'list-experts':
-        return listExperts(db);
-      case 'rename-expert':
-        return updateExpert(req.expert, { name: req.name.trim() }, db);
-      case 'delete-expert':
-        await deleteExpert(req.expert, db);
-        return null;
-      case 'export-expert':
-        return exportExpertFiles(await getExpert(req.expert, db));
-      case 'import-expert':
-        return importExpertFiles(req.files, req.name, db);
-    }
-  }
 
   /** A new run's pairs (a dataset split or a pairs file) and the corpus its hard negatives are mined from. */
   private async data(
@@ -95,7 +64,7 @@ export class Training {
   }
 
   /** A new run (its pairs read, hard negatives mined, the run stored) or a resumed one, trained into an expert. */
-  private async train(req: TrainRequest, ctx: TrainingCtx, db: StudioDB): Promise<TrainRunRecord> {
+  async train(req: TrainRequest, ctx: TrainingCtx, db: StudioDB): Promise<TrainRunRecord> {
     let spec: TrainSpec;
     let pairs: TrainingPair[];
     let mining: ExpertSpec['mining'] = null;

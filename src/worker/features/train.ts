@@ -1,35 +1,36 @@
-/** The training feature: training runs and experts, answered by the worker's Training (training.ts). */
+/** The training feature: training runs (trained by the worker's Training, training.ts) and experts. */
 import {
-  checkTrainingRequest,
-  type TrainingRequestMap,
-  type TrainingRequestType,
-} from '../protocol-training';
-import type { Training } from '../training';
-import type { Feature, Route } from './feature';
-
-type TrainingReq = Parameters<Training['handle']>[0];
-
-/** A route answered by Training.handle, which dispatches on the request type itself. */
-function viaTraining<K extends TrainingRequestType>(
-  queued = false,
-): Route<K, TrainingRequestMap[K][0], TrainingRequestMap[K][1]> {
-  return {
-    queued,
-    run: (req, ctx, host) =>
-      host.training.handle(req as unknown as TrainingReq, ctx) as Promise<TrainingRequestMap[K][1]>,
-  };
-}
+  deleteExpert,
+  deleteTrainRun,
+  getExpert,
+  listExperts,
+  listTrainRuns,
+  updateExpert,
+} from '../../store/training';
+import { exportExpertFiles, importExpertFiles } from '../expert-io';
+import { checkTrainingRequest, type TrainingRequestMap } from '../protocol-training';
+import type { Feature } from './feature';
 
 export const train: Feature<TrainingRequestMap> = {
   check: checkTrainingRequest,
   routes: {
-    train: viaTraining(true),
-    'list-train-runs': viaTraining(),
-    'delete-train-run': viaTraining(),
-    'list-experts': viaTraining(),
-    'rename-expert': viaTraining(),
-    'delete-expert': viaTraining(),
-    'export-expert': viaTraining(),
-    'import-expert': viaTraining(true),
+    train: { queued: true, run: (req, ctx, host) => host.training.train(req, ctx, ctx.db) },
+    'list-train-runs': { run: (_req, ctx) => listTrainRuns(ctx.db) },
+    'delete-train-run': {
+      run: async (req, ctx) => {
+        await deleteTrainRun(req.runId, ctx.db);
+        return null;
+      },
+    },
+    'list-experts': { run: (_req, ctx) => listExperts(ctx.db) },
+    'rename-expert': { run: (req, ctx) => updateExpert(req.expert, { name: req.name.trim() }, ctx.db) },
+    'delete-expert': {
+      run: async (req, ctx) => {
+        await deleteExpert(req.expert, ctx.db);
+        return null;
+      },
+    },
+    'export-expert': { run: async (req, ctx) => exportExpertFiles(await getExpert(req.expert, ctx.db)) },
+    'import-expert': { queued: true, run: (req, ctx) => importExpertFiles(req.files, req.name, ctx.db) },
   },
 };

@@ -11,9 +11,9 @@ import type { Embedder, ModelInfo } from '../models/types';
 import type { StudioDB } from '../store/db';
 import { loadDataset } from '../store/datasets';
 import { Backends } from './backends';
-import { ModelManager, type HubOptions } from './models';
+import { ModelManager, type HubOptions } from './features/models/manager';
 import type { BackendPref, ModelEntry, WorkerEvent } from './protocol';
-import { Training } from './training';
+import { Training } from './features/train/training';
 
 export interface EngineDeps {
   db(): Promise<StudioDB>;

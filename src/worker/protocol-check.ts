@@ -1,4 +1,4 @@
-/** The value tests shared by the request validators of every feature (protocol-*.ts). */
+/** The value tests shared by the request validators of every feature (features/<name>/protocol.ts). */
 import type { BackendPref } from './protocol';
 
 /** Throws the ProtocolError `what` unless `ok`. */

@@ -9,7 +9,7 @@ import type { TrainProgress } from '../train/types';
 import type { Feature } from './features/feature';
 import type { FEATURES } from './features/table';
 
-export type { DocView, EvaluateRequest, QueryDetails } from './protocol-eval';
+export type { DocView, EvaluateRequest, QueryDetails } from './features/eval/protocol';
 export type {
   ImportModelRequest,
   ModelEntry,
@@ -17,8 +17,8 @@ export type {
   SimilarityRequest,
   SimilarityResult,
   TemplatesResult,
-} from './protocol-models';
-export type { ExpertFile, TrainRequest, TrainingRequestType } from './protocol-training';
+} from './features/models/protocol';
+export type { ExpertFile, TrainRequest, TrainingRequestType } from './features/train/protocol';
 
 export type BackendPref = 'auto' | 'cpu' | 'webgpu';
 export const BACKEND_PREFS: readonly BackendPref[] = ['auto', 'webgpu', 'cpu'];
@@ -41,7 +41,7 @@ type MapOf<F> = F extends Feature<infer M> ? M : never;
 type Joined<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
 /**
  * request type -> [request body, result]: the engine's own requests and those of every feature in the
- * feature table (features/table.ts; each feature's request types are in protocol-<feature>.ts).
+ * feature table (features/table.ts; each feature's request types are in features/<name>/protocol.ts).
  */
 export type RequestMap = EngineRequestMap &
   Joined<{ [F in keyof Features]: MapOf<Features[F]> }[keyof Features]>;

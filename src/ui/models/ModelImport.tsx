@@ -1,5 +1,5 @@
 import { useState, type ChangeEvent } from 'react';
-import { folderLayout, type ModelEngine } from '../../worker/model-files';
+import { folderLayout, type ModelEngine } from '../../worker/features/models/files';
 import type { ModelFile } from '../../worker/protocol';
 import { useUi } from '../context';
 import { mb } from '../format';

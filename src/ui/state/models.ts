@@ -6,7 +6,7 @@
 import type { StoreApi } from 'zustand/vanilla';
 import type { Role } from '../../models/types';
 import type { EngineClient, JobProgress } from '../../worker/client';
-import type { ModelEngine } from '../../worker/model-files';
+import type { ModelEngine } from '../../worker/features/models/files';
 import type { ModelEntry, ModelFile, SimilarityResult, TemplatesResult } from '../../worker/protocol';
 import type { Settings } from '../../store/settings';
 import type { ModelTemplates } from '../../store/templates';

@@ -4,12 +4,12 @@
  * module (features/<name>.ts, its request types and checks in protocol-<name>.ts) and one line here.
  */
 import { ProtocolError, type Request, type RequestType } from '../protocol';
-import { data } from './data';
-import { evaluation } from './eval';
+import { data } from './data/routes';
+import { evaluation } from './eval/routes';
 import type { Feature, Route } from './feature';
-import { models } from './models';
-import { session } from './session';
-import { train } from './train';
+import { models } from './models/routes';
+import { session } from './session/routes';
+import { train } from './train/routes';
 
 /** feature name -> its module; protocol.ts derives the RequestMap (the request types) from this table */
 export const FEATURES = { session, data, evaluation, models, train } as const;

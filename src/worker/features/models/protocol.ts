@@ -1,10 +1,10 @@
 /** Model requests of the worker protocol: their types and validation. */
-import type { ModelDetails } from '../models/describe';
-import type { ModelInfo, Role } from '../models/types';
-import type { ModelTemplates } from '../store/templates';
-import type { ModelEngine } from './model-files';
-import type { BackendInfo, BackendPref } from './protocol';
-import { isPref, isStr, type Need } from './protocol-check';
+import type { ModelDetails } from '../../../models/describe';
+import type { ModelInfo, Role } from '../../../models/types';
+import type { ModelTemplates } from '../../../store/templates';
+import type { ModelEngine } from './files';
+import type { BackendInfo, BackendPref } from '../../protocol';
+import { isPref, isStr, type Need } from '../../protocol-check';
 
 /** A model the studio can run: built in or imported. */
 export interface ModelEntry extends ModelInfo {

@@ -2,9 +2,9 @@
  * Training pairs for a run: each judged query of a stored dataset's split with each of its relevant
  * docs, or the lines of an imported pairs JSONL ({query, positive, negatives?}), with file:line errors.
  */
-import { parseTrainingPairs } from '../train/data';
-import { DataError, type Dataset, type Doc } from '../data/types';
-import type { TrainingPair } from '../train/types';
+import { parseTrainingPairs } from '../../../train/data';
+import { DataError, type Dataset, type Doc } from '../../../data/types';
+import type { TrainingPair } from '../../../train/types';
 
 /** A doc as one passage string: its title (when any) on the first line, then its text. */
 export function docText(d: Doc): string {

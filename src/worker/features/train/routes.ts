@@ -6,10 +6,10 @@ import {
   listExperts,
   listTrainRuns,
   updateExpert,
-} from '../../store/training';
-import { exportExpertFiles, importExpertFiles } from '../expert-io';
-import { checkTrainingRequest, type TrainingRequestMap } from '../protocol-training';
-import type { Feature } from './feature';
+} from '../../../store/training';
+import { exportExpertFiles, importExpertFiles } from './expert-io';
+import { checkTrainingRequest, type TrainingRequestMap } from './protocol';
+import type { Feature } from '../feature';
 
 export const train: Feature<TrainingRequestMap> = {
   check: checkTrainingRequest,

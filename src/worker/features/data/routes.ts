@@ -1,10 +1,10 @@
 /** The data feature: stored datasets (list, import from files, the demo, delete) and their query texts. */
-import type { Dataset } from '../../data/types';
-import type { DatasetMeta } from '../../store/db';
-import { deleteDataset, listDatasets, saveDataset } from '../../store/datasets';
-import type { Host } from '../host';
-import { checkDataRequest, type DataRequestMap } from '../protocol-data';
-import type { Feature, JobCtx } from './feature';
+import type { Dataset } from '../../../data/types';
+import type { DatasetMeta } from '../../../store/db';
+import { deleteDataset, listDatasets, saveDataset } from '../../../store/datasets';
+import type { Host } from '../../host';
+import { checkDataRequest, type DataRequestMap } from './protocol';
+import type { Feature, JobCtx } from '../feature';
 
 /** Stores a read dataset (replacing one of the same name). */
 async function store(ds: Dataset, ctx: JobCtx, host: Host): Promise<DatasetMeta> {

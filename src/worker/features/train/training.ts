@@ -6,12 +6,12 @@
  * becomes an expert (recipe + weights). A resume reads the run's stored pairs and latest checkpoint and
  * continues from its step. Experts evaluate as models with id `expert:<id>`.
  */
-import type { Dataset } from '../data/types';
-import { expertEmbedder } from '../experts/embedder';
-import { EXPERT_PREFIX, expertModelId } from '../experts/record';
-import { trainExpert, type ExpertSpec } from '../experts/train-expert';
-import type { Embedder } from '../models/types';
-import type { StudioDB } from '../store/db';
+import type { Dataset } from '../../../data/types';
+import { expertEmbedder } from '../../../experts/embedder';
+import { EXPERT_PREFIX, expertModelId } from '../../../experts/record';
+import { trainExpert, type ExpertSpec } from '../../../experts/train-expert';
+import type { Embedder } from '../../../models/types';
+import type { StudioDB } from '../../../store/db';
 import {
   createTrainRun,
   finishTrainRun,
@@ -22,17 +22,17 @@ import {
   newId,
   saveCheckpoint,
   setRunStatus,
-} from '../store/training';
-import type { TrainRunRecord, TrainSpec } from '../store/training-types';
-import type { TrainBackend } from '../train/adapter';
-import { defaultMiningConfig } from '../train/defaults';
-import type { TrainingPair } from '../train/types';
-import type { Backends } from './backends';
-import type { ModelManager } from './models';
-import type { JobPhase, WorkerEvent } from './protocol';
-import type { TrainRequest } from './protocol-training';
-import { docText, pairsFromDataset, readPairsFile } from './train-data';
-import { resolveTemplates } from './templates';
+} from '../../../store/training';
+import type { TrainRunRecord, TrainSpec } from '../../../store/training-types';
+import type { TrainBackend } from '../../../train/adapter';
+import { defaultMiningConfig } from '../../../train/defaults';
+import type { TrainingPair } from '../../../train/types';
+import type { Backends } from '../../backends';
+import type { ModelManager } from '../models/manager';
+import type { JobPhase, WorkerEvent } from '../../protocol';
+import type { TrainRequest } from './protocol';
+import { docText, pairsFromDataset, readPairsFile } from './data';
+import { resolveTemplates } from '../models/templates';
 
 export interface TrainingCtx {
   id: number;

@@ -1,6 +1,6 @@
 /** Cosine similarity of two texts under a model, each formatted by its role's template. */
-import type { Backend } from '../core/backend';
-import { applyTemplate, type Embedder, type Role } from '../models/types';
+import type { Backend } from '../../../core/backend';
+import { applyTemplate, type Embedder, type Role } from '../../../models/types';
 
 export interface Side {
   text: string;

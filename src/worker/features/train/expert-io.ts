@@ -3,11 +3,11 @@
  * (adapters) or PEFT `adapter_model.safetensors` + `adapter_config.json` (LoRA), each named
  * "<expert name>/<file>"; import reads picked files back into a new expert (fresh id).
  */
-import { expertDownload, readPickedExpert } from '../experts/files';
-import type { ExpertRecord } from '../experts/record';
-import type { ExpertWeight, StudioDB } from '../store/db';
-import { newId, saveExpert } from '../store/training';
-import type { ExpertFile } from './protocol-training';
+import { expertDownload, readPickedExpert } from '../../../experts/files';
+import type { ExpertRecord } from '../../../experts/record';
+import type { ExpertWeight, StudioDB } from '../../../store/db';
+import { newId, saveExpert } from '../../../store/training';
+import type { ExpertFile } from './protocol';
 
 export function exportExpertFiles({
   expert,

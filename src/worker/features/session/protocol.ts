@@ -1,7 +1,7 @@
 /** Session requests of the worker protocol (start-up and the compute backend): their types and validation. */
-import type { ModelInfo } from '../models/types';
-import type { BackendInfo, BackendPref } from './protocol';
-import { isPref, isStr, type Need } from './protocol-check';
+import type { ModelInfo } from '../../../models/types';
+import type { BackendInfo, BackendPref } from '../../protocol';
+import { isPref, isStr, type Need } from '../../protocol-check';
 
 export interface SessionRequestMap {
   /** base URL of the app (model assets live at <base>models/) and the backend preference; acquires nothing */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Embedder } from '../models/types';
-import { chooseEngine, filesFor, folderLayout, modelIdFrom } from './model-files';
+import type { Embedder } from '../../../models/types';
+import { chooseEngine, filesFor, folderLayout, modelIdFrom } from './files';
 import { checkTemplates, resolveTemplates, withTemplates } from './templates';
 
 const DECODER = { query: '{instruction}\nQuery: {text}', passage: 'passage: {text}', instruction: 'Find it' };

@@ -1,7 +1,7 @@
 /** The session feature: start-up (`init`) and the compute backend (`set-backend`). */
-import { Backends } from '../backends';
-import { checkSessionRequest, type SessionRequestMap } from '../protocol-session';
-import type { Feature } from './feature';
+import { Backends } from '../../backends';
+import { checkSessionRequest, type SessionRequestMap } from './protocol';
+import type { Feature } from '../feature';
 
 export const session: Feature<SessionRequestMap> = {
   check: checkSessionRequest,

@@ -1,19 +1,19 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import { datasetFromFiles } from '../data/files';
-import { loadDemoDatasetNode } from '../data/node';
-import { evaluate } from '../eval/evaluate';
-import { acquireBackend } from '../gpu/select';
-import { nodeAssetFetcher } from '../models/node-assets';
-import { listModels, loadEmbedder } from '../models/registry';
-import { openStudioDb, type StudioDB } from '../store/db';
-import { expertModelId } from '../experts/record';
-import { getCheckpoint } from '../store/training';
-import type { TrainSpec } from '../store/training-types';
-import { defaultTrainConfig } from '../train/defaults';
-import type { TrainProgress } from '../train/types';
-import type { EngineDeps } from './host';
-import { connectInProcess } from './local';
+import { datasetFromFiles } from '../../../data/files';
+import { loadDemoDatasetNode } from '../../../data/node';
+import { evaluate } from '../../../eval/evaluate';
+import { acquireBackend } from '../../../gpu/select';
+import { nodeAssetFetcher } from '../../../models/node-assets';
+import { listModels, loadEmbedder } from '../../../models/registry';
+import { openStudioDb, type StudioDB } from '../../../store/db';
+import { expertModelId } from '../../../experts/record';
+import { getCheckpoint } from '../../../store/training';
+import type { TrainSpec } from '../../../store/training-types';
+import { defaultTrainConfig } from '../../../train/defaults';
+import type { TrainProgress } from '../../../train/types';
+import type { EngineDeps } from '../../host';
+import { connectInProcess } from '../../local';
 
 let n = 0;
 function setup() {
@@ -198,7 +198,7 @@ describe('worker training protocol', () => {
     );
     expect([...phases]).toEqual(expect.arrayContaining(['mine', 'train', 'checkpoint']));
     expect(done).toMatchObject({ status: 'done', step: 4, pairs: 6 });
-    const { getTrainPairs } = await import('../store/training');
+    const { getTrainPairs } = await import('../../../store/training');
     const pairs = await getTrainPairs(done.id, await db());
     // each mined negative is another pair's positive, never its own
     for (const p of pairs) {
@@ -241,7 +241,7 @@ describe('worker training protocol', () => {
       'expert.json',
     ]);
     // B starts at zero (the base exactly); two AdamW steps move every B
-    const { getExpert } = await import('../store/training');
+    const { getExpert } = await import('../../../store/training');
     const { weights } = await getExpert(done.expertId as string, await db());
     const bs = weights.filter((w) => w.name.includes('lora_B'));
     expect(bs.length).toBeGreaterThan(0);

@@ -3,11 +3,11 @@
  * id / URL (downloaded with per-file progress into the Cache API, a record in IndexedDB). The model is
  * loaded, and so validated, before anything is stored: a bad file stores nothing.
  */
-import type { Embedder } from '../models/types';
-import type { ModelRecord, StudioDB } from '../store/db';
-import { deleteEmbeddings } from '../store/embeddings';
-import { saveModelRecord } from '../store/models';
-import { saveTemplateOverride } from '../store/templates';
+import type { Embedder } from '../../../models/types';
+import type { ModelRecord, StudioDB } from '../../../store/db';
+import { deleteEmbeddings } from '../../../store/embeddings';
+import { saveModelRecord } from '../../../store/models';
+import { saveTemplateOverride } from '../../../store/templates';
 import {
   chooseEngine,
   filesFor,
@@ -15,9 +15,9 @@ import {
   ModelImportError,
   modelIdFrom,
   type ModelEngine,
-} from './model-files';
-import { isUrl, loadRecord, type HubOptions, type Loaded } from './models';
-import type { JobPhase, ModelFile } from './protocol';
+} from './files';
+import { isUrl, loadRecord, type HubOptions, type Loaded } from './manager';
+import type { JobPhase, ModelFile } from '../../protocol';
 import { defaultTemplates } from './templates';
 
 export interface ImportCtx {

@@ -3,17 +3,17 @@
  * downloads in the Cache API), each loaded once; the user's templates applied on top. Imports live in
  * model-import.ts.
  */
-import { describeEmbedder, type ConfigHint, type ModelDetails } from '../models/describe';
-import { HF_CACHE_NAME, HF_FILES, loadHfModel, type CacheLike } from '../models/hf';
-import { loadOrtEmbedder } from '../models/ort/embedder';
-import { parseJsonFile } from '../models/ort/tokenizer';
-import type { AssetFetcher } from '../models/registry';
-import type { Embedder, ModelInfo } from '../models/types';
-import type { ModelRecord, StudioDB } from '../store/db';
-import { deleteModelRecord, getModelRecord, listModelRecords, readModelFiles } from '../store/models';
-import { loadTemplateOverrides, saveTemplateOverride, type ModelTemplates } from '../store/templates';
-import { ModelImportError } from './model-files';
-import type { ModelEntry, TemplatesResult } from './protocol';
+import { describeEmbedder, type ConfigHint, type ModelDetails } from '../../../models/describe';
+import { HF_CACHE_NAME, HF_FILES, loadHfModel, type CacheLike } from '../../../models/hf';
+import { loadOrtEmbedder } from '../../../models/ort/embedder';
+import { parseJsonFile } from '../../../models/ort/tokenizer';
+import type { AssetFetcher } from '../../../models/registry';
+import type { Embedder, ModelInfo } from '../../../models/types';
+import type { ModelRecord, StudioDB } from '../../../store/db';
+import { deleteModelRecord, getModelRecord, listModelRecords, readModelFiles } from '../../../store/models';
+import { loadTemplateOverrides, saveTemplateOverride, type ModelTemplates } from '../../../store/templates';
+import { ModelImportError } from './files';
+import type { ModelEntry, TemplatesResult } from '../../protocol';
 import { checkTemplates, defaultTemplates, sameTemplates, withTemplates } from './templates';
 
 /** Where hub models come from; tests serve local files through `fetch` and keep them in a Map `cache`. */

@@ -1,6 +1,6 @@
 /** Dataset requests of the worker protocol: their types and validation. */
-import type { DatasetMeta } from '../store/db';
-import { isStr, type Need } from './protocol-check';
+import type { DatasetMeta } from '../../../store/db';
+import { isStr, type Need } from '../../protocol-check';
 
 export interface DataRequestMap {
   'list-datasets': [Record<string, never>, DatasetMeta[]];

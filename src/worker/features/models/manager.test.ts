@@ -2,20 +2,20 @@ import 'fake-indexeddb/auto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { TINY_MODELS_DIR } from '../../scripts/make-tiny-models';
-import { datasetFromFiles } from '../data/files';
-import { loadDemoDatasetNode } from '../data/node';
-import { evaluate } from '../eval/evaluate';
-import { acquireBackend } from '../gpu/select';
-import { nodeAssetFetcher } from '../models/node-assets';
-import { listModels, loadEmbedder } from '../models/registry';
-import { openStudioDb, type StudioDB } from '../store/db';
-import { countEmbeddings } from '../store/embeddings';
-import type { JobProgress } from './client';
-import type { EngineDeps } from './host';
-import { connectInProcess } from './local';
-import { hubFileUrls, type HubOptions } from './models';
-import type { ModelFile } from './protocol';
+import { TINY_MODELS_DIR } from '../../../../scripts/make-tiny-models';
+import { datasetFromFiles } from '../../../data/files';
+import { loadDemoDatasetNode } from '../../../data/node';
+import { evaluate } from '../../../eval/evaluate';
+import { acquireBackend } from '../../../gpu/select';
+import { nodeAssetFetcher } from '../../../models/node-assets';
+import { listModels, loadEmbedder } from '../../../models/registry';
+import { openStudioDb, type StudioDB } from '../../../store/db';
+import { countEmbeddings } from '../../../store/embeddings';
+import type { JobProgress } from '../../client';
+import type { EngineDeps } from '../../host';
+import { connectInProcess } from '../../local';
+import { hubFileUrls, type HubOptions } from './manager';
+import type { ModelFile } from '../../protocol';
 
 /** Every file under a tiny model folder, as a folder pick gives them ("tiny-bert/onnx/model.onnx"). */
 function pick(

@@ -1,12 +1,12 @@
 /** The evaluation feature: evaluate a retriever on a split (stored as a run), stored runs, drill-down. */
-import type { EvaluateOptions, Retriever } from '../../eval/evaluate';
-import { IdbEmbeddingCache } from '../../store/embeddings';
-import { deleteRun, getRun, listRuns, saveRun } from '../../store/runs';
-import { EXPERT_PREFIX } from '../../experts/record';
-import { queryDetails } from '../drilldown';
-import type { Host } from '../host';
-import { checkEvalRequest, type EvalRequestMap, type EvaluateRequest } from '../protocol-eval';
-import type { Feature, JobCtx } from './feature';
+import type { EvaluateOptions, Retriever } from '../../../eval/evaluate';
+import { IdbEmbeddingCache } from '../../../store/embeddings';
+import { deleteRun, getRun, listRuns, saveRun } from '../../../store/runs';
+import { EXPERT_PREFIX } from '../../../experts/record';
+import { queryDetails } from './drilldown';
+import type { Host } from '../../host';
+import { checkEvalRequest, type EvalRequestMap, type EvaluateRequest } from './protocol';
+import type { Feature, JobCtx } from '../feature';
 
 async function evaluate(req: EvaluateRequest, ctx: JobCtx, host: Host) {
   const db = ctx.db;

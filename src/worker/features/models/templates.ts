@@ -3,11 +3,11 @@
  * that makes an embedder format texts with the user's templates. The wrapper's `templates` are the
  * resolved ones, so dense.ts's corpus cache key (which includes the passage template) changes with them.
  */
-import { DEFAULT_INSTRUCTION } from '../models/hf/embedder';
-import { HfEmbedder } from '../models/hf/embedder';
-import { OrtEmbedder } from '../models/ort/embedder';
-import type { Embedder, TextTemplates } from '../models/types';
-import type { ModelTemplates } from '../store/templates';
+import { DEFAULT_INSTRUCTION } from '../../../models/hf/embedder';
+import { HfEmbedder } from '../../../models/hf/embedder';
+import { OrtEmbedder } from '../../../models/ort/embedder';
+import type { Embedder, TextTemplates } from '../../../models/types';
+import type { ModelTemplates } from '../../../store/templates';
 
 export class TemplateError extends Error {
   constructor(message: string) {

@@ -1,9 +1,9 @@
 /** Training and expert requests of the worker protocol: their types and validation. */
-import type { TrainRunRecord, TrainSpec } from '../store/training-types';
-import type { ExpertRecord } from '../experts/record';
-import type { TrainConfig } from '../train/types';
-import type { BackendPref } from './protocol';
-import { int, isPref, isStr, num, type Need } from './protocol-check';
+import type { TrainRunRecord, TrainSpec } from '../../../store/training-types';
+import type { ExpertRecord } from '../../../experts/record';
+import type { TrainConfig } from '../../../train/types';
+import type { BackendPref } from '../../protocol';
+import { int, isPref, isStr, num, type Need } from '../../protocol-check';
 
 /** Start a run from a recipe (with `pairsFile` when its data is a pairs JSONL), or resume a stored one. */
 export type TrainRequest = ({ spec: TrainSpec; pairsFile?: File } | { resume: string }) & {

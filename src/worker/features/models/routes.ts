@@ -1,7 +1,7 @@
 /** The models feature: built-in and imported models, their templates, imports, and the similarity check. */
-import type { Backend } from '../../core/backend';
-import type { Host } from '../host';
-import { importFolder, importHub } from '../model-import';
+import type { Backend } from '../../../core/backend';
+import type { Host } from '../../host';
+import { importFolder, importHub } from './import';
 import {
   checkModelRequest,
   type ImportModelRequest,
@@ -9,9 +9,9 @@ import {
   type ModelRequestMap,
   type SimilarityRequest,
   type SimilarityResult,
-} from '../protocol-models';
-import { similarity } from '../similarity';
-import type { Feature, JobCtx } from './feature';
+} from './protocol';
+import { similarity } from './similarity';
+import type { Feature, JobCtx } from '../feature';
 
 async function importModel(req: ImportModelRequest, ctx: JobCtx, host: Host): Promise<ModelEntry> {
   const deps = host.deps;

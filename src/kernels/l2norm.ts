@@ -9,6 +9,7 @@ import {
   type ShaderRef,
 } from '../core/program';
 import { expectDtype, expectRank } from './shape';
+import { kernelOp } from '../core/op';
 
 export const l2normShader: ShaderRef = {
   key: 'l2norm',
@@ -47,3 +48,13 @@ export function l2normProgram(rows: number, dim: number, limits: KernelLimits): 
     uniforms: packU32(rows, dim),
   };
 }
+
+export const l2NormalizeOp = kernelOp('l2Normalize', {
+  shaders: [l2normShader],
+  plan: (x) => {
+    const r = l2normShape(x);
+    return { out: [r.rows, r.dim], inputs: [x], p: r };
+  },
+  cpu: ([x], { rows, dim }) => l2NormalizeCpu(x, rows, dim),
+  program: ({ rows, dim }, limits) => l2normProgram(rows, dim, limits),
+});

@@ -87,15 +87,9 @@ export function kernelOp<N extends OpName, P>(name: N, spec: KernelSpec<N, P>): 
   const cpu = (c: CpuOpContext) =>
     ((...args: Parameters<Ops[N]>): Tensor => {
       const k = spec.plan(...args);
-      c.checkOut(
-        name,
-        k.out.reduce((a, b) => a * b, 1),
-      );
-      const y = spec.cpu(
-        k.inputs.map((t) => c.f32(t, name)),
-        k.p,
-      );
-      return c.make(name, y, k.out);
+      c.checkOut(name, elements(k.out));
+      const data = k.inputs.map((t) => c.f32(t, name));
+      return c.make(name, spec.cpu(data, k.p), k.out);
     }) as unknown as Ops[N];
   const gpu = (g: GpuOpContext) =>
     ((...args: Parameters<Ops[N]>): Tensor => {
@@ -103,6 +97,10 @@ export function kernelOp<N extends OpName, P>(name: N, spec: KernelSpec<N, P>): 
       return g.run(name, k.out, k.inputs, () => spec.program(k.p, g.limits));
     }) as unknown as Ops[N];
   return { name, shaders: spec.shaders, cpu, gpu };
+}
+
+function elements(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
 }
 
 /** The CPU backend's methods, built from the table. */

@@ -27,7 +27,23 @@ export interface TopK {
   readonly indices: Uint32Array;
 }
 
-export interface Backend extends TransformerOps, TrainingOps {
+/** Embedding and search ops: products, normalisation, pooling, lookup, similarity and top-k. */
+export interface EmbeddingOps {
+  /** a [M,K] x b [K,N] -> [M,N]; with transposeB, b is [N,K]. */
+  matmul(a: Tensor, b: Tensor, opts?: { transposeB?: boolean }): Tensor;
+  /** each row of x [N,D] divided by max(||row||2, 1e-12) */
+  l2Normalize(x: Tensor): Tensor;
+  /** x [B,T,D], mask [B,T] (f32 weights, usually 0/1) -> [B,D] = sum_t mask*x / max(sum_t mask, 1e-9) */
+  maskedMeanPool(x: Tensor, mask: Tensor): Tensor;
+  /** table [V,D] f32, ids [N] u32 -> [N,D]; an id >= V throws (CPU) or yields zeros (GPU, checked on CPU side before dispatch) */
+  gather(table: Tensor, ids: Tensor): Tensor;
+  /** q [Q,D], d [N,D] -> [Q,N] similarity; cosine normalises both sides */
+  scores(q: Tensor, d: Tensor, metric: Metric): Tensor;
+  /** top-k of each row of scores [R,N]; k <= 1024 */
+  topK(scores: Tensor, k: number): Promise<TopK>;
+}
+
+export interface Backend extends EmbeddingOps, TransformerOps, TrainingOps {
   readonly kind: BackendKind;
   /** human-readable device description, e.g. "SwiftShader Device (Subzero)" or "CPU (JS)" */
   readonly label: string;
@@ -44,19 +60,6 @@ export interface Backend extends TransformerOps, TrainingOps {
   dispose(...ts: Tensor[]): void;
   /** a view of t with another shape of the same size, sharing storage (disposing either frees it) */
   reshape(t: Tensor, shape: readonly number[]): Tensor;
-
-  /** a [M,K] x b [K,N] -> [M,N]; with transposeB, b is [N,K]. */
-  matmul(a: Tensor, b: Tensor, opts?: { transposeB?: boolean }): Tensor;
-  /** each row of x [N,D] divided by max(||row||2, 1e-12) */
-  l2Normalize(x: Tensor): Tensor;
-  /** x [B,T,D], mask [B,T] (f32 weights, usually 0/1) -> [B,D] = sum_t mask*x / max(sum_t mask, 1e-9) */
-  maskedMeanPool(x: Tensor, mask: Tensor): Tensor;
-  /** table [V,D] f32, ids [N] u32 -> [N,D]; an id >= V throws (CPU) or yields zeros (GPU, checked on CPU side before dispatch) */
-  gather(table: Tensor, ids: Tensor): Tensor;
-  /** q [Q,D], d [N,D] -> [Q,N] similarity; cosine normalises both sides */
-  scores(q: Tensor, d: Tensor, metric: Metric): Tensor;
-  /** top-k of each row of scores [R,N]; k <= 1024 */
-  topK(scores: Tensor, k: number): Promise<TopK>;
 
   /** release every resource; the backend is unusable afterwards */
   destroy(): void;

@@ -3,7 +3,7 @@ import { sizeClass } from '../gpu/buffer-pool';
 import { pipelineKey } from '../gpu/pipeline-cache';
 import { ceilPow2, floorPow2, layoutDispatch, packU32 } from './program';
 import { loadShaderSource, shaderSourceCacheSize } from '../gpu/shader-source';
-import { ALL_SHADERS } from '../gpu/webgpu';
+import { ALL_SHADERS } from '../kernels/ops';
 
 describe('dispatch layout', () => {
   it('keeps small dispatches one-dimensional and folds large ones within the limit', () => {

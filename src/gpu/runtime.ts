@@ -15,6 +15,7 @@ import { packF16, toF16Bits, unpackF16 } from '../kernels/f16';
 import { checkNewShape } from '../kernels/shape';
 import { PipelineCache } from './pipeline-cache';
 import { layoutDispatch, type KernelLimits, type ProgramSpec } from '../core/program';
+import type { GpuOpContext } from '../core/op';
 
 /** One GPU allocation; several tensors (reshaped views) may share it, and disposing any of them frees it. */
 export interface GpuStore {
@@ -47,7 +48,7 @@ export interface RuntimeLimits extends KernelLimits {
 
 const HOST_ID_COPY_LIMIT = 1 << 20;
 
-export class GpuRuntime {
+export class GpuRuntime implements GpuOpContext {
   readonly storage: BufferPool;
   readonly staging: BufferPool;
   readonly uniforms: BufferPool;
@@ -177,6 +178,60 @@ export class GpuRuntime {
     this.device.queue.submit([enc.finish()]);
     // later writes to this uniform buffer are ordered after this submit on the queue
     this.uniforms.release(ubuf);
+  }
+
+  /** The one run helper of every op: validate the inputs, allocate the result and enqueue the program
+   * (skipped for an empty result). Bindings: the inputs in order, then the result. */
+  run(
+    op: string,
+    outShape: readonly number[],
+    inputs: readonly Tensor[],
+    program: () => ProgramSpec,
+  ): GpuTensor {
+    const ins = inputs.map((t) => this.own(t, op));
+    return this.scoped(op, () => {
+      const out = this.alloc(op, [...outShape], 'f32');
+      if (out.size > 0) this.dispatch(program(), [...ins.map((t) => t.buffer), out.buffer]);
+      return out;
+    });
+  }
+
+  /** In-place dispatch; an operand that aliases an earlier one (addInPlace(t, t)) is read from a copy,
+   * since one dispatch may not bind a buffer both writable and again. */
+  runInPlace(op: string, tensors: readonly Tensor[], program: () => ProgramSpec): void {
+    const bufs = tensors.map((t) => this.own(t, op).buffer);
+    if (tensors[0].size === 0) return;
+    this.scoped(op, () => {
+      const temps: GpuTensor[] = [];
+      for (let i = 1; i < bufs.length; i++) {
+        if (!bufs.slice(0, i).includes(bufs[i])) continue;
+        const c = this.alloc(op, tensors[i].shape, 'f32');
+        const enc = this.device.createCommandEncoder({ label: `${op} alias copy` });
+        enc.copyBufferToBuffer(bufs[i], 0, c.buffer, 0, tensors[i].size * 4);
+        this.device.queue.submit([enc.finish()]);
+        temps.push(c);
+        bufs[i] = c.buffer;
+      }
+      this.dispatch(program(), bufs);
+      for (const t of temps) this.release(t);
+    });
+  }
+
+  /** dispatch() over tensors (in spec.bindings order) */
+  enqueue(spec: ProgramSpec, tensors: readonly Tensor[]): void {
+    this.dispatch(
+      spec,
+      tensors.map((t) => this.own(t, spec.shader.key).buffer),
+    );
+  }
+
+  /** The first `elements` 32-bit words of t. */
+  readWords(t: Tensor, elements: number): Promise<ArrayBuffer> {
+    return this.readBytes(this.own(t, 'read').buffer, elements * 4);
+  }
+
+  hostIds(t: Tensor, op: string): Uint32Array | undefined {
+    return this.own(t, op).store.hostIds;
   }
 
   /** Wait for error scopes of everything enqueued so far; throw the first GPU error seen. */

@@ -8,6 +8,7 @@ import { packU32, type KernelLimits, type ProgramSpec, type ShaderRef } from '..
 import type { Activation } from '../core/transformer-ops';
 import { expectSameShape } from './rows';
 import { expectDtype } from './shape';
+import { kernelOp } from '../core/op';
 
 export const activationShader: ShaderRef = {
   key: 'activation',
@@ -131,3 +132,23 @@ export function swigluProgram(n: number, limits: KernelLimits): ProgramSpec {
     uniforms: packU32(n),
   };
 }
+
+export const activationOp = kernelOp('activation', {
+  shaders: [activationShader],
+  plan: (x, kind) => {
+    activationShape(x, kind);
+    return { out: x.shape, inputs: [x], p: { n: x.size, kind } };
+  },
+  cpu: ([x], { kind }) => activationCpu(x, kind),
+  program: ({ n, kind }, limits) => activationProgram(n, kind, limits),
+});
+
+export const swigluOp = kernelOp('swiglu', {
+  shaders: [activationShader],
+  plan: (gate, up) => {
+    swigluShape(gate, up);
+    return { out: gate.shape, inputs: [gate, up], p: gate.size };
+  },
+  cpu: ([gate, up]) => swigluCpu(gate, up),
+  program: (n, limits) => swigluProgram(n, limits),
+});

@@ -9,6 +9,7 @@ import { ceilPow2, floorPow2, type KernelLimits, type ProgramSpec, type ShaderRe
 import { expectFinite } from './rows';
 import { expectDim, expectDtype, expectRank } from './shape';
 import { WORKGROUP_REDUCE_WGSL } from './shader-lib';
+import { kernelOp } from '../core/op';
 
 export const attentionShader: ShaderRef = {
   key: 'attention',
@@ -168,3 +169,14 @@ export function attentionProgram(
     uniforms: u,
   };
 }
+
+export const attentionOp = kernelOp('attention', {
+  shaders: [attentionShader],
+  plan: (q, k, v, mask, opts) => ({
+    out: q.shape,
+    inputs: [q, k, v, mask],
+    p: { d: attentionShape(q, k, v, mask, opts), opts },
+  }),
+  cpu: ([q, k, v, mask], { d, opts }) => attentionCpu(q, k, v, mask, d, opts),
+  program: ({ d, opts }, limits) => attentionProgram(d, opts, limits),
+});

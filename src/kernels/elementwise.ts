@@ -6,6 +6,7 @@ import { ShapeError, type Tensor } from '../core/backend';
 import { packU32, type KernelLimits, type ProgramSpec, type ShaderRef } from '../core/program';
 import { asRows, expectFinite, expectSameShape } from './rows';
 import { expectDtype } from './shape';
+import { kernelOp } from '../core/op';
 
 export const elementwiseShader: ShaderRef = {
   key: 'elementwise',
@@ -91,3 +92,33 @@ export function scaleProgram(n: number, s: number, limits: KernelLimits): Progra
     uniforms: u,
   };
 }
+
+export const addOp = kernelOp('add', {
+  shaders: [elementwiseShader],
+  plan: (a, b) => {
+    addShape(a, b);
+    return { out: a.shape, inputs: [a, b], p: { n: a.size, bdim: b.size } };
+  },
+  cpu: ([a, b]) => addCpu(a, b),
+  program: ({ n, bdim }, limits) => binaryProgram('add', n, bdim, limits),
+});
+
+export const mulOp = kernelOp('mul', {
+  shaders: [elementwiseShader],
+  plan: (a, b) => {
+    mulShape(a, b);
+    return { out: a.shape, inputs: [a, b], p: { n: a.size, bdim: b.size } };
+  },
+  cpu: ([a, b]) => mulCpu(a, b),
+  program: ({ n, bdim }, limits) => binaryProgram('mul', n, bdim, limits),
+});
+
+export const scaleOp = kernelOp('scale', {
+  shaders: [elementwiseShader],
+  plan: (x, s) => {
+    scaleShape(x, s);
+    return { out: x.shape, inputs: [x], p: { n: x.size, s } };
+  },
+  cpu: ([x], { s }) => scaleCpu(x, s),
+  program: ({ n, s }, limits) => scaleProgram(n, s, limits),
+});

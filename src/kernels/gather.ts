@@ -2,6 +2,7 @@
 import type { Tensor } from '../core/backend';
 import { packU32, type KernelLimits, type ProgramSpec, type ShaderRef } from '../core/program';
 import { expectDtype, expectRank } from './shape';
+import type { OpDef } from '../core/op';
 
 export const gatherShader: ShaderRef = {
   key: 'gather',
@@ -44,3 +45,21 @@ export function gatherProgram(V: number, D: number, N: number, limits: KernelLim
     uniforms: packU32(V, D, total),
   };
 }
+
+/** CPU: ids out of the table throw in gatherCpu; GPU: checked on the host copy of the ids before dispatch. */
+export const gatherOp: OpDef<'gather'> = {
+  name: 'gather',
+  shaders: [gatherShader],
+  cpu: (c) => (table, ids) => {
+    const { V, D, N } = gatherShape(table, ids);
+    c.checkOut('gather', N * D);
+    const y = gatherCpu(c.f32(table, 'gather'), c.data(ids, 'gather') as Uint32Array, V, D);
+    return c.make('gather', y, [N, D]);
+  },
+  gpu: (g) => (table, ids) => {
+    const { V, D, N } = gatherShape(table, ids);
+    const hostIds = g.hostIds(ids, 'gather');
+    if (hostIds) checkIds(hostIds, V);
+    return g.run('gather', [N, D], [table, ids], () => gatherProgram(V, D, N, g.limits));
+  },
+};

@@ -9,6 +9,9 @@
  */
 import { type KernelLimits, type ProgramSpec, type ShaderRef } from '../core/program';
 import { attentionRowScores, type AttentionDims, type AttentionOpts } from './attention';
+import type { OpDef } from '../core/op';
+import { attentionShape } from './attention';
+import { expectSameShape } from './rows';
 
 export const gradAttentionShader: ShaderRef = {
   key: 'grad_attention',
@@ -108,3 +111,34 @@ export function attentionDkvProgram(
     uniforms: params(dims, opts),
   };
 }
+
+/** CPU: the reference (the CPU backend runs its WASM SIMD gemm when it has one). GPU: dq (with the per-row
+ * softmax statistics), then dk and dv from them. */
+export const attentionBackwardOp: OpDef<'attentionBackward'> = {
+  name: 'attentionBackward',
+  shaders: [gradAttentionShader],
+  cpu: (c) => (q, k, v, mask, dy, opts) => {
+    const op = 'attentionBackward';
+    const d = attentionShape(q, k, v, mask, opts);
+    expectSameShape(op, q, dy, 'q', 'dy');
+    const [fq, fk, fv, fm, fdy] = [q, k, v, mask, dy].map((t) => c.f32(t, op));
+    const r = attentionBackwardCpu(fq, fk, fv, fm, fdy, d, opts);
+    return { dq: c.make(op, r.dq, q.shape), dk: c.make(op, r.dk, k.shape), dv: c.make(op, r.dv, v.shape) };
+  },
+  gpu: (g) => (q, k, v, mask, dy, opts) => {
+    const op = 'attentionBackward';
+    const d = attentionShape(q, k, v, mask, opts);
+    expectSameShape(op, q, dy, 'q', 'dy');
+    const ins = [q, k, v, mask, dy].map((t) => g.own(t, op));
+    return g.scoped(op, () => {
+      const stats = g.alloc(op, [Math.max(1, d.B * d.T * d.Hq * 2)], 'f32');
+      const [dq, dk, dv] = [q, k, v].map((t) => g.alloc(op, t.shape, 'f32'));
+      if (dq.size > 0) {
+        g.enqueue(attentionDqProgram(d, opts, g.limits), [...ins, stats, dq]);
+        g.enqueue(attentionDkvProgram(d, opts, g.limits), [...ins, stats, dk, dv]);
+      }
+      g.release(stats);
+      return { dq, dk, dv };
+    });
+  },
+};

@@ -7,9 +7,18 @@
 import { FLAT_INDEX_WGSL } from './shader-lib';
 import { ShapeError, type Tensor } from '../core/backend';
 import { packU32, type KernelLimits, type ProgramSpec, type ShaderRef } from '../core/program';
-import { linearShape, type LinearDims, type LinearLayout } from './linear';
 import { asRows } from './rows';
 import { expectDim } from './shape';
+import type { GpuOpContext, OpDef } from '../core/op';
+import {
+  linearF16Shader,
+  linearF16wShader,
+  linearProgram,
+  linearShader,
+  linearShape,
+  type LinearDims,
+  type LinearLayout,
+} from './linear';
 
 export const gradLinearShader: ShaderRef = {
   key: 'grad_linear',
@@ -124,3 +133,61 @@ export function transposeProgram(M: number, K: number, limits: KernelLimits): Pr
 
 /** Below this many multiply-adds dW runs on the direct dw kernel; above, transpose + tiled linear. */
 export const DW_TILED_MIN_FLOPS = 1 << 20;
+
+/** CPU: the reference (the CPU backend runs its WASM SIMD gemm when it has one). GPU: dx on the forward linear
+ * kernel over W read in the other layout, dW on grad_linear (or transpose + tiled linear), db column sums. */
+export const linearBackwardOp: OpDef<'linearBackward'> = {
+  name: 'linearBackward',
+  shaders: [gradLinearShader, linearShader, linearF16wShader, linearF16Shader],
+  cpu: (c) => (x, w, dy, layout, needDx) => {
+    const op = 'linearBackward';
+    const d = linearBackwardShape(x, w, dy, layout);
+    const r = linearBackwardCpu(c.f32(x, op), c.f32(w, op), c.f32(dy, op), d, layout, needDx);
+    return {
+      dx: r.dx ? c.make(op, r.dx, x.shape) : null,
+      dw: c.make(op, r.dw, w.shape),
+      db: c.make(op, r.db, [d.N]),
+    };
+  },
+  gpu: (g) => (x, w, dy, layout, needDx) => {
+    const op = 'linearBackward';
+    const d = linearBackwardShape(x, w, dy, layout);
+    const L = g.limits;
+    // dx [M,K] = dy [M,N] · Wᵀ: the forward kernel over W read in the other layout (N plays K)
+    const back = { M: d.M, K: d.N, N: d.K };
+    const wDtype = w.dtype === 'f16' ? 'f16' : 'f32';
+    const dx = needDx
+      ? g.run(op, x.shape, [dy, w, w], () =>
+          linearProgram(back, layout === 'kn' ? 'nk' : 'kn', false, L, wDtype),
+        )
+      : null;
+    const dw = dwGpu(g, op, x, dy, d, layout, w.shape);
+    const db = g.run(op, [d.N], [dy], () => colsumProgram(d.M, d.N, L));
+    return { dx, dw, db };
+  },
+};
+
+/** dW = xᵀ·dy in W's layout: small products on the direct kernel; large ones transpose the left operand
+ * (x for 'kn', dy for 'nk') and run the tiled linear kernel. */
+function dwGpu(
+  g: GpuOpContext,
+  op: string,
+  x: Tensor,
+  dy: Tensor,
+  d: LinearDims,
+  layout: LinearLayout,
+  shape: readonly number[],
+): Tensor {
+  const L = g.limits;
+  if (d.M * d.K * d.N < DW_TILED_MIN_FLOPS) return g.run(op, shape, [x, dy], () => dwProgram(d, layout, L));
+  const [left, right, rows, cols, n] = layout === 'kn' ? [x, dy, d.M, d.K, d.N] : [dy, x, d.M, d.N, d.K];
+  const [l, r] = [g.own(left, op), g.own(right, op)];
+  return g.scoped(op, () => {
+    const lt = g.alloc(op, [cols, rows], 'f32');
+    const out = g.alloc(op, [...shape], 'f32');
+    g.enqueue(transposeProgram(rows, cols, L), [l, lt]);
+    g.enqueue(linearProgram({ M: cols, K: rows, N: n }, 'kn', false, L), [lt, r, r, out]);
+    g.release(lt);
+    return out;
+  });
+}

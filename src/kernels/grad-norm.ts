@@ -10,6 +10,8 @@ import { ceilPow2, floorPow2, type KernelLimits, type ProgramSpec, type ShaderRe
 import { asRows, expectFinite, expectSameShape, expectVector, type Rows } from './rows';
 import type { Tensor } from '../core/backend';
 import { WORKGROUP_REDUCE_WGSL } from './shader-lib';
+import type { GpuOpContext, OpDef } from '../core/op';
+import { colsumProgram, gradLinearShader } from './grad-linear';
 
 export const gradNormShader: ShaderRef = {
   key: 'grad_norm',
@@ -112,4 +114,75 @@ export function normBackwardProgram(
     uniformBinding: 5,
     uniforms: u,
   };
+}
+
+export const layerNormBackwardOp: OpDef<'layerNormBackward'> = {
+  name: 'layerNormBackward',
+  shaders: [gradNormShader, gradLinearShader],
+  cpu: (c) => (x, gamma, dy, eps) => {
+    const op = 'layerNormBackward';
+    const rows = normBackwardShape(op, x, gamma, dy, eps);
+    const r = layerNormBackwardCpu(c.f32(x, op), c.f32(gamma, op), c.f32(dy, op), eps, rows);
+    return {
+      dx: c.make(op, r.dx, x.shape),
+      dgamma: c.make(op, r.dgamma, gamma.shape),
+      dbeta: c.make(op, r.dbeta, gamma.shape),
+    };
+  },
+  gpu: (g) => (x, gamma, dy, eps) => {
+    const op = 'layerNormBackward';
+    const r = normBackwardShape(op, x, gamma, dy, eps);
+    const [dx, dgamma] = normBackwardGpu(g, op, x, gamma, dy, eps, false, false, r);
+    const dbeta = g.run(op, gamma.shape, [dy], () => colsumProgram(r.rows, r.dim, g.limits));
+    return { dx, dgamma, dbeta };
+  },
+};
+
+export const rmsNormBackwardOp: OpDef<'rmsNormBackward'> = {
+  name: 'rmsNormBackward',
+  shaders: [gradNormShader, gradLinearShader],
+  cpu: (c) => (x, gamma, dy, eps, opts) => {
+    const op = 'rmsNormBackward';
+    const rows = normBackwardShape(op, x, gamma, dy, eps);
+    const r = rmsNormBackwardCpu(
+      c.f32(x, op),
+      c.f32(gamma, op),
+      c.f32(dy, op),
+      eps,
+      opts?.addOne ?? false,
+      rows,
+    );
+    return { dx: c.make(op, r.dx, x.shape), dgamma: c.make(op, r.dgamma, gamma.shape) };
+  },
+  gpu: (g) => (x, gamma, dy, eps, opts) => {
+    const op = 'rmsNormBackward';
+    const r = normBackwardShape(op, x, gamma, dy, eps);
+    const [dx, dgamma] = normBackwardGpu(g, op, x, gamma, dy, eps, true, opts?.addOne ?? false, r);
+    return { dx, dgamma };
+  },
+};
+
+/** dx and dy*xhat per row (grad_norm), then dgamma = column sums of dy*xhat (grad_linear colsum). */
+function normBackwardGpu(
+  g: GpuOpContext,
+  op: string,
+  x: Tensor,
+  gamma: Tensor,
+  dy: Tensor,
+  eps: number,
+  rms: boolean,
+  addOne: boolean,
+  r: Rows,
+): [Tensor, Tensor] {
+  const L = g.limits;
+  const ins = [x, gamma, dy].map((t) => g.own(t, op));
+  return g.scoped(op, () => {
+    const dx = g.alloc(op, x.shape, 'f32');
+    const prod = g.alloc(op, x.shape, 'f32');
+    const dgamma = g.alloc(op, gamma.shape, 'f32');
+    if (dx.size > 0) g.enqueue(normBackwardProgram(r, eps, rms, addOne, L), [...ins, dx, prod]);
+    if (dgamma.size > 0) g.enqueue(colsumProgram(r.rows, r.dim, L), [prod, dgamma]);
+    g.release(prod);
+    return [dx, dgamma];
+  });
 }

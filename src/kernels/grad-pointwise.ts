@@ -14,11 +14,15 @@ import {
   type ProgramSpec,
   type ShaderRef,
 } from '../core/program';
-import { activationRef, ACTIVATIONS, erfRef } from './activation';
-import { ropeProgram, type RopeDims } from './rope';
-import type { Rows } from './rows';
+import { activationRef, activationShape, ACTIVATIONS, erfRef, swigluShape } from './activation';
+import { ropeProgram, ropeShader, ropeShape, type RopeDims } from './rope';
+import { asRows, expectSameShape, type Rows } from './rows';
 import type { PoolMode, TokenPoolDims } from './pool';
 import { MASK_EPS } from './meanpool';
+import { kernelOp, type OpDef } from '../core/op';
+import { ShapeError } from '../core/backend';
+import { l2normShape } from './l2norm';
+import { tokenGradShape } from './grad-shapes';
 
 export const gradPointwiseShader: ShaderRef = {
   key: 'grad_pointwise',
@@ -245,3 +249,88 @@ export function ropeBackwardProgram(dims: RopeDims, theta: number, limits: Kerne
   const fwd = ropeProgram(dims, theta, limits);
   return { ...fwd, overrides: { ...fwd.overrides, INVERSE: 1 }, workgroups: Math.max(1, fwd.workgroups) };
 }
+
+export const activationBackwardOp = kernelOp('activationBackward', {
+  shaders: [gradPointwiseShader],
+  plan: (x, dy, kind) => {
+    activationShape(x, kind);
+    expectSameShape('activationBackward', x, dy, 'x', 'dy');
+    return { out: x.shape, inputs: [x, dy], p: { n: x.size, kind } };
+  },
+  cpu: ([x, dy], { kind }) => activationBackwardCpu(x, dy, kind),
+  program: ({ n, kind }, limits) => activationBackwardProgram(n, kind, limits),
+});
+
+/** Two programs over the same operands: dgate, then dup. */
+export const swigluBackwardOp: OpDef<'swigluBackward'> = {
+  name: 'swigluBackward',
+  shaders: [gradPointwiseShader],
+  cpu: (c) => (gate, up, dy) => {
+    const op = 'swigluBackward';
+    swigluShape(gate, up);
+    expectSameShape(op, gate, dy, 'gate', 'dy');
+    const r = swigluBackwardCpu(c.f32(gate, op), c.f32(up, op), c.f32(dy, op));
+    return { dgate: c.make(op, r.dgate, gate.shape), dup: c.make(op, r.dup, gate.shape) };
+  },
+  gpu: (g) => (gate, up, dy) => {
+    const op = 'swigluBackward';
+    swigluShape(gate, up);
+    expectSameShape(op, gate, dy, 'gate', 'dy');
+    const [pg, pu] = swigluBackwardPrograms(gate.size, g.limits);
+    return {
+      dgate: g.run(op, gate.shape, [gate, up, dy], () => pg),
+      dup: g.run(op, gate.shape, [gate, up, dy], () => pu),
+    };
+  },
+};
+
+export const softmaxBackwardOp = kernelOp('softmaxBackward', {
+  shaders: [gradRowsShader],
+  plan: (y, dy) => {
+    const r = asRows('softmaxBackward', 'y', y);
+    expectSameShape('softmaxBackward', y, dy, 'y', 'dy');
+    return { out: y.shape, inputs: [y, dy], p: r };
+  },
+  cpu: ([y, dy], r) => softmaxBackwardCpu(y, dy, r),
+  program: (r, limits) => rowsBackwardProgram('softmax', r, limits),
+});
+
+export const l2NormalizeBackwardOp = kernelOp('l2NormalizeBackward', {
+  shaders: [gradRowsShader],
+  plan: (x, dy) => {
+    const r = l2normShape(x);
+    expectSameShape('l2NormalizeBackward', x, dy, 'x', 'dy');
+    return { out: x.shape, inputs: [x, dy], p: r };
+  },
+  cpu: ([x, dy], { rows, dim }) => l2NormalizeBackwardCpu(x, dy, rows, dim),
+  program: (r, limits) => rowsBackwardProgram('l2norm', r, limits),
+});
+
+export const ropeBackwardOp = kernelOp('ropeBackward', {
+  shaders: [ropeShader],
+  plan: (dy, opts) => ({ out: dy.shape, inputs: [dy], p: { d: ropeShape(dy, opts), theta: opts.theta } }),
+  cpu: ([dy], { d, theta }) => ropeBackwardCpu(dy, d, theta),
+  program: ({ d, theta }, limits) => ropeBackwardProgram(d, theta, limits),
+});
+
+export const maskedMeanPoolBackwardOp = kernelOp('maskedMeanPoolBackward', {
+  shaders: [gradPointwiseShader],
+  plan: (mask, dy, T) => {
+    const d = tokenGradShape('maskedMeanPoolBackward', mask, dy, T);
+    return { out: [d.B, d.T, d.D], inputs: [mask, dy], p: d };
+  },
+  cpu: ([mask, dy], d) => maskedMeanPoolBackwardCpu(mask, dy, d),
+  program: (d, limits) => tokenPoolBackwardProgram(d, 'mean', limits),
+});
+
+export const poolBackwardOp = kernelOp('poolBackward', {
+  shaders: [gradPointwiseShader],
+  plan: (mask, dy, T, mode) => {
+    const d = tokenGradShape('poolBackward', mask, dy, T);
+    if (mode !== 'cls' && mode !== 'last')
+      throw new ShapeError('poolBackward', `mode must be 'cls' or 'last', got '${String(mode)}'`);
+    return { out: [d.B, d.T, d.D], inputs: [mask, dy], p: { d, mode } };
+  },
+  cpu: ([mask, dy], { d, mode }) => poolBackwardCpu(mask, dy, d, mode),
+  program: ({ d, mode }, limits) => tokenPoolBackwardProgram(d, mode, limits),
+});

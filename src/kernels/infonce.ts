@@ -11,6 +11,9 @@ import { ShapeError, type Tensor } from '../core/backend';
 import { type KernelLimits, type ProgramSpec, type ShaderRef } from '../core/program';
 import { expectDim, expectDtype, expectRank } from './shape';
 import { expectFinite } from './rows';
+import type { GpuOpContext, OpDef } from '../core/op';
+import { dwProgram, gradLinearShader } from './grad-linear';
+import { matmulProgram, matmulShader } from './matmul';
 
 export const infonceShader: ShaderRef = {
   key: 'infonce',
@@ -139,4 +142,48 @@ export function infoNceProgram(
     uniformBinding: 4,
     uniforms: u,
   };
+}
+
+/** GPU: similarities on matmul, the loss rows (and columns when symmetric) on infonce.wgsl, then dq = g·docs
+ * on matmul and ddocs = gᵀ·q on grad_linear's dw. */
+export const infoNceOp: OpDef<'infoNce'> = {
+  name: 'infoNce',
+  shaders: [infonceShader, matmulShader, gradLinearShader],
+  cpu: (c) => async (q, docs, positive, opts) => {
+    const op = 'infoNce';
+    const d = infoNceShape(q, docs, positive, opts);
+    const r = infoNceCpu(c.f32(q, op), c.f32(docs, op), positive, d, opts);
+    return { loss: r.loss, dq: c.make(op, r.dq, q.shape), ddocs: c.make(op, r.ddocs, docs.shape) };
+  },
+  gpu: (g) => (q, docs, positive, opts) => infoNceGpu(g, q, docs, positive, opts),
+};
+
+async function infoNceGpu(
+  g: GpuOpContext,
+  q: Tensor,
+  docs: Tensor,
+  positive: Uint32Array,
+  opts: InfoNceOpts,
+): Promise<{ loss: number; dq: Tensor; ddocs: Tensor }> {
+  const op = 'infoNce';
+  const d = infoNceShape(q, docs, positive, opts);
+  const L = g.limits;
+  const qd = g.run(op, [d.Bq, d.Nd], [q, docs], () => matmulProgram({ M: d.Bq, K: d.D, N: d.Nd }, true, L));
+  const pos = g.scoped(op, () => g.upload(positive, [d.Bq]));
+  const grad = g.scoped(op, () => g.alloc(op, [d.Bq, d.Nd], 'f32'));
+  const losses = g.scoped(op, () => g.alloc(op, [2 * d.Bq], 'f32'));
+  try {
+    const bufs = [qd, pos, grad, losses];
+    if (d.Nd > 0) {
+      g.scoped(op, () => g.enqueue(infoNceProgram('rows', d, opts, L), bufs));
+      if (opts.symmetric) g.scoped(op, () => g.enqueue(infoNceProgram('cols', d, opts, L), bufs));
+    }
+    const dq = g.run(op, q.shape, [grad, docs], () => matmulProgram({ M: d.Bq, K: d.Nd, N: d.D }, false, L));
+    const ddocs = g.run(op, docs.shape, [grad, q], () => dwProgram({ M: d.Bq, K: d.Nd, N: d.D }, 'kn', L));
+    const l = new Float32Array(await g.readWords(losses, (opts.symmetric ? 2 : 1) * d.Bq));
+    const w = (opts.symmetric ? 0.5 : 1) / d.Bq;
+    return { loss: l.reduce((a, b) => a + b * w, 0), dq, ddocs };
+  } finally {
+    for (const t of [qd, pos, grad, losses]) g.release(t);
+  }
 }

@@ -10,6 +10,7 @@ import {
 } from '../core/program';
 import { expectDtype, expectRank } from './shape';
 import { WORKGROUP_REDUCE_WGSL } from './shader-lib';
+import { kernelOp } from '../core/op';
 
 export const l2normShader: ShaderRef = {
   key: 'l2norm',
@@ -49,3 +50,13 @@ export function l2normProgram(rows: number, dim: number, limits: KernelLimits): 
     uniforms: packU32(rows, dim),
   };
 }
+
+export const l2NormalizeOp = kernelOp('l2Normalize', {
+  shaders: [l2normShader],
+  plan: (x) => {
+    const r = l2normShape(x);
+    return { out: [r.rows, r.dim], inputs: [x], p: r };
+  },
+  cpu: ([x], { rows, dim }) => l2NormalizeCpu(x, rows, dim),
+  program: ({ rows, dim }, limits) => l2normProgram(rows, dim, limits),
+});

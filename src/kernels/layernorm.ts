@@ -7,6 +7,7 @@ import type { Tensor } from '../core/backend';
 import { ceilPow2, floorPow2, type KernelLimits, type ProgramSpec, type ShaderRef } from '../core/program';
 import { asRows, expectFinite, expectVector, type Rows } from './rows';
 import { WORKGROUP_REDUCE_WGSL } from './shader-lib';
+import { kernelOp } from '../core/op';
 
 export const layernormShader: ShaderRef = {
   key: 'layernorm',
@@ -100,3 +101,25 @@ export function normProgram(
     uniforms: u,
   };
 }
+
+export const layerNormOp = kernelOp('layerNorm', {
+  shaders: [layernormShader],
+  plan: (x, gamma, beta, eps) => {
+    const r = layerNormShape(x, gamma, beta, eps);
+    const mode = { rms: false, hasBeta: beta !== null, addOne: false };
+    return { out: x.shape, inputs: [x, gamma, beta ?? gamma], p: { r, eps, mode } };
+  },
+  cpu: ([x, gamma, beta], { r, eps, mode }) => layerNormCpu(x, gamma, mode.hasBeta ? beta : null, eps, r),
+  program: ({ r, eps, mode }, limits) => normProgram(r, eps, mode, limits),
+});
+
+export const rmsNormOp = kernelOp('rmsNorm', {
+  shaders: [layernormShader],
+  plan: (x, gamma, eps, opts) => {
+    const r = rmsNormShape(x, gamma, eps);
+    const mode = { rms: true, hasBeta: false, addOne: opts?.addOne ?? false };
+    return { out: x.shape, inputs: [x, gamma, gamma], p: { r, eps, mode } };
+  },
+  cpu: ([x, gamma], { r, eps, mode }) => rmsNormCpu(x, gamma, eps, mode.addOne, r),
+  program: ({ r, eps, mode }, limits) => normProgram(r, eps, mode, limits),
+});

@@ -8,6 +8,7 @@ import { ShapeError, type Tensor } from '../core/backend';
 import { floorPow2, packU32, type KernelLimits, type ProgramSpec, type ShaderRef } from '../core/program';
 import { asRows, expectVector } from './rows';
 import { expectDim, expectDtype, expectRank } from './shape';
+import { kernelOp } from '../core/op';
 
 /** The register-blocked tiling, written once; each variant prepends the prelude that declares its weight
  * format (W binding, W tile, element type WTile, loader weight(i)). */
@@ -121,3 +122,15 @@ export function linearProgram(
     uniforms: packU32(dims.M, dims.K, dims.N, tilesN, total),
   };
 }
+
+/** The forward op; its CPU side here is the reference (the CPU backend runs its WASM SIMD gemm when it has one). */
+export const linearOp = kernelOp('linear', {
+  shaders: [linearShader, linearF16wShader, linearF16Shader],
+  plan: (x, w, bias, layout) => {
+    const d = linearShape(x, w, bias, layout, true);
+    const wDtype: 'f32' | 'f16' = w.dtype === 'f16' ? 'f16' : 'f32';
+    return { out: d.outShape, inputs: [x, w, bias ?? w], p: { d, layout, hasBias: bias !== null, wDtype } };
+  },
+  cpu: ([x, w, bias], { d, layout, hasBias }) => linearCpu(x, w, hasBias ? bias : null, d, layout),
+  program: ({ d, layout, hasBias, wDtype }, limits) => linearProgram(d, layout, hasBias, limits, wDtype),
+});

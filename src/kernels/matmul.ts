@@ -2,6 +2,7 @@
 import type { Tensor } from '../core/backend';
 import { floorPow2, packU32, type KernelLimits, type ProgramSpec, type ShaderRef } from '../core/program';
 import { expectDim, expectDtype, expectRank } from './shape';
+import { kernelOp } from '../core/op';
 
 export const matmulShader: ShaderRef = {
   key: 'matmul',
@@ -67,3 +68,14 @@ export function matmulProgram(dims: MatmulDims, transposeB: boolean, limits: Ker
     uniforms: packU32(dims.M, dims.K, dims.N, tilesN, totalTiles),
   };
 }
+
+export const matmulOp = kernelOp('matmul', {
+  shaders: [matmulShader],
+  plan: (a, b, opts) => {
+    const tb = opts?.transposeB ?? false;
+    const d = matmulShape(a, b, tb);
+    return { out: [d.M, d.N], inputs: [a, b], p: { d, tb } };
+  },
+  cpu: ([a, b], { d, tb }) => matmulCpu(a, b, d, tb),
+  program: ({ d, tb }, limits) => matmulProgram(d, tb, limits),
+});

@@ -2,6 +2,7 @@
 import type { Tensor } from '../core/backend';
 import { packU32, type KernelLimits, type ProgramSpec, type ShaderRef } from '../core/program';
 import { expectDim, expectDtype, expectRank } from './shape';
+import { kernelOp } from '../core/op';
 
 export const meanpoolShader: ShaderRef = {
   key: 'meanpool',
@@ -57,3 +58,13 @@ export function meanpoolProgram(dims: PoolDims, limits: KernelLimits): ProgramSp
     uniforms: packU32(dims.B, dims.T, dims.D, total),
   };
 }
+
+export const maskedMeanPoolOp = kernelOp('maskedMeanPool', {
+  shaders: [meanpoolShader],
+  plan: (x, mask) => {
+    const d = meanpoolShape(x, mask);
+    return { out: [d.B, d.D], inputs: [x, mask], p: d };
+  },
+  cpu: ([x, mask], d) => maskedMeanPoolCpu(x, mask, d),
+  program: (d, limits) => meanpoolProgram(d, limits),
+});

@@ -9,6 +9,8 @@ import { ShapeError, type Tensor } from '../core/backend';
 import type { AdamWStep } from '../core/training-ops';
 import { floorPow2, packU32, type KernelLimits, type ProgramSpec, type ShaderRef } from '../core/program';
 import { expectSameShape } from './rows';
+import type { OpDef } from '../core/op';
+import { asRows } from './rows';
 
 export const adamwShader: ShaderRef = {
   key: 'adamw',
@@ -131,3 +133,73 @@ export function sumSquaresProgram(n: number, limits: KernelLimits): ProgramSpec 
     uniforms: packU32(n, 0, 0, 0, 0, 0, 0, 0, 0, 0),
   };
 }
+
+export const sumSquaresOp: OpDef<'sumSquares'> = {
+  name: 'sumSquares',
+  shaders: [adamwShader],
+  cpu: (c) => async (x) => {
+    asRows('sumSquares', 'x', x);
+    return sumSquaresCpu(c.f32(x, 'sumSquares'));
+  },
+  gpu: (g) => async (x) => {
+    asRows('sumSquares', 'x', x);
+    const n = x.size;
+    const parts = Math.max(1, Math.ceil(n / SUMSQ_CHUNK));
+    const out = g.run('sumSquares', [parts], [x], () => sumSquaresProgram(n, g.limits));
+    try {
+      const p = new Float32Array(await g.readWords(out, parts));
+      return n === 0 ? 0 : p.reduce((a, b) => a + b, 0);
+    } finally {
+      g.release(out);
+    }
+  },
+};
+
+export const adamwOp: OpDef<'adamw'> = {
+  name: 'adamw',
+  shaders: [adamwShader],
+  cpu: (c) => (param, grad, m, v, hp) => {
+    adamwShape(param, grad, m, v, hp);
+    const [p, gr, fm, fv] = [param, grad, m, v].map((t) => c.f32(t, 'adamw'));
+    adamwCpu(p, gr, fm, fv, hp);
+    c.written(p);
+  },
+  gpu: (g) => (param, grad, m, v, hp) => {
+    adamwShape(param, grad, m, v, hp);
+    g.runInPlace('adamw', [param, grad, m, v], () => adamwProgram(param.size, hp, g.limits));
+  },
+};
+
+export const zeroOp: OpDef<'zero'> = {
+  name: 'zero',
+  shaders: [adamwShader],
+  cpu: (c) => (t) => {
+    asRows('zero', 't', t);
+    const ft = c.f32(t, 'zero');
+    ft.fill(0);
+    c.written(ft);
+  },
+  gpu: (g) => (t) => {
+    asRows('zero', 't', t);
+    g.runInPlace('zero', [t], () => zeroProgram(t.size, g.limits));
+  },
+};
+
+export const addInPlaceOp: OpDef<'addInPlace'> = {
+  name: 'addInPlace',
+  shaders: [adamwShader],
+  cpu:
+    (c) =>
+    (t, x, s = 1) => {
+      expectSameShape('addInPlace', t, x, 't', 'x');
+      const [ft, fx] = [c.f32(t, 'addInPlace'), c.f32(x, 'addInPlace')];
+      for (let i = 0; i < ft.length; i++) ft[i] += s * fx[i];
+      c.written(ft);
+    },
+  gpu:
+    (g) =>
+    (t, x, s = 1) => {
+      expectSameShape('addInPlace', t, x, 't', 'x');
+      g.runInPlace('addInPlace', [t, x], () => axpyProgram(t.size, s, g.limits));
+    },
+};

@@ -5,6 +5,7 @@
 import { ShapeError, type Tensor } from '../core/backend';
 import { packU32, type KernelLimits, type ProgramSpec, type ShaderRef } from '../core/program';
 import { expectDim, expectDtype, expectRank } from './shape';
+import { kernelOp } from '../core/op';
 
 export const poolShader: ShaderRef = {
   key: 'pool',
@@ -66,3 +67,13 @@ export function poolProgram(dims: TokenPoolDims, mode: PoolMode, limits: KernelL
     uniforms: packU32(dims.B, dims.T, dims.D, total),
   };
 }
+
+export const poolOp = kernelOp('pool', {
+  shaders: [poolShader],
+  plan: (x, mask, mode) => {
+    const d = poolShape(x, mask, mode);
+    return { out: [d.B, d.D], inputs: [x, mask], p: { d, mode } };
+  },
+  cpu: ([x, mask], { d, mode }) => poolCpu(x, mask, d, mode),
+  program: ({ d, mode }, limits) => poolProgram(d, mode, limits),
+});

@@ -10,6 +10,7 @@ import { ShapeError, type Tensor } from '../core/backend';
 import { type KernelLimits, type ProgramSpec, type ShaderRef } from '../core/program';
 import type { Positional } from '../core/transformer-ops';
 import { expectDim, expectDtype, expectRank } from './shape';
+import { kernelOp } from '../core/op';
 
 export const positionalShader: ShaderRef = {
   key: 'positional',
@@ -117,3 +118,14 @@ export function positionalProgram(
     uniforms: u,
   };
 }
+
+export const addPositionalOp = kernelOp('addPositional', {
+  shaders: [positionalShader],
+  plan: (x, pos) => {
+    const d = positionalShape(x, pos);
+    const s = pos.kind === 'table' ? null : sinusoid(pos);
+    return { out: x.shape, inputs: [x, pos.kind === 'table' ? pos.table : x], p: { d, s } };
+  },
+  cpu: ([x, table], { d, s }) => (s ? addSinusoidCpu(x, s, d) : addTableCpu(x, table, d)),
+  program: ({ d, s }, limits) => positionalProgram(d, s, limits),
+});

@@ -8,6 +8,7 @@ import { SIN_COS_WGSL } from './shader-lib';
 import { ShapeError, type Tensor } from '../core/backend';
 import { type KernelLimits, type ProgramSpec, type ShaderRef } from '../core/program';
 import { expectDtype, expectRank } from './shape';
+import { kernelOp } from '../core/op';
 
 export const ropeShader: ShaderRef = {
   key: 'rope',
@@ -89,3 +90,10 @@ export function ropeProgram(dims: RopeDims, theta: number, limits: KernelLimits)
     uniforms: u,
   };
 }
+
+export const ropeOp = kernelOp('rope', {
+  shaders: [ropeShader],
+  plan: (x, opts) => ({ out: x.shape, inputs: [x], p: { d: ropeShape(x, opts), theta: opts.theta } }),
+  cpu: ([x], { d, theta }) => ropeCpu(x, d, theta),
+  program: ({ d, theta }, limits) => ropeProgram(d, theta, limits),
+});

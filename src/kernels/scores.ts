@@ -4,6 +4,7 @@ import { packU32, type KernelLimits, type ProgramSpec, type ShaderRef } from '..
 import { L2_EPS } from './l2norm';
 import { squareTile } from './matmul';
 import { expectDim, expectDtype, expectRank } from './shape';
+import { kernelOp } from '../core/op';
 
 export const scoresShader: ShaderRef = {
   key: 'scores',
@@ -63,3 +64,13 @@ export function scoresProgram(dims: ScoreDims, metric: Metric, limits: KernelLim
     uniforms: packU32(dims.Q, dims.N, dims.D, tilesN, totalTiles),
   };
 }
+
+export const scoresOp = kernelOp('scores', {
+  shaders: [scoresShader],
+  plan: (q, d, metric) => {
+    const dims = scoresShape(q, d, metric);
+    return { out: [dims.Q, dims.N], inputs: [q, d], p: { dims, metric } };
+  },
+  cpu: ([q, d], { dims, metric }) => scoresCpu(q, d, dims, metric),
+  program: ({ dims, metric }, limits) => scoresProgram(dims, metric, limits),
+});

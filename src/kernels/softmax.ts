@@ -10,6 +10,7 @@ import {
 } from '../core/program';
 import { asRows, type Rows } from './rows';
 import { WORKGROUP_REDUCE_WGSL } from './shader-lib';
+import { kernelOp } from '../core/op';
 
 export const softmaxShader: ShaderRef = {
   key: 'softmax',
@@ -50,3 +51,10 @@ export function softmaxProgram({ rows, dim }: Rows, limits: KernelLimits): Progr
     uniforms: packU32(rows, dim),
   };
 }
+
+export const softmaxOp = kernelOp('softmax', {
+  shaders: [softmaxShader],
+  plan: (x) => ({ out: x.shape, inputs: [x], p: softmaxShape(x) }),
+  cpu: ([x], r) => softmaxCpu(x, r),
+  program: (r, limits) => softmaxProgram(r, limits),
+});

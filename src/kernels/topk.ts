@@ -13,6 +13,7 @@ import {
   type ShaderRef,
 } from '../core/program';
 import { expectDtype, expectRank } from './shape';
+import type { GpuOpContext, OpDef } from '../core/op';
 
 export const topkShader: ShaderRef = {
   key: 'topk',
@@ -143,5 +144,53 @@ export function topKPasses(R: number, N: number, k: number, limits: KernelLimits
     if (segs === 1) return passes;
     len = segs * kp;
     first = false;
+  }
+}
+
+export const topKOp: OpDef<'topK'> = {
+  name: 'topK',
+  shaders: [topkShader],
+  cpu: (c) => async (scores, k) => {
+    const { R, N } = topKShape(scores, k);
+    return topKCpu(c.f32(scores, 'topK'), R, N, k);
+  },
+  gpu: (g) => (scores, k) => topKGpu(g, scores, k),
+};
+
+/** The passes of topKPasses, each reading the previous one's (values, indices), then one readback. */
+async function topKGpu(g: GpuOpContext, scores: Tensor, k: number): Promise<TopK> {
+  const op = 'topK';
+  const { R, N } = topKShape(scores, k);
+  const src = g.own(scores, op);
+  g.assertLive();
+  if (R === 0 || N === 0) return emptyTopK(R, k);
+  const passes = topKPasses(R, N, k, g.limits);
+  const temps: Tensor[] = [];
+  const [vals, idx] = g.scoped(op, () => {
+    let inVals = src;
+    let inIdx: Tensor | null = null;
+    for (const pass of passes) {
+      const ov = g.alloc(op, [pass.outEntries], 'f32');
+      const oi = g.alloc(op, [pass.outEntries], 'u32');
+      temps.push(ov, oi);
+      g.enqueue(pass.spec, inIdx ? [inVals, inIdx, ov, oi] : [inVals, ov, oi]);
+      inVals = ov;
+      inIdx = oi;
+    }
+    return [inVals, inIdx as Tensor];
+  });
+  const kp = passes[passes.length - 1].outEntries / R;
+  try {
+    const [vb, ib] = await Promise.all([g.readWords(vals, R * kp), g.readWords(idx, R * kp)]);
+    const v = new Float32Array(vb);
+    const ix = new Uint32Array(ib);
+    const out = emptyTopK(R, k);
+    for (let r = 0; r < R; r++) {
+      out.scores.set(v.subarray(r * kp, r * kp + k), r * k);
+      out.indices.set(ix.subarray(r * kp, r * kp + k), r * k);
+    }
+    return out;
+  } finally {
+    for (const t of temps) g.release(t);
   }
 }

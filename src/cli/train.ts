@@ -6,7 +6,7 @@ import type { Backend } from '../core/backend';
 import { acquireBackend } from '../gpu/select';
 import { resolveModelNode } from '../experts/resolve-node';
 import type { Embedder } from '../models/types';
-import { createAdapterTrainable, type TrainBackend } from '../train/adapter';
+import { createAdapterTrainable } from '../train/adapter';
 import { parseTrainingPairs, samplePairs } from '../train/data';
 import { defaultMiningConfig, defaultTrainConfig } from '../train/defaults';
 import { cachingEmbedder, type BaseEmbeddingCache } from '../train/embed-cache';
@@ -18,17 +18,10 @@ import { trainRun } from '../train/trainer';
 import type { ExpertRecord, TrainableEmbedder, TrainConfig, TrainingPair } from '../train/types';
 import type { TrainArgs } from './args';
 
-function trainBackend(b: Backend): TrainBackend {
-  const t = b as Partial<TrainBackend>;
-  if (typeof t.infoNce !== 'function' || typeof t.adamw !== 'function')
-    throw new Error(`the ${b.kind} backend has no training ops`);
-  return b as TrainBackend;
-}
-
 async function makeTrainable(
   a: TrainArgs,
   base: Embedder,
-  backend: TrainBackend,
+  backend: Backend,
   cfg: TrainConfig,
   cache: BaseEmbeddingCache,
 ): Promise<TrainableEmbedder> {
@@ -67,7 +60,7 @@ export async function runTrain(a: TrainArgs, log: (msg: string) => void): Promis
   if (a.maxPairs !== undefined) pairs = samplePairs(pairs, a.maxPairs, a.seed);
   log(`train: ${pairs.length} of ${total} pairs from ${a.train}`);
   const base = await resolveModelNode(a.base, log);
-  const backend = trainBackend(await acquireBackend(a.backend));
+  const backend = await acquireBackend(a.backend);
   log(`backend ${backend.kind}: ${backend.label}; base ${base.id} (${base.dim}-d)`);
   const cache: BaseEmbeddingCache = a.cache ? await loadEmbeddingCacheFile(a.cache) : new Map();
   try {

@@ -5,6 +5,7 @@
  * and turns the finished run into an expert (recipe + weights). A resume reads the run's stored pairs and
  * latest checkpoint and continues from its step. Experts evaluate as models with id `expert:<id>`.
  */
+import type { Backend } from '../core/backend';
 import type { Dataset } from '../data/types';
 import { HfEmbedder } from '../models/hf/embedder';
 import { UseLiteEmbedder } from '../models/use-lite/model';
@@ -29,7 +30,7 @@ import {
   updateExpert,
 } from '../store/training';
 import type { TrainRunRecord, TrainSpec } from '../store/training-types';
-import { adapterEmbedder, createAdapterTrainable, type TrainBackend } from '../train/adapter';
+import { adapterEmbedder, createAdapterTrainable } from '../train/adapter';
 import { defaultMiningConfig } from '../train/defaults';
 import { createLoraTrainable, loadLoraExpert, type LoraBase } from '../train/lora';
 import { mineHardNegatives } from '../train/mining';
@@ -147,7 +148,7 @@ export class Training {
     const spec = run.spec;
     try {
       return await this.deps.backends.run(req.backend, ctx.signal, (b) =>
-        this.trainOn(b as TrainBackend, runId, spec, pairs, ctx, db),
+        this.trainOn(b, runId, spec, pairs, ctx, db),
       );
     } catch (e) {
       const aborted = (e as Error)?.name === 'AbortError';
@@ -162,7 +163,7 @@ export class Training {
   }
 
   private async trainOn(
-    backend: TrainBackend,
+    backend: Backend,
     runId: string,
     spec: TrainSpec,
     pairs: TrainingPair[],

@@ -9,7 +9,7 @@ export interface LinearWeights {
 }
 
 /** dx = dy·Wᵀ for y = x·W ('kn'), dy·W for y = x·Wᵀ ('nk') */
-export function linearDx(be: Backend, w: Tensor, dy: Tensor, layout: 'kn' | 'nk'): Tensor {
+function linearDx(be: Backend, w: Tensor, dy: Tensor, layout: 'kn' | 'nk'): Tensor {
   return be.matmul(dy, w, { transposeB: layout === 'kn' });
 }
 

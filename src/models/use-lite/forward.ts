@@ -11,7 +11,7 @@ import type { LinearModule, Ops } from '../../nn/ops';
 import type { UseLiteWeights } from './weights';
 
 /** Module path of each USE-lite linear (PEFT-style names, after the TF graph's scopes). */
-export const USE_LITE_PATHS = {
+const USE_LITE_PATHS = {
   q: (i: number) => `encoder.layers.${i}.attention.query`,
   k: (i: number) => `encoder.layers.${i}.attention.key`,
   v: (i: number) => `encoder.layers.${i}.attention.value`,

@@ -2,26 +2,17 @@
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { loadBeirDir } from '../data/node';
-import type { Backend } from '../core/backend';
 import { acquireBackend } from '../gpu/select';
 import { resolveModelNode } from '../experts/resolve-node';
 import { MemoryEmbeddingCache } from '../eval/embed-cache';
 import { FileEmbeddingCache } from '../eval/embed-cache-node';
 import { writeExpertDir } from '../experts/files-node';
 import { trainExpert } from '../experts/train-expert';
-import type { TrainBackend } from '../train/adapter';
 import { parseTrainingPairs, samplePairs } from '../train/data';
 import { defaultMiningConfig, defaultTrainConfig } from '../train/defaults';
 import { hasCheckpoint, readCheckpointDir, writeCheckpointDir } from '../train/checkpoint-node';
 import type { TrainConfig, TrainingPair } from '../train/types';
 import type { TrainArgs } from './args';
-
-function trainBackend(b: Backend): TrainBackend {
-  const t = b as Partial<TrainBackend>;
-  if (typeof t.infoNce !== 'function' || typeof t.adamw !== 'function')
-    throw new Error(`the ${b.kind} backend has no training ops`);
-  return b as TrainBackend;
-}
 
 function trainConfig(a: TrainArgs, pairs: number): TrainConfig {
   const cfg = defaultTrainConfig(a.method);
@@ -48,7 +39,7 @@ export async function runTrain(a: TrainArgs, log: (msg: string) => void): Promis
   if (a.maxPairs !== undefined) pairs = samplePairs(pairs, a.maxPairs, a.seed);
   log(`train: ${pairs.length} of ${total} pairs from ${a.train}`);
   const base = await resolveModelNode(a.base, log);
-  const backend = trainBackend(await acquireBackend(a.backend));
+  const backend = await acquireBackend(a.backend);
   log(`backend ${backend.kind}: ${backend.label}; base ${base.id} (${base.dim}-d)`);
   const cache = a.cache ? await FileEmbeddingCache.open(a.cache) : new MemoryEmbeddingCache();
   try {

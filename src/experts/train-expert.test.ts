@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { MemoryEmbeddingCache, textKey } from '../eval/embed-cache';
 import { createCpuBackend } from '../gpu/cpu';
 import { fakeEmbedder } from '../testing/train-support';
-import type { TrainBackend } from '../train/adapter';
 import { defaultMiningConfig, defaultTrainConfig } from '../train/defaults';
 import type { TrainCheckpoint, TrainConfig, TrainingPair } from '../train/types';
 import type { ExpertWeights } from './files';
@@ -40,7 +39,7 @@ function spec(over: Partial<ExpertSpec> = {}): ExpertSpec {
 type Saved = { record: ExpertRecord; weights: ExpertWeights };
 
 function io(over: Partial<ExpertIo<Saved>> = {}): ExpertIo<Saved> & { checkpoints: TrainCheckpoint[] } {
-  const backend = createCpuBackend() as TrainBackend;
+  const backend = createCpuBackend();
   const base = fakeEmbedder(16);
   const checkpoints: TrainCheckpoint[] = [];
   return {

@@ -4,10 +4,11 @@
  * → train with checkpoints and exact resume → build the expert. What differs between Node and the browser
  * (the backend, where checkpoints and the expert go, progress, cancel, the embedding cache) comes in `io`.
  */
+import type { Backend } from '../core/backend';
 import type { Dataset } from '../data/types';
 import { cachingEmbedder, type EmbeddingCache } from '../eval/embed-cache';
 import type { Embedder, TextTemplates } from '../models/types';
-import { createAdapterTrainable, type TrainBackend } from '../train/adapter';
+import { createAdapterTrainable } from '../train/adapter';
 import { createLoraTrainable } from '../train/lora';
 import { mineHardNegatives, type MiningOptions, type MiningResult } from '../train/mining';
 import { trainRun } from '../train/trainer';
@@ -58,7 +59,7 @@ export interface ExpertSpec {
 /** Where the run happens and where its results go. */
 export interface ExpertIo<R> {
   /** runs work on a training backend (the worker retries once after a lost device: work must restart cleanly) */
-  withBackend<T>(work: (b: TrainBackend) => Promise<T>): Promise<T>;
+  withBackend<T>(work: (b: Backend) => Promise<T>): Promise<T>;
   /** the base model to train and the templates its texts are put in (loaded on the training backend's turn) */
   loadBase(): Promise<{ base: Embedder; templates: TextTemplates }>;
   signal?: AbortSignal;
@@ -82,7 +83,7 @@ export interface ExpertIo<R> {
 export function pickTrainable(
   base: Embedder,
   baseModel: string,
-  backend: TrainBackend,
+  backend: Backend,
   config: TrainConfig,
   cache?: EmbeddingCache,
 ): TrainableEmbedder {

@@ -8,7 +8,6 @@ import { randomF32 } from './backends';
 import { UseLiteEmbedder } from '../models/use-lite/model';
 import { UseLiteTokenizer, type VocabEntry } from '../models/use-lite/tokenizer';
 import type { UseLiteLayer, UseLiteWeights } from '../models/use-lite/weights';
-import type { TrainBackend } from '../train/lora-modules';
 import type { TrainableEmbedder, TrainParam } from '../train/types';
 
 const WORDS = [
@@ -97,7 +96,7 @@ export function tinyUseLite(seed = 1, batchSize = 2, weights = tinyUseLiteWeight
 }
 
 /** Overwrites a parameter's value in place with `data` (its tensor handle stays the same). */
-export function setParam(be: TrainBackend, p: TrainParam, data: Float32Array): void {
+export function setParam(be: Backend, p: TrainParam, data: Float32Array): void {
   const t = be.tensor(data, p.value.shape);
   be.zero(p.value);
   be.addInPlace(p.value, t, 1);
@@ -119,7 +118,7 @@ export async function weightedSum(be: Backend, x: Tensor, r: Float32Array): Prom
  */
 export async function fdCheck(
   lora: TrainableEmbedder,
-  be: TrainBackend,
+  be: Backend,
   texts: string[],
   r: Float32Array,
   h: number,

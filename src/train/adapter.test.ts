@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createCpuBackend } from '../gpu/cpu';
-import { adapterEmbedder, createAdapterTrainable, initAdapterWeights, type TrainBackend } from './adapter';
+import { adapterEmbedder, createAdapterTrainable, initAdapterWeights } from './adapter';
 import { Rng } from '../util/rng';
 import { fakeEmbedder } from '../testing/train-support';
 import type { AdapterConfig } from './types';
@@ -14,7 +14,7 @@ async function lossAndGrads(
   weights: Map<string, { shape: number[]; data: Float32Array }>,
   c: Float32Array,
 ) {
-  const be = createCpuBackend() as TrainBackend;
+  const be = createCpuBackend();
   const t = createAdapterTrainable(fakeEmbedder(D), be, cfg, 1);
   t.loadWeights(weights);
   const f = await t.forwardTrain(texts, 'query', { training: true, seed: 0 });
@@ -33,7 +33,7 @@ for (const cfg of [
   describe(`adapter (${cfg.kind})`, () => {
     it('is the identity at initialisation', async () => {
       const base = fakeEmbedder(D);
-      const t = createAdapterTrainable(base, createCpuBackend() as TrainBackend, cfg, 7);
+      const t = createAdapterTrainable(base, createCpuBackend(), cfg, 7);
       const f = await t.forwardTrain(texts, 'passage', { training: false, seed: 0 });
       const y = await t.backend.readF32(f.emb);
       f.release();
@@ -70,7 +70,7 @@ for (const cfg of [
 
     it('caches base embeddings, round-trips weights and applies them at inference', async () => {
       const base = fakeEmbedder(D);
-      const be = createCpuBackend() as TrainBackend;
+      const be = createCpuBackend();
       const t = createAdapterTrainable(base, be, cfg, 9);
       const w = initAdapterWeights(cfg, D, 2);
       const rng = new Rng(4);

@@ -6,13 +6,11 @@
  * Weights are named adapter.A / adapter.B or adapter.W / adapter.b ([out, in] layout, as PyTorch).
  */
 import type { Backend, Tensor } from '../core/backend';
-import type { TrainingOps } from '../core/training-ops';
 import type { Embedder, Role } from '../models/types';
 import { cachedEmbed, MemoryEmbeddingCache, type EmbeddingCache } from '../eval/embed-cache';
 import { Rng } from '../util/rng';
 import type { AdapterConfig, TrainableEmbedder, TrainForward, TrainParam } from './types';
 
-export type TrainBackend = Backend & TrainingOps;
 export type HostWeights = ReadonlyMap<string, { shape: readonly number[]; data: Float32Array }>;
 
 /** Names and shapes of an adapter's weights for a base of dimension dim. */
@@ -103,7 +101,7 @@ class AdapterTrainable implements TrainableEmbedder {
 
   constructor(
     readonly base: Embedder,
-    readonly backend: TrainBackend,
+    readonly backend: Backend,
     readonly cfg: AdapterConfig,
     seed: number,
     readonly cache: EmbeddingCache,
@@ -196,7 +194,7 @@ class AdapterTrainable implements TrainableEmbedder {
 /** A trainable embedding-space adapter over any base embedder (identity at initialisation). */
 export function createAdapterTrainable(
   base: Embedder,
-  backend: TrainBackend,
+  backend: Backend,
   cfg: AdapterConfig,
   seed: number,
   opts: { cache?: EmbeddingCache } = {},

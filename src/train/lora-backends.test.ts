@@ -4,6 +4,7 @@
  * several batches, a short FD check on real weights, and WebGPU forward/gradients against the CPU.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { Backend } from '../core/backend';
 import { createCpuBackend } from '../gpu/cpu';
 import { makeWebGPU, randomF32, SKIP_WEBGPU } from '../testing/backends';
 import { readFileSync } from 'node:fs';
@@ -15,14 +16,13 @@ import { SHORT_SENTENCES } from '../testing/parity-sentences';
 import { loadUseLite, type UseLiteEmbedder } from '../models/use-lite/model';
 import { createLoraTrainable } from './lora';
 import { setParam, tinyUseLite, weightedSum } from '../testing/lora-fixture';
-import type { TrainBackend } from './lora-modules';
 import type { LoraConfig, TrainableEmbedder } from './types';
 
 const maxDiff = (a: Float32Array, b: Float32Array) =>
   a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0);
 
 /** B random in [-lim, lim] (seeded), so A gets gradient too */
-function randomB(lora: TrainableEmbedder, be: TrainBackend, lim: number): void {
+function randomB(lora: TrainableEmbedder, be: Backend, lim: number): void {
   lora.params().forEach((p, i) => {
     if (p.name.endsWith('lora_B.weight')) setParam(be, p, randomF32(p.value.size, 300 + i, -lim, lim));
   });
@@ -30,7 +30,7 @@ function randomB(lora: TrainableEmbedder, be: TrainBackend, lim: number): void {
 
 async function gradients(
   lora: TrainableEmbedder,
-  be: TrainBackend,
+  be: Backend,
   texts: string[],
   r: Float32Array,
 ): Promise<Float32Array[]> {
@@ -49,7 +49,7 @@ describe('LoRA on the real USE-lite weights (CPU)', () => {
   });
 
   it('with B = 0 equals the base embedder on sentences of mixed lengths (several batches)', async () => {
-    const be = createCpuBackend() as TrainBackend;
+    const be = createCpuBackend();
     const texts = [...SHORT_SENTENCES.slice(0, 24), ''];
     const lora = createLoraTrainable(model, be, cfg, 1);
     const want = await model.embed(be, texts, 'query');
@@ -60,7 +60,7 @@ describe('LoRA on the real USE-lite weights (CPU)', () => {
   });
 
   it('finite differences agree with the backward on real weights (a few entries)', async () => {
-    const be = createCpuBackend() as TrainBackend;
+    const be = createCpuBackend();
     const texts = ['What are the symptoms of type 2 diabetes?', 'The wing stalls at high angle of attack.'];
     const lora = createLoraTrainable(model, be, cfg, 2);
     randomB(lora, be, 0.02);
@@ -127,8 +127,8 @@ describe.skipIf(SKIP_WEBGPU)('LoRA on WebGPU (tiny USE-lite, tiny Qwen3)', () =>
     ['Qwen3', tinyQwen3],
   ] as const)
     it(`${name}: B = 0 equals the base; forward and gradients match the CPU`, async () => {
-      const gpu = (await makeWebGPU()) as TrainBackend;
-      const cpu = createCpuBackend() as TrainBackend;
+      const gpu = await makeWebGPU();
+      const cpu = createCpuBackend();
       try {
         const base = await make();
         const texts = [

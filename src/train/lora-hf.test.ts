@@ -8,7 +8,6 @@ import { randomF32, rng } from '../testing/backends';
 import { HfEmbedder, type HfEmbedderOptions } from '../models/hf/embedder';
 import { createLoraTrainable, loadLoraExpert, loraTargets } from './lora';
 import { argMaxAbs, fdCheck, setParam, trackAllocations } from '../testing/lora-fixture';
-import type { TrainBackend } from './lora-modules';
 import type { LoraConfig } from './types';
 
 const json = (dir: string, f: string) =>
@@ -68,7 +67,7 @@ const CASES: { name: string; model: string; opts: HfEmbedderOptions; first: stri
 describe('LoRA on Hugging Face models (CPU)', () => {
   for (const c of CASES) {
     it(`${c.name}: B = 0 equals the base, FD check of the whole forward, PEFT round trip`, async () => {
-      const be = createCpuBackend() as TrainBackend;
+      const be = createCpuBackend();
       const base = await load(c.model, c.opts);
       const targets = loraTargets(base, cfg);
       expect(targets).toHaveLength(c.count);

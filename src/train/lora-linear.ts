@@ -1,29 +1,17 @@
 /**
- * One LoRA-adapted linear on rows x [M, in] (2-D) (frozen W: [in, out] 'kn' or [out, in] 'nk', bias b or none):
- *   y = x·W + b + s · (dropout(x)·A)·B,   s = alpha / r
- * Forward saves what the backward needs (the dropped input and s·(x·A)); the backward accumulates dA
- * and dB into the adapter's gradient buffers and returns dx only when asked (W and b stay frozen).
+ * LoRA as a wrapper around a Linear source (src/nn): on rows x [M, in], for the adapted module paths,
+ *   y = base(x) + s · (dropout(x)·A)·B,   s = alpha / r   (A [in, r], B [r, out]; the base stays frozen)
+ * with its backward beside it: dA and dB accumulate into the adapter's gradient buffers, dx (when asked)
+ * is the base's plus the low-rank path's. Paths without an adapter are the base linear unchanged.
  */
 import type { Backend, Tensor } from '../core/backend';
-import type { LoraPair, TrainBackend } from './lora-modules';
+import type { Linear, LinearCall } from '../nn/ops';
+import type { LoraPair, LoraSet } from './lora-modules';
 
 /** dropout on the adapter input: keep probability 1 - p, kept values scaled by 1 / (1 - p) */
 export interface Dropout {
   readonly p: number;
   readonly rand: () => number;
-}
-
-/** What one adapted linear saved for its backward (x itself belongs to the caller). */
-export interface LinearTape {
-  readonly x: Tensor;
-  readonly layout: 'kn' | 'nk';
-  readonly pair: LoraPair | null;
-  readonly scale: number;
-  /** dropout keep-mask (0 or 1/(1-p)) and the dropped input, when dropout was applied */
-  readonly keep: Tensor | null;
-  readonly xd: Tensor | null;
-  /** s · (xd·A): the input of the B product */
-  readonly su: Tensor | null;
 }
 
 /** Gradient buffers of one adapter. */
@@ -32,21 +20,46 @@ export interface LoraGrad {
   readonly B: Tensor;
 }
 
-/** y for rows x [M, in]; with `save` the tape for linearLoraBackward (else null and nothing is kept). */
-export function linearLora(
+/**
+ * `base` plus the adapters of `lora`. `grads` (by module path) receive dA, dB in backward; null for a
+ * source that only runs forward. `dropout` applies to recorded calls (training).
+ */
+export function loraLinear(
+  base: Linear,
+  lora: LoraSet,
+  grads: ReadonlyMap<string, LoraGrad> | null,
+  dropout: Dropout | null,
+): Linear {
+  return {
+    forward: (be, x, path) => {
+      const pair = lora.pairs.get(path);
+      const y = base.forward(be, x, path);
+      if (!pair) return y;
+      const su = lowRankInput(be, x, pair, lora.scale, null);
+      const d = be.matmul(su.su, pair.B);
+      const out = be.add(y, d);
+      be.dispose(y, su.u, d, su.su);
+      return out;
+    },
+    record: (be, x, path) => {
+      const pair = lora.pairs.get(path);
+      const call = base.record(be, x, path);
+      if (!pair) return call;
+      const grad = grads?.get(path);
+      if (!grad) throw new Error(`LoRA: no gradient buffers for ${path}`);
+      return adapted(be, x, call, pair, grad, lora.scale, dropout);
+    },
+  };
+}
+
+/** s·(xd·A) with xd = dropout(x) (or x): the input of the B product, plus what the backward needs */
+function lowRankInput(
   be: Backend,
   x: Tensor,
-  w: Tensor,
-  bias: Tensor | null,
-  layout: 'kn' | 'nk',
-  pair: LoraPair | null,
+  pair: LoraPair,
   scale: number,
   dropout: Dropout | null,
-  save: boolean,
-): { y: Tensor; tape: LinearTape | null } {
-  const base = be.linear(x, w, bias, layout);
-  if (!pair)
-    return { y: base, tape: save ? { x, layout, pair: null, scale, keep: null, xd: null, su: null } : null };
+): { u: Tensor; su: Tensor; keep: Tensor | null; xd: Tensor | null } {
   let keep: Tensor | null = null;
   let xd: Tensor | null = null;
   if (dropout && dropout.p > 0) {
@@ -58,54 +71,56 @@ export function linearLora(
   }
   // matmul, not linear: the CPU backend caches linear()'s prepared weights per array, and A and B change in place
   const u = be.matmul(xd ?? x, pair.A);
-  const su = be.scale(u, scale);
+  return { u, su: be.scale(u, scale), keep, xd };
+}
+
+/** A recorded adapted call: the base call plus the low-rank path, with their backward. */
+function adapted(
+  be: Backend,
+  x: Tensor,
+  call: LinearCall,
+  pair: LoraPair,
+  grad: LoraGrad,
+  scale: number,
+  dropout: Dropout | null,
+): LinearCall {
+  const { u, su, keep, xd } = lowRankInput(be, x, pair, scale, dropout);
   const d = be.matmul(su, pair.B);
-  const y = be.add(base, d);
-  be.dispose(base, u, d);
-  if (!save) {
+  const y = be.add(call.y, d);
+  be.dispose(call.y, u, d);
+  let live = true;
+  const release = () => {
+    if (!live) return;
+    live = false;
+    call.release();
     be.dispose(su, ...(keep ? [keep] : []), ...(xd ? [xd] : []));
-    return { y, tape: null };
-  }
-  return { y, tape: { x, layout, pair, scale, keep, xd, su } };
-}
-
-/** Frees a tape's own tensors (not x). */
-export function releaseTape(be: Backend, t: LinearTape | null): void {
-  if (!t) return;
-  for (const s of [t.keep, t.xd, t.su]) if (s) be.dispose(s);
-}
-
-/**
- * Backward of linearLora given dy [M, out]: adds dA, dB into `grad` (when the linear is adapted) and
- * returns dx [M, in] when needDx (else null). Frees the tape; dy stays the caller's.
- */
-export function linearLoraBackward(
-  be: TrainBackend,
-  t: LinearTape,
-  w: Tensor,
-  dy: Tensor,
-  grad: LoraGrad | null,
-  needDx: boolean,
-): Tensor | null {
-  let dx = needDx ? be.matmul(dy, w, { transposeB: t.layout === 'kn' }) : null;
-  if (t.pair && t.su) {
-    if (!grad) throw new Error('LoRA backward: an adapted linear has no gradient buffers');
-    const gb = be.linearBackward(t.su, t.pair.B, dy, 'kn', true);
-    be.addInPlace(grad.B, gb.dw, 1);
-    const du = be.scale(gb.dx!, t.scale);
-    be.dispose(gb.dw, gb.db, gb.dx!);
-    const ga = be.linearBackward(t.xd ?? t.x, t.pair.A, du, 'kn', needDx);
-    be.addInPlace(grad.A, ga.dw, 1);
-    be.dispose(du, ga.dw, ga.db);
-    if (ga.dx && dx) {
-      const dxl = t.keep ? be.mul(ga.dx, t.keep) : ga.dx;
-      const sum = be.add(dx, dxl);
-      be.dispose(dx, ga.dx, ...(dxl !== ga.dx ? [dxl] : []));
-      dx = sum;
-    } else if (ga.dx) {
-      be.dispose(ga.dx);
-    }
-  }
-  releaseTape(be, t);
-  return dx;
+  };
+  return {
+    y,
+    trainable: true,
+    backward: (dy, needDx) => {
+      try {
+        let dx = call.backward(dy, needDx);
+        const gb = be.linearBackward(su, pair.B, dy, 'kn', true);
+        be.addInPlace(grad.B, gb.dw, 1);
+        const du = be.scale(gb.dx!, scale);
+        be.dispose(gb.dw, gb.db, gb.dx!);
+        const ga = be.linearBackward(xd ?? x, pair.A, du, 'kn', needDx);
+        be.addInPlace(grad.A, ga.dw, 1);
+        be.dispose(du, ga.dw, ga.db);
+        if (ga.dx && dx) {
+          const dxl = keep ? be.mul(ga.dx, keep) : ga.dx;
+          const sum = be.add(dx, dxl);
+          be.dispose(dx, ga.dx, ...(dxl !== ga.dx ? [dxl] : []));
+          dx = sum;
+        } else if (ga.dx) {
+          be.dispose(ga.dx);
+        }
+        return dx;
+      } finally {
+        release();
+      }
+    },
+    release,
+  };
 }

@@ -8,20 +8,9 @@
  * PEFT stores lora_A.weight [r, in] = Aᵀ and lora_B.weight [out, r] = Bᵀ.
  */
 import type { Backend, Tensor } from '../core/backend';
-import type { TrainingOps } from '../core/training-ops';
+import type { LinearModule } from '../nn/ops';
 import { mulberry32 } from '../util/rng';
 import type { LoraConfig, TrainParam } from './types';
-
-/** What LoRA training needs from a backend: the forward ops and the backward/optimiser ops. */
-export type TrainBackend = Backend & TrainingOps;
-
-/** One linear layer of a model that can carry an adapter. */
-export interface LinearModule {
-  /** module path inside the model, e.g. "encoder.layers.0.attention.query" */
-  readonly path: string;
-  readonly inDim: number;
-  readonly outDim: number;
-}
 
 export const DEFAULT_LORA: LoraConfig = { rank: 16, alpha: 32, dropout: 0, targetModules: 'all-linear' };
 
@@ -177,11 +166,10 @@ export class LoraParams {
 
 /** Replaces a param's value in place (value = 0 · value + data), so tensors held elsewhere stay valid. */
 function writeInto(backend: Backend, p: TrainParam, data: Float32Array): void {
-  const ops = backend as TrainBackend;
   const t = backend.tensor(data, p.value.shape);
   try {
-    ops.zero(p.value);
-    ops.addInPlace(p.value, t, 1);
+    backend.zero(p.value);
+    backend.addInPlace(p.value, t, 1);
   } finally {
     backend.dispose(t);
   }

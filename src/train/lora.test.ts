@@ -9,7 +9,6 @@ import {
   trackAllocations,
   weightedSum,
 } from '../testing/lora-fixture';
-import type { TrainBackend } from './lora-modules';
 import type { LoraConfig } from './types';
 
 const TEXTS = [
@@ -28,7 +27,7 @@ const cfg = (over: Partial<LoraConfig> = {}): LoraConfig => ({
   ...over,
 });
 
-const cpu = () => createCpuBackend() as TrainBackend;
+const cpu = () => createCpuBackend();
 
 describe('LoRA on USE-lite (CPU)', () => {
   it('adapts every linear by default and a subset by PEFT suffix patterns', () => {

@@ -1,9 +1,10 @@
 /**
  * LoRA inside the studio's native models, as a TrainableEmbedder: USE-lite (the default model) and
  * HfEmbedder's BERT-family encoders and decoders, with an adapter on every linear (or the
- * `targetModules` subset), base weights frozen. Each model's training forward and backward live in
- * lora-use-lite.ts / lora-hf.ts / lora-hf-decoder.ts (behind LoraModel, lora-model.ts); parameters,
- * PEFT names and init in lora-modules.ts; one adapted linear in lora-linear.ts.
+ * `targetModules` subset), base weights frozen. There is no LoRA copy of any forward: each model's one
+ * forward (src/models, a NativeEmbedder) runs with a LoRA Linear source (lora-linear.ts) on the recording
+ * op context (src/nn/tape.ts), whose backward reaches the adapters. Parameters, PEFT names and init are
+ * in lora-modules.ts.
  *
  * Inference (asEmbedder, loadLoraExpert) adds the low-rank path to each adapted linear rather than
  * merging W' = W + s·A·B: it costs little, keeps the frozen weights shared with the base embedder, and
@@ -11,9 +12,12 @@
  */
 import { mulberry32 } from '../util/rng';
 import type { Backend, Tensor } from '../core/backend';
+import { Tape } from '../nn/tape';
 import { HfEmbedder } from '../models/hf/embedder';
+import { embedNative, type NativeEmbedder } from '../models/native';
 import { UseLiteEmbedder } from '../models/use-lite/model';
 import type { Embedder, Role } from '../models/types';
+import { loraLinear } from './lora-linear';
 import {
   DEFAULT_LORA,
   LoraParams,
@@ -24,43 +28,24 @@ import {
   uploadSet,
   type LoraHostPair,
   type LoraSet,
-  type TrainBackend,
 } from './lora-modules';
-import { loraModelOfHf } from './lora-hf';
-import type { LoraBatch, LoraModel } from './lora-model';
-import { loraModelOfUseLite } from './lora-use-lite';
 import type { LoraConfig, TrainableEmbedder, TrainForward, TrainParam } from './types';
 
-export { DEFAULT_LORA, type TrainBackend } from './lora-modules';
+export { DEFAULT_LORA } from './lora-modules';
 
-/** Embeds texts with the base's batching, each batch through the adapted forward (nothing saved). */
-async function embedWithLora(
-  model: LoraModel,
+/** Embeds texts through the base's one forward with the adapters of `lora` on its linears (nothing saved). */
+function embedWithLora(
+  model: NativeEmbedder,
   be: Backend,
   texts: readonly string[],
   lora: LoraSet,
 ): Promise<Float32Array> {
-  const dim = model.embedder.dim;
-  const out = new Float32Array(texts.length * dim);
-  if (texts.length === 0) return out;
-  const plan = model.plan(be, texts);
-  for (const members of plan.groups) {
-    const t = plan.forward(members, lora, null, false);
-    let rows: Float32Array;
-    try {
-      rows = await be.readF32(t.normed);
-    } finally {
-      be.dispose(t.normed);
-    }
-    members.forEach((i, r) => out.set(rows.subarray(r * dim, (r + 1) * dim), i * dim));
-  }
-  return out;
+  return embedNative(model, be, texts, loraLinear(model.weightsLinear(be), lora, null, null));
 }
 
-/** The LoraModel of a supported base embedder. */
-function loraModel(base: LoraBase): LoraModel {
-  if (base instanceof UseLiteEmbedder) return loraModelOfUseLite(base);
-  if (base instanceof HfEmbedder) return loraModelOfHf(base);
+/** A supported base embedder as the NativeEmbedder LoRA runs through. */
+function loraModel(base: LoraBase): NativeEmbedder {
+  if (base instanceof UseLiteEmbedder || base instanceof HfEmbedder) return base;
   throw new Error(
     'LoRA: the base model must be USE-lite or a Hugging Face encoder/decoder on the studio kernels',
   );
@@ -72,13 +57,13 @@ class LoraTrainable implements TrainableEmbedder {
   private readonly lp: LoraParams;
 
   constructor(
-    private readonly model: LoraModel,
-    readonly backend: TrainBackend,
+    private readonly model: NativeEmbedder,
+    readonly backend: Backend,
     readonly cfg: LoraConfig,
     seed: number,
   ) {
-    this.base = model.embedder;
-    this.lp = new LoraParams(backend, model.modules, cfg, seed);
+    this.base = model;
+    this.lp = new LoraParams(backend, model.linears, cfg, seed);
   }
 
   params(): readonly TrainParam[] {
@@ -98,33 +83,46 @@ class LoraTrainable implements TrainableEmbedder {
     const groups = plan.groups;
     const dropout =
       opts.training && this.cfg.dropout > 0 ? { p: this.cfg.dropout, rand: mulberry32(opts.seed) } : null;
-    const set = this.lp.set();
-    const tapes: LoraBatch[] = [];
+    const lin = loraLinear(this.model.weightsLinear(be), this.lp.set(), this.lp.grads(), dropout);
+    const tapes: { tape: Tape; normed: Tensor }[] = [];
     let emb: Tensor | null = null;
-    for (const g of groups) {
-      const t = plan.forward(g, set, dropout, true);
-      tapes.push(t);
-      // place the batch's rows at their texts' indices: emb += P·normed with P [n, Bg] one-hot (exact)
-      const p = new Float32Array(n * g.length);
-      g.forEach((i, r) => (p[i * g.length + r] = 1));
-      const pT = be.tensor(p, [n, g.length]);
-      const part = be.matmul(pT, t.normed);
-      be.dispose(pT);
-      if (emb) {
-        const sum = be.add(emb, part);
-        be.dispose(emb, part);
-        emb = sum;
-      } else emb = part;
-    }
     let live = true;
     const release = () => {
       if (!live) return;
       live = false;
       for (const t of tapes) {
-        t.release();
+        t.tape.release();
         be.dispose(t.normed);
       }
     };
+    try {
+      for (const g of groups) {
+        const tape = new Tape(be, lin);
+        let normed: Tensor;
+        try {
+          normed = plan.forward(tape, g);
+        } catch (e) {
+          tape.release();
+          throw e;
+        }
+        tapes.push({ tape, normed });
+        // place the batch's rows at their texts' indices: emb += P·normed with P [n, Bg] one-hot (exact)
+        const p = new Float32Array(n * g.length);
+        g.forEach((i, r) => (p[i * g.length + r] = 1));
+        const pT = be.tensor(p, [n, g.length]);
+        const part = be.matmul(pT, normed);
+        be.dispose(pT);
+        if (emb) {
+          const sum = be.add(emb, part);
+          be.dispose(emb, part);
+          emb = sum;
+        } else emb = part;
+      }
+    } catch (e) {
+      release();
+      if (emb) be.dispose(emb);
+      throw e;
+    }
     return {
       emb: emb!,
       backward: (dEmb: Tensor) => {
@@ -132,14 +130,13 @@ class LoraTrainable implements TrainableEmbedder {
         if (dEmb.shape.length !== 2 || dEmb.shape[0] !== n || dEmb.shape[1] !== dim) {
           throw new Error(`LoRA backward: dEmb is [${dEmb.shape.join(',')}], expected [${n},${dim}]`);
         }
-        const grads = this.lp.grads();
         try {
           groups.forEach((g, k) => {
             const idx = be.tensor(Uint32Array.from(g), [g.length]);
             const dN = be.gather(dEmb, idx);
             be.dispose(idx);
             try {
-              tapes[k].backward(be, dN, grads);
+              tapes[k].tape.backward(tapes[k].normed, dN);
             } finally {
               be.dispose(dN);
             }
@@ -195,7 +192,7 @@ export type LoraBase = UseLiteEmbedder | HfEmbedder;
  */
 export function createLoraTrainable(
   base: LoraBase,
-  backend: TrainBackend,
+  backend: Backend,
   cfg: LoraConfig = DEFAULT_LORA,
   seed = 0,
 ): TrainableEmbedder & { dispose(): void } {
@@ -204,7 +201,7 @@ export function createLoraTrainable(
 
 /** The linear layers of `base` a config selects, as PEFT module paths (for UIs and checks). */
 export function loraTargets(base: LoraBase, cfg: LoraConfig = DEFAULT_LORA): string[] {
-  return selectModules(loraModel(base).modules, cfg.targetModules).map((m) => m.path);
+  return selectModules(loraModel(base).linears, cfg.targetModules).map((m) => m.path);
 }
 
 /**
@@ -219,7 +216,7 @@ export function loadLoraExpert(
 ): Embedder {
   checkLoraConfig(cfg);
   const model = loraModel(base);
-  const modules = selectModules(model.modules, cfg.targetModules);
+  const modules = selectModules(model.linears, cfg.targetModules);
   const host: Map<string, LoraHostPair> = peftToHost(weights, modules, cfg.rank);
   const scale = cfg.alpha / cfg.rank;
   const onDevice = new WeakMap<Backend, LoraSet>();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createCpuBackend } from '../gpu/cpu';
-import { createAdapterTrainable, type TrainBackend } from './adapter';
+import { createAdapterTrainable } from './adapter';
 import { defaultTrainConfig } from './defaults';
 import { batchIndices, trainRun } from './trainer';
 import { fakeEmbedder } from '../testing/train-support';
@@ -27,12 +27,7 @@ function config(over: Partial<TrainConfig> = {}): TrainConfig {
 }
 
 function trainable() {
-  return createAdapterTrainable(
-    fakeEmbedder(16),
-    createCpuBackend() as TrainBackend,
-    { kind: 'lowrank', rank: 4 },
-    11,
-  );
+  return createAdapterTrainable(fakeEmbedder(16), createCpuBackend(), { kind: 'lowrank', rank: 4 }, 11);
 }
 
 describe('trainRun', () => {

@@ -5,7 +5,6 @@
  */
 import type { Dataset } from '../data/types';
 import type { Tensor } from '../core/backend';
-import type { TrainingOps } from '../core/training-ops';
 import { evaluate } from '../eval/evaluate';
 import { applyTemplate, type TextTemplates } from '../models/types';
 import { permutation, subSeed } from '../util/rng';
@@ -80,7 +79,7 @@ async function snapshot(
 }
 
 function restore(o: TrainRunOptions, ck: TrainCheckpoint): void {
-  const be = o.trainable.backend as typeof o.trainable.backend & TrainingOps;
+  const be = o.trainable.backend;
   const set = (t: Tensor, data: Float32Array | undefined, what: string) => {
     if (!data || data.length !== t.size)
       throw new Error(`resume: checkpoint ${what} has ${data?.length ?? 'no'} values, expected ${t.size}`);
@@ -120,7 +119,7 @@ async function trainStep(
 ): Promise<{ loss: number; lr: number; gradNorm: number }> {
   const c = o.config;
   const t = o.trainable;
-  const be = t.backend as typeof t.backend & TrainingOps;
+  const be = t.backend;
   const batch = batchIndices(o.pairs.length, c.batchSize, c.seed, step).map((i) => o.pairs[i]);
   const qTexts = batch.map((p) => applyTemplate(o.templates.query, { text: p.query }));
   const dTexts = batch.map((p) => applyTemplate(o.templates.passage, { text: p.positive }));
@@ -177,7 +176,7 @@ export async function trainRun(
     restore(o, o.resume);
     step = o.resume.step;
   } else {
-    const be = o.trainable.backend as typeof o.trainable.backend & TrainingOps;
+    const be = o.trainable.backend;
     for (const p of o.trainable.params()) be.zero(p.grad);
   }
   const warmup = effectiveWarmup(c.warmupSteps, c.steps);

@@ -1,10 +1,12 @@
 /**
- * BERT-family encoder (bert, roberta, xlm-roberta) forward pass on Backend ops, with Hugging Face
- * weight names: post-LayerNorm blocks, learned absolute positions, bidirectional attention over the mask.
+ * BERT-family encoder (bert, roberta, xlm-roberta) forward pass, once, on the op context of src/nn (plain
+ * weights for inference, base + LoRA for training), with Hugging Face weight names: post-LayerNorm blocks,
+ * learned absolute positions, bidirectional attention over the mask.
  */
 import type { Backend, Tensor } from '../../core/backend';
+import type { LinearModule, Ops } from '../../nn/ops';
 import type { BertConfig } from './config';
-import { checkBatch, consume, lookup, type TokenBatch } from './common';
+import { checkBatch, lookup, type TokenBatch } from './common';
 import type { SafetensorsFile } from './safetensors';
 import { Weights } from './weights';
 
@@ -13,11 +15,6 @@ const WORD = 'embeddings.word_embeddings.weight';
 export class BertModel {
   readonly hidden: number;
   private readonly w: Weights;
-
-  /** the model's weights (read-only use: LoRA training reuses the uploaded tensors, frozen) */
-  get weights(): Weights {
-    return this.w;
-  }
 
   /** parameters in the weights the forward pass uses */
   get parameterCount(): number {
@@ -57,41 +54,56 @@ export class BertModel {
     this.w = w;
   }
 
-  /** Last hidden states [B, T, H] for a right-padded batch (the caller disposes the result). */
-  forward(backend: Backend, input: TokenBatch): Tensor {
+  /** every linear, in forward order (PEFT module paths of the bare model) */
+  get linears(): LinearModule[] {
+    const c = this.config;
+    const H = c.hidden;
+    const out: LinearModule[] = [];
+    for (let i = 0; i < c.layers; i++) {
+      const p = `encoder.layer.${i}.`;
+      for (const n of ['query', 'key', 'value'])
+        out.push({ path: `${p}attention.self.${n}`, inDim: H, outDim: H });
+      out.push({ path: `${p}attention.output.dense`, inDim: H, outDim: H });
+      out.push({ path: `${p}intermediate.dense`, inDim: H, outDim: c.intermediate });
+      out.push({ path: `${p}output.dense`, inDim: c.intermediate, outDim: H });
+    }
+    return out;
+  }
+
+  /** the weights on `backend` (uploaded on first use; the word table stays on the host when too large) */
+  on(backend: Backend): Map<string, Tensor> {
+    return this.w.on(backend, new Set([WORD]));
+  }
+
+  /** Last hidden states [B*T, H] of a right-padded batch (mask: input.mask as [B, T]); the caller frees them. */
+  forward(ops: Ops, input: TokenBatch, mask: Tensor): Tensor {
     const c = this.config;
     const { batch: B, seqLen: T } = input;
     checkBatch(input, c.vocabSize, c.maxPositions - c.positionOffset, `${c.modelType} forward`);
     const typeIds = input.typeIds ?? new Uint32Array(B * T);
     if (typeIds.some((t) => t >= c.typeVocabSize))
       throw new Error(`${c.modelType} forward: token type id outside [0, ${c.typeVocabSize})`);
-    const W = this.w.on(backend, new Set([WORD]));
+    const W = this.on(ops.backend);
     const g = (n: string) => W.get(n)!;
     const posIds = new Uint32Array(B * T);
     for (let i = 0; i < B * T; i++) posIds[i] = c.positionOffset + (i % T);
 
-    const word = lookup(backend, this.w, W, WORD, input.ids);
-    const pos = lookup(backend, this.w, W, 'embeddings.position_embeddings.weight', posIds);
-    const typ = lookup(backend, this.w, W, 'embeddings.token_type_embeddings.weight', typeIds);
-    const sum1 = consume(backend, [word, pos], () => backend.add(word, pos));
-    const sum = consume(backend, [sum1, typ], () => backend.add(sum1, typ));
-    const emb = consume(backend, [sum], () =>
-      backend.layerNorm(sum, g('embeddings.LayerNorm.weight'), g('embeddings.LayerNorm.bias'), c.eps),
-    );
-    let x = backend.reshape(emb, [B, T, c.hidden]);
-    const mask = backend.tensor(input.mask, [B, T]);
-    try {
-      // a failing layer may leak its intermediates, never frees a tensor twice
-      for (let i = 0; i < c.layers; i++) x = this.layer(backend, W, i, x, mask, B, T);
-    } finally {
-      backend.dispose(mask);
-    }
+    const word = lookup(ops, this.w, W, WORD, input.ids);
+    const pos = lookup(ops, this.w, W, 'embeddings.position_embeddings.weight', posIds);
+    const typ = lookup(ops, this.w, W, 'embeddings.token_type_embeddings.weight', typeIds);
+    const sum1 = ops.add(word, pos);
+    ops.free(word, pos);
+    const sum = ops.add(sum1, typ);
+    ops.free(sum1, typ);
+    let x = ops.layerNorm(sum, g('embeddings.LayerNorm.weight'), g('embeddings.LayerNorm.bias'), c.eps);
+    ops.free(sum);
+    for (let i = 0; i < c.layers; i++) x = this.layer(ops, W, i, x, mask, B, T);
     return x;
   }
 
-  /** One post-LN block; consumes x. */
+  /** One post-LN block on rows [B*T, H]; consumes x. */
   private layer(
-    backend: Backend,
+    ops: Ops,
     W: Map<string, Tensor>,
     i: number,
     x: Tensor,
@@ -104,38 +116,34 @@ export class BertModel {
     const dh = c.hidden / nh;
     const p = `encoder.layer.${i}.`;
     const g = (n: string) => W.get(p + n)!;
-    const proj = (n: string) => {
-      const y = backend.linear(x, g(`attention.self.${n}.weight`), g(`attention.self.${n}.bias`), 'nk');
-      return backend.reshape(y, [B, T, nh, dh]);
-    };
-    const q = proj('query');
-    const k = proj('key');
-    const v = proj('value');
-    const att = consume(backend, [q, k, v], () =>
-      backend.attention(q, k, v, mask, { causal: false, scale: 1 / Math.sqrt(dh) }),
+    const heads = (n: string) => ops.reshape(ops.linear(x, `${p}attention.self.${n}`), [B, T, nh, dh]);
+    const q = heads('query');
+    const k = heads('key');
+    const v = heads('value');
+    const att = ops.attention(q, k, v, mask, { causal: false, scale: 1 / Math.sqrt(dh) });
+    ops.free(q, k, v);
+    const a2 = ops.reshape(att, [B * T, c.hidden]);
+    const o = ops.linear(a2, `${p}attention.output.dense`);
+    ops.free(a2);
+    const r1 = ops.add(o, x);
+    ops.free(o, x);
+    const h1 = ops.layerNorm(
+      r1,
+      g('attention.output.LayerNorm.weight'),
+      g('attention.output.LayerNorm.bias'),
+      c.eps,
     );
-    const a2 = backend.reshape(att, [B, T, c.hidden]);
-    const o = consume(backend, [a2], () =>
-      backend.linear(a2, g('attention.output.dense.weight'), g('attention.output.dense.bias'), 'nk'),
-    );
-    const r1 = consume(backend, [o, x], () => backend.add(o, x));
-    const h1 = consume(backend, [r1], () =>
-      backend.layerNorm(
-        r1,
-        g('attention.output.LayerNorm.weight'),
-        g('attention.output.LayerNorm.bias'),
-        c.eps,
-      ),
-    );
-    const up = backend.linear(h1, g('intermediate.dense.weight'), g('intermediate.dense.bias'), 'nk');
-    const act = consume(backend, [up], () => backend.activation(up, c.act));
-    const down = consume(backend, [act], () =>
-      backend.linear(act, g('output.dense.weight'), g('output.dense.bias'), 'nk'),
-    );
-    const r2 = consume(backend, [down, h1], () => backend.add(down, h1));
-    return consume(backend, [r2], () =>
-      backend.layerNorm(r2, g('output.LayerNorm.weight'), g('output.LayerNorm.bias'), c.eps),
-    );
+    ops.free(r1);
+    const up = ops.linear(h1, `${p}intermediate.dense`);
+    const act = ops.activation(up, c.act);
+    ops.free(up);
+    const down = ops.linear(act, `${p}output.dense`);
+    ops.free(act);
+    const r2 = ops.add(down, h1);
+    ops.free(down, h1);
+    const out = ops.layerNorm(r2, g('output.LayerNorm.weight'), g('output.LayerNorm.bias'), c.eps);
+    ops.free(r2);
+    return out;
   }
 
   release(backend?: Backend): void {

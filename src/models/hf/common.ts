@@ -1,5 +1,7 @@
 /** Pieces shared by the encoder and decoder forward passes. */
-import type { Backend, Tensor } from '../../core/backend';
+import type { Tensor } from '../../core/backend';
+import { plainLinear } from '../../nn/linear';
+import type { Linear, Ops } from '../../nn/ops';
 import type { Weights } from './weights';
 
 /** A right-padded batch of token ids. */
@@ -44,11 +46,11 @@ export function checkBatch(input: TokenBatch, vocab: number, maxPositions: numbe
 }
 
 /**
- * Rows of the table `name` for `ids` as [ids.length, D] on the backend: a gather kernel when the table
- * is on the device, else read from the weight file on the host (tables over the device's tensor limit).
+ * Rows of the table `name` for `ids` as [ids.length, D]: a gather kernel when the table is on the device,
+ * else read from the weight file on the host (tables over the device's tensor limit). Frozen: no gradient.
  */
 export function lookup(
-  backend: Backend,
+  ops: Ops,
   w: Weights,
   on: Map<string, Tensor>,
   name: string,
@@ -56,22 +58,20 @@ export function lookup(
 ): Tensor {
   const table = on.get(name);
   if (table) {
-    const idT = backend.tensor(ids, [ids.length]);
-    try {
-      return backend.gather(table, idT);
-    } finally {
-      backend.dispose(idT);
-    }
+    const idT = ops.input(ids, [ids.length]);
+    const rows = ops.gather(table, idT);
+    ops.free(idT);
+    return rows;
   }
   const [, d] = w.shape(name);
-  return backend.tensor(w.rows(name, ids), [ids.length, d]);
+  return ops.input(w.rows(name, ids), [ids.length, d]);
 }
 
-/** Runs `f`, then disposes `ts` (inputs no longer needed), also when `f` throws. */
-export function consume<T>(backend: Backend, ts: Tensor[], f: () => T): T {
-  try {
-    return f();
-  } finally {
-    backend.dispose(...ts);
-  }
+/** The linears of an HF model from its uploaded weights ('nk' `${path}.weight`, optional `${path}.bias`). */
+export function hfLinear(on: Map<string, Tensor>): Linear {
+  return plainLinear('nk', (path) => {
+    const w = on.get(`${path}.weight`);
+    if (!w) throw new Error(`no weight ${path}.weight on the device`);
+    return { w, b: on.get(`${path}.bias`) ?? null };
+  });
 }

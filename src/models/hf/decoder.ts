@@ -1,11 +1,14 @@
 /**
- * Decoder-only transformer (qwen3, qwen2, llama) forward pass on Backend ops, Hugging Face weight names:
+ * Decoder-only transformer (qwen3, qwen2, llama) forward pass, once, on the op context of src/nn (plain
+ * weights for inference, base + LoRA for training; a KV cache for generation slots in later), Hugging Face
+ * weight names:
  * pre-RMSNorm blocks, rotary positions ('half' layout), grouped-query attention, SwiGLU MLP, final norm.
  * Attention is causal (the pretrained LM) or bidirectional (STM embedders: causal mask disabled).
  */
 import type { Backend, Tensor } from '../../core/backend';
+import type { LinearModule, Ops } from '../../nn/ops';
 import type { DecoderConfig } from './config';
-import { checkBatch, consume, lookup, type TokenBatch } from './common';
+import { checkBatch, lookup, type TokenBatch } from './common';
 import type { SafetensorsFile } from './safetensors';
 import { Weights } from './weights';
 
@@ -16,11 +19,6 @@ const EMBED = 'embed_tokens.weight';
 export class DecoderModel {
   readonly hidden: number;
   private readonly w: Weights;
-
-  /** the model's weights (read-only use: LoRA training reuses the uploaded tensors, frozen) */
-  get weights(): Weights {
-    return this.w;
-  }
 
   /** parameters in the weights the forward pass uses */
   get parameterCount(): number {
@@ -65,27 +63,50 @@ export class DecoderModel {
     this.w = w;
   }
 
-  /** Last hidden states [B, T, H] (after the final norm) for a right-padded batch; the caller disposes it. */
-  forward(backend: Backend, input: TokenBatch, attention: DecoderAttention = 'bidirectional'): Tensor {
+  /** every linear, in forward order (PEFT module paths of the bare model) */
+  get linears(): LinearModule[] {
     const c = this.config;
-    const { batch: B, seqLen: T } = input;
-    checkBatch(input, c.vocabSize, c.maxPositions, `${c.modelType} forward`);
-    const W = this.w.on(backend, new Set([EMBED]));
-    const emb = lookup(backend, this.w, W, EMBED, input.ids);
-    let x = backend.reshape(emb, [B, T, c.hidden]);
-    const mask = backend.tensor(input.mask, [B, T]);
-    try {
-      // a failing layer may leak its intermediates, never frees a tensor twice
-      for (let i = 0; i < c.layers; i++) x = this.layer(backend, W, i, x, mask, B, T, attention === 'causal');
-    } finally {
-      backend.dispose(mask);
+    const H = c.hidden;
+    const qDim = c.heads * c.headDim;
+    const kvDim = c.kvHeads * c.headDim;
+    const out: LinearModule[] = [];
+    for (let i = 0; i < c.layers; i++) {
+      const p = `layers.${i}.`;
+      out.push({ path: `${p}self_attn.q_proj`, inDim: H, outDim: qDim });
+      out.push({ path: `${p}self_attn.k_proj`, inDim: H, outDim: kvDim });
+      out.push({ path: `${p}self_attn.v_proj`, inDim: H, outDim: kvDim });
+      out.push({ path: `${p}self_attn.o_proj`, inDim: qDim, outDim: H });
+      out.push({ path: `${p}mlp.gate_proj`, inDim: H, outDim: c.intermediate });
+      out.push({ path: `${p}mlp.up_proj`, inDim: H, outDim: c.intermediate });
+      out.push({ path: `${p}mlp.down_proj`, inDim: c.intermediate, outDim: H });
     }
-    return consume(backend, [x], () => backend.rmsNorm(x, W.get('norm.weight')!, c.eps));
+    return out;
   }
 
-  /** One pre-norm block; consumes x. */
+  /** the weights on `backend` (uploaded on first use; the token table stays on the host when too large) */
+  on(backend: Backend): Map<string, Tensor> {
+    return this.w.on(backend, new Set([EMBED]));
+  }
+
+  /**
+   * Last hidden states [B*T, H] (after the final norm) of a right-padded batch (mask: input.mask as [B, T]);
+   * the caller frees them.
+   */
+  forward(ops: Ops, input: TokenBatch, mask: Tensor, attention: DecoderAttention): Tensor {
+    const c = this.config;
+    checkBatch(input, c.vocabSize, c.maxPositions, `${c.modelType} forward`);
+    const W = this.on(ops.backend);
+    let x = lookup(ops, this.w, W, EMBED, input.ids);
+    for (let i = 0; i < c.layers; i++)
+      x = this.layer(ops, W, i, x, mask, input.batch, input.seqLen, attention === 'causal');
+    const out = ops.rmsNorm(x, W.get('norm.weight')!, c.eps);
+    ops.free(x);
+    return out;
+  }
+
+  /** One pre-norm block on rows [B*T, H]; consumes x. */
   private layer(
-    backend: Backend,
+    ops: Ops,
     W: Map<string, Tensor>,
     i: number,
     x: Tensor,
@@ -95,38 +116,45 @@ export class DecoderModel {
     causal: boolean,
   ): Tensor {
     const c = this.config;
+    const hd = c.headDim;
     const p = `layers.${i}.`;
-    const g = (n: string) => W.get(p + n) ?? null;
-    const h = backend.rmsNorm(x, g('input_layernorm.weight')!, c.eps);
+    const g = (n: string) => W.get(p + n)!;
+    const h = ops.rmsNorm(x, g('input_layernorm.weight'), c.eps);
+    /** q, k: [B,T,heads,hd] after (q/k RMSNorm, qwen3, and) rope; v as is */
     const proj = (n: 'q' | 'k' | 'v', heads: number): Tensor => {
-      const y = backend.linear(h, g(`self_attn.${n}_proj.weight`)!, g(`self_attn.${n}_proj.bias`), 'nk');
-      let t = backend.reshape(y, [B, T, heads, c.headDim]);
-      if (n !== 'v' && c.qkNorm) {
-        const normed: Tensor = backend.rmsNorm(t, g(`self_attn.${n}_norm.weight`)!, c.eps);
-        backend.dispose(t);
+      let t = ops.reshape(ops.linear(h, `${p}self_attn.${n}_proj`), [B, T, heads, hd]);
+      if (n === 'v') return t;
+      if (c.qkNorm) {
+        const normed = ops.rmsNorm(t, g(`self_attn.${n}_norm.weight`), c.eps);
+        ops.free(t);
         t = normed;
       }
-      if (n === 'v') return t;
-      const src = t;
-      return consume(backend, [src], () => backend.rope(src, { theta: c.ropeTheta, style: 'half' }));
+      const r = ops.rope(t, { theta: c.ropeTheta, style: 'half' });
+      ops.free(t);
+      return r;
     };
     const q = proj('q', c.heads);
     const k = proj('k', c.kvHeads);
-    const v = consume(backend, [h], () => proj('v', c.kvHeads));
-    const att = consume(backend, [q, k, v], () =>
-      backend.attention(q, k, v, mask, { causal, scale: 1 / Math.sqrt(c.headDim) }),
-    );
-    const a2 = backend.reshape(att, [B, T, c.heads * c.headDim]);
-    const o = consume(backend, [a2], () =>
-      backend.linear(a2, g('self_attn.o_proj.weight')!, g('self_attn.o_proj.bias'), 'nk'),
-    );
-    const r1 = consume(backend, [o, x], () => backend.add(x, o));
-    const h2 = backend.rmsNorm(r1, g('post_attention_layernorm.weight')!, c.eps);
-    const gate = backend.linear(h2, g('mlp.gate_proj.weight')!, null, 'nk');
-    const up = consume(backend, [h2], () => backend.linear(h2, g('mlp.up_proj.weight')!, null, 'nk'));
-    const act = consume(backend, [gate, up], () => backend.swiglu(gate, up));
-    const down = consume(backend, [act], () => backend.linear(act, g('mlp.down_proj.weight')!, null, 'nk'));
-    return consume(backend, [down, r1], () => backend.add(r1, down));
+    const v = proj('v', c.kvHeads);
+    ops.free(h);
+    const att = ops.attention(q, k, v, mask, { causal, scale: 1 / Math.sqrt(hd) });
+    ops.free(q, k, v);
+    const a2 = ops.reshape(att, [B * T, c.heads * hd]);
+    const o = ops.linear(a2, `${p}self_attn.o_proj`);
+    ops.free(a2);
+    const r1 = ops.add(x, o);
+    ops.free(x, o);
+    const h2 = ops.rmsNorm(r1, g('post_attention_layernorm.weight'), c.eps);
+    const gate = ops.linear(h2, `${p}mlp.gate_proj`);
+    const up = ops.linear(h2, `${p}mlp.up_proj`);
+    ops.free(h2);
+    const act = ops.swiglu(gate, up);
+    ops.free(gate, up);
+    const down = ops.linear(act, `${p}mlp.down_proj`);
+    ops.free(act);
+    const out = ops.add(r1, down);
+    ops.free(r1, down);
+    return out;
   }
 
   release(backend?: Backend): void {

@@ -4,9 +4,12 @@
  * an appended EOS, bidirectional attention by default as in the STM paper). Rows are L2-normalised.
  */
 import type { Backend, Tensor } from '../../core/backend';
-import type { Embedder, Role, TextTemplates } from '../types';
+import { inferenceOps } from '../../nn/inference';
+import type { Linear, LinearModule, Ops } from '../../nn/ops';
+import { embedNative, type NativeEmbedder, type NativePlan } from '../native';
+import type { Role, TextTemplates } from '../types';
 import { BertModel } from './bert';
-import { padBatch, type TokenBatch } from './common';
+import { hfLinear, padBatch, type TokenBatch } from './common';
 import { parseConfig, type HfConfig } from './config';
 import { DecoderModel, type DecoderAttention } from './decoder';
 import { SafetensorsFile } from './safetensors';
@@ -54,7 +57,7 @@ export interface HfModelFiles {
   readonly source?: string;
 }
 
-export class HfEmbedder implements Embedder {
+export class HfEmbedder implements NativeEmbedder {
   readonly id: string;
   readonly dim: number;
   readonly templates: TextTemplates;
@@ -113,54 +116,58 @@ export class HfEmbedder implements Embedder {
     return padBatch(seqs, pad);
   }
 
+  /** every linear that can carry an adapter, in forward order */
+  get linears(): readonly LinearModule[] {
+    return this.model.linears;
+  }
+
+  weightsLinear(backend: Backend): Linear {
+    return hfLinear(this.model.on(backend));
+  }
+
+  /** Last hidden states [B*T, H] of a batch on the op context (the caller frees them). */
+  private hidden(ops: Ops, input: TokenBatch, mask: Tensor): Tensor {
+    return this.model instanceof BertModel
+      ? this.model.forward(ops, input, mask)
+      : this.model.forward(ops, input, mask, this.attention);
+  }
+
   /** Last hidden states [B, T, H] on the backend (the caller disposes it). */
   forward(backend: Backend, input: TokenBatch): Tensor {
-    return this.model instanceof BertModel
-      ? this.model.forward(backend, input)
-      : this.model.forward(backend, input, this.attention);
-  }
-
-  /** Pooled, L2-normalised rows [B, H] of a batch (the caller disposes it). */
-  pool(backend: Backend, hidden: Tensor, input: TokenBatch): Tensor {
-    const mask = backend.tensor(input.mask, [input.batch, input.seqLen]);
+    const ops = inferenceOps(backend, this.weightsLinear(backend));
+    const mask = ops.input(input.mask, [input.batch, input.seqLen]);
     try {
-      const pooled =
-        this.pooling === 'mean'
-          ? backend.maskedMeanPool(hidden, mask)
-          : backend.pool(hidden, mask, this.pooling);
-      try {
-        return backend.l2Normalize(pooled);
-      } finally {
-        backend.dispose(pooled);
-      }
+      return ops.reshape(this.hidden(ops, input, mask), [input.batch, input.seqLen, this.dim]);
     } finally {
-      backend.dispose(mask);
+      ops.free(mask);
     }
   }
 
-  async embed(backend: Backend, texts: readonly string[], _role: Role): Promise<Float32Array> {
-    const out = new Float32Array(texts.length * this.dim);
+  /** Texts sorted by length (similar lengths share a batch, so little is padding), batchSize per batch. */
+  plan(_backend: Backend, texts: readonly string[]): NativePlan {
     const seqs = this.tokenize(texts);
-    // similar lengths share a batch, so little is padding
     const order = seqs.map((_, i) => i).sort((a, b) => seqs[a].length - seqs[b].length);
-    for (let start = 0; start < order.length; start += this.batchSize) {
-      const idx = order.slice(start, start + this.batchSize);
-      const input = this.batch(idx.map((i) => seqs[i]));
-      const hidden = this.forward(backend, input);
-      let rows: Float32Array;
-      try {
-        const pooled = this.pool(backend, hidden, input);
-        try {
-          rows = await backend.readF32(pooled);
-        } finally {
-          backend.dispose(pooled);
-        }
-      } finally {
-        backend.dispose(hidden);
-      }
-      idx.forEach((i, r) => out.set(rows.subarray(r * this.dim, (r + 1) * this.dim), i * this.dim));
-    }
-    return out;
+    const groups: number[][] = [];
+    for (let s = 0; s < order.length; s += this.batchSize) groups.push(order.slice(s, s + this.batchSize));
+    return {
+      groups,
+      forward: (ops, group) => {
+        const input = this.batch(group.map((i) => seqs[i]));
+        const { batch: B, seqLen: T } = input;
+        const mask = ops.input(input.mask, [B, T]);
+        const h3 = ops.reshape(this.hidden(ops, input, mask), [B, T, this.dim]);
+        const pooled =
+          this.pooling === 'mean' ? ops.maskedMeanPool(h3, mask) : ops.pool(h3, mask, this.pooling);
+        ops.free(h3, mask);
+        const normed = ops.l2Normalize(pooled);
+        ops.free(pooled);
+        return normed;
+      },
+    };
+  }
+
+  embed(backend: Backend, texts: readonly string[], _role: Role): Promise<Float32Array> {
+    return embedNative(this, backend, texts, this.weightsLinear(backend));
   }
 
   /** Frees the weights uploaded to `backend` (or to every backend). */

@@ -24,7 +24,6 @@ import {
   setRunStatus,
 } from '../../../store/training';
 import type { TrainRunRecord, TrainSpec } from '../../../store/training-types';
-import type { TrainBackend } from '../../../train/adapter';
 import { defaultMiningConfig } from '../../../train/defaults';
 import type { TrainingPair } from '../../../train/types';
 import type { Backends } from '../../backends';
@@ -114,8 +113,7 @@ export class Training {
           },
         },
         {
-          withBackend: (work) =>
-            this.deps.backends.run(req.backend, ctx.signal, (b) => work(b as TrainBackend)),
+          withBackend: (work) => this.deps.backends.run(req.backend, ctx.signal, (b) => work(b)),
           loadBase: async () => {
             ctx.progress('load-model', 0, 1, spec.baseModel);
             const base = (await this.deps.models.load(spec.baseModel, ctx.signal)).embedder;

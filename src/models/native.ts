@@ -1,0 +1,50 @@
+/**
+ * What the studio's native models (USE-lite, Hugging Face encoders and decoders) share: their forward is
+ * written once against an op context (src/nn) with an injectable Linear source, so the same code embeds
+ * with plain weights, trains LoRA (base + adapters, recorded for the backward) and later runs merged
+ * weights or a KV cache.
+ */
+import type { Backend, Tensor } from '../core/backend';
+import { inferenceOps } from '../nn/inference';
+import type { Linear, LinearModule, Ops } from '../nn/ops';
+import type { Embedder } from './types';
+
+/** Texts split into the model's batches (text indices) and the forward of one batch. */
+export interface NativePlan {
+  readonly groups: readonly (readonly number[])[];
+  /** L2-normalised rows [group.length, dim] of one batch, in group order (the caller frees them) */
+  forward(ops: Ops, group: readonly number[]): Tensor;
+}
+
+export interface NativeEmbedder extends Embedder {
+  /** every linear of the model, in forward order */
+  readonly linears: readonly LinearModule[];
+  /** the model's own weights on `be` (uploaded on first use) as a Linear source */
+  weightsLinear(be: Backend): Linear;
+  plan(be: Backend, texts: readonly string[]): NativePlan;
+}
+
+/** Embeds texts batch by batch with `lin` as the linears (inference: nothing is kept). */
+export async function embedNative(
+  model: NativeEmbedder,
+  be: Backend,
+  texts: readonly string[],
+  lin: Linear,
+): Promise<Float32Array> {
+  const dim = model.dim;
+  const out = new Float32Array(texts.length * dim);
+  if (texts.length === 0) return out;
+  const plan = model.plan(be, texts);
+  const ops = inferenceOps(be, lin);
+  for (const group of plan.groups) {
+    const normed = plan.forward(ops, group);
+    let rows: Float32Array;
+    try {
+      rows = await be.readF32(normed);
+    } finally {
+      be.dispose(normed);
+    }
+    group.forEach((i, r) => out.set(rows.subarray(r * dim, (r + 1) * dim), i * dim));
+  }
+  return out;
+}

@@ -1,4 +1,4 @@
-import type { Tensor } from './backend';
+import type { Tensor } from './tensor';
 import type { Activation } from './transformer-ops';
 
 /** Hyper-parameters of one AdamW step (decoupled weight decay, bias-corrected moments). */

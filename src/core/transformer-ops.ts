@@ -1,4 +1,4 @@
-import type { Tensor } from './backend';
+import type { Tensor } from './tensor';
 
 export type Activation = 'relu' | 'gelu' | 'gelu_tanh' | 'silu' | 'tanh';
 

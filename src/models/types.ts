@@ -8,6 +8,16 @@ export interface TextTemplates {
   readonly passage: string;
 }
 
+/**
+ * How a model's inputs are formatted. Placeholders: {text}, {title} (passages), and {instruction}
+ * where `instruction` is not null (decoders, whose query format carries a task instruction).
+ */
+export interface ModelTemplates {
+  query: string;
+  passage: string;
+  instruction: string | null;
+}
+
 /** A text embedder running on a compute backend. Output rows are L2-normalised. */
 export interface Embedder {
   readonly id: string;

@@ -6,7 +6,7 @@
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import type { EvalReport, Hit } from '../eval/types';
 import type { ModelDetails } from '../models/describe';
-import type { ModelTemplates } from './templates';
+import type { ModelTemplates } from '../models/types';
 import type { ExpertRecord } from '../experts/record';
 import type { TrainCheckpoint, TrainingPair } from '../train/types';
 import type { TrainRunRecord } from './training-types';

@@ -2,17 +2,8 @@
  * Per-model instruction templates chosen by the user, kept in the `settings` store under one key.
  * A model without an entry uses its own templates.
  */
+import type { ModelTemplates } from '../models/types';
 import { studioDb, writeTx, type StudioDB } from './db';
-
-/**
- * How a model's inputs are formatted. Placeholders: {text}, {title} (passages), and {instruction}
- * where `instruction` is not null (decoders, whose query format carries a task instruction).
- */
-export interface ModelTemplates {
-  query: string;
-  passage: string;
-  instruction: string | null;
-}
 
 const KEY = 'templates';
 

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { ModelTemplates } from '../../store/templates';
+import type { ModelTemplates } from '../../models/types';
 import type { TemplatesResult } from '../../worker/protocol';
 import { useUi } from '../context';
 

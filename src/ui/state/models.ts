@@ -9,7 +9,7 @@ import type { EngineClient, JobProgress } from '../../worker/client';
 import type { ModelEngine } from '../../worker/features/models/files';
 import type { ModelEntry, ModelFile, SimilarityResult, TemplatesResult } from '../../worker/protocol';
 import type { Settings } from '../../store/settings';
-import type { ModelTemplates } from '../../store/templates';
+import type { ModelTemplates } from '../../models/types';
 import type { UiState } from './ui';
 import type { Fail, RunJob } from './jobs';
 

@@ -1,7 +1,7 @@
 /** Model requests of the worker protocol: their types and validation. */
 import type { ModelDetails } from '../../../models/describe';
 import type { ModelInfo, Role } from '../../../models/types';
-import type { ModelTemplates } from '../../../store/templates';
+import type { ModelTemplates } from '../../../models/types';
 import type { ModelEngine } from './files';
 import type { BackendInfo, BackendPref } from '../../protocol';
 import { isPref, isStr, type Need } from '../../protocol-check';

@@ -7,7 +7,7 @@ import { DEFAULT_INSTRUCTION } from '../../../models/hf/embedder';
 import { HfEmbedder } from '../../../models/hf/embedder';
 import { OrtEmbedder } from '../../../models/ort/embedder';
 import type { Embedder, TextTemplates } from '../../../models/types';
-import type { ModelTemplates } from '../../../store/templates';
+import type { ModelTemplates } from '../../../models/types';
 
 export class TemplateError extends Error {
   constructor(message: string) {

@@ -11,8 +11,8 @@ import type { TrainingOps } from './training-ops';
 import type { TransformerOps } from './transformer-ops';
 
 /** Every compute method of a Backend. */
-export type Ops = EmbeddingOps & TransformerOps & TrainingOps;
-export type OpName = keyof Ops;
+export type KernelOps = EmbeddingOps & TransformerOps & TrainingOps;
+export type OpName = keyof KernelOps;
 
 /** What a CPU implementation sees of the CPU backend. */
 export interface CpuOpContext {
@@ -58,8 +58,8 @@ export interface GpuOpContext {
 export interface OpDef<N extends OpName> {
   readonly name: N;
   readonly shaders: readonly ShaderRef[];
-  readonly cpu: (c: CpuOpContext) => Ops[N];
-  readonly gpu: (g: GpuOpContext) => Ops[N];
+  readonly cpu: (c: CpuOpContext) => KernelOps[N];
+  readonly gpu: (g: GpuOpContext) => KernelOps[N];
 }
 
 /** The table: one definition per op, keyed by its name (a missing or misplaced op fails type-checking). */
@@ -76,7 +76,7 @@ export interface KernelPlan<P> {
 export interface KernelSpec<N extends OpName, P> {
   readonly shaders: readonly ShaderRef[];
   /** the shape check (throws ShapeError) and the plan */
-  readonly plan: (...args: Parameters<Ops[N]>) => KernelPlan<P>;
+  readonly plan: (...args: Parameters<KernelOps[N]>) => KernelPlan<P>;
   /** the CPU reference over the inputs' f32 data */
   readonly cpu: (inputs: Float32Array[], p: P) => Float32Array;
   readonly program: (p: P, limits: KernelLimits) => ProgramSpec;
@@ -85,17 +85,17 @@ export interface KernelSpec<N extends OpName, P> {
 /** An op that runs one program writing one new f32 tensor (the usual case). */
 export function kernelOp<N extends OpName, P>(name: N, spec: KernelSpec<N, P>): OpDef<N> {
   const cpu = (c: CpuOpContext) =>
-    ((...args: Parameters<Ops[N]>): Tensor => {
+    ((...args: Parameters<KernelOps[N]>): Tensor => {
       const k = spec.plan(...args);
       c.checkOut(name, elements(k.out));
       const data = k.inputs.map((t) => c.f32(t, name));
       return c.make(name, spec.cpu(data, k.p), k.out);
-    }) as unknown as Ops[N];
+    }) as unknown as KernelOps[N];
   const gpu = (g: GpuOpContext) =>
-    ((...args: Parameters<Ops[N]>): Tensor => {
+    ((...args: Parameters<KernelOps[N]>): Tensor => {
       const k = spec.plan(...args);
       return g.run(name, k.out, k.inputs, () => spec.program(k.p, g.limits));
-    }) as unknown as Ops[N];
+    }) as unknown as KernelOps[N];
   return { name, shaders: spec.shaders, cpu, gpu };
 }
 
@@ -104,19 +104,19 @@ function elements(shape: readonly number[]): number {
 }
 
 /** The CPU backend's methods, built from the table. */
-export function buildCpuOps(table: OpTable, c: CpuOpContext): Ops {
+export function buildCpuOps(table: OpTable, c: CpuOpContext): KernelOps {
   return build(table, (def) => def.cpu(c));
 }
 
 /** The WebGPU backend's methods, built from the table. */
-export function buildGpuOps(table: OpTable, g: GpuOpContext): Ops {
+export function buildGpuOps(table: OpTable, g: GpuOpContext): KernelOps {
   return build(table, (def) => def.gpu(g));
 }
 
-function build(table: OpTable, method: (def: OpDef<OpName>) => unknown): Ops {
+function build(table: OpTable, method: (def: OpDef<OpName>) => unknown): KernelOps {
   const out: Partial<Record<OpName, unknown>> = {};
   for (const def of Object.values(table) as OpDef<OpName>[]) out[def.name] = method(def);
-  return out as Ops;
+  return out as KernelOps;
 }
 
 /** Every program the table's ops dispatch, once each (by key), in table order. */

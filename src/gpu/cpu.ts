@@ -1,7 +1,7 @@
 /** The CPU Backend: the ops of the table (src/kernels/ops.ts) on their CPU side — the kernels' CPU
  * references, or the WASM SIMD gemm fast paths (cpu-simd/ops.ts) where the runtime has them. */
 import { DeviceLostError, TensorTooLargeError, type Backend, type DType, type Tensor } from '../core/backend';
-import { buildCpuOps, type CpuOpContext, type Ops } from '../core/op';
+import { buildCpuOps, type CpuOpContext, type KernelOps } from '../core/op';
 import { checkNewShape } from '../kernels/shape';
 import { f16BitsToF32, toF16Bits } from '../kernels/f16';
 import { OPS } from '../kernels/ops';
@@ -34,7 +34,7 @@ class CpuTensor implements Tensor {
 }
 
 /** Tensor storage and the context the table's CPU implementations run in; the ops are added by createCpuBackend. */
-class CpuBackend implements Omit<Backend, keyof Ops>, CpuOpContext {
+class CpuBackend implements Omit<Backend, keyof KernelOps>, CpuOpContext {
   readonly kind = 'cpu' as const;
   readonly label: string;
   private destroyed = false;

@@ -1,7 +1,7 @@
 /** The WebGPU Backend: the ops of the table (src/kernels/ops.ts) on their GPU side, over the runtime (buffer
  * pool, pipeline cache, dispatch, error scopes); ops validate shapes and enqueue WGSL, only reads await. */
 import { DeviceLostError, type Backend, type Tensor } from '../core/backend';
-import { buildGpuOps, type Ops } from '../core/op';
+import { buildGpuOps, type KernelOps } from '../core/op';
 import { getGPU, requestDevice, type WebGPUFeatures } from './acquire';
 import type { PoolStats } from './buffer-pool';
 import type { PipelineCacheStats } from './pipeline-cache';
@@ -72,7 +72,7 @@ export async function createWebGPUBackend(opts: WebGPUBackendOptions = {}): Prom
 }
 
 /** Everything but the ops, which createWebGPUBackend adds from the table. */
-class WebGPUBackendImpl implements Omit<WebGPUBackend, keyof Ops> {
+class WebGPUBackendImpl implements Omit<WebGPUBackend, keyof KernelOps> {
   readonly kind = 'webgpu' as const;
   readonly maxTensorElements: number;
   readonly features: WebGPUFeatures;

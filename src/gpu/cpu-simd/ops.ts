@@ -2,7 +2,7 @@
  * The CPU backend's WASM SIMD fast paths: the ops whose CPU side runs on the gemm instead of the kernel
  * module's reference when the runtime has WebAssembly SIMD (same shape checks, same results' layout).
  */
-import type { CpuOpContext, Ops } from '../../core/op';
+import type { CpuOpContext, KernelOps } from '../../core/op';
 import { attentionShape } from '../../kernels/attention';
 import { linearBackwardShape } from '../../kernels/grad-linear';
 import { l2NormalizeCpu } from '../../kernels/l2norm';
@@ -18,7 +18,7 @@ import { linearBackwardGemm } from './linear-backward';
 export type GemmOpName =
   'matmul' | 'scores' | 'linear' | 'attention' | 'linearBackward' | 'attentionBackward';
 
-export function gemmOps(gemm: WasmGemm, c: CpuOpContext): Pick<Ops, GemmOpName> {
+export function gemmOps(gemm: WasmGemm, c: CpuOpContext): Pick<KernelOps, GemmOpName> {
   return {
     matmul(a, b, opts) {
       const tb = opts?.transposeB ?? false;

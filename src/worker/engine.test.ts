@@ -2,17 +2,14 @@ import 'fake-indexeddb/auto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { datasetFromFiles } from '../data/files';
-import { loadDemoDatasetNode, sharedDatasetsDir } from '../data/node';
+import { sharedDatasetsDir } from '../data/node';
 import { evaluate, type EmbeddingCache } from '../eval/evaluate';
 import { DeviceLostError, WebGPUUnavailableError } from '../core/backend';
 import { countEmbeddings } from '../store/embeddings';
 import { acquireBackend } from '../gpu/select';
-import { nodeAssetFetcher } from '../models/node-assets';
-import { listModels, loadEmbedder } from '../models/registry';
-import { openStudioDb, type StudioDB } from '../store/db';
 import type { JobProgress } from './client';
 import type { EngineDeps } from './host';
+import { nodeEngineDeps } from '../testing/engine-deps';
 import { connectInProcess } from './local';
 import { EngineError, type BackendInfo, type WorkerEvent } from './protocol';
 
@@ -40,18 +37,7 @@ let n = 0;
 /** An engine and a client joined in-process; events are structured-cloned as across a worker boundary. */
 function setup(overrides: Partial<EngineDeps> = {}) {
   const dbName = `engine-test-${++n}-${Date.now()}`;
-  let db: Promise<StudioDB> | null = null;
-  const deps: EngineDeps = {
-    db: () => (db ??= openStudioDb(dbName)),
-    acquireBackend,
-    evaluate,
-    loadDemo: loadDemoDatasetNode,
-    datasetFromFiles,
-    listModels,
-    loadEmbedder,
-    assetFetcher: () => nodeAssetFetcher(),
-    ...overrides,
-  };
+  const deps = nodeEngineDeps(dbName, overrides);
   const events: WorkerEvent[] = [];
   const { client, engine } = connectInProcess(deps, (e) => events.push(e));
   return { client, engine, events, db: deps.db };

@@ -1,47 +1,11 @@
 import 'fake-indexeddb/auto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { tinyModelFiles } from '../../testing/tiny-model-files';
 import { describe, expect, it } from 'vitest';
-import { TINY_MODELS_DIR } from '../../../scripts/make-tiny-models';
-import { datasetFromFiles } from '../../data/files';
-import { loadDemoDatasetNode } from '../../data/node';
-import { evaluate } from '../../eval/evaluate';
-import { acquireBackend } from '../../gpu/select';
-import { nodeAssetFetcher } from '../../models/node-assets';
-import { listModels, loadEmbedder } from '../../models/registry';
-import { connectInProcess } from '../../worker/local';
-import type { ModelFile } from '../../worker/protocol';
-import { openStudioDb, type StudioDB } from '../../store/db';
-import { createUiStore } from './ui';
-
-function folder(name: string): ModelFile[] {
-  const root = join(TINY_MODELS_DIR, name);
-  const out: ModelFile[] = [];
-  const walk = (dir: string) => {
-    for (const f of readdirSync(dir)) {
-      const full = join(dir, f);
-      if (statSync(full).isDirectory()) walk(full);
-      else out.push({ path: `${name}/${relative(root, full)}`, file: new File([readFileSync(full)], f) });
-    }
-  };
-  walk(root);
-  return out;
-}
+import { uiApp } from '../../testing/ui-app';
 
 function app(dbName: string) {
-  let db: Promise<StudioDB> | null = null;
-  const conn = () => (db ??= openStudioDb(dbName));
-  const { client } = connectInProcess({
-    db: conn,
-    acquireBackend,
-    evaluate,
-    loadDemo: loadDemoDatasetNode,
-    datasetFromFiles,
-    listModels,
-    loadEmbedder,
-    assetFetcher: () => nodeAssetFetcher(),
-  });
-  return { store: createUiStore(client, { db: conn, baseUrl: 'http://localhost/' }), conn };
+  const { store, db } = uiApp(dbName);
+  return { store, conn: db };
 }
 
 describe('UI store: models', () => {
@@ -52,7 +16,7 @@ describe('UI store: models', () => {
     expect(store.getState().activeModel).toBe('use-lite');
     await store.getState().setBackendPref('cpu');
 
-    expect(await store.getState().importModelFolder(folder('tiny-bert'))).toBe(true);
+    expect(await store.getState().importModelFolder(tinyModelFiles('tiny-bert'))).toBe(true);
     const s = store.getState();
     expect(s.jobs).toEqual({});
     expect(s.models.map((m) => m.id)).toEqual(['use-lite', 'glove', 'tiny-bert']);
@@ -86,7 +50,9 @@ describe('UI store: models', () => {
 
     // a malformed folder names its missing file
     expect(
-      await s.importModelFolder(folder('tiny-bert').filter((f) => !f.path.endsWith('tokenizer_config.json'))),
+      await s.importModelFolder(
+        tinyModelFiles('tiny-bert').filter((f) => !f.path.endsWith('tokenizer_config.json')),
+      ),
     ).toBe(false);
     expect(store.getState().errors.at(-1)).toMatchObject({
       name: 'ModelImportError',

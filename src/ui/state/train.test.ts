@@ -1,33 +1,11 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import { datasetFromFiles } from '../../data/files';
-import { loadDemoDatasetNode } from '../../data/node';
-import { evaluate } from '../../eval/evaluate';
-import { acquireBackend } from '../../gpu/select';
-import { nodeAssetFetcher } from '../../models/node-assets';
-import { listModels, loadEmbedder } from '../../models/registry';
 import { defaultTrainConfig } from '../../train/defaults';
-import { connectInProcess } from '../../worker/local';
-import { openStudioDb, type StudioDB } from '../../store/db';
 import { setRunStatus } from '../../store/training';
 import type { TrainSpec } from '../../store/training-types';
-import { createUiStore } from './ui';
+import { uiApp } from '../../testing/ui-app';
 
-function app(dbName: string) {
-  let db: Promise<StudioDB> | null = null;
-  const conn = () => (db ??= openStudioDb(dbName));
-  const { client } = connectInProcess({
-    db: conn,
-    acquireBackend,
-    evaluate,
-    loadDemo: loadDemoDatasetNode,
-    datasetFromFiles,
-    listModels,
-    loadEmbedder,
-    assetFetcher: () => nodeAssetFetcher(),
-  });
-  return { store: createUiStore(client, { db: conn, baseUrl: 'http://localhost/' }), db: conn };
-}
+const app = uiApp;
 
 const spec = (name: string): TrainSpec => ({
   name,

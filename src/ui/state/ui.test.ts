@@ -2,34 +2,13 @@ import 'fake-indexeddb/auto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { datasetFromFiles } from '../../data/files';
-import { loadDemoDatasetNode, sharedDatasetsDir } from '../../data/node';
-import { evaluate } from '../../eval/evaluate';
-import { acquireBackend } from '../../gpu/select';
-import { nodeAssetFetcher } from '../../models/node-assets';
-import { listModels, loadEmbedder } from '../../models/registry';
-import { connectInProcess } from '../../worker/local';
-import { openStudioDb, type StudioDB } from '../../store/db';
-import { createUiStore } from './ui';
+import { sharedDatasetsDir } from '../../data/node';
+import { uiApp } from '../../testing/ui-app';
 
 const MED = join(sharedDatasetsDir(), 'med');
 const file = (path: string, name: string, text?: string) => new File([text ?? readFileSync(path)], name);
 
-function app(dbName: string) {
-  let db: Promise<StudioDB> | null = null;
-  const conn = () => (db ??= openStudioDb(dbName));
-  const { client } = connectInProcess({
-    db: conn,
-    acquireBackend,
-    evaluate,
-    loadDemo: loadDemoDatasetNode,
-    datasetFromFiles,
-    listModels,
-    loadEmbedder,
-    assetFetcher: () => nodeAssetFetcher(),
-  });
-  return createUiStore(client, { db: conn, baseUrl: 'http://localhost/' });
-}
+const app = (dbName: string) => uiApp(dbName).store;
 
 describe('UI store', () => {
   it('imports, evaluates with progress, drills down, and rehydrates after a reload', async () => {

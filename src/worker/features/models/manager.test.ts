@@ -1,44 +1,14 @@
 import 'fake-indexeddb/auto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { tinyModelFiles } from '../../../testing/tiny-model-files';
 import { describe, expect, it } from 'vitest';
 import { TINY_MODELS_DIR } from '../../../../scripts/make-tiny-models';
-import { datasetFromFiles } from '../../../data/files';
-import { loadDemoDatasetNode } from '../../../data/node';
-import { evaluate } from '../../../eval/evaluate';
-import { acquireBackend } from '../../../gpu/select';
-import { nodeAssetFetcher } from '../../../models/node-assets';
-import { listModels, loadEmbedder } from '../../../models/registry';
-import { openStudioDb, type StudioDB } from '../../../store/db';
 import { countEmbeddings } from '../../../store/embeddings';
 import type { JobProgress } from '../../client';
-import type { EngineDeps } from '../../host';
+import { nodeEngineDeps } from '../../../testing/engine-deps';
 import { connectInProcess } from '../../local';
 import { hubFileUrls, type HubOptions } from './manager';
-import type { ModelFile } from '../../protocol';
-
-/** Every file under a tiny model folder, as a folder pick gives them ("tiny-bert/onnx/model.onnx"). */
-function pick(
-  name: 'tiny-bert' | 'tiny-qwen3',
-  drop: string[] = [],
-  replace: Record<string, Uint8Array<ArrayBuffer>> = {},
-): ModelFile[] {
-  const root = join(TINY_MODELS_DIR, name);
-  const out: ModelFile[] = [];
-  const walk = (dir: string) => {
-    for (const f of readdirSync(dir)) {
-      const full = join(dir, f);
-      if (statSync(full).isDirectory()) walk(full);
-      else {
-        const rel = relative(root, full);
-        if (drop.includes(rel)) continue;
-        out.push({ path: `${name}/${rel}`, file: new File([replace[rel] ?? readFileSync(full)], f) });
-      }
-    }
-  };
-  walk(root);
-  return out;
-}
 
 /** A fake hub: serves test-assets/tiny-models/<name>/<file> for https://huggingface.co/test-org/<name>/resolve/main/<file>. */
 function fakeHub() {
@@ -66,18 +36,7 @@ function fakeHub() {
 
 let n = 0;
 function setup(dbName = `models-test-${++n}-${Date.now()}`, hub?: HubOptions) {
-  let db: Promise<StudioDB> | null = null;
-  const deps: EngineDeps = {
-    db: () => (db ??= openStudioDb(dbName)),
-    acquireBackend,
-    evaluate,
-    loadDemo: loadDemoDatasetNode,
-    datasetFromFiles,
-    listModels,
-    loadEmbedder,
-    assetFetcher: () => nodeAssetFetcher(),
-    hub,
-  };
+  const deps = nodeEngineDeps(dbName, { hub });
   const { client } = connectInProcess(deps);
   return {
     client,
@@ -92,7 +51,9 @@ describe('models through the worker protocol', () => {
     const { client, dbName, db, init } = setup();
     await init();
     const progress: JobProgress[] = [];
-    const entry = await client.request('import-model', { files: pick('tiny-bert') }, (p) => progress.push(p));
+    const entry = await client.request('import-model', { files: tinyModelFiles('tiny-bert') }, (p) =>
+      progress.push(p),
+    );
     expect(entry).toMatchObject({
       id: 'tiny-bert',
       source: 'folder',
@@ -173,7 +134,7 @@ describe('models through the worker protocol', () => {
     const { client, db, init } = setup();
     await init();
     const onnx = await client.request('import-model', {
-      files: pick('tiny-qwen3'),
+      files: tinyModelFiles('tiny-qwen3'),
       engine: 'onnx',
       name: 'qwen-onnx',
     });
@@ -197,16 +158,21 @@ describe('models through the worker protocol', () => {
     expect(sim.engine).toBe('onnxruntime-web (wasm)');
 
     await expect(
-      client.request('import-model', { files: pick('tiny-bert', ['tokenizer.json']) }),
+      client.request('import-model', { files: tinyModelFiles('tiny-bert', ['tokenizer.json']) }),
     ).rejects.toMatchObject({ name: 'ModelImportError', file: 'tiny-bert/tokenizer.json' });
     await expect(
-      client.request('import-model', { files: pick('tiny-bert', ['onnx/model.onnx']), engine: 'onnx' }),
+      client.request('import-model', {
+        files: tinyModelFiles('tiny-bert', ['onnx/model.onnx']),
+        engine: 'onnx',
+      }),
     ).rejects.toMatchObject({ name: 'ModelImportError', file: 'tiny-bert/onnx/model.onnx' });
     const bad = new Uint8Array(
       readFileSync(join(TINY_MODELS_DIR, 'tiny-bert', 'model.safetensors')).subarray(0, 200),
     ) as Uint8Array<ArrayBuffer>;
     await expect(
-      client.request('import-model', { files: pick('tiny-bert', [], { 'model.safetensors': bad }) }),
+      client.request('import-model', {
+        files: tinyModelFiles('tiny-bert', [], { 'model.safetensors': bad }),
+      }),
     ).rejects.toMatchObject({ name: 'SafetensorsError', file: 'tiny-bert/model.safetensors' });
     // nothing stored for the failures
     expect((await client.request('list-models', {})).map((m) => m.id)).toEqual([

@@ -1,34 +1,17 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import { datasetFromFiles } from '../../../data/files';
-import { loadDemoDatasetNode } from '../../../data/node';
-import { evaluate } from '../../../eval/evaluate';
-import { acquireBackend } from '../../../gpu/select';
-import { nodeAssetFetcher } from '../../../models/node-assets';
-import { listModels, loadEmbedder } from '../../../models/registry';
-import { openStudioDb, type StudioDB } from '../../../store/db';
 import { expertModelId } from '../../../experts/record';
 import { getCheckpoint } from '../../../store/training';
 import type { TrainSpec } from '../../../store/training-types';
 import { defaultTrainConfig } from '../../../train/defaults';
 import type { TrainProgress } from '../../../train/types';
-import type { EngineDeps } from '../../host';
+import { nodeEngineDeps } from '../../../testing/engine-deps';
 import { connectInProcess } from '../../local';
 
 let n = 0;
 function setup() {
   const dbName = `training-test-${++n}-${Date.now()}`;
-  let db: Promise<StudioDB> | null = null;
-  const deps: EngineDeps = {
-    db: () => (db ??= openStudioDb(dbName)),
-    acquireBackend,
-    evaluate,
-    loadDemo: loadDemoDatasetNode,
-    datasetFromFiles,
-    listModels,
-    loadEmbedder,
-    assetFetcher: () => nodeAssetFetcher(),
-  };
+  const deps = nodeEngineDeps(dbName);
   const { client } = connectInProcess(deps);
   return { client, db: deps.db };
 }

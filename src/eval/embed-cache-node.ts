@@ -1,6 +1,7 @@
 /** An EmbeddingCache on disk: <file>.keys.json (keys in order) + <file>.f32 (rows, little-endian), held in memory. */
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { DataError } from '../data/types';
 import { MemoryEmbeddingCache } from './embed-cache';
 
@@ -12,8 +13,16 @@ export class FileEmbeddingCache extends MemoryEmbeddingCache {
     super(rows);
   }
 
-  /** The cache of `file` (empty when the file does not exist yet). */
+  /** The cache of `file` (empty when the file does not exist yet; its folder is created now, so that a path
+   * that cannot be written fails before any work rather than at the first flush). */
   static async open(file: string): Promise<FileEmbeddingCache> {
+    try {
+      await mkdir(dirname(file), { recursive: true });
+    } catch (e) {
+      throw new Error(
+        `embedding cache ${file}: cannot create its folder ${dirname(file)} (${(e as Error).message})`,
+      );
+    }
     const rows = new Map<string, Float32Array>();
     if (existsSync(`${file}.keys.json`)) {
       const meta = JSON.parse(await readFile(`${file}.keys.json`, 'utf8')) as { dim: number; keys: string[] };

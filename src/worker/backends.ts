@@ -4,14 +4,14 @@
  * `backend` event.
  */
 import { DeviceLostError, type Backend } from '../core/backend';
-import type { BackendInfo, BackendPref, WorkerEvent } from './protocol';
+import type { BackendInfo, BackendPref, FeatureEvent } from './events';
 
 export class Backends {
   private current: { pref: BackendPref; value: Backend } | null = null;
 
   constructor(
     private readonly acquire: (pref: BackendPref) => Promise<Backend>,
-    private readonly post: (e: WorkerEvent) => void,
+    private readonly post: (e: FeatureEvent) => void,
   ) {}
 
   static info(b: Backend, pref: BackendPref): BackendInfo {

@@ -12,7 +12,8 @@ import type { StudioDB } from '../store/db';
 import { loadDataset } from '../store/datasets';
 import { Backends } from './backends';
 import { ModelManager, type HubOptions } from './features/models/manager';
-import type { BackendPref, ModelEntry, WorkerEvent } from './protocol';
+import type { BackendPref, FeatureEvent } from './events';
+import type { ModelEntry } from './features/models/protocol';
 import { Training } from './features/train/training';
 
 export interface EngineDeps {
@@ -43,7 +44,7 @@ export class Host {
   private recent: { name: string; ds: Promise<Dataset> } | null = null;
 
   constructor(
-    post: (e: WorkerEvent) => void,
+    post: (e: FeatureEvent) => void,
     readonly deps: EngineDeps,
   ) {
     this.backends = new Backends((pref) => deps.acquireBackend(pref), post);

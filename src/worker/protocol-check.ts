@@ -1,5 +1,5 @@
 /** The value tests shared by the request validators of every feature (features/<name>/protocol.ts). */
-import type { BackendPref } from './protocol';
+import type { BackendPref } from './events';
 
 /** Throws the ProtocolError `what` unless `ok`. */
 export type Need = (ok: boolean, what: string) => void;

@@ -4,7 +4,7 @@
  */
 import type { StudioDB } from '../../store/db';
 import type { Host } from '../host';
-import type { JobPhase, WorkerEvent } from '../protocol';
+import type { FeatureEvent, JobPhase } from '../events';
 import type { Need } from '../protocol-check';
 
 /** What a running request sees: its id, its cancel signal, progress and raw events, the database. */
@@ -12,7 +12,7 @@ export interface JobCtx {
   id: number;
   signal: AbortSignal;
   progress: (phase: JobPhase, done: number, total: number, detail?: string) => void;
-  post: (e: WorkerEvent) => void;
+  post: (e: FeatureEvent) => void;
   db: StudioDB;
 }
 

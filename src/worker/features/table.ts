@@ -1,9 +1,10 @@
 /**
  * The worker's feature table: every request type but `cancel` is answered by exactly one feature's route.
- * The request types (protocol.ts's RequestMap) and their runtime list derive from it: a new feature is its
- * module (features/<name>.ts, its request types and checks in protocol-<name>.ts) and one line here.
+ * The request types (RequestMap, re-exported by protocol.ts) and their runtime list derive from it: a new
+ * feature is its folder (features/<name>/: protocol.ts with its request types and checks, routes.ts) and one
+ * line here.
  */
-import { ProtocolError, type Request, type RequestType } from '../protocol';
+import { ProtocolError } from '../events';
 import { data } from './data/routes';
 import { evaluation } from './eval/routes';
 import type { Feature, Route } from './feature';
@@ -11,8 +12,26 @@ import { models } from './models/routes';
 import { session } from './session/routes';
 import { train } from './train/routes';
 
-/** feature name -> its module; protocol.ts derives the RequestMap (the request types) from this table */
+/** feature name -> its routes; the RequestMap (the request types) derives from this table */
 export const FEATURES = { session, data, evaluation, models, train } as const;
+
+type Features = typeof FEATURES;
+/** Requests the engine answers itself, whatever the features. */
+export interface EngineRequestMap {
+  /** aborts the job with id `target` (a queued one never starts) */
+  cancel: [{ target: number }, { cancelled: boolean }];
+}
+
+type MapOf<F> = F extends Feature<infer M> ? M : never;
+type Joined<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
+/**
+ * request type -> [request body, result]: the engine's own requests and those of every feature in the
+ * feature table (features/table.ts; each feature's request types are in features/<name>/protocol.ts).
+ */
+export type RequestMap = EngineRequestMap &
+  Joined<{ [F in keyof Features]: MapOf<Features[F]> }[keyof Features]>;
+export type RequestType = keyof RequestMap;
+export type Request = { [K in RequestType]: { id: number; type: K } & RequestMap[K][0] }[RequestType];
 
 type AnyRoute = Route<string, unknown, unknown>;
 type AnyFeature = Feature<Record<string, [unknown, unknown]>>;

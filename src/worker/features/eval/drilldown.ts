@@ -1,7 +1,7 @@
 /** Builds the per-query drill-down of a stored run: the top 10 with grades, and the relevant docs missed. */
 import type { Dataset, Doc } from '../../../data/types';
 import type { StoredRun } from '../../../store/runs';
-import type { DocView, QueryDetails } from '../../protocol';
+import type { DocView, QueryDetails } from './protocol';
 
 const TOP = 10;
 const SNIPPET = 320;

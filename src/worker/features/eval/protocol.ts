@@ -1,7 +1,7 @@
 /** Evaluation requests of the worker protocol (evaluate, stored runs, drill-down): their types and validation. */
 import type { RunRecord } from '../../../store/db';
 import type { Scores } from '../../../eval/types';
-import type { BackendPref } from '../../protocol';
+import type { BackendPref } from '../../events';
 import { isPref, isStr, optNum, type Need } from '../../protocol-check';
 
 /** 'bm25' (lexical, no backend needed) or a dense model from the registry. */

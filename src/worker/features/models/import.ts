@@ -17,7 +17,8 @@ import {
   type ModelEngine,
 } from './files';
 import { isUrl, loadRecord, type HubOptions, type Loaded } from './manager';
-import type { JobPhase, ModelFile } from '../../protocol';
+import type { JobPhase } from '../../events';
+import type { ModelFile } from './protocol';
 import { defaultTemplates } from './templates';
 
 export interface ImportCtx {

@@ -14,7 +14,7 @@ import { deleteModelRecord, getModelRecord, listModelRecords, readModelFiles } f
 import type { ModelTemplates } from '../../../models/types';
 import { loadTemplateOverrides, saveTemplateOverride } from '../../../store/templates';
 import { ModelImportError } from './files';
-import type { ModelEntry, TemplatesResult } from '../../protocol';
+import type { ModelEntry, TemplatesResult } from './protocol';
 import { checkTemplates, defaultTemplates, sameTemplates, withTemplates } from './templates';
 
 /** Where hub models come from; tests serve local files through `fetch` and keep them in a Map `cache`. */

@@ -3,7 +3,7 @@ import type { ModelDetails } from '../../../models/describe';
 import type { ModelInfo, Role } from '../../../models/types';
 import type { ModelTemplates } from '../../../models/types';
 import type { ModelEngine } from './files';
-import type { BackendInfo, BackendPref } from '../../protocol';
+import type { BackendInfo, BackendPref } from '../../events';
 import { isPref, isStr, type Need } from '../../protocol-check';
 
 /** A model the studio can run: built in or imported. */

@@ -1,6 +1,6 @@
 /** Session requests of the worker protocol (start-up and the compute backend): their types and validation. */
 import type { ModelInfo } from '../../../models/types';
-import type { BackendInfo, BackendPref } from '../../protocol';
+import type { BackendInfo, BackendPref } from '../../events';
 import { isPref, isStr, type Need } from '../../protocol-check';
 
 export interface SessionRequestMap {

@@ -2,7 +2,7 @@
 import type { TrainRunRecord, TrainSpec } from '../../../store/training-types';
 import type { ExpertRecord } from '../../../experts/record';
 import type { TrainConfig } from '../../../train/types';
-import type { BackendPref } from '../../protocol';
+import type { BackendPref } from '../../events';
 import { int, isPref, isStr, num, type Need } from '../../protocol-check';
 
 /** Start a run from a recipe (with `pairsFile` when its data is a pairs JSONL), or resume a stored one. */

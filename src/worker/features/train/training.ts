@@ -28,7 +28,7 @@ import { defaultMiningConfig } from '../../../train/defaults';
 import type { TrainingPair } from '../../../train/types';
 import type { Backends } from '../../backends';
 import type { ModelManager } from '../models/manager';
-import type { JobPhase, WorkerEvent } from '../../protocol';
+import type { FeatureEvent, JobPhase } from '../../events';
 import type { TrainRequest } from './protocol';
 import { docText, pairsFromDataset, readPairsFile } from './data';
 import { resolveTemplates } from '../models/templates';
@@ -37,7 +37,7 @@ export interface TrainingCtx {
   id: number;
   signal: AbortSignal;
   progress: (phase: JobPhase, done: number, total: number, detail?: string) => void;
-  post: (e: WorkerEvent) => void;
+  post: (e: FeatureEvent) => void;
 }
 export interface TrainingHostDeps {
   db(): Promise<StudioDB>;

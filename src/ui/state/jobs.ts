@@ -1,15 +1,11 @@
 /** Helpers of the UI store: errors shown to the user, and worker jobs tracked with their progress. */
 import type { StoreApi } from 'zustand/vanilla';
 import type { JobProgress } from '../../worker/client';
-import type { JobKind, UiError, UiState } from './ui';
+import type { Fail, JobKind, RunJob, UiError, UiState } from './types';
+
+export type { Fail, RunJob } from './types';
 
 type Set = StoreApi<UiState>['setState'];
-export type Fail = (context: string, e: unknown) => void;
-export type RunJob = <T>(
-  kind: JobKind,
-  label: string,
-  start: (onProgress: (p: JobProgress) => void) => { id: number; promise: Promise<T> },
-) => Promise<T | undefined>;
 
 /** Appends an error (name, message, and file:line when the error has them). */
 export function makeFail(set: Set): Fail {

@@ -4,46 +4,12 @@
  * similarity box. All work goes to the worker.
  */
 import type { StoreApi } from 'zustand/vanilla';
-import type { Role } from '../../models/types';
 import type { EngineClient, JobProgress } from '../../worker/client';
-import type { ModelEngine } from '../../worker/features/models/files';
-import type { ModelEntry, ModelFile, SimilarityResult, TemplatesResult } from '../../worker/protocol';
+import type { ModelEntry } from '../../worker/protocol';
 import type { Settings } from '../../store/settings';
-import type { ModelTemplates } from '../../models/types';
-import type { UiState } from './ui';
-import type { Fail, RunJob } from './jobs';
+import type { Fail, ModelsSlice, RunJob, UiState } from './types';
 
-export interface SimilaritySide {
-  text: string;
-  role: Role;
-}
-export interface FileDownload {
-  loaded: number;
-  /** 0 when the server does not say */
-  total: number;
-}
-
-export interface ModelsSlice {
-  models: ModelEntry[];
-  /** the model the Models panel shows and the Evaluate form starts on */
-  activeModel: string | null;
-  /** model id -> its templates (known once the model was loaded) */
-  modelTemplates: Record<string, TemplatesResult>;
-  /** the model whose details are being loaded */
-  detailsLoading: string | null;
-  similarity: SimilarityResult | null;
-  /** file -> bytes so far, of the hub download in flight */
-  downloads: Record<string, FileDownload>;
-
-  refreshModels(): Promise<void>;
-  selectModel(id: string): Promise<void>;
-  loadModelDetails(id: string): Promise<void>;
-  importModelFolder(files: ModelFile[], opts?: { engine?: ModelEngine; name?: string }): Promise<boolean>;
-  importModelHub(source: string, name?: string): Promise<boolean>;
-  deleteModel(id: string): Promise<void>;
-  saveTemplates(id: string, t: ModelTemplates | null): Promise<boolean>;
-  computeSimilarity(a: SimilaritySide, b: SimilaritySide): Promise<void>;
-}
+export type { FileDownload, ModelsSlice, SimilaritySide } from './types';
 
 export interface SliceEnv {
   client: EngineClient;

@@ -7,41 +7,11 @@
  * so a run that crashes the tab cannot loop on every reload.
  */
 import type { StoreApi } from 'zustand/vanilla';
-import type { TrainRunRecord, TrainSpec } from '../../store/training-types';
-import type { ExpertRecord } from '../../experts/record';
-import type { TrainProgress } from '../../train/types';
 import type { EngineClient, JobProgress } from '../../worker/client';
-import type { ExpertFile, TrainRequest } from '../../worker/protocol';
-import type { UiState } from './ui';
-import type { Fail, RunJob } from './jobs';
+import type { TrainRequest } from '../../worker/protocol';
+import type { Fail, LiveTraining, RunJob, TrainSlice, UiState } from './types';
 
-export interface LiveTraining {
-  jobId: number;
-  /** null until a new run's record exists (known when it finishes or after a refresh) */
-  runId: string | null;
-  name: string;
-  /** per-step history: the checkpoint's for a resume, then live steps */
-  history: TrainProgress[];
-  /** the step it (re)started from */
-  startStep: number;
-}
-
-export interface TrainSlice {
-  trainRuns: TrainRunRecord[];
-  experts: ExpertRecord[];
-  training: LiveTraining | null;
-  compare: string[];
-
-  refreshTraining(): Promise<void>;
-  startTraining(spec: TrainSpec, pairsFile?: File): Promise<TrainRunRecord | undefined>;
-  resumeTraining(runId: string): Promise<TrainRunRecord | undefined>;
-  deleteTrainRun(runId: string): Promise<void>;
-  renameExpert(id: string, name: string): Promise<void>;
-  deleteExpert(id: string): Promise<void>;
-  exportExpert(id: string): Promise<ExpertFile[] | undefined>;
-  importExpert(files: File[], name?: string): Promise<ExpertRecord | undefined>;
-  toggleCompare(id: string): void;
-}
+export type { LiveTraining, TrainSlice } from './types';
 
 type Set = StoreApi<UiState>['setState'];
 type Get = StoreApi<UiState>['getState'];

@@ -4,78 +4,17 @@
  * back from IndexedDB so a reload shows everything.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { EngineClient, JobProgress } from '../../worker/client';
-import type { BackendInfo, BackendPref, QueryDetails } from '../../worker/protocol';
-import { studioDb, type DatasetMeta, type RunRecord, type StudioDB } from '../../store/db';
+import type { EngineClient } from '../../worker/client';
+import { studioDb, type DatasetMeta, type StudioDB } from '../../store/db';
 import { listDatasets } from '../../store/datasets';
 import { listRuns } from '../../store/runs';
 import { loadSettings, saveSettings, type Settings } from '../../store/settings';
 import { makeFail, makeJobRunner } from './jobs';
-import { createModelsSlice, type ModelsSlice } from './models';
-import { createTrainSlice, type TrainSlice } from './train';
+import { createModelsSlice } from './models';
+import { createTrainSlice } from './train';
+import type { UiState } from './types';
 
-export type Tab = 'data' | 'models' | 'train' | 'evaluate';
-export type JobKind =
-  'import' | 'demo' | 'evaluate' | 'backend' | 'model' | 'similarity' | 'train' | 'expert';
-
-export interface JobState extends JobProgress {
-  id: number;
-  kind: JobKind;
-  label: string;
-  startedAt: number;
-  /** when the current phase began, and its `done` then (for the ETA) */
-  phaseStartedAt: number;
-  phaseStartDone: number;
-}
-
-export interface UiError {
-  seq: number;
-  context: string;
-  name: string;
-  message: string;
-  file?: string;
-  line?: number | null;
-}
-
-export interface UiState extends ModelsSlice, TrainSlice {
-  ready: boolean;
-  tab: Tab;
-  datasets: DatasetMeta[];
-  runs: RunRecord[];
-  backend: BackendInfo | null;
-  backendNotice: string | null;
-  backendPref: BackendPref;
-  dataset: string | null;
-  split: string | null;
-  /** 'bm25' or a model id */
-  retriever: string;
-  /** BM25 parameters used when retriever is 'bm25' */
-  bm25: { k1: number; b: number };
-  jobs: Record<number, JobState>;
-  errors: UiError[];
-  selectedRunId: string | null;
-  selectedQid: string | null;
-  details: QueryDetails | null;
-  /** query texts of the selected run's dataset */
-  queryTexts: { dataset: string; texts: Record<string, string> } | null;
-
-  hydrate(): Promise<void>;
-  setTab(tab: Tab): void;
-  loadDemo(): Promise<void>;
-  importFiles(files: File[], name?: string): Promise<void>;
-  deleteDataset(name: string): Promise<void>;
-  selectDataset(name: string | null): void;
-  setSplit(split: string): void;
-  setRetriever(retriever: string): void;
-  setBm25(params: { k1: number; b: number }): void;
-  setBackendPref(pref: BackendPref): Promise<void>;
-  evaluate(): Promise<void>;
-  cancelJob(id: number): void;
-  selectRun(id: string | null): Promise<void>;
-  selectQuery(qid: string | null): Promise<void>;
-  deleteRun(id: string): Promise<void>;
-  dismissError(seq: number): void;
-}
+export type { JobKind, JobState, Tab, UiError, UiState } from './types';
 
 /** The split a dataset opens on: "test" when it has one, else its first. */
 export function defaultSplit(meta: DatasetMeta | undefined): string | null {

@@ -1,0 +1,155 @@
+/**
+ * The UI store's types in one place: the whole state (UiState), the slices it is made of (Models, Train),
+ * and the jobs and errors it tracks. The slices' code (models.ts, train.ts, jobs.ts) and the store (ui.ts)
+ * import these; nothing here imports them back.
+ */
+import type { ExpertRecord } from '../../experts/record';
+import type { ModelTemplates, Role } from '../../models/types';
+import type { DatasetMeta, RunRecord } from '../../store/db';
+import type { TrainRunRecord, TrainSpec } from '../../store/training-types';
+import type { TrainProgress } from '../../train/types';
+import type { JobProgress } from '../../worker/client';
+import type { ModelEngine } from '../../worker/features/models/files';
+import type {
+  BackendInfo,
+  BackendPref,
+  ExpertFile,
+  ModelEntry,
+  ModelFile,
+  QueryDetails,
+  SimilarityResult,
+  TemplatesResult,
+} from '../../worker/protocol';
+
+export type Tab = 'data' | 'models' | 'train' | 'evaluate';
+
+export type JobKind =
+  'import' | 'demo' | 'evaluate' | 'backend' | 'model' | 'similarity' | 'train' | 'expert';
+
+export interface JobState extends JobProgress {
+  id: number;
+  kind: JobKind;
+  label: string;
+  startedAt: number;
+  /** when the current phase began, and its `done` then (for the ETA) */
+  phaseStartedAt: number;
+  phaseStartDone: number;
+}
+
+export interface UiError {
+  seq: number;
+  context: string;
+  name: string;
+  message: string;
+  file?: string;
+  line?: number | null;
+}
+
+export interface UiState extends ModelsSlice, TrainSlice {
+  ready: boolean;
+  tab: Tab;
+  datasets: DatasetMeta[];
+  runs: RunRecord[];
+  backend: BackendInfo | null;
+  backendNotice: string | null;
+  backendPref: BackendPref;
+  dataset: string | null;
+  split: string | null;
+  /** 'bm25' or a model id */
+  retriever: string;
+  /** BM25 parameters used when retriever is 'bm25' */
+  bm25: { k1: number; b: number };
+  jobs: Record<number, JobState>;
+  errors: UiError[];
+  selectedRunId: string | null;
+  selectedQid: string | null;
+  details: QueryDetails | null;
+  /** query texts of the selected run's dataset */
+  queryTexts: { dataset: string; texts: Record<string, string> } | null;
+
+  hydrate(): Promise<void>;
+  setTab(tab: Tab): void;
+  loadDemo(): Promise<void>;
+  importFiles(files: File[], name?: string): Promise<void>;
+  deleteDataset(name: string): Promise<void>;
+  selectDataset(name: string | null): void;
+  setSplit(split: string): void;
+  setRetriever(retriever: string): void;
+  setBm25(params: { k1: number; b: number }): void;
+  setBackendPref(pref: BackendPref): Promise<void>;
+  evaluate(): Promise<void>;
+  cancelJob(id: number): void;
+  selectRun(id: string | null): Promise<void>;
+  selectQuery(qid: string | null): Promise<void>;
+  deleteRun(id: string): Promise<void>;
+  dismissError(seq: number): void;
+}
+
+export interface SimilaritySide {
+  text: string;
+  role: Role;
+}
+
+export interface FileDownload {
+  loaded: number;
+  /** 0 when the server does not say */
+  total: number;
+}
+
+export interface ModelsSlice {
+  models: ModelEntry[];
+  /** the model the Models panel shows and the Evaluate form starts on */
+  activeModel: string | null;
+  /** model id -> its templates (known once the model was loaded) */
+  modelTemplates: Record<string, TemplatesResult>;
+  /** the model whose details are being loaded */
+  detailsLoading: string | null;
+  similarity: SimilarityResult | null;
+  /** file -> bytes so far, of the hub download in flight */
+  downloads: Record<string, FileDownload>;
+
+  refreshModels(): Promise<void>;
+  selectModel(id: string): Promise<void>;
+  loadModelDetails(id: string): Promise<void>;
+  importModelFolder(files: ModelFile[], opts?: { engine?: ModelEngine; name?: string }): Promise<boolean>;
+  importModelHub(source: string, name?: string): Promise<boolean>;
+  deleteModel(id: string): Promise<void>;
+  saveTemplates(id: string, t: ModelTemplates | null): Promise<boolean>;
+  computeSimilarity(a: SimilaritySide, b: SimilaritySide): Promise<void>;
+}
+
+export interface LiveTraining {
+  jobId: number;
+  /** null until a new run's record exists (known when it finishes or after a refresh) */
+  runId: string | null;
+  name: string;
+  /** per-step history: the checkpoint's for a resume, then live steps */
+  history: TrainProgress[];
+  /** the step it (re)started from */
+  startStep: number;
+}
+
+export interface TrainSlice {
+  trainRuns: TrainRunRecord[];
+  experts: ExpertRecord[];
+  training: LiveTraining | null;
+  compare: string[];
+
+  refreshTraining(): Promise<void>;
+  startTraining(spec: TrainSpec, pairsFile?: File): Promise<TrainRunRecord | undefined>;
+  resumeTraining(runId: string): Promise<TrainRunRecord | undefined>;
+  deleteTrainRun(runId: string): Promise<void>;
+  renameExpert(id: string, name: string): Promise<void>;
+  deleteExpert(id: string): Promise<void>;
+  exportExpert(id: string): Promise<ExpertFile[] | undefined>;
+  importExpert(files: File[], name?: string): Promise<ExpertRecord | undefined>;
+  toggleCompare(id: string): void;
+}
+
+export type Fail = (context: string, e: unknown) => void;
+
+export type RunJob = <T>(
+  kind: JobKind,
+  label: string,
+  start: (onProgress: (p: JobProgress) => void) => { id: number; promise: Promise<T> },
+) => Promise<T | undefined>;

@@ -193,3 +193,9 @@ export function splitName(fileName: string): string {
   const base = fileName.slice(fileName.replace(/\\/g, '/').lastIndexOf('/') + 1);
   return base.replace(/\.gz$/i, '').replace(/\.tsv$/i, '');
 }
+
+/** Two files that are the same part of a dataset (e.g. qrels/test.tsv and qrels/test.tsv.gz): neither may win
+ * silently, since they need not hold the same data. */
+export function twoFilesForOnePart(part: string, a: string, b: string): DataError {
+  return new DataError(a, null, `${a} and ${b} are both the ${part}: keep one of them`);
+}

@@ -66,7 +66,7 @@ describe('datasetFromFiles', () => {
         file('a/queries.jsonl', queries),
         file('a/qrels/test.tsv', HEADER),
       ]),
-    ).rejects.toThrow(/more than one candidate/);
+    ).rejects.toThrow('a/corpus.jsonl and a/b/corpus.jsonl are both the corpus.jsonl: keep one of them');
     await expect(
       datasetFromFiles([
         file('a/corpus.jsonl', corpus),
@@ -74,5 +74,33 @@ describe('datasetFromFiles', () => {
         file('a/qrels/test.tsv', `${HEADER}q1\td3\t1\n`),
       ]),
     ).rejects.toThrow('a/qrels/test.tsv:2: doc "d3" is not in the corpus');
+  });
+
+  it('refuses two files for one part (plain and gzipped), naming both, whichever part it is', async () => {
+    const gz = async (text: string) =>
+      new Uint8Array(
+        await new Response(
+          new Blob([text]).stream().pipeThrough(new CompressionStream('gzip')),
+        ).arrayBuffer(),
+      );
+    const qrels = `${HEADER}q1\td1\t1\n`;
+    await expect(
+      datasetFromFiles([
+        file('a/corpus.jsonl', corpus),
+        file('a/corpus.jsonl.gz', await gz(corpus)),
+        file('a/queries.jsonl', queries),
+        file('a/qrels/test.tsv', qrels),
+      ]),
+    ).rejects.toThrow('a/corpus.jsonl and a/corpus.jsonl.gz are both the corpus.jsonl: keep one of them');
+    await expect(
+      datasetFromFiles([
+        file('a/corpus.jsonl', corpus),
+        file('a/queries.jsonl', queries),
+        file('a/qrels/test.tsv', qrels),
+        file('a/qrels/test.tsv.gz', await gz(qrels)),
+      ]),
+    ).rejects.toThrow(
+      'a/qrels/test.tsv and a/qrels/test.tsv.gz are both the qrels of split "test": keep one of them',
+    );
   });
 });

@@ -4,7 +4,14 @@
  * webkitRelativePath, then reads them with assembleDataset.
  */
 import { DataError, type Dataset } from './types';
-import { assembleDataset, blobSource, splitName, type AssembleOptions, type Source } from './beir';
+import {
+  assembleDataset,
+  blobSource,
+  splitName,
+  twoFilesForOnePart,
+  type AssembleOptions,
+  type Source,
+} from './beir';
 
 function pathOf(f: File): string {
   const rel = (f as File & { webkitRelativePath?: string }).webkitRelativePath;
@@ -21,9 +28,7 @@ function pick(files: readonly File[], base: string): File | null {
     const b = baseName(pathOf(f)).toLowerCase();
     return b === base || b === `${base}.gz`;
   });
-  if (hits.length > 1) {
-    throw new DataError(base, null, `more than one candidate: ${hits.map(pathOf).join(', ')}`);
-  }
+  if (hits.length > 1) throw twoFilesForOnePart(base, pathOf(hits[0]), pathOf(hits[1]));
   return hits[0] ?? null;
 }
 
@@ -62,7 +67,8 @@ export async function datasetFromFiles(
   const splits: Record<string, Source> = {};
   for (const f of qrels) {
     const split = splitName(pathOf(f));
-    if (splits[split]) throw new DataError(pathOf(f), null, `two qrels files for split "${split}"`);
+    const other = splits[split];
+    if (other) throw twoFilesForOnePart(`qrels of split "${split}"`, other.name, pathOf(f));
     splits[split] = source(f);
   }
   const top = pathOf(corpus).split('/');

@@ -35,6 +35,30 @@ describe('loadBeirDir', () => {
     expect(ds.description).toBe('A tiny set.');
   });
 
+  it('refuses two files for one part (plain and gzipped) instead of letting one win, naming both', async () => {
+    const qrels = 'query-id\tcorpus-id\tscore\n1\ta\t1\n';
+    const base = {
+      'corpus.jsonl': '{"_id":"a","text":"alpha"}\n',
+      'queries.jsonl': '{"_id":"1","text":"alpha?"}\n',
+    };
+    const twoQrels = tempBeir({
+      ...base,
+      'qrels/test.tsv': qrels,
+      'qrels/test.tsv.gz': gzipSync('query-id\tcorpus-id\tscore\n1\tb\t1\n'),
+    });
+    await expect(loadBeirDir(twoQrels)).rejects.toThrow(
+      `${join(twoQrels, 'qrels', 'test.tsv')} and ${join(twoQrels, 'qrels', 'test.tsv.gz')} are both the qrels of split "test": keep one of them`,
+    );
+    const twoCorpora = tempBeir({
+      ...base,
+      'corpus.jsonl.gz': gzipSync('{"_id":"b","text":"beta"}\n'),
+      'qrels/test.tsv': qrels,
+    });
+    await expect(loadBeirDir(twoCorpora)).rejects.toThrow(
+      `${join(twoCorpora, 'corpus.jsonl')} and ${join(twoCorpora, 'corpus.jsonl.gz')} are both the corpus.jsonl`,
+    );
+  });
+
   it('names what is missing, and the file and line of bad input', async () => {
     const empty = tempBeir({ 'queries.jsonl': '{"_id":"1","text":"x"}\n' });
     await expect(loadBeirDir(empty)).rejects.toThrow(/missing corpus\.jsonl, qrels\/<split>\.tsv/);

@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DataError, type Dataset } from './types';
-import { assembleDataset, splitName, type AssembleOptions, type Source } from './beir';
+import { assembleDataset, splitName, twoFilesForOnePart, type AssembleOptions, type Source } from './beir';
 import { DEMO_DESCRIPTION } from './demo-info';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -18,12 +18,11 @@ export function fileSource(path: string): Source {
   };
 }
 
+/** <dir>/<base> or <dir>/<base>.gz; both is an error naming them. */
 function findFile(dir: string, base: string): string | null {
-  for (const name of [base, `${base}.gz`]) {
-    const p = join(dir, name);
-    if (existsSync(p)) return p;
-  }
-  return null;
+  const hits = [base, `${base}.gz`].map((n) => join(dir, n)).filter((p) => existsSync(p));
+  if (hits.length > 1) throw twoFilesForOnePart(base, hits[0], hits[1]);
+  return hits[0] ?? null;
 }
 
 /** Reads <dir>/corpus.jsonl(.gz), <dir>/queries.jsonl(.gz) and every <dir>/qrels/*.tsv(.gz). */
@@ -45,7 +44,12 @@ export async function loadBeirDir(dir: string, name?: string, opts?: AssembleOpt
     throw new DataError(dir, null, `not a BEIR folder: missing ${missing.join(', ')}`);
   }
   const qrels: Record<string, Source> = {};
-  for (const f of qrelsNames) qrels[splitName(f)] = fileSource(join(qrelsDir, f));
+  for (const f of qrelsNames) {
+    const split = splitName(f);
+    const other = qrels[split];
+    if (other) throw twoFilesForOnePart(`qrels of split "${split}"`, other.name, join(qrelsDir, f));
+    qrels[split] = fileSource(join(qrelsDir, f));
+  }
   let description = opts?.description;
   const readme = join(dir, 'README.md');
   if (description === undefined && existsSync(readme)) {

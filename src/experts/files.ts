@@ -3,7 +3,7 @@
  * ExpertRecord); LoRA in PEFT layout, `adapter_model.safetensors` (PEFT tensor names) +
  * `adapter_config.json`, beside the same `expert.json`.
  */
-import { parseSafetensors, writeSafetensors } from '../models/hf/safetensors';
+import { parseSafetensors, SafetensorsFile, writeSafetensors } from '../models/hf/safetensors';
 import type { ExpertRecord } from './record';
 
 export type ExpertWeights = Map<string, { shape: number[]; data: Float32Array }>;
@@ -40,7 +40,15 @@ export function peftConfig(record: ExpertRecord): Record<string, unknown> {
 export function expertFiles(record: ExpertRecord, weights: ExpertWeights): Map<string, string | ArrayBuffer> {
   const files = new Map<string, string | ArrayBuffer>();
   files.set(EXPERT_JSON, JSON.stringify(record, null, 2) + '\n');
-  const meta = { format: 'pt', base_model: record.baseModel, method: record.method };
+  // the record's id and time in the weights too: a folder whose expert.json and weights are from two
+  // different writes (a crash between them, a copied file) is refused on reading
+  const meta = {
+    format: 'pt',
+    base_model: record.baseModel,
+    method: record.method,
+    expert_id: record.id,
+    created_at: record.createdAt,
+  };
   if (record.method === 'lora') {
     files.set(PEFT_WEIGHTS, writeSafetensors(weights, meta));
     files.set(PEFT_CONFIG, JSON.stringify(peftConfig(record), null, 2) + '\n');
@@ -89,6 +97,17 @@ export async function readExpert(
   const file = record.method === 'lora' ? PEFT_WEIGHTS : ADAPTER_FILE;
   const buf = await get(file);
   if (!buf) throw new ExpertFormatError(file, `missing (a ${record.method} expert keeps its weights there)`);
+  const meta = SafetensorsFile.open(buf, file).metadata;
+  for (const [key, want] of [
+    ['expert_id', record.id],
+    ['created_at', record.createdAt],
+  ] as const) {
+    if (meta[key] !== undefined && meta[key] !== want)
+      throw new ExpertFormatError(
+        file,
+        `is from another expert than ${EXPERT_JSON} (${key} ${JSON.stringify(meta[key])} vs ${JSON.stringify(want)}): the folder mixes two writes; export or train the expert again`,
+      );
+  }
   return { record, weights: parseExpertWeights(buf, file) };
 }
 

@@ -40,7 +40,7 @@ export async function runTrain(a: TrainArgs, log: (msg: string) => void): Promis
   const total = pairs.length;
   if (a.maxPairs !== undefined) pairs = samplePairs(pairs, a.maxPairs, a.seed);
   log(`train: ${pairs.length} of ${total} pairs from ${a.train}`);
-  const base = await resolveModelNode(a.base, log);
+  const base = await resolveModelNode(a.base, log, { forTraining: true });
   const backend = await acquireBackend(a.backend);
   log(`backend ${backend.kind}: ${backend.label}; base ${base.id} (${base.dim}-d)`);
   // what a checkpoint of this run records, and a resume must find again

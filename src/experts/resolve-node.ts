@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadHfModel } from '../models/hf';
+import { SHARD_INDEX } from '../models/hf/shards';
 import { loadOrtEmbedderFromFolder } from '../models/ort/node';
 import { isBuiltinModel, listModels, loadEmbedder } from '../models/registry';
 import { nodeAssetFetcher } from '../models/node-assets';
@@ -51,7 +52,8 @@ async function resolve(
         );
       return loadExpertNode(spec, log, opts);
     }
-    if (existsSync(join(spec, 'model.safetensors'))) return loadHfModel(spec);
+    if (existsSync(join(spec, 'model.safetensors')) || existsSync(join(spec, SHARD_INDEX)))
+      return loadHfModel(spec);
     if (existsSync(join(spec, 'onnx', 'model.onnx'))) return loadOrtEmbedderFromFolder(spec);
     if (existsSync(join(spec, PEFT_CONFIG))) throw new Error(peftOnlyMessage(spec));
     throw new Error(`${spec}: neither model.safetensors (Hugging Face) nor onnx/model.onnx found`);

@@ -181,7 +181,20 @@ export class Training {
   async expertEmbedder(model: string, signal?: AbortSignal): Promise<Embedder> {
     const id = model.slice(EXPERT_PREFIX.length);
     const { expert, weights } = await getExpert(id, await this.deps.db());
-    const base = (await this.deps.models.load(expert.baseModel, signal)).embedder;
+    // a base is a model the studio holds (built in or imported), never another expert, and never fetched here
+    if (expert.baseModel.startsWith(EXPERT_PREFIX))
+      throw new Error(
+        `expert "${expert.name}": its base model "${expert.baseModel}" is ${expert.baseModel === model ? 'the expert itself' : 'another expert'}; an expert over an expert is not supported: its base must be a model (built in or imported in the Models tab)`,
+      );
+    const base = await this.deps.models.load(expert.baseModel, signal).then(
+      (l) => l.embedder,
+      (e: Error) => {
+        if (e.name !== 'ModelNotFoundError') throw e;
+        throw new Error(
+          `expert "${expert.name}": its base model "${expert.baseModel}" is not in the studio: import it in the Models tab first (a hub id or URL is downloaded only when you import it there)`,
+        );
+      },
+    );
     const host = new Map(weights.map((w) => [w.name, { shape: w.shape, data: w.data }]));
     return expertEmbedder(base, expert, host, expertModelId(id));
   }

@@ -278,4 +278,26 @@ describe('worker training protocol', () => {
       `its base model "${expertModelId(inner.id)}" is another expert; an expert over an expert is not supported`,
     );
   });
+
+  it("refuses to resume a run after its base model's templates changed (issue 8 item 6)", async () => {
+    const { client, db } = setup();
+    await client.request('init', { baseUrl: 'http://localhost/', backend: 'cpu' });
+    await client.request('load-demo', {});
+    const h = client.start('train', { spec: { ...spec(12, 2), dev: null }, backend: 'cpu' }, (p) => {
+      if (p.train?.step === 3) h.cancel();
+    });
+    await expect(h.promise).rejects.toMatchObject({ name: 'AbortError' });
+    const [run] = await client.request('list-train-runs', {});
+    expect((await getCheckpoint(run.id, await db()))?.inputs?.templates).toContain('{text}');
+    await client.request('set-templates', {
+      model: 'glove',
+      templates: { query: 'search: {text}', passage: '{text}', instruction: null },
+    });
+    await expect(client.request('train', { resume: run.id, backend: 'cpu' })).rejects.toThrow(
+      `run "glove demo": the templates of "glove" changed since the run started`,
+    );
+    await client.request('set-templates', { model: 'glove', templates: null });
+    const done = await client.request('train', { resume: run.id, backend: 'cpu' });
+    expect(done).toMatchObject({ status: 'done', step: 12 });
+  }, 60_000);
 });

@@ -152,7 +152,7 @@ describe('expert files', () => {
     const later = expertFiles({ ...record('adapter'), createdAt: '2026-02-01T00:00:00.000Z' }, weights);
     files.set(ADAPTER_FILE, later.get(ADAPTER_FILE)!);
     await expect(roundTrip(files)).rejects.toThrow(
-      'adapter.safetensors: is from another expert than expert.json (created_at "2026-02-01T00:00:00.000Z" vs "2026-01-01T00:00:00.000Z")',
+      'adapter.safetensors: is from another write than expert.json (created_at "2026-02-01T00:00:00.000Z" vs "2026-01-01T00:00:00.000Z")',
     );
   });
 });

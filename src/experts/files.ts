@@ -234,17 +234,13 @@ export async function readExpert(
   const file = record.method === 'lora' ? PEFT_WEIGHTS : ADAPTER_FILE;
   const buf = await get(file);
   if (!buf) throw new ExpertFormatError(file, `missing (a ${record.method} expert keeps its weights there)`);
-  const meta = SafetensorsFile.open(buf, file).metadata;
-  for (const [key, want] of [
-    ['expert_id', record.id],
-    ['created_at', record.createdAt],
-  ] as const) {
-    if (meta[key] !== undefined && meta[key] !== want)
-      throw new ExpertFormatError(
-        file,
-        `is from another expert than ${EXPERT_JSON} (${key} ${JSON.stringify(meta[key])} vs ${JSON.stringify(want)}): the folder mixes two writes; export or train the expert again`,
-      );
-  }
+  // the write stamp both files carry (a hand-written expert.json without "createdAt" is not checked)
+  const stamp = SafetensorsFile.open(buf, file).metadata.created_at;
+  if (typeof record.createdAt === 'string' && stamp !== undefined && stamp !== record.createdAt)
+    throw new ExpertFormatError(
+      file,
+      `is from another write than ${EXPERT_JSON} (created_at ${JSON.stringify(stamp)} vs ${JSON.stringify(record.createdAt)}): the folder mixes two writes (a crash, or a file copied in); export or train the expert again`,
+    );
   const weights = parseExpertWeights(buf, file);
   const trained = lora ? peftWeightsRank(weights) : null;
   if (lora && trained && trained.rank !== lora.rank)

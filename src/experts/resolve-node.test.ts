@@ -124,7 +124,7 @@ describe('an expert whose base is an expert, a URL, or a bare PEFT folder (issue
     );
     writeFileSync(join(peft, 'adapter_model.safetensors'), 'x');
     await expect(resolveModelNode(peft, quiet)).rejects.toThrow(
-      /holds a PEFT LoRA adapter \(adapter_config\.json \+ adapter_model\.safetensors\), not a model: an adapter is used over its base model \("BAAI\/bge-small-en"\)\. Add an expert\.json/,
+      /holds a PEFT LoRA adapter \(adapter_config\.json \+ adapter_model\.safetensors\), not a model: an adapter runs over its base model \("BAAI\/bge-small-en"\)\. To use it as an expert, add .*expert\.json such as \{"id":"my-lora",.*"baseModel":"BAAI\/bge-small-en","method":"lora"/,
     );
   });
 });

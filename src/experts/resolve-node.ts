@@ -132,7 +132,15 @@ function peftOnlyMessage(dir: string): string {
   } catch {
     /* named below */
   }
-  return `${dir}: holds a PEFT LoRA adapter (${PEFT_CONFIG}${existsSync(join(dir, PEFT_WEIGHTS)) ? ` + ${PEFT_WEIGHTS}` : ''}), not a model: an adapter is used over its base model${base ? ` ("${base}")` : ''}. Add an ${EXPERT_JSON} beside it (baseModel, method "lora", templates; as \`stm train --method lora\` writes one) to use the folder as an expert with --model, or pass the base model itself`;
+  const example = JSON.stringify({
+    id: 'my-lora',
+    name: 'my lora',
+    baseModel: base || '<the base model: id, folder or hub id>',
+    method: 'lora',
+    config: {},
+    data: { source: 'peft', pairs: 0, negatives: 'unknown' },
+  });
+  return `${dir}: holds a PEFT LoRA adapter (${PEFT_CONFIG}${existsSync(join(dir, PEFT_WEIGHTS)) ? ` + ${PEFT_WEIGHTS}` : ''}), not a model: an adapter runs over its base model${base ? ` ("${base}")` : ''}. To use it as an expert, add ${join(dir, EXPERT_JSON)} such as ${example} (r, lora_alpha and target_modules are read from ${PEFT_CONFIG}); or pass the base model itself to --model`;
 }
 
 /**

@@ -44,7 +44,10 @@ export async function runTrain(a: TrainArgs, log: (msg: string) => void): Promis
   const backend = await acquireBackend(a.backend);
   log(`backend ${backend.kind}: ${backend.label}; base ${base.id} (${base.dim}-d)`);
   // what a checkpoint of this run records, and a resume must find again
-  const inputs = await runInputs(a.train, pairsBytes, a.base, base.templates);
+  const inputs =
+    a.checkpointEvery > 0 || a.resume
+      ? await runInputs(a.train, pairsBytes, a.base, base.templates)
+      : undefined;
   const cache = a.cache ? await FileEmbeddingCache.open(a.cache) : new MemoryEmbeddingCache();
   try {
     const negatives = a.negatives;

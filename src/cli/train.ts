@@ -46,7 +46,7 @@ export async function runTrain(a: TrainArgs, log: (msg: string) => void): Promis
   // what a checkpoint of this run records, and a resume must find again
   const inputs =
     a.checkpointEvery > 0 || a.resume
-      ? await runInputs(a.train, pairsBytes, a.base, base.templates)
+      ? await runInputs(a.train, pairsBytes, pairs, a.base, base.templates)
       : undefined;
   const cache = a.cache ? await FileEmbeddingCache.open(a.cache) : new MemoryEmbeddingCache();
   try {

@@ -47,6 +47,7 @@ describe('checkpoints: a crash, a changed input, a truncated file', () => {
   const inputs: RunInputs = {
     dataFile: 'pairs.jsonl',
     dataSha256: sha256Hex('pairs v1'),
+    pairsSha256: sha256Hex('drawn v1'),
     baseModel: 'glove',
     baseSha256: sha256Hex('glove'),
     templatesSha256: sha256Hex('{text}'),
@@ -88,6 +89,9 @@ describe('checkpoints: a crash, a changed input, a truncated file', () => {
     await writeCheckpointDir(d, at(2), inputs);
     await expect(readCheckpointDir(d, { ...inputs, dataSha256: sha256Hex('pairs v2') })).rejects.toThrow(
       /was trained on pairs\.jsonl .* but the pairs file pairs\.jsonl differs/,
+    );
+    await expect(readCheckpointDir(d, { ...inputs, pairsSha256: sha256Hex('drawn v2') })).rejects.toThrow(
+      /other pairs drawn from pairs\.jsonl than this command draws \(--max-pairs or --seed changed\?\)/,
     );
     await expect(
       readCheckpointDir(d, { ...inputs, baseModel: 'use-lite', baseSha256: sha256Hex('use-lite') }),

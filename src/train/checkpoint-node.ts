@@ -25,6 +25,8 @@ export interface RunInputs {
   /** the training pairs file and the sha256 of its bytes */
   dataFile: string;
   dataSha256: string;
+  /** sha256 of the pairs drawn from it for training (--max-pairs and the seed decide which) */
+  pairsSha256: string;
   /** the base model as given, and the sha256 of its files (of the id for a built-in or hub model) */
   baseModel: string;
   baseSha256: string;
@@ -55,6 +57,7 @@ const META_KEYS: Record<keyof CheckpointIdentity, string> = {
   configSha256: 'config_sha256',
   dataFile: 'data_file',
   dataSha256: 'data_sha256',
+  pairsSha256: 'pairs_sha256',
   baseModel: 'base_model',
   baseSha256: 'base_sha256',
   templatesSha256: 'templates_sha256',
@@ -66,6 +69,7 @@ const FIELD_NAMES: Record<keyof CheckpointIdentity, string> = {
   configSha256: 'configuration hash',
   dataFile: 'pairs file',
   dataSha256: 'pairs file hash',
+  pairsSha256: 'drawn pairs hash',
   baseModel: 'base model',
   baseSha256: 'base model hash',
   templatesSha256: 'templates hash',
@@ -180,6 +184,10 @@ function checkInputs(dir: string, had: Partial<CheckpointIdentity>, now: RunInpu
   if (had.dataSha256 !== now.dataSha256)
     throw new CheckpointError(
       `${where} was trained on ${had.dataFile ?? '(unknown)'} (sha256 ${short(had.dataSha256)}), but the pairs file ${now.dataFile} differs (sha256 ${short(now.dataSha256)}): ${redo}`,
+    );
+  if (had.pairsSha256 !== now.pairsSha256)
+    throw new CheckpointError(
+      `${where} was trained on other pairs drawn from ${now.dataFile} than this command draws (--max-pairs or --seed changed?): ${redo}`,
     );
   if (had.baseModel !== now.baseModel || had.baseSha256 !== now.baseSha256)
     throw new CheckpointError(

@@ -5,6 +5,7 @@ import { readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { TextTemplates } from '../models/types';
 import { sha256Hex, type RunInputs } from './checkpoint-node';
+import type { TrainingPair } from './types';
 
 async function listFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
@@ -32,12 +33,14 @@ export async function modelSha256(spec: string): Promise<string> {
 export async function runInputs(
   dataFile: string,
   dataBytes: Uint8Array,
+  pairs: readonly TrainingPair[],
   baseModel: string,
   templates: TextTemplates,
 ): Promise<RunInputs> {
   return {
     dataFile,
     dataSha256: sha256Hex(dataBytes),
+    pairsSha256: sha256Hex(JSON.stringify(pairs)),
     baseModel,
     baseSha256: await modelSha256(baseModel),
     templatesSha256: sha256Hex(JSON.stringify({ query: templates.query, passage: templates.passage })),

@@ -20,6 +20,7 @@ commands:
           --depth <n>               ranked list depth (default 1000, at most 1024)
           --run <file>              write a TREC run file (qid Q0 docid rank score tag)
           --json                    print one JSON object with the metrics on the last line
+          --allow-network           an expert folder whose base model is a hub id or URL may download it
   embed   embed texts (one per line of --input) and print them as JSON
           --model <id|folder|org/name>  built-in id, a local model folder (onnx:<folder> runs its ONNX
                                     export in onnxruntime-web), or a hub id (default use-lite)
@@ -27,8 +28,9 @@ commands:
           --role query|passage      template applied before embedding (default passage)
           --backend auto|cpu|webgpu (default auto)
           --json                    print {"model","dim","embeddings":[[...],...]} on the last line
+          --allow-network           as for eval
   train   train an expert (an embedding-space adapter or LoRA) with InfoNCE and write its folder
-          --base <id|folder>        base model (default use-lite)
+          --base <id|folder>        base model (default use-lite; a model, not an expert folder)
           --train <pairs.jsonl>     {query, positive, negatives?} or MedQuAD's {_id, query, positive, source}
           --method adapter|lora     adapter: any model, trained on frozen base embeddings (default adapter)
           --adapter lowrank|full    adapter form (default lowrank)
@@ -63,6 +65,7 @@ export interface EvalArgs {
   depth: number;
   run?: string;
   json: boolean;
+  allowNetwork: boolean;
 }
 
 function oneOf<T extends string>(name: string, v: string, allowed: readonly T[]): T {
@@ -95,6 +98,7 @@ export function parseEvalArgs(argv: string[]): EvalArgs {
         depth: { type: 'string', default: '1000' },
         run: { type: 'string' },
         json: { type: 'boolean', default: false },
+        'allow-network': { type: 'boolean', default: false },
       },
     }).values;
   } catch (e) {
@@ -112,6 +116,7 @@ export function parseEvalArgs(argv: string[]): EvalArgs {
     depth: Math.round(num('depth', parsed.depth!, 1, 1024)),
     run: parsed.run,
     json: parsed.json!,
+    allowNetwork: parsed['allow-network']!,
   };
 }
 
@@ -121,6 +126,7 @@ export interface EmbedArgs {
   role: 'query' | 'passage';
   backend: 'auto' | 'cpu' | 'webgpu';
   json: boolean;
+  allowNetwork: boolean;
 }
 
 export function parseEmbedArgs(argv: string[]): EmbedArgs {
@@ -135,6 +141,7 @@ export function parseEmbedArgs(argv: string[]): EmbedArgs {
         role: { type: 'string', default: 'passage' },
         backend: { type: 'string', default: 'auto' },
         json: { type: 'boolean', default: false },
+        'allow-network': { type: 'boolean', default: false },
       },
     }).values;
   } catch (e) {
@@ -147,6 +154,7 @@ export function parseEmbedArgs(argv: string[]): EmbedArgs {
     role: oneOf('role', v.role!, ['query', 'passage'] as const),
     backend: oneOf('backend', v.backend!, ['auto', 'cpu', 'webgpu'] as const),
     json: v.json!,
+    allowNetwork: v['allow-network']!,
   };
 }
 
@@ -175,6 +183,7 @@ export interface TrainArgs {
   out?: string;
   checkpointEvery: number;
   resume: boolean;
+  allowNetwork: boolean;
 }
 
 function parseNegatives(v: string): TrainArgs['negatives'] {
@@ -218,6 +227,7 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
         out: str(),
         'checkpoint-every': str('0'),
         resume: { type: 'boolean', default: false },
+        'allow-network': { type: 'boolean', default: false },
       },
     }).values;
   } catch (e) {
@@ -256,5 +266,6 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     out: v.out,
     checkpointEvery: int('checkpoint-every', v['checkpoint-every']!, 0, 1e9),
     resume: v.resume!,
+    allowNetwork: v['allow-network']!,
   };
 }

@@ -15,7 +15,7 @@ import { nodeAssetFetcher } from '../models/node-assets';
 import { loadUseLite } from '../models/use-lite/model';
 import type { UseLiteEmbedder } from '../models/use-lite/model';
 import { createAdapterTrainable } from '../train/adapter';
-import { parseTrainingPairs } from '../train/data';
+import { parseTrainingPairsFile } from '../train/data';
 import { defaultTrainConfig } from '../train/defaults';
 import { createLoraTrainable } from '../train/lora';
 import { trainRun } from '../train/trainer';
@@ -27,7 +27,7 @@ const env = (k: string, d: number) => Number(process.env[k] ?? d);
 /** pairs with one negative: the positive of another pair (a fixed rotation; throughput only) */
 async function benchPairs(n: number, passageChars: number): Promise<TrainingPair[]> {
   const file = join(sharedDatasetsDir(), 'medquad', 'train.jsonl');
-  const all = parseTrainingPairs(await readFile(file, 'utf8'), file).slice(0, n);
+  const all = parseTrainingPairsFile(await readFile(file), file).slice(0, n);
   const cut = (s: string) => s.slice(0, passageChars);
   return all.map((p, i) => ({
     query: p.query,

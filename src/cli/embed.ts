@@ -9,7 +9,7 @@ export async function runEmbed(a: EmbedArgs, log: (msg: string) => void): Promis
   const raw = await readFile(a.input, 'utf8');
   const lines = raw.split(/\r?\n/);
   if (lines[lines.length - 1] === '') lines.pop();
-  const embedder = await resolveModelNode(a.model, (msg) => log(msg));
+  const embedder = await resolveModelNode(a.model, (msg) => log(msg), { allowNetwork: a.allowNetwork });
   const backend = await acquireBackend(a.backend);
   log(
     `backend ${backend.kind}: ${backend.label}; model ${embedder.id} (${embedder.dim}-d); ${lines.length} texts`,

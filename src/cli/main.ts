@@ -25,7 +25,7 @@ async function runEval(a: EvalArgs): Promise<void> {
     const backend = await acquireBackend(a.backend);
     backendToFree = backend;
     log(`backend ${backend.kind}: ${backend.label}`);
-    const embedder = await resolveModelNode(a.model, log);
+    const embedder = await resolveModelNode(a.model, log, { allowNetwork: a.allowNetwork });
     retriever = { kind: 'dense', embedder, backend };
   }
   let lastPhase = '';

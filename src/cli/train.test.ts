@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
@@ -66,5 +66,47 @@ describe('stm train', () => {
     const again = await readExpertDir(full);
     for (const [name, w] of weights) expect(again.weights.get(name)!.data).toEqual(w.data);
     expect(readFileSync(join(full, 'checkpoint.json'), 'utf8')).toContain('"step":4');
+  });
+});
+
+describe('stm train: inputs a resume or a run refuses (issue 8 items 6, 12)', () => {
+  it('refuses to resume when the pairs file changed since the checkpoint, naming it', async () => {
+    const out = join(dir, 'changed');
+    const mine = join(dir, 'mine.jsonl');
+    copyFileSync(pairsFile, mine);
+    const argv = (more: string[]) =>
+      parseTrainArgs(
+        ['--base', 'glove', '--train', mine, '--negatives', 'none', '--batch', '4', '--steps', '4'].concat(
+          ['--backend', 'cpu', '--out', out, '--checkpoint-every', '2'],
+          more,
+        ),
+      );
+    const print = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    try {
+      await runTrain(argv([]), () => undefined);
+      expect(readdirSync(out).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+      // same number of pairs, one word changed
+      writeFileSync(mine, readFileSync(mine, 'utf8').replace('heart disease', 'heart failure'));
+      await expect(runTrain(argv(['--resume']), () => undefined)).rejects.toThrow(
+        new RegExp(`but the pairs file ${mine.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} differs`),
+      );
+    } finally {
+      print.mockRestore();
+    }
+  });
+
+  it('names an empty pairs file, and a Latin-1 byte at its line', async () => {
+    const empty = join(dir, 'empty.jsonl');
+    writeFileSync(empty, '\n\n');
+    const run = (file: string) =>
+      runTrain(parseTrainArgs(['--base', 'glove', '--train', file, '--backend', 'cpu']), () => undefined);
+    await expect(run(empty)).rejects.toThrow(`${empty}: holds no training pairs`);
+    const latin = join(dir, 'latin1.jsonl');
+    const lines = readFileSync(pairsFile, 'utf8').split('\n');
+    lines[12] = '{"query":"fi\u00e8vre","positive":"caf\u00e9"}';
+    writeFileSync(latin, Buffer.from(lines.join('\n'), 'latin1'));
+    await expect(run(latin)).rejects.toThrow(
+      `${latin}:13: byte 0xe8 is not valid UTF-8: save the file as UTF-8`,
+    );
   });
 });

@@ -8,7 +8,8 @@ import { MemoryEmbeddingCache } from '../eval/embed-cache';
 import { FileEmbeddingCache } from '../eval/embed-cache-node';
 import { writeExpertDir } from '../experts/files-node';
 import { trainExpert } from '../experts/train-expert';
-import { parseTrainingPairs, samplePairs } from '../train/data';
+import { parseTrainingPairsFile, samplePairs } from '../train/data';
+import { runInputs } from '../train/run-inputs-node';
 import { defaultMiningConfig, defaultTrainConfig } from '../train/defaults';
 import { hasCheckpoint, readCheckpointDir, writeCheckpointDir } from '../train/checkpoint-node';
 import type { TrainConfig, TrainingPair } from '../train/types';
@@ -34,13 +35,19 @@ function trainConfig(a: TrainArgs, pairs: number): TrainConfig {
 export async function runTrain(a: TrainArgs, log: (msg: string) => void): Promise<void> {
   const t0 = Date.now();
   const el = () => `${((Date.now() - t0) / 1000).toFixed(0)}s`;
-  let pairs: TrainingPair[] = parseTrainingPairs(await readFile(a.train, 'utf8'), a.train);
+  const pairsBytes = await readFile(a.train);
+  let pairs: TrainingPair[] = parseTrainingPairsFile(pairsBytes, a.train);
   const total = pairs.length;
   if (a.maxPairs !== undefined) pairs = samplePairs(pairs, a.maxPairs, a.seed);
   log(`train: ${pairs.length} of ${total} pairs from ${a.train}`);
-  const base = await resolveModelNode(a.base, log);
+  const base = await resolveModelNode(a.base, log, { forTraining: true });
   const backend = await acquireBackend(a.backend);
   log(`backend ${backend.kind}: ${backend.label}; base ${base.id} (${base.dim}-d)`);
+  // what a checkpoint of this run records, and a resume must find again
+  const inputs =
+    a.checkpointEvery > 0 || a.resume
+      ? await runInputs(a.train, pairsBytes, pairs, a.base, base.templates)
+      : undefined;
   const cache = a.cache ? await FileEmbeddingCache.open(a.cache) : new MemoryEmbeddingCache();
   try {
     const negatives = a.negatives;
@@ -105,7 +112,7 @@ export async function runTrain(a: TrainArgs, log: (msg: string) => void): Promis
         resume: async (_id, config) => {
           if (!a.resume) return undefined;
           if (!hasCheckpoint(out)) throw new Error(`--resume: no checkpoint in ${out}`);
-          const ck = await readCheckpointDir(out);
+          const ck = await readCheckpointDir(out, inputs);
           if (JSON.stringify(ck.config) !== JSON.stringify(config))
             throw new Error(`--resume: ${out}/checkpoint.json was written with another configuration`);
           log(`resuming ${ck.runId} at step ${ck.step}`);
@@ -124,7 +131,7 @@ export async function runTrain(a: TrainArgs, log: (msg: string) => void): Promis
           }
         },
         onCheckpoint: async (ck) => {
-          if (a.checkpointEvery > 0 && ck.step < ck.config.steps) await writeCheckpointDir(out, ck);
+          if (a.checkpointEvery > 0 && ck.step < ck.config.steps) await writeCheckpointDir(out, ck, inputs);
         },
         save: async (record, weights) => {
           const files = await writeExpertDir(out, record, weights);

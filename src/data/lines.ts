@@ -1,8 +1,9 @@
 /**
  * Byte sources and a streaming line reader shared by the BEIR parsers. Browser and Node (no node
- * imports): gzip is undone with DecompressionStream, UTF-8 with TextDecoderStream.
+ * imports): gzip is undone with DecompressionStream, UTF-8 with utf8.ts (errors at the bad byte's line).
  */
 import { DataError } from './types';
+import { utf8DecoderStream } from './utf8';
 
 /** Anything that can be read as a byte stream: a File/Blob (see blobSource), a Node file, a string. */
 export interface Source {
@@ -66,11 +67,7 @@ export async function* readLines(src: Source, onBytes?: (total: number) => void)
     bytes = bytes.pipeThrough(
       new DecompressionStream('gzip') as unknown as TransformStream<Uint8Array, Uint8Array>,
     );
-  const decoder = new TextDecoderStream('utf-8', { fatal: true }) as unknown as TransformStream<
-    Uint8Array,
-    string
-  >;
-  const reader = bytes.pipeThrough(decoder).getReader();
+  const reader = bytes.pipeThrough(utf8DecoderStream(src.name)).getReader();
   let carry = '';
   let no = 0;
   let finished = false;
@@ -80,6 +77,7 @@ export async function* readLines(src: Source, onBytes?: (total: number) => void)
       try {
         chunk = await reader.read();
       } catch (e) {
+        if (e instanceof DataError) throw e; // a bad UTF-8 byte, already at its own line
         const what = gz ? 'not valid gzip or not UTF-8' : 'not valid UTF-8';
         throw new DataError(src.name, no + 1, `cannot read (${what}): ${message(e)}`);
       }

@@ -1,22 +1,24 @@
 /** Experts as folders on disk (Node: CLI and tests). */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EXPERT_JSON, expertFiles, readExpert, type ExpertWeights } from './files';
 import type { ExpertRecord } from './record';
+import { writeFilesAtomic } from '../util/fs-node';
 
+/**
+ * Writes an expert's files through temporary names (each fsynced, then renamed, expert.json last), so a
+ * crash leaves the old expert or the new one; returns the file names.
+ */
 export async function writeExpertDir(
   dir: string,
   record: ExpertRecord,
   weights: ExpertWeights,
 ): Promise<string[]> {
-  await mkdir(dir, { recursive: true });
-  const names: string[] = [];
-  for (const [name, body] of expertFiles(record, weights)) {
-    await writeFile(join(dir, name), typeof body === 'string' ? body : new Uint8Array(body));
-    names.push(name);
-  }
-  return names;
+  const files = [...expertFiles(record, weights)];
+  const last = files.filter(([name]) => name === EXPERT_JSON);
+  await writeFilesAtomic(dir, [...files.filter(([name]) => name !== EXPERT_JSON), ...last]);
+  return files.map(([name]) => name);
 }
 
 export function isExpertDir(dir: string): boolean {

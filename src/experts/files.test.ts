@@ -101,4 +101,58 @@ describe('expert files', () => {
     expect(back).toEqual(rec);
     expect([...w.get('adapter.B')!.data]).toEqual([...weights.get('adapter.B')!.data]);
   });
+
+  it('names a missing config.adapter, config.lora or data, and a string where a number belongs (issue 8 item 12)', async () => {
+    const files = expertFiles(record('adapter'), weights);
+    const withJson = (edit: (r: Record<string, unknown>) => void) => {
+      const r = JSON.parse(JSON.stringify(record('adapter'))) as Record<string, unknown>;
+      edit(r);
+      files.set(EXPERT_JSON, JSON.stringify(r));
+      return roundTrip(files);
+    };
+    await expect(withJson((r) => delete (r.config as Record<string, unknown>).adapter)).rejects.toThrow(
+      'expert.json: missing "config.adapter": an adapter expert needs {"kind": "lowrank" | "full", "rank": <integer>}',
+    );
+    await expect(withJson((r) => delete r.data)).rejects.toThrow('expert.json: missing "data"');
+    await expect(
+      withJson((r) => ((r.config as { adapter: { rank: unknown } }).adapter.rank = '4')),
+    ).rejects.toThrow('expert.json: "config.adapter.rank" must be an integer ≥ 1, got the string "4"');
+    const lora = expertFiles(record('lora'), new Map());
+    lora.delete(PEFT_CONFIG);
+    const rec = record('lora') as unknown as { config: { lora: Record<string, unknown> } };
+    rec.config.lora.alpha = '8';
+    lora.set(EXPERT_JSON, JSON.stringify(rec));
+    await expect(roundTrip(lora)).rejects.toThrow(
+      'expert.json: "config.lora.alpha" must be a number, got the string "8"',
+    );
+  });
+
+  it('a LoRA expert runs with adapter_config.json as edited, and a rank that the weights lack is named', async () => {
+    const peft: ExpertWeights = new Map([
+      ['base_model.model.encoder.q.lora_A.weight', { shape: [16, 4], data: new Float32Array(64) }],
+      ['base_model.model.encoder.q.lora_B.weight', { shape: [4, 16], data: new Float32Array(64) }],
+    ]);
+    const files = expertFiles(record('lora'), peft);
+    const cfg = JSON.parse(files.get(PEFT_CONFIG) as string) as Record<string, unknown>;
+    files.set(PEFT_CONFIG, JSON.stringify({ ...cfg, lora_alpha: 8, target_modules: ['q'] }));
+    const r = await roundTrip(files);
+    expect(r.record.config.lora).toEqual({ rank: 16, alpha: 8, dropout: 0, targetModules: ['q'] });
+    files.set(PEFT_CONFIG, JSON.stringify({ ...cfg, lora_alpha: '8' }));
+    await expect(roundTrip(files)).rejects.toThrow(
+      'adapter_config.json: "lora_alpha" must be a number, got the string "8"',
+    );
+    files.set(PEFT_CONFIG, JSON.stringify({ ...cfg, r: 8 }));
+    await expect(roundTrip(files)).rejects.toThrow(
+      'adapter_config.json: "r" is 8, but adapter_model.safetensors holds rank-16 weights (base_model.model.encoder.q.lora_A.weight is [16, 4]): set "r" to 16',
+    );
+  });
+
+  it('refuses weights written for another expert than expert.json (a folder mixing two writes)', async () => {
+    const files = expertFiles(record('adapter'), weights);
+    const later = expertFiles({ ...record('adapter'), createdAt: '2026-02-01T00:00:00.000Z' }, weights);
+    files.set(ADAPTER_FILE, later.get(ADAPTER_FILE)!);
+    await expect(roundTrip(files)).rejects.toThrow(
+      'adapter.safetensors: is from another write than expert.json (created_at "2026-02-01T00:00:00.000Z" vs "2026-01-01T00:00:00.000Z")',
+    );
+  });
 });

@@ -3,7 +3,8 @@
  * ExpertRecord); LoRA in PEFT layout, `adapter_model.safetensors` (PEFT tensor names) +
  * `adapter_config.json`, beside the same `expert.json`.
  */
-import { parseSafetensors, writeSafetensors } from '../models/hf/safetensors';
+import { parseSafetensors, SafetensorsFile, writeSafetensors } from '../models/hf/safetensors';
+import type { LoraConfig } from '../train/types';
 import type { ExpertRecord } from './record';
 
 export type ExpertWeights = Map<string, { shape: number[]; data: Float32Array }>;
@@ -40,7 +41,15 @@ export function peftConfig(record: ExpertRecord): Record<string, unknown> {
 export function expertFiles(record: ExpertRecord, weights: ExpertWeights): Map<string, string | ArrayBuffer> {
   const files = new Map<string, string | ArrayBuffer>();
   files.set(EXPERT_JSON, JSON.stringify(record, null, 2) + '\n');
-  const meta = { format: 'pt', base_model: record.baseModel, method: record.method };
+  // the record's id and time in the weights too: a folder whose expert.json and weights are from two
+  // different writes (a crash between them, a copied file) is refused on reading
+  const meta = {
+    format: 'pt',
+    base_model: record.baseModel,
+    method: record.method,
+    expert_id: record.id,
+    created_at: record.createdAt,
+  };
   if (record.method === 'lora') {
     files.set(PEFT_WEIGHTS, writeSafetensors(weights, meta));
     files.set(PEFT_CONFIG, JSON.stringify(peftConfig(record), null, 2) + '\n');
@@ -50,7 +59,64 @@ export function expertFiles(record: ExpertRecord, weights: ExpertWeights): Map<s
   return files;
 }
 
-export function parseExpertRecord(text: string, file = EXPERT_JSON): ExpertRecord {
+/** A value as a message shows it: a string quoted and called one, so "8" does not read as the number 8. */
+export function describeValue(v: unknown): string {
+  if (typeof v === 'string') return `the string ${JSON.stringify(v)}`;
+  if (v === undefined) return 'nothing';
+  return typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v);
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Checks `o[key]` is a number (an integer ≥ min when asked); throws naming the file and the field path. */
+function numberField(
+  file: string,
+  o: Record<string, unknown>,
+  key: string,
+  path: string,
+  opts: { integer?: boolean; min?: number; max?: number; below?: number } = {},
+): number {
+  const v = o[key];
+  const want = opts.integer ? 'an integer' : 'a number';
+  const range =
+    opts.min !== undefined && opts.below !== undefined
+      ? ` in [${opts.min}, ${opts.below})`
+      : opts.min !== undefined
+        ? ` ≥ ${opts.min}`
+        : '';
+  if (
+    typeof v !== 'number' ||
+    !Number.isFinite(v) ||
+    (opts.integer && !Number.isInteger(v)) ||
+    (opts.min !== undefined && v < opts.min) ||
+    (opts.below !== undefined && v >= opts.below)
+  )
+    throw new ExpertFormatError(file, `"${path}" must be ${want}${range}, got ${describeValue(v)}`);
+  return v;
+}
+
+const adapterHelp = '{"kind": "lowrank" | "full", "rank": <integer>}';
+const dataHelp = '{"source": <string>, "pairs": <number>, "negatives": <string>}';
+
+function checkLora(file: string, l: Record<string, unknown>, path: string): void {
+  numberField(file, l, 'rank', `${path}.rank`, { integer: true, min: 1 });
+  numberField(file, l, 'alpha', `${path}.alpha`);
+  if (l.dropout !== undefined) numberField(file, l, 'dropout', `${path}.dropout`, { min: 0, below: 1 });
+  const t = l.targetModules;
+  if (t !== undefined && t !== 'all-linear' && !(Array.isArray(t) && t.every((x) => typeof x === 'string')))
+    throw new ExpertFormatError(
+      file,
+      `"${path}.targetModules" must be "all-linear" or a list of module names, got ${describeValue(t)}`,
+    );
+}
+
+/** Parses and checks expert.json; every missing or mistyped field is named, with what it should hold. */
+export function parseExpertRecord(
+  text: string,
+  file = EXPERT_JSON,
+  opts: { loraFromPeft?: boolean } = {},
+): ExpertRecord {
   let r: unknown;
   try {
     r = JSON.parse(text);
@@ -58,7 +124,7 @@ export function parseExpertRecord(text: string, file = EXPERT_JSON): ExpertRecor
     throw new ExpertFormatError(file, `invalid JSON: ${(e as Error).message}`);
   }
   const rec = r as Partial<ExpertRecord>;
-  if (typeof rec !== 'object' || rec === null) throw new ExpertFormatError(file, 'expected an object');
+  if (!isObj(rec)) throw new ExpertFormatError(file, 'expected an object');
   if (typeof rec.baseModel !== 'string' || !rec.baseModel)
     throw new ExpertFormatError(file, 'missing "baseModel"');
   if (rec.method !== 'adapter' && rec.method !== 'lora')
@@ -66,9 +132,81 @@ export function parseExpertRecord(text: string, file = EXPERT_JSON): ExpertRecor
       file,
       `"method" must be "adapter" or "lora", got ${JSON.stringify(rec.method)}`,
     );
-  if (typeof rec.config !== 'object' || rec.config === null)
-    throw new ExpertFormatError(file, 'missing "config"');
+  if (!isObj(rec.config)) throw new ExpertFormatError(file, 'missing "config"');
+  const config = rec.config as unknown as Record<string, unknown>;
+  if (rec.method === 'adapter') {
+    const a = config.adapter;
+    if (!isObj(a))
+      throw new ExpertFormatError(file, `missing "config.adapter": an adapter expert needs ${adapterHelp}`);
+    if (a.kind !== 'lowrank' && a.kind !== 'full')
+      throw new ExpertFormatError(
+        file,
+        `"config.adapter.kind" must be "lowrank" or "full", got ${describeValue(a.kind)}`,
+      );
+    numberField(file, a, 'rank', 'config.adapter.rank', { integer: true, min: a.kind === 'full' ? 0 : 1 });
+  } else if (!opts.loraFromPeft) {
+    if (!isObj(config.lora))
+      throw new ExpertFormatError(
+        file,
+        `missing "config.lora" ({"rank", "alpha", "dropout", "targetModules"}), and no ${PEFT_CONFIG} beside it`,
+      );
+    checkLora(file, config.lora, 'config.lora');
+  }
+  const d = rec.data as unknown;
+  if (!isObj(d)) throw new ExpertFormatError(file, `missing "data": the expert's training data, ${dataHelp}`);
+  if (typeof d.source !== 'string' || typeof d.negatives !== 'string' || typeof d.pairs !== 'number')
+    throw new ExpertFormatError(file, `"data" must be ${dataHelp}, got ${JSON.stringify(d)}`);
+  if (typeof rec.id !== 'string' || !rec.id) throw new ExpertFormatError(file, 'missing "id"');
+  if (typeof rec.name !== 'string') throw new ExpertFormatError(file, 'missing "name"');
   return rec as ExpertRecord;
+}
+
+/**
+ * A LoRA expert's settings from PEFT's adapter_config.json (r, lora_alpha, lora_dropout, target_modules):
+ * the file PEFT and its users edit, so it is what the expert runs with.
+ */
+export function parsePeftConfig(text: string, file = PEFT_CONFIG): LoraConfig {
+  let c: unknown;
+  try {
+    c = JSON.parse(text);
+  } catch (e) {
+    throw new ExpertFormatError(file, `invalid JSON: ${(e as Error).message}`);
+  }
+  if (!isObj(c)) throw new ExpertFormatError(file, 'expected an object');
+  if (c.peft_type !== undefined && c.peft_type !== 'LORA')
+    throw new ExpertFormatError(
+      file,
+      `peft_type ${describeValue(c.peft_type)} is not supported (only "LORA")`,
+    );
+  const rank = numberField(file, c, 'r', 'r', { integer: true, min: 1 });
+  const alpha = numberField(file, c, 'lora_alpha', 'lora_alpha');
+  const dropout =
+    c.lora_dropout === undefined
+      ? 0
+      : numberField(file, c, 'lora_dropout', 'lora_dropout', { min: 0, below: 1 });
+  const t = c.target_modules;
+  let targetModules: LoraConfig['targetModules'];
+  if (t === 'all-linear' || t === undefined || t === null) targetModules = 'all-linear';
+  else if (Array.isArray(t) && t.length > 0 && t.every((x) => typeof x === 'string'))
+    targetModules = t as string[];
+  else if (typeof t === 'string')
+    throw new ExpertFormatError(
+      file,
+      `"target_modules" ${describeValue(t)} is a regular expression, which the studio does not read: list the module names (e.g. ["query", "value"]) or "all-linear"`,
+    );
+  else
+    throw new ExpertFormatError(
+      file,
+      `"target_modules" must be a list of module names or "all-linear", got ${describeValue(t)}`,
+    );
+  return { rank, alpha, dropout, targetModules };
+}
+
+/** The rank the PEFT weights were trained at (lora_A.weight is [r, in]), or null when they hold no lora_A. */
+function peftWeightsRank(weights: ExpertWeights): { rank: number; name: string } | null {
+  for (const [name, w] of weights)
+    if (name.endsWith('.lora_A.weight') && w.shape.length === 2) return { rank: w.shape[0], name };
+  return null;
 }
 
 /** Weights from the expert's safetensors file (the file name says which layout). */
@@ -85,11 +223,32 @@ export async function readExpert(
 ): Promise<{ record: ExpertRecord; weights: ExpertWeights }> {
   const json = await get(EXPERT_JSON);
   if (!json) throw new ExpertFormatError(EXPERT_JSON, 'missing');
-  const record = parseExpertRecord(new TextDecoder().decode(json));
+  const peft = await get(PEFT_CONFIG);
+  const text = new TextDecoder().decode(json);
+  let record = parseExpertRecord(text, EXPERT_JSON, { loraFromPeft: peft !== null });
+  let lora: LoraConfig | null = null;
+  if (record.method === 'lora' && peft) {
+    lora = parsePeftConfig(new TextDecoder().decode(peft));
+    record = { ...record, config: { ...record.config, lora } };
+  }
   const file = record.method === 'lora' ? PEFT_WEIGHTS : ADAPTER_FILE;
   const buf = await get(file);
   if (!buf) throw new ExpertFormatError(file, `missing (a ${record.method} expert keeps its weights there)`);
-  return { record, weights: parseExpertWeights(buf, file) };
+  // the write stamp both files carry (a hand-written expert.json without "createdAt" is not checked)
+  const stamp = SafetensorsFile.open(buf, file).metadata.created_at;
+  if (typeof record.createdAt === 'string' && stamp !== undefined && stamp !== record.createdAt)
+    throw new ExpertFormatError(
+      file,
+      `is from another write than ${EXPERT_JSON} (created_at ${JSON.stringify(stamp)} vs ${JSON.stringify(record.createdAt)}): the folder mixes two writes (a crash, or a file copied in); export or train the expert again`,
+    );
+  const weights = parseExpertWeights(buf, file);
+  const trained = lora ? peftWeightsRank(weights) : null;
+  if (lora && trained && trained.rank !== lora.rank)
+    throw new ExpertFormatError(
+      PEFT_CONFIG,
+      `"r" is ${lora.rank}, but ${file} holds rank-${trained.rank} weights (${trained.name} is [${weights.get(trained.name)!.shape.join(', ')}]): set "r" to ${trained.rank}, or use weights trained at rank ${lora.rank}`,
+    );
+  return { record, weights };
 }
 
 const safeName = (s: string) => s.replace(/[^\w.-]+/g, '_').slice(0, 80) || 'expert';

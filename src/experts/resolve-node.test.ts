@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -47,5 +47,84 @@ describe('resolveModelNode on an expert folder', () => {
   it('names the folder when the expert is broken', async () => {
     writeFileSync(join(dir, 'adapter.safetensors'), 'junk');
     await expect(resolveModelNode(dir, () => undefined)).rejects.toThrow(dir);
+  });
+});
+
+describe('an expert whose base is an expert, a URL, or a bare PEFT folder (issue 8 items 10, 12)', () => {
+  const config = { ...defaultTrainConfig('adapter'), adapter: { kind: 'full' as const, rank: 0 } };
+  const expertAt = async (name: string, baseModel: (d: string) => string): Promise<string> => {
+    const d = join(dir, name);
+    const record: ExpertRecord = {
+      id: name,
+      name,
+      baseModel: baseModel(d),
+      method: 'adapter',
+      config,
+      data: { source: 'x', pairs: 1, negatives: 'none' },
+      templates: { query: '{text}', passage: '{text}' },
+      createdAt: new Date(0).toISOString(),
+      history: [],
+    };
+    await writeExpertDir(d, record, initAdapterWeights(config.adapter, 100, 1));
+    return d;
+  };
+  const quiet = () => undefined;
+
+  it('writes an expert folder through temporary names and leaves none behind', async () => {
+    const d = await expertAt('plain', () => 'glove');
+    expect(readdirSync(d).sort()).toEqual(['adapter.safetensors', 'expert.json']);
+  });
+
+  it('refuses an expert whose base model is itself', async () => {
+    const self = await expertAt('self', (d) => d);
+    await expect(resolveModelNode(self, quiet)).rejects.toThrow(
+      `${join(self, 'expert.json')}: its base model "${self}" is this expert itself`,
+    );
+  });
+
+  it('refuses a cycle of two experts, naming the cycle', async () => {
+    const a = join(dir, 'cycle-a');
+    const b = await expertAt('cycle-b', () => a);
+    await expertAt('cycle-a', () => b);
+    await expect(resolveModelNode(a, quiet)).rejects.toThrow(`form a cycle ("${a}" → "${b}" → "${a}")`);
+  });
+
+  it('refuses a chain of experts (an expert over an expert over glove), and training over an expert', async () => {
+    const inner = await expertAt('inner', () => 'glove');
+    const outer = await expertAt('outer', () => inner);
+    await expect(resolveModelNode(inner, quiet)).resolves.toBeDefined();
+    await expect(resolveModelNode(outer, quiet)).rejects.toThrow(
+      `is itself an expert ("${outer}" → "${inner}" → "glove"); an expert over an expert is not supported`,
+    );
+    await expect(resolveModelNode(inner, quiet, { forTraining: true })).rejects.toThrow(
+      `--base ${inner} is an expert: an expert over an expert is not supported; train over its base model (glove)`,
+    );
+  });
+
+  it('does not download an expert base given as a URL or hub id unless network use is allowed', async () => {
+    const url = await expertAt('url-base', () => 'https://models.invalid/org/model');
+    await expect(resolveModelNode(url, quiet)).rejects.toThrow(
+      `${join(url, 'expert.json')}: its base model "https://models.invalid/org/model" is a URL and would be downloaded; pass --allow-network`,
+    );
+    const hub = await expertAt('hub-base', () => 'org/model');
+    await expect(resolveModelNode(hub, quiet)).rejects.toThrow(/is a hub id and would be downloaded/);
+  });
+
+  it('says a PEFT-only folder is an adapter and how to use it', async () => {
+    const peft = join(dir, 'peft-only');
+    mkdirSync(peft);
+    writeFileSync(
+      join(peft, 'adapter_config.json'),
+      JSON.stringify({
+        peft_type: 'LORA',
+        r: 8,
+        lora_alpha: 16,
+        base_model_name_or_path: 'BAAI/bge-small-en',
+      }),
+    );
+    writeFileSync(join(peft, 'adapter_model.safetensors'), 'x');
+    await expect(resolveModelNode(peft, quiet)).rejects.toThrow(
+      /holds a PEFT LoRA adapter \(adapter_config\.json \+ adapter_model\.safetensors\), not a model: an adapter runs over its base model \("BAAI\/bge-small-en"\)\. To use it as an expert, add .*expert\.json such as \{"id":"my-lora",.*"baseModel":"BAAI\/bge-small-en","method":"lora"/,
+    );
   });
 });

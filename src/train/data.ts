@@ -1,5 +1,6 @@
 /** Training pairs from JSONL: {query, positive, negatives?} or MedQuAD's {_id, query, positive, source}. */
 import { DataError } from '../data/types';
+import { decodeUtf8 } from '../data/utf8';
 import { Rng } from '../util/rng';
 import type { TrainingPair } from './types';
 
@@ -37,6 +38,21 @@ export function parseTrainingPairs(text: string, file: string): TrainingPair[] {
     out.push(negatives ? { query, positive, negatives } : { query, positive });
   }
   return out;
+}
+
+/**
+ * Reads a pairs file's bytes: strict UTF-8 (a Latin-1 byte is an error at its line, as in the BEIR
+ * readers) and at least one pair (an empty file is an error naming it, not a failure deep in training).
+ */
+export function parseTrainingPairsFile(bytes: Uint8Array, file: string): TrainingPair[] {
+  const pairs = parseTrainingPairs(decodeUtf8(bytes, file), file);
+  if (pairs.length === 0)
+    throw new DataError(
+      file,
+      null,
+      'holds no training pairs: give a JSONL file with one {"query": …, "positive": …} object per line',
+    );
+  return pairs;
 }
 
 /** Serialises pairs back to JSONL ({query, positive, negatives?}). */

@@ -18,7 +18,10 @@ export const DEFAULT_LORA: LoraConfig = { rank: 16, alpha: 32, dropout: 0, targe
 export function checkLoraConfig(cfg: LoraConfig): LoraConfig {
   if (!(Number.isInteger(cfg.rank) && cfg.rank >= 1))
     throw new Error(`LoRA: rank must be a positive integer, got ${cfg.rank}`);
-  if (!Number.isFinite(cfg.alpha)) throw new Error(`LoRA: alpha must be finite, got ${cfg.alpha}`);
+  if (typeof cfg.alpha !== 'number' || !Number.isFinite(cfg.alpha))
+    throw new Error(
+      `LoRA: alpha must be a finite number, got ${typeof cfg.alpha === 'string' ? `the string ${JSON.stringify(cfg.alpha)}` : String(cfg.alpha)}`,
+    );
   if (!(cfg.dropout >= 0 && cfg.dropout < 1))
     throw new Error(`LoRA: dropout must be in [0, 1), got ${cfg.dropout}`);
   return cfg;

@@ -126,4 +126,6 @@ export interface TrainCheckpoint {
   v: Record<string, Float32Array>;
   /** loss/dev history for the plot */
   history: TrainProgress[];
+  /** what the run's base model and templates were (the studio refuses a resume under others) */
+  inputs?: { base: string; templates: string };
 }

@@ -5,6 +5,7 @@
  * stream with per-file progress and are kept in the Cache API when there is one, so a second load is offline.
  */
 import { HfEmbedder, type HfEmbedderOptions, type HfModelFiles } from './embedder';
+import { MAX_FILE_BYTES, mergeShards, SHARD_INDEX, shardNames } from './shards';
 
 export const HF_FILES = [
   'config.json',
@@ -96,15 +97,62 @@ async function isLocalDir(path: string): Promise<boolean> {
   );
 }
 
+const exists = (fs: Fs, path: string) =>
+  fs.stat(path).then(
+    () => true,
+    () => false,
+  );
+
+const gib = (n: number) => `${(n / 2 ** 30).toFixed(2)} GiB`;
+
+/** A file over 2 GiB cannot be read whole (ERR_FS_FILE_TOO_LARGE): say so before trying, and what to do. */
+async function checkSize(fs: Fs, path: string): Promise<void> {
+  const size = await fs.stat(path).then(
+    (s) => s.size,
+    () => 0,
+  );
+  if (size > MAX_FILE_BYTES)
+    throw new HfLoadError(
+      path,
+      `is ${gib(size)}, over the 2 GiB a single file can be read here: save the model as sharded safetensors (${SHARD_INDEX} + shards under 2 GiB each, e.g. save_pretrained(dir, max_shard_size="1GB")), which the studio reads shard by shard`,
+    );
+}
+
+/** A sharded checkpoint: the shards its index lists, packed into one safetensors buffer. */
+async function readShards(fs: Fs, root: string, opts: LoadHfOptions): Promise<Uint8Array> {
+  const indexFile = `${root}/${SHARD_INDEX}`;
+  const names = shardNames(await fs.readFile(indexFile, 'utf8'), indexFile);
+  const shards: { file: string; buf: ArrayBuffer }[] = [];
+  let loaded = 0;
+  for (const n of names) {
+    const file = `${root}/${n}`;
+    if (!(await exists(fs, file))) throw new HfLoadError(file, `missing (listed in ${SHARD_INDEX})`);
+    await checkSize(fs, file);
+    const b = await fs.readFile(file);
+    loaded += b.byteLength;
+    opts.onProgress?.({ file: 'model.safetensors', loaded, total: loaded, fromCache: false });
+    shards.push({ file, buf: toArrayBuffer(b) });
+  }
+  return new Uint8Array(mergeShards(shards));
+}
+
 async function readFolder(dir: string, opts: LoadHfOptions): Promise<HfModelFiles> {
   const fs = (await import(/* @vite-ignore */ FS)) as Fs;
   const root = dir.replace(/\/+$/, '');
   const read = async (file: HfFileName): Promise<Uint8Array> => {
+    if (
+      file === 'model.safetensors' &&
+      !(await exists(fs, `${root}/${file}`)) &&
+      (await exists(fs, `${root}/${SHARD_INDEX}`))
+    )
+      return readShards(fs, root, opts);
     try {
+      await checkSize(fs, `${root}/${file}`);
       const b = await fs.readFile(`${root}/${file}`);
       opts.onProgress?.({ file, loaded: b.byteLength, total: b.byteLength, fromCache: false });
       return b;
     } catch (e) {
+      if (e instanceof HfLoadError) throw e;
       const code = (e as NodeJS.ErrnoException).code;
       throw new HfLoadError(
         `${root}/${file}`,

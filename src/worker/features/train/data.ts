@@ -2,8 +2,8 @@
  * Training pairs for a run: each judged query of a stored dataset's split with each of its relevant
  * docs, or the lines of an imported pairs JSONL ({query, positive, negatives?}), with file:line errors.
  */
-import { parseTrainingPairs } from '../../../train/data';
-import { DataError, type Dataset, type Doc } from '../../../data/types';
+import { parseTrainingPairsFile } from '../../../train/data';
+import type { Dataset, Doc } from '../../../data/types';
 import type { TrainingPair } from '../../../train/types';
 
 /** A doc as one passage string: its title (when any) on the first line, then its text. */
@@ -36,7 +36,5 @@ export function pairsFromDataset(ds: Dataset, split: string): TrainingPair[] {
 
 /** Reads a pairs JSONL file ({query, positive, negatives?} per line; errors name file:line). */
 export async function readPairsFile(file: File): Promise<TrainingPair[]> {
-  const pairs = parseTrainingPairs(await file.text(), file.name);
-  if (pairs.length === 0) throw new DataError(file.name, null, 'no training pairs');
-  return pairs;
+  return parseTrainingPairsFile(new Uint8Array(await file.arrayBuffer()), file.name);
 }

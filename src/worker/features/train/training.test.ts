@@ -1,6 +1,8 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import { expertModelId } from '../../../experts/record';
+import { expertFiles } from '../../../experts/files';
+import { expertModelId, type ExpertRecord } from '../../../experts/record';
+import { initAdapterWeights } from '../../../train/adapter';
 import { getCheckpoint } from '../../../store/training';
 import type { TrainSpec } from '../../../store/training-types';
 import { defaultTrainConfig } from '../../../train/defaults';
@@ -237,4 +239,65 @@ describe('worker training protocol', () => {
     });
     expect(e.report.metrics['ndcg@10']).toBeGreaterThan(0.3);
   }, 120_000);
+
+  it('refuses an imported expert whose base is an expert or a model the studio does not hold, without fetching it (issue 8 item 10)', async () => {
+    const { client } = setup();
+    await client.request('init', { baseUrl: 'http://localhost/', backend: 'cpu' });
+    await client.request('load-demo', {});
+    const config = { ...defaultTrainConfig('adapter'), adapter: { kind: 'full' as const, rank: 0 } };
+    const record = (baseModel: string): ExpertRecord => ({
+      id: 'x1',
+      name: `over ${baseModel}`,
+      baseModel,
+      method: 'adapter',
+      config,
+      data: { source: 'x', pairs: 1, negatives: 'none' },
+      templates: { query: '{text}', passage: '{text}' },
+      createdAt: new Date(0).toISOString(),
+      history: [],
+    });
+    const weights = initAdapterWeights(config.adapter, 100, 1);
+    const imp = (baseModel: string) =>
+      client.request('import-expert', {
+        files: [...expertFiles(record(baseModel), weights)].map(([n, d]) => new File([d], n)),
+      });
+    const evalOf = (id: string) =>
+      client.request('evaluate', {
+        dataset: 'demo',
+        split: 'test',
+        retriever: { model: expertModelId(id) },
+        backend: 'cpu',
+      });
+    const url = await imp('https://models.invalid/org/model');
+    await expect(evalOf(url.id)).rejects.toThrow(
+      'its base model "https://models.invalid/org/model" is not in the studio: import it in the Models tab first',
+    );
+    const inner = await imp('glove');
+    const outer = await imp(expertModelId(inner.id));
+    await expect(evalOf(outer.id)).rejects.toThrow(
+      `its base model "${expertModelId(inner.id)}" is another expert; an expert over an expert is not supported`,
+    );
+  });
+
+  it("refuses to resume a run after its base model's templates changed (issue 8 item 6)", async () => {
+    const { client, db } = setup();
+    await client.request('init', { baseUrl: 'http://localhost/', backend: 'cpu' });
+    await client.request('load-demo', {});
+    const h = client.start('train', { spec: { ...spec(12, 2), dev: null }, backend: 'cpu' }, (p) => {
+      if (p.train?.step === 3) h.cancel();
+    });
+    await expect(h.promise).rejects.toMatchObject({ name: 'AbortError' });
+    const [run] = await client.request('list-train-runs', {});
+    expect((await getCheckpoint(run.id, await db()))?.inputs?.templates).toContain('{text}');
+    await client.request('set-templates', {
+      model: 'glove',
+      templates: { query: 'search: {text}', passage: '{text}', instruction: null },
+    });
+    await expect(client.request('train', { resume: run.id, backend: 'cpu' })).rejects.toThrow(
+      `run "glove demo": the templates of "glove" changed since the run started`,
+    );
+    await client.request('set-templates', { model: 'glove', templates: null });
+    const done = await client.request('train', { resume: run.id, backend: 'cpu' });
+    expect(done).toMatchObject({ status: 'done', step: 12 });
+  }, 60_000);
 });

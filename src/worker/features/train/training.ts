@@ -25,7 +25,7 @@ import {
 } from '../../../store/training';
 import type { TrainRunRecord, TrainSpec } from '../../../store/training-types';
 import { defaultMiningConfig } from '../../../train/defaults';
-import type { TrainingPair } from '../../../train/types';
+import type { TrainCheckpoint, TrainingPair } from '../../../train/types';
 import type { Backends } from '../../backends';
 import type { ModelManager } from '../models/manager';
 import type { FeatureEvent, JobPhase } from '../../events';
@@ -68,6 +68,8 @@ export class Training {
     let pairs: TrainingPair[];
     let mining: ExpertSpec['mining'] = null;
     let runId: string | null = null;
+    // the base model and templates this run trains under (a checkpoint records them; a resume compares)
+    let inputs: TrainCheckpoint['inputs'];
     if ('resume' in req) {
       const run = await getTrainRun(req.resume, db);
       if (run.status === 'done') throw new Error(`run "${run.spec.name}" is already finished`);
@@ -116,9 +118,21 @@ export class Training {
           withBackend: (work) => this.deps.backends.run(req.backend, ctx.signal, (b) => work(b)),
           loadBase: async () => {
             ctx.progress('load-model', 0, 1, spec.baseModel);
-            const base = (await this.deps.models.load(spec.baseModel, ctx.signal)).embedder;
+            const loaded = await this.deps.models.load(spec.baseModel, ctx.signal);
             const templates = resolveTemplates((await this.deps.models.templates(spec.baseModel)).templates);
-            return { base, templates };
+            inputs = {
+              // size and shape, not the execution provider (which may differ from one session to the next)
+              base: JSON.stringify({
+                id: spec.baseModel,
+                bytes: loaded.bytes,
+                dim: loaded.details.dim,
+                parameters: loaded.details.parameters,
+                layers: loaded.details.layers,
+                vocab: loaded.details.vocab,
+              }),
+              templates: JSON.stringify({ query: templates.query, passage: templates.passage }),
+            };
+            return { base: loaded.embedder, templates };
           },
           signal: ctx.signal,
           onMiningProgress: (p) => ctx.progress('mine', p.done, p.total, p.phase),
@@ -142,7 +156,11 @@ export class Training {
             return (runId = run.id);
           },
           // a retry after a lost device (and every resume) starts from the latest stored checkpoint
-          resume: (id) => getCheckpoint(id, db),
+          resume: async (id) => {
+            const ck = await getCheckpoint(id, db);
+            if (ck?.inputs && inputs) checkResumeInputs(spec, ck.inputs, inputs);
+            return ck;
+          },
           onTrainStart: (_id, config, resume) => ctx.progress('train', resume?.step ?? 0, config.steps),
           onProgress: (p) =>
             ctx.post({
@@ -154,7 +172,7 @@ export class Training {
               train: p,
             }),
           onCheckpoint: async (c) => {
-            await saveCheckpoint(c, db);
+            await saveCheckpoint(inputs ? { ...c, inputs } : c, db);
             ctx.progress('checkpoint', c.step, c.config.steps);
           },
           save: (expert, weights, checkpoint) => {
@@ -181,8 +199,40 @@ export class Training {
   async expertEmbedder(model: string, signal?: AbortSignal): Promise<Embedder> {
     const id = model.slice(EXPERT_PREFIX.length);
     const { expert, weights } = await getExpert(id, await this.deps.db());
-    const base = (await this.deps.models.load(expert.baseModel, signal)).embedder;
+    // a base is a model the studio holds (built in or imported), never another expert, and never fetched here
+    if (expert.baseModel.startsWith(EXPERT_PREFIX))
+      throw new Error(
+        `expert "${expert.name}": its base model "${expert.baseModel}" is ${expert.baseModel === model ? 'the expert itself' : 'another expert'}; an expert over an expert is not supported: its base must be a model (built in or imported in the Models tab)`,
+      );
+    const base = await this.deps.models.load(expert.baseModel, signal).then(
+      (l) => l.embedder,
+      (e: Error) => {
+        if (e.name !== 'ModelNotFoundError') throw e;
+        throw new Error(
+          `expert "${expert.name}": its base model "${expert.baseModel}" is not in the studio: import it in the Models tab first (a hub id or URL is downloaded only when you import it there)`,
+        );
+      },
+    );
     const host = new Map(weights.map((w) => [w.name, { shape: w.shape, data: w.data }]));
     return expertEmbedder(base, expert, host, expertModelId(id));
+  }
+}
+
+/** A resume under another base model or other templates than the checkpoint's would train a mixture: refused. */
+function checkResumeInputs(
+  spec: TrainSpec,
+  had: NonNullable<TrainCheckpoint['inputs']>,
+  now: NonNullable<TrainCheckpoint['inputs']>,
+): void {
+  const redo = 'start a new run instead (or restore what the run started with)';
+  if (had.base !== now.base)
+    throw new Error(
+      `run "${spec.name}": its base model "${spec.baseModel}" is not the one the run started with (re-imported or changed since): ${redo}`,
+    );
+  if (had.templates !== now.templates) {
+    const t = JSON.parse(had.templates) as { query: string; passage: string };
+    throw new Error(
+      `run "${spec.name}": the templates of "${spec.baseModel}" changed since the run started (it trained with query ${JSON.stringify(t.query)}, passage ${JSON.stringify(t.passage)}): set them back in the Models tab, or ${redo}`,
+    );
   }
 }

@@ -15,7 +15,7 @@ describe("the header's backend label", () => {
       null,
     );
     expect(label).toEqual({
-      text: 'CPU · CPU (JS + WASM SIMD) (auto: SwiftShader is a software GPU)',
+      text: 'CPU (JS + WASM SIMD) (auto: SwiftShader is a software GPU)',
       title:
         'auto: the only WebGPU adapter is SwiftShader (a software renderer, slower than the CPU path); choose WebGPU in the backend menu to use it anyway',
     });

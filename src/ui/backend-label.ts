@@ -22,7 +22,8 @@ export function backendLabel(info: BackendInfo | null, notice: string | null): B
     why = 'software renderer, slow';
   const hint = info.skipped ? '; choose WebGPU in the backend menu to use it anyway' : '';
   return {
-    text: `${kind} · ${info.label}${why ? ` (${why})` : ''}`,
+    // "CPU (JS + WASM SIMD)" names its kind already
+    text: `${info.label.startsWith(kind) ? info.label : `${kind} · ${info.label}`}${why ? ` (${why})` : ''}`,
     title: [info.reason + hint, notice].filter(Boolean).join('\n'),
   };
 }

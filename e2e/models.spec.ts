@@ -45,6 +45,9 @@ test('Models tab: USE-lite architecture and a similarity that ranks the synonym 
   const pageErrors: string[] = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
   await openApp(page);
+  // the studio's WGSL kernels in the browser: WebGPU asked for ('auto' would take the CPU over SwiftShader)
+  await page.getByTestId('backend-pref').selectOption('webgpu');
+  await expect(page.getByTestId('backend-label')).toContainText(/^WebGPU · /);
   await page.getByTestId('tab-models').click();
   const row = page.locator('[data-testid=model-row][data-id=use-lite]');
   await expect(row.getByTestId('model-select')).toBeChecked();
@@ -71,6 +74,9 @@ test('a Hugging Face folder (tiny-bert) imports with an engine choice, shows its
   page,
 }) => {
   await openApp(page);
+  // the transformer's WGSL kernels in the browser: WebGPU asked for ('auto' would take the CPU over SwiftShader)
+  await page.getByTestId('backend-pref').selectOption('webgpu');
+  await expect(page.getByTestId('backend-label')).toContainText(/^WebGPU · /);
   await loadDemo(page);
   await page.getByTestId('tab-models').click();
   await page.getByTestId('model-folder').setInputFiles(join(TINY, 'tiny-bert'));
@@ -94,6 +100,7 @@ test('a Hugging Face folder (tiny-bert) imports with an engine choice, shows its
   await shot(page, '12-tiny-bert');
 
   await evaluateDemo(page, 'tiny-bert');
+  await expect(page.locator('[data-testid=result-row][data-retriever=tiny-bert]')).toContainText('WebGPU');
   await shot(page, '13-tiny-bert-results');
 
   // a reload keeps the model (its files are in IndexedDB) and it still runs

@@ -43,6 +43,14 @@ test('demo collection: BM25 and GloVe results, drill-down, persistence, offline'
   await expect(page.getByTestId('eval-split')).toHaveValue('test');
   await runEval(page, 'bm25');
 
+  // 'auto' passes over SwiftShader (this browser's only WebGPU adapter, a software renderer) for the CPU,
+  // and the header says so; the GloVe run below asks for WebGPU on purpose to run the WGSL kernels
+  const label = page.getByTestId('backend-label');
+  await expect(label).toHaveText('Backend starts with the first dense run');
+  await page.getByTestId('eval-backend').selectOption('webgpu');
+  await expect(label).toContainText(/^WebGPU · .*SwiftShader.* \(software renderer, slow\)$/i);
+  await expect(label).toHaveAttribute('title', /^webgpu: as asked, on SwiftShader \(a software renderer/);
+
   // GloVe: the page shows progress while it embeds, then a second row
   await page.getByTestId('eval-retriever').selectOption('glove');
   await page.getByTestId('run-eval').click();
@@ -52,7 +60,14 @@ test('demo collection: BM25 and GloVe results, drill-down, persistence, offline'
   await expect(page.locator('[data-testid=result-row][data-retriever=glove]')).toHaveCount(1, {
     timeout: 240_000,
   });
-  await expect(page.getByTestId('backend-label')).toContainText(/WebGPU|CPU/);
+  await expect(page.locator('[data-testid=result-row][data-retriever=glove]')).toContainText('WebGPU');
+  await page.getByTestId('backend-pref').selectOption('auto');
+  await expect(label).toHaveText(/^CPU \(.*\) \(auto: SwiftShader is a software GPU\)$/);
+  await expect(label).toHaveAttribute(
+    'title',
+    'auto: the only WebGPU adapter is SwiftShader (a software renderer, slower than the CPU path); choose WebGPU in the backend menu to use it anyway',
+  );
+  await page.locator('.header').screenshot({ path: 'e2e/screenshots/04a-header-auto.png' });
 
   const rows = page.locator('[data-testid=result-row][data-dataset=demo]');
   await expect(rows).toHaveCount(2);

@@ -15,7 +15,8 @@ commands:
           --retriever dense|bm25    default dense
           --model <id|folder|org/name>  dense model (default use-lite; glove; a model folder; a hub id)
           --split <name>            qrels split (default test)
-          --backend auto|cpu|webgpu compute backend for dense retrieval (default auto)
+          --backend auto|cpu|webgpu compute backend for dense retrieval (default auto: WebGPU on a
+                                    hardware GPU, else the CPU; webgpu also uses a software GPU)
           --k1 <x> --b <x>          BM25 parameters (default 1.5, 0.75)
           --depth <n>               ranked list depth (default 1000, at most 1024)
           --run <file>              write a TREC run file (qid Q0 docid rank score tag)

@@ -1,20 +1,25 @@
 /** Headless STM Studio: the same evaluation code as the app, in Node. See USAGE. */
-import { exitAfterDrain } from './exit';
+import { exitAfterDrain, watchStdout } from './exit';
 import { writeFile } from 'node:fs/promises';
 import { loadBeirDir, loadDemoDatasetNode } from '../data/node';
-import { acquireBackend } from '../gpu/select';
 import { evaluate, type Retriever } from '../eval/evaluate';
 import { formatTrecRun } from '../eval/trec';
 import { CUTOFFS, type MetricKey } from '../eval/types';
 import { listModels } from '../models/registry';
 import { resolveModelNode } from '../experts/resolve-node';
 import { parseEmbedArgs, parseEvalArgs, parseTrainArgs, UsageError, USAGE, type EvalArgs } from './args';
+import { cliBackend } from './backend';
 import { runEmbed } from './embed';
+import { Reporter } from './progress';
 import { runTrain } from './train';
+import { checkWritableFile, writeFailed } from './writable';
 
-const log = (msg: string) => process.stderr.write(msg + '\n');
+const reporter = new Reporter(process.stderr);
+const log = reporter.log;
 
 async function runEval(a: EvalArgs): Promise<void> {
+  // a run file that cannot be written fails now, not after the evaluation
+  if (a.run) await checkWritableFile('--run', a.run);
   const dataset = a.dataset === 'demo' ? await loadDemoDatasetNode() : await loadBeirDir(a.dataset);
   log(`dataset ${dataset.name}: ${dataset.docs.length} docs, ${dataset.queries.length} queries`);
   let retriever: Retriever;
@@ -22,28 +27,19 @@ async function runEval(a: EvalArgs): Promise<void> {
   if (a.retriever === 'bm25') {
     retriever = { kind: 'bm25', k1: a.k1, b: a.b };
   } else {
-    const backend = await acquireBackend(a.backend);
+    const backend = await cliBackend(a.backend, log);
     backendToFree = backend;
-    log(`backend ${backend.kind}: ${backend.label}`);
     const embedder = await resolveModelNode(a.model, log, { allowNetwork: a.allowNetwork });
     retriever = { kind: 'dense', embedder, backend };
   }
-  let lastPhase = '';
   try {
     const { report, run } = await evaluate({
       dataset,
       split: a.split,
       retriever,
       depth: a.depth,
-      onProgress: (p) => {
-        if (p.phase !== lastPhase || p.done === p.total) log(`${p.phase} ${p.done}/${p.total}`);
-        lastPhase = p.phase;
-      },
+      onProgress: (p) => reporter.progress(p.phase, p.done, p.total),
     });
-    if (a.run) {
-      await writeFile(a.run, formatTrecRun(run, report.retriever, a.depth));
-      log(`wrote run file ${a.run}`);
-    }
     const m = report.metrics;
     console.log(
       `${report.dataset}/${report.split} ${report.retriever} (${report.backend}), ${report.queries} queries, ${report.seconds.toFixed(2)} s`,
@@ -67,6 +63,15 @@ async function runEval(a: EvalArgs): Promise<void> {
         }),
       );
     }
+    // after the metrics are printed: a failed write (a full disk) loses only the run file
+    if (a.run) {
+      try {
+        await writeFile(a.run, formatTrecRun(run, report.retriever, a.depth));
+      } catch (e) {
+        throw writeFailed('the run file', a.run, e);
+      }
+      log(`wrote run file ${a.run}`);
+    }
   } finally {
     backendToFree?.destroy();
   }
@@ -75,22 +80,28 @@ async function runEval(a: EvalArgs): Promise<void> {
 async function main(argv: string[]): Promise<void> {
   const [cmd, ...rest] = argv;
   if (cmd === 'eval') return runEval(parseEvalArgs(rest));
-  if (cmd === 'embed') return runEmbed(parseEmbedArgs(rest), log);
-  if (cmd === 'train') return runTrain(parseTrainArgs(rest), log);
+  if (cmd === 'embed') return runEmbed(parseEmbedArgs(rest), reporter);
+  if (cmd === 'train') return runTrain(parseTrainArgs(rest), reporter);
   if (cmd === 'models') {
     for (const m of listModels()) console.log(`${m.id}\t${m.dim}d\t${m.name}: ${m.description}`);
     return;
   }
-  if (cmd === undefined || cmd === 'help' || cmd === '--help') {
+  if (cmd === 'help' || cmd === '--help' || cmd === '-h') {
     console.log(USAGE);
     return;
   }
+  if (cmd === undefined) throw new UsageError('stm needs a command');
   throw new UsageError(`unknown command "${cmd}"`);
 }
 
+watchStdout(log);
 main(process.argv.slice(2)).then(
-  () => exitAfterDrain(0),
+  () => {
+    reporter.close();
+    return exitAfterDrain(0);
+  },
   (e: unknown) => {
+    reporter.close();
     const err = e as Error;
     log(
       err instanceof UsageError

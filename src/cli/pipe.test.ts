@@ -2,32 +2,11 @@
  * The CLI's whole output reaches a pipe: before exitAfterDrain, `stm embed ... --json | wc -c` stopped at
  * 64 KiB because the process exited before stdout drained. A child process reads it here through a pipe.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-
-const ROOT = new URL('../../', import.meta.url).pathname;
-const TSX = join(ROOT, 'node_modules/.bin/tsx');
-
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(TSX, ['src/cli/main.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', reject);
-    child.on('close', (code) =>
-      resolve({
-        code,
-        stdout: Buffer.concat(out).toString('utf8'),
-        stderr: Buffer.concat(err).toString('utf8'),
-      }),
-    );
-  });
-}
+import { runCli } from '../testing/cli';
 
 describe('stm output through a pipe', () => {
   it('embed --json writes every embedding (megabytes) before exiting 0', async () => {
@@ -39,8 +18,10 @@ describe('stm output through a pipe', () => {
     const r = await runCli(['embed', '--model', 'glove', '--backend', 'cpu', '--input', input, '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.length).toBeGreaterThan(256 * 1024);
-    const last = r.stdout.trimEnd().split('\n').pop()!;
-    const obj = JSON.parse(last) as { model: string; dim: number; embeddings: number[][] };
+    // stdout is the JSON alone (progress goes to stderr)
+    const obj = JSON.parse(r.stdout) as { model: string; dim: number; embeddings: number[][] };
+    expect(r.stderr).toMatch(/^embed 256\/1200 \(21%\)/m);
+    expect(r.stderr).toMatch(/^embed 1200\/1200 \(100%\), \d+ s$/m);
     expect(obj.dim).toBe(100);
     expect(obj.embeddings).toHaveLength(n);
     expect(obj.embeddings[n - 1]).toHaveLength(100);

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { FileEmbeddingCache } from '../eval/embed-cache-node';
 import { readExpertDir } from '../experts/files-node';
 import { parseTrainArgs } from './args';
+import { Reporter } from './progress';
 import { runTrain } from './train';
 
 const dir = mkdtempSync(join(tmpdir(), 'stm-cli-train-'));
@@ -41,7 +42,7 @@ async function train(out: string, ...more: string[]): Promise<string[]> {
   try {
     await runTrain(
       parseTrainArgs([...argv, '--backend', 'cpu', '--cache', join(dir, 'cache'), '--out', out, ...more]),
-      (m) => log.push(m),
+      new Reporter({ write: (s: string) => log.push(...s.split('\n').filter(Boolean)) }),
     );
     expect(print).toHaveBeenCalledWith(out);
   } finally {

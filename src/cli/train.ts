@@ -2,7 +2,6 @@
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { loadBeirDir } from '../data/node';
-import { acquireBackend } from '../gpu/select';
 import { resolveModelNode } from '../experts/resolve-node';
 import { MemoryEmbeddingCache } from '../eval/embed-cache';
 import { FileEmbeddingCache } from '../eval/embed-cache-node';
@@ -14,6 +13,9 @@ import { defaultMiningConfig, defaultTrainConfig } from '../train/defaults';
 import { hasCheckpoint, readCheckpointDir, writeCheckpointDir } from '../train/checkpoint-node';
 import type { TrainConfig, TrainingPair } from '../train/types';
 import type { TrainArgs } from './args';
+import { cliBackend } from './backend';
+import type { Reporter } from './progress';
+import { checkWritableDir, writeFailed } from './writable';
 
 function trainConfig(a: TrainArgs, pairs: number): TrainConfig {
   const cfg = defaultTrainConfig(a.method);
@@ -32,7 +34,8 @@ function trainConfig(a: TrainArgs, pairs: number): TrainConfig {
   return cfg;
 }
 
-export async function runTrain(a: TrainArgs, log: (msg: string) => void): Promise<void> {
+export async function runTrain(a: TrainArgs, report: Pick<Reporter, 'log' | 'progress'>): Promise<void> {
+  const log = report.log;
   const t0 = Date.now();
   const el = () => `${((Date.now() - t0) / 1000).toFixed(0)}s`;
   const pairsBytes = await readFile(a.train);
@@ -41,8 +44,12 @@ export async function runTrain(a: TrainArgs, log: (msg: string) => void): Promis
   if (a.maxPairs !== undefined) pairs = samplePairs(pairs, a.maxPairs, a.seed);
   log(`train: ${pairs.length} of ${total} pairs from ${a.train}`);
   const base = await resolveModelNode(a.base, log, { forTraining: true });
-  const backend = await acquireBackend(a.backend);
-  log(`backend ${backend.kind}: ${backend.label}; base ${base.id} (${base.dim}-d)`);
+  const out =
+    a.out ?? join('experts', `${base.id}-${a.method}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  // the expert folder must be writable before the (long) training, not after it
+  await checkWritableDir('--out', out);
+  const backend = await cliBackend(a.backend, log);
+  log(`base ${base.id} (${base.dim}-d)`);
   // what a checkpoint of this run records, and a resume must find again
   const inputs =
     a.checkpointEvery > 0 || a.resume
@@ -55,9 +62,6 @@ export async function runTrain(a: TrainArgs, log: (msg: string) => void): Promis
       pairs = pairs.filter((p) => (p.negatives?.length ?? 0) >= 1);
       log(`given negatives: ${pairs.length} pairs have at least one`);
     }
-    const out =
-      a.out ?? join('experts', `${base.id}-${a.method}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
-    const every = (steps: number) => Math.max(1, Math.round(steps / 50));
     let lastPhase = '';
     await trainExpert(
       {
@@ -99,7 +103,7 @@ export async function runTrain(a: TrainArgs, log: (msg: string) => void): Promis
         withBackend: (work) => work(backend),
         loadBase: () => Promise.resolve({ base, templates: base.templates }),
         cache,
-        onEmbedProgress: (d, n) => log(`  embedded ${d}/${n} (${el()})`),
+        onEmbedProgress: (d, n) => report.progress('embed', d, n),
         onMiningProgress: (p) => {
           if (p.phase !== lastPhase) log(`mining: ${p.phase} (${el()})`);
           lastPhase = p.phase;
@@ -123,18 +127,21 @@ export async function runTrain(a: TrainArgs, log: (msg: string) => void): Promis
             `training ${runId}: ${config.steps} steps of ${config.batchSize} pairs, lr ${config.lr}, ${config.hardNegatives} hard negative(s)`,
           ),
         onProgress: (p) => {
-          if (p.step % every(p.totalSteps) === 0 || p.step === p.totalSteps || p.devNdcg10 !== undefined) {
-            const d = p.devNdcg10 === undefined ? '' : `  dev nDCG@10 ${p.devNdcg10.toFixed(4)}`;
-            log(
-              `step ${p.step}/${p.totalSteps} loss ${p.loss.toFixed(4)} lr ${p.lr.toExponential(2)} |g| ${p.gradNorm.toFixed(3)} eta ${p.etaS.toFixed(0)}s${d}`,
-            );
-          }
+          const detail = `loss ${p.loss.toFixed(4)} lr ${p.lr.toExponential(2)} |g| ${p.gradNorm.toFixed(3)}`;
+          report.progress('step', p.step, p.totalSteps, { etaS: p.etaS, detail });
+          if (p.devNdcg10 !== undefined)
+            log(`step ${p.step}/${p.totalSteps} dev nDCG@10 ${p.devNdcg10.toFixed(4)}`);
         },
         onCheckpoint: async (ck) => {
           if (a.checkpointEvery > 0 && ck.step < ck.config.steps) await writeCheckpointDir(out, ck, inputs);
         },
         save: async (record, weights) => {
-          const files = await writeExpertDir(out, record, weights);
+          let files: string[];
+          try {
+            files = await writeExpertDir(out, record, weights);
+          } catch (e) {
+            throw writeFailed('the expert folder', out, e);
+          }
           log(`wrote ${out}: ${files.join(', ')} (${el()})`);
           console.log(out);
         },

@@ -27,6 +27,11 @@ export interface AcquiredDevice {
 export async function requestDevice(gpu: GPU, powerPreference?: GPUPowerPreference): Promise<AcquiredDevice> {
   const adapter = await gpu.requestAdapter(powerPreference ? { powerPreference } : undefined);
   if (!adapter) throw new WebGPUUnavailableError('no WebGPU adapter is available');
+  return openDevice(adapter);
+}
+
+/** A device of this adapter (which is used up by it), limits raised as requestDevice() says. */
+export async function openDevice(adapter: GPUAdapter): Promise<AcquiredDevice> {
   const l = adapter.limits;
   const requiredLimits: Record<string, number> = {
     maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,

@@ -2,7 +2,7 @@
  * pool, pipeline cache, dispatch, error scopes); ops validate shapes and enqueue WGSL, only reads await. */
 import { DeviceLostError, type Backend, type Tensor } from '../core/backend';
 import { buildGpuOps, type KernelOps } from '../core/op';
-import { getGPU, requestDevice, type WebGPUFeatures } from './acquire';
+import { getGPU, openDevice, requestDevice, type WebGPUFeatures } from './acquire';
 import type { PoolStats } from './buffer-pool';
 import type { PipelineCacheStats } from './pipeline-cache';
 import { GpuRuntime, GpuTensor, type RuntimeLimits } from './runtime';
@@ -15,6 +15,8 @@ export interface WebGPUBackendOptions {
   device?: GPUDevice;
   /** where to acquire adapters (default: navigator.gpu, or npm `webgpu` in Node) */
   gpu?: GPU;
+  /** open the device on this adapter (already requested, e.g. to look at its info first) */
+  adapter?: GPUAdapter;
   powerPreference?: GPUPowerPreference;
   /** plan with lower limits than the device has (never higher); tests use this to force splitting */
   maxTensorElements?: number;
@@ -48,7 +50,9 @@ export async function createWebGPUBackend(opts: WebGPUBackendOptions = {}): Prom
   let device = opts.device;
   let label = 'WebGPU device';
   if (!device) {
-    const acquired = await requestDevice(opts.gpu ?? (await getGPU()), opts.powerPreference);
+    const acquired = opts.adapter
+      ? await openDevice(opts.adapter)
+      : await requestDevice(opts.gpu ?? (await getGPU()), opts.powerPreference);
     device = acquired.device;
     label = acquired.label;
   }
@@ -108,7 +112,7 @@ class WebGPUBackendImpl implements Omit<WebGPUBackend, keyof KernelOps> {
   }
 
   reacquire(): Promise<WebGPUBackend> {
-    return createWebGPUBackend({ ...this.opts, device: undefined });
+    return createWebGPUBackend({ ...this.opts, device: undefined, adapter: undefined });
   }
 
   flush(): Promise<void> {

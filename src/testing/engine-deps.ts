@@ -3,7 +3,7 @@
 import { datasetFromFiles } from '../data/files';
 import { loadDemoDatasetNode } from '../data/node';
 import { evaluate } from '../eval/evaluate';
-import { acquireBackend } from '../gpu/select';
+import { selectBackend } from '../gpu/select';
 import { nodeAssetFetcher } from '../models/node-assets';
 import { listModels, loadEmbedder } from '../models/registry';
 import { openStudioDb, type StudioDB } from '../store/db';
@@ -13,7 +13,7 @@ export function nodeEngineDeps(dbName: string, overrides: Partial<EngineDeps> = 
   let db: Promise<StudioDB> | null = null;
   return {
     db: () => (db ??= openStudioDb(dbName)),
-    acquireBackend,
+    selectBackend,
     evaluate,
     loadDemo: loadDemoDatasetNode,
     datasetFromFiles,

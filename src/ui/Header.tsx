@@ -1,3 +1,4 @@
+import { backendLabel } from './backend-label';
 import { useUi } from './context';
 import type { Tab } from './state/ui';
 import { BACKEND_PREFS, type BackendPref } from '../worker/protocol';
@@ -21,7 +22,7 @@ export function BackendPicker({ testId }: { testId: string }) {
     >
       {BACKEND_PREFS.map((p) => (
         <option key={p} value={p}>
-          {p === 'auto' ? 'auto (WebGPU if available)' : p === 'webgpu' ? 'WebGPU' : 'CPU'}
+          {p === 'auto' ? 'auto (a hardware GPU, else CPU)' : p === 'webgpu' ? 'WebGPU' : 'CPU'}
         </option>
       ))}
     </select>
@@ -33,6 +34,7 @@ export function Header() {
   const setTab = useUi((s) => s.setTab);
   const backend = useUi((s) => s.backend);
   const notice = useUi((s) => s.backendNotice);
+  const label = backendLabel(backend, notice);
   return (
     <header className="header">
       <div className="brand">
@@ -54,10 +56,8 @@ export function Header() {
       </nav>
       <div className="backend">
         <span className={`backend-dot ${backend?.kind ?? 'idle'}`} />
-        <span data-testid="backend-label" title={notice ?? undefined}>
-          {backend
-            ? `${backend.kind === 'webgpu' ? 'WebGPU' : 'CPU'} · ${backend.label}`
-            : 'Backend starts with the first dense run'}
+        <span data-testid="backend-label" title={label.title || undefined}>
+          {label.text}
         </span>
         <BackendPicker testId="backend-pref" />
       </div>

@@ -4,33 +4,34 @@
  * `backend` event.
  */
 import { DeviceLostError, type Backend } from '../core/backend';
+import type { BackendChoice } from '../gpu/select';
 import type { BackendInfo, BackendPref, FeatureEvent } from './events';
 
 export class Backends {
-  private current: { pref: BackendPref; value: Backend } | null = null;
+  private current: { pref: BackendPref; value: Backend; choice: BackendChoice } | null = null;
 
   constructor(
-    private readonly acquire: (pref: BackendPref) => Promise<Backend>,
+    private readonly acquire: (pref: BackendPref) => Promise<BackendChoice>,
     private readonly post: (e: FeatureEvent) => void,
   ) {}
 
-  static info(b: Backend, pref: BackendPref): BackendInfo {
-    return { kind: b.kind, label: b.label, pref };
+  static info(c: BackendChoice, pref: BackendPref): BackendInfo {
+    return { kind: c.backend.kind, label: c.backend.label, pref, reason: c.reason, skipped: c.skipped };
   }
 
   /** what is acquired now, if anything */
   get active(): BackendInfo | null {
-    return this.current ? Backends.info(this.current.value, this.current.pref) : null;
+    return this.current ? Backends.info(this.current.choice, this.current.pref) : null;
   }
 
   /** The backend for `pref`, acquired on first use; a new preference replaces (destroys) the old one. */
   async get(pref: BackendPref, notice?: string): Promise<Backend> {
     if (this.current?.pref === pref) return this.current.value;
     this.drop();
-    const value = await this.acquire(pref);
-    this.current = { pref, value };
-    this.post({ type: 'backend', info: Backends.info(value, pref), notice });
-    return value;
+    const choice = await this.acquire(pref);
+    this.current = { pref, value: choice.backend, choice };
+    this.post({ type: 'backend', info: Backends.info(choice, pref), notice });
+    return choice.backend;
   }
 
   private drop(): void {

@@ -6,7 +6,7 @@ import { sharedDatasetsDir } from '../data/node';
 import { evaluate, type EmbeddingCache } from '../eval/evaluate';
 import { DeviceLostError, WebGPUUnavailableError } from '../core/backend';
 import { countEmbeddings } from '../store/embeddings';
-import { acquireBackend } from '../gpu/select';
+import { selectBackend } from '../gpu/select';
 import type { JobProgress } from './client';
 import type { EngineDeps } from './host';
 import { nodeEngineDeps } from '../testing/engine-deps';
@@ -158,6 +158,34 @@ describe('engine protocol', () => {
     expect(seen).toEqual([info]);
   });
 
+  it("reports which backend 'auto' took and why: the CPU over a software adapter", async () => {
+    // a GPU whose only adapter is SwiftShader (as Chromium and Dawn report it); auto must not open it
+    const adapter = {
+      info: { vendor: 'google', architecture: 'swiftshader', device: '', description: 'SwiftShader Device' },
+      limits: {},
+      features: new Set<string>(),
+      requestDevice: () => Promise.reject(new Error('auto opened the software adapter')),
+    };
+    const gpu = { requestAdapter: async () => adapter } as unknown as GPU;
+    const { client } = setup({ selectBackend: (pref) => selectBackend(pref, { gpu }) });
+    const seen: BackendInfo[] = [];
+    client.onBackend((info) => seen.push(info));
+    await client.request('init', { baseUrl: 'http://localhost/', backend: 'auto' });
+    const info = await client.request('set-backend', { backend: 'auto' });
+    expect(info).toEqual({
+      kind: 'cpu',
+      label: expect.stringMatching(/^CPU/),
+      pref: 'auto',
+      reason: 'auto: the only WebGPU adapter is SwiftShader (a software renderer, slower than the CPU path)',
+      skipped: 'SwiftShader',
+    });
+    expect(seen).toEqual([info]);
+    // asked for explicitly, WebGPU goes to the software adapter
+    await expect(client.request('set-backend', { backend: 'webgpu' })).rejects.toThrow(
+      /auto opened the software adapter/,
+    );
+  });
+
   it('recovers from a lost device mid-embedding and resumes from the cached chunks', async () => {
     let lost = false;
     const cacheHits: number[] = [];
@@ -208,9 +236,9 @@ describe('engine protocol', () => {
     let calls = 0;
     let lost = false;
     const { client, events } = setup({
-      acquireBackend: async (pref) => {
+      selectBackend: async (pref) => {
         if (++calls === 2) throw new WebGPUUnavailableError('no adapter after the loss');
-        return acquireBackend(pref);
+        return selectBackend(pref);
       },
       evaluate: (opts) => {
         if (opts.retriever.kind === 'dense' && !lost) {

@@ -3,7 +3,7 @@
 import { datasetFromFiles } from '../data/files';
 import { loadDemoDataset } from '../data/demo';
 import { evaluate } from '../eval/evaluate';
-import { acquireBackend } from '../gpu/select';
+import { selectBackend } from '../gpu/select';
 import { httpAssetFetcher, listModels, loadEmbedder } from '../models/registry';
 import { studioDb } from '../store/db';
 import { Engine } from './engine';
@@ -13,7 +13,7 @@ const scope = self as unknown as DedicatedWorkerGlobalScope;
 
 const engine = new Engine((e: WorkerEvent) => scope.postMessage(e), {
   db: studioDb,
-  acquireBackend,
+  selectBackend,
   evaluate,
   loadDemo: loadDemoDataset,
   datasetFromFiles,

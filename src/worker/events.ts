@@ -14,6 +14,10 @@ export interface BackendInfo {
   label: string;
   /** the preference it was acquired for */
   pref: BackendPref;
+  /** why this backend, e.g. "auto: the only WebGPU adapter is SwiftShader, a software renderer (…)" */
+  reason: string;
+  /** the software renderer that 'auto' passed over for the CPU (then the UI says how to force it), else null */
+  skipped: string | null;
 }
 
 export type JobPhase =

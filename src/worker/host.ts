@@ -5,7 +5,7 @@
 import type { Dataset } from '../data/types';
 import type { EvaluateOptions } from '../eval/evaluate';
 import type { EvalReport, Run } from '../eval/types';
-import type { Backend } from '../core/backend';
+import type { BackendChoice } from '../gpu/select';
 import type { AssetFetcher } from '../models/registry';
 import type { Embedder, ModelInfo } from '../models/types';
 import type { StudioDB } from '../store/db';
@@ -18,7 +18,8 @@ import { Training } from './features/train/training';
 
 export interface EngineDeps {
   db(): Promise<StudioDB>;
-  acquireBackend(pref: BackendPref): Promise<Backend>;
+  /** the backend for a preference and why it was chosen (gpu/select's selectBackend) */
+  selectBackend(pref: BackendPref): Promise<BackendChoice>;
   evaluate(opts: EvaluateOptions): Promise<{ report: EvalReport; run: Run }>;
   loadDemo(): Promise<Dataset>;
   datasetFromFiles(
@@ -47,7 +48,7 @@ export class Host {
     post: (e: FeatureEvent) => void,
     readonly deps: EngineDeps,
   ) {
-    this.backends = new Backends((pref) => deps.acquireBackend(pref), post);
+    this.backends = new Backends((pref) => deps.selectBackend(pref), post);
     this.models = new ModelManager({
       db: () => deps.db(),
       fetcher: () => {

@@ -1,5 +1,4 @@
 /** The session feature: start-up (`init`) and the compute backend (`set-backend`). */
-import { Backends } from '../../backends';
 import { checkSessionRequest, type SessionRequestMap } from './protocol';
 import type { Feature } from '../feature';
 
@@ -16,7 +15,8 @@ export const session: Feature<SessionRequestMap> = {
       queued: true,
       run: async (req, ctx, host) => {
         ctx.progress('acquire-backend', 0, 1);
-        return Backends.info(await host.backends.get(req.backend), req.backend);
+        await host.backends.get(req.backend);
+        return host.backends.active!;
       },
     },
   },

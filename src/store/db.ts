@@ -237,7 +237,8 @@ export async function openStudioDb(
     },
   });
   const db = await opening.catch((e: unknown) => {
-    if ((e as { name?: unknown } | null)?.name === 'VersionError') throw new StorageVersionError(name, version);
+    if ((e as { name?: unknown } | null)?.name === 'VersionError')
+      throw new StorageVersionError(name, version);
     throw failed ?? e;
   });
   db.onversionchange = () => {

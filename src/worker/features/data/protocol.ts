@@ -22,7 +22,10 @@ export function checkDataRequest(t: keyof DataRequestMap, m: Record<string, unkn
     case 'import-dataset':
       need(Array.isArray(m.files) && m.files.length > 0, 'import-dataset needs at least one file');
       need(m.name === undefined || isStr(m.name), 'import-dataset name must be a non-empty string');
-      need(m.replace === undefined || typeof m.replace === 'boolean', 'import-dataset replace must be a boolean');
+      need(
+        m.replace === undefined || typeof m.replace === 'boolean',
+        'import-dataset replace must be a boolean',
+      );
       break;
     case 'delete-dataset':
       need(isStr(m.name), 'delete-dataset needs name');

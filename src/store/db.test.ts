@@ -2,12 +2,15 @@ import 'fake-indexeddb/auto';
 import { openDB } from 'idb';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  closeStudioDb,
+  DB_NAME,
   DB_VERSION,
   MIGRATIONS,
   openStudioDb,
   reconnectingDb,
   StorageQuotaError,
   StorageVersionError,
+  studioDb,
   writeTx,
   type ConnectionLoss,
 } from './db';
@@ -174,8 +177,13 @@ describe('a connection closed by another tab', () => {
       req.onblocked = () => reject(new Error('blocked: the old connection did not close'));
     });
     expect(lost).toEqual(['versionchange']);
-    // the old connection is closed; the next use opens a fresh one that works
+    // the old connection is closed (a write on it says why); the next use opens a fresh one that works
     await expect(first.get('settings', 'k')).rejects.toThrow();
+    await expect(
+      writeTx(first, ['settings'], 'a setting', async (tx) => {
+        await tx.objectStore('settings').put('x', 'k');
+      }),
+    ).rejects.toThrow(/^Saving a setting failed: another tab of the studio upgraded or deleted its storage/);
     const second = await conn.get();
     expect(second).not.toBe(first);
     await second.put('settings', 'again', 'k');
@@ -199,6 +207,23 @@ describe('a connection closed by another tab', () => {
     );
     // each later use says the same (the failed open is not kept as the connection)
     await expect(older.get()).rejects.toBeInstanceOf(StorageVersionError);
+  });
+});
+
+describe("the app's shared connection", () => {
+  it('works again after another tab deleted the database under it', async () => {
+    const first = await studioDb();
+    await first.put('settings', 'before', 'k');
+    await new Promise<void>((resolve, reject) => {
+      const req = indexedDB.deleteDatabase(DB_NAME);
+      req.onsuccess = () => resolve();
+      req.onerror = () => reject(req.error);
+      req.onblocked = () => reject(new Error('blocked: the shared connection did not close'));
+    });
+    const db = await studioDb();
+    await db.put('settings', 'after', 'k');
+    expect(await db.get('settings', 'k')).toBe('after');
+    await closeStudioDb();
   });
 });
 

@@ -242,10 +242,24 @@ export async function openStudioDb(
     throw failed ?? e;
   });
   db.onversionchange = () => {
+    closedFromOutside.add(db);
     db.close();
     onLost?.('versionchange');
   };
   return db;
+}
+
+/** Connections closed by another tab's version change (a write on one gets StorageClosedError). */
+const closedFromOutside = new WeakSet<object>();
+
+/** A write on a connection that another tab's upgrade or deletion closed: nothing was written. */
+export class StorageClosedError extends Error {
+  constructor(what: string) {
+    super(
+      `Saving ${what} failed: another tab of the studio upgraded or deleted its storage and this connection was closed; nothing was written. Try again (the studio reopens its storage), or reload this page.`,
+    );
+    this.name = 'StorageClosedError';
+  }
 }
 
 /**
@@ -317,6 +331,7 @@ export async function writeTx<S extends StoreNames<StudioSchema>[], T>(
   body: (tx: IDBPTransaction<StudioSchema, S, 'readwrite'>) => Promise<T>,
   bytes: number | null = null,
 ): Promise<T> {
+  if (closedFromOutside.has(db)) throw new StorageClosedError(what);
   const tx = db.transaction(stores, 'readwrite');
   const done = tx.done;
   done.catch(() => undefined); // observed below; avoid an unhandled rejection when we abort

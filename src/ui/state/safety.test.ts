@@ -6,7 +6,7 @@ import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { expertDownload } from '../../experts/files';
 import type { ExpertRecord } from '../../experts/record';
-import { saveExpert } from '../../store/training';
+import { createTrainRun, saveExpert } from '../../store/training';
 import { defaultTrainConfig } from '../../train/defaults';
 import { uiApp } from '../../testing/ui-app';
 
@@ -150,6 +150,47 @@ describe('deleting asks first, and a re-imported expert is recognised (item 7)',
     await store.getState().deleteExpert(copy!.id);
     expect(store.getState().experts.map((e) => e.id)).not.toContain(copy!.id);
   }, 60_000);
+});
+
+describe('training runs (item 7)', () => {
+  it('a training run is deleted only after a yes, to a question saying it can no longer be resumed', async () => {
+    const { store, db, asked, answers } = uiApp(dbName('train-run'));
+    await store.getState().hydrate();
+    await createTrainRun(
+      {
+        id: 'run-1',
+        spec: {
+          name: 'cardio',
+          baseModel: 'glove',
+          data: { kind: 'pairs', fileName: 'pairs.jsonl' },
+          mining: null,
+          dev: null,
+          config: { ...defaultTrainConfig('adapter'), steps: 40 },
+        },
+        status: 'cancelled',
+        createdAt: '2026-01-01T00:00:00.000Z',
+        updatedAt: '2026-01-01T00:00:00.000Z',
+        step: 15,
+        totalSteps: 40,
+        pairs: 2,
+        history: [],
+        expertId: null,
+        error: null,
+      },
+      [{ query: 'chest pain', positive: 'angina pectoris is chest pain' }],
+      await db(),
+    );
+    await store.getState().refreshTraining();
+    answers.push(false);
+    await store.getState().deleteTrainRun('run-1');
+    expect(asked[0]).toBe(
+      'Delete training run "cardio" (cancelled, step 15 of 40) with its training data and checkpoint? It can no longer be resumed.',
+    );
+    expect(store.getState().trainRuns.map((r) => r.id)).toEqual(['run-1']);
+    answers.push(true);
+    await store.getState().deleteTrainRun('run-1');
+    expect(store.getState().trainRuns).toEqual([]);
+  });
 });
 
 describe('storage that fails or may go away (item 8)', () => {

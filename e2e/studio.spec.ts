@@ -275,3 +275,59 @@ test('a re-import never replaces a dataset silently, deleting a run asks first, 
   await shot(page, '11-data-storage-status');
   expect(pageErrors).toEqual([]);
 });
+
+test('a tab whose storage another tab deleted or upgraded reopens it, or asks for a reload', async ({
+  page,
+  context,
+}) => {
+  const pageErrors: string[] = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  await openApp(page);
+  await page.getByTestId('tab-data').click();
+  await page.getByTestId('load-demo').click();
+  const demo = page.locator('[data-testid=dataset-row][data-name=demo]');
+  await expect(demo).toBeVisible();
+
+  // another tab deletes the database: this tab's connections close (the deletion is not blocked)
+  const other = await context.newPage();
+  await other.goto('./');
+  await expect(other.getByTestId('app')).toHaveAttribute('data-ready', 'true');
+  const deleted = await other.evaluate(
+    () =>
+      new Promise<string>((resolve) => {
+        const req = indexedDB.deleteDatabase('stm-studio');
+        req.onsuccess = () => resolve('deleted');
+        req.onerror = () => resolve(`error ${String(req.error)}`);
+        req.onblocked = () => resolve('blocked');
+      }),
+  );
+  expect(deleted).toBe('deleted');
+  // ...and reopens it on the next use: loading the demo again works
+  await page.getByTestId('load-demo').click();
+  await expect(demo).toBeVisible();
+  await expect(page.getByTestId('error')).toHaveCount(0);
+
+  // a newer build upgrades the schema in the other tab: this tab lets it through, then asks for a reload
+  const upgraded = await other.evaluate(
+    () =>
+      new Promise<string>((resolve) => {
+        const req = indexedDB.open('stm-studio', 99);
+        req.onupgradeneeded = () => req.result.createObjectStore('from-a-newer-build');
+        req.onsuccess = () => {
+          req.result.close();
+          resolve(`version ${req.result.version}`);
+        };
+        req.onerror = () => resolve(`error ${String(req.error)}`);
+        req.onblocked = () => resolve('blocked');
+      }),
+  );
+  expect(upgraded).toBe('version 99');
+  await other.close();
+  await page.getByTestId('load-demo').click();
+  const err = page.getByTestId('error');
+  await expect(err).toBeVisible();
+  await expect(err).toContainText('upgraded by a newer version of the studio open in another tab');
+  await expect(err).toContainText('Reload this page');
+  await shot(page, '12-storage-upgraded-elsewhere');
+  expect(pageErrors).toEqual([]);
+});

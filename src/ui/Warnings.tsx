@@ -10,7 +10,7 @@ export function Warnings() {
       {warnings.map((w) => (
         <div key={w.seq} className="warning" data-testid="warning">
           <div className="error-body">
-            <strong>{w.context}:</strong> <span className="error-msg">{w.message}</span>
+            <strong>{w.context}</strong> <span className="error-msg">{w.message}</span>
           </div>
           <button
             className="link"

@@ -266,7 +266,7 @@ test('a re-import never replaces a dataset silently, deleting a run asks first, 
   });
   await runRow.getByTestId('delete-run').click();
   await expect.poll(() => questions.length).toBe(3);
-  expect(questions[2]).toMatch(/^Delete the bm25 run on imported\/test /);
+  expect(questions[2]).toMatch(/^Delete the BM25 run on imported\/test /);
   await expect(runRow).toHaveCount(1);
   page.once('dialog', (d) => void d.accept());
   await runRow.getByTestId('delete-run').click();

@@ -82,7 +82,7 @@ describe('deleting asks first, and a re-imported expert is recognised (item 7)',
     answers.push(false);
     await store.getState().deleteRun(run.id);
     expect(asked[0]).toMatch(
-      /^Delete the bm25 run on tiny\/test \(\d{4}-\d\d-\d\d \d\d:\d\d\)\? .*cannot be undone/,
+      /^Delete the BM25 run on tiny\/test \(\d{4}-\d\d-\d\d \d\d:\d\d UTC\)\? .*cannot be undone/,
     );
     expect(store.getState().runs.map((r) => r.id)).toEqual([run.id]);
     answers.push(true);

@@ -218,9 +218,10 @@ export function createUiStore(client: EngineClient, opts: UiStoreOptions = {}): 
       },
       async deleteRun(id) {
         const r = get().runs.find((x) => x.id === id);
-        const what = r
-          ? `the ${r.retriever} run on ${r.dataset}/${r.split} (${r.createdAt.slice(0, 16).replace('T', ' ')})`
-          : `run ${id}`;
+        const expert = get().experts.find((e) => `expert:${e.id}` === r?.retriever);
+        const who = r?.retriever === 'bm25' ? 'BM25' : expert ? `${expert.name} (expert)` : r?.retriever;
+        const when = r?.createdAt.slice(0, 16).replace('T', ' ');
+        const what = r ? `the ${who} run on ${r.dataset}/${r.split} (${when} UTC)` : `run ${id}`;
         if (
           !(await confirm(
             `Delete ${what}? Its scores and per-query results are deleted; this cannot be undone.`,

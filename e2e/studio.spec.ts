@@ -184,3 +184,165 @@ test('a real BEIR folder (MED) imports and BM25 scores it as the CLI does, with 
   expect(Number(await cell('bm25 k1=0.9 b=0.4').innerText())).not.toBeCloseTo(0.707, 3);
   await shot(page, '09-med-bm25');
 });
+
+/** A three- or four-document collection as picked files (no folder, so the default name is "imported"). */
+function tinyFiles(extraDoc = '') {
+  const docs = [
+    { _id: 'd1', title: 'Lens', text: 'the crystalline lens of the eye in vertebrates' },
+    { _id: 'd2', title: 'Lung', text: 'electron microscopy of lung tissue and bronchi' },
+    { _id: 'd3', title: 'Heart', text: 'cardiac output measured during exercise' },
+    ...(extraDoc ? [{ _id: 'd4', title: 'Extra', text: extraDoc }] : []),
+  ];
+  return [
+    {
+      name: 'corpus.jsonl',
+      mimeType: 'application/json',
+      buffer: Buffer.from(docs.map((d) => JSON.stringify(d)).join('\n') + '\n'),
+    },
+    {
+      name: 'queries.jsonl',
+      mimeType: 'application/json',
+      buffer: Buffer.from(
+        '{"_id": "q1", "text": "lens of the eye"}\n{"_id": "q2", "text": "lung microscopy"}\n',
+      ),
+    },
+    {
+      name: 'test.tsv',
+      mimeType: 'text/tab-separated-values',
+      buffer: Buffer.from('query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td2\t1\n'),
+    },
+  ];
+}
+
+test('a re-import never replaces a dataset silently, deleting a run asks first, storage persistence is shown', async ({
+  page,
+}) => {
+  const pageErrors: string[] = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  await openApp(page);
+  await page.getByTestId('tab-data').click();
+  // Chromium has a StorageManager: the studio asked for persistence and shows the answer
+  await expect(page.getByTestId('storage-status')).toHaveText(
+    /^Storage: (persistent|may be evicted by the browser)/,
+  );
+  expect(['true', 'false']).toContain(
+    await page.getByTestId('storage-status').getAttribute('data-persistent'),
+  );
+
+  const row = (name: string) => page.locator(`[data-testid=dataset-row][data-name="${name}"]`);
+  await page.getByTestId('import-files').setInputFiles(tinyFiles());
+  await expect(row('imported').getByTestId('dataset-docs')).toHaveText('3');
+  await row('imported').getByTestId('evaluate-dataset').click();
+  await runEval(page, 'bm25');
+  await expect(page.locator('[data-testid=result-row][data-dataset=imported]')).toHaveCount(1);
+
+  // a second unnamed import of other files: a new name, the first and its run stay
+  await page.getByTestId('tab-data').click();
+  await page.getByTestId('import-files').setInputFiles(tinyFiles('a fourth document'));
+  await expect(row('imported (2)').getByTestId('dataset-docs')).toHaveText('4');
+  await expect(row('imported').getByTestId('dataset-docs')).toHaveText('3');
+  await shot(page, '10-reimport-new-name');
+
+  // importing under the taken name asks, saying what happens to its run; Cancel changes nothing
+  const questions: string[] = [];
+  await page.getByTestId('tab-data').click();
+  await page.getByTestId('import-name').fill('imported');
+  page.once('dialog', (d) => {
+    questions.push(d.message());
+    void d.dismiss();
+  });
+  await page.getByTestId('import-files').setInputFiles(tinyFiles('a fourth document'));
+  await expect.poll(() => questions.length).toBe(1);
+  expect(questions[0]).toContain(
+    'replaces dataset "imported"; its 1 evaluation run and cached embeddings will be deleted',
+  );
+  await expect(page.getByTestId('job')).toHaveCount(0);
+  await expect(row('imported').getByTestId('dataset-docs')).toHaveText('3');
+  await expect(page.getByTestId('dataset-row')).toHaveCount(2);
+  // OK replaces it, and its run goes as the question said
+  page.once('dialog', (d) => {
+    questions.push(d.message());
+    void d.accept();
+  });
+  await page.getByTestId('import-files').setInputFiles(tinyFiles('a fourth document'));
+  await expect.poll(() => questions.length).toBe(2);
+  await expect(row('imported').getByTestId('dataset-docs')).toHaveText('4');
+  await expect(page.getByTestId('dataset-row')).toHaveCount(2);
+  await page.getByTestId('tab-evaluate').click();
+  await expect(page.locator('[data-testid=result-row][data-dataset=imported]')).toHaveCount(0);
+
+  // deleting a run asks, naming it; Cancel keeps it, OK deletes it
+  await runEval(page, 'bm25');
+  const runRow = page.locator('[data-testid=result-row][data-dataset=imported]');
+  await expect(runRow).toHaveCount(1);
+  page.once('dialog', (d) => {
+    questions.push(d.message());
+    void d.dismiss();
+  });
+  await runRow.getByTestId('delete-run').click();
+  await expect.poll(() => questions.length).toBe(3);
+  expect(questions[2]).toMatch(/^Delete the BM25 run on imported\/test /);
+  await expect(runRow).toHaveCount(1);
+  page.once('dialog', (d) => void d.accept());
+  await runRow.getByTestId('delete-run').click();
+  await expect(runRow).toHaveCount(0);
+  await page.getByTestId('tab-data').click();
+  await shot(page, '11-data-storage-status');
+  expect(pageErrors).toEqual([]);
+});
+
+test('a tab whose storage another tab deleted or upgraded reopens it, or asks for a reload', async ({
+  page,
+  context,
+}) => {
+  const pageErrors: string[] = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  await openApp(page);
+  await page.getByTestId('tab-data').click();
+  await page.getByTestId('load-demo').click();
+  const demo = page.locator('[data-testid=dataset-row][data-name=demo]');
+  await expect(demo).toBeVisible();
+
+  // another tab deletes the database: this tab's connections close (the deletion is not blocked)
+  const other = await context.newPage();
+  await other.goto('./');
+  await expect(other.getByTestId('app')).toHaveAttribute('data-ready', 'true');
+  const deleted = await other.evaluate(
+    () =>
+      new Promise<string>((resolve) => {
+        const req = indexedDB.deleteDatabase('stm-studio');
+        req.onsuccess = () => resolve('deleted');
+        req.onerror = () => resolve(`error ${String(req.error)}`);
+        req.onblocked = () => resolve('blocked');
+      }),
+  );
+  expect(deleted).toBe('deleted');
+  // ...and reopens it on the next use: loading the demo again works
+  await page.getByTestId('load-demo').click();
+  await expect(demo).toBeVisible();
+  await expect(page.getByTestId('error')).toHaveCount(0);
+
+  // a newer build upgrades the schema in the other tab: this tab lets it through, then asks for a reload
+  const upgraded = await other.evaluate(
+    () =>
+      new Promise<string>((resolve) => {
+        const req = indexedDB.open('stm-studio', 99);
+        req.onupgradeneeded = () => req.result.createObjectStore('from-a-newer-build');
+        req.onsuccess = () => {
+          req.result.close();
+          resolve(`version ${req.result.version}`);
+        };
+        req.onerror = () => resolve(`error ${String(req.error)}`);
+        req.onblocked = () => resolve('blocked');
+      }),
+  );
+  expect(upgraded).toBe('version 99');
+  await other.close();
+  await page.getByTestId('load-demo').click();
+  const err = page.getByTestId('error');
+  await expect(err).toBeVisible();
+  await expect(err).toContainText('upgraded by a newer version of the studio open in another tab');
+  await expect(err).toContainText('Reload this page');
+  await shot(page, '12-storage-upgraded-elsewhere');
+  expect(pageErrors).toEqual([]);
+});

@@ -114,16 +114,29 @@ async function exportImportCompare(page: Page) {
     'demo_adapter-expert.json',
   ]);
 
-  await page.getByTestId('expert-import').setInputFiles(
-    downloads.map((d) => ({
-      name: d.name,
-      mimeType: 'application/octet-stream',
-      buffer: readFileSync(d.path),
-    })),
-  );
-  const rows = page.locator('[data-testid=expert-row][data-name="demo adapter"]');
-  await expect(rows).toHaveCount(2);
-  const second = rows.nth(1);
+  const picked = downloads.map((d) => ({
+    name: d.name,
+    mimeType: 'application/octet-stream',
+    buffer: readFileSync(d.path),
+  }));
+  // its own export is recognised: the question names it; Cancel adds nothing
+  const questions: string[] = [];
+  page.once('dialog', (d) => {
+    questions.push(d.message());
+    void d.dismiss();
+  });
+  await page.getByTestId('expert-import').setInputFiles(picked);
+  await expect.poll(() => questions.length).toBe(1);
+  expect(questions[0]).toContain('already imported as "demo adapter"');
+  expect(questions[0]).toMatch(/Import as a copy\?$/);
+  await expect(page.getByTestId('job')).toHaveCount(0);
+  await expect(page.getByTestId('expert-row')).toHaveCount(1);
+  // OK imports it as a copy, under a name that says so
+  page.once('dialog', (d) => void d.accept());
+  await page.getByTestId('expert-import').setInputFiles(picked);
+  const second = page.locator('[data-testid=expert-row][data-name="demo adapter (copy)"]');
+  await expect(second).toHaveCount(1);
+  await expect(page.getByTestId('expert-row')).toHaveCount(2);
   await second.getByTestId('expert-rename').click();
   await second.getByTestId('expert-name-input').fill('imported copy');
   await second.getByTestId('expert-name-save').click();
@@ -154,6 +167,16 @@ async function exportImportCompare(page: Page) {
   ]);
   await expect(page.getByTestId('error')).toContainText('adapter.safetensors');
   await expect(page.getByTestId('expert-row')).toHaveCount(2);
+  // deleting asks, naming the expert; Cancel keeps it, OK deletes it
+  page.once('dialog', (d) => {
+    questions.push(d.message());
+    void d.dismiss();
+  });
+  await copy.getByTestId('expert-delete').click();
+  await expect.poll(() => questions.length).toBe(2);
+  expect(questions[1]).toMatch(/^Delete expert "imported copy" with its weights/);
+  await expect(page.getByTestId('expert-row')).toHaveCount(2);
+  page.once('dialog', (d) => void d.accept());
   await copy.getByTestId('expert-delete').click();
   await expect(page.getByTestId('expert-row')).toHaveCount(1);
 }

@@ -11,6 +11,7 @@ import {
   type StudioDB,
   type StudioSchema,
 } from './db';
+import { freeName } from './names';
 
 /** A chunk closes after this many characters of text (keeps records well under a few MB). */
 const CHUNK_CHARS = 1 << 19;
@@ -22,6 +23,35 @@ export class DatasetNotFoundError extends Error {
     this.name = 'DatasetNotFoundError';
   }
 }
+
+/**
+ * A save would replace a stored dataset of the same name with other contents, which deletes its runs and
+ * cached embeddings: refused unless the caller confirmed it (`onExisting: 'replace'`).
+ */
+export class DatasetExistsError extends Error {
+  constructor(
+    readonly dataset: string,
+    readonly runs: number,
+  ) {
+    const lost =
+      runs === 0
+        ? 'its cached embeddings will be deleted'
+        : `its ${runs} evaluation run${runs === 1 ? '' : 's'} and cached embeddings will be deleted`;
+    super(
+      `A dataset named "${dataset}" is already stored with other contents. Importing under this name replaces dataset "${dataset}"; ${lost}. Confirm the replacement, or import under another name.`,
+    );
+    this.name = 'DatasetExistsError';
+  }
+}
+
+/**
+ * What a save does when a dataset of that name is stored with other contents (identical contents are
+ * always saved in place: their runs and embeddings stay valid and are kept):
+ * - 'refuse' (default): throw DatasetExistsError, nothing changes;
+ * - 'rename': store under the first free name "<name> (2)", "<name> (3)", …;
+ * - 'replace' (the user confirmed): replace it and delete its runs and cached embeddings.
+ */
+export type OnExisting = 'refuse' | 'rename' | 'replace';
 
 function chunkRows(rows: ChunkRow[]): ChunkRow[][] {
   const out: ChunkRow[][] = [];
@@ -97,11 +127,18 @@ async function deleteDerived(
 }
 
 /**
- * Stores a dataset (replacing one of the same name) in one transaction. If the contents differ from
- * the stored version, its cached embeddings and runs are deleted too (they would be stale).
+ * Stores a dataset in one transaction. A stored dataset of the same name with the same contents is
+ * saved over (its runs and embeddings stay valid); one with other contents is handled by `onExisting`
+ * (default: refuse, so runs are never deleted without the user's confirmation). Returns the stored
+ * meta (its name may differ from `ds.name` with 'rename').
  */
-export async function saveDataset(ds: Dataset, db?: StudioDB): Promise<DatasetMeta> {
+export async function saveDataset(
+  ds: Dataset,
+  db?: StudioDB,
+  opts: { onExisting?: OnExisting } = {},
+): Promise<DatasetMeta> {
   if (!ds.name.trim()) throw new Error('A dataset needs a non-empty name.');
+  const onExisting = opts.onExisting ?? 'refuse';
   db ??= await studioDb();
   const rows = toRows(ds);
   const chunks = {
@@ -127,15 +164,25 @@ export async function saveDataset(ds: Dataset, db?: StudioDB): Promise<DatasetMe
     ALL_STORES,
     `dataset "${ds.name}"`,
     async (tx) => {
-      const old = await tx.objectStore('datasets').get(ds.name);
-      if (old && old.fingerprint !== fingerprint) await deleteDerived(tx, ds.name);
+      const metas = tx.objectStore('datasets');
+      let old = await metas.get(meta.name);
+      if (old && old.fingerprint !== fingerprint) {
+        if (onExisting === 'rename') {
+          const names = new Set(await metas.getAllKeys());
+          meta.name = freeName(meta.name, (n) => names.has(n));
+          old = undefined;
+        } else if (onExisting === 'refuse') {
+          const runs = await tx.objectStore('runs').index('by-dataset').count(meta.name);
+          throw new DatasetExistsError(meta.name, runs);
+        } else await deleteDerived(tx, meta.name);
+      }
       const store = tx.objectStore('datasetChunks');
-      await store.delete(datasetRange(ds.name));
+      await store.delete(datasetRange(meta.name));
       // one request at a time: a request that throws leaves no other promise dangling
-      await tx.objectStore('datasets').put(meta);
+      await metas.put(meta);
       for (const part of ['docs', 'queries', 'qrels'] as const)
         for (const [index, rows] of chunks[part].entries())
-          await store.put({ dataset: ds.name, part, index, rows });
+          await store.put({ dataset: meta.name, part, index, rows });
     },
     bytes,
   );

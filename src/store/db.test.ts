@@ -1,7 +1,20 @@
 import 'fake-indexeddb/auto';
 import { openDB } from 'idb';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DB_VERSION, MIGRATIONS, openStudioDb, StorageQuotaError, writeTx } from './db';
+import {
+  closeStudioDb,
+  DB_NAME,
+  DB_VERSION,
+  MIGRATIONS,
+  openStudioDb,
+  reconnectingDb,
+  StorageQuotaError,
+  StorageVersionError,
+  studioDb,
+  writeTx,
+  type ConnectionLoss,
+} from './db';
+import { requestPersistentStorage } from './persist';
 import { listDatasets, loadDataset } from './datasets';
 import { IdbEmbeddingCache } from './embeddings';
 
@@ -146,5 +159,90 @@ describe('writeTx', () => {
     expect((err as Error).message).toMatch(/quota exceeded while saving test write; nothing was changed/);
     expect(await db.get('settings', 'k')).toBe('before');
     expect(await db.get('settings', 'k2')).toBeUndefined();
+  });
+});
+
+describe('a connection closed by another tab', () => {
+  it('closes itself on versionchange so the other tab is not blocked, and reopens on the next use', async () => {
+    const name = fresh();
+    const lost: ConnectionLoss[] = [];
+    const conn = reconnectingDb(name, DB_VERSION, (why) => lost.push(why));
+    const first = await conn.get();
+    await first.put('settings', 'kept', 'k');
+    // another tab deletes the database (a versionchange for every open connection)
+    await new Promise<void>((resolve, reject) => {
+      const req = indexedDB.deleteDatabase(name);
+      req.onsuccess = () => resolve();
+      req.onerror = () => reject(req.error);
+      req.onblocked = () => reject(new Error('blocked: the old connection did not close'));
+    });
+    expect(lost).toEqual(['versionchange']);
+    // the old connection is closed (a write on it says why); the next use opens a fresh one that works
+    await expect(first.get('settings', 'k')).rejects.toThrow();
+    await expect(
+      writeTx(first, ['settings'], 'a setting', async (tx) => {
+        await tx.objectStore('settings').put('x', 'k');
+      }),
+    ).rejects.toThrow(/^Saving a setting failed: another tab of the studio upgraded or deleted its storage/);
+    const second = await conn.get();
+    expect(second).not.toBe(first);
+    await second.put('settings', 'again', 'k');
+    expect(await second.get('settings', 'k')).toBe('again');
+    await conn.close();
+  });
+
+  it('after a newer tab upgraded the schema, asks for a reload instead of breaking', async () => {
+    const name = fresh();
+    const older = reconnectingDb(name, DB_VERSION - 1);
+    const db = await older.get();
+    expect(db.version).toBe(DB_VERSION - 1);
+    // the newer build opens the same database at the latest version: the older tab's connection yields
+    const newer = await openStudioDb(name, DB_VERSION);
+    opened.push(newer);
+    expect(newer.version).toBe(DB_VERSION);
+    const err = await older.get().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StorageVersionError);
+    expect((err as Error).message).toMatch(
+      /upgraded by a newer version of the studio open in another tab.*Reload this page/,
+    );
+    // each later use says the same (the failed open is not kept as the connection)
+    await expect(older.get()).rejects.toBeInstanceOf(StorageVersionError);
+  });
+});
+
+describe("the app's shared connection", () => {
+  it('works again after another tab deleted the database under it', async () => {
+    const first = await studioDb();
+    await first.put('settings', 'before', 'k');
+    await new Promise<void>((resolve, reject) => {
+      const req = indexedDB.deleteDatabase(DB_NAME);
+      req.onsuccess = () => resolve();
+      req.onerror = () => reject(req.error);
+      req.onblocked = () => reject(new Error('blocked: the shared connection did not close'));
+    });
+    const db = await studioDb();
+    await db.put('settings', 'after', 'k');
+    expect(await db.get('settings', 'k')).toBe('after');
+    await closeStudioDb();
+  });
+});
+
+describe('persistent storage', () => {
+  it('asks the browser to persist only when not yet persisted, and reports its answer', async () => {
+    const calls: string[] = [];
+    const api = (persisted: boolean, grant: boolean) => ({
+      persisted: () => (calls.push('persisted'), Promise.resolve(persisted)),
+      persist: () => (calls.push('persist'), Promise.resolve(grant)),
+    });
+    expect(await requestPersistentStorage(api(true, false))).toBe(true);
+    expect(calls).toEqual(['persisted']);
+    expect(await requestPersistentStorage(api(false, true))).toBe(true);
+    expect(await requestPersistentStorage(api(false, false))).toBe(false);
+    expect(calls).toEqual(['persisted', 'persisted', 'persist', 'persisted', 'persist']);
+    // no StorageManager (Node, old browsers) or a failing one: unknown
+    expect(await requestPersistentStorage({})).toBeNull();
+    expect(
+      await requestPersistentStorage({ persist: () => Promise.reject(new Error('denied by policy')) }),
+    ).toBeNull();
   });
 });

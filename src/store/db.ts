@@ -184,8 +184,32 @@ export const MIGRATIONS: ReadonlyArray<(db: StudioDB, tx: UpgradeTx) => Promise<
 ];
 export const DB_VERSION = MIGRATIONS.length;
 
-/** Opens (and upgrades) the database; `version` below the latest is for migration tests. */
-export async function openStudioDb(name = DB_NAME, version = DB_VERSION): Promise<StudioDB> {
+/**
+ * This page's schema is older than the stored database: another tab (a newer build of the studio)
+ * upgraded it. Only a reload gets the code that reads the new schema.
+ */
+export class StorageVersionError extends Error {
+  constructor(name: string, mine: number) {
+    super(
+      `The studio's storage (${name}) was upgraded by a newer version of the studio open in another tab; this page reads schema version ${mine} only. Reload this page to continue (nothing stored was lost).`,
+    );
+    this.name = 'StorageVersionError';
+  }
+}
+
+/** How an open connection ended: another tab needs a new version (or deletes the database), or the browser closed it. */
+export type ConnectionLoss = 'versionchange' | 'terminated';
+
+/**
+ * Opens (and upgrades) the database; `version` below the latest is for migration tests.
+ * `onLost` hears when the connection was closed from outside: on `versionchange` (another tab upgrades
+ * or deletes the database) this connection closes itself so the other tab is not blocked.
+ */
+export async function openStudioDb(
+  name = DB_NAME,
+  version = DB_VERSION,
+  onLost?: (why: ConnectionLoss) => void,
+): Promise<StudioDB> {
   if (version < 1 || version > MIGRATIONS.length) throw new RangeError(`no schema version ${version}`);
   let failed: unknown = null;
   const opening = openDB<StudioSchema>(name, version, {
@@ -205,28 +229,79 @@ export async function openStudioDb(name = DB_NAME, version = DB_VERSION): Promis
       });
     },
     blocked() {
-      console.warn(`${name}: upgrade blocked by another open tab`);
+      // an older tab still holds a connection; it closes on the versionchange it was sent
+      console.warn(`${name}: upgrade waits for another open tab to close its connection`);
+    },
+    terminated() {
+      onLost?.('terminated');
     },
   });
   const db = await opening.catch((e: unknown) => {
+    if ((e as { name?: unknown } | null)?.name === 'VersionError')
+      throw new StorageVersionError(name, version);
     throw failed ?? e;
   });
-  db.onversionchange = () => db.close();
+  db.onversionchange = () => {
+    closedFromOutside.add(db);
+    db.close();
+    onLost?.('versionchange');
+  };
   return db;
 }
 
-let shared: Promise<StudioDB> | null = null;
-/** The app's one connection (per thread). */
+/** Connections closed by another tab's version change (a write on one gets StorageClosedError). */
+const closedFromOutside = new WeakSet<object>();
+
+/** A write on a connection that another tab's upgrade or deletion closed: nothing was written. */
+export class StorageClosedError extends Error {
+  constructor(what: string) {
+    super(
+      `Saving ${what} failed: another tab of the studio upgraded or deleted its storage and this connection was closed; nothing was written. Try again (the studio reopens its storage), or reload this page.`,
+    );
+    this.name = 'StorageClosedError';
+  }
+}
+
+/**
+ * A connection that reopens itself: after another tab's version change (or deletion) or a browser
+ * termination closed it, the next call opens a fresh one (a newer schema than this page knows gives a
+ * StorageVersionError asking for a reload). `onLost` hears each loss (the UI may say so).
+ */
+export function reconnectingDb(
+  name = DB_NAME,
+  version = DB_VERSION,
+  onLost?: (why: ConnectionLoss) => void,
+): { get(): Promise<StudioDB>; close(): Promise<void> } {
+  let current: Promise<StudioDB> | null = null;
+  const get = (): Promise<StudioDB> => {
+    if (current) return current;
+    const p: Promise<StudioDB> = openStudioDb(name, version, (why) => {
+      if (current === p) current = null;
+      onLost?.(why);
+    });
+    // a failed open is not kept: the next call tries again
+    p.catch(() => {
+      if (current === p) current = null;
+    });
+    current = p;
+    return p;
+  };
+  const close = async () => {
+    const p = current;
+    current = null;
+    if (p) (await p).close();
+  };
+  return { get, close };
+}
+
+const shared = reconnectingDb();
+/** The app's one connection (per thread); reopened after another tab's upgrade closed it. */
 export function studioDb(): Promise<StudioDB> {
-  shared ??= openStudioDb();
-  return shared;
+  return shared.get();
 }
 /** Closes the shared connection (tests, or before deleting the database). */
-export async function closeStudioDb(): Promise<void> {
-  if (!shared) return;
-  const p = shared;
-  shared = null;
-  (await p).close();
+export function closeStudioDb(): Promise<void> {
+  return shared.close();
 }
 
 /** Storage is full: the write was rolled back and what was stored before is intact. */
@@ -256,6 +331,7 @@ export async function writeTx<S extends StoreNames<StudioSchema>[], T>(
   body: (tx: IDBPTransaction<StudioSchema, S, 'readwrite'>) => Promise<T>,
   bytes: number | null = null,
 ): Promise<T> {
+  if (closedFromOutside.has(db)) throw new StorageClosedError(what);
   const tx = db.transaction(stores, 'readwrite');
   const done = tx.done;
   done.catch(() => undefined); // observed below; avoid an unhandled rejection when we abort

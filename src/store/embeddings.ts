@@ -4,7 +4,7 @@
  * model's vectors can be deleted together.
  */
 import type { EmbeddingCache } from '../eval/evaluate';
-import { studioDb, writeTx, type StudioDB } from './db';
+import { StorageQuotaError, studioDb, writeTx, type StudioDB } from './db';
 
 export function parseEmbeddingKey(key: string): { model: string; dataset: string } {
   const parts = key.split('|');
@@ -13,30 +13,67 @@ export function parseEmbeddingKey(key: string): { model: string; dataset: string
   return { model: parts[0], dataset: parts[1] };
 }
 
+export interface IdbEmbeddingCacheOptions {
+  /**
+   * Called once when a write hit the storage quota: the cache then keeps new vectors in memory only
+   * for the rest of the job (the work goes on, nothing more is persisted).
+   */
+  onDegraded?: (message: string) => void;
+}
+
+/**
+ * The cache is optional: a full disk must not abort the job that uses it. After a quota failure on a
+ * write it degrades to memory (what a run without a persistent cache uses) and says so once.
+ */
 export class IdbEmbeddingCache implements EmbeddingCache {
-  constructor(private readonly db?: StudioDB) {}
+  /** vectors held in memory once a write hit the quota (null: still persisting) */
+  private memory: Map<string, Float32Array> | null = null;
+
+  constructor(
+    private readonly db?: StudioDB,
+    private readonly opts: IdbEmbeddingCacheOptions = {},
+  ) {}
+
+  /** True once a quota failure turned the cache into a memory-only one. */
+  get degraded(): boolean {
+    return this.memory !== null;
+  }
 
   private conn(): Promise<StudioDB> {
     return this.db ? Promise.resolve(this.db) : studioDb();
   }
 
   async get(key: string): Promise<Float32Array | undefined> {
+    const held = this.memory?.get(key);
+    if (held) return held;
     const rec = await (await this.conn()).get('embeddings', key);
     return rec?.data;
   }
 
   async put(key: string, value: Float32Array): Promise<void> {
     const { model, dataset } = parseEmbeddingKey(key);
+    if (this.memory) {
+      this.memory.set(key, value);
+      return;
+    }
     const db = await this.conn();
-    await writeTx(
-      db,
-      ['embeddings'],
-      `embeddings ${key}`,
-      async (tx) => {
-        await tx.objectStore('embeddings').put({ key, model, dataset, data: value });
-      },
-      value.byteLength,
-    );
+    try {
+      await writeTx(
+        db,
+        ['embeddings'],
+        `embeddings ${key}`,
+        async (tx) => {
+          await tx.objectStore('embeddings').put({ key, model, dataset, data: value });
+        },
+        value.byteLength,
+      );
+    } catch (e) {
+      if (!(e instanceof StorageQuotaError)) throw e;
+      this.memory = new Map([[key, value]]);
+      this.opts.onDegraded?.(
+        `Browser storage is full: embeddings of ${model} on ${dataset} are no longer cached (this job goes on without the cache; a rerun embeds again). Free space by deleting datasets, runs or models.`,
+      );
+    }
   }
 }
 

@@ -5,7 +5,7 @@ import type { Dataset } from '../data/types';
 import { loadBeirDir, sharedDatasetsDir } from '../data/node';
 import type { EvalReport, Run } from '../eval/types';
 import { openStudioDb, StorageQuotaError, type StudioDB } from './db';
-import { deleteDataset, listDatasets, loadDataset, saveDataset } from './datasets';
+import { DatasetExistsError, deleteDataset, listDatasets, loadDataset, saveDataset } from './datasets';
 import { countEmbeddings, deleteEmbeddings, IdbEmbeddingCache } from './embeddings';
 import { deleteRun, getRun, listRuns, saveRun } from './runs';
 import { loadSettings, saveSettings } from './settings';
@@ -79,10 +79,39 @@ describe('datasets', () => {
     await saveDataset(med, db);
     expect(await countEmbeddings('med', db)).toBe(1);
     expect(await listRuns('med', db)).toHaveLength(1);
-    await saveDataset({ ...med, docs: med.docs.slice(1) }, db);
+    await saveDataset({ ...med, docs: med.docs.slice(1) }, db, { onExisting: 'replace' });
     expect(await countEmbeddings('med', db)).toBe(0);
     expect(await listRuns('med', db)).toHaveLength(0);
     expect((await loadDataset('med', db)).docs).toHaveLength(1032);
+  });
+
+  it('never replaces a dataset with other contents unless confirmed, and says how many runs would go', async () => {
+    const db = await freshDb();
+    await saveDataset(med, db);
+    await saveRun(reportOf(med, 'bm25', '2024-01-01T00:00:00.000Z'), runOf(med, 'test'), 100, db);
+    await saveRun(reportOf(med, 'glove', '2024-01-02T00:00:00.000Z'), runOf(med, 'test'), 100, db);
+    const other = { ...med, docs: med.docs.slice(1) };
+    // default: refused, nothing changes
+    const err = await saveDataset(other, db).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DatasetExistsError);
+    expect((err as Error).message).toBe(
+      'A dataset named "med" is already stored with other contents. Importing under this name replaces dataset "med"; its 2 evaluation runs and cached embeddings will be deleted. Confirm the replacement, or import under another name.',
+    );
+    expect((await loadDataset('med', db)).docs).toHaveLength(1033);
+    expect(await listRuns('med', db)).toHaveLength(2);
+    // 'rename': stored beside it under the first free name
+    expect((await saveDataset(other, db, { onExisting: 'rename' })).name).toBe('med (2)');
+    expect((await saveDataset({ ...med, docs: med.docs.slice(2) }, db, { onExisting: 'rename' })).name).toBe(
+      'med (3)',
+    );
+    // identical contents are saved in place whatever the mode: nothing is lost
+    expect((await saveDataset(med, db, { onExisting: 'rename' })).name).toBe('med');
+    expect((await listDatasets(db)).map((m) => m.name).sort()).toEqual(['med', 'med (2)', 'med (3)']);
+    expect(await listRuns('med', db)).toHaveLength(2);
+    // confirmed: replaced, its runs deleted
+    await saveDataset(other, db, { onExisting: 'replace' });
+    expect((await loadDataset('med', db)).docs).toHaveLength(1032);
+    expect(await listRuns('med', db)).toHaveLength(0);
   });
 
   it('deletes a dataset with its embeddings and runs, leaving others', async () => {
@@ -114,10 +143,9 @@ describe('datasets', () => {
       return realPut.apply(this, a);
     };
     try {
-      const err = await saveDataset(
-        { ...med, docs: med.docs.slice(0, 500), description: 'changed' },
-        db,
-      ).catch((e: unknown) => e);
+      const err = await saveDataset({ ...med, docs: med.docs.slice(0, 500), description: 'changed' }, db, {
+        onExisting: 'replace',
+      }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(StorageQuotaError);
       expect((err as Error).message).toMatch(/dataset "med"/);
     } finally {

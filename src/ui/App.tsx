@@ -4,6 +4,7 @@ import { EvaluatePanel } from './EvaluatePanel';
 import { Header } from './Header';
 import { ModelsPanel } from './ModelsPanel';
 import { TrainPanel } from './TrainPanel';
+import { Warnings } from './Warnings';
 import { useUi } from './context';
 
 export function App() {
@@ -14,6 +15,7 @@ export function App() {
       <Header />
       <main className="main">
         <Errors />
+        <Warnings />
         {!ready ? (
           <p className="muted">Opening the studio…</p>
         ) : tab === 'data' ? (

@@ -2,6 +2,7 @@ import { useState, type ChangeEvent } from 'react';
 import { useUi } from './context';
 import { count, dateTime } from './format';
 import { Jobs } from './Jobs';
+import { StorageStatus } from './StorageStatus';
 
 function DatasetList() {
   const datasets = useUi((s) => s.datasets);
@@ -94,6 +95,7 @@ export function DataPanel() {
           <code>qrels/&lt;split&gt;.tsv</code> (each may be gzipped). Files stay on this machine, in the
           browser&apos;s storage.
         </p>
+        <StorageStatus />
         <div className="row wrap">
           <button data-testid="load-demo" onClick={() => void loadDemo()} disabled={busy}>
             Load demo collection

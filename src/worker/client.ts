@@ -37,6 +37,7 @@ export class EngineClient {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly backendListeners = new Set<(info: BackendInfo, notice?: string) => void>();
+  private readonly warningListeners = new Set<(id: number, message: string) => void>();
 
   constructor(private readonly port: EnginePort) {
     port.onmessage = (ev) => this.receive(ev.data as WorkerEvent);
@@ -88,6 +89,12 @@ export class EngineClient {
     return () => this.backendListeners.delete(fn);
   }
 
+  /** Called when a request goes on degraded (its id and what the user should know). */
+  onWarning(fn: (id: number, message: string) => void): () => void {
+    this.warningListeners.add(fn);
+    return () => this.warningListeners.delete(fn);
+  }
+
   private failAll(e: Error): void {
     for (const p of this.pending.values()) p.reject(e);
     this.pending.clear();
@@ -96,6 +103,10 @@ export class EngineClient {
   private receive(ev: WorkerEvent): void {
     if (ev.type === 'backend') {
       for (const fn of this.backendListeners) fn(ev.info, ev.notice);
+      return;
+    }
+    if (ev.type === 'warning') {
+      for (const fn of this.warningListeners) fn(ev.id, ev.message);
       return;
     }
     const p = this.pending.get(ev.id);

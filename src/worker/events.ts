@@ -51,6 +51,13 @@ export interface BackendEvent {
   notice?: string;
 }
 
+/** A request goes on in a degraded way the user should know of (e.g. the embedding cache was dropped on a full disk). */
+export interface WarningEvent {
+  type: 'warning';
+  id: number;
+  message: string;
+}
+
 export interface ErrorEvent {
   type: 'error';
   id: number;
@@ -61,7 +68,7 @@ export interface ErrorEvent {
 }
 
 /** What a feature posts while it runs (its result goes back through the engine). */
-export type FeatureEvent = ProgressEvent | BackendEvent;
+export type FeatureEvent = ProgressEvent | BackendEvent | WarningEvent;
 
 /** A malformed message (it never reaches a handler). */
 export class ProtocolError extends Error {

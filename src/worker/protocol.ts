@@ -2,9 +2,9 @@
  * The typed message protocol between the UI and the one engine worker.
  * The UI posts a `Request` (each with a fresh numeric id); the worker answers with `progress` events
  * and exactly one `result` or `error` for that id. `backend` events are unsolicited (the active
- * compute backend changed, e.g. after a lost WebGPU device).
+ * compute backend changed, e.g. after a lost WebGPU device); a `warning` names the request that goes on degraded.
  */
-import type { BackendEvent, ErrorEvent, ProgressEvent } from './events';
+import type { BackendEvent, ErrorEvent, ProgressEvent, WarningEvent } from './events';
 import type { RequestMap, RequestType } from './features/table';
 
 export * from './events';
@@ -27,4 +27,5 @@ export type WorkerEvent =
   | ProgressEvent
   | { [K in RequestType]: { type: 'result'; id: number; request: K; result: ResultOf<K> } }[RequestType]
   | ErrorEvent
-  | BackendEvent;
+  | BackendEvent
+  | WarningEvent;

@@ -9,6 +9,7 @@
 import type { StoreApi } from 'zustand/vanilla';
 import type { EngineClient, JobProgress } from '../../worker/client';
 import type { TrainRequest } from '../../worker/protocol';
+import { jobOrAsk, type Confirm } from './ask';
 import type { Fail, LiveTraining, RunJob, TrainSlice, UiState } from './types';
 
 export type { LiveTraining, TrainSlice } from './types';
@@ -19,9 +20,9 @@ type Get = StoreApi<UiState>['getState'];
 export function createTrainSlice(
   set: Set,
   get: Get,
-  env: { client: EngineClient; fail: Fail; job: RunJob },
+  env: { client: EngineClient; fail: Fail; job: RunJob; confirm: Confirm },
 ): TrainSlice {
-  const { client, fail, job } = env;
+  const { client, fail, job, confirm } = env;
   const run = async (label: string, live: Omit<LiveTraining, 'jobId'>, body: TrainRequest) => {
     if (get().training) {
       fail(label, new Error('A training run is already in progress; cancel it first.'));
@@ -100,6 +101,12 @@ export function createTrainSlice(
       );
     },
     async deleteTrainRun(runId) {
+      const r = get().trainRuns.find((x) => x.id === runId);
+      const what = r
+        ? `training run "${r.spec.name}" (${r.status}, step ${r.step} of ${r.totalSteps})`
+        : `training run ${runId}`;
+      const kept = r?.status === 'done' ? ' The expert it made is kept.' : ' It can no longer be resumed.';
+      if (!(await confirm(`Delete ${what} with its training data and checkpoint?${kept}`))) return;
       try {
         await client.request('delete-train-run', { runId });
       } catch (e) {
@@ -116,6 +123,12 @@ export function createTrainSlice(
       await get().refreshTraining();
     },
     async deleteExpert(id) {
+      const e = get().experts.find((x) => x.id === id);
+      const name = e ? `"${e.name}"` : id;
+      const ok = await confirm(
+        `Delete expert ${name} with its weights and cached embeddings? Evaluation runs made with it are kept. Export it first to keep a copy; this cannot be undone.`,
+      );
+      if (!ok) return;
       try {
         await client.request('delete-expert', { expert: id });
       } catch (e) {
@@ -133,8 +146,16 @@ export function createTrainSlice(
       }
     },
     async importExpert(files, name) {
-      const rec = await job('expert', `Import expert (${files.length} files)`, (p) =>
-        client.start('import-expert', { files, ...(name ? { name } : {}) }, p),
+      // files of an expert already stored are refused; a yes imports them as a copy
+      const rec = await jobOrAsk(
+        job,
+        confirm,
+        'expert',
+        `Import expert (${files.length} files)`,
+        (p) => client.start('import-expert', { files, ...(name ? { name } : {}) }, p),
+        'ExpertExistsError',
+        (e) => `${e.message}\n\nImport as a copy?`,
+        (p) => client.start('import-expert', { files, ...(name ? { name } : {}), copy: true }, p),
       );
       await get().refreshTraining();
       return rec;

@@ -45,8 +45,18 @@ export interface UiError {
   line?: number | null;
 }
 
+/** A job that went on degraded (e.g. without the embedding cache on a full disk). */
+export interface UiWarning {
+  seq: number;
+  context: string;
+  message: string;
+}
+
 export interface UiState extends ModelsSlice, TrainSlice {
   ready: boolean;
+  /** navigator.storage.persist(): granted, refused (may be evicted), or null when the browser cannot say */
+  storagePersistent: boolean | null;
+  warnings: UiWarning[];
   tab: Tab;
   datasets: DatasetMeta[];
   runs: RunRecord[];
@@ -83,6 +93,7 @@ export interface UiState extends ModelsSlice, TrainSlice {
   selectQuery(qid: string | null): Promise<void>;
   deleteRun(id: string): Promise<void>;
   dismissError(seq: number): void;
+  dismissWarning(seq: number): void;
 }
 
 export interface SimilaritySide {

@@ -7,14 +7,16 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { EngineClient } from '../../worker/client';
 import { studioDb, type DatasetMeta, type StudioDB } from '../../store/db';
 import { listDatasets } from '../../store/datasets';
+import { requestPersistentStorage, type PersistApi } from '../../store/persist';
 import { listRuns } from '../../store/runs';
 import { loadSettings, saveSettings, type Settings } from '../../store/settings';
+import { jobOrAsk, type Confirm } from './ask';
 import { makeFail, makeJobRunner } from './jobs';
 import { createModelsSlice } from './models';
 import { createTrainSlice } from './train';
 import type { UiState } from './types';
 
-export type { JobKind, JobState, Tab, UiError, UiState } from './types';
+export type { JobKind, JobState, Tab, UiError, UiState, UiWarning } from './types';
 
 /** The split a dataset opens on: "test" when it has one, else its first. */
 export function defaultSplit(meta: DatasetMeta | undefined): string | null {
@@ -28,10 +30,15 @@ export interface UiStoreOptions {
   db?: () => Promise<StudioDB>;
   /** the app's base URL, where model assets live under models/ (default: document.baseURI) */
   baseUrl?: string;
+  /** asks before anything is deleted or replaced (default: window.confirm) */
+  confirm?: Confirm;
+  /** the StorageManager asked for persistent storage (default: navigator.storage) */
+  storage?: PersistApi;
 }
 
 export function createUiStore(client: EngineClient, opts: UiStoreOptions = {}): StoreApi<UiState> {
   const db = opts.db ?? studioDb;
+  const confirm: Confirm = opts.confirm ?? ((m) => window.confirm(m));
   return createStore<UiState>()((set, get) => {
     const fail = makeFail(set);
     const persist = (patch: Partial<Settings>) => {
@@ -58,7 +65,9 @@ export function createUiStore(client: EngineClient, opts: UiStoreOptions = {}): 
       datasets: [],
       runs: [],
       ...createModelsSlice(set, get, { client, fail, job, persist }),
-      ...createTrainSlice(set, get, { client, fail, job }),
+      ...createTrainSlice(set, get, { client, fail, job, confirm }),
+      storagePersistent: null,
+      warnings: [],
       backend: null,
       backendNotice: null,
       backendPref: 'auto',
@@ -75,6 +84,14 @@ export function createUiStore(client: EngineClient, opts: UiStoreOptions = {}): 
 
       async hydrate() {
         client.onBackend((info, notice) => set({ backend: info, backendNotice: notice ?? null }));
+        let warned = 0;
+        client.onWarning((id, message) =>
+          set((s) => ({
+            warnings: [...s.warnings, { seq: ++warned, context: s.jobs[id]?.label ?? 'A job', message }],
+          })),
+        );
+        // not awaited: a browser may take its time to answer, the studio opens meanwhile
+        void requestPersistentStorage(opts.storage).then((p) => set({ storagePersistent: p }));
         try {
           const settings = await loadSettings(await db());
           set({ backendPref: settings.backendPref, retriever: settings.retriever });
@@ -113,9 +130,18 @@ export function createUiStore(client: EngineClient, opts: UiStoreOptions = {}): 
       },
       async importFiles(files, name) {
         const label = `Import ${files.length} file${files.length === 1 ? '' : 's'}`;
-        await afterImport(
-          await job('import', label, (p) => client.start('import-dataset', { files, name }, p)),
+        // the worker refuses to replace a dataset with other contents until the user confirms
+        const meta = await jobOrAsk(
+          job,
+          confirm,
+          'import',
+          label,
+          (p) => client.start('import-dataset', { files, name }, p),
+          'DatasetExistsError',
+          (e) => `${e.message}\n\nReplace it?`,
+          (p) => client.start('import-dataset', { files, name, replace: true }, p),
         );
+        await afterImport(meta);
       },
       async deleteDataset(name) {
         try {
@@ -191,6 +217,17 @@ export function createUiStore(client: EngineClient, opts: UiStoreOptions = {}): 
         }
       },
       async deleteRun(id) {
+        const r = get().runs.find((x) => x.id === id);
+        const expert = get().experts.find((e) => `expert:${e.id}` === r?.retriever);
+        const who = r?.retriever === 'bm25' ? 'BM25' : expert ? `${expert.name} (expert)` : r?.retriever;
+        const when = r?.createdAt.slice(0, 16).replace('T', ' ');
+        const what = r ? `the ${who} run on ${r.dataset}/${r.split} (${when} UTC)` : `run ${id}`;
+        if (
+          !(await confirm(
+            `Delete ${what}? Its scores and per-query results are deleted; this cannot be undone.`,
+          ))
+        )
+          return;
         try {
           await client.request('delete-run', { runId: id });
         } catch (e) {
@@ -200,6 +237,7 @@ export function createUiStore(client: EngineClient, opts: UiStoreOptions = {}): 
         await refresh();
       },
       dismissError: (seq) => set((s) => ({ errors: s.errors.filter((e) => e.seq !== seq) })),
+      dismissWarning: (seq) => set((s) => ({ warnings: s.warnings.filter((w) => w.seq !== seq) })),
     };
   });
 }

@@ -1,17 +1,17 @@
 /** The data feature: stored datasets (list, import from files, the demo, delete) and their query texts. */
 import type { Dataset } from '../../../data/types';
 import type { DatasetMeta } from '../../../store/db';
-import { deleteDataset, listDatasets, saveDataset } from '../../../store/datasets';
+import { deleteDataset, listDatasets, saveDataset, type OnExisting } from '../../../store/datasets';
 import type { Host } from '../../host';
 import { checkDataRequest, type DataRequestMap } from './protocol';
 import type { Feature, JobCtx } from '../feature';
 
-/** Stores a read dataset (replacing one of the same name). */
-async function store(ds: Dataset, ctx: JobCtx, host: Host): Promise<DatasetMeta> {
+/** Stores a read dataset; a stored one of the same name with other contents is handled by `onExisting`. */
+async function store(ds: Dataset, ctx: JobCtx, host: Host, onExisting: OnExisting): Promise<DatasetMeta> {
   ctx.signal.throwIfAborted();
   ctx.progress('save', 0, 1);
   host.forget(ds.name);
-  const meta = await saveDataset(ds, ctx.db);
+  const meta = await saveDataset(ds, ctx.db, { onExisting });
   ctx.progress('save', 1, 1);
   return meta;
 }
@@ -30,12 +30,14 @@ export const data: Feature<DataRequestMap> = {
             ctx.progress('read', p.bytes, p.totalBytes ?? 0, p.file);
           },
         });
-        return store(ds, ctx, host);
+        // an unnamed import never replaces anything; a named one only when the user confirmed
+        return store(ds, ctx, host, req.name === undefined ? 'rename' : req.replace ? 'replace' : 'refuse');
       },
     },
     'load-demo': {
       queued: true,
-      run: async (_req, ctx, host) => store(await host.deps.loadDemo(), ctx, host),
+      // the demo again is saved in place; a changed demo (a newer build) gets a new name
+      run: async (_req, ctx, host) => store(await host.deps.loadDemo(), ctx, host, 'rename'),
     },
     'delete-dataset': {
       queued: true,

@@ -34,7 +34,11 @@ async function evaluate(req: EvaluateRequest, ctx: JobCtx, host: Host) {
     const embedder = model.startsWith(EXPERT_PREFIX)
       ? await host.training.expertEmbedder(model, ctx.signal)
       : await host.models.embedder(model, ctx.signal);
-    return run({ kind: 'dense', embedder, backend, cache: new IdbEmbeddingCache(db) });
+    // the cache is optional: on a full disk it degrades to memory and the evaluation goes on
+    const cache = new IdbEmbeddingCache(db, {
+      onDegraded: (message) => ctx.post({ type: 'warning', id: ctx.id, message }),
+    });
+    return run({ kind: 'dense', embedder, backend, cache });
   });
 }
 

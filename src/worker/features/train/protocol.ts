@@ -26,7 +26,8 @@ export interface TrainingRequestMap {
   'delete-expert': [{ expert: string }, null];
   /** the expert's files: adapter (safetensors + expert.json) or PEFT LoRA (adapter_model.safetensors + adapter_config.json) */
   'export-expert': [{ expert: string }, ExpertFile[]];
-  'import-expert': [{ files: File[]; name?: string }, ExpertRecord];
+  /** files of an expert already stored (same weights) are refused (ExpertExistsError) unless `copy` */
+  'import-expert': [{ files: File[]; name?: string; copy?: boolean }, ExpertRecord];
 }
 export type TrainingRequestType = keyof TrainingRequestMap;
 
@@ -124,6 +125,7 @@ export function checkTrainingRequest(t: TrainingRequestType, m: Record<string, u
     case 'import-expert':
       need(Array.isArray(m.files) && m.files.length > 0, 'import-expert needs the expert files');
       need(m.name === undefined || isStr(m.name), 'import-expert name must be a non-empty string');
+      need(m.copy === undefined || typeof m.copy === 'boolean', 'import-expert copy must be a boolean');
       break;
     case 'list-train-runs':
     case 'list-experts':

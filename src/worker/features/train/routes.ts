@@ -31,6 +31,9 @@ export const train: Feature<TrainingRequestMap> = {
       },
     },
     'export-expert': { run: async (req, ctx) => exportExpertFiles(await getExpert(req.expert, ctx.db)) },
-    'import-expert': { queued: true, run: (req, ctx) => importExpertFiles(req.files, req.name, ctx.db) },
+    'import-expert': {
+      queued: true,
+      run: (req, ctx) => importExpertFiles(req.files, req.name, ctx.db, req.copy === true),
+    },
   },
 };

@@ -112,10 +112,14 @@ describe('worker training protocol', () => {
     expect(renamed.name).toBe('renamed');
     const files = await client.request('export-expert', { expert: expert.id });
     expect(files.map((f) => f.name).sort()).toEqual(['renamed/adapter.safetensors', 'renamed/expert.json']);
-    const imported = await client.request('import-expert', {
-      files: files.map((f) => new File([f.data], f.name.split('/')[1])),
-      name: 'copy',
+    const picked = files.map((f) => new File([f.data], f.name.split('/')[1]));
+    // its own export is recognised (same weights): refused unless imported as a copy
+    await expect(client.request('import-expert', { files: picked, name: 'copy' })).rejects.toMatchObject({
+      name: 'ExpertExistsError',
+      message: expect.stringContaining('already imported as "renamed"'),
     });
+    expect(await client.request('list-experts', {})).toHaveLength(1);
+    const imported = await client.request('import-expert', { files: picked, name: 'copy', copy: true });
     expect(imported).toMatchObject({ name: 'copy', baseModel: 'glove', method: 'adapter' });
     const again = await client.request('evaluate', {
       dataset: 'demo',

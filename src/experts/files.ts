@@ -68,6 +68,15 @@ export function parseExpertRecord(text: string, file = EXPERT_JSON): ExpertRecor
     );
   if (typeof rec.config !== 'object' || rec.config === null)
     throw new ExpertFormatError(file, 'missing "config"');
+  const fp = rec.fingerprints as unknown;
+  const strings = (x: unknown) => Array.isArray(x) && x.every((s) => typeof s === 'string');
+  if (fp !== undefined) {
+    const f = fp as Record<string, unknown> | null;
+    if (typeof f !== 'object' || f === null || typeof f.scheme !== 'string')
+      throw new ExpertFormatError(file, '"fingerprints" must be {scheme, queries, positives} (or absent)');
+    if (!strings(f.queries) || !strings(f.positives))
+      throw new ExpertFormatError(file, '"fingerprints.queries" and ".positives" must be arrays of strings');
+  }
   return rec as ExpertRecord;
 }
 

@@ -1,18 +1,22 @@
 /** `stm train`: pairs -> (mined negatives) -> InfoNCE training -> an expert folder usable by `stm eval --model`. */
+import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { loadBeirDir } from '../data/node';
+import { isTestSplitName } from '../data/split';
 import { acquireBackend } from '../gpu/select';
 import { resolveModelNode } from '../experts/resolve-node';
 import { MemoryEmbeddingCache } from '../eval/embed-cache';
 import { FileEmbeddingCache } from '../eval/embed-cache-node';
 import { writeExpertDir } from '../experts/files-node';
 import { trainExpert } from '../experts/train-expert';
-import { parseTrainingPairs, samplePairs } from '../train/data';
+import { docText, pairsFromDataset, parseTrainingPairs, samplePairs } from '../train/data';
 import { defaultMiningConfig, defaultTrainConfig } from '../train/defaults';
 import { hasCheckpoint, readCheckpointDir, writeCheckpointDir } from '../train/checkpoint-node';
 import type { TrainConfig, TrainingPair } from '../train/types';
 import type { TrainArgs } from './args';
+
+const isDir = (p: string) => existsSync(p) && statSync(p).isDirectory();
 
 function trainConfig(a: TrainArgs, pairs: number): TrainConfig {
   const cfg = defaultTrainConfig(a.method);
@@ -34,10 +38,19 @@ function trainConfig(a: TrainArgs, pairs: number): TrainConfig {
 export async function runTrain(a: TrainArgs, log: (msg: string) => void): Promise<void> {
   const t0 = Date.now();
   const el = () => `${((Date.now() - t0) / 1000).toFixed(0)}s`;
-  let pairs: TrainingPair[] = parseTrainingPairs(await readFile(a.train, 'utf8'), a.train);
+  // a BEIR folder: its split's judged queries x relevant docs, negatives mined from its corpus
+  const beir = isDir(a.train) ? await loadBeirDir(a.train) : null;
+  const source = beir ? `${a.train}#${a.trainSplit}` : a.train;
+  let pairs: TrainingPair[] = beir
+    ? pairsFromDataset(beir, a.trainSplit)
+    : parseTrainingPairs(await readFile(a.train, 'utf8'), a.train);
   const total = pairs.length;
   if (a.maxPairs !== undefined) pairs = samplePairs(pairs, a.maxPairs, a.seed);
-  log(`train: ${pairs.length} of ${total} pairs from ${a.train}`);
+  log(`train: ${pairs.length} of ${total} pairs from ${source}`);
+  if (beir && isTestSplitName(a.trainSplit))
+    log(
+      `warning: training on split "${a.trainSplit}": an evaluation on it will count these queries as trained on (overlap_queries); split them first with \`stm split\``,
+    );
   const base = await resolveModelNode(a.base, log);
   const backend = await acquireBackend(a.backend);
   log(`backend ${backend.kind}: ${backend.label}; base ${base.id} (${base.dim}-d)`);
@@ -66,7 +79,7 @@ export async function runTrain(a: TrainArgs, log: (msg: string) => void): Promis
                   rangeMax: a.mineRange[1],
                   relativeMargin: a.mineMargin,
                 },
-                corpus: pairs.map((p) => p.positive),
+                corpus: beir ? beir.docs.map(docText) : pairs.map((p) => p.positive),
                 embedder: base,
                 dropShort: true,
                 seed: a.seed,
@@ -79,8 +92,8 @@ export async function runTrain(a: TrainArgs, log: (msg: string) => void): Promis
             : undefined,
         expert: {
           id: basename(out),
-          name: `${base.id} ${a.method} on ${basename(a.train)}`,
-          source: a.train,
+          name: `${base.id} ${a.method} on ${beir ? `${basename(a.train)}/${a.trainSplit}` : basename(a.train)}`,
+          source,
           negatives:
             negatives.kind === 'mined'
               ? `mined:${negatives.n} range ${a.mineRange.join(':')}${a.mineMargin === null ? '' : ` margin ${a.mineMargin}`}`

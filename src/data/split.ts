@@ -135,6 +135,11 @@ export function splitQueries(
   return out;
 }
 
+/** Whether a split's name says it is for testing ("test", "Test-2", "med_test"): not a split to train on. */
+export function isTestSplitName(name: string): boolean {
+  return /(^|[^a-z])test([^a-z]|$)/i.test(name);
+}
+
 /** qrels as a BEIR TSV file: the header line, then one judgement per line in query order, docs as stored. */
 export function formatQrelsTsv(q: Qrels): string {
   const lines = ['query-id\tcorpus-id\tscore'];

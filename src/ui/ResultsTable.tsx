@@ -87,7 +87,6 @@ export function ResultsTable() {
       </thead>
       {groups(runs).map(([dataset, rs]) => {
         const best = bests(rs);
-        const ranked = rs.filter((x) => leakage(x) === null).length;
         return (
           <tbody key={dataset} data-testid="results-group" data-dataset={dataset}>
             {rs.map((r) => (
@@ -112,7 +111,7 @@ export function ResultsTable() {
                     <td
                       key={c.key}
                       className={
-                        !leakage(r) && v === best.get(`${r.split}|${c.key}`) && ranked > 1
+                        !leakage(r) && v === best.get(`${r.split}|${c.key}`) && rs.length > 1
                           ? 'num best'
                           : 'num'
                       }

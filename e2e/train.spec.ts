@@ -15,6 +15,8 @@ test.describe.configure({ mode: 'serial' });
 test('train an adapter expert (300 steps, checkpoint every 5) over USE-lite on the demo, reload mid-run, resume from the checkpoint, evaluate, export/import, compare', async ({
   page,
 }) => {
+  // 300 steps of USE-lite on the CPU plus the query split and a BM25 run for the leakage check
+  test.setTimeout(480_000);
   const pageErrors: string[] = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
   await openApp(page);

@@ -54,6 +54,13 @@ export function SplitQueries({ meta, onClose }: { meta: DatasetMeta; onClose: ()
   const [done, setDone] = useState<string | null>(null);
   const runsOn = (s: string) => runs.filter((r) => r.dataset === meta.name && r.split === s).length;
   const p = preview(meta, from, into, runsOn);
+  // a change of any input starts over: the preview, not the last result, is shown
+  const change =
+    <T,>(f: (v: T) => void) =>
+    (v: T) => {
+      setDone(null);
+      f(v);
+    };
   const submit = async () => {
     if (p.clash.length) {
       const what = p.clash
@@ -81,7 +88,7 @@ export function SplitQueries({ meta, onClose }: { meta: DatasetMeta; onClose: ()
       <div className="row wrap">
         <label className="field">
           <span>From split</span>
-          <select value={from} onChange={(e) => setFrom(e.target.value)} data-testid="split-from">
+          <select value={from} onChange={(e) => change(setFrom)(e.target.value)} data-testid="split-from">
             {splits.map((s) => (
               <option key={s} value={s}>
                 {s} ({count(meta.splits[s].queries)} queries)
@@ -94,7 +101,7 @@ export function SplitQueries({ meta, onClose }: { meta: DatasetMeta; onClose: ()
           <input
             type="text"
             value={into}
-            onChange={(e) => setInto(e.target.value)}
+            onChange={(e) => change(setInto)(e.target.value)}
             data-testid="split-into"
             spellCheck={false}
           />
@@ -106,7 +113,7 @@ export function SplitQueries({ meta, onClose }: { meta: DatasetMeta; onClose: ()
             min={0}
             step={1}
             value={seed}
-            onChange={(e) => setSeed(Math.max(0, Math.floor(Number(e.target.value) || 0)))}
+            onChange={(e) => change(setSeed)(Math.max(0, Math.floor(Number(e.target.value) || 0)))}
             data-testid="split-seed"
           />
         </label>
@@ -117,9 +124,11 @@ export function SplitQueries({ meta, onClose }: { meta: DatasetMeta; onClose: ()
           Close
         </button>
       </div>
-      <div className={p.ok ? 'split-preview muted' : 'split-preview error'} data-testid="split-preview">
-        {p.text}
-      </div>
+      {!done && (
+        <div className={p.ok ? 'split-preview muted' : 'split-preview error'} data-testid="split-preview">
+          {p.text}
+        </div>
+      )}
       {done && (
         <div className="split-preview" data-testid="split-result">
           {done}

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Locator, type Page } from '@playwright/test';
 
 const shot = (page: Page, name: string) =>
   page.screenshot({ path: `e2e/screenshots/${name}.png`, fullPage: true });
@@ -15,6 +15,8 @@ test.describe.configure({ mode: 'serial' });
 test('train an adapter expert (300 steps, checkpoint every 5) over USE-lite on the demo, reload mid-run, resume from the checkpoint, evaluate, export/import, compare', async ({
   page,
 }) => {
+  // 300 steps of USE-lite on the CPU plus the query split and a BM25 run for the leakage check
+  test.setTimeout(480_000);
   const pageErrors: string[] = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
   await openApp(page);
@@ -22,14 +24,22 @@ test('train an adapter expert (300 steps, checkpoint every 5) over USE-lite on t
   await page.getByTestId('tab-data').click();
   await page.getByTestId('load-demo').click();
   await expect(page.locator('[data-testid=dataset-row][data-name=demo]')).toBeVisible();
+  await splitDemo(page);
 
   await page.getByTestId('tab-train').click();
   const form = page.getByTestId('train-form');
+  // a dataset with a train split: the form starts on it; training on test is allowed with a warning
+  await form.getByTestId('train-dataset').selectOption('demo');
+  await expect(form.getByTestId('train-split')).toHaveValue('train');
+  await expect(form.getByTestId('train-split-warning')).toHaveCount(0);
   await form.getByTestId('train-name').fill('demo adapter');
   await form.getByTestId('train-base').selectOption('use-lite');
   await form.getByTestId('train-method').selectOption('adapter');
   await form.getByTestId('train-dataset').selectOption('demo');
   await form.getByTestId('train-split').selectOption('test');
+  await expect(form.getByTestId('train-split-warning')).toContainText(
+    'This dataset has a train split ("train")',
+  );
   await form.getByTestId('train-steps').fill('300');
   await form.getByTestId('train-batch').fill('16');
   await form.getByTestId('train-warmup').fill('3');
@@ -94,11 +104,60 @@ test('train an adapter expert (300 steps, checkpoint every 5) over USE-lite on t
   await expect(expertRow).toHaveCount(1, { timeout: 240_000 });
   await expect(expertRow.getByTestId('cell-ndcg@10')).toHaveText(NUM);
   await expect(expertRow).toContainText('demo adapter (expert)');
+  await leakageMarked(page, expertRow);
   await shot(page, '25-expert-evaluated');
 
   await exportImportCompare(page);
   expect(pageErrors).toEqual([]);
 });
+
+/** Data tab: the demo's 48 test queries split 60/20/20 (seed 42) into train/dev/held; a taken name needs a confirmation. */
+async function splitDemo(page: Page) {
+  const row = page.locator('[data-testid=dataset-row][data-name=demo]');
+  await row.getByTestId('split-dataset').click();
+  const form = page.getByTestId('split-form');
+  await expect(form.getByTestId('split-from')).toHaveValue('test');
+  await form.getByTestId('split-into').fill('train:0.6,dev:0.2,held:0.3');
+  await expect(form.getByTestId('split-preview')).toContainText('sum to 1.1, not 1');
+  await expect(form.getByTestId('split-run')).toBeDisabled();
+  await form.getByTestId('split-into').fill('train:0.6,dev:0.2,test:0.2');
+  await expect(form.getByTestId('split-preview')).toContainText(
+    'replaces "test" (48 queries, 0 runs) after you confirm',
+  );
+  // declining the confirmation changes nothing
+  page.once('dialog', (d) => {
+    expect(d.message()).toContain('The runs on a replaced split are deleted');
+    void d.dismiss();
+  });
+  await form.getByTestId('split-run').click();
+  await expect(row.getByTestId('split-chip')).toHaveCount(1);
+  await form.getByTestId('split-into').fill('train:0.6,dev:0.2,held:0.2');
+  await expect(form.getByTestId('split-preview')).toHaveText('48 queries → train 29 · dev 10 · held 9');
+  await form.getByTestId('split-seed').fill('42');
+  await form.getByTestId('split-run').click();
+  await expect(form.getByTestId('split-result')).toHaveText('Stored train (29), dev (10), held (9) in demo');
+  await expect(row.getByTestId('split-chip')).toHaveText(['test (48)', 'train (29)', 'dev (10)', 'held (9)']);
+  await shot(page, '19-split-queries');
+}
+
+/**
+ * The expert trained on demo/test and evaluated there is marked "trained on 48 of these 48 queries", in the
+ * table and above its query list, and BM25 on the same split holds every best cell.
+ */
+async function leakageMarked(page: Page, expertRow: Locator) {
+  await expect(expertRow.getByTestId('leak-mark')).toHaveText('⚠ trained on 48 of these 48 queries');
+  await page.getByTestId('eval-retriever').selectOption('bm25');
+  await page.getByTestId('run-eval').click();
+  const bm25 = page.locator('[data-testid=result-row][data-retriever=bm25]');
+  await expect(bm25).toHaveCount(1, { timeout: 120_000 });
+  await expect(bm25.getByTestId('leak-mark')).toHaveCount(0);
+  await expect(expertRow.locator('td.best')).toHaveCount(0);
+  await expect(bm25.locator('td.best')).toHaveCount(5);
+  await expertRow.click();
+  await expect(page.getByTestId('query-list').getByTestId('leak-mark')).toHaveText(
+    '⚠ trained on 48 of these 48 queries',
+  );
+}
 
 /** The expert exports as files, imports back as a second expert, and two experts compare side by side. */
 async function exportImportCompare(page: Page) {

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { parseSplitSpec, SplitError, type SplitPart } from '../data/split';
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -20,8 +21,19 @@ commands:
           --k1 <x> --b <x>          BM25 parameters (default 1.5, 0.75)
           --depth <n>               ranked list depth (default 1000, at most 1024)
           --run <file>              write a TREC run file (qid Q0 docid rank score tag)
-          --json                    print one JSON object with the metrics on the last line
+          --json                    print one JSON object with the metrics on the last line; for an
+                                    expert it holds "overlap_queries": how many evaluated queries it
+                                    was trained on (a warning on stderr when > 0; null when its
+                                    expert.json predates the record; absent for BM25 and base models)
           --allow-network           an expert folder whose base model is a hub id or URL may download it
+  split   deal the judged queries of one split into new disjoint splits (seeded) and write a BEIR folder
+          --dataset <dir>           source BEIR folder (never changed)
+          --from <split>            the qrels split to deal (default test)
+          --into <name:f,...>       new splits and fractions summing to 1, e.g. train:0.6,dev:0.2,test:0.2;
+                                    sizes by largest remainder (floor(f*n), leftovers to the largest remainders)
+          --seed <n>                (default 42)
+          --out <dir>               a new or empty folder: corpus and queries copied, qrels/<name>.tsv per split
+          --json                    print {"from","seed","queries","splits":{name: queries}} on the last line
   embed   embed texts (one per line of --input) and print them as JSON
           --model <id|folder|org/name>  built-in id, a local model folder (onnx:<folder> runs its ONNX
                                     export in onnxruntime-web), or a hub id (default use-lite)
@@ -32,7 +44,9 @@ commands:
           --allow-network           as for eval
   train   train an expert (an embedding-space adapter or LoRA) with InfoNCE and write its folder
           --base <id|folder>        base model (default use-lite; a model, not an expert folder)
-          --train <pairs.jsonl>     {query, positive, negatives?} or MedQuAD's {_id, query, positive, source}
+          --train <pairs.jsonl|dir> {query, positive, negatives?} or MedQuAD's {_id, query, positive, source};
+                                    or a BEIR folder: its --train-split judged queries x relevant docs
+          --train-split <name>      the BEIR folder's qrels split to train on (default train)
           --method adapter|lora     adapter: any model, trained on frozen base embeddings (default adapter)
           --adapter lowrank|full    adapter form (default lowrank)
           --negatives mined:<n>|given|none  hard negatives: mined among the pairs' positives with the base
@@ -121,6 +135,54 @@ export function parseEvalArgs(argv: string[]): EvalArgs {
   };
 }
 
+export interface SplitArgs {
+  dataset: string;
+  from: string;
+  into: SplitPart[];
+  seed: number;
+  out: string;
+  json: boolean;
+}
+
+export function parseSplitArgs(argv: string[]): SplitArgs {
+  let v;
+  try {
+    v = parseArgs({
+      args: argv,
+      strict: true,
+      options: {
+        dataset: { type: 'string' },
+        from: { type: 'string', default: 'test' },
+        into: { type: 'string' },
+        seed: { type: 'string', default: '42' },
+        out: { type: 'string' },
+        json: { type: 'boolean', default: false },
+      },
+    }).values;
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  if (!v.dataset) throw new UsageError('split needs --dataset <dir>');
+  if (!v.into)
+    throw new UsageError('split needs --into <name:fraction,...>, e.g. train:0.6,dev:0.2,test:0.2');
+  if (!v.out) throw new UsageError('split needs --out <dir> (a new or empty folder)');
+  let into: SplitPart[];
+  try {
+    into = parseSplitSpec(v.into);
+  } catch (e) {
+    if (e instanceof SplitError) throw new UsageError(`--into: ${e.message}`);
+    throw e;
+  }
+  return {
+    dataset: v.dataset,
+    from: v.from!,
+    into,
+    seed: Math.round(num('seed', v.seed!, 0, 2 ** 32 - 1)),
+    out: v.out,
+    json: v.json!,
+  };
+}
+
 export interface EmbedArgs {
   model: string;
   input: string;
@@ -162,6 +224,7 @@ export function parseEmbedArgs(argv: string[]): EmbedArgs {
 export interface TrainArgs {
   base: string;
   train: string;
+  trainSplit: string;
   method: 'adapter' | 'lora';
   adapter: 'lowrank' | 'full';
   negatives: { kind: 'mined'; n: number } | { kind: 'given' } | { kind: 'none' };
@@ -205,6 +268,7 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
       options: {
         base: str('use-lite'),
         train: str(),
+        'train-split': str('train'),
         method: str('adapter'),
         adapter: str('lowrank'),
         negatives: str('mined:1'),
@@ -244,6 +308,7 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
   return {
     base: v.base!,
     train: v.train,
+    trainSplit: v['train-split']!,
     method: oneOf('method', v.method!, ['adapter', 'lora'] as const),
     adapter: oneOf('adapter', v.adapter!, ['lowrank', 'full'] as const),
     negatives: parseNegatives(v.negatives!),

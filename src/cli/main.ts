@@ -7,10 +7,19 @@ import { formatTrecRun } from '../eval/trec';
 import { CUTOFFS, type MetricKey } from '../eval/types';
 import { listModels } from '../models/registry';
 import { resolveModelNode } from '../experts/resolve-node';
-import { parseEmbedArgs, parseEvalArgs, parseTrainArgs, UsageError, USAGE, type EvalArgs } from './args';
+import {
+  parseEmbedArgs,
+  parseEvalArgs,
+  parseSplitArgs,
+  parseTrainArgs,
+  UsageError,
+  USAGE,
+  type EvalArgs,
+} from './args';
 import { cliBackend } from './backend';
 import { runEmbed } from './embed';
 import { Reporter } from './progress';
+import { runSplit } from './split';
 import { runTrain } from './train';
 import { checkWritableFile, writeFailed } from './writable';
 
@@ -41,8 +50,22 @@ async function runEval(a: EvalArgs): Promise<void> {
       onProgress: (p) => reporter.progress(p.phase, p.done, p.total),
     });
     const m = report.metrics;
+    const overlap = report.overlapQueries;
+    if (overlap === null)
+      log(
+        `note: ${report.retriever} does not record its training queries (an expert.json written before the leakage guard): overlap with these queries unknown`,
+      );
+    else if (overlap !== undefined && overlap > 0)
+      log(
+        `warning: ${report.retriever} was trained on ${overlap} of these ${report.queries} queries: these scores are not a held-out evaluation (split the queries with \`stm split\` and evaluate on a split it was not trained on)`,
+      );
     console.log(
-      `${report.dataset}/${report.split} ${report.retriever} (${report.backend}), ${report.queries} queries, ${report.seconds.toFixed(2)} s`,
+      `${report.dataset}/${report.split} ${report.retriever} (${report.backend}), ${report.queries} queries, ${report.seconds.toFixed(2)} s` +
+        (overlap === undefined
+          ? ''
+          : overlap === null
+            ? ', training queries unknown'
+            : `, trained on ${overlap} of these ${report.queries} queries`),
     );
     for (const measure of ['ndcg', 'map', 'recall', 'p', 'mrr'] as const) {
       console.log(
@@ -58,6 +81,7 @@ async function runEval(a: EvalArgs): Promise<void> {
           retriever: report.retriever,
           backend: report.backend,
           queries: report.queries,
+          ...(overlap === undefined ? {} : { overlap_queries: overlap }),
           seconds: report.seconds,
           ...m,
         }),
@@ -82,6 +106,7 @@ async function main(argv: string[]): Promise<void> {
   if (cmd === 'eval') return runEval(parseEvalArgs(rest));
   if (cmd === 'embed') return runEmbed(parseEmbedArgs(rest), reporter);
   if (cmd === 'train') return runTrain(parseTrainArgs(rest), reporter);
+  if (cmd === 'split') return runSplit(parseSplitArgs(rest), log);
   if (cmd === 'models') {
     for (const m of listModels()) console.log(`${m.id}\t${m.dim}d\t${m.name}: ${m.description}`);
     return;

@@ -84,11 +84,11 @@ describe('stm train: inputs a resume or a run refuses (issue 8 items 6, 12)', ()
       );
     const print = vi.spyOn(console, 'log').mockImplementation(() => undefined);
     try {
-      await runTrain(argv([]), () => undefined);
+      await runTrain(argv([]), { log: () => undefined, progress: () => undefined });
       expect(readdirSync(out).filter((f) => f.endsWith('.tmp'))).toEqual([]);
       // same number of pairs, one word changed
       writeFileSync(mine, readFileSync(mine, 'utf8').replace('heart disease', 'heart failure'));
-      await expect(runTrain(argv(['--resume']), () => undefined)).rejects.toThrow(
+      await expect(runTrain(argv(['--resume']), { log: () => undefined, progress: () => undefined })).rejects.toThrow(
         new RegExp(`but the pairs file ${mine.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} differs`),
       );
     } finally {
@@ -100,7 +100,7 @@ describe('stm train: inputs a resume or a run refuses (issue 8 items 6, 12)', ()
     const empty = join(dir, 'empty.jsonl');
     writeFileSync(empty, '\n\n');
     const run = (file: string) =>
-      runTrain(parseTrainArgs(['--base', 'glove', '--train', file, '--backend', 'cpu']), () => undefined);
+      runTrain(parseTrainArgs(['--base', 'glove', '--train', file, '--backend', 'cpu']), { log: () => undefined, progress: () => undefined });
     await expect(run(empty)).rejects.toThrow(`${empty}: holds no training pairs`);
     const latin = join(dir, 'latin1.jsonl');
     const lines = readFileSync(pairsFile, 'utf8').split('\n');

@@ -1,13 +1,15 @@
 /** `stm train`: pairs -> (mined negatives) -> InfoNCE training -> an expert folder usable by `stm eval --model`. */
+import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { loadBeirDir } from '../data/node';
+import { isTestSplitName } from '../data/split';
 import { resolveModelNode } from '../experts/resolve-node';
 import { MemoryEmbeddingCache } from '../eval/embed-cache';
 import { FileEmbeddingCache } from '../eval/embed-cache-node';
 import { writeExpertDir } from '../experts/files-node';
 import { trainExpert } from '../experts/train-expert';
-import { parseTrainingPairsFile, samplePairs } from '../train/data';
+import { docText, pairsFromDataset, parseTrainingPairsFile, samplePairs } from '../train/data';
 import { runInputs } from '../train/run-inputs-node';
 import { defaultMiningConfig, defaultTrainConfig } from '../train/defaults';
 import { hasCheckpoint, readCheckpointDir, writeCheckpointDir } from '../train/checkpoint-node';
@@ -16,6 +18,8 @@ import type { TrainArgs } from './args';
 import { cliBackend } from './backend';
 import type { Reporter } from './progress';
 import { checkWritableDir, writeFailed } from './writable';
+
+const isDir = (p: string) => existsSync(p) && statSync(p).isDirectory();
 
 function trainConfig(a: TrainArgs, pairs: number): TrainConfig {
   const cfg = defaultTrainConfig(a.method);
@@ -38,11 +42,20 @@ export async function runTrain(a: TrainArgs, report: Pick<Reporter, 'log' | 'pro
   const log = report.log;
   const t0 = Date.now();
   const el = () => `${((Date.now() - t0) / 1000).toFixed(0)}s`;
-  const pairsBytes = await readFile(a.train);
-  let pairs: TrainingPair[] = parseTrainingPairsFile(pairsBytes, a.train);
+  // a BEIR folder: its split's judged queries x relevant docs, negatives mined from its corpus
+  const beir = isDir(a.train) ? await loadBeirDir(a.train) : null;
+  const source = beir ? `${a.train}#${a.trainSplit}` : a.train;
+  const pairsBytes = beir ? null : await readFile(a.train);
+  let pairs: TrainingPair[] = beir
+    ? pairsFromDataset(beir, a.trainSplit)
+    : parseTrainingPairsFile(pairsBytes!, a.train);
   const total = pairs.length;
   if (a.maxPairs !== undefined) pairs = samplePairs(pairs, a.maxPairs, a.seed);
-  log(`train: ${pairs.length} of ${total} pairs from ${a.train}`);
+  log(`train: ${pairs.length} of ${total} pairs from ${source}`);
+  if (beir && isTestSplitName(a.trainSplit))
+    log(
+      `warning: training on split "${a.trainSplit}": an evaluation on it will count these queries as trained on (overlap_queries); split them first with \`stm split\``,
+    );
   const base = await resolveModelNode(a.base, log, { forTraining: true });
   const out =
     a.out ?? join('experts', `${base.id}-${a.method}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
@@ -53,7 +66,7 @@ export async function runTrain(a: TrainArgs, report: Pick<Reporter, 'log' | 'pro
   // what a checkpoint of this run records, and a resume must find again
   const inputs =
     a.checkpointEvery > 0 || a.resume
-      ? await runInputs(a.train, pairsBytes, pairs, a.base, base.templates)
+      ? await runInputs(source, pairsBytes ?? new TextEncoder().encode(JSON.stringify(pairs)), pairs, a.base, base.templates)
       : undefined;
   const cache = a.cache ? await FileEmbeddingCache.open(a.cache) : new MemoryEmbeddingCache();
   try {
@@ -77,7 +90,7 @@ export async function runTrain(a: TrainArgs, report: Pick<Reporter, 'log' | 'pro
                   rangeMax: a.mineRange[1],
                   relativeMargin: a.mineMargin,
                 },
-                corpus: pairs.map((p) => p.positive),
+                corpus: beir ? beir.docs.map(docText) : pairs.map((p) => p.positive),
                 embedder: base,
                 dropShort: true,
                 seed: a.seed,
@@ -90,8 +103,8 @@ export async function runTrain(a: TrainArgs, report: Pick<Reporter, 'log' | 'pro
             : undefined,
         expert: {
           id: basename(out),
-          name: `${base.id} ${a.method} on ${basename(a.train)}`,
-          source: a.train,
+          name: `${base.id} ${a.method} on ${beir ? `${basename(a.train)}/${a.trainSplit}` : basename(a.train)}`,
+          source,
           negatives:
             negatives.kind === 'mined'
               ? `mined:${negatives.n} range ${a.mineRange.join(':')}${a.mineMargin === null ? '' : ` margin ${a.mineMargin}`}`

@@ -1,3 +1,4 @@
+import { countKnown } from '../data/fingerprint';
 import type { Dataset } from '../data/types';
 import type { Backend } from '../core/backend';
 import type { Embedder } from '../models/types';
@@ -81,6 +82,19 @@ export async function evaluate(opts: EvaluateOptions): Promise<{ report: EvalRep
   onProgress?.({ phase: 'score', done: 0, total: 1 });
   const scored = evaluateRun(run, qrels);
   onProgress?.({ phase: 'score', done: 1, total: 1 });
+  const trained = retriever.kind === 'dense' ? retriever.embedder.trainedQueries : undefined;
+  const overlap =
+    trained === undefined
+      ? {}
+      : {
+          overlapQueries:
+            trained === null
+              ? null
+              : countKnown(
+                  queries.map((q) => q.text),
+                  trained,
+                ),
+        };
   const report: EvalReport = {
     dataset: dataset.name,
     split,
@@ -89,6 +103,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<{ report: EvalRep
     metrics: scored.mean,
     perQuery: scored.perQuery,
     queries: scored.queries,
+    ...overlap,
     seconds: (performance.now() - t0) / 1000,
     createdAt: new Date().toISOString(),
   };

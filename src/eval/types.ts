@@ -24,6 +24,12 @@ export interface EvalReport {
   /** per-query metrics */
   readonly perQuery: Record<string, Scores>;
   readonly queries: number;
+  /**
+   * Leakage guard: of the evaluated queries, how many the model was trained on (normalised-text
+   * fingerprints, src/data/fingerprint.ts). null: an expert that did not record its training queries
+   * (unknown); absent: not a trained model (BM25, a base model).
+   */
+  readonly overlapQueries?: number | null;
   readonly seconds: number;
   readonly createdAt: string;
 }

@@ -3,6 +3,7 @@
  * weights (an embedding-space adapter, or LoRA inside a model on the studio kernels), under the templates
  * the expert was trained with.
  */
+import { FINGERPRINT_SCHEME } from '../data/fingerprint';
 import { HfEmbedder } from '../models/hf/embedder';
 import type { Embedder } from '../models/types';
 import { UseLiteEmbedder } from '../models/use-lite/model';
@@ -29,10 +30,12 @@ export function expertEmbedder(
       );
     e = loadLoraExpert(base, weights, record.config.lora, id);
   } else e = adapterEmbedder(base, record.config.adapter, { host: weights }, id);
+  const fp = record.fingerprints;
   return {
     id: e.id,
     dim: e.dim,
     templates: record.templates ?? base.templates,
+    trainedQueries: fp?.scheme === FINGERPRINT_SCHEME ? new Set(fp.queries) : null,
     embed: (b, texts, role) => e.embed(b, texts, role),
   };
 }

@@ -158,6 +158,15 @@ export function parseExpertRecord(
     throw new ExpertFormatError(file, `"data" must be ${dataHelp}, got ${JSON.stringify(d)}`);
   if (typeof rec.id !== 'string' || !rec.id) throw new ExpertFormatError(file, 'missing "id"');
   if (typeof rec.name !== 'string') throw new ExpertFormatError(file, 'missing "name"');
+  const fp = rec.fingerprints as unknown;
+  const strings = (x: unknown) => Array.isArray(x) && x.every((s) => typeof s === 'string');
+  if (fp !== undefined) {
+    const f = fp as Record<string, unknown> | null;
+    if (typeof f !== 'object' || f === null || typeof f.scheme !== 'string')
+      throw new ExpertFormatError(file, '"fingerprints" must be {scheme, queries, positives} (or absent)');
+    if (!strings(f.queries) || !strings(f.positives))
+      throw new ExpertFormatError(file, '"fingerprints.queries" and ".positives" must be arrays of strings');
+  }
   return rec as ExpertRecord;
 }
 

@@ -12,6 +12,18 @@ export interface ExpertRecord {
   createdAt: string;
   history: TrainProgress[];
   metrics?: Record<string, number>;
+  /**
+   * The leakage guard's fingerprints (src/data/fingerprint.ts) of the distinct training queries and
+   * positives. Absent in records written before they were kept: what it was trained on is then unknown.
+   */
+  fingerprints?: ExpertFingerprints;
+}
+
+export interface ExpertFingerprints {
+  /** FINGERPRINT_SCHEME when written; another scheme is treated as unknown */
+  scheme: string;
+  queries: string[];
+  positives: string[];
 }
 
 /** The model id under which an expert is evaluated in the studio (and its corpus embeddings cached). */

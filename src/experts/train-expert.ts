@@ -5,6 +5,7 @@
  * (the backend, where checkpoints and the expert go, progress, cancel, the embedding cache) comes in `io`.
  */
 import type { Backend } from '../core/backend';
+import { FINGERPRINT_SCHEME, fingerprintList } from '../data/fingerprint';
 import type { Dataset } from '../data/types';
 import { cachingEmbedder, type EmbeddingCache } from '../eval/embed-cache';
 import type { Embedder, TextTemplates } from '../models/types';
@@ -139,6 +140,11 @@ function expertRecord(
     templates: { query: templates.query, passage: templates.passage },
     createdAt: new Date().toISOString(),
     history,
+    fingerprints: {
+      scheme: FINGERPRINT_SCHEME,
+      queries: fingerprintList(pairs.map((p) => p.query)),
+      positives: fingerprintList(pairs.map((p) => p.positive)),
+    },
     ...(spec.expert.devMetric && dev10 !== undefined ? { metrics: { 'dev ndcg@10': dev10 } } : {}),
   };
 }

@@ -23,6 +23,12 @@ export interface Embedder {
   readonly id: string;
   readonly dim: number;
   readonly templates: TextTemplates;
+  /**
+   * For a trained model (an expert): the fingerprints (src/data/fingerprint.ts) of the queries it was
+   * trained on; null when it was trained but did not record them (unknown); absent for a model the
+   * studio did not train. Every evaluation counts the evaluated queries among them.
+   */
+  readonly trainedQueries?: ReadonlySet<string> | null;
   /** embeds texts (already templated); returns [texts.length * dim] row-major, L2-normalised */
   embed(backend: Backend, texts: readonly string[], role: Role): Promise<Float32Array>;
 }

@@ -244,3 +244,71 @@ export async function deleteDataset(name: string, db?: StudioDB): Promise<void> 
     await deleteDerived(tx, name);
   });
 }
+
+/** A split name the dataset already has, refused unless replacing was confirmed. */
+export class SplitExistsError extends Error {
+  constructor(
+    readonly dataset: string,
+    readonly splits: string[],
+    readonly runs: number,
+  ) {
+    super(
+      `"${dataset}" already has ${splits.length === 1 ? 'a split' : 'splits'} ${splits.map((s) => `"${s}"`).join(', ')} (${runs} run${runs === 1 ? '' : 's'} on ${splits.length === 1 ? 'it' : 'them'}): choose other names, or confirm replacing (the runs on a replaced split are deleted). Nothing was changed.`,
+    );
+    this.name = 'SplitExistsError';
+  }
+}
+
+/**
+ * Adds qrels splits to a stored dataset in one transaction: its docs, queries and cached embeddings are
+ * untouched, and so are the runs on its other splits. A name the dataset already has is refused
+ * (SplitExistsError) unless `replace`; a replaced split's runs are deleted with it (their scores were on
+ * the old judgements). Returns the new metadata and how many runs were deleted.
+ */
+export async function addSplits(
+  name: string,
+  splits: Readonly<Record<string, Qrels>>,
+  opts: { replace?: boolean } = {},
+  db?: StudioDB,
+): Promise<{ meta: DatasetMeta; deletedRuns: number }> {
+  db ??= await studioDb();
+  const ds = await loadDataset(name, db);
+  const clash = Object.keys(splits).filter((s) => s in ds.qrels);
+  const runsOn = async (names: string[]) =>
+    (await db.getAllFromIndex('runs', 'by-dataset', name)).filter((r) => names.includes(r.split));
+  if (clash.length && !opts.replace) throw new SplitExistsError(name, clash, (await runsOn(clash)).length);
+  const next: Dataset = { ...ds, qrels: { ...ds.qrels, ...splits } };
+  const rows = toRows(next);
+  const qrelsChunks = chunkRows(rows.qrels);
+  const loaded = (await getDatasetMeta(name, db))!;
+  const meta: DatasetMeta = {
+    ...loaded,
+    splits: splitStats(next),
+    chunks: { ...loaded.chunks, qrels: qrelsChunks.length },
+    fingerprint: datasetFingerprint([...rows.docs, ...rows.queries, ...rows.qrels]),
+  };
+  let deletedRuns = 0;
+  await writeTx(
+    db,
+    ['datasets', 'datasetChunks', 'runs', 'runHits'],
+    `new splits of "${name}"`,
+    async (tx) => {
+      const now = await tx.objectStore('datasets').get(name);
+      if (!now || now.fingerprint !== loaded.fingerprint)
+        throw new Error(`"${name}" changed while its splits were being made; try again`);
+      const chunks = tx.objectStore('datasetChunks');
+      await chunks.delete(IDBKeyRange.bound([name, 'qrels'], [name, 'qrels', []]));
+      for (const [index, r] of qrelsChunks.entries())
+        await chunks.put({ dataset: name, part: 'qrels', index, rows: r });
+      await tx.objectStore('datasets').put(meta);
+      for (const k of await tx.objectStore('runs').index('by-dataset').getAll(name))
+        if (clash.includes(k.split)) {
+          await tx.objectStore('runs').delete(k.id);
+          await tx.objectStore('runHits').delete(k.id);
+          deletedRuns++;
+        }
+    },
+    rows.qrels.length * 40,
+  );
+  return { meta, deletedRuns };
+}

@@ -1,5 +1,8 @@
-/** Training pairs from JSONL: {query, positive, negatives?} or MedQuAD's {_id, query, positive, source}. */
-import { DataError } from '../data/types';
+/**
+ * Training pairs: from JSONL ({query, positive, negatives?} or MedQuAD's {_id, query, positive, source}) or
+ * from the judged queries of a dataset's split.
+ */
+import { DataError, type Dataset, type Doc } from '../data/types';
 import { decodeUtf8 } from '../data/utf8';
 import { Rng } from '../util/rng';
 import type { TrainingPair } from './types';
@@ -85,4 +88,32 @@ export function splitTrainDev<T>(
   const shuffled = samplePairs(pairs, pairs.length, seed);
   const n = dev.count ?? Math.round((dev.fraction ?? 0.1) * pairs.length);
   return { dev: shuffled.slice(0, n), train: shuffled.slice(n) };
+}
+
+/** A doc as one passage string: its title (when any) on the first line, then its text. */
+export function docText(d: Doc): string {
+  return d.title.trim() ? `${d.title.trim()}\n${d.text}` : d.text;
+}
+
+/** One pair per (query, relevant doc) of `split`, in query order then grade (best first) and doc id. */
+export function pairsFromDataset(ds: Dataset, split: string): TrainingPair[] {
+  const qrels = ds.qrels[split];
+  if (!qrels)
+    throw new Error(
+      `${ds.name} has no split "${split}" (it has ${Object.keys(ds.qrels).join(', ') || 'none'})`,
+    );
+  const docs = new Map(ds.docs.map((d) => [d.id, d]));
+  const out: TrainingPair[] = [];
+  for (const q of ds.queries) {
+    const judged = qrels.get(q.id);
+    if (!judged) continue;
+    const rel = [...judged].filter(([, g]) => g > 0).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+    for (const [docId] of rel) {
+      const d = docs.get(docId);
+      if (d) out.push({ query: q.text, positive: docText(d) });
+    }
+  }
+  if (out.length === 0)
+    throw new Error(`${ds.name}/${split} has no judged query with a relevant doc in the corpus`);
+  return out;
 }

@@ -1,14 +1,16 @@
-import { useState, type ChangeEvent } from 'react';
+import { Fragment, useState, type ChangeEvent } from 'react';
 import { useUi } from './context';
 import { count, dateTime } from './format';
 import { Jobs } from './Jobs';
 import { StorageStatus } from './StorageStatus';
+import { SplitQueries } from './SplitQueries';
 
 function DatasetList() {
   const datasets = useUi((s) => s.datasets);
   const remove = useUi((s) => s.deleteDataset);
   const select = useUi((s) => s.selectDataset);
   const setTab = useUi((s) => s.setTab);
+  const [splitting, setSplitting] = useState<string | null>(null);
   if (datasets.length === 0)
     return (
       <p className="muted" data-testid="no-datasets">
@@ -29,47 +31,64 @@ function DatasetList() {
       </thead>
       <tbody>
         {datasets.map((d) => (
-          <tr key={d.name} data-testid="dataset-row" data-name={d.name}>
-            <td>
-              <div className="strong">{d.name}</div>
-              {d.description && <div className="muted small desc">{d.description}</div>}
-            </td>
-            <td className="num" data-testid="dataset-docs">
-              {count(d.counts.docs)}
-            </td>
-            <td className="num" data-testid="dataset-queries">
-              {count(d.counts.queries)}
-            </td>
-            <td>
-              {Object.entries(d.splits).map(([s, v]) => (
-                <span key={s} className="chip">
-                  {s} ({count(v.queries)})
-                </span>
-              ))}
-            </td>
-            <td className="small">{dateTime(d.importedAt)}</td>
-            <td className="actions">
-              <button
-                className="secondary small"
-                data-testid="evaluate-dataset"
-                onClick={() => {
-                  select(d.name);
-                  setTab('evaluate');
-                }}
-              >
-                Evaluate
-              </button>
-              <button
-                className="danger small"
-                data-testid="delete-dataset"
-                onClick={() => {
-                  if (confirm(`Delete "${d.name}" with its cached embeddings and runs?`)) void remove(d.name);
-                }}
-              >
-                Delete
-              </button>
-            </td>
-          </tr>
+          <Fragment key={d.name}>
+            <tr data-testid="dataset-row" data-name={d.name}>
+              <td>
+                <div className="strong">{d.name}</div>
+                {d.description && <div className="muted small desc">{d.description}</div>}
+              </td>
+              <td className="num" data-testid="dataset-docs">
+                {count(d.counts.docs)}
+              </td>
+              <td className="num" data-testid="dataset-queries">
+                {count(d.counts.queries)}
+              </td>
+              <td>
+                {Object.entries(d.splits).map(([s, v]) => (
+                  <span key={s} className="chip" data-testid="split-chip" data-split={s}>
+                    {s} ({count(v.queries)})
+                  </span>
+                ))}
+              </td>
+              <td className="small">{dateTime(d.importedAt)}</td>
+              <td className="actions">
+                <button
+                  className="secondary small"
+                  data-testid="split-dataset"
+                  onClick={() => setSplitting(splitting === d.name ? null : d.name)}
+                >
+                  Split queries…
+                </button>
+                <button
+                  className="secondary small"
+                  data-testid="evaluate-dataset"
+                  onClick={() => {
+                    select(d.name);
+                    setTab('evaluate');
+                  }}
+                >
+                  Evaluate
+                </button>
+                <button
+                  className="danger small"
+                  data-testid="delete-dataset"
+                  onClick={() => {
+                    if (confirm(`Delete "${d.name}" with its cached embeddings and runs?`))
+                      void remove(d.name);
+                  }}
+                >
+                  Delete
+                </button>
+              </td>
+            </tr>
+            {splitting === d.name && (
+              <tr>
+                <td colSpan={6}>
+                  <SplitQueries meta={d} onClose={() => setSplitting(null)} />
+                </td>
+              </tr>
+            )}
+          </Fragment>
         ))}
       </tbody>
     </table>
@@ -140,6 +159,7 @@ export function DataPanel() {
       <div className="card">
         <h2>Datasets</h2>
         <DatasetList />
+        <Jobs kinds={['split']} />
       </div>
     </section>
   );

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { RunRecord } from '../store/db';
 import { useUi } from './context';
 import { metric } from './format';
+import { LeakMark } from './LeakMark';
 
 type Sort = 'worst' | 'best' | 'qid';
 
@@ -28,6 +29,7 @@ export function QueryList({ run }: { run: RunRecord }) {
       <div className="row between">
         <h3>
           Queries · {run.retriever === 'bm25' ? 'BM25' : run.retriever} on {run.dataset}/{run.split}
+          <LeakMark run={run} />
         </h3>
         <label className="field inline">
           <span>Sort</span>

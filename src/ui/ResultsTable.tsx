@@ -2,6 +2,8 @@ import type { RunRecord } from '../store/db';
 import type { MetricKey } from '../eval/types';
 import { useUi } from './context';
 import { dateTime, metric, seconds } from './format';
+import { leakage } from './leakage';
+import { LeakMark } from './LeakMark';
 
 export const COLUMNS: { key: MetricKey; label: string }[] = [
   { key: 'ndcg@10', label: 'nDCG@10' },
@@ -32,10 +34,13 @@ function groups(runs: RunRecord[]): [string, RunRecord[]][] {
   return [...by.entries()].sort(([a], [b]) => a.localeCompare(b));
 }
 
-/** Best value of each metric per dataset split, to mark the winner. */
+/**
+ * Best value of each metric per dataset split, to mark the winner, among the runs that may win: a run that
+ * scored a model on its own training queries (or on queries it may have been trained on) never does.
+ */
 function bests(rs: RunRecord[]): Map<string, number> {
   const out = new Map<string, number>();
-  for (const r of rs)
+  for (const r of rs.filter((x) => leakage(x) === null))
     for (const c of COLUMNS) {
       const k = `${r.split}|${c.key}`;
       out.set(k, Math.max(out.get(k) ?? -Infinity, r.report.metrics[c.key] ?? -Infinity));
@@ -87,7 +92,7 @@ export function ResultsTable() {
             {rs.map((r) => (
               <tr
                 key={r.id}
-                className={r.id === selected ? 'clickable selected' : 'clickable'}
+                className={`clickable${r.id === selected ? ' selected' : ''}${leakage(r) ? ' leaked' : ''}`}
                 data-testid="result-row"
                 data-run={r.id}
                 data-dataset={r.dataset}
@@ -96,13 +101,20 @@ export function ResultsTable() {
               >
                 <td className="strong">{r.dataset}</td>
                 <td>{r.split}</td>
-                <td>{r.retriever === 'bm25' ? 'BM25' : (expertName(r.retriever) ?? r.retriever)}</td>
+                <td>
+                  {r.retriever === 'bm25' ? 'BM25' : (expertName(r.retriever) ?? r.retriever)}
+                  <LeakMark run={r} />
+                </td>
                 {COLUMNS.map((c) => {
                   const v = r.report.metrics[c.key];
                   return (
                     <td
                       key={c.key}
-                      className={v === best.get(`${r.split}|${c.key}`) && rs.length > 1 ? 'num best' : 'num'}
+                      className={
+                        !leakage(r) && v === best.get(`${r.split}|${c.key}`) && rs.length > 1
+                          ? 'num best'
+                          : 'num'
+                      }
                       data-testid={`cell-${c.key}`}
                     >
                       {metric(v)}

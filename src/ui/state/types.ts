@@ -9,6 +9,7 @@ import type { DatasetMeta, RunRecord } from '../../store/db';
 import type { TrainRunRecord, TrainSpec } from '../../store/training-types';
 import type { TrainProgress } from '../../train/types';
 import type { JobProgress } from '../../worker/client';
+import type { SplitDatasetRequest, SplitDatasetResult } from '../../worker/features/data/protocol';
 import type { ModelEngine } from '../../worker/features/models/files';
 import type {
   BackendInfo,
@@ -24,7 +25,7 @@ import type {
 export type Tab = 'data' | 'models' | 'train' | 'evaluate';
 
 export type JobKind =
-  'import' | 'demo' | 'evaluate' | 'backend' | 'model' | 'similarity' | 'train' | 'expert';
+  'import' | 'demo' | 'split' | 'evaluate' | 'backend' | 'model' | 'similarity' | 'train' | 'expert';
 
 export interface JobState extends JobProgress {
   id: number;
@@ -82,6 +83,8 @@ export interface UiState extends ModelsSlice, TrainSlice {
   loadDemo(): Promise<void>;
   importFiles(files: File[], name?: string): Promise<void>;
   deleteDataset(name: string): Promise<void>;
+  /** new query splits of a stored dataset; undefined when it failed (the error is shown) */
+  splitDataset(req: SplitDatasetRequest): Promise<SplitDatasetResult | undefined>;
   selectDataset(name: string | null): void;
   setSplit(split: string): void;
   setRetriever(retriever: string): void;

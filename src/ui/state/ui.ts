@@ -156,6 +156,12 @@ export function createUiStore(client: EngineClient, opts: UiStoreOptions = {}): 
         await refresh();
         if (s.dataset === name) get().selectDataset(get().datasets[0]?.name ?? null);
       },
+      async splitDataset(req) {
+        const label = `Split ${req.dataset}/${req.from} into ${req.into.map((p) => p.name).join(', ')}`;
+        const r = await job('split', label, (p) => client.start('split-dataset', req, p));
+        if (r) await refresh();
+        return r;
+      },
       selectDataset(name) {
         const split = defaultSplit(get().datasets.find((m) => m.name === name));
         set({ dataset: name, split });

@@ -1,7 +1,10 @@
 /** The Train form: base model, method, data (dataset split or pairs JSONL, mined negatives), hyper-parameters, dev eval. */
 import { useState } from 'react';
+import { isTestSplitName } from '../../data/split';
 import type { TrainSpec } from '../../store/training-types';
 import { defaultSplit } from '../state/ui';
+import { trainSplit } from '../leakage';
+import '../leakage.css';
 import { defaultTrainConfig } from '../../train/defaults';
 import type { TrainConfig, TrainMethod } from '../../train/types';
 import { useUi } from '../context';
@@ -33,14 +36,15 @@ export function TrainForm() {
   const [picked, setDataset] = useState(() => datasets[0]?.name ?? '');
   // a dataset loaded after the form opened (or a deleted one) falls back to the first stored
   const dataset = datasets.some((d) => d.name === picked) ? picked : (datasets[0]?.name ?? '');
-  const [pickedSplit, setSplit] = useState('test');
+  // '' until the user picks one: the dataset's train split when it has one (trainSplit)
+  const [pickedSplit, setSplit] = useState('');
   const [file, setFile] = useState<File | null>(null);
   const [mine, setMine] = useState(0);
   const [devDataset, setDevDataset] = useState('');
-  const [pickedDevSplit, setDevSplit] = useState('test');
+  const [pickedDevSplit, setDevSplit] = useState('dev');
   const [devMax, setDevMax] = useState(100);
   const meta = datasets.find((d) => d.name === dataset);
-  const split = meta && pickedSplit in meta.splits ? pickedSplit : (defaultSplit(meta) ?? '');
+  const split = meta && pickedSplit in meta.splits ? pickedSplit : (trainSplit(meta) ?? '');
   const devMeta = datasets.find((d) => d.name === devDataset);
   const devSplit =
     devMeta && pickedDevSplit in devMeta.splits ? pickedDevSplit : (defaultSplit(devMeta) ?? '');
@@ -346,6 +350,15 @@ export function TrainForm() {
         <p className="muted small">
           LoRA runs inside transformers on the studio kernels (USE-lite, imported Hugging Face models); choose
           an adapter for GloVe or ONNX models.
+        </p>
+      )}
+      {source === 'dataset' && meta && isTestSplitName(split) && (
+        <p className="form-warning" data-testid="train-split-warning">
+          ⚠ Training on the split &ldquo;{split}&rdquo;: an evaluation on it will be marked as trained on its
+          queries and never shown as best.{' '}
+          {trainSplit(meta) !== split
+            ? `This dataset has a train split ("${trainSplit(meta)}"): train on it and evaluate on "${split}".`
+            : 'Split its queries first (Data tab, Split queries…) and train on the train part.'}
         </p>
       )}
       {source === 'dataset' && dataset === devDataset && split === devSplit && devMeta && (

@@ -1,6 +1,24 @@
 /** Dataset requests of the worker protocol: their types and validation. */
+import type { SplitPart } from '../../../data/split';
 import type { DatasetMeta } from '../../../store/db';
-import { isStr, type Need } from '../../protocol-check';
+import { int, isStr, num, type Need } from '../../protocol-check';
+
+/** Deal the judged queries of split `from` into new splits of the same dataset (src/data/split.ts). */
+export interface SplitDatasetRequest {
+  dataset: string;
+  from: string;
+  into: SplitPart[];
+  seed: number;
+  /** replace splits of the same names (their runs are deleted); without it such a name is refused */
+  replace?: boolean;
+}
+export interface SplitDatasetResult {
+  meta: DatasetMeta;
+  /** new split -> judged queries */
+  sizes: Record<string, number>;
+  /** runs deleted with the splits they replaced */
+  deletedRuns: number;
+}
 
 export interface DataRequestMap {
   'list-datasets': [Record<string, never>, DatasetMeta[]];
@@ -12,6 +30,8 @@ export interface DataRequestMap {
   'import-dataset': [{ files: File[]; name?: string; replace?: boolean }, DatasetMeta];
   'load-demo': [Record<string, never>, DatasetMeta];
   'delete-dataset': [{ name: string }, null];
+  /** new query splits of a stored dataset (corpus, queries, embeddings and other runs untouched) */
+  'split-dataset': [SplitDatasetRequest, SplitDatasetResult];
   /** qid -> query text of a stored dataset (for per-query lists) */
   'query-texts': [{ dataset: string }, Record<string, string>];
 }
@@ -33,6 +53,20 @@ export function checkDataRequest(t: keyof DataRequestMap, m: Record<string, unkn
     case 'query-texts':
       need(isStr(m.dataset), 'query-texts needs dataset');
       break;
+    case 'split-dataset': {
+      need(isStr(m.dataset) && isStr(m.from), 'split-dataset needs dataset and from');
+      const into = m.into as { name?: unknown; fraction?: unknown }[];
+      need(
+        Array.isArray(into) && into.every((p) => isStr(p?.name) && num(p?.fraction, 0, 1)),
+        'split-dataset into must be [{name, fraction}, ...]',
+      );
+      need(int(m.seed, 0, 0xffffffff), 'split-dataset seed must be an integer in 0..4294967295');
+      need(
+        m.replace === undefined || typeof m.replace === 'boolean',
+        'split-dataset replace must be a boolean',
+      );
+      break;
+    }
     case 'list-datasets':
     case 'load-demo':
       break;

@@ -1,7 +1,8 @@
 /** The data feature: stored datasets (list, import from files, the demo, delete) and their query texts. */
 import type { Dataset } from '../../../data/types';
 import type { DatasetMeta } from '../../../store/db';
-import { deleteDataset, listDatasets, saveDataset, type OnExisting } from '../../../store/datasets';
+import { splitQueries } from '../../../data/split';
+import { addSplits, deleteDataset, listDatasets, saveDataset, type OnExisting } from '../../../store/datasets';
 import type { Host } from '../../host';
 import { checkDataRequest, type DataRequestMap } from './protocol';
 import type { Feature, JobCtx } from '../feature';
@@ -45,6 +46,24 @@ export const data: Feature<DataRequestMap> = {
         host.forget(req.name);
         await deleteDataset(req.name, ctx.db);
         return null;
+      },
+    },
+    'split-dataset': {
+      queued: true,
+      run: async (req, ctx, host) => {
+        ctx.progress('read', 0, 1);
+        const r = splitQueries(await host.dataset(req.dataset, ctx.db), req.from, req.into, req.seed);
+        ctx.signal.throwIfAborted();
+        ctx.progress('save', 0, 1);
+        host.forget(req.dataset);
+        const { meta, deletedRuns } = await addSplits(
+          req.dataset,
+          r.splits,
+          { replace: req.replace },
+          ctx.db,
+        );
+        ctx.progress('save', 1, 1);
+        return { meta, sizes: r.sizes, deletedRuns };
       },
     },
     'query-texts': {

@@ -1,38 +1,9 @@
 /**
- * Training pairs for a run: each judged query of a stored dataset's split with each of its relevant
- * docs, or the lines of an imported pairs JSONL ({query, positive, negatives?}), with file:line errors.
+ * Training pairs for a run from an imported pairs JSONL ({query, positive, negatives?}), with file:line
+ * errors (a stored dataset's split gives its pairs through pairsFromDataset, src/train/data.ts).
  */
 import { parseTrainingPairsFile } from '../../../train/data';
-import type { Dataset, Doc } from '../../../data/types';
 import type { TrainingPair } from '../../../train/types';
-
-/** A doc as one passage string: its title (when any) on the first line, then its text. */
-export function docText(d: Doc): string {
-  return d.title.trim() ? `${d.title.trim()}\n${d.text}` : d.text;
-}
-
-/** One pair per (query, relevant doc) of `split`, in query order then grade (best first) and doc id. */
-export function pairsFromDataset(ds: Dataset, split: string): TrainingPair[] {
-  const qrels = ds.qrels[split];
-  if (!qrels)
-    throw new Error(
-      `${ds.name} has no split "${split}" (it has ${Object.keys(ds.qrels).join(', ') || 'none'})`,
-    );
-  const docs = new Map(ds.docs.map((d) => [d.id, d]));
-  const out: TrainingPair[] = [];
-  for (const q of ds.queries) {
-    const judged = qrels.get(q.id);
-    if (!judged) continue;
-    const rel = [...judged].filter(([, g]) => g > 0).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
-    for (const [docId] of rel) {
-      const d = docs.get(docId);
-      if (d) out.push({ query: q.text, positive: docText(d) });
-    }
-  }
-  if (out.length === 0)
-    throw new Error(`${ds.name}/${split} has no judged query with a relevant doc in the corpus`);
-  return out;
-}
 
 /** Reads a pairs JSONL file ({query, positive, negatives?} per line; errors name file:line). */
 export async function readPairsFile(file: File): Promise<TrainingPair[]> {

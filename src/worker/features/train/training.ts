@@ -30,7 +30,8 @@ import type { Backends } from '../../backends';
 import type { ModelManager } from '../models/manager';
 import type { FeatureEvent, JobPhase } from '../../events';
 import type { TrainRequest } from './protocol';
-import { docText, pairsFromDataset, readPairsFile } from './data';
+import { readPairsFile } from './data';
+import { docText, pairsFromDataset } from '../../../train/data';
 import { resolveTemplates } from '../models/templates';
 
 export interface TrainingCtx {

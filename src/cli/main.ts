@@ -2,6 +2,7 @@
 import { exitAfterDrain } from './exit';
 import { writeFile } from 'node:fs/promises';
 import { loadBeirDir, loadDemoDatasetNode } from '../data/node';
+import { qrelsOf } from '../data/qrels-check';
 import { acquireBackend } from '../gpu/select';
 import { evaluate, type Retriever } from '../eval/evaluate';
 import { formatTrecRun } from '../eval/trec';
@@ -17,6 +18,7 @@ const log = (msg: string) => process.stderr.write(msg + '\n');
 async function runEval(a: EvalArgs): Promise<void> {
   const dataset = a.dataset === 'demo' ? await loadDemoDatasetNode() : await loadBeirDir(a.dataset);
   log(`dataset ${dataset.name}: ${dataset.docs.length} docs, ${dataset.queries.length} queries`);
+  qrelsOf(dataset, a.split); // a missing split fails before a model or backend is loaded
   let retriever: Retriever;
   let backendToFree: { destroy(): void } | undefined;
   if (a.retriever === 'bm25') {
@@ -44,6 +46,7 @@ async function runEval(a: EvalArgs): Promise<void> {
       await writeFile(a.run, formatTrecRun(run, report.retriever, a.depth));
       log(`wrote run file ${a.run}`);
     }
+    for (const w of report.warnings ?? []) log(`warning: ${w}`);
     const m = report.metrics;
     console.log(
       `${report.dataset}/${report.split} ${report.retriever} (${report.backend}), ${report.queries} queries, ${report.seconds.toFixed(2)} s`,
@@ -63,6 +66,7 @@ async function runEval(a: EvalArgs): Promise<void> {
           backend: report.backend,
           queries: report.queries,
           seconds: report.seconds,
+          warnings: report.warnings ?? [],
           ...m,
         }),
       );

@@ -26,4 +26,6 @@ export interface EvalReport {
   readonly queries: number;
   readonly seconds: number;
   readonly createdAt: string;
+  /** what makes these numbers doubtful, e.g. a split without relevant judgements (absent: nothing) */
+  readonly warnings?: readonly string[];
 }

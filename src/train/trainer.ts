@@ -4,6 +4,7 @@
  * resume. Batch b of the run is fully determined by (seed, b), so a resumed run repeats an uninterrupted one.
  */
 import type { Dataset } from '../data/types';
+import { qrelsOf } from '../data/qrels-check';
 import type { Tensor } from '../core/backend';
 import { evaluate } from '../eval/evaluate';
 import { applyTemplate, type TextTemplates } from '../models/types';
@@ -36,8 +37,7 @@ export function batchIndices(n: number, batchSize: number, seed: number, step: n
 
 /** A dev dataset limited to the first maxQueries judged queries of a split (by query order). */
 export function limitDev(dataset: Dataset, split: string, maxQueries?: number): Dataset {
-  const qrels = dataset.qrels[split];
-  if (!qrels) throw new Error(`dev dataset "${dataset.name}" has no qrels split "${split}"`);
+  const qrels = qrelsOf(dataset, split, 'dev dataset');
   if (!maxQueries || qrels.size <= maxQueries) return dataset;
   const keep = dataset.queries.filter((q) => qrels.has(q.id)).slice(0, maxQueries);
   const sub = new Map(keep.map((q) => [q.id, qrels.get(q.id)!]));

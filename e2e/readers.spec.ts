@@ -35,7 +35,7 @@ test('a split whose judgements are all 0 evaluates with a warning under its resu
   await page.getByTestId('run-eval').click();
   const warning = page.locator('[data-testid=result-warning]');
   await expect(warning).toBeVisible({ timeout: 60_000 });
-  await expect(warning).toContainText('has no relevant judgement: all 1 judged queries have grades ≤ 0');
+  await expect(warning).toContainText('has no relevant judgement: its 1 judged query has grades ≤ 0');
   await shot(page, '30-zero-judged-warning');
 });
 

@@ -32,8 +32,9 @@ export function qrelsWarnings(dataset: Dataset, split: string): string[] {
   }
   if (judged > 0 && nothingRelevant === judged)
     return [
-      `split "${split}" of "${dataset.name}" has no relevant judgement: all ${judged} judged queries have ` +
-        'grades ≤ 0, so every metric is 0; check the score column of its qrels file (relevant documents need a grade ≥ 1)',
+      `split "${split}" of "${dataset.name}" has no relevant judgement: ` +
+        (judged === 1 ? 'its 1 judged query has' : `all ${judged} judged queries have`) +
+        ' grades ≤ 0, so every metric is 0; check the score column of its qrels file (relevant documents need a grade ≥ 1)',
     ];
   if (nothingRelevant > 0)
     return [

@@ -17,6 +17,8 @@ import { MODELS_DIR, nodeAssetFetcher } from './node-assets';
 import { loadEmbedder } from './registry';
 import { spaceCut } from './text-cut';
 import { UseLiteTokenizer } from './use-lite/tokenizer';
+import { loadOrtEmbedderFromFolder } from './ort/node';
+import { resolveModelNode } from '../experts/resolve-node';
 
 type Json = Record<string, unknown>;
 const tinyJson = (model: string, f: string) =>
@@ -191,4 +193,26 @@ describe('USE-lite and GloVe tokenizers cut long texts exactly (issue 8 item 11)
       expect(Array.from(v)).toEqual(Array.from(head));
     }
   }, 60_000);
+});
+
+describe('Hugging Face models embed a 10 MB passage in seconds (issue 8 item 11)', () => {
+  const base = () => realText();
+  const big = () => base().repeat(Math.ceil(10e6 / base().length));
+
+  it('tiny-bert and tiny-qwen3 on the studio kernels, and tiny-bert as ONNX', async () => {
+    const backend = createCpuBackend();
+    const text = big();
+    const head = base().slice(0, spaceCut(base(), 20_000) ?? base().length);
+    const models = [
+      await resolveModelNode(join(TINY_MODELS_DIR, 'tiny-bert'), () => undefined),
+      await resolveModelNode(join(TINY_MODELS_DIR, 'tiny-qwen3'), () => undefined),
+      await loadOrtEmbedderFromFolder(join(TINY_MODELS_DIR, 'tiny-bert')),
+    ];
+    for (const model of models) {
+      const t0 = performance.now();
+      const v = await model.embed(backend, [text], 'passage');
+      expect(performance.now() - t0, model.id).toBeLessThan(5000);
+      expect(Array.from(v)).toEqual(Array.from(await model.embed(backend, [head], 'passage')));
+    }
+  }, 120_000);
 });

@@ -105,6 +105,16 @@ describe('readLines limits (issue 8 item 9)', () => {
     expect(peak).toBeLessThan(256 * 1024 * 1024);
   }, 60_000);
 
+  it('stops a gzip of 1 GiB without a newline at the default line cap, naming line 1', async () => {
+    const member = gzipSync(Buffer.alloc(16 * 1024 * 1024, 'x'), { level: 9 });
+    const bomb = new Uint8Array(Buffer.concat(Array<Buffer>(64).fill(member)));
+    const err = await dataError(drain(chunked('one-line.jsonl.gz', bomb, 64 * 1024)));
+    expect(err.message).toBe(
+      'one-line.jsonl.gz:1: line longer than the limit of 67108864 characters; a JSONL/TSV file holds one ' +
+        'record per line (is this the right file, or one without line breaks?)',
+    );
+  }, 60_000);
+
   it('reads a genuine gzip file far under the limit', async () => {
     const text = Array.from({ length: 5000 }, (_, i) => `line ${i}`).join('\n');
     const gz = new Uint8Array(gzipSync(Buffer.from(text)));

@@ -90,6 +90,7 @@ describe('non-finite embeddings (issue 8 item 3)', () => {
     const ev = await cli(['eval', '--dataset', 'demo', '--model', folder, '--backend', 'cpu', '--json']);
     expect(ev.code).toBe(1);
     expect(ev.stderr).toMatch(layerOf);
+    expect(ev.stderr).toMatch(/embedding for document "\w+"/);
     expect(ev.stdout).not.toMatch(/ndcg/);
   }, 120_000); // prettier-ignore
 

@@ -14,13 +14,20 @@ export class NonFiniteError extends Error {
     readonly text: number,
     /** where the first non-finite activation appears, when known */
     readonly layer: string | null,
+    /** what the text is, for the message (default "text <n>") */
+    what = `text ${text + 1}`,
   ) {
     super(
-      `model "${model}" gives a non-finite (NaN or infinite) embedding for text ${text + 1}` +
+      `model "${model}" gives a non-finite (NaN or infinite) embedding for ${what}` +
         (layer ? `; the first non-finite activation is ${layer}` : '') +
         ': its weights overflow float32 (a huge or corrupt value in the model file); use another model or fix its weights',
     );
     this.name = 'NonFiniteError';
+  }
+
+  /** The same error naming the text as `what` (e.g. a document id) instead of its index. */
+  naming(what: string): NonFiniteError {
+    return new NonFiniteError(this.model, this.text, this.layer, what);
   }
 }
 

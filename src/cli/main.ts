@@ -2,6 +2,7 @@
 import { exitAfterDrain, watchStdout } from './exit';
 import { writeFile } from 'node:fs/promises';
 import { loadBeirDir, loadDemoDatasetNode } from '../data/node';
+import { qrelsOf } from '../data/qrels-check';
 import { evaluate, type Retriever } from '../eval/evaluate';
 import { formatTrecRun } from '../eval/trec';
 import { CUTOFFS, type MetricKey } from '../eval/types';
@@ -31,6 +32,7 @@ async function runEval(a: EvalArgs): Promise<void> {
   if (a.run) await checkWritableFile('--run', a.run);
   const dataset = a.dataset === 'demo' ? await loadDemoDatasetNode() : await loadBeirDir(a.dataset);
   log(`dataset ${dataset.name}: ${dataset.docs.length} docs, ${dataset.queries.length} queries`);
+  qrelsOf(dataset, a.split); // a missing split fails before a model or backend is loaded
   let retriever: Retriever;
   let backendToFree: { destroy(): void } | undefined;
   if (a.retriever === 'bm25') {
@@ -49,6 +51,7 @@ async function runEval(a: EvalArgs): Promise<void> {
       depth: a.depth,
       onProgress: (p) => reporter.progress(p.phase, p.done, p.total),
     });
+    for (const w of report.warnings ?? []) log(`warning: ${w}`);
     const m = report.metrics;
     const overlap = report.overlapQueries;
     if (overlap === null)
@@ -83,6 +86,7 @@ async function runEval(a: EvalArgs): Promise<void> {
           queries: report.queries,
           ...(overlap === undefined ? {} : { overlap_queries: overlap }),
           seconds: report.seconds,
+          warnings: report.warnings ?? [],
           ...m,
         }),
       );

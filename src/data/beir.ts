@@ -12,9 +12,17 @@
  * without judgements, unjudged docs, grades <= 0 (judged non-relevant), extra JSON fields.
  */
 import { DataError, type Dataset, type Doc, type Qrels, type Query } from './types';
-import { readLines, type Source } from './lines';
+import { readLines, type LineLimits, type Source } from './lines';
 
-export { blobSource, textSource, readLines, type Source, type Line } from './lines';
+export {
+  blobSource,
+  textSource,
+  readLines,
+  DEFAULT_LINE_LIMITS,
+  type LineLimits,
+  type Source,
+  type Line,
+} from './lines';
 
 export interface ParseProgress {
   readonly file: string;
@@ -26,6 +34,8 @@ export interface ParseProgress {
 }
 export interface ParseOptions {
   onProgress?: (p: ParseProgress) => void;
+  /** line length and gzip inflation limits (default DEFAULT_LINE_LIMITS) */
+  lineLimits?: Partial<LineLimits>;
 }
 export interface QrelsOptions extends ParseOptions {
   /** when given, a row naming a doc outside this set is an error */
@@ -46,7 +56,8 @@ async function forEachLine(
   let lines = 0;
   const report = (done: boolean) =>
     opts?.onProgress?.({ file: src.name, bytes, totalBytes: src.size, lines, done });
-  for await (const line of readLines(src, opts?.onProgress ? (n) => (bytes = n) : undefined)) {
+  const onBytes = opts?.onProgress ? (n: number) => (bytes = n) : undefined;
+  for await (const line of readLines(src, onBytes, opts?.lineLimits)) {
     lines = line.no;
     if (line.text.trim().length > 0) each(line.text, line.no);
     if (lines % PROGRESS_EVERY === 0) report(false);

@@ -3,7 +3,10 @@
  * imports): gzip is undone with DecompressionStream, UTF-8 with utf8.ts (errors at the bad byte's line).
  */
 import { DataError } from './types';
+import { DEFAULT_LINE_LIMITS, LineSplitter, type LineLimits } from './line-splitter';
 import { utf8DecoderStream } from './utf8';
+
+export { DEFAULT_LINE_LIMITS, type LineLimits } from './line-splitter';
 
 /** Anything that can be read as a byte stream: a File/Blob (see blobSource), a Node file, a string. */
 export interface Source {
@@ -55,22 +58,46 @@ function byteCounter(onBytes: (total: number) => void): TransformStream<Uint8Arr
   });
 }
 
+const MIB = 1024 * 1024;
+const size = (n: number) => (n >= MIB ? `${(n / MIB).toFixed(0)} MiB` : `${n} bytes`);
+
 /**
  * Yields the lines of a source one at a time (a final line without "\n" included; a trailing "\r"
- * and a leading byte-order mark removed). Only the current chunk and the unfinished line are held.
+ * and a leading byte-order mark removed). Only the current chunk and the unfinished line are held,
+ * and each character is scanned once. A line longer than `limits.maxLineChars`, or a ".gz" source
+ * inflating past `maxGzipRatio` × its compressed bytes + `gzipAllowanceBytes` (a gzip bomb), is a
+ * DataError naming the file, the line and the limit.
  */
-export async function* readLines(src: Source, onBytes?: (total: number) => void): AsyncGenerator<Line> {
-  let bytes = src.stream();
-  if (onBytes) bytes = bytes.pipeThrough(byteCounter(onBytes));
+export async function* readLines(
+  src: Source,
+  onBytes?: (total: number) => void,
+  limits: Partial<LineLimits> = {},
+): AsyncGenerator<Line> {
+  const { maxLineChars, maxGzipRatio, gzipAllowanceBytes } = { ...DEFAULT_LINE_LIMITS, ...limits };
+  let raw = 0;
+  let inflated = 0;
+  let bytes = src.stream().pipeThrough(
+    byteCounter((n) => {
+      raw = n;
+      onBytes?.(n);
+    }),
+  );
   const gz = src.name.toLowerCase().endsWith('.gz');
   if (gz)
-    bytes = bytes.pipeThrough(
-      new DecompressionStream('gzip') as unknown as TransformStream<Uint8Array, Uint8Array>,
-    );
+    bytes = bytes
+      .pipeThrough(new DecompressionStream('gzip') as unknown as TransformStream<Uint8Array, Uint8Array>)
+      .pipeThrough(byteCounter((n) => (inflated = n)));
   const reader = bytes.pipeThrough(utf8DecoderStream(src.name)).getReader();
-  let carry = '';
+  const lines = new LineSplitter();
   let no = 0;
   let finished = false;
+  const tooLong = (at: number) =>
+    new DataError(
+      src.name,
+      at,
+      `line longer than the limit of ${maxLineChars} characters; a JSONL/TSV file holds one record per line` +
+        ' (is this the right file, or one without line breaks?)',
+    );
   try {
     for (;;) {
       let chunk: ReadableStreamReadResult<string>;
@@ -82,20 +109,26 @@ export async function* readLines(src: Source, onBytes?: (total: number) => void)
         throw new DataError(src.name, no + 1, `cannot read (${what}): ${message(e)}`);
       }
       if (chunk.done) break;
-      const text = carry + chunk.value;
-      let start = 0;
-      for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
+      if (gz && inflated > maxGzipRatio * raw + gzipAllowanceBytes)
+        throw new DataError(
+          src.name,
+          no + 1,
+          `inflates to over ${size(inflated)} from ${size(raw)} compressed, past the limit of ` +
+            `${maxGzipRatio}× the compressed size + ${size(gzipAllowanceBytes)} (a gzip bomb?); ` +
+            'unpack it yourself if it is genuine',
+        );
+      for (const text of lines.push(chunk.value)) {
         no++;
-        const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-        yield { text: text.slice(start, end), no };
-        start = nl + 1;
+        if (text.length > maxLineChars) throw tooLong(no);
+        yield { text, no };
       }
-      carry = text.slice(start);
+      if (lines.pending > maxLineChars) throw tooLong(no + 1);
     }
     finished = true;
-    if (carry.length > 0) {
+    const last = lines.end();
+    if (last !== null) {
       no++;
-      yield { text: carry.endsWith('\r') ? carry.slice(0, -1) : carry, no };
+      yield { text: last, no };
     }
   } finally {
     if (!finished) await reader.cancel().catch(() => undefined);

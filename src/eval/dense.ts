@@ -1,4 +1,5 @@
 import type { Dataset, Query } from '../data/types';
+import { NonFiniteError } from '../models/finite';
 import type { Backend } from '../core/backend';
 import { searchTopK } from '../kernels/search';
 import { applyTemplate, type Embedder } from '../models/types';
@@ -45,7 +46,9 @@ export async function embedCorpus(opts: DenseOptions): Promise<Float32Array> {
     let emb = await cache?.get(key);
     if (!emb || emb.length !== slice.length * embedder.dim) {
       const texts = slice.map((d) => applyTemplate(tpl, d));
-      emb = await embedder.embed(backend, texts, 'passage');
+      emb = await embedder.embed(backend, texts, 'passage').catch((e: unknown) => {
+        throw e instanceof NonFiniteError ? e.naming(`document "${slice[e.text].id}"`) : e;
+      });
       await cache?.put(key, emb);
     }
     out.set(emb, start * embedder.dim);
@@ -64,7 +67,9 @@ export async function denseRun(opts: DenseOptions): Promise<Run> {
   const corpus = await embedCorpus(opts);
   throwIfAborted(signal);
   const qTexts = queries.map((q) => applyTemplate(embedder.templates.query, q));
-  const qEmb = await embedder.embed(backend, qTexts, 'query');
+  const qEmb = await embedder.embed(backend, qTexts, 'query').catch((e: unknown) => {
+    throw e instanceof NonFiniteError ? e.naming(`query "${queries[e.text].id}"`) : e;
+  });
   onProgress?.({ phase: 'embed-queries', done: queries.length, total: queries.length });
   const depth = Math.min(opts.depth, dataset.docs.length);
   const top = await searchTopK(backend, qEmb, corpus, embedder.dim, depth, {

@@ -1,5 +1,6 @@
 import { countKnown } from '../data/fingerprint';
 import type { Dataset } from '../data/types';
+import { qrelsOf, qrelsWarnings } from '../data/qrels-check';
 import type { Backend } from '../core/backend';
 import type { Embedder } from '../models/types';
 import { Bm25Index } from './bm25';
@@ -43,11 +44,8 @@ function throwIfAborted(signal?: AbortSignal): void {
 export async function evaluate(opts: EvaluateOptions): Promise<{ report: EvalReport; run: Run }> {
   const { dataset, split, retriever, signal, onProgress } = opts;
   const depth = opts.depth ?? 1000;
-  const qrels = dataset.qrels[split];
-  if (!qrels) {
-    const known = Object.keys(dataset.qrels).join(', ') || 'none';
-    throw new Error(`dataset "${dataset.name}" has no qrels split "${split}" (splits: ${known})`);
-  }
+  const qrels = qrelsOf(dataset, split);
+  const warnings = qrelsWarnings(dataset, split);
   const queries = dataset.queries.filter((q) => qrels.has(q.id));
   const t0 = performance.now();
   let run: Run;
@@ -106,6 +104,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<{ report: EvalRep
     ...overlap,
     seconds: (performance.now() - t0) / 1000,
     createdAt: new Date().toISOString(),
+    ...(warnings.length > 0 ? { warnings } : {}),
   };
   return { report, run };
 }

@@ -32,4 +32,6 @@ export interface EvalReport {
   readonly overlapQueries?: number | null;
   readonly seconds: number;
   readonly createdAt: string;
+  /** what makes these numbers doubtful, e.g. a split without relevant judgements (absent: nothing) */
+  readonly warnings?: readonly string[];
 }

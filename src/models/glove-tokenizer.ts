@@ -3,9 +3,23 @@
  * hyphens, apostrophes or dots kept when the vocabulary knows the compound, split otherwise).
  * Each known token gets a SIF weight a / (a + p(w)) (Arora et al. 2017) with p(w) from the word's
  * frequency rank under Zipf's law, so pooling is a smooth-inverse-frequency weighted mean.
+ *
+ * A long text is read in windows that end before a space, tab or newline and stops at maxTokens (issue 8
+ * item 11): NFKC has a boundary before those characters (combining class 0, composing with nothing before
+ * them), lower-casing looks past a word only for a final sigma, which sees whitespace or the end alike, and
+ * a word never holds whitespace, so the windows give the tokens of the whole text, in order.
  */
 const WORD = /[\p{L}\p{N}]+(?:['’.-][\p{L}\p{N}]+)*/gu;
 const PART = /[\p{L}\p{N}]+/gu;
+
+/** The first space, tab, CR or LF at or after `from` (text.length when none). */
+function whitespaceAtOrAfter(text: string, from: number): number {
+  for (let i = from; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 32 || c === 9 || c === 10 || c === 13) return i;
+  }
+  return text.length;
+}
 
 export interface GloveTokens {
   ids: number[];
@@ -48,7 +62,8 @@ export class GloveTokenizer {
     return this.index.get(word);
   }
 
-  tokenize(text: string): GloveTokens {
+  /** The known tokens of text, at most maxTokens; `windowed: false` normalises the whole text at once. */
+  tokenize(text: string, windowed = true): GloveTokens {
     const ids: number[] = [];
     const weights: number[] = [];
     const push = (w: string): boolean => {
@@ -58,14 +73,23 @@ export class GloveTokenizer {
       weights.push(this.weight[id]);
       return true;
     };
-    for (const m of text.normalize('NFKC').toLowerCase().matchAll(WORD)) {
-      if (ids.length >= this.maxTokens) break;
-      const word = m[0].replace(/’/g, "'");
-      if (push(word) || !/['.-]/.test(word)) continue;
-      for (const part of word.matchAll(PART)) {
+    const words = (window: string) => {
+      for (const m of window.normalize('NFKC').toLowerCase().matchAll(WORD)) {
         if (ids.length >= this.maxTokens) break;
-        push(part[0]);
+        const word = m[0].replace(/’/g, "'");
+        if (push(word) || !/['.-]/.test(word)) continue;
+        for (const part of word.matchAll(PART)) {
+          if (ids.length >= this.maxTokens) break;
+          push(part[0]);
+        }
       }
+    };
+    if (!windowed) words(text);
+    let size = this.maxTokens * 16 + 256;
+    for (let start = 0; windowed && start < text.length && ids.length < this.maxTokens; size *= 2) {
+      const end = whitespaceAtOrAfter(text, start + size);
+      words(text.slice(start, end));
+      start = end;
     }
     return { ids, weights };
   }

@@ -2,6 +2,7 @@ import type { Backend, Tensor } from '../core/backend';
 import type { Embedder, Role, TextTemplates } from './types';
 import { GLOVE_FORMAT, type GloveManifest } from './glove-format';
 import { GloveTokenizer } from './glove-tokenizer';
+import { assertFiniteRows } from './finite';
 
 /** Reads one file of a model folder, path relative to the models root (e.g. "glove-100d/vocab.txt"). */
 export type AssetFetcher = (path: string) => Promise<ArrayBuffer>;
@@ -93,6 +94,6 @@ export class GloveEmbedder implements Embedder {
       out.set(await backend.readF32(normed), start * this.dim);
       backend.dispose(idT, maskT, x, pooled, normed);
     }
-    return out;
+    return assertFiniteRows(this.id, out, this.dim);
   }
 }

@@ -8,6 +8,7 @@ import type { Backend, Tensor } from '../core/backend';
 import { inferenceOps } from '../nn/inference';
 import type { Linear, LinearModule, Ops } from '../nn/ops';
 import type { Embedder } from './types';
+import { firstNonFiniteRow, NonFiniteError, tracingLinear } from './finite';
 
 /** Texts split into the model's batches (text indices) and the forward of one batch. */
 export interface NativePlan {
@@ -44,7 +45,28 @@ export async function embedNative(
     } finally {
       be.dispose(normed);
     }
+    const bad = firstNonFiniteRow(rows, dim);
+    if (bad >= 0) throw await nonFinite(model, be, texts[group[bad]], group[bad], lin);
     group.forEach((i, r) => out.set(rows.subarray(r * dim, (r + 1) * dim), i * dim));
   }
   return out;
+}
+
+/** A diagnostic forward of the one text, tracing every linear, to name where NaN/Infinity first appears. */
+async function nonFinite(
+  model: NativeEmbedder,
+  be: Backend,
+  text: string,
+  index: number,
+  lin: Linear,
+): Promise<NonFiniteError> {
+  const trace = tracingLinear(lin);
+  try {
+    const plan = model.plan(be, [text]);
+    be.dispose(plan.forward(inferenceOps(be, trace), plan.groups[0]));
+    const where = (await trace.firstBad()) ?? 'after the last linear layer (a norm or the pooling)';
+    return new NonFiniteError(model.id, index, where);
+  } finally {
+    trace.dispose();
+  }
 }

@@ -5,6 +5,7 @@
  *   'full':    e' = l2norm(W·e + b),     W [D,D] = I, b = 0 (identity at init)
  * Weights are named adapter.A / adapter.B or adapter.W / adapter.b ([out, in] layout, as PyTorch).
  */
+import { firstNonFiniteRow, NonFiniteError } from '../models/finite';
 import type { Backend, Tensor } from '../core/backend';
 import type { Embedder, Role } from '../models/types';
 import { cachedEmbed, MemoryEmbeddingCache, type EmbeddingCache } from '../eval/embed-cache';
@@ -241,7 +242,10 @@ export function adapterEmbedder(
       const e = be.tensor(host, [texts.length, base.dim]);
       const { y, tape } = forward(be, cfg.kind, w, e);
       try {
-        return await be.readF32(y);
+        const rows = await be.readF32(y);
+        const bad = firstNonFiniteRow(rows, base.dim);
+        if (bad >= 0) throw new NonFiniteError(id, bad, `the output of its ${cfg.kind} adapter`);
+        return rows;
       } finally {
         be.dispose(y);
         releaseTape(be, tape);

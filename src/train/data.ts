@@ -3,6 +3,7 @@
  * from the judged queries of a dataset's split.
  */
 import { DataError, type Dataset, type Doc } from '../data/types';
+import { qrelsOf } from '../data/qrels-check';
 import { decodeUtf8 } from '../data/utf8';
 import { Rng } from '../util/rng';
 import type { TrainingPair } from './types';
@@ -97,11 +98,7 @@ export function docText(d: Doc): string {
 
 /** One pair per (query, relevant doc) of `split`, in query order then grade (best first) and doc id. */
 export function pairsFromDataset(ds: Dataset, split: string): TrainingPair[] {
-  const qrels = ds.qrels[split];
-  if (!qrels)
-    throw new Error(
-      `${ds.name} has no split "${split}" (it has ${Object.keys(ds.qrels).join(', ') || 'none'})`,
-    );
+  const qrels = qrelsOf(ds, split);
   const docs = new Map(ds.docs.map((d) => [d.id, d]));
   const out: TrainingPair[] = [];
   for (const q of ds.queries) {

@@ -4,6 +4,8 @@
  * resume. Batch b of the run is fully determined by (seed, b), so a resumed run repeats an uninterrupted one.
  */
 import type { Dataset } from '../data/types';
+import { qrelsOf } from '../data/qrels-check';
+import { NonFiniteError } from '../models/finite';
 import type { Tensor } from '../core/backend';
 import { evaluate } from '../eval/evaluate';
 import { applyTemplate, type TextTemplates } from '../models/types';
@@ -36,8 +38,7 @@ export function batchIndices(n: number, batchSize: number, seed: number, step: n
 
 /** A dev dataset limited to the first maxQueries judged queries of a split (by query order). */
 export function limitDev(dataset: Dataset, split: string, maxQueries?: number): Dataset {
-  const qrels = dataset.qrels[split];
-  if (!qrels) throw new Error(`dev dataset "${dataset.name}" has no qrels split "${split}"`);
+  const qrels = qrelsOf(dataset, split, 'dev dataset');
   if (!maxQueries || qrels.size <= maxQueries) return dataset;
   const keep = dataset.queries.filter((q) => qrels.has(q.id)).slice(0, maxQueries);
   const sub = new Map(keep.map((q) => [q.id, qrels.get(q.id)!]));
@@ -94,6 +95,26 @@ function restore(o: TrainRunOptions, ck: TrainCheckpoint): void {
     set(p.v, ck.v[p.name], `v of "${p.name}"`);
     be.zero(p.grad);
   }
+}
+
+/**
+ * A non-finite loss: when the base model gives non-finite embeddings for the step's texts, that
+ * NonFiniteError (naming the model and layer: its weights overflow); else "training diverged".
+ */
+async function divergence(o: TrainRunOptions, step: number, loss: number): Promise<Error> {
+  const c = o.config;
+  const batch = batchIndices(o.pairs.length, c.batchSize, c.seed, step).map((i) => o.pairs[i]);
+  const texts = [
+    ...batch.map((p) => applyTemplate(o.templates.query, { text: p.query })),
+    ...batch.map((p) => applyTemplate(o.templates.passage, { text: p.positive })),
+  ];
+  try {
+    await o.trainable.base.embed(o.trainable.backend, texts, 'passage');
+  } catch (e) {
+    if (e instanceof NonFiniteError) return e;
+    throw e;
+  }
+  return new Error(`training diverged at step ${step + 1}: loss ${loss}`);
 }
 
 async function devNdcg(o: TrainRunOptions, dev: Dataset, step: number): Promise<number> {
@@ -186,7 +207,7 @@ export async function trainRun(
   while (step < c.steps) {
     if (o.signal?.aborted) throw abortError();
     const r = await trainStep(o, step, warmup);
-    if (!Number.isFinite(r.loss)) throw new Error(`training diverged at step ${step + 1}: loss ${r.loss}`);
+    if (!Number.isFinite(r.loss)) throw await divergence(o, step, r.loss);
     step++;
     const elapsedS = (performance.now() - t0) / 1000;
     const p: TrainProgress = {

@@ -89,7 +89,7 @@ export function ResultsTable() {
         const best = bests(rs);
         return (
           <tbody key={dataset} data-testid="results-group" data-dataset={dataset}>
-            {rs.map((r) => (
+            {rs.map((r) => [
               <tr
                 key={r.id}
                 className={`clickable${r.id === selected ? ' selected' : ''}${leakage(r) ? ' leaked' : ''}`}
@@ -138,8 +138,20 @@ export function ResultsTable() {
                     ×
                   </button>
                 </td>
-              </tr>
-            ))}
+              </tr>,
+              ...(r.report.warnings ?? []).map((w, i) => (
+                <tr
+                  key={`${r.id}-w${i}`}
+                  className="run-warning"
+                  data-testid="result-warning"
+                  data-run={r.id}
+                >
+                  <td colSpan={COLUMNS.length + 8} role="note">
+                    ⚠ {w}
+                  </td>
+                </tr>
+              )),
+            ])}
           </tbody>
         );
       })}

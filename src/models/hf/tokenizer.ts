@@ -3,6 +3,25 @@
  * from the parsed files (never fetched), with truncation that keeps the trailing special tokens.
  */
 import type { PreTrainedTokenizer } from '@xenova/transformers';
+import { encodeCut } from '../text-cut';
+import { cutSafePipeline } from './tokenizer-cut';
+
+/** How many special ids the post-processor puts before and after a text's own tokens. */
+interface Frame {
+  readonly lead: number;
+  readonly trail: number;
+}
+
+/** The frame, from encoding "a" with and without special tokens; null when it is not a plain wrap. */
+function frameOf(tok: PreTrainedTokenizer): Frame | null {
+  const withSpecial = tok.encode('a');
+  const bare = tok.encode('a', null, { add_special_tokens: false });
+  for (let lead = 0; lead + bare.length <= withSpecial.length; lead++) {
+    if (bare.every((id, i) => withSpecial[lead + i] === id))
+      return { lead, trail: withSpecial.length - lead - bare.length };
+  }
+  return null;
+}
 
 export class TokenizerError extends Error {
   constructor(
@@ -36,6 +55,9 @@ export class HfTokenizer {
     readonly padId: number,
     /** the tokenizer's eos_token id, if it has one */
     readonly eosId: number | null,
+    private readonly frame: Frame | null,
+    /** whether a long text may be cut before tokenising (tokenizer-cut.ts says when that is exact) */
+    readonly cutsLongTexts: boolean,
   ) {}
 
   /** `prefix` (e.g. a folder path) is put before the file names in error messages */
@@ -71,14 +93,42 @@ export class HfTokenizer {
     const idOf = (t: string | null | undefined) => (t ? (tok.model.tokens_to_ids.get(t) ?? null) : null);
     const eosId = idOf(tok.getToken('eos_token'));
     const padId = idOf(tok.getToken('pad_token')) ?? eosId ?? 0;
-    return new HfTokenizer(tok, new Set(tok.all_special_ids), padId, eosId);
+    const frame = frameOf(tok);
+    const plainClass = tok._encode_text === Base.prototype._encode_text;
+    const cuts = frame !== null && plainClass && cutSafePipeline(tj);
+    return new HfTokenizer(tok, new Set(tok.all_special_ids), padId, eosId, frame, cuts);
   }
 
   /**
-   * Token ids with the tokenizer's special tokens. Longer than maxTokens: the text is cut and the trailing
-   * special tokens (e.g. [SEP], <|endoftext|>) kept. `appendEos` adds that id unless the sequence already ends with it.
+   * Token ids with the tokenizer's special tokens. Longer than maxTokens: the text is cut and the special
+   * tokens the post-processor adds at the end (e.g. [SEP], <|endoftext|>) kept, and the appended EOS.
+   * `appendEos` adds that id unless the sequence already ends with it. A long text is cut before it is
+   * tokenised when `cutsLongTexts` (the same ids, proven in tokenizer-cut.ts); `cut: false` tokenises it whole.
    */
-  encode(text: string, maxTokens: number, appendEos: number | null = null): number[] {
+  encode(text: string, maxTokens: number, appendEos: number | null = null, cut = true): number[] {
+    if (this.frame === null) return this.encodeUnframed(text, maxTokens, appendEos);
+    const { lead, trail } = this.frame;
+    const all = (s: string) => this.tok.encode(s);
+    let ids =
+      cut && this.cutsLongTexts
+        ? encodeCut(text, maxTokens, all, (e) => e.length - lead - trail > maxTokens)
+        : all(text);
+    let tail = trail;
+    if (appendEos !== null) {
+      if (ids[ids.length - 1] !== appendEos) {
+        ids = [...ids, appendEos];
+        tail++;
+      } else tail = Math.max(tail, 1);
+    }
+    if (ids.length > maxTokens) {
+      tail = Math.min(tail, maxTokens);
+      ids = [...ids.slice(0, maxTokens - tail), ...ids.slice(ids.length - tail)];
+    }
+    return ids;
+  }
+
+  /** A post-processor that is not a plain wrap: the whole text, keeping every trailing special id. */
+  private encodeUnframed(text: string, maxTokens: number, appendEos: number | null): number[] {
     let ids = this.tok.encode(text);
     if (appendEos !== null && ids[ids.length - 1] !== appendEos) ids = [...ids, appendEos];
     if (ids.length > maxTokens) {

@@ -19,6 +19,7 @@ import {
   type OrtEp,
 } from './session';
 import { HfTokenizer } from '../hf/tokenizer';
+import { assertFiniteRows } from '../finite';
 import { parseJsonFile } from './tokenizer';
 
 export type OrtPooling = 'mean' | 'cls' | 'last';
@@ -192,7 +193,7 @@ export class OrtEmbedder implements Embedder {
         backend.dispose(...owned);
       }
     }
-    return out;
+    return assertFiniteRows(this.id, out, this.dim);
   }
 
   /** releases the ORT session */

@@ -59,7 +59,7 @@ export class UseLiteEmbedder implements NativeEmbedder {
 
   /** token ids the graph sees: the tokenizer's, clipped to maxLength */
   tokenize(text: string): number[] {
-    return this.tokenizer.encode(text).slice(0, this.weights.maxLength);
+    return this.tokenizer.encodeFirst(text, this.weights.maxLength);
   }
 
   /** Uploads the weights once per backend; they stay for the backend's lifetime (training reuses them, frozen). */

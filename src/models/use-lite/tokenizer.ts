@@ -12,7 +12,15 @@
  *   score of exactly 0 counts as "not set yet" (the reference's quirks, kept for identical ids).
  * - back-tracking steps back by the UTF-16 length of the chosen piece; runs of unknowns merge into one id 0.
  * - no <s>/</s> ids are added; the graph clips to its maxLength (128) tokens.
+ *
+ * Cutting a long text first (encodeFirst, issue 8 item 11) is exact when every piece holds "▁" only as its
+ * first character and no astral character, and the unknown piece is one code unit (cutSafe; true of the
+ * shipped vocabulary): then no piece spans a "▁", so every path of the lattice passes the position of a
+ * space, the best path up to it depends only on the text before it (NFKC has a boundary before U+0020),
+ * back-tracking steps by true piece lengths and so lands on it, and merging unknown runs keeps a prefix:
+ * the ids of the text cut before a space are the first ids of the whole text.
  */
+import { encodeCut } from '../text-cut';
 
 export type VocabEntry = readonly [piece: string, score: number | null];
 
@@ -32,6 +40,8 @@ export class UseLiteTokenizer {
   private readonly root = newNode();
   /** UTF-16 length of each piece: the reference steps back by it */
   private readonly pieceLength: Int32Array;
+  /** whether encodeFirst may cut a long text before tokenising (see the header) */
+  readonly cutSafe: boolean;
 
   constructor(readonly vocab: readonly VocabEntry[]) {
     if (vocab.length <= RESERVED_IDS)
@@ -55,6 +65,23 @@ export class UseLiteTokenizer {
       node.id = id;
       node.score = score ?? 0;
     }
+    const plain = (piece: string) => piece.indexOf(SPACE, 1) < 0 && !/[\uD800-\uDFFF]/.test(piece);
+    this.cutSafe =
+      this.pieceLength[UNKNOWN_ID] === 1 && vocab.every(([piece], id) => id < RESERVED_IDS || plain(piece));
+  }
+
+  /** The first maxTokens ids of encode(text), tokenising only the start of a long text when cutSafe. */
+  encodeFirst(text: string, maxTokens: number, cut = true): number[] {
+    const ids =
+      cut && this.cutSafe
+        ? encodeCut(
+            text,
+            maxTokens,
+            (s) => this.encode(s),
+            (e) => e.length >= maxTokens,
+          )
+        : this.encode(text);
+    return ids.length > maxTokens ? ids.slice(0, maxTokens) : ids;
   }
 
   /** Validates vocab.json's content: an array of [string, number | null] pairs. */

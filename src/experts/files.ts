@@ -5,6 +5,7 @@
  */
 import { parseSafetensors, writeSafetensors } from '../models/hf/safetensors';
 import type { ExpertRecord } from './record';
+import { withArticle } from '../util/words';
 
 export type ExpertWeights = Map<string, { shape: number[]; data: Float32Array }>;
 
@@ -88,7 +89,11 @@ export async function readExpert(
   const record = parseExpertRecord(new TextDecoder().decode(json));
   const file = record.method === 'lora' ? PEFT_WEIGHTS : ADAPTER_FILE;
   const buf = await get(file);
-  if (!buf) throw new ExpertFormatError(file, `missing (a ${record.method} expert keeps its weights there)`);
+  if (!buf)
+    throw new ExpertFormatError(
+      file,
+      `missing (${withArticle(record.method)} expert keeps its weights there)`,
+    );
   return { record, weights: parseExpertWeights(buf, file) };
 }
 

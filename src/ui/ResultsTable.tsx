@@ -1,7 +1,8 @@
 import type { RunRecord } from '../store/db';
 import type { MetricKey } from '../eval/types';
 import { useUi } from './context';
-import { dateTime, metric, seconds } from './format';
+import { dateTime, metric, onActivate, seconds } from './format';
+import { retrieverName } from './state/names';
 
 export const COLUMNS: { key: MetricKey; label: string }[] = [
   { key: 'ndcg@10', label: 'nDCG@10' },
@@ -46,12 +47,7 @@ function bests(rs: RunRecord[]): Map<string, number> {
 export function ResultsTable() {
   const runs = useUi((s) => s.runs);
   const experts = useUi((s) => s.experts);
-  const expertName = (retriever: string) => {
-    const e = retriever.startsWith('expert:')
-      ? experts.find((x) => `expert:${x.id}` === retriever)
-      : undefined;
-    return e ? `${e.name} (expert)` : undefined;
-  };
+  const models = useUi((s) => s.models);
   const selected = useUi((s) => s.selectedRunId);
   const select = useUi((s) => s.selectRun);
   const remove = useUi((s) => s.deleteRun);
@@ -92,11 +88,14 @@ export function ResultsTable() {
                 data-run={r.id}
                 data-dataset={r.dataset}
                 data-retriever={r.retriever}
+                tabIndex={0}
+                aria-selected={r.id === selected}
                 onClick={() => void select(r.id === selected ? null : r.id)}
+                onKeyDown={onActivate(() => void select(r.id === selected ? null : r.id))}
               >
                 <td className="strong">{r.dataset}</td>
                 <td>{r.split}</td>
-                <td>{r.retriever === 'bm25' ? 'BM25' : (expertName(r.retriever) ?? r.retriever)}</td>
+                <td>{retrieverName(r.retriever, { experts, models })}</td>
                 {COLUMNS.map((c) => {
                   const v = r.report.metrics[c.key];
                   return (

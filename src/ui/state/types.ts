@@ -34,6 +34,8 @@ export interface JobState extends JobProgress {
   /** when the current phase began, and its `done` then (for the ETA) */
   phaseStartedAt: number;
   phaseStartDone: number;
+  /** Cancel was pressed; the job has not ended yet */
+  cancelling?: boolean;
 }
 
 export interface UiError {
@@ -127,6 +129,8 @@ export interface LiveTraining {
   history: TrainProgress[];
   /** the step it (re)started from */
   startStep: number;
+  /** the run's length, known from the spec or the record before the first step reports it */
+  totalSteps: number;
 }
 
 export interface TrainSlice {

@@ -9,6 +9,8 @@ import { studioDb, type DatasetMeta, type StudioDB } from '../../store/db';
 import { listDatasets } from '../../store/datasets';
 import { listRuns } from '../../store/runs';
 import { loadSettings, saveSettings, type Settings } from '../../store/settings';
+import { plural } from '../../util/words';
+import { retrieverName } from './names';
 import { makeFail, makeJobRunner } from './jobs';
 import { createModelsSlice } from './models';
 import { createTrainSlice } from './train';
@@ -112,7 +114,7 @@ export function createUiStore(client: EngineClient, opts: UiStoreOptions = {}): 
         await afterImport(await job('demo', 'Load demo collection', (p) => client.start('load-demo', {}, p)));
       },
       async importFiles(files, name) {
-        const label = `Import ${files.length} file${files.length === 1 ? '' : 's'}`;
+        const label = `Import ${plural(files.length, 'file')}`;
         await afterImport(
           await job('import', label, (p) => client.start('import-dataset', { files, name }, p)),
         );
@@ -158,8 +160,7 @@ export function createUiStore(client: EngineClient, opts: UiStoreOptions = {}): 
         const { dataset, split, retriever, backendPref, bm25 } = get();
         if (!dataset || !split) return fail('Evaluate', new Error('Choose a dataset and a split first.'));
         const choice = retriever === 'bm25' ? ('bm25' as const) : { model: retriever };
-        const expert = get().experts.find((e) => `expert:${e.id}` === retriever);
-        const label = `${retriever === 'bm25' ? 'BM25' : expert ? `${expert.name} (expert)` : retriever} on ${dataset}/${split}`;
+        const label = `${retrieverName(retriever, get())} on ${dataset}/${split}`;
         const rec = await job('evaluate', label, (p) =>
           client.start('evaluate', { dataset, split, retriever: choice, backend: backendPref, bm25 }, p),
         );
@@ -167,7 +168,11 @@ export function createUiStore(client: EngineClient, opts: UiStoreOptions = {}): 
         await refresh();
         await get().selectRun(rec.id);
       },
-      cancelJob: (id) => client.cancel(id),
+      cancelJob(id) {
+        // shown as "Cancelling…" until the worker ends the job (it stops at its next check)
+        set((s) => (s.jobs[id] ? { jobs: { ...s.jobs, [id]: { ...s.jobs[id], cancelling: true } } } : {}));
+        client.cancel(id);
+      },
       async selectRun(id) {
         set({ selectedRunId: id, selectedQid: null, details: null });
         const dataset = get().runs.find((r) => r.id === id)?.dataset;

@@ -109,6 +109,8 @@ export interface ModelsSlice {
   similarity: SimilarityResult | null;
   /** file -> bytes so far, of the hub download in flight */
   downloads: Record<string, FileDownload>;
+  /** what the last revalidation of a downloaded model found, per model id */
+  revalidated: Record<string, string>;
 
   refreshModels(): Promise<void>;
   selectModel(id: string): Promise<void>;
@@ -116,6 +118,8 @@ export interface ModelsSlice {
   importModelFolder(files: ModelFile[], opts?: { engine?: ModelEngine; name?: string }): Promise<boolean>;
   importModelHub(source: string, name?: string): Promise<boolean>;
   deleteModel(id: string): Promise<void>;
+  /** asks the hub again for a downloaded model's files (conditional requests) */
+  revalidateModel(id: string): Promise<void>;
   saveTemplates(id: string, t: ModelTemplates | null): Promise<boolean>;
   computeSimilarity(a: SimilaritySide, b: SimilaritySide): Promise<void>;
 }

@@ -58,78 +58,82 @@ export function ResultsTable() {
       </p>
     );
   return (
-    <table className="table results" data-testid="results-table">
-      <thead>
-        <tr>
-          <th>Dataset</th>
-          <th>Split</th>
-          <th>Retriever</th>
-          {COLUMNS.map((c) => (
-            <th key={c.key} className="num">
-              {c.label}
-            </th>
-          ))}
-          <th className="num">#Queries</th>
-          <th>Backend</th>
-          <th className="num">Time</th>
-          <th>When</th>
-          <th />
-        </tr>
-      </thead>
-      {groups(runs).map(([dataset, rs]) => {
-        const best = bests(rs);
-        return (
-          <tbody key={dataset} data-testid="results-group" data-dataset={dataset}>
-            {rs.map((r) => (
-              <tr
-                key={r.id}
-                className={r.id === selected ? 'clickable selected' : 'clickable'}
-                data-testid="result-row"
-                data-run={r.id}
-                data-dataset={r.dataset}
-                data-retriever={r.retriever}
-                tabIndex={0}
-                aria-selected={r.id === selected}
-                onClick={() => void select(r.id === selected ? null : r.id)}
-                onKeyDown={onActivate(() => void select(r.id === selected ? null : r.id))}
-              >
-                <td className="strong">{r.dataset}</td>
-                <td>{r.split}</td>
-                <td>{retrieverName(r.retriever, { experts, models })}</td>
-                {COLUMNS.map((c) => {
-                  const v = r.report.metrics[c.key];
-                  return (
-                    <td
-                      key={c.key}
-                      className={v === best.get(`${r.split}|${c.key}`) && rs.length > 1 ? 'num best' : 'num'}
-                      data-testid={`cell-${c.key}`}
-                    >
-                      {metric(v)}
-                    </td>
-                  );
-                })}
-                <td className="num">{r.report.queries}</td>
-                <td>{backendName(r.backend)}</td>
-                <td className="num">{seconds(r.report.seconds)}</td>
-                <td className="small">{dateTime(r.createdAt)}</td>
-                <td className="actions">
-                  <button
-                    className="link"
-                    data-testid="delete-run"
-                    aria-label="Delete run"
-                    onClick={(e) => {
-                      e.stopPropagation();
-                      void remove(r.id);
-                    }}
-                  >
-                    ×
-                  </button>
-                </td>
-              </tr>
+    <div className="table-scroll">
+      <table className="table results" data-testid="results-table">
+        <thead>
+          <tr>
+            <th>Dataset</th>
+            <th>Split</th>
+            <th>Retriever</th>
+            {COLUMNS.map((c) => (
+              <th key={c.key} className="num">
+                {c.label}
+              </th>
             ))}
-          </tbody>
-        );
-      })}
-    </table>
+            <th className="num">#Queries</th>
+            <th>Backend</th>
+            <th className="num">Time</th>
+            <th>When</th>
+            <th />
+          </tr>
+        </thead>
+        {groups(runs).map(([dataset, rs]) => {
+          const best = bests(rs);
+          return (
+            <tbody key={dataset} data-testid="results-group" data-dataset={dataset}>
+              {rs.map((r) => (
+                <tr
+                  key={r.id}
+                  className={r.id === selected ? 'clickable selected' : 'clickable'}
+                  data-testid="result-row"
+                  data-run={r.id}
+                  data-dataset={r.dataset}
+                  data-retriever={r.retriever}
+                  tabIndex={0}
+                  aria-selected={r.id === selected}
+                  onClick={() => void select(r.id === selected ? null : r.id)}
+                  onKeyDown={onActivate(() => void select(r.id === selected ? null : r.id))}
+                >
+                  <td className="strong">{r.dataset}</td>
+                  <td>{r.split}</td>
+                  <td>{retrieverName(r.retriever, { experts, models })}</td>
+                  {COLUMNS.map((c) => {
+                    const v = r.report.metrics[c.key];
+                    return (
+                      <td
+                        key={c.key}
+                        className={
+                          v === best.get(`${r.split}|${c.key}`) && rs.length > 1 ? 'num best' : 'num'
+                        }
+                        data-testid={`cell-${c.key}`}
+                      >
+                        {metric(v)}
+                      </td>
+                    );
+                  })}
+                  <td className="num">{r.report.queries}</td>
+                  <td>{backendName(r.backend)}</td>
+                  <td className="num">{seconds(r.report.seconds)}</td>
+                  <td className="small">{dateTime(r.createdAt)}</td>
+                  <td className="actions">
+                    <button
+                      className="link"
+                      data-testid="delete-run"
+                      aria-label="Delete run"
+                      onClick={(e) => {
+                        e.stopPropagation();
+                        void remove(r.id);
+                      }}
+                    >
+                      ×
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          );
+        })}
+      </table>
+    </div>
   );
 }

@@ -170,7 +170,9 @@ export function createUiStore(client: EngineClient, opts: UiStoreOptions = {}): 
       },
       cancelJob(id) {
         // shown as "Cancelling…" until the worker ends the job (it stops at its next check)
-        set((s) => (s.jobs[id] ? { jobs: { ...s.jobs, [id]: { ...s.jobs[id], cancelling: true } } } : {}));
+        const job = get().jobs[id];
+        if (job?.cancelling) return;
+        if (job) set((s) => ({ jobs: { ...s.jobs, [id]: { ...job, cancelling: true } } }));
         client.cancel(id);
       },
       async selectRun(id) {

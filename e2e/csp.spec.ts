@@ -65,7 +65,7 @@ test('the built site runs under its strict Content-Security-Policy: demo, BM25, 
   await choice.getByTestId('engine-onnx').check();
   await choice.getByTestId('engine-confirm').click();
   const row = page.locator('[data-testid=model-row][data-id=tiny-bert]');
-  await expect(row).toBeVisible({ timeout: 60_000 });
+  await expect(row).toBeVisible({ timeout: 240_000 }); // onnxruntime-web on SwiftShader takes a minute or more
   await evaluateDemo(page, 'tiny-bert');
   await expect(page.locator('[data-testid=result-row][data-retriever=tiny-bert]').first()).not.toContainText(
     'n/a',

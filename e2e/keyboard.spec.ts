@@ -95,7 +95,7 @@ test('keyboard: the tab bar follows the ARIA tabs pattern, result and query rows
   await page.keyboard.press(' ');
   await expect(queries.nth(1)).toHaveAttribute('aria-selected', 'true');
   expect(await queries.nth(1).getAttribute('data-qid')).not.toBe(first);
-  await shot(page, '20-keyboard');
+  await shot(page, '30-keyboard');
 });
 
 test('at 800 px wide no table spills past its card', async ({ page }) => {
@@ -125,7 +125,7 @@ test('at 800 px wide no table spills past its card', async ({ page }) => {
     await page.waitForTimeout(300);
     const n = await page.locator('.card table').count();
     seen.push(`${tab}: ${n}`);
-    await shot(page, `21-800px-${tab}`);
+    await shot(page, `31-800px-${tab}`);
     expect(await spilling(page), `tables past their card on the ${tab} tab`).toEqual([]);
   }
   // the tables the check covered (data, models, results and queries at least)

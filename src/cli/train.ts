@@ -119,7 +119,7 @@ export async function runTrain(a: TrainArgs, log: (msg: string) => void): Promis
           if (p.step % every(p.totalSteps) === 0 || p.step === p.totalSteps || p.devNdcg10 !== undefined) {
             const d = p.devNdcg10 === undefined ? '' : `  dev nDCG@10 ${p.devNdcg10.toFixed(4)}`;
             log(
-              `step ${p.step}/${p.totalSteps} loss ${p.loss.toFixed(4)} lr ${p.lr.toExponential(2)} |g| ${p.gradNorm.toFixed(3)} eta ${p.etaS.toFixed(0)}s${d}`,
+              `step ${p.step}/${p.totalSteps} loss ${p.loss.toFixed(4)} lr ${p.lr.toExponential(2)} |g| ${p.gradNorm.toFixed(3)} eta ${Number.isFinite(p.etaS) ? `${p.etaS.toFixed(0)}s` : '…'}${d}`,
             );
           }
         },

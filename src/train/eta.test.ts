@@ -32,10 +32,13 @@ describe('EtaClock', () => {
     expect(clock.remaining(25)).toBeCloseTo(75 * 0.5 + 3 * 10, 6);
   });
 
-  it('has no estimate before the first step, and 0 at the end', () => {
+  it('gives no estimate from the warm-up step alone, and 0 at the end', () => {
     const clock = new EtaClock(10);
     expect(clock.remaining(0)).toBeNaN();
-    clock.step(2);
+    clock.step(9); // the warm-up step: 9 x 8 = 72 s would be far off
+    expect(clock.remaining(1)).toBeNaN();
+    clock.step(0.5);
+    expect(clock.remaining(2)).toBeCloseTo(4, 6);
     expect(clock.remaining(10)).toBe(0);
   });
 });

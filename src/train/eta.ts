@@ -24,13 +24,15 @@ export class EtaClock {
     this.evals.push(seconds);
   }
 
-  /** Seconds left after `step` (the absolute step number just done). */
+  /** Seconds left after `step` (the absolute step number just done); NaN until a second step is timed. */
   remaining(step: number): number {
     const left = Math.max(0, this.totalSteps - step);
     const n = this.steps.length;
-    if (n === 0) return NaN;
-    // the steady rate: the latest steps (up to 50), without the warm-up step when there are others
-    const window = this.steps.slice(n > 1 ? Math.max(1, n - 50) : 0);
+    if (left === 0) return 0;
+    // the first step of a (re)start is the warm-up: no estimate from it alone
+    if (n < 2) return NaN;
+    // the steady rate: the latest steps (up to 50), without the warm-up step
+    const window = this.steps.slice(Math.max(1, n - 50));
     const perStep = window.reduce((a, b) => a + b, 0) / window.length;
     let evalS = 0;
     if (this.devEvery > 0 && this.evals.length > 0) {

@@ -35,7 +35,11 @@ export function TrainLive() {
             : phaseLabel(phase)}
         </span>
         <span className="job-eta" data-testid="train-eta">
-          {last && step > t.startStep ? `about ${seconds(last.etaS)} left` : ''}
+          {last && step > t.startStep
+            ? Number.isFinite(last.etaS)
+              ? `about ${seconds(last.etaS)} left`
+              : 'estimating the time left…'
+            : ''}
         </span>
         <button
           className="secondary small"

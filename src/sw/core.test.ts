@@ -34,8 +34,14 @@ function deploy(build: 1 | 2) {
   files.clear();
   files.set('/app/', { body: Buffer.from(`<html>build ${build}</html>`), type: 'text/html' });
   files.set('/app/index.html', { body: Buffer.from(`<html>build ${build}</html>`), type: 'text/html' });
-  files.set(`/app/assets/index-b${build}.js`, { body: Buffer.from(`code ${build}`), type: 'text/javascript' });
-  files.set('/app/models/m/vectors.bin', { body: build === 1 ? MODEL_V1 : MODEL_V2, type: 'application/octet-stream' });
+  files.set(`/app/assets/index-b${build}.js`, {
+    body: Buffer.from(`code ${build}`),
+    type: 'text/javascript',
+  });
+  files.set('/app/models/m/vectors.bin', {
+    body: build === 1 ? MODEL_V1 : MODEL_V2,
+    type: 'application/octet-stream',
+  });
 }
 
 function env(storage: MemoryCaches, build: string, warnings: string[] = []): SwEnv {
@@ -122,7 +128,7 @@ describe('service worker: one cache per build', () => {
     expect(warnings[0]).toMatch(/not kept for offline use: .*QuotaExceededError/);
   });
 
-  it('does not cache a static host\'s HTML answer for a missing file', async () => {
+  it("does not cache a static host's HTML answer for a missing file", async () => {
     deploy(1);
     const storage = new MemoryCaches();
     const one = env(storage, 'b1');

@@ -54,13 +54,20 @@ export function cacheable(url: string, res: Response): boolean {
 }
 
 /** Keeps a response; false (with a warning) when the cache refuses it, e.g. over quota. */
-export async function safePut(env: SwEnv, cache: Cache, key: Request | string, res: Response): Promise<boolean> {
+export async function safePut(
+  env: SwEnv,
+  cache: Cache,
+  key: Request | string,
+  res: Response,
+): Promise<boolean> {
   try {
     await cache.put(key, res);
     return true;
   } catch (e) {
     const url = typeof key === 'string' ? key : key.url;
-    env.warn?.(`not kept for offline use: ${url} (${(e as Error)?.name ?? 'Error'}: ${(e as Error)?.message ?? e})`);
+    env.warn?.(
+      `not kept for offline use: ${url} (${(e as Error)?.name ?? 'Error'}: ${(e as Error)?.message ?? e})`,
+    );
     return false;
   }
 }
@@ -74,7 +81,11 @@ async function sha256Hex(buf: ArrayBuffer): Promise<string> {
 function staleModel(url: string): Response {
   const path = new URL(url).pathname;
   const msg = `${path}: this file changed on the server since the page was loaded (a new build of STM Studio); reload the page`;
-  return new Response(msg, { status: 409, statusText: 'Reload: the site was updated', headers: { 'content-type': 'text/plain' } });
+  return new Response(msg, {
+    status: 409,
+    statusText: 'Reload: the site was updated',
+    headers: { 'content-type': 'text/plain' },
+  });
 }
 
 /** The network's answer, kept in this build's cache when worth it; model files checked against their v. */
@@ -85,7 +96,8 @@ export async function fromNetwork(env: SwEnv, request: Request): Promise<Respons
     const body = await res.arrayBuffer();
     if (!(await sha256Hex(body)).startsWith(v.toLowerCase())) return staleModel(request.url);
     const out = new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
-    if (cacheable(request.url, res)) await safePut(env, await env.caches.open(cacheName(env.build)), request.url, out.clone());
+    if (cacheable(request.url, res))
+      await safePut(env, await env.caches.open(cacheName(env.build)), request.url, out.clone());
     return out;
   }
   if (cacheable(request.url, res))
@@ -122,7 +134,8 @@ export async function cacheFirst(env: SwEnv, request: Request): Promise<Response
 
 /** How the worker answers a request: undefined = not its business (the browser fetches it). */
 export function route(env: SwEnv, request: Request): Promise<Response> | undefined {
-  if (request.method !== 'GET' || !sameOrigin(env, request.url) || request.headers.has('range')) return undefined;
+  if (request.method !== 'GET' || !sameOrigin(env, request.url) || request.headers.has('range'))
+    return undefined;
   if (request.mode === 'navigate') return networkFirst(env, request);
   return cacheFirst(env, request);
 }
@@ -132,7 +145,11 @@ export function route(env: SwEnv, request: Request): Promise<Response> | undefin
  * (content-addressed: same URL, same bytes; `models` are its versioned model URLs, cached on first use)
  * are copied over, so an update does not download unchanged files again; nothing else is carried over.
  */
-export async function precache(env: SwEnv, files: readonly string[], models: readonly string[] = []): Promise<void> {
+export async function precache(
+  env: SwEnv,
+  files: readonly string[],
+  models: readonly string[] = [],
+): Promise<void> {
   const cache = await env.caches.open(cacheName(env.build));
   const wanted = new Set([...files, ...models].map((f) => new URL(f, env.base).href));
   for (const key of await env.caches.keys()) {

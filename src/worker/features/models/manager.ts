@@ -258,6 +258,8 @@ export class ModelManager {
    * unchanged files stay, changed ones replace the copy and the model is loaded afresh on next use.
    */
   async revalidate(id: string, signal?: AbortSignal): Promise<RevalidateResult[]> {
+    if (this.host.listModels().some((m) => m.id === id))
+      throw new Error(`"${id}" is built in (served with the site): there is nothing to revalidate`);
     const rec = await getModelRecord(id, await this.host.db());
     if (!rec || rec.source !== 'hub' || !rec.origin)
       throw new Error(`"${id}" was not downloaded from a hub or URL; there is nothing to revalidate`);

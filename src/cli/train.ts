@@ -66,7 +66,13 @@ export async function runTrain(a: TrainArgs, report: Pick<Reporter, 'log' | 'pro
   // what a checkpoint of this run records, and a resume must find again
   const inputs =
     a.checkpointEvery > 0 || a.resume
-      ? await runInputs(source, pairsBytes ?? new TextEncoder().encode(JSON.stringify(pairs)), pairs, a.base, base.templates)
+      ? await runInputs(
+          source,
+          pairsBytes ?? new TextEncoder().encode(JSON.stringify(pairs)),
+          pairs,
+          a.base,
+          base.templates,
+        )
       : undefined;
   const cache = a.cache ? await FileEmbeddingCache.open(a.cache) : new MemoryEmbeddingCache();
   try {

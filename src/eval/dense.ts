@@ -26,6 +26,8 @@ export interface DenseOptions {
 }
 
 export const DEFAULT_CHUNK_DOCS = 256;
+/** documents embedded between two progress reports inside a chunk */
+export const PROGRESS_DOCS = 32;
 
 function throwIfAborted(signal?: AbortSignal): void {
   if (signal?.aborted) throw new DOMException('evaluation cancelled', 'AbortError');
@@ -46,9 +48,20 @@ export async function embedCorpus(opts: DenseOptions): Promise<Float32Array> {
     let emb = await cache?.get(key);
     if (!emb || emb.length !== slice.length * embedder.dim) {
       const texts = slice.map((d) => applyTemplate(tpl, d));
-      emb = await embedder.embed(backend, texts, 'passage').catch((e: unknown) => {
-        throw e instanceof NonFiniteError ? e.naming(`document "${slice[e.text].id}"`) : e;
-      });
+      emb = new Float32Array(texts.length * embedder.dim);
+      // a chunk is embedded in parts, so progress (and a cancel) is seen within it, not only at its end
+      for (let s = 0; s < texts.length; s += PROGRESS_DOCS) {
+        if (s > 0) throwIfAborted(signal);
+        const part = await embedder
+          .embed(backend, texts.slice(s, s + PROGRESS_DOCS), 'passage')
+          .catch((e: unknown) => {
+            throw e instanceof NonFiniteError ? e.naming(`document "${slice[s + e.text].id}"`) : e;
+          });
+        emb.set(part, s * embedder.dim);
+        const end = Math.min(texts.length, s + PROGRESS_DOCS);
+        if (end < texts.length)
+          onProgress?.({ phase: 'embed-corpus', done: start + end, total: docs.length });
+      }
       await cache?.put(key, emb);
     }
     out.set(emb, start * embedder.dim);

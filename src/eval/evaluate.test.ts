@@ -4,7 +4,7 @@ import type { Dataset } from '../data/types';
 import { createCpuBackend } from '../gpu/cpu';
 import { GloveEmbedder } from '../models/glove';
 import { nodeAssetFetcher } from '../models/node-assets';
-import { denseRun } from './dense';
+import { DEFAULT_CHUNK_DOCS, denseRun, PROGRESS_DOCS } from './dense';
 import type { EmbeddingCache } from './embed-cache';
 import { evaluate } from './evaluate';
 
@@ -68,6 +68,28 @@ describe('evaluate() on the demo collection', () => {
     expect(cache.puts).toBe(chunks); // only the missing chunks were embedded
     expect([...resumed.keys()]).toEqual([...fresh.keys()]);
     for (const [qid, hits] of fresh) expect(resumed.get(qid)).toEqual(hits);
+    backend.destroy();
+  });
+
+  it('reports corpus progress within the first chunk, not only when it ends', async () => {
+    const backend = createCpuBackend();
+    const queries = demo.queries.filter((q) => demo.qrels.test.has(q.id));
+    const done: number[] = [];
+    await denseRun({
+      dataset: demo,
+      queries,
+      embedder: glove,
+      backend,
+      depth: 10,
+      onProgress: (p) => void (p.phase === 'embed-corpus' && done.push(p.done)),
+    });
+    const firstChunk = Math.min(DEFAULT_CHUNK_DOCS, demo.docs.length);
+    expect(done[0]).toBeLessThanOrEqual(PROGRESS_DOCS);
+    expect(done.filter((d) => d < firstChunk).length).toBeGreaterThanOrEqual(
+      Math.ceil(firstChunk / PROGRESS_DOCS) - 1,
+    );
+    expect(done[done.length - 1]).toBe(demo.docs.length);
+    expect([...done].sort((a, b) => a - b)).toEqual(done);
     backend.destroy();
   });
 

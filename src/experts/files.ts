@@ -6,6 +6,7 @@
 import { parseSafetensors, SafetensorsFile, writeSafetensors } from '../models/hf/safetensors';
 import type { LoraConfig } from '../train/types';
 import type { ExpertRecord } from './record';
+import { withArticle } from '../util/words';
 
 export type ExpertWeights = Map<string, { shape: number[]; data: Float32Array }>;
 
@@ -242,7 +243,7 @@ export async function readExpert(
   }
   const file = record.method === 'lora' ? PEFT_WEIGHTS : ADAPTER_FILE;
   const buf = await get(file);
-  if (!buf) throw new ExpertFormatError(file, `missing (a ${record.method} expert keeps its weights there)`);
+  if (!buf) throw new ExpertFormatError(file, `missing (${withArticle(record.method)} expert keeps its weights there)`);
   // the write stamp both files carry (a hand-written expert.json without "createdAt" is not checked)
   const stamp = SafetensorsFile.open(buf, file).metadata.created_at;
   if (typeof record.createdAt === 'string' && stamp !== undefined && stamp !== record.createdAt)

@@ -1,6 +1,7 @@
 import { GloveEmbedder, type AssetFetcher } from './glove';
 import { loadUseLite, USE_LITE_INFO } from './use-lite/model';
 import type { Embedder, ModelInfo } from './types';
+import { versionedModelPath } from './versions';
 
 export type { AssetFetcher } from './glove';
 
@@ -53,9 +54,12 @@ export function loadEmbedder(id: string, fetchAsset: AssetFetcher): Promise<Embe
 /** Fetches model files over HTTP(S) relative to the app's base URL (".../models/<path>"). */
 export function httpAssetFetcher(baseUrl: string): AssetFetcher {
   return async (path) => {
-    const url = new URL(`models/${path}`, baseUrl);
+    const url = new URL(versionedModelPath(path), baseUrl);
     const res = await fetch(url);
-    if (!res.ok) throw new Error(`${url.pathname}: HTTP ${res.status} ${res.statusText}`);
+    if (!res.ok)
+      throw new Error(
+        `${url.pathname}: HTTP ${res.status} ${res.statusText}${res.status === 409 ? ` (${await res.text()})` : ''}`,
+      );
     return res.arrayBuffer();
   };
 }

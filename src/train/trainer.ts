@@ -12,6 +12,7 @@ import { applyTemplate, type TextTemplates } from '../models/types';
 import { permutation, subSeed } from '../util/rng';
 import { effectiveWarmup, lrAt } from './schedule';
 import type { TrainCheckpoint, TrainConfig, TrainingPair, TrainableEmbedder, TrainProgress } from './types';
+import { EtaClock } from './eta';
 
 export interface TrainRunOptions {
   runId: string;
@@ -203,24 +204,30 @@ export async function trainRun(
   const warmup = effectiveWarmup(c.warmupSteps, c.steps);
   const dev = o.dev ? limitDev(o.dev.dataset, o.dev.split, o.dev.maxQueries) : null;
   const t0 = performance.now();
-  const first = step;
+  const clock = new EtaClock(c.steps, dev ? c.devEvery : 0);
   while (step < c.steps) {
     if (o.signal?.aborted) throw abortError();
+    const ts = performance.now();
     const r = await trainStep(o, step, warmup);
     if (!Number.isFinite(r.loss)) throw await divergence(o, step, r.loss);
     step++;
-    const elapsedS = (performance.now() - t0) / 1000;
+    clock.step((performance.now() - ts) / 1000);
     const p: TrainProgress = {
       step,
       totalSteps: c.steps,
       loss: r.loss,
       lr: r.lr,
       gradNorm: r.gradNorm,
-      elapsedS,
-      etaS: (elapsedS / (step - first)) * (c.steps - step),
+      elapsedS: 0,
+      etaS: 0,
     };
-    if (dev && c.devEvery > 0 && (step % c.devEvery === 0 || step === c.steps))
+    if (dev && c.devEvery > 0 && (step % c.devEvery === 0 || step === c.steps)) {
+      const te = performance.now();
       p.devNdcg10 = await devNdcg(o, dev, step);
+      clock.devEval((performance.now() - te) / 1000);
+    }
+    p.elapsedS = (performance.now() - t0) / 1000;
+    p.etaS = clock.remaining(step);
     history.push(p);
     o.onProgress?.(p);
     if (o.signal?.aborted) throw abortError();

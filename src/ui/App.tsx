@@ -13,7 +13,7 @@ export function App() {
   return (
     <div className="app" data-testid="app" data-ready={ready}>
       <Header />
-      <main className="main">
+      <main className="main" id="tabpanel" role="tabpanel" aria-labelledby={`tab-${tab}`}>
         <Errors />
         <Warnings />
         {!ready ? (

@@ -1,4 +1,5 @@
 import { backendLabel } from './backend-label';
+import type { KeyboardEvent } from 'react';
 import { useUi } from './context';
 import type { Tab } from './state/ui';
 import { BACKEND_PREFS, type BackendPref } from '../worker/protocol';
@@ -35,17 +36,31 @@ export function Header() {
   const backend = useUi((s) => s.backend);
   const notice = useUi((s) => s.backendNotice);
   const label = backendLabel(backend, notice);
+  // ARIA tabs: Left/Right move to the previous/next tab (wrapping), Home/End to the first/last; the
+  // tab is selected as it gets focus (one tabbable tab at a time: roving tabindex)
+  const onTabKey = (e: KeyboardEvent<HTMLElement>) => {
+    const i = TABS.findIndex((t) => t.id === tab);
+    const to = { ArrowLeft: i - 1, ArrowRight: i + 1, Home: 0, End: TABS.length - 1 }[e.key];
+    if (to === undefined) return;
+    e.preventDefault();
+    const next = TABS[(to + TABS.length) % TABS.length].id;
+    setTab(next);
+    document.getElementById(`tab-${next}`)?.focus();
+  };
   return (
     <header className="header">
       <div className="brand">
         STM Studio <span className="brand-sub">retrieval evaluation</span>
       </div>
-      <nav className="tabs" role="tablist">
+      <nav className="tabs" role="tablist" aria-label="Studio sections" onKeyDown={onTabKey}>
         {TABS.map((t) => (
           <button
             key={t.id}
+            id={`tab-${t.id}`}
             role="tab"
             aria-selected={tab === t.id}
+            aria-controls="tabpanel"
+            tabIndex={tab === t.id ? 0 : -1}
             className={tab === t.id ? 'tab active' : 'tab'}
             data-testid={`tab-${t.id}`}
             onClick={() => setTab(t.id)}

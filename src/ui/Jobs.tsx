@@ -25,18 +25,23 @@ function JobRow({ job, now: tick }: { job: JobState; now: number }) {
   const f = fraction(job);
   const left = eta(job, now);
   return (
-    <div className="job" data-testid="job" data-kind={job.kind}>
+    <div className="job" data-testid="job" data-kind={job.kind} data-cancelling={job.cancelling ?? false}>
       <div className="job-head">
         <span className="job-label">{job.label}</span>
         <span className="job-phase" data-testid="job-phase">
-          {phaseLabel(job.phase)}
+          {job.cancelling ? 'Cancelling…' : phaseLabel(job.phase)}
           {job.total > 1 && ` ${amount(job)}`}
         </span>
         <span className="job-eta" data-testid="job-eta">
           {left === null ? `${seconds((now - job.startedAt) / 1000)} elapsed` : `about ${seconds(left)} left`}
         </span>
-        <button className="secondary small" data-testid="job-cancel" onClick={() => cancel(job.id)}>
-          Cancel
+        <button
+          className="secondary small"
+          data-testid="job-cancel"
+          disabled={job.cancelling}
+          onClick={() => cancel(job.id)}
+        >
+          {job.cancelling ? 'Cancelling…' : 'Cancel'}
         </button>
       </div>
       <div

@@ -1,8 +1,9 @@
 import { useState } from 'react';
 import type { RunRecord } from '../store/db';
 import { useUi } from './context';
-import { metric } from './format';
+import { metric, onActivate } from './format';
 import { LeakMark } from './LeakMark';
+import { retrieverName } from './state/names';
 
 type Sort = 'worst' | 'best' | 'qid';
 
@@ -16,6 +17,8 @@ function byQid(a: string, b: string): number {
 export function QueryList({ run }: { run: RunRecord }) {
   const texts = useUi((s) => (s.queryTexts?.dataset === run.dataset ? s.queryTexts.texts : null));
   const selected = useUi((s) => s.selectedQid);
+  const experts = useUi((s) => s.experts);
+  const models = useUi((s) => s.models);
   const select = useUi((s) => s.selectQuery);
   const [sort, setSort] = useState<Sort>('worst');
   const rows = Object.entries(run.report.perQuery);
@@ -28,7 +31,7 @@ export function QueryList({ run }: { run: RunRecord }) {
     <div className="card query-list" data-testid="query-list">
       <div className="row between">
         <h3>
-          Queries · {run.retriever === 'bm25' ? 'BM25' : run.retriever} on {run.dataset}/{run.split}
+          Queries · {retrieverName(run.retriever, { experts, models })} on {run.dataset}/{run.split}
           <LeakMark run={run} />
         </h3>
         <label className="field inline">
@@ -57,7 +60,10 @@ export function QueryList({ run }: { run: RunRecord }) {
                 className={qid === selected ? 'clickable selected' : 'clickable'}
                 data-testid="query-row"
                 data-qid={qid}
+                tabIndex={0}
+                aria-selected={qid === selected}
                 onClick={() => void select(qid)}
+                onKeyDown={onActivate(() => void select(qid))}
               >
                 <td className="mono">{qid}</td>
                 <td className="query-text">{texts?.[qid] ?? ''}</td>

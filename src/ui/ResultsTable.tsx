@@ -1,9 +1,10 @@
 import type { RunRecord } from '../store/db';
 import type { MetricKey } from '../eval/types';
 import { useUi } from './context';
-import { dateTime, metric, seconds } from './format';
+import { dateTime, metric, onActivate, seconds } from './format';
 import { leakage } from './leakage';
 import { LeakMark } from './LeakMark';
+import { retrieverName } from './state/names';
 
 export const COLUMNS: { key: MetricKey; label: string }[] = [
   { key: 'ndcg@10', label: 'nDCG@10' },
@@ -51,12 +52,7 @@ function bests(rs: RunRecord[]): Map<string, number> {
 export function ResultsTable() {
   const runs = useUi((s) => s.runs);
   const experts = useUi((s) => s.experts);
-  const expertName = (retriever: string) => {
-    const e = retriever.startsWith('expert:')
-      ? experts.find((x) => `expert:${x.id}` === retriever)
-      : undefined;
-    return e ? `${e.name} (expert)` : undefined;
-  };
+  const models = useUi((s) => s.models);
   const selected = useUi((s) => s.selectedRunId);
   const select = useUi((s) => s.selectRun);
   const remove = useUi((s) => s.deleteRun);
@@ -67,94 +63,99 @@ export function ResultsTable() {
       </p>
     );
   return (
-    <table className="table results" data-testid="results-table">
-      <thead>
-        <tr>
-          <th>Dataset</th>
-          <th>Split</th>
-          <th>Retriever</th>
-          {COLUMNS.map((c) => (
-            <th key={c.key} className="num">
-              {c.label}
-            </th>
-          ))}
-          <th className="num">#Queries</th>
-          <th>Backend</th>
-          <th className="num">Time</th>
-          <th>When</th>
-          <th />
-        </tr>
-      </thead>
-      {groups(runs).map(([dataset, rs]) => {
-        const best = bests(rs);
-        return (
-          <tbody key={dataset} data-testid="results-group" data-dataset={dataset}>
-            {rs.map((r) => [
-              <tr
-                key={r.id}
-                className={`clickable${r.id === selected ? ' selected' : ''}${leakage(r) ? ' leaked' : ''}`}
-                data-testid="result-row"
-                data-run={r.id}
-                data-dataset={r.dataset}
-                data-retriever={r.retriever}
-                onClick={() => void select(r.id === selected ? null : r.id)}
-              >
-                <td className="strong">{r.dataset}</td>
-                <td>{r.split}</td>
-                <td>
-                  {r.retriever === 'bm25' ? 'BM25' : (expertName(r.retriever) ?? r.retriever)}
-                  <LeakMark run={r} />
-                </td>
-                {COLUMNS.map((c) => {
-                  const v = r.report.metrics[c.key];
-                  return (
-                    <td
-                      key={c.key}
-                      className={
-                        !leakage(r) && v === best.get(`${r.split}|${c.key}`) && rs.length > 1
-                          ? 'num best'
-                          : 'num'
-                      }
-                      data-testid={`cell-${c.key}`}
-                    >
-                      {metric(v)}
-                    </td>
-                  );
-                })}
-                <td className="num">{r.report.queries}</td>
-                <td>{backendName(r.backend)}</td>
-                <td className="num">{seconds(r.report.seconds)}</td>
-                <td className="small">{dateTime(r.createdAt)}</td>
-                <td className="actions">
-                  <button
-                    className="link"
-                    data-testid="delete-run"
-                    aria-label="Delete run"
-                    onClick={(e) => {
-                      e.stopPropagation();
-                      void remove(r.id);
-                    }}
-                  >
-                    ×
-                  </button>
-                </td>
-              </tr>,
-              ...(r.report.warnings ?? []).map((w, i) => (
+    <div className="table-scroll">
+      <table className="table results" data-testid="results-table">
+        <thead>
+          <tr>
+            <th>Dataset</th>
+            <th>Split</th>
+            <th>Retriever</th>
+            {COLUMNS.map((c) => (
+              <th key={c.key} className="num">
+                {c.label}
+              </th>
+            ))}
+            <th className="num">#Queries</th>
+            <th>Backend</th>
+            <th className="num">Time</th>
+            <th>When</th>
+            <th />
+          </tr>
+        </thead>
+        {groups(runs).map(([dataset, rs]) => {
+          const best = bests(rs);
+          return (
+            <tbody key={dataset} data-testid="results-group" data-dataset={dataset}>
+              {rs.map((r) => [
                 <tr
-                  key={`${r.id}-w${i}`}
-                  className="run-warning"
-                  data-testid="result-warning"
+                  key={r.id}
+                  className={`clickable${r.id === selected ? ' selected' : ''}${leakage(r) ? ' leaked' : ''}`}
+                  data-testid="result-row"
                   data-run={r.id}
+                  data-dataset={r.dataset}
+                  data-retriever={r.retriever}
+                  tabIndex={0}
+                  aria-selected={r.id === selected}
+                  onClick={() => void select(r.id === selected ? null : r.id)}
+                  onKeyDown={onActivate(() => void select(r.id === selected ? null : r.id))}
                 >
-                  <td colSpan={COLUMNS.length + 8} role="note">
-                    ⚠ {w}
+                  <td className="strong">{r.dataset}</td>
+                  <td>{r.split}</td>
+                  <td>
+                    {retrieverName(r.retriever, { experts, models })}
+                    <LeakMark run={r} />
                   </td>
-                </tr>
-              )),
-            ])}
-          </tbody>
-        );
-      })}
-    </table>
+                  {COLUMNS.map((c) => {
+                    const v = r.report.metrics[c.key];
+                    return (
+                      <td
+                        key={c.key}
+                        className={
+                          !leakage(r) && v === best.get(`${r.split}|${c.key}`) && rs.length > 1
+                            ? 'num best'
+                            : 'num'
+                        }
+                        data-testid={`cell-${c.key}`}
+                      >
+                        {metric(v)}
+                      </td>
+                    );
+                  })}
+                  <td className="num">{r.report.queries}</td>
+                  <td>{backendName(r.backend)}</td>
+                  <td className="num">{seconds(r.report.seconds)}</td>
+                  <td className="small">{dateTime(r.createdAt)}</td>
+                  <td className="actions">
+                    <button
+                      className="link"
+                      data-testid="delete-run"
+                      aria-label="Delete run"
+                      onClick={(e) => {
+                        e.stopPropagation();
+                        void remove(r.id);
+                      }}
+                    >
+                      ×
+                    </button>
+                  </td>
+                </tr>,
+                ...(r.report.warnings ?? []).map((w, i) => (
+                  <tr
+                    key={`${r.id}-w${i}`}
+                    className="run-warning"
+                    data-testid="result-warning"
+                    data-run={r.id}
+                  >
+                    <td colSpan={COLUMNS.length + 8} role="note">
+                      ⚠ {w}
+                    </td>
+                  </tr>
+                )),
+              ])}
+            </tbody>
+          );
+        })}
+      </table>
+    </div>
   );
 }

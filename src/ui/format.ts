@@ -1,4 +1,5 @@
-/** Number and time formatting shared by the panels. */
+/** Number and time formatting shared by the panels, and the Enter/Space handler of clickable rows. */
+import type { KeyboardEvent } from 'react';
 import type { JobState } from './state/ui';
 
 export function metric(v: number | undefined): string {
@@ -71,4 +72,13 @@ export function compact(n: number): string {
   if (n >= 1e6) return `${(n / 1e6).toFixed(1)}M`;
   if (n >= 1e4) return `${(n / 1e3).toFixed(1)}k`;
   return n.toLocaleString('en-US');
+}
+
+/** onKeyDown for a focusable row or item: Enter or Space does what a click does. */
+export function onActivate(act: () => void): (e: KeyboardEvent) => void {
+  return (e) => {
+    if (e.target !== e.currentTarget || (e.key !== 'Enter' && e.key !== ' ')) return;
+    e.preventDefault();
+    act();
+  };
 }

@@ -283,10 +283,23 @@ async function fetchFile(
   }
   const body = await readBody(res, file, label, false, opts);
   if (cache) {
-    const headers = { 'content-type': 'application/octet-stream', 'content-length': String(body.byteLength) };
+    const headers = cachedHeaders(res, body.byteLength);
     await cache.put(url, new Response(body.slice(0), { headers })).catch(() => undefined); // quota: still usable, just not offline
   }
   return body;
+}
+
+/** Headers kept with a cached download: its size and the validators a later revalidation sends back. */
+export function cachedHeaders(res: Response, bytes: number): Record<string, string> {
+  const h: Record<string, string> = {
+    'content-type': 'application/octet-stream',
+    'content-length': String(bytes),
+  };
+  const etag = res.headers.get('x-linked-etag') ?? res.headers.get('etag');
+  const modified = res.headers.get('last-modified');
+  if (etag) h.etag = etag;
+  if (modified) h['last-modified'] = modified;
+  return h;
 }
 
 /** Reads a response body chunk by chunk, reporting progress. */

@@ -15,6 +15,8 @@ export function ModelList() {
   const active = useUi((s) => s.activeModel);
   const select = useUi((s) => s.selectModel);
   const remove = useUi((s) => s.deleteModel);
+  const revalidate = useUi((s) => s.revalidateModel);
+  const revalidated = useUi((s) => s.revalidated);
   const backend = useUi((s) => s.backend);
   const busy = useUi((s) => Object.values(s.jobs).some((j) => j.kind === 'model' || j.kind === 'evaluate'));
   return (
@@ -53,6 +55,11 @@ export function ModelList() {
             <td>
               <div className="strong">{m.name}</div>
               {m.origin && m.origin !== m.name && <div className="muted small mono">{m.origin}</div>}
+              {revalidated[m.id] && (
+                <div className="muted small" data-testid="model-revalidated">
+                  {revalidated[m.id]}
+                </div>
+              )}
               {m.custom && (
                 <span className="chip" data-testid="model-custom">
                   custom templates
@@ -69,6 +76,20 @@ export function ModelList() {
               {engineLabel(m, backend?.label ?? null)}
             </td>
             <td className="actions">
+              {m.source === 'hub' && (
+                <button
+                  className="secondary small"
+                  data-testid="model-revalidate"
+                  title="Ask the hub whether its files changed (conditional requests; unchanged files are not downloaded)"
+                  disabled={busy}
+                  onClick={(e) => {
+                    e.stopPropagation();
+                    void revalidate(m.id);
+                  }}
+                >
+                  Check for updates
+                </button>
+              )}
               {m.source !== 'builtin' && (
                 <button
                   className="danger small"

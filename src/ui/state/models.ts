@@ -3,6 +3,7 @@
  * Evaluate form uses), its details and templates, imports with per-file download progress, and the
  * similarity box. All work goes to the worker.
  */
+import { plural } from '../../util/words';
 import type { StoreApi } from 'zustand/vanilla';
 import type { EngineClient, JobProgress } from '../../worker/client';
 import type { ModelEntry } from '../../worker/protocol';
@@ -36,6 +37,7 @@ export function createModelsSlice(set: Set, get: Get, env: SliceEnv): ModelsSlic
     modelTemplates: {},
     detailsLoading: null,
     similarity: null,
+    revalidated: {},
     downloads: {},
 
     async refreshModels() {
@@ -88,6 +90,19 @@ export function createModelsSlice(set: Set, get: Get, env: SliceEnv): ModelsSlic
         client.start('import-model', { hub: source, ...(name ? { name } : {}) }, (x) => (track(x), p(x))),
       );
       return afterImport(entry);
+    },
+    async revalidateModel(id) {
+      const results = await job('model', `Check ${id} for updates`, (p) =>
+        client.start('revalidate-model', { model: id }, p),
+      );
+      if (!results) return;
+      const updated = results.filter((r) => r.outcome === 'updated').length;
+      const checked = results.filter((r) => r.outcome !== 'not-downloaded').length;
+      const text = updated
+        ? `${plural(updated, 'file')} of ${checked} updated from the hub; the model reloads on next use`
+        : `up to date (${plural(checked, 'file')} checked)`;
+      set((s) => ({ revalidated: { ...s.revalidated, [id]: text } }));
+      await get().refreshModels();
     },
     async deleteModel(id) {
       try {

@@ -10,6 +10,7 @@ import type { StoreApi } from 'zustand/vanilla';
 import type { EngineClient, JobProgress } from '../../worker/client';
 import type { TrainRequest } from '../../worker/protocol';
 import { jobOrAsk, type Confirm } from './ask';
+import { plural } from '../../util/words';
 import type { Fail, LiveTraining, RunJob, TrainSlice, UiState } from './types';
 
 export type { LiveTraining, TrainSlice } from './types';
@@ -89,14 +90,24 @@ export function createTrainSlice(
     },
     startTraining(spec, pairsFile) {
       const body = { spec, backend: get().backendPref, ...(pairsFile ? { pairsFile } : {}) };
-      return run(`Train ${spec.name}`, { runId: null, name: spec.name, history: [], startStep: 0 }, body);
+      return run(
+        `Train ${spec.name}`,
+        { runId: null, name: spec.name, history: [], startStep: 0, totalSteps: spec.config.steps },
+        body,
+      );
     },
     resumeTraining(runId) {
       const r = get().trainRuns.find((x) => x.id === runId);
       const name = r?.spec.name ?? runId;
       return run(
         `Resume ${name}`,
-        { runId, name, history: r?.history ?? [], startStep: r?.step ?? 0 },
+        {
+          runId,
+          name,
+          history: r?.history ?? [],
+          startStep: r?.step ?? 0,
+          totalSteps: r?.totalSteps ?? 0,
+        },
         { resume: runId, backend: get().backendPref },
       );
     },
@@ -151,7 +162,7 @@ export function createTrainSlice(
         job,
         confirm,
         'expert',
-        `Import expert (${files.length} files)`,
+        `Import expert (${plural(files.length, 'file')})`,
         (p) => client.start('import-expert', { files, ...(name ? { name } : {}) }, p),
         'ExpertExistsError',
         (e) => `${e.message}\n\nImport as a copy?`,

@@ -35,6 +35,8 @@ export interface JobState extends JobProgress {
   /** when the current phase began, and its `done` then (for the ETA) */
   phaseStartedAt: number;
   phaseStartDone: number;
+  /** Cancel was pressed; the job has not ended yet */
+  cancelling?: boolean;
 }
 
 export interface UiError {
@@ -121,6 +123,8 @@ export interface ModelsSlice {
   similarity: SimilarityResult | null;
   /** file -> bytes so far, of the hub download in flight */
   downloads: Record<string, FileDownload>;
+  /** what the last revalidation of a downloaded model found, per model id */
+  revalidated: Record<string, string>;
 
   refreshModels(): Promise<void>;
   selectModel(id: string): Promise<void>;
@@ -128,6 +132,8 @@ export interface ModelsSlice {
   importModelFolder(files: ModelFile[], opts?: { engine?: ModelEngine; name?: string }): Promise<boolean>;
   importModelHub(source: string, name?: string): Promise<boolean>;
   deleteModel(id: string): Promise<void>;
+  /** asks the hub again for a downloaded model's files (conditional requests) */
+  revalidateModel(id: string): Promise<void>;
   saveTemplates(id: string, t: ModelTemplates | null): Promise<boolean>;
   computeSimilarity(a: SimilaritySide, b: SimilaritySide): Promise<void>;
 }
@@ -141,6 +147,8 @@ export interface LiveTraining {
   history: TrainProgress[];
   /** the step it (re)started from */
   startStep: number;
+  /** the run's length, known from the spec or the record before the first step reports it */
+  totalSteps: number;
 }
 
 export interface TrainSlice {

@@ -87,4 +87,28 @@ describe('UI store', () => {
     expect(store.getState().errors).toEqual([]);
     expect(store.getState().datasets).toEqual([]);
   });
+
+  it('marks a job "cancelling" from the Cancel click until the worker ends it', async () => {
+    const store = app(`ui-test-cancel-${Date.now()}`);
+    await store.getState().hydrate();
+    await store.getState().loadDemo();
+    store.getState().setRetriever('glove');
+    const running = store.getState().evaluate();
+    await new Promise<void>((resolve) => {
+      const unsub = store.subscribe((s) => {
+        if (Object.values(s.jobs).some((j) => j.phase === 'embed-corpus')) {
+          unsub();
+          resolve();
+        }
+      });
+    });
+    const [job] = Object.values(store.getState().jobs);
+    expect(job.cancelling).toBeUndefined();
+    store.getState().cancelJob(job.id);
+    expect(store.getState().jobs[job.id]?.cancelling).toBe(true);
+    await running;
+    expect(store.getState().jobs).toEqual({});
+    expect(store.getState().runs.filter((r) => r.retriever === 'glove')).toEqual([]);
+    expect(store.getState().errors).toEqual([]);
+  });
 });

@@ -11,6 +11,8 @@ import { requestPersistentStorage, type PersistApi } from '../../store/persist';
 import { listRuns } from '../../store/runs';
 import { loadSettings, saveSettings, type Settings } from '../../store/settings';
 import { jobOrAsk, type Confirm } from './ask';
+import { plural } from '../../util/words';
+import { retrieverName } from './names';
 import { makeFail, makeJobRunner } from './jobs';
 import { createModelsSlice } from './models';
 import { createTrainSlice } from './train';
@@ -129,7 +131,7 @@ export function createUiStore(client: EngineClient, opts: UiStoreOptions = {}): 
         await afterImport(await job('demo', 'Load demo collection', (p) => client.start('load-demo', {}, p)));
       },
       async importFiles(files, name) {
-        const label = `Import ${files.length} file${files.length === 1 ? '' : 's'}`;
+        const label = `Import ${plural(files.length, 'file')}`;
         // the worker refuses to replace a dataset with other contents until the user confirms
         const meta = await jobOrAsk(
           job,
@@ -190,8 +192,7 @@ export function createUiStore(client: EngineClient, opts: UiStoreOptions = {}): 
         const { dataset, split, retriever, backendPref, bm25 } = get();
         if (!dataset || !split) return fail('Evaluate', new Error('Choose a dataset and a split first.'));
         const choice = retriever === 'bm25' ? ('bm25' as const) : { model: retriever };
-        const expert = get().experts.find((e) => `expert:${e.id}` === retriever);
-        const label = `${retriever === 'bm25' ? 'BM25' : expert ? `${expert.name} (expert)` : retriever} on ${dataset}/${split}`;
+        const label = `${retrieverName(retriever, get())} on ${dataset}/${split}`;
         const rec = await job('evaluate', label, (p) =>
           client.start('evaluate', { dataset, split, retriever: choice, backend: backendPref, bm25 }, p),
         );
@@ -199,7 +200,13 @@ export function createUiStore(client: EngineClient, opts: UiStoreOptions = {}): 
         await refresh();
         await get().selectRun(rec.id);
       },
-      cancelJob: (id) => client.cancel(id),
+      cancelJob(id) {
+        // shown as "Cancelling…" until the worker ends the job (it stops at its next check)
+        const job = get().jobs[id];
+        if (job?.cancelling) return;
+        if (job) set((s) => ({ jobs: { ...s.jobs, [id]: { ...job, cancelling: true } } }));
+        client.cancel(id);
+      },
       async selectRun(id) {
         set({ selectedRunId: id, selectedQid: null, details: null });
         const dataset = get().runs.find((r) => r.id === id)?.dataset;

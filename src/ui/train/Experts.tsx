@@ -1,6 +1,7 @@
 /** Experts: list (name, base, method, data, steps, created, last dev nDCG), rename, delete, evaluate, export, import, compare. */
 import { useState } from 'react';
 import type { ExpertRecord } from '../../experts/record';
+import { plural } from '../../util/words';
 import { useUi } from '../context';
 import { dateTime, metric } from '../format';
 import { Compare } from './Compare';
@@ -67,7 +68,7 @@ function Row({ e }: { e: ExpertRecord }) {
           : `adapter ${e.config.adapter.kind}${e.config.adapter.kind === 'lowrank' ? ` r${e.config.adapter.rank}` : ''}`}
       </td>
       <td>
-        {e.data.source} ({e.data.pairs} pairs, {e.data.negatives})
+        {e.data.source} ({plural(e.data.pairs, 'pair')}, {e.data.negatives})
       </td>
       <td data-testid="expert-steps">{e.history[e.history.length - 1]?.step ?? e.config.steps}</td>
       <td>{dateTime(e.createdAt)}</td>

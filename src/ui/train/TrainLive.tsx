@@ -10,7 +10,7 @@ export function TrainLive() {
   const run = useUi((s) => s.trainRuns.find((r) => r.id === s.training?.runId));
   if (!t) return null;
   const last = t.history[t.history.length - 1];
-  const total = last?.totalSteps ?? run?.totalSteps ?? job?.total ?? 1;
+  const total = last?.totalSteps ?? run?.totalSteps ?? t.totalSteps;
   const step = last?.step ?? t.startStep;
   const f = Math.min(1, step / Math.max(1, total));
   const phase = job?.phase ?? 'queued';
@@ -35,10 +35,19 @@ export function TrainLive() {
             : phaseLabel(phase)}
         </span>
         <span className="job-eta" data-testid="train-eta">
-          {last && step > t.startStep ? `about ${seconds(last.etaS)} left` : ''}
+          {last && step > t.startStep
+            ? Number.isFinite(last.etaS)
+              ? `about ${seconds(last.etaS)} left`
+              : 'estimating the time left…'
+            : ''}
         </span>
-        <button className="secondary small" data-testid="train-cancel" onClick={() => cancel(t.jobId)}>
-          Cancel
+        <button
+          className="secondary small"
+          data-testid="train-cancel"
+          disabled={job?.cancelling}
+          onClick={() => cancel(t.jobId)}
+        >
+          {job?.cancelling ? 'Cancelling…' : 'Cancel'}
         </button>
       </div>
       <div

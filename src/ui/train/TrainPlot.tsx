@@ -1,5 +1,6 @@
 /** A live SVG line plot of the training loss (left axis) and dev nDCG@10 (right axis, 0..1) per step. */
 import type { TrainProgress } from '../../train/types';
+import { niceTicks, stepTicks } from './ticks';
 
 const W = 640;
 const H = 220;
@@ -7,9 +8,6 @@ const PAD = { l: 48, r: 48, t: 12, b: 30 };
 
 function path(points: [number, number][]): string {
   return points.map(([x, y], i) => `${i ? 'L' : 'M'}${x.toFixed(1)},${y.toFixed(1)}`).join('');
-}
-function ticks(lo: number, hi: number, n: number): number[] {
-  return Array.from({ length: n + 1 }, (_, i) => lo + ((hi - lo) * i) / n);
 }
 
 export function TrainPlot({
@@ -20,8 +18,8 @@ export function TrainPlot({
   totalSteps: number;
 }) {
   const losses = history.map((h) => h.loss).filter(Number.isFinite);
-  const maxLoss = Math.max(1e-6, ...losses);
-  const minLoss = Math.min(maxLoss, ...losses, 0);
+  const maxLoss = losses.length ? Math.max(...losses) : 1;
+  const minLoss = losses.length ? Math.min(...losses, 0) : 0;
   const xs = (step: number) => PAD.l + ((W - PAD.l - PAD.r) * step) / Math.max(1, totalSteps);
   const yl = (v: number) => PAD.t + (H - PAD.t - PAD.b) * (1 - (v - minLoss) / (maxLoss - minLoss || 1));
   const yd = (v: number) => PAD.t + (H - PAD.t - PAD.b) * (1 - v);
@@ -29,7 +27,9 @@ export function TrainPlot({
   const dev = history
     .filter((h) => h.devNdcg10 !== undefined)
     .map((h) => [xs(h.step), yd(h.devNdcg10 as number)] as [number, number]);
-  const xTicks = ticks(0, totalSteps, 5).map(Math.round);
+  const xTicks = stepTicks(totalSteps);
+  const lossTicks = losses.length ? niceTicks(minLoss, maxLoss, 4) : { values: [], labels: [] };
+  const devTicks = [0, 0.25, 0.5, 0.75, 1];
   return (
     <svg
       className="train-plot"
@@ -42,16 +42,24 @@ export function TrainPlot({
       aria-label="Training loss and dev nDCG@10 per step"
     >
       <rect x={PAD.l} y={PAD.t} width={W - PAD.l - PAD.r} height={H - PAD.t - PAD.b} className="plot-frame" />
-      {ticks(minLoss, maxLoss, 4).map((v) => (
+      {lossTicks.values.map((v, i) => (
         <g key={`l${v}`}>
           <line x1={PAD.l} x2={W - PAD.r} y1={yl(v)} y2={yl(v)} className="plot-grid" />
-          <text x={PAD.l - 6} y={yl(v) + 4} textAnchor="end" className="plot-tick loss">
-            {v.toFixed(2)}
-          </text>
-          <text x={W - PAD.r + 6} y={yl(v) + 4} className="plot-tick dev">
-            {((v - minLoss) / (maxLoss - minLoss || 1)).toFixed(2)}
+          <text
+            x={PAD.l - 6}
+            y={yl(v) + 4}
+            textAnchor="end"
+            className="plot-tick loss"
+            data-testid="tick-loss"
+          >
+            {lossTicks.labels[i]}
           </text>
         </g>
+      ))}
+      {devTicks.map((v) => (
+        <text key={`d${v}`} x={W - PAD.r + 6} y={yd(v) + 4} className="plot-tick dev" data-testid="tick-dev">
+          {v.toFixed(2)}
+        </text>
       ))}
       {xTicks.map((s) => (
         <text
@@ -60,6 +68,7 @@ export function TrainPlot({
           y={H - PAD.b + 16}
           textAnchor={s === totalSteps ? 'end' : 'middle'}
           className="plot-tick"
+          data-testid="tick-step"
         >
           {s}
         </text>

@@ -1,6 +1,7 @@
 /** Stored training runs: status (an unfinished run after a reload reads "interrupted at step k"), Resume, Delete. */
 import { useState } from 'react';
 import type { TrainRunRecord } from '../../store/training-types';
+import { plural } from '../../util/words';
 import { useUi } from '../context';
 import { dateTime } from '../format';
 import { TrainPlot } from './TrainPlot';
@@ -62,7 +63,8 @@ export function TrainRuns() {
                   {r.spec.data.kind === 'dataset'
                     ? `${r.spec.data.dataset}/${r.spec.data.split}`
                     : r.spec.data.fileName}{' '}
-                  ({r.pairs} pairs{r.spec.mining ? `, ${r.spec.mining.negatives} mined neg.` : ''})
+                  ({plural(r.pairs, 'pair')}
+                  {r.spec.mining ? `, ${r.spec.mining.negatives} mined neg.` : ''})
                 </td>
                 <td>
                   {r.step} / {r.totalSteps}

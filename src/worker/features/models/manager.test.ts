@@ -8,6 +8,8 @@ import { countEmbeddings } from '../../../store/embeddings';
 import type { JobProgress } from '../../client';
 import { nodeEngineDeps } from '../../../testing/engine-deps';
 import { connectInProcess } from '../../local';
+import { createHash } from 'node:crypto';
+import { MemoryCaches } from '../../../testing/memory-caches';
 import { hubFileUrls, type HubOptions } from './manager';
 
 /** A fake hub: serves test-assets/tiny-models/<name>/<file> for https://huggingface.co/test-org/<name>/resolve/main/<file>. */
@@ -302,5 +304,51 @@ describe('models through the worker protocol', () => {
     await expect(client.request('model-details', { model: 'nope' })).rejects.toMatchObject({
       name: 'ModelNotFoundError',
     });
+  });
+
+  it('revalidates a downloaded hub model on request: unchanged files by 304, a changed file replaced', async () => {
+    const changed = new Map<string, Buffer>();
+    const sent: (string | null)[] = [];
+    const caches = new MemoryCaches();
+    const cache = await caches.open('stm-hf-models');
+    const hub: HubOptions = {
+      // a hub that sends ETags and honours If-None-Match
+      fetch: (async (input: string | URL | Request, init?: RequestInit) => {
+        const url = String(input);
+        const m = /^https:\/\/huggingface\.co\/test-org\/([\w-]+)\/resolve\/main\/(.+)$/.exec(url);
+        const path = m ? join(TINY_MODELS_DIR, m[1], m[2]) : '';
+        if (!m || !existsSync(path)) return new Response('Entry not found', { status: 404 });
+        const body = changed.get(m[2]) ?? readFileSync(path);
+        const etag = `"${createHash('sha256').update(body).digest('hex').slice(0, 16)}"`;
+        const asked = new Headers(init?.headers).get('if-none-match');
+        sent.push(asked);
+        if (asked === etag) return new Response(null, { status: 304, headers: { etag } });
+        return new Response(new Uint8Array(body), {
+          headers: { etag, 'content-length': String(body.byteLength) },
+        });
+      }) as typeof fetch,
+      cache: { match: (u) => cache.match(u), put: (u, r) => cache.put(u, r), delete: (u) => cache.delete(u) },
+    };
+    const { client, init } = setup(undefined, hub);
+    await init();
+    const entry = await client.request('import-model', { hub: 'test-org/tiny-qwen3' });
+    sent.length = 0;
+    const same = await client.request('revalidate-model', { model: entry.id });
+    expect(same.map((r) => r.outcome)).toEqual(same.map(() => 'unchanged'));
+    expect(same.length).toBeGreaterThanOrEqual(4);
+    expect(sent.every((e) => e !== null && e.startsWith('"'))).toBe(true);
+
+    changed.set('config.json', Buffer.from(readFileSync(join(TINY_MODELS_DIR, 'tiny-qwen3', 'config.json'))));
+    changed.set('tokenizer_config.json', Buffer.from('{"changed": true}'));
+    const after = await client.request('revalidate-model', { model: entry.id });
+    expect(after.filter((r) => r.outcome === 'updated').map((r) => r.url)).toEqual([
+      'https://huggingface.co/test-org/tiny-qwen3/resolve/main/tokenizer_config.json',
+    ]);
+    expect(await (await cache.match(after.find((r) => r.outcome === 'updated')!.url))?.text()).toBe(
+      '{"changed": true}',
+    );
+    await expect(client.request('revalidate-model', { model: 'glove' })).rejects.toThrow(
+      /nothing to revalidate/,
+    );
   });
 });

@@ -5,6 +5,7 @@
  */
 import { describeEmbedder, type ConfigHint, type ModelDetails } from '../../../models/describe';
 import { HF_CACHE_NAME, HF_FILES, loadHfModel, type CacheLike } from '../../../models/hf';
+import { revalidateFiles, type RevalidateResult } from '../../../models/hf/revalidate';
 import { loadOrtEmbedder } from '../../../models/ort/embedder';
 import { parseJsonFile } from '../../../models/ort/tokenizer';
 import type { AssetFetcher } from '../../../models/registry';
@@ -250,6 +251,35 @@ export class ModelManager {
       })
       .catch(() => undefined);
     if (rec.source === 'hub') await this.dropDownloads(rec.origin);
+  }
+
+  /**
+   * Asks the hub again for a downloaded model's files with their validators (on the user's request):
+   * unchanged files stay, changed ones replace the copy and the model is loaded afresh on next use.
+   */
+  async revalidate(id: string, signal?: AbortSignal): Promise<RevalidateResult[]> {
+    if (this.host.listModels().some((m) => m.id === id))
+      throw new Error(`"${id}" is built in (served with the site): there is nothing to revalidate`);
+    const rec = await getModelRecord(id, await this.host.db());
+    if (!rec || rec.source !== 'hub' || !rec.origin)
+      throw new Error(`"${id}" was not downloaded from a hub or URL; there is nothing to revalidate`);
+    const cache = await this.downloadCache();
+    if (!cache) throw new Error('this browser keeps no downloads (no Cache API): nothing to revalidate');
+    const results = await revalidateFiles(hubFileUrls(rec.origin, this.hub.hubUrl), {
+      cache,
+      fetch: this.hub.fetch,
+      signal,
+    });
+    if (results.some((r) => r.outcome === 'updated')) this.loaded.delete(id);
+    return results;
+  }
+
+  private async downloadCache(): Promise<CacheLike | null> {
+    const cache = this.hub.cache;
+    if (cache === false) return null;
+    if (cache) return cache;
+    const storage = (globalThis as { caches?: CacheStorage }).caches;
+    return storage ? storage.open(HF_CACHE_NAME) : null;
   }
 
   private async dropDownloads(origin: string): Promise<void> {

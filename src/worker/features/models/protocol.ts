@@ -1,5 +1,6 @@
 /** Model requests of the worker protocol: their types and validation. */
 import type { ModelDetails } from '../../../models/describe';
+import type { RevalidateResult } from '../../../models/hf/revalidate';
 import type { ModelInfo, Role } from '../../../models/types';
 import type { ModelTemplates } from '../../../models/types';
 import type { ModelEngine } from './files';
@@ -70,6 +71,8 @@ export interface ModelRequestMap {
   'import-model': [ImportModelRequest, ModelEntry];
   /** deletes an imported model with its files and cached embeddings (runs stay) */
   'delete-model': [{ model: string }, null];
+  /** asks the hub again for a downloaded model's files (conditional requests); only on the user's request */
+  'revalidate-model': [{ model: string }, RevalidateResult[]];
   /** templates: null resets to the model's own */
   'set-templates': [{ model: string; templates: ModelTemplates | null }, TemplatesResult];
   similarity: [SimilarityRequest, SimilarityResult];
@@ -133,6 +136,7 @@ export function checkModelRequest(t: keyof ModelRequestMap, m: Record<string, un
   switch (t) {
     case 'model-details':
     case 'delete-model':
+    case 'revalidate-model':
       need(isStr(m.model), `${t} needs model`);
       break;
     case 'import-model':

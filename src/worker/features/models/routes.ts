@@ -59,6 +59,13 @@ export const models: Feature<ModelRequestMap> = {
         return null;
       },
     },
+    'revalidate-model': {
+      queued: true,
+      run: (req, ctx, host) => {
+        ctx.progress('download', 0, 1, req.model);
+        return host.models.revalidate(req.model, ctx.signal);
+      },
+    },
     'set-templates': { run: (req, _ctx, host) => host.models.setTemplates(req.model, req.templates) },
     similarity: { queued: true, run: (req, ctx, host) => similarityOf(req, ctx, host) },
   },

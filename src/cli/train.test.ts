@@ -88,7 +88,9 @@ describe('stm train: inputs a resume or a run refuses (issue 8 items 6, 12)', ()
       expect(readdirSync(out).filter((f) => f.endsWith('.tmp'))).toEqual([]);
       // same number of pairs, one word changed
       writeFileSync(mine, readFileSync(mine, 'utf8').replace('heart disease', 'heart failure'));
-      await expect(runTrain(argv(['--resume']), { log: () => undefined, progress: () => undefined })).rejects.toThrow(
+      await expect(
+        runTrain(argv(['--resume']), { log: () => undefined, progress: () => undefined }),
+      ).rejects.toThrow(
         new RegExp(`but the pairs file ${mine.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} differs`),
       );
     } finally {
@@ -100,7 +102,10 @@ describe('stm train: inputs a resume or a run refuses (issue 8 items 6, 12)', ()
     const empty = join(dir, 'empty.jsonl');
     writeFileSync(empty, '\n\n');
     const run = (file: string) =>
-      runTrain(parseTrainArgs(['--base', 'glove', '--train', file, '--backend', 'cpu']), { log: () => undefined, progress: () => undefined });
+      runTrain(parseTrainArgs(['--base', 'glove', '--train', file, '--backend', 'cpu']), {
+        log: () => undefined,
+        progress: () => undefined,
+      });
     await expect(run(empty)).rejects.toThrow(`${empty}: holds no training pairs`);
     const latin = join(dir, 'latin1.jsonl');
     const lines = readFileSync(pairsFile, 'utf8').split('\n');

@@ -243,7 +243,11 @@ export async function readExpert(
   }
   const file = record.method === 'lora' ? PEFT_WEIGHTS : ADAPTER_FILE;
   const buf = await get(file);
-  if (!buf) throw new ExpertFormatError(file, `missing (${withArticle(record.method)} expert keeps its weights there)`);
+  if (!buf)
+    throw new ExpertFormatError(
+      file,
+      `missing (${withArticle(record.method)} expert keeps its weights there)`,
+    );
   // the write stamp both files carry (a hand-written expert.json without "createdAt" is not checked)
   const stamp = SafetensorsFile.open(buf, file).metadata.created_at;
   if (typeof record.createdAt === 'string' && stamp !== undefined && stamp !== record.createdAt)

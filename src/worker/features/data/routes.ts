@@ -2,7 +2,13 @@
 import type { Dataset } from '../../../data/types';
 import type { DatasetMeta } from '../../../store/db';
 import { splitQueries } from '../../../data/split';
-import { addSplits, deleteDataset, listDatasets, saveDataset, type OnExisting } from '../../../store/datasets';
+import {
+  addSplits,
+  deleteDataset,
+  listDatasets,
+  saveDataset,
+  type OnExisting,
+} from '../../../store/datasets';
 import type { Host } from '../../host';
 import { checkDataRequest, type DataRequestMap } from './protocol';
 import type { Feature, JobCtx } from '../feature';

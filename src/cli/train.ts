@@ -147,7 +147,10 @@ export async function runTrain(a: TrainArgs, report: Pick<Reporter, 'log' | 'pro
           ),
         onProgress: (p) => {
           const detail = `loss ${p.loss.toFixed(4)} lr ${p.lr.toExponential(2)} |g| ${p.gradNorm.toFixed(3)}`;
-          report.progress('step', p.step, p.totalSteps, { etaS: p.etaS, detail });
+          report.progress('step', p.step, p.totalSteps, {
+            etaS: Number.isFinite(p.etaS) ? p.etaS : undefined,
+            detail,
+          });
           if (p.devNdcg10 !== undefined)
             log(`step ${p.step}/${p.totalSteps} dev nDCG@10 ${p.devNdcg10.toFixed(4)}`);
         },

@@ -227,7 +227,10 @@ describe('engine protocol', () => {
       notice: expect.stringMatching(/device lost.*acquired a new device/),
     });
     // both attempts report every chunk; the first stopped at 512 docs
-    expect(corpusProgress).toEqual([256, 512, 256, 512, 768, 1024, 1033]);
+    // (progress also comes every 32 documents within a chunk; the chunk ends are what resume depends on)
+    expect(corpusProgress.filter((d) => d % 256 === 0 || d === 1033)).toEqual([
+      256, 512, 256, 512, 768, 1024, 1033,
+    ]);
     expect(cacheHits).toEqual([0, 2]); // the retry reused the two chunks embedded before the loss
     expect(await countEmbeddings('med', await db())).toBe(5);
   });

@@ -226,7 +226,7 @@ describe('storage that fails or may go away (item 8)', () => {
     expect(s.warnings).toEqual([
       {
         seq: 1,
-        context: 'glove on tiny/test',
+        context: 'GloVe 6B 100d on tiny/test',
         message: expect.stringMatching(
           /^Browser storage is full: embeddings of glove on tiny are no longer cached/,
         ),

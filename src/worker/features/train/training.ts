@@ -122,10 +122,9 @@ export class Training {
             const loaded = await this.deps.models.load(spec.baseModel, ctx.signal);
             const templates = resolveTemplates((await this.deps.models.templates(spec.baseModel)).templates);
             inputs = {
-              // size and shape, not the execution provider (which may differ from one session to the next)
+              // shape and parameter count, not the execution provider or the bytes read (a cached load reads fewer)
               base: JSON.stringify({
                 id: spec.baseModel,
-                bytes: loaded.bytes,
                 dim: loaded.details.dim,
                 parameters: loaded.details.parameters,
                 layers: loaded.details.layers,

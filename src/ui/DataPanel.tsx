@@ -18,80 +18,82 @@ function DatasetList() {
       </p>
     );
   return (
-    <table className="table" data-testid="dataset-table">
-      <thead>
-        <tr>
-          <th>Name</th>
-          <th className="num">Docs</th>
-          <th className="num">Queries</th>
-          <th>Splits (judged queries)</th>
-          <th>Imported</th>
-          <th />
-        </tr>
-      </thead>
-      <tbody>
-        {datasets.map((d) => (
-          <Fragment key={d.name}>
-            <tr data-testid="dataset-row" data-name={d.name}>
-              <td>
-                <div className="strong">{d.name}</div>
-                {d.description && <div className="muted small desc">{d.description}</div>}
-              </td>
-              <td className="num" data-testid="dataset-docs">
-                {count(d.counts.docs)}
-              </td>
-              <td className="num" data-testid="dataset-queries">
-                {count(d.counts.queries)}
-              </td>
-              <td>
-                {Object.entries(d.splits).map(([s, v]) => (
-                  <span key={s} className="chip" data-testid="split-chip" data-split={s}>
-                    {s} ({count(v.queries)})
-                  </span>
-                ))}
-              </td>
-              <td className="small">{dateTime(d.importedAt)}</td>
-              <td className="actions">
-                <button
-                  className="secondary small"
-                  data-testid="split-dataset"
-                  onClick={() => setSplitting(splitting === d.name ? null : d.name)}
-                >
-                  Split queries…
-                </button>
-                <button
-                  className="secondary small"
-                  data-testid="evaluate-dataset"
-                  onClick={() => {
-                    select(d.name);
-                    setTab('evaluate');
-                  }}
-                >
-                  Evaluate
-                </button>
-                <button
-                  className="danger small"
-                  data-testid="delete-dataset"
-                  onClick={() => {
-                    if (confirm(`Delete "${d.name}" with its cached embeddings and runs?`))
-                      void remove(d.name);
-                  }}
-                >
-                  Delete
-                </button>
-              </td>
-            </tr>
-            {splitting === d.name && (
-              <tr>
-                <td colSpan={6}>
-                  <SplitQueries meta={d} onClose={() => setSplitting(null)} />
+    <div className="table-scroll">
+      <table className="table" data-testid="dataset-table">
+        <thead>
+          <tr>
+            <th>Name</th>
+            <th className="num">Docs</th>
+            <th className="num">Queries</th>
+            <th>Splits (judged queries)</th>
+            <th>Imported</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {datasets.map((d) => (
+            <Fragment key={d.name}>
+              <tr data-testid="dataset-row" data-name={d.name}>
+                <td>
+                  <div className="strong">{d.name}</div>
+                  {d.description && <div className="muted small desc">{d.description}</div>}
+                </td>
+                <td className="num" data-testid="dataset-docs">
+                  {count(d.counts.docs)}
+                </td>
+                <td className="num" data-testid="dataset-queries">
+                  {count(d.counts.queries)}
+                </td>
+                <td>
+                  {Object.entries(d.splits).map(([s, v]) => (
+                    <span key={s} className="chip" data-testid="split-chip" data-split={s}>
+                      {s} ({count(v.queries)})
+                    </span>
+                  ))}
+                </td>
+                <td className="small">{dateTime(d.importedAt)}</td>
+                <td className="actions">
+                  <button
+                    className="secondary small"
+                    data-testid="split-dataset"
+                    onClick={() => setSplitting(splitting === d.name ? null : d.name)}
+                  >
+                    Split queries…
+                  </button>
+                  <button
+                    className="secondary small"
+                    data-testid="evaluate-dataset"
+                    onClick={() => {
+                      select(d.name);
+                      setTab('evaluate');
+                    }}
+                  >
+                    Evaluate
+                  </button>
+                  <button
+                    className="danger small"
+                    data-testid="delete-dataset"
+                    onClick={() => {
+                      if (confirm(`Delete "${d.name}" with its cached embeddings and runs?`))
+                        void remove(d.name);
+                    }}
+                  >
+                    Delete
+                  </button>
                 </td>
               </tr>
-            )}
-          </Fragment>
-        ))}
-      </tbody>
-    </table>
+              {splitting === d.name && (
+                <tr>
+                  <td colSpan={6}>
+                    <SplitQueries meta={d} onClose={() => setSplitting(null)} />
+                  </td>
+                </tr>
+              )}
+            </Fragment>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 

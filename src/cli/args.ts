@@ -1,10 +1,19 @@
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { parseSplitSpec, SplitError, type SplitPart } from '../data/split';
 
 export class UsageError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'UsageError';
+  }
+}
+
+/** Node's strict option parser, its complaints (unknown option, missing value) as usage errors. */
+function strictOptions<O extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: O) {
+  try {
+    return parseArgs({ args: argv, strict: true, options }).values;
+  } catch (e) {
+    throw new UsageError((e as Error).message);
   }
 }
 
@@ -97,28 +106,19 @@ function num(name: string, v: string, min: number, max: number): number {
 }
 
 export function parseEvalArgs(argv: string[]): EvalArgs {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        dataset: { type: 'string' },
-        retriever: { type: 'string', default: 'dense' },
-        model: { type: 'string', default: 'use-lite' },
-        split: { type: 'string', default: 'test' },
-        backend: { type: 'string', default: 'auto' },
-        k1: { type: 'string', default: '1.5' },
-        b: { type: 'string', default: '0.75' },
-        depth: { type: 'string', default: '1000' },
-        run: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        'allow-network': { type: 'boolean', default: false },
-      },
-    }).values;
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const parsed = strictOptions(argv, {
+    dataset: { type: 'string' },
+    retriever: { type: 'string', default: 'dense' },
+    model: { type: 'string', default: 'use-lite' },
+    split: { type: 'string', default: 'test' },
+    backend: { type: 'string', default: 'auto' },
+    k1: { type: 'string', default: '1.5' },
+    b: { type: 'string', default: '0.75' },
+    depth: { type: 'string', default: '1000' },
+    run: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    'allow-network': { type: 'boolean', default: false },
+  });
   if (!parsed.dataset) throw new UsageError('eval needs --dataset <dir|demo>');
   return {
     dataset: parsed.dataset,
@@ -145,23 +145,14 @@ export interface SplitArgs {
 }
 
 export function parseSplitArgs(argv: string[]): SplitArgs {
-  let v;
-  try {
-    v = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        dataset: { type: 'string' },
-        from: { type: 'string', default: 'test' },
-        into: { type: 'string' },
-        seed: { type: 'string', default: '42' },
-        out: { type: 'string' },
-        json: { type: 'boolean', default: false },
-      },
-    }).values;
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const v = strictOptions(argv, {
+    dataset: { type: 'string' },
+    from: { type: 'string', default: 'test' },
+    into: { type: 'string' },
+    seed: { type: 'string', default: '42' },
+    out: { type: 'string' },
+    json: { type: 'boolean', default: false },
+  });
   if (!v.dataset) throw new UsageError('split needs --dataset <dir>');
   if (!v.into)
     throw new UsageError('split needs --into <name:fraction,...>, e.g. train:0.6,dev:0.2,test:0.2');
@@ -193,23 +184,14 @@ export interface EmbedArgs {
 }
 
 export function parseEmbedArgs(argv: string[]): EmbedArgs {
-  let v;
-  try {
-    v = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        model: { type: 'string', default: 'use-lite' },
-        input: { type: 'string' },
-        role: { type: 'string', default: 'passage' },
-        backend: { type: 'string', default: 'auto' },
-        json: { type: 'boolean', default: false },
-        'allow-network': { type: 'boolean', default: false },
-      },
-    }).values;
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const v = strictOptions(argv, {
+    model: { type: 'string', default: 'use-lite' },
+    input: { type: 'string' },
+    role: { type: 'string', default: 'passage' },
+    backend: { type: 'string', default: 'auto' },
+    json: { type: 'boolean', default: false },
+    'allow-network': { type: 'boolean', default: false },
+  });
   if (!v.input) throw new UsageError('embed needs --input <file>');
   return {
     model: v.model!,
@@ -259,45 +241,36 @@ function parseNegatives(v: string): TrainArgs['negatives'] {
 }
 
 export function parseTrainArgs(argv: string[]): TrainArgs {
-  let v;
   const str = (def?: string) => ({ type: 'string' as const, ...(def === undefined ? {} : { default: def }) });
-  try {
-    v = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        base: str('use-lite'),
-        train: str(),
-        'train-split': str('train'),
-        method: str('adapter'),
-        adapter: str('lowrank'),
-        negatives: str('mined:1'),
-        'mine-range': str('0:50'),
-        'mine-margin': str(),
-        rank: str('16'),
-        'lora-rank': str(),
-        steps: str(),
-        epochs: str(),
-        batch: str('32'),
-        lr: str(),
-        warmup: str('100'),
-        'max-pairs': str(),
-        seed: str('42'),
-        backend: str('auto'),
-        dev: str(),
-        'dev-split': str('dev'),
-        'dev-every': str('100'),
-        'dev-max-queries': str(),
-        cache: str(),
-        out: str(),
-        'checkpoint-every': str('0'),
-        resume: { type: 'boolean', default: false },
-        'allow-network': { type: 'boolean', default: false },
-      },
-    }).values;
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const v = strictOptions(argv, {
+    base: str('use-lite'),
+    train: str(),
+    'train-split': str('train'),
+    method: str('adapter'),
+    adapter: str('lowrank'),
+    negatives: str('mined:1'),
+    'mine-range': str('0:50'),
+    'mine-margin': str(),
+    rank: str('16'),
+    'lora-rank': str(),
+    steps: str(),
+    epochs: str(),
+    batch: str('32'),
+    lr: str(),
+    warmup: str('100'),
+    'max-pairs': str(),
+    seed: str('42'),
+    backend: str('auto'),
+    dev: str(),
+    'dev-split': str('dev'),
+    'dev-every': str('100'),
+    'dev-max-queries': str(),
+    cache: str(),
+    out: str(),
+    'checkpoint-every': str('0'),
+    resume: { type: 'boolean', default: false },
+    'allow-network': { type: 'boolean', default: false },
+  });
   if (!v.train) throw new UsageError('train needs --train <pairs.jsonl>');
   if (v.resume && !v.out)
     throw new UsageError('--resume needs --out <dir> (the folder holding the checkpoint)');

@@ -1,8 +1,6 @@
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-
-const NUM = /^\d\.\d{3}$/;
-const TINY = new URL('../test-assets/tiny-models', import.meta.url).pathname;
+import { loadDemo, NUM, TINY } from './app';
 
 /** Every CSP violation the page (a securitypolicyviolation event) or a worker (console) reports. */
 async function watchCsp(page: Page): Promise<string[]> {
@@ -51,9 +49,7 @@ test('the built site runs under its strict Content-Security-Policy: demo, BM25, 
   expect(meta).not.toMatch(/'unsafe-inline'|'unsafe-eval'/);
   await expect(page.getByTestId('app')).toHaveAttribute('data-ready', 'true');
 
-  await page.getByTestId('tab-data').click();
-  await page.getByTestId('load-demo').click();
-  await expect(page.locator('[data-testid=dataset-row][data-name=demo]')).toBeVisible();
+  await loadDemo(page);
   await evaluateDemo(page, 'bm25');
   await evaluateDemo(page, 'glove'); // the engine worker, WGSL kernels (or the CPU path), model files
 

@@ -1,12 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-
-const shot = (page: Page, name: string) =>
-  page.screenshot({ path: `e2e/screenshots/${name}.png`, fullPage: true });
-
-async function openApp(page: Page) {
-  await page.goto('./');
-  await expect(page.getByTestId('app')).toHaveAttribute('data-ready', 'true');
-}
+import { loadDemo, openApp, shot } from './app';
 
 /** Each table's box against its card's: a table wider than its card spills out of it. */
 async function spilling(page: Page): Promise<string[]> {
@@ -38,9 +31,7 @@ test('keyboard: the tab bar follows the ARIA tabs pattern, result and query rows
   page,
 }) => {
   await openApp(page);
-  await page.getByTestId('tab-data').click();
-  await page.getByTestId('load-demo').click();
-  await expect(page.locator('[data-testid=dataset-row][data-name=demo]')).toBeVisible();
+  await loadDemo(page);
 
   // tabs: one tabbable tab (the selected one), arrows move and select, Home/End jump, with wrap-around
   const tablist = page.getByRole('tablist');
@@ -101,9 +92,7 @@ test('keyboard: the tab bar follows the ARIA tabs pattern, result and query rows
 test('at 800 px wide no table spills past its card', async ({ page }) => {
   await page.setViewportSize({ width: 800, height: 900 });
   await openApp(page);
-  await page.getByTestId('tab-data').click();
-  await page.getByTestId('load-demo').click();
-  await expect(page.locator('[data-testid=dataset-row][data-name=demo]')).toBeVisible();
+  await loadDemo(page);
   await page.getByTestId('tab-evaluate').click();
   await page.getByTestId('eval-dataset').selectOption('demo');
   await page.getByTestId('eval-retriever').selectOption('bm25');

@@ -1,22 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-
-const shot = (page: Page, name: string) =>
-  page.screenshot({ path: `e2e/screenshots/${name}.png`, fullPage: true });
-const NUM = /^\d\.\d{3}$/;
-const TINY = new URL('../test-assets/tiny-models', import.meta.url).pathname;
-
-async function openApp(page: Page) {
-  await page.goto('./');
-  await expect(page.getByTestId('app')).toHaveAttribute('data-ready', 'true');
-}
-
-async function loadDemo(page: Page) {
-  await page.getByTestId('tab-data').click();
-  await page.getByTestId('load-demo').click();
-  await expect(page.locator('[data-testid=dataset-row][data-name=demo]')).toBeVisible();
-}
+import { loadDemo, NUM, openApp, pageErrors, shot, TINY } from './app';
 
 /** Runs the Evaluate form with `retriever` on the demo collection; waits for its new results row. */
 async function evaluateDemo(page: Page, retriever: string, timeout = 240_000) {
@@ -42,8 +27,7 @@ async function similarity(page: Page, a: string, b: string): Promise<number> {
 test.describe.configure({ mode: 'serial' });
 
 test('Models tab: USE-lite architecture and a similarity that ranks the synonym first', async ({ page }) => {
-  const pageErrors: string[] = [];
-  page.on('pageerror', (e) => pageErrors.push(e.message));
+  const errors = pageErrors(page);
   await openApp(page);
   // the studio's WGSL kernels in the browser: WebGPU asked for ('auto' would take the CPU over SwiftShader)
   await page.getByTestId('backend-pref').selectOption('webgpu');
@@ -67,7 +51,7 @@ test('Models tab: USE-lite architecture and a similarity that ranks the synonym 
   const far = await similarity(page, 'heart attack', 'jet engine');
   expect(close).toBeGreaterThan(far);
   await shot(page, '10-models-use-lite');
-  expect(pageErrors).toEqual([]);
+  expect(errors).toEqual([]);
 });
 
 test('a Hugging Face folder (tiny-bert) imports with an engine choice, shows its architecture and evaluates', async ({

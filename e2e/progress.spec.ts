@@ -1,16 +1,11 @@
-import { expect, test, type Page } from '@playwright/test';
-
-const shot = (page: Page, name: string) =>
-  page.screenshot({ path: `e2e/screenshots/${name}.png`, fullPage: true });
+import { expect, test } from '@playwright/test';
+import { loadDemo, openApp, shot } from './app';
 
 test('a dense evaluation shows progress within the first 256-document chunk, and "Cancelling…" until it stops', async ({
   page,
 }) => {
-  await page.goto('./');
-  await expect(page.getByTestId('app')).toHaveAttribute('data-ready', 'true');
-  await page.getByTestId('tab-data').click();
-  await page.getByTestId('load-demo').click();
-  await expect(page.locator('[data-testid=dataset-row][data-name=demo]')).toBeVisible();
+  await openApp(page);
+  await loadDemo(page);
   await page.getByTestId('tab-evaluate').click();
   await page.getByTestId('eval-dataset').selectOption('demo');
   await page.getByTestId('eval-retriever').selectOption('use-lite');

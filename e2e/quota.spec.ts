@@ -1,10 +1,6 @@
 import { join } from 'node:path';
-import { expect, test, type Page } from '@playwright/test';
-
-const TINY = new URL('../test-assets/tiny-models', import.meta.url).pathname;
-
-const shot = (page: Page, name: string) =>
-  page.screenshot({ path: `e2e/screenshots/${name}.png`, fullPage: true });
+import { expect, test } from '@playwright/test';
+import { openApp, pageErrors, shot, TINY } from './app';
 
 /** A generated collection of `n` short documents (storage sizes, not retrieval quality, matter here). */
 function generated(n: number) {
@@ -34,10 +30,8 @@ test('a full disk while caching embeddings: the evaluation goes on without the c
   context,
   baseURL,
 }) => {
-  const pageErrors: string[] = [];
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  await page.goto('./');
-  await expect(page.getByTestId('app')).toHaveAttribute('data-ready', 'true');
+  const errors = pageErrors(page);
+  await openApp(page);
   // tiny-bert (32-d): a corpus chunk's vectors (256 x 32 floats) stay under the size above which Chromium
   // stores an IndexedDB value as a blob file, so the quota applies to each chunk's write
   await page.getByTestId('tab-models').click();
@@ -71,5 +65,5 @@ test('a full disk while caching embeddings: the evaluation goes on without the c
   });
   await expect(page.getByTestId('error')).toHaveCount(0);
   await shot(page, '13-cache-quota-warning');
-  expect(pageErrors).toEqual([]);
+  expect(errors).toEqual([]);
 });

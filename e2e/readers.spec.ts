@@ -3,18 +3,10 @@
 import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
+import { loadDemo, openApp, shot, TINY } from './app';
 import { tinyBertWeights } from '../scripts/onnx/tiny-bert';
 import { encodeSafetensors } from '../scripts/onnx/weights';
-
-const shot = (page: Page, name: string) =>
-  page.screenshot({ path: `e2e/screenshots/${name}.png`, fullPage: true });
-const TINY = new URL('../test-assets/tiny-models', import.meta.url).pathname;
-
-async function openApp(page: Page) {
-  await page.goto('./');
-  await expect(page.getByTestId('app')).toHaveAttribute('data-ready', 'true');
-}
 
 test.describe.configure({ mode: 'serial' });
 
@@ -52,9 +44,7 @@ test('a model whose weights overflow ends its evaluation with an error naming th
   writeFileSync(join(dir, 'model.safetensors'), encodeSafetensors(ws.map));
 
   await openApp(page);
-  await page.getByTestId('tab-data').click();
-  await page.getByTestId('load-demo').click();
-  await expect(page.locator('[data-testid=dataset-row][data-name=demo]')).toBeVisible();
+  await loadDemo(page);
   await page.getByTestId('tab-models').click();
   await page.getByTestId('model-folder').setInputFiles(dir);
   const row = page.locator('[data-testid=model-row][data-id=tiny-bert-overflow]');

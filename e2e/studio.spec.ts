@@ -1,13 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-
-const shot = (page: Page, name: string) =>
-  page.screenshot({ path: `e2e/screenshots/${name}.png`, fullPage: true });
-const NUM = /^\d\.\d{3}$/;
-
-async function openApp(page: Page) {
-  await page.goto('./');
-  await expect(page.getByTestId('app')).toHaveAttribute('data-ready', 'true');
-}
+import { loadDemo, NUM, openApp, pageErrors, shot } from './app';
 
 async function runEval(page: Page, retriever: string) {
   const before = await page.locator(`[data-testid=result-row][data-retriever="${retriever}"]`).count();
@@ -26,8 +18,7 @@ test('demo collection: BM25 and GloVe results, drill-down, persistence, offline'
   page,
   context,
 }) => {
-  const pageErrors: string[] = [];
-  page.on('pageerror', (e) => pageErrors.push(e.message));
+  const errors = pageErrors(page);
 
   await openApp(page);
   await page.getByTestId('tab-data').click();
@@ -119,7 +110,7 @@ test('demo collection: BM25 and GloVe results, drill-down, persistence, offline'
   await shot(page, '07-offline');
   await context.setOffline(false);
 
-  expect(pageErrors).toEqual([]);
+  expect(errors).toEqual([]);
 });
 
 test('a malformed file is reported with its file and line, and nothing is stored', async ({ page }) => {
@@ -217,8 +208,7 @@ function tinyFiles(extraDoc = '') {
 test('a re-import never replaces a dataset silently, deleting a run asks first, storage persistence is shown', async ({
   page,
 }) => {
-  const pageErrors: string[] = [];
-  page.on('pageerror', (e) => pageErrors.push(e.message));
+  const errors = pageErrors(page);
   await openApp(page);
   await page.getByTestId('tab-data').click();
   // Chromium has a StorageManager: the studio asked for persistence and shows the answer
@@ -288,20 +278,16 @@ test('a re-import never replaces a dataset silently, deleting a run asks first, 
   await expect(runRow).toHaveCount(0);
   await page.getByTestId('tab-data').click();
   await shot(page, '11-data-storage-status');
-  expect(pageErrors).toEqual([]);
+  expect(errors).toEqual([]);
 });
 
 test('a tab whose storage another tab deleted or upgraded reopens it, or asks for a reload', async ({
   page,
   context,
 }) => {
-  const pageErrors: string[] = [];
-  page.on('pageerror', (e) => pageErrors.push(e.message));
+  const errors = pageErrors(page);
   await openApp(page);
-  await page.getByTestId('tab-data').click();
-  await page.getByTestId('load-demo').click();
-  const demo = page.locator('[data-testid=dataset-row][data-name=demo]');
-  await expect(demo).toBeVisible();
+  const demo = await loadDemo(page);
 
   // another tab deletes the database: this tab's connections close (the deletion is not blocked)
   const other = await context.newPage();
@@ -344,5 +330,5 @@ test('a tab whose storage another tab deleted or upgraded reopens it, or asks fo
   await expect(err).toContainText('upgraded by a newer version of the studio open in another tab');
   await expect(err).toContainText('Reload this page');
   await shot(page, '12-storage-upgraded-elsewhere');
-  expect(pageErrors).toEqual([]);
+  expect(errors).toEqual([]);
 });

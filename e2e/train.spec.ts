@@ -1,14 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { expect, test, type Locator, type Page } from '@playwright/test';
-
-const shot = (page: Page, name: string) =>
-  page.screenshot({ path: `e2e/screenshots/${name}.png`, fullPage: true });
-const NUM = /^\d\.\d{3}$/;
-
-async function openApp(page: Page) {
-  await page.goto('./');
-  await expect(page.getByTestId('app')).toHaveAttribute('data-ready', 'true');
-}
+import { loadDemo, NUM, openApp, pageErrors, shot } from './app';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -17,13 +9,10 @@ test('train an adapter expert (300 steps, checkpoint every 5) over USE-lite on t
 }) => {
   // 300 steps of USE-lite on the CPU plus the query split and a BM25 run for the leakage check
   test.setTimeout(480_000);
-  const pageErrors: string[] = [];
-  page.on('pageerror', (e) => pageErrors.push(e.message));
+  const errors = pageErrors(page);
   await openApp(page);
   await page.getByTestId('backend-pref').selectOption('cpu');
-  await page.getByTestId('tab-data').click();
-  await page.getByTestId('load-demo').click();
-  await expect(page.locator('[data-testid=dataset-row][data-name=demo]')).toBeVisible();
+  await loadDemo(page);
   await splitDemo(page);
 
   await page.getByTestId('tab-train').click();
@@ -108,7 +97,7 @@ test('train an adapter expert (300 steps, checkpoint every 5) over USE-lite on t
   await shot(page, '25-expert-evaluated');
 
   await exportImportCompare(page);
-  expect(pageErrors).toEqual([]);
+  expect(errors).toEqual([]);
 });
 
 /** Data tab: the demo's 48 test queries split 60/20/20 (seed 42) into train/dev/held; a taken name needs a confirmation. */

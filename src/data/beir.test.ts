@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { chunked, dataError } from '../testing/sources';
 import { gzipSync } from 'node:zlib';
 import {
   assembleDataset,
@@ -8,36 +9,7 @@ import {
   readLines,
   splitName,
   textSource,
-  type Source,
 } from './beir';
-import { DataError } from './types';
-
-/** A source that delivers its bytes in chunks of `size` (to split lines and UTF-8 sequences). */
-function chunked(name: string, bytes: Uint8Array, size: number): Source {
-  return {
-    name,
-    stream: () => {
-      let at = 0;
-      return new ReadableStream<Uint8Array>({
-        pull(c) {
-          if (at >= bytes.length) return c.close();
-          c.enqueue(bytes.slice(at, at + size));
-          at += size;
-        },
-      });
-    },
-  };
-}
-
-async function dataError(p: Promise<unknown>): Promise<DataError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(DataError);
-    return e as DataError;
-  }
-  throw new Error('expected a DataError');
-}
 
 const corpusText = '{"_id":"d1","title":"Fièvre","text":"héllo"}\r\n\n{"_id":"d2","text":"two"}';
 

@@ -1,47 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import { chunked, dataError } from '../testing/sources';
 import { gzipSync } from 'node:zlib';
 import { DEFAULT_LINE_LIMITS, readLines, type Source } from './lines';
 import { LineSplitter } from './line-splitter';
 import { parseCorpus } from './beir';
-import { DataError } from './types';
-
-/** A source that delivers `bytes` in chunks of `size`, `repeat` times over (without holding the copies). */
-function chunked(name: string, bytes: Uint8Array, size: number, repeat = 1): Source {
-  return {
-    name,
-    stream: () => {
-      let at = 0;
-      let round = 0;
-      return new ReadableStream<Uint8Array>({
-        pull(c) {
-          if (at >= bytes.length) {
-            round++;
-            at = 0;
-          }
-          if (round >= repeat) return c.close();
-          c.enqueue(bytes.subarray(at, at + size));
-          at += size;
-        },
-      });
-    },
-  };
-}
 
 async function drain(src: Source, limits?: Parameters<typeof readLines>[2]): Promise<string[]> {
   const out: string[] = [];
   for await (const l of readLines(src, undefined, limits))
     out.push(l.text.length > 20 ? `#${l.text.length}` : l.text);
   return out;
-}
-
-async function dataError(p: Promise<unknown>): Promise<DataError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(DataError);
-    return e as DataError;
-  }
-  throw new Error('expected a DataError');
 }
 
 describe('LineSplitter', () => {

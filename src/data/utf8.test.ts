@@ -1,23 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { chunked } from '../testing/sources';
 import { readLines, type Source } from './lines';
 import { DataError } from './types';
 import { decodeUtf8, invalidUtf8At } from './utf8';
-
-function chunked(name: string, bytes: Uint8Array, size: number): Source {
-  return {
-    name,
-    stream: () => {
-      let at = 0;
-      return new ReadableStream<Uint8Array>({
-        pull(c) {
-          if (at >= bytes.length) return c.close();
-          c.enqueue(bytes.slice(at, at + size));
-          at += size;
-        },
-      });
-    },
-  };
-}
 
 async function drain(src: Source): Promise<unknown> {
   try {

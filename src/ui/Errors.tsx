@@ -1,5 +1,6 @@
 import type { UiError } from './state/ui';
 import { useUi } from './context';
+import { Dismiss } from './Dismiss';
 
 function ErrorRow({ e, dismiss }: { e: UiError; dismiss: (seq: number) => void }) {
   const where = e.file === undefined ? null : e.line != null ? `${e.file}:${e.line}` : e.file;
@@ -19,14 +20,7 @@ function ErrorRow({ e, dismiss }: { e: UiError; dismiss: (seq: number) => void }
           {message}
         </span>
       </div>
-      <button
-        className="link"
-        data-testid="error-dismiss"
-        onClick={() => dismiss(e.seq)}
-        aria-label="Dismiss"
-      >
-        ×
-      </button>
+      <Dismiss testId="error-dismiss" onClick={() => dismiss(e.seq)} />
     </div>
   );
 }

@@ -1,5 +1,6 @@
 /** Jobs that went on degraded (e.g. an evaluation without the embedding cache on a full disk). */
 import { useUi } from './context';
+import { Dismiss } from './Dismiss';
 
 export function Warnings() {
   const warnings = useUi((s) => s.warnings);
@@ -12,14 +13,7 @@ export function Warnings() {
           <div className="error-body">
             <strong>{w.context}</strong> <span className="error-msg">{w.message}</span>
           </div>
-          <button
-            className="link"
-            data-testid="warning-dismiss"
-            onClick={() => dismiss(w.seq)}
-            aria-label="Dismiss"
-          >
-            ×
-          </button>
+          <Dismiss testId="warning-dismiss" onClick={() => dismiss(w.seq)} />
         </div>
       ))}
     </div>

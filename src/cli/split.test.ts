@@ -3,7 +3,6 @@
  * and evaluated on that split reports "overlap_queries" = every query (with a warning on stderr);
  * evaluated on the disjoint test split it reports 0.
  */
-import { spawn } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -16,29 +15,16 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { runCli } from '../testing/cli';
 import { hasSharedDatasets, loadBeirDir, sharedDatasetsDir } from '../data/node';
 import { readExpertDir } from '../experts/files-node';
 import { parseSplitArgs, parseTrainArgs, UsageError } from './args';
 import { runSplit } from './split';
 import { runTrain } from './train';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
-const TSX = join(ROOT, 'node_modules/.bin/tsx');
 const MED = join(sharedDatasetsDir(), 'med');
 const dir = mkdtempSync(join(tmpdir(), 'stm-cli-split-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(TSX, ['src/cli/main.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 /** Runs an in-process command with console.log captured. */
 async function captured(work: () => Promise<void>): Promise<{ out: string[]; log: string[] }> {

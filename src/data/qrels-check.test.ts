@@ -1,10 +1,10 @@
 /** Issue 8 item 4: a split without relevant judgements warns; a missing split lists the ones there are. */
 import 'fake-indexeddb/auto';
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runCli } from '../testing/cli';
 import { evaluate } from '../eval/evaluate';
 import { nodeEngineDeps } from '../testing/engine-deps';
 import { connectInProcess } from '../worker/local';
@@ -87,7 +87,6 @@ describe('qrels checks', () => {
 });
 
 describe('stm eval on such splits', () => {
-  const ROOT = new URL('../../', import.meta.url).pathname;
   const dir = mkdtempSync(join(tmpdir(), 'stm-qrels-'));
   const f = files();
   writeFileSync(join(dir, 'corpus.jsonl'), f.corpus);
@@ -95,19 +94,7 @@ describe('stm eval on such splits', () => {
   mkdirSync(join(dir, 'qrels'));
   for (const [s, t] of Object.entries(f.qrels)) writeFileSync(join(dir, 'qrels', `${s}.tsv`), t);
 
-  const cli = (args: string[]) =>
-    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), ['src/cli/main.ts', 'eval', '--dataset', dir, ...args], {
-        cwd: ROOT,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-      child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    }); // prettier-ignore
+  const cli = (args: string[]) => runCli(['eval', '--dataset', dir, ...args]);
 
   it('prints the warning on stderr and in --json, exit 0', async () => {
     const r = await cli(['--retriever', 'bm25', '--split', 'test', '--json']);

@@ -4,11 +4,11 @@
  * model and the first layer whose output is not finite.
  */
 import 'fake-indexeddb/auto';
-import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runCli } from '../testing/cli';
 import { TINY_MODELS_DIR } from '../../scripts/make-tiny-models';
 import { tinyBertWeights } from '../../scripts/onnx/tiny-bert';
 import { encodeSafetensors } from '../../scripts/onnx/weights';
@@ -40,22 +40,6 @@ function overflowFolder(): string {
 }
 
 const TEXTS = ['the heart pumps blood', 'kidney stones cause pain'];
-const ROOT = new URL('../../', import.meta.url).pathname;
-
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), ['src/cli/main.ts', ...args], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe('non-finite embeddings (issue 8 item 3)', () => {
   const folder = overflowFolder();
@@ -82,12 +66,12 @@ describe('non-finite embeddings (issue 8 item 3)', () => {
   it('stm embed and stm eval exit 1 with the message instead of printing null', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'stm-overflow-cli-'));
     writeFileSync(join(dir, 'texts.txt'), TEXTS.join('\n') + '\n');
-    const e = await cli(['embed', '--model', folder, '--backend', 'cpu', '--input', join(dir, 'texts.txt'), '--json']);
+    const e = await runCli(['embed', '--model', folder, '--backend', 'cpu', '--input', join(dir, 'texts.txt'), '--json']);
     expect(e.code).toBe(1);
     expect(e.stdout).not.toMatch(/null/);
     expect(e.stderr).toMatch(/model ".*tiny-bert-overflow.*" gives a non-finite \(NaN or infinite\) embedding for text 1/);
     expect(e.stderr).toMatch(layerOf);
-    const ev = await cli(['eval', '--dataset', 'demo', '--model', folder, '--backend', 'cpu', '--json']);
+    const ev = await runCli(['eval', '--dataset', 'demo', '--model', folder, '--backend', 'cpu', '--json']);
     expect(ev.code).toBe(1);
     expect(ev.stderr).toMatch(layerOf);
     expect(ev.stderr).toMatch(/embedding for document "\w+"/);
@@ -99,7 +83,7 @@ describe('non-finite embeddings (issue 8 item 3)', () => {
     const pairs = Array.from({ length: 8 }, (_, i) => JSON.stringify({ query: `q ${i} heart`, positive: `doc ${i} blood` }));
     writeFileSync(join(dir, 'pairs.jsonl'), pairs.join('\n') + '\n');
     const args = ['train', '--base', folder, '--train', join(dir, 'pairs.jsonl'), '--method', 'lora', '--negatives', 'none'];
-    const t = await cli([...args, '--steps', '1', '--batch', '4', '--backend', 'cpu', '--out', join(dir, 'out')]);
+    const t = await runCli([...args, '--steps', '1', '--batch', '4', '--backend', 'cpu', '--out', join(dir, 'out')]);
     expect(t.code).toBe(1);
     expect(t.stderr).toMatch(layerOf);
   }, 120_000); // prettier-ignore

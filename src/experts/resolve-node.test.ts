@@ -7,7 +7,7 @@ import { resolveModelNode } from './resolve-node';
 import { initAdapterWeights } from '../train/adapter';
 import { defaultTrainConfig } from '../train/defaults';
 import { writeExpertDir } from './files-node';
-import type { ExpertRecord } from './record';
+import { adapterExpertRecord } from '../testing/expert-record';
 
 const dir = mkdtempSync(join(tmpdir(), 'stm-expert-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -15,17 +15,11 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('resolveModelNode on an expert folder', () => {
   it('builds base + adapter, with the recorded templates', async () => {
     const config = { ...defaultTrainConfig('adapter'), adapter: { kind: 'full' as const, rank: 0 } };
-    const record: ExpertRecord = {
+    const record = adapterExpertRecord({
       id: 'glove-test',
-      name: 't',
-      baseModel: 'glove',
-      method: 'adapter',
       config,
-      data: { source: 'x', pairs: 1, negatives: 'none' },
       templates: { query: 'Q {text}', passage: '{text}' },
-      createdAt: new Date(0).toISOString(),
-      history: [],
-    };
+    });
     const w = initAdapterWeights(config.adapter, 100, 1);
     // swap the first two output dimensions: the expert's embedding is the base one, permuted
     const W = w.get('adapter.W')!.data;
@@ -54,17 +48,7 @@ describe('an expert whose base is an expert, a URL, or a bare PEFT folder (issue
   const config = { ...defaultTrainConfig('adapter'), adapter: { kind: 'full' as const, rank: 0 } };
   const expertAt = async (name: string, baseModel: (d: string) => string): Promise<string> => {
     const d = join(dir, name);
-    const record: ExpertRecord = {
-      id: name,
-      name,
-      baseModel: baseModel(d),
-      method: 'adapter',
-      config,
-      data: { source: 'x', pairs: 1, negatives: 'none' },
-      templates: { query: '{text}', passage: '{text}' },
-      createdAt: new Date(0).toISOString(),
-      history: [],
-    };
+    const record = adapterExpertRecord({ id: name, name, baseModel: baseModel(d), config });
     await writeExpertDir(d, record, initAdapterWeights(config.adapter, 100, 1));
     return d;
   };

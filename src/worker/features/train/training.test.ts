@@ -1,7 +1,8 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { expertFiles } from '../../../experts/files';
-import { expertModelId, type ExpertRecord } from '../../../experts/record';
+import { expertModelId } from '../../../experts/record';
+import { adapterExpertRecord } from '../../../testing/expert-record';
 import { initAdapterWeights } from '../../../train/adapter';
 import { getCheckpoint } from '../../../store/training';
 import type { TrainSpec } from '../../../store/training-types';
@@ -249,17 +250,8 @@ describe('worker training protocol', () => {
     await client.request('init', { baseUrl: 'http://localhost/', backend: 'cpu' });
     await client.request('load-demo', {});
     const config = { ...defaultTrainConfig('adapter'), adapter: { kind: 'full' as const, rank: 0 } };
-    const record = (baseModel: string): ExpertRecord => ({
-      id: 'x1',
-      name: `over ${baseModel}`,
-      baseModel,
-      method: 'adapter',
-      config,
-      data: { source: 'x', pairs: 1, negatives: 'none' },
-      templates: { query: '{text}', passage: '{text}' },
-      createdAt: new Date(0).toISOString(),
-      history: [],
-    });
+    const record = (baseModel: string) =>
+      adapterExpertRecord({ name: `over ${baseModel}`, baseModel, config });
     const weights = initAdapterWeights(config.adapter, 100, 1);
     const imp = (baseModel: string) =>
       client.request('import-expert', {

@@ -25,6 +25,22 @@ function generated(n: number) {
   ];
 }
 
+/** Writes 32 KB into a scratch IndexedDB database (not the studio's): "ok" or the error's name. */
+function probeWrite(): Promise<string> {
+  return new Promise((resolve) => {
+    const open = indexedDB.open('quota-probe', 1);
+    open.onupgradeneeded = () => open.result.createObjectStore('probe');
+    open.onerror = () => resolve(open.error?.name ?? 'open failed');
+    open.onsuccess = () => {
+      const db = open.result;
+      const tx = db.transaction('probe', 'readwrite');
+      tx.objectStore('probe').put(new Float32Array(8192), Math.random());
+      tx.oncomplete = () => (db.close(), resolve('ok'));
+      tx.onabort = () => (db.close(), resolve(tx.error?.name ?? 'aborted'));
+    };
+  });
+}
+
 test('a full disk while caching embeddings: the evaluation goes on without the cache and a warning says so', async ({
   page,
   context,
@@ -52,6 +68,11 @@ test('a full disk while caching embeddings: the evaluation goes on without the c
   const cdp = await context.newCDPSession(page);
   const usage = await page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);
   await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: Math.floor(usage / 2) });
+  // the override reaches IndexedDB's writes a while later (seconds, unpredictably): start the evaluation
+  // only once a probe write into a scratch database is refused, or the whole corpus may be cached first
+  await expect
+    .poll(() => page.evaluate(probeWrite), { timeout: 60_000, intervals: [250] })
+    .toBe('QuotaExceededError');
   await page.getByTestId('run-eval').click();
   const warning = page.getByTestId('warning');
   await expect(warning).toBeVisible({ timeout: 120_000 });

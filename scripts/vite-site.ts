@@ -14,7 +14,10 @@ import { build, type Plugin } from 'vite';
 /**
  * script-src: only the site's own files; 'wasm-unsafe-eval' lets onnxruntime-web (and the studio's own
  * wasm) compile WebAssembly, without allowing eval. connect-src: the site, plus the Hugging Face hub and
- * the CDNs its downloads redirect to, used only when you ask for a hub model.
+ * the CDNs its downloads redirect to, used only when you ask for a hub model, plus an LLM server on this
+ * machine (llama.cpp, Ollama, vLLM on localhost) for the Synthesize stage. A hosted LLM API is not let
+ * through: the studio sends document text only where its host allows (edit `_headers` to add one, or use
+ * `stm synth` from the command line).
  */
 export const CSP_DIRECTIVES: Record<string, string> = {
   'default-src': "'self'",
@@ -22,7 +25,8 @@ export const CSP_DIRECTIVES: Record<string, string> = {
   'style-src': "'self'",
   'img-src': "'self' data:",
   'font-src': "'self'",
-  'connect-src': "'self' https://huggingface.co https://*.huggingface.co https://*.hf.co",
+  'connect-src':
+    "'self' https://huggingface.co https://*.huggingface.co https://*.hf.co http://localhost:* http://127.0.0.1:*",
   'worker-src': "'self'",
   'manifest-src': "'self'",
   'object-src': "'none'",

@@ -235,7 +235,7 @@ describe('writeQueries', () => {
       settings: { prompt: 'queries-v1', k: 2, temperature: 0.2, topP: 0.95, seed, maxTokens: 320 },
       createdAt: '2026-12-03T07:00:00.000Z',
     });
-    expect(g.calls[0].opts.item).toBe('doc d1');
+    expect(g.calls[0].opts.item).toBe('d1');
   });
   it('fails naming the document when the reply holds no query', async () => {
     const g = new ScriptedGenerator(['Here are the queries:\n\n']);

@@ -89,7 +89,7 @@ function firstSentence(text: string): string {
 
 const PREAMBLE = /^(here\s+(are|is)|sure|certainly|of course|okay|ok|absolutely|below\s+(are|is))\b/i;
 const LIST_MARK =
-  /^(?:[-*•·–—>]+\s*|\(?\d{1,3}\s*[.):\]]\s*|\d{1,3}\s+-\s+|[a-z][.)]\s+|(?:query|q)\s*\d*\s*[:.)\-]\s*)/i;
+  /^(?:[-*•·–—>]+\s*|\(?\d{1,3}\s*[.):\]]\s*|\d{1,3}\s+-\s+|[a-z][.)]\s+|(?:query|q)\s*\d*\s*[:.)-]\s*)/i;
 const QUOTES: [string, string][] = [
   ['"', '"'],
   ["'", "'"],
@@ -203,7 +203,7 @@ export async function writeQueries(
   const res = await generator.generate(queryPrompt(doc, opts.k, opts.maxDocChars), {
     ...sampling,
     signal: opts.signal,
-    item: `doc ${doc.id}`,
+    item: doc.id,
   });
   const queries = parseQueries(res.text, opts.k, doc);
   if (queries.length === 0)
@@ -460,7 +460,7 @@ export async function writeNegative(
   const res = await generator.generate(negativePrompt(item.query, item.positive, mined?.text), {
     ...sampling,
     signal: opts.signal,
-    item: `item ${item.id}`,
+    item: item.id,
   });
   const text = cleanNegative(res.text);
   if (!text)

@@ -53,8 +53,9 @@ describe('chatCompletionsUrl', () => {
     expect(chatCompletionsUrl('https://h/v1/chat/completions').href).toBe('https://h/v1/chat/completions');
   });
   it('refuses non-http URLs and URLs with credentials', () => {
-    expect(() => chatCompletionsUrl('localhost:8080')).toThrow(/only http: and https:/);
+    expect(() => chatCompletionsUrl('localhost:8080')).toThrow('"localhost:8080" is not an http(s) URL');
     expect(() => chatCompletionsUrl('not a url')).toThrow(/is not a URL/);
+    expect(() => chatCompletionsUrl('ftp://h/v1')).toThrow(/is not an http\(s\) URL/);
     expect(() => chatCompletionsUrl('http://user:pw@h/v1')).toThrow(/carries credentials/);
   });
 });

@@ -67,7 +67,9 @@ export function chatCompletionsUrl(baseUrl: string): URL {
     throw new Error(`"${baseUrl}" is not a URL: give the endpoint as http://host:port or https://host/v1`);
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:')
-    throw new Error(`endpoint ${u.protocol}//${u.host}: only http: and https: endpoints are supported`);
+    throw new Error(
+      `"${baseUrl}" is not an http(s) URL: give the endpoint as http://host:port or https://host/v1`,
+    );
   if (u.username || u.password)
     throw new Error(
       `endpoint ${u.host}: the URL carries credentials; give the API key separately (an environment variable)`,

@@ -1,5 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Doc } from '../data/types';
+import { createCpuBackend } from '../gpu/cpu';
+import { GloveEmbedder } from '../models/glove';
+import { nodeAssetFetcher } from '../models/node-assets';
+import type { Embedder } from '../models/types';
 import {
   lastUserMessage,
   startChatServer,
@@ -178,5 +182,59 @@ describe('llmNegatives against a local chat-completions server', () => {
     expect(r.errors[0].message).toMatch(
       /item c#0\): HTTP 500 Internal Server Error: down — gave up after 2 attempts/,
     );
+  });
+
+  it('guards with GloVe cosine, one embedding call at a time while requests run concurrently', async () => {
+    const glove = await GloveEmbedder.load(nodeAssetFetcher());
+    let embedding = 0;
+    let mostEmbedding = 0;
+    const counted: Embedder = {
+      id: glove.id,
+      dim: glove.dim,
+      templates: glove.templates,
+      async embed(backend, texts, role) {
+        embedding++;
+        mostEmbedding = Math.max(mostEmbedding, embedding);
+        await new Promise((r) => setTimeout(r, 10));
+        try {
+          return await glove.embed(backend, texts, role);
+        } finally {
+          embedding--;
+        }
+      },
+    };
+    const reworded =
+      'Muscle pain is the most common side effect of statins, which lower LDL cholesterol by HMG-CoA reductase inhibition.';
+    const many = Array.from({ length: 6 }, (_, i) => ({
+      ...items[0],
+      id: `x${i}#0`,
+      query: `query ${i % 2 ? 'r' : 'e'}`,
+    }));
+    const g = await serve((req) =>
+      /Query: query r/.test(lastUserMessage(req))
+        ? { kind: 'ok', content: reworded, delayMs: 10 }
+        : {
+            kind: 'ok',
+            content:
+              'Ezetimibe lowers LDL cholesterol by blocking the absorption of cholesterol in the small intestine.',
+            delayMs: 10,
+          },
+    );
+    const r = await llmNegatives(many, g, {
+      concurrency: 3,
+      guard: { embedder: counted, backend: createCpuBackend(), maxCosine: 0.95 },
+    });
+    expect(server!.maxInFlight).toBe(3);
+    expect(mostEmbedding).toBe(1);
+    expect(r.errors).toEqual([]);
+    expect(r.written).toBe(3);
+    expect(r.rejected.map((x) => x.itemId)).toEqual(['x1#0', 'x3#0', 'x5#0']);
+    for (const x of r.rejected) {
+      expect(x.reason).toMatch(/cosine 0\.9\d\d > 0\.950 \(glove\)/);
+      expect(x.score).toBe(x.cosine);
+    }
+    const kept = r.items[0].negatives[0];
+    expect(kept.score).toBeLessThan(0.95);
+    expect(kept.provenance.settings).toMatchObject({ guardCosine: 0.95, guardModel: 'glove' });
   });
 });

@@ -94,10 +94,12 @@ describe('parseQueries', () => {
     expect(parseQueries('<think>still thinking when the tokens ran out', 5, DOC)).toEqual([]);
   });
   it('keeps numbers that are part of the query', () => {
-    expect(parseQueries('1. type 2 diabetes metformin dose\n2. 3 signs of stroke', 5)).toEqual([
-      'type 2 diabetes metformin dose',
-      '3 signs of stroke',
-    ]);
+    expect(
+      parseQueries(
+        '1. type 2 diabetes metformin dose\n2. 3 signs of stroke\n2.5 mg warfarin\n10:30 clinic',
+        5,
+      ),
+    ).toEqual(['type 2 diabetes metformin dose', '3 signs of stroke', '2.5 mg warfarin', '10:30 clinic']);
   });
 });
 

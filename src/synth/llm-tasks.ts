@@ -89,7 +89,7 @@ function firstSentence(text: string): string {
 
 const PREAMBLE = /^(here\s+(are|is)|sure|certainly|of course|okay|ok|absolutely|below\s+(are|is))\b/i;
 const LIST_MARK =
-  /^(?:[-*•·–—>]+\s*|\(?\d{1,3}\s*[.):\]]\s*|\d{1,3}\s+-\s+|[a-z][.)]\s+|(?:query|q)\s*\d*\s*[:.)-]\s*)/i;
+  /^(?:[-*•·–—>]+\s*|\(?\d{1,3}\s*[.):\]](?=\s|$)\s*|\d{1,3}\s+-\s+|[a-z][.)]\s+|(?:query|q)\s*\d*\s*[:.)-]\s*)/i;
 const QUOTES: [string, string][] = [
   ['"', '"'],
   ["'", "'"],

@@ -238,6 +238,13 @@ describe('OpenAIGenerator against a local chat-completions server', () => {
     expect(e.message).toContain('no complete reply within 0.3 s (timeout) — gave up after 2 attempts');
   });
 
+  it('times out a body that stops arriving after the headers', async () => {
+    const s = await serve(() => ({ kind: 'truncate', body: '{"choices":[', declared: 400, stall: true }));
+    const e = await failure(client(s, { timeoutMs: 300, retries: 0 }).generate(MSGS, OPTS));
+    expect(e.kind).toBe('timeout');
+    expect(e.attempts).toBe(1);
+  });
+
   it('cancels a request in flight with an AbortError and does not retry', async () => {
     const s = await serve(() => ({ kind: 'hang' }));
     const ctl = new AbortController();

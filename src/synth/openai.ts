@@ -154,7 +154,11 @@ function networkCause(e: unknown): string {
   const cause = err?.cause;
   const code = cause?.code ? ` (${cause.code})` : '';
   const msg = cause?.message ?? err?.message ?? String(e);
-  return `${msg}${code}`;
+  // a browser hides why: an unreachable server and a refused cross-origin request look the same
+  const browser = /failed to fetch|networkerror|load failed/i.test(msg)
+    ? ' — is the server running, and does it allow requests from this page (CORS; Ollama: OLLAMA_ORIGINS)?'
+    : '';
+  return `${msg}${code}${browser}`;
 }
 
 /** The OpenAI-compatible chat-completions client. */

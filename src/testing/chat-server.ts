@@ -13,8 +13,8 @@ export type ChatReply =
   | { kind: 'status'; status: number; body?: unknown; headers?: Record<string, string>; delayMs?: number }
   /** status 200 with this raw body (e.g. malformed JSON) */
   | { kind: 'raw'; body: string; delayMs?: number }
-  /** declares Content-Length `declared` but sends only `body`, then closes the socket */
-  | { kind: 'truncate'; body: string; declared: number }
+  /** declares Content-Length `declared` but sends only `body`, then closes the socket (or, with stall, waits) */
+  | { kind: 'truncate'; body: string; declared: number; stall?: boolean }
   /** never answers */
   | { kind: 'hang' };
 
@@ -83,7 +83,9 @@ export async function startChatServer(
     if ('delayMs' in reply && reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));
     if (reply.kind === 'truncate') {
       res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': String(reply.declared) });
-      res.write(reply.body, () => res.socket?.destroy());
+      res.write(reply.body, () => {
+        if (!reply.stall) res.socket?.destroy();
+      });
       return;
     }
     if (reply.kind === 'raw') {

@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startChatServer, type ChatServer } from '../testing/chat-server';
+import type { Doc } from '../data/types';
+import type { SynthItem } from '../synth/types';
+import { lastUserMessage, startChatServer, type ChatServer } from '../testing/chat-server';
 import { UsageError } from './args';
 import {
   LLM_OPTIONS,
@@ -8,6 +10,8 @@ import {
   llmGenerator,
   parseLlmArgs,
   refuseKeyOnArgv,
+  runLlmNegatives,
+  runLlmQueries,
   type LlmOptionValues,
 } from './synth-llm';
 
@@ -124,5 +128,108 @@ describe('stm synth LLM options', () => {
       seed: 1,
     });
     expect(server.requests[1].headers.authorization).toBeUndefined();
+  });
+});
+
+describe('runLlmQueries / runLlmNegatives (what stm synth --method llm / --negatives llm run)', () => {
+  const docs: Doc[] = Array.from({ length: 5 }, (_, i) => ({
+    id: `d${i}`,
+    title: '',
+    text: `Passage ${i}: aspirin prevents clots after a heart attack in many patients.`,
+  }));
+  const report = () => {
+    const lines: string[] = [];
+    const steps: [string, number, number][] = [];
+    return {
+      lines,
+      steps,
+      log: (m: string) => lines.push(m),
+      progress: (w: string, d: number, t: number) => steps.push([w, d, t]),
+    };
+  };
+  const argv = (url: string) => [
+    '--endpoint',
+    url,
+    '--llm-model',
+    'm',
+    '--retries',
+    '1',
+    '--concurrency',
+    '2',
+  ];
+
+  it('writes queries, reports progress, lists per-document failures and keeps going', async () => {
+    server = await startChatServer((req) =>
+      /Passage 3:/.test(lastUserMessage(req))
+        ? { kind: 'status', status: 400, body: { error: { message: 'too long' } } }
+        : {
+            kind: 'ok',
+            content: `1. aspirin after heart attack ${/Passage (\d)/.exec(lastUserMessage(req))?.[1]}\n2. why aspirin`,
+          },
+    );
+    const r = report();
+    const items = await runLlmQueries(
+      docs,
+      parse(argv(server.url))!,
+      { k: 2, set: 'x', seed: 1, env: {} },
+      r,
+    );
+    expect(items).toHaveLength(8);
+    expect(items.map((i) => i.docId)).not.toContain('d3');
+    expect(r.steps.at(-1)).toEqual(['llm queries', 5, 5]);
+    expect(r.lines).toContain('llm queries: 1 failure of 5 (kept going):');
+    expect(
+      r.lines.some(
+        (l) => l.startsWith('  d3: chat completion failed') && l.includes('HTTP 400 Bad Request: too long'),
+      ),
+    ).toBe(true);
+    expect(r.lines.at(-1)).toBe('llm queries: 8 queries for 4 docs');
+  });
+
+  it('logs retries, and throws when the batch is stopped by a wrong key', async () => {
+    server = await startChatServer((_req, n) =>
+      n === 0
+        ? { kind: 'status', status: 503, headers: { 'Retry-After': '0' } }
+        : { kind: 'status', status: 401, body: { error: 'bad key' } },
+    );
+    const r = report();
+    await expect(
+      runLlmQueries(docs, parse(argv(server.url))!, { k: 1, set: 'x', seed: 1, env: {} }, r),
+    ).rejects.toThrow(/^llm queries stopped: .*HTTP 401 Unauthorized: bad key/);
+    expect(r.lines.some((l) => /^d\d: HTTP 503 Service Unavailable; retry 1 in 0\.0 s$/.test(l))).toBe(true);
+  });
+
+  it('throws when every document fails', async () => {
+    server = await startChatServer(() => ({ kind: 'raw', body: '<html>proxy error</html>' }));
+    await expect(
+      runLlmQueries(docs, parse(argv(server.url))!, { k: 1, set: 'x', seed: 1, env: {} }, report()),
+    ).rejects.toThrow(/^llm queries: every request failed; nothing was written \(first: .*not valid JSON/);
+  });
+
+  it('adds written negatives and counts the refused ones', async () => {
+    server = await startChatServer((req) =>
+      /Query: q0/.test(lastUserMessage(req))
+        ? {
+            kind: 'ok',
+            content:
+              'Warfarin is an anticoagulant that patients take to prevent strokes in atrial fibrillation.',
+          }
+        : { kind: 'ok', content: docs[1].text },
+    );
+    const items: SynthItem[] = docs.slice(0, 2).map((d, i) => ({
+      id: `${d.id}#llm-0`,
+      set: 'x',
+      docId: d.id,
+      query: `q${i}`,
+      positive: d.text,
+      negatives: [],
+      provenance: { method: 'llm', settings: {}, createdAt: '2026-12-03T00:00:00Z' },
+      status: 'pending',
+    }));
+    const r = report();
+    const out = await runLlmNegatives(items, parse(argv(server.url))!, { seed: 1, env: {} }, r);
+    expect(out.map((x) => x.negatives.length)).toEqual([1, 0]);
+    expect(r.lines).toContain('llm negatives: 1 written, 1 refused by the guard, 0 failed, of 2 items');
+    expect(r.lines.some((l) => l.startsWith('  refused for d1#llm-0: too close to the positive'))).toBe(true);
   });
 });

@@ -3,8 +3,14 @@
  * The API key is read from an environment variable (named by --api-key-env, default OPENAI_API_KEY),
  * never from the command line, where it would show in `ps` and the shell history.
  */
+import type { Doc } from '../data/types';
+import type { NegativeGuardOptions } from '../synth/llm-tasks';
+import { llmNegatives, llmQueryItems, type LlmBatchResult } from '../synth/llm-synth';
 import { OpenAIGenerator, chatCompletionsUrl, type RetryInfo } from '../synth/openai';
+import type { SynthItem } from '../synth/types';
+import { plural } from '../util/words';
 import { num, UsageError } from './args';
+import type { Reporter } from './progress';
 
 /** node:util parseArgs options to merge into the synth command's own. */
 export const LLM_OPTIONS = {
@@ -129,4 +135,86 @@ export function llmBatchOptions(a: LlmArgs): { concurrency: number; sampling: { 
 /** A one-line note for stderr when a request is retried. */
 export function retryNote(i: RetryInfo): string {
   return `${i.item ? `${i.item}: ` : ''}${i.reason}; retry ${i.attempt} in ${(i.delayMs / 1000).toFixed(1)} s`;
+}
+
+type Report = Pick<Reporter, 'log' | 'progress'>;
+
+/** Logs a batch's per-item errors (the first few in full); throws when it was stopped or nothing succeeded. */
+function settle(what: string, total: number, r: LlmBatchResult, failedAll: boolean, report: Report): void {
+  if (r.stoppedBy) throw new Error(`${what} stopped: ${r.stoppedBy}`);
+  if (r.cancelled) throw new DOMException(`${what} cancelled`, 'AbortError');
+  if (r.errors.length) {
+    report.log(`${what}: ${plural(r.errors.length, 'failure')} of ${total} (kept going):`);
+    for (const e of r.errors.slice(0, 5)) report.log(`  ${e.id}: ${e.message}`);
+    if (r.errors.length > 5) report.log(`  … and ${r.errors.length - 5} more`);
+  }
+  if (failedAll)
+    throw new Error(`${what}: every request failed; nothing was written (first: ${r.errors[0]?.message})`);
+}
+
+/**
+ * `stm synth --method llm`: k queries per document from the endpoint, with progress and retry notes on
+ * stderr. Per-document failures are listed and skipped; a wrong key / unknown model, or every document
+ * failing, throws.
+ */
+export async function runLlmQueries(
+  docs: readonly Doc[],
+  a: LlmArgs,
+  opts: {
+    k: number;
+    set: string;
+    seed: number;
+    signal?: AbortSignal;
+    env?: Readonly<Record<string, string | undefined>>;
+  },
+  report: Report,
+): Promise<SynthItem[]> {
+  const generator = llmGenerator(a, opts.env, (i) => report.log(retryNote(i)));
+  report.log(`llm queries: ${generator.id}, ${opts.k} per document, ${a.concurrency} in flight`);
+  const r = await llmQueryItems(docs, generator, {
+    k: opts.k,
+    set: opts.set,
+    concurrency: a.concurrency,
+    sampling: { temperature: a.temperature, seed: opts.seed },
+    signal: opts.signal,
+    onProgress: (p) => report.progress('llm queries', p.done, p.total),
+  });
+  settle('llm queries', docs.length, r, r.items.length === 0 && docs.length > 0, report);
+  report.log(
+    `llm queries: ${plural(r.items.length, 'query', 'queries')} for ${docs.length - r.errors.length} docs`,
+  );
+  return r.items;
+}
+
+/**
+ * `stm synth --negatives llm`: one written hard negative per item (the item's first mined negative in the
+ * prompt when it has one), guarded against near-copies of the positive. Every item comes back; refused
+ * negatives and failures are counted on stderr.
+ */
+export async function runLlmNegatives(
+  items: readonly SynthItem[],
+  a: LlmArgs,
+  opts: {
+    seed: number;
+    guard?: NegativeGuardOptions;
+    signal?: AbortSignal;
+    env?: Readonly<Record<string, string | undefined>>;
+  },
+  report: Report,
+): Promise<SynthItem[]> {
+  const generator = llmGenerator(a, opts.env, (i) => report.log(retryNote(i)));
+  report.log(`llm negatives: ${generator.id}, ${a.concurrency} in flight`);
+  const r = await llmNegatives(items, generator, {
+    concurrency: a.concurrency,
+    sampling: { temperature: a.temperature, seed: opts.seed },
+    guard: opts.guard,
+    signal: opts.signal,
+    onProgress: (p) => report.progress('llm negatives', p.done, p.total),
+  });
+  settle('llm negatives', items.length, r, r.errors.length === items.length && items.length > 0, report);
+  report.log(
+    `llm negatives: ${r.written} written, ${r.rejected.length} refused by the guard, ${r.errors.length} failed, of ${items.length} items`,
+  );
+  for (const x of r.rejected.slice(0, 3)) report.log(`  refused for ${x.itemId}: ${x.reason}`);
+  return r.items;
 }

@@ -110,6 +110,7 @@ function serverMessage(body: string): string {
       (typeof j.message === 'string' ? j.message : undefined) ??
       (typeof j.detail === 'string' ? j.detail : undefined);
     if (m) return m;
+    if (j && typeof j === 'object' && Object.keys(j).length === 0) return '';
   } catch {
     // not JSON: the text itself
   }

@@ -305,6 +305,8 @@ export class OpenAIGenerator implements TextGenerator {
           `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}${msg ? `: ${msg}` : ''}`,
           retry,
           res.status,
+          // a browser shows Retry-After of a cross-origin reply only when the server exposes it
+          // (Access-Control-Expose-Headers); without it the exponential back-off applies
           retry ? parseRetryAfter(res.headers.get('retry-after')) : null,
         );
       }

@@ -150,15 +150,17 @@ function sleep(ms: number, signal: AbortSignal | undefined, what: string): Promi
   });
 }
 
-function networkCause(e: unknown): string {
+/** The cause of a failed fetch; `beforeReply`: no reply came at all (then a browser hint about CORS). */
+function networkCause(e: unknown, beforeReply: boolean): string {
   const err = e as { message?: string; cause?: { code?: string; message?: string } };
   const cause = err?.cause;
   const code = cause?.code ? ` (${cause.code})` : '';
   const msg = cause?.message ?? err?.message ?? String(e);
   // a browser hides why: an unreachable server and a refused cross-origin request look the same
-  const browser = /failed to fetch|networkerror|load failed/i.test(msg)
-    ? ' — is the server running, and does it allow requests from this page (CORS; Ollama: OLLAMA_ORIGINS)?'
-    : '';
+  const browser =
+    beforeReply && /failed to fetch|networkerror|load failed/i.test(msg)
+      ? ' — is the server running, and does it allow requests from this page (CORS; Ollama: OLLAMA_ORIGINS)?'
+      : '';
   return `${msg}${code}${browser}`;
 }
 
@@ -279,7 +281,7 @@ export class OpenAIGenerator implements TextGenerator {
       } catch (e) {
         const s = stopped();
         if (s instanceof DOMException) throw s;
-        return s ?? new AttemptFailure('network', `network error: ${networkCause(e)}`, true);
+        return s ?? new AttemptFailure('network', `network error: ${networkCause(e, true)}`, true);
       }
       let text: string;
       try {
@@ -292,7 +294,7 @@ export class OpenAIGenerator implements TextGenerator {
           s ??
           new AttemptFailure(
             'truncated',
-            `the reply body was cut off (HTTP ${res.status}${len ? `, Content-Length ${len}` : ''}): ${networkCause(e)}`,
+            `the reply body was cut off (HTTP ${res.status}${len ? `, Content-Length ${len}` : ''}): ${networkCause(e, false)}`,
             true,
           )
         );

@@ -52,6 +52,18 @@ export async function startChatServer(
   let maxInFlight = 0;
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    // a page on another origin (the studio in Playwright) may call it: answer CORS as llama.cpp does
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    res.setHeader('Access-Control-Expose-Headers', 'Retry-After');
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, {
+        'Access-Control-Allow-Methods': 'POST, OPTIONS',
+        'Access-Control-Allow-Headers': 'Authorization, Content-Type',
+        'Access-Control-Max-Age': '600',
+      });
+      res.end();
+      return;
+    }
     inFlight++;
     maxInFlight = Math.max(maxInFlight, inFlight);
     let ended = false;

@@ -164,7 +164,7 @@ describe('runLlmQueries / runLlmNegatives (what stm synth --method llm / --negat
         ? { kind: 'status', status: 400, body: { error: { message: 'too long' } } }
         : {
             kind: 'ok',
-            content: `1. aspirin after heart attack ${/Passage (\d)/.exec(lastUserMessage(req))?.[1]}\n2. why aspirin`,
+            content: `1. aspirin after heart attack ${/Passage (\d)/.exec(lastUserMessage(req))?.[1]}\n2. why aspirin ${/Passage (\d)/.exec(lastUserMessage(req))?.[1]}`,
           },
     );
     const r = report();

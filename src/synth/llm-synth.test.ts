@@ -96,6 +96,21 @@ describe('llmQueryItems against a local chat-completions server', () => {
     expect(progress.at(-1)).toMatchObject({ total: 12, done: 12, failed: 0 });
   });
 
+  it('drops a query another document already got', async () => {
+    const g = await serve((req) => ({
+      kind: 'ok',
+      content: docNumber(req) < 2 ? `What is topic X?\nonly for ${docNumber(req)}` : 'what is topic x',
+    }));
+    const r = await llmQueryItems(DOCS.slice(0, 3), g, { k: 2, set: 's', concurrency: 1 });
+    expect(r.items.map((i) => [i.id, i.query])).toEqual([
+      ['doc0#llm-0', 'What is topic X?'],
+      ['doc0#llm-1', 'only for 0'],
+      ['doc1#llm-1', 'only for 1'],
+    ]);
+    expect(r.duplicates).toBe(2);
+    expect(r.errors).toEqual([]);
+  });
+
   it('collects per-document errors (HTTP 400, no usable query) without stopping the batch', async () => {
     const g = await serve((req) => {
       const d = docNumber(req);

@@ -8,6 +8,7 @@ import type { Embedder } from '../models/types';
 import { runBatch, type BatchProgress } from './batch';
 import type { TextGenerator } from './generator';
 import {
+  normalForm,
   writeNegative,
   writeQueries,
   type NegativeGuardOptions,
@@ -46,12 +47,15 @@ export function isFatalLlmError(e: unknown): boolean {
   return e instanceof ChatRequestError && e.kind === 'http' && [401, 403, 404].includes(e.status ?? 0);
 }
 
-/** k queries for each document (items `${docId}#llm-${j}`, in document order). */
+/**
+ * k queries for each document (items `${docId}#llm-${j}`, in document order); a query another document
+ * already got is dropped (counted in `duplicates`).
+ */
 export async function llmQueryItems(
   docs: readonly Doc[],
   generator: TextGenerator,
   opts: LlmBatchOptions & { k: number; set: string; maxDocChars?: number },
-): Promise<LlmBatchResult> {
+): Promise<LlmBatchResult & { duplicates: number }> {
   if (!Number.isInteger(opts.k) || opts.k < 1)
     throw new Error(`queries per document must be ≥ 1, got ${opts.k}`);
   const r = await runBatch(
@@ -72,8 +76,20 @@ export async function llmQueryItems(
       fatal: isFatalLlmError,
     },
   );
+  // the same query for two documents would be a false in-batch negative: the first document keeps it
+  const seen = new Set<string>();
+  let duplicates = 0;
+  const items = r.values
+    .flatMap((v) => v?.items ?? [])
+    .filter((it) => {
+      const key = normalForm(it.query);
+      if (!seen.has(key)) return seen.add(key);
+      duplicates++;
+      return false;
+    });
   return {
-    items: r.values.flatMap((v) => v?.items ?? []),
+    items,
+    duplicates,
     errors: r.failures.map((f) => ({ id: docs[f.index].id, message: f.message })),
     cancelled: r.cancelled,
     ...(r.stoppedBy ? { stoppedBy: r.stoppedBy.message } : {}),

@@ -35,7 +35,7 @@ function clip(text: string, maxChars: number): string {
 }
 
 /** The lowercase letters and digits of a text, single-spaced: the form texts are compared in. */
-function normalForm(text: string): string {
+export function normalForm(text: string): string {
   return text
     .toLowerCase()
     .normalize('NFKC')

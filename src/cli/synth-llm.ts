@@ -4,9 +4,14 @@
  * never from the command line, where it would show in `ps` and the shell history.
  */
 import type { Doc } from '../data/types';
+import {
+  DEFAULT_ENDPOINT_CONFIG as D,
+  ENDPOINT_LIMITS as L,
+  generatorFromConfig,
+} from '../synth/endpoint-config';
 import type { NegativeGuardOptions } from '../synth/llm-tasks';
 import { llmNegatives, llmQueryItems, type LlmBatchResult } from '../synth/llm-synth';
-import { OpenAIGenerator, chatCompletionsUrl, type RetryInfo } from '../synth/openai';
+import { chatCompletionsUrl, type OpenAIGenerator, type RetryInfo } from '../synth/openai';
 import type { SynthItem } from '../synth/types';
 import { plural } from '../util/words';
 import { num, UsageError } from './args';
@@ -60,10 +65,10 @@ export function refuseKeyOnArgv(argv: readonly string[]): void {
     );
 }
 
-function int(name: string, v: string, min: number, max: number): number {
-  const x = num(name, v, min, max);
-  if (!Number.isInteger(x))
-    throw new UsageError(`--${name} must be a whole number in [${min}, ${max}], got "${v}"`);
+function setting(name: string, v: string, limits: { min: number; max: number; whole: boolean }): number {
+  const x = num(name, v, limits.min, limits.max);
+  if (limits.whole && !Number.isInteger(x))
+    throw new UsageError(`--${name} must be a whole number in [${limits.min}, ${limits.max}], got "${v}"`);
   return x;
 }
 
@@ -96,10 +101,10 @@ export function parseLlmArgs(v: LlmOptionValues): LlmArgs | null {
     model: v['llm-model'].trim(),
     apiKeyEnv: keyEnv ?? DEFAULT_API_KEY_ENV,
     apiKeyEnvGiven: keyEnv !== undefined,
-    concurrency: int('concurrency', v.concurrency ?? '4', 1, 64),
-    timeoutS: num('timeout', v.timeout ?? '120', 0.001, 3600),
-    retries: int('retries', v.retries ?? '3', 0, 10),
-    temperature: num('temperature', v.temperature ?? '0.7', 0, 2),
+    concurrency: setting('concurrency', v.concurrency ?? String(D.concurrency), L.concurrency),
+    timeoutS: setting('timeout', v.timeout ?? String(D.timeoutS), L.timeoutS),
+    retries: setting('retries', v.retries ?? String(D.retries), L.retries),
+    temperature: setting('temperature', v.temperature ?? String(D.temperature), L.temperature),
   };
 }
 
@@ -117,14 +122,19 @@ export function llmGenerator(
     throw new UsageError(
       `--api-key-env ${a.apiKeyEnv}: the environment variable ${a.apiKeyEnv} is not set or empty`,
     );
-  return new OpenAIGenerator({
-    baseUrl: a.endpoint,
-    model: a.model,
-    apiKey: key || undefined,
-    timeoutMs: Math.round(a.timeoutS * 1000),
-    retries: a.retries,
+  return generatorFromConfig(
+    {
+      baseUrl: a.endpoint,
+      model: a.model,
+      apiKey: key ?? '',
+      rememberKey: false,
+      concurrency: a.concurrency,
+      timeoutS: a.timeoutS,
+      retries: a.retries,
+      temperature: a.temperature,
+    },
     onRetry,
-  });
+  );
 }
 
 /** The batch settings the options give (for llmQueryItems / llmNegatives). */

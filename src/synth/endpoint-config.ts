@@ -1,0 +1,83 @@
+/**
+ * The LLM endpoint settings as the Synthesize panel holds them: checked field by field for the form,
+ * turned into a generator, and reduced to what may be stored. The API key stays in memory unless the
+ * user ticked "remember on this device"; only then does it go into what is stored.
+ */
+import { chatCompletionsUrl, OpenAIGenerator, type RetryInfo } from './openai';
+
+export interface EndpointConfig {
+  /** http://host:port or .../v1 */
+  baseUrl: string;
+  model: string;
+  /** empty: none (a local server) */
+  apiKey: string;
+  /** keep the key on this device (stored with the settings) */
+  rememberKey: boolean;
+  concurrency: number;
+  timeoutS: number;
+  retries: number;
+  temperature: number;
+}
+
+export const DEFAULT_ENDPOINT_CONFIG: EndpointConfig = {
+  baseUrl: 'http://localhost:8080',
+  model: '',
+  apiKey: '',
+  rememberKey: false,
+  concurrency: 4,
+  timeoutS: 120,
+  retries: 3,
+  temperature: 0.7,
+};
+
+/** The numeric settings' ranges (the CLI's --concurrency, --timeout, --retries, --temperature too). */
+export const ENDPOINT_LIMITS = {
+  concurrency: { min: 1, max: 64, whole: true },
+  timeoutS: { min: 0.001, max: 3600, whole: false },
+  retries: { min: 0, max: 10, whole: true },
+  temperature: { min: 0, max: 2, whole: false },
+} as const;
+
+export type EndpointProblems = Partial<Record<keyof EndpointConfig, string>>;
+
+function range(x: number, lo: number, hi: number, whole: boolean): string | undefined {
+  if (!Number.isFinite(x) || x < lo || x > hi) return `a number from ${lo} to ${hi}`;
+  if (whole && !Number.isInteger(x)) return `a whole number from ${lo} to ${hi}`;
+  return undefined;
+}
+
+/** What is wrong with each field (empty when the settings can be used). */
+export function endpointProblems(c: EndpointConfig): EndpointProblems {
+  const p: EndpointProblems = {};
+  try {
+    chatCompletionsUrl(c.baseUrl);
+  } catch (e) {
+    p.baseUrl = (e as Error).message;
+  }
+  if (!c.model.trim()) p.model = 'the model the endpoint serves (e.g. qwen3:0.6b for Ollama)';
+  for (const k of Object.keys(ENDPOINT_LIMITS) as (keyof typeof ENDPOINT_LIMITS)[]) {
+    const { min, max, whole } = ENDPOINT_LIMITS[k];
+    const m = range(c[k], min, max, whole);
+    if (m) p[k] = m;
+  }
+  return p;
+}
+
+/** The generator the settings describe; throws the first problem when there is one. */
+export function generatorFromConfig(c: EndpointConfig, onRetry?: (info: RetryInfo) => void): OpenAIGenerator {
+  const problems = Object.entries(endpointProblems(c));
+  if (problems.length) throw new Error(`LLM endpoint settings: ${problems[0][0]}: ${problems[0][1]}`);
+  return new OpenAIGenerator({
+    baseUrl: c.baseUrl,
+    model: c.model,
+    apiKey: c.apiKey || undefined,
+    timeoutMs: Math.round(c.timeoutS * 1000),
+    retries: c.retries,
+    onRetry,
+  });
+}
+
+/** What may be stored on this device: the settings, the key only when the user asked to remember it. */
+export function storableEndpointConfig(c: EndpointConfig): EndpointConfig {
+  return { ...c, apiKey: c.rememberKey ? c.apiKey : '' };
+}

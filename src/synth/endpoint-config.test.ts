@@ -41,6 +41,20 @@ describe('LLM endpoint settings', () => {
     );
   });
 
+  it('in the studio, allow only a server on this machine (the page CSP lets nothing else through)', () => {
+    for (const u of ['http://localhost:11434', 'http://127.0.0.1:8080/v1'])
+      expect(endpointProblems({ ...ok, baseUrl: u }, { inStudio: true })).toEqual({});
+    expect(
+      endpointProblems({ ...ok, baseUrl: 'https://api.openai.com/v1' }, { inStudio: true }).baseUrl,
+    ).toMatch(
+      /^the studio reaches only an LLM server on this machine .* not api\.openai\.com: .*stm -- synth --endpoint/,
+    );
+    expect(endpointProblems({ ...ok, baseUrl: 'https://api.openai.com/v1' })).toEqual({});
+    expect(() =>
+      generatorFromConfig({ ...ok, baseUrl: 'http://10.0.0.2:8000' }, undefined, { inStudio: true }),
+    ).toThrow(/baseUrl: the studio reaches only/);
+  });
+
   it('keep the key out of what is stored unless the user asked to remember it', () => {
     expect(storableEndpointConfig(ok).apiKey).toBe('');
     expect(storableEndpointConfig({ ...ok, rememberKey: true }).apiKey).toBe('sk-mem');

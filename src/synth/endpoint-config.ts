@@ -46,11 +46,26 @@ function range(x: number, lo: number, hi: number, whole: boolean): string | unde
   return undefined;
 }
 
-/** What is wrong with each field (empty when the settings can be used). */
-export function endpointProblems(c: EndpointConfig): EndpointProblems {
+/**
+ * Whether the studio's page may reach the endpoint: its Content-Security-Policy (scripts/vite-site.ts)
+ * lets it connect only to an LLM server on this machine, http://localhost:* or http://127.0.0.1:*.
+ */
+export function reachableFromStudio(url: URL): boolean {
+  return url.protocol === 'http:' && (url.hostname === 'localhost' || url.hostname === '127.0.0.1');
+}
+
+/**
+ * What is wrong with each field (empty when the settings can be used). `inStudio`: the settings are for
+ * the studio's page, which reaches only a server on this machine.
+ */
+export function endpointProblems(c: EndpointConfig, opts: { inStudio?: boolean } = {}): EndpointProblems {
   const p: EndpointProblems = {};
   try {
-    chatCompletionsUrl(c.baseUrl);
+    const url = chatCompletionsUrl(c.baseUrl);
+    if (opts.inStudio && !reachableFromStudio(url))
+      p.baseUrl =
+        `the studio reaches only an LLM server on this machine (http://localhost:<port> or http://127.0.0.1:<port>), ` +
+        `not ${url.host}: it sends document text nowhere else. Use \`npm run stm -- synth --endpoint\` for a hosted API`;
   } catch (e) {
     p.baseUrl = (e as Error).message;
   }
@@ -64,8 +79,12 @@ export function endpointProblems(c: EndpointConfig): EndpointProblems {
 }
 
 /** The generator the settings describe; throws the first problem when there is one. */
-export function generatorFromConfig(c: EndpointConfig, onRetry?: (info: RetryInfo) => void): OpenAIGenerator {
-  const problems = Object.entries(endpointProblems(c));
+export function generatorFromConfig(
+  c: EndpointConfig,
+  onRetry?: (info: RetryInfo) => void,
+  opts: { inStudio?: boolean } = {},
+): OpenAIGenerator {
+  const problems = Object.entries(endpointProblems(c, opts));
   if (problems.length) throw new Error(`LLM endpoint settings: ${problems[0][0]}: ${problems[0][1]}`);
   return new OpenAIGenerator({
     baseUrl: c.baseUrl,

@@ -159,7 +159,8 @@ function networkCause(e: unknown, beforeReply: boolean): string {
   // a browser hides why: an unreachable server and a refused cross-origin request look the same
   const browser =
     beforeReply && /failed to fetch|networkerror|load failed/i.test(msg)
-      ? ' — is the server running, and does it allow requests from this page (CORS; Ollama: OLLAMA_ORIGINS)?'
+      ? ' — is the server running, on this machine (the studio reaches only http://localhost or 127.0.0.1), ' +
+        'and does it allow requests from this page (CORS; Ollama: OLLAMA_ORIGINS)?'
       : '';
   return `${msg}${code}${browser}`;
 }

@@ -137,6 +137,13 @@ describe('cleanNegative', () => {
   ])('removes %s', (_name, raw) => {
     expect(cleanNegative(raw)).toBe(P);
   });
+  it('removes a labelled note on the last line', () => {
+    expect(cleanNegative(`${P}\n(Note: it avoids the query.)`)).toBe(P);
+  });
+  it('keeps a paragraph in the middle that starts like a note', () => {
+    const t = 'Ezetimibe lowers LDL.\n\nNote that it is taken once daily.\n\nIt is well tolerated.';
+    expect(cleanNegative(t)).toBe(t);
+  });
   it('keeps a passage that merely starts like a preamble word', () => {
     const t = 'Of course, not every patient on ezetimibe reaches the LDL target without a statin.';
     expect(cleanNegative(t)).toBe(t);

@@ -260,6 +260,7 @@ const LABEL =
   /^[*_#\s]*(?:(?:synthetic|new|hard|generated)\s+)*(?:negative\s+)?(?:passage|document|text|negative)[*_\s]*:[*_\s]*/i;
 const INLINE_PREAMBLE =
   /^(?:(?:sure|certainly|of course|okay|ok|absolutely)[,.!]?\s*)?(?:here(?:'s|\s+is|\s+are)|below\s+is)\b[^:\n]{0,120}:\s*/i;
+const NOTE_LINE = /^[*_(\s]*(?:note|explanation)[*_\s]*:/i;
 const TRAILER = /^[*_(\s]*(?:note|explanation|why this|this passage|this (?:negative|document|text))\b/i;
 
 /**
@@ -268,16 +269,14 @@ const TRAILER = /^[*_(\s]*(?:note|explanation|why this|this passage|this (?:nega
  * surrounding quotes removed; paragraphs kept, spaces collapsed.
  */
 export function cleanNegative(raw: string): string {
+  // separator lines (---, ***) count as blank: they part paragraphs
   let lines = dropThinking(raw)
     .split(/\r?\n/)
-    .map((l) => l.replace(/[ \t]+/g, ' ').trim());
+    .map((l) => l.replace(/[ \t]+/g, ' ').trim())
+    .map((l) => (/^(-{3,}|\*{3,}|_{3,})$/.test(l) ? '' : l));
   const trimBlank = () => {
-    while (lines.length && (!lines[0] || /^(-{3,}|\*{3,}|_{3,})$/.test(lines[0]))) lines.shift();
-    while (
-      lines.length &&
-      (!lines[lines.length - 1] || /^(-{3,}|\*{3,}|_{3,})$/.test(lines[lines.length - 1]))
-    )
-      lines.pop();
+    while (lines.length && !lines[0]) lines.shift();
+    while (lines.length && !lines[lines.length - 1]) lines.pop();
   };
   trimBlank();
   // leading preamble lines: "Sure!", "Here is a passage:", "Hard negative:"
@@ -292,12 +291,15 @@ export function cleanNegative(raw: string): string {
   }
   if (lines.length) lines[0] = lines[0].replace(INLINE_PREAMBLE, '').replace(LABEL, '');
   trimBlank();
-  // trailing notes
-  for (let i = lines.length - 1; i > 0; i--) {
-    if (TRAILER.test(lines[i]) && lines.slice(0, i).some((l) => l)) {
-      lines = lines.slice(0, i);
-      trimBlank();
-    }
+  // trailing notes: a last paragraph that talks about the passage, or a labelled note on the last line
+  for (;;) {
+    let start = lines.length - 1;
+    while (start > 0 && lines[start - 1]) start--;
+    const last = lines.length - 1;
+    if (start > 0 && TRAILER.test(lines[start])) lines = lines.slice(0, start);
+    else if (last > 0 && NOTE_LINE.test(lines[last])) lines = lines.slice(0, last);
+    else break;
+    trimBlank();
   }
   const text = lines
     .join('\n')

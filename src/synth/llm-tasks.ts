@@ -319,10 +319,14 @@ function wordTokens(text: string): string[] {
   );
 }
 
-/** Jaccard overlap of the two texts' word n-gram sets (n shrinks to the shorter text's length). */
-export function ngramJaccard(a: string, b: string, n = 3): number {
-  const wa = wordTokens(a);
-  const wb = wordTokens(b);
+/**
+ * The share of the candidate's word n-grams that also occur in the reference (n shrinks to the shorter
+ * text's length). Unlike Jaccard it does not fall when the reference is longer: an excerpt copied from
+ * a long positive scores about 1 (Jaccard of a 400-character excerpt of a MedQuAD answer: about 0.24).
+ */
+export function ngramOverlap(candidate: string, reference: string, n = 3): number {
+  const wa = wordTokens(candidate);
+  const wb = wordTokens(reference);
   const m = Math.max(1, Math.min(n, wa.length, wb.length));
   const grams = (w: string[]) => {
     const s = new Set<string>();
@@ -330,18 +334,18 @@ export function ngramJaccard(a: string, b: string, n = 3): number {
     return s;
   };
   const ga = grams(wa);
+  if (ga.size === 0) return 0;
   const gb = grams(wb);
-  if (ga.size === 0 && gb.size === 0) return 1;
-  let inter = 0;
-  for (const g of ga) if (gb.has(g)) inter++;
-  return inter / (ga.size + gb.size - inter);
+  let shared = 0;
+  for (const g of ga) if (gb.has(g)) shared++;
+  return shared / ga.size;
 }
 
 export interface NegativeGuardOptions {
   /** word n-gram size (default 3) */
   n?: number;
-  /** refuse when the n-gram Jaccard with the positive (or the mined negative) is above this (default 0.35) */
-  maxNgramJaccard?: number;
+  /** refuse when more than this share of its word n-grams occur in the positive (or the mined negative) (default 0.5) */
+  maxNgramOverlap?: number;
   /** refuse when the embedder's cosine with the positive is above this (default 0.95) */
   maxCosine?: number;
   /** refuse a passage shorter than this many words (default 8) */
@@ -351,13 +355,13 @@ export interface NegativeGuardOptions {
   backend?: Backend;
 }
 
-export const DEFAULT_GUARD = { n: 3, maxNgramJaccard: 0.35, maxCosine: 0.95, minWords: 8 } as const;
+export const DEFAULT_GUARD = { n: 3, maxNgramOverlap: 0.5, maxCosine: 0.95, minWords: 8 } as const;
 
 export interface GuardVerdict {
   accepted: boolean;
   /** why it was refused */
   reason?: string;
-  /** n-gram Jaccard with the positive */
+  /** share of its word n-grams found in the positive */
   ngram: number;
   /** cosine with the positive, when an embedder measured it */
   cosine?: number;
@@ -394,9 +398,9 @@ export async function guardNegative(
   mined?: string,
 ): Promise<GuardVerdict> {
   const n = opts.n ?? DEFAULT_GUARD.n;
-  const maxJ = opts.maxNgramJaccard ?? DEFAULT_GUARD.maxNgramJaccard;
+  const maxJ = opts.maxNgramOverlap ?? DEFAULT_GUARD.maxNgramOverlap;
   const minWords = opts.minWords ?? DEFAULT_GUARD.minWords;
-  const ngram = ngramJaccard(candidate, positive, n);
+  const ngram = ngramOverlap(candidate, positive, n);
   const refuse = (reason: string, extra: Partial<GuardVerdict> = {}): GuardVerdict => ({
     accepted: false,
     reason,
@@ -407,11 +411,13 @@ export async function guardNegative(
   const nWords = wordTokens(candidate).length;
   if (nWords < minWords) return refuse(`too short: ${nWords} words, fewer than ${minWords}`);
   if (ngram > maxJ)
-    return refuse(`too close to the positive: word ${n}-gram Jaccard ${f3(ngram)} > ${f3(maxJ)}`);
+    return refuse(`too close to the positive: ${f3(ngram)} of its word ${n}-grams are in it (> ${f3(maxJ)})`);
   if (mined) {
-    const jm = ngramJaccard(candidate, mined, n);
+    const jm = ngramOverlap(candidate, mined, n);
     if (jm > maxJ)
-      return refuse(`a copy of the mined negative: word ${n}-gram Jaccard ${f3(jm)} > ${f3(maxJ)}`);
+      return refuse(
+        `a copy of the mined negative: ${f3(jm)} of its word ${n}-grams are in it (> ${f3(maxJ)})`,
+      );
   }
   if (opts.embedder && opts.backend) {
     const maxC = opts.maxCosine ?? DEFAULT_GUARD.maxCosine;
@@ -497,7 +503,7 @@ export async function writeNegative(
         seed: sampling.seed,
         maxTokens: sampling.maxTokens,
         minedDocId: mined?.docId ?? null,
-        guardNgram: g.maxNgramJaccard ?? DEFAULT_GUARD.maxNgramJaccard,
+        guardNgram: g.maxNgramOverlap ?? DEFAULT_GUARD.maxNgramOverlap,
         guardCosine: g.embedder ? (g.maxCosine ?? DEFAULT_GUARD.maxCosine) : null,
         guardModel: g.embedder?.id ?? null,
         ngram: Number(f3(verdict.ngram)),

@@ -98,7 +98,7 @@ function oneOf<T extends string>(name: string, v: string, allowed: readonly T[])
   return v as T;
 }
 
-function num(name: string, v: string, min: number, max: number): number {
+export function num(name: string, v: string, min: number, max: number): number {
   const x = Number(v);
   if (!Number.isFinite(x) || x < min || x > max)
     throw new UsageError(`--${name} must be a number in [${min}, ${max}], got "${v}"`);

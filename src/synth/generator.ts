@@ -21,6 +21,8 @@ export interface GenerateOptions {
   /** stop strings besides the model's end of sequence */
   stop?: string[];
   signal?: AbortSignal;
+  /** names the request in errors and logs (e.g. the item or document id) */
+  item?: string;
 }
 
 export interface GenerateResult {

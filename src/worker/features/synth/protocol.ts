@@ -67,8 +67,8 @@ function checkFilter(f: unknown, t: string, need: Need): void {
   need(x.maxScore === undefined || num(x.maxScore, -1e9, 1e9), `${t} filter.maxScore must be a number`);
 }
 
-/** Checks pseudo-query options; names the first bad field. */
-export function checkPseudoOptions(o: unknown, need: Need): void {
+/** Checks pseudo-query options (src/synth/pseudo.ts); names the first bad field. */
+function checkOptions(o: unknown, need: Need): void {
   need(typeof o === 'object' && o !== null, 'synth-generate needs options');
   const x = o as Partial<PseudoOptions>;
   need(x.method === 'ict' || x.method === 'title', 'options.method must be ict or title');
@@ -116,7 +116,7 @@ export function checkSynthRequest(t: SynthRequestType, m: Record<string, unknown
     case 'synth-generate':
       need(isStr(m.dataset), 'synth-generate needs dataset');
       need(m.method === 'ict' || m.method === 'title', 'synth-generate method must be ict or title');
-      checkPseudoOptions(m.options, need);
+      checkOptions(m.options, need);
       need(
         (m.options as PseudoOptions).method === m.method,
         'synth-generate options.method must equal method',

@@ -14,6 +14,8 @@ export interface SynthGenerateRequest {
   dataset: string;
   method: 'ict' | 'title';
   options: PseudoOptions;
+  /** hard negatives per item mined with BM25 from the same corpus (0 or absent: none) */
+  negatives?: number;
   /** the set's name (default: "<dataset> <method> <time>") */
   name?: string;
 }
@@ -122,6 +124,10 @@ export function checkSynthRequest(t: SynthRequestType, m: Record<string, unknown
         'synth-generate options.method must equal method',
       );
       need(m.name === undefined || isStr(m.name), 'synth-generate name must be a non-empty string');
+      need(
+        m.negatives === undefined || int(m.negatives, 0, 16),
+        'synth-generate negatives must be an integer in 0..16',
+      );
       break;
     case 'synth-items':
       need(isStr(m.set), 'synth-items needs set');

@@ -1,5 +1,6 @@
 /** The synthesize feature: pseudo-query sets of stored datasets, their review, JSONL export and import. */
 import { parseTrainingPairsFile } from '../../../train/data';
+import { withBm25Negatives } from '../../../synth/bm25-negatives';
 import { pseudoQueries } from '../../../synth/pseudo';
 import { exportJsonl, itemsFromPairs, matchesFilter } from '../../../synth/review';
 import {
@@ -33,17 +34,22 @@ export const synth: Feature<SynthRequestMap> = {
         ctx.progress('read', 0, 1, req.dataset);
         const ds = await host.dataset(req.dataset, ctx.db);
         const id = newId('synth');
-        const items = pseudoQueries(ds.docs, id, req.options, (done, total) => {
+        const written = pseudoQueries(ds.docs, id, req.options, (done, total) => {
           ctx.signal.throwIfAborted();
           ctx.progress('generate', done, total);
         });
         ctx.signal.throwIfAborted();
-        if (items.length === 0)
+        if (written.length === 0)
           throw new Error(
             `no ${req.method} item could be written for "${req.dataset}": no document has ${req.options.minDocWords} words or more; lower "minimum document length" and generate again`,
           );
-        ctx.progress('save', 0, 1);
         const now = new Date().toISOString();
+        const negatives = req.negatives ?? 0;
+        const items = withBm25Negatives(written, ds.docs, negatives, now, (done, total) => {
+          ctx.signal.throwIfAborted();
+          ctx.progress('mine', done, total);
+        });
+        ctx.progress('save', 0, 1);
         const { method: _m, ...rest } = req.options;
         return createSynthSet(
           {
@@ -57,6 +63,7 @@ export const synth: Feature<SynthRequestMap> = {
               queryWordsMin: rest.queryWords.min,
               queryWordsMax: rest.queryWords.max,
               seed: rest.seed,
+              bm25Negatives: negatives,
             },
             createdAt: now,
           },

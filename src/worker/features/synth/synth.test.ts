@@ -84,6 +84,33 @@ describe('synthesize feature', () => {
     expect(p2.items.map((i) => i.query)).toEqual(page.items.map((i) => i.query));
   }, 60_000);
 
+  it("mines BM25 hard negatives from the same corpus, never the item's own document", async () => {
+    const { client } = await setup();
+    const set = await client.request('synth-generate', {
+      dataset: 'demo',
+      method: 'ict',
+      options: ict,
+      negatives: 2,
+    });
+    expect(set.settings.bm25Negatives).toBe(2);
+    const { items } = await client.request('synth-items', {
+      set: set.id,
+      filter: {},
+      offset: 0,
+      limit: 1000,
+    });
+    expect(items.length).toBe(set.counts.total);
+    // a query whose words occur only in its own document gets fewer
+    expect(items.filter((it) => it.negatives.length === 2).length).toBeGreaterThan(0.9 * items.length);
+    for (const it of items) {
+      expect(it.negatives.length).toBeLessThanOrEqual(2);
+      for (const neg of it.negatives) {
+        expect(neg.docId).not.toBe(it.docId);
+        expect(neg.provenance).toMatchObject({ method: 'mined', model: 'bm25' });
+      }
+    }
+  }, 60_000);
+
   it('refuses bad options naming the field, and a dataset with no long-enough document', async () => {
     const { client } = await setup();
     await expect(

@@ -16,7 +16,7 @@ export function SetList() {
         <p className="muted">No synthetic set yet: write queries above, or import a JSONL file.</p>
       ) : (
         <div className="table-scroll">
-          <table className="synth-sets">
+          <table className="table synth-sets">
             <thead>
               <tr>
                 <th>Set</th>

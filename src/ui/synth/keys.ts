@@ -23,12 +23,16 @@ const MAP: Record<string, ReviewAction> = {
   u: 'undo',
 };
 
+/** Inputs that take no typed text (a shortcut still works while one has focus). */
+const NOT_TEXT = new Set(['checkbox', 'radio', 'button', 'submit', 'reset', 'file', 'range', 'color']);
+
 /** The element takes typed text (a shortcut there would eat the letter). */
 export function isTyping(target: EventTarget | null): boolean {
   const el = target as HTMLElement | null;
   if (!el || typeof el.tagName !== 'string') return false;
   const tag = el.tagName.toLowerCase();
-  return tag === 'input' || tag === 'textarea' || tag === 'select' || el.isContentEditable === true;
+  if (tag === 'input') return !NOT_TEXT.has(((el as HTMLInputElement).type ?? 'text').toLowerCase());
+  return tag === 'textarea' || tag === 'select' || el.isContentEditable === true;
 }
 
 /** The action of a key press, or null (modifiers held, typing in a field, or not a shortcut). */

@@ -298,6 +298,7 @@ describe('synthesize feature', () => {
     expect(expert.data).toMatchObject({
       source: `synthetic set "${set.name}" (accepted only)`,
       pairs: 6,
+      negatives: 'in-batch only',
       synth: {
         set: set.id,
         name: set.name,

@@ -53,3 +53,9 @@ export function sourceName(spec: TrainSpec, synth: ExpertSynthSource | undefined
   const name = synth?.name ?? d.set;
   return `synthetic set "${name}" (${POLICY[d.policy]})`;
 }
+
+/** How a synthetic run's negatives came about, as the expert's recipe says it. */
+export function synthNegatives(pairs: readonly TrainingPair[], spec: TrainSpec): string {
+  if (spec.mining) return `${spec.mining.negatives} mined`;
+  return pairs.some((p) => (p.negatives?.length ?? 0) > 0) ? 'from the synthetic set' : 'in-batch only';
+}

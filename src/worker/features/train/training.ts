@@ -33,7 +33,7 @@ import type { TrainRequest } from './protocol';
 import { readPairsFile } from './data';
 import { docText, pairsFromDataset } from '../../../train/data';
 import { resolveTemplates } from '../models/templates';
-import { sourceName, synthData } from './synth-data';
+import { sourceName, synthData, synthNegatives } from './synth-data';
 
 export interface TrainingCtx {
   id: number;
@@ -121,7 +121,7 @@ export class Training {
             name: spec.name,
             source: sourceName(spec, synth),
             devMetric: true,
-            ...(synth ? { synth } : {}),
+            ...(synth ? { synth, negatives: synthNegatives(pairs, spec) } : {}),
           },
         },
         {
@@ -160,7 +160,7 @@ export class Training {
               history: [],
               expertId: null,
               error: null,
-              ...(synth ? { synth } : {}),
+              ...(synth ? { synth, negatives: synthNegatives(pairs, spec) } : {}),
             };
             await createTrainRun(run, [...final], db);
             return (runId = run.id);

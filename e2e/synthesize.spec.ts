@@ -42,7 +42,9 @@ test('Synthesize: write ICT queries for the demo, review them with the keyboard,
     `0 of ${total} reviewed · 0 accepted · 0 rejected · ${total} waiting`,
   );
   await expect(page.getByTestId('synth-shortcuts')).toContainText('accept');
-  await expect(item(page).getByTestId('synth-provenance')).toContainText('ict (no language model)');
+  await expect(item(page).getByTestId('synth-provenance')).toContainText(
+    'a sentence taken from the document (ICT), no language model',
+  );
   await expect(item(page).getByTestId('synth-negative')).toHaveCount(2);
 
   // typing in a field never reviews: an "a" in the set-name field leaves the item pending

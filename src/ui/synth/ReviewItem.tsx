@@ -4,6 +4,16 @@ import type { SynthItem } from '../../synth/types';
 import { useUi } from '../context';
 import { dateTime } from '../format';
 
+/** What each provenance method means, in words. */
+const METHOD_WORDS: Record<string, string> = {
+  ict: 'a sentence taken from the document (ICT)',
+  title: 'the title or a key phrase of the document',
+  llm: 'a language model',
+  import: 'an imported file',
+  mined: 'BM25 look-alike search',
+};
+const methodWords = (m: string) => METHOD_WORDS[m] ?? m;
+
 const STATUS_TEXT = { pending: 'waiting for review', accepted: 'accepted', rejected: 'rejected' } as const;
 
 function Provenance({ item }: { item: SynthItem }) {
@@ -16,8 +26,8 @@ function Provenance({ item }: { item: SynthItem }) {
     <dl className="synth-prov" data-testid="synth-provenance">
       <dt>Written by</dt>
       <dd>
-        {p.method}
-        {p.model ? ` (${p.model})` : ' (no language model)'}
+        {methodWords(p.method)}
+        {p.model ? ` (${p.model})` : p.method === 'llm' ? '' : ', no language model'}
       </dd>
       <dt>Settings</dt>
       <dd className="small">{settings || '—'}</dd>
@@ -148,8 +158,7 @@ export function ReviewItem({
                 This one also answers the query (false negative): do not use it as a wrong answer
               </label>
               <span className="muted small">
-                {n.provenance.method}
-                {n.provenance.model ? ` by ${n.provenance.model}` : ''}
+                found by {methodWords(n.provenance.method)}
                 {n.docId ? ` · document ${n.docId}` : ''}
               </span>
             </li>

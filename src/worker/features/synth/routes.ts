@@ -45,10 +45,15 @@ export const synth: Feature<SynthRequestMap> = {
           );
         const now = new Date().toISOString();
         const negatives = req.negatives ?? 0;
-        const items = withBm25Negatives(written, ds.docs, negatives, now, (done, total) => {
-          ctx.signal.throwIfAborted();
-          ctx.progress('mine', done, total);
-        });
+        const items = await withBm25Negatives(
+          written,
+          ds.docs,
+          negatives,
+          now,
+          (done, total) => ctx.progress('mine', done, total),
+          ctx.signal,
+        );
+        ctx.signal.throwIfAborted();
         ctx.progress('save', 0, 1);
         const { method: _m, ...rest } = req.options;
         return createSynthSet(

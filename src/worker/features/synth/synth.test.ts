@@ -111,6 +111,19 @@ describe('synthesize feature', () => {
     }
   }, 60_000);
 
+  it('a cancel while negatives are mined stores nothing', async () => {
+    const { client } = await setup();
+    const h = client.start(
+      'synth-generate',
+      { dataset: 'demo', method: 'ict', options: ict, negatives: 2 },
+      (p) => {
+        if (p.phase === 'mine') h.cancel();
+      },
+    );
+    await expect(h.promise).rejects.toMatchObject({ name: 'AbortError' });
+    expect(await client.request('list-synth-sets', {})).toEqual([]);
+  }, 60_000);
+
   it('refuses bad options naming the field, and a dataset with no long-enough document', async () => {
     const { client } = await setup();
     await expect(

@@ -14,7 +14,7 @@ const STOP = new Set(
     'if in into is it its itself just may me might more most much must my myself no nor not now of ' +
     'off on once one only or other our ours ourselves out over own per same shall she should since so ' +
     'some such than that the their theirs them themselves then there these they this those through ' +
-    'thus to too under until up upon us used using very via was we were what when where whether which ' +
+    'thus to too under until up upon us used using very via was we were what whereas when where whether which ' +
     'while who whom whose why will with within without would yet you your yours yourself yourselves'
   ).split(' '),
 );
@@ -95,7 +95,9 @@ export function keyPhrases(text: string, idf: Idf): Phrase[] {
 
 /**
  * A keyword query of about `target` words (never over `max`): phrases drawn from the best `pool` by
- * score-weighted sampling without replacement, put back in document order.
+ * score-weighted sampling without replacement (each adding only its words
+ * not in yet), put back
+ * in document order.
  */
 export function phraseQuery(
   phrases: readonly Phrase[],
@@ -106,6 +108,7 @@ export function phraseQuery(
 ): { text: string; score: number } | null {
   const left = phrases.slice(0, pool);
   const picked: Phrase[] = [];
+  const have = new Set<string>();
   let n = 0;
   while (n < target && left.length > 0) {
     const total = left.reduce((s, p) => s + p.score, 0);
@@ -113,9 +116,12 @@ export function phraseQuery(
     let j = 0;
     while (j < left.length - 1 && r >= left[j].score) r -= left[j++].score;
     const p = left.splice(j, 1)[0];
-    if (n + p.words.length > max) continue;
-    picked.push(p);
-    n += p.words.length;
+    // only the words not in yet: "fetal plasma collected" after "fetal plasma levels" adds "collected"
+    const fresh = p.words.filter((w, k) => !have.has(w) && p.words.indexOf(w) === k);
+    if (fresh.length === 0 || n + fresh.length > max) continue;
+    picked.push({ ...p, words: fresh });
+    for (const w of fresh) have.add(w);
+    n += fresh.length;
   }
   if (picked.length === 0) return null;
   picked.sort((a, b) => a.pos - b.pos);

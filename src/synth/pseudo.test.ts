@@ -150,6 +150,7 @@ describe('pseudoQueries: title', () => {
         // every key-phrase word is a word of the document, never a stopword
         for (const w of it.query.split(' ')) expect(doc.text.toLowerCase()).toContain(w);
         expect(it.query.split(' ')).not.toContain('the');
+        expect(new Set(it.query.split(' ')).size).toBe(it.query.split(' ').length);
         expect(it.score).toBeGreaterThan(0);
       }
     }
@@ -197,6 +198,9 @@ describe.skipIf(!REAL)('pseudoQueries on the real med corpus', () => {
         expect(n).toBeGreaterThanOrEqual(method === 'title' ? 2 : 4);
         expect(n).toBeLessThanOrEqual(16);
         if (method === 'ict') expect(normaliseQuery(it.positive)).not.toContain(normaliseQuery(it.query));
+        // a key-phrase query never repeats a word
+        else if (it.provenance.settings.source === 'keyphrases')
+          expect(new Set(it.query.split(' ')).size).toBe(n);
       }
       const keys = items.map((i) => normaliseQuery(i.query));
       expect(new Set(keys).size).toBe(keys.length);

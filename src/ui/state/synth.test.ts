@@ -87,6 +87,41 @@ describe('the Synthesize store', () => {
     expect(store.getState().synthPage).toBeNull();
   }, 60_000);
 
+  it('a JSONL import with a bad line shows the file and line and stores nothing', async () => {
+    const { store } = uiApp(dbName());
+    await store.getState().hydrate();
+    const bad = new File(['{"query": "q", "positive": "p"}\n{"query": 3, "positive": "p"}\n'], 'pairs.jsonl');
+    expect(await store.getState().importSynth(bad)).toBeUndefined();
+    expect(store.getState().errors).toMatchObject([
+      { context: 'Import pairs.jsonl', name: 'DataError', file: 'pairs.jsonl', line: 2 },
+    ]);
+    expect(store.getState().synthSets).toEqual([]);
+    const good = new File(['{"query": "q", "positive": "p", "negatives": ["a", "b"]}\n'], 'pairs.jsonl');
+    const rec = await store.getState().importSynth(good);
+    expect(rec).toMatchObject({ name: 'pairs', method: 'import', counts: { total: 1, pending: 1 } });
+    expect(store.getState().synthPage?.items[0].negatives.map((n) => n.text)).toEqual(['a', 'b']);
+  });
+
+  it('title/key-phrase items carry a score the score filter uses', async () => {
+    const { store } = uiApp(dbName());
+    await store.getState().hydrate();
+    await store.getState().loadDemo();
+    await store
+      .getState()
+      .generateSynth({ ...req, method: 'title', options: { ...req.options, method: 'title', perDoc: 2 } });
+    const all = store.getState().synthPage?.total ?? 0;
+    const scores = (store.getState().synthPage?.items ?? [])
+      .map((i) => i.score)
+      .filter((x) => x !== undefined);
+    expect(scores.length).toBeGreaterThan(0);
+    const cut = [...scores].sort((a, b) => a - b)[Math.floor(scores.length / 2)];
+    await store.getState().setSynthFilter({ minScore: cut });
+    const some = store.getState().synthPage?.total ?? 0;
+    expect(some).toBeGreaterThan(0);
+    expect(some).toBeLessThan(all);
+    expect(store.getState().synthPage?.items.every((i) => (i.score ?? -1) >= cut)).toBe(true);
+  }, 60_000);
+
   it('says a filter in words', () => {
     expect(filterWords({})).toBe('items');
     expect(filterWords({ status: 'pending', method: 'title', minScore: 0.2 })).toBe(

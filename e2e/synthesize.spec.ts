@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import { loadDemo, openApp, pageErrors, shot } from './app';
 
@@ -114,11 +115,57 @@ test('Synthesize: write ICT queries for the demo, review them with the keyboard,
   await page.getByTestId('synth-filter-status').selectOption('accepted');
   await expect(page.getByTestId('synth-shown')).toHaveText('2 items shown by the filter');
 
+  // export the accepted items: two sentence-transformers lines; item 3's false negative is left out
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByTestId('synth-export').click(),
+  ]);
+  expect(download.suggestedFilename()).toBe('demo_ict.accepted.jsonl');
+  const lines = readFileSync(await download.path(), 'utf8')
+    .trim()
+    .split('\n');
+  expect(
+    lines.map((l) =>
+      Object.keys(JSON.parse(l) as object)
+        .sort()
+        .join(','),
+    ),
+  ).toEqual(['negatives,positive,query', 'negative,positive,query']);
+  expect((JSON.parse(lines[1]) as { query: string }).query).toBe(edited);
+  await expect(page.getByTestId('synth-exported')).toHaveText('saved demo_ict.accepted.jsonl: 2 lines');
+
+  // import: a bad line names file:line and adds nothing; a good file becomes a new set, all pending
+  const input = page.getByTestId('synth-import-file');
+  await input.setInputFiles({
+    name: 'bad.jsonl',
+    mimeType: 'application/jsonl',
+    buffer: Buffer.from('{"query": "q", "positive": "p"}\n{"query": "q2"}\n'),
+  });
+  await expect(page.getByTestId('error-where')).toHaveText('bad.jsonl:2');
+  await expect(page.getByTestId('synth-set-row')).toHaveCount(1);
+  await page.getByTestId('error-dismiss').click();
+  await input.setInputFiles({
+    name: 'leaflets.jsonl',
+    mimeType: 'application/jsonl',
+    buffer: Buffer.from(
+      '{"query": "is it safe to fly when pregnant", "positive": "Air travel in pregnancy ...", "negative": "Car seats ..."}\n',
+    ),
+  });
+  await expect(page.locator('[data-testid=synth-set-row][data-name=leaflets]')).toBeVisible();
+  await expect(page.getByTestId('synth-review-name')).toHaveText('leaflets');
+
   // train a tiny expert on the accepted items; the recipe names the set and the policy
   await page.getByTestId('tab-train').click();
   const tf = page.getByTestId('train-form');
   await tf.getByTestId('train-source').selectOption('synth');
   await tf.getByTestId('train-synth-policy').selectOption('accepted');
+  // the imported set has nothing accepted: refused before anything starts, saying why
+  await tf.getByTestId('train-synth-set').selectOption({ label: 'leaflets (0 accepted of 1)' });
+  await expect(tf.getByTestId('train-synth-note')).toContainText(
+    '“leaflets” has no item to train on under “accepted only”: accept items in the Synthesize tab first',
+  );
+  await expect(tf.getByTestId('train-start')).toBeDisabled();
+  await tf.getByTestId('train-synth-set').selectOption({ label: `demo ict (2 accepted of ${total})` });
   await expect(tf.getByTestId('train-synth-note')).toContainText('Trains on 2 items of “demo ict”');
   await tf.getByTestId('train-name').fill('demo synth');
   await tf.getByTestId('train-base').selectOption('glove');

@@ -9,6 +9,7 @@ import {
   getSynthSet,
   listSynthItems,
   listSynthSets,
+  pageSynthItems,
   SynthItemNotFoundError,
 } from './synth';
 import { listTrainRuns } from './training';
@@ -93,6 +94,11 @@ describe('synthetic sets in IndexedDB', () => {
         db,
       ),
     ).rejects.toThrow('item "c" has no negative 3 (it has 1)');
+    // pages through the index, by status or all
+    expect((await pageSynthItems('s1', undefined, 1, 5, db)).map((i) => i.id)).toEqual(['b', 'c']);
+    expect((await pageSynthItems('s1', 'pending', 0, 1, db)).map((i) => i.id)).toEqual(['b']);
+    expect((await pageSynthItems('s1', 'pending', 1, 1, db)).map((i) => i.id)).toEqual(['c']);
+    expect(await pageSynthItems('s1', 'pending', 2, 1, db)).toEqual([]);
     // deleting one set leaves the other's items
     await deleteSynthSet('s1', db);
     expect(await listSynthItems('s1', undefined, db)).toEqual([]);

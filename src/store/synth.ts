@@ -133,6 +133,26 @@ export async function listSynthItems(
 }
 
 /**
+ * One page of a set's items (by id), optionally of one status: the index gives the keys, and only the
+ * page's items are read (a page of a large set does not load the rest of it).
+ */
+export async function pageSynthItems(
+  set: string,
+  status: ReviewStatus | undefined,
+  offset: number,
+  limit: number,
+  db?: StudioDB,
+): Promise<SynthItem[]> {
+  db ??= await studioDb();
+  const store = db.transaction('synthItems').store;
+  const keys = status
+    ? await store.index('by-set-status').getAllKeys(IDBKeyRange.only([set, status]))
+    : await store.index('by-set').getAllKeys(IDBKeyRange.only(set));
+  const page = await Promise.all(keys.slice(offset, offset + limit).map((k) => store.get(k)));
+  return page.filter((it): it is SynthItem => it !== undefined);
+}
+
+/**
  * Applies decisions to items of a set and moves the set's counts, in one transaction: either every
  * decision is stored with the counts that match, or none is. Returns the items after and the set.
  */

@@ -10,6 +10,7 @@ import {
   getSynthSet,
   listSynthItems,
   listSynthSets,
+  pageSynthItems,
 } from '../../../store/synth';
 import { newId } from '../../../store/training';
 import { freeName } from '../../../store/names';
@@ -81,8 +82,15 @@ export const synth: Feature<SynthRequestMap> = {
     'synth-items': {
       run: async (req, ctx) => {
         const set = await getSynthSet(req.set, ctx.db);
+        const f = req.filter;
+        // a status filter alone (or none) pages through the index; the counts give the total
+        if (f.method === undefined && f.minScore === undefined && f.maxScore === undefined) {
+          const items = await pageSynthItems(req.set, f.status, req.offset, req.limit, ctx.db);
+          const total = f.status ? set.counts[f.status] : set.counts.total;
+          return { set, items, total, offset: req.offset, methods: [set.method] };
+        }
         const all = await listSynthItems(req.set, undefined, ctx.db);
-        const shown = all.filter((it) => matchesFilter(it, req.filter));
+        const shown = all.filter((it) => matchesFilter(it, f));
         const methods = [...new Set(all.map((it) => it.provenance.method))].sort();
         return {
           set,

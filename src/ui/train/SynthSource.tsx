@@ -43,7 +43,16 @@ export function SynthSourceFields(p: {
 }
 
 /** Under the form: how many items train, or why the set cannot. */
-export function SynthSourceNote({ set, policy }: { set: SynthSetRecord | undefined; policy: ReviewPolicy }) {
+export function SynthSourceNote({
+  set,
+  policy,
+  hardNegatives,
+}: {
+  set: SynthSetRecord | undefined;
+  policy: ReviewPolicy;
+  /** the form's hard negatives per query: 0 leaves the set's look-alike answers unused */
+  hardNegatives: number;
+}) {
   if (!set)
     return (
       <p className="form-warning" data-testid="train-synth-note">
@@ -65,7 +74,11 @@ export function SynthSourceNote({ set, policy }: { set: SynthSetRecord | undefin
     <p className="muted small" data-testid="train-synth-note">
       Trains on {plural(n, 'item')} of &ldquo;{set.name}&rdquo; ({set.counts.accepted} accepted,{' '}
       {set.counts.pending} not reviewed, {set.counts.rejected} rejected); wrong answers marked as false
-      negatives are left out. The expert&apos;s recipe records the set and this choice.
+      negatives are left out
+      {hardNegatives === 0
+        ? ' (the look-alike wrong answers are used only with "Hard negatives / query" above 0)'
+        : ''}
+      . The expert&apos;s recipe records the set and this choice.
     </p>
   );
 }

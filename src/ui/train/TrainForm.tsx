@@ -366,7 +366,9 @@ export function TrainForm() {
           />
         )}
       </div>
-      {source === 'synth' && <SynthSourceNote set={synthSet} policy={policy} />}
+      {source === 'synth' && (
+        <SynthSourceNote set={synthSet} policy={policy} hardNegatives={cfg.hardNegatives} />
+      )}
       <button data-testid="train-start" disabled={!ready || busy} onClick={submit}>
         Start training
       </button>

@@ -35,7 +35,7 @@ test('keyboard: the tab bar follows the ARIA tabs pattern, result and query rows
 
   // tabs: one tabbable tab (the selected one), arrows move and select, Home/End jump, with wrap-around
   const tablist = page.getByRole('tablist');
-  await expect(tablist.getByRole('tab')).toHaveCount(4);
+  await expect(tablist.getByRole('tab')).toHaveCount(5);
   await expect(page.getByTestId('tab-data')).toHaveAttribute('aria-selected', 'true');
   await expect(page.getByTestId('tab-data')).toHaveAttribute('tabindex', '0');
   await expect(page.getByTestId('tab-models')).toHaveAttribute('tabindex', '-1');
@@ -100,7 +100,7 @@ test('at 800 px wide no table spills past its card', async ({ page }) => {
   await expect(page.locator('[data-testid=result-row]').first()).toBeVisible({ timeout: 60_000 });
   await expect(page.getByTestId('job')).toHaveCount(0);
   const seen: string[] = [];
-  for (const tab of ['data', 'models', 'train', 'evaluate']) {
+  for (const tab of ['data', 'models', 'synthesize', 'train', 'evaluate']) {
     await page.getByTestId(`tab-${tab}`).click();
     if (tab === 'evaluate') {
       const row = page.locator('[data-testid=result-row]').first();

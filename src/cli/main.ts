@@ -12,6 +12,7 @@ import {
   parseEmbedArgs,
   parseEvalArgs,
   parseSplitArgs,
+  parseSynthArgs,
   parseTrainArgs,
   UsageError,
   USAGE,
@@ -21,6 +22,7 @@ import { cliBackend } from './backend';
 import { runEmbed } from './embed';
 import { Reporter } from './progress';
 import { runSplit } from './split';
+import { runSynth } from './synth';
 import { runTrain } from './train';
 import { checkWritableFile, writeFailed } from './writable';
 
@@ -111,6 +113,7 @@ async function main(argv: string[]): Promise<void> {
   if (cmd === 'embed') return runEmbed(parseEmbedArgs(rest), reporter);
   if (cmd === 'train') return runTrain(parseTrainArgs(rest), reporter);
   if (cmd === 'split') return runSplit(parseSplitArgs(rest), log);
+  if (cmd === 'synth') return runSynth(parseSynthArgs(rest), reporter);
   if (cmd === 'models') {
     for (const m of listModels()) console.log(`${m.id}\t${m.dim}d\t${m.name}: ${m.description}`);
     return;

@@ -3,8 +3,15 @@ import { createReadStream, existsSync, readdirSync, readFileSync, statSync } fro
 import { Readable } from 'node:stream';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DataError, type Dataset } from './types';
-import { assembleDataset, splitName, twoFilesForOnePart, type AssembleOptions, type Source } from './beir';
+import { DataError, type Dataset, type Doc } from './types';
+import {
+  assembleDataset,
+  parseCorpus,
+  splitName,
+  twoFilesForOnePart,
+  type AssembleOptions,
+  type Source,
+} from './beir';
 import { DEMO_DESCRIPTION } from './demo-info';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -64,6 +71,18 @@ export async function loadBeirDir(dir: string, name?: string, opts?: AssembleOpt
     },
     { ...opts, description },
   );
+}
+
+/**
+ * Only the documents of a folder: <dir>/corpus.jsonl(.gz), with or without queries and qrels (a corpus a
+ * team has but has not labelled). "demo" is the embedded demo collection.
+ */
+export async function loadCorpusDir(dir: string): Promise<readonly Doc[]> {
+  if (dir === 'demo') return (await loadDemoDatasetNode()).docs;
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new DataError(dir, null, 'not a directory');
+  const corpus = findFile(dir, 'corpus.jsonl');
+  if (!corpus) throw new DataError(dir, null, 'no corpus.jsonl (or corpus.jsonl.gz) in this folder');
+  return parseCorpus(fileSource(corpus));
 }
 
 /** ../shared/datasets beside the repository; the STM_DATASETS environment variable overrides it. */

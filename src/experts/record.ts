@@ -1,3 +1,4 @@
+import type { ReviewPolicy } from '../synth/types';
 import type { TrainConfig, TrainMethod, TrainProgress } from '../train/types';
 
 /** A named expert: base model + trained weights + the recipe that produced them. */
@@ -7,7 +8,7 @@ export interface ExpertRecord {
   baseModel: string;
   method: TrainMethod;
   config: TrainConfig;
-  data: { source: string; pairs: number; negatives: string };
+  data: { source: string; pairs: number; negatives: string; synth?: ExpertSynthSource };
   templates: { query: string; passage: string };
   createdAt: string;
   history: TrainProgress[];
@@ -17,6 +18,17 @@ export interface ExpertRecord {
    * positives. Absent in records written before they were kept: what it was trained on is then unknown.
    */
   fingerprints?: ExpertFingerprints;
+}
+
+/** A synthetic set an expert was trained on: the set, the review policy, and the set's counts then. */
+export interface ExpertSynthSource {
+  set: string;
+  name: string;
+  policy: ReviewPolicy;
+  /** the set's items by review status when the run started */
+  counts: { total: number; pending: number; accepted: number; rejected: number };
+  /** the items the policy let through (the run's pairs before mining) */
+  used: number;
 }
 
 export interface ExpertFingerprints {

@@ -23,7 +23,7 @@ import type {
 } from '../train/types';
 import { isLoraBase } from './embedder';
 import type { ExpertWeights } from './files';
-import type { ExpertRecord } from './record';
+import type { ExpertRecord, ExpertSynthSource } from './record';
 
 /** The recipe of a run. */
 export interface ExpertSpec {
@@ -52,6 +52,8 @@ export interface ExpertSpec {
     source: string;
     /** how its negatives came about (default: from the final pairs and the mining) */
     negatives?: string;
+    /** the synthetic set (with its review policy and counts) the pairs came from, if any */
+    synth?: ExpertSynthSource;
     /** record the last dev nDCG@10 as metrics['dev ndcg@10'] */
     devMetric: boolean;
   };
@@ -136,7 +138,12 @@ function expertRecord(
     baseModel: spec.baseModel,
     method: config.method,
     config,
-    data: { source: spec.expert.source, pairs: pairs.length, negatives },
+    data: {
+      source: spec.expert.source,
+      pairs: pairs.length,
+      negatives,
+      ...(spec.expert.synth ? { synth: spec.expert.synth } : {}),
+    },
     templates: { query: templates.query, passage: templates.passage },
     createdAt: new Date().toISOString(),
     history,

@@ -41,6 +41,8 @@ describe('schema migrations', () => {
       'runHits',
       'runs',
       'settings',
+      'synthItems',
+      'synthSets',
       'trainCheckpoints',
       'trainData',
       'trainRuns',
@@ -109,7 +111,7 @@ describe('schema migrations', () => {
       (await openStudioDb(name, v)).close();
       const db = await openStudioDb(name);
       opened.push(db);
-      expect(db.objectStoreNames.length).toBe(13);
+      expect(db.objectStoreNames.length).toBe(15);
     }
   });
 

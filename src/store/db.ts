@@ -10,6 +10,8 @@ import type { ModelTemplates } from '../models/types';
 import type { ExpertRecord } from '../experts/record';
 import type { TrainCheckpoint, TrainingPair } from '../train/types';
 import type { TrainRunRecord } from './training-types';
+import type { SynthItem } from '../synth/types';
+import type { SynthSetRecord } from './synth-types';
 
 export type { TrainRunRecord } from './training-types';
 
@@ -110,6 +112,13 @@ export interface StudioSchema extends DBSchema {
   trainCheckpoints: { key: string; value: TrainCheckpoint };
   experts: { key: string; value: ExpertRecord };
   expertWeights: { key: string; value: { id: string; weights: ExpertWeight[] } };
+  /** synthetic sets (provenance, settings, review counts); their items apart */
+  synthSets: { key: string; value: SynthSetRecord; indexes: { 'by-createdAt': string } };
+  synthItems: {
+    key: [string, string];
+    value: SynthItem;
+    indexes: { 'by-set': string; 'by-set-status': [string, string] };
+  };
 }
 /** One trained tensor of an expert (PEFT names for LoRA). */
 export interface ExpertWeight {
@@ -180,6 +189,14 @@ export const MIGRATIONS: ReadonlyArray<(db: StudioDB, tx: UpgradeTx) => Promise<
     db.createObjectStore('trainCheckpoints', { keyPath: 'runId' });
     db.createObjectStore('experts', { keyPath: 'id' });
     db.createObjectStore('expertWeights', { keyPath: 'id' });
+  },
+  // v7: synthetic sets (Synthesize) and their items, listed per set and per set and review status.
+  (db) => {
+    const sets = db.createObjectStore('synthSets', { keyPath: 'id' });
+    sets.createIndex('by-createdAt', 'createdAt');
+    const items = db.createObjectStore('synthItems', { keyPath: ['set', 'id'] });
+    items.createIndex('by-set', 'set');
+    items.createIndex('by-set-status', ['set', 'status']);
   },
 ];
 export const DB_VERSION = MIGRATIONS.length;

@@ -1,9 +1,16 @@
 /** What a training run is made of (stored with the run so a reload can resume it exactly). */
+import type { ExpertSynthSource } from '../experts/record';
+import type { ReviewPolicy } from '../synth/types';
 import type { TrainConfig, TrainProgress } from '../train/types';
 
-/** Where a run's pairs come from: a stored dataset's judged queries, or an imported pairs JSONL. */
+/**
+ * Where a run's pairs come from: a stored dataset's judged queries, an imported pairs JSONL, or a
+ * synthetic set's reviewed items under a policy (accepted only, or all but rejected).
+ */
 export type TrainDataSource =
-  { kind: 'dataset'; dataset: string; split: string } | { kind: 'pairs'; fileName: string };
+  | { kind: 'dataset'; dataset: string; split: string }
+  | { kind: 'pairs'; fileName: string }
+  | { kind: 'synth'; set: string; policy: ReviewPolicy };
 
 /** The recipe of a run. */
 export interface TrainSpec {
@@ -35,4 +42,6 @@ export interface TrainRunRecord {
   history: TrainProgress[];
   expertId: string | null;
   error: string | null;
+  /** a synthetic set's run: the set, policy and counts when it started (the expert's recipe keeps them) */
+  synth?: ExpertSynthSource;
 }

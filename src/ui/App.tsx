@@ -3,6 +3,7 @@ import { Errors } from './Errors';
 import { EvaluatePanel } from './EvaluatePanel';
 import { Header } from './Header';
 import { ModelsPanel } from './ModelsPanel';
+import { SynthesizePanel } from './SynthesizePanel';
 import { TrainPanel } from './TrainPanel';
 import { Warnings } from './Warnings';
 import { useUi } from './context';
@@ -22,6 +23,8 @@ export function App() {
           <DataPanel />
         ) : tab === 'models' ? (
           <ModelsPanel />
+        ) : tab === 'synthesize' ? (
+          <SynthesizePanel />
         ) : tab === 'train' ? (
           <TrainPanel />
         ) : (

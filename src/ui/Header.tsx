@@ -7,6 +7,7 @@ import { BACKEND_PREFS, type BackendPref } from '../worker/protocol';
 const TABS: { id: Tab; label: string }[] = [
   { id: 'data', label: 'Data' },
   { id: 'models', label: 'Models' },
+  { id: 'synthesize', label: 'Synthesize' },
   { id: 'train', label: 'Train' },
   { id: 'evaluate', label: 'Evaluate' },
 ];

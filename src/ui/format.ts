@@ -54,6 +54,7 @@ const PHASES: Record<string, string> = {
   mine: 'Mining hard negatives',
   train: 'Training',
   checkpoint: 'Saving a checkpoint',
+  generate: 'Writing queries',
 };
 export function phaseLabel(phase: string): string {
   return PHASES[phase] ?? phase;

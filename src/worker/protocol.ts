@@ -19,6 +19,13 @@ export type {
   TemplatesResult,
 } from './features/models/protocol';
 export type { ExpertFile, TrainRequest, TrainingRequestType } from './features/train/protocol';
+export type {
+  SynthDecision,
+  SynthGenerateRequest,
+  SynthPage,
+  SynthRequestType,
+  SynthSetRecord,
+} from './features/synth/protocol';
 
 export type RequestBody<K extends RequestType> = RequestMap[K][0];
 export type ResultOf<K extends RequestType> = RequestMap[K][1];

@@ -19,13 +19,27 @@ import type {
   ModelFile,
   QueryDetails,
   SimilarityResult,
+  SynthGenerateRequest,
+  SynthPage,
+  SynthSetRecord,
   TemplatesResult,
 } from '../../worker/protocol';
+import type { SynthFilter } from '../../synth/review';
+import type { ReviewPolicy, ReviewStatus, SynthItem } from '../../synth/types';
 
-export type Tab = 'data' | 'models' | 'train' | 'evaluate';
+export type Tab = 'data' | 'models' | 'synthesize' | 'train' | 'evaluate';
 
 export type JobKind =
-  'import' | 'demo' | 'split' | 'evaluate' | 'backend' | 'model' | 'similarity' | 'train' | 'expert';
+  | 'import'
+  | 'demo'
+  | 'split'
+  | 'evaluate'
+  | 'backend'
+  | 'model'
+  | 'similarity'
+  | 'train'
+  | 'expert'
+  | 'synth';
 
 export interface JobState extends JobProgress {
   id: number;
@@ -55,7 +69,7 @@ export interface UiWarning {
   message: string;
 }
 
-export interface UiState extends ModelsSlice, TrainSlice {
+export interface UiState extends ModelsSlice, TrainSlice, SynthSlice {
   ready: boolean;
   /** navigator.storage.persist(): granted, refused (may be evicted), or null when the browser cannot say */
   storagePersistent: boolean | null;
@@ -166,6 +180,38 @@ export interface TrainSlice {
   exportExpert(id: string): Promise<ExpertFile[] | undefined>;
   importExpert(files: File[], name?: string): Promise<ExpertRecord | undefined>;
   toggleCompare(id: string): void;
+}
+
+export interface SynthSlice {
+  synthSets: SynthSetRecord[];
+  /** the set the review queue shows */
+  synthSet: string | null;
+  synthFilter: SynthFilter;
+  /** the loaded page of the items the filter shows */
+  synthPage: SynthPage | null;
+  /** the item in focus: an index into synthPage.items */
+  synthFocus: number;
+  /** items as they were before each decision of this session, newest last (u takes the last back) */
+  synthUndo: SynthItem[];
+
+  refreshSynth(): Promise<void>;
+  generateSynth(req: SynthGenerateRequest): Promise<SynthSetRecord | undefined>;
+  selectSynthSet(id: string): Promise<void>;
+  setSynthFilter(f: SynthFilter): Promise<void>;
+  /** moves the focus by delta items (across pages) */
+  synthMove(delta: number): Promise<void>;
+  synthFocusItem(index: number): Promise<void>;
+  /** accepts or rejects the item in focus, then moves to the next */
+  synthSetStatus(status: ReviewStatus): Promise<void>;
+  /** saves edited text of the item in focus and accepts it; true when stored */
+  synthEdit(edit: { query?: string; positive?: string }): Promise<boolean>;
+  synthToggleFalseNegative(index: number): Promise<void>;
+  synthUndoLast(): Promise<void>;
+  /** accepts or rejects every item the filter shows, after asking with the count */
+  synthBulk(status: 'accepted' | 'rejected'): Promise<void>;
+  deleteSynthSet(id: string): Promise<void>;
+  exportSynth(policy: ReviewPolicy): Promise<{ fileName: string; text: string; count: number } | undefined>;
+  importSynth(file: File): Promise<SynthSetRecord | undefined>;
 }
 
 export type Fail = (context: string, e: unknown) => void;

@@ -15,6 +15,7 @@ import { plural } from '../../util/words';
 import { retrieverName } from './names';
 import { makeFail, makeJobRunner } from './jobs';
 import { createModelsSlice } from './models';
+import { createSynthSlice } from './synth';
 import { createTrainSlice } from './train';
 import type { UiState } from './types';
 
@@ -68,6 +69,7 @@ export function createUiStore(client: EngineClient, opts: UiStoreOptions = {}): 
       runs: [],
       ...createModelsSlice(set, get, { client, fail, job, persist }),
       ...createTrainSlice(set, get, { client, fail, job, confirm }),
+      ...createSynthSlice(set, get, { client, fail, job, confirm }),
       storagePersistent: null,
       warnings: [],
       backend: null,
@@ -104,6 +106,7 @@ export function createUiStore(client: EngineClient, opts: UiStoreOptions = {}): 
           const models = await client.request('list-models', {});
           await refresh();
           await get().refreshTraining();
+          await get().refreshSynth();
           const { datasets, experts } = get();
           const ds = datasets.find((m) => m.name === settings.dataset) ?? datasets[datasets.length - 1];
           const split =

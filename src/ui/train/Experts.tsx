@@ -68,7 +68,16 @@ function Row({ e }: { e: ExpertRecord }) {
           : `adapter ${e.config.adapter.kind}${e.config.adapter.kind === 'lowrank' ? ` r${e.config.adapter.rank}` : ''}`}
       </td>
       <td>
-        {e.data.source} ({plural(e.data.pairs, 'pair')}, {e.data.negatives})
+        <span data-testid="expert-source">
+          {e.data.source} ({plural(e.data.pairs, 'pair')}, {e.data.negatives})
+        </span>
+        {e.data.synth && (
+          <span className="muted small" data-testid="expert-synth">
+            {' '}
+            · set had {e.data.synth.counts.accepted} accepted, {e.data.synth.counts.rejected} rejected,{' '}
+            {e.data.synth.counts.pending} not reviewed of {e.data.synth.counts.total}
+          </span>
+        )}
       </td>
       <td data-testid="expert-steps">{e.history[e.history.length - 1]?.step ?? e.config.steps}</td>
       <td>{dateTime(e.createdAt)}</td>

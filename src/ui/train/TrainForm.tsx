@@ -9,6 +9,8 @@ import { defaultTrainConfig } from '../../train/defaults';
 import type { TrainConfig, TrainMethod } from '../../train/types';
 import { useUi } from '../context';
 import { NumField, Select } from './fields';
+import { SynthSourceFields, SynthSourceNote, usableItems } from './SynthSource';
+import type { ReviewPolicy } from '../../synth/types';
 
 function initialConfig(method: TrainMethod): TrainConfig {
   return {
@@ -32,7 +34,11 @@ export function TrainForm() {
   const base = models.some((m) => m.id === pickedBase) ? pickedBase : (models[0]?.id ?? '');
   const [cfg, setCfg] = useState<TrainConfig>(() => initialConfig('adapter'));
   const [name, setName] = useState('');
-  const [source, setSource] = useState<'dataset' | 'pairs'>('dataset');
+  const synthSets = useUi((s) => s.synthSets);
+  const [source, setSource] = useState<'dataset' | 'pairs' | 'synth'>('dataset');
+  const [pickedSet, setSynthSet] = useState('');
+  const synthSet = synthSets.find((x) => x.id === pickedSet) ?? synthSets[0];
+  const [policy, setPolicy] = useState<ReviewPolicy>('accepted');
   const [picked, setDataset] = useState(() => datasets[0]?.name ?? '');
   // a dataset loaded after the form opened (or a deleted one) falls back to the first stored
   const dataset = datasets.some((d) => d.name === picked) ? picked : (datasets[0]?.name ?? '');
@@ -53,20 +59,28 @@ export function TrainForm() {
   const isUse = entry !== undefined && entry.kind === 'transformer' && entry.engine === 'studio';
   const set = <K extends keyof TrainConfig>(k: K, v: TrainConfig[K]) => setCfg((c) => ({ ...c, [k]: v }));
   const setMethod = (m: TrainMethod) => setCfg((c) => ({ ...c, method: m, lr: defaultTrainConfig(m).lr }));
-  const maxNeg = source === 'pairs' ? 64 : mine;
-  const ready = base && (source === 'dataset' ? meta && split : file) && (cfg.method === 'adapter' || isUse);
+  const maxNeg = source === 'dataset' ? mine : 64;
+  const haveData =
+    source === 'dataset' ? meta && split : source === 'synth' ? usableItems(synthSet, policy) > 0 : file;
+  const ready = base && haveData && (cfg.method === 'adapter' || isUse);
+  const dataName =
+    source === 'dataset'
+      ? `${dataset}/${split}`
+      : source === 'synth'
+        ? `${synthSet?.name ?? ''} (${policy === 'accepted' ? 'accepted' : 'not rejected'})`
+        : (file?.name ?? '');
   const submit = () => {
     const data: TrainSpec['data'] =
       source === 'dataset'
         ? { kind: 'dataset', dataset, split }
-        : { kind: 'pairs', fileName: (file as File).name };
+        : source === 'synth'
+          ? { kind: 'synth', set: synthSet?.id ?? '', policy }
+          : { kind: 'pairs', fileName: (file as File).name };
     const dev =
       cfg.devEvery > 0 && devMeta && devSplit in devMeta.splits
         ? { dataset: devDataset, split: devSplit, maxQueries: devMax }
         : null;
-    const label =
-      name.trim() ||
-      `${base} ${cfg.method} on ${source === 'dataset' ? `${dataset}/${split}` : (file as File).name}`;
+    const label = name.trim() || `${base} ${cfg.method} on ${dataName}`;
     const spec: TrainSpec = {
       name: label,
       baseModel: base,
@@ -120,9 +134,18 @@ export function TrainForm() {
           options={[
             ['dataset', 'judged queries of a dataset'],
             ['pairs', 'pairs JSONL file'],
+            ['synth', 'reviewed synthetic set'],
           ]}
         />
-        {source === 'dataset' ? (
+        {source === 'synth' ? (
+          <SynthSourceFields
+            sets={synthSets}
+            set={synthSet?.id ?? ''}
+            setSet={setSynthSet}
+            policy={policy}
+            setPolicy={setPolicy}
+          />
+        ) : source === 'dataset' ? (
           <>
             <Select
               label="Dataset"
@@ -343,6 +366,9 @@ export function TrainForm() {
           />
         )}
       </div>
+      {source === 'synth' && (
+        <SynthSourceNote set={synthSet} policy={policy} hardNegatives={cfg.hardNegatives} />
+      )}
       <button data-testid="train-start" disabled={!ready || busy} onClick={submit}>
         Start training
       </button>

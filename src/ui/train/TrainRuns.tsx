@@ -62,7 +62,9 @@ export function TrainRuns() {
                 <td>
                   {r.spec.data.kind === 'dataset'
                     ? `${r.spec.data.dataset}/${r.spec.data.split}`
-                    : r.spec.data.fileName}{' '}
+                    : r.spec.data.kind === 'synth'
+                      ? `synthetic set "${r.synth?.name ?? r.spec.data.set}" (${r.spec.data.policy === 'accepted' ? 'accepted only' : 'all but rejected'})`
+                      : r.spec.data.fileName}{' '}
                   ({plural(r.pairs, 'pair')}
                   {r.spec.mining ? `, ${r.spec.mining.negatives} mined neg.` : ''})
                 </td>

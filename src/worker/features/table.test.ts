@@ -21,6 +21,9 @@ describe('the worker feature table', () => {
         'split-dataset',
         'train',
         'import-expert',
+        'synth-generate',
+        'synth-bulk-decide',
+        'synth-import',
       ].sort(),
     );
   });

@@ -76,12 +76,24 @@ function checkSpec(s: TrainSpec | undefined, hasFile: boolean, need: Need): void
   need(isStr(spec.name) && spec.name.length <= 200, 'train spec needs a name (1..200 characters)');
   need(isStr(spec.baseModel), 'train spec needs baseModel');
   const d = spec.data as
-    { kind?: unknown; dataset?: unknown; split?: unknown; fileName?: unknown } | undefined;
+    | {
+        kind?: unknown;
+        dataset?: unknown;
+        split?: unknown;
+        fileName?: unknown;
+        set?: unknown;
+        policy?: unknown;
+      }
+    | undefined;
   need(
     typeof d === 'object' &&
       d !== null &&
-      (d.kind === 'dataset' ? isStr(d.dataset) && isStr(d.split) : d.kind === 'pairs' && isStr(d.fileName)),
-    'train spec data must be { kind: dataset, dataset, split } or { kind: pairs, fileName }',
+      (d.kind === 'dataset'
+        ? isStr(d.dataset) && isStr(d.split)
+        : d.kind === 'synth'
+          ? isStr(d.set) && (d.policy === 'accepted' || d.policy === 'not-rejected')
+          : d.kind === 'pairs' && isStr(d.fileName)),
+    'train spec data must be { kind: dataset, dataset, split }, { kind: pairs, fileName } or { kind: synth, set, policy: accepted|not-rejected }',
   );
   need((d?.kind === 'pairs') === hasFile, 'a pairs-file run needs pairsFile (and only it)');
   need(

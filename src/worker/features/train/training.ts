@@ -8,7 +8,7 @@
  */
 import type { Dataset } from '../../../data/types';
 import { expertEmbedder } from '../../../experts/embedder';
-import { EXPERT_PREFIX, expertModelId } from '../../../experts/record';
+import { EXPERT_PREFIX, expertModelId, type ExpertSynthSource } from '../../../experts/record';
 import { trainExpert, type ExpertSpec } from '../../../experts/train-expert';
 import type { Embedder } from '../../../models/types';
 import type { StudioDB } from '../../../store/db';
@@ -33,6 +33,7 @@ import type { TrainRequest } from './protocol';
 import { readPairsFile } from './data';
 import { docText, pairsFromDataset } from '../../../train/data';
 import { resolveTemplates } from '../models/templates';
+import { sourceName, synthData, synthNegatives } from './synth-data';
 
 export interface TrainingCtx {
   id: number;
@@ -50,15 +51,20 @@ export interface TrainingHostDeps {
 export class Training {
   constructor(private readonly deps: TrainingHostDeps) {}
 
-  /** A new run's pairs (a dataset split or a pairs file) and the corpus its hard negatives are mined from. */
+  /**
+   * A new run's pairs (a dataset split, a pairs file, or a synthetic set's reviewed items) and the corpus
+   * its hard negatives are mined from.
+   */
   private async data(
     spec: TrainSpec,
     file: File | undefined,
-  ): Promise<{ pairs: TrainingPair[]; corpus: string[] }> {
+    db: StudioDB,
+  ): Promise<{ pairs: TrainingPair[]; corpus: string[]; synth?: ExpertSynthSource }> {
     if (spec.data.kind === 'dataset') {
       const ds = await this.deps.dataset(spec.data.dataset);
       return { pairs: pairsFromDataset(ds, spec.data.split), corpus: ds.docs.map(docText) };
     }
+    if (spec.data.kind === 'synth') return synthData(spec.data, db, (n) => this.deps.dataset(n));
     const pairs = await readPairsFile(file as File);
     return { pairs, corpus: [...new Set(pairs.flatMap((p) => [p.positive, ...(p.negatives ?? [])]))] };
   }
@@ -69,6 +75,7 @@ export class Training {
     let pairs: TrainingPair[];
     let mining: ExpertSpec['mining'] = null;
     let runId: string | null = null;
+    let synth: ExpertSynthSource | undefined;
     // the base model and templates this run trains under (a checkpoint records them; a resume compares)
     let inputs: TrainCheckpoint['inputs'];
     if ('resume' in req) {
@@ -78,11 +85,13 @@ export class Training {
       await setRunStatus(run.id, 'running', null, db);
       runId = run.id;
       spec = run.spec;
+      synth = run.synth;
     } else {
       spec = req.spec;
       ctx.progress('read', 0, 1);
-      const data = await this.data(spec, req.pairsFile);
+      const data = await this.data(spec, req.pairsFile, db);
       pairs = data.pairs;
+      synth = data.synth;
       if (spec.mining)
         mining = {
           config: { ...defaultMiningConfig(), numNegatives: spec.mining.negatives },
@@ -110,9 +119,9 @@ export class Training {
           expert: {
             id: newId('x'),
             name: spec.name,
-            source:
-              spec.data.kind === 'dataset' ? `${spec.data.dataset}/${spec.data.split}` : spec.data.fileName,
+            source: sourceName(spec, synth),
             devMetric: true,
+            ...(synth ? { synth, negatives: synthNegatives(pairs, spec) } : {}),
           },
         },
         {
@@ -151,6 +160,7 @@ export class Training {
               history: [],
               expertId: null,
               error: null,
+              ...(synth ? { synth, negatives: synthNegatives(pairs, spec) } : {}),
             };
             await createTrainRun(run, [...final], db);
             return (runId = run.id);

@@ -53,6 +53,10 @@ export function samplingDistribution(
     w[i] = Number.isNaN(e) ? 0 : e;
     total += w[i];
   }
+  if (o.topP >= 1) {
+    const ids = Array.from({ length: n }, (_, i) => i).sort((a, b) => w[b] - w[a] || a - b);
+    return { ids, probs: ids.map((i) => w[i] / total) };
+  }
   // candidates: every token with weight >= tau, tau lowered until they hold the nucleus mass; the nucleus
   // is a most-probable-first prefix, so it lies among them (only they are sorted)
   const need = o.topP * total;
@@ -80,8 +84,12 @@ export function samplingDistribution(
   return { ids, probs: ids.map((i) => w[i] / before) };
 }
 
-/** one token drawn from samplingDistribution (greedy draws nothing from rng) */
+/**
+ * One token drawn from samplingDistribution with one uniform from rng (greedy draws nothing). Without
+ * nucleus (topP 1) the uniform walks the ids in order (no sort over the vocabulary), else most probable first.
+ */
 export function sampleToken(logits: ArrayLike<number>, o: SamplingOptions, rng: Rng): number {
+  if (o.temperature > 0 && o.topP >= 1) return drawAll(logits, o.temperature, rng);
   const { ids, probs } = samplingDistribution(logits, o);
   if (ids.length === 1) return ids[0];
   const u = rng.next();
@@ -91,4 +99,24 @@ export function sampleToken(logits: ArrayLike<number>, o: SamplingOptions, rng: 
     if (u < c) return ids[k];
   }
   return ids[ids.length - 1];
+}
+
+function drawAll(logits: ArrayLike<number>, temperature: number, rng: Rng): number {
+  const n = logits.length;
+  const max = logits[argmax(logits)];
+  if (!Number.isFinite(max)) throw new RangeError(`sampling: the largest logit is ${max}`);
+  const w = new Float64Array(n);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const e = Math.exp((logits[i] - max) / temperature);
+    w[i] = Number.isNaN(e) ? 0 : e;
+    total += w[i];
+  }
+  const u = rng.next() * total;
+  let c = 0;
+  for (let i = 0; i < n; i++) {
+    c += w[i];
+    if (u < c) return i;
+  }
+  return argmax(logits);
 }

@@ -144,16 +144,22 @@ for (const bc of backendCases()) {
       }
     });
 
-    it('the same seed writes the same tokens; another seed others', async () => {
-      const o = { temperature: 1, topP: 1, maxTokens: 12 };
-      const a = await run({ ...o, seed: 42 });
-      const b = await run({ ...o, seed: 42 });
-      const c = await run({ ...o, seed: 43 });
-      expect(a.ids).toEqual(b.ids);
-      expect(a.text).toBe(b.text);
-      expect(c.ids).not.toEqual(a.ids);
-      expect(a).toMatchObject({ finish: 'length', reason: 'max-tokens', tokens: 12 });
-      expect(a.ids).toHaveLength(12);
+    it('the same seed writes the same tokens; other seeds others; maxTokens caps the output', async () => {
+      const outs: string[] = [];
+      for (const seed of [42, 43, 44, 45]) {
+        for (const topP of [1, 0.95]) {
+          const o = { temperature: 1, topP, maxTokens: 12, seed };
+          const a = await run(o);
+          const b = await run(o);
+          expect(b).toEqual(a);
+          outs.push(a.ids.join(','));
+        }
+      }
+      expect(new Set(outs).size).toBeGreaterThan(4);
+      const five = await run({ maxTokens: 5 });
+      expect(five).toMatchObject({ finish: 'length', reason: 'max-tokens', tokens: 5 });
+      expect(five.ids).toHaveLength(5);
+      expect(five.text).toBe(g.tokenizer.decode(five.ids));
     });
 
     it('stops at an EOS id (from generation_config.json), at the model positions and at a stop string', async () => {

@@ -147,7 +147,7 @@ export class HfTokenizer {
 
   /** the text of ids, special tokens dropped */
   decode(ids: readonly number[]): string {
-    return this.tok.decode([...ids], { skip_special_tokens: true });
+    return ids.length ? this.tok.decode([...ids], { skip_special_tokens: true }) : '';
   }
 
   /** a special token's text from tokenizer_config.json ('bos_token', 'eos_token', …), null when it has none */

@@ -31,7 +31,8 @@ export type JobPhase =
   | 'embed'
   | 'mine'
   | 'train'
-  | 'checkpoint';
+  | 'checkpoint'
+  | 'generate';
 
 /** Progress of a running request. */
 export interface ProgressEvent {

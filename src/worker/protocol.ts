@@ -19,6 +19,7 @@ export type {
   TemplatesResult,
 } from './features/models/protocol';
 export type { ExpertFile, TrainRequest, TrainingRequestType } from './features/train/protocol';
+export type { GenerateTextRequest } from './features/generate/protocol';
 
 export type RequestBody<K extends RequestType> = RequestMap[K][0];
 export type ResultOf<K extends RequestType> = RequestMap[K][1];

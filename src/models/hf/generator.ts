@@ -224,6 +224,8 @@ export class HfGenerator {
           }
         }
         step = [tok];
+        // let the worker's messages (a cancel) in: CPU steps resolve without leaving the microtask queue
+        await new Promise((r) => setTimeout(r, 0));
       }
     } finally {
       cache?.release();

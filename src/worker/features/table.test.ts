@@ -21,6 +21,7 @@ describe('the worker feature table', () => {
         'split-dataset',
         'train',
         'import-expert',
+        'generate-text',
       ].sort(),
     );
   });

@@ -1,0 +1,101 @@
+/**
+ * The worker's `generate-text` on tiny-qwen3 (CPU backend): by folder path (Node) and as an imported model
+ * (its files in IndexedDB, as the browser has it); text comes back, the same seed gives the same text,
+ * progress reports the tokens, the model stays loaded, bad requests name the field, cancel stops it.
+ */
+import 'fake-indexeddb/auto';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { TINY_MODELS_DIR } from '../../../../scripts/make-tiny-models';
+import { nodeEngineDeps } from '../../../testing/engine-deps';
+import { tinyModelFiles } from '../../../testing/tiny-model-files';
+import { loadLocalGenerator } from '../../../synth/local-generator';
+import { connectInProcess } from '../../local';
+import type { JobProgress } from '../../client';
+
+const QWEN = join(TINY_MODELS_DIR, 'tiny-qwen3');
+const MESSAGES = [
+  { role: 'system' as const, content: 'Write queries.' },
+  { role: 'user' as const, content: 'The cell.' },
+];
+const OPTIONS = { maxTokens: 8, temperature: 1, topP: 0.95, seed: 11 };
+
+let n = 0;
+function setup() {
+  const { client } = connectInProcess(nodeEngineDeps(`generate-test-${++n}-${Date.now()}`));
+  return client;
+}
+
+describe('worker generate-text', () => {
+  it('writes text on tiny-qwen3 by folder path, deterministic by seed, with token progress', async () => {
+    const client = setup();
+    await client.request('init', { baseUrl: 'http://localhost/', backend: 'cpu' });
+    const phases: JobProgress[] = [];
+    const body = { model: QWEN, messages: MESSAGES, options: OPTIONS, backend: 'cpu' as const };
+    const a = await client.request('generate-text', body, (p) => phases.push(p));
+    expect(a.text.length).toBeGreaterThan(0);
+    expect(a.finish === 'stop' || a.finish === 'length').toBe(true);
+    expect(a.tokens).toBeGreaterThan(0);
+    expect(phases.some((p) => p.phase === 'download' && p.detail === 'model.safetensors')).toBe(true);
+    const gen = phases.filter((p) => p.phase === 'generate');
+    expect(gen.length).toBeGreaterThan(0);
+    expect(gen[gen.length - 1].total).toBe(8);
+
+    const later: JobProgress[] = [];
+    const b = await client.request('generate-text', body, (p) => later.push(p));
+    expect(b).toEqual(a);
+    expect(later.some((p) => p.phase === 'download')).toBe(false); // kept loaded
+    const c = await client.request('generate-text', { ...body, options: { ...OPTIONS, seed: 12 } });
+    const d = await client.request('generate-text', { ...body, options: { ...OPTIONS, seed: 13 } });
+    expect(new Set([a.text, c.text, d.text]).size).toBeGreaterThan(1);
+
+    // the same text as the generator in Node (same engine, same seed)
+    const local = await loadLocalGenerator(QWEN);
+    expect(await local.generate(MESSAGES, OPTIONS)).toEqual(a);
+    local.release();
+  });
+
+  it('generates with an imported folder model (files in IndexedDB) by its id', async () => {
+    const client = setup();
+    await client.request('init', { baseUrl: 'http://localhost/', backend: 'cpu' });
+    const entry = await client.request('import-model', {
+      files: tinyModelFiles('tiny-qwen3'),
+      name: 'tiny chat',
+    });
+    const r = await client.request('generate-text', {
+      model: entry.id,
+      messages: MESSAGES,
+      options: { ...OPTIONS, temperature: 0 },
+      backend: 'cpu',
+    });
+    const local = await loadLocalGenerator(QWEN);
+    expect(r).toEqual(await local.generate(MESSAGES, { ...OPTIONS, temperature: 0 }));
+    local.release();
+  });
+
+  it('names the bad field of a request and a model that is not there; cancel stops a generation', async () => {
+    const client = setup();
+    await client.request('init', { baseUrl: 'http://localhost/', backend: 'cpu' });
+    const ok = { model: QWEN, messages: MESSAGES, options: OPTIONS, backend: 'cpu' as const };
+    await expect(
+      client.request('generate-text', { ...ok, options: { ...OPTIONS, topP: 0 } }),
+    ).rejects.toMatchObject({
+      name: 'ProtocolError',
+      message: 'options.topP must be in (0, 1]',
+    });
+    await expect(
+      client.request('generate-text', { ...ok, messages: [{ role: 'robot', content: 'x' }] as never }),
+    ).rejects.toThrow('generate-text messages[0] must be {role: system|user|assistant, content: string}');
+    await expect(client.request('generate-text', { ...ok, model: '/no/such/folder' })).rejects.toThrow(
+      /no such folder/,
+    );
+    const h = client.start(
+      'generate-text',
+      { ...ok, options: { ...OPTIONS, maxTokens: 20, temperature: 0 } },
+      (p) => {
+        if (p.phase === 'generate' && p.done === 2) h.cancel();
+      },
+    );
+    await expect(h.promise).rejects.toMatchObject({ name: 'AbortError' });
+  });
+});

@@ -48,9 +48,7 @@ describe('HfGenerator (no backend)', () => {
     const ids = g.prompt(MESSAGES);
     expect(ids[0]).toBe(303); // <|im_start|> is one token
     expect(ids.filter((t) => t === 304)).toHaveLength(2); // <|im_end|> twice
-    expect(g.tokenizer.decode(ids)).toBe(
-      'system\nWrite queries.\nuser\nThe cell.\nassistant\n',
-    );
+    expect(g.tokenizer.decode(ids)).toBe('system\nWrite queries.\nuser\nThe cell.\nassistant\n');
     // config.json 302, generation_config.json [304, 302], tokenizer eos_token 302
     expect([...g.eosIds].sort()).toEqual([302, 304]);
   });

@@ -10,7 +10,9 @@ import { TINY_MODELS_DIR } from '../../../../scripts/make-tiny-models';
 import { nodeEngineDeps } from '../../../testing/engine-deps';
 import { tinyModelFiles } from '../../../testing/tiny-model-files';
 import { loadLocalGenerator } from '../../../synth/local-generator';
+import { fakeHub } from '../../../testing/fake-hub';
 import { connectInProcess } from '../../local';
+import type { HubOptions } from '../models/manager';
 import type { JobProgress } from '../../client';
 
 const QWEN = join(TINY_MODELS_DIR, 'tiny-qwen3');
@@ -21,8 +23,8 @@ const MESSAGES = [
 const OPTIONS = { maxTokens: 8, temperature: 1, topP: 0.95, seed: 11 };
 
 let n = 0;
-function setup() {
-  const { client } = connectInProcess(nodeEngineDeps(`generate-test-${++n}-${Date.now()}`));
+function setup(hub?: HubOptions) {
+  const { client } = connectInProcess(nodeEngineDeps(`generate-test-${++n}-${Date.now()}`, { hub }));
   return client;
 }
 
@@ -71,6 +73,46 @@ describe('worker generate-text', () => {
     const local = await loadLocalGenerator(QWEN);
     expect(r).toEqual(await local.generate(MESSAGES, { ...OPTIONS, temperature: 0 }));
     local.release();
+  });
+
+  it('downloads a hub model once with per-file progress (generation_config.json too, optional), then from the cache', async () => {
+    const { hub, calls } = fakeHub();
+    const client = setup(hub);
+    await client.request('init', { baseUrl: 'http://localhost/', backend: 'cpu' });
+    const files: string[] = [];
+    const body = {
+      model: 'test-org/tiny-qwen3',
+      messages: MESSAGES,
+      options: OPTIONS,
+      backend: 'cpu' as const,
+    };
+    const a = await client.request('generate-text', body, (p) => {
+      if (p.phase === 'download' && p.detail && !files.includes(p.detail)) files.push(p.detail);
+    });
+    expect(files.sort()).toEqual(
+      [
+        'config.json',
+        'generation_config.json',
+        'model.safetensors',
+        'tokenizer.json',
+        'tokenizer_config.json',
+      ].sort(),
+    );
+    const fetched = calls.length;
+    expect(fetched).toBe(5);
+    // a new engine (a reload) loads it from the cache: no network
+    const again = setup(hub);
+    await again.request('init', { baseUrl: 'http://localhost/', backend: 'cpu' });
+    expect(await again.request('generate-text', body)).toEqual(a);
+    expect(calls.length).toBe(fetched);
+    // a model without generation_config.json (404) loads; it then stops only at config.json's EOS
+    const bare = fakeHub(['generation_config.json']);
+    const c3 = setup(bare.hub);
+    await c3.request('init', { baseUrl: 'http://localhost/', backend: 'cpu' });
+    await expect(c3.request('generate-text', body)).resolves.toMatchObject({ tokens: expect.any(Number) });
+    await expect(c3.request('generate-text', { ...body, model: 'test-org/no-such-model' })).rejects.toThrow(
+      /test-org\/no-such-model\/config\.json: HTTP 404/,
+    );
   });
 
   it('names the bad field of a request and a model that is not there; cancel stops a generation', async () => {

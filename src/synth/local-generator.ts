@@ -5,6 +5,7 @@
  * and in the worker (features/generate). The model stays loaded until `release`.
  */
 import type { Backend } from '../core/backend';
+import { createCpuBackend } from '../gpu/cpu';
 import { HfGenerator } from '../models/hf/generator';
 import { loadHfFiles, type HfLoadProgress, type HfSource, type LoadHfOptions } from '../models/hf/load';
 import type { ChatMessage, GenerateOptions, GenerateResult, TextGenerator } from './generator';
@@ -59,7 +60,7 @@ export class LocalGenerator implements TextGenerator {
 
   private backendNow(): Promise<Backend> {
     if (this.backend) return this.backend();
-    this.cpu ??= import('../gpu/cpu').then((m) => m.createCpuBackend());
+    this.cpu ??= Promise.resolve(createCpuBackend());
     return this.cpu;
   }
 

@@ -23,6 +23,8 @@ export interface LocalGeneratorOptions extends Pick<
   id?: string;
   /** a Jinja chat template instead of tokenizer_config.json's (e.g. for a base model) */
   chatTemplate?: string;
+  /** Qwen3's thinking mode (enable_thinking; default false) */
+  thinking?: boolean;
   /** per file while loading */
   onProgress?: (p: HfLoadProgress) => void;
   /** where `generate` runs (default: the CPU backend, created on first use) */
@@ -39,6 +41,11 @@ export class LocalGenerator implements TextGenerator {
 
   get id(): string {
     return this.model.id;
+  }
+
+  /** why the model's own chat template is not used (the ChatML fallback), else null: worth showing */
+  get templateNote(): string | null {
+    return this.model.templateNote;
   }
 
   /** TextGenerator: on the backend given at load (default the CPU) */
@@ -78,6 +85,10 @@ export async function loadLocalGenerator(
   opts: LocalGeneratorOptions = {},
 ): Promise<LocalGenerator> {
   const files = await loadHfFiles(source, { ...opts, generation: true });
-  const model = await HfGenerator.create(files, { id: opts.id, chatTemplate: opts.chatTemplate });
+  const model = await HfGenerator.create(files, {
+    id: opts.id,
+    chatTemplate: opts.chatTemplate,
+    thinking: opts.thinking,
+  });
   return new LocalGenerator(model, opts.backend);
 }

@@ -35,6 +35,17 @@ export function chatTemplateOf(tokenizerConfig: Record<string, unknown>, file: s
   throw new ChatTemplateError(file, `"chat_template" must be a string or a list of {name, template}`);
 }
 
+/**
+ * ChatML as Qwen2.5/Qwen3 write plain system/user/assistant turns, with Qwen3's empty think block when
+ * enable_thinking is false: what a model whose tokenizer has <|im_start|> and <|im_end|> falls back to
+ * when its own template needs Jinja this renderer lacks (@huggingface/jinja 0.2.2: no str.startswith,
+ * split, lstrip…, as Qwen3's template uses).
+ */
+export const CHATML_TEMPLATE =
+  "{%- for message in messages %}{{- '<|im_start|>' + message.role + '\\n' + message.content + '<|im_end|>' + '\\n' }}{%- endfor %}" +
+  "{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}" +
+  "{%- if enable_thinking is defined and enable_thinking is false %}{{- '<think>\\n\\n</think>\\n\\n' }}{%- endif %}{%- endif %}";
+
 /** A parsed template, rendered per conversation. */
 export class ChatTemplate {
   private readonly t: Template;
@@ -56,11 +67,19 @@ export class ChatTemplate {
     }
   }
 
-  /** the prompt text for `messages`, ending with the assistant turn's opening when addGenerationPrompt */
-  render(messages: readonly ChatTurn[], addGenerationPrompt = true): string {
+  /**
+   * the prompt text for `messages`, ending with the assistant turn's opening when addGenerationPrompt;
+   * `extra`: more template variables (e.g. enable_thinking)
+   */
+  render(
+    messages: readonly ChatTurn[],
+    addGenerationPrompt = true,
+    extra: Record<string, unknown> = {},
+  ): string {
     try {
       return this.t.render({
         ...this.vars,
+        ...extra,
         messages: messages.map((m) => ({ role: m.role, content: m.content })),
         add_generation_prompt: addGenerationPrompt,
       });

@@ -53,6 +53,40 @@ describe('HfGenerator (no backend)', () => {
     expect([...g.eosIds].sort()).toEqual([302, 304]);
   });
 
+  it("falls back to ChatML (Qwen3's think block off) when the model's template needs Jinja the renderer lacks", async () => {
+    // Qwen3's template tests str.startswith, which @huggingface/jinja 0.2.2 does not have
+    const qwen3Like =
+      "{%- for message in messages %}{%- if message.content.startswith('<tool_response>') %}T{%- endif %}" +
+      "{{- '<|im_start|>' + message.role + '\\n' + message.content + '<|im_end|>\\n' }}{%- endfor %}";
+    const tc = { ...(JSON.parse(files.tokenizerConfig as string) as object), chat_template: qwen3Like };
+    const g = await HfGenerator.create({ ...files, tokenizerConfig: tc });
+    expect(g.templateNote).toMatch(
+      /tokenizer_config\.json: "chat_template" failed to render .*; using the ChatML turns/,
+    );
+    const want =
+      '<|im_start|>system\nWrite queries.<|im_end|>\n<|im_start|>user\nThe cell.<|im_end|>\n' +
+      '<|im_start|>assistant\n<think>\n\n</think>\n\n';
+    expect(g.tokenizer.decode(g.prompt(MESSAGES))).toBe(want.replace(/<\|im_(start|end)\|>/g, ''));
+    expect(g.template?.render(MESSAGES, true, { enable_thinking: false })).toBe(want);
+    const thinking = await HfGenerator.create({ ...files, tokenizerConfig: tc }, { thinking: true });
+    expect(thinking.template?.render(MESSAGES, true, { enable_thinking: true })).toBe(
+      want.slice(0, -'<think>\n\n</think>\n\n'.length),
+    );
+    // the model's own template (it renders) is used as is, with no note
+    expect((await HfGenerator.create(files)).templateNote).toBeNull();
+    // without ChatML tokens there is nothing to fall back to: the template's error stands
+    const tj = JSON.parse(files.tokenizer as string) as {
+      added_tokens: { content: string }[];
+      model: { vocab: Record<string, number> };
+    };
+    tj.added_tokens = tj.added_tokens.filter((t) => !t.content.startsWith('<|im_'));
+    delete tj.model.vocab['<|im_start|>'];
+    delete tj.model.vocab['<|im_end|>'];
+    await expect(HfGenerator.create({ ...files, tokenizer: tj, tokenizerConfig: tc })).rejects.toThrow(
+      /tokenizer_config\.json: "chat_template" failed to render/,
+    );
+  });
+
   it('refuses a model without a chat template, an encoder, a bad generation_config.json and a missing untied head', async () => {
     const tc = JSON.parse(files.tokenizerConfig as string) as Record<string, unknown>;
     delete tc.chat_template;

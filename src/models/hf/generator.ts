@@ -7,7 +7,7 @@
 import type { Backend, Tensor } from '../../core/backend';
 import { inferenceOps } from '../../nn/inference';
 import { Rng } from '../../util/rng';
-import { ChatTemplate, chatTemplateOf, type ChatTurn } from './chat-template';
+import { CHATML_TEMPLATE, ChatTemplate, chatTemplateOf, type ChatTurn } from './chat-template';
 import { hfLinear, padBatch } from './common';
 import { ConfigError, parseConfig, type DecoderConfig } from './config';
 import { DecoderModel } from './decoder';
@@ -22,6 +22,40 @@ export interface HfGeneratorOptions {
   id?: string;
   /** a Jinja chat template used instead of tokenizer_config.json's */
   chatTemplate?: string;
+  /** Qwen3's thinking mode (the template variable enable_thinking; default false: answer directly) */
+  thinking?: boolean;
+}
+
+/** a two-turn conversation every usable template renders */
+const PROBE: ChatTurn[] = [
+  { role: 'system', content: 'a' },
+  { role: 'user', content: 'b' },
+];
+
+/** The template to use: the option, else the model's; a model template this renderer cannot run falls back
+ * to ChatML when the tokenizer has its tokens (`note` says so), else its error stands. */
+function pickTemplate(
+  text: string | null,
+  opts: HfGeneratorOptions,
+  file: string,
+  specials: Record<string, string>,
+  tokenizer: HfTokenizer,
+): { template: ChatTemplate | null; note: string | null } {
+  if (opts.chatTemplate)
+    return { template: new ChatTemplate(opts.chatTemplate, 'chatTemplate option', specials), note: null };
+  if (text === null) return { template: null, note: null };
+  try {
+    const t = new ChatTemplate(text, file, specials);
+    t.render(PROBE, true, { enable_thinking: opts.thinking ?? false });
+    return { template: t, note: null };
+  } catch (e) {
+    if (tokenizer.idOf('<|im_start|>') === null || tokenizer.idOf('<|im_end|>') === null) throw e;
+    const why = e instanceof Error ? e.message : String(e);
+    return {
+      template: new ChatTemplate(CHATML_TEMPLATE, `${file} (ChatML fallback)`, specials),
+      note: `${why}; using the ChatML turns its tokenizer's <|im_start|>/<|im_end|> name instead`,
+    };
+  }
 }
 
 export interface GenerateIdsOptions extends SamplingOptions {
@@ -87,7 +121,10 @@ export class HfGenerator {
     readonly tokenizer: HfTokenizer,
     /** null: the model has none (a base model) and none was given */
     readonly template: ChatTemplate | null,
+    /** why the model's own template is not the one used (the ChatML fallback), else null */
+    readonly templateNote: string | null,
     eos: readonly number[],
+    private readonly thinking: boolean,
   ) {
     this.eosIds = new Set(eos);
   }
@@ -111,18 +148,23 @@ export class HfGenerator {
       const t = tokenizer.specialToken(k);
       if (t) specials[k] = t;
     }
-    const text = opts.chatTemplate ?? chatTemplateOf(tc, tcFile);
-    const template =
-      text === null
-        ? null
-        : new ChatTemplate(text, opts.chatTemplate ? 'chatTemplate option' : tcFile, specials);
+    const { template, note } = pickTemplate(chatTemplateOf(tc, tcFile), opts, tcFile, specials, tokenizer);
     const eos = [...config.eosTokenIds];
     if (files.generationConfig !== undefined) {
       const f = `${source}/generation_config.json`;
       eos.push(...generationEos(parseJsonObject(files.generationConfig, f), f, config.vocabSize));
     }
     if (tokenizer.eosId !== null) eos.push(tokenizer.eosId);
-    return new HfGenerator(opts.id ?? source, config, model, tokenizer, template, eos);
+    return new HfGenerator(
+      opts.id ?? source,
+      config,
+      model,
+      tokenizer,
+      template,
+      note,
+      eos,
+      opts.thinking ?? false,
+    );
   }
 
   /** The prompt's token ids: the messages through the chat template, with the assistant turn opened. */
@@ -132,7 +174,9 @@ export class HfGenerator {
         `${this.id}/tokenizer_config.json`,
         'has no "chat_template" (a base model?): use an instruct/chat model or pass a chatTemplate',
       );
-    return this.tokenizer.encodeText(this.template.render(messages, true));
+    return this.tokenizer.encodeText(
+      this.template.render(messages, true, { enable_thinking: this.thinking }),
+    );
   }
 
   /** Logits [ids.length * V] of every position of one sequence, causal, no cache (parity tests). */

@@ -4,6 +4,7 @@
  * progress reports the tokens, the model stays loaded, bad requests name the field, cancel stops it.
  */
 import 'fake-indexeddb/auto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TINY_MODELS_DIR } from '../../../../scripts/make-tiny-models';
@@ -73,6 +74,32 @@ describe('worker generate-text', () => {
     const local = await loadLocalGenerator(QWEN);
     expect(r).toEqual(await local.generate(MESSAGES, { ...OPTIONS, temperature: 0 }));
     local.release();
+
+    // a model whose own template this renderer cannot run: ChatML, and a warning that says why
+    const tc = JSON.parse(readFileSync(join(QWEN, 'tokenizer_config.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    tc.chat_template = "{% for m in messages %}{{ m.content.startswith('x') }}{% endfor %}";
+    const odd = await client.request('import-model', {
+      files: tinyModelFiles('tiny-qwen3', [], {
+        'tokenizer_config.json': new TextEncoder().encode(JSON.stringify(tc)),
+      }),
+      name: 'odd template',
+    });
+    const warnings: string[] = [];
+    client.onWarning((_id, m) => warnings.push(m));
+    const w = await client.request('generate-text', {
+      model: odd.id,
+      messages: MESSAGES,
+      options: { ...OPTIONS, temperature: 0 },
+      backend: 'cpu',
+    });
+    expect(w.tokens).toBeGreaterThan(0);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(
+      /tokenizer_config\.json: "chat_template" failed to render .*using the ChatML turns/,
+    );
   });
 
   it('downloads a hub model once with per-file progress (generation_config.json too, optional), then from the cache', async () => {

@@ -25,6 +25,7 @@ export const generate: Feature<GenerateRequestMap> = {
           onProgress: (p) => ctx.progress('download', p.loaded, p.total ?? p.loaded, p.file),
         });
         ctx.progress('load-model', 1, 1, req.model);
+        if (gen.templateNote) ctx.post({ type: 'warning', id: ctx.id, message: gen.templateNote });
         const pref = req.backend ?? host.backends.active?.pref ?? 'auto';
         return host.backends.run(pref, ctx.signal, (backend) =>
           gen.generateOn(backend, req.messages, {

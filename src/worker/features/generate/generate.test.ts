@@ -55,6 +55,11 @@ describe('worker generate-text', () => {
     // the same text as the generator in Node (same engine, same seed)
     const local = await loadLocalGenerator(QWEN);
     expect(await local.generate(MESSAGES, OPTIONS)).toEqual(a);
+    // requests in flight together (the synth batch runner's concurrency) each keep their own cache
+    const both = await Promise.all(
+      [12, 11, 13].map((seed) => local.generate(MESSAGES, { ...OPTIONS, seed })),
+    );
+    expect(both).toEqual([c, a, d]);
     local.release();
   });
 

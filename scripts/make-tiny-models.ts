@@ -1,8 +1,9 @@
 /**
  * Writes tiny random Hugging Face models with independent ONNX exports of the same weights, for parity tests:
  *   <outDir>/tiny-bert/   config.json, model.safetensors, tokenizer.json, tokenizer_config.json, onnx/model.onnx
- *   <outDir>/tiny-qwen3/  config.json, model.safetensors, tokenizer.json, tokenizer_config.json,
- *                         onnx/model.onnx (causal + padding mask), onnx/model_bidirectional.onnx (padding only)
+ *   <outDir>/tiny-qwen3/  config.json, generation_config.json, model.safetensors, tokenizer.json,
+ *                         tokenizer_config.json (with a ChatML chat_template), onnx/model.onnx (causal + padding
+ *                         mask), onnx/model_bidirectional.onnx (padding only), onnx/model_lm.onnx (causal, logits)
  * Deterministic: seeded weights, so two runs write identical bytes.
  * CLI: `npx tsx scripts/make-tiny-models.ts [outDir]` (default test-assets/tiny-models).
  */
@@ -10,7 +11,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tinyBertConfig, tinyBertOnnx, tinyBertTokenizer, tinyBertWeights } from './onnx/tiny-bert';
-import { tinyQwen3Config, tinyQwen3Onnx, tinyQwen3Tokenizer, tinyQwen3Weights } from './onnx/tiny-qwen3';
+import {
+  tinyQwen3Config,
+  tinyQwen3GenerationConfig,
+  tinyQwen3Onnx,
+  tinyQwen3Tokenizer,
+  tinyQwen3Weights,
+} from './onnx/tiny-qwen3';
 import { encodeSafetensors, type WeightSet } from './onnx/weights';
 
 export const TINY_MODELS_DIR = resolve(
@@ -21,19 +28,21 @@ export const TINY_MODELS_DIR = resolve(
 );
 
 /** bump when the generated files change, so stale folders are regenerated */
-export const TINY_MODELS_VERSION = 2;
+export const TINY_MODELS_VERSION = 3;
 
 interface ModelFiles {
   config: object;
   weights: WeightSet;
   tokenizer: { tokenizer: object; config: object };
   onnx: Record<string, Uint8Array>;
+  generationConfig?: object;
 }
 
 function writeModel(dir: string, m: ModelFiles): void {
   mkdirSync(join(dir, 'onnx'), { recursive: true });
   const json = (f: string, o: object) => writeFileSync(join(dir, f), JSON.stringify(o, null, 2) + '\n');
   json('config.json', m.config);
+  if (m.generationConfig) json('generation_config.json', m.generationConfig);
   writeFileSync(join(dir, 'model.safetensors'), encodeSafetensors(m.weights.map));
   json('tokenizer.json', m.tokenizer.tokenizer);
   json('tokenizer_config.json', m.tokenizer.config);
@@ -57,7 +66,12 @@ export function makeTinyModels(outDir: string = TINY_MODELS_DIR): { bert: string
     config: tinyQwen3Config(),
     weights: qw,
     tokenizer: tinyQwen3Tokenizer(),
-    onnx: { 'model.onnx': tinyQwen3Onnx(qw, true), 'model_bidirectional.onnx': tinyQwen3Onnx(qw, false) },
+    generationConfig: tinyQwen3GenerationConfig(),
+    onnx: {
+      'model.onnx': tinyQwen3Onnx(qw, true),
+      'model_bidirectional.onnx': tinyQwen3Onnx(qw, false),
+      'model_lm.onnx': tinyQwen3Onnx(qw, true, true),
+    },
   });
   writeFileSync(join(outDir, 'VERSION'), `${TINY_MODELS_VERSION}\n`);
   return { bert, qwen3 };

@@ -1,9 +1,10 @@
 // Scaled dot-product attention with key padding mask, optional causal mask and grouped-query heads.
-// q [B,T,Hq,Dh], k/v [B,T,Hkv,Dh], mask [B,T]; query head h reads kv head h / (Hq / Hkv).
+// q [B,T,Hq,Dh], k/v [B,Tk,Hkv,Dh] (Tk >= T), mask [B,Tk]; query head h reads kv head h / (Hq / Hkv).
+// The queries are the last T of the Tk positions (a KV cache holds the others): query i sits at Tk - T + i.
 // One workgroup per (b, query i, head h), h fastest (neighbouring workgroups share k/v rows). Keys are
 // visited in chunks of WG (one key per invocation) with an online softmax: a running max m and sum l,
 // and Dh accumulators in workgroup memory rescaled by exp(m_old - m_new) per chunk. Key j is visible
-// when mask[b,j] != 0 and (not causal or j <= i); a query with no visible key writes zeros.
+// when mask[b,j] != 0 and (not causal or j <= Tk - T + i); a query with no visible key writes zeros.
 // Workgroup memory: (2 * DH_SLOTS + 2 * WG) f32, WG of them the reductions' `partial`
 // (workgroup_max and workgroup_sum, shaders/lib/workgroup_reduce.wgsl, prepended). WG must be a power of two.
 override WG: u32 = 128u;
@@ -17,6 +18,7 @@ struct Params {
   Dh: u32,
   causal: u32,
   scale: f32,
+  Tk: u32,
 }
 
 @group(0) @binding(0) var<storage, read> Q: array<f32>;
@@ -54,9 +56,9 @@ fn main(
   }
   workgroupBarrier();
 
-  var nkeys = p.T;
+  var nkeys = p.Tk;
   if (p.causal != 0u) {
-    nkeys = i + 1u;
+    nkeys = p.Tk - p.T + i + 1u;
   }
   let chunks = (nkeys + WG - 1u) / WG;
   var m = NONE;
@@ -64,9 +66,9 @@ fn main(
   for (var c = 0u; c < chunks; c = c + 1u) {
     let j = c * WG + lane;
     var s = NONE;
-    let visible = j < nkeys && mask[b * p.T + min(j, p.T - 1u)] != 0.0;
+    let visible = j < nkeys && mask[b * p.Tk + min(j, p.Tk - 1u)] != 0.0;
     if (visible) {
-      let ko = ((b * p.T + j) * p.Hkv + kh) * p.Dh;
+      let ko = ((b * p.Tk + j) * p.Hkv + kh) * p.Dh;
       var dot = 0.0;
       for (var d = 0u; d < p.Dh; d = d + 1u) {
         dot = fma(qv[d], K[ko + d], dot);
@@ -88,7 +90,7 @@ fn main(
       for (var jj = 0u; jj < len; jj = jj + 1u) {
         let pj = probs[jj];
         if (pj != 0.0) {
-          a = fma(pj, V[((b * p.T + c * WG + jj) * p.Hkv + kh) * p.Dh + d], a);
+          a = fma(pj, V[((b * p.Tk + c * WG + jj) * p.Hkv + kh) * p.Dh + d], a);
         }
       }
       acc[d] = a;

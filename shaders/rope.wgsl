@@ -1,4 +1,4 @@
-// Rotary position embedding on x [B,T,H,Dh] at positions 0..T-1, one element per invocation.
+// Rotary position embedding on x [B,T,H,Dh] at positions offset..offset+T-1, one element per invocation.
 // Pair i of the first r dims turns by t * theta^(-2i/r): 'half' pairs (i, i + r/2), 'interleaved'
 // (INTERLEAVED) pairs (2i, 2i+1); dims >= r are copied. Angles are f32 (as HF's f32 rotary cache);
 // their sin/cos come from sin_cos (shaders/lib/sin_cos.wgsl, prepended), not the imprecise builtins.
@@ -14,6 +14,7 @@ struct Params {
   Dh: u32,
   r: u32,
   log2theta: f32,
+  offset: u32,
 }
 
 @group(0) @binding(0) var<storage, read> X: array<f32>;
@@ -37,7 +38,7 @@ fn main(
     return;
   }
   let row = idx / p.Dh;
-  let t = (row / p.H) % p.T;
+  let t = (row / p.H) % p.T + p.offset;
   let base = idx - d;
   let halfR = p.r / 2u;
   var i: u32;

@@ -89,8 +89,19 @@ const MERGES: readonly [string, string][] = [
 ];
 
 export const EOS = '<|endoftext|>';
+/** Qwen's chat-turn tokens, after <|endoftext|> (ids eos + 1, eos + 2) */
+export const IM_START = '<|im_start|>';
+export const IM_END = '<|im_end|>';
 
-/** vocab: the 256 byte tokens (ids 0..255), merge results in merge order, then <|endoftext|> last */
+/** A ChatML template as Qwen2.5/Qwen3 write turns (no tools, no default system prompt). */
+export const TINY_CHAT_TEMPLATE =
+  "{%- for message in messages %}{{- '<|im_start|>' + message.role + '\n' + message.content + '<|im_end|>' + '\n' }}{%- endfor %}" +
+  "{%- if add_generation_prompt %}{{- '<|im_start|>assistant\n' }}{%- endif %}";
+
+/**
+ * vocab: the 256 byte tokens (ids 0..255), merge results in merge order, then <|endoftext|>, <|im_start|>,
+ * <|im_end|> last
+ */
 export function tinyQwen3Vocab(): { vocab: Record<string, number>; merges: string[]; eosId: number } {
   const vocab: Record<string, number> = {};
   let next = 0;
@@ -104,6 +115,8 @@ export function tinyQwen3Vocab(): { vocab: Record<string, number>; merges: strin
   }
   const eosId = next;
   vocab[EOS] = eosId;
+  vocab[IM_START] = eosId + 1;
+  vocab[IM_END] = eosId + 2;
   return { vocab, merges, eosId };
 }
 
@@ -123,20 +136,20 @@ export function tinyQwen3Config() {
  */
 export function tinyQwen3Tokenizer(): { tokenizer: object; config: object } {
   const { vocab, merges, eosId } = tinyQwen3Vocab();
-  const eosTok = {
-    id: eosId,
-    content: EOS,
+  const special = (content: string) => ({
+    id: vocab[content],
+    content,
     single_word: false,
     lstrip: false,
     rstrip: false,
     normalized: false,
     special: true,
-  };
+  });
   const tokenizer = {
     version: '1.0',
     truncation: null,
     padding: null,
-    added_tokens: [eosTok],
+    added_tokens: [special(EOS), special(IM_START), special(IM_END)],
     normalizer: { type: 'NFC' },
     pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: true },
     post_processor: {
@@ -173,16 +186,34 @@ export function tinyQwen3Tokenizer(): { tokenizer: object; config: object } {
     add_prefix_space: false,
     clean_up_tokenization_spaces: false,
     padding_side: 'right',
+    chat_template: TINY_CHAT_TEMPLATE,
   };
   return { tokenizer, config };
 }
 
+/** generation_config.json: a chat turn ends at <|im_end|> (as Qwen's), a document at <|endoftext|> */
+export function tinyQwen3GenerationConfig(): object {
+  const { vocab, eosId } = tinyQwen3Vocab();
+  return {
+    bos_token_id: null,
+    eos_token_id: [vocab[IM_END], eosId],
+    pad_token_id: eosId,
+    do_sample: true,
+    temperature: 0.7,
+    top_p: 0.8,
+  };
+}
+
+/** tokens added after the first version (the chat-turn tokens): their embedding rows are drawn last */
+const LATE_TOKENS = 2;
+
 export function tinyQwen3Weights(seed = 4321, std = 0.2): WeightSet {
   const c = tinyQwen3Config();
-  const ws = new WeightSet(new Rng(seed), std);
+  const rng = new Rng(seed);
+  const ws = new WeightSet(rng, std);
   const h = c.hidden_size;
   const dh = c.head_dim;
-  ws.rand('model.embed_tokens.weight', [c.vocab_size, h]);
+  const early = ws.rand('model.embed_tokens.weight', [c.vocab_size - LATE_TOKENS, h]);
   for (let l = 0; l < c.num_hidden_layers; l++) {
     const p = `model.layers.${l}`;
     ws.scale(`${p}.input_layernorm.weight`, h);
@@ -198,6 +229,11 @@ export function tinyQwen3Weights(seed = 4321, std = 0.2): WeightSet {
     ws.rand(`${p}.mlp.down_proj.weight`, [h, c.intermediate_size]);
   }
   ws.scale('model.norm.weight', h);
+  // the chat-turn rows last, so every other weight keeps the values of the models without them
+  const table = new Float32Array(c.vocab_size * h);
+  table.set(early);
+  table.set(rng.normals(LATE_TOKENS * h, std), early.length);
+  ws.map.set('model.embed_tokens.weight', { shape: [c.vocab_size, h], data: table });
   return ws;
 }
 
@@ -218,12 +254,16 @@ export function ropeTables(p: number, dh: number, theta: number): { cos: Float32
   return { cos, sin };
 }
 
-/** Qwen3Model.forward(...).last_hidden_state (after model.norm); causal adds the decoder's triangular mask. */
-export function tinyQwen3Onnx(ws: WeightSet, causal: boolean): Uint8Array {
+/**
+ * Qwen3Model.forward(...).last_hidden_state (after model.norm); causal adds the decoder's triangular mask.
+ * lm: Qwen3ForCausalLM instead: causal, output `logits` [batch, sequence, vocab] through the tied LM head.
+ */
+export function tinyQwen3Onnx(ws: WeightSet, causal: boolean, lm = false): Uint8Array {
   const c = tinyQwen3Config();
   const { hidden_size: h, head_dim: dh, num_attention_heads: nq, num_key_value_heads: nkv } = c;
   const P = c.max_position_embeddings;
-  const g = new GraphBuilder(causal ? 'tiny-qwen3' : 'tiny-qwen3-bidirectional');
+  if (lm && !causal) throw new Error('tinyQwen3Onnx: the LM graph is causal');
+  const g = new GraphBuilder(lm ? 'tiny-qwen3-lm' : causal ? 'tiny-qwen3' : 'tiny-qwen3-bidirectional');
   const ids = g.input('input_ids', DT.INT64, ['batch', 'sequence']);
   const mask = g.input('attention_mask', DT.INT64, ['batch', 'sequence']);
   const w = (n: string) => ws.get(n);
@@ -316,6 +356,9 @@ export function tinyQwen3Onnx(ws: WeightSet, causal: boolean): Uint8Array {
     ]);
   }
   x = g.rmsNorm(x, 'model.norm', w('model.norm.weight'), c.rms_norm_eps);
-  g.output(x, 'last_hidden_state', DT.FLOAT, ['batch', 'sequence', h]);
+  if (lm) {
+    const logits = g.linear(x, 'lm_head', w('model.embed_tokens.weight'), c.vocab_size, h);
+    g.output(logits, 'logits', DT.FLOAT, ['batch', 'sequence', c.vocab_size]);
+  } else g.output(x, 'last_hidden_state', DT.FLOAT, ['batch', 'sequence', h]);
   return g.encode();
 }

@@ -57,7 +57,7 @@ export interface TrainingOps {
   /** rope is a rotation: its backward is the inverse rotation of dy */
   ropeBackward(
     dy: Tensor,
-    opts: { theta: number; rotaryDim?: number; style?: 'half' | 'interleaved' },
+    opts: { theta: number; rotaryDim?: number; style?: 'half' | 'interleaved'; offset?: number },
   ): Tensor;
   /** y [B,D] = maskedMeanPool(x [B,T,D], mask): dx [B,T,D] */
   maskedMeanPoolBackward(mask: Tensor, dy: Tensor, T: number): Tensor;

@@ -45,11 +45,16 @@ export interface TransformerOps {
    */
   attention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor, opts: { causal: boolean; scale: number }): Tensor;
   /**
-   * Rotary position embedding on x [B,T,H,Dh] at positions 0..T-1, on the first rotaryDim (default Dh)
-   * dims. 'half' (GPT-NeoX / Llama / Qwen): pairs (i, i + r/2); 'interleaved' (GPT-J): pairs (2i, 2i+1).
+   * Rotary position embedding on x [B,T,H,Dh] at positions offset..offset+T-1 (offset default 0), on the
+   * first rotaryDim (default Dh) dims. 'half' (GPT-NeoX / Llama / Qwen): pairs (i, i + r/2); 'interleaved' (GPT-J): pairs (2i, 2i+1).
    * Frequency of pair i: theta^(-2i/r).
    */
-  rope(x: Tensor, opts: { theta: number; rotaryDim?: number; style?: 'half' | 'interleaved' }): Tensor;
+  rope(
+    x: Tensor,
+    opts: { theta: number; rotaryDim?: number; style?: 'half' | 'interleaved'; offset?: number },
+  ): Tensor;
+  /** a and b joined along `axis` (their shapes agree on every other axis; neither empty) */
+  concat(a: Tensor, b: Tensor, axis: number): Tensor;
   /** x [B,T,D] + positions (see Positional) */
   addPositional(x: Tensor, pos: Positional): Tensor;
   /** x [B,T,D], mask [B,T] -> [B,D]: 'cls' = token 0; 'last' = the last token with mask 1 (zeros if none) */

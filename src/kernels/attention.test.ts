@@ -123,6 +123,55 @@ describe.each(backendCases())('attention on $name', ({ make }) => {
     );
   });
 
+  // [B, Tk, T]: one chunk of keys, and several chunks (Tk > the workgroup's 256 keys per chunk)
+  it.each([
+    [2, 9, 3],
+    [1, 300, 1],
+    [1, 300, 4],
+  ])(
+    'keys past the queries (KV cache), B=%i Tk=%i T=%i: equal to those rows of the full attention',
+    async (B, Tk, T) => {
+      const [Hq, Hkv, Dh] = [4, 2, 8];
+      const q = randomF32(B * Tk * Hq * Dh, 31);
+      const k = randomF32(B * Tk * Hkv * Dh, 32);
+      const v = randomF32(B * Tk * Hkv * Dh, 33);
+      const mask = new Float32Array(B * Tk).fill(1);
+      mask[1] = 0; // a padded key in the cache stays hidden
+      const qTail = new Float32Array(B * T * Hq * Dh);
+      for (let b = 0; b < B; b++)
+        qTail.set(q.subarray((b * Tk + Tk - T) * Hq * Dh, (b + 1) * Tk * Hq * Dh), b * T * Hq * Dh);
+      for (const causal of [true, false]) {
+        const opts = { causal, scale: 1 / Math.sqrt(Dh) };
+        const full = attentionCpu(q, k, v, mask, { B, T: Tk, Hq, Hkv, Dh }, opts);
+        const want = new Float32Array(B * T * Hq * Dh);
+        for (let b = 0; b < B; b++)
+          want.set(full.subarray((b * Tk + Tk - T) * Hq * Dh, (b + 1) * Tk * Hq * Dh), b * T * Hq * Dh);
+        const ref = attentionCpu(qTail, k, v, mask, { B, T, Tk, Hq, Hkv, Dh }, opts);
+        assertClose(ref, want, 1e-6, 1e-7, `cpu ref causal=${causal}`);
+        const y = be.attention(
+          be.tensor(qTail, [B, T, Hq, Dh]),
+          be.tensor(k, [B, Tk, Hkv, Dh]),
+          be.tensor(v, [B, Tk, Hkv, Dh]),
+          be.tensor(mask, [B, Tk]),
+          opts,
+        );
+        expect(y.shape).toEqual([B, T, Hq, Dh]);
+        assertClose(await be.readF32(y), want, RTOL, ATOL, `causal=${causal}`);
+      }
+      const q4 = be.tensor(new Float32Array(B * Tk * Hq * Dh), [B, Tk, Hq, Dh]);
+      const k3 = be.tensor(new Float32Array(B * T * Hkv * Dh), [B, T, Hkv, Dh]);
+      expect(() =>
+        be.attention(q4, k3, k3, be.tensor(new Float32Array(B * T), [B, T]), { causal: true, scale: 1 }),
+      ).toThrow(/fewer than/);
+      const kk = be.tensor(k, [B, Tk, Hkv, Dh]);
+      const qq = be.tensor(qTail, [B, T, Hq, Dh]);
+      const mm = be.tensor(mask, [B, Tk]);
+      expect(() => be.attentionBackward(qq, kk, kk, mm, qq, { causal: true, scale: 1 })).toThrow(
+        /must be equal/,
+      );
+    },
+  );
+
   it('rejects bad head counts and mismatched shapes', () => {
     const t = (s: number[]) => be.tensor(new Float32Array(s.reduce((a, b) => a * b, 1)), s);
     const m = t([1, 2]);

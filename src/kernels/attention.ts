@@ -1,7 +1,8 @@
 /**
  * attention: scaled dot-product attention with a key padding mask, optional causal mask and grouped-query
- * heads. q [B,T,Hq,Dh], k/v [B,T,Hkv,Dh], mask [B,T] (key j visible when mask != 0 and, if causal, j <= i).
- * A query with no visible key yields zeros. CPU reference (f64, max-subtracted softmax) + GPU program
+ * heads. q [B,T,Hq,Dh], k/v [B,Tk,Hkv,Dh] with Tk >= T, mask [B,Tk]. The queries are the last T of the Tk
+ * positions (Tk > T: a KV cache holds the earlier ones), so query i sits at position Tk - T + i; key j is
+ * visible when mask != 0 and, if causal, j <= Tk - T + i. A query with no visible key yields zeros. CPU reference (f64, max-subtracted softmax) + GPU program
  * (shaders/attention.wgsl: one workgroup per (b, query, head), online softmax over key chunks).
  */
 import { ShapeError, type Tensor } from '../core/backend';
@@ -19,7 +20,10 @@ export const attentionShader: ShaderRef = {
 
 export interface AttentionDims {
   B: number;
+  /** queries */
   T: number;
+  /** keys (>= T; absent: T) */
+  Tk?: number;
   Hq: number;
   Hkv: number;
   Dh: number;
@@ -47,13 +51,15 @@ export function attentionRowScores(
   s: Float64Array,
 ): number {
   const { T, Hq, Hkv, Dh } = dims;
+  const Tk = dims.Tk ?? T;
+  const pos = Tk - T + i;
   const kh = Math.floor(h / (Hq / Hkv));
   const qo = ((b * T + i) * Hq + h) * Dh;
   let m = -Infinity;
-  for (let j = 0; j < T; j++) {
+  for (let j = 0; j < Tk; j++) {
     s[j] = -Infinity;
-    if (mask[b * T + j] === 0 || (opts.causal && j > i)) continue;
-    const ko = ((b * T + j) * Hkv + kh) * Dh;
+    if (mask[b * Tk + j] === 0 || (opts.causal && j > pos)) continue;
+    const ko = ((b * Tk + j) * Hkv + kh) * Dh;
     let dot = 0;
     for (let d = 0; d < Dh; d++) dot += q[qo + d] * k[ko + d];
     s[j] = dot * opts.scale;
@@ -71,9 +77,10 @@ export function attentionCpu(
   opts: AttentionOpts,
 ): Float32Array {
   const { B, T, Hq, Hkv, Dh } = dims;
+  const Tk = dims.Tk ?? T;
   const group = Hq / Hkv;
   const out = new Float32Array(B * T * Hq * Dh);
-  const s = new Float64Array(T);
+  const s = new Float64Array(Tk);
   const acc = new Float64Array(Dh);
   for (let b = 0; b < B; b++) {
     for (let i = 0; i < T; i++) {
@@ -84,11 +91,11 @@ export function attentionCpu(
         if (m === -Infinity) continue; // no visible key: the output row stays zero
         acc.fill(0);
         let sum = 0;
-        for (let j = 0; j < T; j++) {
+        for (let j = 0; j < Tk; j++) {
           if (s[j] === -Infinity) continue;
           const p = Math.exp(s[j] - m);
           sum += p;
-          const vo = ((b * T + j) * Hkv + kh) * Dh;
+          const vo = ((b * Tk + j) * Hkv + kh) * Dh;
           for (let d = 0; d < Dh; d++) acc[d] += p * v[vo + d];
         }
         for (let d = 0; d < Dh; d++) out[qo + d] = acc[d] / sum;
@@ -117,7 +124,7 @@ export function attentionShape(
   expectRank(op, 'mask', mask, 2);
   expectDtype(op, 'mask', mask, 'f32');
   const [B, T, Hq, Dh] = q.shape;
-  const Hkv = k.shape[2];
+  const [, Tk, Hkv] = k.shape;
   if (k.shape.some((d, i) => d !== v.shape[i])) {
     throw new ShapeError(
       op,
@@ -125,15 +132,16 @@ export function attentionShape(
     );
   }
   expectDim(op, 'k batch', k.shape[0], B);
-  expectDim(op, 'k length', k.shape[1], T);
+  if (Tk < T)
+    throw new ShapeError(op, `k has ${Tk} positions, fewer than the ${T} queries (k [${k.shape.join(',')}])`);
   expectDim(op, 'k head dim', k.shape[3], Dh);
   if (Hkv === 0 || Hq % Hkv !== 0) {
     throw new ShapeError(op, `query heads ${Hq} must be a multiple of key/value heads ${Hkv}`);
   }
   expectDim(op, 'mask batch', mask.shape[0], B);
-  expectDim(op, 'mask length', mask.shape[1], T);
+  expectDim(op, 'mask length', mask.shape[1], Tk);
   expectFinite(op, 'scale', opts.scale);
-  return { B, T, Hq, Hkv, Dh };
+  return { B, T, Tk, Hq, Hkv, Dh };
 }
 
 /**
@@ -146,10 +154,11 @@ export function attentionProgram(
   limits: KernelLimits,
 ): ProgramSpec {
   const { B, T, Hq, Hkv, Dh } = dims;
+  const Tk = dims.Tk ?? T;
   let wg = Math.min(
     256,
     floorPow2(limits.maxInvocationsPerWorkgroup),
-    Math.max(32, ceilPow2(Math.max(T, Dh))),
+    Math.max(32, ceilPow2(Math.max(Tk, Dh))),
   );
   const dhSlots = ceilPow2(Math.max(Dh, 1));
   while (wg > 1 && (2 * dhSlots + 2 * wg) * 4 > limits.maxWorkgroupStorageBytes) wg /= 2;
@@ -159,6 +168,7 @@ export function attentionProgram(
   const u = new ArrayBuffer(32);
   new Uint32Array(u, 0, 6).set([B, T, Hq, Hkv, Dh, opts.causal ? 1 : 0]);
   new Float32Array(u, 24, 1)[0] = opts.scale;
+  new Uint32Array(u, 28, 1)[0] = Tk;
   return {
     shader: attentionShader,
     entryPoint: 'main',

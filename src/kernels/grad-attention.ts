@@ -11,6 +11,21 @@ import { type KernelLimits, type ProgramSpec, type ShaderRef } from '../core/pro
 import { attentionRowScores, type AttentionDims, type AttentionOpts } from './attention';
 import type { OpDef } from '../core/op';
 import { attentionShape } from './attention';
+import { ShapeError, type Tensor } from '../core/backend';
+
+/** The forward's shape check; the backward has no KV cache: keys as long as queries. */
+export function attentionBackwardShape(
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  mask: Tensor,
+  opts: AttentionOpts,
+): AttentionDims {
+  const d = attentionShape(q, k, v, mask, opts);
+  if (d.Tk !== d.T)
+    throw new ShapeError('attentionBackward', `k has ${d.Tk} positions, q ${d.T}: they must be equal`);
+  return d;
+}
 import { expectSameShape } from './rows';
 
 export const gradAttentionShader: ShaderRef = {
@@ -119,7 +134,7 @@ export const attentionBackwardOp: OpDef<'attentionBackward'> = {
   shaders: [gradAttentionShader],
   cpu: (c) => (q, k, v, mask, dy, opts) => {
     const op = 'attentionBackward';
-    const d = attentionShape(q, k, v, mask, opts);
+    const d = attentionBackwardShape(q, k, v, mask, opts);
     expectSameShape(op, q, dy, 'q', 'dy');
     const [fq, fk, fv, fm, fdy] = [q, k, v, mask, dy].map((t) => c.f32(t, op));
     const r = attentionBackwardCpu(fq, fk, fv, fm, fdy, d, opts);
@@ -127,7 +142,7 @@ export const attentionBackwardOp: OpDef<'attentionBackward'> = {
   },
   gpu: (g) => (q, k, v, mask, dy, opts) => {
     const op = 'attentionBackward';
-    const d = attentionShape(q, k, v, mask, opts);
+    const d = attentionBackwardShape(q, k, v, mask, opts);
     expectSameShape(op, q, dy, 'q', 'dy');
     const ins = [q, k, v, mask, dy].map((t) => g.own(t, op));
     return g.scoped(op, () => {

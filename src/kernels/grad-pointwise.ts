@@ -114,6 +114,7 @@ export function l2NormalizeBackwardCpu(
 /** rotation by -angle: the transpose (= inverse) of rope's rotation */
 export function ropeBackwardCpu(dy: Float32Array, dims: RopeDims, theta: number): Float32Array {
   const { B, T, H, Dh, r, style } = dims;
+  const off = dims.offset ?? 0;
   const dx = dy.slice();
   const half = r / 2;
   for (let b = 0; b < B; b++) {
@@ -121,7 +122,7 @@ export function ropeBackwardCpu(dy: Float32Array, dims: RopeDims, theta: number)
       for (let h = 0; h < H; h++) {
         const o = ((b * T + t) * H + h) * Dh;
         for (let i = 0; i < half; i++) {
-          const ang = t * Math.pow(theta, (-2 * i) / r);
+          const ang = (t + off) * Math.pow(theta, (-2 * i) / r);
           const [c, s] = [Math.cos(ang), Math.sin(ang)];
           const i1 = style === 'half' ? o + i : o + 2 * i;
           const i2 = style === 'half' ? o + i + half : o + 2 * i + 1;

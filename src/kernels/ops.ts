@@ -7,6 +7,7 @@ import { tableShaders, type OpTable } from '../core/op';
 import type { ShaderRef } from '../core/program';
 import { activationOp, swigluOp } from './activation';
 import { attentionOp } from './attention';
+import { concatOp } from './concat';
 import { addOp, mulOp, scaleOp } from './elementwise';
 import { gatherOp } from './gather';
 import { attentionBackwardOp } from './grad-attention';
@@ -47,6 +48,7 @@ export const OPS: OpTable = {
   softmax: softmaxOp,
   attention: attentionOp,
   rope: ropeOp,
+  concat: concatOp,
   addPositional: addPositionalOp,
   pool: poolOp,
   // training: backward passes, loss, optimiser

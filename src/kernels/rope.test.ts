@@ -88,6 +88,20 @@ describe.each(backendCases())('rope on $name', ({ make }) => {
     );
   });
 
+  it('offset o rotates row t as position o + t: equal to the tail of a longer sequence (KV cache)', async () => {
+    const [T, H, Dh, o] = [3, 2, 8, 13];
+    const long = randomF32((o + T) * H * Dh, 91, -2, 2);
+    const tail = long.slice(o * H * Dh);
+    const d = { B: 1, H, Dh, r: Dh, style: 'half' as const };
+    const want = ropeCpu(long, { ...d, T: o + T }, 10000).slice(o * H * Dh);
+    assertClose(ropeCpu(tail, { ...d, T, offset: o }, 10000), want, 1e-12, 1e-12, 'cpu ref');
+    const y = be.rope(be.tensor(tail, [1, T, H, Dh]), { theta: 10000, offset: o });
+    assertClose(await be.readF32(y), want, RTOL, ATOL, 'rope offset');
+    const back = be.ropeBackward(y, { theta: 10000, offset: o });
+    assertClose(await be.readF32(back), tail, RTOL, ATOL, 'inverse with offset');
+    expect(() => be.rope(be.tensor(tail, [1, T, H, Dh]), { theta: 1e4, offset: -1 })).toThrow(/offset/);
+  });
+
   it('rejects odd or oversized rotaryDim and non-positive theta', () => {
     const x = be.tensor(new Float32Array(16), [1, 2, 1, 8]);
     expect(() => be.rope(x, { theta: 1e4, rotaryDim: 5 })).toThrow(

@@ -1,5 +1,6 @@
 /**
- * rope: rotary position embedding on x [B,T,H,Dh] at positions 0..T-1, over the first rotaryDim (r) dims.
+ * rope: rotary position embedding on x [B,T,H,Dh] at positions offset..offset+T-1 (offset 0 unless given: a
+ * KV cache's new tokens start past the cached ones), over the first rotaryDim (r) dims.
  * 'half' (NeoX/Llama/Qwen) rotates pairs (i, i + r/2); 'interleaved' (GPT-J) pairs (2i, 2i+1); pair i turns
  * by t * theta^(-2i/r). CPU reference (f64 angles) + GPU program (shaders/rope.wgsl, f32 angles as in
  * HF's f32 rotary cache, with range reduction before sin/cos).
@@ -20,6 +21,8 @@ export interface RopeOpts {
   theta: number;
   rotaryDim?: number;
   style?: 'half' | 'interleaved';
+  /** position of the first row (default 0) */
+  offset?: number;
 }
 
 export interface RopeDims {
@@ -30,10 +33,13 @@ export interface RopeDims {
   /** rotary dims (even, <= Dh) */
   r: number;
   style: 'half' | 'interleaved';
+  /** position of row t = 0 (absent: 0) */
+  offset?: number;
 }
 
 export function ropeCpu(x: Float32Array, dims: RopeDims, theta: number): Float32Array {
   const { B, T, H, Dh, r, style } = dims;
+  const off = dims.offset ?? 0;
   const y = x.slice();
   const half = r / 2;
   for (let b = 0; b < B; b++) {
@@ -41,7 +47,7 @@ export function ropeCpu(x: Float32Array, dims: RopeDims, theta: number): Float32
       for (let h = 0; h < H; h++) {
         const o = ((b * T + t) * H + h) * Dh;
         for (let i = 0; i < half; i++) {
-          const ang = t * Math.pow(theta, (-2 * i) / r);
+          const ang = (t + off) * Math.pow(theta, (-2 * i) / r);
           const c = Math.cos(ang);
           const s = Math.sin(ang);
           const i1 = style === 'half' ? o + i : o + 2 * i;
@@ -71,7 +77,10 @@ export function ropeShape(x: Tensor, opts: RopeOpts): RopeDims {
     throw new ShapeError(op, `style must be 'half' or 'interleaved'`);
   if (!(opts.theta > 0) || !Number.isFinite(opts.theta))
     throw new ShapeError(op, `theta must be > 0, got ${opts.theta}`);
-  return { B, T, H, Dh, r, style };
+  const offset = opts.offset ?? 0;
+  if (!Number.isInteger(offset) || offset < 0 || offset + T > 2 ** 24)
+    throw new ShapeError(op, `offset must be an integer in [0, 2^24 - T], got ${offset}`);
+  return { B, T, H, Dh, r, style, offset };
 }
 
 export function ropeProgram(dims: RopeDims, theta: number, limits: KernelLimits): ProgramSpec {
@@ -80,6 +89,7 @@ export function ropeProgram(dims: RopeDims, theta: number, limits: KernelLimits)
   const u = new ArrayBuffer(32);
   new Uint32Array(u, 0, 5).set([n, dims.T, dims.H, dims.Dh, dims.r]);
   new Float32Array(u, 20, 1)[0] = Math.log2(theta);
+  new Uint32Array(u, 24, 1)[0] = dims.offset ?? 0;
   return {
     shader: ropeShader,
     entryPoint: 'main',

@@ -8,7 +8,8 @@
  * (the recording context defers what the backward still needs). `reshape` gives a view sharing storage: free
  * the view or its source, never both. Weights and other tensors from outside the forward are never freed.
  *
- * A KV cache for generation slots in here later: a position offset for rope and past k/v handed to attention.
+ * Generation's KV cache (models/hf/kv-cache.ts) uses the inference context: rope at a position offset and
+ * attention whose keys run past the queries.
  */
 import type { Backend, Tensor } from '../core/backend';
 import type { Activation, Positional } from '../core/transformer-ops';
@@ -54,7 +55,8 @@ export interface Ops {
   activation(x: Tensor, kind: Activation): Tensor;
   swiglu(gate: Tensor, up: Tensor): Tensor;
   attention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor, opts: { causal: boolean; scale: number }): Tensor;
-  rope(x: Tensor, opts: { theta: number; style: 'half' | 'interleaved' }): Tensor;
+  /** positions offset.. (default 0: a KV cache's new positions start past the cached ones) */
+  rope(x: Tensor, opts: { theta: number; style: 'half' | 'interleaved'; offset?: number }): Tensor;
   /** a + b, same shapes */
   add(a: Tensor, b: Tensor): Tensor;
   scale(x: Tensor, s: number): Tensor;

@@ -139,7 +139,7 @@ export class Tape implements Ops {
     });
   }
 
-  rope(x: Tensor, opts: { theta: number; style: 'half' | 'interleaved' }): Tensor {
+  rope(x: Tensor, opts: { theta: number; style: 'half' | 'interleaved'; offset?: number }): Tensor {
     const be = this.backend;
     return this.op(be.rope(x, opts), [x], [], (dy) => [be.ropeBackward(dy, opts)]);
   }

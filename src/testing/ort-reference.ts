@@ -1,6 +1,7 @@
 /**
- * Test-only: runs an ONNX feature-extraction model with onnxruntime-web (wasm EP, one thread) in Node and
- * returns its last_hidden_state. Parity tests compare the studio's engines against this.
+ * Test-only: runs an ONNX model with onnxruntime-web (wasm EP, one thread) in Node and returns its
+ * last_hidden_state (feature extraction) or logits (a causal LM). Parity tests compare the studio's engines
+ * against this.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -46,4 +47,13 @@ export async function runOnnxLastHidden(
   } finally {
     await session.release();
   }
+}
+
+/** logits [seq * vocab] of one sequence through a causal LM graph (e.g. "onnx/model_lm.onnx") */
+export async function runOnnxLogits(
+  modelDir: string,
+  file: string,
+  ids: readonly number[],
+): Promise<Float32Array> {
+  return runOnnxLastHidden(modelDir, file, [[...ids]], [ids.map(() => 1)]);
 }

@@ -26,6 +26,7 @@ export type {
   SynthRequestType,
   SynthSetRecord,
 } from './features/synth/protocol';
+export type { GenerateTextRequest } from './features/generate/protocol';
 
 export type RequestBody<K extends RequestType> = RequestMap[K][0];
 export type ResultOf<K extends RequestType> = RequestMap[K][1];

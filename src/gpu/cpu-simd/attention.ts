@@ -1,7 +1,8 @@
 /**
  * Attention for the CPU backend as two matrix products per (batch, head) on the WebAssembly gemm:
  * S = Q·Kᵀ·scale, masked softmax in JS, O = P·V. Same semantics as attentionCpu (the reference):
- * padding mask on keys, optional causal mask, grouped-query heads, rows with no visible key -> 0.
+ * padding mask on keys, optional causal mask, grouped-query heads, rows with no visible key -> 0, keys past
+ * the queries (Tk >= T, a KV cache: query i at position Tk - T + i).
  */
 import type { AttentionDims } from '../../kernels/attention';
 import type { WasmGemm } from './gemm';
@@ -16,16 +17,18 @@ export function attentionGemm(
   opts: { causal: boolean; scale: number },
 ): Float32Array {
   const { B, T, Hq, Hkv, Dh } = dims;
+  const Tk = dims.Tk ?? T;
+  const past = Tk - T;
   const group = Hq / Hkv;
   const out = new Float32Array(B * T * Hq * Dh);
   const qh = new Float32Array(T * Dh);
-  const kh = new Float32Array(T * Dh);
-  const vh = new Float32Array(T * Dh);
+  const kh = new Float32Array(Tk * Dh);
+  const vh = new Float32Array(Tk * Dh);
   for (let b = 0; b < B; b++) {
     for (let g = 0; g < Hkv; g++) {
-      for (let t = 0; t < T; t++) {
-        const o = ((b * T + t) * Hkv + g) * Dh;
-        if (mask[b * T + t] === 0) {
+      for (let t = 0; t < Tk; t++) {
+        const o = ((b * Tk + t) * Hkv + g) * Dh;
+        if (mask[b * Tk + t] === 0) {
           // padded keys take no part: zero them so non-finite padding values cannot leak through 0 * Inf
           kh.fill(0, t * Dh, (t + 1) * Dh);
           vh.fill(0, t * Dh, (t + 1) * Dh);
@@ -39,13 +42,13 @@ export function attentionGemm(
           const o = ((b * T + t) * Hq + h) * Dh;
           qh.set(q.subarray(o, o + Dh), t * Dh);
         }
-        const s = gemm.linear(qh, kh, null, T, Dh, T, 'nk', false);
+        const s = gemm.linear(qh, kh, null, T, Dh, Tk, 'nk', false);
         const visible = new Uint8Array(T);
         for (let i = 0; i < T; i++) {
-          const row = i * T;
+          const row = i * Tk;
           let m = -Infinity;
-          for (let j = 0; j < T; j++) {
-            if (mask[b * T + j] === 0 || (opts.causal && j > i)) {
+          for (let j = 0; j < Tk; j++) {
+            if (mask[b * Tk + j] === 0 || (opts.causal && j > past + i)) {
               s[row + j] = -Infinity;
               continue;
             }
@@ -53,20 +56,20 @@ export function attentionGemm(
             if (s[row + j] > m) m = s[row + j];
           }
           if (m === -Infinity) {
-            s.fill(0, row, row + T);
+            s.fill(0, row, row + Tk);
             continue;
           }
           visible[i] = 1;
           let sum = 0;
-          for (let j = 0; j < T; j++) {
+          for (let j = 0; j < Tk; j++) {
             const p = s[row + j] === -Infinity ? 0 : Math.exp(s[row + j] - m);
             s[row + j] = p;
             sum += p;
           }
           const inv = 1 / sum;
-          for (let j = 0; j < T; j++) s[row + j] *= inv;
+          for (let j = 0; j < Tk; j++) s[row + j] *= inv;
         }
-        const o = gemm.linear(s, vh, null, T, T, Dh, 'kn', false);
+        const o = gemm.linear(s, vh, null, T, Tk, Dh, 'kn', false);
         for (let t = 0; t < T; t++) {
           if (!visible[t]) continue;
           out.set(o.subarray(t * Dh, (t + 1) * Dh), ((b * T + t) * Hq + h) * Dh);

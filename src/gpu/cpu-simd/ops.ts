@@ -4,6 +4,7 @@
  */
 import type { CpuOpContext, KernelOps } from '../../core/op';
 import { attentionShape } from '../../kernels/attention';
+import { attentionBackwardShape } from '../../kernels/grad-attention';
 import { linearBackwardShape } from '../../kernels/grad-linear';
 import { l2NormalizeCpu } from '../../kernels/l2norm';
 import { linearShape } from '../../kernels/linear';
@@ -69,7 +70,7 @@ export function gemmOps(gemm: WasmGemm, c: CpuOpContext): Pick<KernelOps, GemmOp
 
     attentionBackward(q, k, v, mask, dy, opts) {
       const op = 'attentionBackward';
-      const d = attentionShape(q, k, v, mask, opts);
+      const d = attentionBackwardShape(q, k, v, mask, opts);
       expectSameShape(op, q, dy, 'q', 'dy');
       const [fq, fk, fv, fm, fdy] = [q, k, v, mask, dy].map((t) => c.f32(t, op));
       const r = attentionBackwardGemm(gemm, fq, fk, fv, fm, fdy, d, opts);

@@ -52,6 +52,8 @@ export interface DecoderConfig {
   readonly qkNorm: boolean;
   readonly eosTokenIds: readonly number[];
   readonly bosTokenId: number | null;
+  /** the LM head is the token table (tie_word_embeddings; null when config.json does not say) */
+  readonly tieWordEmbeddings: boolean | null;
 }
 
 export type HfConfig = BertConfig | DecoderConfig;
@@ -173,6 +175,9 @@ export function parseConfig(json: string | unknown, file = 'config.json'): HfCon
         `"eos_token_id" must be an integer or a list of integers, got ${JSON.stringify(eos)}`,
       );
     const attentionBias = o.attention_bias === true;
+    const tie = o.tie_word_embeddings;
+    if (tie != null && typeof tie !== 'boolean')
+      throw new ConfigError(file, `"tie_word_embeddings" must be true or false, got ${JSON.stringify(tie)}`);
     return {
       family: 'decoder',
       modelType: type,
@@ -191,6 +196,7 @@ export function parseConfig(json: string | unknown, file = 'config.json'): HfCon
       qkNorm: type === 'qwen3',
       eosTokenIds: eosTokenIds as number[],
       bosTokenId: typeof o.bos_token_id === 'number' ? o.bos_token_id : null,
+      tieWordEmbeddings: tie ?? null,
     };
   }
   throw new ConfigError(

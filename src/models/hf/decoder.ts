@@ -1,15 +1,18 @@
 /**
  * Decoder-only transformer (qwen3, qwen2, llama) forward pass, once, on the op context of src/nn (plain
- * weights for inference, base + LoRA for training; a KV cache for generation slots in later), Hugging Face
- * weight names:
+ * weights for inference, base + LoRA for training), Hugging Face weight names:
  * pre-RMSNorm blocks, rotary positions ('half' layout), grouped-query attention, SwiGLU MLP, final norm.
  * Attention is causal (the pretrained LM) or bidirectional (STM embedders: causal mask disabled).
+ * Generation adds a KV cache (kv-cache.ts: the new positions attend to the cached ones, rope starts past
+ * them) and the LM head (lm-head.ts: lm_head.weight, or the token table when tied).
  */
 import type { Backend, Tensor } from '../../core/backend';
 import type { LinearModule, Ops } from '../../nn/ops';
 import type { DecoderConfig } from './config';
 import { checkBatch, lookup, type TokenBatch } from './common';
-import type { SafetensorsFile } from './safetensors';
+import type { KvCache } from './kv-cache';
+import { LmHead } from './lm-head';
+import { SafetensorsError, type SafetensorsFile } from './safetensors';
 import { Weights } from './weights';
 
 export type DecoderAttention = 'bidirectional' | 'causal';
@@ -19,6 +22,7 @@ const EMBED = 'embed_tokens.weight';
 export class DecoderModel {
   readonly hidden: number;
   private readonly w: Weights;
+  private lm: LmHead | null = null;
 
   /** parameters in the weights the forward pass uses */
   get parameterCount(): number {
@@ -83,6 +87,26 @@ export class DecoderModel {
     return out;
   }
 
+  /**
+   * The LM head, checked on first use (embedders never need it): the token table when config.json says
+   * tie_word_embeddings true or the file has no lm_head.weight (and config.json does not say false).
+   */
+  get head(): LmHead {
+    if (this.lm) return this.lm;
+    const c = this.config;
+    const src = this.w.src;
+    const own = 'lm_head.weight';
+    const tied = c.tieWordEmbeddings === true || (!src.has(own) && c.tieWordEmbeddings === null);
+    if (!tied && !src.has(own))
+      throw new SafetensorsError(
+        src.file,
+        own,
+        'missing: config.json says tie_word_embeddings false, so the model needs its own LM head (is this a base model without one, e.g. an embedding-only export?)',
+      );
+    this.lm = new LmHead(src, tied ? this.w.prefix + EMBED : own, c.vocabSize, c.hidden, tied);
+    return this.lm;
+  }
+
   /** the weights on `backend` (uploaded on first use; the token table stays on the host when too large) */
   on(backend: Backend): Map<string, Tensor> {
     return this.w.on(backend, new Set([EMBED]));
@@ -90,21 +114,41 @@ export class DecoderModel {
 
   /**
    * Last hidden states [B*T, H] (after the final norm) of a right-padded batch (mask: input.mask as [B, T]);
-   * the caller frees them.
+   * the caller frees them. With a cache (inference context, causal, no padding) the batch is the positions
+   * after the cached ones: they attend to the cache and to each other, and join the cache.
    */
-  forward(ops: Ops, input: TokenBatch, mask: Tensor, attention: DecoderAttention): Tensor {
+  forward(ops: Ops, input: TokenBatch, mask: Tensor, attention: DecoderAttention, cache?: KvCache): Tensor {
     const c = this.config;
-    checkBatch(input, c.vocabSize, c.maxPositions, `${c.modelType} forward`);
+    const what = `${c.modelType} forward`;
+    checkBatch(input, c.vocabSize, c.maxPositions, what);
+    if (cache) {
+      if (attention !== 'causal') throw new Error(`${what}: a KV cache needs causal attention`);
+      if (cache.backend !== ops.backend) throw new Error(`${what}: the KV cache is on another backend`);
+      if (input.mask.some((m) => m !== 1)) throw new Error(`${what}: a KV cache takes no padding`);
+      if (cache.length + input.seqLen > c.maxPositions)
+        throw new Error(
+          `${what}: ${cache.length} cached + ${input.seqLen} new positions exceed the model's ${c.maxPositions}`,
+        );
+    }
     const W = this.on(ops.backend);
     let x = lookup(ops, this.w, W, EMBED, input.ids);
-    for (let i = 0; i < c.layers; i++)
-      x = this.layer(ops, W, i, x, mask, input.batch, input.seqLen, attention === 'causal');
+    const keys = cache ? cache.length + input.seqLen : input.seqLen;
+    const keyMask = cache
+      ? ops.input(new Float32Array(input.batch * keys).fill(1), [input.batch, keys])
+      : mask;
+    try {
+      for (let i = 0; i < c.layers; i++)
+        x = this.layer(ops, W, i, x, keyMask, input.batch, input.seqLen, attention === 'causal', cache);
+    } finally {
+      if (cache) ops.free(keyMask);
+    }
+    cache?.advance(input.seqLen);
     const out = ops.rmsNorm(x, W.get('norm.weight')!, c.eps);
     ops.free(x);
     return out;
   }
 
-  /** One pre-norm block on rows [B*T, H]; consumes x. */
+  /** One pre-norm block on rows [B*T, H]; consumes x. mask: [B, keys] (cached + new with a cache). */
   private layer(
     ops: Ops,
     W: Map<string, Tensor>,
@@ -114,6 +158,7 @@ export class DecoderModel {
     B: number,
     T: number,
     causal: boolean,
+    cache?: KvCache,
   ): Tensor {
     const c = this.config;
     const hd = c.headDim;
@@ -129,7 +174,7 @@ export class DecoderModel {
         ops.free(t);
         t = normed;
       }
-      const r = ops.rope(t, { theta: c.ropeTheta, style: 'half' });
+      const r = ops.rope(t, { theta: c.ropeTheta, style: 'half', offset: cache?.length ?? 0 });
       ops.free(t);
       return r;
     };
@@ -137,8 +182,10 @@ export class DecoderModel {
     const k = proj('k', c.kvHeads);
     const v = proj('v', c.kvHeads);
     ops.free(h);
-    const att = ops.attention(q, k, v, mask, { causal, scale: 1 / Math.sqrt(hd) });
-    ops.free(q, k, v);
+    const kv = cache ? cache.append(i, k, v) : { k, v };
+    const att = ops.attention(q, kv.k, kv.v, mask, { causal, scale: 1 / Math.sqrt(hd) });
+    ops.free(q);
+    if (!cache) ops.free(k, v);
     const a2 = ops.reshape(att, [B * T, c.heads * hd]);
     const o = ops.linear(a2, `${p}self_attn.o_proj`);
     ops.free(a2);
@@ -159,5 +206,6 @@ export class DecoderModel {
 
   release(backend?: Backend): void {
     this.w.release(backend);
+    this.lm?.release(backend);
   }
 }

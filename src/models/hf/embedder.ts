@@ -47,7 +47,7 @@ export interface HfEmbedderOptions {
   eosTokenId?: number;
 }
 
-/** The four files of a model folder, as text / bytes. */
+/** The files of a model folder, as text / bytes. */
 export interface HfModelFiles {
   readonly config: string | object;
   readonly tokenizer: string | object;
@@ -55,6 +55,8 @@ export interface HfModelFiles {
   readonly weights: ArrayBuffer;
   /** where the files came from (folder, hub id or URL), used in ids and error messages */
   readonly source?: string;
+  /** generation_config.json, when the model has one and it was asked for (text generation) */
+  readonly generationConfig?: string | object;
 }
 
 export class HfEmbedder implements NativeEmbedder {

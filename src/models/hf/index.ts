@@ -1,6 +1,8 @@
-/** Hugging Face models on the studio's own kernels: safetensors, config.json, BERT / decoder forward passes, loader. */
+/** Hugging Face models on the studio's own kernels: safetensors, config.json, BERT / decoder forward passes, loader, text generation. */
 export {
   loadHfModel,
+  loadHfFiles,
+  GENERATION_CONFIG,
   HfLoadError,
   HF_FILES,
   HF_CACHE_NAME,
@@ -34,5 +36,13 @@ export {
   type SafetensorsTensor,
 } from './safetensors';
 export { TokenizerError } from './tokenizer';
+export {
+  HfGenerator,
+  type HfGeneratorOptions,
+  type GenerateIdsOptions,
+  type GenerateIdsResult,
+} from './generator';
+export { ChatTemplate, ChatTemplateError, chatTemplateOf, type ChatTurn } from './chat-template';
+export { samplingDistribution, sampleToken, argmax, type SamplingOptions } from './sampling';
 export type { DecoderAttention } from './decoder';
 export type { TokenBatch } from './common';

@@ -1,6 +1,7 @@
 /**
  * Loads a Hugging Face model folder (config.json, tokenizer.json, tokenizer_config.json,
- * model.safetensors) into an HfEmbedder from: a local folder (Node), picked File objects (browser), a
+ * model.safetensors; generation_config.json too for text generation) into an HfEmbedder (or, through
+ * loadHfFiles, the files for a generator) from: a local folder (Node), picked File objects (browser), a
  * hub id "org/name" (https://huggingface.co/<id>/resolve/<revision>/<file>) or a base URL. Downloads
  * stream with per-file progress and are kept in the Cache API when there is one, so a second load is offline.
  */
@@ -13,7 +14,9 @@ export const HF_FILES = [
   'tokenizer_config.json',
   'model.safetensors',
 ] as const;
-export type HfFileName = (typeof HF_FILES)[number];
+/** read when there is one and the caller asks (`generation`): a generation model's EOS ids and defaults */
+export const GENERATION_CONFIG = 'generation_config.json';
+export type HfFileName = (typeof HF_FILES)[number] | typeof GENERATION_CONFIG;
 export const HF_CACHE_NAME = 'stm-hf-models';
 
 export class HfLoadError extends Error {
@@ -51,6 +54,8 @@ export interface LoadHfOptions extends HfEmbedderOptions {
   /** a cache to use, or false for none (default: caches.open(HF_CACHE_NAME) when the Cache API exists) */
   cache?: CacheLike | false;
   signal?: AbortSignal;
+  /** also read generation_config.json when the model has one (text generation; default false) */
+  generation?: boolean;
 }
 
 /** A local folder path (Node), picked files (browser), a hub id or an http(s) base URL. */
@@ -60,9 +65,12 @@ const isNode = () => typeof process !== 'undefined' && !!process.versions?.node;
 const HUB_ID = /^[A-Za-z0-9][\w.-]*\/[\w.-]+$/;
 
 export async function loadHfModel(source: HfSource, opts: LoadHfOptions = {}): Promise<HfEmbedder> {
-  const files =
-    typeof source === 'string' ? await readStringSource(source, opts) : await readPickedFiles(source, opts);
-  return HfEmbedder.create(files, opts);
+  return HfEmbedder.create(await loadHfFiles(source, opts), opts);
+}
+
+/** A model folder's files (and generation_config.json when opts.generation and the model has one). */
+export async function loadHfFiles(source: HfSource, opts: LoadHfOptions = {}): Promise<HfModelFiles> {
+  return typeof source === 'string' ? readStringSource(source, opts) : readPickedFiles(source, opts);
 }
 
 async function readStringSource(source: string, opts: LoadHfOptions): Promise<HfModelFiles> {
@@ -162,12 +170,17 @@ async function readFolder(dir: string, opts: LoadHfOptions): Promise<HfModelFile
   };
   const [config, tokenizer, tokenizerConfig, weights] = await Promise.all(HF_FILES.map(read));
   const text = (b: Uint8Array) => new TextDecoder().decode(b);
+  const gen =
+    opts.generation && (await exists(fs, `${root}/${GENERATION_CONFIG}`))
+      ? text(await read(GENERATION_CONFIG))
+      : undefined;
   return {
     config: text(config),
     tokenizer: text(tokenizer),
     tokenizerConfig: text(tokenizerConfig),
     weights: toArrayBuffer(weights),
     source: root,
+    ...(gen !== undefined && { generationConfig: gen }),
   };
 }
 
@@ -182,7 +195,7 @@ async function readPickedFiles(list: ArrayLike<File>, opts: LoadHfOptions): Prom
   const all = Array.from(list);
   const path = (f: File) => (f as File & { webkitRelativePath?: string }).webkitRelativePath || f.name;
   const depth = (f: File) => path(f).split('/').length;
-  const pick = (name: HfFileName): File => {
+  const pick = (name: (typeof HF_FILES)[number]): File => {
     const hits = all.filter((f) => f.name === name).sort((a, b) => depth(a) - depth(b));
     if (!hits.length)
       throw new HfLoadError(name, `missing from the selected files (need ${HF_FILES.join(', ')})`);
@@ -206,12 +219,17 @@ async function readPickedFiles(list: ArrayLike<File>, opts: LoadHfOptions): Prom
     chosen.map((f, i) => read(f, HF_FILES[i])),
   );
   const text = (b: ArrayBuffer) => new TextDecoder().decode(b);
+  const genFile = opts.generation
+    ? all.filter((f) => f.name === GENERATION_CONFIG).sort((a, b) => depth(a) - depth(b))[0]
+    : undefined;
+  const gen = genFile ? text(await read(genFile, GENERATION_CONFIG)) : undefined;
   return {
     config: text(config),
     tokenizer: text(tokenizer),
     tokenizerConfig: text(tokenizerConfig),
     weights,
     source: folder,
+    ...(gen !== undefined && { generationConfig: gen }),
   };
 }
 
@@ -236,6 +254,13 @@ async function fetchModel(base: string, source: string, opts: LoadHfOptions): Pr
     get('tokenizer.json'),
     get('tokenizer_config.json'),
   ]);
+  // optional: a model without one answers 404
+  const gen = opts.generation
+    ? await get(GENERATION_CONFIG).catch((e: unknown) => {
+        if (e instanceof HfLoadError && e.status === 404) return undefined;
+        throw e;
+      })
+    : undefined;
   const weights = await get('model.safetensors');
   const text = (b: ArrayBuffer) => new TextDecoder().decode(b);
   return {
@@ -244,6 +269,7 @@ async function fetchModel(base: string, source: string, opts: LoadHfOptions): Pr
     tokenizerConfig: text(tokenizerConfig),
     weights,
     source,
+    ...(gen !== undefined && { generationConfig: text(gen) }),
   };
 }
 

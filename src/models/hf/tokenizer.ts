@@ -140,6 +140,21 @@ export class HfTokenizer {
     return ids;
   }
 
+  /** ids of a text as it is, no special tokens added (a rendered chat template carries its own) */
+  encodeText(text: string): number[] {
+    return this.tok.encode(text, null, { add_special_tokens: false });
+  }
+
+  /** the text of ids, special tokens dropped */
+  decode(ids: readonly number[]): string {
+    return ids.length ? this.tok.decode([...ids], { skip_special_tokens: true }) : '';
+  }
+
+  /** a special token's text from tokenizer_config.json ('bos_token', 'eos_token', …), null when it has none */
+  specialToken(name: string): string | null {
+    return this.tok.getToken(name) ?? null;
+  }
+
   idOf(token: string): number | null {
     return this.tok.model.tokens_to_ids.get(token) ?? null;
   }

@@ -24,6 +24,7 @@ describe('the worker feature table', () => {
         'synth-generate',
         'synth-bulk-decide',
         'synth-import',
+        'generate-text',
       ].sort(),
     );
   });

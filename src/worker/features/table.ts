@@ -8,13 +8,14 @@ import { ProtocolError } from '../events';
 import { data } from './data/routes';
 import { evaluation } from './eval/routes';
 import type { Feature, Route } from './feature';
+import { generate } from './generate/routes';
 import { models } from './models/routes';
 import { session } from './session/routes';
 import { synth } from './synth/routes';
 import { train } from './train/routes';
 
 /** feature name -> its routes; the RequestMap (the request types) derives from this table */
-export const FEATURES = { session, data, evaluation, models, train, synth } as const;
+export const FEATURES = { session, data, evaluation, models, train, synth, generate } as const;
 
 type Features = typeof FEATURES;
 /** Requests the engine answers itself, whatever the features. */

@@ -9,32 +9,9 @@ import type { JobProgress } from '../../client';
 import { nodeEngineDeps } from '../../../testing/engine-deps';
 import { connectInProcess } from '../../local';
 import { createHash } from 'node:crypto';
+import { fakeHub } from '../../../testing/fake-hub';
 import { MemoryCaches } from '../../../testing/memory-caches';
 import { hubFileUrls, type HubOptions } from './manager';
-
-/** A fake hub: serves test-assets/tiny-models/<name>/<file> for https://huggingface.co/test-org/<name>/resolve/main/<file>. */
-function fakeHub() {
-  const calls: string[] = [];
-  const store = new Map<string, ArrayBuffer>();
-  const hub: HubOptions = {
-    fetch: (async (input: string | URL | Request) => {
-      const url = String(input);
-      calls.push(url);
-      const m = /^https:\/\/huggingface\.co\/test-org\/([\w-]+)\/resolve\/main\/(.+)$/.exec(url);
-      const path = m ? join(TINY_MODELS_DIR, m[1], m[2]) : '';
-      if (!m || !existsSync(path))
-        return new Response('Entry not found', { status: 404, statusText: 'Not Found' });
-      const body = readFileSync(path);
-      return new Response(body, { headers: { 'content-length': String(body.byteLength) } });
-    }) as typeof fetch,
-    cache: {
-      match: async (u) => (store.has(u) ? new Response(store.get(u)) : undefined),
-      put: async (u, r) => void store.set(u, await r.arrayBuffer()),
-      delete: async (u) => store.delete(u),
-    },
-  };
-  return { hub, calls, store };
-}
 
 let n = 0;
 function setup(dbName = `models-test-${++n}-${Date.now()}`, hub?: HubOptions) {

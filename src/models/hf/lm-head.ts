@@ -1,0 +1,84 @@
+/**
+ * A decoder's language-model head: logits = h · Wᵀ over the vocabulary, W [V, H] being lm_head.weight or,
+ * when tied, the token table (embed_tokens). Read on the host: generation samples there. A head larger than
+ * one tensor of the backend is split into row blocks (large vocabularies: Qwen's 151,936 x 1024), each a
+ * linear on the backend, uploaded once per backend and kept until release.
+ */
+import type { Backend, Tensor } from '../../core/backend';
+import { SafetensorsError, type SafetensorsFile } from './safetensors';
+
+export class LmHead {
+  // weak: a backend dropped after device loss must not be kept alive by the model
+  private readonly uploaded = new WeakMap<Backend, Tensor[]>();
+  private readonly backends = new Set<WeakRef<Backend>>();
+
+  constructor(
+    private readonly src: SafetensorsFile,
+    /** the tensor's full name in the file */
+    readonly name: string,
+    readonly vocab: number,
+    readonly hidden: number,
+    /** whether it is the token table (tied embeddings) */
+    readonly tied: boolean,
+  ) {
+    if (!src.has(name))
+      throw new SafetensorsError(src.file, name, `missing (the LM head, [${vocab}, ${hidden}])`);
+    const s = src.info(name).shape;
+    if (s.length !== 2 || s[0] !== vocab || s[1] !== hidden)
+      throw new SafetensorsError(src.file, name, `shape [${s.join(', ')}], expected [${vocab}, ${hidden}]`);
+  }
+
+  /** the row blocks on `backend` (uploaded on first use) */
+  private blocks(backend: Backend): Tensor[] {
+    let b = this.uploaded.get(backend);
+    if (b) return b;
+    const rows = Math.max(1, Math.min(this.vocab, Math.floor(backend.maxTensorElements / this.hidden)));
+    b = [];
+    try {
+      for (let r = 0; r < this.vocab; r += rows) {
+        const n = Math.min(rows, this.vocab - r);
+        b.push(backend.tensor(this.src.getRows(this.name, r, n), [n, this.hidden]));
+      }
+    } catch (e) {
+      backend.dispose(...b);
+      throw e;
+    }
+    this.uploaded.set(backend, b);
+    this.backends.add(new WeakRef(backend));
+    return b;
+  }
+
+  /** logits [N * V] (row-major) of hidden rows h [N, H] on `backend`; h stays the caller's */
+  async logits(backend: Backend, h: Tensor): Promise<Float32Array> {
+    const N = h.shape[0];
+    if (h.shape.length !== 2 || h.shape[1] !== this.hidden)
+      throw new Error(`LM head: hidden rows [${h.shape.join(', ')}], expected [N, ${this.hidden}]`);
+    const out = new Float32Array(N * this.vocab);
+    let col = 0;
+    for (const w of this.blocks(backend)) {
+      const y = backend.linear(h, w, null, 'nk');
+      try {
+        const part = await backend.readF32(y);
+        const n = w.shape[0];
+        for (let i = 0; i < N; i++) out.set(part.subarray(i * n, (i + 1) * n), i * this.vocab + col);
+        col += n;
+      } finally {
+        backend.dispose(y);
+      }
+    }
+    return out;
+  }
+
+  /** Frees the blocks uploaded to `backend` (or to every backend). */
+  release(backend?: Backend): void {
+    for (const ref of this.backends) {
+      const b = ref.deref();
+      if (b && backend && b !== backend) continue;
+      this.backends.delete(ref);
+      const m = b && this.uploaded.get(b);
+      if (!b || !m) continue;
+      this.uploaded.delete(b);
+      b.dispose(...m);
+    }
+  }
+}

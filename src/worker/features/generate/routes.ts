@@ -1,0 +1,40 @@
+/** The generate feature: text generation on the studio's decoder engine (`generate-text`). */
+import type { Host } from '../../host';
+import type { Feature } from '../feature';
+import { Generators } from './generators';
+import { checkGenerateRequest, type GenerateRequestMap } from './protocol';
+
+// one per engine (Host): the feature table holds plain objects, the loaded model lives with its host
+const perHost = new WeakMap<Host, Generators>();
+const generatorsOf = (host: Host): Generators => {
+  let g = perHost.get(host);
+  if (!g) perHost.set(host, (g = new Generators(host.deps.hub ?? {})));
+  return g;
+};
+
+export const generate: Feature<GenerateRequestMap> = {
+  check: checkGenerateRequest,
+  routes: {
+    'generate-text': {
+      queued: true,
+      run: async (req, ctx, host) => {
+        ctx.progress('load-model', 0, 1, req.model);
+        const gen = await generatorsOf(host).get(req.model, ctx.db, {
+          chatTemplate: req.chatTemplate,
+          signal: ctx.signal,
+          onProgress: (p) => ctx.progress('download', p.loaded, p.total ?? p.loaded, p.file),
+        });
+        ctx.progress('load-model', 1, 1, req.model);
+        if (gen.templateNote) ctx.post({ type: 'warning', id: ctx.id, message: gen.templateNote });
+        const pref = req.backend ?? host.backends.active?.pref ?? 'auto';
+        return host.backends.run(pref, ctx.signal, (backend) =>
+          gen.generateOn(backend, req.messages, {
+            ...req.options,
+            signal: ctx.signal,
+            onToken: (done, limit) => ctx.progress('generate', done, limit),
+          }),
+        );
+      },
+    },
+  },
+};

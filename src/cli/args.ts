@@ -9,7 +9,7 @@ export class UsageError extends Error {
 }
 
 /** Node's strict option parser, its complaints (unknown option, missing value) as usage errors. */
-function strictOptions<O extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: O) {
+export function strictOptions<O extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: O) {
   try {
     return parseArgs({ args: argv, strict: true, options }).values;
   } catch (e) {
@@ -107,7 +107,7 @@ export interface EvalArgs {
   allowNetwork: boolean;
 }
 
-function oneOf<T extends string>(name: string, v: string, allowed: readonly T[]): T {
+export function oneOf<T extends string>(name: string, v: string, allowed: readonly T[]): T {
   if (!(allowed as readonly string[]).includes(v))
     throw new UsageError(`--${name} must be one of ${allowed.join('|')}, got "${v}"`);
   return v as T;
@@ -321,74 +321,5 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     checkpointEvery: int('checkpoint-every', v['checkpoint-every']!, 0, 1e9),
     resume: v.resume!,
     allowNetwork: v['allow-network']!,
-  };
-}
-
-export interface SynthArgs {
-  dataset: string;
-  method: 'ict' | 'title';
-  perDoc: number;
-  queryWords: { min: number; max: number };
-  minDocWords: number;
-  negatives: { kind: 'mined'; n: number } | { kind: 'none' };
-  model: string;
-  mineRange: [number, number];
-  backend: 'auto' | 'cpu' | 'webgpu';
-  seed: number;
-  out: string;
-  json: boolean;
-}
-
-export function parseSynthArgs(argv: string[]): SynthArgs {
-  const str = (def?: string) => ({ type: 'string' as const, ...(def === undefined ? {} : { default: def }) });
-  const v = strictOptions(argv, {
-    dataset: str(),
-    method: str(),
-    'per-doc': str('1'),
-    'query-words': str('4:20'),
-    'min-doc-words': str('30'),
-    negatives: str('none'),
-    model: str('use-lite'),
-    'mine-range': str('0:50'),
-    backend: str('auto'),
-    seed: str('42'),
-    out: str(),
-    json: { type: 'boolean', default: false },
-  });
-  if (!v.dataset) throw new UsageError('synth needs --dataset <dir|demo>');
-  if (!v.method) throw new UsageError('synth needs --method ict|title');
-  if (!v.out) throw new UsageError('synth needs --out <pairs.jsonl> (or - for stdout)');
-  const int = (name: string, x: string, min: number, max: number) => {
-    const n = num(name, x, min, max);
-    if (!Number.isInteger(n)) throw new UsageError(`--${name} must be an integer, got "${x}"`);
-    return n;
-  };
-  const pair = (name: string, x: string, min: number) => {
-    const m = /^(\d+):(\d+)$/.exec(x);
-    if (!m || Number(m[1]) < min || Number(m[2]) < Number(m[1]))
-      throw new UsageError(`--${name} must be <a>:<b> with ${min} <= a <= b, got "${x}"`);
-    return [Number(m[1]), Number(m[2])] as [number, number];
-  };
-  const neg = v.negatives!;
-  const mined = /^mined:(\d+)$/.exec(neg);
-  if (neg !== 'none' && (!mined || Number(mined[1]) < 1))
-    throw new UsageError(`--negatives must be none or mined:<n> (n >= 1), got "${neg}"`);
-  const [qMin, qMax] = pair('query-words', v['query-words']!, 1);
-  const range = pair('mine-range', v['mine-range']!, 0);
-  if (range[1] === range[0])
-    throw new UsageError(`--mine-range must be <a>:<b> with b > a, got "${v['mine-range']}"`);
-  return {
-    dataset: v.dataset,
-    method: oneOf('method', v.method, ['ict', 'title'] as const),
-    perDoc: int('per-doc', v['per-doc']!, 1, 1000),
-    queryWords: { min: qMin, max: qMax },
-    minDocWords: int('min-doc-words', v['min-doc-words']!, 0, 1e9),
-    negatives: mined ? { kind: 'mined', n: Number(mined[1]) } : { kind: 'none' },
-    model: v.model!,
-    mineRange: range,
-    backend: oneOf('backend', v.backend!, ['auto', 'cpu', 'webgpu'] as const),
-    seed: int('seed', v.seed!, 0, 2 ** 32 - 1),
-    out: v.out,
-    json: v.json!,
   };
 }

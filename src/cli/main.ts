@@ -12,12 +12,12 @@ import {
   parseEmbedArgs,
   parseEvalArgs,
   parseSplitArgs,
-  parseSynthArgs,
   parseTrainArgs,
   UsageError,
   USAGE,
   type EvalArgs,
 } from './args';
+import { parseSynthArgs } from './synth-args';
 import { cliBackend } from './backend';
 import { runEmbed } from './embed';
 import { Reporter } from './progress';

@@ -6,7 +6,7 @@ import { lastUserMessage, startChatServer, type ChatServer } from '../testing/ch
 import { UsageError } from './args';
 import {
   LLM_OPTIONS,
-  llmBatchOptions,
+  endpointWriter,
   llmGenerator,
   parseLlmArgs,
   refuseKeyOnArgv,
@@ -60,7 +60,10 @@ describe('stm synth LLM options', () => {
       retries: 0,
       temperature: 0,
     });
-    expect(llmBatchOptions(a)).toEqual({ concurrency: 8, sampling: { temperature: 0 } });
+    expect(endpointWriter(a, { log: () => undefined }, { MY_KEY: 'k' })).toMatchObject({
+      concurrency: 8,
+      temperature: 0,
+    });
   });
 
   it.each([
@@ -170,8 +173,8 @@ describe('runLlmQueries / runLlmNegatives (what stm synth --method llm / --negat
     const r = report();
     const items = await runLlmQueries(
       docs,
-      parse(argv(server.url))!,
-      { k: 2, set: 'x', seed: 1, env: {} },
+      endpointWriter(parse(argv(server.url))!, r, {}),
+      { k: 2, set: 'x', seed: 1 },
       r,
     );
     expect(items).toHaveLength(8);
@@ -194,7 +197,7 @@ describe('runLlmQueries / runLlmNegatives (what stm synth --method llm / --negat
     );
     const r = report();
     await expect(
-      runLlmQueries(docs, parse(argv(server.url))!, { k: 1, set: 'x', seed: 1, env: {} }, r),
+      runLlmQueries(docs, endpointWriter(parse(argv(server.url))!, r, {}), { k: 1, set: 'x', seed: 1 }, r),
     ).rejects.toThrow(/^llm queries stopped: .*HTTP 401 Unauthorized: bad key/);
     expect(r.lines.some((l) => /^d\d: HTTP 503 Service Unavailable; retry 1 in 0\.0 s$/.test(l))).toBe(true);
   });
@@ -202,7 +205,12 @@ describe('runLlmQueries / runLlmNegatives (what stm synth --method llm / --negat
   it('throws when every document fails', async () => {
     server = await startChatServer(() => ({ kind: 'raw', body: '<html>proxy error</html>' }));
     await expect(
-      runLlmQueries(docs, parse(argv(server.url))!, { k: 1, set: 'x', seed: 1, env: {} }, report()),
+      runLlmQueries(
+        docs,
+        endpointWriter(parse(argv(server.url))!, report(), {}),
+        { k: 1, set: 'x', seed: 1 },
+        report(),
+      ),
     ).rejects.toThrow(/^llm queries: every request failed; nothing was written \(first: .*not valid JSON/);
   });
 
@@ -227,7 +235,7 @@ describe('runLlmQueries / runLlmNegatives (what stm synth --method llm / --negat
       status: 'pending',
     }));
     const r = report();
-    const out = await runLlmNegatives(items, parse(argv(server.url))!, { seed: 1, env: {} }, r);
+    const out = await runLlmNegatives(items, endpointWriter(parse(argv(server.url))!, r, {}), { seed: 1 }, r);
     expect(out.map((x) => x.negatives.length)).toEqual([1, 0]);
     expect(r.lines).toContain('llm negatives: 1 written, 1 refused by the guard, 0 failed, of 2 items');
     expect(r.lines.some((l) => l.startsWith('  refused for d1#llm-0: too close to the positive'))).toBe(true);

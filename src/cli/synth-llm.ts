@@ -3,7 +3,11 @@
  * The API key is read from an environment variable (named by --api-key-env, default OPENAI_API_KEY),
  * never from the command line, where it would show in `ps` and the shell history.
  */
+import { existsSync } from 'node:fs';
 import type { Doc } from '../data/types';
+import type { BackendPreference } from '../gpu/select';
+import type { TextGenerator } from '../synth/generator';
+import { loadLocalGenerator } from '../synth/local-generator';
 import {
   DEFAULT_ENDPOINT_CONFIG as D,
   ENDPOINT_LIMITS as L,
@@ -15,6 +19,7 @@ import { chatCompletionsUrl, type OpenAIGenerator, type RetryInfo } from '../syn
 import type { SynthItem } from '../synth/types';
 import { plural } from '../util/words';
 import { num, UsageError } from './args';
+import { cliBackend } from './backend';
 import type { Reporter } from './progress';
 
 /** node:util parseArgs options to merge into the synth command's own. */
@@ -26,10 +31,13 @@ export const LLM_OPTIONS = {
   timeout: { type: 'string' },
   retries: { type: 'string' },
   temperature: { type: 'string' },
+  generator: { type: 'string' },
 } as const;
 
 /** Usage lines for the synth command's help. */
-export const LLM_USAGE = `          --endpoint <url>          OpenAI-compatible chat-completions server: http://host:port or .../v1
+export const LLM_USAGE = `          --generator <folder|org/name>  write with a Hugging Face decoder (Qwen3/Qwen2/Llama) run here,
+                                    on the studio's own engine (its chat template; --backend applies)
+          --endpoint <url>          OpenAI-compatible chat-completions server: http://host:port or .../v1
                                     (llama.cpp server, Ollama, vLLM, a hosted API)
           --llm-model <name>        the model the endpoint serves
           --api-key-env <NAME>      environment variable holding the API key (default OPENAI_API_KEY;
@@ -37,7 +45,7 @@ export const LLM_USAGE = `          --endpoint <url>          OpenAI-compatible 
           --concurrency <n>         requests in flight (default 4)
           --timeout <s>             per request (default 120)
           --retries <n>             retries on 429/5xx/network errors/timeouts, with back-off (default 3)
-          --temperature <x>         sampling temperature (default 0.7)`;
+          --temperature <x>         sampling temperature (default 0.7), for either writer`;
 
 export type LlmOptionValues = { [K in keyof typeof LLM_OPTIONS]?: string };
 
@@ -77,7 +85,9 @@ function setting(name: string, v: string, limits: { min: number; max: number; wh
  * (--endpoint without --llm-model or the reverse), a bad URL or an out-of-range number.
  */
 export function parseLlmArgs(v: LlmOptionValues): LlmArgs | null {
-  const given = (Object.keys(LLM_OPTIONS) as (keyof typeof LLM_OPTIONS)[]).filter((k) => v[k] !== undefined);
+  const given = (Object.keys(LLM_OPTIONS) as (keyof typeof LLM_OPTIONS)[]).filter(
+    (k) => k !== 'generator' && v[k] !== undefined,
+  );
   if (given.length === 0) return null;
   if (v.endpoint === undefined)
     throw new UsageError(
@@ -137,17 +147,67 @@ export function llmGenerator(
   );
 }
 
-/** The batch settings the options give (for llmQueryItems / llmNegatives). */
-export function llmBatchOptions(a: LlmArgs): { concurrency: number; sampling: { temperature: number } } {
-  return { concurrency: a.concurrency, sampling: { temperature: a.temperature } };
-}
-
 /** A one-line note for stderr when a request is retried. */
 export function retryNote(i: RetryInfo): string {
   return `${i.item ? `${i.item}: ` : ''}${i.reason}; retry ${i.attempt} in ${(i.delayMs / 1000).toFixed(1)} s`;
 }
 
 type Report = Pick<Reporter, 'log' | 'progress'>;
+
+/** What writes the LLM texts of a synth run: a generator and how to drive it. */
+export interface LlmWriter {
+  generator: TextGenerator;
+  /** requests in flight */
+  concurrency: number;
+  temperature: number;
+  /** frees what the writer holds (a local model's weights) */
+  release(): void;
+}
+
+/** An endpoint writer from the checked options (its key from the environment). */
+export function endpointWriter(
+  a: LlmArgs,
+  report: Pick<Report, 'log'>,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): LlmWriter {
+  const generator = llmGenerator(a, env, (i) => report.log(retryNote(i)));
+  return { generator, concurrency: a.concurrency, temperature: a.temperature, release: () => undefined };
+}
+
+/**
+ * A local writer: a Hugging Face decoder (folder or hub id) on the studio's engine. One request at a
+ * time: the backend runs one generation step at a time anyway.
+ */
+export async function localWriter(
+  source: string,
+  temperature: number,
+  backend: BackendPreference,
+  report: Report,
+): Promise<LlmWriter> {
+  const be = await cliBackend(backend, report.log);
+  const local = existsSync(source);
+  try {
+    const generator = await loadLocalGenerator(source, {
+      backend: async () => be,
+      onProgress: (p) =>
+        report.progress(`${local ? 'read' : 'download'} ${p.file}`, p.loaded, p.total ?? p.loaded),
+    });
+    if (generator.templateNote) report.log(`warning: ${generator.templateNote}`);
+    report.log(`generator ${generator.id}`);
+    return {
+      generator,
+      concurrency: 1,
+      temperature,
+      release: () => {
+        generator.release();
+        be.destroy();
+      },
+    };
+  } catch (e) {
+    be.destroy();
+    throw e;
+  }
+}
 
 /** Logs a batch's per-item errors (the first few in full); throws when it was stopped or nothing succeeded. */
 function settle(what: string, total: number, r: LlmBatchResult, failedAll: boolean, report: Report): void {
@@ -169,23 +229,17 @@ function settle(what: string, total: number, r: LlmBatchResult, failedAll: boole
  */
 export async function runLlmQueries(
   docs: readonly Doc[],
-  a: LlmArgs,
-  opts: {
-    k: number;
-    set: string;
-    seed: number;
-    signal?: AbortSignal;
-    env?: Readonly<Record<string, string | undefined>>;
-  },
+  w: LlmWriter,
+  opts: { k: number; set: string; seed: number; signal?: AbortSignal },
   report: Report,
 ): Promise<SynthItem[]> {
-  const generator = llmGenerator(a, opts.env, (i) => report.log(retryNote(i)));
-  report.log(`llm queries: ${generator.id}, ${opts.k} per document, ${a.concurrency} in flight`);
+  const { generator, concurrency, temperature } = w;
+  report.log(`llm queries: ${generator.id}, ${opts.k} per document, ${concurrency} in flight`);
   const r = await llmQueryItems(docs, generator, {
     k: opts.k,
     set: opts.set,
-    concurrency: a.concurrency,
-    sampling: { temperature: a.temperature, seed: opts.seed },
+    concurrency,
+    sampling: { temperature, seed: opts.seed },
     signal: opts.signal,
     onProgress: (p) => report.progress('llm queries', p.done, p.total),
   });
@@ -203,20 +257,15 @@ export async function runLlmQueries(
  */
 export async function runLlmNegatives(
   items: readonly SynthItem[],
-  a: LlmArgs,
-  opts: {
-    seed: number;
-    guard?: NegativeGuardOptions;
-    signal?: AbortSignal;
-    env?: Readonly<Record<string, string | undefined>>;
-  },
+  w: LlmWriter,
+  opts: { seed: number; guard?: NegativeGuardOptions; signal?: AbortSignal },
   report: Report,
 ): Promise<SynthItem[]> {
-  const generator = llmGenerator(a, opts.env, (i) => report.log(retryNote(i)));
-  report.log(`llm negatives: ${generator.id}, ${a.concurrency} in flight`);
+  const { generator, concurrency, temperature } = w;
+  report.log(`llm negatives: ${generator.id}, ${concurrency} in flight`);
   const r = await llmNegatives(items, generator, {
-    concurrency: a.concurrency,
-    sampling: { temperature: a.temperature, seed: opts.seed },
+    concurrency,
+    sampling: { temperature, seed: opts.seed },
     guard: opts.guard,
     signal: opts.signal,
     onProgress: (p) => report.progress('llm negatives', p.done, p.total),

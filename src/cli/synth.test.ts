@@ -10,6 +10,9 @@ import { loadDemoDatasetNode } from '../data/node';
 import { readExpertDir } from '../experts/files-node';
 import { docText, parseTrainingPairs } from '../train/data';
 import { runCli } from '../testing/cli';
+import { lastUserMessage, startChatServer } from '../testing/chat-server';
+
+const TINY_QWEN3 = new URL('../../test-assets/tiny-models/tiny-qwen3', import.meta.url).pathname;
 
 const dir = mkdtempSync(join(tmpdir(), 'stm-cli-synth-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -54,6 +57,83 @@ describe('stm synth', () => {
     expect((await readExpertDir(expert)).record.data).toMatchObject({ source: out, negatives: 'given' });
   });
 
+  it('llm queries and llm negatives from an OpenAI-compatible server: a file stm train takes as it is', async () => {
+    const server = await startChatServer((req) => {
+      const msg = lastUserMessage(req);
+      const title = /Title: (.*)/.exec(msg)?.[1] ?? 'the topic';
+      return /does NOT answer|not answer/i.test(msg)
+        ? {
+            kind: 'ok',
+            content: `Here is a passage:\n${title} is discussed here only in terms of hospital budgets, staffing ratios and the history of the ward, with no word on the question asked.`,
+          }
+        : { kind: 'ok', content: `1. what is ${title.toLowerCase()}\n2. ${title.toLowerCase()} explained` };
+    });
+    try {
+      const out = join(dir, 'llm.jsonl');
+      const args = ['synth', '--dataset', 'demo', '--method', 'llm', '--per-doc', '2', '--negatives', 'llm'];
+      const r = await runCli(
+        [...args, '--endpoint', server.url, '--llm-model', 'test-model', '--model', 'glove'].concat([
+          '--backend',
+          'cpu',
+          '--out',
+          out,
+          '--json',
+        ]),
+      );
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/llm negatives: \d+ written/);
+      const pairs = parseTrainingPairs(readFileSync(out, 'utf8'), out);
+      expect(pairs.length).toBeGreaterThan(100);
+      expect(pairs[0].query).toMatch(/^what is /);
+      // the written negative first (its preamble cleaned off), then the mined one
+      expect(pairs[0].negatives).toHaveLength(2);
+      expect(pairs[0].negatives![0]).toMatch(/hospital budgets/);
+      expect(pairs[0].negatives![0]).not.toMatch(/^Here is/);
+      const t = await runCli(
+        [
+          'train',
+          '--base',
+          'glove',
+          '--train',
+          out,
+          '--negatives',
+          'given',
+          '--batch',
+          '4',
+          '--steps',
+          '2',
+        ].concat(['--backend', 'cpu', '--out', join(dir, 'llm-expert')]),
+      );
+      expect(t.code, t.stderr).toBe(0);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('llm queries from a decoder run here (--generator <folder>): loads it, templates the prompt, reports per document', async () => {
+    const args = [
+      'synth',
+      '--dataset',
+      'demo',
+      '--method',
+      'llm',
+      '--generator',
+      TINY_QWEN3,
+      '--backend',
+      'cpu',
+    ];
+    const r = await runCli([...args, '--per-doc', '1', '--out', '-']);
+    expect(r.stderr).toContain(`read model.safetensors`);
+    expect(r.stderr).toContain(`llm queries: ${TINY_QWEN3}, 1 per document, 1 in flight`);
+    // the tiny test decoder has 64 positions, fewer than the prompt's tokens: every document fails, clearly
+    expect(r.stderr).toMatch(
+      /d001: generate: the prompt's \d+ tokens leave no room in the model's 64 positions/,
+    );
+    expect(r.stderr).toMatch(/every request failed; nothing was written/);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+  });
+
   it('title pairs: the same file whether written to --out or piped to stdout, and trainable', async () => {
     const out = join(dir, 'title.jsonl');
     const base = [
@@ -87,7 +167,7 @@ describe('stm synth', () => {
     const cases: [string[], RegExp][] = [
       [
         ['--dataset', 'demo', '--method', 'cloze', '--out', 'x'],
-        /--method must be one of ict\|title, got "cloze"/,
+        /--method must be one of ict\|title\|llm, got "cloze"/,
       ],
       [['--dataset', 'demo', '--method', 'ict'], /synth needs --out/],
       [['--method', 'ict', '--out', 'x'], /synth needs --dataset/],
@@ -96,7 +176,38 @@ describe('stm synth', () => {
         ['--dataset', 'demo', '--method', 'ict', '--out', 'x', '--query-words', '9:3'],
         /--query-words must be/,
       ],
-      [['--dataset', 'demo', '--method', 'ict', '--out', 'x', '--negatives', 'llm'], /--negatives must be/],
+      [
+        ['--dataset', 'demo', '--method', 'ict', '--out', 'x', '--negatives', 'mined:0'],
+        /--negatives must be/,
+      ],
+      [
+        ['--dataset', 'demo', '--method', 'ict', '--out', 'x', '--negatives', 'llm'],
+        /need an LLM: --endpoint/,
+      ],
+      [['--dataset', 'demo', '--method', 'llm', '--out', 'x'], /need an LLM: --endpoint/],
+      [
+        ['--dataset', 'demo', '--method', 'ict', '--out', 'x', '--generator', 'g'],
+        /--generator is used only with --method llm or --negatives llm/,
+      ],
+      [
+        [
+          '--dataset',
+          'demo',
+          '--method',
+          'llm',
+          '--out',
+          'x',
+          '--generator',
+          'g',
+          '--endpoint',
+          'http://h:1',
+        ],
+        /--endpoint goes with --endpoint; --generator runs the model here: give one of the two/,
+      ],
+      [
+        ['--dataset', 'demo', '--method', 'llm', '--out', 'x', '--api-key', 'sk-1'],
+        /--api-key is not accepted/,
+      ],
     ];
     for (const [argv, msg] of cases) {
       const r = await runCli(['synth', ...argv]);

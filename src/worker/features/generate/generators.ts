@@ -9,6 +9,7 @@ import { getModelRecord, readModelFiles } from '../../../store/models';
 import type { StudioDB } from '../../../store/db';
 import { loadLocalGenerator, type LocalGenerator } from '../../../synth/local-generator';
 import type { HubOptions } from '../models/manager';
+import type { Host } from '../../host';
 
 export class Generators {
   private current: { key: string; gen: Promise<LocalGenerator> } | null = null;
@@ -65,4 +66,14 @@ export class Generators {
     this.current = null;
     void old?.gen.then((g) => g.release()).catch(() => undefined);
   }
+}
+
+// one per engine (Host): the feature table holds plain objects, the loaded model lives with its host
+const perHost = new WeakMap<Host, Generators>();
+
+/** The engine's generators (the generate feature's and the synthesize feature's: one model loaded). */
+export function generatorsOf(host: Host): Generators {
+  let g = perHost.get(host);
+  if (!g) perHost.set(host, (g = new Generators(host.deps.hub ?? {})));
+  return g;
 }

@@ -1,16 +1,7 @@
 /** The generate feature: text generation on the studio's decoder engine (`generate-text`). */
-import type { Host } from '../../host';
 import type { Feature } from '../feature';
-import { Generators } from './generators';
+import { generatorsOf } from './generators';
 import { checkGenerateRequest, type GenerateRequestMap } from './protocol';
-
-// one per engine (Host): the feature table holds plain objects, the loaded model lives with its host
-const perHost = new WeakMap<Host, Generators>();
-const generatorsOf = (host: Host): Generators => {
-  let g = perHost.get(host);
-  if (!g) perHost.set(host, (g = new Generators(host.deps.hub ?? {})));
-  return g;
-};
 
 export const generate: Feature<GenerateRequestMap> = {
   check: checkGenerateRequest,

@@ -5,20 +5,40 @@ import type { ReviewPolicy, ReviewStatus, SynthItem } from '../../../synth/types
 import type { SynthDecision } from '../../../store/synth';
 import type { SynthSetRecord } from '../../../store/synth-types';
 import { int, isStr, num, type Need } from '../../protocol-check';
+import type { EndpointConfig } from '../../../synth/endpoint-config';
+import type { BackendPref } from '../../events';
 
 export type { SynthDecision } from '../../../store/synth';
 export type { SynthSetRecord } from '../../../store/synth-types';
 
-/** Writes a new set for a stored dataset (an LLM method would add its generator settings here). */
-export interface SynthGenerateRequest {
+/** Who writes an LLM set: a chat-completions server on this machine, or a decoder imported in the studio. */
+export type LlmWriterSpec =
+  { kind: 'endpoint'; config: EndpointConfig } | { kind: 'local'; model: string; backend?: BackendPref };
+
+/** An LLM set's settings: k queries for each of the first `maxDocs` documents. */
+export interface SynthLlmSettings {
+  writer: LlmWriterSpec;
+  perDoc: number;
+  /** an LLM is slow: the first N documents of the corpus */
+  maxDocs: number;
+  temperature: number;
+  seed: number;
+  /** also write one hard negative per item from its first BM25 look-alike (the paper's prompt) */
+  writeNegatives: boolean;
+}
+
+interface SynthGenerateCommon {
   dataset: string;
-  method: 'ict' | 'title';
-  options: PseudoOptions;
   /** hard negatives per item mined with BM25 from the same corpus (0 or absent: none) */
   negatives?: number;
   /** the set's name (default: "<dataset> <method> <time>") */
   name?: string;
 }
+
+/** Writes a new set for a stored dataset: pseudo-queries, or queries an LLM writes. */
+export type SynthGenerateRequest =
+  | (SynthGenerateCommon & { method: 'ict' | 'title'; options: PseudoOptions })
+  | (SynthGenerateCommon & { method: 'llm'; llm: SynthLlmSettings });
 
 export interface SynthPage {
   set: SynthSetRecord;
@@ -84,6 +104,23 @@ function checkOptions(o: unknown, need: Need): void {
   need(int(x.seed, 0, 0xffffffff), 'options.seed must be an integer in 0..4294967295');
 }
 
+/** Checks an LLM set's settings (the endpoint's own fields are checked when its generator is made). */
+function checkLlm(o: unknown, need: Need): void {
+  need(typeof o === 'object' && o !== null, 'synth-generate method llm needs llm settings');
+  const x = o as Partial<SynthLlmSettings>;
+  const w = x.writer as Partial<LlmWriterSpec> | undefined;
+  need(
+    (w?.kind === 'endpoint' && typeof w.config === 'object' && w.config !== null) ||
+      (w?.kind === 'local' && isStr(w.model)),
+    'llm.writer must be { kind: "endpoint", config } or { kind: "local", model }',
+  );
+  need(int(x.perDoc, 1, 20), 'llm.perDoc must be an integer in 1..20');
+  need(int(x.maxDocs, 1, 1_000_000), 'llm.maxDocs must be a positive integer');
+  need(num(x.temperature, 0, 2), 'llm.temperature must be a number in 0..2');
+  need(int(x.seed, 0, 0xffffffff), 'llm.seed must be an integer in 0..4294967295');
+  need(typeof x.writeNegatives === 'boolean', 'llm.writeNegatives must be true or false');
+}
+
 function checkDecision(d: unknown, need: Need): void {
   need(typeof d === 'object' && d !== null, 'synth-decide needs a decision');
   const x = d as Record<string, unknown>;
@@ -117,12 +154,18 @@ export function checkSynthRequest(t: SynthRequestType, m: Record<string, unknown
   switch (t) {
     case 'synth-generate':
       need(isStr(m.dataset), 'synth-generate needs dataset');
-      need(m.method === 'ict' || m.method === 'title', 'synth-generate method must be ict or title');
-      checkOptions(m.options, need);
       need(
-        (m.options as PseudoOptions).method === m.method,
-        'synth-generate options.method must equal method',
+        m.method === 'ict' || m.method === 'title' || m.method === 'llm',
+        'synth-generate method must be ict, title or llm',
       );
+      if (m.method === 'llm') checkLlm(m.llm, need);
+      else {
+        checkOptions(m.options, need);
+        need(
+          (m.options as PseudoOptions).method === m.method,
+          'synth-generate options.method must equal method',
+        );
+      }
       need(m.name === undefined || isStr(m.name), 'synth-generate name must be a non-empty string');
       need(
         m.negatives === undefined || int(m.negatives, 0, 16),

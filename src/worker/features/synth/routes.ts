@@ -15,10 +15,41 @@ import {
 import { newId } from '../../../store/training';
 import { freeName } from '../../../store/names';
 import type { StudioDB } from '../../../store/db';
-import { checkSynthRequest, type SynthRequestMap } from './protocol';
+import {
+  checkSynthRequest,
+  type SynthGenerateRequest,
+  type SynthRequestMap,
+  type SynthSetRecord,
+} from './protocol';
+import { writeLlmNegatives, writeLlmQueries } from './llm-set';
+import type { SynthItem } from '../../../synth/types';
 import type { Feature } from '../feature';
 
 const stamp = (iso: string) => iso.slice(0, 16).replace('T', ' ');
+
+/** What a set records of the form that made it (an endpoint's key never: only its URL and model). */
+function generateSettings(req: SynthGenerateRequest): SynthSetRecord['settings'] {
+  if (req.method !== 'llm') {
+    const o = req.options;
+    return {
+      perDoc: o.perDoc,
+      minDocWords: o.minDocWords,
+      queryWordsMin: o.queryWords.min,
+      queryWordsMax: o.queryWords.max,
+      seed: o.seed,
+    };
+  }
+  const l = req.llm;
+  const w = l.writer;
+  return {
+    writer: w.kind === 'endpoint' ? `${w.config.baseUrl} (${w.config.model})` : w.model,
+    perDoc: l.perDoc,
+    maxDocs: l.maxDocs,
+    temperature: l.temperature,
+    seed: l.seed,
+    writeNegatives: l.writeNegatives,
+  };
+}
 
 /** `wanted`, or "wanted (2)"… when a set of that name exists. */
 async function setName(wanted: string, db: StudioDB): Promise<string> {
@@ -35,18 +66,29 @@ export const synth: Feature<SynthRequestMap> = {
         ctx.progress('read', 0, 1, req.dataset);
         const ds = await host.dataset(req.dataset, ctx.db);
         const id = newId('synth');
-        const written = pseudoQueries(ds.docs, id, req.options, (done, total) => {
+        const llm = req.method === 'llm' ? req.llm : null;
+        let written: SynthItem[];
+        let model: string | undefined;
+        let writer: Awaited<ReturnType<typeof writeLlmQueries>> | null = null;
+        if (req.method === 'llm') {
+          writer = await writeLlmQueries(req.llm, ds.docs, id, ctx, host);
+          ({ items: written, model } = writer);
+        } else {
+          const opts = req.options;
+          written = pseudoQueries(ds.docs, id, opts, (done, total) => {
+            ctx.signal.throwIfAborted();
+            ctx.progress('generate', done, total);
+          });
           ctx.signal.throwIfAborted();
-          ctx.progress('generate', done, total);
-        });
-        ctx.signal.throwIfAborted();
-        if (written.length === 0)
-          throw new Error(
-            `no ${req.method} item could be written for "${req.dataset}": no document has ${req.options.minDocWords} words or more; lower "minimum document length" and generate again`,
-          );
+          if (written.length === 0)
+            throw new Error(
+              `no ${req.method} item could be written for "${req.dataset}": no document has ${opts.minDocWords} words or more; lower "minimum document length" and generate again`,
+            );
+        }
         const now = new Date().toISOString();
-        const negatives = req.negatives ?? 0;
-        const items = await withBm25Negatives(
+        // the paper's prompt writes a negative from a mined one: at least one look-alike for it
+        const negatives = Math.max(req.negatives ?? 0, llm?.writeNegatives ? 1 : 0);
+        let items = await withBm25Negatives(
           written,
           ds.docs,
           negatives,
@@ -55,22 +97,17 @@ export const synth: Feature<SynthRequestMap> = {
           ctx.signal,
         );
         ctx.signal.throwIfAborted();
+        if (llm?.writeNegatives && writer)
+          items = await writeLlmNegatives(llm, items, writer.gen, writer.concurrency, ctx);
         ctx.progress('save', 0, 1);
-        const { method: _m, ...rest } = req.options;
         return createSynthSet(
           {
             id,
             name: await setName(req.name?.trim() || `${req.dataset} ${req.method} ${stamp(now)}`, ctx.db),
             dataset: req.dataset,
             method: req.method,
-            settings: {
-              perDoc: rest.perDoc,
-              minDocWords: rest.minDocWords,
-              queryWordsMin: rest.queryWords.min,
-              queryWordsMax: rest.queryWords.max,
-              seed: rest.seed,
-              bm25Negatives: negatives,
-            },
+            settings: { ...generateSettings(req), bm25Negatives: negatives },
+            ...(model ? { model } : {}),
             createdAt: now,
           },
           items,

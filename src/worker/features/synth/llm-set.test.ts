@@ -77,7 +77,7 @@ describe('synth-generate, method llm', () => {
       bm25Negatives: 1,
     });
     expect(JSON.stringify(set.settings)).not.toMatch(/apiKey/);
-    const items = await listSynthItems(set.id, db);
+    const items = await listSynthItems(set.id, undefined, await db());
     expect(items.length).toBe(10);
     expect(new Set(items.map((i) => i.docId)).size).toBe(5);
     expect(warnings).toHaveLength(1);
@@ -98,7 +98,7 @@ describe('synth-generate, method llm', () => {
     await expect(
       client.start('synth-generate', { dataset: 'demo', method: 'llm', llm: endpoint(server.url) }).promise,
     ).rejects.toThrow(/LLM queries stopped: .*401/);
-    expect(await listSynthSets(db)).toEqual([]);
+    expect(await listSynthSets(await db())).toEqual([]);
   });
 
   it('refuses a hosted endpoint (the page reaches only a server on this machine) before any request', async () => {
@@ -110,7 +110,7 @@ describe('synth-generate, method llm', () => {
         llm: endpoint('https://api.example.com'),
       }).promise,
     ).rejects.toThrow(/reaches only an LLM server on this machine/);
-    expect(await listSynthSets(db)).toEqual([]);
+    expect(await listSynthSets(await db())).toEqual([]);
   });
 
   it("the studio's own decoder as the writer: loads it and reports each document's failure clearly", async () => {
@@ -125,6 +125,6 @@ describe('synth-generate, method llm', () => {
     ).rejects.toThrow(
       /every request failed; nothing was stored \(first: generate: the prompt's \d+ tokens leave no room in the model's 64 positions/,
     );
-    expect(await listSynthSets(db)).toEqual([]);
+    expect(await listSynthSets(await db())).toEqual([]);
   }, 60_000);
 });

@@ -1,5 +1,6 @@
 /** Small persistent preferences (backend choice, last selections) in the `settings` store. */
 import { studioDb, writeTx, type StudioDB } from './db';
+import type { EndpointConfig } from '../synth/endpoint-config';
 
 export interface Settings {
   backendPref: 'auto' | 'cpu' | 'webgpu';
@@ -8,6 +9,8 @@ export interface Settings {
   retriever: string;
   /** the model the Models panel shows (null: the default model) */
   activeModel: string | null;
+  /** the Synthesize panel's LLM server (its API key only when the user asked to remember it) */
+  llmEndpoint: EndpointConfig | null;
 }
 export const DEFAULT_SETTINGS: Settings = {
   backendPref: 'auto',
@@ -15,6 +18,7 @@ export const DEFAULT_SETTINGS: Settings = {
   split: null,
   retriever: 'bm25',
   activeModel: null,
+  llmEndpoint: null,
 };
 
 export async function loadSettings(db?: StudioDB): Promise<Settings> {

@@ -10,6 +10,8 @@ import type { EngineClient } from '../../worker/client';
 import type { SynthDecision, SynthGenerateRequest, SynthSetRecord } from '../../worker/protocol';
 import type { Confirm } from './ask';
 import { plural } from '../../util/words';
+import { DEFAULT_ENDPOINT_CONFIG, storableEndpointConfig } from '../../synth/endpoint-config';
+import type { Settings } from '../../store/settings';
 import type { Fail, RunJob, SynthSlice, UiState } from './types';
 
 export type { SynthSlice } from './types';
@@ -41,9 +43,15 @@ export function filterWords(f: SynthFilter): string {
 export function createSynthSlice(
   set: Set,
   get: Get,
-  env: { client: EngineClient; fail: Fail; job: RunJob; confirm: Confirm },
+  env: {
+    client: EngineClient;
+    fail: Fail;
+    job: RunJob;
+    confirm: Confirm;
+    persist: (patch: Partial<Settings>) => void;
+  },
 ): SynthSlice {
-  const { client, fail, job, confirm } = env;
+  const { client, fail, job, confirm, persist } = env;
   /** loads the page at `offset` of the selected set under the current filter */
   const load = async (offset: number, focus: number) => {
     const id = get().synthSet;
@@ -97,6 +105,12 @@ export function createSynthSlice(
     synthPage: null,
     synthFocus: 0,
     synthUndo: [],
+    llmEndpoint: DEFAULT_ENDPOINT_CONFIG,
+
+    rememberEndpoint(c) {
+      set({ llmEndpoint: c });
+      persist({ llmEndpoint: storableEndpointConfig(c) });
+    },
 
     async refreshSynth() {
       try {
@@ -110,7 +124,10 @@ export function createSynthSlice(
       }
     },
     async generateSynth(req: SynthGenerateRequest) {
-      const label = `Write ${req.method.toUpperCase()} queries for ${req.dataset}`;
+      const label =
+        req.method === 'llm'
+          ? `An LLM writes queries for ${req.dataset}`
+          : `Write ${req.method.toUpperCase()} queries for ${req.dataset}`;
       const rec = await job('synth', label, (p) => client.start('synth-generate', req, p));
       if (!rec) return undefined;
       await get().refreshSynth();

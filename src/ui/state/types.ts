@@ -3,6 +3,7 @@
  * and the jobs and errors it tracks. The slices' code (models.ts, train.ts, jobs.ts) and the store (ui.ts)
  * import these; nothing here imports them back.
  */
+import type { EndpointConfig } from '../../synth/endpoint-config';
 import type { ExpertRecord } from '../../experts/record';
 import type { ModelTemplates, Role } from '../../models/types';
 import type { DatasetMeta, RunRecord } from '../../store/db';
@@ -193,8 +194,12 @@ export interface SynthSlice {
   synthFocus: number;
   /** items as they were before each decision of this session, newest last (u takes the last back) */
   synthUndo: SynthItem[];
+  /** the LLM server the generate form uses (the key in memory; stored only when rememberKey) */
+  llmEndpoint: EndpointConfig;
 
   refreshSynth(): Promise<void>;
+  /** keeps the LLM server settings for this session and stores what may be stored */
+  rememberEndpoint(c: EndpointConfig): void;
   generateSynth(req: SynthGenerateRequest): Promise<SynthSetRecord | undefined>;
   selectSynthSet(id: string): Promise<void>;
   setSynthFilter(f: SynthFilter): Promise<void>;

@@ -69,7 +69,7 @@ export function createUiStore(client: EngineClient, opts: UiStoreOptions = {}): 
       runs: [],
       ...createModelsSlice(set, get, { client, fail, job, persist }),
       ...createTrainSlice(set, get, { client, fail, job, confirm }),
-      ...createSynthSlice(set, get, { client, fail, job, confirm }),
+      ...createSynthSlice(set, get, { client, fail, job, confirm, persist }),
       storagePersistent: null,
       warnings: [],
       backend: null,
@@ -98,7 +98,13 @@ export function createUiStore(client: EngineClient, opts: UiStoreOptions = {}): 
         void requestPersistentStorage(opts.storage).then((p) => set({ storagePersistent: p }));
         try {
           const settings = await loadSettings(await db());
-          set({ backendPref: settings.backendPref, retriever: settings.retriever });
+          set({
+            backendPref: settings.backendPref,
+            retriever: settings.retriever,
+            ...(settings.llmEndpoint
+              ? { llmEndpoint: { ...get().llmEndpoint, ...settings.llmEndpoint } }
+              : {}),
+          });
           await client.request('init', {
             baseUrl: opts.baseUrl ?? document.baseURI,
             backend: settings.backendPref,

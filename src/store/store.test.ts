@@ -210,6 +210,7 @@ describe('embedding cache and settings', () => {
       split: null,
       retriever: 'bm25',
       activeModel: null,
+      llmEndpoint: null,
     });
     await saveSettings({ backendPref: 'webgpu', dataset: 'med' }, db);
     expect(await loadSettings(db)).toMatchObject({

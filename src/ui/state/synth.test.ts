@@ -5,6 +5,7 @@
  */
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_ENDPOINT_CONFIG } from '../../synth/endpoint-config';
 import { DEFAULT_PSEUDO } from '../../synth/pseudo';
 import { uiApp } from '../../testing/ui-app';
 import { filterWords } from './synth';
@@ -19,6 +20,24 @@ const req = {
 };
 
 describe('the Synthesize store', () => {
+  it('keeps the LLM server settings over a reload, the API key only when "remember" was ticked', async () => {
+    const name = dbName();
+    const { store } = uiApp(name);
+    await store.getState().hydrate();
+    const cfg = { ...DEFAULT_ENDPOINT_CONFIG, baseUrl: 'http://localhost:11434', model: 'qwen3:0.6b' };
+    store.getState().rememberEndpoint({ ...cfg, apiKey: 'sk-secret' });
+    expect(store.getState().llmEndpoint.apiKey).toBe('sk-secret'); // in memory for this session
+    await new Promise((r) => setTimeout(r, 50)); // the settings write is not awaited by the form
+    let again = uiApp(name).store;
+    await again.getState().hydrate();
+    expect(again.getState().llmEndpoint).toMatchObject({ baseUrl: 'http://localhost:11434', apiKey: '' });
+    again.getState().rememberEndpoint({ ...cfg, apiKey: 'sk-kept', rememberKey: true });
+    await new Promise((r) => setTimeout(r, 50));
+    again = uiApp(name).store;
+    await again.getState().hydrate();
+    expect(again.getState().llmEndpoint).toMatchObject({ model: 'qwen3:0.6b', apiKey: 'sk-kept' });
+  });
+
   it('generates, reviews with undo, and a fresh store (a reload) finds every decision', async () => {
     const name = dbName();
     const { store } = uiApp(name);

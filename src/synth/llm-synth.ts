@@ -3,12 +3,12 @@
  * `concurrency` requests in flight, progress after each, cancel, and per-item errors returned beside the
  * items (a failed document or item does not stop the rest; a wrong key or unknown model does).
  */
+import { normaliseQuery } from './text';
 import type { Doc } from '../data/types';
 import type { Embedder } from '../models/types';
 import { runBatch, type BatchProgress } from './batch';
 import type { TextGenerator } from './generator';
 import {
-  normalForm,
   writeNegative,
   writeQueries,
   type NegativeGuardOptions,
@@ -82,7 +82,7 @@ export async function llmQueryItems(
   const items = r.values
     .flatMap((v) => v?.items ?? [])
     .filter((it) => {
-      const key = normalForm(it.query);
+      const key = normaliseQuery(it.query);
       if (!seen.has(key)) return seen.add(key);
       duplicates++;
       return false;

@@ -9,6 +9,8 @@ import type { Doc } from '../data/types';
 import { applyTemplate, type Embedder } from '../models/types';
 import type { ChatMessage, GenerateOptions, TextGenerator } from './generator';
 import type { Provenance, SynthItem, SynthNegative } from './types';
+import { docText } from '../train/data';
+import { docSeed, normaliseQuery } from './text';
 
 export const QUERY_PROMPT = 'queries-v1';
 export const NEGATIVE_PROMPT = 'hard-negative-v1';
@@ -21,37 +23,12 @@ export type TaskSampling = Omit<GenerateOptions, 'signal' | 'item'>;
 export const QUERY_SAMPLING: TaskSampling = { maxTokens: 320, temperature: 0.7, topP: 0.95, seed: 42 };
 export const NEGATIVE_SAMPLING: TaskSampling = { maxTokens: 512, temperature: 0.7, topP: 0.95, seed: 42 };
 
-/** A document as one passage: its title (when any) on the first line, then its text. */
-export function passageOf(doc: Doc): string {
-  return doc.title.trim() ? `${doc.title.trim()}\n${doc.text}` : doc.text;
-}
-
 function clip(text: string, maxChars: number): string {
   const t = text.trim();
   if (t.length <= maxChars) return t;
   const cut = t.slice(0, maxChars);
   const sp = cut.lastIndexOf(' ');
   return `${sp > maxChars * 0.8 ? cut.slice(0, sp) : cut} …`;
-}
-
-/** The lowercase letters and digits of a text, single-spaced: the form texts are compared in. */
-export function normalForm(text: string): string {
-  return text
-    .toLowerCase()
-    .normalize('NFKC')
-    .split(/[^\p{L}\p{N}]+/u)
-    .filter(Boolean)
-    .join(' ');
-}
-
-/** FNV-1a of the id mixed with the seed: an item's own seed, whatever the corpus order. */
-export function itemSeed(seed: number, id: string): number {
-  let h = (0x811c9dc5 ^ seed) >>> 0;
-  for (let i = 0; i < id.length; i++) {
-    h ^= id.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return (h ^ (h >>> 16)) >>> 0;
 }
 
 /** Removes `<think>…</think>` blocks (reasoning models); an unclosed one at the start takes all. */
@@ -121,8 +98,8 @@ function unquote(s: string): string {
 export function parseQueries(raw: string, k: number, doc?: Doc, maxWords = 32): string[] {
   const banned = new Set<string>();
   if (doc) {
-    banned.add(normalForm(firstSentence(doc.text)));
-    banned.add(normalForm(doc.text));
+    banned.add(normaliseQuery(firstSentence(doc.text)));
+    banned.add(normaliseQuery(doc.text));
   }
   const seen = new Set<string>();
   const out: string[] = [];
@@ -137,7 +114,7 @@ export function parseQueries(raw: string, k: number, doc?: Doc, maxWords = 32): 
       q = unquote(q);
     }
     q = q.replace(/\s+/g, ' ').replace(/[,;]$/, '').trim();
-    const key = normalForm(q);
+    const key = normaliseQuery(q);
     if (!key || banned.has(key) || seen.has(key)) continue;
     if (key.split(' ').length > maxWords) continue;
     seen.add(key);
@@ -179,7 +156,7 @@ export function queryItems(
     },
     createdAt: meta.createdAt,
   };
-  const positive = passageOf(doc);
+  const positive = docText(doc);
   return queries.map((query, j) => ({
     id: `${doc.id}#llm-${j}`,
     set: meta.set,
@@ -199,7 +176,7 @@ export async function writeQueries(
   opts: QueryTaskOptions,
 ): Promise<{ items: SynthItem[]; raw: string }> {
   const base = { ...QUERY_SAMPLING, ...opts.sampling };
-  const sampling: TaskSampling = { ...base, seed: itemSeed(base.seed, doc.id) };
+  const sampling: TaskSampling = { ...base, seed: docSeed(base.seed, doc.id) };
   const res = await generator.generate(queryPrompt(doc, opts.k, opts.maxDocChars), {
     ...sampling,
     signal: opts.signal,
@@ -464,7 +441,7 @@ export async function writeNegative(
 ): Promise<{ negative?: SynthNegative; rejected?: NegativeRejection; raw: string }> {
   const mined = minedNegativeOf(item);
   const base = { ...NEGATIVE_SAMPLING, ...opts.sampling };
-  const sampling: TaskSampling = { ...base, seed: itemSeed(base.seed, item.id) };
+  const sampling: TaskSampling = { ...base, seed: docSeed(base.seed, item.id) };
   const res = await generator.generate(negativePrompt(item.query, item.positive, mined?.text), {
     ...sampling,
     signal: opts.signal,

@@ -22,7 +22,20 @@ export function makeFail(set: Set): Fail {
       entry.file = err.file;
       entry.line = err.line ?? null;
     }
-    set((s) => ({ errors: [...s.errors, entry] }));
+    // the same failure from several actions (a storage closed by another tab) is shown once, naming them all
+    set((s) => {
+      const same = s.errors.find(
+        (x) =>
+          x.name === entry.name &&
+          x.message === entry.message &&
+          x.file === entry.file &&
+          x.line === entry.line,
+      );
+      if (!same) return { errors: [...s.errors, entry] };
+      const contexts = same.context.split(' and ');
+      entry.context = contexts.includes(context) ? same.context : [...contexts, context].join(' and ');
+      return { errors: [...s.errors.filter((x) => x !== same), entry] };
+    });
   };
 }
 

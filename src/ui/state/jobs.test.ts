@@ -1,6 +1,11 @@
+import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { createStore } from 'zustand/vanilla';
+import { DB_VERSION, StorageVersionError } from '../../store/db';
+import { nodeEngineDeps } from '../../testing/engine-deps';
+import { connectInProcess } from '../../worker/local';
 import { makeFail } from './jobs';
+import { createUiStore } from './ui';
 import type { UiState } from './types';
 
 describe('makeFail', () => {
@@ -17,5 +22,29 @@ describe('makeFail', () => {
     const errors = store.getState().errors;
     expect(errors.map((e) => e.context)).toEqual(['Saving settings and Load demo collection', 'Import']);
     expect(errors[0].name).toBe('StorageVersionError');
+  });
+});
+
+describe('an action whose closing list refresh fails', () => {
+  it('shows the failure instead of leaving an unhandled rejection (another tab upgraded the storage)', async () => {
+    const deps = nodeEngineDeps(`ui-refresh-${Date.now()}`);
+    const { client } = connectInProcess(deps);
+    let upgraded = false;
+    const store = createUiStore(client, {
+      baseUrl: 'http://localhost/',
+      confirm: () => true,
+      // the page's own connection fails once "another tab" upgraded the database
+      db: () => (upgraded ? Promise.reject(new StorageVersionError('stm-studio', DB_VERSION)) : deps.db()),
+    });
+    await store.getState().hydrate();
+    upgraded = true;
+    await expect(store.getState().loadDemo()).resolves.toBeUndefined();
+    const errors = store.getState().errors;
+    // one row: the refresh, and the settings write that followed it, failed the same way
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({
+      name: 'StorageVersionError',
+      context: 'Reading the stored datasets and runs and Saving settings',
+    });
   });
 });

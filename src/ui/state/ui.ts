@@ -49,10 +49,16 @@ export function createUiStore(client: EngineClient, opts: UiStoreOptions = {}): 
         .then((d) => saveSettings(patch, d))
         .catch((e: unknown) => fail('Saving settings', e));
     };
+    // every action ends by reading the lists again; a failure there (another tab upgraded the storage in
+    // the meantime) is shown like the action's own, never left as an unhandled rejection
     const refresh = async () => {
-      const d = await db();
-      const [datasets, runs] = await Promise.all([listDatasets(d), listRuns(undefined, d)]);
-      set({ datasets, runs });
+      try {
+        const d = await db();
+        const [datasets, runs] = await Promise.all([listDatasets(d), listRuns(undefined, d)]);
+        set({ datasets, runs });
+      } catch (e) {
+        fail('Reading the stored datasets and runs', e);
+      }
     };
     const job = makeJobRunner(set, fail);
     const afterImport = async (meta: DatasetMeta | undefined) => {

@@ -13,7 +13,7 @@ import {
   ENDPOINT_LIMITS as L,
   generatorFromConfig,
 } from '../synth/endpoint-config';
-import type { NegativeGuardOptions } from '../synth/llm-tasks';
+import type { NegativeGuardOptions } from '../synth/llm-negatives';
 import { llmNegatives, llmQueryItems, type LlmBatchResult } from '../synth/llm-synth';
 import { chatCompletionsUrl, type OpenAIGenerator, type RetryInfo } from '../synth/openai';
 import type { SynthItem } from '../synth/types';

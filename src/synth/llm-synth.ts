@@ -8,13 +8,8 @@ import type { Doc } from '../data/types';
 import type { Embedder } from '../models/types';
 import { runBatch, type BatchProgress } from './batch';
 import type { TextGenerator } from './generator';
-import {
-  writeNegative,
-  writeQueries,
-  type NegativeGuardOptions,
-  type NegativeRejection,
-  type TaskSampling,
-} from './llm-tasks';
+import { writeNegative, type NegativeGuardOptions, type NegativeRejection } from './llm-negatives';
+import { writeQueries, type TaskSampling } from './llm-tasks';
 import { ChatRequestError } from './openai';
 import type { SynthItem } from './types';
 

@@ -5,16 +5,8 @@ import { createCpuBackend } from '../gpu/cpu';
 import { GloveEmbedder } from '../models/glove';
 import { nodeAssetFetcher } from '../models/node-assets';
 import type { GenerateOptions, GenerateResult, TextGenerator, ChatMessage } from './generator';
-import {
-  cleanNegative,
-  guardNegative,
-  negativePrompt,
-  ngramOverlap,
-  parseQueries,
-  queryPrompt,
-  writeNegative,
-  writeQueries,
-} from './llm-tasks';
+import { cleanNegative, guardNegative, negativePrompt, ngramOverlap, writeNegative } from './llm-negatives';
+import { parseQueries, queryPrompt, writeQueries } from './llm-tasks';
 import type { SynthItem } from './types';
 
 const DOC: Doc = {

@@ -5,12 +5,11 @@
  * linear on the backend, uploaded once per backend and kept until release.
  */
 import type { Backend, Tensor } from '../../core/backend';
+import { PerBackend } from './per-backend';
 import { SafetensorsError, type SafetensorsFile } from './safetensors';
 
 export class LmHead {
-  // weak: a backend dropped after device loss must not be kept alive by the model
-  private readonly uploaded = new WeakMap<Backend, Tensor[]>();
-  private readonly backends = new Set<WeakRef<Backend>>();
+  private readonly uploaded = new PerBackend<Tensor[]>((b) => b);
 
   constructor(
     private readonly src: SafetensorsFile,
@@ -30,22 +29,20 @@ export class LmHead {
 
   /** the row blocks on `backend` (uploaded on first use) */
   private blocks(backend: Backend): Tensor[] {
-    let b = this.uploaded.get(backend);
-    if (b) return b;
-    const rows = Math.max(1, Math.min(this.vocab, Math.floor(backend.maxTensorElements / this.hidden)));
-    b = [];
-    try {
-      for (let r = 0; r < this.vocab; r += rows) {
-        const n = Math.min(rows, this.vocab - r);
-        b.push(backend.tensor(this.src.getRows(this.name, r, n), [n, this.hidden]));
+    return this.uploaded.get(backend, () => {
+      const rows = Math.max(1, Math.min(this.vocab, Math.floor(backend.maxTensorElements / this.hidden)));
+      const b: Tensor[] = [];
+      try {
+        for (let r = 0; r < this.vocab; r += rows) {
+          const n = Math.min(rows, this.vocab - r);
+          b.push(backend.tensor(this.src.getRows(this.name, r, n), [n, this.hidden]));
+        }
+      } catch (e) {
+        backend.dispose(...b);
+        throw e;
       }
-    } catch (e) {
-      backend.dispose(...b);
-      throw e;
-    }
-    this.uploaded.set(backend, b);
-    this.backends.add(new WeakRef(backend));
-    return b;
+      return b;
+    });
   }
 
   /** logits [N * V] (row-major) of hidden rows h [N, H] on `backend`; h stays the caller's */
@@ -71,14 +68,6 @@ export class LmHead {
 
   /** Frees the blocks uploaded to `backend` (or to every backend). */
   release(backend?: Backend): void {
-    for (const ref of this.backends) {
-      const b = ref.deref();
-      if (b && backend && b !== backend) continue;
-      this.backends.delete(ref);
-      const m = b && this.uploaded.get(b);
-      if (!b || !m) continue;
-      this.uploaded.delete(b);
-      b.dispose(...m);
-    }
+    this.uploaded.release(backend);
   }
 }

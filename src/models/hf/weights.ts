@@ -3,13 +3,12 @@
  * model is loaded, converted to f32 and uploaded once per backend on first use (kept until dispose).
  */
 import type { Backend, Tensor } from '../../core/backend';
+import { PerBackend } from './per-backend';
 import { SafetensorsError, type SafetensorsFile } from './safetensors';
 
 export class Weights {
   private readonly specs = new Map<string, { full: string; shape: number[] }>();
-  // weak: a backend dropped after device loss must not be kept alive by the model
-  private readonly uploaded = new WeakMap<Backend, Map<string, Tensor>>();
-  private readonly backends = new Set<WeakRef<Backend>>();
+  private readonly uploaded = new PerBackend<Map<string, Tensor>>((m) => m.values());
   /** the name prefix the file uses ('' or e.g. 'bert.', 'model.') */
   readonly prefix: string;
 
@@ -98,34 +97,24 @@ export class Weights {
    * limit are skipped when listed in `hostOnly` (the caller reads them through `rows`).
    */
   on(backend: Backend, hostOnly: ReadonlySet<string> = new Set()): Map<string, Tensor> {
-    let m = this.uploaded.get(backend);
-    if (m) return m;
-    m = new Map();
-    try {
-      for (const [name, s] of this.specs) {
-        const count = s.shape.reduce((a, b) => a * b, 1);
-        if (hostOnly.has(name) && count > backend.maxTensorElements) continue;
-        m.set(name, backend.tensor(this.data(name), s.shape));
+    return this.uploaded.get(backend, () => {
+      const m = new Map<string, Tensor>();
+      try {
+        for (const [name, s] of this.specs) {
+          const count = s.shape.reduce((a, b) => a * b, 1);
+          if (hostOnly.has(name) && count > backend.maxTensorElements) continue;
+          m.set(name, backend.tensor(this.data(name), s.shape));
+        }
+      } catch (e) {
+        for (const t of m.values()) backend.dispose(t);
+        throw e;
       }
-    } catch (e) {
-      for (const t of m.values()) backend.dispose(t);
-      throw e;
-    }
-    this.uploaded.set(backend, m);
-    this.backends.add(new WeakRef(backend));
-    return m;
+      return m;
+    });
   }
 
   /** Frees the tensors uploaded to `backend` (or to every backend). */
   release(backend?: Backend): void {
-    for (const ref of this.backends) {
-      const b = ref.deref();
-      if (b && backend && b !== backend) continue;
-      this.backends.delete(ref);
-      const m = b && this.uploaded.get(b);
-      if (!b || !m) continue;
-      this.uploaded.delete(b);
-      for (const t of m.values()) b.dispose(t);
-    }
+    this.uploaded.release(backend);
   }
 }

@@ -61,6 +61,10 @@ describe('ties (sign election, magnitude sparsify)', () => {
     // w·δ = -1 → majority −, kept; divisor −1 → mixed/divisor = 1
     expectClose(merge1d('ties', [0], [[1]], [{ weight: -1 }]), [1]);
   });
+  it('agreeing weights that sum to 0 give divisor 0, which becomes 1', () => {
+    // w·δ = 1·1 = 1 and −1·(−2) = 2 → both +, kept; mixed 3; divisor 1 + (−1) = 0 → 1
+    expectClose(merge1d('ties', [0], [[1], [-2]], [{ weight: 1 }, { weight: -1 }]), [3]);
+  });
   it('density giving int(density·n) = 0 is an error naming the tensor (mergekit asserts)', () => {
     expect(() =>
       merge1d('ties', [0, 0], [[1, 2]], [{ weight: 1, density: 0.4 }], {}, undefined, 'layer.0.bias'),

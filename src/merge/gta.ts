@@ -3,6 +3,7 @@
  * breadcrumbs*, della*: δ_i = θ_i − θ_base; sparsify each δ_i; optional sign election on w_i·δ_i;
  * mix; normalize; × lambda; + base.
  */
+import { mergeMixCpu } from '../kernels/merge-mix';
 import { checkInput, resolveModel } from './params';
 import { sparsify, type Sparsification } from './sparsify';
 import { maskRng, type TensorMergeInput } from './types';
@@ -37,11 +38,7 @@ export function sparsifiedDeltas(cfg: GtaConfig, x: TensorMergeInput): Float32Ar
   });
 }
 
-/**
- * Mixes task vectors into base: with election, majority = sign(Σ w_i δ_i) (0 → +) per element, keep
- * entries where sign(w_i δ_i) equals it (0 agrees with neither), divisor Σ w_i·mask_i (0 → 1); without,
- * divisor Σ w_i (|Σ| < 1e-8 → 1). Divides by the divisor only when normalize; then × lambda; + base.
- */
+/** The mixing step (sign election, normalize, lambda, + base): the mergeMix kernel's CPU reference. */
 export function mixDeltas(
   base: Float32Array,
   deltas: Float32Array[],
@@ -50,37 +47,7 @@ export function mixDeltas(
   normalize: boolean,
   lambda: number,
 ): Float32Array {
-  const n = base.length;
-  const out = new Float32Array(n);
-  if (deltas.length === 0) {
-    out.set(base);
-    return out;
-  }
-  let wsum = weights.reduce((a, b) => a + b, 0);
-  if (Math.abs(wsum) < 1e-8) wsum = 1;
-  for (let j = 0; j < n; j++) {
-    let mixed = 0;
-    let divisor = wsum;
-    if (consensus) {
-      let s = 0;
-      for (let i = 0; i < deltas.length; i++) s += weights[i] * deltas[i][j];
-      const majority = s >= 0 ? 1 : -1;
-      divisor = 0;
-      for (let i = 0; i < deltas.length; i++) {
-        const wd = weights[i] * deltas[i][j];
-        if (Math.sign(wd) === majority) {
-          mixed += wd;
-          divisor += weights[i];
-        }
-      }
-      if (divisor === 0) divisor = 1;
-    } else {
-      for (let i = 0; i < deltas.length; i++) mixed += weights[i] * deltas[i][j];
-    }
-    if (normalize) mixed /= divisor;
-    out[j] = base[j] + mixed * lambda;
-  }
-  return out;
+  return mergeMixCpu(base, deltas, weights, { consensus, normalize, lambda });
 }
 
 export function gtaMerge(cfg: GtaConfig, x: TensorMergeInput): Float32Array {

@@ -19,5 +19,6 @@ export const dellaLinear: MergeMethod = {
   globalParams: ['normalize', 'rescale', 'lambda', 'seed'],
   defaults: { normalize: false, rescale: true, lambda: 1 },
   stochastic: true,
+  gta: cfg,
   merge: (x) => gtaMerge(cfg, x),
 };

@@ -19,5 +19,6 @@ export const della: MergeMethod = {
   globalParams: ['normalize', 'rescale', 'lambda', 'seed'],
   defaults: { normalize: true, rescale: true, lambda: 1 },
   stochastic: true,
+  gta: cfg,
   merge: (x) => gtaMerge(cfg, x),
 };

@@ -1,4 +1,5 @@
 /** The shape of one merge method in the registry. */
+import type { GtaConfig } from './gta';
 import type { TensorMergeInput } from './types';
 
 export type ModelParamName = 'weight' | 'density' | 'gamma' | 'epsilon';
@@ -23,6 +24,8 @@ export interface MergeMethod {
   defaults: { normalize?: boolean; rescale?: boolean; lambda?: number };
   /** true when the result depends on the seed (DARE, DELLA) */
   stochastic: boolean;
+  /** the task-arithmetic family's configuration (its mixing step can run on a Backend: merge-backend.ts) */
+  gta?: GtaConfig;
   /** the merged values of one tensor */
   merge(x: TensorMergeInput): Float32Array;
 }

@@ -19,5 +19,6 @@ export const taskArithmetic: MergeMethod = {
   globalParams: ['normalize', 'rescale', 'lambda'],
   defaults: { normalize: false, rescale: false, lambda: 1 },
   stochastic: false,
+  gta: cfg,
   merge: (x) => gtaMerge(cfg, x),
 };

@@ -19,5 +19,6 @@ export const ties: MergeMethod = {
   globalParams: ['normalize', 'rescale', 'lambda'],
   defaults: { normalize: true, rescale: false, lambda: 1 },
   stochastic: false,
+  gta: cfg,
   merge: (x) => gtaMerge(cfg, x),
 };

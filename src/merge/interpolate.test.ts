@@ -166,8 +166,32 @@ describe('model_stock', () => {
     );
     expectClose(got, [1, 1, 0, 0]);
   });
-  it('needs the base and at least two experts', () => {
+  it('needs the base and at least two experts; no per-model parameters needed; undefined t is an error', () => {
     expect(() => merge1d('model_stock', [0], [[1]], [{ weight: 1 }])).toThrow(/at least 2/);
+    expectClose(
+      merge1d(
+        'model_stock',
+        [1, 1],
+        [
+          [2, 1],
+          [2, 1],
+        ],
+        [],
+      ),
+      [2, 1],
+    );
+    // offsets [1,0] and [-1,0]: cos −1 = −1/(N−1) with N = 2
+    expect(() =>
+      merge1d(
+        'model_stock',
+        [0, 0],
+        [
+          [1, 0],
+          [-1, 0],
+        ],
+        [],
+      ),
+    ).toThrow(/undefined/);
   });
 });
 
@@ -241,5 +265,16 @@ describe('multislerp', () => {
         [{ weight: 1 }, { weight: 1 }, { weight: 0 }],
       ),
     ).toThrow(/weighted sum/);
+    expect(() =>
+      merge1d(
+        'multislerp',
+        null,
+        [
+          [1, 0],
+          [0, 1],
+        ],
+        [{ weight: 1 }, { weight: -1 }],
+      ),
+    ).toThrow(/sum to 0/);
   });
 });

@@ -6,7 +6,7 @@
  */
 import type { MergeMethod } from './method';
 import { checkInput } from './params';
-import type { TensorMergeInput } from './types';
+import { MergeError, type TensorMergeInput } from './types';
 
 export function modelStockMerge(x: TensorMergeInput): Float32Array {
   checkInput('model_stock', x, true, 2);
@@ -38,6 +38,11 @@ export function modelStockMerge(x: TensorMergeInput): Float32Array {
       }
     }
     const cos = cosSum / pairs;
+    if (1 + (N - 1) * cos === 0) {
+      throw new MergeError(
+        `model_stock on tensor "${x.name}": the mean cosine of the task vectors is −1/(N−1), so t = N·cos/(1+(N−1)·cos) is undefined`,
+      );
+    }
     const t = (N * cos) / (1 + (N - 1) * cos);
     for (let j = r0; j < r1; j++) {
       let mean = 0;

@@ -16,6 +16,11 @@ export function multislerpMerge(x: TensorMergeInput): Float32Array {
   let w = x.experts.map((_, i) => resolveModel(x.models[i], i).weight);
   if (x.options.normalizeWeights ?? true) {
     const s = w.reduce((a, b) => a + b, 0);
+    if (s === 0) {
+      throw new MergeError(
+        `multislerp on tensor "${x.name}": the weights sum to 0, so they cannot be normalized; change a weight`,
+      );
+    }
     w = w.map((v) => v / s);
   }
   const eps = 1e-8;

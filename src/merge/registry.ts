@@ -61,6 +61,7 @@ export function mergeTensor(
       `${method} on tensor "${name}": at most ${m.maxExperts} expert(s), got ${experts.length}`,
     );
   }
+  if (m.modelParams.length === 0 && models.length === 0) models = experts.map(() => ({ weight: 1 }));
   if (models.length !== experts.length) {
     throw new MergeError(
       `${method}: ${experts.length} experts but ${models.length} parameter sets; give one per expert`,

@@ -6,12 +6,13 @@
  * The backends build their methods from the table (src/kernels/ops.ts); the shader list comes from it too.
  */
 import type { EmbeddingOps, Tensor } from './backend';
+import type { MergeOps } from './merge-ops';
 import type { KernelLimits, ProgramSpec, ShaderRef } from './program';
 import type { TrainingOps } from './training-ops';
 import type { TransformerOps } from './transformer-ops';
 
 /** Every compute method of a Backend. */
-export type KernelOps = EmbeddingOps & TransformerOps & TrainingOps;
+export type KernelOps = EmbeddingOps & TransformerOps & TrainingOps & MergeOps;
 export type OpName = keyof KernelOps;
 
 /** What a CPU implementation sees of the CPU backend. */

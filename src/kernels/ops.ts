@@ -20,6 +20,7 @@ import { layerNormOp, rmsNormOp } from './layernorm';
 import { linearOp } from './linear';
 import { matmulOp } from './matmul';
 import { maskedMeanPoolOp } from './meanpool';
+import { mergeMixOp } from './merge-mix';
 import { adamwOp, addInPlaceOp, sumSquaresOp, zeroOp } from './optim';
 import { poolOp } from './pool';
 import { addPositionalOp } from './positional';
@@ -68,6 +69,8 @@ export const OPS: OpTable = {
   adamw: adamwOp,
   zero: zeroOp,
   addInPlace: addInPlaceOp,
+  // model merging
+  mergeMix: mergeMixOp,
 };
 
 /** Every WGSL program the ops dispatch (derived from the table): what the WebGPU backend loads. */

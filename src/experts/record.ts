@@ -1,3 +1,4 @@
+import type { MergeRecipe } from '../merge/recipe';
 import type { ReviewPolicy } from '../synth/types';
 import type { TrainConfig, TrainMethod, TrainProgress } from '../train/types';
 
@@ -18,6 +19,8 @@ export interface ExpertRecord {
    * positives. Absent in records written before they were kept: what it was trained on is then unknown.
    */
   fingerprints?: ExpertFingerprints;
+  /** set when the expert is a merge of other experts (src/experts/merge.ts): the recipe that made it */
+  merge?: MergeRecipe;
 }
 
 /** A synthetic set an expert was trained on: the set, the review policy, and the set's counts then. */

@@ -1,0 +1,53 @@
+/**
+ * A merge recipe: what the studio saves beside a merged model and what the panel, the search and the CLI
+ * pass around — the method, the base, the experts with their per-model parameters, and the global
+ * parameters (mergekit's `merge_method`, `base_model`, `models[].parameters`, `parameters`).
+ */
+import { getMergeMethod } from './registry';
+import { MergeError, type MergeOptions, type ModelParams } from './types';
+
+/** One expert of a recipe: its id in the studio (or a path in the CLI), its name, its parameters. */
+export interface MergeExpertRef {
+  id: string;
+  name: string;
+  params: ModelParams;
+}
+
+export interface MergeRecipe {
+  method: string;
+  /** the base model's id every expert shares */
+  baseModel: string;
+  experts: MergeExpertRef[];
+  options: MergeOptions;
+}
+
+/** Checks a recipe before any tensor is touched: a known method, experts, finite parameters. */
+export function checkRecipe(r: MergeRecipe): MergeRecipe {
+  const m = getMergeMethod(r.method);
+  if (r.experts.length === 0) throw new MergeError(`${r.method}: no experts to merge; choose at least one`);
+  if (r.experts.length < m.minExperts)
+    throw new MergeError(`${r.method}: needs at least ${m.minExperts} experts, got ${r.experts.length}`);
+  if (m.maxExperts !== undefined && r.experts.length > m.maxExperts)
+    throw new MergeError(`${r.method}: at most ${m.maxExperts} expert(s), got ${r.experts.length}`);
+  for (const e of r.experts) {
+    for (const [k, v] of Object.entries(e.params)) {
+      if (v !== undefined && !Number.isFinite(v))
+        throw new MergeError(`${r.method}: expert "${e.name}" has ${k} = ${String(v)}; give a finite number`);
+    }
+  }
+  for (const [k, v] of Object.entries(r.options)) {
+    if (typeof v === 'number' && !Number.isFinite(v))
+      throw new MergeError(`${r.method}: parameter ${k} = ${String(v)}; give a finite number`);
+  }
+  return r;
+}
+
+/** A short human label: "ties λ=1 · Med-Real 0.5/d0.7 + Med-Synth 0.5/d0.7". */
+export function recipeLabel(r: MergeRecipe): string {
+  const parts = r.experts.map((e) => {
+    const d = e.params.density !== undefined && e.params.density !== 1 ? `/d${e.params.density}` : '';
+    return `${e.name} ${e.params.weight}${d}`;
+  });
+  const lam = r.options.lambda !== undefined && r.options.lambda !== 1 ? ` λ=${r.options.lambda}` : '';
+  return `${r.method}${lam} · ${parts.join(' + ')}`;
+}

@@ -2,7 +2,8 @@
  * npm run bench: GloVe on ../shared/datasets/medquad — corpus embedding docs/s and exact top-k
  * ms/query on the WebGPU and CPU backends, each beside the plain-TypeScript reference timed in the
  * same run; then USE-lite corpus embedding on the CPU and WebGPU paths beside the TF.js reference
- * runtime; training throughput (adapter and LoRA) beside a plain-TypeScript reference step; and peak memory. Ratios > 1 mean faster than the reference.
+ * runtime; training throughput (adapter and LoRA) beside a plain-TypeScript reference step; merge + re-score
+ * time on the medquad dev pool beside the plain-TypeScript merge; and peak memory. Ratios > 1 mean faster than the reference.
  */
 import { exitAfterDrain } from './exit';
 import { join } from 'node:path';
@@ -16,6 +17,7 @@ import { nodeAssetFetcher } from '../models/node-assets';
 import { applyTemplate } from '../models/types';
 import { benchUseLite } from './bench-use';
 import { benchTraining } from './bench-train';
+import { benchMerge } from './bench-merge';
 import { peakRssMiB, row, sampleMemory, time } from './bench-util';
 
 const K = 100;
@@ -72,6 +74,7 @@ async function main(): Promise<void> {
   );
   await benchUseLite(dataset);
   await benchTraining();
+  await benchMerge(dataset);
   clearInterval(timer);
   console.log(`peak memory: rss ${peakRssMiB().toFixed(0)} MiB`);
 }

@@ -88,21 +88,28 @@ export function poolDataset(pool: DevPool): Dataset {
   };
 }
 
+/** How deep a pool run ranks by default: nDCG@10 and every metric up to @100 are exact on the pool. */
+export const POOL_DEPTH = 100;
+
 /**
- * Scores `embedder` on the pool with trec_eval semantics (every pool document ranked). No corpus cache
- * is used: a merge is a new model each time (an adapter embedder keeps its own cache of base vectors).
+ * Scores `embedder` on the pool with trec_eval semantics, ranking the pool's documents to `depth`
+ * (default POOL_DEPTH: a slider move stays interactive; metrics past @depth are not comparable to a
+ * full evaluation's). No corpus cache is used: a merge is a new model each time (an adapter embedder
+ * keeps its own cache of base vectors).
  */
 export async function scoreOnPool(
   pool: DevPool,
   embedder: Embedder,
   backend: Backend,
   signal?: AbortSignal,
+  depth = POOL_DEPTH,
 ): Promise<EvalReport> {
   const { report } = await evaluate({
     dataset: poolDataset(pool),
     split: pool.split,
     retriever: { kind: 'dense', embedder, backend },
-    depth: pool.docs.length,
+    // the search's limit per query is 1024
+    depth: Math.min(pool.docs.length, depth, 1000),
     signal,
   });
   return report;

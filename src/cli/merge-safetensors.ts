@@ -70,7 +70,11 @@ export class SafetensorsFileReader implements TensorSource {
     const buf = new ArrayBuffer(end - begin);
     const { bytesRead } = await this.fh.read(new Uint8Array(buf), 0, end - begin, begin);
     if (bytesRead !== end - begin)
-      throw new SafetensorsError(this.file, name, `read ${bytesRead} of ${end - begin} bytes (file changed?)`);
+      throw new SafetensorsError(
+        this.file,
+        name,
+        `read ${bytesRead} of ${end - begin} bytes (file changed?)`,
+      );
     return decodeSafetensorsData(this.file, name, dtype, buf);
   }
 

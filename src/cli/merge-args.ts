@@ -19,7 +19,7 @@ export const MERGE_USAGE = `  merge   merge experts (expert folders) or plain sa
           --normalize true|false    --rescale true|false   (defaults: the method's, as mergekit)
           --t <x>                   slerp: 0 = base, 1 = the other model
           --config <recipe.yml>     a mergekit YAML recipe instead of the options above (its models are
-                                    expert folders or .safetensors files; paths relative to this folder)
+                                    expert folders or .safetensors files; relative paths from the current folder)
           --out <dir|file.safetensors>  the merged expert folder (\`stm eval --model\` reads it) or checkpoint
           --yaml <file>             also write the merge as a mergekit YAML recipe
           --dtype float32|float16|bfloat16  checkpoint storage type (default: the recipe's, else float32)

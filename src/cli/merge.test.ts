@@ -273,6 +273,30 @@ describe('stm merge: safetensors checkpoints (issue 10 item 6)', () => {
   });
 });
 
+describe('stm merge --config: bad recipes (issue 10 item 7)', () => {
+  it('names the file and line of an unknown key or a per-layer value, and a model that is not there', async () => {
+    const r = join(dir, 'bad.yml');
+    const run = (text: string) => (
+      writeFileSync(r, text),
+      merge(['--config', r, '--out', join(dir, 'never')])
+    );
+    await expect(run('merge_method: ties\nbase_model: glove\nmodel:\n  - model: x\n')).rejects.toThrow(
+      `${r}:3: unknown key "model" in the recipe`,
+    );
+    await expect(
+      run(
+        'merge_method: ties\nbase_model: glove\nmodels:\n  - model: x\n    parameters:\n      weight: [0, 1]\n',
+      ),
+    ).rejects.toThrow(`${r}:6: models[0].parameters.weight is a per-layer value`);
+    await expect(
+      run(
+        'merge_method: ties\nbase_model: glove\nmodels:\n  - model: nowhere/x\n    parameters: {weight: 1}\n',
+      ),
+    ).rejects.toThrow(`--config ${r}: nowhere/x does not exist`);
+    expect(existsSync(join(dir, 'never'))).toBe(false);
+  });
+});
+
 describe('stm merge: options (issue 10 item 6)', () => {
   it('refuses options the method does not read and lists of the wrong length', () => {
     const p =

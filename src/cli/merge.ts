@@ -61,12 +61,13 @@ async function planFromArgs(a: MergeArgs, log: (msg: string) => void): Promise<P
 
 type Kind = 'experts' | 'checkpoints';
 
-function kindOf(paths: readonly string[]): Kind {
+function kindOf(paths: readonly string[], from: string): Kind {
   const kinds = paths.map((p): Kind => {
-    if (!existsSync(p)) throw new UsageError(`--experts: ${p} does not exist`);
+    if (!existsSync(p))
+      throw new UsageError(`${from}: ${p} does not exist (give an expert folder or a .safetensors file)`);
     if (statSync(p).isDirectory()) {
       if (!isExpertDir(p))
-        throw new UsageError(`--experts: ${p} is a folder without expert.json (not an expert folder)`);
+        throw new UsageError(`${from}: ${p} is a folder without expert.json (not an expert folder)`);
       return 'experts';
     }
     return 'checkpoints';
@@ -74,7 +75,7 @@ function kindOf(paths: readonly string[]): Kind {
   const mixed = kinds.findIndex((k) => k !== kinds[0]);
   if (mixed > 0)
     throw new UsageError(
-      `--experts mixes an expert folder and a checkpoint file (${paths[0]}, ${paths[mixed]}); merge one kind at a time`,
+      `${from} mixes an expert folder and a checkpoint file (${paths[0]}, ${paths[mixed]}); merge one kind at a time`,
     );
   return kinds[0];
 }
@@ -199,7 +200,7 @@ export async function runMerge(
   const t0 = Date.now();
   const plan = await planFromArgs(a, log);
   if (plan.experts.length === 0) throw new UsageError('merge: no experts to merge');
-  const kind = kindOf(plan.experts);
+  const kind = kindOf(plan.experts, a.config === undefined ? '--experts' : `--config ${a.config}`);
   if (a.yaml) await checkWritableFile('--yaml', a.yaml);
   const be = await cliBackend(a.backend, log);
   let done: { tensors: number; recipe: MergeRecipe };

@@ -161,6 +161,20 @@ describe('stm merge: expert folders (issue 10 item 6)', () => {
         join(dir, 'x'),
       ]),
     ).rejects.toThrow('the base "use-lite" is not the experts\' base model "glove"');
+    await expect(
+      merge([
+        '--method',
+        'linear',
+        '--experts',
+        a,
+        '--weights',
+        '1',
+        '--dtype',
+        'float16',
+        '--out',
+        join(dir, 'x'),
+      ]),
+    ).rejects.toThrow("--dtype sets a merged checkpoint's storage type; an expert folder is always float32");
     const lora = async (name: string) => {
       const d = join(dir, name);
       const config = defaultTrainConfig('lora');
@@ -253,6 +267,19 @@ describe('stm merge: safetensors checkpoints (issue 10 item 6)', () => {
     expect(Array.from(t2.get('w')!.data)).toEqual([3, 3, -1, 1]);
   });
 
+  it('stops at a non-finite weight naming the file, the tensor and the element; nothing written', async () => {
+    const nan = checkpoint(join(dir, 'nan.safetensors'), {
+      w: { shape: [2, 2], data: [1, 1, 1, 1] },
+      b: { shape: [2], data: [0, NaN] },
+    });
+    const out = join(dir, 'nan-out.safetensors');
+    await expect(
+      merge(['--method', 'ties', '--base', base, '--experts', `${a},${nan}`, '--weights', '1', '--out', out]),
+    ).rejects.toThrow(`${nan}: tensor "b": element 1 is NaN (non-finite weight)`);
+    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
   it('names the tensor and the file on a mismatch, and leaves no output behind', async () => {
     const odd = checkpoint(join(dir, 'odd.safetensors'), {
       w: { shape: [4], data: [1, 1, 1, 1] },
@@ -310,6 +337,9 @@ describe('stm merge: options (issue 10 item 6)', () => {
       '--weights has 2 values for 3 experts',
     );
     expect(p('--method', 'ties', '--experts', 'a,b')).toThrow('ties needs --weights');
+    expect(p('--method', 'ties', '--experts', 'a', '--weights', '1', '--dtype', 'fp8')).toThrow(
+      '--dtype must be one of float32|float16|bfloat16, got "fp8"',
+    );
     expect(p('--method', 'slerp', '--experts', 'a')).toThrow('slerp needs --t');
     expect(p('--method', 'tie', '--experts', 'a')).toThrow('--method: unknown merge method "tie"');
     expect(p('--config', 'r.yml', '--weights', '1')).toThrow('--weights cannot be combined with --config');

@@ -157,6 +157,10 @@ async function mergeExpertFolders(
   be: Backend,
   log: (msg: string) => void,
 ): Promise<{ tensors: number; recipe: MergeRecipe }> {
+  if (a.dtype !== undefined)
+    throw new UsageError(
+      "--dtype sets a merged checkpoint's storage type; an expert folder is always float32",
+    );
   await checkWritableDir('--out', a.out);
   const loaded: LoadedExpert[] = [];
   for (const p of plan.experts) loaded.push(await readExpertDir(p));

@@ -135,6 +135,27 @@ describe.skipIf(!numpy)(
       expect(moved).toBeGreaterThan(0.05);
     });
 
+    it('reads F16 and BF16 checkpoints as mergekit does (ties, output float32) to 1e-5', async () => {
+      const conv = (path: string, dtype: 'F16' | 'BF16') => {
+        const t = read(path);
+        const shaped = new Map(
+          Object.entries(SHAPES).map(([k, shape]) => [k, { shape, data: t.get(k)!, dtype }] as const),
+        );
+        const out = path.replace('.safetensors', `-${dtype}.safetensors`);
+        writeFileSync(out, new Uint8Array(writeSafetensors(shaped)));
+        return out;
+      };
+      const models = [conv(experts[0], 'BF16'), conv(experts[1], 'F16')].join(',');
+      const half = conv(base, 'BF16');
+      const [ours, ref] = [join(dir, 'ours-half.safetensors'), join(dir, 'ref-half.safetensors')];
+      const o = { weights: '0.6,0.5', densities: '0.5' };
+      await stm(['--method', 'ties', '--base', half, '--experts', models, ...flags(o), '--out', ours]);
+      python(['merge', '--method', 'ties', '--base', half, '--models', models, ...flags(o), '--out', ref]);
+      const [a, b] = [read(ours), read(ref)];
+      for (const [name, want] of b)
+        want.forEach((x, j) => expect(Math.abs(a.get(name)![j] - x), name).toBeLessThanOrEqual(1e-5));
+    });
+
     interface Stats {
       n: number;
       kept: number;

@@ -14,7 +14,7 @@ import {
   parseSplitArgs,
   parseTrainArgs,
   UsageError,
-  USAGE,
+  USAGE as BASE_USAGE,
   type EvalArgs,
 } from './args';
 import { parseSynthArgs } from './synth-args';
@@ -23,9 +23,12 @@ import { runEmbed } from './embed';
 import { Reporter } from './progress';
 import { runSplit } from './split';
 import { runSynth } from './synth';
+import { MERGE_USAGE, parseMergeArgs } from './merge-args';
+import { runMerge } from './merge';
 import { runTrain } from './train';
 import { checkWritableFile, writeFailed } from './writable';
 
+const USAGE = `${BASE_USAGE}\n${MERGE_USAGE}`;
 const reporter = new Reporter(process.stderr);
 const log = reporter.log;
 
@@ -114,6 +117,7 @@ async function main(argv: string[]): Promise<void> {
   if (cmd === 'train') return runTrain(parseTrainArgs(rest), reporter);
   if (cmd === 'split') return runSplit(parseSplitArgs(rest), log);
   if (cmd === 'synth') return runSynth(parseSynthArgs(rest), reporter);
+  if (cmd === 'merge') return runMerge(parseMergeArgs(rest), reporter).then(() => undefined);
   if (cmd === 'models') {
     for (const m of listModels()) console.log(`${m.id}\t${m.dim}d\t${m.name}: ${m.description}`);
     return;

@@ -75,56 +75,8 @@ export class SafetensorsFile {
 
   /** Validates the header and every tensor's offsets (no tensor data is read). */
   static open(buf: ArrayBuffer, file = 'model.safetensors', opts: SafetensorsOptions = {}): SafetensorsFile {
-    const fail = (detail: string, tensor: string | null = null) => new SafetensorsError(file, tensor, detail);
-    if (!(buf instanceof ArrayBuffer)) throw fail('expected an ArrayBuffer');
-    if (buf.byteLength < 8)
-      throw fail(`file is ${buf.byteLength} bytes, shorter than the 8-byte header length`);
-    const view = new DataView(buf);
-    const lo = view.getUint32(0, true);
-    const hi = view.getUint32(4, true);
-    const n = hi * 2 ** 32 + lo;
-    if (n > MAX_HEADER_BYTES) throw fail(`header length ${n} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
-    if (n > buf.byteLength - 8)
-      throw fail(`header length ${n} exceeds the file's remaining ${buf.byteLength - 8} bytes (truncated?)`);
-    if (n < 2) throw fail(`header length ${n} is too short for a JSON object`);
-    let text: string;
-    try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(new Uint8Array(buf, 8, n));
-    } catch {
-      throw fail('header is not valid UTF-8');
-    }
-    let header: unknown;
-    try {
-      header = JSON.parse(text);
-    } catch (e) {
-      throw fail(`header is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
-    }
-    if (!isObject(header)) throw fail('header is not a JSON object');
-    const dataStart = 8 + n;
-    const dataLen = buf.byteLength - dataStart;
-    const infos = new Map<string, SafetensorsInfo>();
-    let metadata: Record<string, unknown> = {};
-    for (const [name, v] of Object.entries(header)) {
-      if (name === '__metadata__') {
-        if (!isObject(v)) throw fail('__metadata__ is not a JSON object');
-        metadata = v;
-        continue;
-      }
-      const info = validateEntry(name, v, dataLen, fail);
-      infos.set(name, { ...info, begin: dataStart + info.begin, end: dataStart + info.end });
-    }
-    const sorted = [...infos.entries()]
-      .filter(([, i]) => i.end > i.begin)
-      .sort((a, b) => a[1].begin - b[1].begin);
-    for (let i = 1; i < sorted.length; i++) {
-      const [pn, p] = sorted[i - 1];
-      const [cn, c] = sorted[i];
-      if (c.begin < p.end)
-        throw fail(
-          `data bytes [${c.begin - dataStart}, ${c.end - dataStart}) overlap tensor "${pn}" [${p.begin - dataStart}, ${p.end - dataStart})`,
-          cn,
-        );
-    }
+    if (!(buf instanceof ArrayBuffer)) throw new SafetensorsError(file, null, 'expected an ArrayBuffer');
+    const { infos, metadata } = parseSafetensorsHeader(buf, buf.byteLength, file);
     return new SafetensorsFile(file, buf, infos, metadata, opts);
   }
 
@@ -162,24 +114,102 @@ export class SafetensorsFile {
 
   private convert(name: string, begin: number, end: number, firstElement: number): Float32Array {
     const dtype = this.info(name).dtype;
-    const bytes = this.buf.slice(begin, end);
-    const data =
-      dtype === 'F32'
-        ? new Float32Array(bytes)
-        : dtype === 'F16'
-          ? f16ArrayToF32(new Uint16Array(bytes))
-          : bf16ArrayToF32(new Uint16Array(bytes));
-    if (!this.opts.allowNonFinite) {
-      const bad = data.findIndex((x) => !Number.isFinite(x));
-      if (bad >= 0)
-        throw new SafetensorsError(
-          this.file,
-          name,
-          `element ${firstElement + bad} is ${data[bad]} (non-finite weight)`,
-        );
-    }
-    return data;
+    return decodeSafetensorsData(this.file, name, dtype, this.buf.slice(begin, end), firstElement, this.opts);
   }
+}
+
+/**
+ * A tensor's stored bytes as f32 (a fresh array); a non-finite value throws naming the file, the tensor and
+ * the element (`firstElement`: the index of the first value in `bytes`), unless allowNonFinite.
+ */
+export function decodeSafetensorsData(
+  file: string,
+  name: string,
+  dtype: SafetensorsDType,
+  bytes: ArrayBuffer,
+  firstElement = 0,
+  opts: SafetensorsOptions = {},
+): Float32Array {
+  const data =
+    dtype === 'F32'
+      ? new Float32Array(bytes)
+      : dtype === 'F16'
+        ? f16ArrayToF32(new Uint16Array(bytes))
+        : bf16ArrayToF32(new Uint16Array(bytes));
+  if (!opts.allowNonFinite) {
+    const bad = data.findIndex((x) => !Number.isFinite(x));
+    if (bad >= 0)
+      throw new SafetensorsError(
+        file,
+        name,
+        `element ${firstElement + bad} is ${data[bad]} (non-finite weight)`,
+      );
+  }
+  return data;
+}
+
+/**
+ * Validates a safetensors header: `head` holds at least the file's first 8 + N bytes (N: the header
+ * length it starts with), `fileBytes` is the whole file's size. Returns every tensor's dtype, shape and
+ * absolute byte range (checked against the file size and each other) and the metadata; no tensor data is
+ * needed, so a reader can fetch one tensor at a time from disk.
+ */
+export function parseSafetensorsHeader(
+  head: ArrayBuffer,
+  fileBytes: number,
+  file = 'model.safetensors',
+): { infos: Map<string, SafetensorsInfo>; metadata: Record<string, unknown>; headerBytes: number } {
+  const fail = (detail: string, tensor: string | null = null) => new SafetensorsError(file, tensor, detail);
+  if (fileBytes < 8 || head.byteLength < 8)
+    throw fail(`file is ${fileBytes} bytes, shorter than the 8-byte header length`);
+  const view = new DataView(head);
+  const lo = view.getUint32(0, true);
+  const hi = view.getUint32(4, true);
+  const n = hi * 2 ** 32 + lo;
+  if (n > MAX_HEADER_BYTES) throw fail(`header length ${n} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
+  if (n > fileBytes - 8)
+    throw fail(`header length ${n} exceeds the file's remaining ${fileBytes - 8} bytes (truncated?)`);
+  if (n < 2) throw fail(`header length ${n} is too short for a JSON object`);
+  if (head.byteLength < 8 + n) throw fail(`only ${head.byteLength} of the header's ${8 + n} bytes were read`);
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(new Uint8Array(head, 8, n));
+  } catch {
+    throw fail('header is not valid UTF-8');
+  }
+  let header: unknown;
+  try {
+    header = JSON.parse(text);
+  } catch (e) {
+    throw fail(`header is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
+  if (!isObject(header)) throw fail('header is not a JSON object');
+  const dataStart = 8 + n;
+  const dataLen = fileBytes - dataStart;
+  const infos = new Map<string, SafetensorsInfo>();
+  let metadata: Record<string, unknown> = {};
+  for (const [name, v] of Object.entries(header)) {
+    if (name === '__metadata__') {
+      if (!isObject(v)) throw fail('__metadata__ is not a JSON object');
+      metadata = v;
+      continue;
+    }
+    const info = validateEntry(name, v, dataLen, fail);
+    infos.set(name, { ...info, begin: dataStart + info.begin, end: dataStart + info.end });
+  }
+  const sorted = [...infos.entries()]
+    .filter(([, i]) => i.end > i.begin)
+    .sort((a, b) => a[1].begin - b[1].begin);
+  for (let i = 1; i < sorted.length; i++) {
+    const [pn, p] = sorted[i - 1];
+    const [cn, c] = sorted[i];
+    if (c.begin < p.end)
+      throw fail(
+        `data bytes [${c.begin - dataStart}, ${c.end - dataStart}) overlap tensor "${pn}" [${p.begin - dataStart}, ${p.end - dataStart})`,
+        cn,
+      );
+  }
+  return { infos, metadata, headerBytes: dataStart };
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

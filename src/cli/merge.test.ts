@@ -1,0 +1,380 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { readExpertDir, writeExpertDir } from '../experts/files-node';
+import type { ExpertWeights } from '../experts/files';
+import { resolveModelNode } from '../experts/resolve-node';
+import { createCpuBackend } from '../gpu/cpu';
+import { importMergekitYaml } from '../merge/mergekit-yaml';
+import { parseSafetensors, writeSafetensors } from '../models/hf/safetensors';
+import { adapterExpertRecord } from '../testing/expert-record';
+import { defaultTrainConfig } from '../train/defaults';
+import { Rng } from '../util/rng';
+import { UsageError } from './args';
+import { runMerge } from './merge';
+import { parseMergeArgs } from './merge-args';
+
+const dir = mkdtempSync(join(tmpdir(), 'stm-cli-merge-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const D = 100; // GloVe's dimension
+
+/** runMerge on a command line, stdout captured */
+async function merge(argv: string[], log: string[] = []): Promise<string[]> {
+  const out: string[] = [];
+  const print = vi.spyOn(console, 'log').mockImplementation((s: string) => void out.push(s));
+  try {
+    await runMerge(parseMergeArgs([...argv, '--backend', 'cpu']), {
+      log: (s) => void log.push(s),
+      progress: () => undefined,
+    });
+  } finally {
+    print.mockRestore();
+  }
+  return out;
+}
+
+function fullAdapter(seed: number): ExpertWeights {
+  const rng = new Rng(seed);
+  const w = new Float32Array(D * D);
+  for (let i = 0; i < D; i++)
+    for (let j = 0; j < D; j++) w[i * D + j] = (i === j ? 1 : 0) + 0.05 * rng.normal();
+  return new Map([
+    ['adapter.W', { shape: [D, D], data: w }],
+    ['adapter.b', { shape: [D], data: Float32Array.from({ length: D }, () => 0.02 * rng.normal()) }],
+  ]);
+}
+
+async function expertDir(name: string, seed: number, baseModel = 'glove'): Promise<string> {
+  const d = join(dir, name);
+  await writeExpertDir(
+    d,
+    adapterExpertRecord({ id: name, name: `Expert ${name}`, baseModel }),
+    fullAdapter(seed),
+  );
+  return d;
+}
+
+describe('stm merge: expert folders (issue 10 item 6)', () => {
+  it('merges adapter experts into an expert folder that evaluates like a trained one', async () => {
+    const a = await expertDir('ea', 1);
+    const b = await expertDir('eb', 2);
+    const out = join(dir, 'merged-ta');
+    const log: string[] = [];
+    const stdout = await merge(
+      [
+        '--method',
+        'task_arithmetic',
+        '--base',
+        'glove',
+        '--experts',
+        `${a},${b}`,
+        '--weights',
+        '0.6,0.3',
+      ].concat(['--lambda', '1.5', '--out', out, '--yaml', join(dir, 'ta.yml')]),
+      log,
+    );
+    expect(stdout).toEqual([out]);
+    expect(log.some((l) => l.startsWith(`wrote ${out}: expert.json, adapter.safetensors`))).toBe(true);
+    const merged = await readExpertDir(out);
+    expect(merged.record).toMatchObject({ id: 'merged-ta', baseModel: 'glove', method: 'adapter' });
+    expect(merged.record.merge).toEqual({
+      method: 'task_arithmetic',
+      baseModel: 'glove',
+      experts: [
+        { id: 'ea', name: 'Expert ea', params: { weight: 0.6 } },
+        { id: 'eb', name: 'Expert eb', params: { weight: 0.3 } },
+      ],
+      options: { lambda: 1.5 },
+    });
+    // W = I + 1.5·(0.6·(Wa − I) + 0.3·(Wb − I)), b likewise over 0
+    const [wa, wb] = [fullAdapter(1), fullAdapter(2)];
+    for (const name of ['adapter.W', 'adapter.b']) {
+      const got = merged.weights.get(name)!.data;
+      const id = (j: number) => (name === 'adapter.W' && j % (D + 1) === 0 ? 1 : 0);
+      got.forEach((x, j) => {
+        const want =
+          id(j) + 1.5 * (0.6 * (wa.get(name)!.data[j] - id(j)) + 0.3 * (wb.get(name)!.data[j] - id(j)));
+        expect(Math.abs(x - want)).toBeLessThan(1e-5);
+      });
+    }
+    // what `stm eval --model <out>` resolves: base + merged adapter
+    const be = createCpuBackend();
+    const expert = await resolveModelNode(out, () => undefined);
+    expect(expert.id).toBe('glove+merged-ta');
+    const e = await expert.embed(be, ['heart disease'], 'query');
+    expect(e.length).toBe(D);
+    // the recipe written beside it names the expert folders and the base model
+    const yaml = importMergekitYaml(readFileSync(join(dir, 'ta.yml'), 'utf8'));
+    expect(yaml.baseModel).toBe('glove');
+    expect(yaml.models).toEqual([a, b]);
+    expect(yaml.recipe.options).toEqual({ lambda: 1.5 });
+  });
+
+  it('--config applies a mergekit recipe to expert folders; the result equals the options', async () => {
+    const a = await expertDir('ca', 3);
+    const b = await expertDir('cb', 4);
+    const recipe = join(dir, 'ties.yml');
+    writeFileSync(
+      recipe,
+      `merge_method: ties\nbase_model: glove\nmodels:\n  - model: ${a}\n    parameters: {weight: 0.5, density: 0.4}\n  - model: ${b}\n    parameters: {weight: 0.8, density: 0.4}\n`,
+    );
+    await merge(['--config', recipe, '--out', join(dir, 'cfg')]);
+    await merge([
+      '--method',
+      'ties',
+      '--experts',
+      `${a},${b}`,
+      '--weights',
+      '0.5,0.8',
+      '--densities',
+      '0.4',
+      '--out',
+      join(dir, 'opt'),
+    ]);
+    const [x, y] = [await readExpertDir(join(dir, 'cfg')), await readExpertDir(join(dir, 'opt'))];
+    expect(x.weights.get('adapter.W')!.data).toEqual(y.weights.get('adapter.W')!.data);
+    expect(x.record.merge).toEqual(y.record.merge);
+  });
+
+  it('refuses experts of different base models or methods, naming both; a LoRA merge writes nothing', async () => {
+    const a = await expertDir('ga', 5);
+    const c = await expertDir('gc', 6, 'use-lite');
+    await expect(
+      merge(['--method', 'linear', '--experts', `${a},${c}`, '--weights', '1', '--out', join(dir, 'x')]),
+    ).rejects.toThrow(
+      'experts "Expert ga" and "Expert gc" have different base models ("glove" and "use-lite")',
+    );
+    await expect(
+      merge([
+        '--method',
+        'linear',
+        '--base',
+        'use-lite',
+        '--experts',
+        `${a}`,
+        '--weights',
+        '1',
+        '--out',
+        join(dir, 'x'),
+      ]),
+    ).rejects.toThrow('the base "use-lite" is not the experts\' base model "glove"');
+    await expect(
+      merge([
+        '--method',
+        'linear',
+        '--experts',
+        a,
+        '--weights',
+        '1',
+        '--dtype',
+        'float16',
+        '--out',
+        join(dir, 'x'),
+      ]),
+    ).rejects.toThrow("--dtype sets a merged checkpoint's storage type; an expert folder is always float32");
+    const lora = async (name: string) => {
+      const d = join(dir, name);
+      const config = defaultTrainConfig('lora');
+      await writeExpertDir(
+        d,
+        adapterExpertRecord({ id: name, name, method: 'lora', config }),
+        new Map([
+          ['base_model.model.layers.0.q.lora_A.weight', { shape: [16, 4], data: new Float32Array(64) }],
+        ]),
+      );
+      return d;
+    };
+    const [la, lb] = [await lora('la'), await lora('lb')];
+    await expect(
+      merge(['--method', 'linear', '--experts', `${a},${la}`, '--weights', '1', '--out', join(dir, 'x')]),
+    ).rejects.toThrow('experts "Expert ga" (adapter) and "la" (lora) were trained by different methods');
+    const out = join(dir, 'lora-out');
+    await expect(
+      merge(['--method', 'ties', '--experts', `${la},${lb}`, '--weights', '1', '--out', out]),
+    ).rejects.toThrow('merging LoRA experts is not available in `stm merge` yet');
+    expect(existsSync(out)).toBe(false);
+    expect(existsSync(join(dir, 'x'))).toBe(false);
+  });
+});
+
+function readCheckpoint(path: string) {
+  const b = readFileSync(path);
+  return parseSafetensors(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer, path);
+}
+
+function checkpoint(path: string, tensors: Record<string, { shape: number[]; data: number[] }>): string {
+  const m = new Map(
+    Object.entries(tensors).map(([k, v]) => [k, { shape: v.shape, data: Float32Array.from(v.data) }]),
+  );
+  writeFileSync(path, new Uint8Array(writeSafetensors(m)));
+  return path;
+}
+
+describe('stm merge: safetensors checkpoints (issue 10 item 6)', () => {
+  const base = checkpoint(join(dir, 'base.safetensors'), {
+    w: { shape: [2, 2], data: [1, 1, 1, 1] },
+    b: { shape: [2], data: [0, 0] },
+  });
+  const a = checkpoint(join(dir, 'a.safetensors'), {
+    w: { shape: [2, 2], data: [2, 1, 0, 1] },
+    b: { shape: [2], data: [1, -1] },
+  });
+  const bb = checkpoint(join(dir, 'b.safetensors'), {
+    w: { shape: [2, 2], data: [1, 3, 1, 1] },
+    b: { shape: [2], data: [1, 1] },
+  });
+
+  it('writes the merged checkpoint (hand-worked task arithmetic), bf16 on request, and its recipe', async () => {
+    const out = join(dir, 'ta.safetensors');
+    const yml = join(dir, 'ta-ckpt.yml');
+    const stdout = await merge([
+      '--method',
+      'task_arithmetic',
+      '--base',
+      base,
+      '--experts',
+      `${a},${bb}`,
+      '--weights',
+      '1,0.5',
+      '--lambda',
+      '2',
+      '--out',
+      out,
+      '--yaml',
+      yml,
+      '--json',
+    ]);
+    expect(stdout[0]).toBe(out);
+    expect(JSON.parse(stdout[1])).toMatchObject({
+      out,
+      kind: 'checkpoints',
+      method: 'task_arithmetic',
+      tensors: 2,
+    });
+    const t = readCheckpoint(out);
+    expect([...t.keys()]).toEqual(['w', 'b']);
+    expect(Array.from(t.get('w')!.data)).toEqual([3, 3, -1, 1]);
+    expect(Array.from(t.get('b')!.data)).toEqual([3, -1]);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    // the recipe round-trips through --config to the same file
+    const again = join(dir, 'ta2.safetensors');
+    await merge(['--config', yml, '--out', again, '--dtype', 'bfloat16']);
+    const t2 = readCheckpoint(again);
+    expect(t2.get('w')!.dtype).toBe('BF16');
+    expect(Array.from(t2.get('w')!.data)).toEqual([3, 3, -1, 1]);
+  });
+
+  it('stops at a non-finite weight naming the file, the tensor and the element; nothing written', async () => {
+    const nan = checkpoint(join(dir, 'nan.safetensors'), {
+      w: { shape: [2, 2], data: [1, 1, 1, 1] },
+      b: { shape: [2], data: [0, NaN] },
+    });
+    const out = join(dir, 'nan-out.safetensors');
+    await expect(
+      merge(['--method', 'ties', '--base', base, '--experts', `${a},${nan}`, '--weights', '1', '--out', out]),
+    ).rejects.toThrow(`${nan}: tensor "b": element 1 is NaN (non-finite weight)`);
+    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('names the tensor and the file on a mismatch, and leaves no output behind', async () => {
+    const odd = checkpoint(join(dir, 'odd.safetensors'), {
+      w: { shape: [4], data: [1, 1, 1, 1] },
+      b: { shape: [2], data: [0, 0] },
+    });
+    const out = join(dir, 'bad.safetensors');
+    await expect(
+      merge(['--method', 'ties', '--base', base, '--experts', `${a},${odd}`, '--weights', '1', '--out', out]),
+    ).rejects.toThrow(`${odd}: tensor "w" has shape [4], ${base} has [2, 2]`);
+    const missing = checkpoint(join(dir, 'missing.safetensors'), {
+      w: { shape: [2, 2], data: [1, 1, 1, 1] },
+    });
+    await expect(
+      merge(['--method', 'ties', '--base', base, '--experts', missing, '--weights', '1', '--out', out]),
+    ).rejects.toThrow(`${missing}: has no tensor "b" (in ${base})`);
+    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+});
+
+describe('stm merge --config: bad recipes (issue 10 item 7)', () => {
+  it('names the file and line of an unknown key or a per-layer value, and a model that is not there', async () => {
+    const r = join(dir, 'bad.yml');
+    const run = (text: string) => (
+      writeFileSync(r, text),
+      merge(['--config', r, '--out', join(dir, 'never')])
+    );
+    await expect(run('merge_method: ties\nbase_model: glove\nmodel:\n  - model: x\n')).rejects.toThrow(
+      `${r}:3: unknown key "model" in the recipe`,
+    );
+    await expect(
+      run(
+        'merge_method: ties\nbase_model: glove\nmodels:\n  - model: x\n    parameters:\n      weight: [0, 1]\n',
+      ),
+    ).rejects.toThrow(`${r}:6: models[0].parameters.weight is a per-layer value`);
+    await expect(
+      run(
+        'merge_method: ties\nbase_model: glove\nmodels:\n  - model: nowhere/x\n    parameters: {weight: 1}\n',
+      ),
+    ).rejects.toThrow(`--config ${r}: nowhere/x does not exist`);
+    expect(existsSync(join(dir, 'never'))).toBe(false);
+  });
+});
+
+describe('stm merge: options (issue 10 item 6)', () => {
+  it('refuses options the method does not read and lists of the wrong length', () => {
+    const p =
+      (...argv: string[]) =>
+      () =>
+        parseMergeArgs([...argv, '--out', 'o']);
+    expect(p('--method', 'linear', '--experts', 'a,b', '--weights', '1', '--densities', '0.5')).toThrow(
+      new UsageError('--densities: linear does not read "density" (it reads weight, normalize)'),
+    );
+    expect(p('--method', 'ties', '--experts', 'a,b,c', '--weights', '1,2')).toThrow(
+      '--weights has 2 values for 3 experts',
+    );
+    expect(p('--method', 'ties', '--experts', 'a,b')).toThrow('ties needs --weights');
+    expect(p('--method', 'ties', '--experts', 'a', '--weights', '1', '--dtype', 'fp8')).toThrow(
+      '--dtype must be one of float32|float16|bfloat16, got "fp8"',
+    );
+    expect(p('--method', 'slerp', '--experts', 'a')).toThrow('slerp needs --t');
+    expect(p('--method', 'tie', '--experts', 'a')).toThrow('--method: unknown merge method "tie"');
+    expect(p('--config', 'r.yml', '--weights', '1')).toThrow('--weights cannot be combined with --config');
+    expect(p('--method', 'ties', '--experts', 'a', '--weights', '1', '--normalize', 'yes')).toThrow(
+      '--normalize must be true or false, got "yes"',
+    );
+  });
+
+  it('is registered in the CLI: usage errors exit 2, a merge exits 0 and prints the output path', async () => {
+    const run = promisify(execFile);
+    const main = join(process.cwd(), 'src/cli/main.ts');
+    const tsx = join(process.cwd(), 'node_modules/.bin/tsx');
+    const bad = await run(tsx, [main, 'merge', '--method', 'ties', '--out', 'x']).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect((bad as { code: number }).code).toBe(2);
+    expect((bad as { stderr: string }).stderr).toContain('merge needs --experts');
+    expect((bad as { stderr: string }).stderr).toContain('--densities <d,...>');
+    const base = join(dir, 'base.safetensors');
+    const out = join(dir, 'child.safetensors');
+    const ok = await run(tsx, [
+      main,
+      'merge',
+      '--method',
+      'linear',
+      '--experts',
+      `${base},${join(dir, 'a.safetensors')}`,
+      '--weights',
+      '1',
+      '--out',
+      out,
+      '--backend',
+      'cpu',
+    ]);
+    expect(ok.stdout).toBe(`${out}\n`);
+    expect(Array.from(readCheckpoint(out).get('w')!.data)).toEqual([1.5, 1, 0.5, 1]);
+  }, 60_000);
+});

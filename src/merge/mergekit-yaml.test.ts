@@ -1,0 +1,289 @@
+import { describe, expect, it } from 'vitest';
+import { parseYaml } from './mergekit-yaml-parse';
+import {
+  exportMergekitYaml,
+  importMergekitYaml,
+  parseMergekitYaml,
+  yamlNumber,
+  yamlString,
+} from './mergekit-yaml';
+import type { MergeRecipe } from './recipe';
+import type { ModelParams } from './types';
+
+/** mergekit's TIES example (its README), with comments and a flow list. */
+const TIES = `# a TIES merge
+models:
+  - model: psmathur/orca_mini_v3_13b
+    parameters:
+      density: [1, 0.7, 0.1] # density gradient
+      weight: 1.0
+  - model: garage-bAInd/Platypus2-13B
+    parameters:
+      density: 0.5
+      weight: [0, 0.3, 0.7, 1] # weight gradient
+  - model: WizardLM/WizardMath-13B-V1.0
+    parameters:
+      density: 0.33
+      weight:
+        - filter: mlp
+          value: 0.5
+        - value: 0
+merge_method: ties
+base_model: TheBloke/Llama-2-13B-fp16
+parameters:
+  normalize: true
+  int8_mask: true
+dtype: float16
+`;
+
+describe('YAML subset parser (issue 10 item 7)', () => {
+  it('reads block maps and lists, "- key:" items, flow lists and maps, quotes, comments, PyYAML scalars', () => {
+    const n = parseYaml(
+      [
+        '---',
+        'a: 1',
+        'b: -0.5e-3',
+        'c: [1, .5, "x, y", {filter: attn, value: 0.3}]',
+        "d: 'it''s # not a comment'",
+        'e:',
+        '- yes',
+        '- ~',
+        '- 1_000',
+        'f: http://host:80/x',
+        'g: "tab\\there"',
+      ].join('\n'),
+    );
+    const plain = (x: ReturnType<typeof parseYaml>): unknown =>
+      x.kind === 'scalar'
+        ? x.value
+        : x.kind === 'seq'
+          ? x.items.map(plain)
+          : Object.fromEntries([...x.entries].map(([k, v]) => [k, plain(v.value)]));
+    expect(plain(n)).toEqual({
+      a: 1,
+      b: -0.0005,
+      c: [1, 0.5, 'x, y', { filter: 'attn', value: 0.3 }],
+      d: "it's # not a comment",
+      e: [true, null, 1000],
+      f: 'http://host:80/x',
+      g: 'tab\there',
+    });
+  });
+
+  it('refuses what recipes do not use, naming the file and line', () => {
+    expect(() => parseYaml('a: 1\nb: &x 2', 'r.yml')).toThrow('r.yml:2: anchors, aliases and tags');
+    expect(() => parseYaml('a: [1,\n  2]', 'r.yml')).toThrow('r.yml:1: "[" is not closed on this line');
+    expect(() => parseYaml('a: 1\na: 2', 'r.yml')).toThrow(
+      'r.yml:2: key "a" appears twice (first on line 1)',
+    );
+    expect(() => parseYaml('a:\n    b: 1\n  c: 2', 'r.yml')).toThrow('r.yml:3: unexpected indentation');
+    expect(() => parseYaml('a: "open', 'r.yml')).toThrow('r.yml:1: unterminated double-quoted string');
+    expect(() => parseYaml('a: |\n  text', 'r.yml')).toThrow('r.yml:1: block scalars');
+  });
+});
+
+describe('mergekit recipes in (issue 10 item 7)', () => {
+  it("parses mergekit's TIES example faithfully: numbers, gradients, filters", () => {
+    const r = parseMergekitYaml(TIES, 'ties.yml');
+    expect(r.mergeMethod).toBe('ties');
+    expect(r.baseModel).toBe('TheBloke/Llama-2-13B-fp16');
+    expect(r.dtype).toBe('float16');
+    expect(r.models.map((m) => m.model)).toEqual([
+      'psmathur/orca_mini_v3_13b',
+      'garage-bAInd/Platypus2-13B',
+      'WizardLM/WizardMath-13B-V1.0',
+    ]);
+    expect(r.models[0].parameters).toEqual({
+      density: { kind: 'gradient', line: 5, values: [1, 0.7, 0.1] },
+      weight: { kind: 'scalar', line: 6, value: 1 },
+    });
+    expect(r.models[1].parameters.weight).toEqual({ kind: 'gradient', line: 10, values: [0, 0.3, 0.7, 1] });
+    expect(r.models[2].parameters.weight).toEqual({
+      kind: 'conditional',
+      line: 14,
+      conds: [
+        { filter: 'mlp', value: 0.5 },
+        { filter: null, value: 0 },
+      ],
+    });
+    expect(r.parameters).toEqual({
+      normalize: { kind: 'scalar', line: 21, value: true },
+      int8_mask: { kind: 'scalar', line: 22, value: true },
+    });
+  });
+
+  it('refuses per-layer values naming the key and line (no per-layer resolver yet)', () => {
+    expect(() => importMergekitYaml(TIES, 'ties.yml')).toThrow(
+      'ties.yml:5: models[0].parameters.density is a per-layer value (a list interpolated across layers)',
+    );
+    const filtered = TIES.replace('[1, 0.7, 0.1] # density gradient', '0.9').replace(
+      '[0, 0.3, 0.7, 1] # weight gradient',
+      '0.5',
+    );
+    expect(() => importMergekitYaml(filtered, 'ties.yml')).toThrow(
+      'ties.yml:14: models[2].parameters.weight is a per-layer value (name filters)',
+    );
+  });
+
+  it('imports scalar recipes into a MergeRecipe; top-level weight/density are defaults', () => {
+    const text = TIES.replace('[1, 0.7, 0.1] # density gradient', '0.9')
+      .replace('[0, 0.3, 0.7, 1] # weight gradient', '0.5')
+      .replace(/weight:\n\s+- filter: mlp\n\s+value: 0.5\n\s+- value: 0/, 'weight: 0.25')
+      .replace('  int8_mask: true', '  int8_mask: true\n  lambda: 1.5\n  density: 0.2');
+    const imported = importMergekitYaml(text, 'ties.yml');
+    expect(imported.recipe).toEqual({
+      method: 'ties',
+      baseModel: 'TheBloke/Llama-2-13B-fp16',
+      experts: [
+        {
+          id: 'psmathur/orca_mini_v3_13b',
+          name: 'psmathur/orca_mini_v3_13b',
+          params: { weight: 1, density: 0.9 },
+        },
+        {
+          id: 'garage-bAInd/Platypus2-13B',
+          name: 'garage-bAInd/Platypus2-13B',
+          params: { weight: 0.5, density: 0.5 },
+        },
+        {
+          id: 'WizardLM/WizardMath-13B-V1.0',
+          name: 'WizardLM/WizardMath-13B-V1.0',
+          params: { weight: 0.25, density: 0.33 },
+        },
+      ],
+      options: { normalize: true, lambda: 1.5 },
+    });
+    expect(imported.dtype).toBe('float16');
+    // slerp: the base listed among the models is the base, not an expert; no weights needed
+    const slerp = importMergekitYaml(
+      'merge_method: slerp\nbase_model: a\nmodels:\n  - model: a\n  - model: b\nparameters:\n  t: 0.3\n',
+    );
+    expect(slerp.recipe.experts).toEqual([{ id: 'b', name: 'b', params: {} }]);
+    expect(slerp.recipe.options).toEqual({ t: 0.3 });
+  });
+
+  it('names unknown keys with the file and line, and what is known', () => {
+    expect(() => importMergekitYaml('merge_methd: ties\nmodels: []\n', 'r.yml')).toThrow(
+      'r.yml:1: unknown key "merge_methd" in the recipe; known keys: merge_method, base_model, models, parameters, dtype, out_dtype',
+    );
+    expect(() =>
+      importMergekitYaml(
+        'merge_method: ties\nbase_model: b\nmodels:\n  - model: a\n    weigth: 1\n',
+        'r.yml',
+      ),
+    ).toThrow('r.yml:5: unknown key "weigth" in models[0]; known keys: model, parameters');
+    expect(() =>
+      importMergekitYaml(
+        'merge_method: ties\nbase_model: b\nmodels:\n  - model: a\n    parameters:\n      weight: 1\n      densty: 0.5\n',
+        'r.yml',
+      ),
+    ).toThrow(
+      'r.yml:7: unknown key "densty" in models[0].parameters; known keys: weight, density, gamma, epsilon',
+    );
+    expect(() =>
+      importMergekitYaml(
+        'merge_method: ties\nbase_model: b\nmodels:\n  - model: a\nparameters:\n  lamda: 2\n',
+        'r.yml',
+      ),
+    ).toThrow('r.yml:6: unknown key "lamda" in parameters');
+    expect(() => importMergekitYaml('merge_method: tiez\nmodels:\n  - model: a\n', 'r.yml')).toThrow(
+      'r.yml:1: unknown merge method "tiez"',
+    );
+    expect(() =>
+      importMergekitYaml('merge_method: ties\nbase_model: b\nslices: []\nmodels: []\n', 'r.yml'),
+    ).toThrow('r.yml:3: "slices": layer slices (frankenmerges) are not supported');
+    expect(() =>
+      importMergekitYaml('merge_method: ties\nbase_model: b\nmodels:\n  - model: a\n', 'r.yml'),
+    ).toThrow('r.yml:4: model "a" has no "weight" (ties needs one per model)');
+    expect(() =>
+      importMergekitYaml(
+        'merge_method: ties\nbase_model: b\nmodels:\n  - model: a\n    parameters: {weight: 1}\nparameters:\n  normalize: 1\n',
+        'r.yml',
+      ),
+    ).toThrow('r.yml:7: parameters.normalize must be true or false, got 1');
+  });
+});
+
+describe('mergekit recipes out (issue 10 item 7)', () => {
+  const recipes: MergeRecipe[] = [
+    {
+      method: 'ties',
+      baseModel: 'base.safetensors',
+      experts: [
+        {
+          id: 'experts/a b.safetensors',
+          name: 'experts/a b.safetensors',
+          params: { weight: 0.7, density: 0.5 },
+        },
+        { id: 'yes', name: 'yes', params: { weight: 1e-7, density: 0.25 } },
+      ],
+      options: { normalize: false, lambda: 1.25 },
+    },
+    {
+      method: 'della',
+      baseModel: 'use-lite',
+      experts: [
+        { id: '/tmp/e1', name: '/tmp/e1', params: { weight: 0.5, density: 0.6, epsilon: 0.1 } },
+        { id: '/tmp/e2: x', name: '/tmp/e2: x', params: { weight: -0.25 } },
+      ],
+      options: { rescale: true, seed: 7 },
+    },
+    {
+      method: 'breadcrumbs_ties',
+      baseModel: 'b',
+      experts: [{ id: '1.5', name: '1.5', params: { weight: 1, density: 0.9, gamma: 0.02 } }],
+      options: {},
+    },
+    // slerp reads no per-model parameter: its expert carries none (not even a weight)
+    {
+      method: 'slerp',
+      baseModel: 'b',
+      experts: [{ id: 'x', name: 'x', params: {} as ModelParams }],
+      options: { t: 0.35 },
+    },
+  ];
+
+  it('round-trips: import(export(r)) == r', () => {
+    for (const r of recipes) {
+      const text = exportMergekitYaml(r, { baseModel: r.baseModel, models: r.experts.map((e) => e.id) });
+      const back = importMergekitYaml(text, 'out.yml');
+      expect(back.recipe, text).toEqual(r);
+      expect(back.dtype).toBe('float32');
+      expect(back.warnings).toEqual([]);
+    }
+  });
+
+  it('writes what mergekit reads: keys, quoting, floats with a dot before the exponent', () => {
+    expect(
+      exportMergekitYaml(
+        recipes[0],
+        { baseModel: 'base.safetensors', models: ['experts/a b.safetensors', 'yes'] },
+        'bfloat16',
+      ),
+    ).toBe(
+      [
+        'merge_method: ties',
+        'base_model: base.safetensors',
+        'models:',
+        '  - model: experts/a b.safetensors',
+        '    parameters:',
+        '      weight: 0.7',
+        '      density: 0.5',
+        '  - model: "yes"',
+        '    parameters:',
+        '      weight: 1.0e-7',
+        '      density: 0.25',
+        'parameters:',
+        '  normalize: false',
+        '  lambda: 1.25',
+        'dtype: bfloat16',
+        '',
+      ].join('\n'),
+    );
+    expect(yamlNumber(1.5e21)).toBe('1.5e+21');
+    expect(yamlNumber(3e-9)).toBe('3.0e-9');
+    expect(yamlString('~')).toBe('"~"');
+    expect(yamlString('a #b')).toBe('"a #b"');
+    expect(yamlString('org/model-1.5')).toBe('org/model-1.5');
+  });
+});

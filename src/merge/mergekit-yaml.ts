@@ -1,0 +1,377 @@
+/**
+ * mergekit YAML recipes in and out. In: the recipe's keys (merge_method, base_model, models[].model +
+ * parameters, parameters, dtype) parsed faithfully into a typed recipe — a parameter may be a number, a
+ * list (a gradient across layers) or conditional values ({filter, value}, mergekit's name filters) — then
+ * turned into a MergeRecipe; unknown keys are errors naming the key, file and line. Out: a MergeRecipe and
+ * the models' paths as a recipe mergekit reads. Pure (no Node imports): the studio uses it in the browser.
+ */
+import { parseYaml, resolvePlain, YamlError, type YamlNode, type YamlScalar } from './mergekit-yaml-parse';
+import { checkRecipe, type MergeRecipe } from './recipe';
+import { getMergeMethod } from './registry';
+import type { MergeOptions, ModelParams } from './types';
+
+export { YamlError } from './mergekit-yaml-parse';
+
+/** A parameter as mergekit's ParameterSetting: a scalar, a gradient, or conditional values. */
+export type ParamSetting =
+  | { kind: 'scalar'; line: number; value: number | boolean | string }
+  | { kind: 'gradient'; line: number; values: number[] }
+  | {
+      kind: 'conditional';
+      line: number;
+      conds: { filter: string | null; value: number | boolean | string | number[] }[];
+    };
+
+export interface MergekitModel {
+  model: string;
+  line: number;
+  parameters: Record<string, ParamSetting>;
+}
+
+/** A mergekit recipe as written (no defaults applied). */
+export interface MergekitRecipe {
+  file: string;
+  mergeMethod: string;
+  mergeMethodLine: number;
+  baseModel: string | null;
+  models: MergekitModel[];
+  parameters: Record<string, ParamSetting>;
+  dtype: string | null;
+  outDtype: string | null;
+  /** keys read and left alone (tokenizer settings), each with its line */
+  ignored: string[];
+}
+
+const TOP_KEYS = ['merge_method', 'base_model', 'models', 'parameters', 'dtype', 'out_dtype'];
+/** mergekit keys that do not change the merged tensors here */
+const IGNORED_TOP_KEYS = ['tokenizer_source', 'tokenizer', 'chat_template', 'name'];
+/** mergekit keys this importer cannot apply */
+const UNSUPPORTED_TOP_KEYS: Record<string, string> = {
+  slices: 'layer slices (frankenmerges) are not supported; list whole models under "models"',
+  modules: 'per-module definitions are not supported; list whole models under "models"',
+};
+const MODEL_KEYS = ['model', 'parameters'];
+/** per-model parameters (also allowed at the top level as defaults for every model) */
+const MODEL_PARAMS = ['weight', 'density', 'gamma', 'epsilon'] as const;
+/** global parameters: mergekit name → MergeOptions key ("seed" is STM's: mergekit has no mask seed) */
+const GLOBAL_PARAMS = {
+  normalize: 'normalize',
+  rescale: 'rescale',
+  lambda: 'lambda',
+  t: 't',
+  filter_wise: 'filterWise',
+  normalize_weights: 'normalizeWeights',
+  seed: 'seed',
+} as const satisfies Record<string, keyof MergeOptions>;
+/** read by mergekit, no effect on the values here (the mask's storage type) */
+const NO_EFFECT_PARAMS = ['int8_mask'];
+const DTYPES = ['float32', 'float16', 'bfloat16'];
+
+function fail(file: string, line: number, detail: string): never {
+  throw new YamlError(file, line, detail);
+}
+
+function unknownKey(file: string, line: number, key: string, where: string, known: readonly string[]): never {
+  fail(file, line, `unknown key "${key}" in ${where}; known keys: ${known.join(', ')}`);
+}
+
+function mapOf(file: string, n: YamlNode, what: string) {
+  if (n.kind !== 'map') fail(file, n.line, `${what} must be a mapping (key: value lines)`);
+  return n.entries;
+}
+
+function str(file: string, n: YamlNode, what: string): string {
+  if (n.kind !== 'scalar' || n.value === null || typeof n.value === 'boolean')
+    fail(file, n.line, `${what} must be a name or path`);
+  return String(n.value);
+}
+
+function scalarValue(file: string, n: YamlNode, what: string): number | boolean | string {
+  if (n.kind !== 'scalar' || n.value === null) fail(file, n.line, `${what} needs a value`);
+  const v = n.value as Exclude<YamlScalar, null>;
+  if (typeof v === 'number' && !Number.isFinite(v))
+    fail(file, n.line, `${what} is ${v}; give a finite number`);
+  return v;
+}
+
+function numberList(file: string, n: YamlNode, what: string): number[] | null {
+  if (n.kind !== 'seq') return null;
+  if (n.items.length === 0) fail(file, n.line, `${what} is an empty list`);
+  if (!n.items.every((x) => x.kind === 'scalar' && typeof x.value === 'number')) return null;
+  return n.items.map((x) => scalarValue(file, x, what) as number);
+}
+
+/** One parameter setting, as mergekit's evaluate_setting reads it. */
+function setting(file: string, n: YamlNode, what: string, line: number): ParamSetting {
+  if (n.kind === 'scalar') return { kind: 'scalar', line, value: scalarValue(file, n, what) };
+  const grad = numberList(file, n, what);
+  if (grad) return { kind: 'gradient', line, values: grad };
+  const conds = n.kind === 'seq' ? n.items : [n];
+  return {
+    kind: 'conditional',
+    line,
+    conds: conds.map((c) => {
+      const m = mapOf(file, c, `${what}: each entry of a list of conditions ({filter, value})`);
+      for (const [k, e] of m)
+        if (k !== 'filter' && k !== 'value')
+          unknownKey(file, e.line, k, `a condition of ${what}`, ['filter', 'value']);
+      const v = m.get('value');
+      if (!v) fail(file, c.line, `a condition of ${what} needs "value"`);
+      const f = m.get('filter');
+      const filter =
+        f && !(f.value.kind === 'scalar' && f.value.value === null)
+          ? str(file, f.value, `${what} filter`)
+          : null;
+      const list = numberList(file, v.value, `${what} value`);
+      return { filter, value: list ?? scalarValue(file, v.value, `${what} value`) };
+    }),
+  };
+}
+
+function parameters(
+  file: string,
+  n: YamlNode,
+  where: string,
+  allowed: readonly string[],
+): Record<string, ParamSetting> {
+  if (n.kind === 'scalar' && n.value === null) return {};
+  const out: Record<string, ParamSetting> = {};
+  for (const [k, e] of mapOf(file, n, where)) {
+    if (!allowed.includes(k)) unknownKey(file, e.line, k, where, allowed);
+    out[k] = setting(file, e.value, `${where}.${k}`, e.line);
+  }
+  return out;
+}
+
+/** Parses a mergekit YAML recipe; every error names `file` and the line. */
+export function parseMergekitYaml(text: string, file = 'recipe.yml'): MergekitRecipe {
+  const root = parseYaml(text, file);
+  const top = mapOf(file, root, 'a mergekit recipe');
+  const ignored: string[] = [];
+  for (const [k, e] of top) {
+    if (k in UNSUPPORTED_TOP_KEYS) fail(file, e.line, `"${k}": ${UNSUPPORTED_TOP_KEYS[k]}`);
+    if (IGNORED_TOP_KEYS.includes(k))
+      ignored.push(`${file}:${e.line}: "${k}" does not change the merged tensors; ignored`);
+    else if (!TOP_KEYS.includes(k)) unknownKey(file, e.line, k, 'the recipe', TOP_KEYS);
+  }
+  const method = top.get('merge_method');
+  if (!method) fail(file, root.line, 'the recipe has no "merge_method"');
+  const mergeMethod = str(file, method.value, 'merge_method');
+  const allParams = [...MODEL_PARAMS, ...Object.keys(GLOBAL_PARAMS), ...NO_EFFECT_PARAMS];
+  const modelsNode = top.get('models');
+  if (!modelsNode) fail(file, root.line, 'the recipe has no "models" list');
+  if (modelsNode.value.kind !== 'seq') fail(file, modelsNode.line, '"models" must be a list (- model: ...)');
+  const models = modelsNode.value.items.map((item, i): MergekitModel => {
+    const m =
+      item.kind === 'scalar' && typeof item.value === 'string'
+        ? new Map([['model', { line: item.line, value: item }]])
+        : mapOf(file, item, `models[${i}]`);
+    for (const [k, e] of m)
+      if (!MODEL_KEYS.includes(k)) unknownKey(file, e.line, k, `models[${i}]`, MODEL_KEYS);
+    const model = m.get('model');
+    if (!model) fail(file, item.line, `models[${i}] has no "model"`);
+    const p = m.get('parameters');
+    return {
+      model: str(file, model.value, `models[${i}].model`),
+      line: model.line,
+      parameters: p ? parameters(file, p.value, `models[${i}].parameters`, MODEL_PARAMS) : {},
+    };
+  });
+  const dtype = (key: string) => {
+    const d = top.get(key);
+    if (!d) return null;
+    const v = str(file, d.value, key);
+    if (!DTYPES.includes(v)) fail(file, d.line, `${key} "${v}" is not one of ${DTYPES.join(', ')}`);
+    return v;
+  };
+  const base = top.get('base_model');
+  const params = top.get('parameters');
+  return {
+    file,
+    mergeMethod,
+    mergeMethodLine: method.line,
+    baseModel:
+      base && !(base.value.kind === 'scalar' && base.value.value === null)
+        ? str(file, base.value, 'base_model')
+        : null,
+    models,
+    parameters: params ? parameters(file, params.value, 'parameters', allParams) : {},
+    dtype: dtype('dtype'),
+    outDtype: dtype('out_dtype'),
+    ignored,
+  };
+}
+
+/**
+ * Per-layer values (gradients, name filters) need a resolver that evaluates them per tensor; until the
+ * merge takes one, a recipe using them is refused naming the key.
+ */
+function scalarOf(file: string, s: ParamSetting, what: string): number | boolean | string {
+  if (s.kind === 'scalar') return s.value;
+  if (
+    s.kind === 'conditional' &&
+    s.conds.length === 1 &&
+    (s.conds[0].filter === null || s.conds[0].filter === '*')
+  ) {
+    const v = s.conds[0].value;
+    if (!Array.isArray(v)) return v;
+  }
+  fail(
+    file,
+    s.line,
+    `${what} is a per-layer value (${s.kind === 'gradient' ? 'a list interpolated across layers' : 'name filters'}); per-layer parameters are not supported by this merge yet: give one number`,
+  );
+}
+
+function num(file: string, s: ParamSetting, what: string): number {
+  const v = scalarOf(file, s, what);
+  if (typeof v !== 'number') fail(file, s.line, `${what} must be a number, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function bool(file: string, s: ParamSetting, what: string): boolean {
+  const v = scalarOf(file, s, what);
+  if (typeof v !== 'boolean') fail(file, s.line, `${what} must be true or false, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+export interface ImportedRecipe {
+  recipe: MergeRecipe;
+  /** base_model as written (null when the recipe has none) */
+  baseModel: string | null;
+  /** models[].model as written, in order */
+  models: string[];
+  dtype: string | null;
+  /** notes for the user: ignored keys, parameters the method does not read */
+  warnings: string[];
+}
+
+/**
+ * The MergeRecipe a mergekit recipe describes: each model's parameters (the top-level weight, density,
+ * gamma, epsilon are defaults for every model, as in mergekit), the global parameters; experts are named
+ * by their paths (id = name = the path; the caller may replace them with what it loads).
+ */
+export function mergeRecipeFromMergekit(r: MergekitRecipe): ImportedRecipe {
+  const { file } = r;
+  let method;
+  try {
+    method = getMergeMethod(r.mergeMethod);
+  } catch (e) {
+    fail(file, r.mergeMethodLine, (e as Error).message);
+  }
+  const warnings = [...r.ignored];
+  const uses = (p: string) =>
+    (method.modelParams as readonly string[]).includes(p) ||
+    (method.globalParams as readonly string[]).includes(p);
+  // the base is not an expert (linear, which has no base, averages every listed model)
+  const isBase = (m: MergekitModel) => method.name !== 'linear' && m.model === r.baseModel;
+  const baseIsModel = r.models.some(isBase);
+  const experts = r.models
+    .filter((m) => !isBase(m))
+    .map((m) => {
+      const params: ModelParams = { weight: NaN };
+      for (const p of MODEL_PARAMS) {
+        const s = m.parameters[p] ?? r.parameters[p];
+        if (!s) continue;
+        if (!uses(p)) {
+          warnings.push(`${file}:${s.line}: ${r.mergeMethod} does not read "${p}"; ignored`);
+          continue;
+        }
+        params[p] = num(
+          file,
+          s,
+          m.parameters[p] ? `models[${r.models.indexOf(m)}].parameters.${p}` : `parameters.${p}`,
+        );
+      }
+      if (Number.isNaN(params.weight)) {
+        if (method.modelParams.includes('weight'))
+          fail(file, m.line, `model "${m.model}" has no "weight" (${r.mergeMethod} needs one per model)`);
+        delete (params as Partial<ModelParams>).weight;
+      }
+      return { id: m.model, name: m.model, params };
+    });
+  if (baseIsModel)
+    warnings.push(`${file}: the base model is also listed under models; it is the base, not an expert`);
+  const options: MergeOptions = {};
+  for (const [k, s] of Object.entries(r.parameters)) {
+    if ((MODEL_PARAMS as readonly string[]).includes(k) || NO_EFFECT_PARAMS.includes(k)) continue;
+    const key = GLOBAL_PARAMS[k as keyof typeof GLOBAL_PARAMS];
+    if (k !== 'seed' && !uses(key)) {
+      warnings.push(`${file}:${s.line}: ${r.mergeMethod} does not read "${k}"; ignored`);
+      continue;
+    }
+    const what = `parameters.${k}`;
+    if (key === 'normalize' || key === 'rescale' || key === 'filterWise' || key === 'normalizeWeights')
+      options[key] = bool(file, s, what);
+    else options[key] = num(file, s, what);
+  }
+  if (method.needsBase && r.baseModel === null)
+    fail(file, r.mergeMethodLine, `${r.mergeMethod} needs a base_model`);
+  const recipe: MergeRecipe = { method: r.mergeMethod, baseModel: r.baseModel ?? '', experts, options };
+  try {
+    checkRecipe(recipe);
+  } catch (e) {
+    fail(file, r.mergeMethodLine, (e as Error).message);
+  }
+  return { recipe, baseModel: r.baseModel, models: experts.map((e) => e.id), dtype: r.dtype, warnings };
+}
+
+/** Reads a mergekit YAML recipe into a MergeRecipe (parseMergekitYaml + mergeRecipeFromMergekit). */
+export function importMergekitYaml(text: string, file = 'recipe.yml'): ImportedRecipe {
+  return mergeRecipeFromMergekit(parseMergekitYaml(text, file));
+}
+
+const PLAIN = /^[A-Za-z0-9_./@+~-][A-Za-z0-9_./@+~ :=-]*$/;
+
+/** A string as YAML: plain when PyYAML reads it back as the same string, else double-quoted. */
+export function yamlString(s: string): string {
+  const plainOk = PLAIN.test(s) && !/: |:$| #|\s$/.test(s) && typeof resolvePlain(s) === 'string';
+  return plainOk ? s : JSON.stringify(s);
+}
+
+/** A number as YAML PyYAML reads as a float or int (an exponent needs a "." and a sign there). */
+export function yamlNumber(x: number): string {
+  if (!Number.isFinite(x)) throw new Error(`cannot write ${x} to a recipe`);
+  const s = String(x);
+  const m = /^(-?\d+)(?:\.(\d+))?e([-+])(\d+)$/.exec(s);
+  return m ? `${m[1]}.${m[2] ?? '0'}e${m[3]}${m[4]}` : s;
+}
+
+export interface ExportPaths {
+  /** base_model (a path or a model id); null to leave it out (linear without a base) */
+  baseModel: string | null;
+  /** one per recipe expert, in order */
+  models: readonly string[];
+}
+
+/** The recipe as mergekit YAML: merge_method, base_model, models[].parameters, parameters, dtype. */
+export function exportMergekitYaml(recipe: MergeRecipe, paths: ExportPaths, dtype = 'float32'): string {
+  checkRecipe(recipe);
+  if (paths.models.length !== recipe.experts.length)
+    throw new Error(`exportMergekitYaml: ${recipe.experts.length} experts but ${paths.models.length} paths`);
+  if (!DTYPES.includes(dtype))
+    throw new Error(`exportMergekitYaml: dtype "${dtype}" is not one of ${DTYPES.join(', ')}`);
+  const lines = [`merge_method: ${yamlString(recipe.method)}`];
+  if (paths.baseModel !== null) lines.push(`base_model: ${yamlString(paths.baseModel)}`);
+  lines.push('models:');
+  recipe.experts.forEach((e, i) => {
+    lines.push(`  - model: ${yamlString(paths.models[i])}`);
+    const ps = MODEL_PARAMS.filter((p) => e.params[p] !== undefined);
+    if (ps.length) {
+      lines.push('    parameters:');
+      for (const p of ps) lines.push(`      ${p}: ${yamlNumber(e.params[p]!)}`);
+    }
+  });
+  const opts = Object.entries(GLOBAL_PARAMS).filter(([, key]) => recipe.options[key] !== undefined);
+  if (opts.length) {
+    lines.push('parameters:');
+    for (const [name, key] of opts) {
+      const v = recipe.options[key]!;
+      const note =
+        name === 'seed' ? '  # STM Studio: the DARE/DELLA mask seed (mergekit has none and ignores it)' : '';
+      lines.push(`  ${name}: ${typeof v === 'boolean' ? String(v) : yamlNumber(v)}${note}`);
+    }
+  }
+  lines.push(`dtype: ${dtype}`);
+  return lines.join('\n') + '\n';
+}

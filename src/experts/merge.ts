@@ -3,8 +3,16 @@
  * experts merge into one full adapter; the merged expert is an ExpertRecord like a trained one (so the
  * studio lists, evaluates and exports it the same way) that keeps its recipe and the union of its experts'
  * training fingerprints (the leakage guard still knows what the merge has seen).
+ *
+ * LoRA experts merge module by module (src/merge/lora-merge.ts) into one dense ΔW per linear; the merged
+ * expert is a 'lora' record with `merge` set whose weights are those deltas (src/train/lora-deltas.ts
+ * names; files.ts keeps them in merged_delta.safetensors; expertEmbedder folds them into the base).
+ * Exports: checkMergeable, recipeExperts, mergeAdapterExperts, mergedAdapterRecord, mergeLoraExperts,
+ * mergedLoraRecord.
  */
 import { mergeAdapters } from '../merge/adapters';
+import { mergeLora, type LoraMergeModel } from '../merge/lora-merge';
+import { deltasToWeights, isDeltaWeights } from '../train/lora-deltas';
 import { checkRecipe, recipeLabel, type MergeRecipe } from '../merge/recipe';
 import { MergeError } from '../merge/types';
 import type { Backend } from '../core/backend';
@@ -93,12 +101,83 @@ export function mergedAdapterRecord(
 ): ExpertRecord {
   checkMergeable(records);
   const first = records[0];
+  if (first.method !== 'adapter')
+    throw new MergeError(
+      `mergedAdapterRecord: "${first.name}" is a ${first.method} expert; use mergedLoraRecord`,
+    );
+  const config = {
+    ...first.config,
+    method: 'adapter' as const,
+    adapter: { ...first.config.adapter, kind: 'full' as const },
+  };
+  return mergedRecord(recipe, records, name, id, createdAt, config);
+}
+
+/**
+ * The record of a merged LoRA expert: method 'lora', the recipe in `merge`; its weights are the merged
+ * per-module ΔW (mergeLoraExperts), not A/B pairs, so config.lora is the first expert's, for reference.
+ */
+export function mergedLoraRecord(
+  recipe: MergeRecipe,
+  records: readonly ExpertRecord[],
+  name: string,
+  id: string,
+  createdAt: string,
+): ExpertRecord {
+  checkMergeable(records);
+  const first = records[0];
+  if (first.method !== 'lora')
+    throw new MergeError(
+      `mergedLoraRecord: "${first.name}" is an ${first.method} expert; use mergedAdapterRecord`,
+    );
+  return mergedRecord(recipe, records, name, id, createdAt, { ...first.config, method: 'lora' });
+}
+
+/**
+ * Merges LoRA experts by `recipe` over their base model (a USE-lite or HfEmbedder: its linears and host
+ * weights), module by module, into the weights of the merged expert (one ΔW per merged linear).
+ */
+export async function mergeLoraExperts(
+  recipe: MergeRecipe,
+  experts: readonly LoadedExpert[],
+  base: LoraMergeModel,
+  be?: Backend,
+): Promise<ExpertWeights> {
+  checkRecipe(recipe);
+  checkMergeable(experts.map((e) => e.record));
+  if (experts[0].record.method !== 'lora')
+    throw new MergeError(
+      `mergeLoraExperts: "${experts[0].record.name}" is an ${experts[0].record.method} expert`,
+    );
+  const merged = experts.find((e) => isDeltaWeights(e.weights));
+  if (merged)
+    throw new MergeError(
+      `mergeLoraExperts: "${merged.record.name}" is itself a merge (dense deltas, not LoRA A/B); merge its experts again with one recipe, or export it as a LoRA first`,
+    );
+  const deltas = await mergeLora(
+    recipe,
+    experts.map((e) => ({ name: e.record.name, config: e.record.config.lora, weights: e.weights })),
+    base,
+    { be },
+  );
+  return deltasToWeights(deltas, base.linears);
+}
+
+function mergedRecord(
+  recipe: MergeRecipe,
+  records: readonly ExpertRecord[],
+  name: string,
+  id: string,
+  createdAt: string,
+  config: ExpertRecord['config'],
+): ExpertRecord {
+  const first = records[0];
   return {
     id,
     name,
     baseModel: first.baseModel,
-    method: 'adapter',
-    config: { ...first.config, method: 'adapter', adapter: { ...first.config.adapter, kind: 'full' } },
+    method: config.method,
+    config,
     data: {
       source: `merge: ${recipeLabel(recipe)}`,
       pairs: records.reduce((s, r) => s + r.data.pairs, 0),

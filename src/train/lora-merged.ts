@@ -5,12 +5,10 @@
  * modules and the base's own weights for the rest: no low-rank path, no copy of any forward.
  *
  * Exports:
- *   - ModuleDeltas: Map<module path, ΔW [out, in]>.
  *   - mergedLinear(base, folded, layout): the Linear source over uploaded folded weights.
  *   - foldDelta(host, module, delta): W + ΔW in the model's layout (host).
  *   - loadMergedLora(base, deltas, id): the Embedder of a merged LoRA model.
- *   - deltaName / deltasToWeights / weightsToDeltas / isDeltaWeights: how a merged LoRA expert stores its
- *     deltas as safetensors tensors ("base_model.model.<path>.merged_delta.weight" [out, in]), with checks.
+ * How the deltas are stored: lora-deltas.ts.
  */
 import type { Backend } from '../core/backend';
 import { plainLinear, type LinearWeights } from '../nn/linear';
@@ -19,72 +17,7 @@ import { HfEmbedder } from '../models/hf/embedder';
 import { embedNative, type HostLinear, type NativeEmbedder } from '../models/native';
 import { UseLiteEmbedder } from '../models/use-lite/model';
 import type { Embedder, Role } from '../models/types';
-
-/** ΔW per module path, [out, in] row-major. */
-export type ModuleDeltas = ReadonlyMap<string, Float32Array>;
-
-const DELTA_PREFIX = 'base_model.model.';
-const DELTA_SUFFIX = '.merged_delta.weight';
-
-/** The safetensors name of a module's merged ΔW. */
-export const deltaName = (path: string) => `${DELTA_PREFIX}${path}${DELTA_SUFFIX}`;
-
-/** true when every tensor of `weights` is a merged ΔW (a merged LoRA expert, not PEFT A/B pairs) */
-export function isDeltaWeights(weights: ReadonlyMap<string, unknown>): boolean {
-  if (weights.size === 0) return false;
-  for (const n of weights.keys()) if (!n.startsWith(DELTA_PREFIX) || !n.endsWith(DELTA_SUFFIX)) return false;
-  return true;
-}
-
-/** Deltas as named tensors ([out, in] each) for a safetensors file, in the model's module order. */
-export function deltasToWeights(
-  deltas: ModuleDeltas,
-  modules: readonly LinearModule[],
-): Map<string, { shape: number[]; data: Float32Array }> {
-  const out = new Map<string, { shape: number[]; data: Float32Array }>();
-  for (const m of modules) {
-    const d = deltas.get(m.path);
-    if (d) out.set(deltaName(m.path), { shape: [m.outDim, m.inDim], data: d });
-  }
-  if (out.size !== deltas.size) {
-    const known = new Set(modules.map((m) => m.path));
-    const bad = [...deltas.keys()].filter((p) => !known.has(p));
-    throw new Error(`merged LoRA: delta(s) for module(s) the model does not have: ${bad.join(', ')}`);
-  }
-  return out;
-}
-
-/** Inverse of deltasToWeights, checking every name and shape against the model's linears. */
-export function weightsToDeltas(
-  weights: ReadonlyMap<string, { shape: readonly number[]; data: Float32Array }>,
-  modules: readonly LinearModule[],
-  file = 'merged LoRA weights',
-): Map<string, Float32Array> {
-  const byPath = new Map(modules.map((m) => [m.path, m]));
-  const out = new Map<string, Float32Array>();
-  for (const [name, w] of weights) {
-    if (!name.startsWith(DELTA_PREFIX) || !name.endsWith(DELTA_SUFFIX))
-      throw new Error(
-        `${file}: tensor "${name}" is not a merged delta (expected "${deltaName('<module>')}")`,
-      );
-    const path = name.slice(DELTA_PREFIX.length, -DELTA_SUFFIX.length);
-    const m = byPath.get(path);
-    if (!m)
-      throw new Error(`${file}: tensor "${name}" names module "${path}", which the base model does not have`);
-    if (
-      w.shape.length !== 2 ||
-      w.shape[0] !== m.outDim ||
-      w.shape[1] !== m.inDim ||
-      w.data.length !== m.outDim * m.inDim
-    )
-      throw new Error(
-        `${file}: tensor "${name}" has shape [${w.shape.join(', ')}], the module needs [${m.outDim}, ${m.inDim}] (another base model?)`,
-      );
-    out.set(path, w.data);
-  }
-  if (out.size === 0) throw new Error(`${file}: holds no merged deltas`);
-  return out;
-}
+import type { ModuleDeltas } from './lora-deltas';
 
 /** W + ΔW in the model's own layout (ΔW is [out, in]). */
 export function foldDelta(h: HostLinear, m: LinearModule, delta: Float32Array): Float32Array {

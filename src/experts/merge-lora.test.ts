@@ -1,0 +1,117 @@
+/** Merged LoRA experts: merge, record, files round trip and expertEmbedder (tiny USE-lite, CPU). */
+import { describe, expect, it } from 'vitest';
+import { createCpuBackend } from '../gpu/cpu';
+import type { MergeRecipe } from '../merge/recipe';
+import { randomPeft } from '../testing/lora-experts';
+import { tinyUseLite } from '../testing/lora-fixture';
+import { defaultTrainConfig } from '../train/defaults';
+import { loadMergedLora } from '../train/lora-merged';
+import { weightsToDeltas } from '../train/lora-deltas';
+import type { LoraConfig } from '../train/types';
+import { expertEmbedder } from './embedder';
+import { EXPERT_JSON, expertFiles, LORA_DELTA_FILE, readExpert } from './files';
+import { mergedLoraRecord, mergeLoraExperts, type LoadedExpert } from './merge';
+import type { ExpertRecord } from './record';
+
+const TEXTS = ['the cat sat on the mat', 'heart attack', 'blood pressure flow on the wing', 'lift'];
+const cfg: LoraConfig = { rank: 3, alpha: 6, dropout: 0, targetModules: 'all-linear' };
+const maxDiff = (a: Float32Array, b: Float32Array) =>
+  a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0);
+
+function loraExpert(i: number, model: ReturnType<typeof tinyUseLite>): LoadedExpert {
+  const config = { ...defaultTrainConfig('lora'), lora: cfg };
+  const record: ExpertRecord = {
+    id: `e${i}`,
+    name: `Expert ${i}`,
+    baseModel: 'use-lite',
+    method: 'lora',
+    config,
+    data: { source: 'pairs.jsonl', pairs: 10 + i, negatives: 'mined:1' },
+    templates: { query: '{text}', passage: '{title}\n{text}' },
+    createdAt: '2026-01-01T00:00:00.000Z',
+    history: [],
+  };
+  return { record, weights: randomPeft(model.linears, cfg, 40 + i) };
+}
+
+const recipe = (ws: number[], method = 'ties'): MergeRecipe => ({
+  method,
+  baseModel: 'use-lite',
+  experts: ws.map((w, i) => ({ id: `e${i}`, name: `Expert ${i}`, params: { weight: w, density: 0.6 } })),
+  options: {},
+});
+
+async function roundTrip(files: Map<string, string | ArrayBuffer>) {
+  return readExpert(async (n) => {
+    const f = files.get(n);
+    if (f === undefined) return null;
+    return typeof f === 'string' ? (new TextEncoder().encode(f).buffer as ArrayBuffer) : f;
+  });
+}
+
+describe('merged LoRA experts', () => {
+  it('merge of 3 by ties: record, merged_delta.safetensors round trip, expertEmbedder runs the folded model', async () => {
+    const model = tinyUseLite();
+    const be = createCpuBackend();
+    const ex = [0, 1, 2].map((i) => loraExpert(i, model));
+    const r = recipe([0.5, 0.3, 0.7]);
+    const weights = await mergeLoraExperts(r, ex, model);
+    const rec = mergedLoraRecord(
+      r,
+      ex.map((e) => e.record),
+      'Merged',
+      'm1',
+      '2026-02-02T00:00:00.000Z',
+    );
+    expect(rec.method).toBe('lora');
+    expect(rec.merge).toBe(r);
+    expect(rec.data.pairs).toBe(33);
+    const files = expertFiles(rec, weights);
+    expect([...files.keys()].sort()).toEqual([EXPERT_JSON, LORA_DELTA_FILE]);
+    const back = await roundTrip(files);
+    expect(back.record).toEqual(JSON.parse(JSON.stringify(rec)));
+    expect([...back.weights.keys()]).toEqual([...weights.keys()]);
+    for (const [n, w] of weights) expect(back.weights.get(n)!.data).toEqual(w.data);
+    const want = await loadMergedLora(model, weightsToDeltas(weights, model.linears)).embed(
+      be,
+      TEXTS,
+      'query',
+    );
+    const got = await expertEmbedder(model, back.record, back.weights, 'expert:m1').embed(be, TEXTS, 'query');
+    expect(maxDiff(got, want)).toBe(0);
+    const base = await model.embed(be, TEXTS, 'query');
+    expect(maxDiff(got, base)).toBeGreaterThan(1e-3);
+  });
+
+  it('one expert by task_arithmetic weight 1, saved and reloaded, embeds as the expert itself', async () => {
+    const model = tinyUseLite();
+    const be = createCpuBackend();
+    const e = loraExpert(0, model);
+    const r = recipe([1], 'task_arithmetic');
+    const weights = await mergeLoraExperts(r, [e], model);
+    const rec = mergedLoraRecord(r, [e.record], 'One', 'm2', '2026-02-02T00:00:00.000Z');
+    const back = await roundTrip(expertFiles(rec, weights));
+    const got = await expertEmbedder(model, back.record, back.weights, 'm').embed(be, TEXTS, 'query');
+    const want = await expertEmbedder(model, e.record, e.weights, 'e').embed(be, TEXTS, 'query');
+    expect(maxDiff(got, want)).toBeLessThanOrEqual(1e-5);
+  });
+
+  it('refuses mixed methods, a merged expert as input, and a delta file holding other tensors', async () => {
+    const model = tinyUseLite();
+    const e = loraExpert(0, model);
+    const adapter = { ...e, record: { ...e.record, method: 'adapter' as const, name: 'Ad' } };
+    await expect(mergeLoraExperts(recipe([1, 1]), [e, adapter], model)).rejects.toThrow(/different methods/);
+    const weights = await mergeLoraExperts(recipe([1], 'task_arithmetic'), [e], model);
+    const merged = { record: { ...e.record, name: 'M' }, weights };
+    await expect(mergeLoraExperts(recipe([1, 1]), [e, merged], model)).rejects.toThrow(
+      /"M" is itself a merge/,
+    );
+    const rec = mergedLoraRecord(recipe([1]), [e.record], 'X', 'x', '2026-02-02T00:00:00.000Z');
+    const files = expertFiles(rec, weights);
+    // PEFT A/B tensors (same write stamp) in the delta file's place
+    files.set(LORA_DELTA_FILE, expertFiles(rec, e.weights).get('adapter_model.safetensors')!);
+    await expect(roundTrip(files)).rejects.toThrow(
+      /merged_delta.safetensors: holds tensors that are not merged deltas/,
+    );
+  });
+});

@@ -9,8 +9,8 @@ import { loadMergedLora } from '../train/lora-merged';
 import { weightsToDeltas } from '../train/lora-deltas';
 import type { LoraConfig } from '../train/types';
 import { expertEmbedder } from './embedder';
-import { EXPERT_JSON, expertFiles, LORA_DELTA_FILE, readExpert } from './files';
-import { mergedLoraRecord, mergeLoraExperts, type LoadedExpert } from './merge';
+import { EXPERT_JSON, expertFiles, LORA_DELTA_FILE, PEFT_CONFIG, PEFT_WEIGHTS, readExpert } from './files';
+import { loraOutExpert, mergedLoraRecord, mergeLoraExperts, type LoadedExpert } from './merge';
 import type { ExpertRecord } from './record';
 
 const TEXTS = ['the cat sat on the mat', 'heart attack', 'blood pressure flow on the wing', 'lift'];
@@ -113,5 +113,53 @@ describe('merged LoRA experts', () => {
     await expect(roundTrip(files)).rejects.toThrow(
       /merged_delta.safetensors: holds tensors that are not merged deltas/,
     );
+  });
+
+  it('LoRA out: a 3-expert merge as PEFT files by truncated SVD; full rank embeds as the merge, a cut keeps less energy', async () => {
+    const model = tinyUseLite();
+    const be = createCpuBackend();
+    const ex = [0, 1, 2].map((i) => loraExpert(i, model));
+    const r = recipe([0.5, 0.3, 0.7], 'task_arithmetic');
+    const weights = await mergeLoraExperts(r, ex, model);
+    const rec = mergedLoraRecord(
+      r,
+      ex.map((e) => e.record),
+      'Merged',
+      'm3',
+      '2026-02-02T00:00:00.000Z',
+    );
+    const merged = { record: rec, weights };
+    const want = await expertEmbedder(model, rec, weights, 'm').embed(be, TEXTS, 'query');
+    // Σ of three rank-3 deltas has rank ≤ 9: r = 9 keeps everything
+    const full = loraOutExpert(merged, model, { rank: 9 });
+    expect(full.record.config.lora.rank).toBe(9);
+    for (const m of full.modules) expect(m.energy).toBeCloseTo(1, 6);
+    const files = expertFiles(full.record, full.weights);
+    expect([...files.keys()].sort()).toEqual([PEFT_CONFIG, PEFT_WEIGHTS, EXPERT_JSON].sort());
+    expect(JSON.parse(files.get(PEFT_CONFIG) as string)).toMatchObject({
+      r: 9,
+      lora_alpha: 9,
+      peft_type: 'LORA',
+    });
+    const back = await roundTrip(files);
+    expect(back.record.merge).toEqual(r);
+    const got = await expertEmbedder(model, back.record, back.weights, 'o').embed(be, TEXTS, 'query');
+    expect(maxDiff(got, want)).toBeLessThanOrEqual(1e-5);
+    // rank 2: less energy on every module with rank > 2, vectors move away from the merge
+    const cut = loraOutExpert(merged, model, { rank: 2 });
+    expect(cut.record.config.lora.rank).toBe(2);
+    for (const m of cut.modules) {
+      expect(m.rank).toBe(2);
+      expect(m.energy).toBeLessThan(1);
+      expect(m.energy).toBeGreaterThan(0.3);
+      expect(m.firstDropped).toBeGreaterThan(0);
+    }
+    const gotCut = await expertEmbedder(model, cut.record, cut.weights, 'c').embed(be, TEXTS, 'query');
+    expect(maxDiff(gotCut, want)).toBeGreaterThan(1e-4);
+    // threshold: per-module ranks differ, r is the largest, others padded with zeros
+    const th = loraOutExpert(merged, model, { threshold: 0.05 });
+    const ranks = th.modules.map((m) => m.rank);
+    expect(th.record.config.lora.rank).toBe(Math.max(...ranks));
+    expect(() => loraOutExpert(ex[0], model, { rank: 2 })).toThrow(/is not a merged LoRA expert/);
   });
 });

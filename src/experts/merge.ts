@@ -7,12 +7,15 @@
  * LoRA experts merge module by module (src/merge/lora-merge.ts) into one dense ΔW per linear; the merged
  * expert is a 'lora' record with `merge` set whose weights are those deltas (src/train/lora-deltas.ts
  * names; files.ts keeps them in merged_delta.safetensors; expertEmbedder folds them into the base).
+ * LoRA out (item 5): loraOutExpert turns a merged LoRA expert into a PEFT LoRA by truncated SVD
+ * (src/merge/lora-extract.ts); expertFiles then writes adapter_model.safetensors + adapter_config.json.
  * Exports: checkMergeable, recipeExperts, mergeAdapterExperts, mergedAdapterRecord, mergeLoraExperts,
- * mergedLoraRecord.
+ * mergedLoraRecord, loraOutExpert.
  */
 import { mergeAdapters } from '../merge/adapters';
+import { extractLora, type LoraOutModule, type LoraOutOptions } from '../merge/lora-extract';
 import { mergeLora, type LoraMergeModel } from '../merge/lora-merge';
-import { deltasToWeights, isDeltaWeights } from '../train/lora-deltas';
+import { deltasToWeights, isDeltaWeights, weightsToDeltas } from '../train/lora-deltas';
 import { checkRecipe, recipeLabel, type MergeRecipe } from '../merge/recipe';
 import { MergeError } from '../merge/types';
 import type { Backend } from '../core/backend';
@@ -188,5 +191,35 @@ function mergedRecord(
     history: [],
     fingerprints: unionFingerprints(records),
     merge: recipe,
+  };
+}
+
+/**
+ * A merged LoRA expert (dense ΔW per module) as a LoRA again: truncated SVD of each ΔW at a fixed rank or by
+ * a singular-value threshold. The record keeps the merge recipe and says the rank in config.lora (so
+ * expertFiles writes PEFT files with that r); `modules` reports each module's kept rank and energy.
+ */
+export function loraOutExpert(
+  merged: LoadedExpert,
+  base: LoraMergeModel,
+  opts: LoraOutOptions,
+  onModule?: (m: LoraOutModule, index: number, total: number) => void,
+): { record: ExpertRecord; weights: ExpertWeights; modules: LoraOutModule[] } {
+  const { record } = merged;
+  if (record.method !== 'lora' || !isDeltaWeights(merged.weights))
+    throw new MergeError(
+      `LoRA out: "${record.name}" is not a merged LoRA expert (its weights are not per-module merged deltas)`,
+    );
+  const deltas = weightsToDeltas(merged.weights, base.linears, `expert "${record.name}"`);
+  const out = extractLora(deltas, base.linears, opts, onModule);
+  const how = opts.rank !== undefined ? `rank ${opts.rank}` : `σ > ${opts.threshold}`;
+  return {
+    record: {
+      ...record,
+      config: { ...record.config, method: 'lora', lora: out.config },
+      data: { ...record.data, source: `${record.data.source} · LoRA out (${how}, r ${out.config.rank})` },
+    },
+    weights: out.weights,
+    modules: out.modules,
   };
 }

@@ -28,6 +28,8 @@ export interface SvdResult {
   v: Float64Array;
   /** Σ kept σ² / ‖M‖_F² (1 for a zero matrix) */
   energy: number;
+  /** the largest singular value not kept (0 when none was dropped; truncatedSvd only) */
+  dropped?: number;
 }
 
 /**
@@ -258,7 +260,10 @@ export function truncatedSvd(a: ArrayLike<number>, m: number, n: number, opts: T
     (threshold === undefined || full.s[keep] > threshold)
   )
     keep++;
-  return slice(full, keep, total);
+  const out = slice(full, keep, total);
+  const next = full.s[keep] ?? 0;
+  out.dropped = next > 1e-12 * smax ? next : 0;
+  return out;
 }
 
 function slice(r: SvdResult, keep: number, total: number): SvdResult {

@@ -35,15 +35,20 @@ export function randomPeft(
   return out;
 }
 
-/** A tiny HF model of scripts/make-tiny-models ('tiny-bert', 'tiny-qwen3') with its safetensors bytes. */
+/**
+ * A tiny HF model of scripts/make-tiny-models ('tiny-bert', 'tiny-qwen3') with its safetensors bytes;
+ * `weightsOverride` replaces its model.safetensors (e.g. a folded export).
+ */
 export async function tinyHf(
   name: string,
   batchSize = 2,
+  weightsOverride?: ArrayBuffer,
 ): Promise<{ model: HfEmbedder; weights: ArrayBuffer }> {
   const dir = join(TINY_MODELS_DIR, name);
   const json = (f: string) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as Record<string, unknown>;
   const b = readFileSync(join(dir, 'model.safetensors'));
-  const weights = b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+  const weights =
+    weightsOverride ?? (b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer);
   const model = await HfEmbedder.create(
     {
       config: json('config.json'),

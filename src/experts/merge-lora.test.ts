@@ -2,7 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { createCpuBackend } from '../gpu/cpu';
 import type { MergeRecipe } from '../merge/recipe';
-import { randomPeft } from '../testing/lora-experts';
+import { randomPeft, tinyHf } from '../testing/lora-experts';
+import { collectChunks } from '../merge/checkpoints';
+import { SafetensorsFile } from '../models/hf/safetensors';
 import { tinyUseLite } from '../testing/lora-fixture';
 import { defaultTrainConfig } from '../train/defaults';
 import { loadMergedLora } from '../train/lora-merged';
@@ -10,7 +12,13 @@ import { weightsToDeltas } from '../train/lora-deltas';
 import type { LoraConfig } from '../train/types';
 import { expertEmbedder } from './embedder';
 import { EXPERT_JSON, expertFiles, LORA_DELTA_FILE, PEFT_CONFIG, PEFT_WEIGHTS, readExpert } from './files';
-import { loraOutExpert, mergedLoraRecord, mergeLoraExperts, type LoadedExpert } from './merge';
+import {
+  loraOutExpert,
+  mergedLoraCheckpoint,
+  mergedLoraRecord,
+  mergeLoraExperts,
+  type LoadedExpert,
+} from './merge';
 import type { ExpertRecord } from './record';
 
 const TEXTS = ['the cat sat on the mat', 'heart attack', 'blood pressure flow on the wing', 'lift'];
@@ -161,5 +169,38 @@ describe('merged LoRA experts', () => {
     const ranks = th.modules.map((m) => m.rank);
     expect(th.record.config.lora.rank).toBe(Math.max(...ranks));
     expect(() => loraOutExpert(ex[0], model, { rank: 2 })).toThrow(/is not a merged LoRA expert/);
+  });
+
+  it('full export of a merged LoRA over tiny BERT: the base file with W + ΔW, which embeds as the merge', async () => {
+    const { model } = await tinyHf('tiny-bert');
+    const be = createCpuBackend();
+    const ex = [0, 1].map((i) => {
+      const e = loraExpert(i, model as never);
+      return {
+        ...e,
+        record: { ...e.record, baseModel: 'tiny-bert' },
+        weights: randomPeft(model.linears, cfg, 60 + i),
+      };
+    });
+    const r = { ...recipe([0.6, 0.4], 'task_arithmetic'), baseModel: 'tiny-bert' };
+    const weights = await mergeLoraExperts(r, ex, model);
+    const rec = mergedLoraRecord(
+      r,
+      ex.map((e) => e.record),
+      'M',
+      'm4',
+      '2026-02-02T00:00:00.000Z',
+    );
+    const out = collectChunks();
+    const res = await mergedLoraCheckpoint({ record: rec, weights }, model, out.write);
+    expect(res.folded).toBe(model.linears.length);
+    expect(SafetensorsFile.open(out.buffer(), 'x').names).toEqual(model.weightFile.src.names);
+    const { model: again } = await tinyHf('tiny-bert', 2, out.buffer());
+    const texts = ['the patient is in the cell', 'wind'];
+    const want = await expertEmbedder(model, rec, weights, 'm').embed(be, texts, 'query');
+    expect(maxDiff(await again.embed(be, texts, 'query'), want)).toBeLessThanOrEqual(1e-5);
+    await expect(mergedLoraCheckpoint(ex[0], model, out.write)).rejects.toThrow(
+      /is not a merged LoRA expert/,
+    );
   });
 });

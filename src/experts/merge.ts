@@ -10,11 +10,13 @@
  * LoRA out (item 5): loraOutExpert turns a merged LoRA expert into a PEFT LoRA by truncated SVD
  * (src/merge/lora-extract.ts); expertFiles then writes adapter_model.safetensors + adapter_config.json.
  * Exports: checkMergeable, recipeExperts, mergeAdapterExperts, mergedAdapterRecord, mergeLoraExperts,
- * mergedLoraRecord, loraOutExpert.
+ * mergedLoraRecord, loraOutExpert, mergedLoraCheckpoint.
  */
 import { mergeAdapters } from '../merge/adapters';
 import { extractLora, type LoraOutModule, type LoraOutOptions } from '../merge/lora-extract';
+import { foldCheckpoint } from '../merge/checkpoints';
 import { mergeLora, type LoraMergeModel } from '../merge/lora-merge';
+import type { SafetensorsFile } from '../models/hf/safetensors';
 import { deltasToWeights, isDeltaWeights, weightsToDeltas } from '../train/lora-deltas';
 import { checkRecipe, recipeLabel, type MergeRecipe } from '../merge/recipe';
 import { MergeError } from '../merge/types';
@@ -222,4 +224,24 @@ export function loraOutExpert(
     weights: out.weights,
     modules: out.modules,
   };
+}
+
+/**
+ * A merged LoRA expert as a full model in the base's own layout (Hugging Face models: their
+ * model.safetensors with W + ΔW at every merged linear, every other tensor copied); `write` gets the file.
+ */
+export async function mergedLoraCheckpoint(
+  merged: LoadedExpert,
+  base: LoraMergeModel & { readonly weightFile: { src: SafetensorsFile; prefix: string } },
+  write: (chunk: Uint8Array) => void | Promise<void>,
+): Promise<{ tensors: number; folded: number; bytes: number }> {
+  const { record } = merged;
+  if (record.method !== 'lora' || !isDeltaWeights(merged.weights))
+    throw new MergeError(`full export: "${record.name}" is not a merged LoRA expert`);
+  const deltas = weightsToDeltas(merged.weights, base.linears, `expert "${record.name}"`);
+  const { src, prefix } = base.weightFile;
+  return foldCheckpoint(src, prefix, deltas, write, {
+    format: 'pt',
+    merged_from: record.merge ? recipeLabel(record.merge) : record.name,
+  });
 }

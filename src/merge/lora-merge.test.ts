@@ -1,7 +1,7 @@
 /** Merging LoRA experts module by module, folded into the weights the engine runs (tiny USE-lite and BERT, CPU). */
 import { describe, expect, it } from 'vitest';
 import { createCpuBackend } from '../gpu/cpu';
-import { tinyUseLite } from '../testing/lora-fixture';
+import { tinyUseLite, trackAllocations } from '../testing/lora-fixture';
 import { randomPeft, tinyHf } from '../testing/lora-experts';
 import { loadLoraExpert } from '../train/lora';
 import { loadMergedLora } from '../train/lora-merged';
@@ -143,5 +143,23 @@ describe('mergeLora', () => {
     await expect(mergeLora(recipe('ties', [1]), [{ ...e, weights: extra }], model)).rejects.toThrow(
       /tensor "base_model.model.encoder.layers.9.ffn.conv1.lora_A.weight" is not a lora_A\/lora_B of any linear/,
     );
+  });
+
+  it('the merged model uploads its folded weights once per backend and release() frees them', async () => {
+    const model = tinyUseLite();
+    const be = createCpuBackend();
+    await model.embed(be, TEXTS, 'query'); // the base's own weights stay uploaded
+    const live = trackAllocations(be);
+    const deltas = await mergeLora(recipe('task_arithmetic', [1]), experts(model, 1), model);
+    const m = loadMergedLora(model, deltas);
+    const first = await m.embed(be, TEXTS, 'query');
+    const held = live().length;
+    expect(held).toBe(2 * model.linears.length); // W + ΔW and the bias of every linear
+    expect(await m.embed(be, TEXTS, 'query')).toEqual(first);
+    expect(live().length).toBe(held);
+    m.release(be);
+    expect(live()).toEqual([]);
+    expect(await m.embed(be, TEXTS, 'query')).toEqual(first); // uploaded again on the next use
+    m.release();
   });
 });

@@ -14,6 +14,7 @@ import type { Backend } from '../core/backend';
 import { plainLinear, type LinearWeights } from '../nn/linear';
 import type { Linear, LinearModule } from '../nn/ops';
 import { HfEmbedder } from '../models/hf/embedder';
+import { PerBackend } from '../models/hf/per-backend';
 import { embedNative, type HostLinear, type NativeEmbedder } from '../models/native';
 import { UseLiteEmbedder } from '../models/use-lite/model';
 import type { Embedder, Role } from '../models/types';
@@ -56,13 +57,14 @@ function nativeModel(base: NativeEmbedder): NativeEmbedder {
 
 /**
  * The Embedder of a merged LoRA model: the base's forward with W + ΔW at every module of `deltas`. Each
- * backend gets the folded weights uploaded on its first use (host copies are not kept: only the deltas).
+ * backend gets the folded weights uploaded on its first use (host copies are not kept: only the deltas);
+ * release() frees them (a merge panel makes a new merged model on every change).
  */
 export function loadMergedLora(
   base: NativeEmbedder,
   deltas: ModuleDeltas,
   id = `${base.id}+merge`,
-): Embedder {
+): Embedder & { release(be?: Backend): void } {
   const model = nativeModel(base);
   const byPath = new Map(model.linears.map((m) => [m.path, m]));
   for (const [path, d] of deltas) {
@@ -73,23 +75,30 @@ export function loadMergedLora(
         `merged LoRA: ΔW of ${path} has ${d.length} values, [${m.outDim}, ${m.inDim}] needs ${m.inDim * m.outDim}`,
       );
   }
-  const onDevice = new WeakMap<Backend, Linear>();
+  // the folded weights on each backend, freed by release()
+  const uploaded = new PerBackend<Map<string, LinearWeights>>((m) =>
+    [...m.values()].flatMap((w) => (w.b ? [w.w, w.b] : [w.w])),
+  );
+  let layout: 'kn' | 'nk' = 'nk';
   const linearOn = (be: Backend): Linear => {
-    let lin = onDevice.get(be);
-    if (lin) return lin;
-    const folded = new Map<string, LinearWeights>();
-    let layout: 'kn' | 'nk' = 'nk';
-    for (const [path, d] of deltas) {
-      const m = byPath.get(path)!;
-      const h = model.hostLinear(path);
-      layout = h.layout;
-      const w = foldDelta(h, m, d);
-      const shape = h.layout === 'nk' ? [m.outDim, m.inDim] : [m.inDim, m.outDim];
-      folded.set(path, { w: be.tensor(w, shape), b: h.b ? be.tensor(h.b, [m.outDim]) : null });
-    }
-    lin = mergedLinear(model.weightsLinear(be), folded, layout);
-    onDevice.set(be, lin);
-    return lin;
+    const folded = uploaded.get(be, () => {
+      const out = new Map<string, LinearWeights>();
+      try {
+        for (const [path, d] of deltas) {
+          const m = byPath.get(path)!;
+          const h = model.hostLinear(path);
+          layout = h.layout;
+          const w = foldDelta(h, m, d);
+          const shape = h.layout === 'nk' ? [m.outDim, m.inDim] : [m.inDim, m.outDim];
+          out.set(path, { w: be.tensor(w, shape), b: h.b ? be.tensor(h.b, [m.outDim]) : null });
+        }
+      } catch (e) {
+        for (const t of out.values()) be.dispose(t.w, ...(t.b ? [t.b] : []));
+        throw e;
+      }
+      return out;
+    });
+    return mergedLinear(model.weightsLinear(be), folded, layout);
   };
   return {
     id,
@@ -97,5 +106,6 @@ export function loadMergedLora(
     templates: model.templates,
     embed: (be: Backend, texts: readonly string[], _role: Role) =>
       embedNative(model, be, texts, linearOn(be)),
+    release: (be?: Backend) => uploaded.release(be),
   };
 }

@@ -7,7 +7,7 @@ import { loadLoraExpert } from '../train/lora';
 import { loadMergedLora } from '../train/lora-merged';
 import type { LoraConfig } from '../train/types';
 import type { NativeEmbedder } from '../models/native';
-import { loraDelta, loraModulesOf, mergeLora, type LoraExpertInput } from './lora-merge';
+import { loraDelta, loraDeltaOn, loraModulesOf, mergeLora, type LoraExpertInput } from './lora-merge';
 import type { MergeRecipe } from './recipe';
 import { mergeTensor } from './registry';
 
@@ -161,5 +161,22 @@ describe('mergeLora', () => {
     expect(live()).toEqual([]);
     expect(await m.embed(be, TEXTS, 'query')).toEqual(first); // uploaded again on the next use
     m.release();
+  });
+
+  it('with a backend: ΔW from its matmul and the mix on it agree with the host path', async () => {
+    const model = tinyUseLite();
+    const be = createCpuBackend();
+    const ex = experts(model, 3);
+    const m = model.linears[5];
+    const p = loraModulesOf(ex[0], model.linears).get(m.path)!;
+    expect(maxDiff(await loraDeltaOn(be, p.a, p.b, 3, m, 2), loraDelta(p.a, p.b, 3, m, 2))).toBeLessThan(
+      1e-6,
+    );
+    for (const method of ['task_arithmetic', 'ties', 'linear']) {
+      const r = recipe(method, [0.5, 0.3, 0.8]);
+      const host = await mergeLora(r, ex, model);
+      const dev = await mergeLora(r, ex, model, { be });
+      for (const [path, d] of host) expect(maxDiff(dev.get(path)!, d)).toBeLessThan(1e-5);
+    }
   });
 });

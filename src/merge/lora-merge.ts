@@ -12,7 +12,7 @@
  * gradients and name filters, layer-params.ts) resolve per module path.
  *
  * Exports: LoraExpertInput, LoraMergeModel (what the base must offer: NativeEmbedder satisfies it),
- * loraDelta (one expert's ΔW of one module), loraModulesOf (which modules an expert adapts, checked),
+ * loraDelta / loraDeltaOn (one expert's ΔW of one module, on the host / on a backend), loraModulesOf (which modules an expert adapts, checked),
  * mergeLora (the streamed merge: Map<path, merged ΔW [out, in]>).
  */
 import type { Backend } from '../core/backend';
@@ -100,6 +100,27 @@ export function loraDelta(
   return d;
 }
 
+/** loraDelta on a backend (its matmul: WASM SIMD on the CPU backend, a kernel on WebGPU); read back to the host. */
+export async function loraDeltaOn(
+  be: Backend,
+  a: Float32Array,
+  b: Float32Array,
+  rank: number,
+  m: LinearModule,
+  scale: number,
+): Promise<Float32Array> {
+  const bt = be.tensor(b, [m.outDim, rank]);
+  const at = be.tensor(a, [rank, m.inDim]);
+  const d = be.matmul(bt, at);
+  try {
+    const out = await be.readF32(d);
+    if (scale !== 1) for (let j = 0; j < out.length; j++) out[j] *= scale;
+    return out;
+  } finally {
+    be.dispose(bt, at, d);
+  }
+}
+
 /** Methods whose result is θ_base + f(task vectors): merged over a zero base from ΔW directly. */
 function deltaLinear(method: string): boolean {
   const m = getMergeMethod(method);
@@ -135,10 +156,13 @@ export async function mergeLora(
   for (const [idx, m] of modules.entries()) {
     const shape = [m.outDim, m.inDim];
     const n = m.outDim * m.inDim;
-    const deltas = adapted.map((a, i) => {
+    const deltas: Float32Array[] = [];
+    for (const [i, a] of adapted.entries()) {
       const p = a.get(m.path);
-      return p ? loraDelta(p.a, p.b, p.rank, m, scales[i]) : new Float32Array(n);
-    });
+      if (!p) deltas.push(new Float32Array(n));
+      else if (opts.be) deltas.push(await loraDeltaOn(opts.be, p.a, p.b, p.rank, m, scales[i]));
+      else deltas.push(loraDelta(p.a, p.b, p.rank, m, scales[i]));
+    }
     let w: Float32Array | null = null;
     let base: NamedTensor;
     let ts: NamedTensor[];

@@ -1,7 +1,7 @@
 /** Per-layer merge parameters as in mergekit YAML: gradients over the layers and name filters. */
 import { describe, expect, it } from 'vitest';
 import { identityAdapter, mergeAdapters } from './adapters';
-import { checkParamValue, layerCount, layerIndex, layerT, resolveParam } from './layer-params';
+import { checkParamValue, layerCount, layerIndex, layerT, resolveParam, tensorParams } from './layer-params';
 import { checkRecipe, recipeTensorParams, type MergeRecipe } from './recipe';
 
 describe('layer parameters', () => {
@@ -91,5 +91,38 @@ describe('layer parameters', () => {
     const out = await mergeAdapters(r, ex, dim);
     expect(out.get('adapter.W')!.data[1]).toBeCloseTo(0.5 * 1 + 0.5 * 2, 6);
     expect(out.get('adapter.b')!.data[0]).toBe(0);
+  });
+
+  it('tensorParams: per-tensor parameters of a checkpoint merge, the layer count from the names', () => {
+    const names = [
+      'model.embed_tokens.weight',
+      'model.layers.0.mlp.up.weight',
+      'model.layers.2.mlp.up.weight',
+      'model.layers.1.self_attn.q.weight',
+    ];
+    const plain = tensorParams(names, [{ name: 'a', params: { weight: 0.4 } }], { lambda: 1 });
+    expect(plain('model.layers.0.mlp.up.weight')).toEqual({
+      models: [{ weight: 0.4 }],
+      options: { lambda: 1 },
+    });
+    const p = tensorParams(
+      names,
+      [
+        {
+          name: 'a',
+          params: { weight: 0.4 },
+          perLayer: { weight: [{ filter: 'mlp', value: [0, 1] }, { value: 0.5 }] },
+        },
+      ],
+      { lambda: 1 },
+      { lambda: [2, 4] },
+    );
+    expect(p('model.layers.0.mlp.up.weight')).toEqual({ models: [{ weight: 0 }], options: { lambda: 2 } });
+    expect(p('model.layers.2.mlp.up.weight')).toEqual({ models: [{ weight: 1 }], options: { lambda: 4 } });
+    expect(p('model.layers.1.self_attn.q.weight')).toEqual({
+      models: [{ weight: 0.5 }],
+      options: { lambda: 3 },
+    });
+    expect(p('model.embed_tokens.weight')).toEqual({ models: [{ weight: 0.5 }], options: { lambda: 2 } });
   });
 });

@@ -12,7 +12,8 @@
  * parameter), layerIndex / layerCount (the layer of a tensor name: ".layers.N.", ".layer.N.", ".h.N.",
  * ".blocks.N."), layerT, resolveParam (one value for one tensor), and the recipe side: LayerModelParams /
  * LayerOptions (what MergeExpertRef.perLayer and MergeRecipe.perLayer hold) with resolveModels /
- * resolveOptions (the plain ModelParams / MergeOptions of one tensor, the plain number form unchanged).
+ * resolveOptions (the plain ModelParams / MergeOptions of one tensor, the plain number form unchanged), and
+ * tensorParams (the same for every tensor of a checkpoint merge: name -> {models, options}).
  */
 import type { MergeOptions, ModelParams } from './types';
 import { MergeError } from './types';
@@ -148,4 +149,24 @@ export function hasPerLayer(r: {
   perLayer?: LayerOptions;
 }): boolean {
   return !!r.perLayer || r.experts.some((e) => !!e.perLayer);
+}
+
+/**
+ * The per-tensor parameters of a whole-checkpoint merge: for a model whose tensor names are `names`, a
+ * function from a tensor name to the plain models / options it merges with (per-layer values resolved,
+ * the layer count taken from the names). Without any per-layer value it returns the plain ones as given.
+ */
+export function tensorParams(
+  names: readonly string[],
+  experts: readonly { name: string; params: ModelParams; perLayer?: LayerModelParams }[],
+  options: MergeOptions,
+  perLayer?: LayerOptions,
+): (tensor: string) => { models: ModelParams[]; options: MergeOptions } {
+  const layers = layerCount(names);
+  const plain = experts.map((e) => e.params);
+  if (!hasPerLayer({ experts, perLayer })) return () => ({ models: plain, options });
+  return (tensor) => ({
+    models: resolveModels(experts, tensor, layers),
+    options: resolveOptions(options, perLayer, tensor, layers),
+  });
 }

@@ -33,7 +33,7 @@ function experts(model: NativeEmbedder, n: number, c: LoraConfig = cfg): LoraExp
 }
 
 describe('mergeLora', () => {
-  for (const which of ['USE-lite (kn)', 'BERT (nk)']) {
+  for (const which of ['USE-lite (kn)', 'BERT (nk)', 'Qwen3 (nk)']) {
     it(`${which}: one expert by task_arithmetic weight 1 (and linear) embeds as loadLoraExpert`, async () => {
       const model: NativeEmbedder = which.startsWith('USE')
         ? tinyUseLite()

@@ -6,7 +6,7 @@ import { randomPeft, tinyHf } from '../testing/lora-experts';
 import { loadLoraExpert } from '../train/lora';
 import { loadMergedLora } from '../train/lora-merged';
 import type { LoraConfig } from '../train/types';
-import type { NativeEmbedder } from '../models/native';
+import { weightOutIn, type NativeEmbedder } from '../models/native';
 import { loraDelta, loraDeltaOn, loraModulesOf, mergeLora, type LoraExpertInput } from './lora-merge';
 import type { MergeRecipe } from './recipe';
 import { mergeTensor } from './registry';
@@ -177,6 +177,38 @@ describe('mergeLora', () => {
       const host = await mergeLora(r, ex, model);
       const dev = await mergeLora(r, ex, model, { be });
       for (const [path, d] of host) expect(maxDiff(dev.get(path)!, d)).toBeLessThan(1e-5);
+    }
+  });
+
+  it('slerp sees θ_base = W and θ_1 = W + ΔW (USE-lite stores W as [in, out]): merged ΔW = slerp − W', async () => {
+    const model = tinyUseLite();
+    const [e] = experts(model, 1);
+    const r = recipe('slerp', [1], { options: { t: 0.3 } });
+    const deltas = await mergeLora(r, [e], model);
+    for (const m of model.linears) {
+      const w = weightOutIn(model.hostLinear(m.path), m);
+      const p = loraModulesOf(e, model.linears).get(m.path)!;
+      const d = loraDelta(p.a, p.b, 3, m, 2);
+      const shape = [m.outDim, m.inDim];
+      const want = mergeTensor(
+        'slerp',
+        { name: m.path, shape, data: w },
+        [{ name: m.path, shape, data: w.map((x, j) => x + d[j]) }],
+        [{ weight: 1 }],
+        { t: 0.3 },
+      );
+      expect(
+        maxDiff(
+          deltas.get(m.path)!,
+          want.data.map((x, j) => x - w[j]),
+        ),
+      ).toBeLessThan(1e-6);
+      expect(
+        maxDiff(
+          deltas.get(m.path)!,
+          d.map((x) => 0.3 * x),
+        ),
+      ).toBeLessThan(0.05); // close to lerp for a small ΔW
     }
   });
 });

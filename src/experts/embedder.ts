@@ -1,7 +1,8 @@
 /**
  * Turning an expert into an embedder (the studio's worker and Node alike): its base model plus its trained
  * weights (an embedding-space adapter, or LoRA inside a model on the studio kernels), under the templates
- * the expert was trained with.
+ * the expert was trained with. A merged LoRA expert (dense ΔW per linear, src/train/lora-deltas.ts) runs
+ * the base with W + ΔW folded in (src/train/lora-merged.ts).
  */
 import { FINGERPRINT_SCHEME } from '../data/fingerprint';
 import { HfEmbedder } from '../models/hf/embedder';
@@ -9,6 +10,8 @@ import type { Embedder } from '../models/types';
 import { UseLiteEmbedder } from '../models/use-lite/model';
 import { adapterEmbedder } from '../train/adapter';
 import { loadLoraExpert, type LoraBase } from '../train/lora';
+import { isDeltaWeights, weightsToDeltas } from '../train/lora-deltas';
+import { loadMergedLora } from '../train/lora-merged';
 import type { ExpertWeights } from './files';
 import type { ExpertRecord } from './record';
 
@@ -28,7 +31,10 @@ export function expertEmbedder(
       throw new Error(
         `expert "${record.name}": LoRA needs USE-lite or a Hugging Face model on the studio kernels, got "${record.baseModel}"`,
       );
-    e = loadLoraExpert(base, weights, record.config.lora, id);
+    // a merged LoRA expert: one ΔW per linear, folded into the base's weights
+    if (isDeltaWeights(weights))
+      e = loadMergedLora(base, weightsToDeltas(weights, base.linears, `expert "${record.name}"`), id);
+    else e = loadLoraExpert(base, weights, record.config.lora, id);
   } else e = adapterEmbedder(base, record.config.adapter, { host: weights }, id);
   const fp = record.fingerprints;
   return {

@@ -1,9 +1,12 @@
 /**
  * An expert on disk (or in a download): adapters as `adapter.safetensors` + `expert.json` (the
  * ExpertRecord); LoRA in PEFT layout, `adapter_model.safetensors` (PEFT tensor names) +
- * `adapter_config.json`, beside the same `expert.json`.
+ * `adapter_config.json`, beside the same `expert.json`. A merged LoRA expert (record.merge set, weights
+ * one dense ΔW per linear: src/train/lora-deltas.ts) keeps them in `merged_delta.safetensors` and has no
+ * adapter_config.json (it is no PEFT adapter; src/merge/lora-extract.ts makes one).
  */
 import { parseSafetensors, SafetensorsFile, writeSafetensors } from '../models/hf/safetensors';
+import { isDeltaName, isDeltaWeights } from '../train/lora-deltas';
 import type { LoraConfig } from '../train/types';
 import type { ExpertRecord } from './record';
 import { withArticle } from '../util/words';
@@ -14,6 +17,7 @@ export const EXPERT_JSON = 'expert.json';
 export const ADAPTER_FILE = 'adapter.safetensors';
 export const PEFT_WEIGHTS = 'adapter_model.safetensors';
 export const PEFT_CONFIG = 'adapter_config.json';
+export const LORA_DELTA_FILE = 'merged_delta.safetensors';
 
 export class ExpertFormatError extends Error {
   constructor(file: string, detail: string) {
@@ -51,7 +55,9 @@ export function expertFiles(record: ExpertRecord, weights: ExpertWeights): Map<s
     expert_id: record.id,
     created_at: record.createdAt,
   };
-  if (record.method === 'lora') {
+  if (record.method === 'lora' && isDeltaWeights(weights)) {
+    files.set(LORA_DELTA_FILE, writeSafetensors(weights, meta));
+  } else if (record.method === 'lora') {
     files.set(PEFT_WEIGHTS, writeSafetensors(weights, meta));
     files.set(PEFT_CONFIG, JSON.stringify(peftConfig(record), null, 2) + '\n');
   } else {
@@ -241,8 +247,12 @@ export async function readExpert(
     lora = parsePeftConfig(new TextDecoder().decode(peft));
     record = { ...record, config: { ...record.config, lora } };
   }
-  const file = record.method === 'lora' ? PEFT_WEIGHTS : ADAPTER_FILE;
-  const buf = await get(file);
+  let file = record.method === 'lora' ? PEFT_WEIGHTS : ADAPTER_FILE;
+  let buf = await get(file);
+  if (record.method === 'lora' && !peft && record.merge) {
+    const deltas = await get(LORA_DELTA_FILE);
+    if (deltas) [file, buf] = [LORA_DELTA_FILE, deltas];
+  }
   if (!buf)
     throw new ExpertFormatError(
       file,
@@ -256,6 +266,11 @@ export async function readExpert(
       `is from another write than ${EXPERT_JSON} (created_at ${JSON.stringify(stamp)} vs ${JSON.stringify(record.createdAt)}): the folder mixes two writes (a crash, or a file copied in); export or train the expert again`,
     );
   const weights = parseExpertWeights(buf, file);
+  if (file === LORA_DELTA_FILE && !isDeltaWeights(weights))
+    throw new ExpertFormatError(
+      file,
+      `holds tensors that are not merged deltas (e.g. "${[...weights.keys()].find((n) => !isDeltaName(n))}"); a merged LoRA keeps only "<module>.merged_delta.weight" tensors`,
+    );
   const trained = lora ? peftWeightsRank(weights) : null;
   if (lora && trained && trained.rank !== lora.rank)
     throw new ExpertFormatError(

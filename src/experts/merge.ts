@@ -3,8 +3,21 @@
  * experts merge into one full adapter; the merged expert is an ExpertRecord like a trained one (so the
  * studio lists, evaluates and exports it the same way) that keeps its recipe and the union of its experts'
  * training fingerprints (the leakage guard still knows what the merge has seen).
+ *
+ * LoRA experts merge module by module (src/merge/lora-merge.ts) into one dense ΔW per linear; the merged
+ * expert is a 'lora' record with `merge` set whose weights are those deltas (src/train/lora-deltas.ts
+ * names; files.ts keeps them in merged_delta.safetensors; expertEmbedder folds them into the base).
+ * LoRA out (item 5): loraOutExpert turns a merged LoRA expert into a PEFT LoRA by truncated SVD
+ * (src/merge/lora-extract.ts); expertFiles then writes adapter_model.safetensors + adapter_config.json.
+ * Exports: checkMergeable, recipeExperts, mergeAdapterExperts, mergedAdapterRecord, mergeLoraExperts,
+ * mergedLoraRecord, loraOutExpert, mergedLoraCheckpoint.
  */
 import { mergeAdapters } from '../merge/adapters';
+import { extractLora, type LoraOutModule, type LoraOutOptions } from '../merge/lora-extract';
+import { foldCheckpoint } from '../merge/checkpoints';
+import { mergeLora, type LoraMergeModel } from '../merge/lora-merge';
+import type { SafetensorsFile } from '../models/hf/safetensors';
+import { deltasToWeights, isDeltaWeights, weightsToDeltas } from '../train/lora-deltas';
 import { checkRecipe, recipeLabel, type MergeRecipe } from '../merge/recipe';
 import { MergeError } from '../merge/types';
 import type { Backend } from '../core/backend';
@@ -93,12 +106,83 @@ export function mergedAdapterRecord(
 ): ExpertRecord {
   checkMergeable(records);
   const first = records[0];
+  if (first.method !== 'adapter')
+    throw new MergeError(
+      `mergedAdapterRecord: "${first.name}" is a ${first.method} expert; use mergedLoraRecord`,
+    );
+  const config = {
+    ...first.config,
+    method: 'adapter' as const,
+    adapter: { ...first.config.adapter, kind: 'full' as const },
+  };
+  return mergedRecord(recipe, records, name, id, createdAt, config);
+}
+
+/**
+ * The record of a merged LoRA expert: method 'lora', the recipe in `merge`; its weights are the merged
+ * per-module ΔW (mergeLoraExperts), not A/B pairs, so config.lora is the first expert's, for reference.
+ */
+export function mergedLoraRecord(
+  recipe: MergeRecipe,
+  records: readonly ExpertRecord[],
+  name: string,
+  id: string,
+  createdAt: string,
+): ExpertRecord {
+  checkMergeable(records);
+  const first = records[0];
+  if (first.method !== 'lora')
+    throw new MergeError(
+      `mergedLoraRecord: "${first.name}" is an ${first.method} expert; use mergedAdapterRecord`,
+    );
+  return mergedRecord(recipe, records, name, id, createdAt, { ...first.config, method: 'lora' });
+}
+
+/**
+ * Merges LoRA experts by `recipe` over their base model (a USE-lite or HfEmbedder: its linears and host
+ * weights), module by module, into the weights of the merged expert (one ΔW per merged linear).
+ */
+export async function mergeLoraExperts(
+  recipe: MergeRecipe,
+  experts: readonly LoadedExpert[],
+  base: LoraMergeModel,
+  be?: Backend,
+): Promise<ExpertWeights> {
+  checkRecipe(recipe);
+  checkMergeable(experts.map((e) => e.record));
+  if (experts[0].record.method !== 'lora')
+    throw new MergeError(
+      `mergeLoraExperts: "${experts[0].record.name}" is an ${experts[0].record.method} expert`,
+    );
+  const merged = experts.find((e) => isDeltaWeights(e.weights));
+  if (merged)
+    throw new MergeError(
+      `mergeLoraExperts: "${merged.record.name}" is itself a merge (dense deltas, not LoRA A/B); merge its experts again with one recipe, or export it as a LoRA first`,
+    );
+  const deltas = await mergeLora(
+    recipe,
+    experts.map((e) => ({ name: e.record.name, config: e.record.config.lora, weights: e.weights })),
+    base,
+    { be },
+  );
+  return deltasToWeights(deltas, base.linears);
+}
+
+function mergedRecord(
+  recipe: MergeRecipe,
+  records: readonly ExpertRecord[],
+  name: string,
+  id: string,
+  createdAt: string,
+  config: ExpertRecord['config'],
+): ExpertRecord {
+  const first = records[0];
   return {
     id,
     name,
     baseModel: first.baseModel,
-    method: 'adapter',
-    config: { ...first.config, method: 'adapter', adapter: { ...first.config.adapter, kind: 'full' } },
+    method: config.method,
+    config,
     data: {
       source: `merge: ${recipeLabel(recipe)}`,
       pairs: records.reduce((s, r) => s + r.data.pairs, 0),
@@ -110,4 +194,54 @@ export function mergedAdapterRecord(
     fingerprints: unionFingerprints(records),
     merge: recipe,
   };
+}
+
+/**
+ * A merged LoRA expert (dense ΔW per module) as a LoRA again: truncated SVD of each ΔW at a fixed rank or by
+ * a singular-value threshold. The record keeps the merge recipe and says the rank in config.lora (so
+ * expertFiles writes PEFT files with that r); `modules` reports each module's kept rank and energy.
+ */
+export function loraOutExpert(
+  merged: LoadedExpert,
+  base: LoraMergeModel,
+  opts: LoraOutOptions,
+  onModule?: (m: LoraOutModule, index: number, total: number) => void,
+): { record: ExpertRecord; weights: ExpertWeights; modules: LoraOutModule[] } {
+  const { record } = merged;
+  if (record.method !== 'lora' || !isDeltaWeights(merged.weights))
+    throw new MergeError(
+      `LoRA out: "${record.name}" is not a merged LoRA expert (its weights are not per-module merged deltas)`,
+    );
+  const deltas = weightsToDeltas(merged.weights, base.linears, `expert "${record.name}"`);
+  const out = extractLora(deltas, base.linears, opts, onModule);
+  const how = opts.rank !== undefined ? `rank ${opts.rank}` : `σ > ${opts.threshold}`;
+  return {
+    record: {
+      ...record,
+      config: { ...record.config, method: 'lora', lora: out.config },
+      data: { ...record.data, source: `${record.data.source} · LoRA out (${how}, r ${out.config.rank})` },
+    },
+    weights: out.weights,
+    modules: out.modules,
+  };
+}
+
+/**
+ * A merged LoRA expert as a full model in the base's own layout (Hugging Face models: their
+ * model.safetensors with W + ΔW at every merged linear, every other tensor copied); `write` gets the file.
+ */
+export async function mergedLoraCheckpoint(
+  merged: LoadedExpert,
+  base: LoraMergeModel & { readonly weightFile: { src: SafetensorsFile; prefix: string } },
+  write: (chunk: Uint8Array) => void | Promise<void>,
+): Promise<{ tensors: number; folded: number; bytes: number }> {
+  const { record } = merged;
+  if (record.method !== 'lora' || !isDeltaWeights(merged.weights))
+    throw new MergeError(`full export: "${record.name}" is not a merged LoRA expert`);
+  const deltas = weightsToDeltas(merged.weights, base.linears, `expert "${record.name}"`);
+  const { src, prefix } = base.weightFile;
+  return foldCheckpoint(src, prefix, deltas, write, {
+    format: 'pt',
+    merged_from: record.merge ? recipeLabel(record.merge) : record.name,
+  });
 }

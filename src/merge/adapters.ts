@@ -7,7 +7,7 @@
 import type { Backend } from '../core/backend';
 import type { AdapterConfig } from '../train/types';
 import { mergeTensorOnBackend } from './merge-backend';
-import { checkRecipe, type MergeRecipe } from './recipe';
+import { checkRecipe, recipeTensorParams, type MergeRecipe } from './recipe';
 import { mergeTensor } from './registry';
 import { MergeError, type NamedTensor } from './types';
 
@@ -90,13 +90,14 @@ export async function mergeAdapters(
     );
   const full = experts.map((e) => adapterAsFull(e.config, dim, e.weights, `expert "${e.name}"`));
   const base = identityAdapter(dim);
-  const models = recipe.experts.map((e) => e.params);
   const out = new Map<string, { shape: number[]; data: Float32Array }>();
   for (const [i, b] of base.entries()) {
     const ts = full.map((f) => f[i]);
+    // per-layer values: an adapter has no layers, so only name filters ("W", "b") and plain values apply
+    const { models, options } = recipeTensorParams(recipe, b.name, 0);
     const t = be
-      ? await mergeTensorOnBackend(be, recipe.method, b, ts, models, recipe.options)
-      : mergeTensor(recipe.method, b, ts, models, recipe.options);
+      ? await mergeTensorOnBackend(be, recipe.method, b, ts, models, options)
+      : mergeTensor(recipe.method, b, ts, models, options);
     out.set(t.name, { shape: t.shape, data: t.data });
   }
   return out;

@@ -3,6 +3,13 @@
  * pass around — the method, the base, the experts with their per-model parameters, and the global
  * parameters (mergekit's `merge_method`, `base_model`, `models[].parameters`, `parameters`).
  */
+import {
+  checkParamValue,
+  resolveModels,
+  resolveOptions,
+  type LayerModelParams,
+  type LayerOptions,
+} from './layer-params';
 import { getMergeMethod } from './registry';
 import { MergeError, type MergeOptions, type ModelParams } from './types';
 
@@ -11,6 +18,8 @@ export interface MergeExpertRef {
   id: string;
   name: string;
   params: ModelParams;
+  /** per-layer / per-name values (mergekit gradients and filters, layer-params.ts); a key here wins over params */
+  perLayer?: LayerModelParams;
 }
 
 export interface MergeRecipe {
@@ -19,6 +28,8 @@ export interface MergeRecipe {
   baseModel: string;
   experts: MergeExpertRef[];
   options: MergeOptions;
+  /** per-layer / per-name global values (lambda, t); a key here wins over options */
+  perLayer?: LayerOptions;
 }
 
 /** Checks a recipe before any tensor is touched: a known method, experts, finite parameters. */
@@ -35,6 +46,11 @@ export function checkRecipe(r: MergeRecipe): MergeRecipe {
         throw new MergeError(`${r.method}: expert "${e.name}" has ${k} = ${String(v)}; give a finite number`);
     }
   }
+  for (const e of r.experts)
+    for (const [k, v] of Object.entries(e.perLayer ?? {}))
+      if (v !== undefined) checkParamValue(`${r.method}: expert "${e.name}" ${k}`, v);
+  for (const [k, v] of Object.entries(r.perLayer ?? {}))
+    if (v !== undefined) checkParamValue(`${r.method}: parameter ${k}`, v);
   for (const [k, v] of Object.entries(r.options)) {
     if (typeof v === 'number' && !Number.isFinite(v))
       throw new MergeError(`${r.method}: parameter ${k} = ${String(v)}; give a finite number`);
@@ -50,4 +66,16 @@ export function recipeLabel(r: MergeRecipe): string {
   });
   const lam = r.options.lambda !== undefined && r.options.lambda !== 1 ? ` λ=${r.options.lambda}` : '';
   return `${r.method}${lam} · ${parts.join(' + ')}`;
+}
+
+/** The plain per-model parameters and options of one tensor (per-layer values resolved; layer-params.ts). */
+export function recipeTensorParams(
+  r: MergeRecipe,
+  name: string,
+  layers: number,
+): { models: ModelParams[]; options: MergeOptions } {
+  return {
+    models: resolveModels(r.experts, name, layers),
+    options: resolveOptions(r.options, r.perLayer, name, layers),
+  };
 }

@@ -17,9 +17,27 @@ export interface NativePlan {
   forward(ops: Ops, group: readonly number[]): Tensor;
 }
 
+/** A linear's weights on the host: w in the model's layout ('kn' [in, out] or 'nk' [out, in]), the bias or null. */
+export interface HostLinear {
+  readonly w: Float32Array;
+  readonly layout: 'kn' | 'nk';
+  readonly b: Float32Array | null;
+}
+
+/** A linear's weight as [out, in] (PyTorch / PEFT layout; a fresh array for 'kn', the same for 'nk'). */
+export function weightOutIn(h: HostLinear, m: LinearModule): Float32Array {
+  if (h.layout === 'nk') return h.w;
+  const out = new Float32Array(h.w.length);
+  for (let i = 0; i < m.inDim; i++)
+    for (let o = 0; o < m.outDim; o++) out[o * m.inDim + i] = h.w[i * m.outDim + o];
+  return out;
+}
+
 export interface NativeEmbedder extends Embedder {
   /** every linear of the model, in forward order */
   readonly linears: readonly LinearModule[];
+  /** the host weights of the linear at `path` (merging reads θ_base there; throws for an unknown path) */
+  hostLinear(path: string): HostLinear;
   /** the model's own weights on `be` (uploaded on first use) as a Linear source */
   weightsLinear(be: Backend): Linear;
   plan(be: Backend, texts: readonly string[]): NativePlan;

@@ -6,7 +6,8 @@
 import type { Backend, Tensor } from '../../core/backend';
 import type { LinearModule, Ops } from '../../nn/ops';
 import type { BertConfig } from './config';
-import { checkBatch, lookup, type TokenBatch } from './common';
+import type { HostLinear } from '../native';
+import { checkBatch, hfHostLinear, lookup, type TokenBatch } from './common';
 import type { SafetensorsFile } from './safetensors';
 import { Weights } from './weights';
 
@@ -52,6 +53,16 @@ export class BertModel {
       w.need(`${p}output.LayerNorm.bias`, [H]);
     }
     this.w = w;
+  }
+
+  /** the host weights of the linear at `path` */
+  hostLinear(path: string): HostLinear {
+    return hfHostLinear(this.w, path);
+  }
+
+  /** the weight file and the name prefix it uses ('' or e.g. 'bert.') */
+  get weightFile(): { src: SafetensorsFile; prefix: string } {
+    return { src: this.w.src, prefix: this.w.prefix };
   }
 
   /** every linear, in forward order (PEFT module paths of the bare model) */

@@ -2,6 +2,7 @@
 import type { Tensor } from '../../core/backend';
 import { plainLinear } from '../../nn/linear';
 import type { Linear, Ops } from '../../nn/ops';
+import type { HostLinear } from '../native';
 import type { Weights } from './weights';
 
 /** A right-padded batch of token ids. */
@@ -74,4 +75,14 @@ export function hfLinear(on: Map<string, Tensor>): Linear {
     if (!w) throw new Error(`no weight ${path}.weight on the device`);
     return { w, b: on.get(`${path}.bias`) ?? null };
   });
+}
+
+/** The host weights of an HF linear ('nk' `${path}.weight`, optional `${path}.bias`) from the model's file. */
+export function hfHostLinear(w: Weights, path: string): HostLinear {
+  if (!w.has(`${path}.weight`)) throw new Error(`no linear ${path} in ${w.src.file}`);
+  return {
+    w: w.data(`${path}.weight`),
+    layout: 'nk',
+    b: w.has(`${path}.bias`) ? w.data(`${path}.bias`) : null,
+  };
 }

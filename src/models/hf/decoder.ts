@@ -9,7 +9,8 @@
 import type { Backend, Tensor } from '../../core/backend';
 import type { LinearModule, Ops } from '../../nn/ops';
 import type { DecoderConfig } from './config';
-import { checkBatch, lookup, type TokenBatch } from './common';
+import type { HostLinear } from '../native';
+import { checkBatch, hfHostLinear, lookup, type TokenBatch } from './common';
 import type { KvCache } from './kv-cache';
 import { LmHead } from './lm-head';
 import { SafetensorsError, type SafetensorsFile } from './safetensors';
@@ -65,6 +66,16 @@ export class DecoderModel {
       w.need(`${p}mlp.down_proj.weight`, [H, c.intermediate]);
     }
     this.w = w;
+  }
+
+  /** the host weights of the linear at `path` */
+  hostLinear(path: string): HostLinear {
+    return hfHostLinear(this.w, path);
+  }
+
+  /** the weight file and the name prefix it uses ('' or e.g. 'bert.') */
+  get weightFile(): { src: SafetensorsFile; prefix: string } {
+    return { src: this.w.src, prefix: this.w.prefix };
   }
 
   /** every linear, in forward order (PEFT module paths of the bare model) */

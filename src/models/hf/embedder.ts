@@ -6,7 +6,7 @@
 import type { Backend, Tensor } from '../../core/backend';
 import { inferenceOps } from '../../nn/inference';
 import type { Linear, LinearModule, Ops } from '../../nn/ops';
-import { embedNative, type NativeEmbedder, type NativePlan } from '../native';
+import { embedNative, type HostLinear, type NativeEmbedder, type NativePlan } from '../native';
 import type { Role, TextTemplates } from '../types';
 import { BertModel } from './bert';
 import { hfLinear, padBatch, type TokenBatch } from './common';
@@ -125,6 +125,15 @@ export class HfEmbedder implements NativeEmbedder {
 
   weightsLinear(backend: Backend): Linear {
     return hfLinear(this.model.on(backend));
+  }
+
+  hostLinear(path: string): HostLinear {
+    return this.model.hostLinear(path);
+  }
+
+  /** the model's safetensors file and the name prefix its tensors carry (exports keep the file's names) */
+  get weightFile(): { src: SafetensorsFile; prefix: string } {
+    return this.model.weightFile;
   }
 
   /** Last hidden states [B*T, H] of a batch on the op context (the caller frees them). */

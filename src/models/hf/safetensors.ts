@@ -287,41 +287,60 @@ export interface WritableTensor {
   readonly dtype?: SafetensorsDType;
 }
 
+/** A tensor's stored bytes (F32 as is; F16/BF16 rounded to nearest even). */
+export function tensorBytes(name: string, t: WritableTensor): Uint8Array {
+  const dtype = t.dtype ?? 'F32';
+  const count = t.shape.reduce((a, b) => a * b, 1);
+  if (count !== t.data.length)
+    throw new Error(
+      `writeSafetensors: "${name}" has ${t.data.length} values for shape [${t.shape.join(', ')}]`,
+    );
+  if (dtype === 'F32') return new Uint8Array(t.data.slice().buffer);
+  const conv = dtype === 'F16' ? f32ToF16 : f32ToBf16;
+  return new Uint8Array(Uint16Array.from(t.data, (x) => conv(x)).buffer);
+}
+
+/**
+ * The first bytes of a safetensors file (length + JSON header padded to 8 bytes) for tensors written in
+ * this order with these shapes and dtypes; the data section follows, tensor after tensor.
+ */
+export function safetensorsHeader(
+  entries: readonly { name: string; shape: readonly number[]; dtype?: SafetensorsDType }[],
+  metadata?: Record<string, string>,
+): { head: Uint8Array; dataBytes: number } {
+  const header: Record<string, unknown> = {};
+  if (metadata) header.__metadata__ = metadata;
+  let offset = 0;
+  for (const e of entries) {
+    const dtype = e.dtype ?? 'F32';
+    const bytes = e.shape.reduce((a, b) => a * b, 1) * BYTES[dtype];
+    header[e.name] = { dtype, shape: [...e.shape], data_offsets: [offset, offset + bytes] };
+    offset += bytes;
+  }
+  let json = JSON.stringify(header);
+  const raw = new TextEncoder().encode(json);
+  json += ' '.repeat((8 - (raw.length % 8)) % 8);
+  const text = new TextEncoder().encode(json);
+  const head = new Uint8Array(8 + text.length);
+  new DataView(head.buffer).setUint32(0, text.length, true);
+  head.set(text, 8);
+  return { head, dataBytes: offset };
+}
+
 /** Serialises tensors (in the given order) into a safetensors file; header padded to 8 bytes. */
 export function writeSafetensors(
   tensors: Map<string, WritableTensor> | Record<string, WritableTensor>,
   metadata?: Record<string, string>,
 ): ArrayBuffer {
   const entries = tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors);
-  const header: Record<string, unknown> = {};
-  if (metadata) header.__metadata__ = metadata;
-  let offset = 0;
-  const parts: Uint8Array[] = [];
-  for (const [name, t] of entries) {
-    const dtype = t.dtype ?? 'F32';
-    const count = t.shape.reduce((a, b) => a * b, 1);
-    if (count !== t.data.length)
-      throw new Error(
-        `writeSafetensors: "${name}" has ${t.data.length} values for shape [${t.shape.join(', ')}]`,
-      );
-    let bytes: Uint8Array;
-    if (dtype === 'F32') bytes = new Uint8Array(t.data.slice().buffer);
-    else {
-      const conv = dtype === 'F16' ? f32ToF16 : f32ToBf16;
-      bytes = new Uint8Array(Uint16Array.from(t.data, (x) => conv(x)).buffer);
-    }
-    header[name] = { dtype, shape: [...t.shape], data_offsets: [offset, offset + bytes.length] };
-    parts.push(bytes);
-    offset += bytes.length;
-  }
-  let json = JSON.stringify(header);
-  const raw = new TextEncoder().encode(json);
-  json += ' '.repeat((8 - (raw.length % 8)) % 8);
-  const head = new TextEncoder().encode(json);
-  const out = new Uint8Array(8 + head.length + offset);
-  new DataView(out.buffer).setUint32(0, head.length, true);
-  out.set(head, 8);
-  let p = 8 + head.length;
+  const parts = entries.map(([name, t]) => tensorBytes(name, t));
+  const { head, dataBytes } = safetensorsHeader(
+    entries.map(([name, t]) => ({ name, shape: t.shape, dtype: t.dtype })),
+    metadata,
+  );
+  const out = new Uint8Array(head.length + dataBytes);
+  out.set(head, 0);
+  let p = head.length;
   for (const b of parts) {
     out.set(b, p);
     p += b.length;

@@ -8,6 +8,7 @@
 import type { Backend, Tensor } from '../../core/backend';
 import type { LinearWeights } from '../../nn/linear';
 import type { LinearModule, Ops } from '../../nn/ops';
+import type { HostLinear } from '../native';
 import type { UseLiteWeights } from './weights';
 
 /** Module path of each USE-lite linear (PEFT-style names, after the TF graph's scopes). */
@@ -37,6 +38,23 @@ export function linearsOfUseLite(w: UseLiteWeights): LinearModule[] {
   });
   out.push({ path: P.tanh(), inDim: w.outDim, outDim: w.outDim });
   return out;
+}
+
+/** The host weights ('kn': [in, out]) of the USE-lite linear at `path`. */
+export function hostLinearOfUseLite(w: UseLiteWeights, path: string): HostLinear {
+  const P = USE_LITE_PATHS;
+  if (path === P.tanh()) return { w: w.tanhW, b: w.tanhB, layout: 'kn' };
+  for (const [i, L] of w.layers.entries()) {
+    const kn = (wt: Float32Array, b: Float32Array): HostLinear => ({ w: wt, b, layout: 'kn' });
+    if (path === P.q(i)) return kn(L.wq, L.bq);
+    if (path === P.k(i)) return kn(L.wk, L.bk);
+    if (path === P.v(i)) return kn(L.wv, L.bv);
+    if (path === P.o(i)) return kn(L.wo, L.bo);
+    if (path === P.residual(i) && L.residual) return kn(L.residual.w, L.residual.b);
+    if (path === P.ffn1(i)) return kn(L.w1, L.b1);
+    if (path === P.ffn2(i)) return kn(L.w2, L.b2);
+  }
+  throw new Error(`USE-lite: no linear ${path}`);
 }
 
 /** The weights on one backend: the table, each layer's norms, every linear ('kn') by module path. */

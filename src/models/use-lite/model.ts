@@ -13,9 +13,15 @@ import type { Backend } from '../../core/backend';
 import { plainLinear } from '../../nn/linear';
 import type { Linear, LinearModule } from '../../nn/ops';
 import type { AssetFetcher } from '../glove';
-import { embedNative, type NativeEmbedder, type NativePlan } from '../native';
+import { embedNative, type HostLinear, type NativeEmbedder, type NativePlan } from '../native';
 import type { ModelInfo, Role, TextTemplates } from '../types';
-import { uploadUseLite, forwardUseLite, linearsOfUseLite, type UseLiteDevice } from './forward';
+import {
+  uploadUseLite,
+  forwardUseLite,
+  hostLinearOfUseLite,
+  linearsOfUseLite,
+  type UseLiteDevice,
+} from './forward';
 import { parseModelJson, readGraph, shardPaths } from './graph';
 import { UseLiteTokenizer } from './tokenizer';
 import { readUseLiteWeights, type UseLiteWeights } from './weights';
@@ -79,6 +85,10 @@ export class UseLiteEmbedder implements NativeEmbedder {
 
   weightsLinear(backend: Backend): Linear {
     return this.device(backend).linear;
+  }
+
+  hostLinear(path: string): HostLinear {
+    return hostLinearOfUseLite(this.weights, path);
   }
 
   /**

@@ -7,8 +7,12 @@ import {
   checkMergeable,
   mergeAdapterExperts,
   mergedAdapterRecord,
+  mergedLoraRecord,
+  mergeLoraExperts,
   type LoadedExpert,
 } from '../experts/merge';
+import { isLoraBase } from '../experts/embedder';
+import type { Embedder } from '../models/types';
 import type { ExpertWeights } from '../experts/files';
 import type { ExpertRecord } from '../experts/record';
 import type { Backend } from '../core/backend';
@@ -26,6 +30,8 @@ export interface MergedExpertInfo {
   name: string;
   createdAt: string;
   backend?: Backend;
+  /** loads the experts' base model (LoRA merges read its linears and weights) */
+  loadBase?: () => Promise<Embedder>;
 }
 
 /** An adapter's dimension: W is [dim, dim], a low-rank adapter's A is [rank, dim]. */
@@ -53,22 +59,31 @@ async function mergeAdapterExpertFiles(
 }
 
 /**
- * LEAD: LoRA dispatch point. The LoRA merge library (materialise ΔW = (α/r)·B·A per linear, merge layer by
- * layer, fold or re-factor) plugs in here: it takes the loaded LoRA experts and the recipe and returns the
- * merged expert's record and weights. Until it is on main, a LoRA merge fails with this message rather
- * than write anything.
+ * LoRA experts: each linear's ΔW = (α/r)·B·A materialised and merged module by module over the base model
+ * (loaded by `info.loadBase`: its linears, and its weights for the methods that read θ), saved as the
+ * merged per-module ΔW (merged_delta.safetensors) that expertEmbedder folds into the base's weights.
  */
-export function mergeLoraExpertFiles(
+async function mergeLoraExpertFiles(
   recipe: MergeRecipe,
   experts: readonly LoadedExpert[],
   info: MergedExpertInfo,
 ): Promise<MergedExpertFiles> {
-  void info;
-  return Promise.reject(
-    new MergeError(
-      `${recipe.method}: "${experts[0].record.name}" and the other experts are LoRA experts; merging LoRA experts is not available in \`stm merge\` yet (only embedding-space adapter experts merge); nothing was written`,
-    ),
+  if (!info.loadBase)
+    throw new MergeError(`${recipe.method}: merging LoRA experts needs their base model loaded`);
+  const base = await info.loadBase();
+  if (!isLoraBase(base))
+    throw new MergeError(
+      `${recipe.method}: the experts' base "${experts[0].record.baseModel}" is not a model LoRA runs on (USE-lite or a Hugging Face model on the studio kernels)`,
+    );
+  const weights = await mergeLoraExperts(recipe, experts, base, info.backend);
+  const record = mergedLoraRecord(
+    recipe,
+    experts.map((e) => e.record),
+    info.name,
+    info.id,
+    info.createdAt,
   );
+  return { record, weights };
 }
 
 /** Merges loaded experts by the recipe (experts in recipe order) into one new expert's files. */

@@ -11,6 +11,10 @@ import { createCpuBackend } from '../gpu/cpu';
 import { importMergekitYaml } from '../merge/mergekit-yaml';
 import { parseSafetensors, writeSafetensors } from '../models/hf/safetensors';
 import { adapterExpertRecord } from '../testing/expert-record';
+import { TINY_MODELS_DIR } from '../../scripts/make-tiny-models';
+import { randomPeft, tinyHf } from '../testing/lora-experts';
+import { DEFAULT_LORA } from '../train/lora';
+import { selectModules } from '../train/lora-modules';
 import { defaultTrainConfig } from '../train/defaults';
 import { Rng } from '../util/rng';
 import { UsageError } from './args';
@@ -187,16 +191,66 @@ describe('stm merge: expert folders (issue 10 item 6)', () => {
       );
       return d;
     };
-    const [la, lb] = [await lora('la'), await lora('lb')];
+    const la = await lora('la');
     await expect(
       merge(['--method', 'linear', '--experts', `${a},${la}`, '--weights', '1', '--out', join(dir, 'x')]),
     ).rejects.toThrow('experts "Expert ga" (adapter) and "la" (lora) were trained by different methods');
+    // a LoRA expert over a base LoRA cannot run on (GloVe) fails before writing
     const out = join(dir, 'lora-out');
     await expect(
-      merge(['--method', 'ties', '--experts', `${la},${lb}`, '--weights', '1', '--out', out]),
-    ).rejects.toThrow('merging LoRA experts is not available in `stm merge` yet');
+      merge(['--method', 'ties', '--experts', `${la},${la}`, '--weights', '1', '--out', out]),
+    ).rejects.toThrow('is not a model LoRA runs on');
     expect(existsSync(out)).toBe(false);
     expect(existsSync(join(dir, 'x'))).toBe(false);
+  });
+
+  it('merges LoRA experts over a Hugging Face base into a folded expert; one expert at weight 1 embeds as itself', async () => {
+    const baseDir = join(TINY_MODELS_DIR, 'tiny-bert');
+    const { model } = await tinyHf('tiny-bert');
+    const cfg = { ...DEFAULT_LORA, rank: 4, alpha: 8 };
+    const dirs: string[] = [];
+    for (const seed of [1, 2]) {
+      const d = join(dir, `lora${seed}`);
+      const config = { ...defaultTrainConfig('lora'), lora: cfg };
+      await writeExpertDir(
+        d,
+        adapterExpertRecord({
+          id: `lora${seed}`,
+          name: `L${seed}`,
+          method: 'lora',
+          baseModel: baseDir,
+          config,
+        }),
+        randomPeft(selectModules(model.linears, cfg.targetModules), cfg, seed),
+      );
+      dirs.push(d);
+    }
+    const one = join(dir, 'lora-one');
+    await merge(['--method', 'task_arithmetic', '--experts', dirs[0], '--weights', '1', '--out', one]);
+    const be = createCpuBackend();
+    const texts = ['heart attack symptoms', 'a second text'];
+    const want = await (await resolveModelNode(dirs[0], () => undefined)).embed(be, texts, 'query');
+    const got = await (await resolveModelNode(one, () => undefined)).embed(be, texts, 'query');
+    for (let i = 0; i < want.length; i++) expect(Math.abs(got[i] - want[i])).toBeLessThan(1e-5);
+    const two = join(dir, 'lora-two');
+    await merge([
+      '--method',
+      'ties',
+      '--experts',
+      dirs.join(','),
+      '--weights',
+      '0.5,0.5',
+      '--densities',
+      '0.5',
+      '--out',
+      two,
+    ]);
+    const merged = await readExpertDir(two);
+    expect(merged.record.method).toBe('lora');
+    expect(merged.record.merge?.method).toBe('ties');
+    const e2 = await (await resolveModelNode(two, () => undefined)).embed(be, texts, 'query');
+    expect(e2.some((x, i) => Math.abs(x - want[i]) > 1e-4)).toBe(true);
+    be.destroy();
   });
 });
 

@@ -9,6 +9,7 @@ import { basename } from 'node:path';
 import type { Backend } from '../core/backend';
 import { isExpertDir, readExpertDir, writeExpertDir } from '../experts/files-node';
 import type { LoadedExpert } from '../experts/merge';
+import { resolveModelNode } from '../experts/resolve-node';
 import { mergeCheckpoints, planCheckpointMerge } from '../merge/checkpoint-merge';
 import { exportMergekitYaml, importMergekitYaml } from '../merge/mergekit-yaml';
 import { checkRecipe, recipeLabel, type MergeRecipe } from '../merge/recipe';
@@ -185,6 +186,7 @@ async function mergeExpertFolders(
     name: a.name ?? `merge: ${recipeLabel(recipe)}`,
     createdAt: new Date().toISOString(),
     backend: be,
+    loadBase: () => resolveModelNode(baseModel, log, { forTraining: true }),
   });
   let files: string[];
   try {

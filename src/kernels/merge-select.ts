@@ -41,7 +41,8 @@ export function digitPasses(n: number): DigitPass[] {
   const out: DigitPass[] = [];
   for (let s = 24; s >= 0; s -= 8) out.push({ word: 0, shift: s, maskHi: above(s, 32), maskLo: 0 });
   const B = loBits(n);
-  for (let s = B - 8; s >= 0; s -= 8) out.push({ word: 1, shift: s, maskHi: 0xffffffff, maskLo: above(s, B) });
+  for (let s = B - 8; s >= 0; s -= 8)
+    out.push({ word: 1, shift: s, maskHi: 0xffffffff, maskLo: above(s, B) });
   return out;
 }
 

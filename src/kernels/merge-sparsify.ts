@@ -153,7 +153,11 @@ export function sparsifyMaskCpu(delta: Float32Array, plan: SparsifyPlan, k: numb
 }
 
 /** CPU reference: the sparsified task vector of each expert (δ itself when not sparsified). */
-export function sparsifyCpu(base: Float32Array, experts: readonly Float32Array[], plan: SparsifyPlan): Float32Array[] {
+export function sparsifyCpu(
+  base: Float32Array,
+  experts: readonly Float32Array[],
+  plan: SparsifyPlan,
+): Float32Array[] {
   return experts.map((theta, k) => {
     const delta = new Float32Array(plan.n);
     for (let i = 0; i < plan.n; i++) delta[i] = theta[i] - base[i];
@@ -170,14 +174,20 @@ export function mergeSparsifyShape(base: Tensor, experts: Tensor, o: MergeSparsi
   expectDtype('mergeSparsify', 'base', base, 'f32');
   expectDtype('mergeSparsify', 'experts', experts, 'f32');
   const K = experts.shape[0];
-  if (experts.shape.length !== base.shape.length + 1 || experts.shape.slice(1).join(',') !== base.shape.join(',')) {
+  if (
+    experts.shape.length !== base.shape.length + 1 ||
+    experts.shape.slice(1).join(',') !== base.shape.join(',')
+  ) {
     throw new ShapeError(
       'mergeSparsify',
       `experts [${experts.shape.join(',')}] must be [K, ${base.shape.join(',')}] (K experts, then base's shape)`,
     );
   }
   if (o.params.length !== K) {
-    throw new ShapeError('mergeSparsify', `${K} experts but ${o.params.length} parameter sets; give one per expert`);
+    throw new ShapeError(
+      'mergeSparsify',
+      `${K} experts but ${o.params.length} parameter sets; give one per expert`,
+    );
   }
   const random = o.method === 'random' || o.method === 'della_magprune';
   if (random && o.keys.length !== K) {
@@ -185,7 +195,8 @@ export function mergeSparsifyShape(base: Tensor, experts: Tensor, o: MergeSparsi
   }
   for (const [k, p] of o.params.entries()) {
     for (const [what, v] of Object.entries(p)) {
-      if (!Number.isFinite(v)) throw new RangeError(`mergeSparsify: expert ${k} ${what} must be finite, got ${v}`);
+      if (!Number.isFinite(v))
+        throw new RangeError(`mergeSparsify: expert ${k} ${what} must be finite, got ${v}`);
     }
   }
   return sparsifyPlan(base.shape, K, o);
@@ -239,8 +250,16 @@ const BINDINGS: Record<Entry, number[]> = {
 export function sparsifyProgram(plan: SparsifyPlan, entry: Entry, limits: KernelLimits): ProgramSpec {
   const WG = wgSize(limits);
   const bpr = Math.ceil(plan.len / WG);
-  const blocks = entry === 'della' || (entry === 'l1' && plan.method === 'della_magprune') ? plan.rows * bpr : Math.ceil(plan.n / WG);
-  const method = plan.method === 'random' ? 2 : plan.method === 'magnitude' || plan.method === 'magnitude_outliers' ? 1 : 0;
+  const blocks =
+    entry === 'della' || (entry === 'l1' && plan.method === 'della_magprune')
+      ? plan.rows * bpr
+      : Math.ceil(plan.n / WG);
+  const method =
+    plan.method === 'random'
+      ? 2
+      : plan.method === 'magnitude' || plan.method === 'magnitude_outliers'
+        ? 1
+        : 0;
   const workgroups = {
     delta: Math.ceil((plan.K * plan.n) / WG),
     mask: plan.K * blocks,

@@ -78,7 +78,11 @@ export function magnitudeMask(delta: Float32Array, density: number, tensor: stri
  * n_top = int(gamma·n) = 0 (any tensor with fewer than 1/gamma elements, e.g. < 100 at gamma 0.01), so
  * it zeroes the whole task vector; here the kept range is sorted[n_bot : n − n_top] in every case.
  */
-export function magnitudeOutliersMask(delta: Float32Array, density: number, gamma: number): Uint8Array | null {
+export function magnitudeOutliersMask(
+  delta: Float32Array,
+  density: number,
+  gamma: number,
+): Uint8Array | null {
   return oneMask(delta, [delta.length], 'magnitude_outliers', { density, gamma, epsilon: 0 }, 0, '');
 }
 

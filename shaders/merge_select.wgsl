@@ -1,12 +1,14 @@
 // Exact radix selection of the key at a given ascending rank, per selection, over task vectors D [K, n]
 // (CPU reference: src/kernels/merge-select.ts). Element i of expert k has the unique key
 //   hi = bits(|D[k * n + i]|) (sign cleared), lo = DESC ? n - 1 - i : i.
-// Selection s (expert s / 2) keeps its state in STATE[4s..4s+3] = (prefix hi, prefix lo, rank left, done).
+// Selection s keeps its state in STATE[4s..4s+3] = (prefix hi, prefix lo, rank left, expert); the host
+// launches only selections with 0 < rank < n (the others are no bound at all).
 // Per 8-bit digit, from the top of hi down to the bottom of lo:
 //   hist:   count the digit of every key whose bits above the digit equal the prefix (256 bins per selection);
 //   narrow: walk the bins to the one holding the rank, append it to the prefix, subtract the counts below,
 //           clear the bins for the next digit.
-// After the last digit the prefix is the selected key. Done selections (rank >= n) hold the sentinel.
+// After the last digit the prefix is the selected key. Each hist workgroup scans a chunk of `chunk`
+// elements of one selection (few, long workgroups: their fixed cost dominates on software renderers).
 // Workgroups are numbered linearly (x + y * num_workgroups.x); surplus ones return at once.
 override WG: u32 = 256u;
 override DESC: u32 = 0u;
@@ -62,22 +64,20 @@ fn hist(
   workgroupBarrier();
   let ph = STATE[s * 4u];
   let pl = STATE[s * 4u + 1u];
-  if (STATE[s * 4u + 3u] == 0u) {
-    let off = (s / 2u) * p.n;
-    let end = min(p.n, (b + 1u) * p.chunk);
-    for (var i = b * p.chunk + lid.x; i < end; i += WG) {
-      let hi = bitcast<u32>(D[off + i]) & 0x7fffffffu;
-      var lo = i;
-      if (DESC == 1u) {
-        lo = p.n - 1u - i;
+  let off = STATE[s * 4u + 3u] * p.n;
+  let end = min(p.n, (b + 1u) * p.chunk);
+  for (var i = b * p.chunk + lid.x; i < end; i += WG) {
+    let hi = bitcast<u32>(D[off + i]) & 0x7fffffffu;
+    var lo = i;
+    if (DESC == 1u) {
+      lo = p.n - 1u - i;
+    }
+    if ((hi & p.maskHi) == ph && (lo & p.maskLo) == pl) {
+      var d = (hi >> p.shift) & 255u;
+      if (p.word == 1u) {
+        d = (lo >> p.shift) & 255u;
       }
-      if ((hi & p.maskHi) == ph && (lo & p.maskLo) == pl) {
-        var d = (hi >> p.shift) & 255u;
-        if (p.word == 1u) {
-          d = (lo >> p.shift) & 255u;
-        }
-        atomicAdd(&lh[d], 1u);
-      }
+      atomicAdd(&lh[d], 1u);
     }
   }
   workgroupBarrier();
@@ -99,7 +99,7 @@ fn narrow(
   if (s >= p.sels) {
     return;
   }
-  if (lid.x == 0u && STATE[s * 4u + 3u] == 0u) {
+  if (lid.x == 0u) {
     var r = STATE[s * 4u + 2u];
     var b = 0u;
     loop {

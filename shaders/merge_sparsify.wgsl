@@ -1,24 +1,32 @@
 // Sparsification of task vectors (mergekit's sparsify.py; CPU reference: src/kernels/merge-sparsify.ts).
+// Per expert k, PK[8k..8k+7] = (on, keep threshold, mask key, rescale, lower selection, upper selection,
+// empty, 0); a selection index of 0xffffffff means "no bound".
 //   delta: D[k * n + i] = E[k * n + i] - B[i]
-//   mask:  Y = D masked per expert k with PK[4k] = 1 (else Y = D):
-//          METHOD 1 (select): keep when SEL[2k] <= key < SEL[2k + 1] (keys as in merge_select.wgsl);
-//          METHOD 2 (random): keep when (hash(PK[4k + 2], i) >> 8) < PK[4k + 1];
-//          and per workgroup the partial sums (sum |D|, sum |Y|) into PART for the L1 rescale.
+//   mask:  Y = D masked when PK on (else Y = D); EPT elements per invocation:
+//          METHOD 1 (select): keep when SEL[lower] <= key < SEL[upper] (keys as in merge_select.wgsl),
+//                             nothing when the range is empty;
+//          METHOD 2 (random): keep when (hash(key, i) >> 8) < threshold;
+//          each invocation writes its (sum |D|, sum |Y|) to PART for the L1 rescale (no barriers).
 //   della: Y = D masked by per-row ranks: the ascending rank of |D| (ties: lower index first) within the
 //          row (dim 1, stride `inner`), counted against every entry of the row through workgroup tiles;
-//          keep when (hash(PK[4k + 2], i) >> 8) < TBL[k * len + rank]; partial sums as in mask.
-//   l1:    per expert, SC[k] = sum|D| / sum|Y| when PK[4k + 3] = 1 and both sums >= 1e-7, else 1.
+//          a workgroup takes a block of WG * 8 entries of one row; keep when
+//          (hash(key, i) >> 8) < TBL[k * len + rank]; per-invocation sums as in mask.
+//   l1:    per expert, SC[k] = sum|D| / sum|Y| when rescale is on and both sums >= 1e-7, else 1.
 //   scale: Y[k * n + i] *= SC[k].
 // hash: two rounds of pcg_hash, as src/kernels/merge-rng.ts. Workgroups are numbered linearly
 // (x + y * num_workgroups.x); surplus ones return at once. WG is a power of two.
 override WG: u32 = 256u;
 override METHOD: u32 = 0u;
+override DESC: u32 = 0u;
+override EPT: u32 = 16u;
+const NONE: u32 = 0xffffffffu;
+const DELLA_EPT: u32 = 8u;
 
 struct Params {
   n: u32,
   k: u32,
   blocks: u32,
-  desc: u32,
+  slots: u32,
   rows: u32,
   len: u32,
   inner: u32,
@@ -51,27 +59,10 @@ fn maskHash(key: u32, i: u32) -> u32 {
   return pcg(pcg(i ^ key) + key);
 }
 
+// key (hi, lo) >= the key selected by selection s
 fn keyGE(hi: u32, lo: u32, s: u32) -> bool {
   let h = SEL[s * 4u];
   return hi > h || (hi == h && lo >= SEL[s * 4u + 1u]);
-}
-
-// sums a and b over the workgroup; invocation 0 writes them to PART[2 * slot], PART[2 * slot + 1]
-fn partials(slot: u32, l: u32, a: f32, b: f32) {
-  s0[l] = a;
-  s1[l] = b;
-  workgroupBarrier();
-  for (var st = WG / 2u; st > 0u; st = st / 2u) {
-    if (l < st) {
-      s0[l] += s0[l + st];
-      s1[l] += s1[l + st];
-    }
-    workgroupBarrier();
-  }
-  if (l == 0u) {
-    PART[2u * slot] = s0[0];
-    PART[2u * slot + 1u] = s1[0];
-  }
 }
 
 @compute @workgroup_size(WG)
@@ -98,31 +89,45 @@ fn mask(
     return;
   }
   let k = g / p.blocks;
-  let i = (g % p.blocks) * WG + lid.x;
-  var x = 0.0;
-  var y = 0.0;
-  if (i < p.n) {
-    x = D[k * p.n + i];
-    y = x;
-    if (PK[4u * k] == 1u) {
-      var keep = true;
+  let b = g % p.blocks;
+  let on = PK[8u * k] == 1u;
+  let threshold = PK[8u * k + 1u];
+  let key = PK[8u * k + 2u];
+  let low = PK[8u * k + 4u];
+  let high = PK[8u * k + 5u];
+  let empty = PK[8u * k + 6u] == 1u;
+  var sa = 0.0;
+  var sb = 0.0;
+  for (var e = 0u; e < EPT; e++) {
+    let i = b * WG * EPT + e * WG + lid.x;
+    if (i >= p.n) {
+      break;
+    }
+    let x = D[k * p.n + i];
+    var keep = true;
+    if (on) {
       if (METHOD == 1u) {
         let hi = bitcast<u32>(x) & 0x7fffffffu;
         var lo = i;
-        if (p.desc == 1u) {
+        if (DESC == 1u) {
           lo = p.n - 1u - i;
         }
-        keep = keyGE(hi, lo, 2u * k) && !keyGE(hi, lo, 2u * k + 1u);
+        keep = !empty && (low == NONE || keyGE(hi, lo, low)) && (high == NONE || !keyGE(hi, lo, high));
       } else if (METHOD == 2u) {
-        keep = (maskHash(PK[4u * k + 2u], i) >> 8u) < PK[4u * k + 1u];
-      }
-      if (!keep) {
-        y = 0.0;
+        keep = (maskHash(key, i) >> 8u) < threshold;
       }
     }
+    var y = 0.0;
+    if (keep) {
+      y = x;
+    }
     Y[k * p.n + i] = y;
+    sa += abs(x);
+    sb += abs(y);
   }
-  partials(g, lid.x, abs(x), abs(y));
+  let slot = k * p.slots + b * WG + lid.x;
+  PART[2u * slot] = sa;
+  PART[2u * slot + 1u] = sb;
 }
 
 @compute @workgroup_size(WG)
@@ -138,43 +143,63 @@ fn della(
   let k = g / p.blocks;
   let rem = g % p.blocks;
   let row = rem / p.bpr;
-  let j = (rem % p.bpr) * WG + lid.x;
+  let j0 = (rem % p.bpr) * WG * DELLA_EPT + lid.x;
   let o = row / p.inner;
   let c = row % p.inner;
-  let valid = j < p.len;
-  let at = (o * p.len + j) * p.inner + c;
-  var x = 0.0;
-  var a = 0u;
-  if (valid) {
-    x = D[k * p.n + at];
-    a = bitcast<u32>(x) & 0x7fffffffu;
+  let rowOff = k * p.n + o * p.len * p.inner + c;
+  var mag: array<u32, DELLA_EPT>;
+  var rank: array<u32, DELLA_EPT>;
+  for (var e = 0u; e < DELLA_EPT; e++) {
+    let j = j0 + e * WG;
+    if (j < p.len) {
+      mag[e] = bitcast<u32>(D[rowOff + j * p.inner]) & 0x7fffffffu;
+    }
+    rank[e] = 0u;
   }
-  var rank = 0u;
   for (var t0 = 0u; t0 < p.len; t0 += WG) {
     let jj = t0 + lid.x;
     if (jj < p.len) {
-      tile[lid.x] = bitcast<u32>(D[k * p.n + (o * p.len + jj) * p.inner + c]) & 0x7fffffffu;
+      tile[lid.x] = bitcast<u32>(D[rowOff + jj * p.inner]) & 0x7fffffffu;
     }
     workgroupBarrier();
-    if (valid) {
-      let m = min(WG, p.len - t0);
-      for (var q = 0u; q < m; q++) {
-        let b = tile[q];
-        if (b < a || (b == a && t0 + q < j)) {
-          rank += 1u;
+    let m = min(WG, p.len - t0);
+    for (var e = 0u; e < DELLA_EPT; e++) {
+      let j = j0 + e * WG;
+      if (j < p.len) {
+        let a = mag[e];
+        var r = 0u;
+        for (var q = 0u; q < m; q++) {
+          let b = tile[q];
+          if (b < a || (b == a && t0 + q < j)) {
+            r += 1u;
+          }
         }
+        rank[e] += r;
       }
     }
     workgroupBarrier();
   }
-  var y = x;
-  if (valid) {
-    if (PK[4u * k] == 1u && (maskHash(PK[4u * k + 2u], at) >> 8u) >= TBL[k * p.len + rank]) {
-      y = 0.0;
+  let on = PK[8u * k] == 1u;
+  let key = PK[8u * k + 2u];
+  var sa = 0.0;
+  var sb = 0.0;
+  for (var e = 0u; e < DELLA_EPT; e++) {
+    let j = j0 + e * WG;
+    if (j < p.len) {
+      let at = (o * p.len + j) * p.inner + c;
+      let x = D[k * p.n + at];
+      var y = x;
+      if (on && (maskHash(key, at) >> 8u) >= TBL[k * p.len + rank[e]]) {
+        y = 0.0;
+      }
+      Y[k * p.n + at] = y;
+      sa += abs(x);
+      sb += abs(y);
     }
-    Y[k * p.n + at] = y;
   }
-  partials(g, lid.x, abs(x), abs(y));
+  let slot = k * p.slots + rem * WG + lid.x;
+  PART[2u * slot] = sa;
+  PART[2u * slot + 1u] = sb;
 }
 
 @compute @workgroup_size(WG)
@@ -189,9 +214,9 @@ fn l1(
   }
   var a = 0.0;
   var b = 0.0;
-  for (var q = lid.x; q < p.blocks; q += WG) {
-    a += PART[2u * (k * p.blocks + q)];
-    b += PART[2u * (k * p.blocks + q) + 1u];
+  for (var q = lid.x; q < p.slots; q += WG) {
+    a += PART[2u * (k * p.slots + q)];
+    b += PART[2u * (k * p.slots + q) + 1u];
   }
   s0[lid.x] = a;
   s1[lid.x] = b;
@@ -205,7 +230,7 @@ fn l1(
   }
   if (lid.x == 0u) {
     var s = 1.0;
-    if (PK[4u * k + 3u] == 1u && s0[0] >= 1e-7 && s1[0] >= 1e-7) {
+    if (PK[8u * k + 3u] == 1u && s0[0] >= 1e-7 && s1[0] >= 1e-7) {
       s = s0[0] / s1[0];
     }
     SC[k] = s;

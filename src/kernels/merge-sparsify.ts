@@ -15,7 +15,7 @@ import type { MergeSparsifyOptions, SparsifyMethod } from '../core/merge-ops';
 import type { GpuOpContext, OpDef } from '../core/op';
 import { floorPow2, type KernelLimits, type ProgramSpec, type ShaderRef } from '../core/program';
 import { keepThreshold, keeps } from './merge-rng';
-import { digitPasses, magnitudeBits, rankRangeMask, SENTINEL } from './merge-select';
+import { digitPasses, magnitudeBits, rankRangeMask } from './merge-select';
 import { expectDtype } from './shape';
 
 export const mergeSelectShader: ShaderRef = {
@@ -202,7 +202,12 @@ export function mergeSparsifyShape(base: Tensor, experts: Tensor, o: MergeSparsi
   return sparsifyPlan(base.shape, K, o);
 }
 
-const WORKS_PER_THREAD = 16;
+/** Elements per invocation of the mask pass; DELLA: per invocation of a row block (EPT in the shader). */
+const MASK_PER_THREAD = 16;
+const DELLA_PER_THREAD = 8;
+/** Radix histogram workgroups per selection: few, long ones (per-workgroup cost dominates on SwiftShader). */
+const MAX_HIST_BLOCKS = 16;
+const NONE = 0xffffffff;
 
 function wgSize(limits: KernelLimits): number {
   return floorPow2(Math.min(256, limits.maxInvocationsPerWorkgroup));
@@ -214,12 +219,42 @@ function u32s(...v: number[]): ArrayBuffer {
   return out.buffer;
 }
 
-/** The radix-select programs: clear, then (hist, narrow) per digit pass. */
-export function selectPrograms(plan: SparsifyPlan, limits: KernelLimits): ProgramSpec[] {
+/** The selections the GPU runs: only bounds that cut (0 < rank < n) of non-empty ranges. */
+export interface Selections {
+  /** per selection: (expert, rank) */
+  sels: { expert: number; rank: number }[];
+  /** per expert: on, threshold, key, rescale, lower selection (NONE: no bound), upper (NONE), empty, 0 */
+  params: Uint32Array;
+}
+
+export function gpuSelections(plan: SparsifyPlan): Selections {
+  const sels: Selections['sels'] = [];
+  const params = new Uint32Array(8 * plan.K);
+  const select = plan.method === 'magnitude' || plan.method === 'magnitude_outliers';
+  for (let k = 0; k < plan.K; k++) {
+    const on = plan.on[k];
+    let low = NONE;
+    let high = NONE;
+    let empty = 0;
+    if (on && select) {
+      const [rL, rU] = [plan.ranks[2 * k], plan.ranks[2 * k + 1]];
+      empty = rL >= rU || rL >= plan.n ? 1 : 0;
+      if (!empty && rL > 0) low = sels.push({ expert: k, rank: rL }) - 1;
+      if (!empty && rU < plan.n) high = sels.push({ expert: k, rank: rU }) - 1;
+    }
+    params.set(
+      [on, plan.thresholds[k], plan.keys[k], on && plan.rescale ? 1 : 0, low, high, empty, 0],
+      8 * k,
+    );
+  }
+  return { sels, params };
+}
+
+/** The radix-select programs: clear, then (hist, narrow) per digit pass, over `count` selections. */
+export function selectPrograms(plan: SparsifyPlan, count: number, limits: KernelLimits): ProgramSpec[] {
   const WG = wgSize(limits);
-  const chunk = WG * WORKS_PER_THREAD;
-  const blocks = Math.ceil(plan.n / chunk);
-  const sels = 2 * plan.K;
+  const blocks = Math.min(MAX_HIST_BLOCKS, Math.ceil(plan.n / (WG * 16)));
+  const chunk = WG * Math.ceil(plan.n / (blocks * WG));
   const spec = (entryPoint: string, workgroups: number, bindings: number[], u: ArrayBuffer): ProgramSpec => ({
     shader: mergeSelectShader,
     entryPoint,
@@ -229,10 +264,10 @@ export function selectPrograms(plan: SparsifyPlan, limits: KernelLimits): Progra
     uniformBinding: 3,
     uniforms: u,
   });
-  const out = [spec('clear', sels, [2], u32s(plan.n, sels, blocks, chunk, 0, 0, 0, 0))];
+  const out = [spec('clear', count, [2], u32s(plan.n, count, blocks, chunk, 0, 0, 0, 0))];
   for (const d of digitPasses(plan.n)) {
-    const u = u32s(plan.n, sels, blocks, chunk, d.word, d.shift, d.maskHi, d.maskLo);
-    out.push(spec('hist', sels * blocks, [0, 1, 2], u), spec('narrow', sels, [1, 2], u));
+    const u = u32s(plan.n, count, blocks, chunk, d.word, d.shift, d.maskHi, d.maskLo);
+    out.push(spec('hist', count * blocks, [0, 1, 2], u), spec('narrow', count, [1, 2], u));
   }
   return out;
 }
@@ -240,20 +275,26 @@ export function selectPrograms(plan: SparsifyPlan, limits: KernelLimits): Progra
 type Entry = 'delta' | 'mask' | 'della' | 'l1' | 'scale';
 const BINDINGS: Record<Entry, number[]> = {
   delta: [0, 1, 2], // experts, base → D
-  mask: [3, 4, 5, 6, 7], // D, selection state, per-expert params → Y, partial L1 sums
-  della: [3, 5, 8, 6, 7], // D, per-expert params, della thresholds → Y, partials
-  l1: [7, 5, 9], // partials, per-expert params → scales
+  mask: [3, 4, 5, 6, 7], // D, selection state, per-expert params → Y, per-invocation L1 sums
+  della: [3, 5, 8, 6, 7], // D, per-expert params, della thresholds → Y, per-invocation L1 sums
+  l1: [7, 5, 9], // L1 sums, per-expert params → scales
   scale: [9, 6], // scales → Y (in place)
 };
+
+/** Workgroups per expert of the mask / della pass, and the L1 partial slots per expert (one per invocation). */
+function grid(plan: SparsifyPlan, WG: number): { blocks: number; slots: number; bpr: number } {
+  if (plan.method === 'della_magprune') {
+    const bpr = Math.ceil(plan.len / (WG * DELLA_PER_THREAD));
+    return { blocks: plan.rows * bpr, slots: plan.rows * bpr * WG, bpr };
+  }
+  const blocks = Math.ceil(plan.n / (WG * MASK_PER_THREAD));
+  return { blocks, slots: blocks * WG, bpr: 0 };
+}
 
 /** One merge_sparsify.wgsl program. */
 export function sparsifyProgram(plan: SparsifyPlan, entry: Entry, limits: KernelLimits): ProgramSpec {
   const WG = wgSize(limits);
-  const bpr = Math.ceil(plan.len / WG);
-  const blocks =
-    entry === 'della' || (entry === 'l1' && plan.method === 'della_magprune')
-      ? plan.rows * bpr
-      : Math.ceil(plan.n / WG);
+  const { blocks, slots, bpr } = grid(plan, WG);
   const method =
     plan.method === 'random'
       ? 2
@@ -270,12 +311,17 @@ export function sparsifyProgram(plan: SparsifyPlan, entry: Entry, limits: Kernel
   return {
     shader: mergeSparsifyShader,
     entryPoint: entry,
-    overrides: { WG, METHOD: method },
+    overrides: { WG, METHOD: method, DESC: plan.desc ? 1 : 0, EPT: MASK_PER_THREAD },
     workgroups,
     bindings: BINDINGS[entry],
     uniformBinding: 10,
-    uniforms: u32s(plan.n, plan.K, blocks, plan.desc ? 1 : 0, plan.rows, plan.len, plan.inner, bpr),
+    uniforms: u32s(plan.n, plan.K, blocks, slots, plan.rows, plan.len, plan.inner, bpr),
   };
+}
+
+/** Partial-sum slots of the mask / della pass (two f32 each). */
+export function partialSlots(plan: SparsifyPlan, limits: KernelLimits): number {
+  return plan.K * grid(plan, wgSize(limits)).slots;
 }
 
 function sparsifyGpu(g: GpuOpContext, base: Tensor, experts: Tensor, o: MergeSparsifyOptions): Tensor {
@@ -298,36 +344,25 @@ function sparsifyGpu(g: GpuOpContext, base: Tensor, experts: Tensor, o: MergeSpa
     try {
       const d = keep(g.alloc(op, [plan.K * plan.n], 'f32'));
       g.enqueue(sparsifyProgram(plan, 'delta', g.limits), [e, b, d]);
-      const params = new Uint32Array(4 * plan.K);
-      for (let k = 0; k < plan.K; k++) {
-        params.set([plan.on[k], plan.thresholds[k], plan.keys[k], plan.on[k] && plan.rescale ? 1 : 0], 4 * k);
-      }
+      const { sels, params } = gpuSelections(plan);
       const pk = keep(g.upload(params, [params.length]));
-      const sel = plan.method === 'magnitude' || plan.method === 'magnitude_outliers';
-      const entry: Entry = plan.method === 'della_magprune' ? 'della' : 'mask';
-      const spec = sparsifyProgram(plan, entry, g.limits);
-      const part = keep(g.alloc(op, [spec.workgroups * 2], 'f32'));
-      if (sel) {
-        const state = new Uint32Array(8 * plan.K);
-        for (let s = 0; s < 2 * plan.K; s++) {
-          const r = plan.ranks[s];
-          const done = !plan.on[s >> 1] || r >= plan.n;
-          state.set(done ? [SENTINEL.hi, SENTINEL.lo, 0, 1] : [0, 0, r, 0], 4 * s);
-        }
-        const st = keep(g.upload(state, [state.length]));
-        const hist = keep(g.alloc(op, [2 * plan.K * 256], 'u32'));
-        for (const p of selectPrograms(plan, g.limits)) {
-          const ts = { clear: [hist], hist: [d, st, hist], narrow: [st, hist] }[p.entryPoint as 'clear'];
-          g.enqueue(p, ts);
-        }
-        g.enqueue(spec, [d, st, pk, y, part]);
-      } else if (entry === 'della') {
+      const part = keep(g.alloc(op, [2 * partialSlots(plan, g.limits)], 'f32'));
+      if (plan.method === 'della_magprune') {
         const table = plan.table.length ? plan.table : new Uint32Array(1);
         const tb = keep(g.upload(table, [table.length]));
-        g.enqueue(spec, [d, pk, tb, y, part]);
+        g.enqueue(sparsifyProgram(plan, 'della', g.limits), [d, pk, tb, y, part]);
       } else {
-        const st = keep(g.upload(new Uint32Array(4), [4]));
-        g.enqueue(spec, [d, st, pk, y, part]);
+        const state = new Uint32Array(4 * Math.max(1, sels.length));
+        sels.forEach((s, i) => state.set([0, 0, s.rank, s.expert], 4 * i));
+        const st = keep(g.upload(state, [state.length]));
+        if (sels.length) {
+          const hist = keep(g.alloc(op, [sels.length * 256], 'u32'));
+          for (const p of selectPrograms(plan, sels.length, g.limits)) {
+            const ts = { clear: [hist], hist: [d, st, hist], narrow: [st, hist] }[p.entryPoint as 'clear'];
+            g.enqueue(p, ts);
+          }
+        }
+        g.enqueue(sparsifyProgram(plan, 'mask', g.limits), [d, st, pk, y, part]);
       }
       if (plan.rescale) {
         const sc = keep(g.alloc(op, [plan.K], 'f32'));

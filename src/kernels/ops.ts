@@ -21,6 +21,7 @@ import { linearOp } from './linear';
 import { matmulOp } from './matmul';
 import { maskedMeanPoolOp } from './meanpool';
 import { mergeMixOp } from './merge-mix';
+import { mergeSparsifyOp } from './merge-sparsify';
 import { adamwOp, addInPlaceOp, sumSquaresOp, zeroOp } from './optim';
 import { poolOp } from './pool';
 import { addPositionalOp } from './positional';
@@ -71,6 +72,7 @@ export const OPS: OpTable = {
   addInPlace: addInPlaceOp,
   // model merging
   mergeMix: mergeMixOp,
+  mergeSparsify: mergeSparsifyOp,
 };
 
 /** Every WGSL program the ops dispatch (derived from the table): what the WebGPU backend loads. */

@@ -4,9 +4,11 @@
  * mix; normalize; × lambda; + base.
  */
 import { mergeMixCpu } from '../kernels/merge-mix';
+import { sparsifyCpu, sparsifyPlan } from '../kernels/merge-sparsify';
+import type { MergeSparsifyOptions } from '../core/merge-ops';
 import { checkInput, resolveModel } from './params';
-import { sparsify, type Sparsification } from './sparsify';
-import { maskRng, type TensorMergeInput } from './types';
+import { sparsifyOptions, type Sparsification } from './sparsify';
+import type { TensorMergeInput } from './types';
 
 export interface GtaConfig {
   name: string;
@@ -16,26 +18,22 @@ export interface GtaConfig {
   defaultRescale: boolean;
 }
 
-/** The task vectors after sparsification (exported for tests and the GPU path). */
+/** The checked mergeSparsify options of one tensor (shared by the CPU path and mergeTensorOnBackend). */
+export function gtaSparsifyOptions(cfg: GtaConfig, x: TensorMergeInput): MergeSparsifyOptions {
+  return sparsifyOptions(
+    cfg.sparsification,
+    x.name,
+    x.shape,
+    x.experts.map((_, i) => resolveModel(x.models[i], i)),
+    x.options.rescale ?? cfg.defaultRescale,
+    x.options.seed ?? 0,
+  );
+}
+
+/** The task vectors after sparsification (the mergeSparsify op's CPU reference). */
 export function sparsifiedDeltas(cfg: GtaConfig, x: TensorMergeInput): Float32Array[] {
-  const base = x.base as Float32Array;
-  const rescale = x.options.rescale ?? cfg.defaultRescale;
-  const seed = x.options.seed ?? 0;
-  return x.experts.map((theta, i) => {
-    const m = resolveModel(x.models[i], i);
-    const delta = new Float32Array(theta.length);
-    for (let j = 0; j < delta.length; j++) delta[j] = theta[j] - base[j];
-    if (!cfg.sparsification) return delta;
-    return sparsify(delta, cfg.sparsification, {
-      tensor: x.name,
-      shape: x.shape,
-      density: m.density,
-      gamma: m.gamma,
-      epsilon: m.epsilon,
-      rescale,
-      rng: maskRng(seed, x.name, i),
-    });
-  });
+  const opts = gtaSparsifyOptions(cfg, x);
+  return sparsifyCpu(x.base as Float32Array, x.experts, sparsifyPlan(x.shape, x.experts.length, opts));
 }
 
 /** The mixing step (sign election, normalize, lambda, + base): the mergeMix kernel's CPU reference. */

@@ -1,10 +1,12 @@
 /**
- * Merging one tensor on a Backend (WebGPU or CPU): for the task-arithmetic family the per-tensor masks
- * are drawn on the host (sparsifiedDeltas) and the element-wise mixing runs as the mergeMix op; the other
- * methods run their CPU implementation. Same results as mergeTensor (to f32 rounding, see the test).
+ * Merging one tensor on a Backend (WebGPU or CPU): for the task-arithmetic family the whole merge runs as
+ * two ops, mergeSparsify (task vectors, per-tensor masks by exact rank selection or hashed Bernoulli draws,
+ * L1 rescale) then mergeMix (sign election, mixing, normalize, lambda, + base): the host uploads the base,
+ * the experts and the parameter tables and reads the result, nothing in between. The other methods run
+ * their CPU implementation. Same masks as mergeTensor, values to f32 rounding (see the test).
  */
 import type { Backend } from '../core/backend';
-import { sparsifiedDeltas } from './gta';
+import { gtaSparsifyOptions } from './gta';
 import { checkInput, resolveModel } from './params';
 import { getMergeMethod, mergeTensor } from './registry';
 import { MergeError, type MergeOptions, type ModelParams, type NamedTensor } from './types';
@@ -40,17 +42,18 @@ export async function mergeTensorOnBackend(
       );
     }
   });
-  const deltas = sparsifiedDeltas(m.gta, x);
+  const sparsify = gtaSparsifyOptions(m.gta, x);
   const weights = Float32Array.from(experts.map((_, i) => resolveModel(models[i], i).weight));
   const n = base.data.length;
-  const stacked = new Float32Array(n * deltas.length);
-  deltas.forEach((d, k) => stacked.set(d, k * n));
+  const stacked = new Float32Array(n * experts.length);
+  experts.forEach((e, k) => stacked.set(e.data, k * n));
   const tensors = [
     be.tensor(base.data, base.shape),
-    be.tensor(stacked, [deltas.length, ...base.shape]),
+    be.tensor(stacked, [experts.length, ...base.shape]),
     be.tensor(weights, [weights.length]),
   ];
-  const y = be.mergeMix(tensors[0], tensors[1], tensors[2], {
+  tensors.push(be.mergeSparsify(tensors[0], tensors[1], sparsify));
+  const y = be.mergeMix(tensors[0], tensors[3], tensors[2], {
     consensus: m.gta.consensus,
     normalize: options.normalize ?? m.gta.defaultNormalize,
     lambda: options.lambda ?? 1,

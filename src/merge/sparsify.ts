@@ -1,56 +1,74 @@
 /**
- * Sparsification of one task vector δ (mergekit's sparsify.py semantics): magnitude (top-k of |δ|),
+ * Sparsification of task vectors (mergekit's sparsify.py semantics): magnitude (top-k of |δ|),
  * magnitude_outliers (breadcrumbs), random (DARE Bernoulli) and della_magprune; optional L1 rescale.
- * Ties in |δ| are broken by element index (lower index ranks as the larger magnitude for top-k and as
- * the smaller one for ascending ranks), so results are deterministic.
+ * The math is the mergeSparsify op's (src/kernels/merge-sparsify.ts: exact rank selection, counter-based
+ * Bernoulli masks); this module checks the parameters (MergeError naming the tensor) and builds the op's
+ * options. Ties in |δ| are broken by element index (lower index ranks as the larger magnitude for top-k
+ * and as the smaller one for ascending ranks), so results are deterministic.
  */
-import type { Rng } from '../util/rng';
-import { MergeError } from './types';
+import type { MergeSparsifyOptions, SparsifyMethod } from '../core/merge-ops';
+import { rescaleL1, sparsifyMaskCpu, sparsifyPlan } from '../kernels/merge-sparsify';
+import type { ResolvedModel } from './params';
+import { maskKey, MergeError } from './types';
 
-/** masked·(‖δ‖₁/‖masked‖₁), or masked unchanged when either norm is below 1e-7 (mergekit's eps). */
-export function rescaleL1(delta: Float32Array, masked: Float32Array): Float32Array {
-  let before = 0;
-  let after = 0;
-  for (let i = 0; i < delta.length; i++) {
-    before += Math.abs(delta[i]);
-    after += Math.abs(masked[i]);
-  }
-  if (before < 1e-7 || after < 1e-7) return masked;
-  const s = before / after;
-  const y = new Float32Array(masked.length);
-  for (let i = 0; i < masked.length; i++) y[i] = masked[i] * s;
-  return y;
-}
+export { rescaleL1 };
+export type Sparsification = SparsifyMethod;
 
-function applyMask(delta: Float32Array, keep: Uint8Array, rescale: boolean): Float32Array {
-  const masked = new Float32Array(delta.length);
-  for (let i = 0; i < delta.length; i++) masked[i] = keep[i] ? delta[i] : 0;
-  return rescale ? rescaleL1(delta, masked) : masked;
-}
-
-/** indices sorted by |δ| ascending, ties by index ascending */
-function ascendingOrder(delta: Float32Array): Uint32Array {
-  const idx = new Uint32Array(delta.length);
-  for (let i = 0; i < idx.length; i++) idx[i] = i;
-  return idx.sort((a, b) => Math.abs(delta[a]) - Math.abs(delta[b]) || a - b);
-}
-
-/** TIES: keep the top int(density·n) entries of |δ|. density ≥ 1 returns δ unchanged (no rescale). */
-export function magnitudeMask(delta: Float32Array, density: number, tensor: string): Uint8Array | null {
-  if (density >= 1) return null;
-  const k = Math.floor(density * delta.length);
+/** Throws a MergeError naming the tensor when a parameter set cannot sparsify it. */
+export function checkSparsify(method: Sparsification, tensor: string, n: number, m: ResolvedModel): void {
+  if (m.density >= 1) return;
   // mergekit asserts here ("not gonna zero out the whole tensor"): say so with the tensor's name
-  if (k <= 0) {
+  if (method === 'magnitude' && Math.floor(m.density * n) <= 0) {
     throw new MergeError(
-      `tensor "${tensor}" (${delta.length} elements): density ${density} keeps int(density·n) = 0 entries; raise density to at least ${1 / delta.length}`,
+      `tensor "${tensor}" (${n} elements): density ${m.density} keeps int(density·n) = 0 entries; raise density to at least ${1 / n}`,
     );
   }
-  const idx = new Uint32Array(delta.length);
-  for (let i = 0; i < idx.length; i++) idx[i] = i;
-  idx.sort((a, b) => Math.abs(delta[b]) - Math.abs(delta[a]) || a - b);
-  const keep = new Uint8Array(delta.length);
-  for (let j = 0; j < k; j++) keep[idx[j]] = 1;
-  return keep;
+  if (
+    method === 'della_magprune' &&
+    m.density > 0 &&
+    (m.density + m.epsilon >= 1 || m.density - m.epsilon <= 0)
+  ) {
+    throw new MergeError(
+      `della on tensor "${tensor}": density ${m.density} ± epsilon ${m.epsilon} must lie inside (0, 1); lower epsilon or move density`,
+    );
+  }
+}
+
+/** The mergeSparsify options of one tensor (checked): per expert parameters and mask keys. */
+export function sparsifyOptions(
+  method: Sparsification | null,
+  tensor: string,
+  shape: readonly number[],
+  models: readonly ResolvedModel[],
+  rescale: boolean,
+  seed: number,
+): MergeSparsifyOptions {
+  const n = shape.reduce((a, b) => a * b, 1);
+  if (method) for (const m of models) checkSparsify(method, tensor, n, m);
+  return {
+    method,
+    params: models.map(({ density, gamma, epsilon }) => ({ density, gamma, epsilon })),
+    rescale,
+    keys: models.map((_, k) => maskKey(seed, tensor, k)),
+  };
+}
+
+function oneMask(
+  delta: Float32Array,
+  shape: readonly number[],
+  method: Sparsification,
+  m: Omit<ResolvedModel, 'weight'>,
+  key: number,
+  tensor: string,
+): Uint8Array | null {
+  checkSparsify(method, tensor, delta.length, { weight: 1, ...m });
+  const plan = sparsifyPlan(shape, 1, { method, params: [m], rescale: false, keys: [key] });
+  return sparsifyMaskCpu(delta, plan, 0);
+}
+
+/** TIES: keep the top int(density·n) entries of |δ|. density ≥ 1 returns null (δ unchanged, no rescale). */
+export function magnitudeMask(delta: Float32Array, density: number, tensor: string): Uint8Array | null {
+  return oneMask(delta, [delta.length], 'magnitude', { density, gamma: 0, epsilon: 0 }, 0, tensor);
 }
 
 /**
@@ -65,89 +83,27 @@ export function magnitudeOutliersMask(
   density: number,
   gamma: number,
 ): Uint8Array | null {
-  if (density >= 1) return null;
-  const n = delta.length;
-  const target = Math.floor(density * n);
-  let nTop = Math.floor(gamma * n);
-  let nBot = n - target - nTop;
-  if (nBot < 0) {
-    nTop += nBot;
-    nBot = 0;
-  }
-  const order = ascendingOrder(delta);
-  const keep = new Uint8Array(n);
-  for (let j = nBot; j < n - nTop; j++) keep[order[j]] = 1;
-  return keep;
+  return oneMask(delta, [delta.length], 'magnitude_outliers', { density, gamma, epsilon: 0 }, 0, '');
 }
 
-/** DARE: keep each entry with probability density (seeded). */
-export function bernoulliMask(n: number, density: number, rng: Rng): Uint8Array | null {
-  if (density >= 1) return null;
-  const keep = new Uint8Array(n);
-  for (let i = 0; i < n; i++) keep[i] = rng.next() < density ? 1 : 0;
-  return keep;
+/** DARE: keep each entry with probability density, element i by the hash of (key, i). */
+export function bernoulliMask(n: number, density: number, key: number): Uint8Array | null {
+  return oneMask(new Float32Array(n), [n], 'random', { density, gamma: 0, epsilon: 0 }, key, '');
 }
 
 /**
  * DELLA (MagPrune): along dim 1 (the row of a matrix; a vector is one row), rank |δ| ascending
- * (1..len), rank_norm = (rank − 1)/(len − 1), keep with probability (density − ε) + 2ε·rank_norm.
- * A row of one element (0/0 in mergekit, which then fails) gets rank_norm 0.5, i.e. p = density.
+ * (0..len−1, ties by lower index first), rank_norm = rank/(len − 1), keep with probability
+ * (density − ε) + 2ε·rank_norm. A row of one element (0/0 in mergekit, which then fails) gets
+ * rank_norm 0.5, i.e. p = density. density ≤ 0 keeps nothing.
  */
 export function dellaMask(
   delta: Float32Array,
-  shape: number[],
+  shape: readonly number[],
   density: number,
   epsilon: number,
-  rng: Rng,
+  key: number,
   tensor: string,
 ): Uint8Array | null {
-  if (density >= 1) return null;
-  const n = delta.length;
-  if (density <= 0) return new Uint8Array(n);
-  if (density + epsilon >= 1 || density - epsilon <= 0) {
-    throw new MergeError(
-      `della on tensor "${tensor}": density ${density} ± epsilon ${epsilon} must lie inside (0, 1); lower epsilon or move density`,
-    );
-  }
-  const len = shape.length < 2 ? n : shape[1];
-  const inner = shape.length < 2 ? 1 : shape.slice(2).reduce((a, b) => a * b, 1);
-  const outer = len * inner === 0 ? 0 : n / (len * inner);
-  const probs = new Float64Array(n);
-  const pos = new Uint32Array(len);
-  for (let o = 0; o < outer; o++) {
-    for (let c = 0; c < inner; c++) {
-      const at = (j: number) => (o * len + j) * inner + c;
-      for (let j = 0; j < len; j++) pos[j] = j;
-      pos.sort((a, b) => Math.abs(delta[at(a)]) - Math.abs(delta[at(b)]) || a - b);
-      for (let r = 0; r < len; r++) {
-        const rankNorm = len > 1 ? r / (len - 1) : 0.5;
-        probs[at(pos[r])] = density - epsilon + rankNorm * 2 * epsilon;
-      }
-    }
-  }
-  const keep = new Uint8Array(n);
-  for (let i = 0; i < n; i++) keep[i] = rng.next() < probs[i] ? 1 : 0;
-  return keep;
-}
-
-export type Sparsification = 'magnitude' | 'random' | 'magnitude_outliers' | 'della_magprune';
-
-export interface SparsifyArgs {
-  tensor: string;
-  shape: number[];
-  density: number;
-  gamma: number;
-  epsilon: number;
-  rescale: boolean;
-  rng: Rng;
-}
-
-/** The sparsified δ (δ itself when density ≥ 1). */
-export function sparsify(delta: Float32Array, method: Sparsification, a: SparsifyArgs): Float32Array {
-  let keep: Uint8Array | null;
-  if (method === 'magnitude') keep = magnitudeMask(delta, a.density, a.tensor);
-  else if (method === 'magnitude_outliers') keep = magnitudeOutliersMask(delta, a.density, a.gamma);
-  else if (method === 'random') keep = bernoulliMask(delta.length, a.density, a.rng);
-  else keep = dellaMask(delta, a.shape, a.density, a.epsilon, a.rng, a.tensor);
-  return keep ? applyMask(delta, keep, a.rescale) : delta;
+  return oneMask(delta, shape, 'della_magprune', { density, gamma: 0, epsilon }, key, tensor);
 }

@@ -2,7 +2,7 @@
  * Shared types of the merge methods (mergekit's semantics): a tensor is {name, shape, data}; every method
  * merges one tensor name at a time from the base's and the experts' tensors of that name.
  */
-import { Rng, subSeed } from '../util/rng';
+import { streamKey } from '../kernels/merge-rng';
 
 /** One named f32 tensor (row-major). */
 export interface NamedTensor {
@@ -72,9 +72,10 @@ export function hashName(name: string): number {
   return h >>> 0;
 }
 
-/** The seeded random source of expert `expert`'s mask on tensor `name`. */
-export function maskRng(seed: number, name: string, expert: number): Rng {
-  return new Rng(subSeed(subSeed(seed >>> 0, hashName(name)), expert));
+/** The u32 key of expert `expert`'s DARE / DELLA mask stream on tensor `name` (counter-based, see
+ * src/kernels/merge-rng.ts): the same masks on the CPU and on the GPU, in any tensor order. */
+export function maskKey(seed: number, name: string, expert: number): number {
+  return streamKey(seed, hashName(name), expert);
 }
 
 export function numel(shape: number[]): number {

@@ -3,6 +3,7 @@
  * the base and against the best single expert (scored once on the same pools), and the spread over seeds.
  */
 import { useUi } from '../context';
+import { plural } from '../../util/words';
 import { metric } from '../format';
 import { domainOf, mergeFigures, poolLabel, type FigureRow } from '../state/merge-figures';
 
@@ -31,7 +32,7 @@ function Row({ r, names, domain }: { r: FigureRow; names: Record<string, string>
             {poolLabel(r.pool)}, {r.pool.queries} queries
           </div>
         )}
-        {r.kind === 'average' && <div className="muted small">mean of {r.tasks} tasks</div>}
+        {r.kind === 'average' && <div className="muted small">mean of {plural(r.tasks, 'task')}</div>}
       </td>
       <td className="small">{domain ?? ''}</td>
       <td className="strong" data-testid="merge-ndcg">
@@ -59,13 +60,15 @@ export function MergeFigures() {
   const picked = useUi((s) => s.mergeDraft.picked);
   const names = Object.fromEntries(experts.map((e) => [e.id, e.name]));
   const status =
-    score.status === 'building'
-      ? 'Building the dev pools (once for these experts and splits)…'
-      : score.status === 'scoring'
-        ? 'Re-scoring…'
-        : score.status === 'done' && score.result
-          ? `Merged and re-scored in ${Math.max(1, Math.round(score.result.ms))} ms`
-          : '';
+    score.status === 'pending'
+      ? 'Waiting for the sliders to settle…'
+      : score.status === 'building'
+        ? 'Building the dev pools (once for these experts and splits)…'
+        : score.status === 'scoring'
+          ? 'Re-scoring…'
+          : score.status === 'done' && score.result
+            ? `Merged and re-scored in ${Math.max(1, Math.round(score.result.ms))} ms`
+            : '';
   const result = score.result;
   const stale = score.status !== 'done';
   const figures = result
@@ -90,7 +93,9 @@ export function MergeFigures() {
           <caption className="muted small">
             nDCG@10 on <b>dev pools</b>: each split&apos;s judged documents plus the top-{result?.pools[0]?.k}{' '}
             of the base and of every ticked expert. A pool figure is an estimate (usually a little above the
-            full-split figure); save the merge for a full-split evaluation.
+            full-split figure); save the merge for a full-split evaluation. Base: the base model alone. Best
+            single expert: the best of the ticked experts used alone, on the same pool (for an average, the
+            one expert with the best average).
             {result?.spread &&
               ` The spread column: the mean (min–max) over seeds ${result.spread.seeds.join(', ')}: DARE and DELLA drop changes at random, so their figures move with the seed.`}
           </caption>
@@ -115,9 +120,8 @@ export function MergeFigures() {
                 domain={result ? domainOf(result.pools[i].dataset, domains) : undefined}
               />
             ))}
-            {figures.averages.map((r) => (
-              <Row key={r.label} r={r} names={names} />
-            ))}
+            {figures.tasks.length > 1 &&
+              figures.averages.map((r) => <Row key={r.label} r={r} names={names} />)}
           </tbody>
         </table>
       )}

@@ -3,6 +3,24 @@ import { MERGE_METHODS, getMergeMethod } from '../../merge/registry';
 import { useUi } from '../context';
 import { Slider } from './Slider';
 
+/** What each method does, in a line a clinician can follow. */
+const NOTES: Record<string, string> = {
+  linear: 'A weighted average of the experts (weights are divided by their sum).',
+  task_arithmetic:
+    'Adds each expert’s change to the base, times its weight, all times lambda. With one expert it scales that expert.',
+  ties: 'Keeps each expert’s largest changes (density), settles sign conflicts by vote, then averages what agrees.',
+  dare_linear:
+    'Drops a random share of each expert’s changes (1 − density), rescales the rest, then adds them up.',
+  dare_ties: 'DARE’s random dropping, then TIES’s vote on signs.',
+  breadcrumbs: 'Drops each expert’s largest outliers (gamma) and smallest changes, keeping a density share.',
+  breadcrumbs_ties: 'Breadcrumbs’ dropping, then TIES’s vote on signs.',
+  della: 'Drops changes at random, keeping large ones more often (density ± epsilon), with a vote on signs.',
+  della_linear: 'DELLA’s dropping without the vote on signs.',
+  slerp: 'Moves from the base towards one expert along the sphere: t = 0 is the base, 1 the expert.',
+  model_stock: 'Chooses how far to move from the base from how much the experts agree (no sliders).',
+  multislerp: 'A spherical weighted average of the experts.',
+};
+
 export function MethodControls() {
   const draft = useUi((s) => s.mergeDraft);
   const setMethod = useUi((s) => s.mergeSetMethod);
@@ -26,6 +44,9 @@ export function MethodControls() {
           ))}
         </select>
       </label>
+      <p className="muted small merge-note" data-testid="merge-method-note">
+        {NOTES[m.name] ?? m.label}
+      </p>
       {g('lambda') && (
         <Slider
           label="lambda"

@@ -25,8 +25,11 @@ export interface MergeDraft {
 }
 
 export interface MergeScoreState {
-  /** idle: nothing to score; building: dev pools are being built; scoring: a re-score is in flight */
-  status: 'idle' | 'building' | 'scoring' | 'done' | 'error';
+  /**
+   * idle: nothing to score; pending: a change waits for the debounce (the figures shown are stale);
+   * building: dev pools are being built; scoring: a re-score is in flight
+   */
+  status: 'idle' | 'pending' | 'building' | 'scoring' | 'done' | 'error';
   /** why nothing is scored (idle) or what failed (error) */
   message: string | null;
   /** the last figures (kept, marked stale, while a re-score runs) */

@@ -92,8 +92,10 @@ describe('UI store: merge', () => {
     const past = s().mergePast.length;
     for (const w of [0.6, 0.7, 0.8, 0.9, 1]) s().mergeSetParam(a, 'weight', w);
     expect(s().mergePast.length).toBe(past + 1);
+    // the figures shown are marked stale at once; nothing is sent inside the debounce
+    expect(s().mergeScore.status).toBe('pending');
     await sleep(MERGE_DEBOUNCE_MS / 2);
-    expect(s().mergeScore.status).toBe('done'); // nothing sent yet inside the debounce
+    expect(sent.filter((t) => t === 'merge-score')).toHaveLength(1);
     await until(() => s().mergeScore.status === 'done' && s().mergeScore.result !== first);
     expect(sent.filter((t) => t === 'merge-score')).toHaveLength(2);
     expect(sent.filter((t) => t === 'merge-pools')).toHaveLength(1); // the pools are cached

@@ -147,7 +147,13 @@ export function createMergeSlice(
       ...(stochastic ? { spreadSeeds: spreadSeeds(s.mergeDraft.seed) } : {}),
     };
     const key = JSON.stringify(body);
-    if (key === s.mergeScore.key && s.mergeScore.status === 'done') return;
+    if (key === s.mergeScore.key && s.mergeScore.result) {
+      // back to what is shown (e.g. a move and its undo within the debounce): nothing to score
+      inflight?.cancel();
+      inflight = null;
+      set({ mergeScore: { ...s.mergeScore, status: 'done', message: null } });
+      return;
+    }
     inflight?.cancel();
     inflight = null;
     const poolKey = JSON.stringify([recipe.baseModel, [...s.mergeDraft.picked].sort(), pools, s.mergeK]);
@@ -315,6 +321,8 @@ export function createMergeSlice(
     },
     mergeSchedule() {
       if (timer !== null) clearTimeout(timer);
+      const sc = get().mergeScore;
+      if (sc.status === 'done' || sc.status === 'error') set({ mergeScore: { ...sc, status: 'pending' } });
       timer = setTimeout(() => {
         timer = null;
         void rescore().catch((e: unknown) => fail('Scoring the merge', e));

@@ -21,63 +21,67 @@ export function ExpertPicker() {
   const reads = (k: string) => (m.modelParams as readonly string[]).includes(k);
   return (
     <div data-testid="merge-experts">
-      <table className="table merge-experts">
-        <thead>
-          <tr>
-            <th>Merge</th>
-            <th>Expert</th>
-            <th>Base · method</th>
-            <th>{m.modelParams.length ? 'Parameters' : ''}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {experts.map((e) => {
-            const on = draft.picked.includes(e.id);
-            const p = { ...DEFAULT_EXPERT_PARAMS, ...draft.params[e.id] };
-            return (
-              <tr key={e.id} data-testid="merge-expert" data-name={e.name} data-picked={on}>
-                <td>
-                  <input
-                    type="checkbox"
-                    data-testid="merge-expert-pick"
-                    checked={on}
-                    onChange={() => toggle(e.id)}
-                    aria-label={`merge ${e.name}`}
-                  />
-                </td>
-                <td>
-                  {e.name}
-                  {e.merge && <span className="muted small"> (a merge)</span>}
-                </td>
-                <td className="small">
-                  {e.baseModel} · {e.method === 'lora' ? 'LoRA' : 'adapter'}
-                </td>
-                <td className="merge-params">
-                  {on && m.modelParams.length === 0 && (
-                    <span className="muted small">{m.label} takes no per-expert parameters</span>
-                  )}
-                  {on &&
-                    (['weight', 'density', 'gamma', 'epsilon'] as const)
-                      .filter(reads)
-                      .map((k) => (
-                        <Slider
-                          key={k}
-                          label={k}
-                          hint={HINTS[k]}
-                          testId={`merge-${k}`}
-                          value={p[k]}
-                          min={k === 'weight' ? -1 : 0}
-                          max={k === 'weight' ? 2 : 1}
-                          step={k === 'gamma' ? 0.005 : 0.05}
-                          onChange={(v) => setParam(e.id, k, v)}
-                        />
-                      ))}
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+      <div className="table-scroll">
+        <table className="table merge-experts">
+          <thead>
+            <tr>
+              <th>Merge</th>
+              <th>Expert</th>
+              <th>Base · method</th>
+              <th>{m.modelParams.length ? 'Parameters' : ''}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {experts.map((e) => {
+              const on = draft.picked.includes(e.id);
+              const p = { ...DEFAULT_EXPERT_PARAMS, ...draft.params[e.id] };
+              return (
+                <tr key={e.id} data-testid="merge-expert" data-name={e.name} data-picked={on}>
+                  <td>
+                    <input
+                      type="checkbox"
+                      data-testid="merge-expert-pick"
+                      checked={on}
+                      onChange={() => toggle(e.id)}
+                      aria-label={`merge ${e.name}`}
+                    />
+                  </td>
+                  <td>
+                    {e.name}
+                    {e.merge && <span className="muted small"> (a merge)</span>}
+                  </td>
+                  <td className="small">
+                    {e.baseModel} · {e.method === 'lora' ? 'LoRA' : 'adapter'}
+                  </td>
+                  <td>
+                    <div className="merge-params">
+                      {on && m.modelParams.length === 0 && (
+                        <span className="muted small">{m.label} takes no per-expert parameters</span>
+                      )}
+                      {on &&
+                        (['weight', 'density', 'gamma', 'epsilon'] as const)
+                          .filter(reads)
+                          .map((k) => (
+                            <Slider
+                              key={k}
+                              label={k}
+                              hint={HINTS[k]}
+                              testId={`merge-${k}`}
+                              value={p[k]}
+                              min={k === 'weight' ? -1 : 0}
+                              max={k === 'weight' ? 2 : 1}
+                              step={k === 'gamma' ? 0.005 : 0.05}
+                              onChange={(v) => setParam(e.id, k, v)}
+                            />
+                          ))}
+                    </div>
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
       {notice && (
         <p className="form-warning" role="alert" data-testid="merge-notice">
           {notice}

@@ -89,41 +89,46 @@ export function MergeFigures() {
         )}
       </div>
       {figures && (
-        <table className={stale ? 'table merge-table stale' : 'table merge-table'} data-testid="merge-table">
-          <caption className="muted small">
-            nDCG@10 on <b>dev pools</b>: each split&apos;s judged documents plus the top-{result?.pools[0]?.k}{' '}
-            of the base and of every ticked expert. A pool figure is an estimate (usually a little above the
-            full-split figure); save the merge for a full-split evaluation. Base: the base model alone. Best
-            single expert: the best of the ticked experts used alone, on the same pool (for an average, the
-            one expert with the best average).
-            {result?.spread &&
-              ` The spread column: the mean (min–max) over seeds ${result.spread.seeds.join(', ')}: DARE and DELLA drop changes at random, so their figures move with the seed.`}
-          </caption>
-          <thead>
-            <tr>
-              <th>Task</th>
-              <th>Domain</th>
-              <th>Merge</th>
-              <th>vs base</th>
-              <th>vs best single expert</th>
-              <th>Base</th>
-              <th>Best single expert</th>
-              <th>{result?.spread ? 'Over seeds' : ''}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {figures.tasks.map((r, i) => (
-              <Row
-                key={r.label}
-                r={r}
-                names={names}
-                domain={result ? domainOf(result.pools[i].dataset, domains) : undefined}
-              />
-            ))}
-            {figures.tasks.length > 1 &&
-              figures.averages.map((r) => <Row key={r.label} r={r} names={names} />)}
-          </tbody>
-        </table>
+        <div className="table-scroll">
+          <table
+            className={stale ? 'table merge-table stale' : 'table merge-table'}
+            data-testid="merge-table"
+          >
+            <caption className="muted small">
+              nDCG@10 on <b>dev pools</b>: each split&apos;s judged documents plus the top-
+              {result?.pools[0]?.k} of the base and of every ticked expert. A pool figure is an estimate
+              (usually a little above the full-split figure); save the merge for a full-split evaluation.
+              Base: the base model alone. Best single expert: the best of the ticked experts used alone, on
+              the same pool (for an average, the one expert with the best average).
+              {result?.spread &&
+                ` The spread column: the mean (min–max) over seeds ${result.spread.seeds.join(', ')}: DARE and DELLA drop changes at random, so their figures move with the seed.`}
+            </caption>
+            <thead>
+              <tr>
+                <th>Task</th>
+                <th>Domain</th>
+                <th>Merge</th>
+                <th>vs base</th>
+                <th>vs best single expert</th>
+                <th>Base</th>
+                <th>Best single expert</th>
+                <th>{result?.spread ? 'Over seeds' : ''}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {figures.tasks.map((r, i) => (
+                <Row
+                  key={r.label}
+                  r={r}
+                  names={names}
+                  domain={result ? domainOf(result.pools[i].dataset, domains) : undefined}
+                />
+              ))}
+              {figures.tasks.length > 1 &&
+                figures.averages.map((r) => <Row key={r.label} r={r} names={names} />)}
+            </tbody>
+          </table>
+        </div>
       )}
     </div>
   );

@@ -94,8 +94,7 @@ export function MergePanel() {
         <MergeFigures />
         {experts.length > 0 && <SaveMerge />}
       </div>
-      {/* weight search mounts here: <MergeSearch /> (src/ui/merge/search/) */}
-      <div className="card" data-testid="merge-search-slot" hidden />
+      {/* ── weight search mounts here: <MergeSearch /> (src/ui/merge/search/, its own card) ── */}
       <div className="card">
         <h2>Saved merges</h2>
         <Jobs kinds={['evaluate']} />

@@ -32,7 +32,10 @@ const spec = (name: string, seed: number, lr: number): TrainSpec => ({
 /** The studio's store over an in-process engine; `sent` lists every request type the store starts. */
 async function studio() {
   const deps = nodeEngineDeps(`ui-merge-${Date.now()}-${Math.random()}`);
-  const { client } = connectInProcess(deps);
+  const results: string[] = [];
+  const { client } = connectInProcess(deps, (e) => {
+    if (e.type === 'result') results.push(e.request);
+  });
   const sent: string[] = [];
   const start = client.start.bind(client);
   client.start = ((t, b, p) => {
@@ -43,7 +46,7 @@ async function studio() {
   await store.getState().hydrate();
   await store.getState().setBackendPref('cpu');
   await store.getState().loadDemo();
-  return { store, client, sent };
+  return { store, client, sent, results };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -74,7 +77,7 @@ describe('UI store: merge', () => {
   }, 120_000);
 
   it('debounces slider moves into one re-score, shows the figures of the last recipe, undoes and redoes moves, refuses a mixed tick, saves the merge', async () => {
-    const { store, client, sent } = await studio();
+    const { store, client, sent, results } = await studio();
     await store.getState().startTraining(spec('A', 1, 2e-2));
     await store.getState().startTraining(spec('B', 2, 1e-2));
     const s = () => store.getState();
@@ -128,6 +131,32 @@ describe('UI store: merge', () => {
       () => s().mergeScore.status === 'done' && s().mergeScore.key?.includes('"lambda":0.8') === true,
     );
 
+    // a re-score still waiting (behind a long training job) is cancelled by a newer one and never runs
+    const base = spec('long', 3, 1e-2);
+    const long = s().startTraining({ ...base, config: { ...base.config, steps: 100_000 } });
+    await until(() => (s().training?.history.length ?? 0) > 0);
+    const scoredBefore = results.filter((t) => t === 'merge-score').length;
+    s().mergeSetParam(b, 'weight', 0.25);
+    await until(() => s().mergeScore.status === 'scoring');
+    await sleep(MERGE_COALESCE_MS + 20);
+    s().mergeSetParam(b, 'weight', 0.3);
+    await until(() => sent.includes('cancel'));
+    s().cancelJob(s().training!.jobId);
+    await long;
+    await until(
+      () => s().mergeScore.status === 'done' && s().mergeScore.key?.includes('"weight":0.3') === true,
+    );
+    expect(results.filter((t) => t === 'merge-score').length).toBe(scoredBefore + 1);
+    expect(s().mergeScore.result?.merged).toEqual(
+      (
+        await client.request('merge-score', {
+          recipe: draftRecipe(s().mergeDraft, s().experts),
+          pools: s().mergePools,
+          backend: 'cpu',
+        })
+      ).merged,
+    );
+
     // an expert of another method cannot be ticked beside these
     const lora = { ...s().experts[0], id: 'lora-x', name: 'a LoRA', method: 'lora' as const };
     store.setState({ experts: [...s().experts, lora] });
@@ -141,7 +170,7 @@ describe('UI store: merge', () => {
     const saved = await s().mergeSave('A+B');
     expect(saved?.merge).toEqual(draftRecipe(s().mergeDraft, s().experts));
     expect(s().experts.find((e) => e.id === saved?.id)?.data.source).toMatch(
-      /^merge: task_arithmetic λ=0.8 · A 1 \+ B 0$/,
+      /^merge: task_arithmetic λ=0.8 · A 1 \+ B 0.3$/,
     );
     // the full evaluation is an Evaluate run on the whole split
     await s().mergeEvaluateFull(saved!.id);

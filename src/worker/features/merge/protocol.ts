@@ -62,7 +62,7 @@ export interface MergeScoreResult {
 export interface MergeRequestMap {
   /** builds (or returns the cached) dev pools and the base's and each expert's figures on them */
   'merge-pools': [MergePoolsRequest, PoolInfo[]];
-  /** merges by the recipe and scores the merge on the dev pools; a newer one supersedes (aborts) it */
+  /** merges by the recipe and scores the merge on the dev pools (queued and cancellable) */
   'merge-score': [MergeScoreRequest, MergeScoreResult];
   /** merges by the recipe and stores the result as an expert that keeps its recipe */
   'merge-save': [{ recipe: MergeRecipe; name: string; backend: BackendPref }, ExpertRecord];

@@ -1,6 +1,6 @@
 /**
  * The merge feature: dev pools for chosen splits (built once, cached in the worker), live scoring of a
- * merge recipe on them (a newer merge-score supersedes the one in flight), the spread over seeds of the
+ * merge recipe on them (the panel cancels a superseded one), the spread over seeds of the
  * stochastic methods, and saving a merge as an expert that keeps its recipe.
  */
 import { scoreOnPool } from '../../../eval/dev-pool';
@@ -72,7 +72,8 @@ async function poolsOf(
 }
 
 async function score(req: MergeScoreRequest, ctx: JobCtx, host: Host): Promise<MergeScoreResult> {
-  const signal = workspaceOf(host).supersede(ctx.signal);
+  // a newer merge-score supersedes this one: the panel cancels it (queued, it never starts)
+  const signal = ctx.signal;
   checkRecipe(req.recipe);
   const ids = recipeIds(req.recipe);
   const k = req.k ?? DEFAULT_K;

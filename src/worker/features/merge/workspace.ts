@@ -9,12 +9,13 @@ import { buildDevPool, scoreOnPool, type DevPool } from '../../../eval/dev-pool'
 import { embedCorpus } from '../../../eval/dense';
 import { cachingEmbedder, corpusFingerprint, MemoryEmbeddingCache, textKey } from '../../../eval/embed-cache';
 import type { EvalReport } from '../../../eval/types';
+import type { ExpertWeights } from '../../../experts/files';
 import type { LoadedExpert } from '../../../experts/merge';
 import { expertModelId } from '../../../experts/record';
 import { applyTemplate, type Embedder } from '../../../models/types';
 import type { StudioDB } from '../../../store/db';
 import { IdbEmbeddingCache } from '../../../store/embeddings';
-import { getExpert } from '../../../store/training';
+import { ExpertNotFoundError, getExpert } from '../../../store/training';
 import { adapterEmbedder } from '../../../train/adapter';
 import type { Host } from '../../host';
 import type { JobCtx } from '../feature';
@@ -47,38 +48,29 @@ export interface MergeScope {
 
 export class MergeWorkspace {
   private readonly pools = new Map<string, Promise<BuiltPool>>();
-  private readonly experts = new Map<string, Promise<LoadedExpert>>();
+  private readonly weights = new Map<string, Promise<ExpertWeights>>();
   private readonly caches = new Map<string, MemoryEmbeddingCache>();
-  /** the merge-score in flight: a newer one aborts it */
-  private scoring: AbortController | null = null;
-
   constructor(private readonly host: Host) {}
 
-  /** A signal aborted by the job's cancel or by the next merge-score (which supersedes this one). */
-  supersede(signal: AbortSignal): AbortSignal {
-    this.scoring?.abort(new DOMException('superseded by a newer merge-score', 'AbortError'));
-    const own = new AbortController();
-    this.scoring = own;
-    return AbortSignal.any([signal, own.signal]);
-  }
-
-  /** An expert's record and weights (read once; weights never change under an id). */
-  expert(id: string, db: StudioDB): Promise<LoadedExpert> {
-    let p = this.experts.get(id);
-    if (!p) {
-      p = getExpert(id, db).then(({ expert, weights }) => ({
-        record: expert,
-        weights: new Map(weights.map((w) => [w.name, { shape: w.shape, data: w.data }])),
-      }));
-      p.catch(() => this.experts.delete(id));
-      this.experts.set(id, p);
+  /**
+   * An expert's record (read fresh: it may have been renamed or deleted) and its weights (read once:
+   * they never change under an id).
+   */
+  async expert(id: string, db: StudioDB): Promise<LoadedExpert> {
+    const record = await db.get('experts', id);
+    if (!record) {
+      this.weights.delete(id);
+      throw new ExpertNotFoundError(id);
     }
-    return p;
-  }
-
-  /** Forgets an expert (renamed or deleted): its record is read again next time. */
-  forgetExpert(id: string): void {
-    this.experts.delete(id);
+    let w = this.weights.get(id);
+    if (!w) {
+      w = getExpert(id, db).then(
+        ({ weights }) => new Map(weights.map((x) => [x.name, { shape: x.shape, data: x.data }])),
+      );
+      w.catch(() => this.weights.delete(id));
+      this.weights.set(id, w);
+    }
+    return { record, weights: await w };
   }
 
   baseCache(baseModel: string): MemoryEmbeddingCache {

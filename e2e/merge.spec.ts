@@ -58,6 +58,8 @@ test('merge two adapter experts live: sliders re-score, undo/redo, save, the sav
   const panel = page.getByTestId('merge-panel');
   // the demo's test split is chosen by default; the demo is marked general (a user can mark it medical)
   await expect(panel.locator('[data-testid=merge-split][data-split=test]')).toBeChecked();
+  // the demo has only a test split: the panel says tuning there is not a fair test
+  await expect(panel.getByTestId('merge-test-warning')).toContainText('You are tuning on demo/test');
   await panel.getByTestId('merge-method').selectOption('task_arithmetic');
   const one = panel.locator('[data-testid=merge-expert][data-name="expert one"]');
   const two = panel.locator('[data-testid=merge-expert][data-name="expert two"]');

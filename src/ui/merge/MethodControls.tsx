@@ -1,7 +1,22 @@
 /** The method picker and the global parameters the method reads (lambda, seed, t). */
 import { MERGE_METHODS, getMergeMethod } from '../../merge/registry';
 import { useUi } from '../context';
+import { flagValue, MERGE_FLAGS } from '../state/merge';
+import type { MergeFlag } from '../state/merge-types';
 import { Slider } from './Slider';
+
+const FLAG_LABELS: Record<MergeFlag, string> = {
+  normalize: 'normalize',
+  rescale: 'rescale',
+  filterWise: 'per row',
+  normalizeWeights: 'normalize weights',
+};
+const FLAG_HINTS: Record<MergeFlag, string> = {
+  normalize: 'divide the mix by the sum of the weights (of the experts that kept each entry)',
+  rescale: 'scale what is kept after dropping so each tensor keeps its overall size',
+  filterWise: 'Model Stock: one interpolation factor per row instead of per tensor',
+  normalizeWeights: 'divide the weights by their sum',
+};
 
 /** What each method does, in a line a clinician can follow. */
 const NOTES: Record<string, string> = {
@@ -25,6 +40,7 @@ export function MethodControls() {
   const draft = useUi((s) => s.mergeDraft);
   const setMethod = useUi((s) => s.mergeSetMethod);
   const setGlobal = useUi((s) => s.mergeSetGlobal);
+  const setFlag = useUi((s) => s.mergeSetFlag);
   const m = getMergeMethod(draft.method);
   const g = (k: string) => (m.globalParams as readonly string[]).includes(k);
   return (
@@ -71,6 +87,17 @@ export function MethodControls() {
           onChange={(v) => setGlobal('t', v)}
         />
       )}
+      {MERGE_FLAGS.filter(g).map((k) => (
+        <label key={k} className="merge-flag" title={FLAG_HINTS[k]}>
+          <input
+            type="checkbox"
+            data-testid={`merge-flag-${k}`}
+            checked={flagValue(draft, k)}
+            onChange={(e) => setFlag(k, e.target.checked)}
+          />{' '}
+          {FLAG_LABELS[k]}
+        </label>
+      ))}
       {g('seed') && (
         <label className="field merge-seed">
           <span>Seed (which changes are randomly dropped)</span>

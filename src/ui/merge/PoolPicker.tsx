@@ -11,6 +11,7 @@ export function PoolPicker() {
   const toggle = useUi((s) => s.mergeTogglePool);
   const setDomain = useUi((s) => s.mergeSetDomain);
   const setK = useUi((s) => s.mergeSetK);
+  const tuningOnTest = pools.filter((p) => /test/i.test(p.split)).map((p) => `${p.dataset}/${p.split}`);
   if (datasets.length === 0)
     return <p className="muted">No datasets yet: load one in the Data tab to score merges on it.</p>;
   return (
@@ -53,10 +54,18 @@ export function PoolPicker() {
           onChange={(e) => setK(Number(e.target.value))}
         />
       </label>
-      <p className="muted small">
-        Score merges on dev splits, not on the test splits you report: a merge tuned on a split flatters
-        itself there.
-      </p>
+      {tuningOnTest.length > 0 ? (
+        <p className="form-warning" data-testid="merge-test-warning">
+          You are tuning on {tuningOnTest.join(', ')}: a merge tuned on a split flatters itself there, so
+          these figures are not a fair test result. Split off a dev part in the Data tab to tune on, and keep
+          the test split for the end.
+        </p>
+      ) : (
+        <p className="muted small">
+          Tune on dev splits and keep the test splits you report for the end: a merge tuned on a split
+          flatters itself there.
+        </p>
+      )}
     </div>
   );
 }

@@ -22,7 +22,12 @@ export interface MergeDraft {
   seed: number;
   /** slerp's interpolation factor */
   t: number;
+  /** switches set by the user; an absent one takes the method's default (reset when the method changes) */
+  flags: Partial<Record<MergeFlag, boolean>>;
 }
+
+/** The on/off global parameters of the methods. */
+export type MergeFlag = 'normalize' | 'rescale' | 'filterWise' | 'normalizeWeights';
 
 export interface MergeScoreState {
   /**
@@ -69,6 +74,7 @@ export interface MergeSlice {
   mergeSetMethod(method: string): void;
   mergeSetParam(id: string, key: keyof MergeExpertParams, value: number): void;
   mergeSetGlobal(key: 'lambda' | 'seed' | 't', value: number): void;
+  mergeSetFlag(key: MergeFlag, value: boolean): void;
   mergeUndo(): void;
   mergeRedo(): void;
   mergeTogglePool(ref: PoolRef): void;

@@ -5,7 +5,17 @@ import { nodeEngineDeps } from '../../testing/engine-deps';
 import { defaultTrainConfig } from '../../train/defaults';
 import { connectInProcess } from '../../worker/local';
 import type { MergeScoreResult, PoolInfo } from '../../worker/features/merge/protocol';
-import { MERGE_COALESCE_MS, MERGE_DEBOUNCE_MS, draftRecipe } from './merge';
+import { adapterExpertRecord } from '../../testing/expert-record';
+import {
+  MERGE_COALESCE_MS,
+  MERGE_DEBOUNCE_MS,
+  draftProblem,
+  draftRecipe,
+  emptyDraft,
+  flagValue,
+  recipeDraft,
+} from './merge';
+import type { MergeDraft } from './merge-types';
 import { inferDomain, mergeFigures, spreadSeeds } from './merge-figures';
 import { createUiStore } from './ui';
 
@@ -245,5 +255,70 @@ describe('merge figures: which figure is which', () => {
     const g = mergeFigures(r, { med: 'general', medquad: 'general' }, ['a', 'b']);
     expect(g.averages.map((x) => x.label)).toEqual(['general average']);
     expect(spreadSeeds(7)).toEqual([7, 8, 9, 10, 11]);
+  });
+});
+
+describe('merge draft → recipe: only what the method reads', () => {
+  const experts = [adapterExpertRecord({ id: 'a', name: 'A' }), adapterExpertRecord({ id: 'b', name: 'B' })];
+  const p = { weight: 0.7, density: 0.4, gamma: 0.02, epsilon: 0.1 };
+  const d = (over: Partial<MergeDraft>): MergeDraft => ({
+    ...emptyDraft(),
+    picked: ['a', 'b'],
+    params: { a: p, b: { ...p, weight: 0.3 } },
+    lambda: 0.9,
+    seed: 5,
+    t: 0.25,
+    ...over,
+  });
+
+  it('per method: its per-expert and global parameters, switches only when set', () => {
+    expect(draftRecipe(d({ method: 'task_arithmetic' }), experts)).toEqual({
+      method: 'task_arithmetic',
+      baseModel: 'glove',
+      experts: [
+        { id: 'a', name: 'A', params: { weight: 0.7 } },
+        { id: 'b', name: 'B', params: { weight: 0.3 } },
+      ],
+      options: { lambda: 0.9 },
+    });
+    const ties = draftRecipe(d({ method: 'ties', flags: { normalize: false, filterWise: true } }), experts);
+    expect(ties.experts[0].params).toEqual({ weight: 0.7, density: 0.4 });
+    expect(ties.options).toEqual({ lambda: 0.9, normalize: false });
+    expect(draftRecipe(d({ method: 'breadcrumbs' }), experts).experts[0].params).toEqual({
+      weight: 0.7,
+      density: 0.4,
+      gamma: 0.02,
+    });
+    const della = draftRecipe(d({ method: 'della' }), experts);
+    expect(della.experts[0].params).toEqual({ weight: 0.7, density: 0.4, epsilon: 0.1 });
+    expect(della.options).toEqual({ lambda: 0.9, seed: 5 });
+    expect(draftRecipe(d({ method: 'slerp', picked: ['a'] }), experts).options).toEqual({ t: 0.25 });
+    expect(draftRecipe(d({ method: 'linear' }), experts).options).toEqual({});
+  });
+
+  it("a switch shows the method's default until set; a saved recipe goes back on the sliders", () => {
+    expect(flagValue(d({ method: 'ties' }), 'normalize')).toBe(true);
+    expect(flagValue(d({ method: 'task_arithmetic' }), 'normalize')).toBe(false);
+    expect(flagValue(d({ method: 'dare_linear' }), 'rescale')).toBe(true);
+    expect(flagValue(d({ method: 'multislerp' }), 'normalizeWeights')).toBe(true);
+    expect(flagValue(d({ method: 'ties', flags: { normalize: false } }), 'normalize')).toBe(false);
+    const r = draftRecipe(d({ method: 'dare_ties', flags: { rescale: false } }), experts);
+    const back = recipeDraft(r, emptyDraft());
+    expect(draftRecipe(back, experts)).toEqual(r);
+    expect(back.flags).toEqual({ rescale: false });
+  });
+
+  it('says what is missing, in order', () => {
+    const pools = [{ dataset: 'demo', split: 'test' }];
+    expect(draftProblem(d({}), [], pools)).toMatch(/^No experts yet/);
+    expect(draftProblem(d({ picked: [] }), experts, pools)).toMatch(/^Tick two or more experts/);
+    expect(draftProblem(d({ method: 'model_stock', picked: ['a'] }), experts, pools)).toBe(
+      'Model Stock needs at least 2 experts; 1 ticked.',
+    );
+    expect(draftProblem(d({ method: 'slerp' }), experts, pools)).toMatch(
+      /blends the base with exactly 1 expert/,
+    );
+    expect(draftProblem(d({}), experts, [])).toBe('Choose at least one dataset split to score the merge on.');
+    expect(draftProblem(d({ method: 'task_arithmetic', picked: ['a'] }), experts, pools)).toBeNull();
   });
 });

@@ -12,7 +12,7 @@ import type { ModelParams } from '../../merge/types';
 import type { EngineClient } from '../../worker/client';
 import type { PoolRef } from '../../worker/features/merge/protocol';
 import { sameRef, spreadSeeds } from './merge-figures';
-import type { MergeDraft, MergeExpertParams, MergeSlice } from './merge-types';
+import type { MergeDraft, MergeExpertParams, MergeFlag, MergeSlice } from './merge-types';
 import type { Fail, RunJob, UiState } from './types';
 
 export type { MergeSlice } from './merge-types';
@@ -25,6 +25,17 @@ export const MERGE_DEBOUNCE_MS = 200;
 export const MERGE_COALESCE_MS = 800;
 export const DEFAULT_POOL_K = 100;
 
+export const MERGE_FLAGS: readonly MergeFlag[] = ['normalize', 'rescale', 'filterWise', 'normalizeWeights'];
+
+/** A switch's value for the method: the user's, else the method's default. */
+export function flagValue(d: MergeDraft, key: MergeFlag): boolean {
+  const set = d.flags[key];
+  if (set !== undefined) return set;
+  const m = getMergeMethod(d.method);
+  if (key === 'normalize' || key === 'rescale') return m.defaults[key] ?? false;
+  return key === 'normalizeWeights';
+}
+
 export const DEFAULT_EXPERT_PARAMS: MergeExpertParams = {
   weight: 0.5,
   density: 0.5,
@@ -33,7 +44,7 @@ export const DEFAULT_EXPERT_PARAMS: MergeExpertParams = {
 };
 
 export function emptyDraft(): MergeDraft {
-  return { method: 'ties', picked: [], params: {}, lambda: 1, seed: 0, t: 0.5 };
+  return { method: 'ties', picked: [], params: {}, lambda: 1, seed: 0, t: 0.5, flags: {} };
 }
 
 /** Why the draft cannot be scored, or null when it can. */
@@ -78,6 +89,7 @@ export function draftRecipe(d: MergeDraft, experts: readonly ExpertRecord[]): Me
       ...(g('lambda') ? { lambda: d.lambda } : {}),
       ...(g('seed') ? { seed: d.seed } : {}),
       ...(g('t') ? { t: d.t } : {}),
+      ...Object.fromEntries(Object.entries(d.flags).filter(([k, v]) => v !== undefined && g(k))),
     },
   };
 }
@@ -93,6 +105,9 @@ export function recipeDraft(r: MergeRecipe, prev: MergeDraft): MergeDraft {
     lambda: r.options.lambda ?? 1,
     seed: r.options.seed ?? 0,
     t: r.options.t ?? prev.t,
+    flags: Object.fromEntries(
+      MERGE_FLAGS.flatMap((k) => (typeof r.options[k] === 'boolean' ? [[k, r.options[k]]] : [])),
+    ),
   };
 }
 
@@ -253,7 +268,7 @@ export function createMergeSlice(
       );
     },
     mergeSetMethod(method) {
-      edit((x) => ({ ...x, method }), 'method');
+      edit((x) => ({ ...x, method, flags: {} }), 'method');
     },
     mergeSetParam(id, key, value) {
       edit(
@@ -266,6 +281,9 @@ export function createMergeSlice(
     },
     mergeSetGlobal(key, value) {
       edit((x) => ({ ...x, [key]: value }), key);
+    },
+    mergeSetFlag(key, value) {
+      edit((x) => ({ ...x, flags: { ...x.flags, [key]: value } }), `flag:${key}`);
     },
     mergeUndo() {
       const { mergePast, mergeDraft, mergeFuture } = get();

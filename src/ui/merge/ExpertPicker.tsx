@@ -1,7 +1,7 @@
 /** The experts to merge: a tick each (one base model and one training method at a time), with sliders for the ticked. */
 import { getMergeMethod } from '../../merge/registry';
 import { useUi } from '../context';
-import { DEFAULT_EXPERT_PARAMS } from '../state/merge';
+import { DEFAULT_EXPERT_PARAMS } from '../state/merge-draft';
 import { Slider } from './Slider';
 
 const HINTS = {

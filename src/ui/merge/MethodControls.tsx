@@ -1,7 +1,7 @@
 /** The method picker and the global parameters the method reads (lambda, seed, t). */
 import { MERGE_METHODS, getMergeMethod } from '../../merge/registry';
 import { useUi } from '../context';
-import { flagValue, MERGE_FLAGS } from '../state/merge';
+import { flagValue, MERGE_FLAGS } from '../state/merge-draft';
 import type { MergeFlag } from '../state/merge-types';
 import { Slider } from './Slider';
 

@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { recipeLabel } from '../../merge/recipe';
 import { useUi } from '../context';
 import { dateTime, metric } from '../format';
-import { draftProblem, draftRecipe } from '../state/merge';
+import { draftProblem, draftRecipe } from '../state/merge-draft';
 import { RecipeView } from './RecipeView';
 
 export function SaveMerge() {

@@ -6,15 +6,8 @@ import { defaultTrainConfig } from '../../train/defaults';
 import { connectInProcess } from '../../worker/local';
 import type { MergeScoreResult, PoolInfo } from '../../worker/features/merge/protocol';
 import { adapterExpertRecord } from '../../testing/expert-record';
-import {
-  MERGE_COALESCE_MS,
-  MERGE_DEBOUNCE_MS,
-  draftProblem,
-  draftRecipe,
-  emptyDraft,
-  flagValue,
-  recipeDraft,
-} from './merge';
+import { MERGE_COALESCE_MS, MERGE_DEBOUNCE_MS } from './merge';
+import { draftProblem, draftRecipe, emptyDraft, flagValue, recipeDraft } from './merge-draft';
 import type { MergeDraft } from './merge-types';
 import { inferDomain, mergeFigures, spreadSeeds } from './merge-figures';
 import { createUiStore } from './ui';

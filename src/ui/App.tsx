@@ -2,6 +2,7 @@ import { DataPanel } from './DataPanel';
 import { Errors } from './Errors';
 import { EvaluatePanel } from './EvaluatePanel';
 import { Header } from './Header';
+import { MergePanel } from './merge/MergePanel';
 import { ModelsPanel } from './ModelsPanel';
 import { SynthesizePanel } from './SynthesizePanel';
 import { TrainPanel } from './TrainPanel';
@@ -27,6 +28,8 @@ export function App() {
           <SynthesizePanel />
         ) : tab === 'train' ? (
           <TrainPanel />
+        ) : tab === 'merge' ? (
+          <MergePanel />
         ) : (
           <EvaluatePanel />
         )}

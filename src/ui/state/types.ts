@@ -5,6 +5,7 @@
  */
 import type { EndpointConfig } from '../../synth/endpoint-config';
 import type { ExpertRecord } from '../../experts/record';
+import type { MergeSlice } from './merge-types';
 import type { ModelTemplates, Role } from '../../models/types';
 import type { DatasetMeta, RunRecord } from '../../store/db';
 import type { TrainRunRecord, TrainSpec } from '../../store/training-types';
@@ -28,7 +29,7 @@ import type {
 import type { SynthFilter } from '../../synth/review';
 import type { ReviewPolicy, ReviewStatus, SynthItem } from '../../synth/types';
 
-export type Tab = 'data' | 'models' | 'synthesize' | 'train' | 'evaluate';
+export type Tab = 'data' | 'models' | 'synthesize' | 'train' | 'merge' | 'evaluate';
 
 export type JobKind =
   | 'import'
@@ -40,7 +41,8 @@ export type JobKind =
   | 'similarity'
   | 'train'
   | 'expert'
-  | 'synth';
+  | 'synth'
+  | 'merge';
 
 export interface JobState extends JobProgress {
   id: number;
@@ -70,7 +72,7 @@ export interface UiWarning {
   message: string;
 }
 
-export interface UiState extends ModelsSlice, TrainSlice, SynthSlice {
+export interface UiState extends ModelsSlice, TrainSlice, SynthSlice, MergeSlice {
   ready: boolean;
   /** navigator.storage.persist(): granted, refused (may be evicted), or null when the browser cannot say */
   storagePersistent: boolean | null;

@@ -14,6 +14,7 @@ import { jobOrAsk, type Confirm } from './ask';
 import { plural } from '../../util/words';
 import { retrieverName } from './names';
 import { makeFail, makeJobRunner } from './jobs';
+import { createMergeSlice } from './merge';
 import { createModelsSlice } from './models';
 import { createSynthSlice } from './synth';
 import { createTrainSlice } from './train';
@@ -76,6 +77,7 @@ export function createUiStore(client: EngineClient, opts: UiStoreOptions = {}): 
       ...createModelsSlice(set, get, { client, fail, job, persist }),
       ...createTrainSlice(set, get, { client, fail, job, confirm }),
       ...createSynthSlice(set, get, { client, fail, job, confirm, persist }),
+      ...createMergeSlice(set, get, { client, fail, job }),
       storagePersistent: null,
       warnings: [],
       backend: null,

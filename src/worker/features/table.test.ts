@@ -25,6 +25,9 @@ describe('the worker feature table', () => {
         'synth-bulk-decide',
         'synth-import',
         'generate-text',
+        'merge-pools',
+        'merge-score',
+        'merge-save',
       ].sort(),
     );
   });

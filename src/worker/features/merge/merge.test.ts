@@ -1,0 +1,232 @@
+import 'fake-indexeddb/auto';
+import { describe, expect, it } from 'vitest';
+import type { MergeRecipe } from '../../../merge/recipe';
+import { saveExpert } from '../../../store/training';
+import type { TrainSpec } from '../../../store/training-types';
+import { nodeEngineDeps } from '../../../testing/engine-deps';
+import { adapterExpertRecord } from '../../../testing/expert-record';
+import { defaultTrainConfig } from '../../../train/defaults';
+import { connectInProcess } from '../../local';
+
+let n = 0;
+function setup() {
+  const deps = nodeEngineDeps(`merge-test-${++n}-${Date.now()}`);
+  const { client } = connectInProcess(deps);
+  return { client, db: deps.db };
+}
+
+/** A small real adapter expert over GloVe, trained on the demo. */
+function spec(name: string, seed: number, lr: number): TrainSpec {
+  return {
+    name,
+    baseModel: 'glove',
+    data: { kind: 'dataset', dataset: 'demo', split: 'test' },
+    mining: null,
+    config: {
+      ...defaultTrainConfig('adapter'),
+      steps: 12,
+      batchSize: 8,
+      warmupSteps: 1,
+      checkpointEvery: 100,
+      devEvery: 0,
+      lr,
+      seed,
+      hardNegatives: 0,
+      adapter: { kind: 'lowrank', rank: 8 },
+    },
+    dev: null,
+  };
+}
+
+const pools = [{ dataset: 'demo', split: 'test' }];
+
+function recipe(
+  method: string,
+  ids: string[],
+  weights: number[],
+  over: Partial<MergeRecipe> = {},
+): MergeRecipe {
+  return {
+    method,
+    baseModel: 'glove',
+    experts: ids.map((id, i) => ({ id, name: `e${i}`, params: { weight: weights[i], density: 0.5 } })),
+    options: {},
+    ...over,
+  };
+}
+
+async function twoExperts() {
+  const s = setup();
+  await s.client.request('init', { baseUrl: 'http://localhost/', backend: 'cpu' });
+  await s.client.request('load-demo', {});
+  await s.client.request('train', { spec: spec('A', 1, 2e-2), backend: 'cpu' });
+  await s.client.request('train', { spec: spec('B', 2, 1e-2), backend: 'cpu' });
+  const experts = await s.client.request('list-experts', {});
+  return { ...s, ids: experts.map((e) => e.id) };
+}
+
+describe('merge feature (worker)', () => {
+  it('scores adapter merges on a cached dev pool: the base and each expert alone are reproduced, weights move the score, DARE has a spread, a saved merge keeps its recipe and evaluates', async () => {
+    const { client, ids } = await twoExperts();
+    const [a, b] = ids;
+    const built = await client.request('merge-pools', {
+      baseModel: 'glove',
+      experts: ids,
+      pools,
+      backend: 'cpu',
+    });
+    expect(built).toHaveLength(1);
+    const p = built[0];
+    expect(p).toMatchObject({ dataset: 'demo', split: 'test', k: 100, queries: 48, corpus: 240 });
+    // judged docs ∪ three models' top-100 of 240: more than one model's top-100, at most the corpus
+    expect(p.docs).toBeGreaterThan(100);
+    expect(p.docs).toBeLessThanOrEqual(240);
+    expect(Object.keys(p.experts).sort()).toEqual([...ids].sort());
+    const ndcg = (s: { 'ndcg@10': number }) => s['ndcg@10'];
+    expect(ndcg(p.base)).toBeGreaterThan(0);
+    expect(ndcg(p.experts[a])).not.toBeCloseTo(ndcg(p.base), 4);
+
+    // task arithmetic with weights (1, 0) is expert A alone; (0, 0) is the base
+    const onlyA = await client.request('merge-score', {
+      recipe: recipe('task_arithmetic', ids, [1, 0]),
+      pools,
+      backend: 'cpu',
+    });
+    expect(onlyA.pools[0]).toEqual(p);
+    expect(ndcg(onlyA.merged[0])).toBeCloseTo(ndcg(p.experts[a]), 5);
+    expect(onlyA.merged[0]['recall@100']).toBeCloseTo(p.experts[a]['recall@100'], 5);
+    const none = await client.request('merge-score', {
+      recipe: recipe('task_arithmetic', ids, [0, 0]),
+      pools,
+      backend: 'cpu',
+    });
+    expect(ndcg(none.merged[0])).toBeCloseTo(ndcg(p.base), 5);
+    const onlyB = await client.request('merge-score', {
+      recipe: recipe('task_arithmetic', ids, [0, 1]),
+      pools,
+      backend: 'cpu',
+    });
+    expect(ndcg(onlyB.merged[0])).toBeCloseTo(ndcg(p.experts[b]), 5);
+    expect(onlyB.ms).toBeGreaterThan(0);
+
+    // DARE: the spread over seeds; the recipe's own seed is one of them
+    const dare = await client.request('merge-score', {
+      recipe: recipe('dare_linear', ids, [1, 1], { options: { seed: 3 } }),
+      pools,
+      backend: 'cpu',
+      spreadSeeds: [3, 4, 5],
+    });
+    expect(dare.spread?.seeds).toEqual([3, 4, 5]);
+    expect(dare.spread?.ndcg10).toHaveLength(3);
+    expect(dare.spread?.ndcg10[0][0]).toBe(ndcg(dare.merged[0]));
+    // a deterministic method has no spread
+    const ties = await client.request('merge-score', {
+      recipe: recipe('ties', ids, [0.5, 0.5]),
+      pools,
+      backend: 'cpu',
+      spreadSeeds: [0, 1, 2],
+    });
+    expect(ties.spread).toBeUndefined();
+
+    const saved = await client.request('merge-save', {
+      recipe: recipe('ties', ids, [0.5, 0.5], { options: { lambda: 0.8 } }),
+      name: 'A+B ties',
+      backend: 'cpu',
+    });
+    expect(saved.merge).toMatchObject({ method: 'ties', options: { lambda: 0.8 } });
+    expect(saved).toMatchObject({ name: 'A+B ties', baseModel: 'glove', method: 'adapter' });
+    const listed = await client.request('list-experts', {});
+    expect(listed.find((e) => e.id === saved.id)?.merge?.experts.map((e) => e.id)).toEqual(ids);
+    // the same name again is made unique
+    const again = await client.request('merge-save', {
+      recipe: recipe('ties', ids, [0.5, 0.5]),
+      name: 'A+B ties',
+      backend: 'cpu',
+    });
+    expect(again.name).toBe('A+B ties (2)');
+    // the full evaluation is the Evaluate tab's: the saved merge is a model like any expert
+    const run = await client.request('evaluate', {
+      dataset: 'demo',
+      split: 'test',
+      retriever: { model: `expert:${saved.id}` },
+      backend: 'cpu',
+    });
+    const full = run.report.metrics['ndcg@10'];
+    expect(full).toBeGreaterThan(0);
+    // the pool leaves out only documents no model ranked and nobody judged: it can only flatter the merge
+    const live = await client.request('merge-score', {
+      recipe: recipe('ties', ids, [0.5, 0.5], { options: { lambda: 0.8 } }),
+      pools,
+      backend: 'cpu',
+    });
+    expect(ndcg(live.merged[0])).toBeGreaterThanOrEqual(full - 1e-9);
+    // and it merges again (a merge of a merge) on the same pools
+    const meta = await client.request('merge-score', {
+      recipe: recipe('linear', [saved.id, a], [1, 1]),
+      pools,
+      backend: 'cpu',
+    });
+    expect(meta.merged[0]['ndcg@10']).toBeGreaterThan(0);
+  }, 240_000);
+
+  it('refuses experts of other bases or methods, unknown experts and LoRA merges with clear messages', async () => {
+    const { client, db, ids } = await twoExperts();
+    const lora = adapterExpertRecord({
+      id: 'lora1',
+      name: 'a LoRA',
+      method: 'lora',
+      baseModel: 'glove',
+    });
+    const other = adapterExpertRecord({ id: 'use1', name: 'over USE', baseModel: 'use-lite' });
+    const w = [{ name: 'adapter.W', shape: [1], data: new Float32Array(1) }];
+    await saveExpert(lora, w, await db());
+    await saveExpert(other, w, await db());
+    await expect(
+      client.request('merge-score', {
+        recipe: recipe('ties', [ids[0], 'use1'], [1, 1]),
+        pools,
+        backend: 'cpu',
+      }),
+    ).rejects.toThrow(/different base models \("glove" and "use-lite"\)/);
+    await expect(
+      client.request('merge-save', {
+        recipe: recipe('ties', [ids[0], 'lora1'], [1, 1]),
+        name: 'x',
+        backend: 'cpu',
+      }),
+    ).rejects.toThrow(/trained by different methods/);
+    const loraOnly = { ...recipe('ties', ['lora1'], [1]) };
+    await expect(
+      client.request('merge-save', { recipe: loraOnly, name: 'x', backend: 'cpu' }),
+    ).rejects.toThrow(
+      /merging LoRA experts is not available in the studio yet \(experts "a LoRA" are LoRA\)/,
+    );
+    await expect(
+      client.request('merge-score', {
+        recipe: recipe('ties', [ids[0], 'gone'], [1, 1]),
+        pools,
+        backend: 'cpu',
+      }),
+    ).rejects.toMatchObject({ name: 'ExpertNotFoundError' });
+    await expect(
+      client.request('merge-score', {
+        recipe: recipe('ties', [ids[0], ids[0]], [1, 1]),
+        pools,
+        backend: 'cpu',
+      }),
+    ).rejects.toThrow(/names expert "e0" twice/);
+    await expect(
+      client.request('merge-score', { recipe: recipe('ties', ids, [1, 1]), pools: [], backend: 'cpu' }),
+    ).rejects.toThrow('merge-score needs pools: a non-empty list of { dataset, split }');
+    // an expert deleted after a merge used it is gone for the next one too (its weights were held)
+    await client.request('merge-score', { recipe: recipe('ties', ids, [1, 1]), pools, backend: 'cpu' });
+    await client.request('delete-expert', { expert: ids[1] });
+    await expect(
+      client.request('merge-score', { recipe: recipe('ties', ids, [1, 1]), pools, backend: 'cpu' }),
+    ).rejects.toMatchObject({ name: 'ExpertNotFoundError' });
+    // nothing was stored by the refused requests
+    expect((await client.request('list-experts', {})).map((e) => e.name).sort()).toEqual(
+      ['A', 'a LoRA', 'over USE'].sort(),
+    );
+  }, 240_000);
+});

@@ -1,5 +1,6 @@
 /**
- * Merge + re-score time (what one slider move in the Merge panel costs): 3 USE-lite experts merged by TIES
+ * Merge + re-score time (what one slider move in the Merge panel costs): 3 USE-lite experts (full adapters;
+ * LoRA r16 on every linear, whose merge re-embeds the pool's documents) merged by TIES
  * and scored on the medquad dev pool, on WebGPU and the CPU path, beside the plain-TypeScript path (the
  * merge's CPU reference, mergeTensor, and the CPU backend without WebAssembly) in the same run.
  * The experts' weights are seeded random task vectors of a trained expert's size: the time of a merge does
@@ -11,14 +12,16 @@ import type { Dataset } from '../data/types';
 import { buildDevPool, type DevPool, scoreOnPool } from '../eval/dev-pool';
 import { MemoryEmbeddingCache, type EmbeddingCache } from '../eval/embed-cache';
 import { FileEmbeddingCache } from '../eval/embed-cache-node';
-import { mergeAdapterExperts, type LoadedExpert } from '../experts/merge';
+import { mergeAdapterExperts, mergeLoraExperts, type LoadedExpert } from '../experts/merge';
 import { createCpuBackend } from '../gpu/cpu';
 import { acquireBackend } from '../gpu/select';
 import type { MergeRecipe } from '../merge/recipe';
 import { nodeAssetFetcher } from '../models/node-assets';
 import type { Embedder } from '../models/types';
 import { loadUseLite, type UseLiteEmbedder } from '../models/use-lite/model';
-import { adapterExpertRecordFor } from './bench-merge-experts';
+import { adapterExpertRecordFor, loraExpertFor } from './bench-merge-experts';
+import { loadMergedLora } from '../train/lora-merged';
+import { weightsToDeltas } from '../train/lora-deltas';
 import { adapterEmbedder } from '../train/adapter';
 import { row, time } from './bench-util';
 
@@ -29,6 +32,8 @@ export interface MergeBenchCase {
   /** merges by the recipe on `be` (undefined: the plain-TypeScript reference) and returns the merged model */
   merge(recipe: MergeRecipe, be: Backend | undefined): Promise<Embedder>;
   experts: LoadedExpert[];
+  /** timed runs after a warm-up (median taken); 1: a single run without warm-up (a LoRA re-embeds the pool) */
+  repeats?: number;
 }
 
 function adapterCase(base: UseLiteEmbedder, cache: EmbeddingCache): MergeBenchCase {
@@ -39,6 +44,23 @@ function adapterCase(base: UseLiteEmbedder, cache: EmbeddingCache): MergeBenchCa
     async merge(recipe, be) {
       const w = await mergeAdapterExperts(recipe, experts, base.dim, be);
       return adapterEmbedder(base, { kind: 'full', rank: 0 }, { host: w }, 'merged', cache);
+    },
+  };
+}
+
+function loraCase(base: UseLiteEmbedder): MergeBenchCase {
+  const experts = [1, 2, 3].map((seed) => loraExpertFor(base, seed));
+  let last: { release(): void } | null = null;
+  return {
+    label: 'LoRA r16, all linears',
+    experts,
+    repeats: 1,
+    async merge(recipe, be) {
+      last?.release();
+      const w = await mergeLoraExperts(recipe, experts, base, be);
+      const m = loadMergedLora(base, weightsToDeltas(w, base.linears), 'merged');
+      last = m;
+      return m;
     },
   };
 }
@@ -62,23 +84,22 @@ async function timeCase(c: MergeBenchCase, pool: DevPool, be: Backend, reference
     const merged = await c.merge(recipe, reference ? undefined : be);
     return scoreOnPool(pool, merged, be);
   };
+  const repeats = c.repeats ?? 3;
+  if (repeats === 1) return (await time(once)).s;
   await once(); // warm-up: pipelines, uploads
   const runs: number[] = [];
-  for (let i = 0; i < 3; i++) runs.push((await time(once)).s);
-  return runs.sort((a, b) => a - b)[1];
+  for (let i = 0; i < repeats; i++) runs.push((await time(once)).s);
+  return runs.sort((a, b) => a - b)[Math.floor(repeats / 2)];
 }
 
-export async function benchMerge(
-  medquad: Dataset,
-  extra: (base: UseLiteEmbedder, cache: EmbeddingCache) => Promise<MergeBenchCase[]> = async () => [],
-): Promise<void> {
+export async function benchMerge(medquad: Dataset): Promise<void> {
   const base = await loadUseLite(nodeAssetFetcher());
   // STM_BENCH_CACHE=<file>: keep the base's corpus vectors between runs (building the pool embeds the corpus)
   const file = process.env.STM_BENCH_CACHE;
   const poolCache: EmbeddingCache = file ? await FileEmbeddingCache.open(file) : new MemoryEmbeddingCache();
   // the adapters' cache of base vectors per text (what the panel keeps across slider moves)
   const cache = new MemoryEmbeddingCache();
-  const cases = [adapterCase(base, cache), ...(await extra(base, cache))];
+  const cases = [adapterCase(base, cache), loraCase(base)];
   const k = env('STM_BENCH_POOL_K', 20);
   const build = createCpuBackend();
   // the pool: base and the adapter experts' top-k (built once, not timed)

@@ -7,6 +7,11 @@ import { nodeEngineDeps } from '../../../testing/engine-deps';
 import { adapterExpertRecord } from '../../../testing/expert-record';
 import { defaultTrainConfig } from '../../../train/defaults';
 import { connectInProcess } from '../../local';
+import { nodeAssetFetcher } from '../../../models/node-assets';
+import { loadUseLite } from '../../../models/use-lite/model';
+import { randomPeft } from '../../../testing/lora-experts';
+import { DEFAULT_LORA } from '../../../train/lora';
+import { selectModules } from '../../../train/lora-modules';
 
 let n = 0;
 function setup() {
@@ -169,7 +174,7 @@ describe('merge feature (worker)', () => {
     expect(meta.merged[0]['ndcg@10']).toBeGreaterThan(0);
   }, 240_000);
 
-  it('refuses experts of other bases or methods, unknown experts and LoRA merges with clear messages', async () => {
+  it('refuses experts of other bases or methods, unknown experts and LoRA over a base LoRA cannot run on', async () => {
     const { client, db, ids } = await twoExperts();
     const lora = adapterExpertRecord({
       id: 'lora1',
@@ -198,9 +203,7 @@ describe('merge feature (worker)', () => {
     const loraOnly = { ...recipe('ties', ['lora1'], [1]) };
     await expect(
       client.request('merge-save', { recipe: loraOnly, name: 'x', backend: 'cpu' }),
-    ).rejects.toThrow(
-      /merging LoRA experts is not available in the studio yet \(experts "a LoRA" are LoRA\)/,
-    );
+    ).rejects.toThrow(/their base "glove" is not a model LoRA runs on/);
     await expect(
       client.request('merge-score', {
         recipe: recipe('ties', [ids[0], 'gone'], [1, 1]),
@@ -229,4 +232,58 @@ describe('merge feature (worker)', () => {
       ['A', 'a LoRA', 'over USE'].sort(),
     );
   }, 240_000);
+
+  it('merges LoRA experts over USE-lite: folded weights re-embed the pool; one expert at weight 1 scores as itself; a save keeps the recipe', async () => {
+    const s = setup();
+    await s.client.request('init', { baseUrl: 'http://localhost/', backend: 'cpu' });
+    await s.client.request('load-demo', {});
+    const use = await loadUseLite(nodeAssetFetcher());
+    const cfg = { ...DEFAULT_LORA, rank: 4, alpha: 8 };
+    const ids: string[] = [];
+    for (const seed of [1, 2]) {
+      const id = `lora-${seed}`;
+      const rec = adapterExpertRecord({
+        id,
+        name: `L${seed}`,
+        method: 'lora',
+        baseModel: 'use-lite',
+        config: { ...defaultTrainConfig('lora'), lora: cfg },
+        templates: use.templates,
+      });
+      const w = randomPeft(selectModules(use.linears, cfg.targetModules), cfg, seed, 0.05);
+      await saveExpert(
+        rec,
+        [...w].map(([name, t]) => ({ name, shape: t.shape, data: t.data })),
+        await s.db(),
+      );
+      ids.push(id);
+    }
+    const lp = [{ dataset: 'demo', split: 'test' }];
+    const [p] = await s.client.request('merge-pools', {
+      baseModel: 'use-lite',
+      experts: ids,
+      pools: lp,
+      backend: 'cpu',
+    });
+    const lr = (m: string, w: number[]): MergeRecipe => ({ ...recipe(m, ids, w), baseModel: 'use-lite' });
+    const onlyA = await s.client.request('merge-score', {
+      recipe: lr('task_arithmetic', [1, 0]),
+      pools: lp,
+      backend: 'cpu',
+    });
+    expect(onlyA.merged[0]['ndcg@10']).toBeCloseTo(p.experts[ids[0]]['ndcg@10'], 4);
+    const none = await s.client.request('merge-score', {
+      recipe: lr('task_arithmetic', [0, 0]),
+      pools: lp,
+      backend: 'cpu',
+    });
+    expect(none.merged[0]['ndcg@10']).toBeCloseTo(p.base['ndcg@10'], 4);
+    const saved = await s.client.request('merge-save', {
+      recipe: lr('ties', [0.5, 0.5]),
+      name: 'LoRA merge',
+      backend: 'cpu',
+    });
+    expect(saved.method).toBe('lora');
+    expect(saved.merge?.method).toBe('ties');
+  }, 400_000);
 });

@@ -1,10 +1,19 @@
 /**
  * A merge as a model the worker can score and store: the one place that turns a recipe over loaded experts
  * into an embedder and weights. Adapter experts merge into one full adapter (src/experts/merge.ts) scored
- * over the cached base embeddings. LoRA experts are the marked dispatch point below.
+ * over the cached base embeddings; LoRA experts merge per linear and fold into the base's weights.
  */
 import type { ExpertWeights } from '../../../experts/files';
-import { checkMergeable, mergeAdapterExperts, mergedAdapterRecord } from '../../../experts/merge';
+import { isLoraBase } from '../../../experts/embedder';
+import {
+  checkMergeable,
+  mergeAdapterExperts,
+  mergedAdapterRecord,
+  mergedLoraRecord,
+  mergeLoraExperts,
+} from '../../../experts/merge';
+import { loadMergedLora } from '../../../train/lora-merged';
+import { weightsToDeltas } from '../../../train/lora-deltas';
 import type { ExpertRecord } from '../../../experts/record';
 import type { MergeRecipe } from '../../../merge/recipe';
 import { MergeError } from '../../../merge/types';
@@ -17,6 +26,8 @@ export interface MergedModel {
   weights: ExpertWeights;
   /** the record it is stored under (with the recipe) */
   record(name: string, id: string, createdAt: string): ExpertRecord;
+  /** frees what the merged model holds on the backends (a LoRA merge's folded weights) */
+  release?(): void;
 }
 
 async function mergedAdapter(recipe: MergeRecipe, scope: MergeScope, id: string): Promise<MergedModel> {
@@ -44,18 +55,39 @@ async function mergedAdapter(recipe: MergeRecipe, scope: MergeScope, id: string)
   };
 }
 
+/**
+ * LoRA experts: ΔW per linear merged module by module (mergeLoraExperts), folded into the base's weights;
+ * the pool's documents are re-embedded by the folded model on each score. `release` frees the folded
+ * weights (each slider move makes a new model).
+ */
+async function mergedLora(recipe: MergeRecipe, scope: MergeScope, id: string): Promise<MergedModel> {
+  const { base, experts, backend } = scope;
+  if (!isLoraBase(base))
+    throw new MergeError(
+      `LoRA experts "${experts.map((e) => e.record.name).join('", "')}": their base "${base.id}" is not a model LoRA runs on`,
+    );
+  const weights = await mergeLoraExperts(recipe, experts, base, backend);
+  const first = experts[0].record;
+  const inner = loadMergedLora(base, weightsToDeltas(weights, base.linears), id);
+  return {
+    embedder: { id, dim: inner.dim, templates: first.templates ?? base.templates, embed: inner.embed },
+    weights,
+    release: () => inner.release(),
+    record: (name, rid, createdAt) =>
+      mergedLoraRecord(
+        recipe,
+        experts.map((e) => e.record),
+        name,
+        rid,
+        createdAt,
+      ),
+  };
+}
+
 /** Merges the scope's experts (in recipe order) by `recipe`; `id` is the embedder's model id. */
 export async function mergeExperts(recipe: MergeRecipe, scope: MergeScope, id: string): Promise<MergedModel> {
   checkMergeable(scope.experts.map((e) => e.record));
   const method = scope.experts[0].record.method;
   if (method === 'adapter') return mergedAdapter(recipe, scope, id);
-  // ── LoRA merge dispatch point ────────────────────────────────────────────────────────────────────────
-  // Plug the LoRA merge in here: mergeLoraExperts(recipe, experts, base) gives an Embedder over the base
-  // with the merged deltas folded into its weights (its corpus is re-embedded on each score: the dev pools
-  // keep that interactive), plus the weights and record to store. Until then a LoRA merge fails plainly.
-  throw new MergeError(
-    `merging LoRA experts is not available in the studio yet (experts "${scope.experts
-      .map((e) => e.record.name)
-      .join('", "')}" are LoRA); for now only adapter experts can be merged here`,
-  );
+  return mergedLora(recipe, scope, id);
 }

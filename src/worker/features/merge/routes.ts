@@ -84,9 +84,13 @@ async function score(req: MergeScoreRequest, ctx: JobCtx, host: Host): Promise<M
     const at = async (recipe: MergeRecipe) => {
       const merged = await mergeExperts(recipe, scope, 'merge:live');
       const out = [];
-      for (const [i, b] of built.entries()) {
-        ctx.progress('search', i, built.length, 'scoring the merge');
-        out.push(poolScores(await scoreOnPool(b.pool, merged.embedder, backend, signal)));
+      try {
+        for (const [i, b] of built.entries()) {
+          ctx.progress('search', i, built.length, 'scoring the merge');
+          out.push(poolScores(await scoreOnPool(b.pool, merged.embedder, backend, signal)));
+        }
+      } finally {
+        merged.release?.();
       }
       return out;
     };

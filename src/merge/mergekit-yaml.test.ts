@@ -192,6 +192,9 @@ describe('mergekit recipes in (issue 10 item 7)', () => {
     ).toThrow(
       'r.yml:7: parameters.normalize is a per-layer value (name filters); only numeric parameters (weight, density, gamma, epsilon, lambda, t) may vary by layer',
     );
+    expect(() => importMergekitYaml(`${head}parameters:\n  rescale: [true, false]\n`, 'r.yml')).toThrow(
+      'r.yml:7: parameters.rescale is a per-layer list of values that are not all numbers',
+    );
     expect(() => importMergekitYaml(`${head}parameters:\n  seed: [1, 2]\n`, 'r.yml')).toThrow(
       'r.yml:7: parameters.seed is a per-layer value (a list interpolated across layers)',
     );

@@ -126,6 +126,12 @@ function setting(file: string, n: YamlNode, what: string, line: number): ParamSe
   if (n.kind === 'scalar') return { kind: 'scalar', line, value: scalarValue(file, n, what) };
   const grad = numberList(file, n, what);
   if (grad) return { kind: 'gradient', line, values: grad };
+  if (n.kind === 'seq' && n.items.every((x) => x.kind === 'scalar'))
+    fail(
+      file,
+      line,
+      `${what} is a per-layer list of values that are not all numbers; only numeric parameters (weight, density, gamma, epsilon, lambda, t) may vary by layer: give one value`,
+    );
   const conds = n.kind === 'seq' ? n.items : [n];
   return {
     kind: 'conditional',

@@ -8,6 +8,7 @@ import { readExpertDir, writeExpertDir } from '../experts/files-node';
 import type { ExpertWeights } from '../experts/files';
 import { resolveModelNode } from '../experts/resolve-node';
 import { createCpuBackend } from '../gpu/cpu';
+import { layerCount, layerIndex } from '../merge/layer-params';
 import { importMergekitYaml } from '../merge/mergekit-yaml';
 import { parseSafetensors, writeSafetensors } from '../models/hf/safetensors';
 import { adapterExpertRecord } from '../testing/expert-record';
@@ -283,6 +284,27 @@ describe('stm merge: expert folders (issue 10 item 6)', () => {
     const want = await (await resolveModelNode(dirs[0], () => undefined)).embed(be, texts, 'query');
     const got = await (await resolveModelNode(one, () => undefined)).embed(be, texts, 'query');
     for (let i = 0; i < want.length; i++) expect(Math.abs(got[i] - want[i])).toBeLessThan(1e-5);
+    // --config with per-layer values resolves per module: 0 on the query projections, a gradient
+    // 0.5 → 1 over the layers elsewhere; against the plain weight-1 merge of the same expert
+    const perLayerYml = join(dir, 'lora-per-layer.yml');
+    writeFileSync(
+      perLayerYml,
+      `merge_method: task_arithmetic\nbase_model: ${baseDir}\nmodels:\n  - model: ${dirs[0]}\n    parameters:\n      weight:\n        - filter: query\n          value: 0\n        - value: [0.5, 1]\n`,
+    );
+    const layered = join(dir, 'lora-layered');
+    await merge(['--config', perLayerYml, '--out', layered]);
+    const [plainW, layeredW] = [(await readExpertDir(one)).weights, (await readExpertDir(layered)).weights];
+    const layers = layerCount(model.linears.map((m) => m.path));
+    expect(layers).toBeGreaterThan(1);
+    const kinds = new Set<string>();
+    for (const [name, t] of plainW) {
+      const i = layerIndex(name)!;
+      const w = name.includes('query') ? 0 : 0.5 + (0.5 * i) / (layers - 1);
+      kinds.add(name.includes('query') ? 'query' : `layer ${i}`);
+      const got = layeredW.get(name)!.data;
+      t.data.forEach((x, j) => expect(Math.abs(got[j] - w * x), name).toBeLessThan(1e-6));
+    }
+    expect(kinds.has('query') && kinds.size >= 3, [...kinds].join(', ')).toBe(true);
     const two = join(dir, 'lora-two');
     await merge([
       '--method',

@@ -8,6 +8,12 @@ arithmetic, sparsify, slerp, model_stock), not from STM Studio's TypeScript. Com
          [--lambda l] [--normalize true|false] [--rescale true|false] [--t x] --out merged.safetensors
          the deterministic methods: linear, task_arithmetic, ties, breadcrumbs, breadcrumbs_ties,
          slerp, model_stock
+         --settings S  per-layer parameters as mergekit YAML holds them, in JSON (a string or a file):
+         {"models": [{"weight": .., "density": ..}, ..], "parameters": {"weight": .., "lambda": .., ..}}
+         where a value is a number, a list of numbers (a gradient over the layers) or a list of
+         {"filter": substring, "value": ..}; evaluated per tensor as mergekit's config reader does
+         (the model's setting, then the top-level one, then the default; t = layer / (layers - 1),
+         1 in a one-layer model, 0 for tensors outside the layers). Replaces --weights etc.
   stats  --method M --base B --model a --merged m.safetensors --weight w --density d [--epsilon e]
          [--lambda l] [--normalize ..] [--rescale ..]
          DARE / DELLA (seeded masks cannot match another RNG): from a one-expert merge, recover the
@@ -20,6 +26,8 @@ sorted[n_bot:-n_top] is empty when n_top = int(gamma*n) = 0 and zeroes the whole
 """
 import argparse
 import json
+import os
+import re
 import struct
 import sys
 
@@ -224,6 +232,71 @@ def merge_one(method, base, thetas, params, opts):
     raise SystemExit(f"method {method} is not in this reference")
 
 
+# ---- per-layer settings (mergekit's gradients and filters) ----
+
+LAYER_RE = re.compile(r"(?:^|\.)(?:layers|layer|h|blocks|block)\.(\d+)(?:\.|$)")
+DEFAULTS = {"density": 1.0, "gamma": 0.01, "epsilon": 0.15, "lambda": 1.0}
+
+
+def layer_of(name):
+    m = LAYER_RE.search(name)
+    return int(m.group(1)) if m else None
+
+
+def position(name, n_layers):
+    """Where a tensor sits on a gradient: its layer / (layers - 1); 0 outside the layers."""
+    i = layer_of(name)
+    if i is None:
+        return 0.0
+    return 1.0 if n_layers <= 1 else i / (n_layers - 1)
+
+
+def evaluate(setting, name, t):
+    """A setting's value for one tensor, or None when it is filters and none matches the name."""
+    if isinstance(setting, (int, float)) and not isinstance(setting, bool):
+        return float(setting)
+    if all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in setting):
+        pts = np.asarray(setting, dtype=np.float64)
+        return float(np.interp(t * (len(pts) - 1), np.arange(len(pts)), pts))
+    for cond in setting:
+        f = cond.get("filter")
+        if f is None or f == "*" or f in name:
+            return evaluate(cond["value"], name, t)
+    return None
+
+
+def lookup(key, own, top, name, t):
+    for s in (own.get(key), top.get(key)):
+        if s is not None:
+            v = evaluate(s, name, t)
+            if v is not None:
+                return v
+    if key in DEFAULTS:
+        return DEFAULTS[key]
+    raise SystemExit(f"tensor {name}: no value of {key} (required)")
+
+
+def tensor_settings(method, settings, n_models, name, n_layers):
+    """(per-model params, global options) of one tensor from --settings."""
+    t = position(name, n_layers)
+    top = settings.get("parameters", {})
+    models = settings.get("models", [{}] * n_models)
+    params = []
+    for own in models:
+        p = {} if method in ("slerp", "model_stock") else {"weight": lookup("weight", own, top, name, t)}
+        for k in ("density", "gamma", "epsilon"):
+            p[k] = lookup(k, own, top, name, t)
+        params.append(p)
+    opts = {}
+    for k in ("normalize", "rescale"):
+        if k in top:
+            opts[k] = bool(top[k])
+    opts["lambda"] = lookup("lambda", {}, top, name, t)
+    if "t" in top:
+        opts["t"] = lookup("t", {}, top, name, t)
+    return params, opts
+
+
 # ---- commands ----
 
 
@@ -271,9 +344,18 @@ def cmd_merge(a):
     base = read_safetensors(a.base) if a.base else None
     thetas = [read_safetensors(m) for m in models]
     names = list((base or thetas[0]).keys())
+    settings = None
+    if a.settings:
+        text = open(a.settings).read() if os.path.exists(a.settings) else a.settings
+        settings = json.loads(text)
+    n_layers = max([layer_of(n) + 1 for n in names if layer_of(n) is not None] or [0])
     out = {}
     for name in names:
-        out[name] = merge_one(a.method, base[name] if base else None, [t[name] for t in thetas], params, options(a))
+        if settings is None:
+            p, o = params, options(a)
+        else:
+            p, o = tensor_settings(a.method, settings, len(models), name, n_layers)
+        out[name] = merge_one(a.method, base[name] if base else None, [t[name] for t in thetas], p, o)
     write_safetensors(a.out, out)
 
 
@@ -347,6 +429,7 @@ def main():
     m.add_argument("--densities")
     m.add_argument("--gamma", type=float)
     m.add_argument("--t", type=float)
+    m.add_argument("--settings")
     m.add_argument("--out", required=True)
     s.add_argument("--model", required=True)
     s.add_argument("--merged", required=True)

@@ -156,6 +156,77 @@ describe.skipIf(!numpy)(
         want.forEach((x, j) => expect(Math.abs(a.get(name)![j] - x), name).toBeLessThanOrEqual(1e-5));
     });
 
+    it("per-layer values (mergekit's TIES example: gradients, filters, top-level fallbacks) agree to 1e-5", async () => {
+      const LAYERED = {
+        'model.embed_tokens.weight': [6, 5],
+        'model.layers.0.mlp.weight': [8, 6],
+        'model.layers.1.self_attn.weight': [8, 6],
+        'model.layers.1.mlp.weight': [8, 6],
+        'model.layers.2.mlp.weight': [8, 6],
+        'model.layers.3.self_attn.weight': [8, 6],
+        'model.norm.weight': [6],
+      };
+      const [b0, ...ex] = models(LAYERED, 3, 31);
+      // the same settings as mergekit YAML (for stm) and as JSON (for the reference)
+      const settings = {
+        models: [
+          { density: [1, 0.7, 0.1], weight: 1 },
+          { density: 0.5, weight: [0, 0.3, 0.7, 1] },
+          { density: [{ filter: 'self_attn', value: [0.2, 0.9] }], weight: [{ filter: 'mlp', value: 0.5 }] },
+        ],
+        parameters: { weight: 0.2, lambda: [{ filter: 'mlp', value: [1, 1.5] }, { value: 0.8 }] },
+      };
+      const yml = join(dir, 'layered.yml');
+      writeFileSync(
+        yml,
+        [
+          'merge_method: ties',
+          `base_model: ${b0}`,
+          'models:',
+          ...ex.flatMap((m, i) => [
+            `  - model: ${m}`,
+            '    parameters:',
+            ...Object.entries(settings.models[i]).map(([k, v]) => `      ${k}: ${JSON.stringify(v)}`),
+          ]),
+          'parameters:',
+          ...Object.entries(settings.parameters).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`),
+          '',
+        ].join('\n'),
+      );
+      const [ours, ref] = [join(dir, 'ours-layered.safetensors'), join(dir, 'ref-layered.safetensors')];
+      await stm(['--config', yml, '--out', ours]);
+      python(
+        ['merge', '--method', 'ties', '--base', b0, '--models', ex.join(','), '--out', ref].concat([
+          '--settings',
+          JSON.stringify(settings),
+        ]),
+      );
+      const [a, b] = [read(ours), read(ref)];
+      for (const [name, want] of b)
+        want.forEach((x, j) => expect(Math.abs(a.get(name)![j] - x), name).toBeLessThanOrEqual(1e-5));
+      // per-layer values change the result: the same recipe with plain values differs
+      const plain = join(dir, 'ours-plain.safetensors');
+      await stm([
+        '--method',
+        'ties',
+        '--base',
+        b0,
+        '--experts',
+        ex.join(','),
+        '--weights',
+        '1,0,0.2',
+        '--densities',
+        '1,0.5,1',
+        '--out',
+        plain,
+      ]);
+      const p = read(plain);
+      const diff = Math.max(
+        ...[...b].map(([n, w]) => Math.max(...w.map((x, j) => Math.abs(p.get(n)![j] - x)))),
+      );
+      expect(diff).toBeGreaterThan(0.01);
+    });
+
     interface Stats {
       n: number;
       kept: number;

@@ -8,6 +8,7 @@ import { readExpertDir, writeExpertDir } from '../experts/files-node';
 import type { ExpertWeights } from '../experts/files';
 import { resolveModelNode } from '../experts/resolve-node';
 import { createCpuBackend } from '../gpu/cpu';
+import { layerCount, layerIndex } from '../merge/layer-params';
 import { importMergekitYaml } from '../merge/mergekit-yaml';
 import { parseSafetensors, writeSafetensors } from '../models/hf/safetensors';
 import { adapterExpertRecord } from '../testing/expert-record';
@@ -143,6 +144,57 @@ describe('stm merge: expert folders (issue 10 item 6)', () => {
     expect(x.record.merge).toEqual(y.record.merge);
   });
 
+  it('--config with per-layer values: name filters on adapter.W / adapter.b, written back by --yaml', async () => {
+    const a = await expertDir('pa', 7);
+    const b = await expertDir('pb', 8);
+    const recipe = join(dir, 'per-layer.yml');
+    writeFileSync(
+      recipe,
+      [
+        'merge_method: task_arithmetic',
+        'base_model: glove',
+        'models:',
+        `  - model: ${a}`,
+        '    parameters:',
+        '      weight:',
+        '        - filter: adapter.b',
+        '          value: 0',
+        '        - value: 0.6',
+        `  - model: ${b}`,
+        '    parameters:',
+        '      weight: [{filter: adapter.W, value: 0.25}, {value: 1}]',
+        'parameters:',
+        '  lambda: [{filter: adapter.b, value: 2}, {value: 1}]',
+        '',
+      ].join('\n'),
+    );
+    const out = join(dir, 'per-layer');
+    const yml = join(dir, 'per-layer-out.yml');
+    await merge(['--config', recipe, '--out', out, '--yaml', yml]);
+    const merged = await readExpertDir(out);
+    const [wa, wb] = [fullAdapter(7), fullAdapter(8)];
+    // W = I + 0.6·δa + 0.25·δb; b = 0 + 2·(0·δa + 1·δb)
+    const W = merged.weights.get('adapter.W')!.data;
+    W.forEach((x, j) => {
+      const id = j % (D + 1) === 0 ? 1 : 0;
+      const want =
+        id + 0.6 * (wa.get('adapter.W')!.data[j] - id) + 0.25 * (wb.get('adapter.W')!.data[j] - id);
+      expect(Math.abs(x - want)).toBeLessThan(1e-5);
+    });
+    const bias = merged.weights.get('adapter.b')!.data;
+    bias.forEach((x, j) => expect(Math.abs(x - 2 * wb.get('adapter.b')!.data[j])).toBeLessThan(1e-5));
+    // the saved recipe keeps the per-layer values; --yaml writes them back and reads the same
+    expect(merged.record.merge!.experts[0].perLayer).toEqual({
+      weight: [{ filter: 'adapter.b', value: 0 }, { value: 0.6 }],
+    });
+    expect(merged.record.merge!.perLayer).toEqual({
+      lambda: [{ filter: 'adapter.b', value: 2 }, { value: 1 }],
+    });
+    const back = importMergekitYaml(readFileSync(yml, 'utf8'), yml).recipe;
+    expect(back.experts.map((e) => e.perLayer)).toEqual(merged.record.merge!.experts.map((e) => e.perLayer));
+    expect(back.perLayer).toEqual(merged.record.merge!.perLayer);
+  });
+
   it('refuses experts of different base models or methods, naming both; a LoRA merge writes nothing', async () => {
     const a = await expertDir('ga', 5);
     const c = await expertDir('gc', 6, 'use-lite');
@@ -232,6 +284,27 @@ describe('stm merge: expert folders (issue 10 item 6)', () => {
     const want = await (await resolveModelNode(dirs[0], () => undefined)).embed(be, texts, 'query');
     const got = await (await resolveModelNode(one, () => undefined)).embed(be, texts, 'query');
     for (let i = 0; i < want.length; i++) expect(Math.abs(got[i] - want[i])).toBeLessThan(1e-5);
+    // --config with per-layer values resolves per module: 0 on the query projections, a gradient
+    // 0.5 → 1 over the layers elsewhere; against the plain weight-1 merge of the same expert
+    const perLayerYml = join(dir, 'lora-per-layer.yml');
+    writeFileSync(
+      perLayerYml,
+      `merge_method: task_arithmetic\nbase_model: ${baseDir}\nmodels:\n  - model: ${dirs[0]}\n    parameters:\n      weight:\n        - filter: query\n          value: 0\n        - value: [0.5, 1]\n`,
+    );
+    const layered = join(dir, 'lora-layered');
+    await merge(['--config', perLayerYml, '--out', layered]);
+    const [plainW, layeredW] = [(await readExpertDir(one)).weights, (await readExpertDir(layered)).weights];
+    const layers = layerCount(model.linears.map((m) => m.path));
+    expect(layers).toBeGreaterThan(1);
+    const kinds = new Set<string>();
+    for (const [name, t] of plainW) {
+      const i = layerIndex(name)!;
+      const w = name.includes('query') ? 0 : 0.5 + (0.5 * i) / (layers - 1);
+      kinds.add(name.includes('query') ? 'query' : `layer ${i}`);
+      const got = layeredW.get(name)!.data;
+      t.data.forEach((x, j) => expect(Math.abs(got[j] - w * x), name).toBeLessThan(1e-6));
+    }
+    expect(kinds.has('query') && kinds.size >= 3, [...kinds].join(', ')).toBe(true);
     const two = join(dir, 'lora-two');
     await merge([
       '--method',
@@ -321,6 +394,39 @@ describe('stm merge: safetensors checkpoints (issue 10 item 6)', () => {
     expect(Array.from(t2.get('w')!.data)).toEqual([3, 3, -1, 1]);
   });
 
+  it('--config with a weight gradient merges each layer of a 3-layer checkpoint with its own weight', async () => {
+    const names = [
+      'model.embed_tokens.weight',
+      'model.layers.0.mlp.weight',
+      'model.layers.1.mlp.weight',
+    ].concat(['model.layers.1.self_attn.weight', 'model.layers.2.mlp.weight', 'model.norm.weight']);
+    const ckpt = (file: string, v: number) =>
+      checkpoint(join(dir, file), Object.fromEntries(names.map((n) => [n, { shape: [2], data: [v, -v] }])));
+    const [b0, x, y] = [
+      ckpt('l3-base.safetensors', 1),
+      ckpt('l3-x.safetensors', 2),
+      ckpt('l3-y.safetensors', 5),
+    ];
+    const yml = join(dir, 'l3.yml');
+    writeFileSync(
+      yml,
+      `merge_method: task_arithmetic\nbase_model: ${b0}\nmodels:\n  - model: ${x}\n    parameters:\n      weight: [0, 0.5, 1]\n  - model: ${y}\n    parameters:\n      weight:\n        - filter: self_attn\n          value: 1\n        - value: 0\n`,
+    );
+    const out = join(dir, 'l3.safetensors');
+    await merge(['--config', yml, '--out', out]);
+    const t = readCheckpoint(out);
+    // θ = base + w_x·δx (δx = [1, -1]) + w_y·δy (δy = [4, -4]); w_x = 0, 0.5, 1 on layers 0..2, 0 outside
+    const want: Record<string, number> = {
+      'model.embed_tokens.weight': 1,
+      'model.layers.0.mlp.weight': 1,
+      'model.layers.1.mlp.weight': 1.5,
+      'model.layers.1.self_attn.weight': 1.5 + 4,
+      'model.layers.2.mlp.weight': 2,
+      'model.norm.weight': 1,
+    };
+    for (const n of names) expect(Array.from(t.get(n)!.data), n).toEqual([want[n], -want[n]]);
+  });
+
   it('stops at a non-finite weight naming the file, the tensor and the element; nothing written', async () => {
     const nan = checkpoint(join(dir, 'nan.safetensors'), {
       w: { shape: [2, 2], data: [1, 1, 1, 1] },
@@ -366,9 +472,9 @@ describe('stm merge --config: bad recipes (issue 10 item 7)', () => {
     );
     await expect(
       run(
-        'merge_method: ties\nbase_model: glove\nmodels:\n  - model: x\n    parameters:\n      weight: [0, 1]\n',
+        'merge_method: ties\nbase_model: glove\nmodels:\n  - model: x\n    parameters:\n      weight: 1\nparameters:\n  normalize: [{filter: mlp, value: true}, {value: false}]\n',
       ),
-    ).rejects.toThrow(`${r}:6: models[0].parameters.weight is a per-layer value`);
+    ).rejects.toThrow(`${r}:8: parameters.normalize is a per-layer value (name filters)`);
     await expect(
       run(
         'merge_method: ties\nbase_model: glove\nmodels:\n  - model: nowhere/x\n    parameters: {weight: 1}\n',

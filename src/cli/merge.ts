@@ -133,6 +133,7 @@ async function mergeCheckpointFiles(
           experts,
           models: recipe.experts.map((e) => e.params),
           options: recipe.options,
+          perLayer: { models: recipe.experts.map((e) => e.perLayer), options: recipe.perLayer },
           backend: be,
         },
         async (t, i, n) => {

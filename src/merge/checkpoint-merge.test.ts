@@ -54,6 +54,71 @@ describe('mergeCheckpoints (issue 10 item 6)', () => {
     ]);
   });
 
+  it('merges each layer with its own per-layer values: a gradient, a name filter, a global gradient', async () => {
+    // a 3-layer model; every tensor of the base is 1, expert A adds 1, expert B adds 10
+    const names = [
+      'model.embed_tokens.weight',
+      'model.layers.0.mlp.weight',
+      'model.layers.1.self_attn.weight',
+      'model.layers.1.mlp.weight',
+      'model.layers.2.mlp.weight',
+      'model.norm.weight',
+    ];
+    const src = (file: string, v: number) =>
+      memorySource(
+        file,
+        names.map((n) => t(n, [2], [v, v])),
+      );
+    const out = new Map<string, number>();
+    const run = (lambda?: number[]) =>
+      mergeCheckpoints(
+        {
+          method: 'task_arithmetic',
+          base: src('base.safetensors', 1),
+          experts: [src('a.safetensors', 2), src('b.safetensors', 11)],
+          models: [{ weight: 0.2 }, { weight: 0.5 }],
+          options: {},
+          perLayer: {
+            // A: 0.2 → 1 over the layers (layer 0: 0.2, 1: 0.6, 2: 1), t = 0 outside the layers
+            // B: 0 on attention tensors only, 0.5 elsewhere
+            models: [{ weight: [0.2, 1] }, { weight: [{ filter: 'self_attn', value: 0 }, { value: 0.5 }] }],
+            options: lambda ? { lambda } : undefined,
+          },
+        },
+        (m) => void out.set(m.name, m.data[0]),
+      );
+    await run();
+    // θ = 1 + w_A·1 + w_B·10
+    const want: Record<string, number> = {
+      'model.embed_tokens.weight': 1 + 0.2 + 5,
+      'model.layers.0.mlp.weight': 1 + 0.2 + 5,
+      'model.layers.1.self_attn.weight': 1 + 0.6 + 0,
+      'model.layers.1.mlp.weight': 1 + 0.6 + 5,
+      'model.layers.2.mlp.weight': 1 + 1 + 5,
+      'model.norm.weight': 1 + 0.2 + 5,
+    };
+    for (const n of names) expect(out.get(n), n).toBeCloseTo(want[n], 5);
+    // a global lambda gradient scales each layer's mix: λ = 1, 2, 3 on layers 0, 1, 2 (1 outside)
+    await run([1, 3]);
+    expect(out.get('model.layers.1.mlp.weight')).toBeCloseTo(1 + 2 * 5.6, 5);
+    expect(out.get('model.layers.2.mlp.weight')).toBeCloseTo(1 + 3 * 6, 5);
+    expect(out.get('model.norm.weight')).toBeCloseTo(6.2, 5);
+    // filters that match no tensor and no default: the error names the file's expert and the tensor
+    await expect(
+      mergeCheckpoints(
+        {
+          method: 'task_arithmetic',
+          base: src('base.safetensors', 1),
+          experts: [src('a.safetensors', 2)],
+          models: [{ weight: 1 }],
+          options: {},
+          perLayer: { models: [{ weight: [{ filter: 'mlp', value: 1 }] }] },
+        },
+        () => undefined,
+      ),
+    ).rejects.toThrow('expert "a.safetensors" weight: no rule matches tensor "model.embed_tokens.weight"');
+  });
+
   it('names the tensor and the file on a missing, extra or differently shaped tensor', () => {
     const missing = memorySource('m.safetensors', [t('w', [2, 2], [0, 0, 0, 0])]);
     expect(() => planCheckpointMerge('ties', base, [a, missing])).toThrow(

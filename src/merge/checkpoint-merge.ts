@@ -2,9 +2,11 @@
  * Merging plain checkpoints (same tensor names and shapes) as mergekit does, tensor by tensor: the
  * sources are read one tensor name at a time (the base's and each expert's tensor of that name), merged by
  * the method and handed to the caller, so no more than one tensor per model is held at once. Sources are
- * abstract (a safetensors file read from disk in the CLI, a File in the browser).
+ * abstract (a safetensors file read from disk in the CLI, a File in the browser). Per-layer parameters
+ * (gradients, name filters; layer-params.ts) are resolved for each tensor from the plan's names.
  */
 import type { Backend } from '../core/backend';
+import { tensorParams, type LayerModelParams, type LayerOptions } from './layer-params';
 import { mergeTensorOnBackend } from './merge-backend';
 import { getMergeMethod, mergeTensor } from './registry';
 import { MergeError, type MergeOptions, type ModelParams, type NamedTensor } from './types';
@@ -78,6 +80,11 @@ export interface CheckpointMergeArgs {
   /** one per expert, in order */
   models: readonly ModelParams[];
   options: MergeOptions;
+  /**
+   * per-layer values (MergeExpertRef.perLayer, one entry per expert, and MergeRecipe.perLayer): each tensor
+   * merges with its own models / options, the layer count taken from the plan's names
+   */
+  perLayer?: { models?: readonly (LayerModelParams | undefined)[]; options?: LayerOptions };
   /** mix the task-arithmetic family on this backend (mergeMix); the CPU reference without */
   backend?: Backend;
 }
@@ -95,7 +102,12 @@ export async function mergeCheckpoints(
     throw new MergeError(
       `${a.method}: ${a.experts.length} experts but ${a.models.length} parameter sets; give one per expert`,
     );
-  const models = [...a.models];
+  const paramsOf = tensorParams(
+    plan.map((t) => t.name),
+    a.experts.map((e, i) => ({ name: e.file, params: a.models[i], perLayer: a.perLayer?.models?.[i] })),
+    a.options,
+    a.perLayer?.options,
+  );
   for (const [i, t] of plan.entries()) {
     const read = async (src: TensorSource): Promise<NamedTensor> => ({
       name: t.name,
@@ -107,9 +119,10 @@ export async function mergeCheckpoints(
     for (const e of a.experts) experts.push(await read(e));
     let merged: NamedTensor;
     try {
+      const { models, options } = paramsOf(t.name);
       merged = a.backend
-        ? await mergeTensorOnBackend(a.backend, a.method, base, experts, models, a.options)
-        : mergeTensor(a.method, base, experts, models, a.options);
+        ? await mergeTensorOnBackend(a.backend, a.method, base, experts, models, options)
+        : mergeTensor(a.method, base, experts, models, options);
     } catch (e) {
       if (e instanceof MergeError && !e.message.includes(`"${t.name}"`))
         e.message = `tensor "${t.name}": ${e.message}`;

@@ -24,7 +24,11 @@ describe('layer parameters', () => {
     expect(resolveParam(g, 'model.layers.7.mlp.up_proj.weight', 9)).toBeCloseTo(0.25, 12);
     expect(resolveParam(g, 'model.layers.8.mlp.up_proj.weight', 9)).toBe(0);
     expect(layerT('model.embed_tokens.weight', 9)).toBe(0);
-    expect(layerT('lm_head.weight', 9)).toBe(1);
+    // mergekit's plan_module reads pre and post weights at t = 0; a single layer at t = 1
+    expect(layerT('lm_head.weight', 9)).toBe(0);
+    expect(layerT('model.norm.weight', 9)).toBe(0);
+    expect(resolveParam([0.2, 0.8], 'model.layers.0.mlp.up_proj.weight', 1)).toBe(0.8);
+    expect(layerT('model.layers.0.mlp.up_proj.weight', 1)).toBe(1);
     expect(resolveParam(0.3, 'x', 9)).toBe(0.3);
   });
 

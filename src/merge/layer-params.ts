@@ -2,8 +2,10 @@
  * Per-layer merge parameters, as in mergekit YAML. A parameter value is one of
  *   - a number (the same everywhere);
  *   - a list of numbers, a gradient: interpolated linearly over the layers, t = layer / (layers − 1) placed on
- *     the list's points (mergekit's evaluate_setting); a tensor outside the layers takes t = 0 when its name
- *     holds "embed" (before the first layer) and t = 1 otherwise (after the last: norms, heads, pooler);
+ *     the list's points (mergekit's evaluate_setting; a model of one layer takes t = 1, as mergekit's
+ *     plan_slice does); a tensor outside the layers (embeddings, final norm, head, pooler, an embedding
+ *     adapter's W and b) takes t = 0, as mergekit's plan_module reads its pre and post weights (mergekit
+ *     before its multi-module planner, PR #534 of March 2025, read the post weights at t = 1);
  *   - a list of rules [{filter: "attn", value: 0.3}, {value: 0.5}]: the first rule whose filter is a
  *     substring of the tensor (or module) name wins; a rule without a filter (or "*") matches every name;
  *     a rule's value may itself be a number or a gradient. No rule matching is an error naming the tensor.
@@ -83,11 +85,11 @@ export function layerCount(names: Iterable<string>): number {
   return n;
 }
 
-/** Where a tensor sits in mergekit's gradient: layer / (layers − 1); outside the layers 0 (embeddings) or 1. */
+/** Where a tensor sits in mergekit's gradient: layer / (layers − 1) (1 in a one-layer model); outside the layers 0. */
 export function layerT(name: string, layers: number): number {
   const i = layerIndex(name);
-  if (i === null) return /embed/i.test(name) ? 0 : 1;
-  if (layers <= 1) return 0;
+  if (i === null) return 0;
+  if (layers <= 1) return 1;
   return Math.min(1, i / (layers - 1));
 }
 

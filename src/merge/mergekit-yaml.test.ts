@@ -7,7 +7,7 @@ import {
   yamlNumber,
   yamlString,
 } from './mergekit-yaml';
-import type { MergeRecipe } from './recipe';
+import { recipeTensorParams, type MergeRecipe } from './recipe';
 import type { ModelParams } from './types';
 
 /** mergekit's TIES example (its README), with comments and a flow list. */
@@ -112,16 +112,96 @@ describe('mergekit recipes in (issue 10 item 7)', () => {
     });
   });
 
-  it('refuses per-layer values naming the key and line (no per-layer resolver yet)', () => {
-    expect(() => importMergekitYaml(TIES, 'ties.yml')).toThrow(
-      'ties.yml:5: models[0].parameters.density is a per-layer value (a list interpolated across layers)',
+  it("imports per-layer values: gradients and filters to perLayer, a plain value beside (mergekit's TIES example)", () => {
+    const { recipe, warnings } = importMergekitYaml(TIES, 'ties.yml');
+    expect(warnings).toEqual([]);
+    expect(recipe.experts.map((e) => [e.params, e.perLayer])).toEqual([
+      [{ weight: 1, density: 1 }, { density: [1, 0.7, 0.1] }],
+      [{ weight: 0, density: 0.5 }, { weight: [0, 0.3, 0.7, 1] }],
+      [{ weight: 0, density: 0.33 }, { weight: [{ filter: 'mlp', value: 0.5 }, { value: 0 }] }],
+    ]);
+    expect(recipe.options).toEqual({ normalize: true });
+    expect(recipe.perLayer).toBeUndefined();
+    // 5 layers: what mergekit's evaluate_setting gives each tensor
+    const at = (name: string) => recipeTensorParams(recipe, name, 5).models;
+    expect(at('model.layers.2.mlp.up_proj.weight')).toEqual([
+      { weight: 1, density: 0.7 },
+      { weight: 0.5, density: 0.5 },
+      { weight: 0.5, density: 0.33 },
+    ]);
+    const l3 = at('model.layers.3.self_attn.q_proj.weight');
+    expect(l3[0].density).toBeCloseTo(0.4, 12);
+    expect(l3[1].weight).toBeCloseTo(0.7 + 0.25 * 0.3, 12);
+    expect(l3[2].weight).toBe(0);
+  });
+
+  it("falls through as mergekit's ConfigReader: a model's filters, the top level, the default", () => {
+    const text = [
+      'merge_method: ties',
+      'base_model: b',
+      'models:',
+      '  - model: x',
+      '    parameters:',
+      '      weight: {filter: mlp, value: 0.2}',
+      '      density:',
+      '        - filter: self_attn',
+      '          value: [0.1, 0.3]',
+      '  - model: y',
+      'parameters:',
+      '  weight: [{filter: attn, value: 0.9}, {filter: "*", value: 0.4}]',
+      '  lambda: [1, 2]',
+      '  t: 0.5',
+      '',
+    ].join('\n');
+    const { recipe, warnings } = importMergekitYaml(text, 'f.yml');
+    expect(warnings).toEqual(['f.yml:14: ties does not read "t"; ignored']);
+    expect(recipe.experts[0].perLayer).toEqual({
+      weight: [
+        { filter: 'mlp', value: 0.2 },
+        { filter: 'attn', value: 0.9 },
+        { filter: '*', value: 0.4 },
+      ],
+      density: [{ filter: 'self_attn', value: [0.1, 0.3] }, { value: 1 }],
+    });
+    expect(recipe.experts[0].params).toEqual({ weight: 0.4, density: 1 });
+    expect(recipe.experts[1].perLayer).toEqual({
+      weight: [
+        { filter: 'attn', value: 0.9 },
+        { filter: '*', value: 0.4 },
+      ],
+    });
+    expect(recipe.perLayer).toEqual({ lambda: [1, 2] });
+    expect(recipe.options).toEqual({ lambda: 1 });
+    const t = recipeTensorParams(recipe, 'model.layers.1.self_attn.k_proj.weight', 2);
+    expect(t.models).toEqual([{ weight: 0.9, density: 0.3 }, { weight: 0.9 }]);
+    expect(t.options).toEqual({ lambda: 2 });
+    expect(recipeTensorParams(recipe, 'model.norm.weight', 2).models[0]).toEqual({ weight: 0.4, density: 1 });
+    // a required weight whose filters match nothing fails at that tensor, as in mergekit
+    const noWeight = importMergekitYaml(
+      'merge_method: ties\nbase_model: b\nmodels:\n  - model: x\n    parameters:\n      weight: [{filter: mlp, value: 1}]\n',
+    ).recipe;
+    expect(() => recipeTensorParams(noWeight, 'model.norm.weight', 2)).toThrow(
+      'expert "x" weight: no rule matches tensor "model.norm.weight"',
     );
-    const filtered = TIES.replace('[1, 0.7, 0.1] # density gradient', '0.9').replace(
-      '[0, 0.3, 0.7, 1] # weight gradient',
-      '0.5',
+  });
+
+  it('refuses per-layer values where they cannot apply, naming the key and line', () => {
+    const head = 'merge_method: ties\nbase_model: b\nmodels:\n  - model: x\n    parameters: {weight: 1}\n';
+    expect(() =>
+      importMergekitYaml(`${head}parameters:\n  normalize: [{filter: mlp, value: true}]\n`, 'r.yml'),
+    ).toThrow(
+      'r.yml:7: parameters.normalize is a per-layer value (name filters); only numeric parameters (weight, density, gamma, epsilon, lambda, t) may vary by layer',
     );
-    expect(() => importMergekitYaml(filtered, 'ties.yml')).toThrow(
-      'ties.yml:14: models[2].parameters.weight is a per-layer value (name filters)',
+    expect(() => importMergekitYaml(`${head}parameters:\n  rescale: [true, false]\n`, 'r.yml')).toThrow(
+      'r.yml:7: parameters.rescale is a per-layer list of values that are not all numbers',
+    );
+    expect(() => importMergekitYaml(`${head}parameters:\n  seed: [1, 2]\n`, 'r.yml')).toThrow(
+      'r.yml:7: parameters.seed is a per-layer value (a list interpolated across layers)',
+    );
+    expect(() =>
+      importMergekitYaml(`${head}parameters:\n  density: [{filter: mlp, value: yes}]\n`, 'r.yml'),
+    ).toThrow(
+      "r.yml:7: parameters.density: a condition's value must be a number or a list of numbers, got true",
     );
   });
 
@@ -234,6 +314,45 @@ describe('mergekit recipes out (issue 10 item 7)', () => {
       experts: [{ id: '1.5', name: '1.5', params: { weight: 1, density: 0.9, gamma: 0.02 } }],
       options: {},
     },
+    // per-layer values: gradients, filters (one with a gradient value), a global gradient; the plain
+    // value beside each is what the importer derives (the rule for every name, or the first point)
+    {
+      method: 'ties',
+      baseModel: 'b',
+      experts: [
+        {
+          id: 'x',
+          name: 'x',
+          params: { weight: 0.5, density: 0.2 },
+          perLayer: {
+            weight: [{ filter: 'self_attn', value: [0, 1] }, { filter: 'mlp', value: 0.7 }, { value: 0.5 }],
+            density: [0.2, 0.8],
+          },
+        },
+        {
+          id: 'y',
+          name: 'y',
+          params: { weight: 1, density: 1 },
+          perLayer: { density: [{ filter: 'adapter.b', value: 0.3 }, { value: 1 }] },
+        },
+      ],
+      options: { lambda: 1, normalize: true },
+      perLayer: { lambda: [1, 1.5, 2] },
+    },
+    // mergekit's slerp example: t per filter, each a gradient
+    {
+      method: 'slerp',
+      baseModel: 'b',
+      experts: [{ id: 'x', name: 'x', params: {} as ModelParams }],
+      options: { t: 0.5 },
+      perLayer: {
+        t: [
+          { filter: 'self_attn', value: [0, 0.5, 0.3, 0.7, 1] },
+          { filter: 'mlp', value: [1, 0.5, 0.7, 0.3, 0] },
+          { value: 0.5 },
+        ],
+      },
+    },
     // slerp reads no per-model parameter: its expert carries none (not even a weight)
     {
       method: 'slerp',
@@ -277,6 +396,45 @@ describe('mergekit recipes out (issue 10 item 7)', () => {
         '  normalize: false',
         '  lambda: 1.25',
         'dtype: bfloat16',
+        '',
+      ].join('\n'),
+    );
+    const perLayer: MergeRecipe = {
+      method: 'ties',
+      baseModel: 'b',
+      experts: [
+        {
+          id: 'x',
+          name: 'x',
+          params: { weight: 0.5 },
+          perLayer: {
+            weight: [
+              { filter: 'self_attn', value: [0, 1] },
+              { filter: '*', value: 0.5 },
+            ],
+            density: [0.2, 0.8],
+          },
+        },
+      ],
+      options: { lambda: 1 },
+      perLayer: { lambda: [1, 2] },
+    };
+    expect(exportMergekitYaml(perLayer, { baseModel: 'b', models: ['x'] })).toBe(
+      [
+        'merge_method: ties',
+        'base_model: b',
+        'models:',
+        '  - model: x',
+        '    parameters:',
+        '      weight:',
+        '        - filter: self_attn',
+        '          value: [0, 1]',
+        '        - filter: "*"',
+        '          value: 0.5',
+        '      density: [0.2, 0.8]',
+        'parameters:',
+        '  lambda: [1, 2]',
+        'dtype: float32',
         '',
       ].join('\n'),
     );

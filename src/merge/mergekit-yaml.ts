@@ -2,13 +2,24 @@
  * mergekit YAML recipes in and out. In: the recipe's keys (merge_method, base_model, models[].model +
  * parameters, parameters, dtype) parsed faithfully into a typed recipe — a parameter may be a number, a
  * list (a gradient across layers) or conditional values ({filter, value}, mergekit's name filters) — then
- * turned into a MergeRecipe; unknown keys are errors naming the key, file and line. Out: a MergeRecipe and
- * the models' paths as a recipe mergekit reads. Pure (no Node imports): the studio uses it in the browser.
+ * turned into a MergeRecipe; unknown keys are errors naming the key, file and line. Per-layer values
+ * (gradients and filters of the numeric parameters weight, density, gamma, epsilon, lambda, t) go to the
+ * recipe's perLayer fields (layer-params.ts) with mergekit's fallback: a model's filters that match no
+ * tensor fall through to the top-level setting and then to the default, as mergekit's ConfigReader does.
+ * Out: a MergeRecipe (perLayer included) and the models' paths as a recipe mergekit reads. Pure (no Node
+ * imports): the studio uses it in the browser.
  */
+import type { LayerModelParams, LayerOptions, ParamRule, ParamValue } from './layer-params';
 import { parseYaml, resolvePlain, YamlError, type YamlNode, type YamlScalar } from './mergekit-yaml-parse';
 import { checkRecipe, type MergeRecipe } from './recipe';
 import { getMergeMethod } from './registry';
-import type { MergeOptions, ModelParams } from './types';
+import {
+  DEFAULT_DENSITY,
+  DEFAULT_EPSILON,
+  DEFAULT_GAMMA,
+  type MergeOptions,
+  type ModelParams,
+} from './types';
 
 export { YamlError } from './mergekit-yaml-parse';
 
@@ -65,6 +76,15 @@ const GLOBAL_PARAMS = {
 } as const satisfies Record<string, keyof MergeOptions>;
 /** read by mergekit, no effect on the values here (the mask's storage type) */
 const NO_EFFECT_PARAMS = ['int8_mask'];
+/** numeric global parameters that may vary by layer or name (LayerOptions) */
+const LAYER_GLOBALS = ['lambda', 't'] as const;
+/** what mergekit uses when no setting matches a tensor (weight and t have none: they are required) */
+const PARAM_DEFAULTS: Partial<Record<string, number>> = {
+  density: DEFAULT_DENSITY,
+  gamma: DEFAULT_GAMMA,
+  epsilon: DEFAULT_EPSILON,
+  lambda: 1,
+};
 const DTYPES = ['float32', 'float16', 'bfloat16'];
 
 function fail(file: string, line: number, detail: string): never {
@@ -106,6 +126,12 @@ function setting(file: string, n: YamlNode, what: string, line: number): ParamSe
   if (n.kind === 'scalar') return { kind: 'scalar', line, value: scalarValue(file, n, what) };
   const grad = numberList(file, n, what);
   if (grad) return { kind: 'gradient', line, values: grad };
+  if (n.kind === 'seq' && n.items.every((x) => x.kind === 'scalar'))
+    fail(
+      file,
+      line,
+      `${what} is a per-layer list of values that are not all numbers; only numeric parameters (weight, density, gamma, epsilon, lambda, t) may vary by layer: give one value`,
+    );
   const conds = n.kind === 'seq' ? n.items : [n];
   return {
     kind: 'conditional',
@@ -203,8 +229,8 @@ export function parseMergekitYaml(text: string, file = 'recipe.yml'): MergekitRe
 }
 
 /**
- * Per-layer values (gradients, name filters) need a resolver that evaluates them per tensor; until the
- * merge takes one, a recipe using them is refused naming the key.
+ * A setting that must be one value (true/false parameters, the seed): a scalar, or conditional values with
+ * a single rule for every name; a gradient or name filters are refused naming the key and line.
  */
 function scalarOf(file: string, s: ParamSetting, what: string): number | boolean | string {
   if (s.kind === 'scalar') return s.value;
@@ -219,8 +245,70 @@ function scalarOf(file: string, s: ParamSetting, what: string): number | boolean
   fail(
     file,
     s.line,
-    `${what} is a per-layer value (${s.kind === 'gradient' ? 'a list interpolated across layers' : 'name filters'}); per-layer parameters are not supported by this merge yet: give one number`,
+    `${what} is a per-layer value (${s.kind === 'gradient' ? 'a list interpolated across layers' : 'name filters'}); only numeric parameters (weight, density, gamma, epsilon, lambda, t) may vary by layer: give one value`,
   );
+}
+
+const isCatchAll = (r: ParamRule) => r.filter === undefined || r.filter === '*';
+
+/** A numeric setting as a ParamValue (a number, a gradient, or {filter, value} rules). */
+function paramValue(file: string, s: ParamSetting, what: string): ParamValue {
+  if (s.kind === 'scalar') {
+    if (typeof s.value !== 'number')
+      fail(file, s.line, `${what} must be a number, got ${JSON.stringify(s.value)}`);
+    return s.value;
+  }
+  if (s.kind === 'gradient') return s.values;
+  return s.conds.map((c): ParamRule => {
+    if (typeof c.value !== 'number' && !Array.isArray(c.value))
+      fail(
+        file,
+        s.line,
+        `${what}: a condition's value must be a number or a list of numbers, got ${JSON.stringify(c.value)}`,
+      );
+    return c.filter === null ? { value: c.value } : { filter: c.filter, value: c.value };
+  });
+}
+
+/**
+ * A numeric parameter read as mergekit's ConfigReader.parameter reads it: the settings in order (a model's
+ * own, then the top level's), each evaluated per tensor; name filters that match nothing fall through to
+ * the next setting and at last to the default. The chain becomes one ParamValue: a plain number or a
+ * gradient when the first setting is one, else the rules of each setting in turn until one has a rule for
+ * every name, then a default rule. A single rule for every name is written as its value.
+ */
+function layerValue(
+  file: string,
+  settings: readonly { s: ParamSetting; what: string }[],
+  dflt: number | undefined,
+): ParamValue {
+  const rules: ParamRule[] = [];
+  for (const { s, what } of settings) {
+    const v = paramValue(file, s, what);
+    if (!Array.isArray(v) || v.every((x) => typeof x === 'number')) {
+      if (rules.length === 0) return v as number | number[];
+      rules.push({ value: v as number | number[] });
+      break;
+    }
+    rules.push(...(v as ParamRule[]));
+    if ((v as ParamRule[]).some(isCatchAll)) break;
+  }
+  if (!rules.some(isCatchAll) && dflt !== undefined) rules.push({ value: dflt });
+  if (rules.length === 1 && isCatchAll(rules[0])) return rules[0].value;
+  return rules;
+}
+
+/**
+ * The plain value a recipe keeps beside a per-layer one (labels, sliders, callers that do not resolve per
+ * tensor): the value for every name (the first rule without a filter), else the first rule's; of a
+ * gradient its first point — what mergekit gives the first layer and the tensors outside the layers.
+ */
+export function plainParam(v: ParamValue): number {
+  if (typeof v === 'number') return v;
+  if (v.every((x) => typeof x === 'number')) return (v as number[])[0];
+  const rules = v as ParamRule[];
+  const r = rules.find(isCatchAll) ?? rules[0];
+  return typeof r.value === 'number' ? r.value : r.value[0];
 }
 
 function num(file: string, s: ParamSetting, what: string): number {
@@ -270,29 +358,37 @@ export function mergeRecipeFromMergekit(r: MergekitRecipe): ImportedRecipe {
     .filter((m) => !isBase(m))
     .map((m) => {
       const params: ModelParams = { weight: NaN };
+      const perLayer: LayerModelParams = {};
       for (const p of MODEL_PARAMS) {
-        const s = m.parameters[p] ?? r.parameters[p];
-        if (!s) continue;
+        const settings = [
+          { s: m.parameters[p], what: `models[${r.models.indexOf(m)}].parameters.${p}` },
+          { s: r.parameters[p], what: `parameters.${p}` },
+        ].filter((x): x is { s: ParamSetting; what: string } => x.s !== undefined);
+        if (settings.length === 0) continue;
         if (!uses(p)) {
-          warnings.push(`${file}:${s.line}: ${r.mergeMethod} does not read "${p}"; ignored`);
+          warnings.push(`${file}:${settings[0].s.line}: ${r.mergeMethod} does not read "${p}"; ignored`);
           continue;
         }
-        params[p] = num(
-          file,
-          s,
-          m.parameters[p] ? `models[${r.models.indexOf(m)}].parameters.${p}` : `parameters.${p}`,
-        );
+        const v = layerValue(file, settings, PARAM_DEFAULTS[p]);
+        params[p] = plainParam(v);
+        if (typeof v !== 'number') perLayer[p] = v;
       }
       if (Number.isNaN(params.weight)) {
         if (method.modelParams.includes('weight'))
           fail(file, m.line, `model "${m.model}" has no "weight" (${r.mergeMethod} needs one per model)`);
         delete (params as Partial<ModelParams>).weight;
       }
-      return { id: m.model, name: m.model, params };
+      return {
+        id: m.model,
+        name: m.model,
+        params,
+        ...(Object.keys(perLayer).length ? { perLayer } : {}),
+      };
     });
   if (baseIsModel)
     warnings.push(`${file}: the base model is also listed under models; it is the base, not an expert`);
   const options: MergeOptions = {};
+  const perLayer: LayerOptions = {};
   for (const [k, s] of Object.entries(r.parameters)) {
     if ((MODEL_PARAMS as readonly string[]).includes(k) || NO_EFFECT_PARAMS.includes(k)) continue;
     const key = GLOBAL_PARAMS[k as keyof typeof GLOBAL_PARAMS];
@@ -303,11 +399,21 @@ export function mergeRecipeFromMergekit(r: MergekitRecipe): ImportedRecipe {
     const what = `parameters.${k}`;
     if (key === 'normalize' || key === 'rescale' || key === 'filterWise' || key === 'normalizeWeights')
       options[key] = bool(file, s, what);
-    else options[key] = num(file, s, what);
+    else if (key === 'lambda' || key === 't') {
+      const v = layerValue(file, [{ s, what }], PARAM_DEFAULTS[key]);
+      options[key] = plainParam(v);
+      if (typeof v !== 'number') perLayer[key] = v;
+    } else options[key] = num(file, s, what);
   }
   if (method.needsBase && r.baseModel === null)
     fail(file, r.mergeMethodLine, `${r.mergeMethod} needs a base_model`);
-  const recipe: MergeRecipe = { method: r.mergeMethod, baseModel: r.baseModel ?? '', experts, options };
+  const recipe: MergeRecipe = {
+    method: r.mergeMethod,
+    baseModel: r.baseModel ?? '',
+    experts,
+    options,
+    ...(Object.keys(perLayer).length ? { perLayer } : {}),
+  };
   try {
     checkRecipe(recipe);
   } catch (e) {
@@ -337,6 +443,20 @@ export function yamlNumber(x: number): string {
   return m ? `${m[1]}.${m[2] ?? '0'}e${m[3]}${m[4]}` : s;
 }
 
+/** A parameter's YAML lines: `name: 0.5`, `name: [0, 0.5, 1]`, or a block list of {filter, value} rules. */
+function paramLines(indent: string, name: string, v: ParamValue): string[] {
+  const flow = (x: number | number[]) =>
+    typeof x === 'number' ? yamlNumber(x) : `[${x.map(yamlNumber).join(', ')}]`;
+  if (typeof v === 'number' || v.every((x) => typeof x === 'number'))
+    return [`${indent}${name}: ${flow(v as number | number[])}`];
+  const out = [`${indent}${name}:`];
+  for (const r of v as ParamRule[]) {
+    if (r.filter === undefined) out.push(`${indent}  - value: ${flow(r.value)}`);
+    else out.push(`${indent}  - filter: ${yamlString(r.filter)}`, `${indent}    value: ${flow(r.value)}`);
+  }
+  return out;
+}
+
 export interface ExportPaths {
   /** base_model (a path or a model id); null to leave it out (linear without a base) */
   baseModel: string | null;
@@ -356,16 +476,29 @@ export function exportMergekitYaml(recipe: MergeRecipe, paths: ExportPaths, dtyp
   lines.push('models:');
   recipe.experts.forEach((e, i) => {
     lines.push(`  - model: ${yamlString(paths.models[i])}`);
-    const ps = MODEL_PARAMS.filter((p) => e.params[p] !== undefined);
+    // a per-layer value wins over the plain one (which the importer derives from it again)
+    const value = (p: (typeof MODEL_PARAMS)[number]) => e.perLayer?.[p] ?? e.params[p];
+    const ps = MODEL_PARAMS.filter((p) => value(p) !== undefined);
     if (ps.length) {
       lines.push('    parameters:');
-      for (const p of ps) lines.push(`      ${p}: ${yamlNumber(e.params[p]!)}`);
+      for (const p of ps) lines.push(...paramLines('      ', p, value(p)!));
     }
   });
-  const opts = Object.entries(GLOBAL_PARAMS).filter(([, key]) => recipe.options[key] !== undefined);
+  const layered = (name: string) =>
+    (LAYER_GLOBALS as readonly string[]).includes(name)
+      ? recipe.perLayer?.[name as (typeof LAYER_GLOBALS)[number]]
+      : undefined;
+  const opts = Object.entries(GLOBAL_PARAMS).filter(
+    ([name, key]) => recipe.options[key] !== undefined || layered(name) !== undefined,
+  );
   if (opts.length) {
     lines.push('parameters:');
     for (const [name, key] of opts) {
+      const per = layered(name);
+      if (per !== undefined) {
+        lines.push(...paramLines('  ', name, per));
+        continue;
+      }
       const v = recipe.options[key]!;
       const note =
         name === 'seed' ? '  # STM Studio: the DARE/DELLA mask seed (mergekit has none and ignores it)' : '';

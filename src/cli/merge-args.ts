@@ -24,6 +24,11 @@ export const MERGE_USAGE = `  merge   merge experts (expert folders) or plain sa
           --yaml <file>             also write the merge as a mergekit YAML recipe
           --dtype float32|float16|bfloat16  checkpoint storage type (default: the recipe's, else float32)
           --name <text>             merged expert's name (default: the recipe's label)
+          --lora-rank <r>           LoRA experts: write the merge as a LoRA again (PEFT files) by truncated
+                                    SVD of each merged ΔW at rank r (energy kept per module is printed)
+          --lora-threshold <s>      ... or keeping the singular values above s (at most rank 64)
+          --full-model <file>       LoRA experts over a Hugging Face model: also write the base's
+                                    safetensors with W + ΔW folded in (HF layout, other tensors copied)
           --backend auto|cpu|webgpu where the task-arithmetic family mixes (default auto)
           --json                    print {"out","kind","method","tensors",...} on the last line`;
 
@@ -48,6 +53,9 @@ export interface MergeArgs {
   yaml?: string;
   dtype?: MergeDtype;
   name?: string;
+  loraRank?: number;
+  loraThreshold?: number;
+  fullModel?: string;
   backend: 'auto' | 'cpu' | 'webgpu';
   json: boolean;
 }
@@ -99,6 +107,9 @@ export function parseMergeArgs(argv: string[]): MergeArgs {
     yaml: str,
     dtype: str,
     name: str,
+    'lora-rank': str,
+    'lora-threshold': str,
+    'full-model': str,
     backend: { type: 'string', default: 'auto' },
     json: { type: 'boolean', default: false },
   });
@@ -134,9 +145,16 @@ export function parseMergeArgs(argv: string[]): MergeArgs {
     yaml: v.yaml,
     dtype: v.dtype === undefined ? undefined : oneOf('dtype', v.dtype, DTYPES),
     name: v.name,
+    loraRank:
+      v['lora-rank'] === undefined ? undefined : Math.round(num('lora-rank', v['lora-rank'], 1, 4096)),
+    loraThreshold:
+      v['lora-threshold'] === undefined ? undefined : num('lora-threshold', v['lora-threshold'], 0, 1e9),
+    fullModel: v['full-model'],
     backend: oneOf('backend', v.backend!, ['auto', 'cpu', 'webgpu'] as const),
     json: v.json!,
   };
+  if (a.loraRank !== undefined && a.loraThreshold !== undefined)
+    throw new UsageError('give --lora-rank or --lora-threshold, not both');
   if (a.method !== undefined) checkAgainstMethod(a);
   return a;
 }

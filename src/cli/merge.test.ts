@@ -324,6 +324,66 @@ describe('stm merge: expert folders (issue 10 item 6)', () => {
     const e2 = await (await resolveModelNode(two, () => undefined)).embed(be, texts, 'query');
     expect(e2.some((x, i) => Math.abs(x - want[i]) > 1e-4)).toBe(true);
     be.destroy();
+    // LoRA out: the same merge as PEFT files at full rank embeds as the merge; the full model as the base's
+    // safetensors with W + ΔW folded in embeds the same too
+    const peft = join(dir, 'lora-peft');
+    const full = join(dir, 'lora-full.safetensors');
+    const log: string[] = [];
+    await merge(
+      [
+        '--method',
+        'ties',
+        '--experts',
+        dirs.join(','),
+        '--weights',
+        '0.5,0.5',
+        '--densities',
+        '0.5',
+        '--lora-rank',
+        '32',
+        '--full-model',
+        full,
+        '--out',
+        peft,
+      ],
+      log,
+    );
+    expect(readdirSync(peft).sort()).toEqual([
+      'adapter_config.json',
+      'adapter_model.safetensors',
+      'expert.json',
+    ]);
+    expect(log.join('\n')).toMatch(/LoRA out: r \d+; energy kept: mean 100\.00%/);
+    const be2 = createCpuBackend();
+    const viaPeft = await (await resolveModelNode(peft, () => undefined)).embed(be2, texts, 'query');
+    for (let i = 0; i < e2.length; i++) expect(Math.abs(viaPeft[i] - e2[i])).toBeLessThan(1e-4);
+    const fb = readFileSync(full);
+    const { model: folded } = await tinyHf(
+      'tiny-bert',
+      2,
+      fb.buffer.slice(fb.byteOffset, fb.byteOffset + fb.byteLength) as ArrayBuffer,
+    );
+    const viaFull = await folded.embed(be2, texts, 'query');
+    for (let i = 0; i < e2.length; i++) expect(Math.abs(viaFull[i] - e2[i])).toBeLessThan(1e-4);
+    const low: string[] = [];
+    await merge(
+      [
+        '--method',
+        'ties',
+        '--experts',
+        dirs.join(','),
+        '--weights',
+        '0.5,0.5',
+        '--lora-rank',
+        '1',
+        '--out',
+        join(dir, 'lora-r1'),
+      ],
+      low,
+    );
+    expect(low.join('\n')).toMatch(/LoRA out: r 1; energy kept: mean (\d+\.\d+)%/);
+    expect(Number(/mean (\d+\.\d+)%/.exec(low.join('\n'))![1])).toBeLessThan(100);
+    be2.destroy();
   });
 });
 

@@ -8,7 +8,9 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Backend } from '../core/backend';
 import { isExpertDir, readExpertDir, writeExpertDir } from '../experts/files-node';
-import type { LoadedExpert } from '../experts/merge';
+import { loraOutExpert, mergedLoraCheckpoint, type LoadedExpert } from '../experts/merge';
+import { isLoraBase } from '../experts/embedder';
+import { HfEmbedder } from '../models/hf/embedder';
 import { resolveModelNode } from '../experts/resolve-node';
 import { mergeCheckpoints, planCheckpointMerge } from '../merge/checkpoint-merge';
 import { exportMergekitYaml, importMergekitYaml } from '../merge/mergekit-yaml';
@@ -153,6 +155,58 @@ async function mergeCheckpointFiles(
   }
 }
 
+/**
+ * A merge of LoRA experts as a LoRA again (--lora-rank / --lora-threshold: truncated SVD per module, the
+ * energy kept printed) and, with --full-model, the base's safetensors with W + ΔW folded in.
+ */
+async function loraOutputs(
+  a: MergeArgs,
+  merged: LoadedExpert,
+  baseModel: string,
+  log: (msg: string) => void,
+): Promise<LoadedExpert> {
+  const wantsLora = a.loraRank !== undefined || a.loraThreshold !== undefined;
+  if (!wantsLora && a.fullModel === undefined) return merged;
+  if (merged.record.method !== 'lora')
+    throw new UsageError(
+      `--lora-rank, --lora-threshold and --full-model apply to a merge of LoRA experts; these are ${merged.record.method} experts`,
+    );
+  const base = await resolveModelNode(baseModel, log, { forTraining: true });
+  if (!isLoraBase(base)) throw new MergeError(`the base "${baseModel}" is not a model LoRA runs on`);
+  if (a.fullModel !== undefined) {
+    if (!(base instanceof HfEmbedder))
+      throw new UsageError(
+        `--full-model: the base "${baseModel}" has no safetensors file of its own (only Hugging Face models do); export the merge as a LoRA (--lora-rank) or keep the merged expert folder`,
+      );
+    const file = a.fullModel;
+    await checkWritableFile('--full-model', file);
+    const chunks: Uint8Array[] = [];
+    const r = await mergedLoraCheckpoint(merged, base, (c) => {
+      chunks.push(c.slice());
+    });
+    try {
+      await writeFile(file, Buffer.concat(chunks));
+    } catch (e) {
+      throw writeFailed('the full model', file, e);
+    }
+    log(`wrote ${file}: ${r.tensors} tensors, ${r.folded} with the merged ΔW folded in`);
+  }
+  if (!wantsLora) return merged;
+  const out = loraOutExpert(
+    merged,
+    base,
+    a.loraRank !== undefined ? { rank: a.loraRank } : { threshold: a.loraThreshold },
+    (m, i, n) =>
+      log(`LoRA out ${i + 1}/${n} ${m.path}: rank ${m.rank}, energy kept ${(100 * m.energy).toFixed(2)}%`),
+  );
+  const mean = out.modules.reduce((s, m) => s + m.energy, 0) / Math.max(1, out.modules.length);
+  const worst = out.modules.reduce((w, m) => (m.energy < w.energy ? m : w), out.modules[0]);
+  log(
+    `LoRA out: r ${out.record.config.lora.rank}; energy kept: mean ${(100 * mean).toFixed(2)}%, lowest ${(100 * (worst?.energy ?? 1)).toFixed(2)}% (${worst?.path ?? '-'})`,
+  );
+  return { record: out.record, weights: out.weights };
+}
+
 async function mergeExpertFolders(
   plan: Plan,
   a: MergeArgs,
@@ -189,14 +243,15 @@ async function mergeExpertFolders(
     backend: be,
     loadBase: () => resolveModelNode(baseModel, log, { forTraining: true }),
   });
+  const out = await loraOutputs(a, { record, weights }, baseModel, log);
   let files: string[];
   try {
-    files = await writeExpertDir(a.out, record, weights);
+    files = await writeExpertDir(a.out, out.record, out.weights);
   } catch (e) {
     throw writeFailed('the expert folder', a.out, e);
   }
   log(`wrote ${a.out}: ${files.join(', ')}`);
-  return { tensors: weights.size, recipe };
+  return { tensors: out.weights.size, recipe };
 }
 
 export async function runMerge(

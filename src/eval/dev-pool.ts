@@ -8,6 +8,7 @@
 import type { Backend } from '../core/backend';
 import { qrelsOf } from '../data/qrels-check';
 import type { Dataset, Doc, Qrels, Query } from '../data/types';
+import { MAX_K } from '../kernels/topk';
 import type { Embedder } from '../models/types';
 import { denseRun } from './dense';
 import type { EmbeddingCache } from './embed-cache';
@@ -89,8 +90,10 @@ export function poolDataset(pool: DevPool): Dataset {
 }
 
 /**
- * Scores `embedder` on the pool with trec_eval semantics (every pool document ranked). No corpus cache
- * is used: a merge is a new model each time (an adapter embedder keeps its own cache of base vectors).
+ * Scores `embedder` on the pool with trec_eval semantics: every pool document ranked, up to the top-k
+ * kernel's MAX_K (1024; a larger pool is ranked to that depth, which leaves every cutoff ≤ 1000 exact). No
+ * corpus cache is used: a merge is a new model each time (an adapter embedder keeps its own cache of base
+ * vectors).
  */
 export async function scoreOnPool(
   pool: DevPool,
@@ -102,7 +105,7 @@ export async function scoreOnPool(
     dataset: poolDataset(pool),
     split: pool.split,
     retriever: { kind: 'dense', embedder, backend },
-    depth: pool.docs.length,
+    depth: Math.min(pool.docs.length, MAX_K),
     signal,
   });
   return report;

@@ -97,7 +97,8 @@ export function parseMergeSearchArgs(argv: string[]): MergeSearchArgs {
   if (!v.experts) throw new UsageError('merge-search needs --experts <dir,dir,…>');
   const experts = list(v.experts);
   if (experts.length < 1) throw new UsageError('merge-search: --experts names no folder');
-  if (!v.dev) throw new UsageError('merge-search needs --dev <beir dir[:split],…> (the splits the search scores on)');
+  if (!v.dev)
+    throw new UsageError('merge-search needs --dev <beir dir[:split],…> (the splits the search scores on)');
   const dev = list(v.dev).map((s) => parseSplitSpec(s, 'dev'));
   const test = v.test ? list(v.test).map((s) => parseSplitSpec(s, 'test')) : [];
   const int = (name: string, x: string, min: number, max: number) => {

@@ -15,7 +15,12 @@ import { evaluate } from '../eval/evaluate';
 import { expertEmbedder } from '../experts/embedder';
 import type { ExpertWeights } from '../experts/files';
 import { readExpertDir, writeExpertDir } from '../experts/files-node';
-import { checkMergeable, mergeAdapterExperts, mergedAdapterRecord, type LoadedExpert } from '../experts/merge';
+import {
+  checkMergeable,
+  mergeAdapterExperts,
+  mergedAdapterRecord,
+  type LoadedExpert,
+} from '../experts/merge';
 import { resolveModelNode } from '../experts/resolve-node';
 import type { Embedder } from '../models/types';
 import { recipeLabel, type MergeRecipe } from '../merge/recipe';
@@ -79,7 +84,10 @@ async function mergedExpert(
 
 const f4 = (x: number) => x.toFixed(4);
 
-export async function runMergeSearch(a: MergeSearchArgs, report: Pick<Reporter, 'log' | 'progress'>): Promise<void> {
+export async function runMergeSearch(
+  a: MergeSearchArgs,
+  report: Pick<Reporter, 'log' | 'progress'>,
+): Promise<void> {
   const log = report.log;
   const t0 = Date.now();
   const el = () => `${((Date.now() - t0) / 1000).toFixed(0)} s`;
@@ -112,7 +120,9 @@ export async function runMergeSearch(a: MergeSearchArgs, report: Pick<Reporter, 
   const rawBase = await resolveModelNode(first.baseModel, log);
   // the cache is named by its stem (<file>.f32 + <file>.keys.json); the .f32 file's own name works too
   const cacheFile = a.cache?.replace(/\.(f32|keys\.json)$/, '');
-  const cache: EmbeddingCache = cacheFile ? await FileEmbeddingCache.open(cacheFile) : new MemoryEmbeddingCache();
+  const cache: EmbeddingCache = cacheFile
+    ? await FileEmbeddingCache.open(cacheFile)
+    : new MemoryEmbeddingCache();
   const base = cachingEmbedder(rawBase, cache, { chunk: 64 });
   const experts = loaded.map((e, i) => expertEmbedder(base, e.record, e.weights, names[i]));
   const be = await cliBackend(a.backend, log);
@@ -130,7 +140,9 @@ export async function runMergeSearch(a: MergeSearchArgs, report: Pick<Reporter, 
       });
       pool.label = t.label;
       pools.push(pool);
-      log(`dev pool ${t.label}: ${pool.queries.length} queries, ${pool.docs.length} of ${t.dataset.docs.length} docs (k ${a.poolK}) (${el()})`);
+      log(
+        `dev pool ${t.label}: ${pool.queries.length} queries, ${pool.docs.length} of ${t.dataset.docs.length} docs (k ${a.poolK}) (${el()})`,
+      );
     }
     await cache.flush?.();
     const scoreEmbedder = async (e: Embedder, signal?: AbortSignal): Promise<TaskScores> => {
@@ -144,7 +156,11 @@ export async function runMergeSearch(a: MergeSearchArgs, report: Pick<Reporter, 
       const scores = await scoreEmbedder(e);
       const model = i === 0 ? `${first.baseModel} (base)` : names[i - 1];
       reference.push({ model, scores });
-      log(`dev ${model}: mean ${f4(mean(scores))}  ${Object.entries(scores).map(([k, v]) => `${k} ${f4(v)}`).join('  ')}`);
+      log(
+        `dev ${model}: mean ${f4(mean(scores))}  ${Object.entries(scores)
+          .map(([k, v]) => `${k} ${f4(v)}`)
+          .join('  ')}`,
+      );
     }
     let bestSeen = -Infinity;
     const result: SearchResult = await runSearch({
@@ -168,13 +184,17 @@ export async function runMergeSearch(a: MergeSearchArgs, report: Pick<Reporter, 
     log(`searched: ${result.searched} (${el()})`);
     // the trial table, complete on stdout
     const labels = pools.map((p) => p.label);
-    console.log(`merge-search ${a.method} ${a.strategy}: ${result.trials.length} trials; objective = mean nDCG@10 over ${labels.join(', ')} (dev pools, k ${a.poolK})`);
+    console.log(
+      `merge-search ${a.method} ${a.strategy}: ${result.trials.length} trials; objective = mean nDCG@10 over ${labels.join(', ')} (dev pools, k ${a.poolK})`,
+    );
     console.log(`searched: ${result.searched}`);
     console.log(['#', 'objective', ...labels, ...space.params.map((p) => p.label)].join('\t'));
     for (const t of result.trials)
       console.log([t.index, f4(t.objective), ...labels.map((l) => f4(t.scores[l])), ...t.x].join('\t'));
     for (const r of reference)
-      console.log(`reference\t${f4(mean(r.scores))}\t${labels.map((l) => f4(r.scores[l])).join('\t')}\t${r.model}`);
+      console.log(
+        `reference\t${f4(mean(r.scores))}\t${labels.map((l) => f4(r.scores[l])).join('\t')}\t${r.model}`,
+      );
     const best = result.best;
     console.log(`best #${best.index} ${f4(best.objective)}: ${recipeLabel(best.recipe)}`);
     // the chosen merge on the held-out test splits, the base and each expert beside it
@@ -235,8 +255,22 @@ export async function runMergeSearch(a: MergeSearchArgs, report: Pick<Reporter, 
           params: space.params.map((p) => p.label),
           dev: labels,
           reference,
-          trials: result.trials.map((t) => ({ index: t.index, x: t.x, scores: t.scores, objective: t.objective, seconds: t.seconds, ...(t.repeat ? { repeat: true } : {}) })),
-          best: { index: best.index, x: best.x, scores: best.scores, objective: best.objective, recipe: best.recipe, label: recipeLabel(best.recipe) },
+          trials: result.trials.map((t) => ({
+            index: t.index,
+            x: t.x,
+            scores: t.scores,
+            objective: t.objective,
+            seconds: t.seconds,
+            ...(t.repeat ? { repeat: true } : {}),
+          })),
+          best: {
+            index: best.index,
+            x: best.x,
+            scores: best.scores,
+            objective: best.objective,
+            recipe: best.recipe,
+            label: recipeLabel(best.recipe),
+          },
           test,
           ...(a.out ? { out: a.out } : {}),
         }),

@@ -73,8 +73,13 @@ const fmt = (l: number[]) => (l.length <= 6 ? `{${l.join(', ')}}` : `{${l[0]}, $
  * The grid to evaluate within `budget` points. `step` fixes the step (no coarsening); otherwise the finest
  * step of GRID_STEPS whose grid fits the budget is taken.
  */
-export function gridPlan(space: SearchSpace, budget: number, opts: { step?: number; seed?: number } = {}): GridPlan {
-  if (!Number.isInteger(budget) || budget < 1) throw new MergeError(`grid: budget must be a positive integer, got ${budget}`);
+export function gridPlan(
+  space: SearchSpace,
+  budget: number,
+  opts: { step?: number; seed?: number } = {},
+): GridPlan {
+  if (!Number.isInteger(budget) || budget < 1)
+    throw new MergeError(`grid: budget must be a positive integer, got ${budget}`);
   if (opts.step !== undefined && !(opts.step > 0 && opts.step <= 1))
     throw new MergeError(`grid: step must lie in (0, 1], got ${opts.step}`);
   const steps = opts.step !== undefined ? [opts.step] : GRID_STEPS;
@@ -113,7 +118,9 @@ export function gridPlan(space: SearchSpace, budget: number, opts: { step?: numb
   }
   const dims = space.params.map((p, i) => `${p.label} ${fmt(lv[i])}`).join(' × ');
   const description = `grid step ${step}: ${dims} = ${size} points, ${
-    sampled ? `${points.length} of them evaluated (a seeded sample; raise --budget or --grid-step for all)` : 'all evaluated'
+    sampled
+      ? `${points.length} of them evaluated (a seeded sample; raise --budget or --grid-step for all)`
+      : 'all evaluated'
   }`;
   return { step, levels: lv, size, points, sampled, description };
 }

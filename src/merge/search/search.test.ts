@@ -18,7 +18,8 @@ function twoTasks(target: number[]) {
     calls.push(r);
     const w = r.experts.map((e) => e.params.weight);
     const d = r.experts.map((e) => e.params.density ?? 1);
-    const dist = w.reduce((a, v, i) => a + (v - target[i]) ** 2, 0) + d.reduce((a, v) => a + (v - 0.5) ** 2, 0);
+    const dist =
+      w.reduce((a, v, i) => a + (v - target[i]) ** 2, 0) + d.reduce((a, v) => a + (v - 0.5) ** 2, 0);
     return Promise.resolve({ medical: 1 - dist - 0.1 * w[0], general: 1 - dist + 0.1 * w[0] });
   };
   return { score, calls };
@@ -36,7 +37,9 @@ describe('search space', () => {
       { weight: 1, density: 0.5 },
     ]);
     const shared = searchSpace(template('ties', 3), { sharedDensity: true });
-    expect(pointRecipe(shared, [0.1, 0.2, 0.3, 0.7]).experts.map((e) => e.params.density)).toEqual([0.7, 0.7, 0.7]);
+    expect(pointRecipe(shared, [0.1, 0.2, 0.3, 0.7]).experts.map((e) => e.params.density)).toEqual([
+      0.7, 0.7, 0.7,
+    ]);
     expect(pointRecipe(ta, [0.1, 0.2, 1.5]).options.lambda).toBe(1.5);
     expect(() => searchSpace(template('model_stock', 3))).toThrow(/no per-expert weights/);
     expect(() => searchSpace(template('linear', 2), { lambda: [0, 1] })).toThrow(/does not read lambda/);
@@ -139,15 +142,28 @@ describe('runSearch', () => {
     expect(res.cancelled).toBe(true);
     expect(res.trials).toHaveLength(7);
     await expect(
-      runSearch({ space: searchSpace(template('ties', 1)), strategy: 'grid', budget: 5, seed: 0, signal: ctl.signal, score }),
+      runSearch({
+        space: searchSpace(template('ties', 1)),
+        strategy: 'grid',
+        budget: 5,
+        seed: 0,
+        signal: ctl.signal,
+        score,
+      }),
     ).rejects.toThrow(/cancelled/);
   });
 
   it('refuses a bad budget, strategy or score', async () => {
     const space = searchSpace(template('ties', 1));
     const score = () => Promise.resolve({ a: NaN });
-    await expect(runSearch({ space, strategy: 'random', budget: 0, seed: 0, score })).rejects.toThrow(/budget/);
-    await expect(runSearch({ space, strategy: 'x' as SearchStrategy, budget: 1, seed: 0, score })).rejects.toThrow(/unknown strategy/);
-    await expect(runSearch({ space, strategy: 'random', budget: 1, seed: 0, score })).rejects.toThrow(/task "a" scored NaN/);
+    await expect(runSearch({ space, strategy: 'random', budget: 0, seed: 0, score })).rejects.toThrow(
+      /budget/,
+    );
+    await expect(
+      runSearch({ space, strategy: 'x' as SearchStrategy, budget: 1, seed: 0, score }),
+    ).rejects.toThrow(/unknown strategy/);
+    await expect(runSearch({ space, strategy: 'random', budget: 1, seed: 0, score })).rejects.toThrow(
+      /task "a" scored NaN/,
+    );
   });
 });

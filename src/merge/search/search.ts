@@ -132,11 +132,13 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
     } else if (strategy === 'random') {
       const rng = new Rng(seed);
       searched = `random, best of ${budget} uniform points (seed ${seed}): ${searched}`;
-      while (runner.left > 0) await runner.evaluate(space.params.map((p) => p.lo + (p.hi - p.lo) * rng.next()));
+      while (runner.left > 0)
+        await runner.evaluate(space.params.map((p) => p.lo + (p.hi - p.lo) * rng.next()));
     } else {
       // CMA-ES in unit coordinates (each parameter's range mapped to [0, 1]), started from the box's centre;
       // a candidate outside the box is scored at its clamped point, and its cost carries the distance to it
-      const toBox = (u: readonly number[]) => u.map((v, i) => space.params[i].lo + v * (space.params[i].hi - space.params[i].lo));
+      const toBox = (u: readonly number[]) =>
+        u.map((v, i) => space.params[i].lo + v * (space.params[i].hi - space.params[i].lo));
       const cma = new Cmaes({ mean: new Array(n).fill(0.5), sigma: opts.sigma ?? 0.3, seed });
       searched = `CMA-ES (λ = ${cma.lambda}, σ0 = ${opts.sigma ?? 0.3} of each range, seed ${seed}), ${budget} evaluations: ${searched}`;
       while (runner.left > 0) {

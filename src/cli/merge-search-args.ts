@@ -19,8 +19,9 @@ export const MERGE_SEARCH_USAGE = `  merge-search  search merge weights (and den
           --shared-density          one density for all experts (a smaller space)
           --lambda-range <a>:<b>    search lambda too (default: lambda 1)
           --grid-step <x>           grid step (default: the finest of 0.1…0.45 that fits the budget)
-          --test <dir[:split],…>    score the chosen merge (and the base and each expert) on these splits
-                                    (default split test), full corpus; the search never saw them
+          --test <dir[:split],…>    score the chosen merge on these splits (default split test), full
+                                    corpus, full evaluate(); the search never saw them
+          --compare                 with --test: score the base and each expert on them too
           --cache <file>            base-embedding cache on disk (as stm train --cache)
           --backend auto|cpu|webgpu (default auto)
           --out <dir>               save the chosen merge as an expert folder (stm eval --model reads it)
@@ -35,6 +36,7 @@ export interface MergeSearchArgs {
   experts: string[];
   dev: SplitSpec[];
   test: SplitSpec[];
+  compare: boolean;
   method: string;
   strategy: SearchStrategy;
   budget: number;
@@ -93,6 +95,7 @@ export function parseMergeSearchArgs(argv: string[]): MergeSearchArgs {
     backend: str('auto'),
     out: str(),
     json: { type: 'boolean', default: false },
+    compare: { type: 'boolean', default: false },
   });
   if (!v.experts) throw new UsageError('merge-search needs --experts <dir,dir,…>');
   const experts = list(v.experts);
@@ -110,6 +113,7 @@ export function parseMergeSearchArgs(argv: string[]): MergeSearchArgs {
     experts,
     dev,
     test,
+    compare: v.compare!,
     method: v.method!,
     strategy: oneOf('strategy', v.strategy!, SEARCH_STRATEGIES),
     budget: int('budget', v.budget!, 1, 1e6),

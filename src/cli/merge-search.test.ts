@@ -126,6 +126,7 @@ describe('stm merge-search (issue 10 items 4 and 6)', () => {
       '--out',
       out,
       '--json',
+      '--compare',
     ]);
     expect(stderr.some((l) => /^dev pool beir\/dev: 6 queries, \d+ of 24 docs \(k 5\)/.test(l))).toBe(true);
     const json = JSON.parse(stdout.at(-1)!) as {

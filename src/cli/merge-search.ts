@@ -4,44 +4,30 @@
  * evaluate() on test splits the search never saw; optionally saved as an expert folder.
  */
 import { basename } from 'node:path';
-import type { Backend } from '../core/backend';
 import { loadBeirDir } from '../data/node';
 import { qrelsOf } from '../data/qrels-check';
 import type { Dataset } from '../data/types';
-import { buildDevPool, scoreOnPool, type DevPool } from '../eval/dev-pool';
 import { cachingEmbedder, MemoryEmbeddingCache, type EmbeddingCache } from '../eval/embed-cache';
 import { FileEmbeddingCache } from '../eval/embed-cache-node';
 import { evaluate } from '../eval/evaluate';
 import { expertEmbedder } from '../experts/embedder';
-import type { ExpertWeights } from '../experts/files';
 import { readExpertDir, writeExpertDir } from '../experts/files-node';
-import {
-  checkMergeable,
-  mergeAdapterExperts,
-  mergedAdapterRecord,
-  type LoadedExpert,
-} from '../experts/merge';
+import type { LoadedExpert } from '../experts/merge';
+import { checkSearchable, searchSession, type DevTask } from '../experts/merge-search';
 import { resolveModelNode } from '../experts/resolve-node';
 import type { Embedder } from '../models/types';
 import { recipeLabel, type MergeRecipe } from '../merge/recipe';
 import { runSearch, trialLine, type SearchResult, type TaskScores } from '../merge/search/search';
 import { describeSpace, searchSpace } from '../merge/search/space';
-import { MergeError } from '../merge/types';
 import { cliBackend } from './backend';
 import type { MergeSearchArgs, SplitSpec } from './merge-search-args';
 import type { Reporter } from './progress';
 import { checkWritableDir, writeFailed } from './writable';
 
-interface Task {
-  label: string;
-  dataset: Dataset;
-  split: string;
-}
-
 /** Loads each folder once; labels "<folder>/<split>", the path when two folders share a name. */
-async function loadTasks(specs: readonly SplitSpec[], option: string): Promise<Task[]> {
+async function loadTasks(specs: readonly SplitSpec[], option: string): Promise<DevTask[]> {
   const sets = new Map<string, Dataset>();
-  const tasks: Task[] = [];
+  const tasks: DevTask[] = [];
   for (const s of specs) {
     let d = sets.get(s.dir);
     if (!d) sets.set(s.dir, (d = await loadBeirDir(s.dir)));
@@ -60,28 +46,6 @@ async function loadTasks(specs: readonly SplitSpec[], option: string): Promise<T
   return tasks;
 }
 
-/** The merge of a recipe as an expert: its weights, its record, its embedder. */
-async function mergedExpert(
-  recipe: MergeRecipe,
-  loaded: readonly LoadedExpert[],
-  base: Embedder,
-  be: Backend,
-  name: string,
-  id: string,
-): Promise<{ weights: ExpertWeights; record: ReturnType<typeof mergedAdapterRecord>; embedder: Embedder }> {
-  // DISPATCH(lora-merge): LoRA experts merge through the LoRA helper's merge (issue 10 item 2) once it lands;
-  // until then runMergeSearch refuses them before any work
-  const weights = await mergeAdapterExperts(recipe, loaded, base.dim, be);
-  const record = mergedAdapterRecord(
-    recipe,
-    loaded.map((e) => e.record),
-    name,
-    id,
-    new Date().toISOString(),
-  );
-  return { weights, record, embedder: expertEmbedder(base, record, weights, id) };
-}
-
 const f4 = (x: number) => x.toFixed(4);
 
 export async function runMergeSearch(
@@ -94,13 +58,8 @@ export async function runMergeSearch(
   if (a.out) await checkWritableDir('--out', a.out);
   const loaded: LoadedExpert[] = [];
   for (const dir of a.experts) loaded.push(await readExpertDir(dir));
-  checkMergeable(loaded.map((e) => e.record));
+  checkSearchable(loaded);
   const first = loaded[0].record;
-  if (first.method === 'lora')
-    // DISPATCH(lora-merge): the LoRA merge (ΔW per linear, streamed) is issue 10 item 2's, written beside this
-    throw new MergeError(
-      `merge-search: ${a.experts[0]} is a LoRA expert; merge-search merges adapter experts only for now (LoRA merging is not wired into the search yet)`,
-    );
   const names = a.experts.map((d) => basename(d.replace(/[\\/]+$/, '')));
   const template: MergeRecipe = {
     method: a.method,
@@ -124,44 +83,30 @@ export async function runMergeSearch(
     ? await FileEmbeddingCache.open(cacheFile)
     : new MemoryEmbeddingCache();
   const base = cachingEmbedder(rawBase, cache, { chunk: 64 });
-  const experts = loaded.map((e, i) => expertEmbedder(base, e.record, e.weights, names[i]));
   const be = await cliBackend(a.backend, log);
   try {
-    // the dev pools: judged docs ∪ the base's and every expert's top-k
-    const pools: DevPool[] = [];
-    for (const t of devTasks) {
-      const pool = await buildDevPool({
-        dataset: t.dataset,
-        split: t.split,
-        embedders: [base, ...experts],
-        backend: be,
-        k: a.poolK,
-        onProgress: (m, n) => report.progress(`pool ${t.label}`, m, n),
-      });
-      pool.label = t.label;
-      pools.push(pool);
-      log(
-        `dev pool ${t.label}: ${pool.queries.length} queries, ${pool.docs.length} of ${t.dataset.docs.length} docs (k ${a.poolK}) (${el()})`,
-      );
-    }
+    const session = await searchSession({
+      loaded,
+      names,
+      base,
+      backend: be,
+      tasks: devTasks,
+      poolK: a.poolK,
+      onPool: (task, m, n) => report.progress(`pool ${task}`, m, n),
+      onPoolBuilt: (pool) =>
+        log(
+          `dev pool ${pool.label}: ${pool.queries.length} queries, ${pool.docs.length} of ${devTasks.find((t) => t.label === pool.label)!.dataset.docs.length} docs (k ${a.poolK}) (${el()})`,
+        ),
+    });
     await cache.flush?.();
-    const scoreEmbedder = async (e: Embedder, signal?: AbortSignal): Promise<TaskScores> => {
-      const s: TaskScores = {};
-      for (const p of pools) s[p.label] = (await scoreOnPool(p, e, be, signal)).metrics['ndcg@10'];
-      return s;
-    };
+    const { pools, reference } = session;
     const mean = (s: TaskScores) => Object.values(s).reduce((x, y) => x + y, 0) / Object.values(s).length;
-    const reference: { model: string; scores: TaskScores }[] = [];
-    for (const [i, e] of [base, ...experts].entries()) {
-      const scores = await scoreEmbedder(e);
-      const model = i === 0 ? `${first.baseModel} (base)` : names[i - 1];
-      reference.push({ model, scores });
+    for (const r of reference)
       log(
-        `dev ${model}: mean ${f4(mean(scores))}  ${Object.entries(scores)
+        `dev ${r.model}: mean ${f4(mean(r.scores))}  ${Object.entries(r.scores)
           .map(([k, v]) => `${k} ${f4(v)}`)
           .join('  ')}`,
       );
-    }
     let bestSeen = -Infinity;
     const result: SearchResult = await runSearch({
       space,
@@ -169,10 +114,7 @@ export async function runMergeSearch(
       budget: a.budget,
       seed: a.seed,
       gridStep: a.gridStep,
-      score: async (recipe, signal) => {
-        const m = await mergedExpert(recipe, loaded, base, be, 'trial', 'trial');
-        return scoreEmbedder(m.embedder, signal);
-      },
+      score: (recipe, signal) => session.score(recipe, signal),
       onTrial: ({ done, total, trial, best }) => {
         if (best.objective > bestSeen) {
           bestSeen = best.objective;
@@ -198,19 +140,24 @@ export async function runMergeSearch(
     const best = result.best;
     console.log(`best #${best.index} ${f4(best.objective)}: ${recipeLabel(best.recipe)}`);
     // the chosen merge on the held-out test splits, the base and each expert beside it
-    const chosen = await mergedExpert(
+    const chosen = await session.merged(
       best.recipe,
-      loaded,
-      base,
-      be,
       `merge ${recipeLabel(best.recipe)}`,
       a.out ? basename(a.out) : `merge-${a.method}`,
+      new Date().toISOString(),
     );
     const test: { model: string; scores: TaskScores; mean: number }[] = [];
     if (testTasks.length > 0) {
       const models: [string, Embedder][] = [
-        [`${first.baseModel} (base)`, base],
-        ...experts.map((e, i): [string, Embedder] => [names[i], e]),
+        ...(a.compare
+          ? [
+              [`${first.baseModel} (base)`, base] as [string, Embedder],
+              ...loaded.map((e, i): [string, Embedder] => [
+                names[i],
+                expertEmbedder(base, e.record, e.weights, names[i]),
+              ]),
+            ]
+          : []),
         [`merge (${a.method})`, chosen.embedder],
       ];
       for (const [model, e] of models) {

@@ -89,6 +89,9 @@ class Runner {
 
   async evaluate(point: readonly number[]): Promise<Trial> {
     const { space, signal } = this.opts;
+    // a macrotask between trials: a cancel message (a worker's, a UI's click) gets in even when scoring
+    // never leaves the microtask queue (the CPU backend)
+    await new Promise((r) => setTimeout(r, 0));
     if (signal?.aborted) throw new DOMException('search cancelled', 'AbortError');
     const x = clampPoint(space, point);
     const key = x.join(',');

@@ -9,13 +9,14 @@ import { data } from './data/routes';
 import { evaluation } from './eval/routes';
 import type { Feature, Route } from './feature';
 import { generate } from './generate/routes';
+import { mergeSearch } from './merge-search/routes';
 import { models } from './models/routes';
 import { session } from './session/routes';
 import { synth } from './synth/routes';
 import { train } from './train/routes';
 
 /** feature name -> its routes; the RequestMap (the request types) derives from this table */
-export const FEATURES = { session, data, evaluation, models, train, synth, generate } as const;
+export const FEATURES = { session, data, evaluation, models, train, synth, generate, mergeSearch } as const;
 
 type Features = typeof FEATURES;
 /** Requests the engine answers itself, whatever the features. */

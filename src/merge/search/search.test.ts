@@ -167,3 +167,19 @@ describe('runSearch', () => {
     );
   });
 });
+
+describe('search space for DELLA', () => {
+  it('keeps density ± epsilon inside (0, 1), as della requires', () => {
+    const s = searchSpace(template('della', 2));
+    const d = s.params.filter((p) => p.kind === 'density');
+    expect(d.map((p) => [p.lo, p.hi])).toEqual([
+      [0.16, 0.84],
+      [0.16, 0.84],
+    ]);
+    const narrow = searchSpace(
+      { ...template('della', 1), experts: [{ id: 'e', name: 'E', params: { weight: 1, epsilon: 0.05 } }] },
+      { density: [0.3, 1] },
+    );
+    expect(narrow.params[1]).toMatchObject({ lo: 0.3, hi: 0.94 });
+  });
+});

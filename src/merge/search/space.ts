@@ -5,7 +5,7 @@
  */
 import { getMergeMethod } from '../registry';
 import { checkRecipe, type MergeRecipe } from '../recipe';
-import { MergeError } from '../types';
+import { DEFAULT_EPSILON, MergeError } from '../types';
 
 export type ParamKind = 'weight' | 'density' | 'lambda';
 
@@ -55,7 +55,16 @@ export function searchSpace(template: MergeRecipe, opts: SpaceOptions = {}): Sea
       `search: ${template.method} has no per-expert weights to search; choose linear, task_arithmetic, ties, dare_ties, breadcrumbs or della`,
     );
   const w = checkBounds('weight', opts.weight ?? DEFAULT_WEIGHT_BOUNDS, -10, 10);
-  const d = checkBounds('density', opts.density ?? DEFAULT_DENSITY_BOUNDS, 0, 1);
+  let d = checkBounds('density', opts.density ?? DEFAULT_DENSITY_BOUNDS, 0, 1);
+  if (m.modelParams.includes('epsilon') && m.modelParams.includes('density')) {
+    // DELLA's keep probabilities density ± epsilon must stay inside (0, 1): the density range shrinks to fit
+    const eps = Math.max(...template.experts.map((e) => e.params.epsilon ?? DEFAULT_EPSILON));
+    const lo = Math.round((eps + 0.01) * 1e6) / 1e6;
+    const hi = Math.round((1 - eps - 0.01) * 1e6) / 1e6;
+    if (lo > hi)
+      throw new MergeError(`search: ${template.method} with epsilon ${eps} leaves no density to search`);
+    d = [Math.min(Math.max(d[0], lo), hi), Math.max(Math.min(d[1], hi), lo)];
+  }
   const params: SearchParam[] = template.experts.map((e, i) => ({
     label: `weight ${e.name}`,
     kind: 'weight',

@@ -25,6 +25,7 @@ describe('the worker feature table', () => {
         'synth-bulk-decide',
         'synth-import',
         'generate-text',
+        'merge-search',
       ].sort(),
     );
   });

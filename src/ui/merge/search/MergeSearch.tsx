@@ -126,7 +126,7 @@ export function MergeSearch(props: MergeSearchProps) {
         )}
       </div>
       {running && progress && (
-        <p className="progress" data-testid="merge-search-progress">
+        <p className="merge-search-progress" data-testid="merge-search-progress">
           {progress.phase === 'score'
             ? `trial ${progress.done} of ${progress.total}${progress.detail ? ` — ${progress.detail}` : ''}`
             : `${progress.detail ?? progress.phase} ${progress.done}/${progress.total}`}
@@ -171,7 +171,11 @@ export function MergeSearch(props: MergeSearchProps) {
             </thead>
             <tbody>
               {result.trials.map((t) => (
-                <tr key={t.index} className={t.index === best.index ? 'best' : undefined}>
+                <tr
+                  key={t.index}
+                  className={t.index === best.index ? 'best' : undefined}
+                  style={t.index === best.index ? { fontWeight: 600 } : undefined}
+                >
                   <td>{t.index}</td>
                   <td>{t.objective.toFixed(4)}</td>
                   {result.tasks.map((k) => (

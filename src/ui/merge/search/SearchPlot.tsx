@@ -1,5 +1,6 @@
 /** Score against trial: every trial's objective (dots), the best so far (a line), the best single model (dashed). */
 import type { MergeSearchTrial } from '../../../worker/features/merge-search/protocol';
+import '../../train/train.css';
 import { niceTicks } from '../../train/ticks';
 import { bestSoFar } from './trials';
 

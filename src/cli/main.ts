@@ -22,6 +22,8 @@ import { cliBackend } from './backend';
 import { runEmbed } from './embed';
 import { Reporter } from './progress';
 import { runSplit } from './split';
+import { MERGE_SEARCH_USAGE, parseMergeSearchArgs } from './merge-search-args';
+import { runMergeSearch } from './merge-search';
 import { runSynth } from './synth';
 import { MERGE_USAGE, parseMergeArgs } from './merge-args';
 import { runMerge } from './merge';
@@ -30,6 +32,7 @@ import { checkWritableFile, writeFailed } from './writable';
 
 const USAGE = `${BASE_USAGE}\n${MERGE_USAGE}`;
 const reporter = new Reporter(process.stderr);
+const usage = `${USAGE}\n${MERGE_SEARCH_USAGE}`;
 const log = reporter.log;
 
 async function runEval(a: EvalArgs): Promise<void> {
@@ -118,12 +121,13 @@ async function main(argv: string[]): Promise<void> {
   if (cmd === 'split') return runSplit(parseSplitArgs(rest), log);
   if (cmd === 'synth') return runSynth(parseSynthArgs(rest), reporter);
   if (cmd === 'merge') return runMerge(parseMergeArgs(rest), reporter).then(() => undefined);
+  if (cmd === 'merge-search') return runMergeSearch(parseMergeSearchArgs(rest), reporter);
   if (cmd === 'models') {
     for (const m of listModels()) console.log(`${m.id}\t${m.dim}d\t${m.name}: ${m.description}`);
     return;
   }
   if (cmd === 'help' || cmd === '--help' || cmd === '-h') {
-    console.log(USAGE);
+    console.log(usage);
     return;
   }
   if (cmd === undefined) throw new UsageError('stm needs a command');
@@ -141,7 +145,7 @@ main(process.argv.slice(2)).then(
     const err = e as Error;
     log(
       err instanceof UsageError
-        ? `${err.message}\n\n${USAGE}`
+        ? `${err.message}\n\n${usage}`
         : `error: ${err.name === 'Error' ? '' : err.name + ': '}${err.message}`,
     );
     return exitAfterDrain(err instanceof UsageError ? 2 : 1);

@@ -8,6 +8,7 @@
 import type { Backend } from '../core/backend';
 import { qrelsOf } from '../data/qrels-check';
 import type { Dataset, Doc, Qrels, Query } from '../data/types';
+import { MAX_K } from '../kernels/topk';
 import type { Embedder } from '../models/types';
 import { denseRun } from './dense';
 import type { EmbeddingCache } from './embed-cache';
@@ -108,8 +109,8 @@ export async function scoreOnPool(
     dataset: poolDataset(pool),
     split: pool.split,
     retriever: { kind: 'dense', embedder, backend },
-    // the search's limit per query is 1024
-    depth: Math.min(pool.docs.length, depth, 1000),
+    // the top-k kernel ranks at most MAX_K (1024) per query
+    depth: Math.min(pool.docs.length, depth, MAX_K),
     signal,
   });
   return report;

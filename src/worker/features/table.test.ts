@@ -28,6 +28,7 @@ describe('the worker feature table', () => {
         'merge-pools',
         'merge-score',
         'merge-save',
+        'merge-search',
       ].sort(),
     );
   });

@@ -10,13 +10,24 @@ import { evaluation } from './eval/routes';
 import type { Feature, Route } from './feature';
 import { generate } from './generate/routes';
 import { merge } from './merge/routes';
+import { mergeSearch } from './merge-search/routes';
 import { models } from './models/routes';
 import { session } from './session/routes';
 import { synth } from './synth/routes';
 import { train } from './train/routes';
 
 /** feature name -> its routes; the RequestMap (the request types) derives from this table */
-export const FEATURES = { session, data, evaluation, models, train, synth, generate, merge } as const;
+export const FEATURES = {
+  session,
+  data,
+  evaluation,
+  models,
+  train,
+  synth,
+  generate,
+  merge,
+  mergeSearch,
+} as const;
 
 type Features = typeof FEATURES;
 /** Requests the engine answers itself, whatever the features. */

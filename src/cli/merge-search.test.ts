@@ -9,6 +9,11 @@ import { resolveModelNode } from '../experts/resolve-node';
 import { createCpuBackend } from '../gpu/cpu';
 import { adapterExpertRecord } from '../testing/expert-record';
 import { Rng } from '../util/rng';
+import { TINY_MODELS_DIR } from '../../scripts/make-tiny-models';
+import { randomPeft, tinyHf } from '../testing/lora-experts';
+import { DEFAULT_LORA } from '../train/lora';
+import { selectModules } from '../train/lora-modules';
+import { defaultTrainConfig } from '../train/defaults';
 import { UsageError } from './args';
 import { runMergeSearch } from './merge-search';
 import { parseMergeSearchArgs, parseSplitSpec } from './merge-search-args';
@@ -160,7 +165,70 @@ describe('stm merge-search (issue 10 items 4 and 6)', () => {
     expect(report.metrics['ndcg@10']).toBeCloseTo(json.test[3].scores['beir/test'], 6);
   });
 
-  it('names a missing dev split and refuses LoRA experts before any work', async () => {
+  it('searches LoRA experts over a Hugging Face base: folded merges on the pool, the saved merge evaluates as scored', async () => {
+    const baseDir = join(TINY_MODELS_DIR, 'tiny-bert');
+    const { model } = await tinyHf('tiny-bert');
+    const cfg = { ...DEFAULT_LORA, rank: 4, alpha: 8 };
+    const dirs: string[] = [];
+    for (const seed of [1, 2]) {
+      const d = join(dir, `lora-s${seed}`);
+      const config = { ...defaultTrainConfig('lora'), lora: cfg };
+      await writeExpertDir(
+        d,
+        adapterExpertRecord({
+          id: `ls${seed}`,
+          name: `ls${seed}`,
+          method: 'lora',
+          baseModel: baseDir,
+          config,
+        }),
+        randomPeft(selectModules(model.linears, cfg.targetModules), cfg, seed),
+      );
+      dirs.push(d);
+    }
+    const out = join(dir, 'lora-merged');
+    const { stdout } = await run([
+      '--experts',
+      dirs.join(','),
+      '--dev',
+      `${beir}:dev`,
+      '--test',
+      beir,
+      '--method',
+      'task_arithmetic',
+      '--strategy',
+      'random',
+      '--budget',
+      '3',
+      '--seed',
+      '1',
+      '--pool-k',
+      '5',
+      '--backend',
+      'cpu',
+      '--out',
+      out,
+      '--json',
+    ]);
+    const json = JSON.parse(stdout.at(-1)!) as {
+      trials: unknown[];
+      best: { recipe: unknown };
+      test: { model: string; scores: Record<string, number> }[];
+    };
+    expect(json.trials).toHaveLength(3);
+    const saved = await readExpertDir(out);
+    expect(saved.record.method).toBe('lora');
+    expect(saved.record.merge).toEqual(json.best.recipe);
+    const be = createCpuBackend();
+    const { report } = await evaluate({
+      dataset: await loadBeirDir(beir),
+      split: 'test',
+      retriever: { kind: 'dense', embedder: await resolveModelNode(out, () => undefined), backend: be },
+    });
+    expect(report.metrics['ndcg@10']).toBeCloseTo(json.test.at(-1)!.scores['beir/test'], 5);
+  });
+
+  it('names a missing dev split and refuses LoRA experts over a base LoRA cannot run on', async () => {
     const glove = await resolveModelNode('glove', () => undefined);
     const a = await expert('fa', 4, glove.dim);
     await expect(run(['--experts', a, '--dev', `${beir}:nope`, '--backend', 'cpu'])).rejects.toThrow(
@@ -174,7 +242,7 @@ describe('stm merge-search (issue 10 items 4 and 6)', () => {
       new Map([['x.lora_A.weight', { shape: [16, 2], data: new Float32Array(32) }]]),
     );
     await expect(run(['--experts', lora, '--dev', beir, '--backend', 'cpu'])).rejects.toThrow(
-      /is a LoRA expert; merge-search merges adapter experts only/,
+      /their base "glove" is not a model LoRA runs on/,
     );
   });
 

@@ -89,6 +89,7 @@ export async function runMergeSearch(
       loaded,
       names,
       base,
+      native: rawBase,
       backend: be,
       tasks: devTasks,
       poolK: a.poolK,
@@ -154,7 +155,7 @@ export async function runMergeSearch(
               [`${first.baseModel} (base)`, base] as [string, Embedder],
               ...loaded.map((e, i): [string, Embedder] => [
                 names[i],
-                expertEmbedder(base, e.record, e.weights, names[i]),
+                expertEmbedder(e.record.method === 'lora' ? rawBase : base, e.record, e.weights, names[i]),
               ]),
             ]
           : []),

@@ -1,5 +1,5 @@
 /**
- * What a weight search over adapter experts needs around the pure search (src/merge/search): the dev pools
+ * What a weight search over adapter or LoRA experts needs around the pure search (src/merge/search): the dev pools
  * (each a task: judged docs ∪ the base's and every expert's top-k), the reference figures of the base and
  * each expert on them, and the scorer of a recipe (merge the adapters, score the merged expert on every
  * pool). Shared by `stm merge-search` and the worker's merge-search feature.
@@ -11,9 +11,18 @@ import type { Embedder } from '../models/types';
 import type { MergeRecipe } from '../merge/recipe';
 import type { TaskScores } from '../merge/search/search';
 import { MergeError } from '../merge/types';
-import { expertEmbedder } from './embedder';
+import { loadMergedLora } from '../train/lora-merged';
+import { weightsToDeltas } from '../train/lora-deltas';
+import { expertEmbedder, isLoraBase } from './embedder';
 import type { ExpertWeights } from './files';
-import { checkMergeable, mergeAdapterExperts, mergedAdapterRecord, type LoadedExpert } from './merge';
+import {
+  checkMergeable,
+  mergeAdapterExperts,
+  mergedAdapterRecord,
+  mergedLoraRecord,
+  mergeLoraExperts,
+  type LoadedExpert,
+} from './merge';
 import type { ExpertRecord } from './record';
 
 export interface DevTask {
@@ -34,19 +43,15 @@ export interface SearchSession {
     name: string,
     id: string,
     createdAt: string,
-  ): Promise<{ weights: ExpertWeights; record: ExpertRecord; embedder: Embedder }>;
+  ): Promise<{ weights: ExpertWeights; record: ExpertRecord; embedder: Embedder; release?: () => void }>;
 }
 
-/** Throws unless the experts can be searched over: one base, one method, adapters. */
+/** Throws unless the experts can be searched over: one base, one method. */
 export function checkSearchable(loaded: readonly LoadedExpert[]): void {
   checkMergeable(loaded.map((e) => e.record));
   const first = loaded[0].record;
-  // DISPATCH(lora-merge): the LoRA merge (ΔW per linear, streamed; issue 10 item 2) plugs in here and in
-  // `merged` below once it lands; until then LoRA experts are refused before any work
-  if (first.method === 'lora')
-    throw new MergeError(
-      `"${first.name}" is a LoRA expert; merge-search merges adapter experts only for now (LoRA merging is not wired into the search yet)`,
-    );
+  if (first.method !== 'adapter' && first.method !== 'lora')
+    throw new MergeError(`"${first.name}" has an unknown training method "${String(first.method)}"`);
 }
 
 export async function searchSession(opts: {
@@ -55,6 +60,8 @@ export async function searchSession(opts: {
   names: readonly string[];
   /** the base model (through the base-embedding cache, so every merge re-uses its vectors) */
   base: Embedder;
+  /** the base model itself (LoRA experts run through its linears; default `base`) */
+  native?: Embedder;
   backend: Backend;
   tasks: readonly DevTask[];
   poolK: number;
@@ -64,7 +71,13 @@ export async function searchSession(opts: {
 }): Promise<SearchSession> {
   const { loaded, base, backend: be, signal } = opts;
   checkSearchable(loaded);
-  const experts = loaded.map((e, i) => expertEmbedder(base, e.record, e.weights, opts.names[i]));
+  const lora = loaded[0].record.method === 'lora';
+  const model = lora ? (opts.native ?? base) : base;
+  if (lora && !isLoraBase(model))
+    throw new MergeError(
+      `LoRA experts "${loaded[0].record.name}", …: their base "${model.id}" is not a model LoRA runs on`,
+    );
+  const experts = loaded.map((e, i) => expertEmbedder(model, e.record, e.weights, opts.names[i]));
   const pools: DevPool[] = [];
   for (const t of opts.tasks) {
     const pool = await buildDevPool({
@@ -90,20 +103,30 @@ export async function searchSession(opts: {
   for (const [i, e] of [base, ...experts].entries())
     reference.push({ model: i === 0 ? baseName : opts.names[i - 1], scores: await scoreOn(e, signal) });
   const merged: SearchSession['merged'] = async (recipe, name, id, createdAt) => {
+    const records = loaded.map((e) => e.record);
+    if (lora && isLoraBase(model)) {
+      // ΔW per linear merged module by module and folded into the base's weights (the pool is re-embedded)
+      const weights = await mergeLoraExperts(recipe, loaded, model, be);
+      const record = mergedLoraRecord(recipe, records, name, id, createdAt);
+      const folded = loadMergedLora(model, weightsToDeltas(weights, model.linears), id);
+      return { weights, record, embedder: folded, release: () => folded.release() };
+    }
     const weights = await mergeAdapterExperts(recipe, loaded, base.dim, be);
-    const record = mergedAdapterRecord(
-      recipe,
-      loaded.map((e) => e.record),
-      name,
-      id,
-      createdAt,
-    );
+    const record = mergedAdapterRecord(recipe, records, name, id, createdAt);
     return { weights, record, embedder: expertEmbedder(base, record, weights, id) };
+  };
+  const score = async (recipe: MergeRecipe, sig?: AbortSignal): Promise<TaskScores> => {
+    const m = await merged(recipe, 'trial', 'trial', '');
+    try {
+      return await scoreOn(m.embedder, sig);
+    } finally {
+      m.release?.();
+    }
   };
   return {
     pools,
     reference,
     merged,
-    score: async (recipe, sig) => scoreOn((await merged(recipe, 'trial', 'trial', '')).embedder, sig),
+    score,
   };
 }

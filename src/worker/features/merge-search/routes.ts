@@ -66,6 +66,7 @@ async function search(req: MergeSearchRequest, ctx: JobCtx, host: Host): Promise
       loaded,
       names,
       base: cachingEmbedder(raw, cache, { signal: ctx.signal }),
+      native: raw,
       backend,
       tasks,
       poolK: req.poolK ?? DEFAULT_POOL_K,

@@ -98,6 +98,24 @@ test('merge two adapter experts live: sliders re-score, undo/redo, save, the sav
   await expect(one.getByTestId('merge-weight-num')).toHaveValue('2');
   expect(await scored(page)).toBe(after);
 
+  // a weight search: 3 random trials on the dev pool, a table of them, the best recipe put on the sliders
+  const search = page.getByTestId('merge-search');
+  await search.getByTestId('merge-search-strategy').selectOption('random');
+  await search.getByTestId('merge-search-budget').fill('3');
+  await search.getByTestId('merge-search-run').click();
+  await expect(search.getByTestId('merge-search-summary')).toContainText('3 trials. Best #', {
+    timeout: 120_000,
+  });
+  await expect(search.locator('[data-testid=merge-search-trials] tbody tr')).toHaveCount(3);
+  await shot(page, '62-merge-search');
+  await search.getByTestId('merge-search-use').click();
+  await expect(one.getByTestId('merge-weight-num')).not.toHaveValue('2');
+  await scored(page);
+  await page.locator('body').click({ position: { x: 5, y: 5 } });
+  await page.keyboard.press('Control+z'); // the search's recipe is one undo step
+  await expect(one.getByTestId('merge-weight-num')).toHaveValue('2');
+  expect(await scored(page)).toBe(after);
+
   // a merge of DARE shows its spread over seeds
   await panel.getByTestId('merge-method').selectOption('dare_linear');
   await expect(one.getByTestId('merge-density')).toBeVisible();

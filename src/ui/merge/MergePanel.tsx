@@ -12,6 +12,7 @@ import { MergeFigures } from './MergeFigures';
 import { MethodControls } from './MethodControls';
 import { PoolPicker } from './PoolPicker';
 import { SavedMerges, SaveMerge } from './SaveMerge';
+import { SearchCard } from './SearchCard';
 
 function useUndoKeys() {
   const undo = useUi((s) => s.mergeUndo);
@@ -94,7 +95,7 @@ export function MergePanel() {
         <MergeFigures />
         {experts.length > 0 && <SaveMerge />}
       </div>
-      {/* ── weight search mounts here: <MergeSearch /> (src/ui/merge/search/, its own card) ── */}
+      <SearchCard />
       <div className="card">
         <h2>Saved merges</h2>
         <Jobs kinds={['evaluate']} />

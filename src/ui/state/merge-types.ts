@@ -1,5 +1,8 @@
 /** The Merge part of the UI store: its types (the slice's code is merge.ts, its figures merge-figures.ts). */
 import type { ExpertRecord } from '../../experts/record';
+import type { MergeRecipe } from '../../merge/recipe';
+import type { JobProgress } from '../../worker/client';
+import type { MergeSearchRequest, MergeSearchResult } from '../../worker/features/merge-search/protocol';
 import type { MergeScoreResult, PoolRef } from '../../worker/features/merge/protocol';
 
 export type Domain = 'medical' | 'general';
@@ -82,6 +85,13 @@ export interface MergeSlice {
   mergeSetK(k: number): void;
   /** puts a saved merge's recipe back on the sliders */
   mergeLoadRecipe(expertId: string): void;
+  /** puts a recipe (a search's choice) on the sliders (one undo step) */
+  mergeApplyRecipe(recipe: MergeRecipe): void;
+  /** starts a weight search in the worker (the MergeSearch card shows its progress and trials) */
+  mergeSearchStart(
+    req: MergeSearchRequest,
+    onProgress: (p: JobProgress) => void,
+  ): { promise: Promise<MergeSearchResult>; cancel: () => void };
   /** re-scores after the debounce (every change calls it) */
   mergeSchedule(): void;
   mergeSave(name: string): Promise<ExpertRecord | undefined>;

@@ -248,6 +248,14 @@ export function createMergeSlice(
       set({ mergeNotice: null });
       edit((x) => recipeDraft(r, x), `load:${expertId}`);
     },
+    mergeApplyRecipe(recipe) {
+      set({ mergeNotice: null });
+      edit((x) => recipeDraft(recipe, x), 'search');
+    },
+    mergeSearchStart(req, onProgress) {
+      const h = client.start('merge-search', req, onProgress);
+      return { promise: h.promise, cancel: () => h.cancel() };
+    },
     mergeSchedule() {
       if (timer !== null) clearTimeout(timer);
       const sc = get().mergeScore;

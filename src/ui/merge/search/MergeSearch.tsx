@@ -73,7 +73,6 @@ export function MergeSearch(props: MergeSearchProps) {
   const best = result?.best;
   return (
     <section className="merge-search" data-testid="merge-search">
-      <h3>Weight search</h3>
       <p className="hint">
         Objective: mean nDCG@10 over the dev pools of{' '}
         {props.dev.map((d) => `${d.dataset}/${d.split}`).join(', ') || '—'} (each split one task). Test splits
@@ -83,6 +82,7 @@ export function MergeSearch(props: MergeSearchProps) {
         <label>
           Strategy{' '}
           <select
+            data-testid="merge-search-strategy"
             value={strategy}
             onChange={(e) => setStrategy(e.target.value as SearchStrategy)}
             disabled={!!running}
@@ -98,6 +98,7 @@ export function MergeSearch(props: MergeSearchProps) {
           Budget{' '}
           <input
             type="number"
+            data-testid="merge-search-budget"
             min={1}
             max={5000}
             value={budget}

@@ -60,11 +60,13 @@ export function checkRecipe(r: MergeRecipe): MergeRecipe {
 
 /** A short human label: "ties λ=1 · Med-Real 0.5/d0.7 + Med-Synth 0.5/d0.7". */
 export function recipeLabel(r: MergeRecipe): string {
+  // at most 3 decimals: a search's weights are long floats, the recipe keeps them exactly
+  const n = (x: number) => String(Math.round(x * 1000) / 1000);
   const parts = r.experts.map((e) => {
-    const d = e.params.density !== undefined && e.params.density !== 1 ? `/d${e.params.density}` : '';
-    return `${e.name} ${e.params.weight}${d}`;
+    const d = e.params.density !== undefined && e.params.density !== 1 ? `/d${n(e.params.density)}` : '';
+    return `${e.name} ${n(e.params.weight)}${d}`;
   });
-  const lam = r.options.lambda !== undefined && r.options.lambda !== 1 ? ` λ=${r.options.lambda}` : '';
+  const lam = r.options.lambda !== undefined && r.options.lambda !== 1 ? ` λ=${n(r.options.lambda)}` : '';
   return `${r.method}${lam} · ${parts.join(' + ')}`;
 }
 

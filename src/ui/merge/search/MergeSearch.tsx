@@ -157,7 +157,7 @@ export function MergeSearch(props: MergeSearchProps) {
           </p>
           <p className="hint">Searched: {result.searched}</p>
           <SearchPlot trials={result.trials} total={result.trials.length} reference={ref} />
-          <table className="results" data-testid="merge-search-trials">
+          <table className="table" data-testid="merge-search-trials">
             <thead>
               <tr>
                 <th>#</th>

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import { loadDemo, NUM, openApp, pageErrors, shot } from './app';
 
@@ -124,6 +125,45 @@ test('merge two adapter experts live: sliders re-score, undo/redo, save, the sav
   await expect(task.getByTestId('merge-spread')).toHaveText(/^\d\.\d{3} \(\d\.\d{3}–\d\.\d{3}\)$/);
   await page.keyboard.press('Control+z'); // back to task arithmetic
   await expect(panel.getByTestId('merge-method')).toHaveValue('task_arithmetic');
+  expect(await scored(page)).toBe(after);
+
+  // the recipe as mergekit YAML: downloaded, then read back after a slider move (one undo step)
+  const [dl] = await Promise.all([
+    page.waitForEvent('download'),
+    panel.getByTestId('merge-export-yaml').click(),
+  ]);
+  expect(dl.suggestedFilename()).toBe('task_arithmetic-expert_one+expert_two.yml');
+  const yamlPath = test.info().outputPath('recipe.yml');
+  await dl.saveAs(yamlPath);
+  const yaml = readFileSync(yamlPath, 'utf8');
+  expect(yaml).toContain(
+    'merge_method: task_arithmetic\nbase_model: use-lite\nmodels:\n  - model: expert one\n',
+  );
+  expect(yaml).toMatch(/ {2}- model: expert two\n {4}parameters:\n {6}weight: 0\.5\n/);
+  await one.getByTestId('merge-weight').fill('1');
+  await expect(one.getByTestId('merge-weight-num')).toHaveValue('1');
+  await scored(page);
+  const importer = panel.getByTestId('merge-import-yaml');
+  // a recipe naming an unknown expert changes nothing and says where
+  await importer.setInputFiles({
+    name: 'bad.yml',
+    mimeType: 'application/yaml',
+    buffer: Buffer.from(yaml.replace('model: expert two', 'model: expert three')),
+  });
+  await expect(panel.getByTestId('merge-import-error')).toContainText(
+    /bad\.yml:\d+: model "expert three" is not a stored expert/,
+  );
+  await expect(one.getByTestId('merge-weight-num')).toHaveValue('1');
+  await importer.setInputFiles(yamlPath);
+  await expect(panel.getByTestId('merge-import-note')).toContainText('put on the sliders');
+  await expect(one.getByTestId('merge-weight-num')).toHaveValue('2');
+  expect(await scored(page)).toBe(after);
+  await shot(page, '63-merge-recipe-import');
+  await page.locator('body').click({ position: { x: 5, y: 5 } });
+  await page.keyboard.press('Control+z'); // the import is one undo step
+  await expect(one.getByTestId('merge-weight-num')).toHaveValue('1');
+  await page.keyboard.press('Control+Shift+z');
+  await expect(one.getByTestId('merge-weight-num')).toHaveValue('2');
   expect(await scored(page)).toBe(after);
 
   await panel.getByTestId('merge-name').fill('one + two');

@@ -11,6 +11,7 @@ import { ExpertPicker } from './ExpertPicker';
 import { MergeFigures } from './MergeFigures';
 import { MethodControls } from './MethodControls';
 import { PoolPicker } from './PoolPicker';
+import { RecipeIO } from './RecipeIO';
 import { SavedMerges, SaveMerge } from './SaveMerge';
 import { SearchCard } from './SearchCard';
 
@@ -72,6 +73,7 @@ export function MergePanel() {
               </p>
             )}
             <MethodControls />
+            <RecipeIO />
             <ExpertPicker />
             <div className="merge-undo">
               <button className="secondary small" data-testid="merge-undo" disabled={!past} onClick={undo}>

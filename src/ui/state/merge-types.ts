@@ -3,7 +3,7 @@ import type { ExpertRecord } from '../../experts/record';
 import type { MergeRecipe } from '../../merge/recipe';
 import type { JobProgress } from '../../worker/client';
 import type { MergeSearchRequest, MergeSearchResult } from '../../worker/features/merge-search/protocol';
-import type { MergeScoreResult, PoolRef } from '../../worker/features/merge/protocol';
+import type { MergeLoraOutResult, MergeScoreResult, PoolRef } from '../../worker/features/merge/protocol';
 
 export type Domain = 'medical' | 'general';
 
@@ -85,8 +85,8 @@ export interface MergeSlice {
   mergeSetK(k: number): void;
   /** puts a saved merge's recipe back on the sliders */
   mergeLoadRecipe(expertId: string): void;
-  /** puts a recipe (a search's choice) on the sliders (one undo step) */
-  mergeApplyRecipe(recipe: MergeRecipe): void;
+  /** puts a recipe (a search's choice, an imported YAML) on the sliders (one undo step; `control` names it) */
+  mergeApplyRecipe(recipe: MergeRecipe, control?: string): void;
   /** starts a weight search in the worker (the MergeSearch card shows its progress and trials) */
   mergeSearchStart(
     req: MergeSearchRequest,
@@ -97,4 +97,6 @@ export interface MergeSlice {
   mergeSave(name: string): Promise<ExpertRecord | undefined>;
   /** evaluates the saved merge on the whole of every chosen split (stored as Evaluate runs) */
   mergeEvaluateFull(expertId: string): Promise<void>;
+  /** a saved merge of LoRA experts as a LoRA of `rank` (PEFT files, energy kept per module) */
+  mergeLoraOut(expertId: string, rank: number): Promise<MergeLoraOutResult | undefined>;
 }

@@ -11,6 +11,7 @@ import { draftProblem, draftRecipe, emptyDraft, flagValue, recipeDraft } from '.
 import type { MergeDraft } from './merge-types';
 import { inferDomain, mergeFigures, spreadSeeds } from './merge-figures';
 import { createUiStore } from './ui';
+import { importRecipeYaml } from '../merge/recipe-io';
 
 const spec = (name: string, seed: number, lr: number): TrainSpec => ({
   name,
@@ -211,6 +212,31 @@ describe('merge figures: which figure is which', () => {
     ms: 5,
   };
   const f = mergeFigures(r, {}, ['a', 'b']);
+
+  it('an imported mergekit YAML is one undo step of its own, even right after another recipe', async () => {
+    const { store } = await studio();
+    const experts = [
+      adapterExpertRecord({ id: 'y1', name: 'Med-Real', baseModel: 'use-lite' }),
+      adapterExpertRecord({ id: 'y2', name: 'General-Synth', baseModel: 'use-lite' }),
+    ];
+    store.setState({ experts });
+    const yaml = (w: number) =>
+      `merge_method: task_arithmetic\nbase_model: use-lite\nmodels:\n  - model: med-real\n    parameters:\n      weight: ${w}\n  - model: General-Synth\n    parameters:\n      weight: 0.2\n`;
+    const a = importRecipeYaml(yaml(0.9), 'a.yml', experts);
+    const b = importRecipeYaml(yaml(0.4), 'b.yml', experts);
+    if (!a.ok || !b.ok) throw new Error('the recipes should import');
+    const before = store.getState().mergeDraft;
+    store.getState().mergeApplyRecipe(a.recipe, 'import:1');
+    store.getState().mergeApplyRecipe(b.recipe, 'import:2');
+    const d = store.getState().mergeDraft;
+    expect(d.method).toBe('task_arithmetic');
+    expect(d.picked).toEqual(['y1', 'y2']);
+    expect(d.params.y1.weight).toBe(0.4);
+    store.getState().mergeUndo();
+    expect(store.getState().mergeDraft.params.y1.weight).toBe(0.9);
+    store.getState().mergeUndo();
+    expect(store.getState().mergeDraft).toEqual(before);
+  });
 
   it('per task: the merge against the base and the best single expert on that task', () => {
     expect(f.tasks.map((t) => t.label)).toEqual(['med/dev', 'cran/dev', 'medquad/dev']);

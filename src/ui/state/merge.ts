@@ -248,9 +248,9 @@ export function createMergeSlice(
       set({ mergeNotice: null });
       edit((x) => recipeDraft(r, x), `load:${expertId}`);
     },
-    mergeApplyRecipe(recipe) {
+    mergeApplyRecipe(recipe, control = 'search') {
       set({ mergeNotice: null });
-      edit((x) => recipeDraft(recipe, x), 'search');
+      edit((x) => recipeDraft(recipe, x), control);
     },
     mergeSearchStart(req, onProgress) {
       const h = client.start('merge-search', req, onProgress);
@@ -284,6 +284,12 @@ export function createMergeSlice(
       set({ mergeSaved: rec, mergeFull: null });
       await get().refreshTraining();
       return rec;
+    },
+    async mergeLoraOut(expertId, rank) {
+      const name = get().experts.find((e) => e.id === expertId)?.name ?? expertId;
+      return job('merge', `Export "${name}" as a rank-${rank} LoRA`, (p) =>
+        client.start('merge-lora-out', { expert: expertId, rank }, p),
+      );
     },
     async mergeEvaluateFull(expertId) {
       const s = get();

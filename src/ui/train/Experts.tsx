@@ -3,20 +3,10 @@ import { useState } from 'react';
 import type { ExpertRecord } from '../../experts/record';
 import { plural } from '../../util/words';
 import { useUi } from '../context';
+import { download } from '../download';
 import { dateTime, metric } from '../format';
 import { Compare } from './Compare';
 import { lastDev } from './expert-stats';
-
-function download(name: string, data: ArrayBuffer): void {
-  const url = URL.createObjectURL(new Blob([data]));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name.replace(/\//g, '-');
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
 
 function Row({ e }: { e: ExpertRecord }) {
   const picked = useUi((s) => s.compare.includes(e.id));

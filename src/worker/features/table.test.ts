@@ -28,6 +28,7 @@ describe('the worker feature table', () => {
         'merge-pools',
         'merge-score',
         'merge-save',
+        'merge-lora-out',
         'merge-search',
       ].sort(),
     );

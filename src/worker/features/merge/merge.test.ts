@@ -286,4 +286,71 @@ describe('merge feature (worker)', () => {
     expect(saved.method).toBe('lora');
     expect(saved.merge?.method).toBe('ties');
   }, 400_000);
+
+  it('exports a saved merge of LoRA experts as PEFT files (merge-lora-out): full rank keeps all energy, a lower rank less', async () => {
+    const s = setup();
+    await s.client.request('init', { baseUrl: 'http://localhost/', backend: 'cpu' });
+    const use = await loadUseLite(nodeAssetFetcher());
+    const cfg = { ...DEFAULT_LORA, rank: 2, alpha: 4 };
+    const ids: string[] = [];
+    for (const seed of [3, 4]) {
+      const id = `lo-${seed}`;
+      const rec = adapterExpertRecord({
+        id,
+        name: `LO${seed}`,
+        method: 'lora',
+        baseModel: 'use-lite',
+        config: { ...defaultTrainConfig('lora'), lora: cfg },
+        templates: use.templates,
+      });
+      const w = randomPeft(selectModules(use.linears, cfg.targetModules), cfg, seed, 0.05);
+      await saveExpert(
+        rec,
+        [...w].map(([name, t]) => ({ name, shape: t.shape, data: t.data })),
+        await s.db(),
+      );
+      ids.push(id);
+    }
+    // task arithmetic of two rank-2 LoRAs: every merged ΔW has rank ≤ 4
+    const saved = await s.client.request('merge-save', {
+      recipe: { ...recipe('task_arithmetic', ids, [0.7, 0.4]), baseModel: 'use-lite' },
+      name: 'LoRA sum',
+      backend: 'cpu',
+    });
+    const modules = selectModules(use.linears, cfg.targetModules);
+    const full = await s.client.request('merge-lora-out', { expert: saved.id, rank: 4 });
+    expect(full.modules.map((m) => m.path).sort()).toEqual(modules.map((m) => m.path).sort());
+    for (const m of full.modules) {
+      expect(m.rank).toBeLessThanOrEqual(4);
+      expect(m.energy).toBeGreaterThan(0.9999);
+    }
+    expect(full.files.map((f) => f.name).sort()).toEqual(
+      ['LoRA_sum/adapter_config.json', 'LoRA_sum/adapter_model.safetensors', 'LoRA_sum/expert.json'].sort(),
+    );
+    const config = JSON.parse(
+      new TextDecoder().decode(full.files.find((f) => f.name.endsWith('adapter_config.json'))!.data),
+    ) as { r: number; peft_type: string; target_modules: string[] };
+    expect(config.peft_type).toBe('LORA');
+    expect(config.r).toBe(4);
+    // the PEFT weights are a lora_A / lora_B pair per module, rank 4
+    const { parseExpertWeights } = await import('../../../experts/files');
+    const st = parseExpertWeights(
+      full.files.find((f) => f.name.endsWith('adapter_model.safetensors'))!.data,
+      'adapter_model.safetensors',
+    );
+    expect(st.size).toBe(2 * modules.length);
+    for (const [name, t] of st) if (name.endsWith('lora_A.weight')) expect(t.shape[0]).toBe(4);
+    const cut = await s.client.request('merge-lora-out', { expert: saved.id, rank: 1 });
+    const mean = (r: typeof cut) => r.modules.reduce((a, m) => a + m.energy, 0) / r.modules.length;
+    expect(mean(cut)).toBeLessThan(0.99);
+    expect(mean(cut)).toBeGreaterThan(0.2);
+    for (const m of cut.modules) expect(m.rank).toBe(1);
+    // a LoRA expert that is not a merge, and a bad rank, are refused
+    await expect(s.client.request('merge-lora-out', { expert: ids[0], rank: 4 })).rejects.toThrow(
+      /"LO3" is not a saved merge of LoRA experts/,
+    );
+    await expect(s.client.request('merge-lora-out', { expert: saved.id, rank: 0 })).rejects.toThrow(
+      /rank must be an integer in 1\.\.1024/,
+    );
+  }, 400_000);
 });

@@ -66,7 +66,26 @@ export interface MergeRequestMap {
   'merge-score': [MergeScoreRequest, MergeScoreResult];
   /** merges by the recipe and stores the result as an expert that keeps its recipe */
   'merge-save': [{ recipe: MergeRecipe; name: string; backend: BackendPref }, ExpertRecord];
+  /** a saved merge of LoRA experts as a LoRA again (truncated SVD of each merged ΔW at `rank`): PEFT files */
+  'merge-lora-out': [MergeLoraOutRequest, MergeLoraOutResult];
 }
+
+export interface MergeLoraOutRequest {
+  /** the saved merge (an expert id) */
+  expert: string;
+  /** the LoRA's rank: singular values kept per module */
+  rank: number;
+}
+
+export interface MergeLoraOutResult {
+  /** the PEFT files, each named "<expert name>/<file>" */
+  files: { name: string; data: ArrayBuffer }[];
+  /** per module: the rank kept and the energy kept (Σ kept σ² / ‖ΔW‖_F²) */
+  modules: { path: string; rank: number; energy: number }[];
+}
+
+/** The largest rank a LoRA out may ask for. */
+export const MAX_LORA_OUT_RANK = 1024;
 export type MergeRequestType = keyof MergeRequestMap;
 
 function checkPools(t: string, m: Record<string, unknown>, need: Need): void {
@@ -134,6 +153,13 @@ export function checkMergeRequest(t: MergeRequestType, m: Record<string, unknown
         'merge-save needs a name (1..200 characters)',
       );
       need(isPref(m.backend), 'merge-save needs backend auto|webgpu|cpu');
+      break;
+    case 'merge-lora-out':
+      need(isStr(m.expert), 'merge-lora-out needs expert (the id of a saved LoRA merge)');
+      need(
+        int(m.rank, 1, MAX_LORA_OUT_RANK),
+        `merge-lora-out rank must be an integer in 1..${MAX_LORA_OUT_RANK}`,
+      );
       break;
   }
 }

@@ -4,7 +4,9 @@
  * stochastic methods, and saving a merge as an expert that keeps its recipe.
  */
 import { scoreOnPool } from '../../../eval/dev-pool';
-import { checkMergeable } from '../../../experts/merge';
+import { isLoraBase } from '../../../experts/embedder';
+import { expertDownload } from '../../../experts/files';
+import { checkMergeable, loraOutExpert } from '../../../experts/merge';
 import type { ExpertRecord } from '../../../experts/record';
 import { checkRecipe, type MergeRecipe } from '../../../merge/recipe';
 import { getMergeMethod } from '../../../merge/registry';
@@ -17,6 +19,8 @@ import type { Feature, JobCtx } from '../feature';
 import { mergeExperts } from './merged';
 import {
   checkMergeRequest,
+  type MergeLoraOutRequest,
+  type MergeLoraOutResult,
   type MergeRequestMap,
   type MergeScoreRequest,
   type MergeScoreResult,
@@ -131,6 +135,31 @@ async function save(req: MergeRequestMap['merge-save'][0], ctx: JobCtx, host: Ho
   });
 }
 
+/**
+ * A saved merge of LoRA experts as a LoRA again: truncated SVD of each merged ΔW at the asked rank over
+ * the loaded base model (loraOutExpert), written as PEFT files; reports the energy kept per module.
+ */
+async function loraOut(req: MergeLoraOutRequest, ctx: JobCtx, host: Host): Promise<MergeLoraOutResult> {
+  const merged = await workspaceOf(host).expert(req.expert, ctx.db);
+  const { record } = merged;
+  if (record.method !== 'lora' || !record.merge)
+    throw new MergeError(
+      `LoRA out: "${record.name}" is not a saved merge of LoRA experts (it is ${record.merge ? 'a merge' : 'an expert'} trained by ${record.method}); only a merge of LoRA experts exports as a LoRA`,
+    );
+  ctx.progress('load-model', 0, 1, record.baseModel);
+  const base = await host.models.embedder(record.baseModel, ctx.signal);
+  if (!isLoraBase(base))
+    throw new MergeError(`LoRA out: the base "${base.id}" of "${record.name}" is not a model LoRA runs on`);
+  const out = loraOutExpert(merged, base, { rank: req.rank }, (m, i, n) => {
+    ctx.signal.throwIfAborted();
+    ctx.progress('save', i + 1, n, `${m.path}: rank ${m.rank}`);
+  });
+  return {
+    files: expertDownload(out.record, out.weights),
+    modules: out.modules.map((m) => ({ path: m.path, rank: m.rank, energy: m.energy })),
+  };
+}
+
 export const merge: Feature<MergeRequestMap> = {
   check: checkMergeRequest,
   routes: {
@@ -145,5 +174,6 @@ export const merge: Feature<MergeRequestMap> = {
     },
     'merge-score': { queued: true, run: (req, ctx, host) => score(req, ctx, host) },
     'merge-save': { queued: true, run: (req, ctx, host) => save(req, ctx, host) },
+    'merge-lora-out': { queued: true, run: (req, ctx, host) => loraOut(req, ctx, host) },
   },
 };

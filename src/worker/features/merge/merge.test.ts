@@ -45,6 +45,38 @@ function spec(name: string, seed: number, lr: number): TrainSpec {
 
 const pools = [{ dataset: 'demo', split: 'test' }];
 
+/** Random rank-`rank` LoRA experts over USE-lite (every linear), stored; returns their ids. */
+async function saveLoraExperts(
+  db: ReturnType<typeof setup>['db'],
+  idPrefix: string,
+  namePrefix: string,
+  seeds: number[],
+  rank: number,
+): Promise<string[]> {
+  const use = await loadUseLite(nodeAssetFetcher());
+  const cfg = { ...DEFAULT_LORA, rank, alpha: 2 * rank };
+  const ids: string[] = [];
+  for (const seed of seeds) {
+    const id = `${idPrefix}-${seed}`;
+    const rec = adapterExpertRecord({
+      id,
+      name: `${namePrefix}${seed}`,
+      method: 'lora',
+      baseModel: 'use-lite',
+      config: { ...defaultTrainConfig('lora'), lora: cfg },
+      templates: use.templates,
+    });
+    const w = randomPeft(selectModules(use.linears, cfg.targetModules), cfg, seed, 0.05);
+    await saveExpert(
+      rec,
+      [...w].map(([name, t]) => ({ name, shape: t.shape, data: t.data })),
+      await db(),
+    );
+    ids.push(id);
+  }
+  return ids;
+}
+
 function recipe(
   method: string,
   ids: string[],
@@ -237,27 +269,7 @@ describe('merge feature (worker)', () => {
     const s = setup();
     await s.client.request('init', { baseUrl: 'http://localhost/', backend: 'cpu' });
     await s.client.request('load-demo', {});
-    const use = await loadUseLite(nodeAssetFetcher());
-    const cfg = { ...DEFAULT_LORA, rank: 4, alpha: 8 };
-    const ids: string[] = [];
-    for (const seed of [1, 2]) {
-      const id = `lora-${seed}`;
-      const rec = adapterExpertRecord({
-        id,
-        name: `L${seed}`,
-        method: 'lora',
-        baseModel: 'use-lite',
-        config: { ...defaultTrainConfig('lora'), lora: cfg },
-        templates: use.templates,
-      });
-      const w = randomPeft(selectModules(use.linears, cfg.targetModules), cfg, seed, 0.05);
-      await saveExpert(
-        rec,
-        [...w].map(([name, t]) => ({ name, shape: t.shape, data: t.data })),
-        await s.db(),
-      );
-      ids.push(id);
-    }
+    const ids = await saveLoraExperts(s.db, 'lora', 'L', [1, 2], 4);
     const lp = [{ dataset: 'demo', split: 'test' }];
     const [p] = await s.client.request('merge-pools', {
       baseModel: 'use-lite',
@@ -290,34 +302,15 @@ describe('merge feature (worker)', () => {
   it('exports a saved merge of LoRA experts as PEFT files (merge-lora-out): full rank keeps all energy, a lower rank less', async () => {
     const s = setup();
     await s.client.request('init', { baseUrl: 'http://localhost/', backend: 'cpu' });
-    const use = await loadUseLite(nodeAssetFetcher());
-    const cfg = { ...DEFAULT_LORA, rank: 2, alpha: 4 };
-    const ids: string[] = [];
-    for (const seed of [3, 4]) {
-      const id = `lo-${seed}`;
-      const rec = adapterExpertRecord({
-        id,
-        name: `LO${seed}`,
-        method: 'lora',
-        baseModel: 'use-lite',
-        config: { ...defaultTrainConfig('lora'), lora: cfg },
-        templates: use.templates,
-      });
-      const w = randomPeft(selectModules(use.linears, cfg.targetModules), cfg, seed, 0.05);
-      await saveExpert(
-        rec,
-        [...w].map(([name, t]) => ({ name, shape: t.shape, data: t.data })),
-        await s.db(),
-      );
-      ids.push(id);
-    }
+    const ids = await saveLoraExperts(s.db, 'lo', 'LO', [3, 4], 2);
     // task arithmetic of two rank-2 LoRAs: every merged ΔW has rank ≤ 4
     const saved = await s.client.request('merge-save', {
       recipe: { ...recipe('task_arithmetic', ids, [0.7, 0.4]), baseModel: 'use-lite' },
       name: 'LoRA sum',
       backend: 'cpu',
     });
-    const modules = selectModules(use.linears, cfg.targetModules);
+    const use = await loadUseLite(nodeAssetFetcher());
+    const modules = selectModules(use.linears, DEFAULT_LORA.targetModules);
     const full = await s.client.request('merge-lora-out', { expert: saved.id, rank: 4 });
     expect(full.modules.map((m) => m.path).sort()).toEqual(modules.map((m) => m.path).sort());
     for (const m of full.modules) {

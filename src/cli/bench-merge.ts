@@ -114,6 +114,9 @@ export async function benchMerge(medquad: Dataset): Promise<void> {
   );
   const pool = tPool.value;
   if (poolCache instanceof FileEmbeddingCache) await poolCache.flush();
+  // the base's vectors of every pool text, as the panel holds them before the first slider move (else the
+  // plain-TypeScript path's warm-up would embed the whole pool with the un-accelerated backend)
+  await scoreOnPool(pool, embedders[1], build);
   build.destroy();
   console.log(
     `\nMerge + re-score: TIES of 3 USE-lite experts, scored on the medquad dev pool (${pool.queries.length} queries, ${pool.docs.length} docs, k=${k}; built once in ${tPool.s.toFixed(1)} s); median of 3, seconds`,

@@ -18,11 +18,24 @@ export interface ModelTemplates {
   instruction: string | null;
 }
 
+/**
+ * Where a retrieval instruction goes in a model's query template (src/prompts/template.ts): `format` has
+ * {instruction} and {text}; `plain` is the query template with no instruction; `instruction` is the one
+ * `templates.query` is filled with now (null: none, i.e. templates.query === plain).
+ */
+export interface QueryPrompt {
+  readonly format: string;
+  readonly plain: string;
+  readonly instruction: string | null;
+}
+
 /** A text embedder running on a compute backend. Output rows are L2-normalised. */
 export interface Embedder {
   readonly id: string;
   readonly dim: number;
   readonly templates: TextTemplates;
+  /** the query instruction's place and value; absent: derived from templates.query (src/prompts/template.ts) */
+  readonly prompt?: QueryPrompt;
   /**
    * For a trained model (an expert): the fingerprints (src/data/fingerprint.ts) of the queries it was
    * trained on; null when it was trained but did not record them (unknown); absent for a model the

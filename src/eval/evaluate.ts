@@ -102,6 +102,12 @@ export async function evaluate(opts: EvaluateOptions): Promise<{ report: EvalRep
     perQuery: scored.perQuery,
     queries: scored.queries,
     ...overlap,
+    ...(retriever.kind === 'dense'
+      ? {
+          queryTemplate: retriever.embedder.templates.query,
+          instruction: retriever.embedder.prompt?.instruction ?? null,
+        }
+      : {}),
     seconds: (performance.now() - t0) / 1000,
     createdAt: new Date().toISOString(),
     ...(warnings.length > 0 ? { warnings } : {}),

@@ -30,6 +30,10 @@ export interface EvalReport {
    * (unknown); absent: not a trained model (BM25, a base model).
    */
   readonly overlapQueries?: number | null;
+  /** dense: the query template the queries were put in (an instruction, when any, is filled in) */
+  readonly queryTemplate?: string;
+  /** dense: the query instruction (src/prompts); null: none; absent: BM25 or a report written before */
+  readonly instruction?: string | null;
   readonly seconds: number;
   readonly createdAt: string;
   /** what makes these numbers doubtful, e.g. a split without relevant judgements (absent: nothing) */

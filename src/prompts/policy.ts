@@ -55,7 +55,8 @@ export function checkPolicy(p: PromptPolicy, where = 'prompt policy'): PromptPol
   if (p.kind === 'none' && list.length) throw new PromptError(`${where}: kind none takes no instructions`);
   if (p.kind === 'fixed' && list.length !== 1)
     throw new PromptError(`${where}: kind fixed takes exactly one instruction, got ${list.length}`);
-  if (p.kind === 'gp' && list.length < 1) throw new PromptError(`${where}: kind gp needs at least one instruction`);
+  if (p.kind === 'gp' && list.length < 1)
+    throw new PromptError(`${where}: kind gp needs at least one instruction`);
   if (new Set(list).size !== list.length) throw new PromptError(`${where}: the instructions repeat`);
   return { kind: p.kind, format: p.format, instructions: list };
 }

@@ -7,7 +7,7 @@ import type { Backend, Tensor } from '../../core/backend';
 import { inferenceOps } from '../../nn/inference';
 import type { Linear, LinearModule, Ops } from '../../nn/ops';
 import { embedNative, type HostLinear, type NativeEmbedder, type NativePlan } from '../native';
-import type { Role, TextTemplates } from '../types';
+import type { QueryPrompt, Role, TextTemplates } from '../types';
 import { BertModel } from './bert';
 import { hfLinear, padBatch, type TokenBatch } from './common';
 import { parseConfig, type HfConfig } from './config';
@@ -63,6 +63,8 @@ export class HfEmbedder implements NativeEmbedder {
   readonly id: string;
   readonly dim: number;
   readonly templates: TextTemplates;
+  /** decoders under their own query template: where the instruction goes and which one it is */
+  readonly prompt?: QueryPrompt;
   readonly pooling: HfPooling;
   readonly attention: DecoderAttention;
   readonly maxTokens: number;
@@ -88,6 +90,10 @@ export class HfEmbedder implements NativeEmbedder {
     this.attention = opts.attention ?? 'bidirectional';
     const base = isBert ? BERT_TEMPLATES : decoderTemplates(opts.instruction);
     this.templates = { ...base, ...opts.templates };
+    if (!isBert && opts.templates?.query === undefined) {
+      const instruction = opts.instruction ?? DEFAULT_INSTRUCTION;
+      this.prompt = { format: decoderTemplates('{instruction}').query, plain: 'Query: {text}', instruction };
+    }
     const positions = isBert ? config.maxPositions - config.positionOffset : config.maxPositions;
     this.maxTokens = Math.min(opts.maxTokens ?? 512, positions);
     if (!(this.maxTokens >= 2)) throw new Error(`${source}: maxTokens must be >= 2`);

@@ -27,4 +27,17 @@ describe('FileEmbeddingCache', () => {
       /cannot create its folder .*a-file.*(EEXIST|ENOTDIR)/,
     );
   });
+
+  it('keeps entries of different lengths (text rows beside corpus chunks), which the search and eval share', async () => {
+    const file = join(dir, 'mixed', 'cache');
+    const cache = await FileEmbeddingCache.open(file);
+    await cache.put('row', Float32Array.of(1, 2));
+    await cache.put('chunk', Float32Array.of(3, 4, 5, 6, 7, 8));
+    await cache.put('row2', Float32Array.of(9, 10));
+    await cache.flush();
+    const again = await FileEmbeddingCache.open(file);
+    expect(await again.get('row')).toEqual(Float32Array.of(1, 2));
+    expect(await again.get('chunk')).toEqual(Float32Array.of(3, 4, 5, 6, 7, 8));
+    expect(await again.get('row2')).toEqual(Float32Array.of(9, 10));
+  });
 });

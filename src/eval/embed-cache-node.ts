@@ -1,4 +1,8 @@
-/** An EmbeddingCache on disk: <file>.keys.json (keys in order) + <file>.f32 (rows, little-endian), held in memory. */
+/**
+ * An EmbeddingCache on disk: <file>.keys.json (keys in order) + <file>.f32 (entries, little-endian), held in
+ * memory. Entries are one text's row (dim values) or a corpus chunk (rows × dim); when they differ in length,
+ * keys.json also lists each entry's length.
+ */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -25,27 +29,48 @@ export class FileEmbeddingCache extends MemoryEmbeddingCache {
     }
     const rows = new Map<string, Float32Array>();
     if (existsSync(`${file}.keys.json`)) {
-      const meta = JSON.parse(await readFile(`${file}.keys.json`, 'utf8')) as { dim: number; keys: string[] };
+      const meta = JSON.parse(await readFile(`${file}.keys.json`, 'utf8')) as {
+        dim: number;
+        keys: string[];
+        lengths?: number[];
+      };
       const buf = await readFile(`${file}.f32`);
       const all = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
-      if (all.length !== meta.keys.length * meta.dim) {
+      const lengths = meta.lengths ?? meta.keys.map(() => meta.dim);
+      const total = lengths.reduce((a, b) => a + b, 0);
+      if (lengths.length !== meta.keys.length || all.length !== total) {
         throw new DataError(
           `${file}.f32`,
           null,
-          `holds ${all.length} values, expected ${meta.keys.length} x ${meta.dim}`,
+          meta.lengths
+            ? `holds ${all.length} values, expected ${total} (the lengths in ${file}.keys.json)`
+            : `holds ${all.length} values, expected ${meta.keys.length} x ${meta.dim}`,
         );
       }
-      meta.keys.forEach((k, i) => rows.set(k, all.slice(i * meta.dim, (i + 1) * meta.dim)));
+      let at = 0;
+      meta.keys.forEach((k, i) => {
+        rows.set(k, all.slice(at, at + lengths[i]));
+        at += lengths[i];
+      });
     }
     return new FileEmbeddingCache(file, rows);
   }
 
   async flush(): Promise<void> {
     const keys = [...this.rows.keys()];
-    const dim = keys.length ? this.rows.get(keys[0])!.length : 0;
-    const all = new Float32Array(keys.length * dim);
-    keys.forEach((k, i) => all.set(this.rows.get(k)!, i * dim));
+    const lengths = keys.map((k) => this.rows.get(k)!.length);
+    const dim = Math.min(...lengths, Infinity) === Infinity ? 0 : Math.min(...lengths);
+    const all = new Float32Array(lengths.reduce((a, b) => a + b, 0));
+    let at = 0;
+    keys.forEach((k, i) => {
+      all.set(this.rows.get(k)!, at);
+      at += lengths[i];
+    });
+    const uniform = lengths.every((n) => n === dim);
     await writeFile(`${this.file}.f32`, new Uint8Array(all.buffer));
-    await writeFile(`${this.file}.keys.json`, JSON.stringify({ dim, keys }));
+    await writeFile(
+      `${this.file}.keys.json`,
+      JSON.stringify(uniform ? { dim, keys } : { dim, keys, lengths }),
+    );
   }
 }

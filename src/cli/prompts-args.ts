@@ -14,7 +14,9 @@ export const PROMPTS_USAGE = `  prompts search the retrieval instruction (the qu
           --model <id|folder|org/name>  as for eval: a built-in id, a model or expert folder, a hub id
           --dataset <dir|demo>      BEIR folder
           --split <name>            the split searched on (default dev; a test split is refused)
-          --task <type>             the candidate library's task type: ${TASK_TYPES.join(', ')}
+          --task <type>             the candidate library's task type (and the domain mutations add):
+                                    ${TASK_TYPES.slice(0, 4).join(', ')},
+                                    ${TASK_TYPES.slice(4).join(', ')}
           --candidates <file>       your candidates: one instruction per line (# comments, blank lines skipped)
           --no-mutate               no rule-based mutations (rephrase, add the domain/intent, shorten)
           --budget <n>              query embeddings at most (default ${DEFAULT_PROMPT_BUDGET}; the corpus is not counted)
@@ -28,7 +30,7 @@ export const PROMPTS_USAGE = `  prompts search the retrieval instruction (the qu
           --json                    print one JSON object (best, baseline, tried, spent, leaderboard, test) last
           --allow-network           as for eval
         reflective LLM proposals (GEPA-style), with the options of stm synth:
-${LLM_USAGE.replace(/^ {10}/gm, '          ')}`;
+${LLM_USAGE}`;
 
 export interface PromptsArgs {
   model: string;

@@ -76,8 +76,10 @@ export interface PromptSearchOptions {
   mutate?: boolean;
   /** reflective LLM proposals (GEPA-style) when a generator is configured */
   generator?: TextGenerator;
-  /** LLM proposal rounds (default 2) */
+  /** proposal rounds between rungs, mutations and LLM alike (default 2) */
   reflectRounds?: number;
+  /** the generator's sampling temperature (default 0.7) */
+  temperature?: number;
   seed: number;
   /** the most query embeddings the search may spend (corpus embeddings not counted) */
   budget: number;
@@ -103,4 +105,10 @@ export interface PromptSearchResult {
   /** query embeddings spent */
   spent: number;
   leaderboard: PromptScore[];
+  /** queries per rung: the successive-halving schedule (the last is the split's judged queries) */
+  schedule?: number[];
+  /** why the search ended before its schedule did (the budget); absent: it ran to the end */
+  stopped?: string;
+  /** LLM proposals that were skipped (a bad reply or a failed request), with why */
+  skipped?: { parent: string; error: string; reply?: string }[];
 }

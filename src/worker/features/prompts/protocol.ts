@@ -4,12 +4,7 @@
  * to a model's query template.
  */
 import type { TemplatesResult } from '../models/protocol';
-import {
-  TASK_TYPES,
-  type PromptScore,
-  type PromptSearchResult,
-  type TaskType,
-} from '../../../prompts/search-types';
+import { TASK_TYPES, type PromptSearchResult, type TaskType } from '../../../prompts/search-types';
 import { isTestSplitName } from '../../../data/split';
 import type { BackendPref } from '../../events';
 import { int, isPref, isStr, type Need } from '../../protocol-check';
@@ -39,7 +34,15 @@ export interface PromptSearchRecord {
   request: Omit<PromptSearchRequest, 'backend'>;
   result: PromptSearchResult;
   /** the winner on the test split, scored once after the search (absent until asked) */
-  test?: PromptScore & { split: string; at: string };
+  test?: {
+    split: string;
+    instruction: string | null;
+    ndcg10: number;
+    /** 95% bootstrap interval over the test queries */
+    ci: [number, number];
+    queries: number;
+    at: string;
+  };
 }
 
 export interface PromptsRequestMap {

@@ -4,6 +4,7 @@
  * winner scored once on the test split; an instruction put into a model's query template.
  */
 import { EXPERT_PREFIX } from '../../../experts/record';
+import { checkInstruction } from '../../../prompts/policy';
 import type { PromptCandidate, PromptSearchProgress } from '../../../prompts/search-types';
 import { scorePrompt, searchPrompts } from '../../../prompts/search';
 import { IdbEmbeddingCache } from '../../../store/embeddings';
@@ -21,16 +22,17 @@ import { getPromptSearch, listPromptSearches, newSearchId, savePromptSearch } fr
 
 const TEST = 'test';
 
-/** The user's instructions as candidates (trimmed, empty and repeated ones dropped). */
+/** The user's instructions as candidates (trimmed; empty and repeated ones dropped; a bad one refused by its line). */
 export function userCandidates(texts: readonly string[]): PromptCandidate[] {
   const seen = new Set<string>();
   const out: PromptCandidate[] = [];
-  for (const t of texts) {
-    const s = t.trim();
-    if (!s || seen.has(s)) continue;
+  texts.forEach((t, i) => {
+    if (!t.trim()) return;
+    const s = checkInstruction(t, `prompt-search: your instruction on line ${i + 1}`);
+    if (seen.has(s)) return;
     seen.add(s);
     out.push({ id: `u${out.length + 1}`, instruction: s, origin: 'user' });
-  }
+  });
   return out;
 }
 
@@ -113,19 +115,27 @@ async function scoreOnTest(
   const score = await host.backends.run(req.backend, ctx.signal, async (backend) => {
     ctx.progress('load-model', 0, 1);
     const embedder = await modelEmbedder(rec.request.model, host, ctx.signal);
+    ctx.progress('score', 0, 1, 'the winner on the test split');
     return scorePrompt({
       embedder,
       backend,
       dataset: ds,
       split: TEST,
-      candidate: rec.result.best.candidate,
+      instruction: rec.result.best.candidate.instruction,
       seed: rec.request.seed,
       cache: cacheOf(ctx),
       signal: ctx.signal,
-      onProgress: (done: number, total: number) => ctx.progress('score', done, total),
     });
   });
-  const out: PromptSearchRecord = { ...rec, test: { ...score, split: TEST, at: new Date().toISOString() } };
+  const test = {
+    split: TEST,
+    instruction: rec.result.best.candidate.instruction,
+    ndcg10: score.ndcg10,
+    ci: score.ci,
+    queries: score.queries,
+    at: new Date().toISOString(),
+  };
+  const out: PromptSearchRecord = { ...rec, test };
   ctx.progress('save', 0, 1);
   await savePromptSearch(out, ctx.db);
   return out;

@@ -103,4 +103,10 @@ export interface PromptSearchResult {
   /** query embeddings spent */
   spent: number;
   leaderboard: PromptScore[];
+  /** queries per rung: the successive-halving schedule (the last is the split's judged queries) */
+  schedule?: number[];
+  /** why the search ended before its schedule did (the budget); absent: it ran to the end */
+  stopped?: string;
+  /** LLM proposals that were skipped (a bad reply or a failed request), with why */
+  skipped?: { parent: string; error: string; reply?: string }[];
 }

@@ -245,7 +245,9 @@ export function PromptsPanel() {
         <div className="card" data-testid="prompts-cancelled">
           <h2>Search cancelled</h2>
           <p className="muted small">
-            The leaderboard as it stood when you cancelled (not saved; start again to finish it).
+            {cancelled.leaderboard.length > 0
+              ? 'The leaderboard as it stood when you cancelled (not saved; start again to finish it).'
+              : 'Cancelled before any instruction was scored; nothing was saved.'}
           </p>
           <Leaderboard rows={cancelled.leaderboard} />
         </div>

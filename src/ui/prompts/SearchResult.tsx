@@ -1,5 +1,4 @@
 /** A finished prompt search: the winner against no instruction, the leaderboard, test once, use the winner. */
-import { useState } from 'react';
 import { EXPERT_PREFIX } from '../../experts/record';
 import type { PromptSearchRecord } from '../../worker/features/prompts/protocol';
 import { useUi } from '../context';
@@ -22,15 +21,19 @@ export function SearchResult({
   const hasTest = useUi(
     (s) => 'test' in (s.datasets.find((d) => d.name === rec.request.dataset)?.splits ?? {}),
   );
-  const [applied, setApplied] = useState<string | null>(null);
+  const current = useUi((s) => s.modelTemplates[rec.request.model]?.templates);
   const { result, request } = rec;
   const { best, baseline } = result;
   const instruction = best.candidate.instruction;
   const expert = request.model.startsWith(EXPERT_PREFIX);
   const gain = best.ndcg10 - baseline.ndcg10;
-  const use = async () => {
-    if (await apply(request.model, instruction)) setApplied(rec.id);
-  };
+  // the model's template has this winner now (known once its templates were loaded, e.g. after Use)
+  const placeholder = current?.query.includes('{instruction}') ?? false;
+  const inUse =
+    current !== undefined &&
+    (instruction === null
+      ? !placeholder || !current.instruction
+      : placeholder && current.instruction === instruction);
   return (
     <div className="card" data-testid="prompts-result" data-search={rec.id}>
       <h2>Best instruction for {modelName}</h2>
@@ -46,6 +49,13 @@ export function SearchResult({
         {best.ci[0].toFixed(3)}–{best.ci[1].toFixed(3)}) against {baseline.ndcg10.toFixed(3)} with no
         instruction on the same {baseline.queries} questions ({gain >= 0 ? '+' : ''}
         {gain.toFixed(3)}).
+        {instruction !== null && baseline.ndcg10 >= best.ci[0] && (
+          <span data-testid="prompts-chance">
+            {' '}
+            The score without an instruction lies inside this interval: the gain may be chance, and the model
+            would do about as well without one.
+          </span>
+        )}
       </p>
       <p className="small muted">
         nDCG@10 is 1 when the relevant passages are ranked first in the top 10 and 0 when none is in it. The
@@ -77,18 +87,22 @@ export function SearchResult({
         )}
         <button
           data-testid="prompts-use"
-          disabled={busy || expert}
+          disabled={busy || expert || inUse}
           title={
             expert
               ? "an expert's prompt is set when it is trained; use this instruction for its base model instead"
               : undefined
           }
-          onClick={() => void use()}
+          onClick={() => void apply(request.model, instruction)}
         >
-          {instruction === null ? `Use no instruction for ${modelName}` : `Use this prompt for ${modelName}`}
+          {inUse
+            ? `In use by ${modelName}`
+            : instruction === null
+              ? `Use no instruction for ${modelName}`
+              : `Use this prompt for ${modelName}`}
         </button>
       </div>
-      {applied === rec.id && (
+      {inUse && (
         <p className="small" data-testid="prompts-applied">
           {modelName} now puts {instruction === null ? 'no instruction' : 'this instruction'} before every
           question (see its query template in the Models tab). New evaluations run under it.{' '}

@@ -27,12 +27,14 @@ import { runMergeSearch } from './merge-search';
 import { runSynth } from './synth';
 import { MERGE_USAGE, parseMergeArgs } from './merge-args';
 import { runMerge } from './merge';
+import { parsePromptsArgs, PROMPTS_USAGE } from './prompts-args';
+import { runPrompts } from './prompts';
 import { runTrain } from './train';
 import { checkWritableFile, writeFailed } from './writable';
 
 const USAGE = `${BASE_USAGE}\n${MERGE_USAGE}`;
 const reporter = new Reporter(process.stderr);
-const usage = `${USAGE}\n${MERGE_SEARCH_USAGE}`;
+const usage = `${USAGE}\n${MERGE_SEARCH_USAGE}\n${PROMPTS_USAGE}`;
 const log = reporter.log;
 
 async function runEval(a: EvalArgs): Promise<void> {
@@ -122,6 +124,7 @@ async function main(argv: string[]): Promise<void> {
   if (cmd === 'synth') return runSynth(parseSynthArgs(rest), reporter);
   if (cmd === 'merge') return runMerge(parseMergeArgs(rest), reporter).then(() => undefined);
   if (cmd === 'merge-search') return runMergeSearch(parseMergeSearchArgs(rest), reporter);
+  if (cmd === 'prompts') return runPrompts(parsePromptsArgs(rest), reporter);
   if (cmd === 'models') {
     for (const m of listModels()) console.log(`${m.id}\t${m.dim}d\t${m.name}: ${m.description}`);
     return;

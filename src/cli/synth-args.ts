@@ -20,8 +20,10 @@ export interface SynthArgs {
   json: boolean;
 }
 
-/** The LLM writer of `stm synth`: one of --endpoint (with its options) or --generator, when needed. */
-function synthWriter(v: LlmOptionValues, needed: boolean): SynthArgs['writer'] {
+export type LlmWriterArgs = SynthArgs['writer'];
+
+/** The LLM writer the options name: one of --endpoint (with its options) or --generator; null: none. */
+export function llmWriterArgs(v: LlmOptionValues): LlmWriterArgs {
   const source = v.generator;
   if (source !== undefined) {
     if (!source.trim()) throw new UsageError('--generator needs a model folder or a hub id (org/name)');
@@ -35,11 +37,16 @@ function synthWriter(v: LlmOptionValues, needed: boolean): SynthArgs['writer'] {
   }
   const llm = source === undefined ? parseLlmArgs(v) : null;
   const temperature = num('temperature', v.temperature ?? '0.7', 0, 2);
-  const writer: SynthArgs['writer'] = llm
+  return llm
     ? { kind: 'endpoint', llm }
     : source !== undefined
       ? { kind: 'local', source, temperature }
       : null;
+}
+
+/** The LLM writer of `stm synth`: one of --endpoint (with its options) or --generator, when needed. */
+function synthWriter(v: LlmOptionValues, needed: boolean): SynthArgs['writer'] {
+  const writer = llmWriterArgs(v);
   if (needed && !writer)
     throw new UsageError(
       '--method llm and --negatives llm need an LLM: --endpoint <url> --llm-model <name> (a chat-completions server), or --generator <folder|org/name> (a decoder run here)',

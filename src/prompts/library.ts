@@ -63,16 +63,23 @@ export const LIBRARY: Readonly<Record<TaskType, readonly string[]>> = {
   ],
 };
 
-/** The domain each task type names (the "add the domain" mutation puts it into an instruction). */
-export const TASK_DOMAINS: Readonly<Record<TaskType, { query: string; passage: string }>> = {
-  'medical-qa': { query: 'medical question', passage: 'medical passages' },
-  'consumer-health': { query: 'consumer health question', passage: 'health information passages' },
-  'biomedical-literature': { query: 'biomedical query', passage: 'biomedical abstracts' },
-  'claim-verification': { query: 'claim', passage: 'evidence passages' },
-  'argument-retrieval': { query: 'argument', passage: 'arguments' },
-  'scientific-search': { query: 'scientific query', passage: 'scientific documents' },
-  'duplicate-questions': { query: 'question', passage: 'equivalent questions' },
-  'web-search': { query: 'web search query', passage: 'web passages' },
+/**
+ * The domain each task type names (the "add the domain" mutation puts it into an instruction); `key`: the
+ * word that shows an instruction names the domain already.
+ */
+export const TASK_DOMAINS: Readonly<Record<TaskType, { query: string; passage: string; key: string }>> = {
+  'medical-qa': { query: 'medical question', passage: 'medical passages', key: 'medical' },
+  'consumer-health': {
+    query: 'consumer health question',
+    passage: 'health information passages',
+    key: 'health',
+  },
+  'biomedical-literature': { query: 'biomedical query', passage: 'biomedical abstracts', key: 'biomedical' },
+  'claim-verification': { query: 'claim', passage: 'evidence passages', key: 'claim' },
+  'argument-retrieval': { query: 'argument', passage: 'arguments', key: 'argument' },
+  'scientific-search': { query: 'scientific query', passage: 'scientific documents', key: 'scientific' },
+  'duplicate-questions': { query: 'question', passage: 'equivalent questions', key: 'equivalent' },
+  'web-search': { query: 'web search query', passage: 'web passages', key: 'web' },
 };
 
 /** The library's instructions for a task type. */

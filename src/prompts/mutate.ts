@@ -73,7 +73,7 @@ function rephrase(s: string, rng: Rng): string | null {
 function addDomain(s: string, task: TaskType | undefined, rng: Rng): string | null {
   if (!task) return null;
   const d = TASK_DOMAINS[task];
-  if (s.toLowerCase().includes(d.query) || s.toLowerCase().includes(d.passage)) return null;
+  if (new RegExp(`\\b${d.key}`, 'i').test(s)) return null;
   const out: string[] = [];
   const q = /\b(an? |the |this )(search )?(query|question|request)\b/i;
   if (q.test(s))
@@ -82,7 +82,7 @@ function addDomain(s: string, task: TaskType | undefined, rng: Rng): string | nu
     );
   const p = /\b(relevant )?(passages|documents|texts|paragraphs)\b/i;
   if (p.test(s)) out.push(s.replace(p, d.passage));
-  if (!out.length) out.push(`${s} (${d.passage})`);
+  if (!out.length && !/ from /i.test(s)) out.push(`${s} from ${d.passage}`);
   return pick(fresh(s, out), rng);
 }
 

@@ -76,8 +76,10 @@ export interface PromptSearchOptions {
   mutate?: boolean;
   /** reflective LLM proposals (GEPA-style) when a generator is configured */
   generator?: TextGenerator;
-  /** LLM proposal rounds (default 2) */
+  /** proposal rounds between rungs, mutations and LLM alike (default 2) */
   reflectRounds?: number;
+  /** the generator's sampling temperature (default 0.7) */
+  temperature?: number;
   seed: number;
   /** the most query embeddings the search may spend (corpus embeddings not counted) */
   budget: number;

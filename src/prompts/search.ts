@@ -301,6 +301,7 @@ export async function searchPrompts(o: PromptSearchOptions): Promise<PromptSearc
         current: best.c.instruction,
         failures: failures(best),
         seed: subSeed(seed, 2000 + k),
+        temperature: o.temperature,
         signal,
       });
       if ('error' in got)

@@ -45,6 +45,8 @@ test('prompt search: cancel, a small search with its leaderboard, test once, the
   // a search cancelled once it reports: the leaderboard so far stays, marked as cancelled, nothing stored
   await fillForm(page, 4000);
   await expect(page.getByTestId('prompts-explain')).toContainText('24 questions');
+  // no LLM server is set up in the Synthesize tab: the panel says where to set one up
+  await expect(page.getByTestId('prompts-llm-off')).toContainText('Synthesize tab');
   await shot(page, '70-prompts-form');
   await page.getByTestId('prompts-start').click();
   // cancelled while it embeds the corpus (nothing spent on queries yet): nothing is stored, the panel says so

@@ -42,6 +42,10 @@ export function PromptsPanel() {
   const cancelled = useUi((s) => s.promptCancelled);
   const last = useUi((s) => s.promptSearches[0]);
   const setTab = useUi((s) => s.setTab);
+  // the Synthesize tab's LLM server, when one is set up, may propose instructions too
+  const endpoint = useUi((s) => s.llmEndpoint);
+  const llmReady = endpoint.model.trim() !== '' && endpoint.baseUrl.trim() !== '';
+  const [useLlm, setUseLlm] = useState(false);
 
   const choices = [
     ...models.map((m) => ({ id: m.id, name: m.name })),
@@ -72,6 +76,7 @@ export function PromptsPanel() {
       mutate,
       seed,
       budget,
+      ...(llmReady && useLlm ? { llm: { kind: 'endpoint' as const, config: endpoint } } : {}),
     });
 
   const live = running?.prompts;
@@ -196,6 +201,25 @@ export function PromptsPanel() {
                 />
                 <span>Also try variants of the best (reworded, shorter, with the domain)</span>
               </label>
+              {llmReady ? (
+                <label className="field inline">
+                  <input
+                    type="checkbox"
+                    data-testid="prompts-llm"
+                    checked={useLlm}
+                    disabled={!!running}
+                    onChange={(e) => setUseLlm(e.target.checked)}
+                  />
+                  <span>
+                    Ask the LLM of the Synthesize tab ({endpoint.model}) for better instructions, showing it
+                    the questions the best one gets wrong
+                  </span>
+                </label>
+              ) : (
+                <span className="small muted" data-testid="prompts-llm-off">
+                  Set up an LLM server in the Synthesize tab to have it propose instructions too.
+                </span>
+              )}
             </div>
             <label className="field wide">
               <span>Your instructions, one per line (optional)</span>

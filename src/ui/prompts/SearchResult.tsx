@@ -39,7 +39,12 @@ export function SearchResult({
       <h2>Best instruction for {modelName}</h2>
       <p className="small muted">
         Searched on {request.dataset}/{request.split} (seed {rec.result.seed}), {dateTime(rec.createdAt)}:{' '}
-        {result.tried} instructions tried, {result.spent} questions embedded.
+        {result.tried} instructions tried, {result.spent} questions embedded
+        {request.llm ? `; proposals by ${request.llm}` : ''}.
+        {result.stopped ? ` Stopped early: ${result.stopped}.` : ''}
+        {result.skipped?.length
+          ? ` ${result.skipped.length} LLM ${result.skipped.length === 1 ? 'reply was' : 'replies were'} not usable (first: ${result.skipped[0].error}).`
+          : ''}
       </p>
       <blockquote className="prompt-winner" data-testid="prompts-winner">
         {instruction ?? <em>no instruction: the model does best with its plain query template</em>}

@@ -1,5 +1,7 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_ENDPOINT_CONFIG } from '../../../synth/endpoint-config';
+import { startChatServer } from '../../../testing/chat-server';
 import { loadEmbedder } from '../../../models/registry';
 import type { Embedder } from '../../../models/types';
 import { nodeEngineDeps } from '../../../testing/engine-deps';
@@ -165,6 +167,48 @@ describe('worker prompts feature (issue 11 items 2, 4, 5)', () => {
     await expect(client.request('apply-prompt', { model: 'glove', instruction: 'a {b}' })).rejects.toThrow(
       'may not contain { or }',
     );
+  }, 180_000);
+
+  it("asks the Synthesize tab's LLM server for reflective proposals; its key is never stored", async () => {
+    const server = await startChatServer((_req, i) => ({
+      kind: 'ok',
+      content: `Instruction: Retrieve the passage that explains the answer ${i + 1}`,
+    }));
+    try {
+      const { client } = setup();
+      await demoWithDev(client);
+      const rec = await client.request('prompt-search', {
+        ...REQ,
+        mutate: false,
+        llm: {
+          kind: 'endpoint',
+          config: {
+            ...DEFAULT_ENDPOINT_CONFIG,
+            baseUrl: server.url,
+            model: 'm',
+            apiKey: 'sk-secret',
+            retries: 0,
+          },
+        },
+      });
+      expect(server.requests.length).toBeGreaterThan(0);
+      // the model was shown the current instruction and failed dev queries
+      const asked = server.requests[0].body.messages?.map((m) => m.content).join('\n') ?? '';
+      expect(asked.length).toBeGreaterThan(100);
+      const llm = rec.result.leaderboard.filter((x) => x.candidate.origin === 'llm');
+      expect(llm.length).toBeGreaterThan(0);
+      expect(llm[0].candidate.instruction).toMatch(/^Retrieve the passage that explains the answer \d+$/);
+      expect(rec.request.llm).toBe(`${server.url} (m)`);
+      expect(JSON.stringify(await client.request('list-prompt-searches', {}))).not.toContain('sk-secret');
+      await expect(
+        client.request('prompt-search', { ...REQ, llm: { kind: 'cloud' } as never }),
+      ).rejects.toMatchObject({
+        name: 'ProtocolError',
+        message: expect.stringContaining('prompt-search llm must be'),
+      });
+    } finally {
+      await server.close();
+    }
   }, 180_000);
 
   it('cancel ends the search without storing it; bad requests are refused naming the field', async () => {

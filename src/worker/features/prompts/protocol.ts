@@ -4,6 +4,7 @@
  * to a model's query template.
  */
 import type { TemplatesResult } from '../models/protocol';
+import type { LlmWriterSpec } from '../synth/protocol';
 import { TASK_TYPES, type PromptSearchResult, type TaskType } from '../../../prompts/search-types';
 import { isTestSplitName } from '../../../data/split';
 import type { BackendPref } from '../../events';
@@ -24,6 +25,8 @@ export interface PromptSearchRequest {
   budget: number;
   eta?: number;
   minQueries?: number;
+  /** reflective proposals (GEPA-style) by an LLM: the Synthesize tab's server, or a chat model in the studio */
+  llm?: LlmWriterSpec;
   backend: BackendPref;
 }
 
@@ -31,7 +34,11 @@ export interface PromptSearchRequest {
 export interface PromptSearchRecord {
   id: string;
   createdAt: string;
-  request: Omit<PromptSearchRequest, 'backend'>;
+  /** the request without its backend and its LLM's settings (an API key is never stored) */
+  request: Omit<PromptSearchRequest, 'backend' | 'llm'> & {
+    /** the LLM that proposed instructions: "<server URL> (<model>)" or the studio model's id */
+    llm?: string;
+  };
   result: PromptSearchResult;
   /** the winner on the test split, scored once after the search (absent until asked) */
   test?: {
@@ -56,6 +63,18 @@ export interface PromptsRequestMap {
 }
 
 export const MAX_CANDIDATES = 200;
+
+const PROMPT_LLM =
+  'prompt-search llm must be { kind: "endpoint", config } (a chat-completions server) or { kind: "local", model }';
+
+function isWriter(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null) return false;
+  const w = v as Record<string, unknown>;
+  return (
+    (w.kind === 'endpoint' && typeof w.config === 'object' && w.config !== null) ||
+    (w.kind === 'local' && isStr(w.model) && (w.backend === undefined || isPref(w.backend)))
+  );
+}
 
 export function checkPromptsRequest(
   t: keyof PromptsRequestMap,
@@ -90,6 +109,7 @@ export function checkPromptsRequest(
         'prompt-search minQueries must be an integer in 1..100000',
       );
       need(isPref(m.backend), 'prompt-search needs backend auto|webgpu|cpu');
+      need(m.llm === undefined || isWriter(m.llm), PROMPT_LLM);
       return;
     case 'list-prompt-searches':
       return;

@@ -8,6 +8,11 @@ import { checkInstruction } from '../../../prompts/policy';
 import type { PromptCandidate, PromptSearchProgress } from '../../../prompts/search-types';
 import { scorePrompt, searchPrompts } from '../../../prompts/search';
 import { IdbEmbeddingCache } from '../../../store/embeddings';
+import type { Backend } from '../../../core/backend';
+import { generatorFromConfig } from '../../../synth/endpoint-config';
+import type { TextGenerator } from '../../../synth/generator';
+import { generatorsOf } from '../generate/generators';
+import type { LlmWriterSpec } from '../synth/protocol';
 import type { Host } from '../../host';
 import { modelEmbedder } from '../eval/embedder';
 import type { Feature, JobCtx } from '../feature';
@@ -51,6 +56,29 @@ function cacheOf(ctx: JobCtx): IdbEmbeddingCache {
   });
 }
 
+/** The LLM that proposes instructions (a local chat model runs on the search's backend), and its label. */
+async function proposer(
+  w: LlmWriterSpec,
+  backend: Backend,
+  ctx: JobCtx,
+  host: Host,
+): Promise<{ gen: TextGenerator; label: string }> {
+  if (w.kind === 'endpoint') {
+    const gen = generatorFromConfig(w.config, (i) => ctx.progress('propose', 0, 0, `${i.reason}; retrying`), {
+      inStudio: true,
+    });
+    return { gen, label: `${w.config.baseUrl} (${w.config.model})` };
+  }
+  ctx.progress('load-model', 0, 1, w.model);
+  const local = await generatorsOf(host).get(w.model, ctx.db, { signal: ctx.signal });
+  if (local.templateNote) ctx.post({ type: 'warning', id: ctx.id, message: local.templateNote });
+  const gen: TextGenerator = {
+    id: local.id,
+    generate: (messages, opts) => local.generateOn(backend, messages, opts),
+  };
+  return { gen, label: w.model };
+}
+
 async function search(req: PromptSearchRequest, ctx: JobCtx, host: Host): Promise<PromptSearchRecord> {
   const ds = await host.dataset(req.dataset, ctx.db);
   if (!ds.qrels[req.split])
@@ -59,10 +87,14 @@ async function search(req: PromptSearchRequest, ctx: JobCtx, host: Host): Promis
     );
   const candidates = userCandidates(req.candidates);
   ctx.progress('acquire-backend', 0, 1);
+  let llm: string | undefined;
   const result = await host.backends.run(req.backend, ctx.signal, async (backend) => {
+    const writer = req.llm ? await proposer(req.llm, backend, ctx, host) : undefined;
+    llm = writer?.label;
     ctx.progress('load-model', 0, 1);
     const embedder = await modelEmbedder(req.model, host, ctx.signal);
     return searchPrompts({
+      ...(writer ? { generator: writer.gen } : {}),
       embedder,
       backend,
       dataset: ds,
@@ -89,7 +121,8 @@ async function search(req: PromptSearchRequest, ctx: JobCtx, host: Host): Promis
     });
   });
   const createdAt = new Date().toISOString();
-  const { backend: _backend, ...request } = req;
+  const { backend: _backend, llm: _llm, ...rest } = req;
+  const request: PromptSearchRecord['request'] = { ...rest, ...(llm ? { llm } : {}) };
   const rec: PromptSearchRecord = { id: newSearchId(createdAt), createdAt, request, result };
   ctx.progress('save', 0, 1);
   await savePromptSearch(rec, ctx.db);

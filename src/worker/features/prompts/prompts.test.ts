@@ -1,6 +1,9 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
+import { expertFiles } from '../../../experts/files';
 import { DEFAULT_ENDPOINT_CONFIG } from '../../../synth/endpoint-config';
+import { adapterExpertRecord } from '../../../testing/expert-record';
+import { Rng } from '../../../util/rng';
 import { startChatServer } from '../../../testing/chat-server';
 import { loadEmbedder } from '../../../models/registry';
 import type { Embedder } from '../../../models/types';
@@ -209,6 +212,34 @@ describe('worker prompts feature (issue 11 items 2, 4, 5)', () => {
     } finally {
       await server.close();
     }
+  }, 180_000);
+
+  it('searches for an expert as evaluation resolves it (its base model plus its weights)', async () => {
+    const { client } = setup();
+    await demoWithDev(client);
+    // a full adapter over GloVe (100-d): W = I + noise
+    const dim = 100;
+    const rng = new Rng(4);
+    const w = new Float32Array(dim * dim);
+    for (let i = 0; i < w.length; i++) w[i] = (i % (dim + 1) === 0 ? 1 : 0) + 0.03 * rng.normal();
+    const weights = new Map([
+      ['adapter.W', { shape: [dim, dim], data: w }],
+      ['adapter.b', { shape: [dim], data: new Float32Array(dim) }],
+    ]);
+    const files = [...expertFiles(adapterExpertRecord({ id: 'ex', name: 'ex' }), weights)].map(
+      ([f, d]) => new File([d], f),
+    );
+    const expert = await client.request('import-expert', { files });
+    const model = `expert:${expert.id}`;
+    const rec = await client.request('prompt-search', { ...REQ, model, mutate: false });
+    expect(rec.result.model).toBe(model);
+    expect(rec.request.model).toBe(model);
+    // the expert's baseline differs from its base model's: the adapter was applied
+    const base = await client.request('prompt-search', { ...REQ, mutate: false });
+    expect(rec.result.baseline.ndcg10).not.toBe(base.result.baseline.ndcg10);
+    await expect(client.request('apply-prompt', { model, instruction: 'a' })).rejects.toThrow(
+      'is an expert; its prompt is part of its training record',
+    );
   }, 180_000);
 
   it('cancel ends the search without storing it; bad requests are refused naming the field', async () => {

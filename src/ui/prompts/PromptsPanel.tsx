@@ -155,14 +155,14 @@ export function PromptsPanel() {
                 </select>
               </label>
               <label className="field">
-                <span>Kind of search</span>
+                <span>Suggested instructions for</span>
                 <select
                   data-testid="prompts-task"
                   value={taskType}
                   disabled={!!running}
                   onChange={(e) => setTaskType(e.target.value as TaskType | '')}
                 >
-                  <option value="">only my instructions</option>
+                  <option value="">none (only mine)</option>
                   {TASK_TYPES.map((t) => (
                     <option key={t} value={t}>
                       {TASK_LABELS[t]}

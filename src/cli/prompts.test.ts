@@ -12,6 +12,7 @@ import { evaluate } from '../eval/evaluate';
 import { resolveModelNode } from '../experts/resolve-node';
 import { createCpuBackend } from '../gpu/cpu';
 import { withInstruction } from '../prompts/template';
+import { startChatServer } from '../testing/chat-server';
 import { runCli } from '../testing/cli';
 import { TINY_QWEN3 } from '../testing/prompt-fixture';
 
@@ -131,26 +132,49 @@ describe('stm prompts', () => {
   }, 240_000);
 
   it('takes a model folder as eval does, with the decoder’s own instruction as a candidate', async () => {
-    const r = await runCli([
-      'prompts',
-      '--model',
-      TINY_QWEN3,
-      '--dataset',
-      demo,
-      '--no-mutate',
-      '--min-queries',
-      '8',
-      '--budget',
-      '200',
-      '--backend',
-      'cpu',
-      '--json',
-    ]);
+    // the same decoder as the local writer: its 64 positions cannot hold the reflection prompt, so each
+    // proposal is skipped and named, and the search goes on
+    const r = await runCli(
+      ['prompts', '--model', TINY_QWEN3, '--dataset', demo, '--no-mutate', '--min-queries', '8'].concat([
+        '--budget',
+        '200',
+        '--generator',
+        TINY_QWEN3,
+        '--backend',
+        'cpu',
+        '--json',
+      ]),
+    );
     expect(r.code, r.stderr).toBe(0);
-    const out = lastJson(r.stdout);
+    const out = lastJson(r.stdout) as Out & { skipped: { error: string }[] };
     expect(out.model).toBe(TINY_QWEN3);
     expect(out.leaderboard.map((s) => s.origin).sort()).toEqual(['baseline', 'current']);
     expect(out.test).toBeUndefined();
+    expect(out.skipped).toHaveLength(2);
+    expect(r.stderr).toMatch(/llm proposal from c\d+ skipped: .*leave no room/);
+  }, 120_000);
+
+  it('asks an OpenAI-compatible endpoint for reflective proposals, with synth’s options', async () => {
+    const replies = [
+      'New instruction: "Given a health question, retrieve the passage with its answer"',
+      'Use {text}',
+    ];
+    const server = await startChatServer((_req, n) => ({ kind: 'ok', content: replies[n % 2] }));
+    try {
+      const r = await search(['--no-mutate', '--endpoint', server.url, '--llm-model', 'm', '--retries', '0']);
+      expect(r.code, r.stderr).toBe(0);
+      const out = lastJson(r.stdout) as Out & { skipped: { error: string; reply: string }[] };
+      expect(out.leaderboard.filter((s) => s.origin === 'llm').map((s) => s.prompt)).toEqual([
+        'Given a health question, retrieve the passage with its answer',
+      ]);
+      expect(out.skipped).toEqual([
+        expect.objectContaining({ error: 'an instruction may not contain { or }', reply: 'Use {text}' }),
+      ]);
+      expect(server.requests).toHaveLength(2);
+      expect(server.requests[0].body.model).toBe('m');
+    } finally {
+      await server.close();
+    }
   }, 120_000);
 
   it('refuses bad input with the right exit code and a clear message', async () => {

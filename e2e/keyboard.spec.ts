@@ -35,7 +35,7 @@ test('keyboard: the tab bar follows the ARIA tabs pattern, result and query rows
 
   // tabs: one tabbable tab (the selected one), arrows move and select, Home/End jump, with wrap-around
   const tablist = page.getByRole('tablist');
-  await expect(tablist.getByRole('tab')).toHaveCount(6);
+  await expect(tablist.getByRole('tab')).toHaveCount(7);
   await expect(page.getByTestId('tab-data')).toHaveAttribute('aria-selected', 'true');
   await expect(page.getByTestId('tab-data')).toHaveAttribute('tabindex', '0');
   await expect(page.getByTestId('tab-models')).toHaveAttribute('tabindex', '-1');

@@ -4,6 +4,7 @@ import { EvaluatePanel } from './EvaluatePanel';
 import { Header } from './Header';
 import { MergePanel } from './merge/MergePanel';
 import { ModelsPanel } from './ModelsPanel';
+import { PromptsPanel } from './prompts/PromptsPanel';
 import { SynthesizePanel } from './SynthesizePanel';
 import { TrainPanel } from './TrainPanel';
 import { Warnings } from './Warnings';
@@ -28,6 +29,8 @@ export function App() {
           <SynthesizePanel />
         ) : tab === 'train' ? (
           <TrainPanel />
+        ) : tab === 'prompts' ? (
+          <PromptsPanel />
         ) : tab === 'merge' ? (
           <MergePanel />
         ) : (

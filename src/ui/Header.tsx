@@ -9,6 +9,7 @@ const TABS: { id: Tab; label: string }[] = [
   { id: 'models', label: 'Models' },
   { id: 'synthesize', label: 'Synthesize' },
   { id: 'train', label: 'Train' },
+  { id: 'prompts', label: 'Prompts' },
   { id: 'merge', label: 'Merge' },
   { id: 'evaluate', label: 'Evaluate' },
 ];

@@ -49,6 +49,21 @@ function bests(rs: RunRecord[]): Map<string, number> {
   return out;
 }
 
+/** The instruction a dense run's queries ran under (absent: BM25, or a run stored before reports kept it). */
+function RunPrompt({ run }: { run: RunRecord }) {
+  const { instruction, queryTemplate } = run.report;
+  if (instruction === undefined) return null;
+  return (
+    <span
+      className="run-prompt small muted"
+      data-testid="run-prompt"
+      title={queryTemplate ? `query template: ${queryTemplate}` : undefined}
+    >
+      {instruction === null ? 'no instruction' : `prompt: “${instruction}”`}
+    </span>
+  );
+}
+
 export function ResultsTable() {
   const runs = useUi((s) => s.runs);
   const experts = useUi((s) => s.experts);
@@ -104,6 +119,7 @@ export function ResultsTable() {
                   <td>
                     {retrieverName(r.retriever, { experts, models })}
                     <LeakMark run={r} />
+                    <RunPrompt run={r} />
                   </td>
                   {COLUMNS.map((c) => {
                     const v = r.report.metrics[c.key];

@@ -55,6 +55,7 @@ const PHASES: Record<string, string> = {
   train: 'Training',
   checkpoint: 'Saving a checkpoint',
   generate: 'Writing queries',
+  propose: 'Proposing instructions',
 };
 export function phaseLabel(phase: string): string {
   return PHASES[phase] ?? phase;

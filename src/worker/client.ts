@@ -1,5 +1,6 @@
 /** The UI's promise-based handle on the engine worker. */
 import type { TrainProgress } from '../train/types';
+import type { PromptSearchProgress } from '../prompts/search-types';
 import {
   EngineError,
   type BackendInfo,
@@ -23,6 +24,8 @@ export interface JobProgress {
   detail?: string;
   /** a training step (phase 'train') */
   train?: TrainProgress;
+  /** a prompt search's rung, budget and leaderboard so far */
+  prompts?: PromptSearchProgress;
 }
 
 export interface JobHandle<T> {
@@ -118,6 +121,7 @@ export class EngineClient {
         total: ev.total,
         detail: ev.detail,
         ...(ev.train ? { train: ev.train } : {}),
+        ...(ev.prompts ? { prompts: ev.prompts } : {}),
       });
     else {
       this.pending.delete(ev.id);

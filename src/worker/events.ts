@@ -4,6 +4,7 @@
  * worker boundary. Features import this, not protocol.ts (which derives the request map from the features).
  */
 import type { Progress } from '../eval/evaluate';
+import type { PromptSearchProgress } from '../prompts/search-types';
 import type { TrainProgress } from '../train/types';
 
 export type BackendPref = 'auto' | 'cpu' | 'webgpu';
@@ -32,7 +33,8 @@ export type JobPhase =
   | 'mine'
   | 'train'
   | 'checkpoint'
-  | 'generate';
+  | 'generate'
+  | 'propose';
 
 /** Progress of a running request. */
 export interface ProgressEvent {
@@ -43,6 +45,8 @@ export interface ProgressEvent {
   total: number;
   detail?: string;
   train?: TrainProgress;
+  /** a prompt search's rung, budget and leaderboard so far */
+  prompts?: PromptSearchProgress;
 }
 
 /** Unsolicited: the active compute backend changed (e.g. after a lost WebGPU device). */

@@ -18,17 +18,18 @@ export function TemplateEditor({ model, current }: { model: string; current: Tem
     await save(model, t);
     setSaving(false);
   };
-  const hasInstruction = current.defaults.instruction !== null;
+  // decoders have an instruction of their own; any model has one once its template has {instruction}
+  // (a prompt chosen in the Prompts tab puts "{instruction}\nQuery: {text}" around its query template)
+  const hasInstruction =
+    current.defaults.instruction !== null ||
+    draft.query.includes('{instruction}') ||
+    draft.passage.includes('{instruction}');
   return (
     <div className="templates" data-testid="template-editor" data-custom={current.custom}>
       <p className="muted small">
-        Placeholders: <code>{'{text}'}</code>, <code>{'{title}'}</code> (passages)
-        {hasInstruction && (
-          <>
-            , <code>{'{instruction}'}</code>
-          </>
-        )}
-        . A change makes new corpus embeddings (the cache key includes the passage template).
+        Placeholders: <code>{'{text}'}</code>, <code>{'{title}'}</code> (passages),{' '}
+        <code>{'{instruction}'}</code> (the instruction below, e.g. one found in the Prompts tab). A change
+        makes new corpus embeddings (the cache key includes the passage template).
       </p>
       {hasInstruction && (
         <label className="field wide">
@@ -60,7 +61,11 @@ export function TemplateEditor({ model, current }: { model: string; current: Tem
         />
       </label>
       <div className="row">
-        <button data-testid="template-save" disabled={!changed || saving} onClick={() => void run(draft)}>
+        <button
+          data-testid="template-save"
+          disabled={!changed || saving}
+          onClick={() => void run(hasInstruction ? draft : { ...draft, instruction: null })}
+        >
           Save templates
         </button>
         <button

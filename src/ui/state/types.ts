@@ -13,6 +13,8 @@ import type { TrainProgress } from '../../train/types';
 import type { JobProgress } from '../../worker/client';
 import type { SplitDatasetRequest, SplitDatasetResult } from '../../worker/features/data/protocol';
 import type { ModelEngine } from '../../worker/features/models/files';
+import type { PromptSearchProgress } from '../../prompts/search-types';
+import type { PromptSearchRecord, PromptSearchRequest } from '../../worker/features/prompts/protocol';
 import type {
   BackendInfo,
   BackendPref,
@@ -29,7 +31,7 @@ import type {
 import type { SynthFilter } from '../../synth/review';
 import type { ReviewPolicy, ReviewStatus, SynthItem } from '../../synth/types';
 
-export type Tab = 'data' | 'models' | 'synthesize' | 'train' | 'merge' | 'evaluate';
+export type Tab = 'data' | 'models' | 'synthesize' | 'train' | 'prompts' | 'merge' | 'evaluate';
 
 export type JobKind =
   | 'import'
@@ -42,7 +44,8 @@ export type JobKind =
   | 'train'
   | 'expert'
   | 'synth'
-  | 'merge';
+  | 'merge'
+  | 'prompts';
 
 export interface JobState extends JobProgress {
   id: number;
@@ -72,7 +75,7 @@ export interface UiWarning {
   message: string;
 }
 
-export interface UiState extends ModelsSlice, TrainSlice, SynthSlice, MergeSlice {
+export interface UiState extends ModelsSlice, TrainSlice, SynthSlice, MergeSlice, PromptsSlice {
   ready: boolean;
   /** navigator.storage.persist(): granted, refused (may be evicted), or null when the browser cannot say */
   storagePersistent: boolean | null;
@@ -219,6 +222,20 @@ export interface SynthSlice {
   deleteSynthSet(id: string): Promise<void>;
   exportSynth(policy: ReviewPolicy): Promise<{ fileName: string; text: string; count: number } | undefined>;
   importSynth(file: File): Promise<SynthSetRecord | undefined>;
+}
+
+export interface PromptsSlice {
+  /** stored finished searches, newest first */
+  promptSearches: PromptSearchRecord[];
+  /** the leaderboard of a search that was cancelled (shown until the next one starts; not stored) */
+  promptCancelled: PromptSearchProgress | null;
+
+  refreshPromptSearches(): Promise<void>;
+  startPromptSearch(req: Omit<PromptSearchRequest, 'backend'>): Promise<PromptSearchRecord | undefined>;
+  /** the stored search with its winner's test score; undefined when it failed (the error is shown) */
+  scorePromptOnTest(search: string): Promise<PromptSearchRecord | undefined>;
+  /** puts the instruction into the model's query template; true when stored */
+  applyPrompt(model: string, instruction: string | null): Promise<boolean>;
 }
 
 export type Fail = (context: string, e: unknown) => void;

@@ -16,6 +16,7 @@ import { retrieverName } from './names';
 import { makeFail, makeJobRunner } from './jobs';
 import { createMergeSlice } from './merge';
 import { createModelsSlice } from './models';
+import { createPromptsSlice } from './prompts';
 import { createSynthSlice } from './synth';
 import { createTrainSlice } from './train';
 import type { UiState } from './types';
@@ -78,6 +79,7 @@ export function createUiStore(client: EngineClient, opts: UiStoreOptions = {}): 
       ...createTrainSlice(set, get, { client, fail, job, confirm }),
       ...createSynthSlice(set, get, { client, fail, job, confirm, persist }),
       ...createMergeSlice(set, get, { client, fail, job }),
+      ...createPromptsSlice(set, get, { client, fail, job }),
       storagePersistent: null,
       warnings: [],
       backend: null,
@@ -121,6 +123,7 @@ export function createUiStore(client: EngineClient, opts: UiStoreOptions = {}): 
           await refresh();
           await get().refreshTraining();
           await get().refreshSynth();
+          await get().refreshPromptSearches();
           const { datasets, experts } = get();
           const ds = datasets.find((m) => m.name === settings.dataset) ?? datasets[datasets.length - 1];
           const split =

@@ -30,6 +30,8 @@ describe('the worker feature table', () => {
         'merge-save',
         'merge-lora-out',
         'merge-search',
+        'prompt-search',
+        'prompt-score-test',
       ].sort(),
     );
   });

@@ -12,6 +12,7 @@ import { generate } from './generate/routes';
 import { merge } from './merge/routes';
 import { mergeSearch } from './merge-search/routes';
 import { models } from './models/routes';
+import { prompts } from './prompts/routes';
 import { session } from './session/routes';
 import { synth } from './synth/routes';
 import { train } from './train/routes';
@@ -27,6 +28,7 @@ export const FEATURES = {
   generate,
   merge,
   mergeSearch,
+  prompts,
 } as const;
 
 type Features = typeof FEATURES;

@@ -2,8 +2,8 @@
 import type { EvaluateOptions, Retriever } from '../../../eval/evaluate';
 import { IdbEmbeddingCache } from '../../../store/embeddings';
 import { deleteRun, getRun, listRuns, saveRun } from '../../../store/runs';
-import { EXPERT_PREFIX } from '../../../experts/record';
 import { queryDetails } from './drilldown';
+import { modelEmbedder } from './embedder';
 import type { Host } from '../../host';
 import { checkEvalRequest, type EvalRequestMap, type EvaluateRequest } from './protocol';
 import type { Feature, JobCtx } from '../feature';
@@ -31,9 +31,7 @@ async function evaluate(req: EvaluateRequest, ctx: JobCtx, host: Host) {
   // cached embedding chunks survive a lost device: the retry resumes where it stopped
   return host.backends.run(req.backend, ctx.signal, async (backend) => {
     ctx.progress('load-model', 0, 1);
-    const embedder = model.startsWith(EXPERT_PREFIX)
-      ? await host.training.expertEmbedder(model, ctx.signal)
-      : await host.models.embedder(model, ctx.signal);
+    const embedder = await modelEmbedder(model, host, ctx.signal);
     // the cache is optional: on a full disk it degrades to memory and the evaluation goes on
     const cache = new IdbEmbeddingCache(db, {
       onDegraded: (message) => ctx.post({ type: 'warning', id: ctx.id, message }),

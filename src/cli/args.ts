@@ -76,6 +76,12 @@ commands:
           --out <dir>               expert folder (default experts/<base>-<method>-<time>)
           --checkpoint-every <n>    write <out>/checkpoint.{json,safetensors} every n steps (default 0: never)
           --resume                  continue from <out>/checkpoint.* (same command line), bit-for-bit
+          --prompts none|gp:<n>|<file.txt>  query instructions: none (default); GP-n, one of n generic
+                                    instructions drawn per query; or a file, one instruction per line
+                                    (# comments; one line: always it; several: one drawn per query).
+                                    The expert uses the first by default; passages never get one
+          --prompt-format <tpl>     where the instruction goes, with {instruction} and {text} (default the
+                                    base's own, else "{instruction}\nQuery: {text}", the paper's)
   synth   write pseudo-queries for a corpus (no LLM, no labels) as training pairs for \`stm train --train\`
           --dataset <dir|demo>      folder with corpus.jsonl(.gz) (queries and qrels not needed, not used)
           --method ict|title        ict: a sentence is the query, the document without it the positive;
@@ -245,6 +251,9 @@ export interface TrainArgs {
   checkpointEvery: number;
   resume: boolean;
   allowNetwork: boolean;
+  /** none | gp:<n> | a file of instructions (src/prompts/policy-file.ts) */
+  prompts: string;
+  promptFormat?: string;
 }
 
 function parseNegatives(v: string): TrainArgs['negatives'] {
@@ -285,8 +294,13 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     'checkpoint-every': str('0'),
     resume: { type: 'boolean', default: false },
     'allow-network': { type: 'boolean', default: false },
+    prompts: str('none'),
+    'prompt-format': str(),
   });
   if (!v.train) throw new UsageError('train needs --train <pairs.jsonl>');
+  const fmt = v['prompt-format'];
+  if (fmt !== undefined && !(fmt.includes('{instruction}') && fmt.includes('{text}')))
+    throw new UsageError(`--prompt-format needs both {instruction} and {text}, got "${fmt}"`);
   if (v.resume && !v.out)
     throw new UsageError('--resume needs --out <dir> (the folder holding the checkpoint)');
   const range = /^(\d+):(\d+)$/.exec(v['mine-range']!);
@@ -321,5 +335,7 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     checkpointEvery: int('checkpoint-every', v['checkpoint-every']!, 0, 1e9),
     resume: v.resume!,
     allowNetwork: v['allow-network']!,
+    prompts: v.prompts!,
+    ...(fmt === undefined ? {} : { promptFormat: fmt.replace(/\\n/g, '\n') }),
   };
 }

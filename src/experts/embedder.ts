@@ -12,6 +12,8 @@ import { adapterEmbedder } from '../train/adapter';
 import { loadLoraExpert, type LoraBase } from '../train/lora';
 import { isDeltaWeights, weightsToDeltas } from '../train/lora-deltas';
 import { loadMergedLora } from '../train/lora-merged';
+import { checkPolicy } from '../prompts/policy';
+import { policyPrompt, prompted, underPrompt } from '../train/prompts';
 import type { ExpertWeights } from './files';
 import type { ExpertRecord } from './record';
 
@@ -37,11 +39,14 @@ export function expertEmbedder(
     else e = loadLoraExpert(base, weights, record.config.lora, id);
   } else e = adapterEmbedder(base, record.config.adapter, { host: weights }, id);
   const fp = record.fingerprints;
-  return {
+  const out: Embedder = {
     id: e.id,
     dim: e.dim,
     templates: record.templates ?? base.templates,
     trainedQueries: fp?.scheme === FINGERPRINT_SCHEME ? new Set(fp.queries) : null,
     embed: (b, texts, role) => e.embed(b, texts, role),
   };
+  // trained under prompts: queries under the policy's default instruction, in its format
+  const policy = record.prompts && checkPolicy(record.prompts, `expert "${record.name}": prompts`);
+  return prompted(policy) ? underPrompt(out, policyPrompt(base, policy)) : out;
 }

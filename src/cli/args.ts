@@ -35,6 +35,11 @@ commands:
                                     was trained on (a warning on stderr when > 0; null when its
                                     expert.json predates the record; absent for BM25 and base models)
           --allow-network           an expert folder whose base model is a hub id or URL may download it
+          --prompt none|default|<k>|"<text>"|each  the queries' instruction (dense): none; the model's or
+                                    expert's default; an expert's k-th training instruction (1-based); your
+                                    own (in the model's instruction format, else "{instruction}\nQuery: {text}");
+                                    each: no prompt, then each of its instructions, one line each (--json:
+                                    {"prompts":[{"prompt", "ndcg@10", ...}], ...}); documents embedded once
   split   deal the judged queries of one split into new disjoint splits (seeded) and write a BEIR folder
           --dataset <dir>           source BEIR folder (never changed)
           --from <split>            the qrels split to deal (default test)
@@ -111,6 +116,8 @@ export interface EvalArgs {
   run?: string;
   json: boolean;
   allowNetwork: boolean;
+  /** none | default | <k> | each | an instruction (src/cli/eval.ts) */
+  prompt?: string;
 }
 
 export function oneOf<T extends string>(name: string, v: string, allowed: readonly T[]): T {
@@ -139,8 +146,13 @@ export function parseEvalArgs(argv: string[]): EvalArgs {
     run: { type: 'string' },
     json: { type: 'boolean', default: false },
     'allow-network': { type: 'boolean', default: false },
+    prompt: { type: 'string' },
   });
   if (!parsed.dataset) throw new UsageError('eval needs --dataset <dir|demo>');
+  if (parsed.prompt !== undefined && parsed.retriever === 'bm25')
+    throw new UsageError('--prompt is for dense models (BM25 reads the query words only)');
+  if (parsed.prompt === 'each' && parsed.run !== undefined)
+    throw new UsageError('--run writes one ranking: give one --prompt, not each');
   return {
     dataset: parsed.dataset,
     retriever: oneOf('retriever', parsed.retriever!, ['dense', 'bm25'] as const),
@@ -153,6 +165,7 @@ export function parseEvalArgs(argv: string[]): EvalArgs {
     run: parsed.run,
     json: parsed.json!,
     allowNetwork: parsed['allow-network']!,
+    ...(parsed.prompt === undefined ? {} : { prompt: parsed.prompt }),
   };
 }
 

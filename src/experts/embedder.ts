@@ -12,10 +12,15 @@ import { adapterEmbedder } from '../train/adapter';
 import { loadLoraExpert, type LoraBase } from '../train/lora';
 import { isDeltaWeights, weightsToDeltas } from '../train/lora-deltas';
 import { loadMergedLora } from '../train/lora-merged';
-import { checkPolicy } from '../prompts/policy';
+import { checkPolicy, type PromptPolicy } from '../prompts/policy';
 import { policyPrompt, prompted, underPrompt } from '../train/prompts';
 import type { ExpertWeights } from './files';
 import type { ExpertRecord } from './record';
+
+const policies = new WeakMap<Embedder, PromptPolicy>();
+
+/** The prompt policy an expert's embedder (from expertEmbedder) was trained under; undefined: none, or not an expert. */
+export const expertPolicy = (e: Embedder): PromptPolicy | undefined => policies.get(e);
 
 export const isLoraBase = (e: Embedder): e is LoraBase =>
   e instanceof UseLiteEmbedder || e instanceof HfEmbedder;
@@ -48,5 +53,8 @@ export function expertEmbedder(
   };
   // trained under prompts: queries under the policy's default instruction, in its format
   const policy = record.prompts && checkPolicy(record.prompts, `expert "${record.name}": prompts`);
-  return prompted(policy) ? underPrompt(out, policyPrompt(base, policy)) : out;
+  if (!prompted(policy)) return out;
+  const under = underPrompt(out, policyPrompt(base, policy));
+  policies.set(under, policy);
+  return under;
 }

@@ -19,7 +19,9 @@ describe('prompt policy files', () => {
   });
 
   it('names the file and line of a bad instruction', () => {
-    expect(() => parsePolicyFile('ok\nbad {x}\n', 'p.txt')).toThrow('p.txt:2: an instruction may not contain');
+    expect(() => parsePolicyFile('ok\nbad {x}\n', 'p.txt')).toThrow(
+      'p.txt:2: an instruction may not contain',
+    );
     expect(() => parsePolicyFile('a\n\na\n', 'p.txt')).toThrow('p.txt:3: the instruction repeats line 1');
     expect(() => parsePolicyFile('# only\n\n', 'p.txt')).toThrow('p.txt: holds no instruction');
   });

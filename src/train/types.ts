@@ -2,12 +2,7 @@ import type { Backend, Tensor } from '../core/backend';
 import type { Embedder, Role } from '../models/types';
 import type { PromptPolicy } from '../prompts/policy';
 
-/** One training example: a query, its positive passage, optional hard negatives (mined or written). */
-export interface TrainingPair {
-  readonly query: string;
-  readonly positive: string;
-  readonly negatives?: readonly string[];
-}
+export type { TrainingPair } from '../data/pairs';
 
 export type TrainMethod = 'lora' | 'adapter';
 

@@ -51,10 +51,18 @@ export function expertEmbedder(
     trainedQueries: fp?.scheme === FINGERPRINT_SCHEME ? new Set(fp.queries) : null,
     embed: (b, texts, role) => e.embed(b, texts, role),
   };
-  // trained under prompts: queries under the policy's default instruction, in its format
+  return withExpertPrompts(out, base, record);
+}
+
+/**
+ * `e` (an expert's embedder under its recorded templates) with its queries under the expert's prompt
+ * policy: the policy's format, the base's plain query template, the default instruction. `e` itself when
+ * the expert has no policy (older records, runs without prompts).
+ */
+export function withExpertPrompts(e: Embedder, base: Embedder, record: ExpertRecord): Embedder {
   const policy = record.prompts && checkPolicy(record.prompts, `expert "${record.name}": prompts`);
-  if (!prompted(policy)) return out;
-  const under = underPrompt(out, policyPrompt(base, policy));
+  if (!prompted(policy)) return e;
+  const under = underPrompt(e, policyPrompt(base, policy));
   policies.set(under, policy);
   return under;
 }

@@ -39,7 +39,7 @@ export function PromptFields({
   value: PromptChoice;
   onChange: (c: PromptChoice) => void;
 }) {
-  const { error } = choicePolicy(value);
+  const { error, policy } = choicePolicy(value);
   return (
     <div className="row wrap form" data-testid="train-prompts">
       <Select
@@ -79,6 +79,13 @@ export function PromptFields({
       <p className="muted small" data-testid="train-prompts-explain">
         {EXPLAIN[value.kind]} Passages never carry an instruction.
       </p>
+      {value.kind === 'gp' && policy && (
+        <ol className="muted small" data-testid="train-prompts-list">
+          {policy.instructions.map((i) => (
+            <li key={i}>{i}</li>
+          ))}
+        </ol>
+      )}
       {error && (
         <p className="form-warning" data-testid="train-prompts-error">
           {error}

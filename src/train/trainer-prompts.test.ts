@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createCpuBackend } from '../gpu/cpu';
+import type { Dataset } from '../data/types';
 import { genericPolicy } from '../prompts/generic';
 import { PROMPT_FORMAT } from '../prompts/policy';
 import { fakeEmbedder } from '../testing/train-support';
@@ -101,6 +102,36 @@ describe('training under a prompt policy', () => {
       const b = resumed.checkpoint.params[name];
       for (let i = 0; i < a.length; i++) expect(Math.abs(a[i] - b[i])).toBeLessThan(1e-6);
     }
+  });
+
+  it('dev evaluation during training embeds queries under the default instruction, passages plain', async () => {
+    const base = fakeEmbedder(16);
+    const seen: string[] = [];
+    const embed = base.embed.bind(base);
+    base.embed = (b, texts, role) => (seen.push(...texts.map((t) => `${role}|${t}`)), embed(b, texts, role));
+    const t = createAdapterTrainable(base, createCpuBackend(), { kind: 'lowrank', rank: 4 }, 11);
+    const dev: Dataset = {
+      name: 'dev',
+      docs: [0, 1, 2].map((i) => ({ id: `d${i}`, title: '', text: `doc ${i}` })),
+      queries: [0, 1].map((i) => ({ id: `dq${i}`, text: `dev question ${i}` })),
+      qrels: { dev: new Map([0, 1].map((i) => [`dq${i}`, new Map([[`d${i}`, 1]])])) },
+    };
+    const { history } = await trainRun({
+      runId: 'r',
+      trainable: t,
+      pairs,
+      config: config({ steps: 2, devEvery: 2 }),
+      templates,
+      dev: { dataset: dev, split: 'dev' },
+    });
+    expect(history[1].devNdcg10).toBeGreaterThan(0);
+    expect(seen).toContain(`query|${gp4.instructions[0]}\nQuery: dev question 0`);
+    expect(
+      seen
+        .filter((s) => s.includes('dev question'))
+        .every((s) => s.startsWith(`query|${gp4.instructions[0]}\n`)),
+    ).toBe(true);
+    expect(seen).toContain('passage|passage: doc 0');
   });
 
   it('refuses a malformed policy before training', async () => {

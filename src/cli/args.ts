@@ -37,7 +37,8 @@ commands:
           --allow-network           an expert folder whose base model is a hub id or URL may download it
           --prompt none|default|<k>|"<text>"|each  the queries' instruction (dense): none; the model's or
                                     expert's default; an expert's k-th training instruction (1-based); your
-                                    own (in the model's instruction format, else "{instruction}\nQuery: {text}");
+                                    own (in the model's instruction format, else the paper's
+                                    "{instruction}\\nQuery: {text}");
                                     each: no prompt, then each of its instructions, one line each (--json:
                                     {"prompts":[{"prompt", "ndcg@10", ...}], ...}); documents embedded once
   split   deal the judged queries of one split into new disjoint splits (seeded) and write a BEIR folder
@@ -86,7 +87,7 @@ commands:
                                     (# comments; one line: always it; several: one drawn per query).
                                     The expert uses the first by default; passages never get one
           --prompt-format <tpl>     where the instruction goes, with {instruction} and {text} (default the
-                                    base's own, else "{instruction}\nQuery: {text}", the paper's)
+                                    base's own, else "{instruction}\\nQuery: {text}", the paper's)
   synth   write pseudo-queries for a corpus (no LLM, no labels) as training pairs for \`stm train --train\`
           --dataset <dir|demo>      folder with corpus.jsonl(.gz) (queries and qrels not needed, not used)
           --method ict|title        ict: a sentence is the query, the document without it the positive;

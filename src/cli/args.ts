@@ -35,6 +35,12 @@ commands:
                                     was trained on (a warning on stderr when > 0; null when its
                                     expert.json predates the record; absent for BM25 and base models)
           --allow-network           an expert folder whose base model is a hub id or URL may download it
+          --prompt none|default|<k>|"<text>"|each  the queries' instruction (dense): none; the model's or
+                                    expert's default; an expert's k-th training instruction (1-based); your
+                                    own (in the model's instruction format, else the paper's
+                                    "{instruction}\\nQuery: {text}");
+                                    each: no prompt, then each of its instructions, one line each (--json:
+                                    {"prompts":[{"prompt", "ndcg@10", ...}], ...}); documents embedded once
   split   deal the judged queries of one split into new disjoint splits (seeded) and write a BEIR folder
           --dataset <dir>           source BEIR folder (never changed)
           --from <split>            the qrels split to deal (default test)
@@ -76,6 +82,12 @@ commands:
           --out <dir>               expert folder (default experts/<base>-<method>-<time>)
           --checkpoint-every <n>    write <out>/checkpoint.{json,safetensors} every n steps (default 0: never)
           --resume                  continue from <out>/checkpoint.* (same command line), bit-for-bit
+          --prompts none|gp:<n>|<file.txt>  query instructions: none (default); GP-n, one of n generic
+                                    instructions drawn per query; or a file, one instruction per line
+                                    (# comments; one line: always it; several: one drawn per query).
+                                    The expert uses the first by default; passages never get one
+          --prompt-format <tpl>     where the instruction goes, with {instruction} and {text} (default the
+                                    base's own, else "{instruction}\\nQuery: {text}", the paper's)
   synth   write pseudo-queries for a corpus (no LLM, no labels) as training pairs for \`stm train --train\`
           --dataset <dir|demo>      folder with corpus.jsonl(.gz) (queries and qrels not needed, not used)
           --method ict|title        ict: a sentence is the query, the document without it the positive;
@@ -105,6 +117,8 @@ export interface EvalArgs {
   run?: string;
   json: boolean;
   allowNetwork: boolean;
+  /** none | default | <k> | each | an instruction (src/cli/eval.ts) */
+  prompt?: string;
 }
 
 export function oneOf<T extends string>(name: string, v: string, allowed: readonly T[]): T {
@@ -133,8 +147,13 @@ export function parseEvalArgs(argv: string[]): EvalArgs {
     run: { type: 'string' },
     json: { type: 'boolean', default: false },
     'allow-network': { type: 'boolean', default: false },
+    prompt: { type: 'string' },
   });
   if (!parsed.dataset) throw new UsageError('eval needs --dataset <dir|demo>');
+  if (parsed.prompt !== undefined && parsed.retriever === 'bm25')
+    throw new UsageError('--prompt is for dense models (BM25 reads the query words only)');
+  if (parsed.prompt === 'each' && parsed.run !== undefined)
+    throw new UsageError('--run writes one ranking: give one --prompt, not each');
   return {
     dataset: parsed.dataset,
     retriever: oneOf('retriever', parsed.retriever!, ['dense', 'bm25'] as const),
@@ -147,6 +166,7 @@ export function parseEvalArgs(argv: string[]): EvalArgs {
     run: parsed.run,
     json: parsed.json!,
     allowNetwork: parsed['allow-network']!,
+    ...(parsed.prompt === undefined ? {} : { prompt: parsed.prompt }),
   };
 }
 
@@ -245,6 +265,9 @@ export interface TrainArgs {
   checkpointEvery: number;
   resume: boolean;
   allowNetwork: boolean;
+  /** none | gp:<n> | a file of instructions (src/prompts/policy-file.ts) */
+  prompts: string;
+  promptFormat?: string;
 }
 
 function parseNegatives(v: string): TrainArgs['negatives'] {
@@ -285,8 +308,13 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     'checkpoint-every': str('0'),
     resume: { type: 'boolean', default: false },
     'allow-network': { type: 'boolean', default: false },
+    prompts: str('none'),
+    'prompt-format': str(),
   });
   if (!v.train) throw new UsageError('train needs --train <pairs.jsonl>');
+  const fmt = v['prompt-format'];
+  if (fmt !== undefined && !(fmt.includes('{instruction}') && fmt.includes('{text}')))
+    throw new UsageError(`--prompt-format needs both {instruction} and {text}, got "${fmt}"`);
   if (v.resume && !v.out)
     throw new UsageError('--resume needs --out <dir> (the folder holding the checkpoint)');
   const range = /^(\d+):(\d+)$/.exec(v['mine-range']!);
@@ -321,5 +349,7 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     checkpointEvery: int('checkpoint-every', v['checkpoint-every']!, 0, 1e9),
     resume: v.resume!,
     allowNetwork: v['allow-network']!,
+    prompts: v.prompts!,
+    ...(fmt === undefined ? {} : { promptFormat: fmt.replace(/\\n/g, '\n') }),
   };
 }

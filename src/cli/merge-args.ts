@@ -3,6 +3,7 @@ import type { MergeRecipe } from '../merge/recipe';
 import { getMergeMethod, mergeMethodNames } from '../merge/registry';
 import { MergeError, type MergeOptions, type ModelParams } from '../merge/types';
 import { num, oneOf, strictOptions, UsageError } from './args';
+import { checkInstruction } from '../prompts/policy';
 
 export const MERGE_USAGE = `  merge   merge experts (expert folders) or plain safetensors checkpoints with mergekit's methods
           --method <m>              ${mergeMethodNames().join('|')}
@@ -24,6 +25,8 @@ export const MERGE_USAGE = `  merge   merge experts (expert folders) or plain sa
           --yaml <file>             also write the merge as a mergekit YAML recipe
           --dtype float32|float16|bfloat16  checkpoint storage type (default: the recipe's, else float32)
           --name <text>             merged expert's name (default: the recipe's label)
+          --instruction "<text>"|none  experts: the merged expert's query instruction (default: the first
+                                    expert's prompt policy); kept in the recipe and its --yaml
           --lora-rank <r>           LoRA experts: write the merge as a LoRA again (PEFT files) by truncated
                                     SVD of each merged ΔW at rank r (energy kept per module is printed)
           --lora-threshold <s>      ... or keeping the singular values above s (at most rank 64)
@@ -53,6 +56,8 @@ export interface MergeArgs {
   yaml?: string;
   dtype?: MergeDtype;
   name?: string;
+  /** the merged expert's query instruction; null: none; absent: the first expert's */
+  instruction?: string | null;
   loraRank?: number;
   loraThreshold?: number;
   fullModel?: string;
@@ -87,6 +92,15 @@ const RECIPE_OPTIONS = [
   't',
 ] as const;
 
+function instructionArg(v: string): string | null {
+  if (v === 'none') return null;
+  try {
+    return checkInstruction(v, '--instruction');
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
 export function parseMergeArgs(argv: string[]): MergeArgs {
   const str = { type: 'string' as const };
   const v = strictOptions(argv, {
@@ -107,6 +121,7 @@ export function parseMergeArgs(argv: string[]): MergeArgs {
     yaml: str,
     dtype: str,
     name: str,
+    instruction: str,
     'lora-rank': str,
     'lora-threshold': str,
     'full-model': str,
@@ -145,6 +160,7 @@ export function parseMergeArgs(argv: string[]): MergeArgs {
     yaml: v.yaml,
     dtype: v.dtype === undefined ? undefined : oneOf('dtype', v.dtype, DTYPES),
     name: v.name,
+    ...(v.instruction === undefined ? {} : { instruction: instructionArg(v.instruction) }),
     loraRank:
       v['lora-rank'] === undefined ? undefined : Math.round(num('lora-rank', v['lora-rank'], 1, 4096)),
     loraThreshold:

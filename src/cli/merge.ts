@@ -42,6 +42,7 @@ async function planFromArgs(a: MergeArgs, log: (msg: string) => void): Promise<P
       a.base ?? '',
       a.experts.map((p) => ({ id: p, name: p })),
     );
+    if (a.instruction !== undefined) recipe.instruction = a.instruction;
     return { recipe, base: a.base ?? null, experts: a.experts, dtype: null };
   }
   let text: string;
@@ -54,6 +55,7 @@ async function planFromArgs(a: MergeArgs, log: (msg: string) => void): Promise<P
   for (const w of imported.warnings) log(`note: ${w}`);
   const recipe = imported.recipe;
   if (a.seed !== undefined) recipe.options.seed = a.seed;
+  if (a.instruction !== undefined) recipe.instruction = a.instruction;
   return {
     recipe,
     base: imported.baseModel,
@@ -263,6 +265,8 @@ export async function runMerge(
   const plan = await planFromArgs(a, log);
   if (plan.experts.length === 0) throw new UsageError('merge: no experts to merge');
   const kind = kindOf(plan.experts, a.config === undefined ? '--experts' : `--config ${a.config}`);
+  if (kind === 'checkpoints' && a.instruction !== undefined)
+    throw new UsageError('--instruction is for merging experts (a checkpoint has no query template)');
   if (a.yaml) await checkWritableFile('--yaml', a.yaml);
   const be = await cliBackend(a.backend, log);
   let done: { tensors: number; recipe: MergeRecipe };

@@ -14,6 +14,9 @@ import { runInputs } from '../train/run-inputs-node';
 import { defaultMiningConfig, defaultTrainConfig } from '../train/defaults';
 import { hasCheckpoint, readCheckpointDir, writeCheckpointDir } from '../train/checkpoint-node';
 import type { TrainConfig, TrainingPair } from '../train/types';
+import { policyFromArg } from '../prompts/policy-file';
+import { policyLabel, type PromptPolicy } from '../prompts/policy';
+import { queryPrompt } from '../prompts/template';
 import type { TrainArgs } from './args';
 import { cliBackend } from './backend';
 import type { Reporter } from './progress';
@@ -21,7 +24,7 @@ import { checkWritableDir, writeFailed } from './writable';
 
 const isDir = (p: string) => existsSync(p) && statSync(p).isDirectory();
 
-function trainConfig(a: TrainArgs, pairs: number): TrainConfig {
+function trainConfig(a: TrainArgs, pairs: number, prompts: PromptPolicy | undefined): TrainConfig {
   const cfg = defaultTrainConfig(a.method);
   const perEpoch = Math.floor(pairs / a.batch);
   if (perEpoch < 1) throw new Error(`${pairs} training pairs cannot fill one batch of ${a.batch}`);
@@ -35,6 +38,7 @@ function trainConfig(a: TrainArgs, pairs: number): TrainConfig {
   cfg.hardNegatives = a.negatives.kind === 'mined' ? a.negatives.n : a.negatives.kind === 'given' ? 1 : 0;
   cfg.devEvery = a.dev ? a.devEvery : 0;
   cfg.checkpointEvery = a.checkpointEvery;
+  if (prompts) cfg.prompts = prompts;
   return cfg;
 }
 
@@ -57,6 +61,11 @@ export async function runTrain(a: TrainArgs, report: Pick<Reporter, 'log' | 'pro
       `warning: training on split "${a.trainSplit}": an evaluation on it will count these queries as trained on (overlap_queries); split them first with \`stm split\``,
     );
   const base = await resolveModelNode(a.base, log, { forTraining: true });
+  // the queries' instructions: in the given format, else where the base puts its own (the paper's around a plain one)
+  const prompts = await policyFromArg(a.prompts, a.promptFormat ?? queryPrompt(base).format, (f) =>
+    readFile(f, 'utf8'),
+  );
+  if (prompts) log(`query prompts: ${policyLabel(prompts)} in "${prompts.format.replace(/\n/g, '\\n')}"`);
   const out =
     a.out ?? join('experts', `${base.id}-${a.method}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
   // the expert folder must be writable before the (long) training, not after it
@@ -72,6 +81,7 @@ export async function runTrain(a: TrainArgs, report: Pick<Reporter, 'log' | 'pro
           pairs,
           a.base,
           base.templates,
+          prompts,
         )
       : undefined;
   const cache = a.cache ? await FileEmbeddingCache.open(a.cache) : new MemoryEmbeddingCache();
@@ -102,7 +112,7 @@ export async function runTrain(a: TrainArgs, report: Pick<Reporter, 'log' | 'pro
                 seed: a.seed,
               }
             : null,
-        config: (n) => trainConfig(a, n),
+        config: (n) => trainConfig(a, n, prompts),
         dev: async () =>
           a.dev
             ? { dataset: await loadBeirDir(a.dev), split: a.devSplit, maxQueries: a.devMaxQueries }

@@ -12,8 +12,15 @@ import { adapterEmbedder } from '../train/adapter';
 import { loadLoraExpert, type LoraBase } from '../train/lora';
 import { isDeltaWeights, weightsToDeltas } from '../train/lora-deltas';
 import { loadMergedLora } from '../train/lora-merged';
+import { checkPolicy, type PromptPolicy } from '../prompts/policy';
+import { policyPrompt, prompted, underPrompt } from '../train/prompts';
 import type { ExpertWeights } from './files';
 import type { ExpertRecord } from './record';
+
+const policies = new WeakMap<Embedder, PromptPolicy>();
+
+/** The prompt policy an expert's embedder (from expertEmbedder) was trained under; undefined: none, or not an expert. */
+export const expertPolicy = (e: Embedder): PromptPolicy | undefined => policies.get(e);
 
 export const isLoraBase = (e: Embedder): e is LoraBase =>
   e instanceof UseLiteEmbedder || e instanceof HfEmbedder;
@@ -37,11 +44,25 @@ export function expertEmbedder(
     else e = loadLoraExpert(base, weights, record.config.lora, id);
   } else e = adapterEmbedder(base, record.config.adapter, { host: weights }, id);
   const fp = record.fingerprints;
-  return {
+  const out: Embedder = {
     id: e.id,
     dim: e.dim,
     templates: record.templates ?? base.templates,
     trainedQueries: fp?.scheme === FINGERPRINT_SCHEME ? new Set(fp.queries) : null,
     embed: (b, texts, role) => e.embed(b, texts, role),
   };
+  return withExpertPrompts(out, base, record);
+}
+
+/**
+ * `e` (an expert's embedder under its recorded templates) with its queries under the expert's prompt
+ * policy: the policy's format, the base's plain query template, the default instruction. `e` itself when
+ * the expert has no policy (older records, runs without prompts).
+ */
+export function withExpertPrompts(e: Embedder, base: Embedder, record: ExpertRecord): Embedder {
+  const policy = record.prompts && checkPolicy(record.prompts, `expert "${record.name}": prompts`);
+  if (!prompted(policy)) return e;
+  const under = underPrompt(e, policyPrompt(base, policy));
+  policies.set(under, policy);
+  return under;
 }

@@ -10,6 +10,7 @@ import { isDeltaName, isDeltaWeights } from '../train/lora-deltas';
 import type { LoraConfig } from '../train/types';
 import type { ExpertRecord } from './record';
 import { withArticle } from '../util/words';
+import { checkPolicy, PromptError, type PromptPolicy } from '../prompts/policy';
 
 export type ExpertWeights = Map<string, { shape: number[]; data: Float32Array }>;
 
@@ -39,7 +40,27 @@ export function peftConfig(record: ExpertRecord): Record<string, unknown> {
     base_model_name_or_path: record.baseModel,
     bias: 'none',
     inference_mode: true,
+    // the query instructions it was trained under (PEFT keeps keys it does not know); read back on import
+    ...(record.prompts ? { [PEFT_PROMPTS_KEY]: record.prompts } : {}),
   };
+}
+
+/** The key of an expert's prompt policy in adapter_config.json and in its safetensors' __metadata__. */
+export const PEFT_PROMPTS_KEY = 'stm_prompts';
+
+/** A prompt policy read from an export (`where` names the file and key); a bad one is an ExpertFormatError. */
+export function readPromptsField(v: unknown, file: string): PromptPolicy | undefined {
+  if (v === undefined || v === null) return undefined;
+  try {
+    const p = typeof v === 'string' ? (JSON.parse(v) as unknown) : v;
+    if (!isObj(p)) throw new PromptError('expected {"kind", "format", "instructions"}');
+    return checkPolicy(p as unknown as PromptPolicy, `"${PEFT_PROMPTS_KEY}"`);
+  } catch (e) {
+    throw new ExpertFormatError(
+      file,
+      `${(e as Error).message.startsWith('"') ? '' : `"${PEFT_PROMPTS_KEY}": `}${(e as Error).message}`,
+    );
+  }
 }
 
 /** The files of an expert: name -> contents. */
@@ -54,6 +75,7 @@ export function expertFiles(record: ExpertRecord, weights: ExpertWeights): Map<s
     method: record.method,
     expert_id: record.id,
     created_at: record.createdAt,
+    ...(record.prompts ? { [PEFT_PROMPTS_KEY]: JSON.stringify(record.prompts) } : {}),
   };
   if (record.method === 'lora' && isDeltaWeights(weights)) {
     files.set(LORA_DELTA_FILE, writeSafetensors(weights, meta));
@@ -174,6 +196,13 @@ export function parseExpertRecord(
     if (!strings(f.queries) || !strings(f.positives))
       throw new ExpertFormatError(file, '"fingerprints.queries" and ".positives" must be arrays of strings');
   }
+  if (rec.prompts !== undefined) {
+    try {
+      checkPolicy(rec.prompts, '"prompts"');
+    } catch (e) {
+      throw new ExpertFormatError(file, (e as Error).message);
+    }
+  }
   return rec as ExpertRecord;
 }
 
@@ -244,8 +273,15 @@ export async function readExpert(
   let record = parseExpertRecord(text, EXPERT_JSON, { loraFromPeft: peft !== null });
   let lora: LoraConfig | null = null;
   if (record.method === 'lora' && peft) {
-    lora = parsePeftConfig(new TextDecoder().decode(peft));
+    const peftText = new TextDecoder().decode(peft);
+    lora = parsePeftConfig(peftText);
     record = { ...record, config: { ...record.config, lora } };
+    // the prompts the PEFT export carries are what it runs with (as its LoRA settings)
+    const prompts = readPromptsField(
+      (JSON.parse(peftText) as Record<string, unknown>)[PEFT_PROMPTS_KEY],
+      PEFT_CONFIG,
+    );
+    if (prompts) record = { ...record, prompts };
   }
   let file = record.method === 'lora' ? PEFT_WEIGHTS : ADAPTER_FILE;
   let buf = await get(file);
@@ -259,12 +295,18 @@ export async function readExpert(
       `missing (${withArticle(record.method)} expert keeps its weights there)`,
     );
   // the write stamp both files carry (a hand-written expert.json without "createdAt" is not checked)
-  const stamp = SafetensorsFile.open(buf, file).metadata.created_at;
+  const meta = SafetensorsFile.open(buf, file).metadata;
+  const stamp = meta.created_at;
   if (typeof record.createdAt === 'string' && stamp !== undefined && stamp !== record.createdAt)
     throw new ExpertFormatError(
       file,
       `is from another write than ${EXPERT_JSON} (created_at ${JSON.stringify(stamp)} vs ${JSON.stringify(record.createdAt)}): the folder mixes two writes (a crash, or a file copied in); export or train the expert again`,
     );
+  // a policy in the weights' metadata and none in expert.json (e.g. an expert.json written by hand)
+  if (!record.prompts) {
+    const prompts = readPromptsField(meta[PEFT_PROMPTS_KEY], `${file} __metadata__`);
+    if (prompts) record = { ...record, prompts };
+  }
   const weights = parseExpertWeights(buf, file);
   if (file === LORA_DELTA_FILE && !isDeltaWeights(weights))
     throw new ExpertFormatError(

@@ -23,6 +23,7 @@ import { MergeError } from '../merge/types';
 import type { Backend } from '../core/backend';
 import type { ExpertWeights } from './files';
 import type { ExpertFingerprints, ExpertRecord } from './record';
+import { PROMPT_FORMAT, type PromptPolicy } from '../prompts/policy';
 
 export interface LoadedExpert {
   record: ExpertRecord;
@@ -168,6 +169,17 @@ export async function mergeLoraExperts(
   return deltasToWeights(deltas, base.linears);
 }
 
+/**
+ * The merged expert's prompt policy: the recipe's instruction (fixed, in the first expert's format), none
+ * when it is null, else the first expert's policy (so its default instruction) as it is.
+ */
+export function mergedPolicy(recipe: MergeRecipe, first: ExpertRecord): PromptPolicy | undefined {
+  if (recipe.instruction === null) return undefined;
+  if (recipe.instruction === undefined) return first.prompts;
+  const format = first.prompts?.format ?? PROMPT_FORMAT;
+  return { kind: 'fixed', format, instructions: [recipe.instruction.trim()] };
+}
+
 function mergedRecord(
   recipe: MergeRecipe,
   records: readonly ExpertRecord[],
@@ -177,6 +189,7 @@ function mergedRecord(
   config: ExpertRecord['config'],
 ): ExpertRecord {
   const first = records[0];
+  const prompts = mergedPolicy(recipe, first);
   return {
     id,
     name,
@@ -193,6 +206,7 @@ function mergedRecord(
     history: [],
     fingerprints: unionFingerprints(records),
     merge: recipe,
+    ...(prompts ? { prompts } : {}),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { MergeRecipe } from '../merge/recipe';
+import type { PromptPolicy } from '../prompts/policy';
 import type { ReviewPolicy } from '../synth/types';
 import type { TrainConfig, TrainMethod, TrainProgress } from '../train/types';
 
@@ -21,6 +22,11 @@ export interface ExpertRecord {
   fingerprints?: ExpertFingerprints;
   /** set when the expert is a merge of other experts (src/experts/merge.ts): the recipe that made it */
   merge?: MergeRecipe;
+  /**
+   * the query prompt policy it was trained (or merged) under: its queries are embedded under the policy's
+   * default instruction (src/experts/embedder.ts). Absent (older records, runs without prompts): none.
+   */
+  prompts?: PromptPolicy;
 }
 
 /** A synthetic set an expert was trained on: the set, the review policy, and the set's counts then. */

@@ -153,6 +153,7 @@ function expertRecord(
       positives: fingerprintList(pairs.map((p) => p.positive)),
     },
     ...(spec.expert.devMetric && dev10 !== undefined ? { metrics: { 'dev ndcg@10': dev10 } } : {}),
+    ...(config.prompts && config.prompts.kind !== 'none' ? { prompts: config.prompts } : {}),
   };
 }
 

@@ -6,12 +6,14 @@
  * (gradients and filters of the numeric parameters weight, density, gamma, epsilon, lambda, t) go to the
  * recipe's perLayer fields (layer-params.ts) with mergekit's fallback: a model's filters that match no
  * tensor fall through to the top-level setting and then to the default, as mergekit's ConfigReader does.
- * Out: a MergeRecipe (perLayer included) and the models' paths as a recipe mergekit reads. Pure (no Node
- * imports): the studio uses it in the browser.
+ * Out: a MergeRecipe (perLayer included) and the models' paths as a recipe mergekit reads. The merged
+ * expert's query instruction (recipe.instruction) travels as a `# stm_instruction: "…"` comment, which
+ * mergekit skips and the importer reads back. Pure (no Node imports): the studio uses it in the browser.
  */
 import type { LayerModelParams, LayerOptions, ParamRule, ParamValue } from './layer-params';
 import { parseYaml, resolvePlain, YamlError, type YamlNode, type YamlScalar } from './mergekit-yaml-parse';
 import { checkRecipe, type MergeRecipe } from './recipe';
+import { checkInstruction } from '../prompts/policy';
 import { getMergeMethod } from './registry';
 import {
   DEFAULT_DENSITY,
@@ -51,6 +53,39 @@ export interface MergekitRecipe {
   outDtype: string | null;
   /** keys read and left alone (tokenizer settings), each with its line */
   ignored: string[];
+  /** STM's query instruction of the merged expert, from a `# stm_instruction: "…"` comment (null: none) */
+  instruction?: { value: string | null; line: number };
+}
+
+/** The comment that carries a recipe's query instruction (mergekit reads no comment, so it is left alone). */
+export const INSTRUCTION_COMMENT = '# stm_instruction:';
+
+/** The `# stm_instruction: <JSON string or null>` comment of a recipe's text, if any; a bad one names its line. */
+function instructionComment(text: string, file: string): MergekitRecipe['instruction'] {
+  const lines = text.split(/\r?\n/);
+  const at = lines.findIndex((l) => l.trim().startsWith(INSTRUCTION_COMMENT));
+  if (at < 0) return undefined;
+  const raw = lines[at].trim().slice(INSTRUCTION_COMMENT.length).trim();
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch {
+    fail(
+      file,
+      at + 1,
+      `${INSTRUCTION_COMMENT} needs a double-quoted instruction or null, got ${raw || 'nothing'}`,
+    );
+  }
+  if (v !== null && typeof v !== 'string')
+    fail(file, at + 1, `${INSTRUCTION_COMMENT} needs a double-quoted instruction or null, got ${raw}`);
+  if (typeof v === 'string') {
+    try {
+      checkInstruction(v, 'the instruction');
+    } catch (e) {
+      fail(file, at + 1, (e as Error).message);
+    }
+  }
+  return { value: v === null ? null : v.trim(), line: at + 1 };
 }
 
 const TOP_KEYS = ['merge_method', 'base_model', 'models', 'parameters', 'dtype', 'out_dtype'];
@@ -212,7 +247,9 @@ export function parseMergekitYaml(text: string, file = 'recipe.yml'): MergekitRe
   };
   const base = top.get('base_model');
   const params = top.get('parameters');
+  const instruction = instructionComment(text, file);
   return {
+    ...(instruction ? { instruction } : {}),
     file,
     mergeMethod,
     mergeMethodLine: method.line,
@@ -413,6 +450,7 @@ export function mergeRecipeFromMergekit(r: MergekitRecipe): ImportedRecipe {
     experts,
     options,
     ...(Object.keys(perLayer).length ? { perLayer } : {}),
+    ...(r.instruction ? { instruction: r.instruction.value } : {}),
   };
   try {
     checkRecipe(recipe);
@@ -471,7 +509,11 @@ export function exportMergekitYaml(recipe: MergeRecipe, paths: ExportPaths, dtyp
     throw new Error(`exportMergekitYaml: ${recipe.experts.length} experts but ${paths.models.length} paths`);
   if (!DTYPES.includes(dtype))
     throw new Error(`exportMergekitYaml: dtype "${dtype}" is not one of ${DTYPES.join(', ')}`);
-  const lines = [`merge_method: ${yamlString(recipe.method)}`];
+  const lines: string[] = [];
+  // the merged expert's query instruction, for STM Studio (a comment: mergekit reads none)
+  if (recipe.instruction !== undefined)
+    lines.push(`${INSTRUCTION_COMMENT} ${JSON.stringify(recipe.instruction)}`);
+  lines.push(`merge_method: ${yamlString(recipe.method)}`);
   if (paths.baseModel !== null) lines.push(`base_model: ${yamlString(paths.baseModel)}`);
   lines.push('models:');
   recipe.experts.forEach((e, i) => {

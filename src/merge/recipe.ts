@@ -12,6 +12,7 @@ import {
 } from './layer-params';
 import { getMergeMethod } from './registry';
 import { MergeError, type MergeOptions, type ModelParams } from './types';
+import { checkInstruction } from '../prompts/policy';
 
 /** One expert of a recipe: its id in the studio (or a path in the CLI), its name, its parameters. */
 export interface MergeExpertRef {
@@ -30,6 +31,11 @@ export interface MergeRecipe {
   options: MergeOptions;
   /** per-layer / per-name global values (lambda, t); a key here wins over options */
   perLayer?: LayerOptions;
+  /**
+   * the query instruction the merged expert uses (src/prompts): a text, null for none; absent: the first
+   * expert's default instruction (its prompt policy, if any)
+   */
+  instruction?: string | null;
 }
 
 /** Checks a recipe before any tensor is touched: a known method, experts, finite parameters. */
@@ -55,10 +61,19 @@ export function checkRecipe(r: MergeRecipe): MergeRecipe {
     if (typeof v === 'number' && !Number.isFinite(v))
       throw new MergeError(`${r.method}: parameter ${k} = ${String(v)}; give a finite number`);
   }
+  if (r.instruction !== undefined && r.instruction !== null) {
+    if (typeof r.instruction !== 'string')
+      throw new MergeError(`${r.method}: the instruction must be a text or null`);
+    try {
+      checkInstruction(r.instruction, `${r.method}: the query instruction`);
+    } catch (e) {
+      throw new MergeError((e as Error).message);
+    }
+  }
   return r;
 }
 
-/** A short human label: "ties λ=1 · Med-Real 0.5/d0.7 + Med-Synth 0.5/d0.7". */
+/** A short human label: "ties λ=1 · Med-Real 0.5/d0.7 + Med-Synth 0.5/d0.7" (then " · prompt “…”" when set). */
 export function recipeLabel(r: MergeRecipe): string {
   // at most 3 decimals: a search's weights are long floats, the recipe keeps them exactly
   const n = (x: number) => String(Math.round(x * 1000) / 1000);
@@ -67,7 +82,13 @@ export function recipeLabel(r: MergeRecipe): string {
     return `${e.name} ${n(e.params.weight)}${d}`;
   });
   const lam = r.options.lambda !== undefined && r.options.lambda !== 1 ? ` λ=${n(r.options.lambda)}` : '';
-  return `${r.method}${lam} · ${parts.join(' + ')}`;
+  const prompt =
+    r.instruction === undefined
+      ? ''
+      : r.instruction === null
+        ? ' · no prompt'
+        : ` · prompt “${r.instruction}”`;
+  return `${r.method}${lam} · ${parts.join(' + ')}${prompt}`;
 }
 
 /** The plain per-model parameters and options of one tensor (per-layer values resolved; layer-params.ts). */

@@ -7,7 +7,7 @@
 import type { Doc } from '../data/types';
 import type { ChatMessage, GenerateOptions, TextGenerator } from './generator';
 import type { Provenance, SynthItem } from './types';
-import { docText } from '../train/data';
+import { docText } from '../data/pairs';
 import { docSeed, normaliseQuery } from './text';
 
 export const QUERY_PROMPT = 'queries-v1';

@@ -3,7 +3,7 @@
  * exports ({"query","positive","negative"} with one negative, `negatives: [...]` with more, neither with
  * none), and the items an imported JSONL file becomes.
  */
-import type { TrainingPair } from '../train/types';
+import type { TrainingPair } from '../data/pairs';
 import { itemsForTraining, type ReviewPolicy, type ReviewStatus, type SynthItem } from './types';
 
 /** What the review queue shows: a status, a source (the provenance method), a score range. */

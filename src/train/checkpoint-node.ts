@@ -32,6 +32,9 @@ export interface RunInputs {
   baseSha256: string;
   /** sha256 of the query and passage templates the texts are put in */
   templatesSha256: string;
+  /** the query prompt policy (src/prompts/policy.ts) and its sha256; absent: none (and in older checkpoints) */
+  prompts?: string;
+  promptsSha256?: string;
 }
 
 /** The identity a checkpoint carries in both files. */
@@ -61,6 +64,8 @@ const META_KEYS: Record<keyof CheckpointIdentity, string> = {
   baseModel: 'base_model',
   baseSha256: 'base_sha256',
   templatesSha256: 'templates_sha256',
+  prompts: 'prompts',
+  promptsSha256: 'prompts_sha256',
 };
 
 const FIELD_NAMES: Record<keyof CheckpointIdentity, string> = {
@@ -73,6 +78,8 @@ const FIELD_NAMES: Record<keyof CheckpointIdentity, string> = {
   baseModel: 'base model',
   baseSha256: 'base model hash',
   templatesSha256: 'templates hash',
+  prompts: 'query prompts',
+  promptsSha256: 'query prompts hash',
 };
 
 /**
@@ -101,7 +108,7 @@ export async function writeCheckpointDir(
   };
   const metadata: Record<string, string> = { format: 'stm-checkpoint' };
   for (const [k, v] of Object.entries(identity))
-    metadata[META_KEYS[k as keyof CheckpointIdentity]] = String(v);
+    if (v !== undefined) metadata[META_KEYS[k as keyof CheckpointIdentity]] = String(v);
   const { params: _p, m: _m, v: _v, ...meta } = ck;
   await writeFilesAtomic(dir, [
     [TENSOR_FILE, writeSafetensors(tensors, metadata)],
@@ -141,7 +148,7 @@ export async function readCheckpointDir(dir: string, expected?: RunInputs): Prom
   const id = meta.identity ?? {};
   for (const [k, mk] of Object.entries(META_KEYS) as [keyof CheckpointIdentity, string][]) {
     const inJson = k === 'step' ? meta.step : k === 'runId' ? meta.runId : id[k];
-    if (String(stored[mk]) !== String(inJson))
+    if (String(stored[mk] ?? '') !== String(inJson ?? ''))
       mismatch.push(`${FIELD_NAMES[k]} ${String(stored[mk] ?? '(none)')} vs ${String(inJson ?? '(none)')}`);
   }
   if (mismatch.length > 0)
@@ -196,5 +203,9 @@ function checkInputs(dir: string, had: Partial<CheckpointIdentity>, now: RunInpu
   if (had.templatesSha256 !== now.templatesSha256)
     throw new CheckpointError(
       `${where} was trained under other query/passage templates than ${now.baseModel} has now (sha256 ${short(had.templatesSha256)} vs ${short(now.templatesSha256)}): ${redo}`,
+    );
+  if ((had.promptsSha256 ?? '') !== (now.promptsSha256 ?? ''))
+    throw new CheckpointError(
+      `${where} was trained under query prompts ${had.prompts ?? 'none'}${had.promptsSha256 ? ` (sha256 ${short(had.promptsSha256)})` : ''}, but this command asks for ${now.prompts ?? 'none'}${now.promptsSha256 ? ` (sha256 ${short(now.promptsSha256)})` : ''}: give the run's --prompts and --prompt-format again, or ${redo}`,
     );
 }

@@ -2,11 +2,12 @@
  * Training pairs: from JSONL ({query, positive, negatives?} or MedQuAD's {_id, query, positive, source}) or
  * from the judged queries of a dataset's split.
  */
-import { DataError, type Dataset, type Doc } from '../data/types';
+import { DataError, type Dataset } from '../data/types';
 import { qrelsOf } from '../data/qrels-check';
 import { decodeUtf8 } from '../data/utf8';
 import { Rng } from '../util/rng';
 import type { TrainingPair } from './types';
+import { docText } from '../data/pairs';
 
 /** Parses JSONL text; a bad line throws a DataError naming file:line. Blank lines are skipped. */
 export function parseTrainingPairs(text: string, file: string): TrainingPair[] {
@@ -91,10 +92,7 @@ export function splitTrainDev<T>(
   return { dev: shuffled.slice(0, n), train: shuffled.slice(n) };
 }
 
-/** A doc as one passage string: its title (when any) on the first line, then its text. */
-export function docText(d: Doc): string {
-  return d.title.trim() ? `${d.title.trim()}\n${d.text}` : d.text;
-}
+export { docText };
 
 /** One pair per (query, relevant doc) of `split`, in query order then grade (best first) and doc id. */
 export function pairsFromDataset(ds: Dataset, split: string): TrainingPair[] {

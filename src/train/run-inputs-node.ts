@@ -6,6 +6,7 @@ import { join, relative } from 'node:path';
 import type { TextTemplates } from '../models/types';
 import { sha256Hex, type RunInputs } from './checkpoint-node';
 import type { TrainingPair } from './types';
+import { policyLabel, type PromptPolicy } from '../prompts/policy';
 
 async function listFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
@@ -36,6 +37,7 @@ export async function runInputs(
   pairs: readonly TrainingPair[],
   baseModel: string,
   templates: TextTemplates,
+  prompts?: PromptPolicy,
 ): Promise<RunInputs> {
   return {
     dataFile,
@@ -44,5 +46,8 @@ export async function runInputs(
     baseModel,
     baseSha256: await modelSha256(baseModel),
     templatesSha256: sha256Hex(JSON.stringify({ query: templates.query, passage: templates.passage })),
+    ...(prompts && prompts.kind !== 'none'
+      ? { prompts: policyLabel(prompts), promptsSha256: sha256Hex(JSON.stringify(prompts)) }
+      : {}),
   };
 }

@@ -1,7 +1,8 @@
 /**
  * The training loop: seeded batches, InfoNCE over in-batch + hard negatives, backward through both
  * forwards, global-norm clipping, AdamW on a warm-up/decay schedule, dev nDCG@10, checkpoints and exact
- * resume. Batch b of the run is fully determined by (seed, b), so a resumed run repeats an uninterrupted one.
+ * resume. Batch b of the run is fully determined by (seed, b), so a resumed run repeats an uninterrupted one;
+ * under a prompt policy (config.prompts) each query is put under its instruction (src/train/prompts.ts).
  */
 import type { Dataset } from '../data/types';
 import { qrelsOf } from '../data/qrels-check';
@@ -13,6 +14,9 @@ import { permutation, subSeed } from '../util/rng';
 import { effectiveWarmup, lrAt } from './schedule';
 import type { TrainCheckpoint, TrainConfig, TrainingPair, TrainableEmbedder, TrainProgress } from './types';
 import { EtaClock } from './eta';
+import { drawInstruction, policyPrompt, prompted, underPrompt } from './prompts';
+import { queryTemplate } from '../prompts/template';
+import { checkPolicy } from '../prompts/policy';
 
 export interface TrainRunOptions {
   runId: string;
@@ -48,6 +52,7 @@ export function limitDev(dataset: Dataset, split: string, maxQueries?: number): 
 
 function checkRun(o: TrainRunOptions): void {
   const c = o.config;
+  if (c.prompts) checkPolicy(c.prompts, 'training: config.prompts');
   if (!Number.isInteger(c.steps) || c.steps < 1)
     throw new RangeError(`training: steps must be a positive integer, got ${c.steps}`);
   if (!Number.isInteger(c.batchSize) || c.batchSize < 2)
@@ -59,6 +64,16 @@ function checkRun(o: TrainRunOptions): void {
     );
   if (o.resume && o.resume.step > c.steps)
     throw new Error(`resume: checkpoint step ${o.resume.step} is past the run's ${c.steps} steps`);
+}
+
+/** The batch's query texts: each under its instruction (config.prompts), else the run's query template. */
+export function queryTexts(o: TrainRunOptions, batch: readonly TrainingPair[], step: number): string[] {
+  const c = o.config;
+  if (!prompted(c.prompts)) return batch.map((p) => applyTemplate(o.templates.query, { text: p.query }));
+  const prompt = policyPrompt(o.trainable.base, c.prompts);
+  return batch.map((p, i) =>
+    applyTemplate(queryTemplate(prompt, drawInstruction(c.prompts, c.seed, step, i)), { text: p.query }),
+  );
 }
 
 const abortError = () => new DOMException('training cancelled', 'AbortError');
@@ -106,7 +121,7 @@ async function divergence(o: TrainRunOptions, step: number, loss: number): Promi
   const c = o.config;
   const batch = batchIndices(o.pairs.length, c.batchSize, c.seed, step).map((i) => o.pairs[i]);
   const texts = [
-    ...batch.map((p) => applyTemplate(o.templates.query, { text: p.query })),
+    ...queryTexts(o, batch, step),
     ...batch.map((p) => applyTemplate(o.templates.passage, { text: p.positive })),
   ];
   try {
@@ -118,13 +133,17 @@ async function divergence(o: TrainRunOptions, step: number, loss: number): Promi
   return new Error(`training diverged at step ${step + 1}: loss ${loss}`);
 }
 
+/** dev nDCG@10 of the weights now, queries under the policy's default instruction (as the expert will be used). */
 async function devNdcg(o: TrainRunOptions, dev: Dataset, step: number): Promise<number> {
+  const live = o.trainable.asEmbedder(`${o.runId}@${step}`);
+  const p = o.config.prompts;
+  const embedder = prompted(p) ? underPrompt(live, policyPrompt(o.trainable.base, p)) : live;
   const { report } = await evaluate({
     dataset: dev,
     split: o.dev!.split,
     retriever: {
       kind: 'dense',
-      embedder: o.trainable.asEmbedder(`${o.runId}@${step}`),
+      embedder,
       backend: o.trainable.backend,
     },
     depth: 100,
@@ -143,7 +162,7 @@ async function trainStep(
   const t = o.trainable;
   const be = t.backend;
   const batch = batchIndices(o.pairs.length, c.batchSize, c.seed, step).map((i) => o.pairs[i]);
-  const qTexts = batch.map((p) => applyTemplate(o.templates.query, { text: p.query }));
+  const qTexts = queryTexts(o, batch, step);
   const dTexts = batch.map((p) => applyTemplate(o.templates.passage, { text: p.positive }));
   for (const p of batch)
     for (const n of (p.negatives ?? []).slice(0, c.hardNegatives))

@@ -1,12 +1,8 @@
 import type { Backend, Tensor } from '../core/backend';
 import type { Embedder, Role } from '../models/types';
+import type { PromptPolicy } from '../prompts/policy';
 
-/** One training example: a query, its positive passage, optional hard negatives (mined or written). */
-export interface TrainingPair {
-  readonly query: string;
-  readonly positive: string;
-  readonly negatives?: readonly string[];
-}
+export type { TrainingPair } from '../data/pairs';
 
 export type TrainMethod = 'lora' | 'adapter';
 
@@ -64,6 +60,11 @@ export interface TrainConfig {
   checkpointEvery: number;
   /** dev nDCG@10 every N steps (0: never) */
   devEvery: number;
+  /**
+   * the queries' instructions (src/prompts/policy.ts): fixed, or GP-n (one drawn per query); absent: none,
+   * queries in the base's query template (what every run before prompts did)
+   */
+  prompts?: PromptPolicy;
 }
 
 /** A trainable parameter and its optimiser state, all on one backend. */

@@ -1,4 +1,4 @@
-/** Experts: list (name, base, method, data, steps, created, last dev nDCG), rename, delete, evaluate, export, import, compare. */
+/** Experts: list (name, base, method, data, prompt policy, steps, created, last dev nDCG), rename, delete, evaluate, export, import, compare. */
 import { useState } from 'react';
 import type { ExpertRecord } from '../../experts/record';
 import { plural } from '../../util/words';
@@ -7,6 +7,7 @@ import { download } from '../download';
 import { dateTime, metric } from '../format';
 import { Compare } from './Compare';
 import { lastDev } from './expert-stats';
+import { policyLabel } from '../../prompts/policy';
 
 function Row({ e }: { e: ExpertRecord }) {
   const picked = useUi((s) => s.compare.includes(e.id));
@@ -69,6 +70,12 @@ function Row({ e }: { e: ExpertRecord }) {
           </span>
         )}
       </td>
+      <td
+        data-testid="expert-prompts"
+        title={e.prompts?.instructions.join('\n') ?? 'queries without an instruction'}
+      >
+        {policyLabel(e.prompts)}
+      </td>
       <td data-testid="expert-steps">{e.history[e.history.length - 1]?.step ?? e.config.steps}</td>
       <td>{dateTime(e.createdAt)}</td>
       <td data-testid="expert-dev">{metric(lastDev(e))}</td>
@@ -117,6 +124,7 @@ export function Experts() {
               <th>Base</th>
               <th>Method</th>
               <th>Data</th>
+              <th>Prompts</th>
               <th>Steps</th>
               <th>Created</th>
               <th>Dev nDCG@10</th>

@@ -11,6 +11,7 @@ import { useUi } from '../context';
 import { NumField, Select } from './fields';
 import { SynthSourceFields, SynthSourceNote, usableItems } from './SynthSource';
 import type { ReviewPolicy } from '../../synth/types';
+import { choicePolicy, NO_PROMPTS, PromptFields, type PromptChoice } from './PromptFields';
 
 function initialConfig(method: TrainMethod): TrainConfig {
   return {
@@ -49,6 +50,8 @@ export function TrainForm() {
   const [devDataset, setDevDataset] = useState('');
   const [pickedDevSplit, setDevSplit] = useState('dev');
   const [devMax, setDevMax] = useState(100);
+  const [prompts, setPrompts] = useState<PromptChoice>(NO_PROMPTS);
+  const promptPolicy = choicePolicy(prompts);
   const meta = datasets.find((d) => d.name === dataset);
   const split = meta && pickedSplit in meta.splits ? pickedSplit : (trainSplit(meta) ?? '');
   const devMeta = datasets.find((d) => d.name === devDataset);
@@ -62,7 +65,7 @@ export function TrainForm() {
   const maxNeg = source === 'dataset' ? mine : 64;
   const haveData =
     source === 'dataset' ? meta && split : source === 'synth' ? usableItems(synthSet, policy) > 0 : file;
-  const ready = base && haveData && (cfg.method === 'adapter' || isUse);
+  const ready = base && haveData && (cfg.method === 'adapter' || isUse) && !promptPolicy.error;
   const dataName =
     source === 'dataset'
       ? `${dataset}/${split}`
@@ -81,15 +84,17 @@ export function TrainForm() {
         ? { dataset: devDataset, split: devSplit, maxQueries: devMax }
         : null;
     const label = name.trim() || `${base} ${cfg.method} on ${dataName}`;
+    const { prompts: _none, ...plain } = cfg;
     const spec: TrainSpec = {
       name: label,
       baseModel: base,
       data,
       mining: mine > 0 ? { negatives: mine } : null,
       config: {
-        ...cfg,
+        ...plain,
         hardNegatives: Math.min(cfg.hardNegatives, maxNeg),
         devEvery: dev ? cfg.devEvery : 0,
+        ...(promptPolicy.policy ? { prompts: promptPolicy.policy } : {}),
       },
       dev,
     };
@@ -366,6 +371,7 @@ export function TrainForm() {
           />
         )}
       </div>
+      <PromptFields value={prompts} onChange={setPrompts} />
       {source === 'synth' && (
         <SynthSourceNote set={synthSet} policy={policy} hardNegatives={cfg.hardNegatives} />
       )}

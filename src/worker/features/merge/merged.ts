@@ -4,13 +4,14 @@
  * over the cached base embeddings; LoRA experts merge per linear and fold into the base's weights.
  */
 import type { ExpertWeights } from '../../../experts/files';
-import { isLoraBase } from '../../../experts/embedder';
+import { isLoraBase, withExpertPrompts } from '../../../experts/embedder';
 import {
   checkMergeable,
   mergeAdapterExperts,
   mergedAdapterRecord,
   mergedLoraRecord,
   mergeLoraExperts,
+  mergedPolicy,
 } from '../../../experts/merge';
 import { loadMergedLora } from '../../../train/lora-merged';
 import { weightsToDeltas } from '../../../train/lora-deltas';
@@ -30,6 +31,14 @@ export interface MergedModel {
   release?(): void;
 }
 
+/** The merged model's queries under the policy its record will have (the recipe's instruction, else the first expert's). */
+function underMergedPrompts(e: Embedder, recipe: MergeRecipe, scope: MergeScope): Embedder {
+  const first = scope.experts[0].record;
+  const prompts = mergedPolicy(recipe, first);
+  const { prompts: _own, ...rest } = first;
+  return withExpertPrompts(e, scope.base, prompts ? { ...rest, prompts } : rest);
+}
+
 async function mergedAdapter(recipe: MergeRecipe, scope: MergeScope, id: string): Promise<MergedModel> {
   const { base, experts, backend, cache } = scope;
   const weights = await mergeAdapterExperts(recipe, experts, base.dim, backend);
@@ -42,7 +51,11 @@ async function mergedAdapter(recipe: MergeRecipe, scope: MergeScope, id: string)
     cache,
   );
   return {
-    embedder: { ...inner, templates: first.templates ?? base.templates, embed: inner.embed },
+    embedder: underMergedPrompts(
+      { ...inner, templates: first.templates ?? base.templates, embed: inner.embed },
+      recipe,
+      scope,
+    ),
     weights,
     record: (name, rid, createdAt) =>
       mergedAdapterRecord(
@@ -70,7 +83,11 @@ async function mergedLora(recipe: MergeRecipe, scope: MergeScope, id: string): P
   const first = experts[0].record;
   const inner = loadMergedLora(base, weightsToDeltas(weights, base.linears), id);
   return {
-    embedder: { id, dim: inner.dim, templates: first.templates ?? base.templates, embed: inner.embed },
+    embedder: underMergedPrompts(
+      { id, dim: inner.dim, templates: first.templates ?? base.templates, embed: inner.embed },
+      recipe,
+      scope,
+    ),
     weights,
     release: () => inner.release(),
     record: (name, rid, createdAt) =>

@@ -12,6 +12,7 @@ import type { EvalReport } from '../../../eval/types';
 import type { ExpertWeights } from '../../../experts/files';
 import type { LoadedExpert } from '../../../experts/merge';
 import { expertModelId } from '../../../experts/record';
+import { withExpertPrompts } from '../../../experts/embedder';
 import { applyTemplate, type Embedder } from '../../../models/types';
 import type { StudioDB } from '../../../store/db';
 import { IdbEmbeddingCache } from '../../../store/embeddings';
@@ -87,7 +88,8 @@ export class MergeWorkspace {
     const id = expertModelId(e.record.id);
     if (e.record.method !== 'adapter') return this.host.training.expertEmbedder(id, signal);
     const inner = adapterEmbedder(scope.base, e.record.config.adapter, { host: e.weights }, id, scope.cache);
-    return { ...inner, templates: e.record.templates ?? scope.base.templates, embed: inner.embed };
+    const plain = { ...inner, templates: e.record.templates ?? scope.base.templates, embed: inner.embed };
+    return withExpertPrompts(plain, scope.base, e.record);
   }
 
   /**

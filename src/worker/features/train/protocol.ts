@@ -4,6 +4,7 @@ import type { ExpertRecord } from '../../../experts/record';
 import type { TrainConfig } from '../../../train/types';
 import type { BackendPref } from '../../events';
 import { int, isPref, isStr, num, type Need } from '../../protocol-check';
+import { checkPolicy, type PromptPolicy } from '../../../prompts/policy';
 
 /** Start a run from a recipe (with `pairsFile` when its data is a pairs JSONL), or resume a stored one. */
 export type TrainRequest = ({ spec: TrainSpec; pairsFile?: File } | { resume: string }) & {
@@ -68,6 +69,18 @@ export function checkTrainConfig(c: TrainConfig | undefined, need: Need): void {
       int(a.rank, 1, 4096),
     'config.adapter needs kind lowrank|full and rank 1..4096',
   );
+  const problem = cfg.prompts === undefined ? null : policyProblem(cfg.prompts);
+  need(problem === null, problem ?? '');
+}
+
+/** What is wrong with a request's prompt policy (null: nothing). */
+function policyProblem(p: PromptPolicy): string | null {
+  try {
+    checkPolicy(p, 'config.prompts');
+    return null;
+  } catch (e) {
+    return (e as Error).message;
+  }
 }
 
 function checkSpec(s: TrainSpec | undefined, hasFile: boolean, need: Need): void {

@@ -13,6 +13,7 @@ import { loadLoraExpert, type LoraBase } from '../train/lora';
 import { isDeltaWeights, weightsToDeltas } from '../train/lora-deltas';
 import { loadMergedLora } from '../train/lora-merged';
 import { checkPolicy, type PromptPolicy } from '../prompts/policy';
+import { withInstruction } from '../prompts/template';
 import { policyPrompt, prompted, underPrompt } from '../train/prompts';
 import type { ExpertWeights } from './files';
 import type { ExpertRecord } from './record';
@@ -51,7 +52,13 @@ export function expertEmbedder(
     trainedQueries: fp?.scheme === FINGERPRINT_SCHEME ? new Set(fp.queries) : null,
     embed: (b, texts, role) => e.embed(b, texts, role),
   };
-  return withExpertPrompts(out, base, record);
+  const trained = withExpertPrompts(out, base, record);
+  if (record.instruction === undefined) return trained;
+  // the instruction chosen after training (a prompt search's winner) replaces the policy's default
+  const chosen = withInstruction(trained, record.instruction);
+  const policy = policies.get(trained);
+  if (policy && chosen !== trained) policies.set(chosen, policy);
+  return chosen;
 }
 
 /**

@@ -20,6 +20,11 @@ export interface ExpertRecord {
    * positives. Absent in records written before they were kept: what it was trained on is then unknown.
    */
   fingerprints?: ExpertFingerprints;
+  /**
+   * The query instruction chosen for this expert after training (the Prompts tab's "Use this prompt"),
+   * used instead of its policy's default; null: no instruction; absent: the policy's default.
+   */
+  instruction?: string | null;
   /** set when the expert is a merge of other experts (src/experts/merge.ts): the recipe that made it */
   merge?: MergeRecipe;
   /**

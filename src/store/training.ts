@@ -197,7 +197,7 @@ export async function saveExpert(
 
 export async function updateExpert(
   id: string,
-  patch: Partial<Pick<ExpertRecord, 'name' | 'metrics'>>,
+  patch: Partial<Pick<ExpertRecord, 'name' | 'metrics' | 'instruction'>>,
   db?: StudioDB,
 ): Promise<ExpertRecord> {
   db ??= await studioDb();

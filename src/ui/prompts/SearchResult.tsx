@@ -92,10 +92,10 @@ export function SearchResult({
         )}
         <button
           data-testid="prompts-use"
-          disabled={busy || expert || inUse}
+          disabled={busy || inUse}
           title={
             expert
-              ? "an expert's prompt is set when it is trained; use this instruction for its base model instead"
+              ? 'the expert keeps its trained weights; this instruction replaces the default of its training prompts'
               : undefined
           }
           onClick={() => void apply(request.model, instruction)}
@@ -110,7 +110,8 @@ export function SearchResult({
       {inUse && (
         <p className="small" data-testid="prompts-applied">
           {modelName} now puts {instruction === null ? 'no instruction' : 'this instruction'} before every
-          question (see its query template in the Models tab). New evaluations run under it.{' '}
+          question ({expert ? 'kept in the expert’s record' : 'see its query template in the Models tab'}).
+          New evaluations run under it.{' '}
           <button
             className="linklike"
             data-testid="prompts-evaluate"

@@ -3,6 +3,7 @@
  * the worker, its live leaderboard (in the job's progress), the stored searches (the last one is shown
  * after a reload), the winner's test score asked for once, and the winner put into the model's template.
  */
+import { EXPERT_PREFIX } from '../../experts/record';
 import type { StoreApi } from 'zustand/vanilla';
 import type { PromptSearchProgress } from '../../prompts/search-types';
 import type { EngineClient, JobProgress } from '../../worker/client';
@@ -71,7 +72,7 @@ export function createPromptsSlice(
           modelTemplates: { ...s.modelTemplates, [model]: res },
           similarity: s.similarity?.model === model ? null : s.similarity,
         }));
-        await get().refreshModels();
+        await (model.startsWith(EXPERT_PREFIX) ? get().refreshTraining() : get().refreshModels());
         return true;
       } catch (e) {
         fail(`Use the prompt for ${model}`, e);

@@ -165,7 +165,7 @@ describe('worker prompts feature (issue 11 items 2, 4, 5)', () => {
     expect(run2.report.instruction).toBeNull();
     expect(run2.report.queryTemplate).toBe(plain.defaults.query);
     await expect(client.request('apply-prompt', { model: 'expert:x', instruction: 'a' })).rejects.toThrow(
-      'is an expert',
+      'no expert "x"',
     );
     await expect(client.request('apply-prompt', { model: 'glove', instruction: 'a {b}' })).rejects.toThrow(
       'may not contain { or }',
@@ -237,9 +237,31 @@ describe('worker prompts feature (issue 11 items 2, 4, 5)', () => {
     // the expert's baseline differs from its base model's: the adapter was applied
     const base = await client.request('prompt-search', { ...REQ, mutate: false });
     expect(rec.result.baseline.ndcg10).not.toBe(base.result.baseline.ndcg10);
-    await expect(client.request('apply-prompt', { model, instruction: 'a' })).rejects.toThrow(
-      'is an expert; its prompt is part of its training record',
-    );
+    // the winner (or any instruction) applied to the expert: kept in its record, evaluated under it
+    const chosen = 'Retrieve the passage that answers this question';
+    const applied = await client.request('apply-prompt', { model, instruction: chosen });
+    expect(applied.templates.instruction).toBe(chosen);
+    expect(applied.defaults.instruction).toBeNull();
+    const [stored] = await client.request('list-experts', {});
+    expect(stored.instruction).toBe(chosen);
+    const run = await client.request('evaluate', {
+      dataset: 'demo',
+      split: 'test',
+      retriever: { model },
+      backend: 'cpu',
+    });
+    expect(run.report.instruction).toBe(chosen);
+    expect(run.report.queryTemplate).toBe(`${chosen}\nQuery: {text}`);
+    // back to no instruction: the expert's plain template
+    await client.request('apply-prompt', { model, instruction: null });
+    const plain = await client.request('evaluate', {
+      dataset: 'demo',
+      split: 'test',
+      retriever: { model },
+      backend: 'cpu',
+    });
+    expect(plain.report.instruction).toBeNull();
+    expect(plain.report.metrics['ndcg@10']).not.toBe(run.report.metrics['ndcg@10']);
   }, 180_000);
 
   it('cancel ends the search without storing it; bad requests are refused naming the field', async () => {

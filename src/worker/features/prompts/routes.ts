@@ -4,7 +4,9 @@
  * winner scored once on the test split; an instruction put into a model's query template.
  */
 import { EXPERT_PREFIX } from '../../../experts/record';
-import { checkInstruction } from '../../../prompts/policy';
+import { checkInstruction, defaultInstruction } from '../../../prompts/policy';
+import { queryPrompt } from '../../../prompts/template';
+import { updateExpert } from '../../../store/training';
 import type { PromptCandidate, PromptSearchProgress } from '../../../prompts/search-types';
 import { scorePrompt, searchPrompts } from '../../../prompts/search';
 import { IdbEmbeddingCache } from '../../../store/embeddings';
@@ -181,11 +183,21 @@ export const prompts: Feature<PromptsRequestMap> = {
     'prompt-score-test': { queued: true, run: (req, ctx, host) => scoreOnTest(req, ctx, host) },
     'list-prompt-searches': { run: (_req, ctx) => listPromptSearches(ctx.db) },
     'apply-prompt': {
-      run: async (req, _ctx, host) => {
-        if (req.model.startsWith(EXPERT_PREFIX))
-          throw new Error(
-            `apply-prompt: "${req.model}" is an expert; its prompt is part of its training record (set it when training). Apply a prompt to a model of the Models tab.`,
-          );
+      run: async (req, ctx, host) => {
+        if (req.model.startsWith(EXPERT_PREFIX)) {
+          // an expert keeps its trained weights and policy; the chosen instruction replaces its default
+          const instruction =
+            req.instruction === null ? null : checkInstruction(req.instruction, 'apply-prompt');
+          const rec = await updateExpert(req.model.slice(EXPERT_PREFIX.length), { instruction }, ctx.db);
+          const p = queryPrompt(await host.training.expertEmbedder(req.model));
+          const passage = rec.templates.passage;
+          return {
+            id: req.model,
+            defaults: { query: p.format, passage, instruction: defaultInstruction(rec.prompts) },
+            templates: { query: p.format, passage, instruction },
+            custom: true,
+          };
+        }
         const t = await host.models.templates(req.model);
         return host.models.setTemplates(
           req.model,

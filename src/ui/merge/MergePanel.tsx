@@ -9,6 +9,7 @@ import { useUi } from '../context';
 import { Jobs } from '../Jobs';
 import { ExpertPicker } from './ExpertPicker';
 import { MergeFigures } from './MergeFigures';
+import { InstructionControl } from './InstructionControl';
 import { MethodControls } from './MethodControls';
 import { PoolPicker } from './PoolPicker';
 import { RecipeIO } from './RecipeIO';
@@ -75,6 +76,7 @@ export function MergePanel() {
             <MethodControls />
             <RecipeIO />
             <ExpertPicker />
+            <InstructionControl />
             <div className="merge-undo">
               <button className="secondary small" data-testid="merge-undo" disabled={!past} onClick={undo}>
                 Undo

@@ -72,6 +72,7 @@ export function draftRecipe(d: MergeDraft, experts: readonly ExpertRecord[]): Me
       ...(g('t') ? { t: d.t } : {}),
       ...Object.fromEntries(Object.entries(d.flags).filter(([k, v]) => v !== undefined && g(k))),
     },
+    ...(d.instruction !== undefined ? { instruction: d.instruction } : {}),
   };
 }
 
@@ -89,5 +90,6 @@ export function recipeDraft(r: MergeRecipe, prev: MergeDraft): MergeDraft {
     flags: Object.fromEntries(
       MERGE_FLAGS.flatMap((k) => (typeof r.options[k] === 'boolean' ? [[k, r.options[k]]] : [])),
     ),
+    ...(r.instruction !== undefined ? { instruction: r.instruction } : {}),
   };
 }

@@ -27,6 +27,8 @@ export interface MergeDraft {
   t: number;
   /** switches set by the user; an absent one takes the method's default (reset when the method changes) */
   flags: Partial<Record<MergeFlag, boolean>>;
+  /** the merged model's query instruction: a text, null for none; absent: the first ticked expert's default */
+  instruction?: string | null;
 }
 
 /** The on/off global parameters of the methods. */
@@ -78,6 +80,8 @@ export interface MergeSlice {
   mergeSetParam(id: string, key: keyof MergeExpertParams, value: number): void;
   mergeSetGlobal(key: 'lambda' | 'seed' | 't', value: number): void;
   mergeSetFlag(key: MergeFlag, value: boolean): void;
+  /** the merge's query instruction (undefined: the first ticked expert's default) */
+  mergeSetInstruction(value: string | null | undefined): void;
   mergeUndo(): void;
   mergeRedo(): void;
   mergeTogglePool(ref: PoolRef): void;

@@ -327,6 +327,17 @@ describe('merge draft → recipe: only what the method reads', () => {
     expect(back.flags).toEqual({ rescale: false });
   });
 
+  it('the query instruction: absent (the first expert’s), none or a text; it goes into the recipe and back', () => {
+    expect(draftRecipe(d({ method: 'ties' }), experts)).not.toHaveProperty('instruction');
+    expect(draftRecipe(d({ method: 'ties', instruction: null }), experts).instruction).toBeNull();
+    const r = draftRecipe(d({ method: 'ties', instruction: 'Find relevant passages' }), experts);
+    expect(r.instruction).toBe('Find relevant passages');
+    expect(recipeDraft(r, emptyDraft()).instruction).toBe('Find relevant passages');
+    expect(recipeDraft({ ...r, instruction: undefined }, d({ instruction: 'x' }))).not.toHaveProperty(
+      'instruction',
+    );
+  });
+
   it('says what is missing, in order', () => {
     const pools = [{ dataset: 'demo', split: 'test' }];
     expect(draftProblem(d({}), [], pools)).toMatch(/^No experts yet/);

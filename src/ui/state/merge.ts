@@ -196,6 +196,12 @@ export function createMergeSlice(
     mergeSetFlag(key, value) {
       edit((x) => ({ ...x, flags: { ...x.flags, [key]: value } }), `flag:${key}`);
     },
+    mergeSetInstruction(value) {
+      edit((x) => {
+        const { instruction: _, ...rest } = x;
+        return value === undefined ? rest : { ...rest, instruction: value };
+      }, 'instruction');
+    },
     mergeUndo() {
       const { mergePast, mergeDraft, mergeFuture } = get();
       if (!mergePast.length) return;

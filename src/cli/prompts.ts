@@ -10,6 +10,7 @@ import { MemoryEmbeddingCache, type EmbeddingCache } from '../eval/embed-cache';
 import { FileEmbeddingCache } from '../eval/embed-cache-node';
 import { resolveModelNode } from '../experts/resolve-node';
 import { parseCandidates } from '../prompts/user-candidates';
+import { trainedCandidates } from '../experts/embedder';
 import { scorePrompt, searchPrompts } from '../prompts/search';
 import type { PromptCandidate, PromptScore } from '../prompts/search-types';
 import { queryPrompt } from '../prompts/template';
@@ -67,7 +68,7 @@ export async function runPrompts(a: PromptsArgs, report: Pick<Reporter, 'log' | 
       backend,
       dataset,
       split: a.split,
-      candidates,
+      candidates: trainedCandidates(embedder, candidates),
       taskType: a.task,
       mutate: a.mutate,
       generator: writer?.generator,

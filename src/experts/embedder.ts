@@ -13,6 +13,7 @@ import { loadLoraExpert, type LoraBase } from '../train/lora';
 import { isDeltaWeights, weightsToDeltas } from '../train/lora-deltas';
 import { loadMergedLora } from '../train/lora-merged';
 import { checkPolicy, type PromptPolicy } from '../prompts/policy';
+import type { PromptCandidate } from '../prompts/search-types';
 import { withInstruction } from '../prompts/template';
 import { policyPrompt, prompted, underPrompt } from '../train/prompts';
 import type { ExpertWeights } from './files';
@@ -22,6 +23,25 @@ const policies = new WeakMap<Embedder, PromptPolicy>();
 
 /** The prompt policy an expert's embedder (from expertEmbedder) was trained under; undefined: none, or not an expert. */
 export const expertPolicy = (e: Embedder): PromptPolicy | undefined => policies.get(e);
+
+/**
+ * An expert's training instructions as prompt-search candidates (after the given ones), so its leaderboard
+ * shows it under each of its prompts beside no prompt; none for a model or an expert trained without prompts.
+ */
+export function trainedCandidates(e: Embedder, given: readonly PromptCandidate[]): PromptCandidate[] {
+  const p = policies.get(e);
+  if (!p || p.kind === 'none') return [...given];
+  const n = p.instructions.length;
+  return [
+    ...given,
+    ...p.instructions.map((instruction, i) => ({
+      id: `t${i + 1}`,
+      instruction,
+      origin: 'current' as const,
+      note: `trained ${i + 1}/${n}`,
+    })),
+  ];
+}
 
 export const isLoraBase = (e: Embedder): e is LoraBase =>
   e instanceof UseLiteEmbedder || e instanceof HfEmbedder;

@@ -3,6 +3,7 @@
  * halving, src/prompts/search.ts) with its leaderboard in the progress events, stored when it finishes; the
  * winner scored once on the test split; an instruction put into a model's query template.
  */
+import { trainedCandidates } from '../../../experts/embedder';
 import { EXPERT_PREFIX } from '../../../experts/record';
 import { checkInstruction, defaultInstruction } from '../../../prompts/policy';
 import { queryPrompt } from '../../../prompts/template';
@@ -101,7 +102,7 @@ async function search(req: PromptSearchRequest, ctx: JobCtx, host: Host): Promis
       backend,
       dataset: ds,
       split: req.split,
-      candidates,
+      candidates: trainedCandidates(embedder, candidates),
       ...(req.taskType ? { taskType: req.taskType } : {}),
       mutate: req.mutate,
       seed: req.seed,

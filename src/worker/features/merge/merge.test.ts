@@ -271,22 +271,27 @@ describe('merge feature (worker)', () => {
     await s.client.request('load-demo', {});
     const ids = await saveLoraExperts(s.db, 'lora', 'L', [1, 2], 4);
     const lp = [{ dataset: 'demo', split: 'test' }];
+    // a small pool (judged ∪ each model's top 10): every merge re-embeds it with the folded LoRA weights
+    const K = 10;
     const [p] = await s.client.request('merge-pools', {
       baseModel: 'use-lite',
       experts: ids,
       pools: lp,
+      k: K,
       backend: 'cpu',
     });
     const lr = (m: string, w: number[]): MergeRecipe => ({ ...recipe(m, ids, w), baseModel: 'use-lite' });
     const onlyA = await s.client.request('merge-score', {
       recipe: lr('task_arithmetic', [1, 0]),
       pools: lp,
+      k: K,
       backend: 'cpu',
     });
     expect(onlyA.merged[0]['ndcg@10']).toBeCloseTo(p.experts[ids[0]]['ndcg@10'], 4);
     const none = await s.client.request('merge-score', {
       recipe: lr('task_arithmetic', [0, 0]),
       pools: lp,
+      k: K,
       backend: 'cpu',
     });
     expect(none.merged[0]['ndcg@10']).toBeCloseTo(p.base['ndcg@10'], 4);

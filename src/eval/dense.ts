@@ -1,6 +1,6 @@
 import type { Dataset, Query } from '../data/types';
 import { NonFiniteError } from '../models/finite';
-import type { Backend } from '../core/backend';
+import type { Backend, TopK } from '../core/backend';
 import { searchTopK } from '../kernels/search';
 import { applyTemplate, type Embedder } from '../models/types';
 import { corpusChunkKeyPrefix, type EmbeddingCache } from './embed-cache';
@@ -90,6 +90,11 @@ export async function denseRun(opts: DenseOptions): Promise<Run> {
     signal,
     onProgress: (done, total) => onProgress?.({ phase: 'search', done, total }),
   });
+  return topKRun(dataset, queries, top);
+}
+
+/** A run from the top-k of each query's row (`0xffffffff` ends a short row). */
+export function topKRun(dataset: Dataset, queries: readonly Query[], top: TopK): Run {
   const run: Run = new Map();
   queries.forEach((q, r) => {
     const hits = [];

@@ -6,10 +6,9 @@
 import type { Backend } from '../core/backend';
 import { qrelsOf } from '../data/qrels-check';
 import type { Dataset, Qrels, Query } from '../data/types';
-import { embedCorpus } from '../eval/dense';
+import { embedCorpus, topKRun } from '../eval/dense';
 import type { EmbeddingCache } from '../eval/embed-cache';
 import { evaluateRun } from '../eval/metrics';
-import type { Run } from '../eval/types';
 import { searchTopK } from '../kernels/search';
 import { NonFiniteError } from '../models/finite';
 import { applyTemplate, type Embedder } from '../models/types';
@@ -76,20 +75,9 @@ export async function scoreQueries(o: ScoreQueriesOptions): Promise<QueryScores>
   throwIfAborted(signal);
   const depth = Math.min(SCORE_DEPTH, dataset.docs.length);
   const found = await searchTopK(backend, qEmb, o.corpus, dim, Math.max(1, depth), { metric: 'dot', signal });
-  const run: Run = new Map();
-  const judged: Qrels = new Map();
-  const top: number[] = [];
-  queries.forEach((q, r) => {
-    const hits = [];
-    for (let j = 0; j < found.k; j++) {
-      const idx = found.indices[r * found.k + j];
-      if (idx === 0xffffffff) break;
-      hits.push({ docId: dataset.docs[idx].id, score: found.scores[r * found.k + j] });
-    }
-    run.set(q.id, hits);
-    judged.set(q.id, o.qrels.get(q.id) ?? new Map());
-    top.push(hits.length ? found.indices[r * found.k] : -1);
-  });
+  const run = topKRun(dataset, queries, found);
+  const judged: Qrels = new Map(queries.map((q) => [q.id, o.qrels.get(q.id) ?? new Map()]));
+  const top = queries.map((q, r) => (run.get(q.id)!.length ? found.indices[r * found.k] : -1));
   const scored = evaluateRun(run, judged, [10]);
   return { ndcg: queries.map((q) => scored.perQuery[q.id]?.['ndcg@10'] ?? 0), top };
 }

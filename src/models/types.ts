@@ -55,6 +55,21 @@ export interface ModelInfo {
   readonly description: string;
 }
 
+/**
+ * `e` putting texts in other templates (and, when given, knowing where its query instruction goes): the
+ * same id, dimension, training record and vectors for the same templated text.
+ */
+export function retemplated(e: Embedder, templates: TextTemplates, prompt?: QueryPrompt): Embedder {
+  return {
+    id: e.id,
+    dim: e.dim,
+    templates,
+    ...(prompt ? { prompt } : {}),
+    ...(e.trainedQueries !== undefined ? { trainedQueries: e.trainedQueries } : {}),
+    embed: (b, texts, role) => e.embed(b, texts, role),
+  };
+}
+
 /** Fills a template; a passage with an empty title drops the title line. */
 export function applyTemplate(template: string, fields: { text: string; title?: string }): string {
   const title = fields.title?.trim() ?? '';

@@ -4,7 +4,7 @@
  * template, not the query's).
  */
 import { DEFAULT_INSTRUCTION } from '../models/hf/embedder';
-import type { Embedder, QueryPrompt } from '../models/types';
+import { retemplated, type Embedder, type QueryPrompt } from '../models/types';
 import { PROMPT_FORMAT, PromptError } from './policy';
 
 /** Fills a format's {instruction}; null or '' gives the plain template. */
@@ -42,12 +42,5 @@ export function withInstruction(e: Embedder, instruction: string | null): Embedd
   const value = instruction?.trim() || null;
   const query = queryTemplate(p, value);
   if (query === e.templates.query && p.instruction === value) return e;
-  return {
-    id: e.id,
-    dim: e.dim,
-    templates: { query, passage: e.templates.passage },
-    prompt: { ...p, instruction: value },
-    ...(e.trainedQueries !== undefined ? { trainedQueries: e.trainedQueries } : {}),
-    embed: (b, texts, role) => e.embed(b, texts, role),
-  };
+  return retemplated(e, { query, passage: e.templates.passage }, { ...p, instruction: value });
 }

@@ -4,7 +4,7 @@
  * in the batch, so a resumed run repeats an uninterrupted one), and the query prompt a model trained under
  * a policy is used with afterwards (its default instruction). Passages never carry an instruction.
  */
-import type { Embedder, QueryPrompt } from '../models/types';
+import { retemplated, type Embedder, type QueryPrompt } from '../models/types';
 import { defaultInstruction, type PromptPolicy } from '../prompts/policy';
 import { queryPrompt, queryTemplate } from '../prompts/template';
 import { Rng, subSeed } from '../util/rng';
@@ -44,12 +44,6 @@ export function policyPrompt(
 
 /** `e` with its queries under `prompt` (templates.query filled with prompt.instruction); passages unchanged. */
 export function underPrompt(e: Embedder, prompt: QueryPrompt): Embedder {
-  return {
-    id: e.id,
-    dim: e.dim,
-    templates: { query: queryTemplate(prompt, prompt.instruction), passage: e.templates.passage },
-    prompt,
-    ...(e.trainedQueries !== undefined ? { trainedQueries: e.trainedQueries } : {}),
-    embed: (b, texts, role) => e.embed(b, texts, role),
-  };
+  const query = queryTemplate(prompt, prompt.instruction);
+  return retemplated(e, { query, passage: e.templates.passage }, prompt);
 }

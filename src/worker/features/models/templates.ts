@@ -6,7 +6,7 @@
 import { DEFAULT_INSTRUCTION } from '../../../models/hf/embedder';
 import { HfEmbedder } from '../../../models/hf/embedder';
 import { OrtEmbedder } from '../../../models/ort/embedder';
-import type { Embedder, QueryPrompt, TextTemplates } from '../../../models/types';
+import { retemplated, type Embedder, type QueryPrompt, type TextTemplates } from '../../../models/types';
 import type { ModelTemplates } from '../../../models/types';
 import { formatAround, queryPrompt } from '../../../prompts/template';
 
@@ -131,12 +131,5 @@ export function withTemplates(e: Embedder, t: ModelTemplates): Embedder {
     const plain = own.format === t.query ? own.plain : stripInstruction(t.query);
     prompt = { format: t.query, plain, instruction: t.instruction?.trim() || null };
   }
-  return {
-    id: e.id,
-    dim: e.dim,
-    templates: r,
-    ...(prompt ? { prompt } : {}),
-    ...(e.trainedQueries !== undefined ? { trainedQueries: e.trainedQueries } : {}),
-    embed: (backend, texts, role) => e.embed(backend, texts, role),
-  };
+  return retemplated(e, r, prompt);
 }

@@ -6,8 +6,7 @@
 import {
   checkMergeable,
   mergeAdapterExperts,
-  mergedAdapterRecord,
-  mergedLoraRecord,
+  mergedExpertRecord,
   mergeLoraExperts,
   type LoadedExpert,
 } from '../experts/merge';
@@ -42,32 +41,16 @@ function adapterDim(e: LoadedExpert): number {
   return t.shape[1];
 }
 
-async function mergeAdapterExpertFiles(
-  recipe: MergeRecipe,
-  experts: readonly LoadedExpert[],
-  info: MergedExpertInfo,
-): Promise<MergedExpertFiles> {
-  const weights = await mergeAdapterExperts(recipe, experts, adapterDim(experts[0]), info.backend);
-  const record = mergedAdapterRecord(
-    recipe,
-    experts.map((e) => e.record),
-    info.name,
-    info.id,
-    info.createdAt,
-  );
-  return { record, weights };
-}
-
 /**
  * LoRA experts: each linear's ΔW = (α/r)·B·A materialised and merged module by module over the base model
  * (loaded by `info.loadBase`: its linears, and its weights for the methods that read θ), saved as the
  * merged per-module ΔW (merged_delta.safetensors) that expertEmbedder folds into the base's weights.
  */
-async function mergeLoraExpertFiles(
+async function mergeLoraWeights(
   recipe: MergeRecipe,
   experts: readonly LoadedExpert[],
   info: MergedExpertInfo,
-): Promise<MergedExpertFiles> {
+): Promise<ExpertWeights> {
   if (!info.loadBase)
     throw new MergeError(`${recipe.method}: merging LoRA experts needs their base model loaded`);
   const base = await info.loadBase();
@@ -75,15 +58,7 @@ async function mergeLoraExpertFiles(
     throw new MergeError(
       `${recipe.method}: the experts' base "${experts[0].record.baseModel}" is not a model LoRA runs on (USE-lite or a Hugging Face model on the studio kernels)`,
     );
-  const weights = await mergeLoraExperts(recipe, experts, base, info.backend);
-  const record = mergedLoraRecord(
-    recipe,
-    experts.map((e) => e.record),
-    info.name,
-    info.id,
-    info.createdAt,
-  );
-  return { record, weights };
+  return mergeLoraExperts(recipe, experts, base, info.backend);
 }
 
 /** Merges loaded experts by the recipe (experts in recipe order) into one new expert's files. */
@@ -92,11 +67,14 @@ export async function mergeExpertFiles(
   experts: readonly LoadedExpert[],
   info: MergedExpertInfo,
 ): Promise<MergedExpertFiles> {
-  checkMergeable(experts.map((e) => e.record));
-  const method = experts[0].record.method;
-  if (method === 'adapter') return mergeAdapterExpertFiles(recipe, experts, info);
-  if (method === 'lora') return mergeLoraExpertFiles(recipe, experts, info);
-  throw new MergeError(
-    `expert "${experts[0].record.name}" has an unknown training method "${String(method)}"`,
-  );
+  const records = experts.map((e) => e.record);
+  checkMergeable(records);
+  const method = records[0].method;
+  if (method !== 'adapter' && method !== 'lora')
+    throw new MergeError(`expert "${records[0].name}" has an unknown training method "${String(method)}"`);
+  const weights =
+    method === 'adapter'
+      ? await mergeAdapterExperts(recipe, experts, adapterDim(experts[0]), info.backend)
+      : await mergeLoraWeights(recipe, experts, info);
+  return { record: mergedExpertRecord(recipe, records, info.name, info.id, info.createdAt), weights };
 }

@@ -15,7 +15,7 @@ import { EXPERT_JSON, expertFiles, LORA_DELTA_FILE, PEFT_CONFIG, PEFT_WEIGHTS, r
 import {
   loraOutExpert,
   mergedLoraCheckpoint,
-  mergedLoraRecord,
+  mergedExpertRecord,
   mergeLoraExperts,
   type LoadedExpert,
 } from './merge';
@@ -64,7 +64,7 @@ describe('merged LoRA experts', () => {
     const ex = [0, 1, 2].map((i) => loraExpert(i, model));
     const r = recipe([0.5, 0.3, 0.7]);
     const weights = await mergeLoraExperts(r, ex, model);
-    const rec = mergedLoraRecord(
+    const rec = mergedExpertRecord(
       r,
       ex.map((e) => e.record),
       'Merged',
@@ -97,7 +97,7 @@ describe('merged LoRA experts', () => {
     const e = loraExpert(0, model);
     const r = recipe([1], 'task_arithmetic');
     const weights = await mergeLoraExperts(r, [e], model);
-    const rec = mergedLoraRecord(r, [e.record], 'One', 'm2', '2026-02-02T00:00:00.000Z');
+    const rec = mergedExpertRecord(r, [e.record], 'One', 'm2', '2026-02-02T00:00:00.000Z');
     const back = await roundTrip(expertFiles(rec, weights));
     const got = await expertEmbedder(model, back.record, back.weights, 'm').embed(be, TEXTS, 'query');
     const want = await expertEmbedder(model, e.record, e.weights, 'e').embed(be, TEXTS, 'query');
@@ -114,7 +114,7 @@ describe('merged LoRA experts', () => {
     await expect(mergeLoraExperts(recipe([1, 1]), [e, merged], model)).rejects.toThrow(
       /"M" is itself a merge/,
     );
-    const rec = mergedLoraRecord(recipe([1]), [e.record], 'X', 'x', '2026-02-02T00:00:00.000Z');
+    const rec = mergedExpertRecord(recipe([1]), [e.record], 'X', 'x', '2026-02-02T00:00:00.000Z');
     const files = expertFiles(rec, weights);
     // PEFT A/B tensors (same write stamp) in the delta file's place
     files.set(LORA_DELTA_FILE, expertFiles(rec, e.weights).get('adapter_model.safetensors')!);
@@ -129,7 +129,7 @@ describe('merged LoRA experts', () => {
     const ex = [0, 1, 2].map((i) => loraExpert(i, model));
     const r = recipe([0.5, 0.3, 0.7], 'task_arithmetic');
     const weights = await mergeLoraExperts(r, ex, model);
-    const rec = mergedLoraRecord(
+    const rec = mergedExpertRecord(
       r,
       ex.map((e) => e.record),
       'Merged',
@@ -184,7 +184,7 @@ describe('merged LoRA experts', () => {
     });
     const r = { ...recipe([0.6, 0.4], 'task_arithmetic'), baseModel: 'tiny-bert' };
     const weights = await mergeLoraExperts(r, ex, model);
-    const rec = mergedLoraRecord(
+    const rec = mergedExpertRecord(
       r,
       ex.map((e) => e.record),
       'M',

@@ -18,8 +18,7 @@ import type { ExpertWeights } from './files';
 import {
   checkMergeable,
   mergeAdapterExperts,
-  mergedAdapterRecord,
-  mergedLoraRecord,
+  mergedExpertRecord,
   mergeLoraExperts,
   type LoadedExpert,
 } from './merge';
@@ -107,12 +106,12 @@ export async function searchSession(opts: {
     if (lora && isLoraBase(model)) {
       // ΔW per linear merged module by module and folded into the base's weights (the pool is re-embedded)
       const weights = await mergeLoraExperts(recipe, loaded, model, be);
-      const record = mergedLoraRecord(recipe, records, name, id, createdAt);
+      const record = mergedExpertRecord(recipe, records, name, id, createdAt);
       const folded = loadMergedLora(model, weightsToDeltas(weights, model.linears), id);
       return { weights, record, embedder: folded, release: () => folded.release() };
     }
     const weights = await mergeAdapterExperts(recipe, loaded, base.dim, be);
-    const record = mergedAdapterRecord(recipe, records, name, id, createdAt);
+    const record = mergedExpertRecord(recipe, records, name, id, createdAt);
     return { weights, record, embedder: expertEmbedder(base, record, weights, id) };
   };
   const score = async (recipe: MergeRecipe, sig?: AbortSignal): Promise<TaskScores> => {

@@ -7,7 +7,7 @@ import { adapterExpertRecord } from '../testing/expert-record';
 import type { Embedder } from '../models/types';
 import { Rng } from '../util/rng';
 import type { ExpertWeights } from './files';
-import { checkMergeable, mergeAdapterExperts, mergedAdapterRecord, recipeExperts } from './merge';
+import { checkMergeable, mergeAdapterExperts, mergedExpertRecord, recipeExperts } from './merge';
 
 const D = 6;
 
@@ -125,14 +125,14 @@ describe('merging adapter experts', () => {
     const fb = { scheme: 's', queries: ['q2', 'q3'], positives: ['p2'] };
     const ra = { ...a.record, fingerprints: fa };
     const rb = { ...b.record, fingerprints: fb };
-    const rec = mergedAdapterRecord(recipe('ties', [1, 1]), [ra, rb], 'M', 'm1', 't');
+    const rec = mergedExpertRecord(recipe('ties', [1, 1]), [ra, rb], 'M', 'm1', 't');
     expect(rec.merge?.method).toBe('ties');
     expect(rec.method).toBe('adapter');
     expect(rec.config.adapter.kind).toBe('full');
     expect(rec.fingerprints?.queries.sort()).toEqual(['q1', 'q2', 'q3']);
     expect(rec.data.source).toMatch(/^merge: ties · E0 1 \+ E1 1$/);
     expect(
-      mergedAdapterRecord(recipe('ties', [1, 1]), [ra, b.record], 'M', 'm1', 't').fingerprints,
+      mergedExpertRecord(recipe('ties', [1, 1]), [ra, b.record], 'M', 'm1', 't').fingerprints,
     ).toBeUndefined();
   });
 });

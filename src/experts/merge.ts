@@ -9,8 +9,8 @@
  * names; files.ts keeps them in merged_delta.safetensors; expertEmbedder folds them into the base).
  * LoRA out (item 5): loraOutExpert turns a merged LoRA expert into a PEFT LoRA by truncated SVD
  * (src/merge/lora-extract.ts); expertFiles then writes adapter_model.safetensors + adapter_config.json.
- * Exports: checkMergeable, recipeExperts, mergeAdapterExperts, mergedAdapterRecord, mergeLoraExperts,
- * mergedLoraRecord, loraOutExpert, mergedLoraCheckpoint.
+ * Exports: checkMergeable, recipeExperts, mergeAdapterExperts, mergedExpertRecord, mergeLoraExperts,
+ * mergedExpertRecord, loraOutExpert, mergedLoraCheckpoint.
  */
 import { mergeAdapters } from '../merge/adapters';
 import { extractLora, type LoraOutModule, type LoraOutOptions } from '../merge/lora-extract';
@@ -95,10 +95,12 @@ function unionFingerprints(records: readonly ExpertRecord[]): ExpertFingerprints
 }
 
 /**
- * The record of a merged adapter expert: a full adapter over the shared base, carrying the recipe.
- * `id` and `createdAt` are the caller's (the store's clock and id scheme).
+ * The record of a merged expert, carrying the recipe; `id` and `createdAt` are the caller's (the store's
+ * clock and id scheme). Adapters merge into a full adapter over the shared base; a LoRA merge's weights are
+ * the merged per-module ΔW (mergeLoraExperts), not A/B pairs, so its config.lora is the first expert's, for
+ * reference.
  */
-export function mergedAdapterRecord(
+export function mergedExpertRecord(
   recipe: MergeRecipe,
   records: readonly ExpertRecord[],
   name: string,
@@ -107,36 +109,29 @@ export function mergedAdapterRecord(
 ): ExpertRecord {
   checkMergeable(records);
   const first = records[0];
-  if (first.method !== 'adapter')
-    throw new MergeError(
-      `mergedAdapterRecord: "${first.name}" is a ${first.method} expert; use mergedLoraRecord`,
-    );
-  const config = {
-    ...first.config,
-    method: 'adapter' as const,
-    adapter: { ...first.config.adapter, kind: 'full' as const },
+  const config: ExpertRecord['config'] =
+    first.method === 'adapter'
+      ? { ...first.config, method: 'adapter', adapter: { ...first.config.adapter, kind: 'full' } }
+      : { ...first.config, method: 'lora' };
+  const prompts = mergedPolicy(recipe, first);
+  return {
+    id,
+    name,
+    baseModel: first.baseModel,
+    method: config.method,
+    config,
+    data: {
+      source: `merge: ${recipeLabel(recipe)}`,
+      pairs: records.reduce((s, r) => s + r.data.pairs, 0),
+      negatives: 'merged',
+    },
+    templates: first.templates,
+    createdAt,
+    history: [],
+    fingerprints: unionFingerprints(records),
+    merge: recipe,
+    ...(prompts ? { prompts } : {}),
   };
-  return mergedRecord(recipe, records, name, id, createdAt, config);
-}
-
-/**
- * The record of a merged LoRA expert: method 'lora', the recipe in `merge`; its weights are the merged
- * per-module ΔW (mergeLoraExperts), not A/B pairs, so config.lora is the first expert's, for reference.
- */
-export function mergedLoraRecord(
-  recipe: MergeRecipe,
-  records: readonly ExpertRecord[],
-  name: string,
-  id: string,
-  createdAt: string,
-): ExpertRecord {
-  checkMergeable(records);
-  const first = records[0];
-  if (first.method !== 'lora')
-    throw new MergeError(
-      `mergedLoraRecord: "${first.name}" is an ${first.method} expert; use mergedAdapterRecord`,
-    );
-  return mergedRecord(recipe, records, name, id, createdAt, { ...first.config, method: 'lora' });
 }
 
 /**
@@ -178,36 +173,6 @@ export function mergedPolicy(recipe: MergeRecipe, first: ExpertRecord): PromptPo
   if (recipe.instruction === undefined) return first.prompts;
   const format = first.prompts?.format ?? PROMPT_FORMAT;
   return { kind: 'fixed', format, instructions: [recipe.instruction.trim()] };
-}
-
-function mergedRecord(
-  recipe: MergeRecipe,
-  records: readonly ExpertRecord[],
-  name: string,
-  id: string,
-  createdAt: string,
-  config: ExpertRecord['config'],
-): ExpertRecord {
-  const first = records[0];
-  const prompts = mergedPolicy(recipe, first);
-  return {
-    id,
-    name,
-    baseModel: first.baseModel,
-    method: config.method,
-    config,
-    data: {
-      source: `merge: ${recipeLabel(recipe)}`,
-      pairs: records.reduce((s, r) => s + r.data.pairs, 0),
-      negatives: 'merged',
-    },
-    templates: first.templates,
-    createdAt,
-    history: [],
-    fingerprints: unionFingerprints(records),
-    merge: recipe,
-    ...(prompts ? { prompts } : {}),
-  };
 }
 
 /**

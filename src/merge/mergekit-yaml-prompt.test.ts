@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { adapterExpertRecord } from '../testing/expert-record';
-import { mergedAdapterRecord } from '../experts/merge';
+import { mergedExpertRecord } from '../experts/merge';
 import { expertEmbedder } from '../experts/embedder';
 import { genericPolicy } from '../prompts/generic';
 import { PROMPT_FORMAT } from '../prompts/policy';
@@ -57,7 +57,7 @@ describe('a merge recipe carries the merged expert’s query instruction', () =>
       { ...adapterExpertRecord({ id: 'a', name: 'A' }), prompts: gp },
       adapterExpertRecord({ id: 'b', name: 'B' }),
     ];
-    const merged = (r: MergeRecipe) => mergedAdapterRecord(r, records, 'm', 'm', '2026-01-01T00:00:00.000Z');
+    const merged = (r: MergeRecipe) => mergedExpertRecord(r, records, 'm', 'm', '2026-01-01T00:00:00.000Z');
     expect(merged(recipe()).prompts).toEqual(gp);
     expect(merged(recipe(null)).prompts).toBeUndefined();
     expect(merged(recipe('Find it')).prompts).toEqual({

@@ -8,8 +8,7 @@ import { isLoraBase, withExpertPrompts } from '../../../experts/embedder';
 import {
   checkMergeable,
   mergeAdapterExperts,
-  mergedAdapterRecord,
-  mergedLoraRecord,
+  mergedExpertRecord,
   mergeLoraExperts,
   mergedPolicy,
 } from '../../../experts/merge';
@@ -31,6 +30,8 @@ export interface MergedModel {
   release?(): void;
 }
 
+type MergedWeights = Omit<MergedModel, 'record'>;
+
 /** The merged model's queries under the policy its record will have (the recipe's instruction, else the first expert's). */
 function underMergedPrompts(e: Embedder, recipe: MergeRecipe, scope: MergeScope): Embedder {
   const first = scope.experts[0].record;
@@ -39,7 +40,7 @@ function underMergedPrompts(e: Embedder, recipe: MergeRecipe, scope: MergeScope)
   return withExpertPrompts(e, scope.base, prompts ? { ...rest, prompts } : rest);
 }
 
-async function mergedAdapter(recipe: MergeRecipe, scope: MergeScope, id: string): Promise<MergedModel> {
+async function mergedAdapter(recipe: MergeRecipe, scope: MergeScope, id: string): Promise<MergedWeights> {
   const { base, experts, backend, cache } = scope;
   const weights = await mergeAdapterExperts(recipe, experts, base.dim, backend);
   const first = experts[0].record;
@@ -57,14 +58,6 @@ async function mergedAdapter(recipe: MergeRecipe, scope: MergeScope, id: string)
       scope,
     ),
     weights,
-    record: (name, rid, createdAt) =>
-      mergedAdapterRecord(
-        recipe,
-        experts.map((e) => e.record),
-        name,
-        rid,
-        createdAt,
-      ),
   };
 }
 
@@ -73,7 +66,7 @@ async function mergedAdapter(recipe: MergeRecipe, scope: MergeScope, id: string)
  * the pool's documents are re-embedded by the folded model on each score. `release` frees the folded
  * weights (each slider move makes a new model).
  */
-async function mergedLora(recipe: MergeRecipe, scope: MergeScope, id: string): Promise<MergedModel> {
+async function mergedLora(recipe: MergeRecipe, scope: MergeScope, id: string): Promise<MergedWeights> {
   const { base, experts, backend } = scope;
   if (!isLoraBase(base))
     throw new MergeError(
@@ -90,21 +83,19 @@ async function mergedLora(recipe: MergeRecipe, scope: MergeScope, id: string): P
     ),
     weights,
     release: () => inner.release(),
-    record: (name, rid, createdAt) =>
-      mergedLoraRecord(
-        recipe,
-        experts.map((e) => e.record),
-        name,
-        rid,
-        createdAt,
-      ),
   };
 }
 
 /** Merges the scope's experts (in recipe order) by `recipe`; `id` is the embedder's model id. */
 export async function mergeExperts(recipe: MergeRecipe, scope: MergeScope, id: string): Promise<MergedModel> {
   checkMergeable(scope.experts.map((e) => e.record));
-  const method = scope.experts[0].record.method;
-  if (method === 'adapter') return mergedAdapter(recipe, scope, id);
-  return mergedLora(recipe, scope, id);
+  const records = scope.experts.map((e) => e.record);
+  const merged =
+    records[0].method === 'adapter'
+      ? await mergedAdapter(recipe, scope, id)
+      : await mergedLora(recipe, scope, id);
+  return {
+    ...merged,
+    record: (name, rid, createdAt) => mergedExpertRecord(recipe, records, name, rid, createdAt),
+  };
 }

@@ -6,24 +6,33 @@
  * (gradients and filters of the numeric parameters weight, density, gamma, epsilon, lambda, t) go to the
  * recipe's perLayer fields (layer-params.ts) with mergekit's fallback: a model's filters that match no
  * tensor fall through to the top-level setting and then to the default, as mergekit's ConfigReader does.
- * Out: a MergeRecipe (perLayer included) and the models' paths as a recipe mergekit reads. The merged
+ * Out (mergekit-yaml-export.ts, re-exported here): a MergeRecipe (perLayer included) and the models' paths
+ * as a recipe mergekit reads; the keys both sides know are in mergekit-yaml-keys.ts. The merged
  * expert's query instruction (recipe.instruction) travels as a `# stm_instruction: "…"` comment, which
  * mergekit skips and the importer reads back. Pure (no Node imports): the studio uses it in the browser.
  */
 import type { LayerModelParams, LayerOptions, ParamRule, ParamValue } from './layer-params';
-import { parseYaml, resolvePlain, YamlError, type YamlNode, type YamlScalar } from './mergekit-yaml-parse';
+import { parseYaml, YamlError, type YamlNode, type YamlScalar } from './mergekit-yaml-parse';
 import { checkRecipe, type MergeRecipe } from './recipe';
 import { checkInstruction } from '../prompts/policy';
 import { getMergeMethod } from './registry';
 import {
-  DEFAULT_DENSITY,
-  DEFAULT_EPSILON,
-  DEFAULT_GAMMA,
-  type MergeOptions,
-  type ModelParams,
-} from './types';
+  TOP_KEYS,
+  IGNORED_TOP_KEYS,
+  UNSUPPORTED_TOP_KEYS,
+  MODEL_KEYS,
+  MODEL_PARAMS,
+  GLOBAL_PARAMS,
+  NO_EFFECT_PARAMS,
+  PARAM_DEFAULTS,
+  DTYPES,
+  INSTRUCTION_COMMENT,
+} from './mergekit-yaml-keys';
+import type { MergeOptions, ModelParams } from './types';
 
 export { YamlError } from './mergekit-yaml-parse';
+export { INSTRUCTION_COMMENT } from './mergekit-yaml-keys';
+export { exportMergekitYaml, yamlNumber, yamlString, type ExportPaths } from './mergekit-yaml-export';
 
 /** A parameter as mergekit's ParameterSetting: a scalar, a gradient, or conditional values. */
 export type ParamSetting =
@@ -57,9 +66,6 @@ export interface MergekitRecipe {
   instruction?: { value: string | null; line: number };
 }
 
-/** The comment that carries a recipe's query instruction (mergekit reads no comment, so it is left alone). */
-export const INSTRUCTION_COMMENT = '# stm_instruction:';
-
 /** The `# stm_instruction: <JSON string or null>` comment of a recipe's text, if any; a bad one names its line. */
 function instructionComment(text: string, file: string): MergekitRecipe['instruction'] {
   const lines = text.split(/\r?\n/);
@@ -87,40 +93,6 @@ function instructionComment(text: string, file: string): MergekitRecipe['instruc
   }
   return { value: v === null ? null : v.trim(), line: at + 1 };
 }
-
-const TOP_KEYS = ['merge_method', 'base_model', 'models', 'parameters', 'dtype', 'out_dtype'];
-/** mergekit keys that do not change the merged tensors here */
-const IGNORED_TOP_KEYS = ['tokenizer_source', 'tokenizer', 'chat_template', 'name'];
-/** mergekit keys this importer cannot apply */
-const UNSUPPORTED_TOP_KEYS: Record<string, string> = {
-  slices: 'layer slices (frankenmerges) are not supported; list whole models under "models"',
-  modules: 'per-module definitions are not supported; list whole models under "models"',
-};
-const MODEL_KEYS = ['model', 'parameters'];
-/** per-model parameters (also allowed at the top level as defaults for every model) */
-const MODEL_PARAMS = ['weight', 'density', 'gamma', 'epsilon'] as const;
-/** global parameters: mergekit name → MergeOptions key ("seed" is STM's: mergekit has no mask seed) */
-const GLOBAL_PARAMS = {
-  normalize: 'normalize',
-  rescale: 'rescale',
-  lambda: 'lambda',
-  t: 't',
-  filter_wise: 'filterWise',
-  normalize_weights: 'normalizeWeights',
-  seed: 'seed',
-} as const satisfies Record<string, keyof MergeOptions>;
-/** read by mergekit, no effect on the values here (the mask's storage type) */
-const NO_EFFECT_PARAMS = ['int8_mask'];
-/** numeric global parameters that may vary by layer or name (LayerOptions) */
-const LAYER_GLOBALS = ['lambda', 't'] as const;
-/** what mergekit uses when no setting matches a tensor (weight and t have none: they are required) */
-const PARAM_DEFAULTS: Partial<Record<string, number>> = {
-  density: DEFAULT_DENSITY,
-  gamma: DEFAULT_GAMMA,
-  epsilon: DEFAULT_EPSILON,
-  lambda: 1,
-};
-const DTYPES = ['float32', 'float16', 'bfloat16'];
 
 function fail(file: string, line: number, detail: string): never {
   throw new YamlError(file, line, detail);
@@ -463,90 +435,4 @@ export function mergeRecipeFromMergekit(r: MergekitRecipe): ImportedRecipe {
 /** Reads a mergekit YAML recipe into a MergeRecipe (parseMergekitYaml + mergeRecipeFromMergekit). */
 export function importMergekitYaml(text: string, file = 'recipe.yml'): ImportedRecipe {
   return mergeRecipeFromMergekit(parseMergekitYaml(text, file));
-}
-
-const PLAIN = /^[A-Za-z0-9_./@+~-][A-Za-z0-9_./@+~ :=-]*$/;
-
-/** A string as YAML: plain when PyYAML reads it back as the same string, else double-quoted. */
-export function yamlString(s: string): string {
-  const plainOk = PLAIN.test(s) && !/: |:$| #|\s$/.test(s) && typeof resolvePlain(s) === 'string';
-  return plainOk ? s : JSON.stringify(s);
-}
-
-/** A number as YAML PyYAML reads as a float or int (an exponent needs a "." and a sign there). */
-export function yamlNumber(x: number): string {
-  if (!Number.isFinite(x)) throw new Error(`cannot write ${x} to a recipe`);
-  const s = String(x);
-  const m = /^(-?\d+)(?:\.(\d+))?e([-+])(\d+)$/.exec(s);
-  return m ? `${m[1]}.${m[2] ?? '0'}e${m[3]}${m[4]}` : s;
-}
-
-/** A parameter's YAML lines: `name: 0.5`, `name: [0, 0.5, 1]`, or a block list of {filter, value} rules. */
-function paramLines(indent: string, name: string, v: ParamValue): string[] {
-  const flow = (x: number | number[]) =>
-    typeof x === 'number' ? yamlNumber(x) : `[${x.map(yamlNumber).join(', ')}]`;
-  if (typeof v === 'number' || v.every((x) => typeof x === 'number'))
-    return [`${indent}${name}: ${flow(v as number | number[])}`];
-  const out = [`${indent}${name}:`];
-  for (const r of v as ParamRule[]) {
-    if (r.filter === undefined) out.push(`${indent}  - value: ${flow(r.value)}`);
-    else out.push(`${indent}  - filter: ${yamlString(r.filter)}`, `${indent}    value: ${flow(r.value)}`);
-  }
-  return out;
-}
-
-export interface ExportPaths {
-  /** base_model (a path or a model id); null to leave it out (linear without a base) */
-  baseModel: string | null;
-  /** one per recipe expert, in order */
-  models: readonly string[];
-}
-
-/** The recipe as mergekit YAML: merge_method, base_model, models[].parameters, parameters, dtype. */
-export function exportMergekitYaml(recipe: MergeRecipe, paths: ExportPaths, dtype = 'float32'): string {
-  checkRecipe(recipe);
-  if (paths.models.length !== recipe.experts.length)
-    throw new Error(`exportMergekitYaml: ${recipe.experts.length} experts but ${paths.models.length} paths`);
-  if (!DTYPES.includes(dtype))
-    throw new Error(`exportMergekitYaml: dtype "${dtype}" is not one of ${DTYPES.join(', ')}`);
-  const lines: string[] = [];
-  // the merged expert's query instruction, for STM Studio (a comment: mergekit reads none)
-  if (recipe.instruction !== undefined)
-    lines.push(`${INSTRUCTION_COMMENT} ${JSON.stringify(recipe.instruction)}`);
-  lines.push(`merge_method: ${yamlString(recipe.method)}`);
-  if (paths.baseModel !== null) lines.push(`base_model: ${yamlString(paths.baseModel)}`);
-  lines.push('models:');
-  recipe.experts.forEach((e, i) => {
-    lines.push(`  - model: ${yamlString(paths.models[i])}`);
-    // a per-layer value wins over the plain one (which the importer derives from it again)
-    const value = (p: (typeof MODEL_PARAMS)[number]) => e.perLayer?.[p] ?? e.params[p];
-    const ps = MODEL_PARAMS.filter((p) => value(p) !== undefined);
-    if (ps.length) {
-      lines.push('    parameters:');
-      for (const p of ps) lines.push(...paramLines('      ', p, value(p)!));
-    }
-  });
-  const layered = (name: string) =>
-    (LAYER_GLOBALS as readonly string[]).includes(name)
-      ? recipe.perLayer?.[name as (typeof LAYER_GLOBALS)[number]]
-      : undefined;
-  const opts = Object.entries(GLOBAL_PARAMS).filter(
-    ([name, key]) => recipe.options[key] !== undefined || layered(name) !== undefined,
-  );
-  if (opts.length) {
-    lines.push('parameters:');
-    for (const [name, key] of opts) {
-      const per = layered(name);
-      if (per !== undefined) {
-        lines.push(...paramLines('  ', name, per));
-        continue;
-      }
-      const v = recipe.options[key]!;
-      const note =
-        name === 'seed' ? '  # STM Studio: the DARE/DELLA mask seed (mergekit has none and ignores it)' : '';
-      lines.push(`  ${name}: ${typeof v === 'boolean' ? String(v) : yamlNumber(v)}${note}`);
-    }
-  }
-  lines.push(`dtype: ${dtype}`);
-  return lines.join('\n') + '\n';
 }

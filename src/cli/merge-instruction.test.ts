@@ -1,13 +1,13 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { readExpertDir, writeExpertDir } from '../experts/files-node';
 import { resolveModelNode } from '../experts/resolve-node';
 import { genericPolicy } from '../prompts/generic';
 import { PROMPT_FORMAT } from '../prompts/policy';
 import { adapterExpertRecord } from '../testing/expert-record';
-import { runMerge } from './merge';
+import { mergeCli } from '../testing/cli-merge';
 import { parseMergeArgs } from './merge-args';
 
 const dir = mkdtempSync(join(tmpdir(), 'stm-cli-merge-instr-'));
@@ -15,15 +15,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const D = 100; // GloVe's dimension
 
 async function merge(argv: string[]): Promise<void> {
-  const print = vi.spyOn(console, 'log').mockImplementation(() => undefined);
-  try {
-    await runMerge(parseMergeArgs([...argv, '--backend', 'cpu']), {
-      log: () => undefined,
-      progress: () => undefined,
-    });
-  } finally {
-    print.mockRestore();
-  }
+  await mergeCli(argv);
 }
 
 async function expert(name: string, gp: boolean): Promise<string> {

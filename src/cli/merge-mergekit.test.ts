@@ -7,11 +7,10 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { parseSafetensors, writeSafetensors } from '../models/hf/safetensors';
 import { Rng } from '../util/rng';
-import { runMerge } from './merge';
-import { parseMergeArgs } from './merge-args';
+import { mergeCli } from '../testing/cli-merge';
 
 const TOOL = join(process.cwd(), 'tools/mergekit_ref.py');
 const probe = spawnSync('python3', ['-c', 'import numpy; print(numpy.__version__)'], { encoding: 'utf8' });
@@ -65,15 +64,7 @@ function models(shapes: Record<string, number[]>, experts: number, seed: number)
 }
 
 async function stm(argv: string[]): Promise<void> {
-  const print = vi.spyOn(console, 'log').mockImplementation(() => undefined);
-  try {
-    await runMerge(parseMergeArgs([...argv, '--backend', 'cpu']), {
-      log: () => undefined,
-      progress: () => undefined,
-    });
-  } finally {
-    print.mockRestore();
-  }
+  await mergeCli(argv);
 }
 
 const python = (args: string[]) => execFileSync('python3', [TOOL, ...args], { encoding: 'utf8' });

@@ -1,11 +1,12 @@
 /** Evaluation requests of the worker protocol (evaluate, stored runs, drill-down): their types and validation. */
 import type { RunRecord } from '../../../store/db';
 import type { Scores } from '../../../eval/types';
+import type { HybridSpec } from '../../../eval/hybrid-label';
 import type { BackendPref } from '../../events';
 import { isPref, isStr, optNum, type Need } from '../../protocol-check';
 
-/** 'bm25' (lexical, no backend needed) or a dense model from the registry. */
-export type RetrieverChoice = 'bm25' | { model: string };
+/** 'bm25' (lexical, no backend needed), a dense model ('expert:<id>' included) or BM25 + dense fused. */
+export type RetrieverChoice = 'bm25' | { model: string } | { hybrid: HybridSpec };
 export interface Bm25Params {
   k1?: number;
   b?: number;
@@ -54,6 +55,12 @@ export interface EvalRequestMap {
   'delete-run': [{ runId: string }, null];
 }
 
+function isHybrid(h: unknown): boolean {
+  if (typeof h !== 'object' || h === null) return false;
+  const x = h as Record<string, unknown>;
+  return isStr(x.dense) && (x.fusion === 'rrf' || x.fusion === 'wsum') && optNum(x.alpha, 0, 1);
+}
+
 /** Validates the body of an evaluation request; `need` throws the ProtocolError. */
 export function checkEvalRequest(t: keyof EvalRequestMap, m: Record<string, unknown>, need: Need): void {
   switch (t) {
@@ -61,8 +68,10 @@ export function checkEvalRequest(t: keyof EvalRequestMap, m: Record<string, unkn
       need(isStr(m.dataset) && isStr(m.split), 'evaluate needs dataset and split');
       const r = m.retriever;
       need(
-        r === 'bm25' || (typeof r === 'object' && r !== null && isStr((r as { model?: unknown }).model)),
-        "evaluate retriever must be 'bm25' or { model }",
+        r === 'bm25' ||
+          (typeof r === 'object' && r !== null && isStr((r as { model?: unknown }).model)) ||
+          (typeof r === 'object' && r !== null && isHybrid((r as { hybrid?: unknown }).hybrid)),
+        "evaluate retriever must be 'bm25', { model } or { hybrid: { dense, fusion: 'rrf'|'wsum', alpha? } }",
       );
       need(isPref(m.backend), 'evaluate needs backend auto|webgpu|cpu');
       const bm = (m.bm25 ?? {}) as Record<string, unknown>;

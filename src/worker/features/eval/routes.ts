@@ -26,6 +26,8 @@ async function evaluate(req: EvaluateRequest, ctx: JobCtx, host: Host) {
     return rec;
   };
   if (req.retriever === 'bm25') return run({ kind: 'bm25', k1: req.bm25?.k1, b: req.bm25?.b });
+  if ('hybrid' in req.retriever)
+    throw new Error('hybrid retrieval: not built yet (issue 12 item 2, helper evalcore)');
   const model = req.retriever.model;
   ctx.progress('acquire-backend', 0, 1);
   // cached embedding chunks survive a lost device: the retry resumes where it stopped

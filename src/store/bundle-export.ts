@@ -11,8 +11,12 @@ import type { StudioDB } from './db';
 export const OMITTED = {
   embeddings: 'cached corpus embeddings are left out: they are recomputed on the first dense evaluation',
   apiKey: 'the LLM server API key (settings llmEndpoint.apiKey) is never exported',
+  backendPref: "the compute backend preference belongs to this machine's hardware",
   hubFiles: 'files of hub models are not in IndexedDB (the Cache API keeps them): they are downloaded again',
 };
+
+/** settings of this machine, not of the project */
+const LOCAL_SETTINGS = ['backendPref'];
 
 /** A settings value with secrets removed. */
 function scrubSetting(key: IDBValidKey, value: unknown): unknown {
@@ -35,7 +39,9 @@ export async function exportBundle(
       const explicit = store.keyPath === null;
       const keys = explicit ? await store.getAllKeys() : [];
       const entries: BundleEntry[] = explicit
-        ? values.map((v, i) => ({ key: keys[i], value: name === 'settings' ? scrubSetting(keys[i], v) : v }))
+        ? values
+            .map((v, i) => ({ key: keys[i], value: name === 'settings' ? scrubSetting(keys[i], v) : v }))
+            .filter((e) => !(name === 'settings' && LOCAL_SETTINGS.includes(e.key as string)))
         : values.map((value) => ({ value }));
       return { name, entries, explicit };
     }),
@@ -51,7 +57,10 @@ export async function exportBundle(
     };
   });
   onProgress?.(read.length, read.length, '');
-  const omitted = [{ what: 'embeddings', why: OMITTED.embeddings }];
+  const omitted = [
+    { what: 'embeddings', why: OMITTED.embeddings },
+    { what: 'settings backendPref', why: OMITTED.backendPref },
+  ];
   const settings = read.find((r) => r.name === 'settings');
   if (settings?.entries.some((e) => e.key === 'llmEndpoint'))
     omitted.push({ what: 'settings llmEndpoint.apiKey', why: OMITTED.apiKey });

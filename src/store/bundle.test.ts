@@ -111,8 +111,13 @@ describe('project bundles', () => {
     });
     const names = [...src.objectStoreNames].filter((s) => s !== 'embeddings');
     expect(manifest.parts.map((p) => p.name).sort()).toEqual(names.sort());
-    for (const p of manifest.parts) expect(p.records, p.name).toBe(await src.count(p.name as 'runs'));
-    expect(manifest.omitted.map((o) => o.what)).toEqual(['embeddings', 'settings llmEndpoint.apiKey']);
+    for (const p of manifest.parts)
+      expect(p.records, p.name).toBe((await src.count(p.name as 'runs')) - (p.name === 'settings' ? 1 : 0));
+    expect(manifest.omitted.map((o) => o.what)).toEqual([
+      'embeddings',
+      'settings backendPref',
+      'settings llmEndpoint.apiKey',
+    ]);
     const data = file.subarray(file.length - manifest.parts.reduce((s, p) => s + p.bytes, 0));
     for (const p of manifest.parts)
       expect(await sha256(data.subarray(p.offset, p.offset + p.bytes))).toBe(p.sha256);
@@ -129,6 +134,8 @@ describe('project bundles', () => {
     const endpoint = (await dst.get('settings', 'llmEndpoint')) as { apiKey: string; url: string };
     expect(endpoint).toMatchObject({ apiKey: '', url: 'http://localhost:1' });
     expect(await dst.get('settings', 'dataset')).toBe('med');
+    expect(await src.get('settings', 'backendPref')).toBe('cpu');
+    expect(await dst.get('settings', 'backendPref')).toBeUndefined(); // the machine's, not the project's
     expect((await loadDataset('med', dst)).docs.length).toBe(300);
   });
 

@@ -56,6 +56,7 @@ export async function populate(db: StudioDB, med: Dataset, tag = 'a'): Promise<v
     {
       dataset: 'med',
       retriever: 'bm25',
+      backendPref: 'cpu',
       llmEndpoint: { url: 'http://localhost:1', model: 'm', apiKey: 'SECRET', rememberKey: true } as never,
     },
     db,

@@ -6,27 +6,31 @@ import { useUi } from './context';
 import { download } from './download';
 import { count, dateTime, mb } from './format';
 import { Jobs } from './Jobs';
+import { plural } from '../util/words';
 
 /** the parts a person thinks of (the others belong to one of these: chunks, files, weights, hits) */
-const LABELS: Record<string, string> = {
-  datasets: 'datasets',
-  runs: 'evaluation runs',
-  experts: 'experts and merges',
-  models: 'imported models',
-  synthSets: 'synthetic sets',
-  synthItems: 'synthetic items (with their reviews)',
-  trainRuns: 'training runs',
-  settings: 'settings (saved prompt searches, templates, selections)',
+const LABELS: Record<string, [string, string]> = {
+  datasets: ['dataset', 'datasets'],
+  runs: ['evaluation run', 'evaluation runs'],
+  experts: ['expert or merge', 'experts and merges'],
+  models: ['imported model', 'imported models'],
+  synthSets: ['synthetic set', 'synthetic sets'],
+  synthItems: ['synthetic item (with its review)', 'synthetic items (with their reviews)'],
+  trainRuns: ['training run', 'training runs'],
+  settings: ['setting', 'settings (selections, templates, saved prompt searches)'],
 };
 
 function Parts({ parts }: { parts: { name: string; records: number; replaced?: number }[] }) {
-  const shown = parts.filter((p) => LABELS[p.name] && p.records > 0);
+  const order = Object.keys(LABELS);
+  const shown = parts
+    .filter((p) => LABELS[p.name] && p.records > 0)
+    .sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
   if (!shown.length) return <p className="muted small">The bundle holds no records.</p>;
   return (
     <ul className="small" data-testid="bundle-parts">
       {shown.map((p) => (
         <li key={p.name} data-part={p.name}>
-          {count(p.records)} {LABELS[p.name]}
+          {plural(p.records, ...LABELS[p.name])}
           {p.replaced ? ` (${count(p.replaced)} replaced the stored copy with the same id)` : ''}
         </li>
       ))}
@@ -46,6 +50,12 @@ function Outcome({ o }: { o: BundleOutcome }) {
       <div className="bundle-outcome refused" role="alert" data-testid="bundle-outcome" data-kind="refused">
         <p className="strong">Refused {o.file}</p>
         <p>{o.message}</p>
+        {o.message.startsWith('bundle part') && (
+          <p className="muted small">
+            Nothing in this studio was changed. A damaged file cannot be repaired here: export the project
+            again from the studio it came from.
+          </p>
+        )}
         {close}
       </div>
     );

@@ -10,6 +10,7 @@ import { BundleError } from './bundle-error';
 import { exportBundle } from './bundle-export';
 import { APP_VERSION, writeContainer } from './bundle-format';
 import { RECORD_STEPS, storesAt } from './bundle-migrate';
+import { KEY_PATHS } from './bundle-read';
 import { DB_VERSION, MIGRATIONS, openStudioDb, type DatasetMeta, type StudioDB } from './db';
 import { loadDataset, saveDataset } from './datasets';
 
@@ -63,6 +64,10 @@ describe('bundles of older schema versions', () => {
     for (let v = 1; v <= DB_VERSION; v++) {
       const db = await open(name(), v);
       expect(storesAt(v).sort(), `version ${v}`).toEqual([...db.objectStoreNames].sort());
+      // the key of every record is checked before anything is written: bundle-read knows every key path
+      const tx = db.transaction([...db.objectStoreNames]);
+      for (const s of db.objectStoreNames)
+        expect(KEY_PATHS[s] ?? null, `key path of ${s}`).toEqual(tx.objectStore(s).keyPath);
     }
   });
 

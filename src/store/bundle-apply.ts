@@ -50,6 +50,14 @@ async function clearOwned(tx: LooseTx, records: BundleRecords, replaced: Set<str
     await deleteBy(tx, 'synthItems', 'by-set', (e.value as { id: string }).id);
 }
 
+/** Bundles carry no API key: the one this studio remembers for its LLM server stays. */
+function keepApiKey(incoming: unknown, stored: unknown): unknown {
+  const key = (stored as { apiKey?: unknown } | undefined)?.apiKey;
+  if (typeof key !== 'string' || !key || typeof incoming !== 'object' || incoming === null) return incoming;
+  const v = incoming as { apiKey?: unknown };
+  return v.apiKey ? incoming : { ...v, apiKey: key, rememberKey: true };
+}
+
 export async function applyBundle(
   db: StudioDB,
   bundle: ReadBundle,
@@ -87,6 +95,8 @@ export async function applyBundle(
       for (const [name, entries] of records) {
         const s = tx.objectStore(name);
         for (const e of entries) {
+          if (name === 'settings' && e.key === 'llmEndpoint')
+            e.value = keepApiKey(e.value, await s.get(e.key));
           await (e.key === undefined ? s.put(e.value) : s.put(e.value, e.key));
           if (++done % 256 === 0) onProgress?.(done, total, name);
         }

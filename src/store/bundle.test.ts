@@ -145,7 +145,17 @@ describe('project bundles', () => {
     const file = await bytesOf((await exportBundle(src)).blob);
     const dst = await freshDb();
     await saveDataset(slice(med, 'other', 50), dst);
+    await dst.put(
+      'settings',
+      { url: 'http://localhost:2', model: 'x', apiKey: 'MINE', rememberKey: true },
+      'llmEndpoint',
+    );
     await importBundle(dst, file);
+    // the bundle's server, and this studio's remembered key (bundles carry none)
+    expect(await dst.get('settings', 'llmEndpoint')).toMatchObject({
+      url: 'http://localhost:1',
+      apiKey: 'MINE',
+    });
     const once = await snapshot(dst);
     const again = await importBundle(dst, file);
     expect(await snapshot(dst)).toEqual(once);

@@ -108,7 +108,12 @@ function checkManifest(m: unknown, latestSchema: number): BundleManifest {
   if (typeof o.createdAt !== 'string' || typeof o.appVersion !== 'string')
     bad('createdAt or appVersion missing');
   if (!Array.isArray(o.parts)) bad('parts is not a list');
-  if (!Array.isArray(o.omitted)) bad('omitted is not a list');
+  const omitted = o.omitted as { what?: unknown; why?: unknown }[];
+  if (
+    !Array.isArray(omitted) ||
+    !omitted.every((x) => typeof x?.what === 'string' && typeof x?.why === 'string')
+  )
+    bad('omitted is not a list of {what, why}');
   const seen = new Set<string>();
   for (const [i, p] of (o.parts as Record<string, unknown>[]).entries()) {
     const ok =

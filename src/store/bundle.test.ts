@@ -232,6 +232,11 @@ describe('project bundles', () => {
       `bundle part manifest: written at schema version ${DB_VERSION + 1}, newer than this studio's ${DB_VERSION}; open it in a newer studio. Nothing was imported.`,
     ]);
     cases.push([
+      'bad omitted',
+      withManifest(file, (m) => (m.omitted = [1])),
+      /^bundle part manifest: omitted is not/,
+    ]);
+    cases.push([
       'wrong count',
       withManifest(
         file,

@@ -22,10 +22,11 @@ import { parsePromptsArgs, PROMPTS_USAGE } from './prompts-args';
 import { runPrompts } from './prompts';
 import { runTrain } from './train';
 import { runEval } from './eval';
+import { BUNDLE_USAGE, parseBundleArgs, runBundleInspect } from './bundle';
 
 const USAGE = `${BASE_USAGE}\n${MERGE_USAGE}`;
 const reporter = new Reporter(process.stderr);
-const usage = `${USAGE}\n${MERGE_SEARCH_USAGE}\n${PROMPTS_USAGE}`;
+const usage = `${USAGE}\n${MERGE_SEARCH_USAGE}\n${PROMPTS_USAGE}\n${BUNDLE_USAGE}`;
 const log = reporter.log;
 
 async function main(argv: string[]): Promise<void> {
@@ -38,6 +39,7 @@ async function main(argv: string[]): Promise<void> {
   if (cmd === 'merge') return runMerge(parseMergeArgs(rest), reporter).then(() => undefined);
   if (cmd === 'merge-search') return runMergeSearch(parseMergeSearchArgs(rest), reporter);
   if (cmd === 'prompts') return runPrompts(parsePromptsArgs(rest), reporter);
+  if (cmd === 'bundle') return runBundleInspect(parseBundleArgs(rest));
   if (cmd === 'models') {
     for (const m of listModels()) console.log(`${m.id}\t${m.dim}d\t${m.name}: ${m.description}`);
     return;

@@ -129,9 +129,24 @@ export interface ExpertWeight {
 export type StudioDB = IDBPDatabase<StudioSchema>;
 type UpgradeTx = IDBPTransaction<StudioSchema, StoreNames<StudioSchema>[], 'versionchange'>;
 
+/** A dataset record of schema v1..v3 completed as v4 has it (the v4 upgrade, and older project bundles). */
+export function completeDatasetMeta(old: unknown): DatasetMeta {
+  const v = old as Partial<DatasetMeta> & { name: string };
+  return {
+    name: v.name,
+    description: v.description ?? '',
+    importedAt: v.importedAt ?? new Date(0).toISOString(),
+    counts: v.counts ?? { docs: 0, queries: 0 },
+    splits: v.splits ?? {},
+    chunks: v.chunks ?? { docs: 0, queries: 0, qrels: 0 },
+    fingerprint: v.fingerprint ?? '',
+  };
+}
+
 /**
  * Ordered upgrade steps: step i takes the database from version i to version i+1.
- * Never edit a released step; append a new one.
+ * Never edit a released step; append a new one (and its record step in bundle-migrate.ts, which brings
+ * the records of an older project bundle to the new version the same way).
  */
 export const MIGRATIONS: ReadonlyArray<(db: StudioDB, tx: UpgradeTx) => Promise<void> | void> = [
   // v1: datasets (meta) with their contents in chunks, and settings.
@@ -161,17 +176,7 @@ export const MIGRATIONS: ReadonlyArray<(db: StudioDB, tx: UpgradeTx) => Promise<
     store.createIndex('by-importedAt', 'importedAt');
     let cursor = await store.openCursor();
     while (cursor) {
-      const v = cursor.value as Partial<DatasetMeta> & { name: string };
-      const fixed: DatasetMeta = {
-        name: v.name,
-        description: v.description ?? '',
-        importedAt: v.importedAt ?? new Date(0).toISOString(),
-        counts: v.counts ?? { docs: 0, queries: 0 },
-        splits: v.splits ?? {},
-        chunks: v.chunks ?? { docs: 0, queries: 0, qrels: 0 },
-        fingerprint: v.fingerprint ?? '',
-      };
-      await cursor.update(fixed);
+      await cursor.update(completeDatasetMeta(cursor.value));
       cursor = await cursor.continue();
     }
   },

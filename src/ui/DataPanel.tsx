@@ -2,6 +2,7 @@ import { Fragment, useState, type ChangeEvent } from 'react';
 import { useUi } from './context';
 import { count, dateTime } from './format';
 import { Jobs } from './Jobs';
+import { ProjectBundle } from './ProjectBundle';
 import { StorageStatus } from './StorageStatus';
 import { SplitQueries } from './SplitQueries';
 
@@ -163,6 +164,7 @@ export function DataPanel() {
         <DatasetList />
         <Jobs kinds={['split']} />
       </div>
+      <ProjectBundle />
     </section>
   );
 }

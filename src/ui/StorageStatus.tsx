@@ -7,7 +7,7 @@ export function StorageStatus() {
     persistent === true
       ? 'Storage: persistent (the browser keeps datasets, models and experts until you clear site data)'
       : persistent === false
-        ? 'Storage: may be evicted by the browser when disk space runs low (persistence was not granted); export experts you need to keep'
+        ? 'Storage: may be evicted by the browser when disk space runs low (persistence was not granted); export the project (Data tab) to keep a copy'
         : 'Storage: this browser does not say whether it keeps the studio’s data';
   return (
     <p

@@ -56,6 +56,8 @@ const PHASES: Record<string, string> = {
   checkpoint: 'Saving a checkpoint',
   generate: 'Writing queries',
   propose: 'Proposing instructions',
+  pack: 'Packing the project',
+  verify: 'Verifying checksums',
 };
 export function phaseLabel(phase: string): string {
   return PHASES[phase] ?? phase;

@@ -34,7 +34,9 @@ export type JobPhase =
   | 'train'
   | 'checkpoint'
   | 'generate'
-  | 'propose';
+  | 'propose'
+  | 'pack'
+  | 'verify';
 
 /** Progress of a running request. */
 export interface ProgressEvent {

@@ -32,6 +32,8 @@ describe('the worker feature table', () => {
         'merge-search',
         'prompt-search',
         'prompt-score-test',
+        'export-bundle',
+        'import-bundle',
       ].sort(),
     );
   });

@@ -5,6 +5,7 @@
  * line here.
  */
 import { ProtocolError } from '../events';
+import { bundle } from './bundle/routes';
 import { data } from './data/routes';
 import { evaluation } from './eval/routes';
 import type { Feature, Route } from './feature';
@@ -29,6 +30,7 @@ export const FEATURES = {
   merge,
   mergeSearch,
   prompts,
+  bundle,
 } as const;
 
 type Features = typeof FEATURES;

@@ -34,7 +34,8 @@ export type JobPhase =
   | 'train'
   | 'checkpoint'
   | 'generate'
-  | 'propose';
+  | 'propose'
+  | 'project';
 
 /** Progress of a running request. */
 export interface ProgressEvent {

@@ -32,6 +32,7 @@ describe('the worker feature table', () => {
         'merge-search',
         'prompt-search',
         'prompt-score-test',
+        'explore',
       ].sort(),
     );
   });

@@ -7,6 +7,7 @@
 import { ProtocolError } from '../events';
 import { data } from './data/routes';
 import { evaluation } from './eval/routes';
+import { explorer } from './explorer/routes';
 import type { Feature, Route } from './feature';
 import { generate } from './generate/routes';
 import { merge } from './merge/routes';
@@ -29,6 +30,7 @@ export const FEATURES = {
   merge,
   mergeSearch,
   prompts,
+  explorer,
 } as const;
 
 type Features = typeof FEATURES;

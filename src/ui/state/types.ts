@@ -5,6 +5,7 @@
  */
 import type { EndpointConfig } from '../../synth/endpoint-config';
 import type { ExpertRecord } from '../../experts/record';
+import type { ExplorerSlice } from './explorer-types';
 import type { MergeSlice } from './merge-types';
 import type { ModelTemplates, Role } from '../../models/types';
 import type { DatasetMeta, RunRecord } from '../../store/db';
@@ -45,7 +46,8 @@ export type JobKind =
   | 'expert'
   | 'synth'
   | 'merge'
-  | 'prompts';
+  | 'prompts'
+  | 'explorer';
 
 export interface JobState extends JobProgress {
   id: number;
@@ -75,7 +77,8 @@ export interface UiWarning {
   message: string;
 }
 
-export interface UiState extends ModelsSlice, TrainSlice, SynthSlice, MergeSlice, PromptsSlice {
+export interface UiState
+  extends ModelsSlice, TrainSlice, SynthSlice, MergeSlice, PromptsSlice, ExplorerSlice {
   ready: boolean;
   /** navigator.storage.persist(): granted, refused (may be evicted), or null when the browser cannot say */
   storagePersistent: boolean | null;

@@ -13,6 +13,7 @@ import { loadSettings, saveSettings, type Settings } from '../../store/settings'
 import { jobOrAsk, type Confirm } from './ask';
 import { plural } from '../../util/words';
 import { retrieverName } from './names';
+import { createExplorerSlice } from './explorer';
 import { makeFail, makeJobRunner } from './jobs';
 import { createMergeSlice } from './merge';
 import { createModelsSlice } from './models';
@@ -80,6 +81,7 @@ export function createUiStore(client: EngineClient, opts: UiStoreOptions = {}): 
       ...createSynthSlice(set, get, { client, fail, job, confirm, persist }),
       ...createMergeSlice(set, get, { client, fail, job }),
       ...createPromptsSlice(set, get, { client, fail, job }),
+      ...createExplorerSlice(set, get, { client, fail, job }),
       storagePersistent: null,
       warnings: [],
       backend: null,

@@ -115,10 +115,10 @@ export function TrainPlot({
         <g className="plot-legend">
           <rect x={PAD.l + 8} y={PAD.t + 6} width={10} height={3} className="legend loss" />
           <text x={PAD.l + 22} y={PAD.t + 11} className="plot-tick">
-            loss (faded: raw)
+            loss, smoothed (raw faded)
           </text>
-          <rect x={PAD.l + 120} y={PAD.t + 6} width={10} height={3} className="legend dev" />
-          <text x={PAD.l + 134} y={PAD.t + 11} className="plot-tick">
+          <rect x={PAD.l + 150} y={PAD.t + 6} width={10} height={3} className="legend dev" />
+          <text x={PAD.l + 164} y={PAD.t + 11} className="plot-tick">
             dev nDCG@10 (right axis)
           </text>
         </g>

@@ -9,8 +9,9 @@ export interface ExplorerShown {
 
 /** The Explorer part of the UI store (issue 12 item 5). */
 export interface ExplorerSlice {
-  /** views already computed, by dataset|split|model (switching back is instant) */
-  explorerViews: Record<string, ExplorerView>;
+  /** views already computed, by dataset|split|model (switching back is instant), each with the dataset's
+   * import time and the split's judgements it was computed on (a re-import or a new split computes anew) */
+  explorerViews: Record<string, { view: ExplorerView; stamp: string }>;
   explorerShown: ExplorerShown | null;
   /** the query whose judgements colour the points */
   explorerQid: string | null;

@@ -7,7 +7,7 @@ import { uiApp } from '../../testing/ui-app';
 import { Rng } from '../../util/rng';
 
 describe('UI store: explorer (issue 12 item 5)', () => {
-  it('shows a model’s map as a job, aligns the next model’s map to it, keeps the query, and reuses stored maps', async () => {
+  it('shows a model’s map as a job, aligns the next model’s map to it, keeps the query, and reuses stored maps until the split changes', async () => {
     const { store, db } = uiApp(`ui-explorer-${Date.now()}`);
     await store.getState().hydrate();
     await store.getState().setBackendPref('cpu');
@@ -54,5 +54,20 @@ describe('UI store: explorer (issue 12 item 5)', () => {
     await store.getState().showExplorer('glove'); // stored: no new job
     expect(store.getState().explorerShown!.key).toBe('demo|test|glove');
     expect(jobs).toBe(2);
+    // the split changes (half of it dealt into dev): the stored map is stale and computed anew
+    await store.getState().splitDataset({
+      dataset: 'demo',
+      from: 'test',
+      into: [
+        { name: 'dev', fraction: 0.5 },
+        { name: 'test', fraction: 0.5 },
+      ],
+      seed: 1,
+      replace: true,
+    });
+    await store.getState().showExplorer('glove');
+    expect(jobs).toBe(3);
+    const fewer = store.getState().explorerShown!.view;
+    expect(fewer.kinds.filter((k) => k === 'query').length).toBe(24);
   });
 });

@@ -26,14 +26,17 @@ export function createExplorerSlice(
       const { dataset, split } = get();
       if (!dataset || !split) return fail('Explorer', new Error('Choose a dataset and a split first.'));
       const key = `${dataset}|${split}|${model}`;
-      let view = get().explorerViews[key];
+      const meta = get().datasets.find((d) => d.name === dataset);
+      const stamp = `${meta?.importedAt}|${JSON.stringify(meta?.splits[split])}`;
+      const stored = get().explorerViews[key];
+      let view = stored?.stamp === stamp ? stored.view : undefined;
       if (!view) {
         const got = await job('explorer', `Explorer: ${model} on ${dataset}/${split}`, (p) =>
           client.start('explore', { dataset, split, model, backend: get().backendPref }, p),
         );
         if (!got) return;
         view = got;
-        set((s) => ({ explorerViews: { ...s.explorerViews, [key]: got } }));
+        set((s) => ({ explorerViews: { ...s.explorerViews, [key]: { view: got, stamp } } }));
       }
       const prev = get().explorerShown;
       const same = prev && prev.view.dataset === dataset && prev.view.split === split;

@@ -3,6 +3,7 @@
  * Tensors are opaque handles owned by one backend; data crosses to JS only through `read`.
  * All tensors are dense, row-major. Shapes are checked by each op and a wrong shape throws a ShapeError.
  */
+import type { AnalysisOps } from './analysis-ops';
 import type { MergeOps } from './merge-ops';
 import type { TrainingOps } from './training-ops';
 import type { TransformerOps } from './transformer-ops';
@@ -25,7 +26,7 @@ export interface EmbeddingOps {
   topK(scores: Tensor, k: number): Promise<TopK>;
 }
 
-export interface Backend extends EmbeddingOps, TransformerOps, TrainingOps, MergeOps {
+export interface Backend extends EmbeddingOps, TransformerOps, TrainingOps, MergeOps, AnalysisOps {
   readonly kind: BackendKind;
   /** human-readable device description, e.g. "SwiftShader Device (Subzero)" or "CPU (JS)" */
   readonly label: string;

@@ -5,6 +5,7 @@
  * (shape check + plan, CPU reference, program); the others write their CPU and GPU sides by hand.
  * The backends build their methods from the table (src/kernels/ops.ts); the shader list comes from it too.
  */
+import type { AnalysisOps } from './analysis-ops';
 import type { EmbeddingOps, Tensor } from './backend';
 import type { MergeOps } from './merge-ops';
 import type { KernelLimits, ProgramSpec, ShaderRef } from './program';
@@ -12,7 +13,7 @@ import type { TrainingOps } from './training-ops';
 import type { TransformerOps } from './transformer-ops';
 
 /** Every compute method of a Backend. */
-export type KernelOps = EmbeddingOps & TransformerOps & TrainingOps & MergeOps;
+export type KernelOps = EmbeddingOps & TransformerOps & TrainingOps & MergeOps & AnalysisOps;
 export type OpName = keyof KernelOps;
 
 /** What a CPU implementation sees of the CPU backend. */

@@ -7,9 +7,11 @@ import { tableShaders, type OpTable } from '../core/op';
 import type { ShaderRef } from '../core/program';
 import { activationOp, swigluOp } from './activation';
 import { attentionOp } from './attention';
+import { centerColumnsOp } from './center';
 import { concatOp } from './concat';
 import { addOp, mulOp, scaleOp } from './elementwise';
 import { gatherOp } from './gather';
+import { gramOp } from './gram';
 import { attentionBackwardOp } from './grad-attention';
 import { linearBackwardOp } from './grad-linear';
 import { layerNormBackwardOp, rmsNormBackwardOp } from './grad-norm';
@@ -73,6 +75,9 @@ export const OPS: OpTable = {
   // model merging
   mergeMix: mergeMixOp,
   mergeSparsify: mergeSparsifyOp,
+  // looking at embeddings (the Explorer's PCA)
+  centerColumns: centerColumnsOp,
+  gram: gramOp,
 };
 
 /** Every WGSL program the ops dispatch (derived from the table): what the WebGPU backend loads. */

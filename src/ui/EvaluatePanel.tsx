@@ -1,5 +1,6 @@
 import { useUi } from './context';
 import { DrillDown } from './DrillDown';
+import { ExplorerCard } from './explorer/ExplorerCard';
 import { BackendPicker } from './Header';
 import { Jobs } from './Jobs';
 import { QueryList } from './QueryList';
@@ -159,6 +160,7 @@ export function EvaluatePanel() {
           <DrillDown />
         </div>
       )}
+      <ExplorerCard />
     </section>
   );
 }

@@ -36,7 +36,8 @@ export type JobPhase =
   | 'generate'
   | 'propose'
   | 'pack'
-  | 'verify';
+  | 'verify'
+  | 'project';
 
 /** Progress of a running request. */
 export interface ProgressEvent {

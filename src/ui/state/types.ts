@@ -6,6 +6,7 @@
 import type { EndpointConfig } from '../../synth/endpoint-config';
 import type { ExpertRecord } from '../../experts/record';
 import type { BundleSlice } from './bundle-types';
+import type { ExplorerSlice } from './explorer-types';
 import type { MergeSlice } from './merge-types';
 import type { ModelTemplates, Role } from '../../models/types';
 import type { DatasetMeta, RunRecord } from '../../store/db';
@@ -47,7 +48,8 @@ export type JobKind =
   | 'synth'
   | 'merge'
   | 'prompts'
-  | 'bundle';
+  | 'bundle'
+  | 'explorer';
 
 export interface JobState extends JobProgress {
   id: number;
@@ -77,7 +79,8 @@ export interface UiWarning {
   message: string;
 }
 
-export interface UiState extends ModelsSlice, TrainSlice, SynthSlice, MergeSlice, PromptsSlice, BundleSlice {
+export interface UiState
+  extends ModelsSlice, TrainSlice, SynthSlice, MergeSlice, PromptsSlice, BundleSlice, ExplorerSlice {
   ready: boolean;
   /** navigator.storage.persist(): granted, refused (may be evicted), or null when the browser cannot say */
   storagePersistent: boolean | null;

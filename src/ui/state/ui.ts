@@ -13,6 +13,7 @@ import { loadSettings, saveSettings, type Settings } from '../../store/settings'
 import { jobOrAsk, type Confirm } from './ask';
 import { plural } from '../../util/words';
 import { retrieverName } from './names';
+import { createExplorerSlice } from './explorer';
 import { makeFail, makeJobRunner } from './jobs';
 import { createBundleSlice } from './bundle';
 import { createMergeSlice } from './merge';
@@ -82,6 +83,7 @@ export function createUiStore(client: EngineClient, opts: UiStoreOptions = {}): 
       ...createMergeSlice(set, get, { client, fail, job }),
       ...createPromptsSlice(set, get, { client, fail, job }),
       ...createBundleSlice(set, get, { client, fail, job, confirm, refresh }),
+      ...createExplorerSlice(set, get, { client, fail, job }),
       storagePersistent: null,
       warnings: [],
       backend: null,

@@ -34,6 +34,7 @@ describe('the worker feature table', () => {
         'prompt-score-test',
         'export-bundle',
         'import-bundle',
+        'explore',
       ].sort(),
     );
   });

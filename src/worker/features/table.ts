@@ -8,6 +8,7 @@ import { ProtocolError } from '../events';
 import { bundle } from './bundle/routes';
 import { data } from './data/routes';
 import { evaluation } from './eval/routes';
+import { explorer } from './explorer/routes';
 import type { Feature, Route } from './feature';
 import { generate } from './generate/routes';
 import { merge } from './merge/routes';
@@ -31,6 +32,7 @@ export const FEATURES = {
   mergeSearch,
   prompts,
   bundle,
+  explorer,
 } as const;
 
 type Features = typeof FEATURES;

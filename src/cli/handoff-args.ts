@@ -26,7 +26,10 @@ export interface HandoffArgs {
 
 export function parseTask(spec: string): { name: string; path: string; split: string } {
   const m = /^([^=]+)=(.+?)(?::([^:/\\]+))?$/.exec(spec);
-  if (!m) throw new UsageError(`--task ${spec}: expected name=folder[:split], e.g. med=../shared/datasets/med:test`);
+  if (!m)
+    throw new UsageError(
+      `--task ${spec}: expected name=folder[:split], e.g. med=../shared/datasets/med:test`,
+    );
   return { name: m[1], path: m[2], split: m[3] ?? 'test' };
 }
 

@@ -30,7 +30,9 @@ async function fromCheckpoint(dir: string, log: (m: string) => void): Promise<Ex
   };
   const baseModel = json.identity?.baseModel;
   if (!baseModel)
-    throw new Error(`${join(dir, 'checkpoint.json')}: no base model recorded; export the finished expert instead`);
+    throw new Error(
+      `${join(dir, 'checkpoint.json')}: no base model recorded; export the finished expert instead`,
+    );
   // the templates the run put its texts in are the base's
   const base = await resolveModelNode(baseModel, log);
   log(`${dir}: checkpoint at step ${ck.step} of ${ck.config.steps}`);
@@ -52,11 +54,14 @@ async function loadRecord(spec: string, log: (m: string) => void): Promise<Exper
   if (isDir(spec)) {
     if (isExpertDir(spec)) return (await readExpertDir(spec)).record;
     if (hasCheckpoint(spec)) return fromCheckpoint(spec, log);
-    throw new Error(`${spec}: neither an expert folder (${EXPERT_JSON}) nor a training checkpoint (checkpoint.json)`);
+    throw new Error(
+      `${spec}: neither an expert folder (${EXPERT_JSON}) nor a training checkpoint (checkpoint.json)`,
+    );
   }
   if (!existsSync(spec)) throw new Error(`${spec}: no such expert folder or file`);
   // expert.json beside its weights: read the folder (a PEFT config there fills config.lora)
-  if (basename(spec) === EXPERT_JSON && isExpertDir(dirname(spec))) return (await readExpertDir(dirname(spec))).record;
+  if (basename(spec) === EXPERT_JSON && isExpertDir(dirname(spec)))
+    return (await readExpertDir(dirname(spec))).record;
   return parseExpertRecord(await readFile(spec, 'utf8'), spec);
 }
 
@@ -69,12 +74,17 @@ function beirSource(source: string): { dir: string; split: string } | null {
 }
 
 /** The pairs a record was trained on: --pairs, else its source (a pairs file, or a BEIR folder's split). */
-async function pairsOf(record: ExpertRecord, given: string | undefined, where: string): Promise<TrainingPair[]> {
+async function pairsOf(
+  record: ExpertRecord,
+  given: string | undefined,
+  where: string,
+): Promise<TrainingPair[]> {
   const file = given ?? record.data.source;
   const beir = given ? null : beirSource(record.data.source);
   let pairs: TrainingPair[];
   if (beir) pairs = pairsFromDataset(await loadBeirDir(beir.dir), beir.split);
-  else if (file && existsSync(file) && !isDir(file)) pairs = parseTrainingPairsFile(await readFile(file), file);
+  else if (file && existsSync(file) && !isDir(file))
+    pairs = parseTrainingPairsFile(await readFile(file), file);
   else
     throw new Error(
       `${where}: its training pairs ("${record.data.source || 'not recorded'}") are not on this machine: pass --pairs <jsonl> with {query, positive, negatives}`,
@@ -100,13 +110,16 @@ function checkOut(out: string): void {
   if (!isDir(out)) throw new Error(`--out ${out} is a file: choose a new folder`);
   const inside = readdirSync(out);
   if (inside.length)
-    throw new Error(`--out ${out} is not empty (e.g. ${inside[0]}): choose a new or empty folder; nothing was written`);
+    throw new Error(
+      `--out ${out} is not empty (e.g. ${inside[0]}): choose a new or empty folder; nothing was written`,
+    );
 }
 
 export async function runHandoff(a: HandoffArgs, log: (m: string) => void): Promise<void> {
   checkOut(a.out);
   const record = await loadRecord(a.expert, log);
-  let merge: { recipe?: ReturnType<typeof importMergekitYaml>['recipe']; experts: HandoffExpert[] } | undefined;
+  let merge:
+    { recipe?: ReturnType<typeof importMergekitYaml>['recipe']; experts: HandoffExpert[] } | undefined;
   if (a.merge) {
     const imported = importMergekitYaml(await readFile(a.merge, 'utf8'), a.merge);
     const experts: HandoffExpert[] = [];
@@ -123,9 +136,13 @@ export async function runHandoff(a: HandoffArgs, log: (m: string) => void): Prom
   }
   const pairs = merge ? [] : await pairsOf(record, a.pairs, a.expert);
   // absolute: the project is run from elsewhere
-  const tasks = (a.tasks.length ? a.tasks : defaultTasks(record)).map((t) => ({ ...t, path: resolve(t.path) }));
+  const tasks = (a.tasks.length ? a.tasks : defaultTasks(record)).map((t) => ({
+    ...t,
+    path: resolve(t.path),
+  }));
   for (const t of tasks)
-    if (!isDir(t.path)) throw new Error(`--task ${t.name}=${t.path}: not a folder (a BEIR folder is expected)`);
+    if (!isDir(t.path))
+      throw new Error(`--task ${t.name}=${t.path}: not a folder (a BEIR folder is expected)`);
   const files = handoffProject({ expert: { record, pairs }, base: a.base, merge, tasks });
   try {
     for (const [name, text] of files) {

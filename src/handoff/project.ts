@@ -34,7 +34,12 @@ export interface HandoffInput {
 export const slug = (name: string) =>
   name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+|-+$/g, '') || 'expert';
 
-function trained(e: HandoffExpert, base: string | undefined, prefix: string, files: Map<string, string>): void {
+function trained(
+  e: HandoffExpert,
+  base: string | undefined,
+  prefix: string,
+  files: Map<string, string>,
+): void {
   if (e.pairs.length < 2)
     throw new HandoffError(
       `expert "${e.record.name}": ${e.pairs.length} training pairs; the project needs its run's pairs (at least 2)`,

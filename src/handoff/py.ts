@@ -2,7 +2,8 @@
  * Python source literals from TypeScript values, for the generated hand-off scripts: a string as a JSON
  * string (every JSON escape is a Python one), numbers as Python reads them, lists and dicts.
  */
-export type PyValue = string | number | boolean | null | readonly PyValue[] | { readonly [k: string]: PyValue };
+export type PyValue =
+  string | number | boolean | null | readonly PyValue[] | { readonly [k: string]: PyValue };
 
 /** A string literal Python reads back as the same string. */
 export const pyStr = (s: string): string => JSON.stringify(s);

@@ -25,7 +25,9 @@ export function projectReadme(s: HandoffSettings, parts: ReadmeParts): string {
       ? [`| \`data/train.jsonl\` | ${parts.pairs} training pairs \`{query, positive, negatives}\` |`]
       : parts.merge.map((f) => `| \`${f}/\` | train.py + data/train.jsonl of one merged expert |`)),
     `| \`evaluate.py\` | MTEB retrieval (nDCG@10, MAP@100, Recall@100, MRR@10 …) on ${parts.tasks.length ? parts.tasks.map((t) => `${t.name} (${t.split})`).join(', ') : 'the BEIR folders you pass with --task'} |`,
-    ...(parts.merge.length ? ['| `merge.yml` | the mergekit recipe of the merge (`requirements-merge.txt`) |'] : []),
+    ...(parts.merge.length
+      ? ['| `merge.yml` | the mergekit recipe of the merge (`requirements-merge.txt`) |']
+      : []),
     `| \`requirements.txt\` | ${pins} |`,
     '',
     '## Setup',
@@ -81,7 +83,10 @@ export function projectReadme(s: HandoffSettings, parts: ReadmeParts): string {
         ]
       : []),
     ...(s.droppedModules.length
-      ? ['', `Note: the studio's modules ${s.droppedModules.join(', ')} have no Hugging Face counterpart and are not adapted.`]
+      ? [
+          '',
+          `Note: the studio's modules ${s.droppedModules.join(', ')} have no Hugging Face counterpart and are not adapted.`,
+        ]
       : []),
     '',
   ];

@@ -184,6 +184,8 @@ export interface TrainSlice {
   renameExpert(id: string, name: string): Promise<void>;
   deleteExpert(id: string): Promise<void>;
   exportExpert(id: string): Promise<ExpertFile[] | undefined>;
+  /** the expert's recipe as a Python project (.zip; src/handoff); `base`: the model Python trains */
+  handoffProject(id: string, base?: string): Promise<{ name: string; data: ArrayBuffer } | undefined>;
   importExpert(files: File[], name?: string): Promise<ExpertRecord | undefined>;
   toggleCompare(id: string): void;
 }

@@ -9,6 +9,7 @@ import { data } from './data/routes';
 import { evaluation } from './eval/routes';
 import type { Feature, Route } from './feature';
 import { generate } from './generate/routes';
+import { handoff } from './handoff/routes';
 import { merge } from './merge/routes';
 import { mergeSearch } from './merge-search/routes';
 import { models } from './models/routes';
@@ -29,6 +30,7 @@ export const FEATURES = {
   merge,
   mergeSearch,
   prompts,
+  handoff,
 } as const;
 
 type Features = typeof FEATURES;

@@ -14,6 +14,7 @@ import { jobOrAsk, type Confirm } from './ask';
 import { plural } from '../../util/words';
 import { retrieverName } from './names';
 import { makeFail, makeJobRunner } from './jobs';
+import { createGuidedSlice } from './guided';
 import { createMergeSlice } from './merge';
 import { createModelsSlice } from './models';
 import { createPromptsSlice } from './prompts';
@@ -80,6 +81,7 @@ export function createUiStore(client: EngineClient, opts: UiStoreOptions = {}): 
       ...createSynthSlice(set, get, { client, fail, job, confirm, persist }),
       ...createMergeSlice(set, get, { client, fail, job }),
       ...createPromptsSlice(set, get, { client, fail, job }),
+      ...createGuidedSlice(set, get, { client, fail, job, refresh }),
       storagePersistent: null,
       warnings: [],
       backend: null,

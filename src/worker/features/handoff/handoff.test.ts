@@ -90,6 +90,58 @@ print(json.dumps({"names": sorted(z.namelist()), "lr": cfg["learning_rate"], "ba
     ]);
     expect(got.qrels).toBeGreaterThan(48);
 
+    // a saved merge: merge.yml over one training project per merged expert
+    const b = await client.request('train', {
+      spec: { ...spec, name: 'glove demo B', config: { ...spec.config, seed: 9 } },
+      backend: 'cpu',
+    });
+    const merged = await client.request('merge-save', {
+      recipe: {
+        method: 'ties',
+        baseModel: 'glove',
+        experts: [id, b.expertId!].map((e, i) => ({
+          id: e,
+          name: `e${i}`,
+          params: { weight: 0.5, density: 0.5 },
+        })),
+        options: {},
+      },
+      name: 'A+B ties',
+      backend: 'cpu',
+    });
+    const mz = await client.request('handoff-project', { expert: merged.id, base: 'BAAI/bge-small-en-v1.5' });
+    const mfile = join(dir, mz.name);
+    writeFileSync(mfile, new Uint8Array(mz.data));
+    const my = spawnSync(
+      'python3',
+      [
+        '-c',
+        `import json, sys, yaml, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+print(json.dumps({"names": sorted(n for n in z.namelist() if not n.startswith("beir/")), "y": yaml.safe_load(z.read("merge.yml"))}))`,
+        mfile,
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(my.stderr).toBe('');
+    const m = JSON.parse(my.stdout) as { names: string[]; y: Record<string, unknown> };
+    expect(m.names).toEqual([
+      'README.md',
+      'evaluate.py',
+      'experts/glove-demo-B/data/train.jsonl',
+      'experts/glove-demo-B/train.py',
+      'experts/glove-demo/data/train.jsonl',
+      'experts/glove-demo/train.py',
+      'merge.yml',
+      'requirements-merge.txt',
+      'requirements.txt',
+    ]);
+    expect(m.y).toMatchObject({
+      merge_method: 'ties',
+      base_model: 'BAAI/bge-small-en-v1.5',
+      models: [{ model: 'experts/glove-demo/merged' }, { model: 'experts/glove-demo-B/merged' }],
+    });
+
     // an expert with no run here: its pairs are unknown
     const files = await client.request('export-expert', { expert: id });
     const copy = await client.request('import-expert', {

@@ -3,7 +3,16 @@
  * as a Python project whose train.py carries its settings; the refusals leave --out untouched.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -45,7 +54,20 @@ beforeAll(async () => {
   const prompts = join(dir, 'prompts.txt');
   writeFileSync(prompts, 'Find the passage about the organ\nRetrieve the matching note\n');
   const argv = ['--base', 'use-lite', '--method', 'lora', '--train', pairsFile, '--negatives', 'given'];
-  const more = ['--batch', '4', '--steps', '2', '--rank', '4', '--lr', '0.0003', '--prompts', prompts];
+  const more = [
+    '--checkpoint-every',
+    '1',
+    '--batch',
+    '4',
+    '--steps',
+    '2',
+    '--rank',
+    '4',
+    '--lr',
+    '0.0003',
+    '--prompts',
+    prompts,
+  ];
   await quiet(() =>
     runTrain(
       parseTrainArgs([...argv, ...more, '--backend', 'cpu', '--out', expert]),
@@ -102,6 +124,21 @@ print(json.dumps({"c": train.CONFIG, "t": evaluate.TASKS, "n": len(open("data/tr
     expect(got.c.lora_r).toBe(4);
     expect(got.t).toEqual([{ name: 'med', path: resolve('../shared/datasets/med'), split: 'test' }]);
     expect(got.n).toBe(organs.length);
+  });
+
+  it('exports a run from its checkpoint (a stm train --out folder before the expert is written)', async () => {
+    const ck = join(dir, 'checkpoint-only');
+    mkdirSync(ck);
+    for (const f of ['checkpoint.json', 'checkpoint.safetensors']) copyFileSync(join(expert, f), join(ck, f));
+    const out = join(dir, 'from-checkpoint');
+    const log = await handoff(ck, '--out', out, '--base', 'BAAI/bge-small-en-v1.5');
+    expect(log).toContain(`${ck}: checkpoint at step 1 of 2`);
+    const train = readFileSync(join(out, 'train.py'), 'utf8');
+    expect(train).toContain('"lora_r": 4,');
+    expect(train).toContain('"Retrieve the matching note"');
+    expect(readFileSync(join(out, 'data/train.jsonl'), 'utf8').split('\n').filter(Boolean)).toHaveLength(
+      organs.length,
+    );
   });
 
   it('refuses a built-in base without --base, a non-empty --out, pairs without the negatives, writing nothing', async () => {

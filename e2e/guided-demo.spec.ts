@@ -87,6 +87,7 @@ test('the guided demo runs end to end offline (BM25, base, a small expert, the d
   await row.getByTestId('expert-handoff').click();
   await expect(row.getByTestId('handoff-base')).toHaveValue('');
   await row.getByTestId('handoff-base').fill('BAAI/bge-small-en-v1.5');
+  await shot(page, 'guided-demo-handoff');
   const [download] = await Promise.all([
     page.waitForEvent('download'),
     row.getByTestId('handoff-download').click(),

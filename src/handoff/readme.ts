@@ -16,7 +16,7 @@ export function projectReadme(s: HandoffSettings, parts: ReadmeParts): string {
     `# ${s.expertName}: hand-off from STM Studio`,
     '',
     `The recipe of the studio's expert, to train at scale with sentence-transformers + PEFT on \`${s.baseModel}\``,
-    `(the studio trained it over \`${s.studioBase}\`${s.studioMethod === 'adapter' ? ' as an embedding-space adapter; here it is LoRA with the same rank and alpha' : ''}).`,
+    `(the studio trained it over \`${s.studioBase}\`${s.studioMethod === 'adapter' ? ` as an embedding-space adapter, which PEFT has no form of: here it is LoRA with the run's LoRA settings, r ${s.rank} and alpha ${s.alpha}` : ''}).`,
     '',
     '| file | what |',
     '| --- | --- |',

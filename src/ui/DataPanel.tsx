@@ -1,4 +1,5 @@
 import { Fragment, useState, type ChangeEvent } from 'react';
+import { GuidedDemo } from './GuidedDemo';
 import { useUi } from './context';
 import { count, dateTime } from './format';
 import { Jobs } from './Jobs';
@@ -110,6 +111,7 @@ export function DataPanel() {
   };
   return (
     <section className="panel" data-testid="data-panel">
+      <GuidedDemo />
       <div className="card">
         <h2>Add a collection</h2>
         <p className="muted">

@@ -1,6 +1,8 @@
 import type { DocView } from '../worker/protocol';
 import { useUi } from './context';
 import { metric } from './format';
+import { Help } from './help/Help';
+import { MARK_HELP, metricHelp } from './help/metric-help';
 
 /** ✓ relevant (with its grade), ✗ judged not relevant, · unjudged. */
 function GradeMark({ grade }: { grade: number | null }) {
@@ -12,6 +14,20 @@ function GradeMark({ grade }: { grade: number | null }) {
     <span className={`mark ${cls}`} title={title} data-testid="grade-mark" data-grade={grade ?? ''}>
       {text}
     </span>
+  );
+}
+
+/** The marks and what they mean, each with its explanation. */
+function MarkLegend() {
+  return (
+    <div className="row wrap legend small" data-testid="mark-legend">
+      {(['relevant', 'nonrelevant', 'unjudged', 'graded'] as const).map((k) => (
+        <span key={k} className="legend-item">
+          {MARK_HELP[k].label}
+          <Help topic={MARK_HELP[k].label} text={MARK_HELP[k].text} />
+        </span>
+      ))}
+    </div>
   );
 }
 
@@ -46,11 +62,13 @@ export function DrillDown() {
       <h3 data-testid="drill-query-text">{details.text}</h3>
       <div className="row wrap">
         {(['ndcg@10', 'recall@100', 'mrr@10', 'p@10'] as const).map((k) => (
-          <span key={k} className="chip">
-            {k} {metric(details.metrics[k])}
+          <span key={k} className="chip" data-testid="drill-metric" data-metric={k}>
+            {metricHelp(k).label} {metric(details.metrics[k])}
+            <Help topic={metricHelp(k).label} text={metricHelp(k).text} />
           </span>
         ))}
       </div>
+      <MarkLegend />
       <h4>Top 10</h4>
       <ol className="docs" data-testid="drill-top">
         {details.top.map((d) => (

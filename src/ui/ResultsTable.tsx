@@ -2,6 +2,8 @@ import type { RunRecord } from '../store/db';
 import type { MetricKey } from '../eval/types';
 import { useUi } from './context';
 import { dateTime, metric, onActivate, seconds } from './format';
+import { Help } from './help/Help';
+import { metricHelp } from './help/metric-help';
 import { leakage } from './leakage';
 import { LeakMark } from './LeakMark';
 import { retrieverName } from './state/names';
@@ -87,7 +89,7 @@ export function ResultsTable() {
             <th>Retriever</th>
             {COLUMNS.map((c) => (
               <th key={c.key} className="num">
-                {c.label}
+                {c.label} <Help topic={c.label} text={metricHelp(c.key).text} />
               </th>
             ))}
             <th className="num">#Queries</th>

@@ -156,6 +156,14 @@ export function createTrainSlice(
         return undefined;
       }
     },
+    async handoffProject(id, base) {
+      try {
+        return await client.request('handoff-project', { expert: id, ...(base ? { base } : {}) });
+      } catch (e) {
+        fail('Python project', e);
+        return undefined;
+      }
+    },
     async importExpert(files, name) {
       // files of an expert already stored are refused; a yes imports them as a copy
       const rec = await jobOrAsk(

@@ -80,7 +80,15 @@ export interface UiWarning {
 }
 
 export interface UiState
-  extends ModelsSlice, TrainSlice, SynthSlice, MergeSlice, PromptsSlice, BundleSlice, ExplorerSlice {
+  extends
+    ModelsSlice,
+    TrainSlice,
+    SynthSlice,
+    MergeSlice,
+    PromptsSlice,
+    BundleSlice,
+    ExplorerSlice,
+    GuidedSlice {
   ready: boolean;
   /** navigator.storage.persist(): granted, refused (may be evicted), or null when the browser cannot say */
   storagePersistent: boolean | null;
@@ -189,6 +197,8 @@ export interface TrainSlice {
   renameExpert(id: string, name: string): Promise<void>;
   deleteExpert(id: string): Promise<void>;
   exportExpert(id: string): Promise<ExpertFile[] | undefined>;
+  /** the expert's recipe as a Python project (.zip; src/handoff); `base`: the model Python trains */
+  handoffProject(id: string, base?: string): Promise<{ name: string; data: ArrayBuffer } | undefined>;
   importExpert(files: File[], name?: string): Promise<ExpertRecord | undefined>;
   toggleCompare(id: string): void;
 }
@@ -250,3 +260,27 @@ export type RunJob = <T>(
   label: string,
   start: (onProgress: (p: JobProgress) => void) => { id: number; promise: Promise<T> },
 ) => Promise<T | undefined>;
+
+/** The guided demo (src/ui/state/guided.ts): its steps as they happen, and the three nDCG@10 it ends with. */
+export type GuidedStepId = 'load' | 'split' | 'bm25' | 'base' | 'train' | 'expert';
+export type GuidedStatus = 'pending' | 'running' | 'done' | 'failed' | 'cancelled';
+export interface GuidedStep {
+  id: GuidedStepId;
+  label: string;
+  status: GuidedStatus;
+  /** what it found or did (a score, "already there") */
+  detail?: string;
+}
+export interface GuidedDemo {
+  status: Exclude<GuidedStatus, 'pending'>;
+  steps: GuidedStep[];
+  /** nDCG@10 on the held-out queries */
+  scores: { bm25?: number; base?: number; expert?: number };
+  expertId?: string;
+}
+export interface GuidedSlice {
+  guided: GuidedDemo | null;
+  startGuidedDemo(): Promise<void>;
+  cancelGuidedDemo(): void;
+  closeGuidedDemo(): void;
+}

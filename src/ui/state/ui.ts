@@ -16,6 +16,7 @@ import { retrieverName } from './names';
 import { createExplorerSlice } from './explorer';
 import { makeFail, makeJobRunner } from './jobs';
 import { createBundleSlice } from './bundle';
+import { createGuidedSlice } from './guided';
 import { createMergeSlice } from './merge';
 import { createModelsSlice } from './models';
 import { createPromptsSlice } from './prompts';
@@ -84,6 +85,7 @@ export function createUiStore(client: EngineClient, opts: UiStoreOptions = {}): 
       ...createPromptsSlice(set, get, { client, fail, job }),
       ...createBundleSlice(set, get, { client, fail, job, confirm, refresh }),
       ...createExplorerSlice(set, get, { client, fail, job }),
+      ...createGuidedSlice(set, get, { client, fail, job, refresh }),
       storagePersistent: null,
       warnings: [],
       backend: null,

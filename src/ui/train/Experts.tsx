@@ -6,6 +6,7 @@ import { useUi } from '../context';
 import { download } from '../download';
 import { dateTime, metric } from '../format';
 import { Compare } from './Compare';
+import { HandoffButton } from './Handoff';
 import { lastDev } from './expert-stats';
 import { policyLabel } from '../../prompts/policy';
 
@@ -100,6 +101,7 @@ function Row({ e }: { e: ExpertRecord }) {
         >
           Export
         </button>
+        <HandoffButton e={e} />
         <button className="secondary small" data-testid="expert-delete" onClick={() => void del(e.id)}>
           Delete
         </button>

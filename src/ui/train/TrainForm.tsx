@@ -9,6 +9,8 @@ import { defaultTrainConfig } from '../../train/defaults';
 import type { TrainConfig, TrainMethod } from '../../train/types';
 import { useUi } from '../context';
 import { NumField, Select } from './fields';
+import { Help } from '../help/Help';
+import { TRAIN_HELP } from '../help/metric-help';
 import { SynthSourceFields, SynthSourceNote, usableItems } from './SynthSource';
 import type { ReviewPolicy } from '../../synth/types';
 import { choicePolicy, NO_PROMPTS, PromptFields, type PromptChoice } from './PromptFields';
@@ -203,6 +205,7 @@ export function TrainForm() {
         <NumField
           label="Batch size"
           testId="train-batch"
+          help={TRAIN_HELP.batch}
           value={cfg.batchSize}
           min={2}
           max={512}
@@ -229,6 +232,7 @@ export function TrainForm() {
         <NumField
           label="Hard negatives / query"
           testId="train-hardneg"
+          help={TRAIN_HELP.hardNegatives}
           value={Math.min(cfg.hardNegatives, maxNeg)}
           min={0}
           max={maxNeg}
@@ -239,6 +243,7 @@ export function TrainForm() {
         <NumField
           label="Scale (1/τ)"
           testId="train-scale"
+          help={TRAIN_HELP.scale}
           value={cfg.scale}
           min={1}
           max={100}
@@ -247,6 +252,7 @@ export function TrainForm() {
         <NumField
           label="Clip (0: off)"
           testId="train-clip"
+          help={TRAIN_HELP.clip}
           value={cfg.maxGradNorm}
           min={0}
           max={1000}
@@ -262,7 +268,10 @@ export function TrainForm() {
           onChange={(v) => set('seed', v)}
         />
         <label className="field narrow">
-          <span>Symmetric</span>
+          <span>
+            Symmetric
+            <Help topic={TRAIN_HELP.symmetric.label} text={TRAIN_HELP.symmetric.text} />
+          </span>
           <input
             data-testid="train-symmetric"
             type="checkbox"
@@ -277,6 +286,7 @@ export function TrainForm() {
             <NumField
               label="LoRA rank"
               testId="lora-rank"
+              help={TRAIN_HELP.rank}
               value={cfg.lora.rank}
               min={1}
               max={256}
@@ -286,6 +296,7 @@ export function TrainForm() {
             <NumField
               label="LoRA alpha"
               testId="lora-alpha"
+              help={TRAIN_HELP.alpha}
               value={cfg.lora.alpha}
               min={0}
               max={1024}

@@ -1,4 +1,7 @@
 /** Small labelled form inputs of the Train form. */
+import { Help } from '../help/Help';
+import type { HelpEntry } from '../help/metric-help';
+
 export function NumField(p: {
   label: string;
   testId: string;
@@ -10,10 +13,15 @@ export function NumField(p: {
   int?: boolean;
   disabled?: boolean;
   title?: string;
+  /** an explanation shown by a "?" beside the label */
+  help?: HelpEntry;
 }) {
   return (
     <label className="field narrow" title={p.title}>
-      <span>{p.label}</span>
+      <span>
+        {p.label}
+        {p.help && <Help topic={p.help.label} text={p.help.text} />}
+      </span>
       <input
         data-testid={p.testId}
         type="number"

@@ -11,6 +11,7 @@ import { evaluation } from './eval/routes';
 import { explorer } from './explorer/routes';
 import type { Feature, Route } from './feature';
 import { generate } from './generate/routes';
+import { handoff } from './handoff/routes';
 import { merge } from './merge/routes';
 import { mergeSearch } from './merge-search/routes';
 import { models } from './models/routes';
@@ -33,6 +34,7 @@ export const FEATURES = {
   prompts,
   bundle,
   explorer,
+  handoff,
 } as const;
 
 type Features = typeof FEATURES;

@@ -7,6 +7,7 @@ import type { EndpointConfig } from '../../synth/endpoint-config';
 import type { ExpertRecord } from '../../experts/record';
 import type { MergeSlice } from './merge-types';
 import type { ModelTemplates, Role } from '../../models/types';
+import type { DatasetGroup } from '../../data/group';
 import type { DatasetMeta, RunRecord } from '../../store/db';
 import type { TrainRunRecord, TrainSpec } from '../../store/training-types';
 import type { TrainProgress } from '../../train/types';
@@ -105,6 +106,8 @@ export interface UiState extends ModelsSlice, TrainSlice, SynthSlice, MergeSlice
   loadDemo(): Promise<void>;
   importFiles(files: File[], name?: string): Promise<void>;
   deleteDataset(name: string): Promise<void>;
+  /** the dashboard group of a stored dataset (medical or general) */
+  setDatasetGroup(name: string, group: DatasetGroup): Promise<void>;
   /** new query splits of a stored dataset; undefined when it failed (the error is shown) */
   splitDataset(req: SplitDatasetRequest): Promise<SplitDatasetResult | undefined>;
   selectDataset(name: string | null): void;

@@ -178,6 +178,14 @@ export function createUiStore(client: EngineClient, opts: UiStoreOptions = {}): 
         await refresh();
         if (s.dataset === name) get().selectDataset(get().datasets[0]?.name ?? null);
       },
+      async setDatasetGroup(name, group) {
+        try {
+          await client.request('set-dataset-group', { name, group });
+        } catch (e) {
+          fail(`Group of ${name}`, e);
+        }
+        await refresh();
+      },
       async splitDataset(req) {
         const label = `Split ${req.dataset}/${req.from} into ${req.into.map((p) => p.name).join(', ')}`;
         const r = await job('split', label, (p) => client.start('split-dataset', req, p));

@@ -26,3 +26,8 @@ export function guessGroup(name: string, description = ''): DatasetGroup {
 export function isDatasetGroup(x: unknown): x is DatasetGroup {
   return x === 'medical' || x === 'general';
 }
+
+/** A dataset's group: the stored one, else (a record from before groups were kept) the guess on its name. */
+export function groupOf(meta: { name: string; description: string; group?: DatasetGroup }): DatasetGroup {
+  return meta.group ?? guessGroup(meta.name, meta.description);
+}

@@ -239,11 +239,6 @@ export async function getDatasetMeta(name: string, db?: StudioDB): Promise<Datas
   return db.get('datasets', name);
 }
 
-/** A dataset's group: the stored one, else (a record from before groups were kept) the guess on its name. */
-export function groupOf(meta: Pick<DatasetMeta, 'name' | 'description' | 'group'>): DatasetGroup {
-  return meta.group ?? guessGroup(meta.name, meta.description);
-}
-
 /** Sets a stored dataset's dashboard group; its contents, runs and embeddings are untouched. */
 export async function setDatasetGroup(
   name: string,

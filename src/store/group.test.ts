@@ -2,7 +2,8 @@ import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Dataset } from '../data/types';
 import { openStudioDb, type StudioDB } from './db';
-import { DatasetNotFoundError, getDatasetMeta, groupOf, saveDataset, setDatasetGroup } from './datasets';
+import { groupOf } from '../data/group';
+import { DatasetNotFoundError, getDatasetMeta, saveDataset, setDatasetGroup } from './datasets';
 
 const dbs: StudioDB[] = [];
 afterEach(() => {

@@ -1,6 +1,5 @@
 import { Fragment, useState, type ChangeEvent } from 'react';
-import { DATASET_GROUPS } from '../data/group';
-import { groupOf } from '../store/datasets';
+import { DATASET_GROUPS, groupOf } from '../data/group';
 import { useUi } from './context';
 import { count, dateTime } from './format';
 import { Jobs } from './Jobs';

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { EvalReport } from '../../eval/types';
 import type { DatasetMeta, RunRecord } from '../../store/db';
 import { dashboardCsv, csvField } from './csv';
+import { compareRows, mark } from './compare';
+import { mtebFile, trecFile } from './exports';
 import { buildTable, nextSort, rowKind, sortRows } from './table';
 
 const meta = (name: string, group?: 'medical' | 'general'): DatasetMeta => ({
@@ -152,5 +154,62 @@ describe('dashboardCsv', () => {
     expect(lines[3]).toBe('use-lite,0.5,,0.4,0.5,1 of 2,0.4,1 of 1,0.45,2 of 3');
     expect(lines).toHaveLength(t.rows.length + 2);
     expect(lines.at(-1)).toBe('');
+  });
+});
+
+describe('exports', () => {
+  it('names the MTEB file by retriever and task and reads the run metrics under MTEB names', () => {
+    const r = run('hybrid:rrf:use-lite', 'med', 0.61, '2026-01-03T00:00:00Z');
+    const f = mtebFile(r, { ...meta('med'), fingerprint: 'abc123' }, 'BM25 + USE-lite (RRF)');
+    expect(f.name).toBe('BM25_USE-lite_RRF__med.json');
+    const j = JSON.parse(f.text);
+    expect(j).toMatchObject({ task_name: 'med', dataset_revision: 'abc123' });
+    expect(j.scores.test[0].ndcg_at_10).toBe(0.61);
+  });
+  it('writes the kept hits as a TREC run and says how deep they go in the name', () => {
+    const r = run('bm25 k1=0.9 b=0.4', 'med', 0.5, '2026-01-03T00:00:00Z');
+    const f = trecFile(
+      r,
+      {
+        q2: [{ docId: 'd9', score: 1.5 }],
+        q1: [
+          { docId: 'd1', score: 2 },
+          { docId: 'd2', score: 3 },
+        ],
+      },
+      100,
+    );
+    expect(f.name).toBe('med-test-bm25_k1_0.9_b_0.4-top100.trec');
+    expect(f.text).toBe(
+      'q1 Q0 d2 1 3 bm25_k1_0.9_b_0.4\nq1 Q0 d1 2 2 bm25_k1_0.9_b_0.4\nq2 Q0 d9 1 1.5 bm25_k1_0.9_b_0.4\n',
+    );
+  });
+});
+
+describe('compareRows', () => {
+  it('tests B against A per task on the latest runs, and says why a task has no test', () => {
+    const perQuery = (vals: number[]) => Object.fromEntries(vals.map((v, i) => [`q${i}`, { 'ndcg@10': v }]));
+    const a = [0.1, 0.2, 0.3, 0.2, 0.1, 0.3, 0.2, 0.1, 0.3, 0.2, 0.2, 0.1];
+    const b = a.map((x) => x + 0.3);
+    const runs = [
+      run('bm25', 'med', 0.2, '2026-01-01T00:00:00Z', { perQuery: perQuery(a) } as Partial<EvalReport>),
+      run('use-lite', 'med', 0.5, '2026-01-01T00:00:00Z', { perQuery: perQuery(b) } as Partial<EvalReport>),
+      run('bm25', 'cran', 0.3, '2026-01-01T00:00:00Z'),
+    ];
+    const t = buildTable(runs, DATASETS, 'ndcg@10');
+    const [A, B] = [
+      t.rows.find((r) => r.retriever === 'bm25')!,
+      t.rows.find((r) => r.retriever === 'use-lite')!,
+    ];
+    const c = compareRows(A, B, t.tasks, 'ndcg@10');
+    const med = c.find((x) => x.task.key === 'med/test')!;
+    expect('result' in med && med.result.wins).toBe(12);
+    // every query up by 0.3: only the identity and its mirror are as extreme, p = (1 + 1) / 10,001 (the mirror's draws)
+    expect('result' in med && med.result.randomisation.p).toBeLessThan(0.001);
+    expect(mark(med)).toBe('▲');
+    expect(mark(compareRows(B, A, t.tasks, 'ndcg@10')[0])).toBe('▼');
+    const cran = c.find((x) => x.task.key === 'cran/test')!;
+    expect(cran).toMatchObject({ missing: 'B was not run on this task' });
+    expect(mark(cran)).toBe('');
   });
 });

@@ -8,6 +8,7 @@ import type { ExpertRecord } from '../../experts/record';
 import type { MergeSlice } from './merge-types';
 import type { ModelTemplates, Role } from '../../models/types';
 import type { DatasetGroup } from '../../data/group';
+import type { Hit } from '../../eval/types';
 import type { DatasetMeta, RunRecord } from '../../store/db';
 import type { TrainRunRecord, TrainSpec } from '../../store/training-types';
 import type { TrainProgress } from '../../train/types';
@@ -120,6 +121,10 @@ export interface UiState extends ModelsSlice, TrainSlice, SynthSlice, MergeSlice
   selectRun(id: string | null): Promise<void>;
   selectQuery(qid: string | null): Promise<void>;
   deleteRun(id: string): Promise<void>;
+  /** one query's ranking in a stored run (the 'query-details' request); null when it failed (the error is shown) */
+  fetchQueryDetails(runId: string, qid: string): Promise<QueryDetails | null>;
+  /** a stored run's kept hits (best first, at most `kept` per query), read from storage; null when it failed */
+  fetchRunHits(runId: string): Promise<{ hits: Record<string, Hit[]>; kept: number } | null>;
   dismissError(seq: number): void;
   dismissWarning(seq: number): void;
 }

@@ -8,7 +8,7 @@ import type { EngineClient } from '../../worker/client';
 import { studioDb, type DatasetMeta, type StudioDB } from '../../store/db';
 import { listDatasets } from '../../store/datasets';
 import { requestPersistentStorage, type PersistApi } from '../../store/persist';
-import { listRuns } from '../../store/runs';
+import { getRun, listRuns } from '../../store/runs';
 import { loadSettings, saveSettings, type Settings } from '../../store/settings';
 import { jobOrAsk, type Confirm } from './ask';
 import { plural } from '../../util/words';
@@ -276,6 +276,23 @@ export function createUiStore(client: EngineClient, opts: UiStoreOptions = {}): 
         }
         if (get().selectedRunId === id) set({ selectedRunId: null, selectedQid: null, details: null });
         await refresh();
+      },
+      async fetchQueryDetails(runId, qid) {
+        try {
+          return await client.request('query-details', { runId, qid });
+        } catch (e) {
+          fail(`Query ${qid}`, e);
+          return null;
+        }
+      },
+      async fetchRunHits(runId) {
+        try {
+          const run = await getRun(runId, await db());
+          return { hits: run.hits, kept: run.kept };
+        } catch (e) {
+          fail(`Run ${runId}`, e);
+          return null;
+        }
       },
       dismissError: (seq) => set((s) => ({ errors: s.errors.filter((e) => e.seq !== seq) })),
       dismissWarning: (seq) => set((s) => ({ warnings: s.warnings.filter((w) => w.seq !== seq) })),

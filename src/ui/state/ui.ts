@@ -13,6 +13,7 @@ import { loadSettings, saveSettings, type Settings } from '../../store/settings'
 import { jobOrAsk, type Confirm } from './ask';
 import { plural } from '../../util/words';
 import { retrieverName } from './names';
+import { parseHybridLabel } from '../../eval/hybrid-label';
 import { makeFail, makeJobRunner } from './jobs';
 import { createMergeSlice } from './merge';
 import { createModelsSlice } from './models';
@@ -128,8 +129,10 @@ export function createUiStore(client: EngineClient, opts: UiStoreOptions = {}): 
           const ds = datasets.find((m) => m.name === settings.dataset) ?? datasets[datasets.length - 1];
           const split =
             ds && settings.split && settings.split in ds.splits ? settings.split : defaultSplit(ds);
+          const dense = (id: string) =>
+            models.some((m) => m.id === id) || experts.some((e) => `expert:${e.id}` === id);
           const known = (id: string) =>
-            id === 'bm25' || models.some((m) => m.id === id) || experts.some((e) => `expert:${e.id}` === id);
+            id === 'bm25' || dense(id) || dense(parseHybridLabel(id)?.dense ?? '');
           const retriever = known(settings.retriever) ? settings.retriever : 'bm25';
           const activeModel = models.find((m) => m.id === settings.activeModel)?.id ?? models[0]?.id ?? null;
           set({
@@ -219,7 +222,8 @@ export function createUiStore(client: EngineClient, opts: UiStoreOptions = {}): 
       async evaluate() {
         const { dataset, split, retriever, backendPref, bm25 } = get();
         if (!dataset || !split) return fail('Evaluate', new Error('Choose a dataset and a split first.'));
-        const choice = retriever === 'bm25' ? ('bm25' as const) : { model: retriever };
+        const hybrid = parseHybridLabel(retriever);
+        const choice = retriever === 'bm25' ? ('bm25' as const) : hybrid ? { hybrid } : { model: retriever };
         const label = `${retrieverName(retriever, get())} on ${dataset}/${split}`;
         const rec = await job('evaluate', label, (p) =>
           client.start('evaluate', { dataset, split, retriever: choice, backend: backendPref, bm25 }, p),

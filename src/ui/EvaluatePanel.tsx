@@ -228,7 +228,8 @@ export function EvaluatePanel() {
         <div className="card">
           <h2>Run log</h2>
           <p className="muted small">
-            Every evaluation, newest setting first; the table above shows each one&apos;s latest.
+            Every evaluation run, by dataset (re-runs included); the table above shows each retriever&apos;s
+            latest run per task.
           </p>
           <ResultsTable />
           {!run && <p className="muted small">Click a row to see its queries.</p>}

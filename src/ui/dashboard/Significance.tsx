@@ -43,7 +43,7 @@ export function Significance({
   return (
     <div className="significance" data-testid="significance">
       <h3>
-        Is the difference real? B = {nameB} against A = {nameA} ({metricLabel})
+        B = {nameB} against A = {nameA} ({metricLabel})
       </h3>
       <p className="muted small">
         Per task, over the queries both runs scored. <strong>p</strong> is the chance of a difference at least

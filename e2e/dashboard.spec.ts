@@ -129,6 +129,16 @@ test('dashboard: tasks by group, latest run per cell, means, sorting, significan
   await expect(mean('use-lite', 'all')).toHaveClass(/incomparable/);
   await expect(mean('bm25', 'all')).not.toHaveClass(/incomparable/);
 
+  // the bar chart of the first task: one bar per retriever run on it, the values of the cells
+  await expect(page.getByTestId('bar-chart')).toHaveAttribute('data-task', 'demo/test');
+  await expect(page.getByTestId('bar')).toHaveCount(3);
+  await expect(page.locator('[data-testid=bar][data-retriever=bm25]')).toHaveAttribute(
+    'data-value',
+    String(bm25Demo),
+  );
+  await page.getByTestId('dash-chart-task').selectOption('wind-tunnel/test');
+  await expect(page.getByTestId('bar')).toHaveCount(1);
+
   // sorting by the demo column: high first, then a second click low first
   const demoValues = {
     bm25: bm25Demo,

@@ -7,11 +7,9 @@ import { useCallback, useMemo, useState } from 'react';
 import type { MetricKey } from '../../eval/types';
 import { useUi } from '../context';
 import { download } from '../download';
-import { metric } from '../format';
-import { LeakMark } from '../LeakMark';
 import { retrieverName } from '../state/names';
 import { BarChart } from './BarChart';
-import { CellMenu } from './CellMenu';
+import { MeanCell, SortHeader, TaskCell } from './DashCells';
 import { compareRows, mark } from './compare';
 import { dashboardCsv } from './csv';
 import { Significance } from './Significance';
@@ -37,43 +35,6 @@ const KIND_LABEL: Record<Row['kind'], string> = {
   merge: 'merge',
 };
 const MEAN_LABEL: Record<MeanKey, string> = { medical: 'Medical', general: 'General', all: 'All tasks' };
-
-function SortHeader({
-  column,
-  sort,
-  onSort,
-  children,
-  className,
-  title,
-  rowSpan,
-}: {
-  rowSpan?: number;
-  column: SortColumn;
-  sort: Sort | null;
-  onSort: (c: SortColumn) => void;
-  children: React.ReactNode;
-  className?: string;
-  title?: string;
-}) {
-  const active = sort?.column === column;
-  return (
-    <th
-      className={className}
-      rowSpan={rowSpan}
-      aria-sort={active ? (sort.dir === 'asc' ? 'ascending' : 'descending') : 'none'}
-      data-testid="sort-header"
-      data-column={column}
-      title={title}
-    >
-      <button className="sort" onClick={() => onSort(column)}>
-        {children}
-        <span className="sort-mark" aria-hidden>
-          {active ? (sort.dir === 'asc' ? ' ▲' : ' ▼') : ' ↕'}
-        </span>
-      </button>
-    </th>
-  );
-}
 
 export function Dashboard() {
   const runs = useUi((s) => s.runs);
@@ -218,104 +179,30 @@ export function Dashboard() {
                 </th>
                 {groups.flatMap(({ tasks }) =>
                   tasks.map((t) => {
-                    const c = r.cells.get(t.key);
-                    if (!c)
-                      return (
-                        <td key={t.key} className="num empty" data-testid="dash-cell" data-task={t.key}>
-                          <span className="muted" title="not run on this task">
-                            ·
-                          </span>
-                        </td>
-                      );
-                    const best = !c.leaked && c.value !== undefined && table.best.get(t.key) === c.value;
                     const sig =
                       r === rowB && comparisons ? mark(comparisons.find((x) => x.task.key === t.key)) : '';
                     const menuKey = `${r.retriever}|${t.key}`;
                     return (
-                      <td
+                      <TaskCell
                         key={t.key}
-                        className={`num cell${best ? ' best' : ''}${c.leaked ? ' leaked' : ''}${c.run.id === selected ? ' selected' : ''}`}
-                        data-testid="dash-cell"
-                        data-task={t.key}
-                        data-run={c.run.id}
-                        data-value={c.value ?? ''}
-                        data-sig={sig}
-                      >
-                        <button
-                          className="cell-value"
-                          data-testid="dash-value"
-                          title={`${name(r.retriever)} on ${t.key}: click for its queries`}
-                          aria-pressed={c.run.id === selected}
-                          onClick={() => void select(c.run.id === selected ? null : c.run.id)}
-                        >
-                          {metric(c.value)}
-                        </button>
-                        {sig && (
-                          <span
-                            className={`sig ${sig === '▲' ? 'up' : 'down'}`}
-                            data-testid="sig-mark"
-                            title={`B ${sig === '▲' ? 'above' : 'below'} A on this task, randomisation p < 0.05`}
-                          >
-                            {sig}
-                          </span>
-                        )}
-                        <LeakMark run={c.run} compact />
-                        {(c.run.report.warnings?.length ?? 0) > 0 && (
-                          <span className="warn-mark" title={c.run.report.warnings?.join('\n')}>
-                            !
-                          </span>
-                        )}
-                        <button
-                          className="link history"
-                          data-testid="cell-menu-open"
-                          aria-expanded={open === menuKey}
-                          title="Runs and downloads"
-                          onClick={() => setOpen(open === menuKey ? null : menuKey)}
-                        >
-                          {c.history.length > 0 ? `+${c.history.length}` : '⋯'}
-                        </button>
-                        {open === menuKey && (
-                          <CellMenu
-                            cell={c}
-                            name={name(r.retriever)}
-                            metricKey={metricKey}
-                            metricLabel={metricInfo.label}
-                            onClose={() => setOpen(null)}
-                          />
-                        )}
-                      </td>
+                        task={t}
+                        cell={r.cells.get(t.key)}
+                        name={name(r.retriever)}
+                        best={table.best.get(t.key)}
+                        sig={sig}
+                        selected={selected}
+                        onSelect={(id) => void select(id)}
+                        menuOpen={open === menuKey}
+                        onMenu={() => setOpen(open === menuKey ? null : menuKey)}
+                        metricKey={metricKey}
+                        metricLabel={metricInfo.label}
+                      />
                     );
                   }),
                 )}
-                {MEAN_KEYS.map((g) => {
-                  const m = r.means[g];
-                  const comparable = m.n === m.of;
-                  const best =
-                    comparable && !m.leaked && m.value !== null && table.best.get(`mean:${g}`) === m.value;
-                  return (
-                    <td
-                      key={g}
-                      className={`num mean${comparable ? '' : ' incomparable'}${best ? ' best' : ''}`}
-                      data-testid="dash-mean"
-                      data-group={g}
-                      data-value={m.value ?? ''}
-                      data-n={m.n}
-                      data-of={m.of}
-                      title={
-                        m.n === 0
-                          ? 'no task of this group'
-                          : comparable
-                            ? `mean over all ${m.of} tasks`
-                            : `mean over ${m.n} of ${m.of} tasks: not comparable with a mean over all ${m.of}`
-                      }
-                    >
-                      {m.value === null ? '—' : metric(m.value)}
-                      <span className="coverage">
-                        {m.n}/{m.of}
-                      </span>
-                    </td>
-                  );
-                })}
+                {MEAN_KEYS.map((g) => (
+                  <MeanCell key={g} group={g} mean={r.means[g]} best={table.best.get(`mean:${g}`)} />
+                ))}
               </tr>
             ))}
           </tbody>

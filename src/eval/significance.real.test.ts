@@ -10,7 +10,7 @@ import { hasSharedDatasets, loadSharedDataset } from '../data/node';
 import { Bm25Index } from './bm25';
 import { evaluateRun } from './metrics';
 import { compareRuns, DEFAULT_SEED } from './significance';
-import { monteCarloIndependent } from './significance-reference';
+import { monteCarloIndependent } from '../testing/significance-reference';
 
 const HAVE = hasSharedDatasets(['med']);
 const SCIPY = spawnSync('python3', ['-c', 'import scipy'], { encoding: 'utf8' }).status === 0;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compareRuns, pairedTTest, randomisationTest, regIncBeta, studentTwoSidedP } from './significance';
 import type { Scores } from './types';
-import { exactByRecursion, monteCarloIndependent } from './significance-reference';
+import { exactByRecursion, monteCarloIndependent } from '../testing/significance-reference';
 
 // Hand-worked: d = b − a = [0.2, 0.3, 0, −0.2, 0.4], observed sum 0.7. The zero difference doubles every
 // case, so count over the 16 sign vectors of (0.2, 0.3, 0.2, 0.4) (|−0.2| = 0.2) whose |sum| ≥ 0.7:

@@ -23,8 +23,9 @@ export function BarChart({
     c: { value: number; leaked: boolean };
   }[];
   if (bars.length === 0) return <p className="muted small">No runs on {task.key}.</p>;
-  const max = Math.max(1e-9, ...bars.map((b) => b.c.value));
-  const scale = (W - LABEL - 60) / Math.max(1, max);
+  // the metrics run from 0 to 1: the axis does too, so a bar's length reads against a perfect score
+  const max = Math.max(1, ...bars.map((b) => b.c.value));
+  const scale = (W - LABEL - 60) / max;
   const h = bars.length * (BAR + GAP) + 24;
   return (
     <svg
@@ -67,8 +68,11 @@ export function BarChart({
       <text x={LABEL} y={h - 4} className="bar-value">
         0
       </text>
+      <text x={LABEL + (max / 2) * scale} y={h - 4} textAnchor="middle" className="bar-value">
+        {max / 2}
+      </text>
       <text x={LABEL + max * scale} y={h - 4} textAnchor="middle" className="bar-value">
-        {metric(max)}
+        {max}
       </text>
     </svg>
   );

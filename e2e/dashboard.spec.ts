@@ -233,5 +233,16 @@ test('dashboard: tasks by group, latest run per cell, means, sorting, significan
   const trec = readFileSync(await trecFile.path(), 'utf8').split('\n');
   expect(trec[0]).toMatch(/^\S+ Q0 \S+ 1 -?[\d.e-]+ use-lite$/);
   await shot(page, '42-dashboard-cell-menu');
+  await page.keyboard.press('Escape');
+  await expect(page.getByTestId('cell-menu')).toHaveCount(0);
+  // BM25's demo cell keeps the re-run: both runs in its history, the latest shown
+  await cell(page, 'bm25', 'demo/test').getByTestId('cell-menu-open').click();
+  await expect(page.getByTestId('cell-menu').getByTestId('cell-run')).toHaveCount(2);
+  await expect(page.getByTestId('cell-menu').getByTestId('cell-run').first()).toHaveAttribute(
+    'data-run',
+    (await cell(page, 'bm25', 'demo/test').getAttribute('data-run')) ?? '',
+  );
+  await page.getByRole('heading', { name: 'Results' }).click();
+  await expect(page.getByTestId('cell-menu')).toHaveCount(0);
   expect(errors).toEqual([]);
 });

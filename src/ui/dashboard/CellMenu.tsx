@@ -1,4 +1,5 @@
 /** A dashboard cell's runs (the latest and the earlier ones) with their downloads: MTEB JSON and TREC run. */
+import { useEffect, useRef } from 'react';
 import type { MetricKey } from '../../eval/types';
 import type { RunRecord } from '../../store/db';
 import { useUi } from '../context';
@@ -24,6 +25,23 @@ export function CellMenu({
   const datasets = useUi((s) => s.datasets);
   const fetchHits = useUi((s) => s.fetchRunHits);
   const remove = useUi((s) => s.deleteRun);
+  const box = useRef<HTMLDivElement>(null);
+  // a press outside the menu (but not on a cell's opener, which toggles it) or Escape closes it
+  useEffect(() => {
+    const down = (e: PointerEvent) => {
+      const t = e.target as Element | null;
+      if (!box.current?.contains(t) && !t?.closest('[data-testid=cell-menu-open]')) onClose();
+    };
+    const key = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') onClose();
+    };
+    document.addEventListener('pointerdown', down);
+    document.addEventListener('keydown', key);
+    return () => {
+      document.removeEventListener('pointerdown', down);
+      document.removeEventListener('keydown', key);
+    };
+  }, [onClose]);
   const meta = datasets.find((d) => d.name === cell.run.dataset);
   const runs: RunRecord[] = [cell.run, ...cell.history];
   const mteb = (r: RunRecord) => {
@@ -38,14 +56,12 @@ export function CellMenu({
   };
   return (
     <div
+      ref={box}
       className="cell-menu"
       role="dialog"
       aria-label={`Runs of ${name} on ${cell.run.dataset}/${cell.run.split}`}
       data-testid="cell-menu"
       onClick={(e) => e.stopPropagation()}
-      onKeyDown={(e) => {
-        if (e.key === 'Escape') onClose();
-      }}
     >
       <div className="row between">
         <strong>

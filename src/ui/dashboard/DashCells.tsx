@@ -53,6 +53,7 @@ export function TaskCell({
   onSelect,
   menuOpen,
   onMenu,
+  onCloseMenu,
   metricKey,
   metricLabel,
 }: {
@@ -65,6 +66,7 @@ export function TaskCell({
   onSelect: (runId: string | null) => void;
   menuOpen: boolean;
   onMenu: () => void;
+  onCloseMenu: () => void;
   metricKey: MetricKey;
   metricLabel: string;
 }) {
@@ -120,7 +122,13 @@ export function TaskCell({
         {c.history.length > 0 ? `+${c.history.length}` : '⋯'}
       </button>
       {menuOpen && (
-        <CellMenu cell={c} name={name} metricKey={metricKey} metricLabel={metricLabel} onClose={onMenu} />
+        <CellMenu
+          cell={c}
+          name={name}
+          metricKey={metricKey}
+          metricLabel={metricLabel}
+          onClose={onCloseMenu}
+        />
       )}
     </td>
   );

@@ -49,6 +49,7 @@ export function Dashboard() {
   const [a, setA] = useState('');
   const [b, setB] = useState('');
   const [chartTask, setChartTask] = useState<string | null>(null);
+  const closeMenu = useCallback(() => setOpen(null), []);
   const name = useCallback((r: string) => retrieverName(r, { experts, models }), [experts, models]);
   const merges = useMemo(
     () => new Set(experts.filter((e) => e.merge).map((e) => `expert:${e.id}`)),
@@ -194,6 +195,7 @@ export function Dashboard() {
                         onSelect={(id) => void select(id)}
                         menuOpen={open === menuKey}
                         onMenu={() => setOpen(open === menuKey ? null : menuKey)}
+                        onCloseMenu={closeMenu}
                         metricKey={metricKey}
                         metricLabel={metricInfo.label}
                       />

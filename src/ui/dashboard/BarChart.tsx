@@ -32,7 +32,6 @@ export function BarChart({
       className="bar-chart"
       viewBox={`0 0 ${W} ${h}`}
       width="100%"
-      style={{ maxWidth: W }}
       role="img"
       aria-label={`${metricLabel} on ${task.key}, one bar per retriever`}
       data-testid="bar-chart"

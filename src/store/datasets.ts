@@ -11,6 +11,7 @@ import {
   type StudioDB,
   type StudioSchema,
 } from './db';
+import { guessGroup, type DatasetGroup } from '../data/group';
 import { freeName } from './names';
 
 /** A chunk closes after this many characters of text (keeps records well under a few MB). */
@@ -155,6 +156,7 @@ export async function saveDataset(
     splits: splitStats(ds),
     chunks: { docs: chunks.docs.length, queries: chunks.queries.length, qrels: chunks.qrels.length },
     fingerprint,
+    group: guessGroup(ds.name, ds.description),
   };
   let bytes = 0;
   for (const part of Object.values(rows))
@@ -176,6 +178,8 @@ export async function saveDataset(
           throw new DatasetExistsError(meta.name, runs);
         } else await deleteDerived(tx, meta.name);
       }
+      // the same contents saved again keep the group the user chose
+      if (old && old.fingerprint === fingerprint && old.group) meta.group = old.group;
       const store = tx.objectStore('datasetChunks');
       await store.delete(datasetRange(meta.name));
       // one request at a time: a request that throws leaves no other promise dangling
@@ -233,6 +237,22 @@ export async function listDatasets(db?: StudioDB): Promise<DatasetMeta[]> {
 export async function getDatasetMeta(name: string, db?: StudioDB): Promise<DatasetMeta | undefined> {
   db ??= await studioDb();
   return db.get('datasets', name);
+}
+
+/** Sets a stored dataset's dashboard group; its contents, runs and embeddings are untouched. */
+export async function setDatasetGroup(
+  name: string,
+  group: DatasetGroup,
+  db?: StudioDB,
+): Promise<DatasetMeta> {
+  db ??= await studioDb();
+  return writeTx(db, ['datasets'], `group of "${name}"`, async (tx) => {
+    const meta = await tx.objectStore('datasets').get(name);
+    if (!meta) throw new DatasetNotFoundError(name);
+    const out: DatasetMeta = { ...meta, group };
+    await tx.objectStore('datasets').put(out);
+    return out;
+  });
 }
 
 /** Deletes a dataset with its cached embeddings and its runs, in one transaction. */

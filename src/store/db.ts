@@ -4,6 +4,7 @@
  * turns a quota failure into a `StorageQuotaError` (the transaction is aborted, so nothing changes).
  */
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
+import type { DatasetGroup } from '../data/group';
 import type { EvalReport, Hit } from '../eval/types';
 import type { ModelDetails } from '../models/describe';
 import type { ModelTemplates } from '../models/types';
@@ -29,6 +30,8 @@ export interface DatasetMeta {
   chunks: { docs: number; queries: number; qrels: number };
   /** FNV-1a over ids and texts: a re-import with other contents invalidates embeddings and runs */
   fingerprint: string;
+  /** the dashboard's group; absent in records stored before it was kept: groupOf() guesses it */
+  group?: DatasetGroup;
 }
 
 export type ChunkPart = 'docs' | 'queries' | 'qrels';

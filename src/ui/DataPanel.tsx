@@ -1,5 +1,6 @@
 import { Fragment, useState, type ChangeEvent } from 'react';
 import { GuidedDemo } from './GuidedDemo';
+import { DATASET_GROUPS, groupOf } from '../data/group';
 import { useUi } from './context';
 import { count, dateTime } from './format';
 import { Jobs } from './Jobs';
@@ -12,6 +13,7 @@ function DatasetList() {
   const remove = useUi((s) => s.deleteDataset);
   const select = useUi((s) => s.selectDataset);
   const setTab = useUi((s) => s.setTab);
+  const setGroup = useUi((s) => s.setDatasetGroup);
   const [splitting, setSplitting] = useState<string | null>(null);
   if (datasets.length === 0)
     return (
@@ -28,6 +30,9 @@ function DatasetList() {
             <th className="num">Docs</th>
             <th className="num">Queries</th>
             <th>Splits (judged queries)</th>
+            <th title="Where the dashboard counts this dataset: the paper reports medical and general tasks apart">
+              Group
+            </th>
             <th>Imported</th>
             <th />
           </tr>
@@ -52,6 +57,20 @@ function DatasetList() {
                       {s} ({count(v.queries)})
                     </span>
                   ))}
+                </td>
+                <td>
+                  <select
+                    aria-label={`Group of ${d.name}`}
+                    data-testid="dataset-group"
+                    value={groupOf(d)}
+                    onChange={(e) => void setGroup(d.name, e.target.value as (typeof DATASET_GROUPS)[number])}
+                  >
+                    {DATASET_GROUPS.map((g) => (
+                      <option key={g} value={g}>
+                        {g}
+                      </option>
+                    ))}
+                  </select>
                 </td>
                 <td className="small">{dateTime(d.importedAt)}</td>
                 <td className="actions">
@@ -86,7 +105,7 @@ function DatasetList() {
               </tr>
               {splitting === d.name && (
                 <tr>
-                  <td colSpan={6}>
+                  <td colSpan={7}>
                     <SplitQueries meta={d} onClose={() => setSplitting(null)} />
                   </td>
                 </tr>

@@ -5,7 +5,7 @@ import { Help } from './help/Help';
 import { MARK_HELP, metricHelp } from './help/metric-help';
 
 /** ✓ relevant (with its grade), ✗ judged not relevant, · unjudged. */
-function GradeMark({ grade }: { grade: number | null }) {
+export function GradeMark({ grade }: { grade: number | null }) {
   const cls = grade === null ? 'unjudged' : grade > 0 ? 'relevant' : 'nonrelevant';
   const text = grade === null ? '·' : grade > 0 ? `✓${grade}` : '✗';
   const title =
@@ -31,7 +31,8 @@ function MarkLegend() {
   );
 }
 
-function Doc({ d, testId, kept }: { d: DocView; testId: string; kept: number }) {
+/** One ranked document: rank, grade mark, id, title, score and the start of its text. */
+export function Doc({ d, testId, kept }: { d: DocView; testId: string; kept: number }) {
   return (
     <li className="doc" data-testid={testId} data-doc={d.id}>
       <div className="doc-head">

@@ -1,3 +1,4 @@
+import { DEFAULT_ALPHA, hybridLabel, parseHybridLabel } from '../eval/hybrid-label';
 import { useUi } from './context';
 import { DrillDown } from './DrillDown';
 import { ExplorerCard } from './explorer/ExplorerCard';
@@ -5,6 +6,7 @@ import { BackendPicker } from './Header';
 import { Jobs } from './Jobs';
 import { QueryList } from './QueryList';
 import { ResultsTable } from './ResultsTable';
+import { Dashboard } from './dashboard/Dashboard';
 
 function clamp(x: number, lo: number, hi: number, fallback: number): number {
   return Number.isFinite(x) ? Math.min(hi, Math.max(lo, x)) : fallback;
@@ -35,7 +37,12 @@ function EvalForm() {
         .
       </p>
     );
-  const model = models.find((m) => m.id === retriever);
+  const hybrid = parseHybridLabel(retriever);
+  const model = models.find((m) => m.id === (hybrid?.dense ?? retriever));
+  const denseIds = [...models.map((m) => m.id), ...experts.map((e) => `expert:${e.id}`)];
+  const denseName = (id: string) =>
+    models.find((m) => m.id === id)?.name ??
+    `${experts.find((e) => `expert:${e.id}` === id)?.name ?? id} (expert)`;
   return (
     <>
       <div className="row wrap form">
@@ -91,9 +98,68 @@ function EvalForm() {
                 ))}
               </optgroup>
             )}
+            <optgroup label="Hybrid: BM25 + dense, fused">
+              {hybrid && !denseIds.some((d) => hybridLabel({ dense: d, fusion: 'rrf' }) === retriever) && (
+                <option value={retriever}>BM25 + {hybrid.dense}</option>
+              )}
+              {denseIds.map((d) => {
+                const id = hybrid?.dense === d ? retriever : hybridLabel({ dense: d, fusion: 'rrf' });
+                return (
+                  <option key={`h-${d}`} value={id}>
+                    BM25 + {denseName(d)}
+                  </option>
+                );
+              })}
+            </optgroup>
           </select>
         </label>
-        {retriever === 'bm25' && (
+        {hybrid && (
+          <>
+            <label className="field">
+              <span>Fusion</span>
+              <select
+                data-testid="hybrid-fusion"
+                value={hybrid.fusion}
+                onChange={(e) =>
+                  setRetriever(
+                    hybridLabel(
+                      e.target.value === 'rrf'
+                        ? { dense: hybrid.dense, fusion: 'rrf' }
+                        : { dense: hybrid.dense, fusion: 'wsum', alpha: DEFAULT_ALPHA },
+                    ),
+                  )
+                }
+                title="RRF: 1/(60 + rank) summed over both lists. Weighted sum: α·dense + (1 − α)·BM25, each min-max normalised per query."
+              >
+                <option value="rrf">reciprocal rank (RRF, k 60)</option>
+                <option value="wsum">weighted sum of normalised scores</option>
+              </select>
+            </label>
+            {hybrid.fusion === 'wsum' && (
+              <label className="field narrow">
+                <span>α (dense weight)</span>
+                <input
+                  data-testid="hybrid-alpha"
+                  type="number"
+                  min={0}
+                  max={1}
+                  step={0.1}
+                  value={hybrid.alpha ?? DEFAULT_ALPHA}
+                  onChange={(e) =>
+                    setRetriever(
+                      hybridLabel({
+                        dense: hybrid.dense,
+                        fusion: 'wsum',
+                        alpha: Math.round(clamp(e.target.valueAsNumber, 0, 1, DEFAULT_ALPHA) * 100) / 100,
+                      }),
+                    )
+                  }
+                />
+              </label>
+            )}
+          </>
+        )}
+        {(retriever === 'bm25' || hybrid) && (
           <>
             <label className="field narrow">
               <span>k1</span>
@@ -151,13 +217,23 @@ export function EvaluatePanel() {
       </div>
       <div className="card">
         <h2>Results</h2>
-        <ResultsTable />
-        {runs.length > 0 && !run && <p className="muted small">Click a row to see its queries.</p>}
+        <Dashboard />
       </div>
       {run && (
         <div className="split-view">
           <QueryList run={run} />
           <DrillDown />
+        </div>
+      )}
+      {runs.length > 0 && (
+        <div className="card">
+          <h2>Run log</h2>
+          <p className="muted small">
+            Every evaluation run, by dataset (re-runs included); the table above shows each retriever&apos;s
+            latest run per task.
+          </p>
+          <ResultsTable />
+          {!run && <p className="muted small">Click a row to see its queries.</p>}
         </div>
       )}
       <ExplorerCard />

@@ -9,6 +9,8 @@ import type { BundleSlice } from './bundle-types';
 import type { ExplorerSlice } from './explorer-types';
 import type { MergeSlice } from './merge-types';
 import type { ModelTemplates, Role } from '../../models/types';
+import type { DatasetGroup } from '../../data/group';
+import type { Hit } from '../../eval/types';
 import type { DatasetMeta, RunRecord } from '../../store/db';
 import type { TrainRunRecord, TrainSpec } from '../../store/training-types';
 import type { TrainProgress } from '../../train/types';
@@ -118,6 +120,8 @@ export interface UiState
   loadDemo(): Promise<void>;
   importFiles(files: File[], name?: string): Promise<void>;
   deleteDataset(name: string): Promise<void>;
+  /** the dashboard group of a stored dataset (medical or general) */
+  setDatasetGroup(name: string, group: DatasetGroup): Promise<void>;
   /** new query splits of a stored dataset; undefined when it failed (the error is shown) */
   splitDataset(req: SplitDatasetRequest): Promise<SplitDatasetResult | undefined>;
   selectDataset(name: string | null): void;
@@ -130,6 +134,10 @@ export interface UiState
   selectRun(id: string | null): Promise<void>;
   selectQuery(qid: string | null): Promise<void>;
   deleteRun(id: string): Promise<void>;
+  /** one query's ranking in a stored run (the 'query-details' request); null when it failed (the error is shown) */
+  fetchQueryDetails(runId: string, qid: string): Promise<QueryDetails | null>;
+  /** a stored run's kept hits (best first, at most `kept` per query), read from storage; null when it failed */
+  fetchRunHits(runId: string): Promise<{ hits: Record<string, Hit[]>; kept: number } | null>;
   dismissError(seq: number): void;
   dismissWarning(seq: number): void;
 }

@@ -8,12 +8,13 @@ import type { EngineClient } from '../../worker/client';
 import { studioDb, type DatasetMeta, type StudioDB } from '../../store/db';
 import { listDatasets } from '../../store/datasets';
 import { requestPersistentStorage, type PersistApi } from '../../store/persist';
-import { listRuns } from '../../store/runs';
+import { getRun, listRuns } from '../../store/runs';
 import { loadSettings, saveSettings, type Settings } from '../../store/settings';
 import { jobOrAsk, type Confirm } from './ask';
 import { plural } from '../../util/words';
 import { retrieverName } from './names';
 import { createExplorerSlice } from './explorer';
+import { parseHybridLabel } from '../../eval/hybrid-label';
 import { makeFail, makeJobRunner } from './jobs';
 import { createBundleSlice } from './bundle';
 import { createGuidedSlice } from './guided';
@@ -134,8 +135,10 @@ export function createUiStore(client: EngineClient, opts: UiStoreOptions = {}): 
           const ds = datasets.find((m) => m.name === settings.dataset) ?? datasets[datasets.length - 1];
           const split =
             ds && settings.split && settings.split in ds.splits ? settings.split : defaultSplit(ds);
+          const dense = (id: string) =>
+            models.some((m) => m.id === id) || experts.some((e) => `expert:${e.id}` === id);
           const known = (id: string) =>
-            id === 'bm25' || models.some((m) => m.id === id) || experts.some((e) => `expert:${e.id}` === id);
+            id === 'bm25' || dense(id) || dense(parseHybridLabel(id)?.dense ?? '');
           const retriever = known(settings.retriever) ? settings.retriever : 'bm25';
           const activeModel = models.find((m) => m.id === settings.activeModel)?.id ?? models[0]?.id ?? null;
           set({
@@ -184,6 +187,14 @@ export function createUiStore(client: EngineClient, opts: UiStoreOptions = {}): 
         await refresh();
         if (s.dataset === name) get().selectDataset(get().datasets[0]?.name ?? null);
       },
+      async setDatasetGroup(name, group) {
+        try {
+          await client.request('set-dataset-group', { name, group });
+        } catch (e) {
+          fail(`Group of ${name}`, e);
+        }
+        await refresh();
+      },
       async splitDataset(req) {
         const label = `Split ${req.dataset}/${req.from} into ${req.into.map((p) => p.name).join(', ')}`;
         const r = await job('split', label, (p) => client.start('split-dataset', req, p));
@@ -217,7 +228,8 @@ export function createUiStore(client: EngineClient, opts: UiStoreOptions = {}): 
       async evaluate() {
         const { dataset, split, retriever, backendPref, bm25 } = get();
         if (!dataset || !split) return fail('Evaluate', new Error('Choose a dataset and a split first.'));
-        const choice = retriever === 'bm25' ? ('bm25' as const) : { model: retriever };
+        const hybrid = parseHybridLabel(retriever);
+        const choice = retriever === 'bm25' ? ('bm25' as const) : hybrid ? { hybrid } : { model: retriever };
         const label = `${retrieverName(retriever, get())} on ${dataset}/${split}`;
         const rec = await job('evaluate', label, (p) =>
           client.start('evaluate', { dataset, split, retriever: choice, backend: backendPref, bm25 }, p),
@@ -274,6 +286,23 @@ export function createUiStore(client: EngineClient, opts: UiStoreOptions = {}): 
         }
         if (get().selectedRunId === id) set({ selectedRunId: null, selectedQid: null, details: null });
         await refresh();
+      },
+      async fetchQueryDetails(runId, qid) {
+        try {
+          return await client.request('query-details', { runId, qid });
+        } catch (e) {
+          fail(`Query ${qid}`, e);
+          return null;
+        }
+      },
+      async fetchRunHits(runId) {
+        try {
+          const run = await getRun(runId, await db());
+          return { hits: run.hits, kept: run.kept };
+        } catch (e) {
+          fail(`Run ${runId}`, e);
+          return null;
+        }
       },
       dismissError: (seq) => set((s) => ({ errors: s.errors.filter((e) => e.seq !== seq) })),
       dismissWarning: (seq) => set((s) => ({ warnings: s.warnings.filter((w) => w.seq !== seq) })),

@@ -1,4 +1,5 @@
 /** Dataset requests of the worker protocol: their types and validation. */
+import { isDatasetGroup, type DatasetGroup } from '../../../data/group';
 import type { SplitPart } from '../../../data/split';
 import type { DatasetMeta } from '../../../store/db';
 import { int, isStr, num, type Need } from '../../protocol-check';
@@ -34,6 +35,8 @@ export interface DataRequestMap {
   'split-dataset': [SplitDatasetRequest, SplitDatasetResult];
   /** qid -> query text of a stored dataset (for per-query lists) */
   'query-texts': [{ dataset: string }, Record<string, string>];
+  /** the dashboard group (medical or general) of a stored dataset */
+  'set-dataset-group': [{ name: string; group: DatasetGroup }, DatasetMeta];
 }
 
 /** Validates the body of a dataset request; `need` throws the ProtocolError. */
@@ -52,6 +55,10 @@ export function checkDataRequest(t: keyof DataRequestMap, m: Record<string, unkn
       break;
     case 'query-texts':
       need(isStr(m.dataset), 'query-texts needs dataset');
+      break;
+    case 'set-dataset-group':
+      need(isStr(m.name), 'set-dataset-group needs name');
+      need(isDatasetGroup(m.group), "set-dataset-group group must be 'medical' or 'general'");
       break;
     case 'split-dataset': {
       need(isStr(m.dataset) && isStr(m.from), 'split-dataset needs dataset and from');

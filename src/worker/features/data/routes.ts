@@ -7,6 +7,7 @@ import {
   deleteDataset,
   listDatasets,
   saveDataset,
+  setDatasetGroup,
   type OnExisting,
 } from '../../../store/datasets';
 import type { Host } from '../../host';
@@ -72,6 +73,7 @@ export const data: Feature<DataRequestMap> = {
         return { meta, sizes: r.sizes, deletedRuns };
       },
     },
+    'set-dataset-group': { run: (req, ctx) => setDatasetGroup(req.name, req.group, ctx.db) },
     'query-texts': {
       run: async (req, ctx, host) => {
         const ds = await host.dataset(req.dataset, ctx.db);

@@ -111,6 +111,18 @@ describe('stm eval: the corpus embedding cache on disk', () => {
     expect(cacheLine((await glove('--cache-dir', dir)).log)).toEqual(['5', '0']);
   });
 
+  it('a --cache-dir that cannot be written is refused before the work; a default one that cannot is skipped', async () => {
+    const file = join(root, 'a-file');
+    writeFileSync(file, 'x');
+    await expect(glove('--cache-dir', file)).rejects.toThrow(`--cache-dir ${file} is a file, not a folder`);
+    vi.stubEnv('STM_CACHE_DIR', join(file, 'below'));
+    const r = await glove();
+    expect(r.log).toContain(`warning: embedding cache ${join(file, 'below', 'glove')}`);
+    expect(r.log).toContain('this evaluation goes on without the cache');
+    expect(ndcg10(r.out)).toBe(first);
+    vi.unstubAllEnvs();
+  });
+
   it('--no-cache neither reads nor writes; STM_CACHE_DIR is the default folder', async () => {
     const env = join(root, 'env-cache');
     vi.stubEnv('STM_CACHE_DIR', env);

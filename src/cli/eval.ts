@@ -68,6 +68,7 @@ export async function runEval(a: EvalArgs, reporter: Reporter): Promise<void> {
   // a run file that cannot be written fails now, not after the evaluation
   if (a.run) await checkWritableFile('--run', a.run);
   if (a.resultsDir) await checkWritableDir('--results-dir', a.resultsDir);
+  if (a.cacheDir) await checkWritableDir('--cache-dir', a.cacheDir);
   const dataset = await loadDataset(a);
   log(`dataset ${dataset.name}: ${dataset.docs.length} docs, ${dataset.queries.length} queries`);
   qrelsOf(dataset, a.split); // a missing split fails before a model or backend is loaded

@@ -5,13 +5,14 @@
  * fingerprint, chunk), so another template gets other keys in the same file and a changed corpus another
  * file. An adapter expert reads its base model's chunks (src/eval/dense.ts), hence one file per model, not
  * per expert. A file that cannot be read is discarded with a warning naming it (its chunks are embedded
- * again and the file rewritten): it is a cache, never the only copy of anything.
+ * again and the file rewritten), and a folder that cannot be made leaves the run without a cache, with a
+ * warning: it is a cache, never the only copy of anything.
  */
 import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Dataset } from '../data/types';
-import { corpusFingerprint, type EmbeddingCache } from './embed-cache';
+import { corpusFingerprint, MemoryEmbeddingCache, type EmbeddingCache } from './embed-cache';
 import { FileEmbeddingCache } from './embed-cache-node';
 
 /** A path segment for a model id or dataset name ("org/name", a folder path…): safe characters, and a short
@@ -32,7 +33,7 @@ export interface CorpusCacheCounts {
 }
 
 export class CorpusEmbeddingCache implements EmbeddingCache {
-  private readonly files = new Map<string, Promise<FileEmbeddingCache>>();
+  private readonly files = new Map<string, Promise<EmbeddingCache>>();
   private readonly fingerprint: string;
   private gets = 0;
   private puts = 0;
@@ -50,7 +51,7 @@ export class CorpusEmbeddingCache implements EmbeddingCache {
     return join(this.root, safeSegment(model), `${safeSegment(this.dataset.name)}-${this.fingerprint}`);
   }
 
-  private open(key: string): Promise<FileEmbeddingCache> {
+  private open(key: string): Promise<EmbeddingCache> {
     const model = key.slice(0, key.indexOf('|'));
     let f = this.files.get(model);
     if (!f) {
@@ -79,16 +80,20 @@ export class CorpusEmbeddingCache implements EmbeddingCache {
   /** Writes every file that got new chunks. */
   async flush(): Promise<void> {
     if (this.puts === 0) return;
-    for (const f of this.files.values()) await (await f).flush();
+    for (const f of this.files.values()) await (await f).flush?.();
   }
 }
 
-async function openOrDiscard(file: string, warn: (message: string) => void): Promise<FileEmbeddingCache> {
+async function openOrDiscard(file: string, warn: (message: string) => void): Promise<EmbeddingCache> {
   try {
     return await FileEmbeddingCache.open(file);
   } catch (e) {
     const why = (e as Error).message;
-    if (/cannot create its folder/.test(why)) throw e;
+    if (/cannot create its folder/.test(why)) {
+      // a cache that cannot be kept does not stop the evaluation
+      warn(`${why}; this evaluation goes on without the cache (set --cache-dir or STM_CACHE_DIR)`);
+      return new MemoryEmbeddingCache();
+    }
     warn(
       `embedding cache ${file}.keys.json / .f32 cannot be read (${why}); discarded: its chunks are embedded again and the file rewritten`,
     );

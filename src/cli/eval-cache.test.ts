@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { loadSharedDataset, sharedDatasetsDir } from '../data/node';
+import { demoDir, loadDemoDatasetNode } from '../data/node';
 import type { Dataset } from '../data/types';
 import { CorpusEmbeddingCache } from '../eval/embed-cache-dir';
 import { evaluate } from '../eval/evaluate';
@@ -17,7 +17,8 @@ import { parseEvalArgs } from './args';
 import { runEval } from './eval';
 import { Reporter } from './progress';
 
-const MED = join(sharedDatasetsDir(), 'med');
+// the demo collection (240 docs: one corpus chunk) keeps these runs short
+const DEMO = demoDir();
 
 /** `stm eval` in-process: its stdout lines and its stderr log. */
 async function stmEval(...argv: string[]): Promise<{ out: string; log: string }> {
@@ -39,22 +40,22 @@ describe('stm eval: the corpus embedding cache on disk', () => {
   const root = mkdtempSync(join(tmpdir(), 'stm-cache-'));
   const dir = join(root, 'cache');
   const glove = (...more: string[]) =>
-    stmEval('--dataset', MED, '--model', 'glove', '--backend', 'cpu', ...more);
+    stmEval('--dataset', DEMO, '--model', 'glove', '--backend', 'cpu', ...more);
   let first = '';
   afterEach(() => vi.restoreAllMocks());
 
   it('a second evaluation of the same model and dataset embeds no document', async () => {
     const a = await glove('--cache-dir', dir);
-    expect(cacheLine(a.log)).toEqual(['0', '5']);
+    expect(cacheLine(a.log)).toEqual(['0', '1']);
     const file = join(dir, 'glove', readdirSync(join(dir, 'glove'))[0]);
-    expect(file).toMatch(/med-[0-9a-f]{8}\.(keys\.json|f32)$/);
+    expect(file).toMatch(/demo-[0-9a-f]{8}\.(keys\.json|f32)$/);
     const b = await glove('--cache-dir', dir);
-    expect(cacheLine(b.log)).toEqual(['5', '0']);
+    expect(cacheLine(b.log)).toEqual(['1', '0']);
     first = ndcg10(a.out);
     expect(ndcg10(b.out)).toBe(first);
     // a hybrid run's dense side reads the same chunks
     const h = await glove('--cache-dir', dir, '--retriever', 'hybrid', '--fusion', 'rrf');
-    expect(cacheLine(h.log)).toEqual(['5', '0']);
+    expect(cacheLine(h.log)).toEqual(['1', '0']);
   });
 
   it('an adapter expert over the cached base reuses its corpus vectors, with the figures of an uncached run', async () => {
@@ -68,9 +69,9 @@ describe('stm eval: the corpus embedding cache on disk', () => {
     ]);
     const same = join(root, 'expert-same');
     await writeExpertDir(same, adapterExpertRecord({ id: 'same', templates: g.templates }), weights);
-    const cached = await stmEval('--dataset', MED, '--model', same, '--backend', 'cpu', '--cache-dir', dir);
-    expect(cacheLine(cached.log)).toEqual(['5', '0']);
-    const uncached = await stmEval('--dataset', MED, '--model', same, '--backend', 'cpu', '--no-cache');
+    const cached = await stmEval('--dataset', DEMO, '--model', same, '--backend', 'cpu', '--cache-dir', dir);
+    expect(cacheLine(cached.log)).toEqual(['1', '0']);
+    const uncached = await stmEval('--dataset', DEMO, '--model', same, '--backend', 'cpu', '--no-cache');
     expect(uncached.log).not.toContain('embedding cache');
     expect(ndcg10(cached.out)).toBe(ndcg10(uncached.out));
     expect(ndcg10(cached.out)).not.toBe(first);
@@ -78,27 +79,27 @@ describe('stm eval: the corpus embedding cache on disk', () => {
     const other = join(root, 'expert-other');
     const tpl = { query: '{text}', passage: 'passage: {text}' };
     await writeExpertDir(other, adapterExpertRecord({ id: 'other', templates: tpl }), weights);
-    const o = await stmEval('--dataset', MED, '--model', other, '--backend', 'cpu', '--cache-dir', dir);
+    const o = await stmEval('--dataset', DEMO, '--model', other, '--backend', 'cpu', '--cache-dir', dir);
     expect(o.log).toContain('embedding cache: not used for glove+other');
     expect(cacheLine(o.log)).toBeUndefined();
   });
 
   it('a changed dataset gets a file of its own', async () => {
-    const copy = join(root, 'med-changed');
+    const copy = join(root, 'demo-changed');
     mkdirSync(join(copy, 'qrels'), { recursive: true });
-    const lines = readFileSync(join(MED, 'corpus.jsonl'), 'utf8').split('\n');
+    const lines = readFileSync(join(DEMO, 'corpus.jsonl'), 'utf8').split('\n');
     const doc = JSON.parse(lines[0]) as { text: string };
     lines[0] = JSON.stringify({ ...doc, text: `${doc.text} (revised)` });
     writeFileSync(join(copy, 'corpus.jsonl'), lines.join('\n'));
-    writeFileSync(join(copy, 'queries.jsonl'), readFileSync(join(MED, 'queries.jsonl')));
-    writeFileSync(join(copy, 'qrels', 'test.tsv'), readFileSync(join(MED, 'qrels', 'test.tsv')));
+    writeFileSync(join(copy, 'queries.jsonl'), readFileSync(join(DEMO, 'queries.jsonl')));
+    writeFileSync(join(copy, 'qrels', 'test.tsv'), readFileSync(join(DEMO, 'qrels', 'test.tsv')));
     const r = await stmEval('--dataset', copy, '--model', 'glove', '--backend', 'cpu', '--cache-dir', dir);
-    expect(cacheLine(r.log)).toEqual(['0', '5']);
+    expect(cacheLine(r.log)).toEqual(['0', '1']);
     expect(readdirSync(join(dir, 'glove')).filter((f) => f.endsWith('.f32'))).toHaveLength(2);
   });
 
   it('a corrupt cache file is discarded with a warning naming it, and rewritten', async () => {
-    const f32 = readdirSync(join(dir, 'glove')).find((f) => f.startsWith('med-') && f.endsWith('.f32'))!;
+    const f32 = readdirSync(join(dir, 'glove')).find((f) => /^demo-[0-9a-f]{8}\.f32$/.test(f))!;
     const file = join(dir, 'glove', f32);
     writeFileSync(file, Buffer.from('not a float array'));
     const r = await glove('--cache-dir', dir);
@@ -106,9 +107,9 @@ describe('stm eval: the corpus embedding cache on disk', () => {
       `warning: embedding cache ${file.replace(/\.f32$/, '')}.keys.json / .f32 cannot be read`,
     );
     expect(r.log).toContain('discarded');
-    expect(cacheLine(r.log)).toEqual(['0', '5']);
+    expect(cacheLine(r.log)).toEqual(['0', '1']);
     expect(ndcg10(r.out)).toBe(first);
-    expect(cacheLine((await glove('--cache-dir', dir)).log)).toEqual(['5', '0']);
+    expect(cacheLine((await glove('--cache-dir', dir)).log)).toEqual(['1', '0']);
   });
 
   it('a --cache-dir that cannot be written is refused before the work; a default one that cannot is skipped', async () => {
@@ -129,29 +130,29 @@ describe('stm eval: the corpus embedding cache on disk', () => {
     const r = await glove('--no-cache');
     expect(r.log).not.toContain('embedding cache');
     expect(existsSync(env)).toBe(false);
-    expect(cacheLine((await glove()).log)).toEqual(['0', '5']);
+    expect(cacheLine((await glove()).log)).toEqual(['0', '1']);
     expect(existsSync(join(env, 'glove'))).toBe(true);
     vi.unstubAllEnvs();
   });
 });
 
 describe('CorpusEmbeddingCache keys', () => {
-  let med: Dataset;
+  let demo: Dataset;
   beforeAll(async () => {
-    med = await loadSharedDataset('med');
+    demo = await loadDemoDatasetNode();
   });
 
   it('another passage template embeds again', async () => {
     const g = await GloveEmbedder.load(nodeAssetFetcher());
     const backend = createCpuBackend();
-    const cache = new CorpusEmbeddingCache(mkdtempSync(join(tmpdir(), 'stm-cache-')), med, () => {});
+    const cache = new CorpusEmbeddingCache(mkdtempSync(join(tmpdir(), 'stm-cache-')), demo, () => {});
     const ev = (embedder: typeof g | ReturnType<typeof retemplated>) =>
-      evaluate({ dataset: med, split: 'test', retriever: { kind: 'dense', embedder, backend, cache } });
+      evaluate({ dataset: demo, split: 'test', retriever: { kind: 'dense', embedder, backend, cache } });
     await ev(g);
-    expect(cache.counts()).toEqual({ reused: 0, embedded: 5 });
+    expect(cache.counts()).toEqual({ reused: 0, embedded: 1 });
     await ev(retemplated(g, { query: g.templates.query, passage: '{text}' }));
-    expect(cache.counts()).toEqual({ reused: 0, embedded: 10 });
+    expect(cache.counts()).toEqual({ reused: 0, embedded: 2 });
     await ev(g);
-    expect(cache.counts()).toEqual({ reused: 5, embedded: 10 });
+    expect(cache.counts()).toEqual({ reused: 1, embedded: 2 });
   });
 });

@@ -1,5 +1,8 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { parseSplitSpec, SplitError, type SplitPart } from '../data/split';
+import { DEFAULT_ALPHA, type Fusion } from '../eval/hybrid-label';
+
+const FUSIONS: readonly Fusion[] = ['rrf', 'wsum'];
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -22,14 +25,23 @@ export const USAGE = `usage: npm run stm -- <command> [options]
 commands:
   eval    retrieve for every judged query of a split and print trec_eval-style metrics
           --dataset <dir|demo>      BEIR folder (corpus.jsonl, queries.jsonl, qrels/<split>.tsv; .gz ok) or "demo"
-          --retriever dense|bm25    default dense
-          --model <id|folder|org/name>  dense model (default use-lite; glove; a model folder; a hub id)
+          --retriever dense|bm25|hybrid  default dense; hybrid: BM25 + --model fused per query
+          --model <id|folder|org/name>  dense model (default use-lite; glove; a model folder; a hub id);
+                                    hybrid needs it given
+          --fusion rrf|wsum         hybrid: reciprocal-rank fusion, k = 60 (default), or the weighted sum
+                                    of min-max normalised scores, --alpha dense + (1 - alpha) BM25
+          --alpha <x>               wsum's dense weight in [0, 1] (default 0.5; implies --fusion wsum)
           --split <name>            qrels split (default test)
           --backend auto|cpu|webgpu compute backend for dense retrieval (default auto: WebGPU on a
                                     hardware GPU, else the CPU; webgpu also uses a software GPU)
           --k1 <x> --b <x>          BM25 parameters (default 1.5, 0.75)
           --depth <n>               ranked list depth (default 1000, at most 1024)
           --run <file>              write a TREC run file (qid Q0 docid rank score tag)
+          --results-dir <dir>       write MTEB's results JSON, <dir>/<dataset>.json (scores under the split)
+          --cache-dir <dir>         corpus embeddings on disk, <dir>/<model>/<dataset>-<fingerprint>.*
+                                    (default $STM_CACHE_DIR, else ~/.cache/stm/embeddings); a repeated
+                                    evaluation, or an adapter expert over a cached base, embeds no documents
+          --no-cache                neither read nor write the embedding cache
           --json                    print one JSON object with the metrics on the last line; for an
                                     expert it holds "overlap_queries": how many evaluated queries it
                                     was trained on (a warning on stderr when > 0; null when its
@@ -107,8 +119,16 @@ commands:
 
 export interface EvalArgs {
   dataset: string;
-  retriever: 'dense' | 'bm25';
+  retriever: 'dense' | 'bm25' | 'hybrid';
   model: string;
+  /** hybrid only */
+  fusion?: Fusion;
+  /** hybrid wsum only */
+  alpha?: number;
+  /** the MTEB results JSON's folder */
+  resultsDir?: string;
+  /** the corpus embedding cache's folder (undefined: the default); null: --no-cache */
+  cacheDir?: string | null;
   split: string;
   backend: 'auto' | 'cpu' | 'webgpu';
   k1: number;
@@ -138,7 +158,7 @@ export function parseEvalArgs(argv: string[]): EvalArgs {
   const parsed = strictOptions(argv, {
     dataset: { type: 'string' },
     retriever: { type: 'string', default: 'dense' },
-    model: { type: 'string', default: 'use-lite' },
+    model: { type: 'string' },
     split: { type: 'string', default: 'test' },
     backend: { type: 'string', default: 'auto' },
     k1: { type: 'string', default: '1.5' },
@@ -148,16 +168,31 @@ export function parseEvalArgs(argv: string[]): EvalArgs {
     json: { type: 'boolean', default: false },
     'allow-network': { type: 'boolean', default: false },
     prompt: { type: 'string' },
+    fusion: { type: 'string' },
+    alpha: { type: 'string' },
+    'results-dir': { type: 'string' },
+    'cache-dir': { type: 'string' },
+    'no-cache': { type: 'boolean', default: false },
   });
   if (!parsed.dataset) throw new UsageError('eval needs --dataset <dir|demo>');
+  const retriever = oneOf('retriever', parsed.retriever!, ['dense', 'bm25', 'hybrid'] as const);
+  const hybrid = hybridOptions(retriever, parsed);
+  if (parsed['no-cache'] && parsed['cache-dir'] !== undefined)
+    throw new UsageError('give --cache-dir <dir> or --no-cache, not both');
+  if (parsed.prompt === 'each' && parsed['results-dir'] !== undefined)
+    throw new UsageError('--results-dir writes one result per task: give one --prompt, not each');
   if (parsed.prompt !== undefined && parsed.retriever === 'bm25')
     throw new UsageError('--prompt is for dense models (BM25 reads the query words only)');
   if (parsed.prompt === 'each' && parsed.run !== undefined)
     throw new UsageError('--run writes one ranking: give one --prompt, not each');
   return {
     dataset: parsed.dataset,
-    retriever: oneOf('retriever', parsed.retriever!, ['dense', 'bm25'] as const),
-    model: parsed.model!,
+    retriever,
+    model: parsed.model ?? 'use-lite',
+    ...hybrid,
+    ...(parsed['results-dir'] === undefined ? {} : { resultsDir: parsed['results-dir'] }),
+    ...(parsed['no-cache'] ? { cacheDir: null } : {}),
+    ...(parsed['cache-dir'] === undefined ? {} : { cacheDir: parsed['cache-dir'] }),
     split: parsed.split!,
     backend: oneOf('backend', parsed.backend!, ['auto', 'cpu', 'webgpu'] as const),
     k1: num('k1', parsed.k1!, 0, 10),
@@ -168,6 +203,32 @@ export function parseEvalArgs(argv: string[]): EvalArgs {
     allowNetwork: parsed['allow-network']!,
     ...(parsed.prompt === undefined ? {} : { prompt: parsed.prompt }),
   };
+}
+
+/** --fusion and --alpha: hybrid only, --alpha with wsum only (it implies wsum), --model given. */
+function hybridOptions(
+  retriever: EvalArgs['retriever'],
+  v: { fusion?: string; alpha?: string; model?: string; prompt?: string },
+): Pick<EvalArgs, 'fusion' | 'alpha'> {
+  if (retriever !== 'hybrid') {
+    if (v.fusion !== undefined || v.alpha !== undefined)
+      throw new UsageError(`--fusion and --alpha are for --retriever hybrid, not ${retriever}`);
+    return {};
+  }
+  if (v.model === undefined)
+    throw new UsageError(
+      '--retriever hybrid needs --model <id|folder|org/name>: the dense side fused with BM25 (e.g. --model use-lite)',
+    );
+  if (v.prompt === 'each') throw new UsageError('--retriever hybrid takes one --prompt, not each');
+  const fusion = oneOf('fusion', v.fusion ?? (v.alpha === undefined ? 'rrf' : 'wsum'), FUSIONS);
+  if (fusion === 'rrf') {
+    if (v.alpha !== undefined)
+      throw new UsageError(
+        '--alpha weighs the two scores of --fusion wsum; reciprocal-rank fusion (rrf) has no weight',
+      );
+    return { fusion };
+  }
+  return { fusion, alpha: v.alpha === undefined ? DEFAULT_ALPHA : num('alpha', v.alpha, 0, 1) };
 }
 
 export interface SplitArgs {

@@ -2,17 +2,20 @@
 import { writeFile } from 'node:fs/promises';
 import { loadBeirDir, loadDemoDatasetNode } from '../data/node';
 import { qrelsOf } from '../data/qrels-check';
+import type { Backend } from '../core/backend';
 import type { Dataset } from '../data/types';
-import { MemoryEmbeddingCache } from '../eval/embed-cache';
+import { corpusFingerprint, MemoryEmbeddingCache, type EmbeddingCache } from '../eval/embed-cache';
 import { evaluate, type Retriever } from '../eval/evaluate';
 import { formatTrecRun } from '../eval/trec';
 import { CUTOFFS, type EvalReport, type MetricKey } from '../eval/types';
 import { resolveModelNode } from '../experts/resolve-node';
 import type { EvalArgs } from './args';
 import { cliBackend } from './backend';
+import { closeCorpusCache, corpusCache } from './eval-cache';
+import { writeMtebResult } from './eval-results';
 import { promptVariants } from './eval-prompts';
 import type { Reporter } from './progress';
-import { checkWritableFile, writeFailed } from './writable';
+import { checkWritableDir, checkWritableFile, writeFailed } from './writable';
 
 function logOverlap(report: EvalReport, log: (m: string) => void): void {
   for (const w of report.warnings ?? []) log(`warning: ${w}`);
@@ -64,6 +67,8 @@ export async function runEval(a: EvalArgs, reporter: Reporter): Promise<void> {
   const log = reporter.log;
   // a run file that cannot be written fails now, not after the evaluation
   if (a.run) await checkWritableFile('--run', a.run);
+  if (a.resultsDir) await checkWritableDir('--results-dir', a.resultsDir);
+  if (a.cacheDir) await checkWritableDir('--cache-dir', a.cacheDir);
   const dataset = await loadDataset(a);
   log(`dataset ${dataset.name}: ${dataset.docs.length} docs, ${dataset.queries.length} queries`);
   qrelsOf(dataset, a.split); // a missing split fails before a model or backend is loaded
@@ -72,47 +77,73 @@ export async function runEval(a: EvalArgs, reporter: Reporter): Promise<void> {
   try {
     const embedder = await resolveModelNode(a.model, log, { allowNetwork: a.allowNetwork });
     const variants = promptVariants(embedder, a.prompt);
-    if (a.prompt !== 'each')
-      return await evalOne(a, reporter, dataset, { kind: 'dense', embedder: variants[0].embedder, backend });
-    // each prompt: the corpus (no instruction) is embedded once, through one cache, for all of them
-    const cache = new MemoryEmbeddingCache();
-    const rows: { prompt: string | null; report: EvalReport }[] = [];
-    for (const v of variants) {
-      log(`prompt ${promptName(v.instruction)}`);
-      const { report } = await evaluate({
+    const disk = corpusCache(a, dataset, embedder, log);
+    try {
+      if (a.prompt === 'each') return await evalEach(a, reporter, dataset, variants, backend, disk);
+      const dense = { embedder: variants[0].embedder, backend, ...(disk ? { cache: disk } : {}) };
+      return await evalOne(
+        a,
+        reporter,
         dataset,
-        split: a.split,
-        retriever: { kind: 'dense', embedder: v.embedder, backend, cache },
-        depth: a.depth,
-        onProgress: (p) => reporter.progress(p.phase, p.done, p.total),
-      });
-      if (rows.length === 0) {
-        logOverlap(report, log);
-        console.log(header(report));
-      }
-      rows.push({ prompt: v.instruction, report });
-      const m = report.metrics;
-      console.log(
-        `prompt ${promptName(v.instruction)}: ndcg@10 ${m['ndcg@10'].toFixed(4)}  map@100 ${m['map@100'].toFixed(4)}  recall@100 ${m['recall@100'].toFixed(4)}  mrr@10 ${m['mrr@10'].toFixed(4)}`,
+        a.retriever === 'hybrid'
+          ? { kind: 'hybrid', ...dense, fusion: a.fusion ?? 'rrf', alpha: a.alpha, k1: a.k1, b: a.b }
+          : { kind: 'dense', ...dense },
       );
+    } finally {
+      // also after a failure or an interrupt: the chunks embedded so far are kept for the next run
+      await closeCorpusCache(disk, log);
     }
-    if (a.json)
-      console.log(
-        JSON.stringify({
-          ...jsonHead(
-            rows[0].report,
-            rows.reduce((s, r) => s + r.report.seconds, 0),
-          ),
-          prompts: rows.map((r) => ({
-            prompt: r.prompt,
-            query_template: r.report.queryTemplate,
-            ...r.report.metrics,
-          })),
-        }),
-      );
   } finally {
     backend.destroy();
   }
+}
+
+/** --prompt each: no prompt, then each of the model's instructions, one line each. */
+async function evalEach(
+  a: EvalArgs,
+  reporter: Reporter,
+  dataset: Dataset,
+  variants: ReturnType<typeof promptVariants>,
+  backend: Backend,
+  disk: EmbeddingCache | null,
+): Promise<void> {
+  const log = reporter.log;
+  // each prompt: the corpus (no instruction) is embedded once, through one cache, for all of them
+  const cache = disk ?? new MemoryEmbeddingCache();
+  const rows: { prompt: string | null; report: EvalReport }[] = [];
+  for (const v of variants) {
+    log(`prompt ${promptName(v.instruction)}`);
+    const { report } = await evaluate({
+      dataset,
+      split: a.split,
+      retriever: { kind: 'dense', embedder: v.embedder, backend, cache },
+      depth: a.depth,
+      onProgress: (p) => reporter.progress(p.phase, p.done, p.total),
+    });
+    if (rows.length === 0) {
+      logOverlap(report, log);
+      console.log(header(report));
+    }
+    rows.push({ prompt: v.instruction, report });
+    const m = report.metrics;
+    console.log(
+      `prompt ${promptName(v.instruction)}: ndcg@10 ${m['ndcg@10'].toFixed(4)}  map@100 ${m['map@100'].toFixed(4)}  recall@100 ${m['recall@100'].toFixed(4)}  mrr@10 ${m['mrr@10'].toFixed(4)}`,
+    );
+  }
+  if (a.json)
+    console.log(
+      JSON.stringify({
+        ...jsonHead(
+          rows[0].report,
+          rows.reduce((s, r) => s + r.report.seconds, 0),
+        ),
+        prompts: rows.map((r) => ({
+          prompt: r.prompt,
+          query_template: r.report.queryTemplate,
+          ...r.report.metrics,
+        })),
+      }),
+    );
 }
 
 async function evalOne(
@@ -154,6 +185,10 @@ async function evalOne(
     );
   }
   // after the metrics are printed: a failed write (a full disk) loses only the run file
+  if (a.resultsDir) {
+    const file = await writeMtebResult(a.resultsDir, report, corpusFingerprint(dataset), reporter.log);
+    reporter.log(`wrote MTEB results ${file}`);
+  }
   if (a.run) {
     try {
       await writeFile(a.run, formatTrecRun(run, report.retriever, a.depth));

@@ -33,37 +33,52 @@ function throwIfAborted(signal?: AbortSignal): void {
   if (signal?.aborted) throw new DOMException('evaluation cancelled', 'AbortError');
 }
 
-/** Embeds the corpus chunk by chunk (reusing cached chunks, so a reload resumes), then the queries. */
+/**
+ * Embeds the corpus chunk by chunk (reusing cached chunks, so a reload resumes). An adapter (`overBase`)
+ * whose passages are templated as its base's takes the base's chunks and projects them.
+ */
 export async function embedCorpus(opts: DenseOptions): Promise<Float32Array> {
   const { dataset, embedder, backend, cache, signal, onProgress } = opts;
   const chunkDocs = opts.chunkDocs ?? DEFAULT_CHUNK_DOCS;
   const docs = dataset.docs;
   const out = new Float32Array(docs.length * embedder.dim);
   const tpl = embedder.templates.passage;
-  const prefix = corpusChunkKeyPrefix(embedder.id, dataset, tpl);
+  // an adapter with its base's passage template: the base's corpus vectors (cached under the base's id,
+  // shared with the base's own evaluations and every other adapter over it), projected chunk by chunk
+  const via = embedder.overBase?.base.templates.passage === tpl ? embedder.overBase : undefined;
+  const source = via ? via.base : embedder;
+  if (via && via.base.dim !== embedder.dim)
+    throw new Error(
+      `${embedder.id}: its base ${via.base.id} has dimension ${via.base.dim}, not ${embedder.dim}`,
+    );
+  const prefix = corpusChunkKeyPrefix(source.id, dataset, tpl);
   for (let start = 0, i = 0; start < docs.length; start += chunkDocs, i++) {
     throwIfAborted(signal);
     const slice = docs.slice(start, start + chunkDocs);
     const key = `${prefix}chunk${i}of${chunkDocs}`;
     let emb = await cache?.get(key);
-    if (!emb || emb.length !== slice.length * embedder.dim) {
+    if (!emb || emb.length !== slice.length * source.dim) {
       const texts = slice.map((d) => applyTemplate(tpl, d));
-      emb = new Float32Array(texts.length * embedder.dim);
+      emb = new Float32Array(texts.length * source.dim);
       // a chunk is embedded in parts, so progress (and a cancel) is seen within it, not only at its end
       for (let s = 0; s < texts.length; s += PROGRESS_DOCS) {
         if (s > 0) throwIfAborted(signal);
-        const part = await embedder
+        const part = await source
           .embed(backend, texts.slice(s, s + PROGRESS_DOCS), 'passage')
           .catch((e: unknown) => {
             throw e instanceof NonFiniteError ? e.naming(`document "${slice[s + e.text].id}"`) : e;
           });
-        emb.set(part, s * embedder.dim);
+        emb.set(part, s * source.dim);
         const end = Math.min(texts.length, s + PROGRESS_DOCS);
         if (end < texts.length)
           onProgress?.({ phase: 'embed-corpus', done: start + end, total: docs.length });
       }
       await cache?.put(key, emb);
     }
+    if (via)
+      emb = await via.project(backend, emb).catch((e: unknown) => {
+        throw e instanceof NonFiniteError ? e.naming(`document "${slice[e.text].id}"`) : e;
+      });
     out.set(emb, start * embedder.dim);
     onProgress?.({
       phase: 'embed-corpus',

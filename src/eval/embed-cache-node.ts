@@ -4,7 +4,7 @@
  * keys.json also lists each entry's length.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { DataError } from '../data/types';
 import { MemoryEmbeddingCache } from './embed-cache';
@@ -67,10 +67,15 @@ export class FileEmbeddingCache extends MemoryEmbeddingCache {
       at += lengths[i];
     });
     const uniform = lengths.every((n) => n === dim);
-    await writeFile(`${this.file}.f32`, new Uint8Array(all.buffer));
+    // through names of this process, renamed into place: a reader (another `stm` at the same time) sees
+    // whole files, and a crash mid-write leaves the previous ones
+    const tmp = (f: string) => `${f}.${process.pid}.tmp`;
+    await writeFile(tmp(`${this.file}.f32`), new Uint8Array(all.buffer));
     await writeFile(
-      `${this.file}.keys.json`,
+      tmp(`${this.file}.keys.json`),
       JSON.stringify(uniform ? { dim, keys } : { dim, keys, lengths }),
     );
+    await rename(tmp(`${this.file}.f32`), `${this.file}.f32`);
+    await rename(tmp(`${this.file}.keys.json`), `${this.file}.keys.json`);
   }
 }

@@ -70,6 +70,7 @@ export function expertEmbedder(
     dim: e.dim,
     templates: record.templates ?? base.templates,
     trainedQueries: fp?.scheme === FINGERPRINT_SCHEME ? new Set(fp.queries) : null,
+    ...(e.overBase ? { overBase: e.overBase } : {}),
     embed: (b, texts, role) => e.embed(b, texts, role),
   };
   const trained = withExpertPrompts(out, base, record);

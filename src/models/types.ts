@@ -42,8 +42,19 @@ export interface Embedder {
    * studio did not train. Every evaluation counts the evaluated queries among them.
    */
   readonly trainedQueries?: ReadonlySet<string> | null;
+  /**
+   * An embedding-space adapter: its vectors are a function of its base model's vectors of the same texts,
+   * so a corpus can be embedded (and cached) by `base` and projected (src/eval/dense.ts). Absent: no such base.
+   */
+  readonly overBase?: OverBase;
   /** embeds texts (already templated); returns [texts.length * dim] row-major, L2-normalised */
   embed(backend: Backend, texts: readonly string[], role: Role): Promise<Float32Array>;
+}
+
+export interface OverBase {
+  readonly base: Embedder;
+  /** the adapter's rows for `rows.length / base.dim` base rows */
+  project(backend: Backend, rows: Float32Array): Promise<Float32Array>;
 }
 
 export interface ModelInfo {
@@ -66,6 +77,7 @@ export function retemplated(e: Embedder, templates: TextTemplates, prompt?: Quer
     templates,
     ...(prompt ? { prompt } : {}),
     ...(e.trainedQueries !== undefined ? { trainedQueries: e.trainedQueries } : {}),
+    ...(e.overBase ? { overBase: e.overBase } : {}),
     embed: (b, texts, role) => e.embed(b, texts, role),
   };
 }

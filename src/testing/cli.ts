@@ -1,10 +1,14 @@
 /** Running the CLI (`npm run stm`) as a child process in tests: its exit code, stdout and stderr. */
 import { spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const TSX = join(ROOT, 'node_modules/.bin/tsx');
+
+let cacheDir: string | undefined;
+const testCacheDir = () => (cacheDir ??= mkdtempSync(join(tmpdir(), 'stm-test-cache-')));
 
 export interface CliResult {
   code: number | null;
@@ -22,7 +26,8 @@ export function runCli(
     const child = spawn(TSX, ['src/cli/main.ts', ...args], {
       cwd: ROOT,
       stdio: ['ignore', fd ?? 'pipe', 'pipe'],
-      env: { ...process.env, ...opts.env },
+      // the corpus embedding cache of `stm eval` in a folder of this test process, not the user's
+      env: { ...process.env, STM_CACHE_DIR: testCacheDir(), ...opts.env },
     });
     if (fd !== null) closeSync(fd);
     const out: Buffer[] = [];

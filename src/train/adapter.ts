@@ -230,27 +230,32 @@ export function adapterEmbedder(
     }
     return m;
   };
+  const project = async (be: Backend, host: Float32Array): Promise<Float32Array> => {
+    const n = host.length / base.dim;
+    const w = await tensorsFor(be);
+    const e = be.tensor(host, [n, base.dim]);
+    const { y, tape } = forward(be, cfg.kind, w, e);
+    try {
+      const rows = await be.readF32(y);
+      const bad = firstNonFiniteRow(rows, base.dim);
+      if (bad >= 0) throw new NonFiniteError(id, bad, `the output of its ${cfg.kind} adapter`);
+      return rows;
+    } finally {
+      be.dispose(y);
+      releaseTape(be, tape);
+      if ('live' in weights && be !== weights.live.backend) be.dispose(...w.values());
+    }
+  };
   return {
     id,
     dim: base.dim,
     templates: base.templates,
+    overBase: { base, project },
     async embed(be: Backend, texts: readonly string[], role: Role): Promise<Float32Array> {
       const host = cache
         ? await cachedEmbed(base, be, texts, role, cache)
         : await base.embed(be, texts, role);
-      const w = await tensorsFor(be);
-      const e = be.tensor(host, [texts.length, base.dim]);
-      const { y, tape } = forward(be, cfg.kind, w, e);
-      try {
-        const rows = await be.readF32(y);
-        const bad = firstNonFiniteRow(rows, base.dim);
-        if (bad >= 0) throw new NonFiniteError(id, bad, `the output of its ${cfg.kind} adapter`);
-        return rows;
-      } finally {
-        be.dispose(y);
-        releaseTape(be, tape);
-        if ('live' in weights && be !== weights.live.backend) be.dispose(...w.values());
-      }
+      return project(be, host);
     },
   };
 }

@@ -26,9 +26,8 @@ async function evaluate(req: EvaluateRequest, ctx: JobCtx, host: Host) {
     return rec;
   };
   if (req.retriever === 'bm25') return run({ kind: 'bm25', k1: req.bm25?.k1, b: req.bm25?.b });
-  if ('hybrid' in req.retriever)
-    throw new Error('hybrid retrieval: not built yet (issue 12 item 2, helper evalcore)');
-  const model = req.retriever.model;
+  const choice = req.retriever;
+  const model = 'hybrid' in choice ? choice.hybrid.dense : choice.model;
   ctx.progress('acquire-backend', 0, 1);
   // cached embedding chunks survive a lost device: the retry resumes where it stopped
   return host.backends.run(req.backend, ctx.signal, async (backend) => {
@@ -38,7 +37,10 @@ async function evaluate(req: EvaluateRequest, ctx: JobCtx, host: Host) {
     const cache = new IdbEmbeddingCache(db, {
       onDegraded: (message) => ctx.post({ type: 'warning', id: ctx.id, message }),
     });
-    return run({ kind: 'dense', embedder, backend, cache });
+    if (!('hybrid' in choice)) return run({ kind: 'dense', embedder, backend, cache });
+    // BM25 + the dense model fused per query; its BM25 side takes the request's bm25 parameters
+    const { fusion, alpha } = choice.hybrid;
+    return run({ kind: 'hybrid', embedder, backend, cache, fusion, alpha, k1: req.bm25?.k1, b: req.bm25?.b });
   });
 }
 

@@ -92,18 +92,25 @@ test('dashboard: tasks by group, latest run per cell, means, sorting, significan
   // a re-run adds no row: the cell shows the latest, the earlier run is in its history
   await evaluate(page, 'demo', 'bm25');
 
-  // the hybrid choice is offered (its route comes with the hybrid retriever, not run here)
+  // a hybrid: BM25 + USE-lite by normalised score fusion (its corpus embeddings come from the cache)
   await page.getByTestId('eval-retriever').selectOption('hybrid:rrf:use-lite');
   await expect(page.getByTestId('hybrid-fusion')).toHaveValue('rrf');
   await page.getByTestId('hybrid-fusion').selectOption('wsum');
   await expect(page.getByTestId('eval-retriever')).toHaveValue('hybrid:wsum@0.5:use-lite');
   await expect(page.getByTestId('hybrid-alpha')).toHaveValue('0.5');
+  await evaluate(page, 'demo', 'hybrid:wsum@0.5:use-lite');
   await page.getByTestId('eval-retriever').selectOption('bm25');
 
-  // rows and columns: BM25 (defaults, other k1/b), the base model; demo (medical) then wind-tunnel (general)
-  await expect(page.getByTestId('dash-row')).toHaveCount(3);
-  expect(await rowOrder(page)).toEqual(['bm25', 'bm25 k1=0.9 b=0.4', 'use-lite']);
-  await expect(page.getByTestId('dash-row-name')).toHaveText(['BM25', 'BM25 (k1 0.9, b 0.4)', USE]);
+  // rows and columns: BM25 (defaults, other k1/b), the hybrid, the base model; demo (medical) then wind-tunnel (general)
+  const HYB = 'hybrid:wsum@0.5:use-lite';
+  await expect(page.getByTestId('dash-row')).toHaveCount(4);
+  expect(await rowOrder(page)).toEqual(['bm25', 'bm25 k1=0.9 b=0.4', HYB, 'use-lite']);
+  await expect(page.getByTestId('dash-row-name')).toHaveText([
+    'BM25',
+    'BM25 (k1 0.9, b 0.4)',
+    /^BM25 \+ USE-lite.*α 0\.5/,
+    USE,
+  ]);
   await expect(page.getByTestId('group-head')).toHaveText(['Medical tasks', 'General tasks']);
   await expect(page.locator('[data-testid=sort-header][data-column^="task:"]')).toHaveText([
     /^demo\/test/,
@@ -131,7 +138,7 @@ test('dashboard: tasks by group, latest run per cell, means, sorting, significan
 
   // the bar chart of the first task: one bar per retriever run on it, the values of the cells
   await expect(page.getByTestId('bar-chart')).toHaveAttribute('data-task', 'demo/test');
-  await expect(page.getByTestId('bar')).toHaveCount(3);
+  await expect(page.getByTestId('bar')).toHaveCount(4);
   await expect(page.locator('[data-testid=bar][data-retriever=bm25]')).toHaveAttribute(
     'data-value',
     String(bm25Demo),
@@ -140,14 +147,13 @@ test('dashboard: tasks by group, latest run per cell, means, sorting, significan
   await expect(page.getByTestId('bar')).toHaveCount(1);
 
   // sorting by the demo column: high first, then a second click low first
-  const demoValues = {
+  const demoValues: Record<string, number> = {
     bm25: bm25Demo,
     'bm25 k1=0.9 b=0.4': await value('bm25 k1=0.9 b=0.4', 'demo/test'),
     'use-lite': await value('use-lite', 'demo/test'),
+    [HYB]: await value(HYB, 'demo/test'),
   };
-  const byDemo = Object.keys(demoValues).sort(
-    (x, y) => demoValues[y as keyof typeof demoValues] - demoValues[x as keyof typeof demoValues],
-  );
+  const byDemo = Object.keys(demoValues).sort((x, y) => demoValues[y] - demoValues[x]);
   const header = page.locator('[data-testid=sort-header][data-column="task:demo/test"]');
   await header.getByRole('button').click();
   await expect(header).toHaveAttribute('aria-sort', 'descending');

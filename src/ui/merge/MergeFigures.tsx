@@ -2,10 +2,11 @@
  * The live figures: per task and per domain average, the merge's nDCG@10 on the dev pool, its change against
  * the base and against the best single expert (scored once on the same pools), and the spread over seeds.
  */
+import { useMemo } from 'react';
 import { useUi } from '../context';
 import { plural } from '../../util/words';
 import { metric } from '../format';
-import { domainOf, mergeFigures, poolLabel, type FigureRow } from '../state/merge-figures';
+import { datasetDomains, domainOf, mergeFigures, poolLabel, type FigureRow } from '../state/merge-figures';
 
 function delta(v: number | null): { text: string; cls: string } {
   if (v === null) return { text: '—', cls: '' };
@@ -55,7 +56,8 @@ function Row({ r, names, domain }: { r: FigureRow; names: Record<string, string>
 
 export function MergeFigures() {
   const score = useUi((s) => s.mergeScore);
-  const domains = useUi((s) => s.mergeDomains);
+  const datasets = useUi((s) => s.datasets);
+  const domains = useMemo(() => datasetDomains(datasets), [datasets]);
   const experts = useUi((s) => s.experts);
   const picked = useUi((s) => s.mergeDraft.picked);
   const names = Object.fromEntries(experts.map((e) => [e.id, e.name]));

@@ -1,15 +1,14 @@
 /** The dataset splits the merge is scored on, each dataset marked medical or general, and the pool depth k. */
 import { useUi } from '../context';
-import { domainOf } from '../state/merge-figures';
+import { groupOf } from '../../data/group';
 import type { Domain } from '../state/merge-types';
 
 export function PoolPicker() {
   const datasets = useUi((s) => s.datasets);
   const pools = useUi((s) => s.mergePools);
-  const domains = useUi((s) => s.mergeDomains);
   const k = useUi((s) => s.mergeK);
   const toggle = useUi((s) => s.mergeTogglePool);
-  const setDomain = useUi((s) => s.mergeSetDomain);
+  const setGroup = useUi((s) => s.setDatasetGroup);
   const setK = useUi((s) => s.mergeSetK);
   const tuningOnTest = pools.filter((p) => /test/i.test(p.split)).map((p) => `${p.dataset}/${p.split}`);
   if (datasets.length === 0)
@@ -21,8 +20,8 @@ export function PoolPicker() {
           <span className="strong">{d.name}</span>
           <select
             data-testid="merge-domain"
-            value={domainOf(d.name, domains)}
-            onChange={(e) => setDomain(d.name, e.target.value as Domain)}
+            value={groupOf(d)}
+            onChange={(e) => void setGroup(d.name, e.target.value as Domain)}
             aria-label={`domain of ${d.name}`}
           >
             <option value="medical">medical</option>

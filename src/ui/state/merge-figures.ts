@@ -4,17 +4,18 @@
  * seeds of DARE / DELLA. Pure functions of a merge-score result.
  */
 import type { MergeScoreResult, PoolRef } from '../../worker/features/merge/protocol';
+import { groupOf, guessGroup } from '../../data/group';
+import type { DatasetMeta } from '../../store/db';
 import type { Domain } from './merge-types';
 
-const MEDICAL = /med|clinic|health|bio|pubmed|nfcorpus|covid|scifact|trec-?covid|drug|patient|nurs|cancer/i;
-
-/** A dataset's domain from its name (the user may mark it otherwise). */
-export function inferDomain(dataset: string): Domain {
-  return MEDICAL.test(dataset) ? 'medical' : 'general';
+/** dataset name -> its group as stored with the dataset (src/data/group.ts; the Data tab changes it) */
+export function datasetDomains(datasets: readonly DatasetMeta[]): Record<string, Domain> {
+  return Object.fromEntries(datasets.map((d) => [d.name, groupOf(d)]));
 }
 
-export const domainOf = (dataset: string, marked: Record<string, Domain>): Domain =>
-  marked[dataset] ?? inferDomain(dataset);
+/** A dataset's domain: its stored group, else (a dataset not listed) the guess on its name. */
+export const domainOf = (dataset: string, groups: Record<string, Domain>): Domain =>
+  groups[dataset] ?? guessGroup(dataset);
 
 export interface Spread {
   mean: number;

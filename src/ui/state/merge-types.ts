@@ -1,3 +1,4 @@
+import type { DatasetGroup } from '../../data/group';
 /** The Merge part of the UI store: its types (the slice's code is merge.ts, its figures merge-figures.ts). */
 import type { ExpertRecord } from '../../experts/record';
 import type { MergeRecipe } from '../../merge/recipe';
@@ -5,7 +6,8 @@ import type { JobProgress } from '../../worker/client';
 import type { MergeSearchRequest, MergeSearchResult } from '../../worker/features/merge-search/protocol';
 import type { MergeLoraOutResult, MergeScoreResult, PoolRef } from '../../worker/features/merge/protocol';
 
-export type Domain = 'medical' | 'general';
+/** the dataset's group (src/data/group.ts): one setting for the Merge tab and the dashboard */
+export type Domain = DatasetGroup;
 
 /** One expert's slider values (kept for every expert, ticked or not, so a re-tick restores them). */
 export interface MergeExpertParams {
@@ -62,8 +64,6 @@ export interface MergeSlice {
   mergeFuture: MergeDraft[];
   /** the dev splits the merge is scored on */
   mergePools: PoolRef[];
-  /** dataset -> its domain as the user marked it (else inferred from its name) */
-  mergeDomains: Record<string, Domain>;
   /** candidates per query and model in a dev pool */
   mergeK: number;
   /** a refusal to show beside the expert list (e.g. an expert of another base) */
@@ -85,7 +85,6 @@ export interface MergeSlice {
   mergeUndo(): void;
   mergeRedo(): void;
   mergeTogglePool(ref: PoolRef): void;
-  mergeSetDomain(dataset: string, domain: Domain): void;
   mergeSetK(k: number): void;
   /** puts a saved merge's recipe back on the sliders */
   mergeLoadRecipe(expertId: string): void;

@@ -1,3 +1,4 @@
+import type { DatasetMeta } from '../../store/db';
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import type { TrainSpec } from '../../store/training-types';
@@ -9,7 +10,7 @@ import { adapterExpertRecord } from '../../testing/expert-record';
 import { MERGE_COALESCE_MS, MERGE_DEBOUNCE_MS } from './merge';
 import { draftProblem, draftRecipe, emptyDraft, flagValue, recipeDraft } from './merge-draft';
 import type { MergeDraft } from './merge-types';
-import { inferDomain, mergeFigures, spreadSeeds } from './merge-figures';
+import { datasetDomains, domainOf, mergeFigures, spreadSeeds } from './merge-figures';
 import { createUiStore } from './ui';
 import { importRecipeYaml } from '../merge/recipe-io';
 
@@ -269,8 +270,15 @@ describe('merge figures: which figure is which', () => {
   });
 
   it('a domain marked by the user wins over the name; one domain gives no "all" row', () => {
-    expect(inferDomain('medquad')).toBe('medical');
-    expect(inferDomain('cran')).toBe('general');
+    expect(domainOf('medquad', {})).toBe('medical');
+    expect(domainOf('cran', {})).toBe('general');
+    // the dataset's stored group (the Data tab's and the dashboard's) is the Merge tab's domain
+    const meta = (name: string, group?: 'medical' | 'general') =>
+      ({ name, description: '', ...(group ? { group } : {}) }) as unknown as DatasetMeta;
+    expect(datasetDomains([meta('cran', 'medical'), meta('medquad')])).toEqual({
+      cran: 'medical',
+      medquad: 'medical',
+    });
     const g = mergeFigures(r, { med: 'general', medquad: 'general' }, ['a', 'b']);
     expect(g.averages.map((x) => x.label)).toEqual(['general average']);
     expect(spreadSeeds(7)).toEqual([7, 8, 9, 10, 11]);

@@ -129,7 +129,6 @@ export function createMergeSlice(
     mergePast: [],
     mergeFuture: [],
     mergePools: [],
-    mergeDomains: {},
     mergeK: DEFAULT_POOL_K,
     mergeNotice: null,
     mergeScore: { status: 'idle', message: null, result: null, pools: [], key: null },
@@ -232,9 +231,6 @@ export function createMergeSlice(
           : [...pools, ref],
       });
       get().mergeSchedule();
-    },
-    mergeSetDomain(dataset, domain) {
-      set((s) => ({ mergeDomains: { ...s.mergeDomains, [dataset]: domain } }));
     },
     mergeSetK(k) {
       if (!Number.isInteger(k) || k < 1 || k > 10_000) return;

@@ -45,7 +45,9 @@ export async function embedCorpus(opts: DenseOptions): Promise<Float32Array> {
   const tpl = embedder.templates.passage;
   // an adapter with its base's passage template: the base's corpus vectors (cached under the base's id,
   // shared with the base's own evaluations and every other adapter over it), projected chunk by chunk
-  const via = embedder.overBase?.base.templates.passage === tpl ? embedder.overBase : undefined;
+  // (only through a chunk cache: without one, the adapter's own embed keeps its base vectors per text in
+  // memory, which a re-score of the same corpus, as the Merge tab's sliders do, needs to stay fast)
+  const via = cache && embedder.overBase?.base.templates.passage === tpl ? embedder.overBase : undefined;
   const source = via ? via.base : embedder;
   if (via && via.base.dim !== embedder.dim)
     throw new Error(

@@ -37,6 +37,9 @@ test('a saved merge of LoRA experts downloads as a PEFT LoRA at a chosen rank, w
   await trainLora(page, 'lora two', 2);
   await page.getByTestId('tab-merge').click();
   const panel = page.getByTestId('merge-panel');
+  // no dev pool: this spec is about the saved merge's PEFT export, not the live scores (merge.spec's part),
+  // so the panel does not re-embed the demo with each LoRA expert
+  await panel.locator('[data-testid=merge-split][data-split=test]').uncheck();
   await panel.getByTestId('merge-method').selectOption('task_arithmetic');
   for (const n of ['lora one', 'lora two'])
     await panel

@@ -7,7 +7,7 @@
  */
 import type { Backend, Tensor } from '../core/backend';
 import { Rng } from '../util/rng';
-import { symmetricEigen } from './jacobi';
+import { symmetricEigen } from '../util/symmetric-eigen';
 
 export interface PcaOptions {
   /** vectors iterated together (default min(D, 8)) */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Cmaes, symmetricEigen } from './cmaes';
+import { symmetricEigen } from '../../util/symmetric-eigen';
+import { Cmaes } from './cmaes';
 
 function minimise(f: (x: number[]) => number, mean: number[], sigma: number, seed: number, evals: number) {
   const es = new Cmaes({ mean, sigma, seed });
@@ -36,7 +37,7 @@ describe('Cmaes', () => {
     const sphere = (x: number[]) => x.reduce((a, v, i) => a + (v - shift[i]) ** 2, 0);
     const { best } = minimise(sphere, [0, 0, 0, 0, 0], 1, 7, 600);
     expect(best.f).toBeLessThan(1e-6);
-    best.x.forEach((v, i) => expect(v).toBeCloseTo(shift[i], 3));
+    best.x.forEach((v, i) => expect(Math.abs(v - shift[i])).toBeLessThan(1e-3));
   });
 
   it('finds the minimum of the 4-d Rosenbrock function (a curved valley: the covariance must adapt)', () => {

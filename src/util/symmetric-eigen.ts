@@ -1,6 +1,7 @@
 /**
- * Eigen-decomposition of a small symmetric matrix (the Explorer's k×k Rayleigh–Ritz step) by cyclic
- * Jacobi rotations in f64: eigenvalues in descending order, eigenvectors as the columns of `vectors`.
+ * Eigen-decomposition of a small symmetric matrix by cyclic Jacobi rotations in f64 (the Explorer's k×k
+ * Rayleigh–Ritz step, CMA-ES's covariance): eigenvalues in descending order, eigenvectors as the columns
+ * of `vectors`, so that C = V·diag(values)·Vᵀ.
  */
 export interface SymmetricEigen {
   values: Float64Array;
@@ -8,7 +9,7 @@ export interface SymmetricEigen {
   vectors: Float64Array;
 }
 
-export function symmetricEigen(a: ArrayLike<number>, n: number, sweeps = 64): SymmetricEigen {
+export function symmetricEigen(a: ArrayLike<number>, n: number, sweeps = 100): SymmetricEigen {
   const m = Float64Array.from(a);
   const v = new Float64Array(n * n);
   for (let i = 0; i < n; i++) v[i * n + i] = 1;
@@ -19,7 +20,7 @@ export function symmetricEigen(a: ArrayLike<number>, n: number, sweeps = 64): Sy
     for (let p = 0; p < n; p++)
       for (let q = p + 1; q < n; q++) {
         const apq = m[p * n + q];
-        if (apq === 0) continue;
+        if (Math.abs(apq) < 1e-300) continue;
         const theta = (m[q * n + q] - m[p * n + p]) / (2 * apq);
         const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
         const c = 1 / Math.sqrt(t * t + 1);

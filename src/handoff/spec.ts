@@ -9,6 +9,7 @@ import { defaultInstruction, type PromptPolicy } from '../prompts/policy';
 import { formatAround } from '../prompts/template';
 import { effectiveWarmup } from '../train/schedule';
 import { prompted } from '../train/prompts';
+import type { TrainConfig } from '../train/types';
 import { hfTargetModules } from './target-modules';
 
 /** A BEIR folder to evaluate on: its MTEB task name, where it lies (relative to the project or absolute), its split. */
@@ -25,8 +26,26 @@ export class HandoffError extends Error {
   }
 }
 
+/** The studio's training settings train.py keeps as they are (AdamW, schedule, batch, loss, clipping, seed). */
+type KeptTrainSettings = Pick<
+  TrainConfig,
+  | 'lr'
+  | 'weightDecay'
+  | 'beta1'
+  | 'beta2'
+  | 'eps'
+  | 'warmupSteps'
+  | 'steps'
+  | 'batchSize'
+  | 'hardNegatives'
+  | 'scale'
+  | 'symmetric'
+  | 'maxGradNorm'
+  | 'seed'
+>;
+
 /** The settings train.py and evaluate.py carry (the keys of train.py's CONFIG). */
-export interface HandoffSettings {
+export interface HandoffSettings extends KeptTrainSettings {
   expertName: string;
   studioBase: string;
   /** what sentence-transformers loads: a hub id or a folder */
@@ -37,19 +56,6 @@ export interface HandoffSettings {
   dropout: number;
   targetModules: string | string[];
   droppedModules: string[];
-  lr: number;
-  weightDecay: number;
-  beta1: number;
-  beta2: number;
-  eps: number;
-  warmupSteps: number;
-  steps: number;
-  batchSize: number;
-  hardNegatives: number;
-  scale: number;
-  symmetric: boolean;
-  maxGradNorm: number;
-  seed: number;
   /** training queries: the format with {instruction} (prompted) or the plain query template */
   queryFormat: string;
   /** the instructions drawn from during training (empty: none) */

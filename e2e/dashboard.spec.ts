@@ -122,6 +122,9 @@ test('dashboard: tasks by group, latest run per cell, means, sorting, significan
   const bm25Demo = await value('bm25', 'demo/test');
   const bm25Tiny = await value('bm25', 'wind-tunnel/test');
   await expect(cell(page, 'bm25', 'demo/test').getByTestId('dash-value')).toHaveText(NUM);
+  // USE-lite on the CPU (the only test of a USE-lite evaluation in the browser): a real ranking
+  expect(await value('use-lite', 'demo/test')).toBeGreaterThan(0.3);
+  await expect(runLog(page, 'demo', 'use-lite')).toContainText('CPU');
   const mean = (retriever: string, g: string) =>
     row(page, retriever).locator(`[data-testid=dash-mean][data-group=${g}]`);
   expect(Number(await mean('bm25', 'all').getAttribute('data-value'))).toBeCloseTo(

@@ -12,6 +12,7 @@ import { loadUseLite } from '../../../models/use-lite/model';
 import { randomPeft } from '../../../testing/lora-experts';
 import { DEFAULT_LORA } from '../../../train/lora';
 import { selectModules } from '../../../train/lora-modules';
+import { loadDemoDatasetNode } from '../../../data/node';
 
 let n = 0;
 function setup() {
@@ -44,6 +45,28 @@ function spec(name: string, seed: number, lr: number): TrainSpec {
 }
 
 const pools = [{ dataset: 'demo', split: 'test' }];
+
+/**
+ * "mini": the demo's first 12 judged test queries over 60 of its documents (their judged ones first), as
+ * BEIR files. LoRA merges re-embed with USE-lite on every score: a quarter of the demo keeps that test short.
+ */
+async function miniFiles(): Promise<File[]> {
+  const demo = await loadDemoDatasetNode();
+  const qrels = demo.qrels.test;
+  const queries = demo.queries.filter((q) => qrels.has(q.id)).slice(0, 12);
+  const judged = new Set(queries.flatMap((q) => [...qrels.get(q.id)!.keys()]));
+  const docs = [...demo.docs.filter((d) => judged.has(d.id)), ...demo.docs.filter((d) => !judged.has(d.id))];
+  const lines = (rows: object[]) => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
+  const tsv = queries.flatMap((q) => [...qrels.get(q.id)!].map(([d, g]) => `${q.id}\t${d}\t${g}`));
+  return [
+    new File(
+      [lines(docs.slice(0, 60).map((d) => ({ _id: d.id, title: d.title, text: d.text })))],
+      'corpus.jsonl',
+    ),
+    new File([lines(queries.map((q) => ({ _id: q.id, text: q.text })))], 'queries.jsonl'),
+    new File([`query-id\tcorpus-id\tscore\n${tsv.join('\n')}\n`], 'test.tsv'),
+  ];
+}
 
 /** Random rank-`rank` LoRA experts over USE-lite (every linear), stored; returns their ids. */
 async function saveLoraExperts(
@@ -268,9 +291,9 @@ describe('merge feature (worker)', () => {
   it('merges LoRA experts over USE-lite: folded weights re-embed the pool; one expert at weight 1 scores as itself; a save keeps the recipe', async () => {
     const s = setup();
     await s.client.request('init', { baseUrl: 'http://localhost/', backend: 'cpu' });
-    await s.client.request('load-demo', {});
+    await s.client.request('import-dataset', { files: await miniFiles(), name: 'mini' });
     const ids = await saveLoraExperts(s.db, 'lora', 'L', [1, 2], 4);
-    const lp = [{ dataset: 'demo', split: 'test' }];
+    const lp = [{ dataset: 'mini', split: 'test' }];
     // a small pool (judged ∪ each model's top 10): every merge re-embeds it with the folded LoRA weights
     const K = 10;
     const [p] = await s.client.request('merge-pools', {

@@ -6,6 +6,9 @@ const W = 640;
 const LABEL = 230;
 const BAR = 18;
 const GAP = 6;
+/** characters of a row name that fit left of the bars; a longer one is cut with "…" (its whole name on hover) */
+const NAME_CHARS = 34;
+const fit = (n: string) => (n.length > NAME_CHARS ? `${n.slice(0, NAME_CHARS - 1)}…` : n);
 
 export function BarChart({
   rows,
@@ -43,7 +46,8 @@ export function BarChart({
         return (
           <g key={r.retriever} data-testid="bar" data-retriever={r.retriever} data-value={c.value}>
             <text x={LABEL - 8} y={y + BAR - 5} textAnchor="end" className="bar-label">
-              {name(r.retriever)}
+              <title>{name(r.retriever)}</title>
+              {fit(name(r.retriever))}
             </text>
             <rect
               x={LABEL}

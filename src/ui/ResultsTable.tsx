@@ -1,6 +1,7 @@
 import type { RunRecord } from '../store/db';
 import type { MetricKey } from '../eval/types';
 import { useUi } from './context';
+import { METRICS } from './dashboard/table';
 import { dateTime, metric, onActivate, seconds } from './format';
 import { Help } from './help/Help';
 import { metricHelp } from './help/metric-help';
@@ -8,13 +9,8 @@ import { leakage } from './leakage';
 import { LeakMark } from './LeakMark';
 import { retrieverName } from './state/names';
 
-export const COLUMNS: { key: MetricKey; label: string }[] = [
-  { key: 'ndcg@10', label: 'nDCG@10' },
-  { key: 'map@100', label: 'MAP@100' },
-  { key: 'recall@100', label: 'Recall@100' },
-  { key: 'mrr@10', label: 'MRR@10' },
-  { key: 'p@10', label: 'P@10' },
-];
+/** the run log's metric columns: the dashboard's metrics, in its order */
+export const COLUMNS: readonly { key: MetricKey; label: string }[] = METRICS;
 
 export function backendName(b: RunRecord['backend']): string {
   return b === 'webgpu' ? 'WebGPU' : b === 'cpu' ? 'CPU' : 'n/a (lexical)';

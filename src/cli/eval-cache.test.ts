@@ -13,7 +13,7 @@ import { nodeAssetFetcher } from '../models/node-assets';
 import { retemplated } from '../models/types';
 import { adapterExpertRecord } from '../testing/expert-record';
 import { Rng } from '../util/rng';
-import { parseEvalArgs } from './args';
+import { parseEvalArgs } from './eval-args';
 import { runEval } from './eval';
 import { Reporter } from './progress';
 

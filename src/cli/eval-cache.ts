@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Dataset } from '../data/types';
 import { CorpusEmbeddingCache } from '../eval/embed-cache-dir';
 import type { Embedder } from '../models/types';
-import type { EvalArgs } from './args';
+import type { EvalArgs } from './eval-args';
 
 /** $STM_CACHE_DIR, else $XDG_CACHE_HOME/stm/embeddings, else ~/.cache/stm/embeddings. */
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {

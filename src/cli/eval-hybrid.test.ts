@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sharedDatasetsDir } from '../data/node';
 import { runCli } from '../testing/cli';
-import { parseEvalArgs } from './args';
+import { parseEvalArgs } from './eval-args';
 
 const MED = join(sharedDatasetsDir(), 'med');
 const args = (...xs: string[]) => parseEvalArgs(['--dataset', MED, ...xs]);

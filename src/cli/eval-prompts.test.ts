@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decoderTemplates, DEFAULT_INSTRUCTION } from '../models/hf/embedder';
 import type { Embedder } from '../models/types';
-import { parseEvalArgs } from './args';
+import { parseEvalArgs } from './eval-args';
 import { ownInstructions, promptVariants } from './eval-prompts';
 
 const model = (query: string): Embedder => ({

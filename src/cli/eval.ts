@@ -9,7 +9,7 @@ import { evaluate, type Retriever } from '../eval/evaluate';
 import { formatTrecRun } from '../eval/trec';
 import { CUTOFFS, type EvalReport, type MetricKey } from '../eval/types';
 import { resolveModelNode } from '../experts/resolve-node';
-import type { EvalArgs } from './args';
+import type { EvalArgs } from './eval-args';
 import { cliBackend } from './backend';
 import { closeCorpusCache, corpusCache } from './eval-cache';
 import { writeMtebResult } from './eval-results';

@@ -1,14 +1,8 @@
 /** Headless STM Studio: the same evaluation code as the app, in Node. See USAGE. */
 import { exitAfterDrain, watchStdout } from './exit';
 import { listModels } from '../models/registry';
-import {
-  parseEmbedArgs,
-  parseEvalArgs,
-  parseSplitArgs,
-  parseTrainArgs,
-  UsageError,
-  USAGE as BASE_USAGE,
-} from './args';
+import { parseEmbedArgs, parseSplitArgs, parseTrainArgs, UsageError, USAGE as BASE_USAGE } from './args';
+import { parseEvalArgs } from './eval-args';
 import { parseSynthArgs } from './synth-args';
 import { runEmbed } from './embed';
 import { Reporter } from './progress';

@@ -1,5 +1,5 @@
 import type { Tensor } from './tensor';
-import type { Activation } from './transformer-ops';
+import type { Activation, AttentionOptions, RopeOptions } from './transformer-ops';
 
 /** Hyper-parameters of one AdamW step (decoupled weight decay, bias-corrected moments). */
 export interface AdamWStep {
@@ -52,13 +52,10 @@ export interface TrainingOps {
     v: Tensor,
     mask: Tensor,
     dy: Tensor,
-    opts: { causal: boolean; scale: number },
+    opts: AttentionOptions,
   ): { dq: Tensor; dk: Tensor; dv: Tensor };
   /** rope is a rotation: its backward is the inverse rotation of dy */
-  ropeBackward(
-    dy: Tensor,
-    opts: { theta: number; rotaryDim?: number; style?: 'half' | 'interleaved'; offset?: number },
-  ): Tensor;
+  ropeBackward(dy: Tensor, opts: RopeOptions): Tensor;
   /** y [B,D] = maskedMeanPool(x [B,T,D], mask): dx [B,T,D] */
   maskedMeanPoolBackward(mask: Tensor, dy: Tensor, T: number): Tensor;
   /** y = pool(x, mask, mode): dx [B,T,D] (dy placed at the pooled token) */

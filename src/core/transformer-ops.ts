@@ -14,6 +14,33 @@ export type Positional =
   | { kind: 'sinusoidal'; layout: 'concat' | 'interleaved'; minTimescale?: number; maxTimescale?: number };
 
 /**
+ * Options of attention (forward and backward). softcap (Gemma 2): scores become softcap·tanh(s/softcap)
+ * after scaling, before masking and softmax. window (sliding-window attention, Gemma 2's local layers,
+ * Mistral): key j is visible to the query at position p only when p - window < j (and the other rules);
+ * absent or 0: no window.
+ */
+export interface AttentionOptions {
+  causal: boolean;
+  scale: number;
+  softcap?: number;
+  window?: number;
+}
+
+/**
+ * Options of rope (forward and backward). invFreq: the inverse frequency of each of the rotaryDim/2 pairs,
+ * replacing theta^(-2i/r) (rope_scaling types linear, dynamic, llama3, longrope compute it: see
+ * models/hf/rope-scaling.ts); mscale multiplies cos and sin (longrope's attention factor; default 1).
+ */
+export interface RopeOptions {
+  theta: number;
+  rotaryDim?: number;
+  style?: 'half' | 'interleaved';
+  offset?: number;
+  invFreq?: Float32Array;
+  mscale?: number;
+}
+
+/**
  * Transformer building blocks. All tensors are f32, row-major; "[..., D]" means any leading dims,
  * the op acting on the last axis. Every op returns a new tensor (inputs are not modified).
  * Padding is on the right: mask [B,T] holds 1 for real tokens and 0 for padding.
@@ -43,16 +70,13 @@ export interface TransformerOps {
    * causal: key j is visible to query i only when j <= i. Returns [B,T,Hq,Dh].
    * A query row with no visible key yields zeros.
    */
-  attention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor, opts: { causal: boolean; scale: number }): Tensor;
+  attention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor, opts: AttentionOptions): Tensor;
   /**
    * Rotary position embedding on x [B,T,H,Dh] at positions offset..offset+T-1 (offset default 0), on the
    * first rotaryDim (default Dh) dims. 'half' (GPT-NeoX / Llama / Qwen): pairs (i, i + r/2); 'interleaved' (GPT-J): pairs (2i, 2i+1).
    * Frequency of pair i: theta^(-2i/r).
    */
-  rope(
-    x: Tensor,
-    opts: { theta: number; rotaryDim?: number; style?: 'half' | 'interleaved'; offset?: number },
-  ): Tensor;
+  rope(x: Tensor, opts: RopeOptions): Tensor;
   /** a and b joined along `axis` (their shapes agree on every other axis; neither empty) */
   concat(a: Tensor, b: Tensor, axis: number): Tensor;
   /** x [B,T,D] + positions (see Positional) */

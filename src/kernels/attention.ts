@@ -6,6 +6,7 @@
  * (shaders/attention.wgsl: one workgroup per (b, query, head), online softmax over key chunks).
  */
 import { ShapeError, type Tensor } from '../core/backend';
+import type { AttentionOptions } from '../core/transformer-ops';
 import { ceilPow2, floorPow2, type KernelLimits, type ProgramSpec, type ShaderRef } from '../core/program';
 import { expectFinite } from './rows';
 import { expectDim, expectDtype, expectRank } from './shape';
@@ -29,10 +30,7 @@ export interface AttentionDims {
   Dh: number;
 }
 
-export interface AttentionOpts {
-  causal: boolean;
-  scale: number;
-}
+export type AttentionOpts = AttentionOptions;
 
 /**
  * Scaled scores of query (b, i, head h) against every key into s (-Infinity where the key is padding or
@@ -141,6 +139,9 @@ export function attentionShape(
   expectDim(op, 'mask batch', mask.shape[0], B);
   expectDim(op, 'mask length', mask.shape[1], Tk);
   expectFinite(op, 'scale', opts.scale);
+  // issue 13 contract: softcap and window are declared; the kernels that apply them land with the attention work
+  if (opts.softcap || opts.window)
+    throw new ShapeError(op, 'softcap and sliding-window attention are not supported yet');
   return { B, T, Tk, Hq, Hkv, Dh };
 }
 

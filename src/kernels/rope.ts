@@ -7,6 +7,7 @@
  */
 import { SIN_COS_WGSL } from './shader-lib';
 import { ShapeError, type Tensor } from '../core/backend';
+import type { RopeOptions } from '../core/transformer-ops';
 import { type KernelLimits, type ProgramSpec, type ShaderRef } from '../core/program';
 import { expectDtype, expectRank } from './shape';
 import { kernelOp } from '../core/op';
@@ -17,13 +18,7 @@ export const ropeShader: ShaderRef = {
   prelude: [SIN_COS_WGSL],
 };
 
-export interface RopeOpts {
-  theta: number;
-  rotaryDim?: number;
-  style?: 'half' | 'interleaved';
-  /** position of the first row (default 0) */
-  offset?: number;
-}
+export type RopeOpts = RopeOptions;
 
 export interface RopeDims {
   B: number;
@@ -80,6 +75,9 @@ export function ropeShape(x: Tensor, opts: RopeOpts): RopeDims {
   const offset = opts.offset ?? 0;
   if (!Number.isInteger(offset) || offset < 0 || offset + T > 2 ** 24)
     throw new ShapeError(op, `offset must be an integer in [0, 2^24 - T], got ${offset}`);
+  // issue 13 contract: per-pair frequencies and mscale are declared; the kernels land with the architectures
+  if (opts.invFreq || (opts.mscale !== undefined && opts.mscale !== 1))
+    throw new ShapeError(op, 'rope invFreq / mscale are not supported yet');
   return { B, T, H, Dh, r, style, offset };
 }
 

@@ -12,7 +12,7 @@
  * attention whose keys run past the queries.
  */
 import type { Backend, Tensor } from '../core/backend';
-import type { Activation, Positional } from '../core/transformer-ops';
+import type { Activation, AttentionOptions, Positional, RopeOptions } from '../core/transformer-ops';
 
 /** One linear layer of a model (a place an adapter or a merge can act), by PEFT-style module path. */
 export interface LinearModule {
@@ -54,9 +54,9 @@ export interface Ops {
   rmsNorm(x: Tensor, gamma: Tensor, eps: number): Tensor;
   activation(x: Tensor, kind: Activation): Tensor;
   swiglu(gate: Tensor, up: Tensor): Tensor;
-  attention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor, opts: { causal: boolean; scale: number }): Tensor;
+  attention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor, opts: AttentionOptions): Tensor;
   /** positions offset.. (default 0: a KV cache's new positions start past the cached ones) */
-  rope(x: Tensor, opts: { theta: number; style: 'half' | 'interleaved'; offset?: number }): Tensor;
+  rope(x: Tensor, opts: RopeOptions): Tensor;
   /** a + b, same shapes */
   add(a: Tensor, b: Tensor): Tensor;
   scale(x: Tensor, s: number): Tensor;

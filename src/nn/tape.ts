@@ -10,7 +10,7 @@
  * are reference-counted (pass-through ops share them) and disposed when consumed; `dOut` stays the caller's.
  */
 import type { Backend, Tensor } from '../core/backend';
-import type { Activation, Positional } from '../core/transformer-ops';
+import type { Activation, AttentionOptions, Positional, RopeOptions } from '../core/transformer-ops';
 import type { Linear, Ops } from './ops';
 
 /** Gradients of a node's inputs given its output's gradient dy; `need[i]` false: return null for input i. */
@@ -131,7 +131,7 @@ export class Tape implements Ops {
     });
   }
 
-  attention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor, opts: { causal: boolean; scale: number }): Tensor {
+  attention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor, opts: AttentionOptions): Tensor {
     const be = this.backend;
     return this.op(be.attention(q, k, v, mask, opts), [q, k, v], [q, k, v, mask], (dy, need) => {
       const g = be.attentionBackward(q, k, v, mask, dy, opts);
@@ -139,7 +139,7 @@ export class Tape implements Ops {
     });
   }
 
-  rope(x: Tensor, opts: { theta: number; style: 'half' | 'interleaved'; offset?: number }): Tensor {
+  rope(x: Tensor, opts: RopeOptions): Tensor {
     const be = this.backend;
     return this.op(be.rope(x, opts), [x], [], (dy) => [be.ropeBackward(dy, opts)]);
   }

@@ -5,6 +5,7 @@
  * Same semantics as attentionBackwardCpu (the f64 reference); accumulation here is f32.
  */
 import type { AttentionDims } from '../../kernels/attention';
+import type { AttentionOptions } from '../../core/transformer-ops';
 import type { WasmGemm } from './gemm';
 
 function transposeSquare(a: Float32Array, n: number): Float32Array {
@@ -21,7 +22,7 @@ export function attentionBackwardGemm(
   mask: Float32Array,
   dy: Float32Array,
   dims: AttentionDims,
-  opts: { causal: boolean; scale: number },
+  opts: AttentionOptions,
 ): { dq: Float32Array; dk: Float32Array; dv: Float32Array } {
   const { B, T, Hq, Hkv, Dh } = dims;
   const group = Hq / Hkv;

@@ -5,6 +5,7 @@
  * the queries (Tk >= T, a KV cache: query i at position Tk - T + i).
  */
 import type { AttentionDims } from '../../kernels/attention';
+import type { AttentionOptions } from '../../core/transformer-ops';
 import type { WasmGemm } from './gemm';
 
 export function attentionGemm(
@@ -14,7 +15,7 @@ export function attentionGemm(
   v: Float32Array,
   mask: Float32Array,
   dims: AttentionDims,
-  opts: { causal: boolean; scale: number },
+  opts: AttentionOptions,
 ): Float32Array {
   const { B, T, Hq, Hkv, Dh } = dims;
   const Tk = dims.Tk ?? T;

@@ -2,8 +2,11 @@
  * attention: scaled dot-product attention with a key padding mask, optional causal mask and grouped-query
  * heads. q [B,T,Hq,Dh], k/v [B,Tk,Hkv,Dh] with Tk >= T, mask [B,Tk]. The queries are the last T of the Tk
  * positions (Tk > T: a KV cache holds the earlier ones), so query i sits at position Tk - T + i; key j is
- * visible when mask != 0 and, if causal, j <= Tk - T + i. A query with no visible key yields zeros. CPU reference (f64, max-subtracted softmax) + GPU program
- * (shaders/attention.wgsl: one workgroup per (b, query, head), online softmax over key chunks).
+ * visible when mask != 0 and, if causal, j <= Tk - T + i. A query with no visible key yields zeros. CPU
+ * reference (f64, max-subtracted softmax) + two GPU programs: shaders/flash_attention.wgsl (tiled, flash-
+ * attention style: a tile of queries of one (b, head) per workgroup, K/V tiles in workgroup memory, online
+ * softmax) and, for a handful of queries (decoding: see usesFlash), shaders/attention.wgsl (one
+ * workgroup per (b, query, head), its lanes spread over the keys). Neither writes T x T to global memory.
  *
  * softcap c > 0 (Gemma 2, as Hugging Face applies it): the scaled score s becomes c·tanh(s/c) before the
  * mask and the softmax. window w > 0 (sliding window): key j is visible to the query at position p only when
@@ -18,13 +21,19 @@ import type { AttentionOptions } from '../core/transformer-ops';
 import { ceilPow2, floorPow2, type KernelLimits, type ProgramSpec, type ShaderRef } from '../core/program';
 import { expectFinite } from './rows';
 import { expectDim, expectDtype, expectRank } from './shape';
-import { WORKGROUP_REDUCE_WGSL } from './shader-lib';
+import { ATTENTION_TILE_WGSL, WORKGROUP_REDUCE_WGSL } from './shader-lib';
 import { kernelOp } from '../core/op';
 
 export const attentionShader: ShaderRef = {
   key: 'attention',
   url: new URL('../../shaders/attention.wgsl', import.meta.url),
   prelude: [WORKGROUP_REDUCE_WGSL],
+};
+
+export const flashAttentionShader: ShaderRef = {
+  key: 'flash_attention',
+  url: new URL('../../shaders/flash_attention.wgsl', import.meta.url),
+  prelude: [ATTENTION_TILE_WGSL],
 };
 
 export interface AttentionDims {
@@ -186,9 +195,7 @@ export function attentionProgram(
   limits: KernelLimits,
 ): ProgramSpec {
   const { B, T, Hq, Dh } = dims;
-  const Tk = dims.Tk ?? T;
-  // keys one query can see: all, or 2 window - 1 at most
-  const span = opts.window ? Math.min(Tk, 2 * opts.window - 1) : Tk;
+  const span = attentionSpan(dims, opts);
   let wg = Math.min(
     256,
     floorPow2(limits.maxInvocationsPerWorkgroup),
@@ -210,8 +217,13 @@ export function attentionProgram(
   };
 }
 
-/** The kernels' Params: B, T, Hq, Hkv, Dh, causal, scale (f32), Tk, softcap (f32), window; 48 bytes. */
-export function attentionParams(dims: AttentionDims, opts: AttentionOpts): ArrayBuffer {
+/** The kernels' Params: B, T, Hq, Hkv, Dh, causal, scale (f32), Tk, softcap (f32), window, then the tiled
+ * programs' BQ, BK (0 for the others); 48 bytes. */
+export function attentionParams(
+  dims: AttentionDims,
+  opts: AttentionOpts,
+  tiles?: { BQ: number; BK: number },
+): ArrayBuffer {
   const u = new ArrayBuffer(48);
   const { B, T, Hq, Hkv, Dh } = dims;
   new Uint32Array(u, 0, 6).set([B, T, Hq, Hkv, Dh, opts.causal ? 1 : 0]);
@@ -219,16 +231,126 @@ export function attentionParams(dims: AttentionDims, opts: AttentionOpts): Array
   new Uint32Array(u, 28, 1)[0] = dims.Tk ?? T;
   new Float32Array(u, 32, 1)[0] = opts.softcap ?? 0;
   new Uint32Array(u, 36, 1)[0] = opts.window ?? 0;
+  new Uint32Array(u, 40, 2).set([tiles?.BQ ?? 0, tiles?.BK ?? 0]);
   return u;
 }
 
+/**
+ * The GPU programs' rule (forward and backward): the tiled ones from flashMinQueries queries on (default
+ * 16); below, the per-query ones, which spread a workgroup's lanes over the keys where a tile of queries
+ * would be mostly empty (decoding: T = 1 against a KV cache). A setting so tests and benchmarks can run
+ * either program at any shape (0: always tiled; Infinity: never). flashBudgetBytes: the tiled programs'
+ * workgroup memory (see flashArrays; a hardware GPU, where compiling is fast, could take its full limit).
+ */
+export const attentionTuning = { flashMinQueries: 16, flashBudgetBytes: 8192 };
+
+export function usesFlash(d: AttentionDims): boolean {
+  return d.T >= attentionTuning.flashMinQueries;
+}
+
+/**
+ * The tiled programs' workgroup arrays, in f32 words: a query-tile array QW (>= BQ Dh), a key-tile array KW
+ * (>= BK Dh), a score tile SW (>= BQ BK), a per-row array RW (>= BQ). They are fixed per device and entry
+ * point (override constants: SwiftShader compiles a specialisation in seconds, so one per device, not one
+ * per shape); the tiles BQ, BK and the head dim are uniforms, chosen per shape to fit them.
+ */
+export interface FlashArrays {
+  QW: number;
+  KW: number;
+  SW: number;
+  RW: number;
+}
+
+/** BQ and BK are at most this (and RW). */
+export const FLASH_TILE = 32;
+
+/**
+ * The largest arrays, all halved together, whose total words(a) f32 fits attentionTuning.flashBudgetBytes
+ * (default 8 KiB) and the device.
+ * The budget is kept small because WGSL zero-initialises workgroup memory and SwiftShader (the CI's WebGPU)
+ * compiles that in time growing faster than linearly with its size: about 2 s for 4 KiB, 8 s for 16 KiB
+ * on this (loaded) machine; Dawn's disable_workgroup_init toggle brings 16 KiB to 0.4 s. 8 KiB gives tiles
+ * of 16 x 16 (forward) and 8 x 8 (backward) at head dim 32, 4 x 4 and 2 x 2 at 128.
+ */
+export function flashArrays(limits: KernelLimits, words: (a: FlashArrays) => number): FlashArrays {
+  const budget = Math.min(attentionTuning.flashBudgetBytes, limits.maxWorkgroupStorageBytes);
+  const a = { QW: 1024, KW: 1024, SW: 512, RW: FLASH_TILE };
+  while (words(a) * 4 > budget && a.RW > 1) for (const k of ['QW', 'KW', 'SW', 'RW'] as const) a[k] /= 2;
+  return a;
+}
+
+export interface FlashTiles {
+  BQ: number;
+  BK: number;
+  WG: number;
+  arrays: FlashArrays;
+}
+
+/**
+ * Tiles for `queries` queries seeing `span` keys each: BQ and BK powers of two, at most FLASH_TILE, no
+ * larger than the shape needs (rounded up) and fitting the arrays; throws when one row of head dim Dh does not.
+ */
+export function flashTiles(
+  queries: number,
+  span: number,
+  Dh: number,
+  limits: KernelLimits,
+  words: (a: FlashArrays) => number,
+  op: string,
+): FlashTiles {
+  const arrays = flashArrays(limits, words);
+  const { QW, KW, SW, RW } = arrays;
+  if (Dh > Math.min(QW, KW) || words(arrays) * 4 > limits.maxWorkgroupStorageBytes) {
+    throw new ShapeError(
+      op,
+      `head dim ${Dh} does not fit this device's workgroup memory (${limits.maxWorkgroupStorageBytes} bytes)`,
+    );
+  }
+  const fit = (n: number) => floorPow2(Math.max(1, n));
+  const BQ = Math.min(FLASH_TILE, RW, ceilPow2(Math.max(1, queries)), fit(QW / Math.max(1, Dh)));
+  const BK = Math.min(FLASH_TILE, ceilPow2(Math.max(1, span)), fit(KW / Math.max(1, Dh)), fit(SW / BQ));
+  return { BQ, BK, WG: Math.min(64, floorPow2(limits.maxInvocationsPerWorkgroup)), arrays };
+}
+
+/** Keys one query can see: all Tk, or 2 window - 1 at most. */
+export function attentionSpan(dims: AttentionDims, opts: AttentionOpts): number {
+  const Tk = dims.Tk ?? dims.T;
+  return opts.window ? Math.min(Tk, 2 * opts.window - 1) : Tk;
+}
+
+/**
+ * The tiled forward (shaders/flash_attention.wgsl). 'fwd': bindings q, k, v, mask, out. 'stats' (for the
+ * backward): bindings q, k, v, mask, dy, stats [B*T*Hq*2] (log-sum-exp, dy·o per query row).
+ * Workgroup memory (2 QW + KW + SW + 3 RW) f32.
+ */
+export function flashAttentionProgram(
+  dims: AttentionDims,
+  opts: AttentionOpts,
+  limits: KernelLimits,
+  entry: 'fwd' | 'stats' = 'fwd',
+): ProgramSpec {
+  const { B, T, Hq, Dh } = dims;
+  const words = (a: FlashArrays) => 2 * a.QW + a.KW + a.SW + 3 * a.RW;
+  const t = flashTiles(T, attentionSpan(dims, opts), Dh, limits, words, 'attention');
+  return {
+    shader: flashAttentionShader,
+    entryPoint: entry,
+    overrides: { WG: t.WG, ...t.arrays },
+    workgroups: B * Math.ceil(T / t.BQ) * Hq,
+    bindings: entry === 'fwd' ? [0, 1, 2, 3, 6] : [0, 1, 2, 3, 4, 5],
+    uniformBinding: 8,
+    uniforms: attentionParams(dims, opts, t),
+  };
+}
+
 export const attentionOp = kernelOp('attention', {
-  shaders: [attentionShader],
+  shaders: [attentionShader, flashAttentionShader],
   plan: (q, k, v, mask, opts) => ({
     out: q.shape,
     inputs: [q, k, v, mask],
     p: { d: attentionShape(q, k, v, mask, opts), opts },
   }),
   cpu: ([q, k, v, mask], { d, opts }) => attentionCpu(q, k, v, mask, d, opts),
-  program: ({ d, opts }, limits) => attentionProgram(d, opts, limits),
+  program: ({ d, opts }, limits) =>
+    usesFlash(d) ? flashAttentionProgram(d, opts, limits) : attentionProgram(d, opts, limits),
 });

@@ -6,13 +6,27 @@
  * window: keys outside it are hidden like padding (see attention.ts).
  * GQA: a kv head's grads are summed over the query heads that share it. Masked keys (and keys after the
  * query when causal) get no gradient from that row; a row with no visible key contributes nothing.
- * CPU reference (f64) + GPU programs (shaders/grad_attention.wgsl: 'dq' per query row also writes the
- * row's log-sum-exp and delta; 'dkv' per key row walks the query rows that see it).
+ * CPU reference (f64) + GPU programs, chosen as the forward's are (usesFlash): tiled
+ * (flash-attention-2 style: shaders/flash_attention.wgsl 'stats' writes each row's log-sum-exp and
+ * delta = dy·o, then shaders/flash_attention_backward.wgsl 'dq' per query tile and 'dkv' per key tile, K/V
+ * and Q/dY tiles in workgroup memory, no atomics), or per row (shaders/grad_attention.wgsl: 'dq' per query
+ * row also writes the row's log-sum-exp and delta; 'dkv' per key row walks the query rows that see it).
+ * None writes T x T to global memory.
  */
 import { type KernelLimits, type ProgramSpec, type ShaderRef } from '../core/program';
 import { attentionRowScores, type AttentionDims, type AttentionOpts } from './attention';
 import type { OpDef } from '../core/op';
-import { attentionParams, attentionShape } from './attention';
+import {
+  attentionParams,
+  attentionShape,
+  attentionSpan,
+  flashAttentionProgram,
+  flashAttentionShader,
+  flashTiles,
+  type FlashArrays,
+  usesFlash,
+} from './attention';
+import { ATTENTION_TILE_WGSL } from './shader-lib';
 import { ShapeError, type Tensor } from '../core/backend';
 
 /** The forward's shape check; the backward has no KV cache: keys as long as queries. */
@@ -34,6 +48,44 @@ export const gradAttentionShader: ShaderRef = {
   key: 'grad_attention',
   url: new URL('../../shaders/grad_attention.wgsl', import.meta.url),
 };
+
+export const flashAttentionBackwardShader: ShaderRef = {
+  key: 'flash_attention_backward',
+  url: new URL('../../shaders/flash_attention_backward.wgsl', import.meta.url),
+  prelude: [ATTENTION_TILE_WGSL],
+};
+
+/**
+ * The tiled backward's programs (run after flashAttentionProgram 'stats'). 'dq': bindings q, k, v, mask, dy,
+ * stats, dq; a workgroup per (b, query tile, head); memory (3 QW + 2 KW + 2 SW + 2 RW) f32.
+ * 'dkv': bindings q, k, v, mask, dy, stats, dk, dv; a workgroup per (b, key tile, kv head); memory
+ * (2 QW + 4 KW + 2 SW + 2 RW) f32 (see FlashArrays).
+ */
+export function flashAttentionBackwardProgram(
+  dims: AttentionDims,
+  opts: AttentionOpts,
+  limits: KernelLimits,
+  entry: 'dq' | 'dkv',
+): ProgramSpec {
+  const { B, T, Hq, Hkv, Dh } = dims;
+  const span = attentionSpan(dims, opts);
+  const words =
+    entry === 'dq'
+      ? (a: FlashArrays) => 3 * a.QW + 2 * a.KW + 2 * a.SW + 2 * a.RW
+      : (a: FlashArrays) => 2 * a.QW + 4 * a.KW + 2 * a.SW + 2 * a.RW;
+  // dq: T queries, each seeing span keys; dkv: T keys, each seen by span queries
+  const [nq, nk] = entry === 'dq' ? [T, span] : [span, T];
+  const t = flashTiles(nq, nk, Dh, limits, words, 'attentionBackward');
+  return {
+    shader: flashAttentionBackwardShader,
+    entryPoint: entry,
+    overrides: { WG: t.WG, ...t.arrays },
+    workgroups: entry === 'dq' ? B * Math.ceil(T / t.BQ) * Hq : B * Math.ceil(T / t.BK) * Hkv,
+    bindings: entry === 'dq' ? [0, 1, 2, 3, 4, 5, 6] : [0, 1, 2, 3, 4, 5, 6, 7],
+    uniformBinding: 8,
+    uniforms: attentionParams(dims, opts, t),
+  };
+}
 
 export function attentionBackwardCpu(
   q: Float32Array,
@@ -129,7 +181,7 @@ export function attentionDkvProgram(
  * softmax statistics), then dk and dv from them. */
 export const attentionBackwardOp: OpDef<'attentionBackward'> = {
   name: 'attentionBackward',
-  shaders: [gradAttentionShader],
+  shaders: [gradAttentionShader, flashAttentionShader, flashAttentionBackwardShader],
   cpu: (c) => (q, k, v, mask, dy, opts) => {
     const op = 'attentionBackward';
     const d = attentionBackwardShape(q, k, v, mask, opts);
@@ -146,7 +198,11 @@ export const attentionBackwardOp: OpDef<'attentionBackward'> = {
     return g.scoped(op, () => {
       const stats = g.alloc(op, [Math.max(1, d.B * d.T * d.Hq * 2)], 'f32');
       const [dq, dk, dv] = [q, k, v].map((t) => g.alloc(op, t.shape, 'f32'));
-      if (dq.size > 0) {
+      if (dq.size > 0 && usesFlash(d)) {
+        g.enqueue(flashAttentionProgram(d, opts, g.limits, 'stats'), [...ins, stats]);
+        g.enqueue(flashAttentionBackwardProgram(d, opts, g.limits, 'dq'), [...ins, stats, dq]);
+        g.enqueue(flashAttentionBackwardProgram(d, opts, g.limits, 'dkv'), [...ins, stats, dk, dv]);
+      } else if (dq.size > 0) {
         g.enqueue(attentionDqProgram(d, opts, g.limits), [...ins, stats, dq]);
         g.enqueue(attentionDkvProgram(d, opts, g.limits), [...ins, stats, dk, dv]);
       }

@@ -244,8 +244,25 @@ export function attentionParams(
  */
 export const attentionTuning = { flashMinQueries: 16, flashBudgetBytes: 8192 };
 
-export function usesFlash(d: AttentionDims): boolean {
-  return d.T >= attentionTuning.flashMinQueries;
+export function usesFlash(d: AttentionDims, limits: KernelLimits): boolean {
+  return d.T >= attentionTuning.flashMinQueries && flashFits(d.Dh, limits);
+}
+
+/** Workgroup words of each tiled entry point (flash_attention.wgsl, flash_attention_backward.wgsl). */
+export const FLASH_WORDS: Record<'fwd' | 'stats' | 'dq' | 'dkv', (a: FlashArrays) => number> = {
+  fwd: (a) => 2 * a.QW + a.KW + a.SW + 3 * a.RW,
+  stats: (a) => 2 * a.QW + a.KW + a.SW + 3 * a.RW,
+  dq: (a) => 3 * a.QW + 2 * a.KW + 2 * a.SW + 2 * a.RW,
+  dkv: (a) => 2 * a.QW + 4 * a.KW + 2 * a.SW + 2 * a.RW,
+};
+
+/** A row of head dim Dh fits every tiled entry point's arrays (up to 256 with the default budget); a larger
+ * head dim takes the per-query programs. */
+export function flashFits(Dh: number, limits: KernelLimits): boolean {
+  return Object.values(FLASH_WORDS).every((words) => {
+    const a = flashArrays(limits, words);
+    return Dh <= Math.min(a.QW, a.KW) && words(a) * 4 <= limits.maxWorkgroupStorageBytes;
+  });
 }
 
 /**
@@ -295,9 +312,10 @@ export function flashTiles(
   span: number,
   Dh: number,
   limits: KernelLimits,
-  words: (a: FlashArrays) => number,
+  entry: keyof typeof FLASH_WORDS,
   op: string,
 ): FlashTiles {
+  const words = FLASH_WORDS[entry];
   const arrays = flashArrays(limits, words);
   const { QW, KW, SW, RW } = arrays;
   if (Dh > Math.min(QW, KW) || words(arrays) * 4 > limits.maxWorkgroupStorageBytes) {
@@ -330,8 +348,7 @@ export function flashAttentionProgram(
   entry: 'fwd' | 'stats' = 'fwd',
 ): ProgramSpec {
   const { B, T, Hq, Dh } = dims;
-  const words = (a: FlashArrays) => 2 * a.QW + a.KW + a.SW + 3 * a.RW;
-  const t = flashTiles(T, attentionSpan(dims, opts), Dh, limits, words, 'attention');
+  const t = flashTiles(T, attentionSpan(dims, opts), Dh, limits, entry, 'attention');
   return {
     shader: flashAttentionShader,
     entryPoint: entry,
@@ -352,5 +369,5 @@ export const attentionOp = kernelOp('attention', {
   }),
   cpu: ([q, k, v, mask], { d, opts }) => attentionCpu(q, k, v, mask, d, opts),
   program: ({ d, opts }, limits) =>
-    usesFlash(d) ? flashAttentionProgram(d, opts, limits) : attentionProgram(d, opts, limits),
+    usesFlash(d, limits) ? flashAttentionProgram(d, opts, limits) : attentionProgram(d, opts, limits),
 });

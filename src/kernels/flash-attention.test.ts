@@ -11,7 +11,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../core/backend';
 import type { AttentionOptions } from '../core/transformer-ops';
 import { assertClose, makeWebGPU, randomF32, SKIP_WEBGPU } from '../testing/backends';
-import { attentionCpu, attentionTuning, flashAttentionProgram, type AttentionDims } from './attention';
+import {
+  attentionCpu,
+  attentionTuning,
+  flashAttentionProgram,
+  flashFits,
+  type AttentionDims,
+} from './attention';
 import { attentionBackwardCpu, flashAttentionBackwardProgram } from './grad-attention';
 
 interface Case {
@@ -183,6 +189,9 @@ describe('tiled attention programs: workgroup memory', () => {
       expect(() =>
         flashAttentionProgram({ B: 1, T: 8, Hq: 1, Hkv: 1, Dh: 4096 }, { causal: false, scale: 1 }, limits),
       ).toThrow(/head dim 4096 does not fit/);
+      // a head dim the tiles cannot hold takes the per-query programs
+      expect(flashFits(256, limits)).toBe(true);
+      expect(flashFits(512, limits)).toBe(bytes >= 32768 && (budget ?? 0) >= 32768);
     } finally {
       attentionTuning.flashBudgetBytes = saved;
     }

@@ -23,7 +23,6 @@ import {
   flashAttentionProgram,
   flashAttentionShader,
   flashTiles,
-  type FlashArrays,
   usesFlash,
 } from './attention';
 import { ATTENTION_TILE_WGSL } from './shader-lib';
@@ -69,13 +68,9 @@ export function flashAttentionBackwardProgram(
 ): ProgramSpec {
   const { B, T, Hq, Hkv, Dh } = dims;
   const span = attentionSpan(dims, opts);
-  const words =
-    entry === 'dq'
-      ? (a: FlashArrays) => 3 * a.QW + 2 * a.KW + 2 * a.SW + 2 * a.RW
-      : (a: FlashArrays) => 2 * a.QW + 4 * a.KW + 2 * a.SW + 2 * a.RW;
   // dq: T queries, each seeing span keys; dkv: T keys, each seen by span queries
   const [nq, nk] = entry === 'dq' ? [T, span] : [span, T];
-  const t = flashTiles(nq, nk, Dh, limits, words, 'attentionBackward');
+  const t = flashTiles(nq, nk, Dh, limits, entry, 'attentionBackward');
   return {
     shader: flashAttentionBackwardShader,
     entryPoint: entry,
@@ -198,7 +193,7 @@ export const attentionBackwardOp: OpDef<'attentionBackward'> = {
     return g.scoped(op, () => {
       const stats = g.alloc(op, [Math.max(1, d.B * d.T * d.Hq * 2)], 'f32');
       const [dq, dk, dv] = [q, k, v].map((t) => g.alloc(op, t.shape, 'f32'));
-      if (dq.size > 0 && usesFlash(d)) {
+      if (dq.size > 0 && usesFlash(d, g.limits)) {
         g.enqueue(flashAttentionProgram(d, opts, g.limits, 'stats'), [...ins, stats]);
         g.enqueue(flashAttentionBackwardProgram(d, opts, g.limits, 'dq'), [...ins, stats, dq]);
         g.enqueue(flashAttentionBackwardProgram(d, opts, g.limits, 'dkv'), [...ins, stats, dk, dv]);

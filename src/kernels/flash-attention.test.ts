@@ -11,13 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../core/backend';
 import type { AttentionOptions } from '../core/transformer-ops';
 import { assertClose, makeWebGPU, randomF32, SKIP_WEBGPU } from '../testing/backends';
-import {
-  attentionCpu,
-  attentionTuning,
-  flashAttentionProgram,
-  flashFits,
-  type AttentionDims,
-} from './attention';
+import { attentionCpu, flashAttentionProgram, type AttentionDims } from './attention';
+import { attentionTuning, flashFits } from './flash-tiles';
 import { attentionBackwardCpu, flashAttentionBackwardProgram } from './grad-attention';
 
 interface Case {

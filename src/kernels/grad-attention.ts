@@ -22,10 +22,9 @@ import {
   attentionSpan,
   flashAttentionProgram,
   flashAttentionShader,
-  flashTiles,
-  usesFlash,
 } from './attention';
 import { ATTENTION_TILE_WGSL } from './shader-lib';
+import { flashTiles, usesFlash } from './flash-tiles';
 import { ShapeError, type Tensor } from '../core/backend';
 
 /** The forward's shape check; the backward has no KV cache: keys as long as queries. */

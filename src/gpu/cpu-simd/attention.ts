@@ -2,9 +2,9 @@
  * Attention for the CPU backend as two matrix products per (batch, head) on the WebAssembly gemm:
  * S = Q·Kᵀ·scale, masked softmax in JS, O = P·V. Same semantics as attentionCpu (the reference):
  * padding mask on keys, optional causal mask, grouped-query heads, rows with no visible key -> 0, keys past
- * the queries (Tk >= T, a KV cache: query i at position Tk - T + i).
+ * the queries (Tk >= T, a KV cache: query i at position Tk - T + i), softcap and sliding window.
  */
-import type { AttentionDims } from '../../kernels/attention';
+import { attentionKeyRange, softcapScore, type AttentionDims } from '../../kernels/attention';
 import type { AttentionOptions } from '../../core/transformer-ops';
 import type { WasmGemm } from './gemm';
 
@@ -48,12 +48,13 @@ export function attentionGemm(
         for (let i = 0; i < T; i++) {
           const row = i * Tk;
           let m = -Infinity;
+          const [lo, hi] = attentionKeyRange(past + i, Tk, opts);
           for (let j = 0; j < Tk; j++) {
-            if (mask[b * Tk + j] === 0 || (opts.causal && j > past + i)) {
+            if (mask[b * Tk + j] === 0 || j < lo || j >= hi) {
               s[row + j] = -Infinity;
               continue;
             }
-            s[row + j] *= opts.scale;
+            s[row + j] = softcapScore(s[row + j] * opts.scale, opts.softcap);
             if (s[row + j] > m) m = s[row + j];
           }
           if (m === -Infinity) {

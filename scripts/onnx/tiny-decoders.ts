@@ -185,7 +185,8 @@ export function tinyDecoderOnnx(f: TinyFamily, ws: WeightSet, causal: boolean, l
   );
   if (gemma) x = g.op('Mul', [x, g.scalar(Math.fround(Math.sqrt(h)))]);
 
-  // masks: padding, causal (j > i hidden), sliding window (j <= i - w hidden)
+  // masks: padding, causal (j > i hidden), sliding window (j <= i - w hidden; bidirectional also j >= i + w,
+  // HF's bidirectional sliding-window overlay |i - j| < w)
   const pad = g.paddingBias(mask); // [B,1,1,T]
   const tri = (hide: (i: number, j: number) => boolean, name: string) => {
     const m = new Float32Array(P * P);
@@ -199,7 +200,10 @@ export function tinyDecoderOnnx(f: TinyFamily, ws: WeightSet, causal: boolean, l
       ? biasFull
       : g.op('Add', [
           pad,
-          tri((i, j) => j <= i - window || (causal && j > i), causal ? 'local_causal_bias' : 'local_bias'),
+          tri(
+            (i, j) => j <= i - window || (causal ? j > i : j >= i + window),
+            causal ? 'local_causal_bias' : 'local_bias',
+          ),
         ]);
 
   // rope over the first rd dims; phi3's longrope: short factors while the input spans <= 16 positions

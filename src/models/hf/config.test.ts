@@ -39,6 +39,24 @@ describe('HF config.json', () => {
     });
   });
 
+  it('reads the tiny Gemma 2 and Phi-3 configs', () => {
+    expect(parseConfig(tiny('tiny-gemma2'))).toMatchObject({
+      modelType: 'gemma2',
+      attnScale: 1 / Math.sqrt(12),
+      attnSoftcap: 1.5,
+      finalSoftcap: 2.5,
+      layerWindows: [4, null, 4],
+      sandwichNorms: true,
+    });
+    expect(parseConfig(tiny('tiny-phi3'))).toMatchObject({
+      modelType: 'phi3',
+      rotaryDim: 4,
+      fusedProjections: true,
+      tieWordEmbeddings: false,
+      ropeScaling: { type: 'longrope', shortFactor: [1, 1.7], longFactor: [2.5, 6], originalMax: 16 },
+    });
+  });
+
   it('distinguishes qwen2 (q/k/v biases), llama (none, or all with attention_bias) and qwen3 (q/k norms)', () => {
     const q2 = parseConfig({ ...DEC, model_type: 'qwen2', eos_token_id: [5, 6] });
     expect(q2).toMatchObject({

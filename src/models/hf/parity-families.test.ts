@@ -137,6 +137,21 @@ describe('LM heads and a sharded checkpoint (CPU)', () => {
     gen.release();
   });
 
+  it('tiny-gemma2: the KV cache (sliding window over cached keys) writes the logits of recomputing', async () => {
+    const gen = await HfGenerator.create(await loadHfFiles(join(TINY_MODELS_DIR, 'tiny-gemma2')));
+    const prompt = gen.tokenizer.encodeText('the patient in the cell');
+    const o = { temperature: 0, topP: 1, maxTokens: 8, seed: 1, keepLogits: true };
+    const cached = await gen.generate(backend, prompt, o);
+    const full = await gen.generate(backend, prompt, { ...o, noCache: true });
+    expect(cached.ids).toEqual(full.ids);
+    expect(prompt.length + cached.tokens).toBeGreaterThan(8); // the window (4) slides over cached keys
+    const err = Math.max(
+      ...cached.logits!.map((l, i) => maxAbs(l, full.logits![i], new Float32Array(1).fill(1), l.length)),
+    );
+    expect(err).toBeLessThanOrEqual(TOL);
+    gen.release();
+  });
+
   it('tiny-gemma-sharded (index + 2 shards) loads and embeds exactly as tiny-gemma', async () => {
     const one = await loadHfModel(join(TINY_MODELS_DIR, 'tiny-gemma'));
     const sharded = await loadHfModel(join(TINY_MODELS_DIR, 'tiny-gemma-sharded'));

@@ -190,7 +190,8 @@ function parseRopeScaling(
     case 'linear':
       return { type: 'linear', factor: pos('factor') };
     case 'dynamic':
-      // HF's dynamic NTK measures the input against max_position_embeddings
+      // HF's dynamic NTK measures the input against max_position_embeddings; its exponent r / (r - 2)
+      if (rotaryDim <= 2) fail(`rope_scaling "dynamic" needs more than 2 rotary dims, got ${rotaryDim}`);
       return { type: 'dynamic', factor: pos('factor'), originalMax: maxPositions };
     case 'llama3': {
       const low = pos('low_freq_factor');

@@ -79,9 +79,9 @@ for (const bc of backendCases()) {
     });
     afterAll(() => backend?.destroy());
 
-    it.each(bc.name === 'cpu' ? CASES : GPU_CASES)(
-      'tiny-$f $attention: hidden states and last-token embeddings',
-      async ({ f, attention }) => {
+    it.each((bc.name === 'cpu' ? CASES : GPU_CASES).map((c) => [c.f, c.attention] as const))(
+      'tiny-%s %s: hidden states and last-token embeddings',
+      async (f, attention) => {
         const dir = join(TINY_MODELS_DIR, `tiny-${f}`);
         const onnx = attention === 'causal' ? 'onnx/model.onnx' : 'onnx/model_bidirectional.onnx';
         const emb = await loadHfModel(dir, { attention });

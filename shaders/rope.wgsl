@@ -1,10 +1,11 @@
 // Rotary position embedding on x [B,T,H,Dh] at positions offset..offset+T-1, one element per invocation.
-// Pair i of the first r dims turns by t * theta^(-2i/r): 'half' pairs (i, i + r/2), 'interleaved'
-// (INTERLEAVED) pairs (2i, 2i+1); dims >= r are copied. Angles are f32 (as HF's f32 rotary cache);
+// Pair i of the first r dims turns by t * theta^(-2i/r) (or t * freqs[i] when has_freq: rope_scaling's
+// per-pair inverse frequencies): 'half' pairs (i, i + r/2), 'interleaved' (INTERLEAVED) pairs (2i, 2i+1);
+// dims >= r are copied. cos and sin are multiplied by mscale. Angles are f32 (as HF's f32 rotary cache);
 // their sin/cos come from sin_cos (shaders/lib/sin_cos.wgsl, prepended), not the imprecise builtins.
 override WG: u32 = 256u;
 override INTERLEAVED: bool = false;
-// INVERSE rotates by -angle: the backward pass (the rotation's transpose) of the forward rotation
+// INVERSE rotates by -angle: the backward pass (mscale times the rotation's transpose) of the forward
 override INVERSE: bool = false;
 
 struct Params {
@@ -15,6 +16,10 @@ struct Params {
   r: u32,
   log2theta: f32,
   offset: u32,
+  mscale: f32,
+  has_freq: u32,
+  // 256 pairs (MAX_ROPE_PAIRS in src/kernels/rope.ts), four to a vec4 (uniform arrays stride 16 bytes)
+  freqs: array<vec4<f32>, 64>,
 }
 
 @group(0) @binding(0) var<storage, read> X: array<f32>;
@@ -56,8 +61,11 @@ fn main(
     i1 = base + i;
     i2 = i1 + halfR;
   }
-  let inv = exp2(-(f32(2u * i) / f32(p.r)) * p.log2theta);
-  let sc = sin_cos(f32(t) * inv);
+  var inv = exp2(-(f32(2u * i) / f32(p.r)) * p.log2theta);
+  if (p.has_freq != 0u) {
+    inv = p.freqs[i / 4u][i % 4u];
+  }
+  let sc = sin_cos(f32(t) * inv) * p.mscale;
   let c = sc.y;
   let s = select(sc.x, -sc.x, INVERSE);
   let x1 = X[i1];

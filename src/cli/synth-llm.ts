@@ -35,8 +35,9 @@ export const LLM_OPTIONS = {
 } as const;
 
 /** Usage lines for the synth command's help. */
-export const LLM_USAGE = `          --generator <folder|org/name>  write with a Hugging Face decoder (Qwen3/Qwen2/Llama) run here,
-                                    on the studio's own engine (its chat template; --backend applies)
+export const LLM_USAGE = `          --generator <folder|org/name>  write with a Hugging Face decoder run here (Qwen3/Qwen2/Llama/
+                                    Gemma/Phi-3), on the studio's own engine (its chat template; --backend
+                                    applies)
           --endpoint <url>          OpenAI-compatible chat-completions server: http://host:port or .../v1
                                     (llama.cpp server, Ollama, vLLM, a hosted API)
           --llm-model <name>        the model the endpoint serves

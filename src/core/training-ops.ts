@@ -56,6 +56,8 @@ export interface TrainingOps {
   ): { dq: Tensor; dk: Tensor; dv: Tensor };
   /** rope is a rotation: its backward is the inverse rotation of dy */
   ropeBackward(dy: Tensor, opts: RopeOptions): Tensor;
+  /** y = slice(x, axis, start, len): dx has `full` entries on axis, dy at start.., zeros elsewhere */
+  sliceBackward(dy: Tensor, axis: number, start: number, full: number): Tensor;
   /** y [B,D] = maskedMeanPool(x [B,T,D], mask): dx [B,T,D] */
   maskedMeanPoolBackward(mask: Tensor, dy: Tensor, T: number): Tensor;
   /** y = pool(x, mask, mode): dx [B,T,D] (dy placed at the pooled token) */

@@ -81,6 +81,8 @@ export interface TransformerOps {
   rope(x: Tensor, opts: RopeOptions): Tensor;
   /** a and b joined along `axis` (their shapes agree on every other axis; neither empty) */
   concat(a: Tensor, b: Tensor, axis: number): Tensor;
+  /** entries start..start+len-1 of `axis` (a fused projection's output split into its parts) */
+  slice(x: Tensor, axis: number, start: number, len: number): Tensor;
   /** x [B,T,D] + positions (see Positional) */
   addPositional(x: Tensor, pos: Positional): Tensor;
   /** x [B,T,D], mask [B,T] -> [B,D]: 'cls' = token 0; 'last' = the last token with mask 1 (zeros if none) */

@@ -7,13 +7,14 @@
  */
 import type { LoraConfig } from '../train/types';
 
-/** USE-lite module leaf -> the regex of the same role in BERT-family and decoder (Llama/Qwen) models. */
+/** USE-lite module leaf -> the regex of the same role in BERT-family and decoder (Llama/Qwen/Gemma; Phi-3's
+ * fused qkv_proj / gate_up_proj for any of their slices) models. */
 const USE_LITE_ROLES: Readonly<Record<string, string>> = {
-  'attention.query': String.raw`(?:attention\.self\.query|self_attn\.q_proj)`,
-  'attention.key': String.raw`(?:attention\.self\.key|self_attn\.k_proj)`,
-  'attention.value': String.raw`(?:attention\.self\.value|self_attn\.v_proj)`,
+  'attention.query': String.raw`(?:attention\.self\.query|self_attn\.q_proj|self_attn\.qkv_proj)`,
+  'attention.key': String.raw`(?:attention\.self\.key|self_attn\.k_proj|self_attn\.qkv_proj)`,
+  'attention.value': String.raw`(?:attention\.self\.value|self_attn\.v_proj|self_attn\.qkv_proj)`,
   'attention.output': String.raw`(?:attention\.output\.dense|self_attn\.o_proj)`,
-  'ffn.conv1': String.raw`(?:intermediate\.dense|mlp\.gate_proj|mlp\.up_proj)`,
+  'ffn.conv1': String.raw`(?:intermediate\.dense|mlp\.gate_proj|mlp\.up_proj|mlp\.gate_up_proj)`,
   'ffn.conv2': String.raw`(?:(?<!attention\.)output\.dense|mlp\.down_proj)`,
 };
 

@@ -153,6 +153,16 @@ describe.each(backendCases())('backward ops on $name', ({ make }) => {
     assertClose(got, g.ropeBackwardCpu(dy, dims, 10000), 1e-5, 1e-5, 'rope');
   });
 
+  it('ropeBackward with invFreq and mscale', async () => {
+    const invFreq = Float32Array.of(1, 0.3, 0.02);
+    const dims = { B: 2, T: 5, H: 3, Dh: 8, r: 6, style: 'half' as const, invFreq, mscale: 1.2 };
+    const dy = randomF32(2 * 5 * 3 * 8, 17);
+    const got = await read(
+      be.ropeBackward(be.tensor(dy, [2, 5, 3, 8]), { theta: 10000, rotaryDim: 6, invFreq, mscale: 1.2 }),
+    );
+    assertClose(got, g.ropeBackwardCpu(dy, dims, 10000), 1e-5, 1e-5, 'rope scaled');
+  });
+
   it('maskedMeanPoolBackward and poolBackward (cls, last, a row with no token)', async () => {
     const d = { B: 3, T: 4, D: 5 };
     const mask = Float32Array.of(1, 1, 0, 0, 0.5, 1, 1, 1, 0, 0, 0, 0);

@@ -127,6 +127,18 @@ describe('finite-difference checks of the backward references', () => {
     );
   });
 
+  it.each(['half', 'interleaved'] as const)('rope %s with invFreq and mscale 1.3 (mscale Rᵀ)', (style) => {
+    const invFreq = Float32Array.of(0.9, 0.21, 0.05);
+    const dims: RopeDims = { B: 1, T: 4, H: 2, Dh: 8, r: 6, style, invFreq, mscale: 1.3 };
+    const x = randomF32(4 * 2 * 8, 16);
+    check(
+      'rope scaled',
+      ([a]) => ropeCpu(a, dims, 100),
+      [x],
+      (r) => [g.ropeBackwardCpu(r, dims, 100)],
+    );
+  });
+
   it('maskedMeanPool (fractional weights, an all-padding row)', () => {
     const d = { B: 3, T: 3, D: 2 };
     const mask = Float32Array.of(1, 1, 0, 0.5, 1, 1, 0, 0, 0);

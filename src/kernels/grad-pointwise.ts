@@ -15,7 +15,7 @@ import {
   type ShaderRef,
 } from '../core/program';
 import { activationRef, activationShape, ACTIVATIONS, erfRef, swigluShape } from './activation';
-import { ropeProgram, ropeShader, ropeShape, type RopeDims } from './rope';
+import { ropeInvFreq, ropeProgram, ropeShader, ropeShape, type RopeDims } from './rope';
 import { asRows, expectSameShape, type Rows } from './rows';
 import type { PoolMode, TokenPoolDims } from './pool';
 import { MASK_EPS } from './meanpool';
@@ -111,10 +111,11 @@ export function l2NormalizeBackwardCpu(
   return dx;
 }
 
-/** rotation by -angle: the transpose (= inverse) of rope's rotation */
+/** mscale times the rotation by -angle: the transpose of rope's map mscale * R (its inverse when mscale = 1) */
 export function ropeBackwardCpu(dy: Float32Array, dims: RopeDims, theta: number): Float32Array {
   const { B, T, H, Dh, r, style } = dims;
   const off = dims.offset ?? 0;
+  const m = dims.mscale ?? 1;
   const dx = dy.slice();
   const half = r / 2;
   for (let b = 0; b < B; b++) {
@@ -122,8 +123,8 @@ export function ropeBackwardCpu(dy: Float32Array, dims: RopeDims, theta: number)
       for (let h = 0; h < H; h++) {
         const o = ((b * T + t) * H + h) * Dh;
         for (let i = 0; i < half; i++) {
-          const ang = (t + off) * Math.pow(theta, (-2 * i) / r);
-          const [c, s] = [Math.cos(ang), Math.sin(ang)];
+          const ang = (t + off) * ropeInvFreq(dims, theta, i);
+          const [c, s] = [m * Math.cos(ang), m * Math.sin(ang)];
           const i1 = style === 'half' ? o + i : o + 2 * i;
           const i2 = style === 'half' ? o + i + half : o + 2 * i + 1;
           const [g1, g2] = [dy[i1], dy[i2]];

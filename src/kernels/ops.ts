@@ -29,6 +29,7 @@ import { poolOp } from './pool';
 import { addPositionalOp } from './positional';
 import { ropeOp } from './rope';
 import { scoresOp } from './scores';
+import { sliceBackwardOp, sliceOp } from './slice';
 import { softmaxOp } from './softmax';
 import { topKOp } from './topk';
 
@@ -53,6 +54,7 @@ export const OPS: OpTable = {
   attention: attentionOp,
   rope: ropeOp,
   concat: concatOp,
+  slice: sliceOp,
   addPositional: addPositionalOp,
   pool: poolOp,
   // training: backward passes, loss, optimiser
@@ -64,6 +66,7 @@ export const OPS: OpTable = {
   softmaxBackward: gp.softmaxBackwardOp,
   attentionBackward: attentionBackwardOp,
   ropeBackward: gp.ropeBackwardOp,
+  sliceBackward: sliceBackwardOp,
   maskedMeanPoolBackward: gp.maskedMeanPoolBackwardOp,
   poolBackward: gp.poolBackwardOp,
   l2NormalizeBackward: gp.l2NormalizeBackwardOp,

@@ -37,6 +37,17 @@ describe('ropeCpu', () => {
     expect([y[5], y[7]]).toEqual([0, 0]);
   });
 
+  it('invFreq = theta^(-2i/r) matches the theta path; mscale scales every rotated dim', () => {
+    const d: RopeDims = { B: 1, T: 6, H: 2, Dh: 8, r: 6, style: 'half' };
+    const x = randomF32(6 * 2 * 8, 3);
+    const invFreq = Float64Array.from([0, 1, 2], (i) => Math.pow(500, (-2 * i) / 6));
+    const y = ropeCpu(x, d, 500);
+    const yf = ropeCpu(x, { ...d, invFreq: Float32Array.from(invFreq) }, 500);
+    assertClose(yf, y, 1e-6, 1e-6, 'invFreq');
+    const ym = ropeCpu(x, { ...d, mscale: 2 }, 500);
+    for (let j = 0; j < y.length; j++) expect(ym[j]).toBeCloseTo(j % 8 < 6 ? 2 * y[j] : y[j], 6);
+  });
+
   it('preserves each pair norm, leaves dims past rotaryDim alone, and interleaved = half up to a permutation', () => {
     const d: RopeDims = { B: 2, T: 5, H: 3, Dh: 8, r: 6, style: 'half' };
     const x = randomF32(2 * 5 * 3 * 8, 4);
@@ -100,6 +111,36 @@ describe.each(backendCases())('rope on $name', ({ make }) => {
     const back = be.ropeBackward(y, { theta: 10000, offset: o });
     assertClose(await be.readF32(back), tail, RTOL, ATOL, 'inverse with offset');
     expect(() => be.rope(be.tensor(tail, [1, T, H, Dh]), { theta: 1e4, offset: -1 })).toThrow(/offset/);
+  });
+
+  it.each(['half', 'interleaved'] as const)(
+    'invFreq and mscale (%s): per-pair frequencies, cos and sin scaled',
+    async (style) => {
+      const [B, T, H, Dh, r] = [2, 19, 3, 12, 8];
+      const invFreq = Float32Array.of(1.1, 0.37, 0.021, 0.0004);
+      const x = randomF32(B * T * H * Dh, 5, -2, 2);
+      const opts = { theta: 10000, rotaryDim: r, style, invFreq, mscale: 1.19 };
+      const y = be.rope(be.tensor(x, [B, T, H, Dh]), opts);
+      const want = ropeCpu(x, { B, T, H, Dh, r, style, invFreq, mscale: 1.19 }, 10000);
+      assertClose(await be.readF32(y), want, RTOL, ATOL, 'rope scaled');
+      // mscale * R has transpose mscale * Rᵀ: the backward of y scales the rotated dims by mscale^2
+      const back = be.ropeBackward(y, opts);
+      assertClose(
+        await be.readF32(back),
+        x.map((v, j) => (j % Dh < r ? v * 1.19 * 1.19 : v)),
+        RTOL,
+        ATOL,
+        'backward',
+      );
+    },
+  );
+
+  it('rejects an invFreq of the wrong length and a non-positive mscale', () => {
+    const x = be.tensor(new Float32Array(16), [1, 2, 1, 8]);
+    expect(() => be.rope(x, { theta: 1e4, invFreq: new Float32Array(3) })).toThrow(
+      /invFreq must hold rotaryDim\/2 = 4/,
+    );
+    expect(() => be.rope(x, { theta: 1e4, mscale: 0 })).toThrow(/mscale/);
   });
 
   it('rejects odd or oversized rotaryDim and non-positive theta', () => {

@@ -51,7 +51,8 @@ export interface Ops {
   /** the linear at `path`, from the context's Linear source */
   linear(x: Tensor, path: string): Tensor;
   layerNorm(x: Tensor, gamma: Tensor, beta: Tensor | null, eps: number): Tensor;
-  rmsNorm(x: Tensor, gamma: Tensor, eps: number): Tensor;
+  /** addOne: scale by (1 + gamma) (Gemma) */
+  rmsNorm(x: Tensor, gamma: Tensor, eps: number, opts?: { addOne?: boolean }): Tensor;
   activation(x: Tensor, kind: Activation): Tensor;
   swiglu(gate: Tensor, up: Tensor): Tensor;
   attention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor, opts: AttentionOptions): Tensor;
@@ -59,6 +60,10 @@ export interface Ops {
   rope(x: Tensor, opts: RopeOptions): Tensor;
   /** a + b, same shapes */
   add(a: Tensor, b: Tensor): Tensor;
+  /** a * b elementwise, same shapes (a GeGLU's gate times up) */
+  mul(a: Tensor, b: Tensor): Tensor;
+  /** entries start..start+len-1 of `axis` (a fused projection's q|k|v or gate|up part) */
+  slice(x: Tensor, axis: number, start: number, len: number): Tensor;
   scale(x: Tensor, s: number): Tensor;
   addPositional(x: Tensor, pos: Positional): Tensor;
   reshape(x: Tensor, shape: readonly number[]): Tensor;

@@ -109,10 +109,10 @@ export class Tape implements Ops {
     });
   }
 
-  rmsNorm(x: Tensor, gamma: Tensor, eps: number): Tensor {
+  rmsNorm(x: Tensor, gamma: Tensor, eps: number, opts?: { addOne?: boolean }): Tensor {
     const be = this.backend;
-    return this.op(be.rmsNorm(x, gamma, eps), [x], [x], (dy) => {
-      const g = be.rmsNormBackward(x, gamma, dy, eps);
+    return this.op(be.rmsNorm(x, gamma, eps, opts), [x], [x], (dy) => {
+      const g = be.rmsNormBackward(x, gamma, dy, eps, opts);
       be.dispose(g.dgamma);
       return [g.dx];
     });
@@ -148,6 +148,20 @@ export class Tape implements Ops {
     if (a.shape.length !== b.shape.length || a.shape.some((d, i) => d !== b.shape[i]))
       throw new Error(`Tape.add: shapes [${a.shape.join(',')}] and [${b.shape.join(',')}] differ`);
     return this.op(this.backend.add(a, b), [a, b], [], (dy, need) => need.map((n) => (n ? dy : null)));
+  }
+
+  mul(a: Tensor, b: Tensor): Tensor {
+    const be = this.backend;
+    return this.op(be.mul(a, b), [a, b], [a, b], (dy, need) => [
+      need[0] ? be.mul(dy, b) : null,
+      need[1] ? be.mul(dy, a) : null,
+    ]);
+  }
+
+  slice(x: Tensor, axis: number, start: number, len: number): Tensor {
+    const be = this.backend;
+    const full = x.shape[axis];
+    return this.op(be.slice(x, axis, start, len), [x], [], (dy) => [be.sliceBackward(dy, axis, start, full)]);
   }
 
   scale(x: Tensor, s: number): Tensor {

@@ -1,5 +1,5 @@
 /**
- * A TextGenerator on the studio's own decoder engine (models/hf/generator.ts): a Qwen3/Qwen2/Llama chat
+ * A TextGenerator on the studio's own decoder engine (models/hf/generator.ts): a Qwen3/Qwen2/Llama/Gemma/Phi-3 chat
  * model loaded by folder (Node), picked files (browser), hub id or URL through the HF loader, with per-file
  * progress; hub downloads are kept in the Cache API like the embedding models'. Works in Node (tests, CLI)
  * and in the worker (features/generate). The model stays loaded until `release`.

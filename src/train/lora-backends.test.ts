@@ -104,8 +104,8 @@ describe('LoRA on the real USE-lite weights (CPU)', () => {
   });
 });
 
-async function tinyQwen3(): Promise<HfEmbedder> {
-  const dir = join(TINY_MODELS_DIR, 'tiny-qwen3');
+async function tinyDecoder(name: string): Promise<HfEmbedder> {
+  const dir = join(TINY_MODELS_DIR, name);
   const json = (f: string) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as Record<string, unknown>;
   const b = readFileSync(join(dir, 'model.safetensors'));
   const weights = b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
@@ -121,10 +121,11 @@ async function tinyQwen3(): Promise<HfEmbedder> {
   );
 }
 
-describe.skipIf(SKIP_WEBGPU)('LoRA on WebGPU (tiny USE-lite, tiny Qwen3)', () => {
+describe.skipIf(SKIP_WEBGPU)('LoRA on WebGPU (tiny USE-lite, Qwen3, Phi-3)', () => {
   for (const [name, make] of [
     ['USE-lite', async () => tinyUseLite(3)],
-    ['Qwen3', tinyQwen3],
+    ['Qwen3', () => tinyDecoder('tiny-qwen3')],
+    ['Phi-3 (fused projections, partial longrope)', () => tinyDecoder('tiny-phi3')],
   ] as const)
     it(`${name}: B = 0 equals the base; forward and gradients match the CPU`, async () => {
       const gpu = await makeWebGPU();

@@ -1,4 +1,5 @@
-/** LoRA inside HfEmbedder models (tiny BERT and tiny Qwen3 with q/k norm and grouped-query attention), CPU. */
+/** LoRA inside HfEmbedder models (tiny BERT, tiny Qwen3 with q/k norm and grouped-query attention, tiny Phi-3's fused
+ * projections and partial longrope), CPU. Gemma / Gemma 2 training: lora-families.test.ts. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -61,6 +62,13 @@ const CASES: { name: string; model: string; opts: HfEmbedderOptions; first: stri
     opts: { pooling: 'mean', attention: 'causal' },
     first: 'layers.0.self_attn.q_proj',
     count: 14,
+  },
+  {
+    name: 'Phi-3 (fused qkv_proj / gate_up_proj, partial longrope), last token, bidirectional',
+    model: 'tiny-phi3',
+    opts: { batchSize: 2 },
+    first: 'layers.0.self_attn.qkv_proj',
+    count: 8,
   },
 ];
 

@@ -32,6 +32,52 @@ export function matchesTarget(path: string, pattern: string): boolean {
   return path === pattern || path.endsWith(`.${pattern}`);
 }
 
+/**
+ * Phi-3's fused linears hold these projections as row slices (q|k|v of self_attn.qkv_proj, gate|up of
+ * mlp.gate_up_proj). A pattern naming a slice (q_proj, self_attn.k_proj, up_proj, …) that matches no module of
+ * a model with the fused linear selects the fused matrix: LoRA adapts and merges act on whole linears, so the
+ * adapter then covers every slice of it (fusedTargetNotes says so).
+ */
+const FUSED_SLICE_OF: Readonly<Record<string, string>> = {
+  q_proj: 'qkv_proj',
+  k_proj: 'qkv_proj',
+  v_proj: 'qkv_proj',
+  gate_proj: 'gate_up_proj',
+  up_proj: 'gate_up_proj',
+};
+
+/** the fused module's pattern for a slice's pattern ("self_attn.q_proj" -> "self_attn.qkv_proj"), or null */
+function fusedPattern(pattern: string): string | null {
+  const m = /(^|\.)([a-z_]+)$/.exec(pattern);
+  const fused = m ? FUSED_SLICE_OF[m[2]] : undefined;
+  return fused ? pattern.slice(0, pattern.length - m![2].length) + fused : null;
+}
+
+/** each pattern as it selects on these modules: itself, or the fused module of a slice it names */
+function resolvePatterns(all: readonly LinearModule[], target: readonly string[]): string[] {
+  return target.map((p) => {
+    if (all.some((m) => matchesTarget(m.path, p))) return p;
+    const f = fusedPattern(p);
+    return f && all.some((m) => matchesTarget(m.path, f)) ? f : p;
+  });
+}
+
+/** Messages for the patterns that name a slice of a fused linear (e.g. "q_proj -> self_attn.qkv_proj"). */
+export function fusedTargetNotes(
+  all: readonly LinearModule[],
+  target: LoraConfig['targetModules'],
+): string[] {
+  if (target === 'all-linear') return [];
+  const resolved = resolvePatterns(all, target);
+  return target.flatMap((p, i) =>
+    resolved[i] === p
+      ? []
+      : [
+          `LoRA: "${p}" is a row slice of the fused ${resolved[i]} in this model: the adapter covers the whole fused matrix`,
+        ],
+  );
+}
+
 /** The modules `targetModules` selects; a pattern that selects nothing is an error (a typo would train nothing). */
 export function selectModules(
   all: readonly LinearModule[],
@@ -39,14 +85,15 @@ export function selectModules(
 ): LinearModule[] {
   if (target === 'all-linear') return [...all];
   if (target.length === 0) throw new Error('LoRA: targetModules is empty');
-  for (const p of target) {
+  const resolved = resolvePatterns(all, target);
+  resolved.forEach((p) => {
     if (!all.some((m) => matchesTarget(m.path, p))) {
       throw new Error(
         `LoRA: target module pattern "${p}" matches no linear layer (have: ${all.map((m) => m.path).join(', ')})`,
       );
     }
-  }
-  return all.filter((m) => target.some((p) => matchesTarget(m.path, p)));
+  });
+  return all.filter((m) => resolved.some((p) => matchesTarget(m.path, p)));
 }
 
 export const peftName = (path: string, which: 'A' | 'B') => `base_model.model.${path}.lora_${which}.weight`;

@@ -1,113 +1,18 @@
 /**
  * config.json of a Hugging Face transformers model -> the architecture description the native engine
- * runs. Encoders: 'bert', 'roberta', 'xlm-roberta'. Decoders: 'qwen3' (per-head q/k RMSNorm), 'qwen2'
- * (q/k/v biases), 'llama' (neither; optional attention_bias). Anything else throws a ConfigError.
+ * runs. Encoders: 'bert', 'roberta', 'xlm-roberta'. Decoders (config-decoder.ts): 'qwen3', 'qwen2', 'llama',
+ * 'gemma', 'gemma2', 'phi3'. Anything else throws a ConfigError.
  */
 import type { Activation } from '../../core/transformer-ops';
+import { isDecoderType, parseDecoder } from './config-decoder';
 
-export class ConfigError extends Error {
-  constructor(
-    readonly file: string,
-    detail: string,
-  ) {
-    super(`${file}: ${detail}`);
-    this.name = 'ConfigError';
-  }
-}
-
-export interface BertConfig {
-  readonly family: 'bert';
-  readonly modelType: string;
-  readonly vocabSize: number;
-  readonly hidden: number;
-  readonly layers: number;
-  readonly heads: number;
-  readonly intermediate: number;
-  readonly act: Activation;
-  readonly maxPositions: number;
-  readonly typeVocabSize: number;
-  readonly eps: number;
-  /** first position id (RoBERTa: pad_token_id + 1; BERT: 0) */
-  readonly positionOffset: number;
-}
-
-/**
- * rope_scaling of config.json (issue 13): how the per-pair rotary frequencies are derived
- * (models/hf/rope-scaling.ts turns this into RopeOptions.invFreq / mscale for a sequence length).
- */
-export type RopeScaling =
-  | { readonly type: 'default' }
-  | { readonly type: 'linear'; readonly factor: number }
-  | { readonly type: 'dynamic'; readonly factor: number; readonly originalMax: number }
-  | {
-      readonly type: 'llama3';
-      readonly factor: number;
-      readonly lowFreqFactor: number;
-      readonly highFreqFactor: number;
-      readonly originalMax: number;
-    }
-  | {
-      readonly type: 'longrope';
-      readonly shortFactor: readonly number[];
-      readonly longFactor: readonly number[];
-      readonly originalMax: number;
-      /** cos/sin multiplier (config's attention_factor, else sqrt(1 + ln(max/originalMax)/ln(originalMax))) */
-      readonly attentionFactor: number;
-    };
-
-export type DecoderModelType = 'qwen3' | 'qwen2' | 'llama' | 'gemma' | 'gemma2' | 'phi3';
-
-export interface DecoderConfig {
-  readonly family: 'decoder';
-  readonly modelType: DecoderModelType;
-  readonly vocabSize: number;
-  readonly hidden: number;
-  readonly layers: number;
-  readonly heads: number;
-  readonly kvHeads: number;
-  readonly headDim: number;
-  readonly intermediate: number;
-  readonly eps: number;
-  readonly ropeTheta: number;
-  readonly maxPositions: number;
-  /** q_proj/k_proj/v_proj carry biases */
-  readonly qkvBias: boolean;
-  /** o_proj carries a bias */
-  readonly oBias: boolean;
-  /** per-head RMSNorm on q and k before RoPE (Qwen3) */
-  readonly qkNorm: boolean;
-  readonly eosTokenIds: readonly number[];
-  readonly bosTokenId: number | null;
-  /** the LM head is the token table (tie_word_embeddings; null when config.json does not say) */
-  readonly tieWordEmbeddings: boolean | null;
-  // ---- issue 13: the Gemma / Gemma 2 / Phi-3 variations (qwen/llama values in brackets) ----
-  /** RMSNorm scales by (1 + weight) (gemma, gemma2) [false] */
-  readonly normAddOne: boolean;
-  /** token embeddings are multiplied by this (gemma: sqrt(hidden) rounded to the weights' dtype) [1] */
-  readonly embedScale: number;
-  /** the gated MLP's activation on the gate: silu = SwiGLU; gelu_tanh = GeGLU (gemma) [silu] */
-  readonly mlpAct: Activation;
-  /** attention scale (1/sqrt(headDim); gemma2: query_pre_attn_scalar^-0.5) */
-  readonly attnScale: number;
-  /** gemma2: post_attention_layernorm on the attention output and pre/post_feedforward_layernorm [false] */
-  readonly sandwichNorms: boolean;
-  /** gemma2 attn_logit_softcapping [null] */
-  readonly attnSoftcap: number | null;
-  /** gemma2 final_logit_softcapping (the LM head's logits) [null] */
-  readonly finalSoftcap: number | null;
-  /** per layer: the sliding window (keys within this many positions) or null for global attention [all null] */
-  readonly layerWindows: readonly (number | null)[];
-  /** phi3: q/k/v in one qkv_proj and gate/up in one gate_up_proj (LoRA and merges act on the fused
-   * matrices; their row slices are q|k|v and gate|up) [false] */
-  readonly fusedProjections: boolean;
-  /** rotary dims: partial_rotary_factor * headDim (phi3) [headDim] */
-  readonly rotaryDim: number;
-  readonly ropeScaling: RopeScaling;
-}
+export { ConfigError, DECODER_MODEL_TYPES } from './config-types';
+export type { BertConfig, DecoderConfig, DecoderModelType, RopeScaling } from './config-types';
+import { ConfigError, DECODER_MODEL_TYPES, type BertConfig, type DecoderConfig } from './config-types';
 
 export type HfConfig = BertConfig | DecoderConfig;
 
-export const SUPPORTED_MODEL_TYPES = ['bert', 'roberta', 'xlm-roberta', 'qwen3', 'qwen2', 'llama'] as const;
+export const SUPPORTED_MODEL_TYPES = ['bert', 'roberta', 'xlm-roberta', ...DECODER_MODEL_TYPES] as const;
 
 const ACTS: Record<string, Activation> = {
   gelu: 'gelu',
@@ -188,77 +93,7 @@ export function parseConfig(json: string | unknown, file = 'config.json'): HfCon
     };
   }
 
-  if (type === 'qwen3' || type === 'qwen2' || type === 'llama') {
-    const hidden = int('hidden_size');
-    const heads = int('num_attention_heads');
-    const kvHeads = int('num_key_value_heads', heads);
-    if (heads % kvHeads)
-      throw new ConfigError(
-        file,
-        `num_attention_heads ${heads} is not a multiple of num_key_value_heads ${kvHeads}`,
-      );
-    if (o.head_dim == null && hidden % heads)
-      throw new ConfigError(file, `hidden_size ${hidden} is not divisible by num_attention_heads ${heads}`);
-    const headDim = int('head_dim', hidden / heads);
-    if (headDim % 2) throw new ConfigError(file, `head_dim ${headDim} must be even for rotary embeddings`);
-    if (act('hidden_act', 'silu') !== 'silu')
-      throw new ConfigError(
-        file,
-        `hidden_act ${JSON.stringify(o.hidden_act)} is not supported for ${type} (only silu)`,
-      );
-    const scaling = o.rope_scaling;
-    if (scaling != null) {
-      const kind =
-        (scaling as Record<string, unknown>).rope_type ?? (scaling as Record<string, unknown>).type;
-      if (kind !== 'default')
-        throw new ConfigError(
-          file,
-          `rope_scaling ${JSON.stringify(kind)} is not supported (only none/default)`,
-        );
-    }
-    const eos = o.eos_token_id;
-    const eosTokenIds = eos == null ? [] : Array.isArray(eos) ? eos : [eos];
-    if (!eosTokenIds.every((x) => Number.isInteger(x) && x >= 0))
-      throw new ConfigError(
-        file,
-        `"eos_token_id" must be an integer or a list of integers, got ${JSON.stringify(eos)}`,
-      );
-    const attentionBias = o.attention_bias === true;
-    const tie = o.tie_word_embeddings;
-    if (tie != null && typeof tie !== 'boolean')
-      throw new ConfigError(file, `"tie_word_embeddings" must be true or false, got ${JSON.stringify(tie)}`);
-    return {
-      family: 'decoder',
-      modelType: type,
-      vocabSize: int('vocab_size'),
-      hidden,
-      layers: int('num_hidden_layers'),
-      heads,
-      kvHeads,
-      headDim,
-      intermediate: int('intermediate_size'),
-      eps: num('rms_norm_eps', 1e-6),
-      ropeTheta: num('rope_theta', 10000),
-      maxPositions: int('max_position_embeddings', 32768),
-      qkvBias: type === 'qwen2' || attentionBias,
-      oBias: type !== 'qwen2' && attentionBias,
-      qkNorm: type === 'qwen3',
-      eosTokenIds: eosTokenIds as number[],
-      bosTokenId: typeof o.bos_token_id === 'number' ? o.bos_token_id : null,
-      tieWordEmbeddings: tie ?? null,
-      normAddOne: false,
-      embedScale: 1,
-      mlpAct: 'silu',
-      attnScale: 1 / Math.sqrt(headDim),
-      sandwichNorms: false,
-      attnSoftcap: null,
-      finalSoftcap: null,
-      layerWindows: new Array<null>(int('num_hidden_layers')).fill(null),
-      fusedProjections: false,
-      rotaryDim: headDim,
-      ropeScaling: { type: 'default' },
-    };
-  }
+  if (isDecoderType(type)) return parseDecoder(o, type, file, { int, num, act });
   throw new ConfigError(
     file,
     `model_type "${type}" is not supported (supported: ${SUPPORTED_MODEL_TYPES.join(', ')})`,

@@ -1,13 +1,16 @@
 /**
- * Decoder-only transformer (qwen3, qwen2, llama) forward pass, once, on the op context of src/nn (plain
- * weights for inference, base + LoRA for training), Hugging Face weight names:
- * pre-RMSNorm blocks, rotary positions ('half' layout), grouped-query attention, SwiGLU MLP, final norm.
+ * Decoder-only transformer (qwen3, qwen2, llama, gemma, gemma2, phi3) forward pass, once, on the op context
+ * of src/nn (plain weights for inference, base + LoRA for training), Hugging Face weight names:
+ * token embeddings (gemma: times sqrt(hidden)), pre-RMSNorm blocks (decoder-block.ts: rotary positions,
+ * 'half' layout, with rope_scaling; grouped-query attention with gemma2's soft-capping and sliding windows;
+ * SwiGLU or GeGLU MLP; gemma2's sandwich norms; phi3's fused projections), final norm.
  * Attention is causal (the pretrained LM) or bidirectional (STM embedders: causal mask disabled).
  * Generation adds a KV cache (kv-cache.ts: the new positions attend to the cached ones, rope starts past
  * them) and the LM head (lm-head.ts: lm_head.weight, or the token table when tied).
  */
 import type { Backend, Tensor } from '../../core/backend';
 import type { LinearModule, Ops } from '../../nn/ops';
+import { blockLinears, decoderBlock, needBlockWeights, ropeOptionsFor } from './decoder-block';
 import type { DecoderConfig } from './config';
 import type { HostLinear } from '../native';
 import { checkBatch, hfHostLinear, lookup, type TokenBatch } from './common';
@@ -36,35 +39,11 @@ export class DecoderModel {
   ) {
     const c = config;
     const H = c.hidden;
-    const qDim = c.heads * c.headDim;
-    const kvDim = c.kvHeads * c.headDim;
     this.hidden = H;
     const w = new Weights(src, ['model.', '', 'transformer.'], EMBED);
     w.need(EMBED, [c.vocabSize, H]);
     w.need('norm.weight', [H]);
-    for (let i = 0; i < c.layers; i++) {
-      const p = `layers.${i}.`;
-      w.need(`${p}input_layernorm.weight`, [H]);
-      w.need(`${p}post_attention_layernorm.weight`, [H]);
-      const dims: [string, number][] = [
-        ['q', qDim],
-        ['k', kvDim],
-        ['v', kvDim],
-      ];
-      for (const [n, d] of dims) {
-        w.need(`${p}self_attn.${n}_proj.weight`, [d, H]);
-        if (c.qkvBias) w.need(`${p}self_attn.${n}_proj.bias`, [d]);
-      }
-      w.need(`${p}self_attn.o_proj.weight`, [H, qDim]);
-      if (c.oBias) w.need(`${p}self_attn.o_proj.bias`, [H]);
-      if (c.qkNorm) {
-        w.need(`${p}self_attn.q_norm.weight`, [c.headDim]);
-        w.need(`${p}self_attn.k_norm.weight`, [c.headDim]);
-      }
-      w.need(`${p}mlp.gate_proj.weight`, [c.intermediate, H]);
-      w.need(`${p}mlp.up_proj.weight`, [c.intermediate, H]);
-      w.need(`${p}mlp.down_proj.weight`, [H, c.intermediate]);
-    }
+    for (let i = 0; i < c.layers; i++) needBlockWeights(w, c, i);
     this.w = w;
   }
 
@@ -80,21 +59,8 @@ export class DecoderModel {
 
   /** every linear, in forward order (PEFT module paths of the bare model) */
   get linears(): LinearModule[] {
-    const c = this.config;
-    const H = c.hidden;
-    const qDim = c.heads * c.headDim;
-    const kvDim = c.kvHeads * c.headDim;
     const out: LinearModule[] = [];
-    for (let i = 0; i < c.layers; i++) {
-      const p = `layers.${i}.`;
-      out.push({ path: `${p}self_attn.q_proj`, inDim: H, outDim: qDim });
-      out.push({ path: `${p}self_attn.k_proj`, inDim: H, outDim: kvDim });
-      out.push({ path: `${p}self_attn.v_proj`, inDim: H, outDim: kvDim });
-      out.push({ path: `${p}self_attn.o_proj`, inDim: qDim, outDim: H });
-      out.push({ path: `${p}mlp.gate_proj`, inDim: H, outDim: c.intermediate });
-      out.push({ path: `${p}mlp.up_proj`, inDim: H, outDim: c.intermediate });
-      out.push({ path: `${p}mlp.down_proj`, inDim: c.intermediate, outDim: H });
-    }
+    for (let i = 0; i < this.config.layers; i++) out.push(...blockLinears(this.config, i));
     return out;
   }
 
@@ -114,7 +80,14 @@ export class DecoderModel {
         own,
         'missing: config.json says tie_word_embeddings false, so the model needs its own LM head (is this a base model without one, e.g. an embedding-only export?)',
       );
-    this.lm = new LmHead(src, tied ? this.w.prefix + EMBED : own, c.vocabSize, c.hidden, tied);
+    this.lm = new LmHead(
+      src,
+      tied ? this.w.prefix + EMBED : own,
+      c.vocabSize,
+      c.hidden,
+      tied,
+      c.finalSoftcap,
+    );
     return this.lm;
   }
 
@@ -143,75 +116,34 @@ export class DecoderModel {
     }
     const W = this.on(ops.backend);
     let x = lookup(ops, this.w, W, EMBED, input.ids);
+    if (c.embedScale !== 1) {
+      const scaled = ops.scale(x, c.embedScale);
+      ops.free(x);
+      x = scaled;
+    }
     const keys = cache ? cache.length + input.seqLen : input.seqLen;
     const keyMask = cache
       ? ops.input(new Float32Array(input.batch * keys).fill(1), [input.batch, keys])
       : mask;
+    const block = {
+      ops,
+      W,
+      c,
+      mask: keyMask,
+      B: input.batch,
+      T: input.seqLen,
+      causal: attention === 'causal',
+      rope: ropeOptionsFor(c, cache?.length ?? 0, input.seqLen),
+      cache,
+    };
     try {
-      for (let i = 0; i < c.layers; i++)
-        x = this.layer(ops, W, i, x, keyMask, input.batch, input.seqLen, attention === 'causal', cache);
+      for (let i = 0; i < c.layers; i++) x = decoderBlock(block, i, x);
     } finally {
       if (cache) ops.free(keyMask);
     }
     cache?.advance(input.seqLen);
-    const out = ops.rmsNorm(x, W.get('norm.weight')!, c.eps);
+    const out = ops.rmsNorm(x, W.get('norm.weight')!, c.eps, c.normAddOne ? { addOne: true } : undefined);
     ops.free(x);
-    return out;
-  }
-
-  /** One pre-norm block on rows [B*T, H]; consumes x. mask: [B, keys] (cached + new with a cache). */
-  private layer(
-    ops: Ops,
-    W: Map<string, Tensor>,
-    i: number,
-    x: Tensor,
-    mask: Tensor,
-    B: number,
-    T: number,
-    causal: boolean,
-    cache?: KvCache,
-  ): Tensor {
-    const c = this.config;
-    const hd = c.headDim;
-    const p = `layers.${i}.`;
-    const g = (n: string) => W.get(p + n)!;
-    const h = ops.rmsNorm(x, g('input_layernorm.weight'), c.eps);
-    /** q, k: [B,T,heads,hd] after (q/k RMSNorm, qwen3, and) rope; v as is */
-    const proj = (n: 'q' | 'k' | 'v', heads: number): Tensor => {
-      let t = ops.reshape(ops.linear(h, `${p}self_attn.${n}_proj`), [B, T, heads, hd]);
-      if (n === 'v') return t;
-      if (c.qkNorm) {
-        const normed = ops.rmsNorm(t, g(`self_attn.${n}_norm.weight`), c.eps);
-        ops.free(t);
-        t = normed;
-      }
-      const r = ops.rope(t, { theta: c.ropeTheta, style: 'half', offset: cache?.length ?? 0 });
-      ops.free(t);
-      return r;
-    };
-    const q = proj('q', c.heads);
-    const k = proj('k', c.kvHeads);
-    const v = proj('v', c.kvHeads);
-    ops.free(h);
-    const kv = cache ? cache.append(i, k, v) : { k, v };
-    const att = ops.attention(q, kv.k, kv.v, mask, { causal, scale: 1 / Math.sqrt(hd) });
-    ops.free(q);
-    if (!cache) ops.free(k, v);
-    const a2 = ops.reshape(att, [B * T, c.heads * hd]);
-    const o = ops.linear(a2, `${p}self_attn.o_proj`);
-    ops.free(a2);
-    const r1 = ops.add(x, o);
-    ops.free(x, o);
-    const h2 = ops.rmsNorm(r1, g('post_attention_layernorm.weight'), c.eps);
-    const gate = ops.linear(h2, `${p}mlp.gate_proj`);
-    const up = ops.linear(h2, `${p}mlp.up_proj`);
-    ops.free(h2);
-    const act = ops.swiglu(gate, up);
-    ops.free(gate, up);
-    const down = ops.linear(act, `${p}mlp.down_proj`);
-    ops.free(act);
-    const out = ops.add(r1, down);
-    ops.free(r1, down);
     return out;
   }
 

@@ -1,5 +1,5 @@
 /**
- * Text generation on the studio's decoder engine: a decoder model folder (qwen3, qwen2, llama) with its LM
+ * Text generation on the studio's decoder engine: a decoder model folder (qwen3, qwen2, llama, gemma, gemma2, phi3) with its LM
  * head, tokenizer, chat template and EOS ids. The prompt runs once (prefill) into a KV cache, then one
  * token per step (or, for checking the cache, the whole sequence again every step); each step's logits go
  * to the sampler (sampling.ts) until an EOS id, the token limit, the model's positions or a stop string.
@@ -9,7 +9,7 @@ import { inferenceOps } from '../../nn/inference';
 import { Rng } from '../../util/rng';
 import { CHATML_TEMPLATE, ChatTemplate, chatTemplateOf, type ChatTurn } from './chat-template';
 import { hfLinear, padBatch } from './common';
-import { ConfigError, parseConfig, type DecoderConfig } from './config';
+import { ConfigError, DECODER_MODEL_TYPES, parseConfig, type DecoderConfig } from './config';
 import { DecoderModel } from './decoder';
 import type { HfModelFiles } from './embedder';
 import { KvCache } from './kv-cache';
@@ -135,7 +135,7 @@ export class HfGenerator {
     if (config.family !== 'decoder')
       throw new ConfigError(
         `${source}/config.json`,
-        `model_type "${config.modelType}" is an encoder: text generation needs a decoder (qwen3, qwen2, llama)`,
+        `model_type "${config.modelType}" is an encoder: text generation needs a decoder (${DECODER_MODEL_TYPES.join(', ')})`,
       );
     const src = SafetensorsFile.open(files.weights, `${source}/model.safetensors`);
     const model = new DecoderModel(config, src);

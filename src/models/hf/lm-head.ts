@@ -2,7 +2,7 @@
  * A decoder's language-model head: logits = h · Wᵀ over the vocabulary, W [V, H] being lm_head.weight or,
  * when tied, the token table (embed_tokens). Read on the host: generation samples there. A head larger than
  * one tensor of the backend is split into row blocks (large vocabularies: Qwen's 151,936 x 1024), each a
- * linear on the backend, uploaded once per backend and kept until release.
+ * linear on the backend, uploaded once per backend and kept until release. Gemma 2 soft-caps the logits.
  */
 import type { Backend, Tensor } from '../../core/backend';
 import { PerBackend } from './per-backend';
@@ -19,6 +19,8 @@ export class LmHead {
     readonly hidden: number,
     /** whether it is the token table (tied embeddings) */
     readonly tied: boolean,
+    /** gemma2's final_logit_softcapping: logits become softcap * tanh(logits / softcap) */
+    readonly softcap: number | null = null,
   ) {
     if (!src.has(name))
       throw new SafetensorsError(src.file, name, `missing (the LM head, [${vocab}, ${hidden}])`);
@@ -63,6 +65,8 @@ export class LmHead {
         backend.dispose(y);
       }
     }
+    const cap = this.softcap;
+    if (cap !== null) for (let i = 0; i < out.length; i++) out[i] = cap * Math.tanh(out[i] / cap);
     return out;
   }
 

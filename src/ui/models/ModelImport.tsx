@@ -3,6 +3,7 @@ import { folderLayout, type ModelEngine } from '../../worker/features/models/fil
 import type { ModelFile } from '../../worker/protocol';
 import { useUi } from '../context';
 import { mb } from '../format';
+import { SUPPORTED_MODEL_TYPES } from '../../models/hf/config';
 import { Jobs } from '../Jobs';
 
 const pathOf = (f: File) => (f as File & { webkitRelativePath?: string }).webkitRelativePath || f.name;
@@ -96,10 +97,11 @@ export function ModelImport() {
         </form>
       </div>
       <p className="muted small">
-        A folder with <code>config.json</code>, <code>model.safetensors</code>, <code>tokenizer.json</code>,{' '}
-        <code>tokenizer_config.json</code> runs on the studio kernels; an ONNX export (
-        <code>onnx/model.onnx</code> + tokenizer files) on onnxruntime-web. Folder files are kept in the
-        browser&apos;s storage; hub downloads in its cache.
+        A folder with <code>config.json</code>, <code>model.safetensors</code> (or a sharded{' '}
+        <code>model.safetensors.index.json</code>), <code>tokenizer.json</code>,{' '}
+        <code>tokenizer_config.json</code> runs on the studio kernels ({SUPPORTED_MODEL_TYPES.join(', ')}
+        ); an ONNX export (<code>onnx/model.onnx</code> + tokenizer files) on onnxruntime-web. Folder files
+        are kept in the browser&apos;s storage; hub downloads in its cache.
       </p>
       {pending && (
         <div className="engine-choice" data-testid="engine-choice">

@@ -35,7 +35,7 @@ export function LlmFields(p: {
           onChange={(writer) => onChange({ ...form, writer })}
           options={[
             ['endpoint', 'a server on this computer (llama.cpp, Ollama, vLLM)'],
-            ['local', 'a chat model imported in the studio (Qwen3, Qwen2, Llama)'],
+            ['local', 'a chat model imported in the studio (Qwen3, Qwen2, Llama, Gemma, Gemma 2, Phi-3)'],
           ]}
         />
         <NumField

@@ -13,6 +13,8 @@ import { hfLinear, padBatch, type TokenBatch } from './common';
 import { parseConfig, type HfConfig } from './config';
 import { DecoderModel, type DecoderAttention } from './decoder';
 import { SafetensorsFile } from './safetensors';
+import type { TensorSource } from './tensor-source';
+import type { WeightFormatChoice } from './fit';
 import { HfTokenizer } from './tokenizer';
 
 export type HfPooling = 'mean' | 'cls' | 'last';
@@ -45,6 +47,8 @@ export interface HfEmbedderOptions {
   batchSize?: number;
   /** decoders: the EOS id appended for last-token pooling (default: the tokenizer's eos_token, else config eos_token_id) */
   eosTokenId?: number;
+  /** how linear weights are uploaded: 'auto' (default: f16 on WebGPU, f32 on the CPU), 'f32', 'f16', 'q8' */
+  weightFormat?: WeightFormatChoice;
 }
 
 /** The files of a model folder, as text / bytes. */
@@ -52,11 +56,17 @@ export interface HfModelFiles {
   readonly config: string | object;
   readonly tokenizer: string | object;
   readonly tokenizerConfig: string | object;
-  readonly weights: ArrayBuffer;
+  /** model.safetensors in memory, or a checkpoint read tensor by tensor (a file on disk, shards, Blobs) */
+  readonly weights: ArrayBuffer | TensorSource;
   /** where the files came from (folder, hub id or URL), used in ids and error messages */
   readonly source?: string;
   /** generation_config.json, when the model has one and it was asked for (text generation) */
   readonly generationConfig?: string | object;
+}
+
+/** A model folder's weights as a source (an in-memory model.safetensors is opened here). */
+export function weightSource(weights: ArrayBuffer | TensorSource, source: string): TensorSource {
+  return weights instanceof ArrayBuffer ? SafetensorsFile.open(weights, `${source}/model.safetensors`) : weights;
 }
 
 export class HfEmbedder implements NativeEmbedder {
@@ -107,8 +117,9 @@ export class HfEmbedder implements NativeEmbedder {
   static async create(files: HfModelFiles, opts: HfEmbedderOptions = {}): Promise<HfEmbedder> {
     const source = files.source ?? 'model';
     const config = parseConfig(files.config, `${source}/config.json`);
-    const src = SafetensorsFile.open(files.weights, `${source}/model.safetensors`);
+    const src = weightSource(files.weights, source);
     const model = config.family === 'bert' ? new BertModel(config, src) : new DecoderModel(config, src);
+    model.weights.format = opts.weightFormat ?? 'auto';
     const tokenizer = await HfTokenizer.create(files.tokenizer, files.tokenizerConfig);
     return new HfEmbedder(config, model, tokenizer, opts, source);
   }
@@ -138,7 +149,7 @@ export class HfEmbedder implements NativeEmbedder {
   }
 
   /** the model's safetensors file and the name prefix its tensors carry (exports keep the file's names) */
-  get weightFile(): { src: SafetensorsFile; prefix: string } {
+  get weightFile(): { src: TensorSource; prefix: string } {
     return this.model.weightFile;
   }
 

@@ -11,9 +11,8 @@ import { CHATML_TEMPLATE, ChatTemplate, chatTemplateOf, type ChatTurn } from './
 import { hfLinear, padBatch } from './common';
 import { ConfigError, parseConfig, type DecoderConfig } from './config';
 import { DecoderModel } from './decoder';
-import type { HfModelFiles } from './embedder';
+import { weightSource, type HfModelFiles } from './embedder';
 import { KvCache } from './kv-cache';
-import { SafetensorsFile } from './safetensors';
 import { checkSampling, sampleToken, type SamplingOptions } from './sampling';
 import { HfTokenizer } from './tokenizer';
 
@@ -137,7 +136,7 @@ export class HfGenerator {
         `${source}/config.json`,
         `model_type "${config.modelType}" is an encoder: text generation needs a decoder (qwen3, qwen2, llama)`,
       );
-    const src = SafetensorsFile.open(files.weights, `${source}/model.safetensors`);
+    const src = weightSource(files.weights, source);
     const model = new DecoderModel(config, src);
     void model.head; // a missing or misshapen LM head fails now, not at the first token
     const tokenizer = await HfTokenizer.create(files.tokenizer, files.tokenizerConfig, `${source}/`);

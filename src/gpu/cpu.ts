@@ -96,7 +96,8 @@ class CpuBackend implements Omit<Backend, keyof KernelOps>, CpuOpContext {
 
   tensorQ8(data: Float32Array, shape: readonly number[]): Tensor {
     checkNewShape(shape, data.length);
-    if (shape.length !== 2) throw new Error(`tensorQ8: a matrix [rows, cols] is needed, got [${shape.join(', ')}]`);
+    if (shape.length !== 2)
+      throw new Error(`tensorQ8: a matrix [rows, cols] is needed, got [${shape.join(', ')}]`);
     const deq = dequantQ8(quantizeQ8(data, shape[0], shape[1]), shape[1]);
     const t = this.own(this.make('tensorQ8', deq, shape), 'tensorQ8');
     return new CpuTensor(this, t.shape, t.data, t.store, false, true);

@@ -115,7 +115,8 @@ export class GpuRuntime implements GpuOpContext {
   /** A q8 tensor [rows, cols]: int8 values four per u32, then the rows' f32 scales (kernels/q8.ts). */
   uploadQ8(data: Float32Array, shape: readonly number[]): GpuTensor {
     checkNewShape(shape, data.length);
-    if (shape.length !== 2) throw new Error(`tensorQ8: a matrix [rows, cols] is needed, got [${shape.join(', ')}]`);
+    if (shape.length !== 2)
+      throw new Error(`tensorQ8: a matrix [rows, cols] is needed, got [${shape.join(', ')}]`);
     const words = packQ8(quantizeQ8(data, shape[0], shape[1]));
     return this.scoped('tensorQ8', () => {
       const t = this.alloc('tensorQ8', shape, 'q8');

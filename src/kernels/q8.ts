@@ -57,7 +57,9 @@ export function unpackQ8(words: Uint32Array, rows: number, cols: number): Float3
   const n = Math.ceil(size / 4);
   const q = new Int8Array(size);
   for (let i = 0; i < size; i++) q[i] = (words[i >>> 2] >>> ((i & 3) * 8)) & 0xff;
-  const scales = new Float32Array(words.buffer.slice(words.byteOffset + n * 4, words.byteOffset + (n + rows) * 4));
+  const scales = new Float32Array(
+    words.buffer.slice(words.byteOffset + n * 4, words.byteOffset + (n + rows) * 4),
+  );
   return dequantQ8({ q, scales }, cols);
 }
 

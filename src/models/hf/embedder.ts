@@ -66,7 +66,9 @@ export interface HfModelFiles {
 
 /** A model folder's weights as a source (an in-memory model.safetensors is opened here). */
 export function weightSource(weights: ArrayBuffer | TensorSource, source: string): TensorSource {
-  return weights instanceof ArrayBuffer ? SafetensorsFile.open(weights, `${source}/model.safetensors`) : weights;
+  return weights instanceof ArrayBuffer
+    ? SafetensorsFile.open(weights, `${source}/model.safetensors`)
+    : weights;
 }
 
 export class HfEmbedder implements NativeEmbedder {
@@ -86,8 +88,8 @@ export class HfEmbedder implements NativeEmbedder {
     readonly config: HfConfig,
     readonly model: BertModel | DecoderModel,
     readonly tokenizer: HfTokenizer,
-    opts: HfEmbedderOptions,
-    source: string,
+    private readonly opts: HfEmbedderOptions,
+    private readonly source: string,
   ) {
     const isBert = config.family === 'bert';
     this.id = opts.id ?? source;
@@ -122,6 +124,24 @@ export class HfEmbedder implements NativeEmbedder {
     model.weights.format = opts.weightFormat ?? 'auto';
     const tokenizer = await HfTokenizer.create(files.tokenizer, files.tokenizerConfig);
     return new HfEmbedder(config, model, tokenizer, opts, source);
+  }
+
+  /** how linear weights are uploaded ('auto': f16 on WebGPU, f32 on the CPU) */
+  get weightFormat(): WeightFormatChoice {
+    return this.model.weights.format;
+  }
+
+  /**
+   * The same model (same checkpoint, tokenizer and options) with its linear weights uploaded in another
+   * format: a second model over the same source, nothing read until it is used (weight-check.ts compares
+   * the two). Its uploads are its own (release() them).
+   */
+  withWeightFormat(format: WeightFormatChoice): HfEmbedder {
+    const src = this.model.weights.src;
+    const c = this.config;
+    const model = c.family === 'bert' ? new BertModel(c, src) : new DecoderModel(c, src);
+    model.weights.format = format;
+    return new HfEmbedder(c, model, this.tokenizer, { ...this.opts, weightFormat: format }, this.source);
   }
 
   /** Token ids of each text (special tokens, EOS for decoders, truncation). */

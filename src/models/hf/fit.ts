@@ -18,7 +18,10 @@ export function parseWeightFormat(v: string, what = 'weights'): WeightFormatChoi
 }
 
 /** The format linear weights get on a backend of this kind. */
-export function resolveWeightFormat(choice: WeightFormatChoice | undefined, kind: 'cpu' | 'webgpu'): WeightFormat {
+export function resolveWeightFormat(
+  choice: WeightFormatChoice | undefined,
+  kind: 'cpu' | 'webgpu',
+): WeightFormat {
   if (choice && choice !== 'auto') return choice;
   return kind === 'webgpu' ? 'f16' : 'f32';
 }

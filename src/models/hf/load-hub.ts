@@ -65,7 +65,12 @@ type Get = (file: string, progressAs?: HfFileName, sum?: Summed) => Promise<Blob
  * model.safetensors or, when the server has none (404), the index and its shards. The fit check runs
  * before any weight is downloaded: on config.json alone, then with the index's total_size.
  */
-async function fetchWeights(get: Get, source: string, config: string, opts: LoadHfOptions): Promise<TensorSource> {
+async function fetchWeights(
+  get: Get,
+  source: string,
+  config: string,
+  opts: LoadHfOptions,
+): Promise<TensorSource> {
   const fit = (totalSize: number | null) => {
     if (opts.limits)
       checkFit(config, `${source}/config.json`, opts.limits, opts.weightFormat ?? 'auto', totalSize);

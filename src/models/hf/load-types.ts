@@ -54,4 +54,3 @@ export interface LoadHfOptions extends HfEmbedderOptions {
    * any weight is fetched, naming the limit and the size (fit.ts) */
   limits?: DeviceFitLimits;
 }
-

@@ -7,13 +7,7 @@
  */
 import { HfEmbedder, type HfModelFiles } from './embedder';
 import { fetchModel } from './load-hub';
-import {
-  GENERATION_CONFIG,
-  HF_FILES,
-  HfLoadError,
-  type HfFileName,
-  type LoadHfOptions,
-} from './load-types';
+import { GENERATION_CONFIG, HF_FILES, HfLoadError, type HfFileName, type LoadHfOptions } from './load-types';
 import { parseShardIndex, SHARD_INDEX, ShardedSource } from './shards';
 import { blobSource, type TensorSource } from './tensor-source';
 import { folderSource } from './tensor-source-node';
@@ -145,7 +139,8 @@ async function readPickedFiles(list: ArrayLike<File>, opts: LoadHfOptions): Prom
   const need = `need ${HF_FILES.join(', ')} (or ${SHARD_INDEX} and its shards)`;
   const pick = (name: string, where = ''): File => {
     const f = find(name);
-    if (!f) throw new HfLoadError(where ? `${where}/${name}` : name, `missing from the selected files (${need})`);
+    if (!f)
+      throw new HfLoadError(where ? `${where}/${name}` : name, `missing from the selected files (${need})`);
     return f;
   };
   const configFile = pick('config.json');
@@ -196,7 +191,11 @@ async function pickedWeights(
   let loaded = 0;
   for (const name of index.shards) {
     const f = find(name);
-    if (!f) throw new HfLoadError(`${folder}/${name}`, `missing from the selected files (listed in ${SHARD_INDEX})`);
+    if (!f)
+      throw new HfLoadError(
+        `${folder}/${name}`,
+        `missing from the selected files (listed in ${SHARD_INDEX})`,
+      );
     shards.set(name, await blobSource(f, `${folder}/${name}`));
     loaded += f.size;
     opts.onProgress?.({ file: 'model.safetensors', loaded, total: index.totalSize, fromCache: false });

@@ -61,7 +61,10 @@ function sharded(name: string, cut = 7, extra: Record<string, string[]> = {}): s
     for (const n of part) weightMap[n] = file;
   });
   const total = names.reduce((s, n) => s + whole.info(n).end - whole.info(n).begin, 0);
-  writeFileSync(join(d, SHARD_INDEX), JSON.stringify({ metadata: { total_size: total }, weight_map: weightMap }));
+  writeFileSync(
+    join(d, SHARD_INDEX),
+    JSON.stringify({ metadata: { total_size: total }, weight_map: weightMap }),
+  );
   return d;
 }
 
@@ -129,7 +132,9 @@ describe('sharded and large checkpoints, read tensor by tensor (issue 13 item 2)
     const cut = sharded('cut');
     truncateSync(join(cut, second), readFileSync(join(cut, second)).length - 10);
     await expect(loadHfModel(cut)).rejects.toThrow(
-      new RegExp(`^${cut}/${second}: tensor "[^"]+": data_offsets \\[\\d+, \\d+\\] run past the end of the data section .*truncated file`),
+      new RegExp(
+        `^${cut}/${second}: tensor "[^"]+": data_offsets \\[\\d+, \\d+\\] run past the end of the data section .*truncated file`,
+      ),
     );
 
     // the index places a tensor in a shard that does not hold it

@@ -117,4 +117,3 @@ export class ShardedSource implements TensorSource {
     return this.shard(name).getRows(name, row, count);
   }
 }
-

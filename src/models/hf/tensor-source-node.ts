@@ -8,7 +8,10 @@ import { parseShardIndex, SHARD_INDEX, ShardedSource } from './shards';
 import { ReaderSource, type ByteReader, type TensorSource } from './tensor-source';
 import { SafetensorsError } from './safetensors';
 
-type Fs = Pick<typeof NodeFs, 'openSync' | 'readSync' | 'closeSync' | 'statSync' | 'existsSync' | 'readFileSync'>;
+type Fs = Pick<
+  typeof NodeFs,
+  'openSync' | 'readSync' | 'closeSync' | 'statSync' | 'existsSync' | 'readFileSync'
+>;
 
 /** Byte ranges of a file, each read through a descriptor opened for that read (no handle outlives it). */
 export function fileReader(fs: Fs, path: string): ByteReader {

@@ -140,7 +140,11 @@ type FileReaderSyncCtor = new () => { readAsArrayBuffer(b: Blob): ArrayBuffer };
  * is read now; each tensor is read with Blob.slice when asked (FileReaderSync, in the studio's worker).
  * Where the runtime has no synchronous Blob reads (a page's main thread, Node) the Blob is read whole once.
  */
-export async function blobSource(blob: Blob, file: string, opts: SafetensorsOptions = {}): Promise<TensorSource> {
+export async function blobSource(
+  blob: Blob,
+  file: string,
+  opts: SafetensorsOptions = {},
+): Promise<TensorSource> {
   const Sync = (globalThis as { FileReaderSync?: FileReaderSyncCtor }).FileReaderSync;
   if (!Sync) return SafetensorsFile.open(await blob.arrayBuffer(), file, opts);
   const fr = new Sync();

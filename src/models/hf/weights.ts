@@ -121,7 +121,8 @@ export class Weights {
       const format = this.formatOn(backend);
       try {
         for (const [name, s] of this.specs) {
-          const linear = s.shape.length === 2 && name.endsWith('.weight') && !tables.has(name) && !/embed/i.test(name);
+          const linear =
+            s.shape.length === 2 && name.endsWith('.weight') && !tables.has(name) && !/embed/i.test(name);
           const put = (data: Float32Array, shape: number[]): Tensor =>
             !linear || format === 'f32'
               ? backend.tensor(data, shape)

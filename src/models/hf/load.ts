@@ -9,7 +9,8 @@ import { HfEmbedder, type HfModelFiles } from './embedder';
 import { fetchModel } from './load-hub';
 import { GENERATION_CONFIG, HF_FILES, HfLoadError, type HfFileName, type LoadHfOptions } from './load-types';
 import { parseShardIndex, SHARD_INDEX, ShardedSource } from './shards';
-import { blobSource, type TensorSource } from './tensor-source';
+import { checkFit } from './fit';
+import { blobSource, storedBytes, type TensorSource } from './tensor-source';
 import { folderSource } from './tensor-source-node';
 
 export {
@@ -106,6 +107,8 @@ async function readFolder(dir: string, opts: LoadHfOptions): Promise<HfModelFile
     read('tokenizer_config.json'),
   ]);
   const weights = folderSource(fsSync, root);
+  if (opts.limits && weights)
+    checkFit(config, `${root}/config.json`, opts.limits, opts.weightFormat ?? 'auto', storedBytes(weights));
   if (!weights)
     throw new HfLoadError(
       `${root}/model.safetensors`,

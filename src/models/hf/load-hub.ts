@@ -48,7 +48,9 @@ export async function fetchModel(base: string, source: string, opts: LoadHfOptio
         throw e;
       })
     : undefined;
-  const weights = await fetchWeights(get, source, config, opts);
+  const cached = async (file: string) =>
+    !!cache && !!(await cache.match(new URL(file, base).toString()).catch(() => undefined))?.ok;
+  const weights = await fetchWeights(get, source, config, opts, await cached(SHARD_INDEX));
   return {
     config,
     tokenizer,
@@ -70,22 +72,19 @@ async function fetchWeights(
   source: string,
   config: string,
   opts: LoadHfOptions,
+  /** the index is in the cache (a sharded model downloaded before: no request for model.safetensors) */
+  indexCached: boolean,
 ): Promise<TensorSource> {
   const fit = (totalSize: number | null) => {
     if (opts.limits)
       checkFit(config, `${source}/config.json`, opts.limits, opts.weightFormat ?? 'auto', totalSize);
   };
-  fit(null);
-  let blob: Blob;
-  try {
-    blob = await get('model.safetensors');
-  } catch (e) {
-    if (!(e instanceof HfLoadError && e.status === 404)) throw e;
+  const sharded = async (single: HfLoadError | null) => {
     const idx = await get(SHARD_INDEX, 'model.safetensors').catch((e2: unknown) => {
-      if (e2 instanceof HfLoadError && e2.status === 404)
+      if (single && e2 instanceof HfLoadError && e2.status === 404)
         throw new HfLoadError(
-          e.file,
-          `${e.message.slice(e.file.length + 2)}, and there is no ${SHARD_INDEX} (only safetensors weights are supported)`,
+          single.file,
+          `${single.message.slice(single.file.length + 2)}, and there is no ${SHARD_INDEX} (only safetensors weights are supported)`,
           404,
         );
       throw e2;
@@ -93,6 +92,15 @@ async function fetchWeights(
     const index = parseShardIndex(await idx.text(), `${source}/${SHARD_INDEX}`);
     fit(index.totalSize);
     return fetchShards(get, source, index);
+  };
+  fit(null);
+  if (indexCached) return sharded(null);
+  let blob: Blob;
+  try {
+    blob = await get('model.safetensors');
+  } catch (e) {
+    if (!(e instanceof HfLoadError && e.status === 404)) throw e;
+    return sharded(e);
   }
   return blobSource(blob, `${source}/model.safetensors`);
 }
@@ -182,7 +190,13 @@ async function readBody(
   const report = (loaded: number) =>
     opts.onProgress?.(
       sum
-        ? { file, loaded: sum.done + loaded, total: sum.total, fromCache }
+        ? {
+            file,
+            loaded: sum.done + loaded,
+            // total_size counts tensor bytes only: the shards' headers may take the sum past it
+            total: sum.total === null ? null : Math.max(sum.total, sum.done + loaded),
+            fromCache,
+          }
         : { file, loaded, total, fromCache },
     );
   report(0);

@@ -5,6 +5,7 @@
  */
 import { describeEmbedder, type ConfigHint, type ModelDetails } from '../../../models/describe';
 import { HF_CACHE_NAME, HF_FILES, loadHfModel, type CacheLike } from '../../../models/hf';
+import type { DeviceFitLimits } from '../../../models/hf/fit';
 import { revalidateFiles, type RevalidateResult } from '../../../models/hf/revalidate';
 import { loadOrtEmbedder } from '../../../models/ort/embedder';
 import { parseJsonFile } from '../../../models/ort/tokenizer';
@@ -61,6 +62,7 @@ export async function loadRecord(
   hub: HubOptions,
   signal?: AbortSignal,
   onFile?: (file: string, loaded: number, total: number | null) => void,
+  limits?: DeviceFitLimits,
 ): Promise<Loaded> {
   if (rec.source === 'hub') {
     let bytes = 0;
@@ -71,6 +73,7 @@ export async function loadRecord(
       cache: hub.cache,
       hubUrl: hub.hubUrl,
       signal,
+      limits,
       onProgress: (p) => {
         sizes.set(p.file, p.loaded);
         onFile?.(p.file, p.loaded, p.total);

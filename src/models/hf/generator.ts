@@ -12,6 +12,7 @@ import { hfLinear, padBatch } from './common';
 import { ConfigError, parseConfig, type DecoderConfig } from './config';
 import { DecoderModel } from './decoder';
 import { weightSource, type HfModelFiles } from './embedder';
+import type { WeightFormatChoice } from './fit';
 import { KvCache } from './kv-cache';
 import { checkSampling, sampleToken, type SamplingOptions } from './sampling';
 import { HfTokenizer } from './tokenizer';
@@ -23,6 +24,8 @@ export interface HfGeneratorOptions {
   chatTemplate?: string;
   /** Qwen3's thinking mode (the template variable enable_thinking; default false: answer directly) */
   thinking?: boolean;
+  /** how linear weights are uploaded (default 'auto': f16 on WebGPU, f32 on the CPU; fit.ts) */
+  weightFormat?: WeightFormatChoice;
 }
 
 /** a two-turn conversation every usable template renders */
@@ -138,6 +141,7 @@ export class HfGenerator {
       );
     const src = weightSource(files.weights, source);
     const model = new DecoderModel(config, src);
+    model.weights.format = opts.weightFormat ?? 'auto';
     void model.head; // a missing or misshapen LM head fails now, not at the first token
     const tokenizer = await HfTokenizer.create(files.tokenizer, files.tokenizerConfig, `${source}/`);
     const tcFile = `${source}/tokenizer_config.json`;

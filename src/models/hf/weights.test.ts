@@ -17,6 +17,7 @@ import type { Backend } from '../../core/backend';
 import { demoDir, hasSharedDatasets, sharedDatasetsDir } from '../../data/node';
 import { createCpuBackend } from '../../gpu/cpu';
 import { backendCases, makeWebGPU } from '../../testing/backends';
+import { hfLinear } from './common';
 import { loadHfModel } from './load';
 import { checkWeightFormat } from './weight-check';
 
@@ -94,6 +95,13 @@ describe.each(backendCases())('weight formats and split tensors on $name', ({ na
       expect(on.get('embed_tokens.weight#0')!.shape).toEqual([46, 32]);
       expect(on.has('layers.1.mlp.down_proj.weight#1')).toBe(true);
       expect(maxDiff(got, whole)).toBeLessThanOrEqual(1e-5);
+      // a split linear is frozen: training through it (dx) is refused naming it
+      const x = small.tensor(new Float32Array(2 * 32), [2, 32]);
+      const call = hfLinear(on).record(small, x, 'layers.0.mlp.up_proj');
+      expect(call.y.shape).toEqual([2, 64]);
+      expect(() => call.backward(small.tensor(new Float32Array(128), [2, 64]), true)).toThrow(
+        /layers\.0\.mlp\.up_proj: its weight is split into row blocks .* training through it is not supported/,
+      );
       m.release(small);
     } finally {
       small.destroy();

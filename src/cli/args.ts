@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { parseSplitSpec, SplitError, type SplitPart } from '../data/split';
+import { WEIGHT_FORMATS, type WeightFormatChoice } from '../models/hf/fit';
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -64,6 +65,9 @@ commands:
           --input <file>            UTF-8 text file, one text per line (blank lines kept as empty texts)
           --role query|passage      template applied before embedding (default passage)
           --backend auto|cpu|webgpu (default auto)
+          --weights auto|f32|f16|q8 Hugging Face models: linear weights' format (default auto: f16 on
+                                    WebGPU, f32 on the CPU; q8: int8 per output row)
+          --gpu-memory <GiB>        refuse, before downloading, a model whose weights exceed this
           --json                    print {"model","dim","embeddings":[[...],...]} on the last line
           --allow-network           as for eval
   train   train an expert (an embedding-space adapter or LoRA) with InfoNCE and write its folder
@@ -173,6 +177,10 @@ export interface EmbedArgs {
   backend: 'auto' | 'cpu' | 'webgpu';
   json: boolean;
   allowNetwork: boolean;
+  /** Hugging Face models: the linear weights' format */
+  weights: WeightFormatChoice;
+  /** GiB the model's weights may take on a WebGPU device (the fit check before a download) */
+  gpuMemory?: number;
 }
 
 export function parseEmbedArgs(argv: string[]): EmbedArgs {
@@ -183,6 +191,8 @@ export function parseEmbedArgs(argv: string[]): EmbedArgs {
     backend: { type: 'string', default: 'auto' },
     json: { type: 'boolean', default: false },
     'allow-network': { type: 'boolean', default: false },
+    weights: { type: 'string', default: 'auto' },
+    'gpu-memory': { type: 'string' },
   });
   if (!v.input) throw new UsageError('embed needs --input <file>');
   return {
@@ -192,7 +202,16 @@ export function parseEmbedArgs(argv: string[]): EmbedArgs {
     backend: oneOf('backend', v.backend!, ['auto', 'cpu', 'webgpu'] as const),
     json: v.json!,
     allowNetwork: v['allow-network']!,
+    weights: oneOf('weights', v.weights!, WEIGHT_FORMATS),
+    ...(v['gpu-memory'] !== undefined && { gpuMemory: positiveNumber('gpu-memory', v['gpu-memory']) }),
   };
+}
+
+/** A number > 0 (e.g. GiB). */
+export function positiveNumber(name: string, v: string): number {
+  const n = Number(v);
+  if (!(Number.isFinite(n) && n > 0)) throw new UsageError(`--${name} must be a number > 0, got "${v}"`);
+  return n;
 }
 
 export interface TrainArgs {

@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { resolveModelNode } from '../experts/resolve-node';
 import { applyTemplate } from '../models/types';
 import type { EmbedArgs } from './args';
-import { cliBackend } from './backend';
+import { cliBackend, cliFitLimits } from './backend';
+import { HfEmbedder } from '../models/hf/embedder';
 import type { Reporter } from './progress';
 
 /** texts per embed call: progress after each (the evaluation's corpus chunk) */
@@ -14,10 +15,16 @@ export async function runEmbed(a: EmbedArgs, out: Pick<Reporter, 'log' | 'progre
   const raw = await readFile(a.input, 'utf8');
   const lines = raw.split(/\r?\n/);
   if (lines[lines.length - 1] === '') lines.pop();
-  const embedder = await resolveModelNode(a.model, (msg) => log(msg), { allowNetwork: a.allowNetwork });
   const backend = await cliBackend(a.backend, log);
-  log(`model ${embedder.id} (${embedder.dim}-d); ${lines.length} texts`);
   try {
+    const embedder = await resolveModelNode(a.model, (msg) => log(msg), {
+      allowNetwork: a.allowNetwork,
+      weightFormat: a.weights,
+      limits: cliFitLimits(backend, a.gpuMemory),
+    });
+    const format =
+      embedder instanceof HfEmbedder ? `; ${embedder.model.weights.formatOn(backend)} weights` : '';
+    log(`model ${embedder.id} (${embedder.dim}-d${format}); ${lines.length} texts`);
     const template = a.role === 'query' ? embedder.templates.query : embedder.templates.passage;
     const texts = lines.map((text) => applyTemplate(template, { text }));
     const flat = new Float32Array(texts.length * embedder.dim);

@@ -19,10 +19,11 @@ import { runEval } from './eval';
 import { BUNDLE_USAGE, parseBundleArgs, runBundleInspect } from './bundle';
 import { HANDOFF_USAGE, parseHandoffArgs } from './handoff-args';
 import { runHandoff } from './handoff';
+import { parseQuantCheckArgs, QUANT_CHECK_USAGE, runQuantCheck } from './quant-check';
 
 const USAGE = `${BASE_USAGE}\n${MERGE_USAGE}`;
 const reporter = new Reporter(process.stderr);
-const usage = `${USAGE}\n${MERGE_SEARCH_USAGE}\n${PROMPTS_USAGE}\n${BUNDLE_USAGE}\n${HANDOFF_USAGE}`;
+const usage = `${USAGE}\n${MERGE_SEARCH_USAGE}\n${PROMPTS_USAGE}\n${BUNDLE_USAGE}\n${HANDOFF_USAGE}\n${QUANT_CHECK_USAGE}`;
 const log = reporter.log;
 
 async function main(argv: string[]): Promise<void> {
@@ -37,6 +38,7 @@ async function main(argv: string[]): Promise<void> {
   if (cmd === 'prompts') return runPrompts(parsePromptsArgs(rest), reporter);
   if (cmd === 'bundle') return runBundleInspect(parseBundleArgs(rest));
   if (cmd === 'handoff') return runHandoff(parseHandoffArgs(rest), log);
+  if (cmd === 'quant-check') return runQuantCheck(parseQuantCheckArgs(rest), reporter).then(() => undefined);
   if (cmd === 'models') {
     for (const m of listModels()) console.log(`${m.id}\t${m.dim}d\t${m.name}: ${m.description}`);
     return;

@@ -38,6 +38,10 @@ export interface Backend extends EmbeddingOps, TransformerOps, TrainingOps, Merg
    * u32, CPU the rounded values as f32), usable as linear's w in both layouts. Throws a RangeError for a
    * value that is not finite as a half (NaN, ±Inf, |v| >= 65520). */
   tensorF16(data: Float32Array, shape: readonly number[]): Tensor;
+  /** A weight matrix [rows, cols] quantised to int8 per row (kernels/q8.ts: symmetric, scale max|row|/127;
+   * WebGPU keeps four values per u32 plus the f32 scales, CPU the dequantised values as f32), usable as
+   * linear's w (and linearBackward's, for dx). Throws a RangeError for a non-finite value. */
+  tensorQ8(data: Float32Array, shape: readonly number[]): Tensor;
   read(t: Tensor): Promise<Float32Array | Uint32Array>;
   readF32(t: Tensor): Promise<Float32Array>;
   dispose(...ts: Tensor[]): void;

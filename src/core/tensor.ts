@@ -1,6 +1,7 @@
 /** Tensors: opaque handles owned by one backend (dense, row-major), and what top-k returns. */
-/** 'f16': IEEE half weights (backend.tensorF16), accepted only as linear's weight; read() returns them as f32. */
-export type DType = 'f32' | 'u32' | 'f16';
+/** 'f16': IEEE half weights (backend.tensorF16); 'q8': int8 weights with a scale per row (backend.tensorQ8).
+ * Both are accepted only as linear's weight; read() returns their values as f32. */
+export type DType = 'f32' | 'u32' | 'f16' | 'q8';
 export type BackendKind = 'cpu' | 'webgpu';
 export type Metric = 'dot' | 'cosine';
 

@@ -16,7 +16,7 @@ import { mergeAdapters } from '../merge/adapters';
 import { extractLora, type LoraOutModule, type LoraOutOptions } from '../merge/lora-extract';
 import { foldCheckpoint } from '../merge/checkpoints';
 import { mergeLora, type LoraMergeModel } from '../merge/lora-merge';
-import type { SafetensorsFile } from '../models/hf/safetensors';
+import type { TensorSource } from '../models/hf/tensor-source';
 import { deltasToWeights, isDeltaWeights, weightsToDeltas } from '../train/lora-deltas';
 import { checkRecipe, recipeLabel, type MergeRecipe } from '../merge/recipe';
 import { MergeError } from '../merge/types';
@@ -211,7 +211,7 @@ export function loraOutExpert(
  */
 export async function mergedLoraCheckpoint(
   merged: LoadedExpert,
-  base: LoraMergeModel & { readonly weightFile: { src: SafetensorsFile; prefix: string } },
+  base: LoraMergeModel & { readonly weightFile: { src: TensorSource; prefix: string } },
   write: (chunk: Uint8Array) => void | Promise<void>,
 ): Promise<{ tensors: number; folded: number; bytes: number }> {
   const { record } = merged;

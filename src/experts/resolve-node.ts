@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadHfModel } from '../models/hf';
+import type { DeviceFitLimits, WeightFormatChoice } from '../models/hf/fit';
 import { SHARD_INDEX } from '../models/hf/shards';
 import { loadOrtEmbedderFromFolder } from '../models/ort/node';
 import { isBuiltinModel, listModels, loadEmbedder } from '../models/registry';
@@ -18,6 +19,10 @@ export interface ResolveOptions {
   allowNetwork?: boolean;
   /** the model is the base of a new expert: an expert folder is refused (experts over experts are not supported) */
   forTraining?: boolean;
+  /** Hugging Face models: how linear weights are uploaded (default 'auto': f16 on WebGPU, f32 on the CPU) */
+  weightFormat?: WeightFormatChoice;
+  /** the device: a hub model that cannot fit it fails before its weights are downloaded (fit.ts) */
+  limits?: DeviceFitLimits;
 }
 
 /**
@@ -53,7 +58,7 @@ async function resolve(
       return loadExpertNode(spec, log, opts);
     }
     if (existsSync(join(spec, 'model.safetensors')) || existsSync(join(spec, SHARD_INDEX)))
-      return loadHfModel(spec);
+      return loadHfModel(spec, { weightFormat: opts.weightFormat, limits: opts.limits });
     if (existsSync(join(spec, 'onnx', 'model.onnx'))) return loadOrtEmbedderFromFolder(spec);
     if (existsSync(join(spec, PEFT_CONFIG))) throw new Error(peftOnlyMessage(spec));
     throw new Error(`${spec}: neither model.safetensors (Hugging Face) nor onnx/model.onnx found`);
@@ -65,6 +70,8 @@ async function resolve(
       );
     let last = '';
     return loadHfModel(spec, {
+      weightFormat: opts.weightFormat,
+      limits: opts.limits,
       onProgress: (p) => {
         const pct = p.total ? ` ${Math.round((100 * p.loaded) / p.total)}%` : ` ${p.loaded} bytes`;
         const line = `${p.file}${p.fromCache ? ' (cache)' : ''}${pct}`;

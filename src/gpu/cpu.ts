@@ -4,6 +4,7 @@ import { DeviceLostError, TensorTooLargeError, type Backend, type DType, type Te
 import { buildCpuOps, type CpuOpContext, type KernelOps } from '../core/op';
 import { checkNewShape } from '../kernels/shape';
 import { f16BitsToF32, toF16Bits } from '../kernels/f16';
+import { dequantQ8, quantizeQ8 } from '../kernels/q8';
 import { OPS } from '../kernels/ops';
 import { WasmGemm } from './cpu-simd/gemm';
 import { gemmOps } from './cpu-simd/ops';
@@ -20,12 +21,15 @@ class CpuTensor implements Tensor {
     readonly store: { freed: boolean } = { freed: false },
     /** f16 weights: data holds the f16-rounded values as f32 */
     readonly half = false,
+    /** q8 weights: data holds the dequantised values as f32 (kernels/q8.ts) */
+    readonly q8 = false,
   ) {}
   get disposed(): boolean {
     return this.store.freed;
   }
   get dtype(): DType {
     if (this.half) return 'f16';
+    if (this.q8) return 'q8';
     return this.data instanceof Uint32Array ? 'u32' : 'f32';
   }
   get size(): number {
@@ -90,6 +94,15 @@ class CpuBackend implements Omit<Backend, keyof KernelOps>, CpuOpContext {
     return new CpuTensor(this, t.shape, t.data, t.store, true);
   }
 
+  tensorQ8(data: Float32Array, shape: readonly number[]): Tensor {
+    checkNewShape(shape, data.length);
+    if (shape.length !== 2)
+      throw new Error(`tensorQ8: a matrix [rows, cols] is needed, got [${shape.join(', ')}]`);
+    const deq = dequantQ8(quantizeQ8(data, shape[0], shape[1]), shape[1]);
+    const t = this.own(this.make('tensorQ8', deq, shape), 'tensorQ8');
+    return new CpuTensor(this, t.shape, t.data, t.store, false, true);
+  }
+
   async read(t: Tensor): Promise<Float32Array | Uint32Array> {
     return this.own(t, 'read').data.slice();
   }
@@ -110,7 +123,7 @@ class CpuBackend implements Omit<Backend, keyof KernelOps>, CpuOpContext {
   reshape(t: Tensor, shape: readonly number[]): Tensor {
     const c = this.own(t, 'reshape');
     checkNewShape(shape, c.size);
-    return new CpuTensor(this, [...shape], c.data, c.store, c.half);
+    return new CpuTensor(this, [...shape], c.data, c.store, c.half, c.q8);
   }
 
   destroy(): void {

@@ -12,6 +12,7 @@ import {
 } from '../core/backend';
 import { BufferPool } from './buffer-pool';
 import { packF16, toF16Bits, unpackF16 } from '../kernels/f16';
+import { packQ8, q8Words, quantizeQ8, unpackQ8 } from '../kernels/q8';
 import { checkNewShape } from '../kernels/shape';
 import { PipelineCache } from './pipeline-cache';
 import { layoutDispatch, type KernelLimits, type ProgramSpec } from '../core/program';
@@ -90,7 +91,7 @@ export class GpuRuntime implements GpuOpContext {
   alloc(op: string, shape: readonly number[], dtype: DType, hostIds?: Uint32Array): GpuTensor {
     this.assertLive();
     const size = shape.reduce((a, b) => a * b, 1);
-    const words = dtype === 'f16' ? Math.ceil(size / 2) : size;
+    const words = dtype === 'f16' ? Math.ceil(size / 2) : dtype === 'q8' ? q8Words(shape) : size;
     this.checkSize(op, words);
     this.liveTensors++;
     return new GpuTensor(this, shape, dtype, size, {
@@ -111,6 +112,19 @@ export class GpuRuntime implements GpuOpContext {
     });
   }
 
+  /** A q8 tensor [rows, cols]: int8 values four per u32, then the rows' f32 scales (kernels/q8.ts). */
+  uploadQ8(data: Float32Array, shape: readonly number[]): GpuTensor {
+    checkNewShape(shape, data.length);
+    if (shape.length !== 2)
+      throw new Error(`tensorQ8: a matrix [rows, cols] is needed, got [${shape.join(', ')}]`);
+    const words = packQ8(quantizeQ8(data, shape[0], shape[1]));
+    return this.scoped('tensorQ8', () => {
+      const t = this.alloc('tensorQ8', shape, 'q8');
+      if (words.length) this.device.queue.writeBuffer(t.buffer, 0, words.buffer, 0, words.byteLength);
+      return t;
+    });
+  }
+
   upload(data: Float32Array | Uint32Array, shape: readonly number[]): GpuTensor {
     const dtype: DType = data instanceof Uint32Array ? 'u32' : 'f32';
     const ids =
@@ -124,6 +138,12 @@ export class GpuRuntime implements GpuOpContext {
   /** The values of an f16 tensor, widened to f32 (exact). */
   async readF16(t: GpuTensor): Promise<Float32Array> {
     return unpackF16(new Uint32Array(await this.readBytes(t.buffer, Math.ceil(t.size / 2) * 4)), t.size);
+  }
+
+  /** The dequantised values of a q8 tensor. */
+  async readQ8(t: GpuTensor): Promise<Float32Array> {
+    const words = new Uint32Array(await this.readBytes(t.buffer, q8Words(t.shape) * 4));
+    return unpackQ8(words, t.shape[0], t.shape[1]);
   }
 
   release(t: GpuTensor): void {

@@ -138,10 +138,15 @@ class WebGPUBackendImpl implements Omit<WebGPUBackend, keyof KernelOps> {
     return this.rt.uploadF16(data, shape);
   }
 
+  tensorQ8(data: Float32Array, shape: readonly number[]): Tensor {
+    return this.rt.uploadQ8(data, shape);
+  }
+
   async read(t: Tensor): Promise<Float32Array | Uint32Array> {
     const g = this.rt.own(t, 'read');
     this.rt.assertLive();
     if (g.dtype === 'f16') return this.rt.readF16(g);
+    if (g.dtype === 'q8') return this.rt.readQ8(g);
     const bytes = await this.rt.readBytes(g.buffer, g.size * 4);
     return g.dtype === 'u32' ? new Uint32Array(bytes) : new Float32Array(bytes);
   }

@@ -1,7 +1,8 @@
 /**
  * linear backward: y = x·W + b (layout 'kn': W [K,N]; 'nk': W [N,K]). dx = dy·Wᵀ (the forward linear
  * kernel with the other layout), dw = xᵀ·dy in W's layout, db = column sums of dy.
- * W may be f16 (a frozen base weight, backend.tensorF16): dx reads it as such; dw is f32 in W's shape.
+ * W may be f16 or q8 (a frozen base weight, backend.tensorF16 / tensorQ8): dx reads it as such; dw is f32
+ * in W's shape.
  * CPU reference (f64 accumulation) + GPU programs (shaders/grad_linear.wgsl: dw and column sums).
  */
 import { FLAT_INDEX_WGSL } from './shader-lib';
@@ -14,6 +15,7 @@ import {
   linearF16Shader,
   linearF16wShader,
   linearProgram,
+  linearQ8Shader,
   linearShader,
   linearShape,
   type LinearDims,
@@ -138,7 +140,7 @@ export const DW_TILED_MIN_FLOPS = 1 << 20;
  * kernel over W read in the other layout, dW on grad_linear (or transpose + tiled linear), db column sums. */
 export const linearBackwardOp: OpDef<'linearBackward'> = {
   name: 'linearBackward',
-  shaders: [gradLinearShader, linearShader, linearF16wShader, linearF16Shader],
+  shaders: [gradLinearShader, linearShader, linearF16wShader, linearF16Shader, linearQ8Shader],
   cpu: (c) => (x, w, dy, layout, needDx) => {
     const op = 'linearBackward';
     const d = linearBackwardShape(x, w, dy, layout);
@@ -155,7 +157,7 @@ export const linearBackwardOp: OpDef<'linearBackward'> = {
     const L = g.limits;
     // dx [M,K] = dy [M,N] · Wᵀ: the forward kernel over W read in the other layout (N plays K)
     const back = { M: d.M, K: d.N, N: d.K };
-    const wDtype = w.dtype === 'f16' ? 'f16' : 'f32';
+    const wDtype = w.dtype === 'f16' || w.dtype === 'q8' ? w.dtype : 'f32';
     const dx = needDx
       ? g.run(op, x.shape, [dy, w, w], () =>
           linearProgram(back, layout === 'kn' ? 'nk' : 'kn', false, L, wDtype),

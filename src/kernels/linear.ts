@@ -1,7 +1,8 @@
 /**
  * linear: y[..., N] = x[..., K] · W + bias. layout 'kn': W is [K,N] (TF/Keras); 'nk': W is [N,K]
- * (PyTorch nn.Linear). W may be f32 or f16 (backend.tensorF16; the CPU reference then runs on the
- * f16-rounded values, see kernels/f16.ts). CPU reference + GPU program (register-blocked tiled matmul, shaders/linear.wgsl, with the weight
+ * (PyTorch nn.Linear). W may be f32, f16 (backend.tensorF16; the CPU reference then runs on the
+ * f16-rounded values, see kernels/f16.ts) or q8 (backend.tensorQ8: int8 per stored row, the CPU reference
+ * runs on the dequantised values, kernels/q8.ts). CPU reference + GPU program (register-blocked tiled matmul, shaders/linear.wgsl, with the weight
  * format from a prelude in shaders/lib/linear_weights_*.wgsl).
  */
 import { ShapeError, type Tensor } from '../core/backend';
@@ -24,6 +25,12 @@ export const linearF16wShader: ShaderRef = {
   key: 'linear_f16w',
   url: LINEAR_WGSL,
   prelude: [new URL('../../shaders/lib/linear_weights_f16_packed.wgsl', import.meta.url)],
+};
+/** int8 weights per stored row with f32 scales in one buffer (kernels/q8.ts): runs on every adapter. */
+export const linearQ8Shader: ShaderRef = {
+  key: 'linear_q8',
+  url: LINEAR_WGSL,
+  prelude: [new URL('../../shaders/lib/linear_weights_q8.wgsl', import.meta.url)],
 };
 /** f16 weights as `array<f16>`: only on devices with the `shader-f16` feature. Its prelude opens with
  * `enable f16;`, which must be the module's first statement, so it stays first in the list. */
@@ -62,8 +69,11 @@ export function linearCpu(
   return y;
 }
 
-/** Checks linear's operands. An f16 w is accepted only with allowF16 (the forward op does; callers whose
- * kernels read W as f32, e.g. linearBackward, keep rejecting it until they pass w.dtype to linearProgram). */
+/** The weight dtypes linear's kernels read: f32, f16 (backend.tensorF16) and q8 (backend.tensorQ8). */
+export type LinearWDtype = 'f32' | 'f16' | 'q8';
+
+/** Checks linear's operands. An f16 or q8 w is accepted only with allowF16 (the forward op and
+ * linearBackward do; callers whose kernels read W as f32 keep rejecting it). */
 export function linearShape(
   x: Tensor,
   w: Tensor,
@@ -76,7 +86,7 @@ export function linearShape(
     throw new ShapeError(op, `layout must be 'kn' or 'nk', got '${String(layout)}'`);
   const { rows: M, dim: K } = asRows(op, 'x', x);
   expectRank(op, 'w', w, 2);
-  if (!(allowF16 && w.dtype === 'f16')) expectDtype(op, 'w', w, 'f32');
+  if (!(allowF16 && (w.dtype === 'f16' || w.dtype === 'q8'))) expectDtype(op, 'w', w, 'f32');
   const [Kw, N] = layout === 'kn' ? w.shape : [w.shape[1], w.shape[0]];
   expectDim(op, `inner dimension (x [${x.shape}] · w [${w.shape}] as '${layout}')`, Kw, K);
   if (bias) expectVector(op, 'bias', bias, N);
@@ -95,9 +105,10 @@ export function linearWorkgroup(limits: KernelLimits): number {
 }
 
 /** The WGSL program for a weight dtype: f32 weights -> linear; f16 -> linear_f16 where the device has
- * `shader-f16` (limits.shaderF16), else the packed linear_f16w that every adapter runs. */
-export function linearShaderFor(wDtype: 'f32' | 'f16', limits: KernelLimits): ShaderRef {
+ * `shader-f16` (limits.shaderF16), else the packed linear_f16w that every adapter runs; q8 -> linear_q8. */
+export function linearShaderFor(wDtype: LinearWDtype, limits: KernelLimits): ShaderRef {
   if (wDtype === 'f32') return linearShader;
+  if (wDtype === 'q8') return linearQ8Shader;
   return limits.shaderF16 ? linearF16Shader : linearF16wShader;
 }
 
@@ -106,7 +117,7 @@ export function linearProgram(
   layout: LinearLayout,
   hasBias: boolean,
   limits: KernelLimits,
-  wDtype: 'f32' | 'f16' = 'f32',
+  wDtype: LinearWDtype = 'f32',
 ): ProgramSpec {
   const wg = linearWorkgroup(limits);
   const block = wg * THREAD_TILE;
@@ -125,10 +136,10 @@ export function linearProgram(
 
 /** The forward op; its CPU side here is the reference (the CPU backend runs its WASM SIMD gemm when it has one). */
 export const linearOp = kernelOp('linear', {
-  shaders: [linearShader, linearF16wShader, linearF16Shader],
+  shaders: [linearShader, linearF16wShader, linearF16Shader, linearQ8Shader],
   plan: (x, w, bias, layout) => {
     const d = linearShape(x, w, bias, layout, true);
-    const wDtype: 'f32' | 'f16' = w.dtype === 'f16' ? 'f16' : 'f32';
+    const wDtype: LinearWDtype = w.dtype === 'f16' || w.dtype === 'q8' ? w.dtype : 'f32';
     return { out: d.outShape, inputs: [x, w, bias ?? w], p: { d, layout, hasBias: bias !== null, wDtype } };
   },
   cpu: ([x, w, bias], { d, layout, hasBias }) => linearCpu(x, w, hasBias ? bias : null, d, layout),

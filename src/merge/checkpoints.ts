@@ -5,7 +5,8 @@
  *
  * Exports: foldCheckpoint, collectChunks (a `write` that gathers the file in memory).
  */
-import { safetensorsHeader, tensorBytes, type SafetensorsFile } from '../models/hf/safetensors';
+import { safetensorsHeader, tensorBytes } from '../models/hf/safetensors';
+import type { TensorSource } from '../models/hf/tensor-source';
 import { MergeError } from './types';
 
 /**
@@ -15,7 +16,7 @@ import { MergeError } from './types';
  * another shape is an error naming it.
  */
 export async function foldCheckpoint(
-  src: SafetensorsFile,
+  src: TensorSource,
   prefix: string,
   deltas: ReadonlyMap<string, Float32Array>,
   write: (chunk: Uint8Array) => void | Promise<void>,

@@ -8,9 +8,10 @@ export interface LinearWeights {
   readonly b: Tensor | null;
 }
 
-/** dx = dy·Wᵀ for y = x·W ('kn'), dy·W for y = x·Wᵀ ('nk') */
+/** dx = dy·Wᵀ for y = x·W ('kn'), dy·W for y = x·Wᵀ ('nk'): linear over W read in the other layout, so an
+ * f16 or q8 weight (backend.tensorF16 / tensorQ8) passes dx back as an f32 one does */
 function linearDx(be: Backend, w: Tensor, dy: Tensor, layout: 'kn' | 'nk'): Tensor {
-  return be.matmul(dy, w, { transposeB: layout === 'kn' });
+  return be.linear(dy, w, null, layout === 'kn' ? 'nk' : 'kn');
 }
 
 /** Frozen weights: the backward only passes dx through. `weights` throws for an unknown path. */

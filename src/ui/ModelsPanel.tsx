@@ -5,6 +5,7 @@ import { engineLabel, ModelList } from './models/ModelList';
 import { ModelImport } from './models/ModelImport';
 import { SimilarityBox } from './models/SimilarityBox';
 import { TemplateEditor } from './models/TemplateEditor';
+import { WeightFormat } from './models/WeightFormat';
 
 /** The active model: architecture, engine, templates and the similarity box. */
 function ActiveModel() {
@@ -30,6 +31,12 @@ function ActiveModel() {
         </p>
         <h4>Architecture</h4>
         <Architecture entry={entry} details={entry.details} loading={loading === entry.id} />
+        {entry.kind === 'transformer' && entry.engine === 'studio' && entry.source !== 'builtin' && (
+          <>
+            <h4>Weight format</h4>
+            <WeightFormat model={entry.id} />
+          </>
+        )}
         <h4>Templates</h4>
         {templates ? (
           <TemplateEditor

@@ -8,7 +8,7 @@ import type { LinearModule, Ops } from '../../nn/ops';
 import type { BertConfig } from './config';
 import type { HostLinear } from '../native';
 import { checkBatch, hfHostLinear, lookup, type TokenBatch } from './common';
-import type { SafetensorsFile } from './safetensors';
+import type { TensorSource } from './tensor-source';
 import { Weights } from './weights';
 
 const WORD = 'embeddings.word_embeddings.weight';
@@ -24,7 +24,7 @@ export class BertModel {
 
   constructor(
     readonly config: BertConfig,
-    src: SafetensorsFile,
+    src: TensorSource,
   ) {
     const c = config;
     const H = c.hidden;
@@ -60,8 +60,13 @@ export class BertModel {
     return hfHostLinear(this.w, path);
   }
 
+  /** the model's weights (their format is set there before the first upload) */
+  get weights(): Weights {
+    return this.w;
+  }
+
   /** the weight file and the name prefix it uses ('' or e.g. 'bert.') */
-  get weightFile(): { src: SafetensorsFile; prefix: string } {
+  get weightFile(): { src: TensorSource; prefix: string } {
     return { src: this.w.src, prefix: this.w.prefix };
   }
 

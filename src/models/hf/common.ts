@@ -1,9 +1,9 @@
 /** Pieces shared by the encoder and decoder forward passes. */
-import type { Tensor } from '../../core/backend';
+import type { Backend, Tensor } from '../../core/backend';
 import { plainLinear } from '../../nn/linear';
-import type { Linear, Ops } from '../../nn/ops';
+import type { Linear, LinearCall, Ops } from '../../nn/ops';
 import type { HostLinear } from '../native';
-import type { Weights } from './weights';
+import { blocksOf, type Weights } from './weights';
 
 /** A right-padded batch of token ids. */
 export interface TokenBatch {
@@ -47,8 +47,9 @@ export function checkBatch(input: TokenBatch, vocab: number, maxPositions: numbe
 }
 
 /**
- * Rows of the table `name` for `ids` as [ids.length, D]: a gather kernel when the table is on the device,
- * else read from the weight file on the host (tables over the device's tensor limit). Frozen: no gradient.
+ * Rows of the table `name` for `ids` as [ids.length, D] by a gather kernel; a table uploaded in row blocks
+ * (weights.ts: larger than one tensor of the backend) is gathered block by block (each id from its block),
+ * the parts joined and put back in the ids' order by one more gather. Frozen: no gradient.
  */
 export function lookup(
   ops: Ops,
@@ -64,17 +65,96 @@ export function lookup(
     ops.free(idT);
     return rows;
   }
-  const [, d] = w.shape(name);
-  return ops.input(w.rows(name, ids), [ids.length, d]);
+  const blocks = blocksOf(on, name);
+  if (!blocks.length) throw new Error(`table ${w.prefix}${name} is not on the device`);
+  const be = ops.backend;
+  const [vocab] = w.shape(name);
+  const order: number[] = []; // positions of ids, block by block
+  const parts: Tensor[] = [];
+  try {
+    let start = 0;
+    for (const b of blocks) {
+      const n = b.shape[0];
+      const local: number[] = [];
+      for (let p = 0; p < ids.length; p++) {
+        if (ids[p] >= vocab) throw new Error(`${w.prefix}${name}: row ${ids[p]} out of range [0, ${vocab})`);
+        if (ids[p] >= start && ids[p] < start + n) {
+          local.push(ids[p] - start);
+          order.push(p);
+        }
+      }
+      if (local.length) {
+        const idT = be.tensor(Uint32Array.from(local), [local.length]);
+        parts.push(be.gather(b, idT));
+        be.dispose(idT);
+      }
+      start += n;
+    }
+    let cat = parts[0];
+    for (let i = 1; i < parts.length; i++) {
+      const next = be.concat(cat, parts[i], 0);
+      if (i > 1) be.dispose(cat);
+      cat = next;
+    }
+    const back = new Uint32Array(ids.length);
+    order.forEach((p, i) => (back[p] = i));
+    const backT = ops.input(back, [ids.length]);
+    const rows = ops.gather(cat, backT);
+    ops.free(backT);
+    if (parts.length > 1) be.dispose(cat);
+    return rows;
+  } finally {
+    be.dispose(...parts);
+  }
 }
 
-/** The linears of an HF model from its uploaded weights ('nk' `${path}.weight`, optional `${path}.bias`). */
+/**
+ * The linears of an HF model from its uploaded weights ('nk' `${path}.weight`, optional `${path}.bias`).
+ * A weight uploaded in row blocks (larger than one tensor of the backend) runs block by block, the
+ * outputs joined on the last axis; it is frozen and passes no dx back (training through it is refused).
+ */
 export function hfLinear(on: Map<string, Tensor>): Linear {
-  return plainLinear('nk', (path) => {
+  const plain = plainLinear('nk', (path) => {
     const w = on.get(`${path}.weight`);
     if (!w) throw new Error(`no weight ${path}.weight on the device`);
     return { w, b: on.get(`${path}.bias`) ?? null };
   });
+  const split = (be: Backend, x: Tensor, path: string): Tensor | null => {
+    if (on.has(`${path}.weight`)) return null;
+    const blocks = blocksOf(on, `${path}.weight`);
+    if (!blocks.length) throw new Error(`no weight ${path}.weight on the device`);
+    let y = be.linear(x, blocks[0], null, 'nk');
+    for (let i = 1; i < blocks.length; i++) {
+      const part = be.linear(x, blocks[i], null, 'nk');
+      const next = be.concat(y, part, y.shape.length - 1);
+      be.dispose(y, part);
+      y = next;
+    }
+    const bias = on.get(`${path}.bias`);
+    if (!bias) return y;
+    const out = be.add(y, bias);
+    be.dispose(y);
+    return out;
+  };
+  return {
+    forward: (be, x, path) => split(be, x, path) ?? plain.forward(be, x, path),
+    record: (be, x, path): LinearCall => {
+      const y = split(be, x, path);
+      if (!y) return plain.record(be, x, path);
+      return {
+        y,
+        trainable: false,
+        backward: (_dy, needDx) => {
+          if (needDx)
+            throw new Error(
+              `${path}: its weight is split into row blocks (larger than one tensor of ${be.label}); training through it is not supported`,
+            );
+          return null;
+        },
+        release: () => {},
+      };
+    },
+  };
 }
 
 /** The host weights of an HF linear ('nk' `${path}.weight`, optional `${path}.bias`) from the model's file. */

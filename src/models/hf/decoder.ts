@@ -16,7 +16,8 @@ import type { HostLinear } from '../native';
 import { checkBatch, hfHostLinear, lookup, type TokenBatch } from './common';
 import type { KvCache } from './kv-cache';
 import { LmHead } from './lm-head';
-import { SafetensorsError, type SafetensorsFile } from './safetensors';
+import { SafetensorsError } from './safetensors';
+import type { TensorSource } from './tensor-source';
 import { Weights } from './weights';
 
 export type DecoderAttention = 'bidirectional' | 'causal';
@@ -35,7 +36,7 @@ export class DecoderModel {
 
   constructor(
     readonly config: DecoderConfig,
-    src: SafetensorsFile,
+    src: TensorSource,
   ) {
     const c = config;
     const H = c.hidden;
@@ -52,8 +53,13 @@ export class DecoderModel {
     return hfHostLinear(this.w, path);
   }
 
+  /** the model's weights (their format is set there before the first upload) */
+  get weights(): Weights {
+    return this.w;
+  }
+
   /** the weight file and the name prefix it uses ('' or e.g. 'bert.') */
-  get weightFile(): { src: SafetensorsFile; prefix: string } {
+  get weightFile(): { src: TensorSource; prefix: string } {
     return { src: this.w.src, prefix: this.w.prefix };
   }
 

@@ -11,7 +11,7 @@ const BERT = join(TINY_MODELS_DIR, 'tiny-bert');
 const QWEN = join(TINY_MODELS_DIR, 'tiny-qwen3');
 const json = (dir: string, f: string) =>
   JSON.parse(readFileSync(join(dir, f), 'utf8')) as Record<string, unknown>;
-function folder(dir: string): HfModelFiles {
+function folder(dir: string): HfModelFiles & { weights: ArrayBuffer } {
   const b = readFileSync(join(dir, 'model.safetensors'));
   return {
     config: json(dir, 'config.json'),

@@ -13,6 +13,8 @@ import { hfLinear, padBatch, type TokenBatch } from './common';
 import { parseConfig, type HfConfig } from './config';
 import { DecoderModel, type DecoderAttention } from './decoder';
 import { SafetensorsFile } from './safetensors';
+import type { TensorSource } from './tensor-source';
+import type { WeightFormatChoice } from './fit';
 import { HfTokenizer } from './tokenizer';
 
 export type HfPooling = 'mean' | 'cls' | 'last';
@@ -45,6 +47,8 @@ export interface HfEmbedderOptions {
   batchSize?: number;
   /** decoders: the EOS id appended for last-token pooling (default: the tokenizer's eos_token, else config eos_token_id) */
   eosTokenId?: number;
+  /** how linear weights are uploaded: 'auto' (default: f16 on WebGPU, f32 on the CPU), 'f32', 'f16', 'q8' */
+  weightFormat?: WeightFormatChoice;
 }
 
 /** The files of a model folder, as text / bytes. */
@@ -52,11 +56,19 @@ export interface HfModelFiles {
   readonly config: string | object;
   readonly tokenizer: string | object;
   readonly tokenizerConfig: string | object;
-  readonly weights: ArrayBuffer;
+  /** model.safetensors in memory, or a checkpoint read tensor by tensor (a file on disk, shards, Blobs) */
+  readonly weights: ArrayBuffer | TensorSource;
   /** where the files came from (folder, hub id or URL), used in ids and error messages */
   readonly source?: string;
   /** generation_config.json, when the model has one and it was asked for (text generation) */
   readonly generationConfig?: string | object;
+}
+
+/** A model folder's weights as a source (an in-memory model.safetensors is opened here). */
+export function weightSource(weights: ArrayBuffer | TensorSource, source: string): TensorSource {
+  return weights instanceof ArrayBuffer
+    ? SafetensorsFile.open(weights, `${source}/model.safetensors`)
+    : weights;
 }
 
 export class HfEmbedder implements NativeEmbedder {
@@ -76,8 +88,8 @@ export class HfEmbedder implements NativeEmbedder {
     readonly config: HfConfig,
     readonly model: BertModel | DecoderModel,
     readonly tokenizer: HfTokenizer,
-    opts: HfEmbedderOptions,
-    source: string,
+    private readonly opts: HfEmbedderOptions,
+    private readonly source: string,
   ) {
     const isBert = config.family === 'bert';
     this.id = opts.id ?? source;
@@ -107,10 +119,29 @@ export class HfEmbedder implements NativeEmbedder {
   static async create(files: HfModelFiles, opts: HfEmbedderOptions = {}): Promise<HfEmbedder> {
     const source = files.source ?? 'model';
     const config = parseConfig(files.config, `${source}/config.json`);
-    const src = SafetensorsFile.open(files.weights, `${source}/model.safetensors`);
+    const src = weightSource(files.weights, source);
     const model = config.family === 'bert' ? new BertModel(config, src) : new DecoderModel(config, src);
+    model.weights.format = opts.weightFormat ?? 'auto';
     const tokenizer = await HfTokenizer.create(files.tokenizer, files.tokenizerConfig);
     return new HfEmbedder(config, model, tokenizer, opts, source);
+  }
+
+  /** how linear weights are uploaded ('auto': f16 on WebGPU, f32 on the CPU) */
+  get weightFormat(): WeightFormatChoice {
+    return this.model.weights.format;
+  }
+
+  /**
+   * The same model (same checkpoint, tokenizer and options) with its linear weights uploaded in another
+   * format: a second model over the same source, nothing read until it is used (weight-check.ts compares
+   * the two). Its uploads are its own (release() them).
+   */
+  withWeightFormat(format: WeightFormatChoice): HfEmbedder {
+    const src = this.model.weights.src;
+    const c = this.config;
+    const model = c.family === 'bert' ? new BertModel(c, src) : new DecoderModel(c, src);
+    model.weights.format = format;
+    return new HfEmbedder(c, model, this.tokenizer, { ...this.opts, weightFormat: format }, this.source);
   }
 
   /** Token ids of each text (special tokens, EOS for decoders, truncation). */
@@ -138,7 +169,7 @@ export class HfEmbedder implements NativeEmbedder {
   }
 
   /** the model's safetensors file and the name prefix its tensors carry (exports keep the file's names) */
-  get weightFile(): { src: SafetensorsFile; prefix: string } {
+  get weightFile(): { src: TensorSource; prefix: string } {
     return this.model.weightFile;
   }
 

@@ -119,7 +119,7 @@ for (const bc of backendCases()) {
     let prompt: number[];
     beforeAll(async () => {
       be = await bc.make();
-      g = await HfGenerator.create(files);
+      g = await HfGenerator.create(files, { weightFormat: 'f32' }); // parity is f32's
       prompt = g.prompt(MESSAGES);
     });
     afterAll(() => {
@@ -147,7 +147,10 @@ for (const bc of backendCases()) {
       const tensors = new Map([...ws].map(([k, t]) => [k, { shape: t.shape, data: t.data }]));
       tensors.set('lm_head.weight', { shape: [V, H], data: head });
       const cfg = { ...(JSON.parse(files.config as string) as Qwen3LikeConfig), tie_word_embeddings: false };
-      const untied = await HfGenerator.create({ ...files, config: cfg, weights: writeSafetensors(tensors) });
+      const untied = await HfGenerator.create(
+        { ...files, config: cfg, weights: writeSafetensors(tensors) },
+        { weightFormat: 'f32' },
+      );
       const ids = prompt.slice(0, 9);
       const hidden = qwen3Forward(cfg, ws, [ids], [ids.map(() => 1)], true);
       const want = new Float64Array(ids.length * V);

@@ -11,9 +11,9 @@ import { CHATML_TEMPLATE, ChatTemplate, chatTemplateOf, type ChatTurn } from './
 import { hfLinear, padBatch } from './common';
 import { ConfigError, DECODER_MODEL_TYPES, parseConfig, type DecoderConfig } from './config';
 import { DecoderModel } from './decoder';
-import type { HfModelFiles } from './embedder';
+import { weightSource, type HfModelFiles } from './embedder';
+import type { WeightFormatChoice } from './fit';
 import { KvCache } from './kv-cache';
-import { SafetensorsFile } from './safetensors';
 import { checkSampling, sampleToken, type SamplingOptions } from './sampling';
 import { HfTokenizer } from './tokenizer';
 
@@ -24,6 +24,8 @@ export interface HfGeneratorOptions {
   chatTemplate?: string;
   /** Qwen3's thinking mode (the template variable enable_thinking; default false: answer directly) */
   thinking?: boolean;
+  /** how linear weights are uploaded (default 'auto': f16 on WebGPU, f32 on the CPU; fit.ts) */
+  weightFormat?: WeightFormatChoice;
 }
 
 /** a two-turn conversation every usable template renders */
@@ -137,8 +139,9 @@ export class HfGenerator {
         `${source}/config.json`,
         `model_type "${config.modelType}" is an encoder: text generation needs a decoder (${DECODER_MODEL_TYPES.join(', ')})`,
       );
-    const src = SafetensorsFile.open(files.weights, `${source}/model.safetensors`);
+    const src = weightSource(files.weights, source);
     const model = new DecoderModel(config, src);
+    model.weights.format = opts.weightFormat ?? 'auto';
     void model.head; // a missing or misshapen LM head fails now, not at the first token
     const tokenizer = await HfTokenizer.create(files.tokenizer, files.tokenizerConfig, `${source}/`);
     const tcFile = `${source}/tokenizer_config.json`;

@@ -6,13 +6,14 @@
  */
 import type { Backend, Tensor } from '../../core/backend';
 import { PerBackend } from './per-backend';
-import { SafetensorsError, type SafetensorsFile } from './safetensors';
+import { SafetensorsError } from './safetensors';
+import type { TensorSource } from './tensor-source';
 
 export class LmHead {
   private readonly uploaded = new PerBackend<Tensor[]>((b) => b);
 
   constructor(
-    private readonly src: SafetensorsFile,
+    private readonly src: TensorSource,
     /** the tensor's full name in the file */
     readonly name: string,
     readonly vocab: number,

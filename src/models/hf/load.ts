@@ -5,58 +5,25 @@
  * hub id "org/name" (https://huggingface.co/<id>/resolve/<revision>/<file>) or a base URL. Downloads
  * stream with per-file progress and are kept in the Cache API when there is one, so a second load is offline.
  */
-import { HfEmbedder, type HfEmbedderOptions, type HfModelFiles } from './embedder';
-import { MAX_FILE_BYTES, mergeShards, SHARD_INDEX, shardNames } from './shards';
+import { HfEmbedder, type HfModelFiles } from './embedder';
+import { fetchModel } from './load-hub';
+import { GENERATION_CONFIG, HF_FILES, HfLoadError, type HfFileName, type LoadHfOptions } from './load-types';
+import { parseShardIndex, SHARD_INDEX, ShardedSource } from './shards';
+import { checkFit } from './fit';
+import { blobSource, storedBytes, type TensorSource } from './tensor-source';
+import { folderSource } from './tensor-source-node';
 
-export const HF_FILES = [
-  'config.json',
-  'tokenizer.json',
-  'tokenizer_config.json',
-  'model.safetensors',
-] as const;
-/** read when there is one and the caller asks (`generation`): a generation model's EOS ids and defaults */
-export const GENERATION_CONFIG = 'generation_config.json';
-export type HfFileName = (typeof HF_FILES)[number] | typeof GENERATION_CONFIG;
-export const HF_CACHE_NAME = 'stm-hf-models';
-
-export class HfLoadError extends Error {
-  constructor(
-    readonly file: string,
-    detail: string,
-    readonly status?: number,
-  ) {
-    super(`${file}: ${detail}`);
-    this.name = 'HfLoadError';
-  }
-}
-
-export interface HfLoadProgress {
-  readonly file: HfFileName;
-  readonly loaded: number;
-  /** null when the server does not say */
-  readonly total: number | null;
-  readonly fromCache: boolean;
-}
-
-/** The parts of the Cache API the loader uses. */
-export interface CacheLike {
-  match(url: string): Promise<Response | undefined>;
-  put(url: string, res: Response): Promise<void>;
-}
-
-export interface LoadHfOptions extends HfEmbedderOptions {
-  onProgress?: (p: HfLoadProgress) => void;
-  /** hub revision (default 'main') */
-  revision?: string;
-  /** hub host (default https://huggingface.co) */
-  hubUrl?: string;
-  fetch?: typeof fetch;
-  /** a cache to use, or false for none (default: caches.open(HF_CACHE_NAME) when the Cache API exists) */
-  cache?: CacheLike | false;
-  signal?: AbortSignal;
-  /** also read generation_config.json when the model has one (text generation; default false) */
-  generation?: boolean;
-}
+export {
+  GENERATION_CONFIG,
+  HF_CACHE_NAME,
+  HF_FILES,
+  HfLoadError,
+  type CacheLike,
+  type HfFileName,
+  type HfLoadProgress,
+  type LoadHfOptions,
+} from './load-types';
+export { cachedHeaders } from './load-hub';
 
 /** A local folder path (Node), picked files (browser), a hub id or an http(s) base URL. */
 export type HfSource = string | ArrayLike<File>;
@@ -93,8 +60,9 @@ async function readStringSource(source: string, opts: LoadHfOptions): Promise<Hf
   );
 }
 
-// A variable specifier keeps bundlers from pulling Node's fs into the browser build.
+// Variable specifiers keep bundlers from pulling Node's fs into the browser build.
 const FS = 'node:fs/promises';
+const FS_SYNC = 'node:fs';
 type Fs = typeof import('node:fs/promises');
 
 async function isLocalDir(path: string): Promise<boolean> {
@@ -111,56 +79,21 @@ const exists = (fs: Fs, path: string) =>
     () => false,
   );
 
-const gib = (n: number) => `${(n / 2 ** 30).toFixed(2)} GiB`;
-
-/** A file over 2 GiB cannot be read whole (ERR_FS_FILE_TOO_LARGE): say so before trying, and what to do. */
-async function checkSize(fs: Fs, path: string): Promise<void> {
-  const size = await fs.stat(path).then(
-    (s) => s.size,
-    () => 0,
-  );
-  if (size > MAX_FILE_BYTES)
-    throw new HfLoadError(
-      path,
-      `is ${gib(size)}, over the 2 GiB a single file can be read here: save the model as sharded safetensors (${SHARD_INDEX} + shards under 2 GiB each, e.g. save_pretrained(dir, max_shard_size="1GB")), which the studio reads shard by shard`,
-    );
-}
-
-/** A sharded checkpoint: the shards its index lists, packed into one safetensors buffer. */
-async function readShards(fs: Fs, root: string, opts: LoadHfOptions): Promise<Uint8Array> {
-  const indexFile = `${root}/${SHARD_INDEX}`;
-  const names = shardNames(await fs.readFile(indexFile, 'utf8'), indexFile);
-  const shards: { file: string; buf: ArrayBuffer }[] = [];
-  let loaded = 0;
-  for (const n of names) {
-    const file = `${root}/${n}`;
-    if (!(await exists(fs, file))) throw new HfLoadError(file, `missing (listed in ${SHARD_INDEX})`);
-    await checkSize(fs, file);
-    const b = await fs.readFile(file);
-    loaded += b.byteLength;
-    opts.onProgress?.({ file: 'model.safetensors', loaded, total: loaded, fromCache: false });
-    shards.push({ file, buf: toArrayBuffer(b) });
-  }
-  return new Uint8Array(mergeShards(shards));
-}
-
+/**
+ * A folder's files: the three JSON files read whole, the weights (model.safetensors, or the shards of
+ * model.safetensors.index.json) opened as a TensorSource: headers now, each tensor read at its offset when
+ * it is uploaded (no file is held whole in memory, and no 2 GiB file-size limit applies).
+ */
 async function readFolder(dir: string, opts: LoadHfOptions): Promise<HfModelFiles> {
   const fs = (await import(/* @vite-ignore */ FS)) as Fs;
+  const fsSync = (await import(/* @vite-ignore */ FS_SYNC)) as typeof import('node:fs');
   const root = dir.replace(/\/+$/, '');
-  const read = async (file: HfFileName): Promise<Uint8Array> => {
-    if (
-      file === 'model.safetensors' &&
-      !(await exists(fs, `${root}/${file}`)) &&
-      (await exists(fs, `${root}/${SHARD_INDEX}`))
-    )
-      return readShards(fs, root, opts);
+  const read = async (file: HfFileName): Promise<string> => {
     try {
-      await checkSize(fs, `${root}/${file}`);
       const b = await fs.readFile(`${root}/${file}`);
       opts.onProgress?.({ file, loaded: b.byteLength, total: b.byteLength, fromCache: false });
-      return b;
+      return new TextDecoder().decode(b);
     } catch (e) {
-      if (e instanceof HfLoadError) throw e;
       const code = (e as NodeJS.ErrnoException).code;
       throw new HfLoadError(
         `${root}/${file}`,
@@ -168,46 +101,58 @@ async function readFolder(dir: string, opts: LoadHfOptions): Promise<HfModelFile
       );
     }
   };
-  const [config, tokenizer, tokenizerConfig, weights] = await Promise.all(HF_FILES.map(read));
-  const text = (b: Uint8Array) => new TextDecoder().decode(b);
+  const [config, tokenizer, tokenizerConfig] = await Promise.all([
+    read('config.json'),
+    read('tokenizer.json'),
+    read('tokenizer_config.json'),
+  ]);
+  const weights = folderSource(fsSync, root);
+  if (opts.limits && weights)
+    checkFit(config, `${root}/config.json`, opts.limits, opts.weightFormat ?? 'auto', storedBytes(weights));
+  if (!weights)
+    throw new HfLoadError(
+      `${root}/model.safetensors`,
+      `missing from the model folder (and no ${SHARD_INDEX})`,
+    );
   const gen =
     opts.generation && (await exists(fs, `${root}/${GENERATION_CONFIG}`))
-      ? text(await read(GENERATION_CONFIG))
+      ? await read(GENERATION_CONFIG)
       : undefined;
   return {
-    config: text(config),
-    tokenizer: text(tokenizer),
-    tokenizerConfig: text(tokenizerConfig),
-    weights: toArrayBuffer(weights),
+    config,
+    tokenizer,
+    tokenizerConfig,
+    weights,
     source: root,
     ...(gen !== undefined && { generationConfig: gen }),
   };
 }
 
-function toArrayBuffer(b: Uint8Array): ArrayBuffer {
-  return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && b.buffer instanceof ArrayBuffer
-    ? b.buffer
-    : (b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer);
-}
-
-/** Picks the four files by name from a folder selection (the shallowest copy of each wins). */
+/**
+ * Picks the files by name from a folder selection (the shallowest copy of each wins). The weights are
+ * model.safetensors or the shards model.safetensors.index.json lists, each opened as a Blob source (read
+ * tensor by tensor with Blob.slice).
+ */
 async function readPickedFiles(list: ArrayLike<File>, opts: LoadHfOptions): Promise<HfModelFiles> {
   const all = Array.from(list);
   const path = (f: File) => (f as File & { webkitRelativePath?: string }).webkitRelativePath || f.name;
   const depth = (f: File) => path(f).split('/').length;
-  const pick = (name: (typeof HF_FILES)[number]): File => {
-    const hits = all.filter((f) => f.name === name).sort((a, b) => depth(a) - depth(b));
-    if (!hits.length)
-      throw new HfLoadError(name, `missing from the selected files (need ${HF_FILES.join(', ')})`);
-    return hits[0];
+  const find = (name: string): File | undefined =>
+    all.filter((f) => f.name === name).sort((a, b) => depth(a) - depth(b))[0];
+  const need = `need ${HF_FILES.join(', ')} (or ${SHARD_INDEX} and its shards)`;
+  const pick = (name: string, where = ''): File => {
+    const f = find(name);
+    if (!f)
+      throw new HfLoadError(where ? `${where}/${name}` : name, `missing from the selected files (${need})`);
+    return f;
   };
-  const chosen = HF_FILES.map(pick);
-  const folder = path(chosen[0]).split('/').slice(0, -1).join('/') || 'selected files';
-  const read = async (f: File, name: HfFileName): Promise<ArrayBuffer> => {
+  const configFile = pick('config.json');
+  const folder = path(configFile).split('/').slice(0, -1).join('/') || 'selected files';
+  const read = async (f: File, name: HfFileName): Promise<string> => {
     try {
       const b = await f.arrayBuffer();
       opts.onProgress?.({ file: name, loaded: b.byteLength, total: b.byteLength, fromCache: false });
-      return b;
+      return new TextDecoder().decode(b);
     } catch (e) {
       throw new HfLoadError(
         `${folder}/${name}`,
@@ -215,162 +160,48 @@ async function readPickedFiles(list: ArrayLike<File>, opts: LoadHfOptions): Prom
       );
     }
   };
-  const [config, tokenizer, tokenizerConfig, weights] = await Promise.all(
-    chosen.map((f, i) => read(f, HF_FILES[i])),
+  const [config, tokenizer, tokenizerConfig] = await Promise.all(
+    (['config.json', 'tokenizer.json', 'tokenizer_config.json'] as const).map((n) => read(pick(n), n)),
   );
-  const text = (b: ArrayBuffer) => new TextDecoder().decode(b);
-  const genFile = opts.generation
-    ? all.filter((f) => f.name === GENERATION_CONFIG).sort((a, b) => depth(a) - depth(b))[0]
-    : undefined;
-  const gen = genFile ? text(await read(genFile, GENERATION_CONFIG)) : undefined;
+  const weights = await pickedWeights(find, pick, folder, opts);
+  const genFile = opts.generation ? find(GENERATION_CONFIG) : undefined;
+  const gen = genFile ? await read(genFile, GENERATION_CONFIG) : undefined;
   return {
-    config: text(config),
-    tokenizer: text(tokenizer),
-    tokenizerConfig: text(tokenizerConfig),
+    config,
+    tokenizer,
+    tokenizerConfig,
     weights,
     source: folder,
     ...(gen !== undefined && { generationConfig: gen }),
   };
 }
 
-async function openCache(opts: LoadHfOptions): Promise<CacheLike | null> {
-  if (opts.cache === false) return null;
-  if (opts.cache) return opts.cache;
-  const storage = (globalThis as { caches?: CacheStorage }).caches;
-  if (!storage) return null;
-  try {
-    return await storage.open(HF_CACHE_NAME);
-  } catch {
-    return null; // e.g. opaque origins
-  }
-}
-
-async function fetchModel(base: string, source: string, opts: LoadHfOptions): Promise<HfModelFiles> {
-  const cache = await openCache(opts);
-  const get = (file: HfFileName) => fetchFile(new URL(file, base).toString(), file, source, cache, opts);
-  // small files first: a wrong id fails fast, before the weights download starts
-  const config = await get('config.json');
-  const [tokenizer, tokenizerConfig] = await Promise.all([
-    get('tokenizer.json'),
-    get('tokenizer_config.json'),
-  ]);
-  // optional: a model without one answers 404
-  const gen = opts.generation
-    ? await get(GENERATION_CONFIG).catch((e: unknown) => {
-        if (e instanceof HfLoadError && e.status === 404) return undefined;
-        throw e;
-      })
-    : undefined;
-  const weights = await get('model.safetensors');
-  const text = (b: ArrayBuffer) => new TextDecoder().decode(b);
-  return {
-    config: text(config),
-    tokenizer: text(tokenizer),
-    tokenizerConfig: text(tokenizerConfig),
-    weights,
-    source,
-    ...(gen !== undefined && { generationConfig: text(gen) }),
-  };
-}
-
-async function fetchFile(
-  url: string,
-  file: HfFileName,
-  source: string,
-  cache: CacheLike | null,
+async function pickedWeights(
+  find: (name: string) => File | undefined,
+  pick: (name: string, where?: string) => File,
+  folder: string,
   opts: LoadHfOptions,
-): Promise<ArrayBuffer> {
-  const label = `${source}/${file}`;
-  const cached = cache ? await cache.match(url).catch(() => undefined) : undefined;
-  if (cached?.ok) return readBody(cached, file, label, true, opts);
-  const doFetch = opts.fetch ?? globalThis.fetch;
-  let res: Response;
-  try {
-    res = await doFetch(url, { signal: opts.signal });
-  } catch (e) {
-    if (opts.signal?.aborted) throw e;
-    throw new HfLoadError(
-      label,
-      `network error fetching ${url} (${e instanceof Error ? e.message : String(e)})`,
-    );
+): Promise<TensorSource> {
+  const single = find('model.safetensors');
+  const indexFile = single ? undefined : find(SHARD_INDEX);
+  if (!indexFile) {
+    const f = pick('model.safetensors', folder);
+    opts.onProgress?.({ file: 'model.safetensors', loaded: f.size, total: f.size, fromCache: false });
+    return blobSource(f, `${folder}/model.safetensors`);
   }
-  if (!res.ok) {
-    const hint =
-      res.status === 401 || res.status === 403
-        ? ' (gated or private model?)'
-        : res.status === 404 && file === 'model.safetensors'
-          ? ' (sharded or non-safetensors weights are not supported)'
-          : '';
-    throw new HfLoadError(
-      label,
-      `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''} from ${url}${hint}`,
-      res.status,
-    );
-  }
-  const body = await readBody(res, file, label, false, opts);
-  if (cache) {
-    const headers = cachedHeaders(res, body.byteLength);
-    await cache.put(url, new Response(body.slice(0), { headers })).catch(() => undefined); // quota: still usable, just not offline
-  }
-  return body;
-}
-
-/** Headers kept with a cached download: its size and the validators a later revalidation sends back. */
-export function cachedHeaders(res: Response, bytes: number): Record<string, string> {
-  const h: Record<string, string> = {
-    'content-type': 'application/octet-stream',
-    'content-length': String(bytes),
-  };
-  const etag = res.headers.get('x-linked-etag') ?? res.headers.get('etag');
-  const modified = res.headers.get('last-modified');
-  if (etag) h.etag = etag;
-  if (modified) h['last-modified'] = modified;
-  return h;
-}
-
-/** Reads a response body chunk by chunk, reporting progress. */
-async function readBody(
-  res: Response,
-  file: HfFileName,
-  label: string,
-  fromCache: boolean,
-  opts: LoadHfOptions,
-): Promise<ArrayBuffer> {
-  const len = Number(res.headers.get('content-length'));
-  const encoding = res.headers.get('content-encoding');
-  // a compressed transfer's length is not the body's length
-  const total = Number.isFinite(len) && len > 0 && (!encoding || encoding === 'identity') ? len : null;
-  opts.onProgress?.({ file, loaded: 0, total, fromCache });
-  if (!res.body) {
-    const b = await res.arrayBuffer();
-    opts.onProgress?.({ file, loaded: b.byteLength, total: total ?? b.byteLength, fromCache });
-    return b;
-  }
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
+  const index = parseShardIndex(await indexFile.text(), `${folder}/${SHARD_INDEX}`);
+  const shards = new Map<string, TensorSource>();
   let loaded = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      loaded += value.byteLength;
-      opts.onProgress?.({ file, loaded, total, fromCache });
-    }
-  } catch (e) {
-    if (opts.signal?.aborted) throw e;
-    throw new HfLoadError(
-      label,
-      `download interrupted after ${loaded} bytes (${e instanceof Error ? e.message : String(e)})`,
-    );
+  for (const name of index.shards) {
+    const f = find(name);
+    if (!f)
+      throw new HfLoadError(
+        `${folder}/${name}`,
+        `missing from the selected files (listed in ${SHARD_INDEX})`,
+      );
+    shards.set(name, await blobSource(f, `${folder}/${name}`));
+    loaded += f.size;
+    opts.onProgress?.({ file: 'model.safetensors', loaded, total: index.totalSize, fromCache: false });
   }
-  if (total !== null && loaded !== total)
-    throw new HfLoadError(label, `received ${loaded} bytes, expected ${total} (truncated download)`);
-  const out = new Uint8Array(loaded);
-  let p = 0;
-  for (const c of chunks) {
-    out.set(c, p);
-    p += c.byteLength;
-  }
-  return out.buffer;
+  return new ShardedSource(index, shards);
 }

@@ -107,7 +107,7 @@ for (const bc of backendCases()) {
 
     for (const m of MODELS) {
       it(`${m.name}: last hidden state and pooled embeddings`, async () => {
-        const emb: HfEmbedder = await loadHfModel(m.dir, m.opts);
+        const emb: HfEmbedder = await loadHfModel(m.dir, { ...m.opts, weightFormat: 'f32' }); // parity is f32's
         const seqs = emb.tokenize(TEXTS);
         expect(new Set(seqs.map((s) => s.length)).size).toBeGreaterThan(2); // padding is exercised
         const input = emb.batch(seqs);

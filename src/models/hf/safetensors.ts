@@ -94,6 +94,12 @@ export class SafetensorsFile {
     return i;
   }
 
+  /** the file that holds the tensor (this one) */
+  fileOf(name: string): string {
+    this.info(name);
+    return this.file;
+  }
+
   /** The tensor converted to f32 (a fresh array). */
   get(name: string): SafetensorsTensor {
     const { dtype, shape, begin, end } = this.info(name);

@@ -1,16 +1,26 @@
 /**
  * Sharded safetensors checkpoints (model.safetensors.index.json + model-0000k-of-0000n.safetensors, as
- * transformers' save_pretrained writes a large model): the shards are checked and packed into one
- * in-memory safetensors buffer, so the loader reads a sharded model like a single-file one.
+ * transformers' save_pretrained writes a large model): the index is parsed and checked, and the shards,
+ * each a TensorSource read tensor by tensor, are joined into one source (nothing is packed or copied).
  */
-import { SafetensorsError, SafetensorsFile } from './safetensors';
+import { SafetensorsError, type SafetensorsInfo, type SafetensorsTensor } from './safetensors';
+import type { TensorSource } from './tensor-source';
 
 export const SHARD_INDEX = 'model.safetensors.index.json';
-/** Node reads at most this many bytes of one file with readFile (ERR_FS_FILE_TOO_LARGE beyond). */
-export const MAX_FILE_BYTES = 2 ** 31 - 1;
 
-/** The shard file names an index lists (each once, in order of first use), checked to be plain names. */
-export function shardNames(indexText: string, indexFile: string): string[] {
+/** A sharded checkpoint's index: the shard of each tensor and the total size it declares (if any). */
+export interface ShardIndex {
+  readonly file: string;
+  /** tensor name -> shard file name */
+  readonly weightMap: ReadonlyMap<string, string>;
+  /** the shard file names, each once, in order of first use */
+  readonly shards: readonly string[];
+  /** metadata.total_size: the bytes of all tensors, when the index says */
+  readonly totalSize: number | null;
+}
+
+/** Parses model.safetensors.index.json; shard names must be plain .safetensors file names. */
+export function parseShardIndex(indexText: string, indexFile: string): ShardIndex {
   let idx: unknown;
   try {
     idx = JSON.parse(indexText);
@@ -20,42 +30,90 @@ export function shardNames(indexText: string, indexFile: string): string[] {
   const map = (idx as { weight_map?: unknown } | null)?.weight_map;
   if (typeof map !== 'object' || map === null || Array.isArray(map))
     throw new SafetensorsError(indexFile, null, 'has no "weight_map" object');
-  const names = [...new Set(Object.values(map as Record<string, unknown>))];
-  for (const n of names)
+  const weightMap = new Map<string, string>();
+  for (const [name, n] of Object.entries(map as Record<string, unknown>)) {
     if (typeof n !== 'string' || !/^[\w.-]+\.safetensors$/.test(n))
       throw new SafetensorsError(
         indexFile,
-        null,
+        name,
         `"weight_map" names ${JSON.stringify(n)}, not a .safetensors file in the folder`,
       );
-  if (names.length === 0) throw new SafetensorsError(indexFile, null, '"weight_map" is empty');
-  return names as string[];
+    weightMap.set(name, n);
+  }
+  if (weightMap.size === 0) throw new SafetensorsError(indexFile, null, '"weight_map" is empty');
+  const total = (idx as { metadata?: { total_size?: unknown } }).metadata?.total_size;
+  return {
+    file: indexFile,
+    weightMap,
+    shards: [...new Set(weightMap.values())],
+    totalSize: typeof total === 'number' && Number.isFinite(total) && total >= 0 ? total : null,
+  };
 }
 
-/** Packs shards into one safetensors buffer; a tensor in two shards is an error naming both. */
-export function mergeShards(shards: readonly { file: string; buf: ArrayBuffer }[]): ArrayBuffer {
-  const header: Record<string, unknown> = {};
-  const parts: { src: Uint8Array; at: number }[] = [];
-  const from = new Map<string, string>();
-  let offset = 0;
-  for (const { file, buf } of shards) {
-    const f = SafetensorsFile.open(buf, file);
-    for (const name of f.names) {
-      const other = from.get(name);
-      if (other) throw new SafetensorsError(file, name, `is also in ${other}`);
-      from.set(name, file);
-      const { dtype, shape, begin, end } = f.info(name);
-      header[name] = { dtype, shape: [...shape], data_offsets: [offset, offset + end - begin] };
-      parts.push({ src: new Uint8Array(buf, begin, end - begin), at: offset });
-      offset += end - begin;
+/**
+ * Shards joined into one source: every tensor of every shard, each in exactly one shard (a tensor in two
+ * shards is an error naming both files); a tensor the index places in another shard than the one holding
+ * it, or one the index lists but no shard holds, is an error naming the index, the tensor and the shard.
+ */
+export class ShardedSource implements TensorSource {
+  private readonly where = new Map<string, TensorSource>();
+  readonly metadata: Readonly<Record<string, unknown>>;
+
+  constructor(
+    readonly index: ShardIndex,
+    /** the shards, keyed by their file name in the index */
+    shards: ReadonlyMap<string, TensorSource>,
+  ) {
+    this.metadata = shards.get(index.shards[0])?.metadata ?? {};
+    for (const name of index.shards)
+      if (!shards.has(name))
+        throw new SafetensorsError(index.file, null, `shard ${name} is listed but was not opened`);
+    for (const [shardName, s] of shards) {
+      for (const t of s.names) {
+        const other = this.where.get(t);
+        if (other) throw new SafetensorsError(s.file, t, `is also in ${other.file}`);
+        const listed = index.weightMap.get(t);
+        if (listed !== undefined && listed !== shardName)
+          throw new SafetensorsError(index.file, t, `is listed in shard ${listed} but found in ${s.file}`);
+        this.where.set(t, s);
+      }
     }
+    for (const [t, shardName] of index.weightMap)
+      if (!this.where.has(t))
+        throw new SafetensorsError(shards.get(shardName)!.file, t, `missing (listed in ${index.file})`);
   }
-  let json = JSON.stringify(header);
-  json += ' '.repeat((8 - (new TextEncoder().encode(json).length % 8)) % 8);
-  const head = new TextEncoder().encode(json);
-  const out = new Uint8Array(8 + head.length + offset);
-  new DataView(out.buffer).setUint32(0, head.length, true);
-  out.set(head, 8);
-  for (const p of parts) out.set(p.src, 8 + head.length + p.at);
-  return out.buffer;
+
+  get file(): string {
+    return this.index.file;
+  }
+
+  get names(): string[] {
+    return [...this.where.keys()];
+  }
+
+  has(name: string): boolean {
+    return this.where.has(name);
+  }
+
+  private shard(name: string): TensorSource {
+    const s = this.where.get(name);
+    if (!s) throw new SafetensorsError(this.index.file, name, 'no such tensor in any shard');
+    return s;
+  }
+
+  info(name: string): SafetensorsInfo {
+    return this.shard(name).info(name);
+  }
+
+  fileOf(name: string): string {
+    return this.shard(name).file;
+  }
+
+  get(name: string): SafetensorsTensor {
+    return this.shard(name).get(name);
+  }
+
+  getRows(name: string, row: number, count: number): Float32Array {
+    return this.shard(name).getRows(name, row, count);
+  }
 }

@@ -1,19 +1,45 @@
 /**
  * The weights of one model: named tensors checked against the architecture's expected shapes when the
- * model is loaded, converted to f32 and uploaded once per backend on first use (kept until dispose).
+ * model is loaded, read from the checkpoint (a TensorSource: one file or shards, tensor by tensor) and
+ * uploaded once per backend on first use (kept until dispose), one tensor at a time.
+ *
+ * Linear weights (2-D `*.weight` tensors that are not tables) are uploaded in the weight format
+ * (`format`, fit.ts): 'auto' is f16 on WebGPU (backend.tensorF16: native `shader-f16` where the device has
+ * it, packed halves elsewhere) and f32 on the CPU; 'q8' is int8 per output row (backend.tensorQ8). f32
+ * checkpoints get f16 by default too: the embeddings move by < 1e-3 in cosine (weights.test.ts) and the
+ * weights take half the memory; `format: 'f32'` keeps them exact.
+ *
+ * A tensor larger than one tensor of the backend (maxStorageBufferBindingSize on WebGPU) is uploaded as
+ * row blocks named `${name}#0`, `${name}#1`, … (splitName): tables are gathered block by block and split
+ * linears run block by block (common.ts lookup / hfLinear).
  */
 import type { Backend, Tensor } from '../../core/backend';
+import { resolveWeightFormat, type WeightFormat, type WeightFormatChoice } from './fit';
 import { PerBackend } from './per-backend';
-import { SafetensorsError, type SafetensorsFile } from './safetensors';
+import { SafetensorsError } from './safetensors';
+import type { TensorSource } from './tensor-source';
+
+/** The name of row block `i` of a tensor too large for one backend tensor. */
+export const splitName = (name: string, i: number): string => `${name}#${i}`;
+
+/** Row blocks of `rows` rows of `cols` values each, at most `max` values per block (at least one row). */
+export function rowBlocks(rows: number, cols: number, max: number): { start: number; count: number }[] {
+  const per = Math.max(1, Math.min(rows, Math.floor(max / Math.max(1, cols))));
+  const out: { start: number; count: number }[] = [];
+  for (let r = 0; r < rows; r += per) out.push({ start: r, count: Math.min(per, rows - r) });
+  return out;
+}
 
 export class Weights {
   private readonly specs = new Map<string, { full: string; shape: number[] }>();
   private readonly uploaded = new PerBackend<Map<string, Tensor>>((m) => m.values());
   /** the name prefix the file uses ('' or e.g. 'bert.', 'model.') */
   readonly prefix: string;
+  /** how linear weights are uploaded (set before the first upload; see the file comment) */
+  format: WeightFormatChoice = 'auto';
 
   constructor(
-    readonly src: SafetensorsFile,
+    readonly src: TensorSource,
     /** prefixes to try, the first under which `probe` exists wins */
     prefixes: readonly string[],
     probe: string,
@@ -45,7 +71,7 @@ export class Weights {
     const got = this.src.info(full).shape;
     if (got.length !== shape.length || got.some((d, i) => d !== shape[i])) {
       throw new SafetensorsError(
-        this.src.file,
+        this.src.fileOf(full),
         full,
         `shape [${got.join(', ')}], expected [${shape.join(', ')}]`,
       );
@@ -71,39 +97,54 @@ export class Weights {
     return s.shape;
   }
 
-  /** f32 data of one declared tensor (converted now; not cached) */
+  /** f32 data of one declared tensor (read now; not cached) */
   data(name: string): Float32Array {
     const s = this.specs.get(name);
     if (!s) throw new Error(`weight "${name}" was not declared`);
     return this.src.get(s.full).data;
   }
 
-  /** f32 rows [ids.length, cols] of a declared 2-D tensor, read from the file without converting the rest */
-  rows(name: string, ids: ArrayLike<number>): Float32Array {
-    const s = this.specs.get(name);
-    if (!s || s.shape.length !== 2) throw new Error(`weight "${name}" is not a declared 2-D tensor`);
-    const [n, cols] = s.shape;
-    const out = new Float32Array(ids.length * cols);
-    for (let i = 0; i < ids.length; i++) {
-      const id = ids[i];
-      if (!(id >= 0 && id < n)) throw new Error(`${s.full}: row ${id} out of range [0, ${n})`);
-      out.set(this.src.getRows(s.full, id, 1), i * cols);
-    }
-    return out;
+  /** The format linear weights get on `backend`. */
+  formatOn(backend: Backend): WeightFormat {
+    return resolveWeightFormat(this.format, backend.kind);
   }
 
   /**
-   * All declared tensors on `backend` (uploaded on the first call). Tensors larger than the backend's
-   * limit are skipped when listed in `hostOnly` (the caller reads them through `rows`).
+   * All declared tensors on `backend` (uploaded on the first call, one tensor read and uploaded at a time).
+   * `tables` (gathered by id: token, position tables) stay f32; the other 2-D `*.weight` tensors are
+   * linear weights in the weight format. A 2-D tensor over the backend's limit is uploaded as row blocks
+   * (splitName); a larger 1-D one throws naming it.
    */
-  on(backend: Backend, hostOnly: ReadonlySet<string> = new Set()): Map<string, Tensor> {
+  on(backend: Backend, tables: ReadonlySet<string> = new Set()): Map<string, Tensor> {
     return this.uploaded.get(backend, () => {
       const m = new Map<string, Tensor>();
+      const format = this.formatOn(backend);
       try {
         for (const [name, s] of this.specs) {
+          const linear =
+            s.shape.length === 2 && name.endsWith('.weight') && !tables.has(name) && !/embed/i.test(name);
+          const put = (data: Float32Array, shape: number[]): Tensor =>
+            !linear || format === 'f32'
+              ? backend.tensor(data, shape)
+              : format === 'f16'
+                ? backend.tensorF16(data, shape)
+                : backend.tensorQ8(data, shape);
           const count = s.shape.reduce((a, b) => a * b, 1);
-          if (hostOnly.has(name) && count > backend.maxTensorElements) continue;
-          m.set(name, backend.tensor(this.data(name), s.shape));
+          // f16 packs two values per 32-bit word and q8 four, but the blocks stay within the f32 count
+          if (count <= backend.maxTensorElements) {
+            m.set(name, put(this.data(name), s.shape));
+            continue;
+          }
+          if (s.shape.length !== 2)
+            throw new SafetensorsError(
+              this.src.fileOf(s.full),
+              s.full,
+              `[${s.shape.join(', ')}] (${count} values) exceeds the ${backend.label} limit of ${backend.maxTensorElements} values per tensor and is not a matrix that can be split into row blocks`,
+            );
+          const [rows, cols] = s.shape;
+          rowBlocks(rows, cols, backend.maxTensorElements).forEach(({ start, count: n }, i) =>
+            m.set(splitName(name, i), put(this.src.getRows(s.full, start, n), [n, cols])),
+          );
         }
       } catch (e) {
         for (const t of m.values()) backend.dispose(t);
@@ -117,4 +158,11 @@ export class Weights {
   release(backend?: Backend): void {
     this.uploaded.release(backend);
   }
+}
+
+/** The row blocks of a tensor uploaded split (splitName), in order; empty when it is whole or absent. */
+export function blocksOf(on: ReadonlyMap<string, Tensor>, name: string): Tensor[] {
+  const out: Tensor[] = [];
+  for (let i = 0; on.has(splitName(name, i)); i++) out.push(on.get(splitName(name, i))!);
+  return out;
 }

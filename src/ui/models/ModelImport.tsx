@@ -97,8 +97,8 @@ export function ModelImport() {
         </form>
       </div>
       <p className="muted small">
-        A folder with <code>config.json</code>, <code>model.safetensors</code> (or a sharded{' '}
-        <code>model.safetensors.index.json</code>), <code>tokenizer.json</code>,{' '}
+        A folder with <code>config.json</code>, <code>model.safetensors</code> (or a sharded checkpoint:{' '}
+        <code>model.safetensors.index.json</code> and its shards), <code>tokenizer.json</code>,{' '}
         <code>tokenizer_config.json</code> runs on the studio kernels ({SUPPORTED_MODEL_TYPES.join(', ')}
         ); an ONNX export (<code>onnx/model.onnx</code> + tokenizer files) on onnxruntime-web. Folder files
         are kept in the browser&apos;s storage; hub downloads in its cache.

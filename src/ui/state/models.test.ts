@@ -73,4 +73,31 @@ describe('UI store: models', () => {
     expect(again.getState().models.map((m) => m.id)).toEqual(['use-lite', 'glove']);
     expect(again.getState()).toMatchObject({ activeModel: 'use-lite', retriever: 'use-lite' });
   });
+
+  it("sets an imported model's weight format and measures its cosine to f32 on the demo queries", async () => {
+    const { store } = app(`ui-weights-${Date.now()}`);
+    await store.getState().hydrate();
+    await store.getState().setBackendPref('cpu');
+    expect(await store.getState().importModelFolder(tinyModelFiles('tiny-qwen3'))).toBe(true);
+    await store.getState().setWeightFormat('q8', false);
+    expect(store.getState().weightFormats['tiny-qwen3']).toMatchObject({
+      format: 'q8',
+      resolved: 'q8',
+      check: null,
+    });
+    await store.getState().setWeightFormat('q8', true);
+    const r = store.getState().weightFormats['tiny-qwen3'];
+    expect(r.check).toMatchObject({ format: 'q8', texts: 24 });
+    expect(r.check!.minCosine).toBeGreaterThan(0.99);
+    expect(r.check!.meanCosine).toBeLessThan(1);
+    // the model embeds with q8 weights now, close to its f32 embeddings
+    await store
+      .getState()
+      .computeSimilarity({ text: 'heart attack', role: 'query' }, { text: 'heart attack', role: 'query' });
+    expect(store.getState().similarity?.similarity).toBeCloseTo(1, 5);
+    // not a Hugging Face model: a clear error
+    await store.getState().selectModel('use-lite');
+    await store.getState().setWeightFormat('f16', false);
+    expect(store.getState().errors.at(-1)?.message).toMatch(/weight formats apply to Hugging Face models/);
+  });
 });

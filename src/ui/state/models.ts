@@ -39,6 +39,7 @@ export function createModelsSlice(set: Set, get: Get, env: SliceEnv): ModelsSlic
     similarity: null,
     revalidated: {},
     downloads: {},
+    weightFormats: {},
 
     async refreshModels() {
       try {
@@ -141,6 +142,20 @@ export function createModelsSlice(set: Set, get: Get, env: SliceEnv): ModelsSlic
         client.start('similarity', { model, a, b, backend: get().backendPref }, p),
       );
       if (r) set({ similarity: r });
+    },
+    async setWeightFormat(format, check) {
+      const model = get().activeModel;
+      if (!model) return fail('Weight format', new Error('Choose a model first.'));
+      const what = check ? `Cosine to f32 of ${format} weights (${model})` : `Weights of ${model}: ${format}`;
+      const r = await job('weights', what, (p) =>
+        client.start('weight-format', { model, format, check, backend: get().backendPref }, p),
+      );
+      if (r) {
+        // a format change drops the last check unless this one measured it
+        const prev = get().weightFormats[model];
+        const keep = !r.check && prev?.format === r.format ? prev.check : r.check;
+        set({ weightFormats: { ...get().weightFormats, [model]: { ...r, check: keep } } });
+      }
     },
   };
 }

@@ -17,6 +17,8 @@ import type { TrainProgress } from '../../train/types';
 import type { JobProgress } from '../../worker/client';
 import type { SplitDatasetRequest, SplitDatasetResult } from '../../worker/features/data/protocol';
 import type { ModelEngine } from '../../worker/features/models/files';
+import type { WeightFormatResult } from '../../worker/features/models/weight-format';
+import type { WeightFormatChoice } from '../../models/hf/fit';
 import type { PromptSearchProgress } from '../../prompts/search-types';
 import type { PromptSearchRecord, PromptSearchRequest } from '../../worker/features/prompts/protocol';
 import type {
@@ -45,6 +47,7 @@ export type JobKind =
   | 'backend'
   | 'model'
   | 'similarity'
+  | 'weights'
   | 'train'
   | 'expert'
   | 'synth'
@@ -177,6 +180,10 @@ export interface ModelsSlice {
   revalidateModel(id: string): Promise<void>;
   saveTemplates(id: string, t: ModelTemplates | null): Promise<boolean>;
   computeSimilarity(a: SimilaritySide, b: SimilaritySide): Promise<void>;
+  /** model id -> its weight format and the last measured cosine to f32 (Hugging Face models) */
+  weightFormats: Record<string, WeightFormatResult>;
+  /** sets the active model's weight format; with check, measures its cosine to f32 on the demo queries */
+  setWeightFormat(format: WeightFormatChoice, check: boolean): Promise<void>;
 }
 
 export interface LiveTraining {

@@ -13,6 +13,14 @@ export const NATIVE_FILES = [
   'tokenizer_config.json',
 ] as const;
 export const ONNX_FILES = ['onnx/model.onnx', 'tokenizer.json', 'tokenizer_config.json'] as const;
+/** a sharded Hugging Face checkpoint: the index instead of model.safetensors, and the folder's shards */
+export const SHARDED_NATIVE_FILES = [
+  'config.json',
+  'model.safetensors.index.json',
+  'tokenizer.json',
+  'tokenizer_config.json',
+] as const;
+const SHARD = /^[\w.-]+\.safetensors$/;
 
 /** An import that cannot go ahead; `file` names the missing or unreadable file. */
 export class ModelImportError extends Error {
@@ -45,14 +53,18 @@ export function folderLayout(paths: readonly string[]): FolderLayout {
   });
   const has = (list: readonly string[]) => list.every((f) => files.has(f));
   const engines: ModelEngine[] = [];
-  if (has(NATIVE_FILES)) engines.push('native');
+  if (has(NATIVE_FILES) || has(SHARDED_NATIVE_FILES)) engines.push('native');
   if (has(ONNX_FILES)) engines.push('onnx');
   return { root: rooted ? first : '', files, engines };
 }
 
 /** The files to keep for an engine (config.json rides along with ONNX when present: it names the architecture). */
 export function filesFor(layout: FolderLayout, engine: ModelEngine): string[] {
-  if (engine === 'native') return [...NATIVE_FILES];
+  if (engine === 'native') {
+    if (layout.files.has('model.safetensors')) return [...NATIVE_FILES];
+    // sharded: the index and every .safetensors file beside it (the loader checks them against the index)
+    return [...SHARDED_NATIVE_FILES, ...[...layout.files.keys()].filter((f) => SHARD.test(f))];
+  }
   return [...ONNX_FILES, ...(layout.files.has('config.json') ? ['config.json'] : [])];
 }
 
@@ -74,7 +86,7 @@ export function chooseEngine(layout: FolderLayout, wanted?: ModelEngine): ModelE
   const m = mo.length < mn.length ? mo : mn;
   throw new ModelImportError(
     `${label}/${m[0]}`,
-    `missing from the folder (a Hugging Face model needs ${NATIVE_FILES.join(', ')}; an ONNX export needs ${ONNX_FILES.join(', ')})`,
+    `missing from the folder (a Hugging Face model needs ${NATIVE_FILES.join(', ')} (or model.safetensors.index.json and its shards); an ONNX export needs ${ONNX_FILES.join(', ')})`,
   );
 }
 

@@ -3,6 +3,7 @@
  * id / URL (downloaded with per-file progress into the Cache API, a record in IndexedDB). The model is
  * loaded, and so validated, before anything is stored: a bad file stores nothing.
  */
+import type { DeviceFitLimits } from '../../../models/hf/fit';
 import type { Embedder } from '../../../models/types';
 import type { ModelRecord, StudioDB } from '../../../store/db';
 import { deleteEmbeddings } from '../../../store/embeddings';
@@ -31,6 +32,8 @@ export interface ImportEnv {
   hub: HubOptions;
   /** ids of the built-in models (an import may not take one) */
   builtins: readonly string[];
+  /** the device a hub model must fit: checked from config.json before its weights download (fit.ts) */
+  limits?: DeviceFitLimits;
 }
 
 function describe(l: Loaded, engine: ModelEngine, origin: string): string {
@@ -136,9 +139,16 @@ export async function importHub(
   const id = isUrl(src) && !opts.name ? freeId(src.replace(/^https?:\/\//i, ''), env) : freeId(name, env);
   const base = { id, name, source: 'hub' as const, origin: src, engine: 'native' as const };
   const sizes = new Map<string, number>();
-  const loaded = await loadRecord(base, null, env.hub, ctx.signal, (file, bytes, total) => {
-    sizes.set(file, bytes);
-    ctx.progress('download', bytes, total ?? 0, file);
-  });
+  const loaded = await loadRecord(
+    base,
+    null,
+    env.hub,
+    ctx.signal,
+    (file, bytes, total) => {
+      sizes.set(file, bytes);
+      ctx.progress('download', bytes, total ?? 0, file);
+    },
+    env.limits,
+  );
   return { rec: await store(env, base, loaded, null, sizes, ctx), loaded };
 }

@@ -5,6 +5,8 @@
  */
 import { describeEmbedder, type ConfigHint, type ModelDetails } from '../../../models/describe';
 import { HF_CACHE_NAME, HF_FILES, loadHfModel, type CacheLike } from '../../../models/hf';
+import type { DeviceFitLimits } from '../../../models/hf/fit';
+import { parseShardIndex, SHARD_INDEX } from '../../../models/hf/shards';
 import { revalidateFiles, type RevalidateResult } from '../../../models/hf/revalidate';
 import { loadOrtEmbedder } from '../../../models/ort/embedder';
 import { parseJsonFile } from '../../../models/ort/tokenizer';
@@ -61,6 +63,7 @@ export async function loadRecord(
   hub: HubOptions,
   signal?: AbortSignal,
   onFile?: (file: string, loaded: number, total: number | null) => void,
+  limits?: DeviceFitLimits,
 ): Promise<Loaded> {
   if (rec.source === 'hub') {
     let bytes = 0;
@@ -71,6 +74,7 @@ export async function loadRecord(
       cache: hub.cache,
       hubUrl: hub.hubUrl,
       signal,
+      limits,
       onProgress: (p) => {
         sizes.set(p.file, p.loaded);
         onFile?.(p.file, p.loaded, p.total);
@@ -283,16 +287,20 @@ export class ModelManager {
   }
 
   private async dropDownloads(origin: string): Promise<void> {
+    const cache = await this.downloadCache();
+    if (!cache) return;
     const urls = hubFileUrls(origin, this.hub.hubUrl);
-    const cache = this.hub.cache;
-    if (cache === false) return;
-    if (cache?.delete) {
-      for (const u of urls) await cache.delete(u);
-      return;
+    // a sharded download: the index and the shards it lists
+    const indexUrl = new URL(SHARD_INDEX, urls[0]).toString();
+    const index = await cache.match(indexUrl).catch(() => undefined);
+    if (index?.ok) {
+      const shards = await index
+        .text()
+        .then((t) => parseShardIndex(t, indexUrl).shards)
+        .catch(() => []);
+      urls.push(indexUrl, ...shards.map((n) => new URL(n, urls[0]).toString()));
     }
-    const storage = (globalThis as { caches?: CacheStorage }).caches;
-    if (!storage) return;
-    const c = await storage.open(HF_CACHE_NAME);
-    for (const u of urls) await c.delete(u);
+    const del = (cache as CacheLike & { delete?(url: string): Promise<boolean> }).delete;
+    if (del) for (const u of urls) await del.call(cache, u);
   }
 }

@@ -1,6 +1,8 @@
 /** Model requests of the worker protocol: their types and validation. */
 import type { ModelDetails } from '../../../models/describe';
+import { WEIGHT_FORMATS, type WeightFormatChoice } from '../../../models/hf/fit';
 import type { RevalidateResult } from '../../../models/hf/revalidate';
+import type { WeightFormatResult } from './weight-format';
 import type { ModelInfo, Role } from '../../../models/types';
 import type { ModelTemplates } from '../../../models/types';
 import type { ModelEngine } from './files';
@@ -76,6 +78,16 @@ export interface ModelRequestMap {
   /** templates: null resets to the model's own */
   'set-templates': [{ model: string; templates: ModelTemplates | null }, TemplatesResult];
   similarity: [SimilarityRequest, SimilarityResult];
+  /** a Hugging Face model's weight format (and, with check, its cosine to f32 on the demo queries) */
+  'weight-format': [WeightFormatRequest, WeightFormatResult];
+}
+
+export interface WeightFormatRequest {
+  model: string;
+  format: WeightFormatChoice;
+  /** measure the cosine of the demo queries' embeddings to f32 */
+  check: boolean;
+  backend: BackendPref;
 }
 
 const isRole = (v: unknown) => v === 'query' || v === 'passage';
@@ -156,6 +168,15 @@ export function checkModelRequest(t: keyof ModelRequestMap, m: Record<string, un
         'similarity needs a and b, each { text (non-empty), role: query|passage }',
       );
       need(isPref(m.backend), 'similarity needs backend auto|webgpu|cpu');
+      break;
+    case 'weight-format':
+      need(isStr(m.model), 'weight-format needs model');
+      need(
+        WEIGHT_FORMATS.includes(m.format as WeightFormatChoice),
+        `weight-format format must be one of ${WEIGHT_FORMATS.join(', ')}`,
+      );
+      need(typeof m.check === 'boolean', 'weight-format check must be true or false');
+      need(isPref(m.backend), 'weight-format needs backend auto|webgpu|cpu');
       break;
     case 'list-models':
       break;

@@ -1,5 +1,6 @@
 /** The models feature: built-in and imported models, their templates, imports, and the similarity check. */
 import type { Backend } from '../../../core/backend';
+import { fitLimitsOf } from '../../../models/hf/fit';
 import type { Host } from '../../host';
 import { importFolder, importHub } from './import';
 import {
@@ -11,11 +12,17 @@ import {
   type SimilarityResult,
 } from './protocol';
 import { similarity } from './similarity';
+import { CHECK_TEXTS, hfEmbedderOf, setWeightFormat, type WeightFormatResult } from './weight-format';
+import type { WeightFormatRequest } from './protocol';
 import type { Feature, JobCtx } from '../feature';
 
 async function importModel(req: ImportModelRequest, ctx: JobCtx, host: Host): Promise<ModelEntry> {
   const deps = host.deps;
-  const env = { db: ctx.db, hub: deps.hub ?? {}, builtins: deps.listModels().map((m) => m.id) };
+  // a hub model is checked against the device before its weights download
+  const limits = req.files
+    ? undefined
+    : await host.backends.run('auto', ctx.signal, async (b: Backend) => fitLimitsOf(b));
+  const env = { db: ctx.db, hub: deps.hub ?? {}, builtins: deps.listModels().map((m) => m.id), limits };
   const { rec, loaded } = req.files
     ? await importFolder(req.files, { engine: req.engine, name: req.name }, env, ctx)
     : await importHub(req.hub as string, { name: req.name }, env, ctx);
@@ -37,6 +44,18 @@ async function similarityOf(req: SimilarityRequest, ctx: JobCtx, host: Host): Pr
         ? `onnxruntime-web (${entry.ep ?? 'wasm'})`
         : `studio kernels on ${active?.label ?? b.label}`;
     return { model: req.model, ...r, backend: active, engine };
+  });
+}
+
+async function weightFormat(req: WeightFormatRequest, ctx: JobCtx, host: Host): Promise<WeightFormatResult> {
+  ctx.progress('load-model', 0, 1, req.model);
+  const e = hfEmbedderOf((await host.models.load(req.model, ctx.signal)).embedder, req.model);
+  const texts = req.check
+    ? (await host.deps.loadDemo()).queries.slice(0, CHECK_TEXTS).map((q) => q.text)
+    : null;
+  return host.backends.run(req.backend, ctx.signal, (b: Backend) => {
+    ctx.progress('embed', 0, 1);
+    return setWeightFormat(e, req.model, req.format, b, texts);
   });
 }
 
@@ -68,5 +87,6 @@ export const models: Feature<ModelRequestMap> = {
     },
     'set-templates': { run: (req, _ctx, host) => host.models.setTemplates(req.model, req.templates) },
     similarity: { queued: true, run: (req, ctx, host) => similarityOf(req, ctx, host) },
+    'weight-format': { queued: true, run: (req, ctx, host) => weightFormat(req, ctx, host) },
   },
 };

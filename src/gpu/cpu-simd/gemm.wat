@@ -1,9 +1,11 @@
 ;; C[M,N] += A[M,K] · B[K,N], all f32 row-major in linear memory (byte offsets a, b, c).
 ;; Preconditions (the TypeScript wrapper pads to meet them): M % 4 == 0, N % 8 == 0.
+;; The memory is imported: shared (the threads feature) when helper threads run row blocks of one product
+;; on it, unshared otherwise; scripts/build-wasm.ts builds both variants from this file.
 ;; Register block: 4 rows x 8 columns = 8 f32x4 accumulators; j-panels outermost so the
 ;; [K x 8] slice of B stays in L1 while every 4-row block of A streams past it.
 (module
-  (memory (export "memory") 1)
+  (import "env" "memory" (memory 1 65536 shared))
   (func (export "gemm")
     (param $a i32) (param $b i32) (param $c i32) (param $M i32) (param $K i32) (param $N i32)
     (local $i i32) (local $j i32) (local $k i32)

@@ -4,7 +4,8 @@
 // One workgroup per (b, query i, head h), h fastest (neighbouring workgroups share k/v rows). Keys are
 // visited in chunks of WG (one key per invocation) with an online softmax: a running max m and sum l,
 // and Dh accumulators in workgroup memory rescaled by exp(m_old - m_new) per chunk. Key j is visible
-// when mask[b,j] != 0 and (not causal or j <= Tk - T + i); a query with no visible key writes zeros.
+// when mask[b,j] != 0, (not causal or j <= pos) and (window 0 or pos - window < j < pos + window), pos = Tk - T + i;
+// a query with no visible key writes zeros. softcap > 0: the scaled score s becomes softcap * tanh(s / softcap).
 // Workgroup memory: (2 * DH_SLOTS + 2 * WG) f32, WG of them the reductions' `partial`
 // (workgroup_max and workgroup_sum, shaders/lib/workgroup_reduce.wgsl, prepended). WG must be a power of two.
 override WG: u32 = 128u;
@@ -19,6 +20,10 @@ struct Params {
   causal: u32,
   scale: f32,
   Tk: u32,
+  softcap: f32,
+  window: u32,
+  pad0: u32,
+  pad1: u32,
 }
 
 @group(0) @binding(0) var<storage, read> Q: array<f32>;
@@ -56,17 +61,28 @@ fn main(
   }
   workgroupBarrier();
 
-  var nkeys = p.Tk;
+  // the keys [j0, j0 + nkeys) that causal and window leave (j0 <= pos < j0 + nkeys)
+  let pos = p.Tk - p.T + i;
+  var hi = p.Tk;
   if (p.causal != 0u) {
-    nkeys = p.Tk - p.T + i + 1u;
+    hi = pos + 1u;
   }
+  var j0 = 0u;
+  if (p.window > 0u) {
+    hi = min(hi, pos + p.window);
+    if (pos + 1u > p.window) {
+      j0 = pos + 1u - p.window;
+    }
+  }
+  let nkeys = hi - j0;
   let chunks = (nkeys + WG - 1u) / WG;
   var m = NONE;
   var l = 0.0;
   for (var c = 0u; c < chunks; c = c + 1u) {
-    let j = c * WG + lane;
+    let jr = c * WG + lane;
+    let j = j0 + jr;
     var s = NONE;
-    let visible = j < nkeys && mask[b * p.Tk + min(j, p.Tk - 1u)] != 0.0;
+    let visible = jr < nkeys && mask[b * p.Tk + min(j, p.Tk - 1u)] != 0.0;
     if (visible) {
       let ko = ((b * p.Tk + j) * p.Hkv + kh) * p.Dh;
       var dot = 0.0;
@@ -74,6 +90,9 @@ fn main(
         dot = fma(qv[d], K[ko + d], dot);
       }
       s = dot * p.scale;
+      if (p.softcap > 0.0) {
+        s = p.softcap * tanh(clamp(s / p.softcap, -15.0, 15.0)); // tanh(±15) is ±1 in f32
+      }
     }
     let mNew = max(m, workgroup_max(s, lane));
     var pr = 0.0;
@@ -90,7 +109,7 @@ fn main(
       for (var jj = 0u; jj < len; jj = jj + 1u) {
         let pj = probs[jj];
         if (pj != 0.0) {
-          a = fma(pj, V[((b * p.Tk + c * WG + jj) * p.Hkv + kh) * p.Dh + d], a);
+          a = fma(pj, V[((b * p.Tk + j0 + c * WG + jj) * p.Hkv + kh) * p.Dh + d], a);
         }
       }
       acc[d] = a;

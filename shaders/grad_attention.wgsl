@@ -1,5 +1,7 @@
 // Attention backward, probabilities recomputed from q, k and the row statistics.
-// q/dy [B,T,Hq,Dh], k/v [B,T,Hkv,Dh], mask [B,T]; key j visible to query i when mask != 0 and (!causal or j <= i).
+// q/dy [B,T,Hq,Dh], k/v [B,T,Hkv,Dh], mask [B,T]; key j visible to query i when mask != 0, (!causal or j <= i)
+// and (window 0 or i - window < j < i + window). Scores s = scale q·k, soft-capped (softcap > 0) to
+// softcap * tanh(s / softcap); then ds also takes tanh's derivative 1 - (s / softcap)^2 (cap_grad).
 //   dq  (one invocation per query row (b,i,h)): m = max s_j, lse = m + log Σ exp(s_j - m), p_j = exp(s_j - lse),
 //       dp_j = dy_i·v_j, delta = Σ p_j dp_j; dq = scale Σ p_j (dp_j - delta) k_j; ST[row] = (lse, delta).
 //       A row with no visible key gets dq = 0 and is never read by dkv (no key is visible to it).
@@ -15,6 +17,11 @@ struct Params {
   Dh: u32,
   causal: u32,
   scale: f32,
+  Tk: u32,
+  softcap: f32,
+  window: u32,
+  pad0: u32,
+  pad1: u32,
 }
 
 @group(0) @binding(0) var<storage, read> Q: array<f32>;
@@ -28,7 +35,16 @@ struct Params {
 @group(0) @binding(8) var<uniform> p: Params;
 
 fn visible(b: u32, i: u32, j: u32) -> bool {
-  return MASK[b * p.T + j] != 0.0 && (p.causal == 0u || j <= i);
+  let inWindow = p.window == 0u || (j + p.window > i && j < i + p.window);
+  return MASK[b * p.T + j] != 0.0 && (p.causal == 0u || j <= i) && inWindow;
+}
+
+fn cap_grad(s: f32) -> f32 {
+  if (p.softcap > 0.0) {
+    let t = s / p.softcap;
+    return 1.0 - t * t;
+  }
+  return 1.0;
 }
 
 fn dy_dot_v(a: u32, vo: u32) -> f32 {
@@ -44,7 +60,11 @@ fn qk(qo: u32, ko: u32) -> f32 {
   for (var d = 0u; d < p.Dh; d = d + 1u) {
     acc = fma(Q[qo + d], K[ko + d], acc);
   }
-  return acc * p.scale;
+  let s = acc * p.scale;
+  if (p.softcap > 0.0) {
+    return p.softcap * tanh(clamp(s / p.softcap, -15.0, 15.0));
+  }
+  return s;
 }
 
 @compute @workgroup_size(WG)
@@ -95,8 +115,9 @@ fn dq(
   for (var j = 0u; j < p.T; j = j + 1u) {
     if (visible(b, i, j)) {
       let ko = ((b * p.T + j) * p.Hkv + g) * p.Dh;
-      let pj = exp(qk(qo, ko) - lse);
-      let ds = pj * (dy_dot_v(qo, ko) - delta) * p.scale;
+      let sj = qk(qo, ko);
+      let pj = exp(sj - lse);
+      let ds = pj * (dy_dot_v(qo, ko) - delta) * cap_grad(sj) * p.scale;
       for (var d = 0u; d < p.Dh; d = d + 1u) {
         O1[qo + d] = fma(ds, K[ko + d], O1[qo + d]);
       }
@@ -130,8 +151,9 @@ fn dkv(
     for (var hh = 0u; hh < group; hh = hh + 1u) {
       let row = (b * p.T + i) * p.Hq + g * group + hh;
       let qo = row * p.Dh;
-      let pij = exp(qk(qo, ko) - ST[2u * row]);
-      let ds = pij * (dy_dot_v(qo, ko) - ST[2u * row + 1u]) * p.scale;
+      let sij = qk(qo, ko);
+      let pij = exp(sij - ST[2u * row]);
+      let ds = pij * (dy_dot_v(qo, ko) - ST[2u * row + 1u]) * cap_grad(sij) * p.scale;
       for (var d = 0u; d < p.Dh; d = d + 1u) {
         O1[ko + d] = fma(ds, Q[qo + d], O1[ko + d]);
         O2[ko + d] = fma(pij, DY[qo + d], O2[ko + d]);

@@ -16,8 +16,10 @@ export type Positional =
 /**
  * Options of attention (forward and backward). softcap (Gemma 2): scores become softcap·tanh(s/softcap)
  * after scaling, before masking and softmax. window (sliding-window attention, Gemma 2's local layers,
- * Mistral): key j is visible to the query at position p only when p - window < j (and the other rules);
- * absent or 0: no window.
+ * Mistral): key j is visible to the query at position p only when p - window < j < p + window (and the
+ * other rules). Causal, that is Hugging Face's sliding-window causal mask (the query and window - 1 keys
+ * before it); not causal, the symmetric band |p - j| < window of HF's T5Gemma / sliding_window_bidirectional
+ * mask (see kernels/attention.ts). Absent or 0: no window.
  */
 export interface AttentionOptions {
   causal: boolean;

@@ -2,6 +2,8 @@
  * attention backward (probabilities recomputed). For query row (b,i,h) with visible keys j:
  *   p_j = softmax_j(scale q_i·k_j), dp_j = dy_i·v_j, delta = Σ_j p_j dp_j, ds_j = p_j (dp_j - delta)
  *   dq_i = scale Σ_j ds_j k_j,  dk_j += scale ds_j q_i,  dv_j += p_j dy_i
+ * softcap c: the scores are c·tanh(s/c), so ds_j also takes the factor 1 - (score_j / c)^2 (tanh').
+ * window: keys outside it are hidden like padding (see attention.ts).
  * GQA: a kv head's grads are summed over the query heads that share it. Masked keys (and keys after the
  * query when causal) get no gradient from that row; a row with no visible key contributes nothing.
  * CPU reference (f64) + GPU programs (shaders/grad_attention.wgsl: 'dq' per query row also writes the
@@ -10,7 +12,7 @@
 import { type KernelLimits, type ProgramSpec, type ShaderRef } from '../core/program';
 import { attentionRowScores, type AttentionDims, type AttentionOpts } from './attention';
 import type { OpDef } from '../core/op';
-import { attentionShape } from './attention';
+import { attentionParams, attentionShape } from './attention';
 import { ShapeError, type Tensor } from '../core/backend';
 
 /** The forward's shape check; the backward has no KV cache: keys as long as queries. */
@@ -49,6 +51,8 @@ export function attentionBackwardCpu(
   const dv = new Float64Array(B * T * Hkv * Dh);
   const s = new Float64Array(T);
   const dp = new Float64Array(T);
+  const capGrad = new Float64Array(T).fill(1);
+  const c = opts.softcap ?? 0;
   for (let b = 0; b < B; b++) {
     for (let i = 0; i < T; i++) {
       for (let h = 0; h < Hq; h++) {
@@ -61,6 +65,7 @@ export function attentionBackwardCpu(
         let delta = 0;
         for (let j = 0; j < T; j++) {
           if (s[j] === -Infinity) continue;
+          if (c) capGrad[j] = 1 - (s[j] / c) ** 2;
           s[j] = Math.exp(s[j] - m) / sum; // now p_j
           const vo = ((b * T + j) * Hkv + kh) * Dh;
           let acc = 0;
@@ -71,7 +76,7 @@ export function attentionBackwardCpu(
         for (let j = 0; j < T; j++) {
           if (s[j] === -Infinity) continue;
           const ko = ((b * T + j) * Hkv + kh) * Dh;
-          const ds = s[j] * (dp[j] - delta) * opts.scale;
+          const ds = s[j] * (dp[j] - delta) * capGrad[j] * opts.scale;
           for (let d = 0; d < Dh; d++) {
             dq[qo + d] += ds * k[ko + d];
             dk[ko + d] += ds * q[qo + d];
@@ -82,13 +87,6 @@ export function attentionBackwardCpu(
     }
   }
   return { dq: Float32Array.from(dq), dk: Float32Array.from(dk), dv: Float32Array.from(dv) };
-}
-
-function params(dims: AttentionDims, opts: AttentionOpts): ArrayBuffer {
-  const u = new ArrayBuffer(32);
-  new Uint32Array(u, 0, 6).set([dims.B, dims.T, dims.Hq, dims.Hkv, dims.Dh, opts.causal ? 1 : 0]);
-  new Float32Array(u, 24, 1)[0] = opts.scale;
-  return u;
 }
 
 /** 'dq': bindings q, k, v, mask, dy, stats [B*T*Hq*2] (lse, delta), dq. One invocation per query row. */
@@ -105,7 +103,7 @@ export function attentionDqProgram(
     workgroups: Math.max(1, Math.ceil((dims.B * dims.T * dims.Hq) / wg)),
     bindings: [0, 1, 2, 3, 4, 5, 6],
     uniformBinding: 8,
-    uniforms: params(dims, opts),
+    uniforms: attentionParams(dims, opts),
   };
 }
 
@@ -123,7 +121,7 @@ export function attentionDkvProgram(
     workgroups: Math.max(1, Math.ceil((dims.B * dims.T * dims.Hkv) / wg)),
     bindings: [0, 1, 2, 3, 4, 5, 6, 7],
     uniformBinding: 8,
-    uniforms: params(dims, opts),
+    uniforms: attentionParams(dims, opts),
   };
 }
 

@@ -2,9 +2,10 @@
  * attention backward for the CPU backend on the WebAssembly gemm, per (batch, kv head, query head):
  * S = Q·Kᵀ·scale -> masked softmax P (JS), dP = dY·Vᵀ, dS = P ⊙ (dP - rowsum(P ⊙ dP)) · scale,
  * dQ = dS·K, dK += dSᵀ·Q, dV += Pᵀ·dY (summed over the query heads sharing a kv head).
- * Same semantics as attentionBackwardCpu (the f64 reference); accumulation here is f32.
+ * softcap: scores c·tanh(s/c), dS also times 1 - (score/c)^2. Same semantics as attentionBackwardCpu (the
+ * f64 reference); accumulation here is f32.
  */
-import type { AttentionDims } from '../../kernels/attention';
+import { attentionKeyRange, softcapScore, type AttentionDims } from '../../kernels/attention';
 import type { AttentionOptions } from '../../core/transformer-ops';
 import type { WasmGemm } from './gemm';
 
@@ -30,6 +31,8 @@ export function attentionBackwardGemm(
   const dk = new Float32Array(B * T * Hkv * Dh);
   const dv = new Float32Array(B * T * Hkv * Dh);
   const [qh, dyh, kh, vh] = [0, 1, 2, 3].map(() => new Float32Array(T * Dh));
+  const cap = opts.softcap ?? 0;
+  const capGrad = new Float32Array(T).fill(1);
   for (let b = 0; b < B; b++) {
     for (let g = 0; g < Hkv; g++) {
       for (let t = 0; t < T; t++) {
@@ -54,9 +57,13 @@ export function attentionBackwardGemm(
         for (let i = 0; i < T; i++) {
           const row = i * T;
           let m = -Infinity;
+          const [lo, hi] = attentionKeyRange(i, T, opts);
           for (let j = 0; j < T; j++) {
-            if (mask[b * T + j] === 0 || (opts.causal && j > i)) p[row + j] = -Infinity;
-            else p[row + j] *= opts.scale;
+            if (mask[b * T + j] === 0 || j < lo || j >= hi) p[row + j] = -Infinity;
+            else {
+              p[row + j] = softcapScore(p[row + j] * opts.scale, cap);
+              if (cap) capGrad[j] = 1 - (p[row + j] / cap) ** 2;
+            }
             if (p[row + j] > m) m = p[row + j];
           }
           if (m === -Infinity) {
@@ -76,7 +83,8 @@ export function attentionBackwardGemm(
             delta += p[row + j] * dp[row + j];
           }
           // dp becomes dS (scaled); masked entries have p = 0 and get 0
-          for (let j = 0; j < T; j++) dp[row + j] = p[row + j] * (dp[row + j] - delta) * opts.scale;
+          for (let j = 0; j < T; j++)
+            dp[row + j] = p[row + j] * (dp[row + j] - delta) * capGrad[j] * opts.scale;
         }
         const dqh = gemm.linear(dp, kh, null, T, T, Dh, 'kn', false);
         for (let t = 0; t < T; t++) dq.set(dqh.subarray(t * Dh, (t + 1) * Dh), ((b * T + t) * Hq + h) * Dh);

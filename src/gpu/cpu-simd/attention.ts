@@ -4,7 +4,8 @@
  * zeroed) and each (batch, query head) is one chunk of a job that the engine's threads share:
  * S = Q·Kᵀ, masked softmax (×scale) in place, O = P·V (thread-kernels.ts). Same semantics as attentionCpu
  * (the reference): padding mask on keys, optional causal mask, grouped-query heads, rows with no visible key
- * -> 0, keys past the queries (Tk >= T, a KV cache: query i at position Tk - T + i).
+ * -> 0, keys past the queries (Tk >= T, a KV cache: query i at position Tk - T + i), softcap and sliding
+ * window (attentionKeyRange, softcapScore).
  */
 import type { AttentionDims } from '../../kernels/attention';
 import type { AttentionOptions } from '../../core/transformer-ops';
@@ -41,7 +42,8 @@ export function attentionGemm(
     for (const n of sizes) offs.push(gemm.alloc(n * 4));
     const [qO, kO, vO, oO, sO, mO] = offs;
     const heap = gemm.f32;
-    const [qh, kh, vh, mh] = [qO, kO, vO, mO].map((o, i) => heap.subarray(o / 4, o / 4 + sizes[i]));
+    const view = (i: number) => heap.subarray(offs[i] / 4, offs[i] / 4 + sizes[i]);
+    const [qh, kh, vh, mh] = [view(0), view(1), view(2), view(5)];
     mh.set(mask.subarray(0, B * Tk));
     qh.fill(0);
     kh.fill(0);
@@ -81,7 +83,8 @@ export function attentionGemm(
       opts.causal ? 1 : 0,
       Tk - T,
     ];
-    gemm.engine.post(KIND_ATTENTION, params, B * Hq, opts.scale);
+    params.push(opts.window ?? 0);
+    gemm.engine.post(KIND_ATTENTION, params, B * Hq, [opts.scale, opts.softcap ?? 0]);
     const oh = gemm.f32.subarray(oO / 4, oO / 4 + sizes[3]);
     for (let b = 0; b < B; b++)
       for (let h = 0; h < Hq; h++)

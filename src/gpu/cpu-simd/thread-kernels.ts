@@ -25,7 +25,7 @@ export const CTL = {
   KIND: 6,
   /** a chunk threw: the poster throws after the job */
   ERROR: 7,
-  /** first parameter slot (i32; attention's scale is an f32 at PARAM + 16) */
+  /** first parameter slot (i32; f32 parameters follow the i32 ones: attention's scale and softcap at PARAM + 17, + 18) */
   PARAM: 8,
 } as const;
 export const CTL_BYTES = 256;
@@ -38,8 +38,9 @@ export type Runner = (ctl: Int32Array, chunk: number, tid: number) => void;
 /**
  * One chunk of the posted job. Gemm (kind 1): params a, b, c, M4, K, N8, rows — C rows [r0, r0+rows) +=
  * A rows · B. Attention (kind 2): chunk = b * Hq + h; params q, kT, v, o, s, mask, T, T4, Tk, Tk8, Dh, Dh8,
- * Hq, group, causal, past, scale (f32) — S = Q·Kᵀ on the gemm, masked softmax (×scale) in place, O = P·V;
- * a row with no visible key gets P = 0, so O = 0 there. S is thread `tid`'s scratch block.
+ * Hq, group, causal, past, window, scale (f32), softcap (f32) — S = Q·Kᵀ on the gemm, masked softmax of
+ * the scaled (soft-capped) scores in place, O = P·V; a row with no visible key gets P = 0, so O = 0 there.
+ * S is thread `tid`'s scratch block. The key range is kernels/attention.ts's attentionKeyRange.
  */
 export function createRunner(memory: WebAssembly.Memory, gemm: GemmFn): Runner {
   let f32 = new Float32Array(memory.buffer);
@@ -70,7 +71,9 @@ export function createRunner(memory: WebAssembly.Memory, gemm: GemmFn): Runner {
       ctl[P + 11],
     ];
     const [Hq, group, causal, past] = [ctl[P + 12], ctl[P + 13], ctl[P + 14], ctl[P + 15]];
-    const scale = new Float32Array(ctl.buffer, ctl.byteOffset + (P + 16) * 4, 1)[0];
+    const win = ctl[P + 16];
+    const fp = new Float32Array(ctl.buffer, ctl.byteOffset + (P + 17) * 4, 2);
+    const [scale, cap] = [fp[0], fp[1]];
     const b = Math.floor(chunk / Hq);
     const kv = b * (Hq / group) + Math.floor((chunk % Hq) / group);
     const sb = s + tid * T4 * Tk8 * 4;
@@ -80,26 +83,35 @@ export function createRunner(memory: WebAssembly.Memory, gemm: GemmFn): Runner {
     const m0 = mask / 4 + b * Tk;
     for (let i = 0; i < T; i++) {
       const row = s0 + i * Tk8;
-      const last = causal ? Math.min(Tk - 1, past + i) : Tk - 1;
+      const pos = past + i;
+      let lo = 0;
+      let hi = causal ? pos + 1 : Tk;
+      if (win > 0) {
+        lo = Math.max(0, pos - win + 1);
+        hi = Math.min(hi, pos + win);
+      }
       let m = -Infinity;
-      for (let j = 0; j <= last; j++) {
+      for (let j = lo; j < hi; j++) {
         if (f32[m0 + j] === 0) continue;
-        const x = f32[row + j] * scale;
+        let x = f32[row + j] * scale;
+        if (cap) x = cap * Math.tanh(x / cap);
+        f32[row + j] = x;
         if (x > m) m = x;
       }
+      f32.fill(0, row, row + lo);
+      f32.fill(0, row + hi, row + Tk8);
       if (m === -Infinity) {
-        f32.fill(0, row, row + Tk8);
+        f32.fill(0, row + lo, row + hi);
         continue;
       }
       let sum = 0;
-      for (let j = 0; j <= last; j++) {
-        const p = f32[m0 + j] === 0 ? 0 : Math.exp(f32[row + j] * scale - m);
+      for (let j = lo; j < hi; j++) {
+        const p = f32[m0 + j] === 0 ? 0 : Math.exp(f32[row + j] - m);
         f32[row + j] = p;
         sum += p;
       }
-      f32.fill(0, row + last + 1, row + Tk8);
       const inv = 1 / sum;
-      for (let j = 0; j <= last; j++) f32[row + j] *= inv;
+      for (let j = lo; j < hi; j++) f32[row + j] *= inv;
     }
     f32.fill(0, s0 + T * Tk8, s0 + T4 * Tk8);
     const ob = o + chunk * T4 * Dh8 * 4;

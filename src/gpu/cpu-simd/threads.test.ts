@@ -47,7 +47,7 @@ describe('the gemm on helper threads (shared WebAssembly memory)', () => {
     single.release();
   });
 
-  it('attention on 3 threads: every (batch, head) matches attentionCpu within 1e-5 and 1 thread exactly', async () => {
+  it('attention on 3 threads: every (batch, head) matches attentionCpu within 1e-5 and 1 thread exactly (causal, softcap, window)', async () => {
     const multi = WasmGemm.create({ threads: 3 })!;
     const single = WasmGemm.create({ threads: 1 })!;
     await helpersUp(multi.engine);
@@ -56,8 +56,12 @@ describe('the gemm on helper threads (shared WebAssembly memory)', () => {
     const k = rand(d.B * d.T * d.Hkv * d.Dh, 6);
     const v = rand(d.B * d.T * d.Hkv * d.Dh, 7);
     const mask = new Float32Array(d.B * d.T).map((_, i) => (i % d.T < d.T - 4 * Math.floor(i / d.T) ? 1 : 0));
-    for (const causal of [false, true]) {
-      const opts = { causal, scale: 0.3 };
+    for (const opts of [
+      { causal: false, scale: 0.3 },
+      { causal: true, scale: 0.3 },
+      { causal: true, scale: 0.3, softcap: 0.5, window: 5 },
+      { causal: false, scale: 0.3, window: 3 },
+    ]) {
       const got = attentionGemm(multi, q, k, v, mask, d, opts);
       expect(got).toEqual(attentionGemm(single, q, k, v, mask, d, opts));
       const want = attentionCpu(q, k, v, mask, d, opts);

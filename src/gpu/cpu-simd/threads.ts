@@ -155,16 +155,18 @@ export class GemmEngine {
   }
 
   /**
-   * Runs `chunks` chunks of one job (kind, i32 params, optional f32 at PARAM + 16) on every thread and
+   * Runs `chunks` chunks of one job (kind, i32 params, then f32 params) on every thread and
    * returns when all are done. Small jobs (one chunk) stay on the calling thread.
    */
-  post(kind: number, params: readonly number[], chunks: number, f32Param?: number): void {
+  post(kind: number, params: readonly number[], chunks: number, floats: readonly number[] = []): void {
     if (chunks === 0) return;
     const ctl = this.ctl();
     if (chunks >= 1 << 20) throw new Error(`gemm: ${chunks} chunks in one job`);
     ctl[CTL.KIND] = kind;
     params.forEach((p, i) => (ctl[CTL.PARAM + i] = p));
-    if (f32Param !== undefined) new Float32Array(ctl.buffer, 0, CTL_BYTES / 4)[CTL.PARAM + 16] = f32Param;
+    if (CTL.PARAM + params.length + floats.length > CTL_BYTES / 4)
+      throw new Error('gemm: too many parameters');
+    new Float32Array(ctl.buffer, 0, CTL_BYTES / 4).set(floats, CTL.PARAM + params.length);
     Atomics.store(ctl, CTL.ERROR, 0);
     Atomics.store(ctl, CTL.DONE, 0);
     Atomics.store(ctl, CTL.TOTAL, chunks);

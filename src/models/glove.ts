@@ -72,11 +72,20 @@ export class GloveEmbedder implements Embedder {
     return t;
   }
 
+  /**
+   * Texts are batched by token count (sorted, ties by index) so a batch pads little: padded positions cost
+   * as much as words in the gather and the pooling. Rows come back in the texts' order.
+   */
   async embed(backend: Backend, texts: readonly string[], _role: Role): Promise<Float32Array> {
     const out = new Float32Array(texts.length * this.dim);
     const table = this.table(backend);
+    const tokens = texts.map((t) => this.tokenizer.tokenize(t));
+    const order = tokens
+      .map((_, i) => i)
+      .sort((a, b) => tokens[a].ids.length - tokens[b].ids.length || a - b);
     for (let start = 0; start < texts.length; start += BATCH) {
-      const batch = texts.slice(start, start + BATCH).map((t) => this.tokenizer.tokenize(t));
+      const rows = order.slice(start, start + BATCH);
+      const batch = rows.map((i) => tokens[i]);
       const b = batch.length;
       const t = Math.max(1, ...batch.map((x) => x.ids.length));
       const ids = new Uint32Array(b * t);
@@ -91,7 +100,8 @@ export class GloveEmbedder implements Embedder {
       const x = backend.reshape(gathered, [b, t, this.dim]);
       const pooled = backend.maskedMeanPool(x, maskT);
       const normed = backend.l2Normalize(pooled);
-      out.set(await backend.readF32(normed), start * this.dim);
+      const y = await backend.readF32(normed);
+      rows.forEach((i, r) => out.set(y.subarray(r * this.dim, (r + 1) * this.dim), i * this.dim));
       backend.dispose(idT, maskT, x, pooled, normed);
     }
     return assertFiniteRows(this.id, out, this.dim);

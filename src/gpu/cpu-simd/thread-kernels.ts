@@ -25,6 +25,8 @@ export const CTL = {
   KIND: 6,
   /** a chunk threw: the poster throws after the job */
   ERROR: 7,
+  /** chunks each thread has run so far, slot TAKEN + tid (tid < 32) */
+  TAKEN: 32,
   /** first parameter slot (i32; f32 parameters follow the i32 ones: attention's scale and softcap at PARAM + 17, + 18) */
   PARAM: 8,
 } as const;
@@ -130,6 +132,7 @@ export function takeChunks(ctl: Int32Array, run: Runner, tid: number): void {
     const total = Atomics.load(ctl, 3);
     if ((next & 0xfffff) >= total) return;
     if (Atomics.compareExchange(ctl, 1, next, next + 1) !== next) continue;
+    if (tid < 32) Atomics.add(ctl, 32 + tid, 1);
     try {
       run(ctl, next & 0xfffff, tid);
     } catch {

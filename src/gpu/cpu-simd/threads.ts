@@ -23,9 +23,9 @@ import {
   type Runner,
 } from './thread-kernels';
 
-/** the most threads the CPU backend starts by itself (STM_CPU_THREADS / the threads option may ask for more, up to 64) */
+/** the most threads the CPU backend starts by itself (STM_CPU_THREADS / the threads option may ask for more, up to 32) */
 export const DEFAULT_MAX_THREADS = 8;
-const MAX_THREADS = 64;
+const MAX_THREADS = 32;
 /** 32768 pages = 2 GiB: offsets stay positive i32 */
 const MAX_PAGES = 32768;
 
@@ -148,6 +148,11 @@ export class GemmEngine {
   /** helper threads that have started (they join jobs from then on) */
   get ready(): number {
     return Atomics.load(this.ctl(), CTL.READY);
+  }
+
+  /** chunks run so far by each thread (the caller first): how the work was shared */
+  chunksByThread(): number[] {
+    return Array.from(this.ctl().subarray(CTL.TAKEN, CTL.TAKEN + Math.min(this.threads, 32)));
   }
 
   private ctl(): Int32Array {

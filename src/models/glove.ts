@@ -11,8 +11,8 @@ export type AssetFetcher = (path: string) => Promise<ArrayBuffer>;
 const BATCH = 64;
 
 /**
- * Static word-vector embedder: gather word vectors, SIF-weighted masked mean pooling, L2 normalise,
- * all on the backend's kernels. The vector table is uploaded once per backend and kept.
+ * Static word-vector embedder: gather word vectors with SIF-weighted masked mean pooling (one op,
+ * gatherMeanPool), L2 normalise, all on the backend's kernels. The vector table is uploaded once per backend and kept.
  */
 export class GloveEmbedder implements Embedder {
   readonly id: string;
@@ -96,13 +96,11 @@ export class GloveEmbedder implements Embedder {
       });
       const idT = backend.tensor(ids, [b * t]);
       const maskT = backend.tensor(mask, [b, t]);
-      const gathered = backend.gather(table, idT);
-      const x = backend.reshape(gathered, [b, t, this.dim]);
-      const pooled = backend.maskedMeanPool(x, maskT);
+      const pooled = backend.gatherMeanPool(table, idT, maskT);
       const normed = backend.l2Normalize(pooled);
       const y = await backend.readF32(normed);
       rows.forEach((i, r) => out.set(y.subarray(r * this.dim, (r + 1) * this.dim), i * this.dim));
-      backend.dispose(idT, maskT, x, pooled, normed);
+      backend.dispose(idT, maskT, pooled, normed);
     }
     return assertFiniteRows(this.id, out, this.dim);
   }

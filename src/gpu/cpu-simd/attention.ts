@@ -1,7 +1,7 @@
 /**
  * Attention for the CPU backend on the WebAssembly gemm: the heads are laid out in the engine's heap
- * (Q per (batch, query head) as [T4, Dh], Kᵀ per (batch, kv head) as [Dh, Tk8], V as [Tk8, Dh8]; padded keys
- * zeroed) and each (batch, query head) is one chunk of a job that the engine's threads share:
+ * (Q per (batch, query head) as [T4, Dh], Kᵀ per (batch, kv head) as [Dh, Tk8], V as [Tk8, Dh8], both in the
+ * kernel's column panels; padded keys zeroed) and each (batch, query head) is one chunk of a job that the engine's threads share:
  * S = Q·Kᵀ, masked softmax (×scale) in place, O = P·V (thread-kernels.ts). Same semantics as attentionCpu
  * (the reference): padding mask on keys, optional causal mask, grouped-query heads, rows with no visible key
  * -> 0, keys past the queries (Tk >= T, a KV cache: query i at position Tk - T + i), softcap and sliding
@@ -57,11 +57,13 @@ export function attentionGemm(
       for (let t = 0; t < Tk; t++) {
         // padded keys take no part: left zero so non-finite padding values cannot leak through 0 * Inf
         if (mask[b * Tk + t] === 0) continue;
+        // the kernel's B operands in column panels of 8 (gemm.ts packPanels): Kᵀ [Dh, Tk8], V [Tk8, Dh8]
         for (let g = 0; g < Hkv; g++) {
           const src = ((b * Tk + t) * Hkv + g) * Dh;
-          const kb = (b * Hkv + g) * Dh * Tk8 + t;
-          for (let d = 0; d < Dh; d++) kh[kb + d * Tk8] = k[src + d];
-          vh.set(v.subarray(src, src + Dh), ((b * Hkv + g) * Tk8 + t) * Dh8);
+          const kb = (b * Hkv + g) * Dh * Tk8 + (t >> 3) * Dh * 8 + (t & 7);
+          for (let d = 0; d < Dh; d++) kh[kb + d * 8] = k[src + d];
+          const vb = (b * Hkv + g) * Tk8 * Dh8 + t * 8;
+          for (let d = 0; d < Dh; d++) vh[vb + (d >> 3) * Tk8 * 8 + (d & 7)] = v[src + d];
         }
       }
     }

@@ -1,7 +1,7 @@
 /**
  * WebAssembly SIMD matrix multiply for the CPU backend's `linear` (the hot op of every transformer).
  * The kernel (gemm.wat) needs M % 4 == 0 and N % 8 == 0; this wrapper pads rows, prepares the weight
- * once per weight array ([K, N8] row-major, transposed from 'nk' if needed) in the engine's memory, where
+ * once per weight array (column panels of 8, packPanels) in the engine's memory, where
  * it stays (the panel cache, bounded: least recently used panels go first), copies x in by blocks of rows,
  * adds the bias by pre-filling C, and posts each block as a job whose 128-row chunks the engine's threads
  * share (threads.ts).
@@ -29,6 +29,31 @@ interface Panel {
   N: number;
   used: number;
   live: boolean;
+}
+
+/**
+ * w as the kernel's B: column panels of 8 ([K x 8] row-major each, panel after panel), columns past N zero.
+ * `kn`: w is [K, N] row-major; `nk`: [N, K].
+ */
+export function packPanels(
+  heap: Float32Array,
+  base: number,
+  w: Float32Array,
+  K: number,
+  N: number,
+  layout: Layout,
+): void {
+  const N8 = Math.ceil(N / 8) * 8;
+  for (let j = 0; j < N8; j += 8) {
+    const panel = base + j * K;
+    const cols = Math.min(8, N - j);
+    for (let k = 0; k < K; k++) {
+      const o = panel + k * 8;
+      if (layout === 'kn') for (let c = 0; c < cols; c++) heap[o + c] = w[k * N + j + c];
+      else for (let c = 0; c < cols; c++) heap[o + c] = w[(j + c) * K + k];
+      for (let c = cols; c < 8; c++) heap[o + c] = 0;
+    }
+  }
 }
 
 export class WasmGemm {
@@ -99,7 +124,7 @@ export class WasmGemm {
     return new Float32Array(this.engine.memory.buffer);
   }
 
-  /** The weight as [K, N8] row-major, zero-padded columns, in the heap; cached per weight array when `cache`. */
+  /** The weight as the kernel's B (packPanels) in the heap; cached per weight array when `cache`. */
   private panel(w: Float32Array, K: number, N: number, layout: Layout, cache: boolean): Panel {
     const hit = cache ? this.panels.get(w) : undefined;
     if (hit?.live && hit.layout === layout && hit.K === K && hit.N === N) {
@@ -114,16 +139,7 @@ export class WasmGemm {
       while (this.panelBytes + bytes > PANEL_BUDGET && this.cached.size > 0)
         this.drop([...this.cached].sort((a, b) => a.used - b.used)[0]);
     const p: Panel = { off: this.alloc(bytes), bytes, layout, K, N, used: ++this.clock, live: true };
-    const heap = this.f32;
-    const base = p.off / 4;
-    if (layout === 'kn' && N === N8) heap.set(w.subarray(0, K * N), base);
-    else
-      for (let k = 0; k < K; k++) {
-        const row = base + k * N8;
-        if (layout === 'kn') heap.set(w.subarray(k * N, (k + 1) * N), row);
-        else for (let n = 0; n < N; n++) heap[row + n] = w[n * K + k];
-        heap.fill(0, row + N, row + N8);
-      }
+    packPanels(this.f32, p.off / 4, w, K, N, layout);
     if (cacheIt) {
       this.panels.set(w, p);
       this.cached.add(p);

@@ -1,4 +1,6 @@
-;; C[M,N] += A[M,K] · B[K,N], all f32 row-major in linear memory (byte offsets a, b, c).
+;; C[M,N] += A[M,K] · B[K,N], f32 in linear memory (byte offsets a, b, c). A and C row-major; B packed
+;; in column panels of 8: panel p = columns [8p, 8p+8) is [K x 8] row-major at b + p*K*32, so the K loop
+;; reads one contiguous stream.
 ;; Preconditions (the TypeScript wrapper pads to meet them): M % 4 == 0, N % 8 == 0.
 ;; The memory is imported: shared (the threads feature) when helper threads run row blocks of one product
 ;; on it, unshared otherwise; scripts/build-wasm.ts builds both variants from this file.
@@ -38,9 +40,9 @@
             (local.set $rowC (i32.add (local.get $rowC) (local.get $strideB)))
             (local.set $c30 (v128.load (local.get $rowC)))
             (local.set $c31 (v128.load offset=16 (local.get $rowC)))
-            ;; pa = a + i*K*4 (row i of A); pb = b + j*4 (column j of B)
+            ;; pa = a + i*K*4 (row i of A); pb = b + j*K*4 (panel j/8 of B)
             (local.set $pa (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $strideA))))
-            (local.set $pb (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))))
+            (local.set $pb (i32.add (local.get $b) (i32.mul (local.get $j) (local.get $strideA))))
             (local.set $k (i32.const 0))
             (block $doneK
               (loop $loopK
@@ -64,7 +66,7 @@
                 (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $av) (local.get $b0))))
                 (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $av) (local.get $b1))))
                 (local.set $pa (i32.add (local.get $pa) (i32.const 4)))
-                (local.set $pb (i32.add (local.get $pb) (local.get $strideB)))
+                (local.set $pb (i32.add (local.get $pb) (i32.const 32)))
                 (local.set $k (i32.add (local.get $k) (i32.const 1)))
                 (br $loopK)))
             (v128.store (local.get $pc) (local.get $c00))

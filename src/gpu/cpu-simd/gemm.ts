@@ -14,6 +14,8 @@ type Layout = 'kn' | 'nk';
 
 /** rows of x per chunk: a 128-row block of A stays in L2 while the B panels stream past it (measured: 6 -> 24 GFLOP/s at K=512, N=1536) */
 const ROW_CHUNK = 128;
+/** multiply-adds per chunk when threads share a product (~0.5 ms of one thread) */
+const CHUNK_MACS = 1 << 22;
 /** rows of x copied into the heap per job */
 const ROWS_PER_JOB = 2048;
 /** multiply-adds below which a product stays on the calling thread (waking helpers costs ~10-50 µs) */
@@ -29,6 +31,18 @@ interface Panel {
   N: number;
   used: number;
   live: boolean;
+}
+
+/**
+ * Chunk shape [rows, cols] of an [M4 x N8] product: one chunk on one thread; else <= 128 rows (the A block
+ * stays in L2) and columns for about CHUNK_MACS multiply-adds, so a thread that is descheduled holding a chunk
+ * (a busy machine) delays the others by little, and at least one chunk per thread.
+ */
+function blocks(M4: number, K: number, N8: number, threads: number): [number, number] {
+  if (threads === 1) return [Math.min(ROW_CHUNK, M4), N8];
+  const rows = Math.min(ROW_CHUNK, Math.ceil(M4 / threads / 4) * 4);
+  const cols = Math.min(N8, Math.max(8, Math.floor(CHUNK_MACS / (rows * K) / 8) * 8));
+  return [rows, cols];
 }
 
 /**
@@ -186,10 +200,9 @@ export class WasmGemm {
               c.fill(0, i * N8 + N, (i + 1) * N8);
             }
           } else c.fill(0);
-          // at least one chunk per thread when the product is worth waking helpers for
-          const threads = m4 * K * N8 >= SMALL_JOB ? this.engine.threads : 1;
-          const chunk = Math.min(ROW_CHUNK, Math.ceil(m4 / threads / 4) * 4);
-          this.engine.post(KIND_GEMM, [aOff, p.off, cOff, m4, K, N8, chunk], Math.ceil(m4 / chunk));
+          const [rb, cb] = blocks(m4, K, N8, m4 * K * N8 >= SMALL_JOB ? this.engine.threads : 1);
+          const chunks = Math.ceil(m4 / rb) * Math.ceil(N8 / cb);
+          this.engine.post(KIND_GEMM, [aOff, p.off, cOff, m4, K, N8, rb, cb], chunks);
           const out = this.f32;
           if (N === N8) y.set(out.subarray(cOff / 4, cOff / 4 + m * N), r0 * N);
           else

@@ -1,6 +1,7 @@
 ;; C[M,N] += A[M,K] · B[K,N], f32 in linear memory (byte offsets a, b, c). A and C row-major; B packed
 ;; in column panels of 8: panel p = columns [8p, 8p+8) is [K x 8] row-major at b + p*K*32, so the K loop
 ;; reads one contiguous stream.
+;; C's rows are ldc floats apart (ldc >= N: a chunk of columns of a wider C).
 ;; Preconditions (the TypeScript wrapper pads to meet them): M % 4 == 0, N % 8 == 0.
 ;; The memory is imported: shared (the threads feature) when helper threads run row blocks of one product
 ;; on it, unshared otherwise; scripts/build-wasm.ts builds both variants from this file.
@@ -9,7 +10,7 @@
 (module
   (import "env" "memory" (memory 1 65536 shared))
   (func (export "gemm")
-    (param $a i32) (param $b i32) (param $c i32) (param $M i32) (param $K i32) (param $N i32)
+    (param $a i32) (param $b i32) (param $c i32) (param $M i32) (param $K i32) (param $N i32) (param $ldc i32)
     (local $i i32) (local $j i32) (local $k i32)
     (local $rowA i32) (local $rowC i32) (local $pb i32) (local $pa i32) (local $pc i32)
     (local $strideA i32) (local $strideB i32)
@@ -17,7 +18,7 @@
     (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
     (local $b0 v128) (local $b1 v128) (local $av v128)
     (local.set $strideA (i32.shl (local.get $K) (i32.const 2)))
-    (local.set $strideB (i32.shl (local.get $N) (i32.const 2)))
+    (local.set $strideB (i32.shl (local.get $ldc) (i32.const 2)))
     (local.set $j (i32.const 0))
     (block $doneJ
       (loop $loopJ
@@ -26,9 +27,9 @@
         (block $doneI
           (loop $loopI
             (br_if $doneI (i32.ge_u (local.get $i) (local.get $M)))
-            ;; pc = c + (i*N + j)*4
+            ;; pc = c + (i*ldc + j)*4
             (local.set $pc (i32.add (local.get $c)
-              (i32.shl (i32.add (i32.mul (local.get $i) (local.get $N)) (local.get $j)) (i32.const 2))))
+              (i32.shl (i32.add (i32.mul (local.get $i) (local.get $ldc)) (local.get $j)) (i32.const 2))))
             (local.set $c00 (v128.load (local.get $pc)))
             (local.set $c01 (v128.load offset=16 (local.get $pc)))
             (local.set $rowC (i32.add (local.get $pc) (local.get $strideB)))

@@ -34,12 +34,12 @@ export const CTL_BYTES = 256;
 export const KIND_GEMM = 1;
 export const KIND_ATTENTION = 2;
 
-export type GemmFn = (a: number, b: number, c: number, M: number, K: number, N: number) => void;
+export type GemmFn = (a: number, b: number, c: number, M: number, K: number, N: number, ldc: number) => void;
 export type Runner = (ctl: Int32Array, chunk: number, tid: number) => void;
 
 /**
- * One chunk of the posted job. Gemm (kind 1): params a, b, c, M4, K, N8, rows — C rows [r0, r0+rows) +=
- * A rows · B. Attention (kind 2): chunk = b * Hq + h; params q, kT, v, o, s, mask, T, T4, Tk, Tk8, Dh, Dh8,
+ * One chunk of the posted job. Gemm (kind 1): params a, b, c, M4, K, N8, rows, cols — chunk (r, j) of the
+ * [rows x cols] blocks of C (j fastest) += A's rows · B's columns (B in column panels, gemm.ts packPanels). Attention (kind 2): chunk = b * Hq + h; params q, kT, v, o, s, mask, T, T4, Tk, Tk8, Dh, Dh8,
  * Hq, group, causal, past, window, scale (f32), softcap (f32) — S = Q·Kᵀ on the gemm, masked softmax of
  * the scaled (soft-capped) scores in place, O = P·V; a row with no visible key gets P = 0, so O = 0 there.
  * S is thread `tid`'s scratch block. The key range is kernels/attention.ts's attentionKeyRange.
@@ -50,17 +50,13 @@ export function createRunner(memory: WebAssembly.Memory, gemm: GemmFn): Runner {
     if (f32.byteLength !== memory.buffer.byteLength) f32 = new Float32Array(memory.buffer);
     const P = 8;
     if (ctl[6] === 1) {
-      const [a, b, c, M, K, N, rows] = [
-        ctl[P],
-        ctl[P + 1],
-        ctl[P + 2],
-        ctl[P + 3],
-        ctl[P + 4],
-        ctl[P + 5],
-        ctl[P + 6],
-      ];
-      const r0 = chunk * rows;
-      gemm(a + r0 * K * 4, b, c + r0 * N * 4, Math.min(rows, M - r0), K, N);
+      const [a, b, c, M, K, N] = [ctl[P], ctl[P + 1], ctl[P + 2], ctl[P + 3], ctl[P + 4], ctl[P + 5]];
+      const [rows, cols] = [ctl[P + 6], ctl[P + 7]];
+      const nc = Math.ceil(N / cols);
+      const r0 = Math.floor(chunk / nc) * rows;
+      const c0 = (chunk % nc) * cols;
+      const [m, n] = [Math.min(rows, M - r0), Math.min(cols, N - c0)];
+      gemm(a + r0 * K * 4, b + c0 * K * 4, c + (r0 * N + c0) * 4, m, K, n, N);
       return;
     }
     const [q, kT, v, o, s, mask] = [ctl[P], ctl[P + 1], ctl[P + 2], ctl[P + 3], ctl[P + 4], ctl[P + 5]];
@@ -81,7 +77,7 @@ export function createRunner(memory: WebAssembly.Memory, gemm: GemmFn): Runner {
     const sb = s + tid * T4 * Tk8 * 4;
     const s0 = sb / 4;
     f32.fill(0, s0, s0 + T4 * Tk8);
-    gemm(q + chunk * T4 * Dh * 4, kT + kv * Dh * Tk8 * 4, sb, T4, Dh, Tk8);
+    gemm(q + chunk * T4 * Dh * 4, kT + kv * Dh * Tk8 * 4, sb, T4, Dh, Tk8, Tk8);
     const m0 = mask / 4 + b * Tk;
     for (let i = 0; i < T; i++) {
       const row = s0 + i * Tk8;
@@ -118,7 +114,7 @@ export function createRunner(memory: WebAssembly.Memory, gemm: GemmFn): Runner {
     f32.fill(0, s0 + T * Tk8, s0 + T4 * Tk8);
     const ob = o + chunk * T4 * Dh8 * 4;
     f32.fill(0, ob / 4, ob / 4 + T4 * Dh8);
-    gemm(sb, v + kv * Tk8 * Dh8 * 4, ob, T4, Tk8, Dh8);
+    gemm(sb, v + kv * Tk8 * Dh8 * 4, ob, T4, Tk8, Dh8, Dh8);
   };
 }
 

@@ -1,15 +1,15 @@
 /**
  * Cross-origin isolation on a static host that sends no COOP/COEP headers: the built site, served from a
  * subfolder by a plain file server (started here), ends up crossOriginIsolated through its service worker
- * (one reload), the CPU backend's label reports its gemm threads, the helper threads are running, and a
- * USE-lite evaluation (gemm + attention on the threads) finishes with a score.
+ * (one reload), the CPU backend's label reports its gemm threads and the helper workers are running. (The
+ * threaded gemm and attention are checked against the references in src/gpu/cpu-simd/threads.test.ts.)
  */
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { loadDemo, NUM, pageErrors } from './app';
+import { pageErrors } from './app';
 
 const DIST = new URL('../dist/', import.meta.url).pathname;
 const TYPES: Record<string, string> = {
@@ -49,7 +49,7 @@ test.afterAll(() => new Promise<void>((r) => server.close(() => r())));
 test('a static host without COOP/COEP: the service worker isolates the page, the CPU backend runs its gemm on threads', async ({
   page,
 }) => {
-  test.setTimeout(120_000);
+  test.setTimeout(60_000);
   const errors = pageErrors(page);
   const first = await page.goto(`${origin}/sub/`);
   expect(first?.headers()['cross-origin-embedder-policy']).toBeUndefined();
@@ -59,14 +59,9 @@ test('a static host without COOP/COEP: the service worker isolates the page, the
   await page.getByTestId('backend-pref').selectOption('cpu');
   await expect(page.getByTestId('backend-label')).toHaveText(/^CPU \(JS \+ WASM SIMD, \d+ threads\)/);
 
-  await loadDemo(page);
-  await page.getByTestId('tab-evaluate').click();
-  await page.getByTestId('eval-dataset').selectOption('demo');
-  await page.getByTestId('eval-retriever').selectOption('use-lite');
-  await page.getByTestId('run-eval').click();
-  const row = page.locator('[data-testid=result-row][data-dataset=demo][data-retriever="use-lite"]');
-  await expect(row.first().getByTestId('cell-ndcg@10')).toHaveText(NUM, { timeout: 90_000 });
-  // the helper threads (module workers started by the engine worker) exist
-  expect(page.workers().some((w) => w.url().includes('gemm-worker'))).toBe(true);
+  // the helper threads: module workers the engine worker started for the gemm
+  await expect
+    .poll(() => page.workers().filter((w) => w.url().includes('gemm-worker')).length)
+    .toBeGreaterThan(0);
   expect(errors).toEqual([]);
 });

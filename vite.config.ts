@@ -1,6 +1,12 @@
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
-import { CSP_HEADER, cspPlugin, modelVersions, serviceWorkerPlugin } from './scripts/vite-site';
+import {
+  CSP_HEADER,
+  cspPlugin,
+  ISOLATION_HEADERS,
+  modelVersions,
+  serviceWorkerPlugin,
+} from './scripts/vite-site';
 
 const models = modelVersions('public');
 
@@ -16,7 +22,8 @@ export default defineConfig({
     // shaders as files, not data: URLs (the CSP's connect-src has no data:)
     assetsInlineLimit: (file: string) => (file.endsWith('.wgsl') ? false : undefined),
   },
-  server: { fs: { allow: ['..'] } },
+  // cross-origin isolated (the CPU backend's gemm threads need SharedArrayBuffer)
+  server: { fs: { allow: ['..'] }, headers: ISOLATION_HEADERS },
   // the built site as a static host would serve it, with the policy as a header (workers included)
-  preview: { headers: { 'Content-Security-Policy': CSP_HEADER } },
+  preview: { headers: { 'Content-Security-Policy': CSP_HEADER, ...ISOLATION_HEADERS } },
 });

@@ -10,6 +10,10 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { build, type Plugin } from 'vite';
+// COOP/COEP (cross-origin isolation: the CPU backend's gemm threads): the service worker adds the same ones
+import { ISOLATION_HEADERS } from '../src/sw/core';
+
+export { ISOLATION_HEADERS };
 
 /**
  * script-src: only the site's own files; 'wasm-unsafe-eval' lets onnxruntime-web (and the studio's own
@@ -54,7 +58,11 @@ export function cspPlugin(): Plugin {
       this.emitFile({
         type: 'asset',
         fileName: '_headers',
-        source: `/*\n  Content-Security-Policy: ${CSP_HEADER}\n  X-Content-Type-Options: nosniff\n`,
+        source:
+          `/*\n  Content-Security-Policy: ${CSP_HEADER}\n  X-Content-Type-Options: nosniff\n` +
+          Object.entries(ISOLATION_HEADERS)
+            .map(([k, v]) => `  ${k}: ${v}\n`)
+            .join(''),
       });
     },
   };

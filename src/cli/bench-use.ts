@@ -7,6 +7,7 @@ import type { Backend } from '../core/backend';
 import { acquireBackend } from '../gpu/select';
 import { nodeAssetFetcher } from '../models/node-assets';
 import { loadUseLite } from '../models/use-lite/model';
+import { recordFigure } from './bench-report';
 import { row, time } from './bench-util';
 
 interface TfjsModel {
@@ -66,6 +67,7 @@ export async function benchUseLite(dataset: Dataset): Promise<void> {
     await model.embed(backend, slice.slice(0, 4), 'passage'); // warm-up: weights, pipelines
     const run = await time(() => model.embed(backend, slice, 'passage'));
     const docsPerS = slice.length / run.s;
+    recordFigure(pref === 'cpu' ? 'use_lite_cpu_vs_tfjs' : 'use_lite_webgpu_vs_tfjs', docsPerS / tfDocsPerS);
     const label = `${backend.kind} (${backend.label})`.slice(0, 33);
     console.log(
       row([

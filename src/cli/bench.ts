@@ -16,6 +16,7 @@ import { gloveEmbedReference, topKReference } from '../models/glove-reference';
 import { nodeAssetFetcher } from '../models/node-assets';
 import { applyTemplate } from '../models/types';
 import { benchUseLite } from './bench-use';
+import { recordFigure } from './bench-report';
 import { benchTraining } from './bench-train';
 import { benchMerge } from './bench-merge';
 import { peakRssMiB, row, sampleMemory, time } from './bench-util';
@@ -58,6 +59,7 @@ async function main(): Promise<void> {
       maxDiff = Math.max(maxDiff, Math.abs(emb.value[i] - refEmbed.value[i]));
     const docsPerS = texts.length / emb.s;
     const msPerQ = (top.s * 1000) / nQ;
+    if (pref === 'cpu') recordFigure('glove_cpu_vs_plain', docsPerS / refDocsPerS);
     console.log(
       row([
         `${backend.kind} (${backend.label})`.slice(0, 33),

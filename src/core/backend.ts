@@ -20,6 +20,8 @@ export interface EmbeddingOps {
   maskedMeanPool(x: Tensor, mask: Tensor): Tensor;
   /** table [V,D] f32, ids [N] u32 -> [N,D]; an id >= V throws (CPU) or yields zeros (GPU, checked on CPU side before dispatch) */
   gather(table: Tensor, ids: Tensor): Tensor;
+  /** gather then maskedMeanPool in one op: table [V,D], ids [B*T] u32, mask [B,T] -> [B,D] (no [B,T,D] rows kept) */
+  gatherMeanPool(table: Tensor, ids: Tensor, mask: Tensor): Tensor;
   /** q [Q,D], d [N,D] -> [Q,N] similarity; cosine normalises both sides */
   scores(q: Tensor, d: Tensor, metric: Metric): Tensor;
   /** top-k of each row of scores [R,N]; k <= 1024 */

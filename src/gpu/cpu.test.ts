@@ -7,7 +7,7 @@ describe('CPU backend', () => {
   it('identifies itself and copies data in and out', async () => {
     const be = createCpuBackend();
     expect(be.kind).toBe('cpu');
-    expect(be.label).toMatch(/^CPU \(JS( \+ WASM SIMD)?\)$/);
+    expect(be.label).toMatch(/^CPU \(JS( \+ WASM SIMD, \d+ threads?(: .+)?)?\)$/);
     const src = Float32Array.of(1, 2);
     const t = be.tensor(src, [2]);
     src[0] = 9;

@@ -48,9 +48,10 @@ class CpuBackend implements Omit<Backend, keyof KernelOps>, CpuOpContext {
   constructor(
     readonly maxTensorElements: number,
     simd: boolean,
+    threads?: number,
   ) {
-    this.gemm = simd ? WasmGemm.create() : null;
-    this.label = this.gemm ? 'CPU (JS + WASM SIMD)' : 'CPU (JS)';
+    this.gemm = simd ? WasmGemm.create({ threads }) : null;
+    this.label = this.gemm ? `CPU (JS + WASM SIMD, ${threadsLabel(this.gemm.threads)})` : 'CPU (JS)';
   }
 
   private own(t: Tensor, op: string): CpuTensor {
@@ -116,6 +117,7 @@ class CpuBackend implements Omit<Backend, keyof KernelOps>, CpuOpContext {
     for (const t of ts) {
       if (!(t instanceof CpuTensor) || t.owner !== this)
         throw new Error('dispose: tensor belongs to another backend');
+      if (!t.store.freed && t.data instanceof Float32Array) this.gemm?.forget(t.data);
       t.store.freed = true;
     }
   }
@@ -126,8 +128,10 @@ class CpuBackend implements Omit<Backend, keyof KernelOps>, CpuOpContext {
     return new CpuTensor(this, [...shape], c.data, c.store, c.half, c.q8);
   }
 
+  /** Frees the tensors' gemm panels and stops the gemm's helper threads (when no other backend uses them). */
   destroy(): void {
     this.destroyed = true;
+    this.gemm?.release();
   }
 
   checkOut(op: string, elements: number): void {
@@ -136,15 +140,25 @@ class CpuBackend implements Omit<Backend, keyof KernelOps>, CpuOpContext {
   }
 }
 
+/** "2 threads", or "1 thread: page not cross-origin isolated" when helpers cannot run */
+function threadsLabel(t: { count: number; note: string | null }): string {
+  return t.count === 1 ? `1 thread${t.note ? `: ${t.note}` : ''}` : `${t.count} threads`;
+}
+
 /**
  * The CPU backend; `maxTensorElements` may be lowered (tests use it to exercise chunking limits).
  * `simd: false` keeps every op on the plain-TypeScript references (no WebAssembly): the reference the
  * benchmarks time the CPU path against.
+ * `threads`: threads for the gemm and attention (default: STM_CPU_THREADS in Node, else the core count,
+ * at most 8); one where SharedArrayBuffer is unavailable (the label says why).
  */
-export function createCpuBackend(opts: { maxTensorElements?: number; simd?: boolean } = {}): Backend {
+export function createCpuBackend(
+  opts: { maxTensorElements?: number; simd?: boolean; threads?: number } = {},
+): Backend {
   const be = new CpuBackend(
     Math.min(CPU_MAX_TENSOR_ELEMENTS, opts.maxTensorElements ?? Infinity),
     opts.simd ?? true,
+    opts.threads,
   );
   return Object.assign(be, buildCpuOps(OPS, be), be.gemm ? gemmOps(be.gemm, be) : {});
 }

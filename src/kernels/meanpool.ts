@@ -20,15 +20,19 @@ export interface PoolDims {
 export function maskedMeanPoolCpu(x: Float32Array, mask: Float32Array, dims: PoolDims): Float32Array {
   const { B, T, D } = dims;
   const y = new Float32Array(B * D);
+  // t outer, d inner (x read in order); acc[d] sums over t in the same order as a d-outer loop would
+  const acc = new Float64Array(D);
   for (let b = 0; b < B; b++) {
     let msum = 0;
     for (let t = 0; t < T; t++) msum += mask[b * T + t];
     const denom = Math.max(msum, MASK_EPS);
-    for (let d = 0; d < D; d++) {
-      let acc = 0;
-      for (let t = 0; t < T; t++) acc += mask[b * T + t] * x[(b * T + t) * D + d];
-      y[b * D + d] = acc / denom;
+    acc.fill(0);
+    for (let t = 0; t < T; t++) {
+      const m = mask[b * T + t];
+      const row = (b * T + t) * D;
+      for (let d = 0; d < D; d++) acc[d] += m * x[row + d];
     }
+    for (let d = 0; d < D; d++) y[b * D + d] = acc[d] / denom;
   }
   return y;
 }

@@ -11,6 +11,7 @@ import { centerColumnsOp } from './center';
 import { concatOp } from './concat';
 import { addOp, mulOp, scaleOp } from './elementwise';
 import { gatherOp } from './gather';
+import { gatherMeanPoolOp } from './gather-pool';
 import { gramOp } from './gram';
 import { attentionBackwardOp } from './grad-attention';
 import { linearBackwardOp } from './grad-linear';
@@ -39,6 +40,7 @@ export const OPS: OpTable = {
   l2Normalize: l2NormalizeOp,
   maskedMeanPool: maskedMeanPoolOp,
   gather: gatherOp,
+  gatherMeanPool: gatherMeanPoolOp,
   scores: scoresOp,
   topK: topKOp,
   // transformer blocks

@@ -11,8 +11,8 @@ export type AssetFetcher = (path: string) => Promise<ArrayBuffer>;
 const BATCH = 64;
 
 /**
- * Static word-vector embedder: gather word vectors, SIF-weighted masked mean pooling, L2 normalise,
- * all on the backend's kernels. The vector table is uploaded once per backend and kept.
+ * Static word-vector embedder: gather word vectors with SIF-weighted masked mean pooling (one op,
+ * gatherMeanPool), L2 normalise, all on the backend's kernels. The vector table is uploaded once per backend and kept.
  */
 export class GloveEmbedder implements Embedder {
   readonly id: string;
@@ -72,11 +72,20 @@ export class GloveEmbedder implements Embedder {
     return t;
   }
 
+  /**
+   * Texts are batched by token count (sorted, ties by index) so a batch pads little: padded positions cost
+   * as much as words in the gather and the pooling. Rows come back in the texts' order.
+   */
   async embed(backend: Backend, texts: readonly string[], _role: Role): Promise<Float32Array> {
     const out = new Float32Array(texts.length * this.dim);
     const table = this.table(backend);
+    const tokens = texts.map((t) => this.tokenizer.tokenize(t));
+    const order = tokens
+      .map((_, i) => i)
+      .sort((a, b) => tokens[a].ids.length - tokens[b].ids.length || a - b);
     for (let start = 0; start < texts.length; start += BATCH) {
-      const batch = texts.slice(start, start + BATCH).map((t) => this.tokenizer.tokenize(t));
+      const rows = order.slice(start, start + BATCH);
+      const batch = rows.map((i) => tokens[i]);
       const b = batch.length;
       const t = Math.max(1, ...batch.map((x) => x.ids.length));
       const ids = new Uint32Array(b * t);
@@ -87,12 +96,11 @@ export class GloveEmbedder implements Embedder {
       });
       const idT = backend.tensor(ids, [b * t]);
       const maskT = backend.tensor(mask, [b, t]);
-      const gathered = backend.gather(table, idT);
-      const x = backend.reshape(gathered, [b, t, this.dim]);
-      const pooled = backend.maskedMeanPool(x, maskT);
+      const pooled = backend.gatherMeanPool(table, idT, maskT);
       const normed = backend.l2Normalize(pooled);
-      out.set(await backend.readF32(normed), start * this.dim);
-      backend.dispose(idT, maskT, x, pooled, normed);
+      const y = await backend.readF32(normed);
+      rows.forEach((i, r) => out.set(y.subarray(r * this.dim, (r + 1) * this.dim), i * this.dim));
+      backend.dispose(idT, maskT, pooled, normed);
     }
     return assertFiniteRows(this.id, out, this.dim);
   }

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryCaches } from '../testing/memory-caches';
-import { cacheName, precache, prune, route, type SwEnv } from './core';
+import { cacheName, ISOLATION_HEADERS, precache, prune, route, withIsolation, type SwEnv } from './core';
 
 /** A static site over real HTTP whose files the tests change (a new deploy). */
 const files = new Map<string, { body: Buffer; type: string }>();
@@ -134,5 +134,40 @@ describe('service worker: one cache per build', () => {
     const one = env(storage, 'b1');
     expect((await get(one, 'assets/missing.js')).status).toBe(404);
     expect(await (await storage.open(cacheName('b1'))).keys()).toEqual([]);
+  });
+
+  it('adds the cross-origin isolation headers the host does not send to every answer, from the network and offline', async () => {
+    deploy(1);
+    const storage = new MemoryCaches();
+    const one = env(storage, 'b1');
+    const isolated = (r: Response) => Object.keys(ISOLATION_HEADERS).map((k) => r.headers.get(k));
+    const want = Object.values(ISOLATION_HEADERS);
+    const page = await get(one, './', 'navigate');
+    expect(isolated(page)).toEqual(want);
+    expect(await page.text()).toBe('<html>build 1</html>');
+    const asset = await get(one, 'assets/index-b1.js');
+    expect(isolated(asset)).toEqual(want);
+    expect(asset.headers.get('content-type')).toBe('text/javascript');
+    expect(isolated(await get(one, 'assets/missing.js'))).toEqual(want);
+    // kept as the host sent it; the headers are added on the way out, from the cache too (offline)
+    const kept = await (await storage.open(cacheName('b1'))).match(new URL('./', base).href);
+    expect(kept?.headers.get('Cross-Origin-Embedder-Policy')).toBeNull();
+    const offline: SwEnv = { ...one, fetch: () => Promise.reject(new TypeError('offline')) };
+    const again = await get(offline, './', 'navigate');
+    expect(isolated(again)).toEqual(want);
+    expect(await again.text()).toBe('<html>build 1</html>');
+    expect(isolated(await get(offline, 'assets/index-b1.js'))).toEqual(want);
+  });
+
+  it('keeps headers a host already sends, and bodiless statuses bodiless', async () => {
+    const own = new Response('x', { headers: { 'Cross-Origin-Embedder-Policy': 'credentialless' } });
+    const out = withIsolation(own);
+    expect(out.headers.get('Cross-Origin-Embedder-Policy')).toBe('credentialless');
+    expect(out.headers.get('Cross-Origin-Opener-Policy')).toBe('same-origin');
+    const empty = withIsolation(new Response(null, { status: 204 }));
+    expect(empty.status).toBe(204);
+    expect(empty.headers.get('Cross-Origin-Opener-Policy')).toBe('same-origin');
+    const error = Response.error();
+    expect(withIsolation(error)).toBe(error);
   });
 });

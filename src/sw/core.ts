@@ -132,12 +132,39 @@ export async function cacheFirst(env: SwEnv, request: Request): Promise<Response
   return hit;
 }
 
+/**
+ * Cross-origin isolation (SharedArrayBuffer: the CPU backend's gemm threads), the headers `vite preview`
+ * and `_headers` send. A static host that cannot send them still gets an isolated page: the worker adds them
+ * to every response it serves (the coi-serviceworker technique; src/ui/offline.ts reloads a page that the
+ * worker did not serve yet, once). Responses are cached without them and get them on the way out, offline too.
+ */
+export const ISOLATION_HEADERS: Readonly<Record<string, string>> = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+const NULL_BODY = new Set([101, 103, 204, 205, 304]);
+
+/** `res` with the isolation headers (those it lacks); opaque and error responses pass unchanged. */
+export function withIsolation(res: Response): Response {
+  if (res.status === 0 || res.type === 'opaque' || res.type === 'opaqueredirect' || res.type === 'error')
+    return res;
+  const missing = Object.entries(ISOLATION_HEADERS).filter(([k]) => !res.headers.has(k));
+  if (missing.length === 0) return res;
+  const headers = new Headers(res.headers);
+  for (const [k, v] of missing) headers.set(k, v);
+  return new Response(NULL_BODY.has(res.status) ? null : res.body, {
+    status: res.status,
+    statusText: res.statusText,
+    headers,
+  });
+}
+
 /** How the worker answers a request: undefined = not its business (the browser fetches it). */
 export function route(env: SwEnv, request: Request): Promise<Response> | undefined {
   if (request.method !== 'GET' || !sameOrigin(env, request.url) || request.headers.has('range'))
     return undefined;
-  if (request.mode === 'navigate') return networkFirst(env, request);
-  return cacheFirst(env, request);
+  if (request.mode === 'navigate') return networkFirst(env, request).then(withIsolation);
+  return cacheFirst(env, request).then(withIsolation);
 }
 
 /**

@@ -1,12 +1,18 @@
 /**
- * Attention for the CPU backend as two matrix products per (batch, head) on the WebAssembly gemm:
- * S = Q·Kᵀ·scale, masked softmax in JS, O = P·V. Same semantics as attentionCpu (the reference):
- * padding mask on keys, optional causal mask, grouped-query heads, rows with no visible key -> 0, keys past
- * the queries (Tk >= T, a KV cache: query i at position Tk - T + i), softcap and sliding window.
+ * Attention for the CPU backend on the WebAssembly gemm: the heads are laid out in the engine's heap
+ * (Q per (batch, query head) as [T4, Dh], Kᵀ per (batch, kv head) as [Dh, Tk8], V as [Tk8, Dh8], both in the
+ * kernel's column panels; padded keys zeroed) and each (batch, query head) is one chunk of a job that the engine's threads share:
+ * S = Q·Kᵀ, masked softmax (×scale) in place, O = P·V (thread-kernels.ts). Same semantics as attentionCpu
+ * (the reference): padding mask on keys, optional causal mask, grouped-query heads, rows with no visible key
+ * -> 0, keys past the queries (Tk >= T, a KV cache: query i at position Tk - T + i), softcap and sliding
+ * window (attentionKeyRange, softcapScore).
  */
-import { attentionKeyRange, softcapScore, type AttentionDims } from '../../kernels/attention';
+import type { AttentionDims } from '../../kernels/attention';
 import type { AttentionOptions } from '../../core/transformer-ops';
 import type { WasmGemm } from './gemm';
+import { KIND_ATTENTION } from './thread-kernels';
+
+const up = (n: number, m: number) => Math.ceil(n / m) * m;
 
 export function attentionGemm(
   gemm: WasmGemm,
@@ -19,65 +25,77 @@ export function attentionGemm(
 ): Float32Array {
   const { B, T, Hq, Hkv, Dh } = dims;
   const Tk = dims.Tk ?? T;
-  const past = Tk - T;
-  const group = Hq / Hkv;
   const out = new Float32Array(B * T * Hq * Dh);
-  const qh = new Float32Array(T * Dh);
-  const kh = new Float32Array(Tk * Dh);
-  const vh = new Float32Array(Tk * Dh);
-  for (let b = 0; b < B; b++) {
-    for (let g = 0; g < Hkv; g++) {
+  if (out.length === 0) return out;
+  const [T4, Tk8, Dh8] = [up(T, 4), up(Tk, 8), up(Dh, 8)];
+  const threads = gemm.engine.threads;
+  const sizes = [
+    B * Hq * T4 * Dh,
+    B * Hkv * Dh * Tk8,
+    B * Hkv * Tk8 * Dh8,
+    B * Hq * T4 * Dh8,
+    threads * T4 * Tk8,
+    B * Tk,
+  ];
+  const offs: number[] = [];
+  try {
+    for (const n of sizes) offs.push(gemm.alloc(n * 4));
+    const [qO, kO, vO, oO, sO, mO] = offs;
+    const heap = gemm.f32;
+    const view = (i: number) => heap.subarray(offs[i] / 4, offs[i] / 4 + sizes[i]);
+    const [qh, kh, vh, mh] = [view(0), view(1), view(2), view(5)];
+    mh.set(mask.subarray(0, B * Tk));
+    qh.fill(0);
+    kh.fill(0);
+    vh.fill(0);
+    for (let b = 0; b < B; b++) {
+      for (let t = 0; t < T; t++)
+        for (let h = 0; h < Hq; h++) {
+          const src = ((b * T + t) * Hq + h) * Dh;
+          qh.set(q.subarray(src, src + Dh), ((b * Hq + h) * T4 + t) * Dh);
+        }
       for (let t = 0; t < Tk; t++) {
-        const o = ((b * Tk + t) * Hkv + g) * Dh;
-        if (mask[b * Tk + t] === 0) {
-          // padded keys take no part: zero them so non-finite padding values cannot leak through 0 * Inf
-          kh.fill(0, t * Dh, (t + 1) * Dh);
-          vh.fill(0, t * Dh, (t + 1) * Dh);
-          continue;
-        }
-        kh.set(k.subarray(o, o + Dh), t * Dh);
-        vh.set(v.subarray(o, o + Dh), t * Dh);
-      }
-      for (let h = g * group; h < (g + 1) * group; h++) {
-        for (let t = 0; t < T; t++) {
-          const o = ((b * T + t) * Hq + h) * Dh;
-          qh.set(q.subarray(o, o + Dh), t * Dh);
-        }
-        const s = gemm.linear(qh, kh, null, T, Dh, Tk, 'nk', false);
-        const visible = new Uint8Array(T);
-        for (let i = 0; i < T; i++) {
-          const row = i * Tk;
-          let m = -Infinity;
-          const [lo, hi] = attentionKeyRange(past + i, Tk, opts);
-          for (let j = 0; j < Tk; j++) {
-            if (mask[b * Tk + j] === 0 || j < lo || j >= hi) {
-              s[row + j] = -Infinity;
-              continue;
-            }
-            s[row + j] = softcapScore(s[row + j] * opts.scale, opts.softcap);
-            if (s[row + j] > m) m = s[row + j];
-          }
-          if (m === -Infinity) {
-            s.fill(0, row, row + Tk);
-            continue;
-          }
-          visible[i] = 1;
-          let sum = 0;
-          for (let j = 0; j < Tk; j++) {
-            const p = s[row + j] === -Infinity ? 0 : Math.exp(s[row + j] - m);
-            s[row + j] = p;
-            sum += p;
-          }
-          const inv = 1 / sum;
-          for (let j = 0; j < Tk; j++) s[row + j] *= inv;
-        }
-        const o = gemm.linear(s, vh, null, T, Tk, Dh, 'kn', false);
-        for (let t = 0; t < T; t++) {
-          if (!visible[t]) continue;
-          out.set(o.subarray(t * Dh, (t + 1) * Dh), ((b * T + t) * Hq + h) * Dh);
+        // padded keys take no part: left zero so non-finite padding values cannot leak through 0 * Inf
+        if (mask[b * Tk + t] === 0) continue;
+        // the kernel's B operands in column panels of 8 (gemm.ts packPanels): Kᵀ [Dh, Tk8], V [Tk8, Dh8]
+        for (let g = 0; g < Hkv; g++) {
+          const src = ((b * Tk + t) * Hkv + g) * Dh;
+          const kb = (b * Hkv + g) * Dh * Tk8 + (t >> 3) * Dh * 8 + (t & 7);
+          for (let d = 0; d < Dh; d++) kh[kb + d * 8] = k[src + d];
+          const vb = (b * Hkv + g) * Tk8 * Dh8 + t * 8;
+          for (let d = 0; d < Dh; d++) vh[vb + (d >> 3) * Tk8 * 8 + (d & 7)] = v[src + d];
         }
       }
     }
+    const params = [
+      qO,
+      kO,
+      vO,
+      oO,
+      sO,
+      mO,
+      T,
+      T4,
+      Tk,
+      Tk8,
+      Dh,
+      Dh8,
+      Hq,
+      Hq / Hkv,
+      opts.causal ? 1 : 0,
+      Tk - T,
+    ];
+    params.push(opts.window ?? 0);
+    gemm.engine.post(KIND_ATTENTION, params, B * Hq, [opts.scale, opts.softcap ?? 0]);
+    const oh = gemm.f32.subarray(oO / 4, oO / 4 + sizes[3]);
+    for (let b = 0; b < B; b++)
+      for (let h = 0; h < Hq; h++)
+        for (let t = 0; t < T; t++) {
+          const src = ((b * Hq + h) * T4 + t) * Dh8;
+          out.set(oh.subarray(src, src + Dh), ((b * T + t) * Hq + h) * Dh);
+        }
+  } finally {
+    for (const o of offs) gemm.free(o);
   }
   return out;
 }

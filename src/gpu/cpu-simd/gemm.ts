@@ -1,74 +1,171 @@
 /**
  * WebAssembly SIMD matrix multiply for the CPU backend's `linear` (the hot op of every transformer).
- * The kernel (gemm.wat) needs M % 4 == 0 and N % 8 == 0; this wrapper pads rows, prepares the
- * weight once per weight array ([K, N8] row-major, transposed from 'nk' if needed), processes x in
- * row chunks so memory stays bounded, and adds the bias by pre-filling C.
+ * The kernel (gemm.wat) needs M % 4 == 0 and N % 8 == 0; this wrapper pads rows, prepares the weight
+ * once per weight array (column panels of 8, packPanels) in the engine's memory, where
+ * it stays (the panel cache, bounded: least recently used panels go first), copies x in by blocks of rows,
+ * adds the bias by pre-filling C, and posts each block as a job whose 128-row chunks the engine's threads
+ * share (threads.ts).
  */
-import { GEMM_WASM_BASE64 } from './gemm-wasm';
+import { OutOfHeapError } from './heap';
+import { acquireEngine, releaseEngine, type GemmEngine } from './threads';
+import { KIND_GEMM } from './thread-kernels';
 
 type Layout = 'kn' | 'nk';
-interface Exports {
-  memory: WebAssembly.Memory;
-  gemm(a: number, b: number, c: number, M: number, K: number, N: number): void;
+
+/** rows of x per chunk: a 128-row block of A stays in L2 while the B panels stream past it (measured: 6 -> 24 GFLOP/s at K=512, N=1536) */
+const ROW_CHUNK = 128;
+/** multiply-adds per chunk when threads share a product (~0.5 ms of one thread) */
+const CHUNK_MACS = 1 << 22;
+/** rows of x copied into the heap per job */
+const ROWS_PER_JOB = 2048;
+/** multiply-adds below which a product stays on the calling thread (waking helpers costs ~10-50 µs) */
+export const SMALL_JOB = 1 << 18;
+/** bytes of prepared weights kept in the heap */
+const PANEL_BUDGET = 1 << 30;
+
+interface Panel {
+  off: number;
+  bytes: number;
+  layout: Layout;
+  K: number;
+  N: number;
+  used: number;
+  live: boolean;
 }
 
-/** rows of x per kernel call: a 128-row block of A stays in L2 while the B panels stream past it (measured: 6 -> 24 GFLOP/s at K=512, N=1536) */
-const ROW_CHUNK = 128;
-const PAGE = 65536;
+/**
+ * Chunk shape [rows, cols] of an [M4 x N8] product: one chunk on one thread; else <= 128 rows (the A block
+ * stays in L2) and columns for about CHUNK_MACS multiply-adds, so a thread that is descheduled holding a chunk
+ * (a busy machine) delays the others by little, and at least one chunk per thread.
+ */
+function blocks(M4: number, K: number, N8: number, threads: number): [number, number] {
+  if (threads === 1) return [Math.min(ROW_CHUNK, M4), N8];
+  const rows = Math.min(ROW_CHUNK, Math.ceil(M4 / threads / 4) * 4);
+  const cols = Math.min(N8, Math.max(8, Math.floor(CHUNK_MACS / (rows * K) / 8) * 8));
+  return [rows, cols];
+}
 
-function decodeBase64(b64: string): Uint8Array {
-  const bin = atob(b64);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
+/**
+ * w as the kernel's B: column panels of 8 ([K x 8] row-major each, panel after panel), columns past N zero.
+ * `kn`: w is [K, N] row-major; `nk`: [N, K].
+ */
+export function packPanels(
+  heap: Float32Array,
+  base: number,
+  w: Float32Array,
+  K: number,
+  N: number,
+  layout: Layout,
+): void {
+  const N8 = Math.ceil(N / 8) * 8;
+  for (let j = 0; j < N8; j += 8) {
+    const panel = base + j * K;
+    const cols = Math.min(8, N - j);
+    for (let k = 0; k < K; k++) {
+      const o = panel + k * 8;
+      if (layout === 'kn') for (let c = 0; c < cols; c++) heap[o + c] = w[k * N + j + c];
+      else for (let c = 0; c < cols; c++) heap[o + c] = w[(j + c) * K + k];
+      for (let c = cols; c < 8; c++) heap[o + c] = 0;
+    }
+  }
 }
 
 export class WasmGemm {
-  private readonly panels = new WeakMap<
-    Float32Array,
-    { layout: Layout; K: number; N: number; data: Float32Array }
-  >();
+  private readonly panels = new WeakMap<Float32Array, Panel>();
+  private readonly cached = new Set<Panel>();
+  private panelBytes = 0;
+  private clock = 0;
+  private readonly gone = new FinalizationRegistry<Panel>((p) => this.drop(p));
+  private released = false;
 
-  private constructor(private readonly ex: Exports) {}
+  private constructor(readonly engine: GemmEngine) {}
 
   /** null where WebAssembly or its SIMD proposal is unavailable (the caller keeps its JS loop). */
-  static create(): WasmGemm | null {
-    try {
-      if (typeof WebAssembly !== 'object') return null;
-      const mod = new WebAssembly.Module(decodeBase64(GEMM_WASM_BASE64) as BufferSource);
-      const inst = new WebAssembly.Instance(mod, {});
-      return new WasmGemm(inst.exports as unknown as Exports);
-    } catch {
-      return null;
-    }
+  static create(opts: { threads?: number } = {}): WasmGemm | null {
+    const engine = acquireEngine(opts.threads);
+    return engine ? new WasmGemm(engine) : null;
   }
 
-  /** weight as [K, N8] row-major, zero-padded columns; cached per weight array unless `cache` is false */
-  private panel(w: Float32Array, K: number, N: number, layout: Layout, cache: boolean): Float32Array {
-    const hit = cache ? this.panels.get(w) : undefined;
-    if (hit && hit.layout === layout && hit.K === K && hit.N === N) return hit.data;
-    const N8 = Math.ceil(N / 8) * 8;
-    const data = new Float32Array(K * N8);
-    for (let k = 0; k < K; k++) {
-      for (let n = 0; n < N; n++) data[k * N8 + n] = layout === 'kn' ? w[k * N + n] : w[n * K + k];
-    }
-    if (cache) this.panels.set(w, { layout, K, N, data });
-    return data;
+  /** threads taking part in each product, and why only one when fewer than asked */
+  get threads(): { count: number; note: string | null } {
+    return { count: this.engine.threads, note: this.engine.note };
+  }
+
+  /** Gives the engine back (its helper threads stop when no backend holds it). */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    for (const p of [...this.cached]) this.drop(p);
+    releaseEngine(this.engine);
+  }
+
+  private drop(p: Panel): void {
+    if (!p.live) return;
+    p.live = false;
+    this.cached.delete(p);
+    this.panelBytes -= p.bytes;
+    if (!this.released || this.engine.refs > 0) this.engine.heap.release(p.off);
   }
 
   /** Drop the prepared panel of `w`: its contents were changed in place (an optimiser step, addInPlace, zero). */
   forget(w: Float32Array): void {
-    this.panels.delete(w);
+    const p = this.panels.get(w);
+    if (p) {
+      this.panels.delete(w);
+      this.drop(p);
+    }
   }
 
-  private ensure(bytes: number): void {
-    const mem = this.ex.memory;
-    if (mem.buffer.byteLength < bytes) mem.grow(Math.ceil((bytes - mem.buffer.byteLength) / PAGE));
+  /** a heap block, evicting least recently used panels (not `keep`) when the heap is full */
+  alloc(bytes: number, keep?: Panel): number {
+    for (;;) {
+      try {
+        return this.engine.heap.alloc(bytes);
+      } catch (e) {
+        if (!(e instanceof OutOfHeapError)) throw e;
+        const victim = [...this.cached].filter((p) => p !== keep).sort((a, b) => a.used - b.used)[0];
+        if (!victim) throw e;
+        this.drop(victim);
+      }
+    }
+  }
+
+  free(off: number): void {
+    this.engine.heap.release(off);
+  }
+
+  get f32(): Float32Array {
+    return new Float32Array(this.engine.memory.buffer);
+  }
+
+  /** The weight as the kernel's B (packPanels) in the heap; cached per weight array when `cache`. */
+  private panel(w: Float32Array, K: number, N: number, layout: Layout, cache: boolean): Panel {
+    const hit = cache ? this.panels.get(w) : undefined;
+    if (hit?.live && hit.layout === layout && hit.K === K && hit.N === N) {
+      hit.used = ++this.clock;
+      return hit;
+    }
+    if (hit) this.forget(w);
+    const N8 = Math.ceil(N / 8) * 8;
+    const bytes = K * N8 * 4;
+    const cacheIt = cache && bytes <= PANEL_BUDGET / 4;
+    if (cacheIt)
+      while (this.panelBytes + bytes > PANEL_BUDGET && this.cached.size > 0)
+        this.drop([...this.cached].sort((a, b) => a.used - b.used)[0]);
+    const p: Panel = { off: this.alloc(bytes), bytes, layout, K, N, used: ++this.clock, live: true };
+    packPanels(this.f32, p.off / 4, w, K, N, layout);
+    if (cacheIt) {
+      this.panels.set(w, p);
+      this.cached.add(p);
+      this.panelBytes += bytes;
+      this.gone.register(w, p, p);
+    }
+    return p;
   }
 
   /**
    * y = x·w + bias. The prepared weight is cached per `w` array (weights never change in place);
-   * pass cacheWeight false for operands whose contents change between calls (attention's K and V).
+   * pass cacheWeight false for operands whose contents change between calls.
    */
   linear(
     x: Float32Array,
@@ -82,30 +179,42 @@ export class WasmGemm {
   ): Float32Array {
     const y = new Float32Array(M * N);
     if (M === 0 || N === 0) return y;
-    const panel = this.panel(w, K, N, layout, cacheWeight);
-    const N8 = panel.length / Math.max(K, 1) || Math.ceil(N / 8) * 8;
-    const rows = Math.min(ROW_CHUNK, Math.ceil(M / 4) * 4);
-    const bOff = 0;
-    const aOff = bOff + panel.byteLength;
-    const cOff = aOff + rows * K * 4;
-    this.ensure(cOff + rows * N8 * 4);
-    const heap = new Float32Array(this.ex.memory.buffer);
-    heap.set(panel, bOff / 4);
-    for (let r0 = 0; r0 < M; r0 += rows) {
-      const m = Math.min(rows, M - r0);
-      const m4 = Math.ceil(m / 4) * 4;
-      const a = heap.subarray(aOff / 4, aOff / 4 + m4 * K);
-      a.set(x.subarray(r0 * K, (r0 + m) * K));
-      a.fill(0, m * K);
-      const c = heap.subarray(cOff / 4, cOff / 4 + m4 * N8);
-      if (bias) {
-        for (let i = 0; i < m4; i++) {
-          c.set(bias, i * N8);
-          c.fill(0, i * N8 + N, (i + 1) * N8);
+    const p = this.panel(w, K, N, layout, cacheWeight);
+    try {
+      const N8 = Math.ceil(N / 8) * 8;
+      const rows = Math.min(ROWS_PER_JOB, Math.ceil(M / 4) * 4);
+      const aOff = this.alloc(rows * K * 4, p);
+      const cOff = this.alloc(rows * N8 * 4, p);
+      try {
+        for (let r0 = 0; r0 < M; r0 += rows) {
+          const m = Math.min(rows, M - r0);
+          const m4 = Math.ceil(m / 4) * 4;
+          const heap = this.f32;
+          const a = heap.subarray(aOff / 4, aOff / 4 + m4 * K);
+          a.set(x.subarray(r0 * K, (r0 + m) * K));
+          a.fill(0, m * K);
+          const c = heap.subarray(cOff / 4, cOff / 4 + m4 * N8);
+          if (bias) {
+            for (let i = 0; i < m4; i++) {
+              c.set(bias, i * N8);
+              c.fill(0, i * N8 + N, (i + 1) * N8);
+            }
+          } else c.fill(0);
+          const [rb, cb] = blocks(m4, K, N8, m4 * K * N8 >= SMALL_JOB ? this.engine.threads : 1);
+          const chunks = Math.ceil(m4 / rb) * Math.ceil(N8 / cb);
+          this.engine.post(KIND_GEMM, [aOff, p.off, cOff, m4, K, N8, rb, cb], chunks);
+          const out = this.f32;
+          if (N === N8) y.set(out.subarray(cOff / 4, cOff / 4 + m * N), r0 * N);
+          else
+            for (let i = 0; i < m; i++)
+              y.set(out.subarray(cOff / 4 + i * N8, cOff / 4 + i * N8 + N), (r0 + i) * N);
         }
-      } else c.fill(0);
-      this.ex.gemm(aOff, bOff, cOff, m4, K, N8);
-      for (let i = 0; i < m; i++) y.set(c.subarray(i * N8, i * N8 + N), (r0 + i) * N);
+      } finally {
+        this.free(aOff);
+        this.free(cOff);
+      }
+    } finally {
+      if (!this.panels.has(w) || this.panels.get(w) !== p) this.free(p.off);
     }
     return y;
   }

@@ -1,0 +1,155 @@
+/**
+ * What every thread of the CPU backend's gemm runs — the calling thread and its helpers alike — on one
+ * WebAssembly memory: the job's parameters sit in the control block at byte 0 (layout: CTL), the data in
+ * the heap after it. A job is split into chunks (a row block of a product, one (batch, head) of attention);
+ * threads take chunks with a compare-and-swap on NEXT until none are left, so a helper that is not running
+ * yet (still starting, or busy elsewhere) only means the others take its share.
+ *
+ * createRunner and helperLoop are self-contained (no imports, no module-level names): Node's helpers run
+ * their source text (pool.ts), browser helpers import them (gemm-worker.ts).
+ */
+
+/** Control block, Int32 slots from byte 0 (the heap starts after CTL_BYTES). Literal copies of these
+ * numbers sit in the two functions below (they cannot see module names). */
+export const CTL = {
+  /** bumped (and notified) when a job is posted; helpers sleep on it */
+  WAKE: 0,
+  /** (job tag << 20) | next chunk index */
+  NEXT: 1,
+  /** chunks finished; the poster sleeps on it */
+  DONE: 2,
+  TOTAL: 3,
+  STOP: 4,
+  /** helpers started */
+  READY: 5,
+  KIND: 6,
+  /** a chunk threw: the poster throws after the job */
+  ERROR: 7,
+  /** chunks each thread has run so far, slot TAKEN + tid (tid < 32) */
+  TAKEN: 32,
+  /** first parameter slot (i32; f32 parameters follow the i32 ones: attention's scale and softcap at PARAM + 17, + 18) */
+  PARAM: 8,
+} as const;
+export const CTL_BYTES = 256;
+export const KIND_GEMM = 1;
+export const KIND_ATTENTION = 2;
+
+export type GemmFn = (a: number, b: number, c: number, M: number, K: number, N: number, ldc: number) => void;
+export type Runner = (ctl: Int32Array, chunk: number, tid: number) => void;
+
+/**
+ * One chunk of the posted job. Gemm (kind 1): params a, b, c, M4, K, N8, rows, cols — chunk (r, j) of the
+ * [rows x cols] blocks of C (j fastest) += A's rows · B's columns (B in column panels, gemm.ts packPanels). Attention (kind 2): chunk = b * Hq + h; params q, kT, v, o, s, mask, T, T4, Tk, Tk8, Dh, Dh8,
+ * Hq, group, causal, past, window, scale (f32), softcap (f32) — S = Q·Kᵀ on the gemm, masked softmax of
+ * the scaled (soft-capped) scores in place, O = P·V; a row with no visible key gets P = 0, so O = 0 there.
+ * S is thread `tid`'s scratch block. The key range is kernels/attention.ts's attentionKeyRange.
+ */
+export function createRunner(memory: WebAssembly.Memory, gemm: GemmFn): Runner {
+  let f32 = new Float32Array(memory.buffer);
+  return (ctl, chunk, tid) => {
+    if (f32.byteLength !== memory.buffer.byteLength) f32 = new Float32Array(memory.buffer);
+    const P = 8;
+    if (ctl[6] === 1) {
+      const [a, b, c, M, K, N] = [ctl[P], ctl[P + 1], ctl[P + 2], ctl[P + 3], ctl[P + 4], ctl[P + 5]];
+      const [rows, cols] = [ctl[P + 6], ctl[P + 7]];
+      const nc = Math.ceil(N / cols);
+      const r0 = Math.floor(chunk / nc) * rows;
+      const c0 = (chunk % nc) * cols;
+      const [m, n] = [Math.min(rows, M - r0), Math.min(cols, N - c0)];
+      gemm(a + r0 * K * 4, b + c0 * K * 4, c + (r0 * N + c0) * 4, m, K, n, N);
+      return;
+    }
+    const [q, kT, v, o, s, mask] = [ctl[P], ctl[P + 1], ctl[P + 2], ctl[P + 3], ctl[P + 4], ctl[P + 5]];
+    const [T, T4, Tk, Tk8, Dh, Dh8] = [
+      ctl[P + 6],
+      ctl[P + 7],
+      ctl[P + 8],
+      ctl[P + 9],
+      ctl[P + 10],
+      ctl[P + 11],
+    ];
+    const [Hq, group, causal, past] = [ctl[P + 12], ctl[P + 13], ctl[P + 14], ctl[P + 15]];
+    const win = ctl[P + 16];
+    const fp = new Float32Array(ctl.buffer, ctl.byteOffset + (P + 17) * 4, 2);
+    const [scale, cap] = [fp[0], fp[1]];
+    const b = Math.floor(chunk / Hq);
+    const kv = b * (Hq / group) + Math.floor((chunk % Hq) / group);
+    const sb = s + tid * T4 * Tk8 * 4;
+    const s0 = sb / 4;
+    f32.fill(0, s0, s0 + T4 * Tk8);
+    gemm(q + chunk * T4 * Dh * 4, kT + kv * Dh * Tk8 * 4, sb, T4, Dh, Tk8, Tk8);
+    const m0 = mask / 4 + b * Tk;
+    for (let i = 0; i < T; i++) {
+      const row = s0 + i * Tk8;
+      const pos = past + i;
+      let lo = 0;
+      let hi = causal ? pos + 1 : Tk;
+      if (win > 0) {
+        lo = Math.max(0, pos - win + 1);
+        hi = Math.min(hi, pos + win);
+      }
+      let m = -Infinity;
+      for (let j = lo; j < hi; j++) {
+        if (f32[m0 + j] === 0) continue;
+        let x = f32[row + j] * scale;
+        if (cap) x = cap * Math.tanh(x / cap);
+        f32[row + j] = x;
+        if (x > m) m = x;
+      }
+      f32.fill(0, row, row + lo);
+      f32.fill(0, row + hi, row + Tk8);
+      if (m === -Infinity) {
+        f32.fill(0, row + lo, row + hi);
+        continue;
+      }
+      let sum = 0;
+      for (let j = lo; j < hi; j++) {
+        const p = f32[m0 + j] === 0 ? 0 : Math.exp(f32[row + j] - m);
+        f32[row + j] = p;
+        sum += p;
+      }
+      const inv = 1 / sum;
+      for (let j = lo; j < hi; j++) f32[row + j] *= inv;
+    }
+    f32.fill(0, s0 + T * Tk8, s0 + T4 * Tk8);
+    const ob = o + chunk * T4 * Dh8 * 4;
+    f32.fill(0, ob / 4, ob / 4 + T4 * Dh8);
+    gemm(sb, v + kv * Tk8 * Dh8 * 4, ob, T4, Tk8, Dh8, Dh8);
+  };
+}
+
+/**
+ * Takes chunks of the posted job until none are left (the poster runs this too). A chunk that throws
+ * sets ERROR and still counts as done, so the poster never waits for it.
+ */
+export function takeChunks(ctl: Int32Array, run: Runner, tid: number): void {
+  for (;;) {
+    const next = Atomics.load(ctl, 1);
+    const total = Atomics.load(ctl, 3);
+    if ((next & 0xfffff) >= total) return;
+    if (Atomics.compareExchange(ctl, 1, next, next + 1) !== next) continue;
+    if (tid < 32) Atomics.add(ctl, 32 + tid, 1);
+    try {
+      run(ctl, next & 0xfffff, tid);
+    } catch {
+      Atomics.store(ctl, 7, 1);
+    }
+    if (Atomics.add(ctl, 2, 1) + 1 === total) Atomics.notify(ctl, 2);
+  }
+}
+
+/** A helper thread: sleep on WAKE, take chunks of each job, until STOP. */
+export function helperLoop(memory: WebAssembly.Memory, module: WebAssembly.Module, tid: number): void {
+  const inst = new WebAssembly.Instance(module, { env: { memory } });
+  const gemm = inst.exports.gemm as GemmFn;
+  const run = createRunner(memory, gemm);
+  const ctl = new Int32Array(memory.buffer, 0, 64);
+  let seen = Atomics.load(ctl, 0);
+  Atomics.add(ctl, 5, 1);
+  for (;;) {
+    Atomics.wait(ctl, 0, seen);
+    seen = Atomics.load(ctl, 0);
+    if (Atomics.load(ctl, 4) !== 0) return;
+    takeChunks(ctl, run, tid);
+  }
+}

@@ -111,7 +111,10 @@ export function writeSafetensors(dir: string, weights: Weights, shardBytes = SHA
   const shards: string[][] = [[]];
   let size = 0;
   for (const [n, t] of weights) {
-    if (size > 0 && size + t.data.byteLength > shardBytes) (shards.push([]), (size = 0));
+    if (size > 0 && size + t.data.byteLength > shardBytes) {
+      shards.push([]);
+      size = 0;
+    }
     shards[shards.length - 1].push(n);
     size += t.data.byteLength;
   }
@@ -211,9 +214,9 @@ export function writeBenchModel(dir: string, g: Generated, shardBytes = SHARD_BY
   return { dir, externalData: ext.files };
 }
 
-/** The default cache folder: $STM_BENCH_CACHE, else node_modules/.cache/stm-bench. */
+/** The default cache folder: $STM_BENCH_MODELS, else node_modules/.cache/stm-bench. */
 export function benchCacheDir(): string {
-  return process.env.STM_BENCH_CACHE ?? join(process.cwd(), 'node_modules', '.cache', 'stm-bench');
+  return process.env.STM_BENCH_MODELS ?? join(process.cwd(), 'node_modules', '.cache', 'stm-bench');
 }
 
 /**

@@ -28,7 +28,9 @@ export function wordPieceVocab(texts: readonly string[], size: number): string[]
   };
   for (const w of mostFrequent(words(), size)) {
     if (tokens.length >= size) break;
-    if (!have.has(w)) (tokens.push(w), have.add(w));
+    if (have.has(w)) continue;
+    tokens.push(w);
+    have.add(w);
   }
   for (let i = 0; tokens.length < size; i++) tokens.push(`[unused${i}]`);
   return tokens;

@@ -220,7 +220,7 @@ export function benchCacheDir(): string {
 }
 
 /**
- * The model folder of `kind` under `cacheDir`, generated on first use (a minute or two for the Qwen3 shape)
+ * The model folder of `kind` under `cacheDir`, generated on first use (minutes for the Qwen3 shape)
  * and reused while its stamp (generator version + a hash of the vocabulary texts) matches.
  */
 export function ensureBenchModel(

@@ -3,6 +3,7 @@
  * run: GPU paths only, one table of the GPU figures at the end), --only a,b (sections by name).
  */
 import type { Backend } from '../core/backend';
+import { acquireBackend } from '../gpu/select';
 
 export const BENCH_SECTIONS = [
   'glove',
@@ -53,6 +54,21 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     sections,
     wants: (w) => (w === 'cpu' ? !gpu : w === 'webgpu' ? true : sections.has(w)),
   };
+}
+
+let soft: Promise<boolean | null> | null = null;
+
+/** whether Node's WebGPU here is CPU-emulated (null: no WebGPU at all); asked once */
+export function webgpuIsEmulated(): Promise<boolean | null> {
+  soft ??= acquireBackend('webgpu').then(
+    (b) => {
+      const s = isSoftwareGpu(b);
+      b.destroy();
+      return s;
+    },
+    () => null,
+  );
+  return soft;
 }
 
 /** a CPU implementation of WebGPU (SwiftShader, llvmpipe): its figures are CPU-emulated */

@@ -40,8 +40,14 @@ export async function benchLoraQwen3(dataset: Dataset, opts: BenchOptions): Prom
   const maxTokens = env('STM_BENCH_LORA_TOKENS', 24);
   const model = await loadHfModel(m.dir, { maxTokens });
   const plan = {
-    cpu: { batch: env('STM_BENCH_LORA_CPU_BATCH', 1), steps: env('STM_BENCH_LORA_CPU_STEPS', 1) },
-    webgpu: { batch: env('STM_BENCH_LORA_GPU_BATCH', 4), steps: env('STM_BENCH_LORA_GPU_STEPS', 3) },
+    cpu: {
+      batch: Math.max(2, env('STM_BENCH_LORA_CPU_BATCH', 2)),
+      steps: env('STM_BENCH_LORA_CPU_STEPS', 1),
+    },
+    webgpu: {
+      batch: Math.max(2, env('STM_BENCH_LORA_GPU_BATCH', 4)),
+      steps: env('STM_BENCH_LORA_GPU_STEPS', 3),
+    },
   };
   console.log(
     `\nLoRA training on the Qwen3-0.6B shape: r16/alpha 32 on all ${model.linears.length} linears, ` +

@@ -225,7 +225,7 @@ export function minilmPlan(opts: BenchOptions, soft: boolean): ShapePlan {
     keys: { cpu: 'minilm_cpu_vs_ort_wasm', webgpu: 'minilm_webgpu_vs_ort_webgpu' },
     b1: env('STM_BENCH_MINILM_B1', opts.gpu ? (soft ? 2 : 16) : 32),
     b32: env('STM_BENCH_MINILM_B32', opts.gpu ? (soft ? 2 : 64) : 128),
-    maxTokens: env('STM_BENCH_MINILM_TOKENS', 128),
+    maxTokens: env('STM_BENCH_MINILM_TOKENS', soft ? 16 : 128),
   };
 }
 

@@ -17,7 +17,7 @@ import { defaultTrainConfig } from '../train/defaults';
 import { createLoraTrainable } from '../train/lora';
 import { trainRun } from '../train/trainer';
 import type { TrainingPair } from '../train/types';
-import { type BenchOptions, isSoftwareGpu } from './bench-args';
+import { type BenchOptions, isSoftwareGpu, webgpuIsEmulated } from './bench-args';
 import { recordFigure } from './bench-report';
 import { row, time } from './bench-util';
 
@@ -35,6 +35,10 @@ async function pairs(n: number, chars: number): Promise<TrainingPair[]> {
 }
 
 export async function benchLoraQwen3(dataset: Dataset, opts: BenchOptions): Promise<void> {
+  if (!opts.wants('cpu') && (await webgpuIsEmulated()) !== false) {
+    console.log('\nLoRA training on the Qwen3-0.6B shape: skipped, no real GPU here (CPU-emulated or none)');
+    return;
+  }
   const vocabTexts = [...dataset.queries.map((q) => q.text), ...dataset.docs.map((d) => d.text)];
   const m = ensureBenchModel('qwen3', vocabTexts, undefined, console.log);
   const maxTokens = env('STM_BENCH_LORA_TOKENS', 24);

@@ -224,7 +224,7 @@ export function minilmPlan(opts: BenchOptions, soft: boolean): ShapePlan {
     title: 'MiniLM-L6-shaped BERT (6 x 384, 12 heads, FFN 1536, vocab 30522)',
     keys: { cpu: 'minilm_cpu_vs_ort_wasm', webgpu: 'minilm_webgpu_vs_ort_webgpu' },
     b1: env('STM_BENCH_MINILM_B1', opts.gpu ? (soft ? 2 : 16) : 32),
-    b32: env('STM_BENCH_MINILM_B32', opts.gpu ? (soft ? 2 : 64) : 128),
+    b32: env('STM_BENCH_MINILM_B32', opts.gpu ? (soft ? 2 : 64) : 64),
     maxTokens: env('STM_BENCH_MINILM_TOKENS', soft ? 16 : 128),
   };
 }

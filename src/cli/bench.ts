@@ -23,7 +23,7 @@ import { benchTraining } from './bench-train';
 import { benchMerge } from './bench-merge';
 import { peakRssMiB, row, sampleMemory, time } from './bench-util';
 import type { Dataset } from '../data/types';
-import { parseBenchArgs, type BenchOptions } from './bench-args';
+import { parseBenchArgs, webgpuIsEmulated, type BenchOptions } from './bench-args';
 import { benchOrt } from './bench-ort';
 import { benchLinear } from './bench-linear';
 import { benchLoraQwen3 } from './bench-lora';
@@ -105,6 +105,11 @@ function printGpuTable(): void {
 async function main(opts: BenchOptions): Promise<void> {
   const dataset = await loadBeirDir(join(sharedDatasetsDir(), 'medquad'));
   if (opts.wants('glove')) await benchGlove(dataset);
+  if (opts.gpu && (await webgpuIsEmulated())) {
+    // --gpu on SwiftShader: USE-lite's WebGPU path runs ~0.05 docs/s there; keep the run short
+    process.env.STM_BENCH_USE_GPU_DOCS ??= '2';
+    process.env.STM_BENCH_USE_DOCS ??= '64';
+  }
   if (opts.wants('use')) await benchUseLite(dataset);
   if (opts.wants('train')) await benchTraining();
   if (opts.wants('merge')) await benchMerge(dataset);

@@ -99,7 +99,9 @@ function printGpuTable(): void {
     ['device f32 peak GFLOP/s', 'webgpu_peak_gflops'],
     ['LoRA steps/s webgpu (Qwen3 shape)', 'lora_steps_per_s_webgpu'],
   ];
-  for (const [label, key] of rows) console.log(row([label, String(f[key] ?? 'n/a')]));
+  const show = (v: number | string | null | undefined) =>
+    typeof v === 'number' ? String(Number(v.toPrecision(4))) : (v ?? 'n/a');
+  for (const [label, key] of rows) console.log(row([label, show(f[key])]));
 }
 
 async function main(opts: BenchOptions): Promise<void> {

@@ -4,6 +4,7 @@ import {
   encodeModel,
   type AttrValue,
   type DataType,
+  type ExternalRef,
   type NodeDef,
   type TensorDef,
   type ValueInfoDef,
@@ -23,6 +24,12 @@ function rawI64(data: readonly number[]): Uint8Array {
   return new Uint8Array(a.buffer);
 }
 
+/** Where large initializers go instead of the .onnx file (ONNX external data): writes bytes, says where. */
+export type ExternalSink = (bytes: Uint8Array) => ExternalRef;
+
+/** initializers of at least this many bytes go to the external sink, when there is one */
+const EXTERNAL_MIN_BYTES = 4096;
+
 export class GraphBuilder {
   private readonly nodes: NodeDef[] = [];
   private readonly inits: TensorDef[] = [];
@@ -31,7 +38,10 @@ export class GraphBuilder {
   private readonly constCache = new Map<string, string>();
   private counter = 0;
 
-  constructor(readonly name: string) {}
+  constructor(
+    readonly name: string,
+    private readonly external?: ExternalSink,
+  ) {}
 
   input(name: string, elemType: DataType, dims: (number | string)[]): string {
     this.inputs.push({ name, elemType, dims });
@@ -43,11 +53,15 @@ export class GraphBuilder {
     this.outputs.push({ name, elemType, dims });
   }
 
-  /** a float initializer; data is copied */
+  /** a float initializer; data is copied (or written to the external sink at once) */
   f32(name: string, data: Float32Array, dims: readonly number[]): string {
     const n = dims.reduce((a, b) => a * b, 1);
     if (n !== data.length) throw new Error(`initializer ${name}: ${data.length} values for dims [${dims}]`);
-    this.inits.push({ name, dataType: DT.FLOAT, dims: [...dims], raw: rawF32(data) });
+    if (this.external && data.byteLength >= EXTERNAL_MIN_BYTES) {
+      const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+      const external = this.external(bytes);
+      this.inits.push({ name, dataType: DT.FLOAT, dims: [...dims], raw: new Uint8Array(0), external });
+    } else this.inits.push({ name, dataType: DT.FLOAT, dims: [...dims], raw: rawF32(data) });
     return name;
   }
 

@@ -97,8 +97,16 @@ export interface TensorDef {
   readonly name: string;
   readonly dataType: DataType;
   readonly dims: readonly number[];
-  /** little-endian raw bytes */
+  /** little-endian raw bytes (empty when the data is external) */
   readonly raw: Uint8Array;
+  /** the data lives in a file beside the model (ONNX external data): its name, byte offset and length */
+  readonly external?: ExternalRef;
+}
+
+export interface ExternalRef {
+  readonly location: string;
+  readonly offset: number;
+  readonly length: number;
 }
 
 export interface ValueInfoDef {
@@ -140,7 +148,14 @@ function encodeNode(n: NodeDef): PbWriter {
 function encodeTensor(t: TensorDef): PbWriter {
   const w = new PbWriter();
   for (const d of t.dims) w.int(1, d); // dims = 1
-  return w.int(2, t.dataType).string(8, t.name).bytes(9, t.raw); // data_type = 2, name = 8, raw_data = 9
+  w.int(2, t.dataType).string(8, t.name); // data_type = 2, name = 8
+  if (!t.external) return w.bytes(9, t.raw); // raw_data = 9
+  const entry = (k: string, v: string) => new PbWriter().string(1, k).string(2, v); // StringStringEntryProto
+  const { location, offset, length } = t.external;
+  w.message(13, entry('location', location)); // external_data = 13
+  w.message(13, entry('offset', String(offset)));
+  w.message(13, entry('length', String(length)));
+  return w.int(14, 1); // data_location = EXTERNAL
 }
 
 function encodeValueInfo(v: ValueInfoDef): PbWriter {

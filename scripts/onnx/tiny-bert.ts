@@ -1,5 +1,8 @@
-/** tiny-bert: a random 2-layer BertModel (HF names), its WordPiece tokenizer and an ONNX export. */
-import { GraphBuilder, int, ints } from './graph';
+/**
+ * tiny-bert: a random 2-layer BertModel (HF names), its WordPiece tokenizer and an ONNX export. The builders
+ * take the config (and vocabulary) as parameters, so the bench's MiniLM-L6-shaped model uses the same code.
+ */
+import { GraphBuilder, int, ints, type ExternalSink } from './graph';
 import { DT } from './protobuf';
 import { Rng } from '../../src/util/rng';
 import { WeightSet } from './weights';
@@ -51,8 +54,10 @@ export function tinyBertConfig() {
   return { ...TINY_BERT_CONFIG, vocab_size: TINY_BERT_VOCAB.length };
 }
 
-export function tinyBertWeights(seed = 1234, std = 0.2): WeightSet {
-  const c = tinyBertConfig();
+/** a BertModel config of any shape (the tiny one's fields) */
+export type BertShape = ReturnType<typeof tinyBertConfig>;
+
+export function tinyBertWeights(seed = 1234, std = 0.2, c: BertShape = tinyBertConfig()): WeightSet {
   const ws = new WeightSet(new Rng(seed), std);
   const h = c.hidden_size;
   const f = c.intermediate_size;
@@ -81,8 +86,14 @@ export function tinyBertWeights(seed = 1234, std = 0.2): WeightSet {
   return ws;
 }
 
-export function tinyBertTokenizer(): { tokenizer: object; config: object } {
-  const vocab = Object.fromEntries(TINY_BERT_VOCAB.map((t, i) => [t, i]));
+/** the WordPiece tokenizer over `tokens` (the first five must be the special tokens, in SPECIALS order) */
+export function tinyBertTokenizer(
+  tokens: readonly string[] = TINY_BERT_VOCAB,
+  maxLength = TINY_BERT_CONFIG.max_position_embeddings,
+): { tokenizer: object; config: object } {
+  if (SPECIALS.some((t, i) => tokens[i] !== t))
+    throw new Error(`the vocabulary must start ${SPECIALS.join(' ')}`);
+  const vocab = Object.fromEntries(tokens.map((t, i) => [t, i]));
   const added = SPECIALS.map((content, id) => ({
     id,
     content,
@@ -134,7 +145,7 @@ export function tinyBertTokenizer(): { tokenizer: object; config: object } {
   const config = {
     tokenizer_class: 'BertTokenizer',
     do_lower_case: true,
-    model_max_length: TINY_BERT_CONFIG.max_position_embeddings,
+    model_max_length: maxLength,
     cls_token: '[CLS]',
     sep_token: '[SEP]',
     pad_token: '[PAD]',
@@ -147,13 +158,20 @@ export function tinyBertTokenizer(): { tokenizer: object; config: object } {
   return { tokenizer, config };
 }
 
-/** BertModel.forward(...).last_hidden_state as an ONNX graph (no pooler). */
-export function tinyBertOnnx(ws: WeightSet): Uint8Array {
-  const c = tinyBertConfig();
+/**
+ * BertModel.forward(...).last_hidden_state as an ONNX graph (no pooler); with `external`, the large
+ * initializers go there (ONNX external data) instead of into the returned bytes.
+ */
+export function tinyBertOnnx(
+  ws: WeightSet,
+  c: BertShape = tinyBertConfig(),
+  external?: ExternalSink,
+  name = 'tiny-bert',
+): Uint8Array {
   const h = c.hidden_size;
   const nh = c.num_attention_heads;
   const dh = h / nh;
-  const g = new GraphBuilder('tiny-bert');
+  const g = new GraphBuilder(name, external);
   const ids = g.input('input_ids', DT.INT64, ['batch', 'sequence']);
   const mask = g.input('attention_mask', DT.INT64, ['batch', 'sequence']);
   const tt = g.input('token_type_ids', DT.INT64, ['batch', 'sequence']);

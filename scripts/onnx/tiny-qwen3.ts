@@ -1,5 +1,8 @@
-/** tiny-qwen3: a random 2-layer Qwen3 decoder (HF names), a byte-level BPE tokenizer and ONNX exports. */
-import { GraphBuilder, int, ints } from './graph';
+/**
+ * tiny-qwen3: a random 2-layer Qwen3 decoder (HF names), a byte-level BPE tokenizer and ONNX exports. The
+ * weight and graph builders take the config as a parameter, so the bench's Qwen3-0.6B-shaped model uses them.
+ */
+import { GraphBuilder, int, ints, type ExternalSink } from './graph';
 import { DT } from './protobuf';
 import { Rng } from '../../src/util/rng';
 import { WeightSet } from './weights';
@@ -134,8 +137,11 @@ export function tinyQwen3Config() {
  * Byte-level BPE like Qwen's, with a TemplateProcessing post-processor that appends <|endoftext|> to every
  * sequence (as Qwen3-Embedding's tokenizer does), so last-token pooling reads the EOS state.
  */
-export function tinyQwen3Tokenizer(): { tokenizer: object; config: object } {
-  const { vocab, merges, eosId } = tinyQwen3Vocab();
+export function tinyQwen3Tokenizer(
+  v: { vocab: Record<string, number>; merges: string[]; eosId: number } = tinyQwen3Vocab(),
+  maxLength = TINY_QWEN3_CONFIG.max_position_embeddings,
+): { tokenizer: object; config: object } {
+  const { vocab, merges, eosId } = v;
   const special = (content: string) => ({
     id: vocab[content],
     content,
@@ -178,7 +184,7 @@ export function tinyQwen3Tokenizer(): { tokenizer: object; config: object } {
   };
   const config = {
     tokenizer_class: 'Qwen2Tokenizer',
-    model_max_length: TINY_QWEN3_CONFIG.max_position_embeddings,
+    model_max_length: maxLength,
     eos_token: EOS,
     pad_token: EOS,
     bos_token: null,
@@ -204,11 +210,13 @@ export function tinyQwen3GenerationConfig(): object {
   };
 }
 
+/** a Qwen3 config of any shape (the tiny one's fields) */
+export type Qwen3Shape = ReturnType<typeof tinyQwen3Config>;
+
 /** tokens added after the first version (the chat-turn tokens): their embedding rows are drawn last */
 const LATE_TOKENS = 2;
 
-export function tinyQwen3Weights(seed = 4321, std = 0.2): WeightSet {
-  const c = tinyQwen3Config();
+export function tinyQwen3Weights(seed = 4321, std = 0.2, c: Qwen3Shape = tinyQwen3Config()): WeightSet {
   const rng = new Rng(seed);
   const ws = new WeightSet(rng, std);
   const h = c.hidden_size;
@@ -257,13 +265,22 @@ export function ropeTables(p: number, dh: number, theta: number): { cos: Float32
 /**
  * Qwen3Model.forward(...).last_hidden_state (after model.norm); causal adds the decoder's triangular mask.
  * lm: Qwen3ForCausalLM instead: causal, output `logits` [batch, sequence, vocab] through the tied LM head.
+ * With `external`, the large initializers go there (ONNX external data) instead of into the returned bytes.
  */
-export function tinyQwen3Onnx(ws: WeightSet, causal: boolean, lm = false): Uint8Array {
-  const c = tinyQwen3Config();
+export function tinyQwen3Onnx(
+  ws: WeightSet,
+  causal: boolean,
+  lm = false,
+  c: Qwen3Shape = tinyQwen3Config(),
+  external?: ExternalSink,
+): Uint8Array {
   const { hidden_size: h, head_dim: dh, num_attention_heads: nq, num_key_value_heads: nkv } = c;
   const P = c.max_position_embeddings;
   if (lm && !causal) throw new Error('tinyQwen3Onnx: the LM graph is causal');
-  const g = new GraphBuilder(lm ? 'tiny-qwen3-lm' : causal ? 'tiny-qwen3' : 'tiny-qwen3-bidirectional');
+  const g = new GraphBuilder(
+    lm ? 'tiny-qwen3-lm' : causal ? 'tiny-qwen3' : 'tiny-qwen3-bidirectional',
+    external,
+  );
   const ids = g.input('input_ids', DT.INT64, ['batch', 'sequence']);
   const mask = g.input('attention_mask', DT.INT64, ['batch', 'sequence']);
   const w = (n: string) => ws.get(n);

@@ -3,7 +3,10 @@
  * ms/query on the WebGPU and CPU backends, each beside the plain-TypeScript reference timed in the
  * same run; then USE-lite corpus embedding on the CPU and WebGPU paths beside the TF.js reference
  * runtime; training throughput (adapter and LoRA) beside a plain-TypeScript reference step; merge + re-score
- * time on the medquad dev pool beside the plain-TypeScript merge; and peak memory. Ratios > 1 mean faster than the reference.
+ * time on the medquad dev pool beside the plain-TypeScript merge; a MiniLM-L6-shaped and a Qwen3-0.6B-shaped
+ * model beside ONNX Runtime Web (bench-ort.ts); the linear kernel's GFLOP/s (bench-linear.ts); LoRA steps/s
+ * on the Qwen3 shape (bench-lora.ts); and peak memory. Ratios > 1 mean faster than the reference.
+ * Options (bench-args.ts): --json, --gpu, --only glove,use,train,merge,minilm,qwen3,linear,lora.
  */
 import { exitAfterDrain } from './exit';
 import { join } from 'node:path';
@@ -20,12 +23,17 @@ import { recordFigure } from './bench-report';
 import { benchTraining } from './bench-train';
 import { benchMerge } from './bench-merge';
 import { peakRssMiB, row, sampleMemory, time } from './bench-util';
+import type { Dataset } from '../data/types';
+import { parseBenchArgs, webgpuIsEmulated, type BenchOptions } from './bench-args';
+import { benchOrt } from './bench-ort';
+import { benchLinear } from './bench-linear';
+import { benchLoraQwen3 } from './bench-lora';
+import { benchFigures, benchJsonLine } from './bench-report';
 
 const K = 100;
 const timer = setInterval(sampleMemory, 20);
 
-async function main(): Promise<void> {
-  const dataset = await loadBeirDir(join(sharedDatasetsDir(), 'medquad'));
+async function benchGlove(dataset: Dataset): Promise<void> {
   const model = await GloveEmbedder.load(nodeAssetFetcher());
   const texts = dataset.docs.map((d) => applyTemplate(model.templates.passage, d));
   const queries = dataset.queries.map((q) => applyTemplate(model.templates.query, q));
@@ -74,14 +82,51 @@ async function main(): Promise<void> {
   console.log(
     `peak memory so far: rss ${peakRssMiB().toFixed(0)} MiB (includes the ${(model.vectors.byteLength / 2 ** 20).toFixed(0)} MiB f32 GloVe table)`,
   );
-  await benchUseLite(dataset);
-  await benchTraining();
-  await benchMerge(dataset);
-  clearInterval(timer);
-  console.log(`peak memory: rss ${peakRssMiB().toFixed(0)} MiB`);
 }
 
-main().then(
+/** --gpu: one table of the GPU figures (and whether they are CPU-emulated) */
+function printGpuTable(): void {
+  const f = benchFigures();
+  const emulated = f.webgpu_emulated === 1;
+  console.log(`\nGPU figures${emulated ? ' (CPU-EMULATED: SwiftShader, not a real GPU; sizes cut)' : ''}`);
+  const rows: [string, string][] = [
+    ['USE-lite webgpu vs TF.js', 'use_lite_webgpu_vs_tfjs'],
+    ['MiniLM-shape webgpu sent/s b1', 'minilm_webgpu_sentences_per_s_b1'],
+    ['MiniLM-shape webgpu sent/s b32', 'minilm_webgpu_sentences_per_s_b32'],
+    ['MiniLM-shape webgpu vs ORT webgpu', 'minilm_webgpu_vs_ort_webgpu'],
+    ['Qwen3-shape webgpu sent/s b1', 'qwen3_webgpu_sentences_per_s_b1'],
+    ['Qwen3-shape webgpu sent/s b32', 'qwen3_webgpu_sentences_per_s_b32'],
+    ['Qwen3-shape webgpu vs ORT webgpu', 'qwen3_webgpu_vs_ort_webgpu'],
+    ['linear GFLOP/s webgpu', 'linear_gflops_webgpu'],
+    ['device f32 peak GFLOP/s', 'webgpu_peak_gflops'],
+    ['LoRA steps/s webgpu (Qwen3 shape)', 'lora_steps_per_s_webgpu'],
+  ];
+  const show = (v: number | string | null | undefined) =>
+    typeof v === 'number' ? String(Number(v.toPrecision(4))) : (v ?? 'n/a');
+  for (const [label, key] of rows) console.log(row([label, show(f[key])]));
+}
+
+async function main(opts: BenchOptions): Promise<void> {
+  const dataset = await loadBeirDir(join(sharedDatasetsDir(), 'medquad'));
+  if (opts.wants('glove')) await benchGlove(dataset);
+  if (opts.gpu && (await webgpuIsEmulated())) {
+    // --gpu on SwiftShader: USE-lite's WebGPU path runs ~0.05 docs/s there; keep the run short
+    process.env.STM_BENCH_USE_GPU_DOCS ??= '2';
+    process.env.STM_BENCH_USE_DOCS ??= '64';
+  }
+  if (opts.wants('use')) await benchUseLite(dataset);
+  if (opts.wants('train')) await benchTraining();
+  if (opts.wants('merge')) await benchMerge(dataset);
+  await benchOrt(dataset, opts);
+  if (opts.wants('linear')) await benchLinear(opts);
+  if (opts.wants('lora')) await benchLoraQwen3(dataset, opts);
+  clearInterval(timer);
+  console.log(`peak memory: rss ${peakRssMiB().toFixed(0)} MiB`);
+  if (opts.gpu) printGpuTable();
+  if (opts.json) console.log(benchJsonLine());
+}
+
+main(parseBenchArgs(process.argv.slice(2))).then(
   () => exitAfterDrain(0),
   (e: unknown) => {
     console.error(e);

@@ -17,6 +17,7 @@ import {
   withEpFallback,
   type IntType,
   type OrtEp,
+  type OrtExternalData,
 } from './session';
 import { HfTokenizer } from '../hf/tokenizer';
 import { assertFiniteRows } from '../finite';
@@ -44,6 +45,8 @@ export interface OrtEmbedderOptions {
   executionProviders?: OrtEp[];
   /** wasm threads (Node default 1) */
   numThreads?: number;
+  /** the model's external data files (a model over protobuf's 2 GiB keeps its weights beside it) */
+  externalData?: OrtExternalData;
 }
 
 const DECODERS = new Set([
@@ -245,7 +248,7 @@ export async function loadOrtEmbedder(
   const { value, ep, skipped } = await withEpFallback(
     opts.executionProviders ?? defaultEps(),
     async (ep) => {
-      const session = await createSession(bytes, ep);
+      const session = await createSession(bytes, ep, opts.externalData);
       try {
         const inputs = planInputs(session, file);
         const outputName = session.outputNames.includes('last_hidden_state')

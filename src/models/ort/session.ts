@@ -81,10 +81,18 @@ export async function withEpFallback<T>(
   throw new OrtModelError(file, `cannot run this ONNX model (${skipped.join('; ')})`);
 }
 
+/** ONNX external data files: `path` as the model names it, `data` its bytes or (Node) a file path / URL */
+export type OrtExternalData = { path: string; data: Uint8Array | string }[];
+
 /** Creates a session on one EP; ORT's parse/validation errors come back naming the file. */
-export async function createSession(bytes: Uint8Array, ep: OrtEp): Promise<ort.InferenceSession> {
+export async function createSession(
+  bytes: Uint8Array,
+  ep: OrtEp,
+  externalData?: OrtExternalData,
+): Promise<ort.InferenceSession> {
   const options: ort.InferenceSession.SessionOptions = {
     executionProviders: [ep],
+    ...(externalData && { externalData }),
     graphOptimizationLevel: 'all',
     logSeverityLevel: 3, // errors only: the webgpu EP warns that it leaves shape ops on the CPU
   };

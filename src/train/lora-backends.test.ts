@@ -117,7 +117,7 @@ async function tinyDecoder(name: string): Promise<HfEmbedder> {
       weights,
       source: dir,
     },
-    { batchSize: 2 },
+    { batchSize: 2, weightFormat: 'f32' }, // the CPU comparison is f32's (WebGPU's default is f16)
   );
 }
 

@@ -84,7 +84,7 @@ for (const bc of backendCases()) {
       async (f, attention) => {
         const dir = join(TINY_MODELS_DIR, `tiny-${f}`);
         const onnx = attention === 'causal' ? 'onnx/model.onnx' : 'onnx/model_bidirectional.onnx';
-        const emb = await loadHfModel(dir, { attention });
+        const emb = await loadHfModel(dir, { attention, weightFormat: 'f32' }); // parity is f32's
         const runs: [string, string[]][] = [['batch', TEXTS]];
         if (f === 'phi3') runs.push(['short', SHORT]); // longrope's short factors
         for (const [label, texts] of runs) {

@@ -2,7 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ShapeError, type Backend } from '../core/backend';
 import { assertClose, backendCases, randomF32 } from '../testing/backends';
 import type { Activation } from '../core/transformer-ops';
-import { ACTIVATIONS, activationCpu, activationRef, erfApproxF32, erfRef, swigluCpu } from './activation';
+import {
+  ACTIVATIONS,
+  activationCpu,
+  activationRef,
+  erfApproxF32,
+  erfFast,
+  erfRef,
+  swigluCpu,
+} from './activation';
 
 // Tolerance: |got - ref| <= 2e-6 * |ref| + 1e-6. The kernel's erf is A&S 7.1.26 (bounded below 1e-6 here
 // against the f64 reference); exp/tanh in f32 add a few ulp.
@@ -30,6 +38,20 @@ describe('activation CPU references', () => {
     for (let i = -80000; i <= 80000; i++)
       worst = Math.max(worst, Math.abs(erfApproxF32(i / 10000) - erfRef(i / 10000)));
     expect(worst).toBeLessThan(1e-6);
+  });
+
+  it("the CPU path's interpolated erf stays within 1e-10 of erfRef on [-8, 8] (NaN stays NaN)", () => {
+    let worst = 0;
+    for (let i = -80000; i <= 80000; i++) {
+      const x = i / 10000 + 1e-5 * Math.sin(i); // off the grid too
+      worst = Math.max(worst, Math.abs(erfFast(x) - erfRef(x)));
+    }
+    expect(worst).toBeLessThan(1e-10);
+    expect(erfFast(NaN)).toBeNaN();
+    expect(erfFast(-Infinity)).toBe(-1);
+    const x = new Float32Array([-3, -0.5, 0, 0.7, 2.2]);
+    const y = activationCpu(x, 'gelu');
+    x.forEach((v, i) => expect(Math.abs(y[i] - Math.fround(activationRef(v, 'gelu')))).toBeLessThan(1e-7));
   });
 
   it('gives hand-checked values', () => {

@@ -114,6 +114,9 @@ async function readFolder(dir: string, opts: LoadHfOptions): Promise<HfModelFile
       `${root}/model.safetensors`,
       `missing from the model folder (and no ${SHARD_INDEX})`,
     );
+  // opened (headers checked; tensors are read at their offsets on upload), reported as the other loaders do
+  const size = storedBytes(weights);
+  opts.onProgress?.({ file: 'model.safetensors', loaded: size, total: size, fromCache: false });
   const gen =
     opts.generation && (await exists(fs, `${root}/${GENERATION_CONFIG}`))
       ? await read(GENERATION_CONFIG)

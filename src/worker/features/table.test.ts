@@ -18,6 +18,7 @@ describe('the worker feature table', () => {
         'import-model',
         'delete-model',
         'similarity',
+        'weight-format',
         'split-dataset',
         'train',
         'import-expert',

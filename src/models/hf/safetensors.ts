@@ -63,22 +63,20 @@ export interface SafetensorsOptions {
   allowNonFinite?: boolean;
 }
 
-/** A validated file whose tensors are converted on demand. */
-export class SafetensorsFile {
-  private constructor(
+/**
+ * A parsed safetensors header and the tensor lookups on it; subclasses say how a tensor's bytes are read
+ * (a buffer held in memory here; a file or Blob read per tensor in tensor-source.ts).
+ */
+export abstract class SafetensorsTensors {
+  protected constructor(
     readonly file: string,
-    private readonly buf: ArrayBuffer,
     private readonly infos: Map<string, SafetensorsInfo>,
     readonly metadata: Readonly<Record<string, unknown>>,
     private readonly opts: SafetensorsOptions,
   ) {}
 
-  /** Validates the header and every tensor's offsets (no tensor data is read). */
-  static open(buf: ArrayBuffer, file = 'model.safetensors', opts: SafetensorsOptions = {}): SafetensorsFile {
-    if (!(buf instanceof ArrayBuffer)) throw new SafetensorsError(file, null, 'expected an ArrayBuffer');
-    const { infos, metadata } = parseSafetensorsHeader(buf, buf.byteLength, file);
-    return new SafetensorsFile(file, buf, infos, metadata, opts);
-  }
+  /** the stored bytes [begin, end) of tensor `name` (for messages) */
+  protected abstract bytes(name: string, begin: number, end: number): ArrayBuffer;
 
   get names(): string[] {
     return [...this.infos.keys()];
@@ -120,7 +118,38 @@ export class SafetensorsFile {
 
   private convert(name: string, begin: number, end: number, firstElement: number): Float32Array {
     const dtype = this.info(name).dtype;
-    return decodeSafetensorsData(this.file, name, dtype, this.buf.slice(begin, end), firstElement, this.opts);
+    return decodeSafetensorsData(
+      this.file,
+      name,
+      dtype,
+      this.bytes(name, begin, end),
+      firstElement,
+      this.opts,
+    );
+  }
+}
+
+/** A validated file held in memory whose tensors are converted on demand. */
+export class SafetensorsFile extends SafetensorsTensors {
+  private constructor(
+    file: string,
+    private readonly buf: ArrayBuffer,
+    infos: Map<string, SafetensorsInfo>,
+    metadata: Readonly<Record<string, unknown>>,
+    opts: SafetensorsOptions,
+  ) {
+    super(file, infos, metadata, opts);
+  }
+
+  /** Validates the header and every tensor's offsets (no tensor data is read). */
+  static open(buf: ArrayBuffer, file = 'model.safetensors', opts: SafetensorsOptions = {}): SafetensorsFile {
+    if (!(buf instanceof ArrayBuffer)) throw new SafetensorsError(file, null, 'expected an ArrayBuffer');
+    const { infos, metadata } = parseSafetensorsHeader(buf, buf.byteLength, file);
+    return new SafetensorsFile(file, buf, infos, metadata, opts);
+  }
+
+  protected bytes(_name: string, begin: number, end: number): ArrayBuffer {
+    return this.buf.slice(begin, end);
   }
 }
 

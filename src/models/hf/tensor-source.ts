@@ -7,10 +7,10 @@
  * with Blob.slice per tensor.
  */
 import {
-  decodeSafetensorsData,
   parseSafetensorsHeader,
   SafetensorsError,
   SafetensorsFile,
+  SafetensorsTensors,
   type SafetensorsInfo,
   type SafetensorsOptions,
   type SafetensorsTensor,
@@ -39,17 +39,17 @@ export interface ByteReader {
   read(begin: number, end: number): ArrayBuffer;
 }
 
-const BYTES = { F32: 4, F16: 2, BF16: 2 } as const;
-
 /** One safetensors file behind a ByteReader: the header is parsed once, each tensor read when asked. */
-export class ReaderSource implements TensorSource {
+export class ReaderSource extends SafetensorsTensors implements TensorSource {
   private constructor(
-    readonly file: string,
+    file: string,
     private readonly reader: ByteReader,
-    private readonly infos: Map<string, SafetensorsInfo>,
-    readonly metadata: Readonly<Record<string, unknown>>,
-    private readonly opts: SafetensorsOptions,
-  ) {}
+    infos: Map<string, SafetensorsInfo>,
+    metadata: Readonly<Record<string, unknown>>,
+    opts: SafetensorsOptions,
+  ) {
+    super(file, infos, metadata, opts);
+  }
 
   /** Reads and validates the header (its first 8 bytes, then the JSON), nothing else. */
   static open(reader: ByteReader, file: string, opts: SafetensorsOptions = {}): ReaderSource {
@@ -62,41 +62,7 @@ export class ReaderSource implements TensorSource {
     return new ReaderSource(file, reader, infos, metadata, opts);
   }
 
-  get names(): string[] {
-    return [...this.infos.keys()];
-  }
-
-  has(name: string): boolean {
-    return this.infos.has(name);
-  }
-
-  info(name: string): SafetensorsInfo {
-    const i = this.infos.get(name);
-    if (!i) throw new SafetensorsError(this.file, name, 'no such tensor in the file');
-    return i;
-  }
-
-  fileOf(name: string): string {
-    this.info(name);
-    return this.file;
-  }
-
-  get(name: string): SafetensorsTensor {
-    const { dtype, shape, begin, end } = this.info(name);
-    return { dtype, shape, data: this.decode(name, begin, end, 0) };
-  }
-
-  getRows(name: string, row: number, count: number): Float32Array {
-    const { dtype, shape, begin } = this.info(name);
-    const rows = shape[0] ?? 1;
-    if (!(Number.isInteger(row) && row >= 0 && count >= 0 && row + count <= rows))
-      throw new SafetensorsError(this.file, name, `rows [${row}, ${row + count}) out of range [0, ${rows})`);
-    const cols = shape.slice(1).reduce((x, y) => x * y, 1);
-    const start = begin + row * cols * BYTES[dtype];
-    return this.decode(name, start, start + count * cols * BYTES[dtype], row * cols);
-  }
-
-  private decode(name: string, begin: number, end: number, first: number): Float32Array {
+  protected bytes(name: string, begin: number, end: number): ArrayBuffer {
     let bytes: ArrayBuffer;
     try {
       bytes = this.reader.read(begin, end);
@@ -113,7 +79,7 @@ export class ReaderSource implements TensorSource {
         name,
         `read ${bytes.byteLength} of bytes [${begin}, ${end}) (file truncated or changed since its header was read?)`,
       );
-    return decodeSafetensorsData(this.file, name, this.info(name).dtype, bytes, first, this.opts);
+    return bytes;
   }
 }
 

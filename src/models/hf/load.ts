@@ -107,15 +107,14 @@ async function readFolder(dir: string, opts: LoadHfOptions): Promise<HfModelFile
     read('tokenizer_config.json'),
   ]);
   const weights = folderSource(fsSync, root);
-  if (opts.limits && weights)
-    checkFit(config, `${root}/config.json`, opts.limits, opts.weightFormat ?? 'auto', storedBytes(weights));
   if (!weights)
     throw new HfLoadError(
       `${root}/model.safetensors`,
       `missing from the model folder (and no ${SHARD_INDEX})`,
     );
-  // opened (headers checked; tensors are read at their offsets on upload), reported as the other loaders do
   const size = storedBytes(weights);
+  if (opts.limits) checkFit(config, `${root}/config.json`, opts.limits, opts.weightFormat ?? 'auto', size);
+  // opened (headers checked; tensors are read at their offsets on upload), reported as the other loaders do
   opts.onProgress?.({ file: 'model.safetensors', loaded: size, total: size, fromCache: false });
   const gen =
     opts.generation && (await exists(fs, `${root}/${GENERATION_CONFIG}`))

@@ -32,7 +32,7 @@ function shardedQwen(): string {
   return dir;
 }
 
-test('a sharded Hugging Face folder imports (read tensor by tensor in the worker); q8 weights and their cosine to f32', async ({
+test('a sharded Hugging Face folder imports (read tensor by tensor in the worker); q8 weights, their cosine to f32, kept over a reload', async ({
   page,
 }) => {
   const errors = pageErrors(page);
@@ -55,5 +55,12 @@ test('a sharded Hugging Face folder imports (read tensor by tensor in the worker
     /^q8 weights: cosine to f32 mean 0\.99\d{3}, min 0\.99\d{3} over 24 demo queries$/,
   );
   await shot(page, '40-weight-format-q8');
+
+  // the choice is kept: after a reload the model is listed with q8 weights
+  await page.reload();
+  await expect(page.getByTestId('app')).toHaveAttribute('data-ready', 'true');
+  await page.getByTestId('tab-models').click();
+  await expect(page.getByTestId('model-details')).toHaveAttribute('data-id', 'tiny-qwen3-sharded');
+  await expect(page.getByTestId('weight-format-select')).toHaveValue('q8');
   expect(errors).toEqual([]);
 });

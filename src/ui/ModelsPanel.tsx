@@ -34,7 +34,7 @@ function ActiveModel() {
         {entry.kind === 'transformer' && entry.engine === 'studio' && entry.source !== 'builtin' && (
           <>
             <h4>Weight format</h4>
-            <WeightFormat model={entry.id} />
+            <WeightFormat model={entry.id} saved={entry.weightFormat} />
           </>
         )}
         <h4>Templates</h4>

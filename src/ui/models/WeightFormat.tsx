@@ -13,11 +13,12 @@ const LABELS: Record<WeightFormatChoice, string> = {
  * The weight format of a Hugging Face model on the studio's kernels: how its linear weights are uploaded,
  * and their measured accuracy cost (cosine of the demo queries' embeddings to f32), on a button.
  */
-export function WeightFormat({ model }: { model: string }) {
+export function WeightFormat({ model, saved }: { model: string; saved: WeightFormatChoice | null }) {
   const result = useUi((s) => s.weightFormats[model]);
   const setFormat = useUi((s) => s.setWeightFormat);
   const busy = useUi((s) => Object.values(s.jobs).some((j) => j.kind === 'weights'));
-  const format = result?.format ?? 'auto';
+  // this session's change, else the format kept from an earlier one
+  const format = result?.format ?? saved ?? 'auto';
   const check = result?.check ?? null;
   return (
     <div data-testid="weight-format">

@@ -74,8 +74,9 @@ describe('UI store: models', () => {
     expect(again.getState()).toMatchObject({ activeModel: 'use-lite', retriever: 'use-lite' });
   });
 
-  it("sets an imported model's weight format and measures its cosine to f32 on the demo queries", async () => {
-    const { store } = app(`ui-weights-${Date.now()}`);
+  it("sets an imported model's weight format, keeps it across a reload, and measures its cosine to f32", async () => {
+    const name = `ui-weights-${Date.now()}`;
+    const { store, conn } = app(name);
     await store.getState().hydrate();
     await store.getState().setBackendPref('cpu');
     expect(await store.getState().importModelFolder(tinyModelFiles('tiny-qwen3'))).toBe(true);
@@ -95,9 +96,32 @@ describe('UI store: models', () => {
       .getState()
       .computeSimilarity({ text: 'heart attack', role: 'query' }, { text: 'heart attack', role: 'query' });
     expect(store.getState().similarity?.similarity).toBeCloseTo(1, 5);
+    const pair = [
+      { text: 'heart attack', role: 'query' },
+      { text: 'chest pain and shortness of breath', role: 'passage' },
+    ] as const;
+    await store.getState().computeSimilarity(...pair);
+    const q8 = store.getState().similarity!.similarity;
+
+    // after a reload the model is listed, loaded and embeds in the kept format
+    (await conn()).close();
+    const again = app(name).store;
+    await again.getState().hydrate();
+    await again.getState().setBackendPref('cpu');
+    const entries = again.getState().models;
+    expect(entries.find((m) => m.id === 'tiny-qwen3')?.weightFormat).toBe('q8');
+    expect(entries.find((m) => m.id === 'use-lite')?.weightFormat).toBeNull();
+    await again.getState().selectModel('tiny-qwen3');
+    await again.getState().computeSimilarity(...pair);
+    expect(again.getState().similarity?.similarity).toBe(q8);
+    await again.getState().setWeightFormat('f32', false);
+    await again.getState().computeSimilarity(...pair);
+    expect(again.getState().similarity?.similarity).not.toBe(q8);
+    expect(again.getState().similarity?.similarity).toBeCloseTo(q8, 2);
+
     // not a Hugging Face model: a clear error
-    await store.getState().selectModel('use-lite');
-    await store.getState().setWeightFormat('f16', false);
-    expect(store.getState().errors.at(-1)?.message).toMatch(/weight formats apply to Hugging Face models/);
+    await again.getState().selectModel('use-lite');
+    await again.getState().setWeightFormat('f16', false);
+    expect(again.getState().errors.at(-1)?.message).toMatch(/weight formats apply to Hugging Face models/);
   });
 });

@@ -9,6 +9,7 @@ import type { ModelRecord, StudioDB } from '../../../store/db';
 import { deleteEmbeddings } from '../../../store/embeddings';
 import { saveModelRecord } from '../../../store/models';
 import { saveTemplateOverride } from '../../../store/templates';
+import { saveWeightFormat } from '../../../store/weight-formats';
 import {
   chooseEngine,
   filesFor,
@@ -80,6 +81,7 @@ async function store(
   // a replaced model may differ: its old vectors and templates no longer apply
   await deleteEmbeddings({ model: rec.id }, env.db);
   await saveTemplateOverride(rec.id, null, env.db);
+  await saveWeightFormat(rec.id, 'auto', env.db);
   ctx.progress('save', 1, 1);
   return rec;
 }

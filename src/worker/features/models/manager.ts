@@ -5,7 +5,8 @@
  */
 import { describeEmbedder, type ConfigHint, type ModelDetails } from '../../../models/describe';
 import { HF_CACHE_NAME, HF_FILES, loadHfModel, type CacheLike } from '../../../models/hf';
-import type { DeviceFitLimits } from '../../../models/hf/fit';
+import { HfEmbedder } from '../../../models/hf/embedder';
+import type { DeviceFitLimits, WeightFormatChoice } from '../../../models/hf/fit';
 import { parseShardIndex, SHARD_INDEX } from '../../../models/hf/shards';
 import { revalidateFiles, type RevalidateResult } from '../../../models/hf/revalidate';
 import { loadOrtEmbedder } from '../../../models/ort/embedder';
@@ -15,7 +16,11 @@ import type { Embedder, ModelInfo } from '../../../models/types';
 import type { ModelRecord, StudioDB } from '../../../store/db';
 import { deleteModelRecord, getModelRecord, listModelRecords, readModelFiles } from '../../../store/models';
 import type { ModelTemplates } from '../../../models/types';
+import { deleteEmbeddings } from '../../../store/embeddings';
 import { loadTemplateOverrides, saveTemplateOverride } from '../../../store/templates';
+import { listExperts } from '../../../store/training';
+import { loadWeightFormats, saveWeightFormat } from '../../../store/weight-formats';
+import { expertModelId } from '../../../experts/record';
 import { ModelImportError } from './files';
 import type { ModelEntry, TemplatesResult } from './protocol';
 import { checkTemplates, defaultTemplates, sameTemplates, withTemplates } from './templates';
@@ -120,7 +125,11 @@ export class ModelManager {
   /** Built-ins first (the default first), then imports by import time. */
   async list(): Promise<ModelEntry[]> {
     const db = await this.host.db();
-    const [records, overrides] = await Promise.all([listModelRecords(db), loadTemplateOverrides(db)]);
+    const [records, overrides, formats] = await Promise.all([
+      listModelRecords(db),
+      loadTemplateOverrides(db),
+      loadWeightFormats(db),
+    ]);
     const out: ModelEntry[] = [];
     for (const info of this.host.listModels()) {
       const l = await this.peek(info.id);
@@ -135,6 +144,7 @@ export class ModelManager {
             importedAt: null,
             details: l?.details ?? null,
             defaults,
+            weightFormat: null,
           },
           overrides[info.id],
         ),
@@ -152,6 +162,8 @@ export class ModelManager {
             importedAt: r.importedAt,
             details: (await this.peek(r.id))?.details ?? r.details,
             defaults: r.defaults,
+            // the studio's kernels run imported transformers from safetensors (not ONNX ones)
+            weightFormat: r.kind === 'transformer' ? (formats[r.id] ?? 'auto') : null,
           },
           overrides[r.id],
         ),
@@ -207,7 +219,24 @@ export class ModelManager {
     const db = await this.host.db();
     const rec = await getModelRecord(id, db);
     const files = rec.source === 'folder' ? await readModelFiles(id, db) : null;
-    return loadRecord(rec, files, this.hub, signal);
+    const l = await loadRecord(rec, files, this.hub, signal);
+    // the format the user chose (nothing is uploaded before the first embed)
+    const format = (await loadWeightFormats(db))[id];
+    if (format && l.embedder instanceof HfEmbedder) l.embedder.model.weights.format = format;
+    return l;
+  }
+
+  /**
+   * Keeps a model's weight format for its next loads. Vectors cached in another format (the model's own
+   * and those of experts trained over it) no longer match what it embeds, so they are dropped.
+   */
+  async saveWeightFormat(id: string, format: WeightFormatChoice, changed: boolean): Promise<void> {
+    const db = await this.host.db();
+    await saveWeightFormat(id, format, db);
+    if (!changed) return;
+    await deleteEmbeddings({ model: id }, db);
+    for (const x of await listExperts(db))
+      if (x.baseModel === id) await deleteEmbeddings({ model: expertModelId(x.id) }, db);
   }
 
   /** The model with the user's templates applied (what evaluation and similarity embed with). */
@@ -245,6 +274,7 @@ export class ModelManager {
     const rec = await getModelRecord(id, db);
     await deleteModelRecord(id, db);
     await saveTemplateOverride(id, null, db);
+    await saveWeightFormat(id, 'auto', db);
     const p = this.loaded.get(id);
     this.loaded.delete(id);
     void p

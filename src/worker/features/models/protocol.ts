@@ -23,6 +23,8 @@ export interface ModelEntry extends ModelInfo {
   /** null until the model has been loaded once (built-ins) */
   details: ModelDetails | null;
   defaults: ModelTemplates | null;
+  /** how its linear weights are uploaded (the user's choice, kept); null where formats do not apply */
+  weightFormat: WeightFormatChoice | null;
   /** what it embeds with: the user's templates, else its defaults */
   templates: ModelTemplates | null;
   custom: boolean;

@@ -53,10 +53,13 @@ async function weightFormat(req: WeightFormatRequest, ctx: JobCtx, host: Host): 
   const texts = req.check
     ? (await host.deps.loadDemo()).queries.slice(0, CHECK_TEXTS).map((q) => q.text)
     : null;
-  return host.backends.run(req.backend, ctx.signal, (b: Backend) => {
+  const changed = e.weightFormat !== req.format;
+  const r = await host.backends.run(req.backend, ctx.signal, (b: Backend) => {
     ctx.progress('embed', 0, 1);
     return setWeightFormat(e, req.model, req.format, b, texts);
   });
+  await host.models.saveWeightFormat(req.model, req.format, changed);
+  return r;
 }
 
 export const models: Feature<ModelRequestMap> = {

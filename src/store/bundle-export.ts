@@ -47,6 +47,13 @@ export async function exportBundle(
     }),
   );
   await tx.done;
+  // imported models' files are stored as Blobs: the bundle carries their bytes
+  for (const r of read)
+    if (r.name === 'modelFiles')
+      for (const e of r.entries) {
+        const c = e.value as { data: Blob | ArrayBuffer };
+        if (c.data instanceof Blob) e.value = { ...c, data: await c.data.arrayBuffer() };
+      }
   const parts = read.map(({ name, entries, explicit }, i) => {
     onProgress?.(i, read.length, name);
     return {

@@ -96,7 +96,8 @@ export interface ModelFileChunk {
   model: string;
   path: string;
   index: number;
-  data: ArrayBuffer;
+  /** a Blob (disk-backed: the picked file's slice) since folder imports stream; ArrayBuffer in older stores */
+  data: Blob | ArrayBuffer;
 }
 
 export interface StudioSchema extends DBSchema {

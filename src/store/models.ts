@@ -1,6 +1,7 @@
 /**
  * Imported models in IndexedDB: one `models` record each and, for folder imports, the model's files in
- * `modelFiles` chunks of at most CHUNK_BYTES. A save replaces a model of the same id in one
+ * `modelFiles` chunks of at most CHUNK_BYTES, stored as Blobs (slices of the picked files: the browser keeps
+ * them on disk, so neither an import nor a load holds a whole file in JS memory). A save replaces a model of the same id in one
  * transaction (all or nothing); a delete also drops the model's cached corpus embeddings.
  */
 import { studioDb, writeTx, type ModelRecord, type StudioDB } from './db';
@@ -34,15 +35,15 @@ export async function getModelRecord(id: string, db?: StudioDB): Promise<ModelRe
  */
 export async function saveModelRecord(
   rec: Omit<ModelRecord, 'files' | 'bytes'> & Partial<Pick<ModelRecord, 'files' | 'bytes'>>,
-  files: ReadonlyMap<string, ArrayBuffer> | null,
+  files: ReadonlyMap<string, Blob> | null,
   db?: StudioDB,
 ): Promise<ModelRecord> {
   db ??= await studioDb();
   const list = files
     ? [...files].map(([path, b]) => ({
         path,
-        bytes: b.byteLength,
-        chunks: Math.max(1, Math.ceil(b.byteLength / MODEL_CHUNK_BYTES)),
+        bytes: b.size,
+        chunks: Math.max(1, Math.ceil(b.size / MODEL_CHUNK_BYTES)),
       }))
     : (rec.files ?? []);
   const full: ModelRecord = {
@@ -59,7 +60,7 @@ export async function saveModelRecord(
       const chunks = tx.objectStore('modelFiles');
       for (const key of await chunks.index('by-model').getAllKeys(rec.id)) await chunks.delete(key);
       for (const [path, b] of files ?? []) {
-        const n = Math.max(1, Math.ceil(b.byteLength / MODEL_CHUNK_BYTES));
+        const n = Math.max(1, Math.ceil(b.size / MODEL_CHUNK_BYTES));
         for (let i = 0; i < n; i++) {
           await chunks.put({
             model: rec.id,
@@ -76,14 +77,17 @@ export async function saveModelRecord(
   return full;
 }
 
-/** The stored files of a folder import, path -> bytes; a missing or short chunk throws naming the file. */
-export async function readModelFiles(id: string, db?: StudioDB): Promise<Map<string, ArrayBuffer>> {
+/**
+ * The stored files of a folder import, path -> a Blob joined from its chunks (nothing is read: the loader
+ * reads tensor by tensor); a missing or short chunk throws naming the file.
+ */
+export async function readModelFiles(id: string, db?: StudioDB): Promise<Map<string, Blob>> {
   db ??= await studioDb();
   const rec = await getModelRecord(id, db);
-  const out = new Map<string, ArrayBuffer>();
+  const out = new Map<string, Blob>();
   const tx = db.transaction('modelFiles', 'readonly');
   for (const f of rec.files) {
-    const buf = new Uint8Array(f.bytes);
+    const parts: (Blob | ArrayBuffer)[] = [];
     let at = 0;
     for (let i = 0; i < f.chunks; i++) {
       const c = await tx.store.get([id, f.path, i]);
@@ -94,15 +98,15 @@ export async function readModelFiles(id: string, db?: StudioDB): Promise<Map<str
           ),
           { file: `${id}/${f.path}` },
         );
-      buf.set(new Uint8Array(c.data), at);
-      at += c.data.byteLength;
+      parts.push(c.data);
+      at += c.data instanceof Blob ? c.data.size : c.data.byteLength;
     }
     if (at !== f.bytes)
       throw Object.assign(
         new Error(`${id}/${f.path}: stored ${at} bytes, expected ${f.bytes}; import the model again`),
         { file: `${id}/${f.path}` },
       );
-    out.set(f.path, buf.buffer);
+    out.set(f.path, new Blob(parts));
   }
   await tx.done;
   return out;

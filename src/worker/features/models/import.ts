@@ -57,7 +57,7 @@ async function store(
     'files' | 'bytes' | 'details' | 'defaults' | 'description' | 'kind' | 'dim' | 'importedAt'
   >,
   l: Loaded,
-  files: Map<string, ArrayBuffer> | null,
+  files: Map<string, Blob> | null,
   sizes: Map<string, number> | null,
   ctx: ImportCtx,
 ): Promise<ModelRecord> {
@@ -103,14 +103,18 @@ export async function importFolder(
   const root = layout.root || opts.name || 'model';
   const wanted = filesFor(layout, engine);
   const total = wanted.reduce((n, p) => n + picked[layout.files.get(p) as number].file.size, 0);
-  const files = new Map<string, ArrayBuffer>();
+  // the picked files themselves (disk-backed Blobs): the loader reads tensor by tensor and the store keeps
+  // slices, so no whole file is held in memory; one byte of each is read here so an unreadable file
+  // (moved, permissions) is named before anything is loaded
+  const files = new Map<string, Blob>();
   let done = 0;
   for (const path of wanted) {
     ctx.signal.throwIfAborted();
     ctx.progress('read', done, total, `${root}/${path}`);
     const f = picked[layout.files.get(path) as number].file;
     try {
-      files.set(path, await f.arrayBuffer());
+      await f.slice(0, 1).arrayBuffer();
+      files.set(path, f);
     } catch (e) {
       throw new ModelImportError(
         `${root}/${path}`,

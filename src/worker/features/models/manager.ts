@@ -64,7 +64,7 @@ export function hubFileUrls(origin: string, hubUrl = HUB): string[] {
 /** Loads the model of a record from its stored files (folder) or from the hub (cache first). */
 export async function loadRecord(
   rec: Pick<ModelRecord, 'id' | 'source' | 'origin' | 'engine'>,
-  files: Map<string, ArrayBuffer> | null,
+  files: Map<string, Blob> | null,
   hub: HubOptions,
   signal?: AbortSignal,
   onFile?: (file: string, loaded: number, total: number | null) => void,
@@ -90,7 +90,7 @@ export async function loadRecord(
   }
   if (!files) throw new Error(`${rec.id}: no stored files`);
   const root = rec.origin;
-  const bytes = [...files.values()].reduce((n, b) => n + b.byteLength, 0);
+  const bytes = [...files.values()].reduce((n, b) => n + b.size, 0);
   if (rec.engine === 'native') {
     const picked = [...files].map(([path, b]) => {
       const f = new File([b], path.split('/').pop() as string);
@@ -104,10 +104,10 @@ export async function loadRecord(
     const rel = path.startsWith(`${root}/`) ? path.slice(root.length + 1) : path;
     const b = files.get(rel);
     if (!b) throw new ModelImportError(path, 'not in the imported files');
-    return b;
+    return b.arrayBuffer();
   };
   const config: ConfigHint = files.has('config.json')
-    ? parseJsonFile(files.get('config.json') as ArrayBuffer, `${root}/config.json`)
+    ? parseJsonFile(await (files.get('config.json') as Blob).arrayBuffer(), `${root}/config.json`)
     : null;
   const e = await loadOrtEmbedder(fetchAsset, { id: rec.id, dir: root });
   return { embedder: e, details: describeEmbedder(e, { config }), bytes };

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { benchCacheDir, type BenchModelKind } from '../../scripts/onnx/bench-models';
 import type { Dataset } from '../data/types';
 import type { WebBenchResult } from '../bench-web/protocol';
+import type { BenchOptions } from './bench-args';
 import { buildBenchPage, openBenchBrowser, serveBench, type BenchBrowser } from './bench-browser';
 import { benchModel, headline, printRow } from './bench-ort';
 import { recordFigure, type BenchKey } from './bench-report';
@@ -29,15 +30,18 @@ interface WebPlan {
   readonly maxTokens: number;
 }
 
-/** sizes: the Node bench's on a real GPU; cut on a software adapter (seconds per text there) */
-export function webPlans(soft: boolean): WebPlan[] {
+/**
+ * Sizes: the Node bench's on a real GPU; cut on a software adapter (seconds per text there), and cut
+ * further under --gpu (its whole run must stay under 5 minutes).
+ */
+export function webPlans(soft: boolean, gpu: boolean): WebPlan[] {
   return [
     {
       kind: 'minilm',
       title: 'MiniLM-L6-shaped BERT (6 x 384, 12 heads, FFN 1536, vocab 30522)',
       key: 'minilm_webgpu_vs_ort_webgpu',
-      b1: env('STM_BENCH_WEB_MINILM_B1', soft ? 4 : 32),
-      b32: env('STM_BENCH_WEB_MINILM_B32', soft ? 32 : 64),
+      b1: env('STM_BENCH_WEB_MINILM_B1', soft ? (gpu ? 2 : 4) : 32),
+      b32: env('STM_BENCH_WEB_MINILM_B32', soft ? (gpu ? 4 : 32) : 64),
       maxTokens: env('STM_BENCH_WEB_MINILM_TOKENS', soft ? 16 : 128),
     },
     {
@@ -75,7 +79,7 @@ function report(plan: WebPlan, r: WebBenchResult, soft: boolean): void {
   recordFigure(`${plan.kind}_webgpu_browser_min_cos_vs_ort`, r.minCos);
 }
 
-export async function benchWeb(dataset: Dataset): Promise<void> {
+export async function benchWeb(dataset: Dataset, opts: BenchOptions): Promise<void> {
   console.log(
     "\nIn Chromium: studio WebGPU vs ONNX Runtime Web's WebGPU EP (same model files, texts, batches)",
   );
@@ -104,7 +108,7 @@ export async function benchWeb(dataset: Dataset): Promise<void> {
         : ''),
   );
   try {
-    for (const plan of webPlans(soft)) {
+    for (const plan of webPlans(soft, opts.gpu)) {
       if (!kinds.includes(plan.kind)) continue;
       if (plan.kind === 'qwen3' && soft && process.env.STM_BENCH_WEB_QWEN3 !== '1') {
         console.log(

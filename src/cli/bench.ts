@@ -120,7 +120,7 @@ async function main(opts: BenchOptions): Promise<void> {
   if (opts.wants('train')) await benchTraining();
   if (opts.wants('merge')) await benchMerge(dataset);
   await benchOrt(dataset, opts);
-  if (opts.wants('browser')) await benchWeb(dataset);
+  if (opts.wants('browser')) await benchWeb(dataset, opts);
   if (opts.wants('linear')) await benchLinear(opts);
   if (opts.wants('lora')) await benchLoraQwen3(dataset, opts);
   clearInterval(timer);

@@ -88,7 +88,7 @@ async function benchGlove(dataset: Dataset): Promise<void> {
 /** --gpu: one table of the GPU figures (and whether they are CPU-emulated) */
 function printGpuTable(): void {
   const f = benchFigures();
-  const emulated = f.webgpu_emulated === 1;
+  const emulated = f.webgpu_emulated === 1 || f.webgpu_browser_emulated === 1;
   console.log(`\nGPU figures${emulated ? ' (CPU-EMULATED: SwiftShader, not a real GPU; sizes cut)' : ''}`);
   const rows: [string, string][] = [
     ['USE-lite webgpu vs TF.js', 'use_lite_webgpu_vs_tfjs'],
@@ -98,7 +98,7 @@ function printGpuTable(): void {
     ['Qwen3-shape webgpu sent/s b1', 'qwen3_webgpu_sentences_per_s_b1'],
     ['Qwen3-shape webgpu sent/s b32', 'qwen3_webgpu_sentences_per_s_b32'],
     ['Qwen3-shape webgpu vs ORT webgpu', 'qwen3_webgpu_vs_ort_webgpu'],
-    ['ORT webgpu ratios: Chromium adapter', 'webgpu_browser_adapter'],
+    ['Chromium WebGPU adapter (vs ORT)', 'webgpu_browser_adapter'],
     ['linear GFLOP/s webgpu', 'linear_gflops_webgpu'],
     ['device f32 peak GFLOP/s', 'webgpu_peak_gflops'],
     ['LoRA steps/s webgpu (Qwen3 shape)', 'lora_steps_per_s_webgpu'],

@@ -33,13 +33,15 @@ function newestMtime(paths: readonly string[]): number {
 }
 
 /**
- * Builds src/bench-web into `outDir` unless a build newer than every source (src/, shaders/,
- * package-lock.json) is there already. Returns the folder.
+ * Builds src/bench-web into `outDir` unless the build there is of this checkout with no source changed since
+ * (src/, shaders/, package-lock.json). Returns the folder.
  */
 export async function buildBenchPage(outDir: string, log: (s: string) => void = () => {}): Promise<string> {
   const stampFile = join(outDir, 'STAMP');
   const newest = newestMtime([join(ROOT, 'src'), join(ROOT, 'shaders'), join(ROOT, 'package-lock.json')]);
-  if (existsSync(stampFile) && Number(readFileSync(stampFile, 'utf8')) >= newest) return outDir;
+  // the checkout it was built from, and its sources' newest mtime (a cache shared between checkouts rebuilds)
+  const stamp = `${ROOT} ${newest}`;
+  if (existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) return outDir;
   log(`building the comparison page into ${outDir} ...`);
   const { build } = await import('vite');
   await build({
@@ -58,7 +60,7 @@ export async function buildBenchPage(outDir: string, log: (s: string) => void = 
       assetsInlineLimit: (file: string) => (file.endsWith('.wgsl') ? false : undefined),
     },
   });
-  writeFileSync(stampFile, String(newest));
+  writeFileSync(stampFile, stamp);
   return outDir;
 }
 

@@ -14,10 +14,11 @@ export const BENCH_SECTIONS = [
   'qwen3',
   'linear',
   'lora',
+  'browser',
 ] as const;
 export type BenchSection = (typeof BENCH_SECTIONS)[number];
 /** the sections --gpu runs (unless --only says otherwise) */
-const GPU_SECTIONS: readonly BenchSection[] = ['use', 'minilm', 'qwen3', 'linear', 'lora'];
+const GPU_SECTIONS: readonly BenchSection[] = ['use', 'minilm', 'qwen3', 'browser', 'linear', 'lora'];
 
 export interface BenchOptions {
   readonly json: boolean;

@@ -14,7 +14,7 @@ import { createCpuBackend } from '../gpu/cpu';
 import { loadHfModel } from '../models/hf/load';
 import { loadOrtEmbedderFromFolder } from '../models/ort/node';
 import { parseBenchArgs } from './bench-args';
-import { agreement } from './bench-ort';
+import { agreement } from '../bench-web/measure';
 
 const TEXTS = [
   'What are the symptoms of high blood pressure?',

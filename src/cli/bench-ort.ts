@@ -7,7 +7,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { ensureBenchModel, type BenchModelKind } from '../../scripts/onnx/bench-models';
+import { ensureBenchModel, type BenchModel, type BenchModelKind } from '../../scripts/onnx/bench-models';
 import type { Backend } from '../core/backend';
 import type { Dataset } from '../data/types';
 import { acquireBackend } from '../gpu/select';
@@ -16,7 +16,8 @@ import type { Embedder } from '../models/types';
 import { loadOrtEmbedderFromFolder } from '../models/ort/node';
 import { configureOrt } from '../models/ort/session';
 import { recordFigure, type BenchKey } from './bench-report';
-import { row, time } from './bench-util';
+import { row } from './bench-util';
+import { agreement, timeEmbeddings, warmUp, type Timed } from '../bench-web/measure';
 import { type BenchOptions, isSoftwareGpu, webgpuIsEmulated } from './bench-args';
 
 const env = (k: string, d: number) => Number(process.env[k] ?? d);
@@ -30,6 +31,12 @@ function osThreads(): number {
   }
 }
 
+/** the bench model of this kind (generated on first use from the dataset's texts' vocabulary) */
+export function benchModel(kind: BenchModelKind, dataset: Dataset): BenchModel {
+  const vocabTexts = [...dataset.queries.map((q) => q.text), ...dataset.docs.map((d) => d.text)];
+  return ensureBenchModel(kind, vocabTexts, undefined, console.log);
+}
+
 interface ShapePlan {
   readonly kind: BenchModelKind;
   readonly title: string;
@@ -41,72 +48,32 @@ interface ShapePlan {
   readonly maxTokens: number;
 }
 
-interface Measured {
-  /** sentences/s, tokens/s at batch 1 and 32 (null: not measured) */
-  readonly b1: { sps: number; tps: number } | null;
-  readonly b32: { sps: number; tps: number } | null;
-  readonly emb: Float32Array;
+interface Measured extends Timed {
   /** CPU time / wall time over the timed runs (> 1: more than one thread worked) */
   readonly cpuPerWall: number;
 }
 
 async function measure(
-  model: Embedder & { encode?(t: string): number[] },
+  model: Embedder,
   backend: Backend,
   b1: readonly string[],
   b32: readonly string[],
   tokens: (t: string) => number,
 ): Promise<Measured> {
-  await model.embed(backend, b1.slice(0, 1), 'query'); // warm-up: weights, pipelines, kernels
+  await warmUp(model, backend, b1[0] ?? b32[0]);
   const cpu0 = process.cpuUsage();
-  let wall = 0;
-  let r1: Measured['b1'] = null;
-  if (b1.length) {
-    const t = await time(async () => {
-      for (const s of b1) await model.embed(backend, [s], 'query');
-    });
-    wall += t.s;
-    r1 = { sps: b1.length / t.s, tps: b1.reduce((a, s) => a + tokens(s), 0) / t.s };
-  }
-  let r32: Measured['b32'] = null;
-  let emb: Float32Array = new Float32Array(0);
-  if (b32.length) {
-    const t = await time(() => model.embed(backend, b32, 'passage'));
-    wall += t.s;
-    emb = t.value;
-    r32 = { sps: b32.length / t.s, tps: b32.reduce((a, s) => a + tokens(s), 0) / t.s };
-  } else emb = await model.embed(backend, b1, 'query');
+  const t = await timeEmbeddings(model, backend, b1, b32, tokens);
   const c = process.cpuUsage(cpu0);
-  return { b1: r1, b32: r32, emb, cpuPerWall: (c.user + c.system) / 1e6 / wall };
-}
-
-/** max |a - b| and the smallest cosine between matching rows */
-export function agreement(
-  a: Float32Array,
-  b: Float32Array,
-  dim: number,
-): { maxDiff: number; minCos: number } {
-  let maxDiff = 0;
-  let minCos = 1;
-  for (let r = 0; r < a.length / dim; r++) {
-    let dot = 0;
-    let na = 0;
-    let nb = 0;
-    for (let d = r * dim; d < (r + 1) * dim; d++) {
-      maxDiff = Math.max(maxDiff, Math.abs(a[d] - b[d]));
-      dot += a[d] * b[d];
-      na += a[d] * a[d];
-      nb += b[d] * b[d];
-    }
-    minCos = Math.min(minCos, dot / Math.sqrt(na * nb));
-  }
-  return { maxDiff, minCos };
+  return { ...t, cpuPerWall: (c.user + c.system) / 1e6 / t.wallS };
 }
 
 const fmt = (x: number | undefined | null) =>
   x == null ? '-' : x >= 100 ? x.toFixed(0) : x >= 1 ? x.toFixed(1) : x.toFixed(3);
 
-function printRow(label: string, m: Measured | null, ref: Measured | null, note = ''): void {
+type Rates = Pick<Timed, 'b1' | 'b32'>;
+
+/** one table row: sentences/s at batch 1 and 32 with their ratios to `ref`, tokens/s, a note */
+export function printRow(label: string, m: Rates | null, ref: Rates | null, note = ''): void {
   const ratio = (a?: number, b?: number) => (a && b ? (a / b).toFixed(2) : '-');
   console.log(
     row([
@@ -121,7 +88,7 @@ function printRow(label: string, m: Measured | null, ref: Measured | null, note 
 }
 
 /** the ratio a key records: batch 32 where measured, else batch 1 */
-const headline = (m: Measured, ref: Measured) =>
+export const headline = (m: Rates, ref: Rates): number | null =>
   m.b32 && ref.b32 ? m.b32.sps / ref.b32.sps : m.b1 && ref.b1 ? m.b1.sps / ref.b1.sps : null;
 
 async function benchShape(plan: ShapePlan, dataset: Dataset, opts: BenchOptions): Promise<void> {
@@ -129,9 +96,8 @@ async function benchShape(plan: ShapePlan, dataset: Dataset, opts: BenchOptions)
     console.log(`\n${plan.title}: skipped, WebGPU here is CPU-emulated (0.6 B parameters would take hours)`);
     return;
   }
-  const vocabTexts = [...dataset.queries.map((q) => q.text), ...dataset.docs.map((d) => d.text)];
   const t0 = performance.now();
-  const m = ensureBenchModel(plan.kind, vocabTexts, undefined, console.log);
+  const m = benchModel(plan.kind, dataset);
   const genS = (performance.now() - t0) / 1000;
   const threads = env('STM_BENCH_ORT_THREADS', availableParallelism());
   await configureOrt({ numThreads: threads });
@@ -175,7 +141,7 @@ async function benchShape(plan: ShapePlan, dataset: Dataset, opts: BenchOptions)
       backend = pref === 'cpu' ? pool : await acquireBackend('webgpu');
     } catch (e) {
       console.log(row([`studio ${pref}: unavailable`, (e as Error).message]));
-      recordFigure(key, null);
+      if (pref === 'cpu') recordFigure(key, null); // the webgpu key is the browser section's (bench-web.ts)
       continue;
     }
     const soft = pref === 'webgpu' && isSoftwareGpu(backend);
@@ -203,20 +169,16 @@ async function benchShape(plan: ShapePlan, dataset: Dataset, opts: BenchOptions)
       recordFigure(key, headline(s, ref));
       recordFigure(`${plan.kind}_ort_wasm_sentences_per_s_b1`, ref.b1?.sps ?? null);
       recordFigure(`${plan.kind}_ort_wasm_sentences_per_s_b32`, ref.b32?.sps ?? null);
-    } else {
-      // ORT's WebGPU EP cannot run in Node here: see ortWebGpuNote
-      recordFigure(key, null);
-      console.log(row(['ORT WebGPU EP: unavailable', ORT_WEBGPU_NOTE]));
-    }
+    } else console.log(row(['ORT WebGPU EP: not in Node', ORT_WEBGPU_NOTE]));
     studio.release(backend);
     if (pref !== 'cpu') backend.destroy();
   }
   pool.destroy();
 }
 
-/** why the ORT WebGPU figure is null (checked with onnxruntime-web 1.30 and the `webgpu` npm package) */
+/** why ORT's WebGPU EP is measured in Chromium (bench-web.ts), not here (onnxruntime-web 1.30, npm webgpu) */
 export const ORT_WEBGPU_NOTE =
-  "ORT's Node entry has no WebGPU EP; its browser builds over the npm webgpu package create a session but run() never returns";
+  "no WebGPU EP in ORT's Node entry (its browser builds over npm webgpu hang in run()): the 'browser' section compares in Chromium";
 
 export function minilmPlan(opts: BenchOptions, soft: boolean): ShapePlan {
   return {

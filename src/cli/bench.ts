@@ -4,9 +4,9 @@
  * same run; then USE-lite corpus embedding on the CPU and WebGPU paths beside the TF.js reference
  * runtime; training throughput (adapter and LoRA) beside a plain-TypeScript reference step; merge + re-score
  * time on the medquad dev pool beside the plain-TypeScript merge; a MiniLM-L6-shaped and a Qwen3-0.6B-shaped
- * model beside ONNX Runtime Web (bench-ort.ts); the linear kernel's GFLOP/s (bench-linear.ts); LoRA steps/s
+ * model beside ONNX Runtime Web (bench-ort.ts; the WebGPU EP in Chromium: bench-web.ts); the linear kernel's GFLOP/s (bench-linear.ts); LoRA steps/s
  * on the Qwen3 shape (bench-lora.ts); and peak memory. Ratios > 1 mean faster than the reference.
- * Options (bench-args.ts): --json, --gpu, --only glove,use,train,merge,minilm,qwen3,linear,lora.
+ * Options (bench-args.ts): --json, --gpu, --only glove,use,train,merge,minilm,qwen3,linear,lora,browser.
  */
 import { exitAfterDrain } from './exit';
 import { join } from 'node:path';
@@ -26,6 +26,7 @@ import { peakRssMiB, row, sampleMemory, time } from './bench-util';
 import type { Dataset } from '../data/types';
 import { parseBenchArgs, webgpuIsEmulated, type BenchOptions } from './bench-args';
 import { benchOrt } from './bench-ort';
+import { benchWeb } from './bench-web';
 import { benchLinear } from './bench-linear';
 import { benchLoraQwen3 } from './bench-lora';
 import { benchFigures, benchJsonLine } from './bench-report';
@@ -87,7 +88,7 @@ async function benchGlove(dataset: Dataset): Promise<void> {
 /** --gpu: one table of the GPU figures (and whether they are CPU-emulated) */
 function printGpuTable(): void {
   const f = benchFigures();
-  const emulated = f.webgpu_emulated === 1;
+  const emulated = f.webgpu_emulated === 1 || f.webgpu_browser_emulated === 1;
   console.log(`\nGPU figures${emulated ? ' (CPU-EMULATED: SwiftShader, not a real GPU; sizes cut)' : ''}`);
   const rows: [string, string][] = [
     ['USE-lite webgpu vs TF.js', 'use_lite_webgpu_vs_tfjs'],
@@ -97,6 +98,7 @@ function printGpuTable(): void {
     ['Qwen3-shape webgpu sent/s b1', 'qwen3_webgpu_sentences_per_s_b1'],
     ['Qwen3-shape webgpu sent/s b32', 'qwen3_webgpu_sentences_per_s_b32'],
     ['Qwen3-shape webgpu vs ORT webgpu', 'qwen3_webgpu_vs_ort_webgpu'],
+    ['Chromium WebGPU adapter (vs ORT)', 'webgpu_browser_adapter'],
     ['linear GFLOP/s webgpu', 'linear_gflops_webgpu'],
     ['device f32 peak GFLOP/s', 'webgpu_peak_gflops'],
     ['LoRA steps/s webgpu (Qwen3 shape)', 'lora_steps_per_s_webgpu'],
@@ -118,6 +120,7 @@ async function main(opts: BenchOptions): Promise<void> {
   if (opts.wants('train')) await benchTraining();
   if (opts.wants('merge')) await benchMerge(dataset);
   await benchOrt(dataset, opts);
+  if (opts.wants('browser')) await benchWeb(dataset, opts);
   if (opts.wants('linear')) await benchLinear(opts);
   if (opts.wants('lora')) await benchLoraQwen3(dataset, opts);
   clearInterval(timer);

@@ -1,16 +1,18 @@
 // Linear layer: Y[M,N] = X[M,K] · W + bias.  W is [K,N] ('kn') or [N,K] ('nk', NK = true).
-// Register-blocked tiled matmul: a WG x WG workgroup computes a BM x BN = (WG*4) x (WG*4) block of Y,
-// each invocation a 4 x 4 sub-block (rows ly + i*WG, columns lx + j*WG). X and W tiles of depth BK
+// Register-blocked tiled matmul: a WG x WGY workgroup computes a BM x BN = (WGY*4) x (WG*4) block of Y,
+// each invocation a 4 x 4 sub-block (rows ly + i*WGY, columns lx + j*WG). WGY = WG but for a few rows
+// (one text, a decode step): then fewer rows per block, so padding rows are not computed. X and W tiles of depth BK
 // are staged in workgroup memory (BK * BM f32 for X, BK * BN WTile for W). Workgroups are numbered
 // linearly (x + y * num_workgroups.x); surplus ones exit before touching memory.
 // The weight format comes from a prelude (shaders/lib/linear_weights_*.wgsl): the W binding (1), the
 // W tile `tileW`, its element type WTile and weight(i), element i of W as WTile. Products and sums are
 // f32 in every format.
 override WG: u32 = 16u;
+override WGY: u32 = WG;
 override BK: u32 = 16u;
 override NK: bool = false;
 override HAS_BIAS: bool = false;
-override BM: u32 = WG * 4u;
+override BM: u32 = WGY * 4u;
 override BN: u32 = WG * 4u;
 const TM: u32 = 4u;
 const TN: u32 = 4u;
@@ -31,7 +33,7 @@ struct Params {
 // tileX[k * BM + r] = X[row0 + r, k0 + k];  tileW[k * BN + c] = W(k0 + k, col0 + c) (declared by the prelude)
 var<workgroup> tileX: array<f32, BK * BM>;
 
-@compute @workgroup_size(WG, WG)
+@compute @workgroup_size(WG, WGY)
 fn main(
   @builtin(workgroup_id) wid: vec3<u32>,
   @builtin(num_workgroups) nwg: vec3<u32>,
@@ -44,7 +46,7 @@ fn main(
   let row0 = (wg / p.tilesN) * BM;
   let col0 = (wg % p.tilesN) * BN;
   let lin = lid.y * WG + lid.x;
-  let nthreads = WG * WG;
+  let nthreads = WG * WGY;
   var acc: array<f32, 16>;
   for (var i = 0u; i < TM * TN; i = i + 1u) {
     acc[i] = 0.0;
@@ -88,7 +90,7 @@ fn main(
       var a: array<f32, 4>;
       var b: array<f32, 4>;
       for (var i = 0u; i < TM; i = i + 1u) {
-        a[i] = tileX[k * BM + lid.y + i * WG];
+        a[i] = tileX[k * BM + lid.y + i * WGY];
       }
       for (var j = 0u; j < TN; j = j + 1u) {
         b[j] = f32(tileW[k * BN + lid.x + j * WG]);
@@ -102,7 +104,7 @@ fn main(
     workgroupBarrier();
   }
   for (var i = 0u; i < TM; i = i + 1u) {
-    let row = row0 + lid.y + i * WG;
+    let row = row0 + lid.y + i * WGY;
     for (var j = 0u; j < TN; j = j + 1u) {
       let col = col0 + lid.x + j * WG;
       if (row < p.M && col < p.N) {

@@ -29,6 +29,7 @@ describe.each(backendCases())('linear with f16 weights on $name', ({ make }) => 
     [[5], 130, 3, 8],
     [[3, 1], 17, 129, 100],
     [[4], 0, 6, 1],
+    [[11], 40, 70, 4],
   ];
   it.each(cases)(
     'lead=%j K=%i N=%i |w|<%i, both layouts, with and without bias',

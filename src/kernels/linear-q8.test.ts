@@ -45,6 +45,7 @@ describe.each(backendCases())('linear with q8 weights on $name', ({ make }) => {
     [[2, 3], 37, 70],
     [[5], 130, 3],
     [[3, 1], 17, 129],
+    [[2, 9], 33, 20],
   ];
   it.each(cases)(
     'lead=%j K=%i N=%i, nk weights, with and without bias; dx of the backward',

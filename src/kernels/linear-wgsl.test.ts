@@ -21,7 +21,7 @@ describe('assembled linear programs', () => {
     '%s holds one tiling body, one weight format',
     async (_key, ref) => {
       const src = await loadShader(ref);
-      expect(count(src, /@compute @workgroup_size\(WG, WG\)/)).toBe(1);
+      expect(count(src, /@compute @workgroup_size\(WG, WGY\)/)).toBe(1);
       expect(count(src, /^fn main\(/)).toBe(1);
       expect(count(src, /^var<workgroup> tileX:/)).toBe(1);
       expect(count(src, /^var<workgroup> tileW:/)).toBe(1);

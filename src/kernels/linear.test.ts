@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ShapeError, type Backend } from '../core/backend';
 import { assertClose, backendCases, randomF32, randomInts } from '../testing/backends';
-import { linearCpu } from './linear';
+import { linearCpu, linearProgram, linearRowsWorkgroup } from './linear';
 
 // Tolerance: |got - ref| <= 1e-5 * |ref| + 1e-5 for inputs in [-1, 1), K <= 130 (reference: f64 sums);
 // small-integer inputs are exact in f32 on every backend, so those must match bit for bit.
@@ -26,6 +26,23 @@ describe('linearCpu', () => {
   });
 });
 
+describe('linear program: the workgroup follows the rows', () => {
+  it('covers M rows with the fewest 4-row tiles up to the square side', () => {
+    expect([1, 4, 5, 8, 9, 16, 17, 32, 33, 64, 65, 1000].map((m) => linearRowsWorkgroup(16, m))).toEqual([
+      1, 1, 2, 2, 4, 4, 8, 8, 16, 16, 16, 16,
+    ]);
+    expect(linearRowsWorkgroup(8, 100)).toBe(8);
+    const limits = { maxInvocationsPerWorkgroup: 256, maxWorkgroupStorageBytes: 32768 } as never;
+    // one text of 11 tokens against a 384-wide layer: 6 blocks of 16 x 64, not 6 of 64 x 64
+    const one = linearProgram({ M: 11, K: 384, N: 384 }, 'nk', true, limits);
+    expect(one.overrides).toMatchObject({ WG: 16, WGY: 4 });
+    expect(one.workgroups).toBe(6);
+    const many = linearProgram({ M: 352, K: 384, N: 384 }, 'nk', true, limits);
+    expect(many.overrides).toMatchObject({ WG: 16, WGY: 16 });
+    expect(many.workgroups).toBe(6 * 6);
+  });
+});
+
 describe.each(backendCases())('linear on $name', ({ make }) => {
   let be: Backend;
   beforeAll(async () => {
@@ -40,6 +57,9 @@ describe.each(backendCases())('linear on $name', ({ make }) => {
     [[5], 130, 3],
     [[3, 1], 17, 129],
     [[4], 0, 6],
+    // the row side of the workgroup follows M: 1, 2 (above), 4 and 8 rows of threads here
+    [[11], 40, 70],
+    [[2, 9], 33, 20],
   ];
   it.each(cases)('lead=%j K=%i N=%i, both layouts, with and without bias', async (lead, K, N) => {
     const M = lead.reduce((a, b) => a * b, 1);

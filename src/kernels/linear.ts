@@ -104,6 +104,16 @@ export function linearWorkgroup(limits: KernelLimits): number {
   return wg;
 }
 
+/**
+ * The workgroup's row side for M rows: the square side `wg`, or for fewer rows than a square block holds
+ * the smallest power of two whose 4-row tiles cover them (M = 1: one row of threads, a 4 x 4·wg block).
+ */
+export function linearRowsWorkgroup(wg: number, M: number): number {
+  let wgy = 1;
+  while (wgy < wg && wgy * THREAD_TILE < M) wgy *= 2;
+  return wgy;
+}
+
 /** The WGSL program for a weight dtype: f32 weights -> linear; f16 -> linear_f16 where the device has
  * `shader-f16` (limits.shaderF16), else the packed linear_f16w that every adapter runs; q8 -> linear_q8. */
 export function linearShaderFor(wDtype: LinearWDtype, limits: KernelLimits): ShaderRef {
@@ -120,13 +130,13 @@ export function linearProgram(
   wDtype: LinearWDtype = 'f32',
 ): ProgramSpec {
   const wg = linearWorkgroup(limits);
-  const block = wg * THREAD_TILE;
-  const tilesN = Math.ceil(dims.N / block);
-  const total = tilesN * Math.ceil(dims.M / block);
+  const wgy = linearRowsWorkgroup(wg, dims.M);
+  const tilesN = Math.ceil(dims.N / (wg * THREAD_TILE));
+  const total = tilesN * Math.ceil(dims.M / (wgy * THREAD_TILE));
   return {
     shader: linearShaderFor(wDtype, limits),
     entryPoint: 'main',
-    overrides: { WG: wg, BK, NK: layout === 'nk' ? 1 : 0, HAS_BIAS: hasBias ? 1 : 0 },
+    overrides: { WG: wg, WGY: wgy, BK, NK: layout === 'nk' ? 1 : 0, HAS_BIAS: hasBias ? 1 : 0 },
     workgroups: total,
     bindings: [0, 1, 2, 3],
     uniformBinding: 4,

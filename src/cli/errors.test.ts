@@ -16,7 +16,8 @@ const haveMed = hasSharedDatasets(['med']);
 
 describe('stm exit codes', () => {
   it('no command prints the usage to stderr and exits 2; help prints it to stdout and exits 0', async () => {
-    const r = await runCli([]);
+    // through tsx, as `npm run stm` starts it (every other test runs the bundle of the same code)
+    const r = await runCli([], { tsx: true });
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/^stm needs a command\n\nusage: npm run stm -- <command>/);

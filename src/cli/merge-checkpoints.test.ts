@@ -1,9 +1,8 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../testing/cli';
 import { checkpoint, mergeCli as merge, readCheckpoint } from '../testing/cli-merge';
 
 const dir = mkdtempSync(join(tmpdir(), 'stm-cli-merge-ckpt-'));
@@ -131,19 +130,13 @@ describe('stm merge: safetensors checkpoints (issue 10 item 6)', () => {
 
 describe('stm merge on the command line', () => {
   it('is registered in the CLI: usage errors exit 2, a merge exits 0 and prints the output path', async () => {
-    const run = promisify(execFile);
-    const main = join(process.cwd(), 'src/cli/main.ts');
-    const tsx = join(process.cwd(), 'node_modules/.bin/tsx');
-    const bad = await run(tsx, [main, 'merge', '--method', 'ties', '--out', 'x']).catch(
-      (e: { code: number; stderr: string }) => e,
-    );
-    expect((bad as { code: number }).code).toBe(2);
-    expect((bad as { stderr: string }).stderr).toContain('merge needs --experts');
-    expect((bad as { stderr: string }).stderr).toContain('--densities <d,...>');
+    const bad = await runCli(['merge', '--method', 'ties', '--out', 'x']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('merge needs --experts');
+    expect(bad.stderr).toContain('--densities <d,...>');
     const base = join(dir, 'base.safetensors');
     const out = join(dir, 'child.safetensors');
-    const ok = await run(tsx, [
-      main,
+    const ok = await runCli([
       'merge',
       '--method',
       'linear',
@@ -156,6 +149,7 @@ describe('stm merge on the command line', () => {
       '--backend',
       'cpu',
     ]);
+    expect(ok.code).toBe(0);
     expect(ok.stdout).toBe(`${out}\n`);
     expect(Array.from(readCheckpoint(out).get('w')!.data)).toEqual([1.5, 1, 0.5, 1]);
   }, 60_000);

@@ -1,8 +1,13 @@
-/** Running the CLI (`npm run stm`) as a child process in tests: its exit code, stdout and stderr. */
+/**
+ * Running the CLI (`npm run stm`) as a child process in tests: its exit code, stdout and stderr.
+ * The process is `node` on the CLI bundled by the Vitest global setup (scripts/build-cli-bundle.ts), the same
+ * code as `tsx src/cli/main.ts` without its second of start-up per call.
+ */
 import { spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CLI_BUNDLE } from '../../scripts/build-cli-bundle';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const TSX = join(ROOT, 'node_modules/.bin/tsx');
@@ -16,14 +21,20 @@ export interface CliResult {
   stderr: string;
 }
 
-/** `stdoutTo`: a file that stdout is opened onto (e.g. /dev/full) instead of a pipe. */
+/**
+ * `stdoutTo`: a file that stdout is opened onto (e.g. /dev/full) instead of a pipe.
+ * `tsx`: run `tsx src/cli/main.ts` as `npm run stm` does, instead of the bundle (a second slower).
+ */
 export function runCli(
   args: string[],
-  opts: { stdoutTo?: string; env?: Record<string, string> } = {},
+  opts: { stdoutTo?: string; env?: Record<string, string>; tsx?: boolean } = {},
 ): Promise<CliResult> {
+  if (!opts.tsx && !existsSync(CLI_BUNDLE))
+    return Promise.reject(new Error(`${CLI_BUNDLE} is missing: the Vitest global setup builds it`));
   return new Promise((resolve, reject) => {
     const fd = opts.stdoutTo ? openSync(opts.stdoutTo, 'w') : null;
-    const child = spawn(TSX, ['src/cli/main.ts', ...args], {
+    const [cmd, entry] = opts.tsx ? [TSX, 'src/cli/main.ts'] : [process.execPath, CLI_BUNDLE];
+    const child = spawn(cmd, [entry, ...args], {
       cwd: ROOT,
       stdio: ['ignore', fd ?? 'pipe', 'pipe'],
       // the corpus embedding cache of `stm eval` in a folder of this test process, not the user's

@@ -25,8 +25,8 @@ export function attentionGemm(
 ): Float32Array {
   const { B, T, Hq, Hkv, Dh } = dims;
   const Tk = dims.Tk ?? T;
-  const out = new Float32Array(B * T * Hq * Dh);
-  if (out.length === 0) return out;
+  if (B * T * Hq * Dh === 0) return new Float32Array(0);
+  const out = gemm.pool.take(B * T * Hq * Dh);
   const [T4, Tk8, Dh8] = [up(T, 4), up(Tk, 8), up(Dh, 8)];
   const threads = gemm.engine.threads;
   const sizes = [
@@ -35,7 +35,7 @@ export function attentionGemm(
     B * Hkv * Tk8 * Dh8,
     B * Hq * T4 * Dh8,
     threads * T4 * Tk8,
-    B * Tk,
+    B * Tk + 8, // softmax_row reads the mask in lanes of 4 past a row's last key
   ];
   const offs: number[] = [];
   try {
@@ -45,6 +45,7 @@ export function attentionGemm(
     const view = (i: number) => heap.subarray(offs[i] / 4, offs[i] / 4 + sizes[i]);
     const [qh, kh, vh, mh] = [view(0), view(1), view(2), view(5)];
     mh.set(mask.subarray(0, B * Tk));
+    mh.fill(0, B * Tk);
     qh.fill(0);
     kh.fill(0);
     vh.fill(0);

@@ -7,6 +7,7 @@
  * share (threads.ts).
  */
 import { OutOfHeapError } from './heap';
+import { BufferPool } from './pool';
 import { acquireEngine, releaseEngine, type GemmEngine } from './threads';
 import { KIND_GEMM } from './thread-kernels';
 
@@ -77,6 +78,8 @@ export class WasmGemm {
   private clock = 0;
   private readonly gone = new FinalizationRegistry<Panel>((p) => this.drop(p));
   private released = false;
+  /** the fast paths' output arrays, recycled when their tensors are disposed */
+  readonly pool = new BufferPool();
 
   private constructor(readonly engine: GemmEngine) {}
 
@@ -95,6 +98,7 @@ export class WasmGemm {
   release(): void {
     if (this.released) return;
     this.released = true;
+    this.pool.clear();
     for (const p of [...this.cached]) this.drop(p);
     releaseEngine(this.engine);
   }
@@ -177,8 +181,8 @@ export class WasmGemm {
     layout: Layout,
     cacheWeight = true,
   ): Float32Array {
-    const y = new Float32Array(M * N);
-    if (M === 0 || N === 0) return y;
+    if (M === 0 || N === 0) return new Float32Array(M * N);
+    const y = this.pool.take(M * N);
     const p = this.panel(w, K, N, layout, cacheWeight);
     try {
       const N8 = Math.ceil(N / 8) * 8;

@@ -3,7 +3,10 @@
  * module's reference when the runtime has WebAssembly SIMD (same shape checks, same results' layout).
  */
 import type { CpuOpContext, KernelOps } from '../../core/op';
+import { activationCpu, activationShape } from '../../kernels/activation';
 import { attentionShape } from '../../kernels/attention';
+import { addCpu, addShape } from '../../kernels/elementwise';
+import { layerNormCpu, layerNormShape } from '../../kernels/layernorm';
 import { attentionBackwardShape } from '../../kernels/grad-attention';
 import { linearBackwardShape } from '../../kernels/grad-linear';
 import { l2NormalizeCpu } from '../../kernels/l2norm';
@@ -15,9 +18,18 @@ import { attentionGemm } from './attention';
 import { attentionBackwardGemm } from './attention-backward';
 import type { WasmGemm } from './gemm';
 import { linearBackwardGemm } from './linear-backward';
+import { geluWasm } from './rows';
 
 export type GemmOpName =
-  'matmul' | 'scores' | 'linear' | 'attention' | 'linearBackward' | 'attentionBackward';
+  | 'matmul'
+  | 'scores'
+  | 'linear'
+  | 'attention'
+  | 'linearBackward'
+  | 'attentionBackward'
+  | 'activation'
+  | 'add'
+  | 'layerNorm';
 
 export function gemmOps(gemm: WasmGemm, c: CpuOpContext): Pick<KernelOps, GemmOpName> {
   return {
@@ -48,6 +60,28 @@ export function gemmOps(gemm: WasmGemm, c: CpuOpContext): Pick<KernelOps, GemmOp
       const b = bias ? c.f32(bias, 'linear') : null;
       const [fx, fw] = [c.f32(x, 'linear'), c.f32(w, 'linear')];
       return c.make('linear', gemm.linear(fx, fw, b, d.M, d.K, d.N, layout), d.outShape);
+    },
+
+    activation(x, kind) {
+      activationShape(x, kind);
+      const fx = c.f32(x, 'activation');
+      // exact GELU (BERT's FFN) on the module's threads; the others are cheap enough in JS
+      const y = kind === 'gelu' ? geluWasm(gemm, fx) : activationCpu(fx, kind);
+      return c.make('activation', y, x.shape);
+    },
+
+    // the references' loops, into recycled arrays (pool.ts): a fresh output's page faults cost more than the sum
+    add(a, b) {
+      addShape(a, b);
+      const fa = c.f32(a, 'add');
+      return c.make('add', addCpu(fa, c.f32(b, 'add'), gemm.pool.take(fa.length)), a.shape);
+    },
+
+    layerNorm(x, gamma, beta, eps) {
+      const r = layerNormShape(x, gamma, beta, eps);
+      const [fx, fg] = [c.f32(x, 'layerNorm'), c.f32(gamma, 'layerNorm')];
+      const fb = beta ? c.f32(beta, 'layerNorm') : null;
+      return c.make('layerNorm', layerNormCpu(fx, fg, fb, eps, r, gemm.pool.take(fx.length)), x.shape);
     },
 
     attention(q, k, v, mask, opts) {

@@ -33,22 +33,39 @@ export const CTL = {
 export const CTL_BYTES = 256;
 export const KIND_GEMM = 1;
 export const KIND_ATTENTION = 2;
+export const KIND_GELU = 3;
 
 export type GemmFn = (a: number, b: number, c: number, M: number, K: number, N: number, ldc: number) => void;
+/** gemm.wat's exports: the product and the row kernels */
+export interface KernelExports {
+  readonly gemm: GemmFn;
+  /** in place on scores [lo, hi) of one row (byte offsets; mask: the row's keys, != 0 visible) */
+  readonly softmax_row: (row: number, mask: number, lo: number, hi: number, scale: number) => void;
+  /** in place on n floats (n rounded up to 4) */
+  readonly gelu: (p: number, n: number) => void;
+}
 export type Runner = (ctl: Int32Array, chunk: number, tid: number) => void;
 
 /**
- * One chunk of the posted job. Gemm (kind 1): params a, b, c, M4, K, N8, rows, cols — chunk (r, j) of the
+ * One chunk of the posted job. Gelu (kind 3): params p, n, per — floats [chunk*per, chunk*per + per) of
+ * the n at byte offset p, in place (gemm.wat's gelu). Gemm (kind 1): params a, b, c, M4, K, N8, rows, cols — chunk (r, j) of the
  * [rows x cols] blocks of C (j fastest) += A's rows · B's columns (B in column panels, gemm.ts packPanels). Attention (kind 2): chunk = b * Hq + h; params q, kT, v, o, s, mask, T, T4, Tk, Tk8, Dh, Dh8,
  * Hq, group, causal, past, window, scale (f32), softcap (f32) — S = Q·Kᵀ on the gemm, masked softmax of
  * the scaled (soft-capped) scores in place, O = P·V; a row with no visible key gets P = 0, so O = 0 there.
- * S is thread `tid`'s scratch block. The key range is kernels/attention.ts's attentionKeyRange.
+ * Without a softcap the softmax runs in the module (softmax_row: f32 SIMD); with one, here in JS.
+ * S is thread `tid`'s scratch block; the mask must be readable 8 floats past its end (softmax_row's lanes). The key range is kernels/attention.ts's attentionKeyRange.
  */
-export function createRunner(memory: WebAssembly.Memory, gemm: GemmFn): Runner {
+export function createRunner(memory: WebAssembly.Memory, k: KernelExports): Runner {
   let f32 = new Float32Array(memory.buffer);
+  const gemm = k.gemm;
   return (ctl, chunk, tid) => {
     if (f32.byteLength !== memory.buffer.byteLength) f32 = new Float32Array(memory.buffer);
     const P = 8;
+    if (ctl[6] === 3) {
+      const [p, n, per] = [ctl[P], ctl[P + 1], ctl[P + 2]];
+      k.gelu(p + chunk * per * 4, Math.min(per, n - chunk * per));
+      return;
+    }
     if (ctl[6] === 1) {
       const [a, b, c, M, K, N] = [ctl[P], ctl[P + 1], ctl[P + 2], ctl[P + 3], ctl[P + 4], ctl[P + 5]];
       const [rows, cols] = [ctl[P + 6], ctl[P + 7]];
@@ -88,16 +105,19 @@ export function createRunner(memory: WebAssembly.Memory, gemm: GemmFn): Runner {
         lo = Math.max(0, pos - win + 1);
         hi = Math.min(hi, pos + win);
       }
+      f32.fill(0, row, row + lo);
+      f32.fill(0, row + hi, row + Tk8);
+      if (!cap) {
+        k.softmax_row(row * 4, m0 * 4, lo, hi, scale);
+        continue;
+      }
       let m = -Infinity;
       for (let j = lo; j < hi; j++) {
         if (f32[m0 + j] === 0) continue;
-        let x = f32[row + j] * scale;
-        if (cap) x = cap * Math.tanh(x / cap);
+        const x = cap * Math.tanh((f32[row + j] * scale) / cap);
         f32[row + j] = x;
         if (x > m) m = x;
       }
-      f32.fill(0, row, row + lo);
-      f32.fill(0, row + hi, row + Tk8);
       if (m === -Infinity) {
         f32.fill(0, row + lo, row + hi);
         continue;
@@ -141,8 +161,7 @@ export function takeChunks(ctl: Int32Array, run: Runner, tid: number): void {
 /** A helper thread: sleep on WAKE, take chunks of each job, until STOP. */
 export function helperLoop(memory: WebAssembly.Memory, module: WebAssembly.Module, tid: number): void {
   const inst = new WebAssembly.Instance(module, { env: { memory } });
-  const gemm = inst.exports.gemm as GemmFn;
-  const run = createRunner(memory, gemm);
+  const run = createRunner(memory, inst.exports as unknown as KernelExports);
   const ctl = new Int32Array(memory.buffer, 0, 64);
   let seen = Atomics.load(ctl, 0);
   Atomics.add(ctl, 5, 1);

@@ -20,6 +20,7 @@ import {
   helperLoop,
   takeChunks,
   type GemmFn,
+  type KernelExports,
   type Runner,
 } from './thread-kernels';
 
@@ -116,8 +117,9 @@ export class GemmEngine {
     readonly note: string | null,
   ) {
     const inst = new WebAssembly.Instance(module, { env: { memory } });
-    this.gemm = inst.exports.gemm as GemmFn;
-    this.run = createRunner(memory, this.gemm);
+    const k = inst.exports as unknown as KernelExports;
+    this.gemm = k.gemm;
+    this.run = createRunner(memory, k);
     this.heap = new Heap(memory, CTL_BYTES, MAX_PAGES * 65536);
     for (let tid = 1; tid < threads; tid++) this.helpers.push(startHelper(memory, module, tid));
   }

@@ -35,14 +35,20 @@ interface Panel {
 }
 
 /**
- * Chunk shape [rows, cols] of an [M4 x N8] product: one chunk on one thread; else <= 128 rows (the A block
- * stays in L2) and columns for about CHUNK_MACS multiply-adds, so a thread that is descheduled holding a chunk
- * (a busy machine) delays the others by little, and at least one chunk per thread.
+ * Chunk shape [rows, cols] of an [M4 x N8] product: <= 128 rows (the A block stays in L2) and columns for
+ * about CHUNK_MACS multiply-adds, so a thread that is descheduled holding a chunk (a busy machine) delays
+ * the others by little; then narrower columns until every thread has at least two chunks. A short product
+ * (one text at a time: M4 = 12) is thus split by columns, so each thread streams only its share of the
+ * weight instead of all of it (the weight, not the arithmetic, is the cost there).
  */
-function blocks(M4: number, K: number, N8: number, threads: number): [number, number] {
-  if (threads === 1) return [Math.min(ROW_CHUNK, M4), N8];
-  const rows = Math.min(ROW_CHUNK, Math.ceil(M4 / threads / 4) * 4);
-  const cols = Math.min(N8, Math.max(8, Math.floor(CHUNK_MACS / (rows * K) / 8) * 8));
+export function blocks(M4: number, K: number, N8: number, threads: number): [number, number] {
+  const rows = Math.min(ROW_CHUNK, M4);
+  if (threads === 1) return [rows, N8];
+  let cols = Math.min(N8, Math.max(8, Math.floor(CHUNK_MACS / (rows * K) / 8) * 8));
+  const rowChunks = Math.ceil(M4 / rows);
+  const want = 2 * threads;
+  if (rowChunks * Math.ceil(N8 / cols) < want)
+    cols = Math.max(8, Math.ceil(N8 / Math.ceil(want / rowChunks) / 8) * 8);
   return [rows, cols];
 }
 

@@ -12,7 +12,7 @@
 ;; blocks was slower: V8 spills with more than 8 accumulators live).
 ;; The module also holds the row kernels the CPU backend runs beside the products, on the same threads:
 ;; softmax_row (attention's masked softmax) and gelu (exact GELU), both f32 SIMD with exp by range
-;; reduction (Cephes expf polynomial) and erf by Abramowitz & Stegun 7.1.26 (|error| <= 1.5e-7).
+;; reduction (Cephes expf polynomial, written out in each: this V8 does not inline wasm calls) and erf by Abramowitz & Stegun 7.1.26 (|error| <= 1.5e-7).
 (module
   (import "env" "memory" (memory 1 65536 shared))
   (func (export "gemm")
@@ -79,38 +79,25 @@
       (local.set $j (i32.add (local.get $j) (i32.const 8)))
       (br $loopJ))))
 
-  ;; exp(x) on 4 lanes: x clamped to [-87.3, 88.7], x = n ln2 + r, Cephes expf's polynomial for exp(r),
-  ;; times 2^n built in the exponent bits (n >= -126: always a normal number).
-  (func $exp (param $x v128) (result v128) (local $fx v128) (local $z v128) (local $y v128)
-    (local.set $x (f32x4.min (f32x4.max (local.get $x) (v128.const f32x4 -87.33654 -87.33654 -87.33654 -87.33654))
-      (v128.const f32x4 88.72283 88.72283 88.72283 88.72283)))
-    (local.set $fx (f32x4.nearest (f32x4.mul (local.get $x)
-      (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341))))
-    (local.set $x (f32x4.sub (local.get $x)
-      (f32x4.mul (local.get $fx) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))))
-    (local.set $x (f32x4.sub (local.get $x)
-      (f32x4.mul (local.get $fx) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
-    (local.set $z (f32x4.mul (local.get $x) (local.get $x)))
-    (local.set $y (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4))
-    (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $x))
-      (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
-    (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $x))
-      (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
-    (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $x))
-      (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
-    (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $x))
-      (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
-    (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $x))
-      (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
-    (local.set $y (f32x4.add (f32x4.add (f32x4.mul (local.get $y) (local.get $z)) (local.get $x))
-      (v128.const f32x4 1 1 1 1)))
-    (f32x4.mul (local.get $y)
-      (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $fx)) (v128.const i32x4 127 127 127 127))
-        (i32.const 23))))
-
-  ;; exp on lanes for tests (x and y: 4 floats each)
-  (func (export "exp4") (param $x i32) (param $y i32)
-    (v128.store (local.get $y) (call $exp (v128.load (local.get $x)))))
+  ;; exp on lanes for tests (src and dst: 4 floats each)
+  (func (export "exp4") (param $src i32) (param $dst i32) (local $e v128) (local $fx v128) (local $z v128) (local $y v128)
+    (local.set $e (v128.load (local.get $src)))
+      ;; $e = exp($e) (inlined: this V8 does not inline wasm calls): clamp to [-87.3, 88.7], $e = n ln2 + r,
+      ;; Cephes expf's polynomial for exp(r), times 2^n built in the exponent bits
+      (local.set $e (f32x4.pmin (f32x4.pmax (local.get $e) (v128.const f32x4 -87.33654 -87.33654 -87.33654 -87.33654)) (v128.const f32x4 88.72283 88.72283 88.72283 88.72283)))
+      (local.set $fx (f32x4.nearest (f32x4.mul (local.get $e) (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341))))
+      (local.set $e (f32x4.sub (local.get $e) (f32x4.mul (local.get $fx) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))))
+      (local.set $e (f32x4.sub (local.get $e) (f32x4.mul (local.get $fx) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
+      (local.set $z (f32x4.mul (local.get $e) (local.get $e)))
+      (local.set $y (f32x4.add (f32x4.mul (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4) (local.get $e)) (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
+      (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $e)) (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
+      (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $e)) (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
+      (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $e)) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
+      (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $e)) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
+      (local.set $y (f32x4.add (f32x4.add (f32x4.mul (local.get $y) (local.get $z)) (local.get $e)) (v128.const f32x4 1 1 1 1)))
+      (local.set $e (f32x4.mul (local.get $y) (i32x4.shl
+        (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $fx)) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
+    (v128.store (local.get $dst) (local.get $e)))
 
   ;; In place on the f32 scores s[lo, hi) of one row: x = s*scale where the key is visible (mask[j] != 0),
   ;; p = exp(x - max) / sum over visible keys, 0 on hidden ones (and on all when none is visible).
@@ -118,22 +105,26 @@
   ;; and the mask must be readable that far.
   (func (export "softmax_row")
     (param $row i32) (param $mask i32) (param $lo i32) (param $hi i32) (param $scale f32)
-    (local $j i32) (local $j0 i32) (local $ok v128) (local $x v128) (local $m v128) (local $sum v128)
-    (local $lov v128) (local $hiv v128) (local $sc v128) (local $mx f32) (local $inv v128)
-    (local.set $j0 (i32.and (local.get $lo) (i32.const -4)))
+    (local $j i32) (local $p i32) (local $ok v128) (local $jv v128) (local $x v128) (local $m v128) (local $sum v128)
+    (local $lov v128) (local $hiv v128) (local $sc v128) (local $mx f32) (local $inv v128) (local $e v128) (local $fx v128) (local $z v128) (local $y v128)
     (local.set $lov (i32x4.splat (local.get $lo)))
     (local.set $hiv (i32x4.splat (local.get $hi)))
     (local.set $sc (f32x4.splat (local.get $scale)))
     (local.set $m (v128.const f32x4 -inf -inf -inf -inf))
     ;; pass 1: scale, and the maximum over visible keys
-    (local.set $j (local.get $j0))
+    (local.set $j (i32.and (local.get $lo) (i32.const -4)))
     (block $d1 (loop $l1
       (br_if $d1 (i32.ge_s (local.get $j) (local.get $hi)))
-      (local.set $x (f32x4.mul (v128.load (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 2))))
-        (local.get $sc)))
-      (v128.store (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 2))) (local.get $x))
-      (local.set $ok (call $visible (local.get $mask) (local.get $j) (local.get $lov) (local.get $hiv)))
-      (local.set $m (f32x4.max (local.get $m)
+      (local.set $p (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 2))))
+      (local.set $x (f32x4.mul (v128.load (local.get $p)) (local.get $sc)))
+      (v128.store (local.get $p) (local.get $x))
+      ;; lanes j..j+3 in [lo, hi) whose key is visible (mask != 0): all bits set, else 0
+      (local.set $jv (i32x4.add (i32x4.splat (local.get $j)) (v128.const i32x4 0 1 2 3)))
+      (local.set $ok (v128.and
+        (v128.and (i32x4.ge_s (local.get $jv) (local.get $lov)) (i32x4.lt_s (local.get $jv) (local.get $hiv)))
+        (f32x4.ne (v128.load (i32.add (local.get $mask) (i32.shl (local.get $j) (i32.const 2))))
+          (v128.const f32x4 0 0 0 0))))
+      (local.set $m (f32x4.pmax (local.get $m)
         (v128.bitselect (local.get $x) (v128.const f32x4 -inf -inf -inf -inf) (local.get $ok))))
       (local.set $j (i32.add (local.get $j) (i32.const 4)))
       (br $l1)))
@@ -143,14 +134,35 @@
     (local.set $m (f32x4.splat (local.get $mx)))
     ;; pass 2: p = exp(x - max) on visible keys, 0 elsewhere (all 0 when no key is visible)
     (local.set $sum (v128.const f32x4 0 0 0 0))
-    (local.set $j (local.get $j0))
+    (local.set $j (i32.and (local.get $lo) (i32.const -4)))
     (block $d2 (loop $l2
       (br_if $d2 (i32.ge_s (local.get $j) (local.get $hi)))
-      (local.set $ok (call $visible (local.get $mask) (local.get $j) (local.get $lov) (local.get $hiv)))
+      (local.set $p (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 2))))
+      ;; lanes j..j+3 in [lo, hi) whose key is visible (mask != 0): all bits set, else 0
+      (local.set $jv (i32x4.add (i32x4.splat (local.get $j)) (v128.const i32x4 0 1 2 3)))
+      (local.set $ok (v128.and
+        (v128.and (i32x4.ge_s (local.get $jv) (local.get $lov)) (i32x4.lt_s (local.get $jv) (local.get $hiv)))
+        (f32x4.ne (v128.load (i32.add (local.get $mask) (i32.shl (local.get $j) (i32.const 2))))
+          (v128.const f32x4 0 0 0 0))))
       (if (f32.eq (local.get $mx) (f32.const -inf)) (then (local.set $ok (v128.const i32x4 0 0 0 0))))
-      (local.set $x (v128.and (local.get $ok) (call $exp (f32x4.sub
-        (v128.load (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 2)))) (local.get $m)))))
-      (v128.store (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 2))) (local.get $x))
+      (local.set $e (f32x4.sub (v128.load (local.get $p)) (local.get $m)))
+      ;; $e = exp($e) (inlined: this V8 does not inline wasm calls): clamp to [-87.3, 88.7], $e = n ln2 + r,
+      ;; Cephes expf's polynomial for exp(r), times 2^n built in the exponent bits
+      (local.set $e (f32x4.pmin (f32x4.pmax (local.get $e) (v128.const f32x4 -87.33654 -87.33654 -87.33654 -87.33654)) (v128.const f32x4 88.72283 88.72283 88.72283 88.72283)))
+      (local.set $fx (f32x4.nearest (f32x4.mul (local.get $e) (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341))))
+      (local.set $e (f32x4.sub (local.get $e) (f32x4.mul (local.get $fx) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))))
+      (local.set $e (f32x4.sub (local.get $e) (f32x4.mul (local.get $fx) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
+      (local.set $z (f32x4.mul (local.get $e) (local.get $e)))
+      (local.set $y (f32x4.add (f32x4.mul (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4) (local.get $e)) (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
+      (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $e)) (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
+      (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $e)) (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
+      (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $e)) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
+      (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $e)) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
+      (local.set $y (f32x4.add (f32x4.add (f32x4.mul (local.get $y) (local.get $z)) (local.get $e)) (v128.const f32x4 1 1 1 1)))
+      (local.set $e (f32x4.mul (local.get $y) (i32x4.shl
+        (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $fx)) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
+      (local.set $x (v128.and (local.get $ok) (local.get $e)))
+      (v128.store (local.get $p) (local.get $x))
       (local.set $sum (f32x4.add (local.get $sum) (local.get $x)))
       (local.set $j (i32.add (local.get $j) (i32.const 4)))
       (br $l2)))
@@ -159,47 +171,46 @@
       (f32.add (f32x4.extract_lane 0 (local.get $sum)) (f32x4.extract_lane 1 (local.get $sum)))
       (f32.add (f32x4.extract_lane 2 (local.get $sum)) (f32x4.extract_lane 3 (local.get $sum)))))))
     ;; pass 3: normalise
-    (local.set $j (local.get $j0))
+    (local.set $j (i32.and (local.get $lo) (i32.const -4)))
     (block $d3 (loop $l3
       (br_if $d3 (i32.ge_s (local.get $j) (local.get $hi)))
-      (v128.store (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 2)))
-        (f32x4.mul (v128.load (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 2)))) (local.get $inv)))
+      (local.set $p (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 2))))
+      (v128.store (local.get $p) (f32x4.mul (v128.load (local.get $p)) (local.get $inv)))
       (local.set $j (i32.add (local.get $j) (i32.const 4)))
       (br $l3))))
-
-  ;; lanes j..j+3 that are in [lo, hi) with mask != 0 (all bits set), else 0
-  (func $visible (param $mask i32) (param $j i32) (param $lov v128) (param $hiv v128) (result v128)
-    (local $jv v128)
-    (local.set $jv (i32x4.add (i32x4.splat (local.get $j)) (v128.const i32x4 0 1 2 3)))
-    (v128.and
-      (v128.and (i32x4.ge_s (local.get $jv) (local.get $lov)) (i32x4.lt_s (local.get $jv) (local.get $hiv)))
-      (f32x4.ne (v128.load (i32.add (local.get $mask) (i32.shl (local.get $j) (i32.const 2))))
-        (v128.const f32x4 0 0 0 0))))
 
   ;; In place on n floats from p (n rounded up to 4): GELU(v) = v/2 (1 + erf(v/sqrt 2)), with
   ;; q = erfc(|v|/sqrt 2) = t (a1 + t (a2 + ...)) exp(-x^2), t = 1/(1 + 0.3275911 x) (Abramowitz & Stegun
   ;; 7.1.26): v - v q / 2 for v >= 0, v q / 2 below (no cancellation on the negative side).
   (func (export "gelu") (param $p i32) (param $n i32)
-    (local $end i32) (local $v v128) (local $x v128) (local $t v128) (local $q v128) (local $h v128)
+    (local $end i32) (local $v v128) (local $x v128) (local $t v128) (local $q v128) (local $h v128) (local $e v128) (local $fx v128) (local $z v128) (local $y v128)
     (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n) (i32.const 2))))
     (block $d (loop $l
       (br_if $d (i32.ge_u (local.get $p) (local.get $end)))
       (local.set $v (v128.load (local.get $p)))
-      (local.set $x (f32x4.mul (f32x4.abs (local.get $v))
-        (v128.const f32x4 0.70710678118654752 0.70710678118654752 0.70710678118654752 0.70710678118654752)))
-      (local.set $t (f32x4.div (v128.const f32x4 1 1 1 1) (f32x4.add (v128.const f32x4 1 1 1 1)
-        (f32x4.mul (local.get $x) (v128.const f32x4 0.3275911 0.3275911 0.3275911 0.3275911)))))
-      (local.set $q (v128.const f32x4 1.061405429 1.061405429 1.061405429 1.061405429))
-      (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $t))
-        (v128.const f32x4 -1.453152027 -1.453152027 -1.453152027 -1.453152027)))
-      (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $t))
-        (v128.const f32x4 1.421413741 1.421413741 1.421413741 1.421413741)))
-      (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $t))
-        (v128.const f32x4 -0.284496736 -0.284496736 -0.284496736 -0.284496736)))
-      (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $t))
-        (v128.const f32x4 0.254829592 0.254829592 0.254829592 0.254829592)))
-      (local.set $q (f32x4.mul (f32x4.mul (local.get $q) (local.get $t))
-        (call $exp (f32x4.neg (f32x4.mul (local.get $x) (local.get $x))))))
+      (local.set $x (f32x4.mul (f32x4.abs (local.get $v)) (v128.const f32x4 0.70710678118654752 0.70710678118654752 0.70710678118654752 0.70710678118654752)))
+      (local.set $t (f32x4.div (v128.const f32x4 1 1 1 1) (f32x4.add (v128.const f32x4 1 1 1 1) (f32x4.mul (local.get $x) (v128.const f32x4 0.3275911 0.3275911 0.3275911 0.3275911)))))
+      (local.set $q (f32x4.add (f32x4.mul (v128.const f32x4 1.061405429 1.061405429 1.061405429 1.061405429) (local.get $t)) (v128.const f32x4 -1.453152027 -1.453152027 -1.453152027 -1.453152027)))
+      (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $t)) (v128.const f32x4 1.421413741 1.421413741 1.421413741 1.421413741)))
+      (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $t)) (v128.const f32x4 -0.284496736 -0.284496736 -0.284496736 -0.284496736)))
+      (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $t)) (v128.const f32x4 0.254829592 0.254829592 0.254829592 0.254829592)))
+      (local.set $e (f32x4.neg (f32x4.mul (local.get $x) (local.get $x))))
+      ;; $e = exp($e) (inlined: this V8 does not inline wasm calls): clamp to [-87.3, 88.7], $e = n ln2 + r,
+      ;; Cephes expf's polynomial for exp(r), times 2^n built in the exponent bits
+      (local.set $e (f32x4.pmin (f32x4.pmax (local.get $e) (v128.const f32x4 -87.33654 -87.33654 -87.33654 -87.33654)) (v128.const f32x4 88.72283 88.72283 88.72283 88.72283)))
+      (local.set $fx (f32x4.nearest (f32x4.mul (local.get $e) (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341))))
+      (local.set $e (f32x4.sub (local.get $e) (f32x4.mul (local.get $fx) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))))
+      (local.set $e (f32x4.sub (local.get $e) (f32x4.mul (local.get $fx) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
+      (local.set $z (f32x4.mul (local.get $e) (local.get $e)))
+      (local.set $y (f32x4.add (f32x4.mul (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4) (local.get $e)) (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
+      (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $e)) (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
+      (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $e)) (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
+      (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $e)) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
+      (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $e)) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
+      (local.set $y (f32x4.add (f32x4.add (f32x4.mul (local.get $y) (local.get $z)) (local.get $e)) (v128.const f32x4 1 1 1 1)))
+      (local.set $e (f32x4.mul (local.get $y) (i32x4.shl
+        (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $fx)) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
+      (local.set $q (f32x4.mul (f32x4.mul (local.get $q) (local.get $t)) (local.get $e)))
       (local.set $h (f32x4.mul (f32x4.mul (local.get $v) (local.get $q)) (v128.const f32x4 0.5 0.5 0.5 0.5)))
       (v128.store (local.get $p) (v128.bitselect (f32x4.sub (local.get $v) (local.get $h)) (local.get $h)
         (f32x4.ge (local.get $v) (v128.const f32x4 0 0 0 0))))

@@ -184,10 +184,12 @@ export class GemmEngine {
       Atomics.notify(ctl, CTL.WAKE);
     }
     takeChunks(ctl, this.run, 0);
-    for (let spin = 0; ; spin++) {
+    // the helpers' last chunks: spin a little (they finish within a chunk's time), then sleep
+    const until = performance.now() + 0.5;
+    for (let spin = 1; ; spin++) {
       const done = Atomics.load(ctl, CTL.DONE);
       if (done >= chunks) break;
-      if (spin > 200) Atomics.wait(ctl, CTL.DONE, done, 1000);
+      if ((spin & 255) === 0 && performance.now() > until) Atomics.wait(ctl, CTL.DONE, done, 1000);
     }
     if (Atomics.load(ctl, CTL.ERROR) !== 0) throw new Error('gemm: a chunk failed on a helper thread');
   }

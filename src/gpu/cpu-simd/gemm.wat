@@ -181,7 +181,7 @@
 
   ;; In place on n floats from p (n rounded up to 4): GELU(v) = v/2 (1 + erf(v/sqrt 2)), with
   ;; q = erfc(|v|/sqrt 2) = t (a1 + t (a2 + ...)) exp(-x^2), t = 1/(1 + 0.3275911 x) (Abramowitz & Stegun
-  ;; 7.1.26): v - v q / 2 for v >= 0, v q / 2 below (no cancellation on the negative side).
+  ;; 7.1.26): v (1 - q/2) for v >= 0, v q/2 below (no cancellation on the negative side; GELU(+inf) = +inf).
   (func (export "gelu") (param $p i32) (param $n i32)
     (local $end i32) (local $v v128) (local $x v128) (local $t v128) (local $q v128) (local $h v128) (local $e v128) (local $fx v128) (local $z v128) (local $y v128)
     (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n) (i32.const 2))))
@@ -211,9 +211,10 @@
       (local.set $e (f32x4.mul (local.get $y) (i32x4.shl
         (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $fx)) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
       (local.set $q (f32x4.mul (f32x4.mul (local.get $q) (local.get $t)) (local.get $e)))
-      (local.set $h (f32x4.mul (f32x4.mul (local.get $v) (local.get $q)) (v128.const f32x4 0.5 0.5 0.5 0.5)))
-      (v128.store (local.get $p) (v128.bitselect (f32x4.sub (local.get $v) (local.get $h)) (local.get $h)
-        (f32x4.ge (local.get $v) (v128.const f32x4 0 0 0 0))))
+      (local.set $h (f32x4.mul (local.get $q) (v128.const f32x4 0.5 0.5 0.5 0.5)))
+      (v128.store (local.get $p) (f32x4.mul (local.get $v) (v128.bitselect
+        (f32x4.sub (v128.const f32x4 1 1 1 1) (local.get $h)) (local.get $h)
+        (f32x4.ge (local.get $v) (v128.const f32x4 0 0 0 0)))))
       (local.set $p (i32.add (local.get $p) (i32.const 16)))
       (br $l))))
 )

@@ -27,13 +27,14 @@ export const CTL = {
   ERROR: 7,
   /** chunks each thread has run so far, slot TAKEN + tid (tid < 32) */
   TAKEN: 32,
-  /** first parameter slot (i32; f32 parameters follow the i32 ones: attention's scale and softcap at PARAM + 17, + 18) */
+  /** first parameter slot (i32; f32 parameters follow the i32 ones: attention's scale and softcap at PARAM + 18, + 19) */
   PARAM: 8,
 } as const;
 export const CTL_BYTES = 256;
 export const KIND_GEMM = 1;
 export const KIND_ATTENTION = 2;
 export const KIND_GELU = 3;
+export const KIND_ATTENTION_PACK = 4;
 
 export type GemmFn = (a: number, b: number, c: number, M: number, K: number, N: number, ldc: number) => void;
 /** gemm.wat's exports: the product and the row kernels */
@@ -50,10 +51,15 @@ export type Runner = (ctl: Int32Array, chunk: number, tid: number) => void;
  * One chunk of the posted job. Gelu (kind 3): params p, n, per — floats [chunk*per, chunk*per + per) of
  * the n at byte offset p, in place (gemm.wat's gelu). Gemm (kind 1): params a, b, c, M4, K, N8, rows, cols — chunk (r, j) of the
  * [rows x cols] blocks of C (j fastest) += A's rows · B's columns (B in column panels, gemm.ts packPanels). Attention (kind 2): chunk = b * Hq + h; params q, kT, v, o, s, mask, T, T4, Tk, Tk8, Dh, Dh8,
- * Hq, group, causal, past, window, scale (f32), softcap (f32) — S = Q·Kᵀ on the gemm, masked softmax of
+ * Hq, group, causal, past, window, out, scale (f32), softcap (f32) — S = Q·Kᵀ on the gemm, masked softmax of
  * the scaled (soft-capped) scores in place, O = P·V; a row with no visible key gets P = 0, so O = 0 there.
  * Without a softcap the softmax runs in the module (softmax_row: f32 SIMD); with one, here in JS.
- * S is thread `tid`'s scratch block; the mask must be readable 8 floats past its end (softmax_row's lanes). The key range is kernels/attention.ts's attentionKeyRange.
+ * S is thread `tid`'s scratch block; the mask must be readable 8 floats past its end (softmax_row's lanes).
+ * O's rows [T, Dh] go to `out` ([B, T, Hq, Dh], the op's layout).
+ * Attention's operands (kind 4): chunk = b * Hkv + g; params q, k, v (the op's layouts [B, T, H, Dh]), qh, kh,
+ * vh, mask, T, T4, Tk, Tk8, Dh, Dh8, Hq, Hkv — Kᵀ [Dh, Tk8] and V [Tk8, Dh8] of (b, g) in the gemm's column
+ * panels (padded keys left 0, so non-finite padding cannot leak through 0 * Inf), and Q [T4, Dh] of the
+ * group's query heads (rows past T 0). The key range is kernels/attention.ts's attentionKeyRange.
  */
 export function createRunner(memory: WebAssembly.Memory, k: KernelExports): Runner {
   let f32 = new Float32Array(memory.buffer);
@@ -64,6 +70,41 @@ export function createRunner(memory: WebAssembly.Memory, k: KernelExports): Runn
     if (ctl[6] === 3) {
       const [p, n, per] = [ctl[P], ctl[P + 1], ctl[P + 2]];
       k.gelu(p + chunk * per * 4, Math.min(per, n - chunk * per));
+      return;
+    }
+    if (ctl[6] === 4) {
+      const [qr, kr, vr, qh, kh, vh] = [ctl[P], ctl[P + 1], ctl[P + 2], ctl[P + 3], ctl[P + 4], ctl[P + 5]];
+      const [mk, T, T4, Tk, Tk8, Dh] = [
+        ctl[P + 6],
+        ctl[P + 7],
+        ctl[P + 8],
+        ctl[P + 9],
+        ctl[P + 10],
+        ctl[P + 11],
+      ];
+      const [Dh8, Hq, Hkv] = [ctl[P + 12], ctl[P + 13], ctl[P + 14]];
+      const [b, g, group] = [Math.floor(chunk / Hkv), chunk % Hkv, Hq / Hkv];
+      const kb = kh / 4 + chunk * Dh * Tk8;
+      const vb = vh / 4 + chunk * Tk8 * Dh8;
+      f32.fill(0, kb, kb + Dh * Tk8);
+      f32.fill(0, vb, vb + Tk8 * Dh8);
+      for (let t = 0; t < Tk; t++) {
+        if (f32[mk / 4 + b * Tk + t] === 0) continue;
+        const src = ((b * Tk + t) * Hkv + g) * Dh;
+        const [ks, vs] = [kr / 4 + src, vr / 4 + src];
+        const kp = kb + (t >> 3) * Dh * 8 + (t & 7);
+        for (let d = 0; d < Dh; d++) f32[kp + d * 8] = f32[ks + d];
+        const vp = vb + t * 8;
+        for (let d = 0; d < Dh; d++) f32[vp + (d >> 3) * Tk8 * 8 + (d & 7)] = f32[vs + d];
+      }
+      for (let h = g * group; h < (g + 1) * group; h++) {
+        const qb = qh / 4 + (b * Hq + h) * T4 * Dh;
+        for (let t = 0; t < T; t++) {
+          const [dst, src] = [qb + t * Dh, qr / 4 + ((b * T + t) * Hq + h) * Dh];
+          for (let d = 0; d < Dh; d++) f32[dst + d] = f32[src + d];
+        }
+        f32.fill(0, qb + T * Dh, qb + T4 * Dh);
+      }
       return;
     }
     if (ctl[6] === 1) {
@@ -86,8 +127,8 @@ export function createRunner(memory: WebAssembly.Memory, k: KernelExports): Runn
       ctl[P + 11],
     ];
     const [Hq, group, causal, past] = [ctl[P + 12], ctl[P + 13], ctl[P + 14], ctl[P + 15]];
-    const win = ctl[P + 16];
-    const fp = new Float32Array(ctl.buffer, ctl.byteOffset + (P + 17) * 4, 2);
+    const [win, out] = [ctl[P + 16], ctl[P + 17]];
+    const fp = new Float32Array(ctl.buffer, ctl.byteOffset + (P + 18) * 4, 2);
     const [scale, cap] = [fp[0], fp[1]];
     const b = Math.floor(chunk / Hq);
     const kv = b * (Hq / group) + Math.floor((chunk % Hq) / group);
@@ -135,6 +176,11 @@ export function createRunner(memory: WebAssembly.Memory, k: KernelExports): Runn
     const ob = o + chunk * T4 * Dh8 * 4;
     f32.fill(0, ob / 4, ob / 4 + T4 * Dh8);
     gemm(sb, v + kv * Tk8 * Dh8 * 4, ob, T4, Tk8, Dh8, Dh8);
+    const h = chunk % Hq;
+    for (let t = 0; t < T; t++) {
+      const [dst, src] = [out / 4 + ((b * T + t) * Hq + h) * Dh, ob / 4 + t * Dh8];
+      for (let d = 0; d < Dh; d++) f32[dst + d] = f32[src + d];
+    }
   };
 }
 

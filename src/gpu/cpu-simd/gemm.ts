@@ -3,8 +3,8 @@
  * The kernel (gemm.wat) needs M % 4 == 0 and N % 8 == 0; this wrapper pads rows, prepares the weight
  * once per weight array (column panels of 8, packPanels) in the engine's memory, where
  * it stays (the panel cache, bounded: least recently used panels go first), copies x in by blocks of rows,
- * adds the bias by pre-filling C, and posts each block as a job whose 128-row chunks the engine's threads
- * share (threads.ts).
+ * and posts each block as a job whose chunks (<= 128 rows, blocks) the engine's threads share (threads.ts);
+ * each chunk pre-fills its block of C with the bias (or 0) before the product.
  */
 import { OutOfHeapError } from './heap';
 import { BufferPool } from './pool';
@@ -195,6 +195,12 @@ export class WasmGemm {
       const rows = Math.min(ROWS_PER_JOB, Math.ceil(M / 4) * 4);
       const aOff = this.alloc(rows * K * 4, p);
       const cOff = this.alloc(rows * N8 * 4, p);
+      const bOff = bias ? this.alloc(N8 * 4, p) : -1;
+      if (bias) {
+        const hb = this.f32.subarray(bOff / 4, bOff / 4 + N8);
+        hb.set(bias);
+        hb.fill(0, N);
+      }
       try {
         for (let r0 = 0; r0 < M; r0 += rows) {
           const m = Math.min(rows, M - r0);
@@ -203,16 +209,10 @@ export class WasmGemm {
           const a = heap.subarray(aOff / 4, aOff / 4 + m4 * K);
           a.set(x.subarray(r0 * K, (r0 + m) * K));
           a.fill(0, m * K);
-          const c = heap.subarray(cOff / 4, cOff / 4 + m4 * N8);
-          if (bias) {
-            for (let i = 0; i < m4; i++) {
-              c.set(bias, i * N8);
-              c.fill(0, i * N8 + N, (i + 1) * N8);
-            }
-          } else c.fill(0);
           const [rb, cb] = blocks(m4, K, N8, m4 * K * N8 >= SMALL_JOB ? this.engine.threads : 1);
           const chunks = Math.ceil(m4 / rb) * Math.ceil(N8 / cb);
-          this.engine.post(KIND_GEMM, [aOff, p.off, cOff, m4, K, N8, rb, cb], chunks);
+          // each chunk starts its block of C from the bias (or 0) itself: in parallel, and C is then in cache
+          this.engine.post(KIND_GEMM, [aOff, p.off, cOff, m4, K, N8, rb, cb, bOff], chunks);
           const out = this.f32;
           if (N === N8) y.set(out.subarray(cOff / 4, cOff / 4 + m * N), r0 * N);
           else
@@ -222,6 +222,7 @@ export class WasmGemm {
       } finally {
         this.free(aOff);
         this.free(cOff);
+        if (bOff >= 0) this.free(bOff);
       }
     } finally {
       if (!this.panels.has(w) || this.panels.get(w) !== p) this.free(p.off);

@@ -49,8 +49,9 @@ export type Runner = (ctl: Int32Array, chunk: number, tid: number) => void;
 
 /**
  * One chunk of the posted job. Gelu (kind 3): params p, n, per — floats [chunk*per, chunk*per + per) of
- * the n at byte offset p, in place (gemm.wat's gelu). Gemm (kind 1): params a, b, c, M4, K, N8, rows, cols — chunk (r, j) of the
- * [rows x cols] blocks of C (j fastest) += A's rows · B's columns (B in column panels, gemm.ts packPanels). Attention (kind 2): chunk = b * Hq + h; params q, kT, v, o, s, mask, T, T4, Tk, Tk8, Dh, Dh8,
+ * the n at byte offset p, in place (gemm.wat's gelu). Gemm (kind 1): params a, b, c, M4, K, N8, rows, cols,
+ * bias — chunk (r, j) of the [rows x cols] blocks of C (j fastest) = bias (N8 floats at byte offset bias; 0
+ * when bias < 0) + A's rows · B's columns (B in column panels, gemm.ts packPanels). Attention (kind 2): chunk = b * Hq + h; params q, kT, v, o, s, mask, T, T4, Tk, Tk8, Dh, Dh8,
  * Hq, group, causal, past, window, out, scale (f32), softcap (f32) — S = Q·Kᵀ on the gemm, masked softmax of
  * the scaled (soft-capped) scores in place, O = P·V; a row with no visible key gets P = 0, so O = 0 there.
  * Without a softcap the softmax runs in the module (softmax_row: f32 SIMD); with one, here in JS.
@@ -109,11 +110,16 @@ export function createRunner(memory: WebAssembly.Memory, k: KernelExports): Runn
     }
     if (ctl[6] === 1) {
       const [a, b, c, M, K, N] = [ctl[P], ctl[P + 1], ctl[P + 2], ctl[P + 3], ctl[P + 4], ctl[P + 5]];
-      const [rows, cols] = [ctl[P + 6], ctl[P + 7]];
+      const [rows, cols, bias] = [ctl[P + 6], ctl[P + 7], ctl[P + 8]];
       const nc = Math.ceil(N / cols);
       const r0 = Math.floor(chunk / nc) * rows;
       const c0 = (chunk % nc) * cols;
       const [m, n] = [Math.min(rows, M - r0), Math.min(cols, N - c0)];
+      for (let r = r0; r < r0 + m; r++) {
+        const dst = c / 4 + r * N + c0;
+        if (bias < 0) f32.fill(0, dst, dst + n);
+        else f32.copyWithin(dst, bias / 4 + c0, bias / 4 + c0 + n);
+      }
       gemm(a + r0 * K * 4, b + c0 * K * 4, c + (r0 * N + c0) * 4, m, K, n, N);
       return;
     }

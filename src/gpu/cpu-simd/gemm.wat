@@ -11,8 +11,9 @@
 ;; per row in the K loop (measured on one core at 128x384x1536: 42 -> 50 GFLOP/s; unrolling K or 6-row
 ;; blocks was slower: V8 spills with more than 8 accumulators live).
 ;; The module also holds the row kernels the CPU backend runs beside the products, on the same threads:
-;; softmax_row (attention's masked softmax) and gelu (exact GELU), both f32 SIMD with exp by range
-;; reduction (Cephes expf polynomial, written out in each: this V8 does not inline wasm calls) and erf by Abramowitz & Stegun 7.1.26 (|error| <= 1.5e-7).
+;; softmax_row (attention's masked softmax), gelu (exact GELU) and layernorm, f32 SIMD, with exp by
+;; range reduction (Cephes expf polynomial, written out in each: this V8 does not inline wasm calls) and
+;; erf by Abramowitz & Stegun 7.1.26 (|error| <= 1.5e-7).
 (module
   (import "env" "memory" (memory 1 65536 shared))
   (func (export "gemm")
@@ -217,4 +218,69 @@
         (f32x4.ge (local.get $v) (v128.const f32x4 0 0 0 0)))))
       (local.set $p (i32.add (local.get $p) (i32.const 16)))
       (br $l))))
+
+  ;; Layer norm of rows [r0, r1) of x [rows, dim] (dim % 4 == 0) into y: mean and variance summed in f64
+  ;; (as the JS reference), then y = (x - mean) / sqrt(var + eps) * gamma + beta in f32.
+  (func (export "layernorm")
+    (param $x i32) (param $g i32) (param $b i32) (param $y i32) (param $r0 i32) (param $r1 i32) (param $dim i32)
+    (param $eps f64)
+    (local $r i32) (local $i i32) (local $px i32) (local $py i32) (local $n i32) (local $v v128)
+    (local $slo v128) (local $shi v128) (local $mean f64) (local $mv v128) (local $d v128) (local $var f64)
+    (local $m32 v128) (local $inv v128)
+    (local.set $n (i32.shl (local.get $dim) (i32.const 2)))
+    (local.set $r (local.get $r0))
+    (block $dr (loop $lr
+      (br_if $dr (i32.ge_u (local.get $r) (local.get $r1)))
+      (local.set $px (i32.add (local.get $x) (i32.mul (local.get $r) (local.get $n))))
+      (local.set $py (i32.add (local.get $y) (i32.mul (local.get $r) (local.get $n))))
+      ;; mean
+      (local.set $slo (v128.const f64x2 0 0))
+      (local.set $shi (v128.const f64x2 0 0))
+      (local.set $i (i32.const 0))
+      (block $d1 (loop $l1
+        (br_if $d1 (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $v (v128.load (i32.add (local.get $px) (local.get $i))))
+        (local.set $slo (f64x2.add (local.get $slo) (f64x2.promote_low_f32x4 (local.get $v))))
+        (local.set $shi (f64x2.add (local.get $shi) (f64x2.promote_low_f32x4
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $l1)))
+      (local.set $slo (f64x2.add (local.get $slo) (local.get $shi)))
+      (local.set $mean (f64.div
+        (f64.add (f64x2.extract_lane 0 (local.get $slo)) (f64x2.extract_lane 1 (local.get $slo)))
+        (f64.convert_i32_u (local.get $dim))))
+      ;; variance
+      (local.set $mv (f64x2.splat (local.get $mean)))
+      (local.set $slo (v128.const f64x2 0 0))
+      (local.set $shi (v128.const f64x2 0 0))
+      (local.set $i (i32.const 0))
+      (block $d2 (loop $l2
+        (br_if $d2 (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $v (v128.load (i32.add (local.get $px) (local.get $i))))
+        (local.set $d (f64x2.sub (f64x2.promote_low_f32x4 (local.get $v)) (local.get $mv)))
+        (local.set $slo (f64x2.add (local.get $slo) (f64x2.mul (local.get $d) (local.get $d))))
+        (local.set $d (f64x2.sub (f64x2.promote_low_f32x4
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))) (local.get $mv)))
+        (local.set $shi (f64x2.add (local.get $shi) (f64x2.mul (local.get $d) (local.get $d))))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $l2)))
+      (local.set $slo (f64x2.add (local.get $slo) (local.get $shi)))
+      (local.set $var (f64.div
+        (f64.add (f64x2.extract_lane 0 (local.get $slo)) (f64x2.extract_lane 1 (local.get $slo)))
+        (f64.convert_i32_u (local.get $dim))))
+      (local.set $inv (f32x4.splat (f32.demote_f64 (f64.div (f64.const 1)
+        (f64.sqrt (f64.add (local.get $var) (local.get $eps)))))))
+      (local.set $m32 (f32x4.splat (f32.demote_f64 (local.get $mean))))
+      ;; y = (x - mean) * inv * gamma + beta
+      (local.set $i (i32.const 0))
+      (block $d3 (loop $l3
+        (br_if $d3 (i32.ge_u (local.get $i) (local.get $n)))
+        (v128.store (i32.add (local.get $py) (local.get $i)) (f32x4.add
+          (f32x4.mul (f32x4.mul (f32x4.sub (v128.load (i32.add (local.get $px) (local.get $i))) (local.get $m32))
+            (local.get $inv)) (v128.load (i32.add (local.get $g) (local.get $i))))
+          (v128.load (i32.add (local.get $b) (local.get $i)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $l3)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $lr))))
 )

@@ -18,7 +18,7 @@ import { attentionGemm } from './attention';
 import { attentionBackwardGemm } from './attention-backward';
 import type { WasmGemm } from './gemm';
 import { linearBackwardGemm } from './linear-backward';
-import { geluWasm } from './rows';
+import { geluWasm, layerNormWasm } from './rows';
 
 export type GemmOpName =
   | 'matmul'
@@ -81,7 +81,11 @@ export function gemmOps(gemm: WasmGemm, c: CpuOpContext): Pick<KernelOps, GemmOp
       const r = layerNormShape(x, gamma, beta, eps);
       const [fx, fg] = [c.f32(x, 'layerNorm'), c.f32(gamma, 'layerNorm')];
       const fb = beta ? c.f32(beta, 'layerNorm') : null;
-      return c.make('layerNorm', layerNormCpu(fx, fg, fb, eps, r, gemm.pool.take(fx.length)), x.shape);
+      const y =
+        r.dim % 4 === 0
+          ? layerNormWasm(gemm, fx, fg, fb, eps, r.rows, r.dim)
+          : layerNormCpu(fx, fg, fb, eps, r, gemm.pool.take(fx.length));
+      return c.make('layerNorm', y, x.shape);
     },
 
     attention(q, k, v, mask, opts) {

@@ -81,7 +81,7 @@ describe("gemm.wat's row kernels (f32 SIMD)", () => {
   });
 });
 
-describe('the CPU backend on the module (gelu, recycled outputs, thread split)', () => {
+describe('the CPU backend on the module (gelu, layer norm, recycled outputs, thread split)', () => {
   it('activation gelu on the engine threads matches the reference within 3e-7·max(1, |v|)', () => {
     const gemm = WasmGemm.create({ threads: 2 })!;
     const x = rand(300_001, 11, 6); // several chunks of 2^15
@@ -92,22 +92,28 @@ describe('the CPU backend on the module (gelu, recycled outputs, thread split)',
     gemm.release();
   });
 
-  it('add and layerNorm give the references bit for bit, also into recycled arrays', async () => {
-    const be = createCpuBackend({ threads: 1 });
-    const [R, D] = [300, 384]; // > 2^16 floats: pooled
-    const [a, b, g, beta] = [rand(R * D, 1), rand(R * D, 2), rand(D, 3), rand(D, 4)];
-    for (let round = 0; round < 2; round++) {
-      const [ta, tb, tg, tbeta] = [
-        be.tensor(a, [R, D]),
-        be.tensor(b, [R, D]),
-        be.tensor(g, [D]),
-        be.tensor(beta, [D]),
-      ];
-      const sum = be.add(ta, tb);
-      expect(await be.readF32(sum)).toEqual(addCpu(a, b));
-      const ln = be.layerNorm(sum, tg, tbeta, 1e-12);
-      expect(await be.readF32(ln)).toEqual(layerNormCpu(addCpu(a, b), g, beta, 1e-12, { rows: R, dim: D }));
-      be.dispose(ta, tb, tg, tbeta, sum, ln); // the second round takes these arrays back
+  it('add gives the reference bit for bit and layerNorm within 1e-6·max(1, |y|), also into recycled arrays', async () => {
+    const be = createCpuBackend({ threads: 2 });
+    for (const [R, D, withBeta] of [
+      [300, 384, true], // > 2^16 floats: pooled; several chunks of rows
+      [7, 12, false],
+      [5, 30, true], // dim not a multiple of 4: the JS loop
+    ] as const) {
+      const [a, b, g, beta] = [rand(R * D, 1, 3), rand(R * D, 2), rand(D, 3), rand(D, 4)];
+      for (let round = 0; round < 2; round++) {
+        const ta = be.tensor(a, [R, D]);
+        const tb = be.tensor(b, [R, D]);
+        const tg = be.tensor(g, [D]);
+        const tbeta = be.tensor(beta, [D]);
+        const sum = be.add(ta, tb);
+        expect(await be.readF32(sum)).toEqual(addCpu(a, b));
+        const ln = be.layerNorm(sum, tg, withBeta ? tbeta : null, 1e-12);
+        const got = await be.readF32(ln);
+        const want = layerNormCpu(addCpu(a, b), g, withBeta ? beta : null, 1e-12, { rows: R, dim: D });
+        for (let i = 0; i < want.length; i++)
+          expect(Math.abs(got[i] - want[i])).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(want[i])));
+        be.dispose(ta, tb, tg, tbeta, sum, ln); // the second round takes these arrays back
+      }
     }
     be.destroy();
   });

@@ -1,11 +1,12 @@
 /**
- * The CPU backend's elementwise fast paths on the gemm's module and threads: exact GELU (gemm.wat's gelu,
- * f32 SIMD, erf by Abramowitz & Stegun 7.1.26) over the engine's threads, a block of floats per chunk.
- * The JS reference (kernels/activation.ts activationCpu) evaluates erf in f64; this path is within
- * 3e-7·max(1, |v|) of it (rows.test.ts).
+ * The CPU backend's row fast paths on the gemm's module and threads: exact GELU (gemm.wat's gelu, f32 SIMD,
+ * erf by Abramowitz & Stegun 7.1.26), a block of floats per chunk, and layer norm (gemm.wat's layernorm:
+ * sums in f64, the affine step in f32), a block of rows per chunk. The JS references (activationCpu,
+ * layerNormCpu) work in f64; GELU here is within 3e-7·max(1, |v|) of it, layer norm within 1e-6·max(1, |y|)
+ * (rows.test.ts). Outputs come from the pool (pool.ts).
  */
 import type { WasmGemm } from './gemm';
-import { KIND_GELU } from './thread-kernels';
+import { KIND_GELU, KIND_LAYERNORM } from './thread-kernels';
 
 /** floats per chunk (a multiple of 4): ~0.1 ms of one thread, so a busy helper delays little */
 const GELU_CHUNK = 1 << 15;
@@ -24,6 +25,39 @@ export function geluWasm(gemm: WasmGemm, x: Float32Array): Float32Array {
     y.set(gemm.f32.subarray(off / 4, off / 4 + n));
   } finally {
     gemm.free(off);
+  }
+  return y;
+}
+
+/** rows per layer-norm chunk: ~32k floats */
+const LN_FLOATS = 1 << 15;
+
+/** layer norm of x [rows, dim] over the engine's threads; dim % 4 == 0 (the caller keeps the JS loop otherwise) */
+export function layerNormWasm(
+  gemm: WasmGemm,
+  x: Float32Array,
+  gamma: Float32Array,
+  beta: Float32Array | null,
+  eps: number,
+  rows: number,
+  dim: number,
+): Float32Array {
+  if (rows * dim === 0) return new Float32Array(0);
+  const y = gemm.pool.take(rows * dim);
+  const sizes = [rows * dim, dim, dim, rows * dim];
+  const offs: number[] = [];
+  try {
+    for (const n of sizes) offs.push(gemm.alloc(n * 4));
+    const heap = gemm.f32;
+    heap.set(x, offs[0] / 4);
+    heap.set(gamma, offs[1] / 4);
+    if (beta) heap.set(beta, offs[2] / 4);
+    else heap.fill(0, offs[2] / 4, offs[2] / 4 + dim);
+    const per = Math.max(1, Math.floor(LN_FLOATS / dim));
+    gemm.engine.post(KIND_LAYERNORM, [...offs, rows, dim, per], Math.ceil(rows / per), [eps]);
+    y.set(gemm.f32.subarray(offs[3] / 4, offs[3] / 4 + rows * dim));
+  } finally {
+    for (const o of offs) gemm.free(o);
   }
   return y;
 }

@@ -35,6 +35,7 @@ export const KIND_GEMM = 1;
 export const KIND_ATTENTION = 2;
 export const KIND_GELU = 3;
 export const KIND_ATTENTION_PACK = 4;
+export const KIND_LAYERNORM = 5;
 
 export type GemmFn = (a: number, b: number, c: number, M: number, K: number, N: number, ldc: number) => void;
 /** gemm.wat's exports: the product and the row kernels */
@@ -44,12 +45,24 @@ export interface KernelExports {
   readonly softmax_row: (row: number, mask: number, lo: number, hi: number, scale: number) => void;
   /** in place on n floats (n rounded up to 4) */
   readonly gelu: (p: number, n: number) => void;
+  /** rows [r0, r1) of x [rows, dim] (dim % 4 == 0) normalised into y */
+  readonly layernorm: (
+    x: number,
+    g: number,
+    b: number,
+    y: number,
+    r0: number,
+    r1: number,
+    dim: number,
+    eps: number,
+  ) => void;
 }
 export type Runner = (ctl: Int32Array, chunk: number, tid: number) => void;
 
 /**
  * One chunk of the posted job. Gelu (kind 3): params p, n, per — floats [chunk*per, chunk*per + per) of
- * the n at byte offset p, in place (gemm.wat's gelu). Gemm (kind 1): params a, b, c, M4, K, N8, rows, cols,
+ * the n at byte offset p, in place (gemm.wat's gelu). Layer norm (kind 5): params x, gamma, beta, y, rows,
+ * dim, per, eps (f32) — rows [chunk*per, chunk*per + per). Gemm (kind 1): params a, b, c, M4, K, N8, rows, cols,
  * bias — chunk (r, j) of the [rows x cols] blocks of C (j fastest) = bias (N8 floats at byte offset bias; 0
  * when bias < 0) + A's rows · B's columns (B in column panels, gemm.ts packPanels). Attention (kind 2): chunk = b * Hq + h; params q, kT, v, o, s, mask, T, T4, Tk, Tk8, Dh, Dh8,
  * Hq, group, causal, past, window, out, scale (f32), softcap (f32) — S = Q·Kᵀ on the gemm, masked softmax of
@@ -68,6 +81,20 @@ export function createRunner(memory: WebAssembly.Memory, k: KernelExports): Runn
   return (ctl, chunk, tid) => {
     if (f32.byteLength !== memory.buffer.byteLength) f32 = new Float32Array(memory.buffer);
     const P = 8;
+    if (ctl[6] === 5) {
+      const [x, g, b, y, rows, dim, per] = [
+        ctl[P],
+        ctl[P + 1],
+        ctl[P + 2],
+        ctl[P + 3],
+        ctl[P + 4],
+        ctl[P + 5],
+        ctl[P + 6],
+      ];
+      const eps = new Float32Array(ctl.buffer, ctl.byteOffset + (P + 7) * 4, 1)[0];
+      k.layernorm(x, g, b, y, chunk * per, Math.min(rows, (chunk + 1) * per), dim, eps);
+      return;
+    }
     if (ctl[6] === 3) {
       const [p, n, per] = [ctl[P], ctl[P + 1], ctl[P + 2]];
       k.gelu(p + chunk * per * 4, Math.min(per, n - chunk * per));

@@ -6,6 +6,7 @@ import type { CpuOpContext, KernelOps } from '../../core/op';
 import { activationCpu, activationShape } from '../../kernels/activation';
 import { attentionShape } from '../../kernels/attention';
 import { addCpu, addShape } from '../../kernels/elementwise';
+import { gatherCpu, gatherShape } from '../../kernels/gather';
 import { layerNormCpu, layerNormShape } from '../../kernels/layernorm';
 import { attentionBackwardShape } from '../../kernels/grad-attention';
 import { linearBackwardShape } from '../../kernels/grad-linear';
@@ -29,7 +30,8 @@ export type GemmOpName =
   | 'attentionBackward'
   | 'activation'
   | 'add'
-  | 'layerNorm';
+  | 'layerNorm'
+  | 'gather';
 
 export function gemmOps(gemm: WasmGemm, c: CpuOpContext): Pick<KernelOps, GemmOpName> {
   return {
@@ -75,6 +77,13 @@ export function gemmOps(gemm: WasmGemm, c: CpuOpContext): Pick<KernelOps, GemmOp
       addShape(a, b);
       const fa = c.f32(a, 'add');
       return c.make('add', addCpu(fa, c.f32(b, 'add'), gemm.pool.take(fa.length)), a.shape);
+    },
+
+    gather(table, ids) {
+      const { V, D, N } = gatherShape(table, ids);
+      c.checkOut('gather', N * D);
+      const fi = c.data(ids, 'gather') as Uint32Array;
+      return c.make('gather', gatherCpu(c.f32(table, 'gather'), fi, V, D, gemm.pool.take(N * D)), [N, D]);
     },
 
     layerNorm(x, gamma, beta, eps) {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { activationCpu, activationRef } from '../../kernels/activation';
 import { addCpu } from '../../kernels/elementwise';
+import { gatherCpu } from '../../kernels/gather';
 import { layerNormCpu } from '../../kernels/layernorm';
 import { createCpuBackend } from '../cpu';
 import { GEMM_WASM_BASE64 } from './gemm-wasm';
@@ -115,6 +116,23 @@ describe('the CPU backend on the module (gelu, layer norm, recycled outputs, thr
         be.dispose(ta, tb, tg, tbeta, sum, ln); // the second round takes these arrays back
       }
     }
+    be.destroy();
+  });
+
+  it('gather into recycled arrays gives the reference bit for bit and still names a bad id', async () => {
+    const be = createCpuBackend({ threads: 1 });
+    const [V, D, N] = [50, 384, 400];
+    const tableData = rand(V * D, 9);
+    const idData = Uint32Array.from({ length: N }, (_, i) => (i * 7) % V);
+    const table = be.tensor(tableData, [V, D]);
+    for (let round = 0; round < 2; round++) {
+      const ids = be.tensor(idData, [N]);
+      const rows = be.gather(table, ids);
+      expect(await be.readF32(rows)).toEqual(gatherCpu(tableData, idData, V, D));
+      be.dispose(ids, rows);
+    }
+    const bad = be.tensor(Uint32Array.from([1, V]), [2]);
+    expect(() => be.gather(table, bad)).toThrow(/id 50 at position 1/);
     be.destroy();
   });
 

@@ -219,14 +219,14 @@
       (local.set $p (i32.add (local.get $p) (i32.const 16)))
       (br $l))))
 
-  ;; Layer norm of rows [r0, r1) of x [rows, dim] (dim % 4 == 0) into y: mean and variance summed in f64
-  ;; (as the JS reference), then y = (x - mean) / sqrt(var + eps) * gamma + beta in f32.
+  ;; Layer norm of rows [r0, r1) of x [rows, dim] (dim % 4 == 0) into y, in f64 as the JS reference
+  ;; (layerNormCpu): mean, variance, y = (x - mean) / sqrt(var + eps) * gamma + beta rounded once.
   (func (export "layernorm")
     (param $x i32) (param $g i32) (param $b i32) (param $y i32) (param $r0 i32) (param $r1 i32) (param $dim i32)
     (param $eps f64)
     (local $r i32) (local $i i32) (local $px i32) (local $py i32) (local $n i32) (local $v v128)
     (local $slo v128) (local $shi v128) (local $mean f64) (local $mv v128) (local $d v128) (local $var f64)
-    (local $m32 v128) (local $inv v128)
+    (local $inv v128) (local $gv v128) (local $bv v128) (local $e v128)
     (local.set $n (i32.shl (local.get $dim) (i32.const 2)))
     (local.set $r (local.get $r0))
     (block $dr (loop $lr
@@ -268,17 +268,26 @@
       (local.set $var (f64.div
         (f64.add (f64x2.extract_lane 0 (local.get $slo)) (f64x2.extract_lane 1 (local.get $slo)))
         (f64.convert_i32_u (local.get $dim))))
-      (local.set $inv (f32x4.splat (f32.demote_f64 (f64.div (f64.const 1)
-        (f64.sqrt (f64.add (local.get $var) (local.get $eps)))))))
-      (local.set $m32 (f32x4.splat (f32.demote_f64 (local.get $mean))))
-      ;; y = (x - mean) * inv * gamma + beta
+      (local.set $inv (f64x2.splat (f64.div (f64.const 1) (f64.sqrt (f64.add (local.get $var) (local.get $eps))))))
+      ;; y = (x - mean) * inv * gamma + beta in f64, rounded once (as the reference)
       (local.set $i (i32.const 0))
       (block $d3 (loop $l3
         (br_if $d3 (i32.ge_u (local.get $i) (local.get $n)))
-        (v128.store (i32.add (local.get $py) (local.get $i)) (f32x4.add
-          (f32x4.mul (f32x4.mul (f32x4.sub (v128.load (i32.add (local.get $px) (local.get $i))) (local.get $m32))
-            (local.get $inv)) (v128.load (i32.add (local.get $g) (local.get $i))))
-          (v128.load (i32.add (local.get $b) (local.get $i)))))
+        (local.set $v (v128.load (i32.add (local.get $px) (local.get $i))))
+        (local.set $gv (v128.load (i32.add (local.get $g) (local.get $i))))
+        (local.set $bv (v128.load (i32.add (local.get $b) (local.get $i))))
+        (local.set $d (f64x2.add (f64x2.mul (f64x2.mul (f64x2.sub (f64x2.promote_low_f32x4 (local.get $v))
+          (local.get $mv)) (local.get $inv)) (f64x2.promote_low_f32x4 (local.get $gv)))
+          (f64x2.promote_low_f32x4 (local.get $bv))))
+        (local.set $v (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))
+        (local.set $gv (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $gv) (local.get $gv)))
+        (local.set $bv (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $bv) (local.get $bv)))
+        (local.set $e (f64x2.add (f64x2.mul (f64x2.mul (f64x2.sub (f64x2.promote_low_f32x4 (local.get $v))
+          (local.get $mv)) (local.get $inv)) (f64x2.promote_low_f32x4 (local.get $gv)))
+          (f64x2.promote_low_f32x4 (local.get $bv))))
+        (v128.store (i32.add (local.get $py) (local.get $i)) (i8x16.shuffle
+          0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+          (f32x4.demote_f64x2_zero (local.get $d)) (f32x4.demote_f64x2_zero (local.get $e))))
         (local.set $i (i32.add (local.get $i) (i32.const 16)))
         (br $l3)))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))

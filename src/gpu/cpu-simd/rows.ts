@@ -1,9 +1,9 @@
 /**
  * The CPU backend's row fast paths on the gemm's module and threads: exact GELU (gemm.wat's gelu, f32 SIMD,
- * erf by Abramowitz & Stegun 7.1.26), a block of floats per chunk, and layer norm (gemm.wat's layernorm:
- * sums in f64, the affine step in f32), a block of rows per chunk. The JS references (activationCpu,
- * layerNormCpu) work in f64; GELU here is within 3e-7·max(1, |v|) of it, layer norm within 1e-6·max(1, |y|)
- * (rows.test.ts). Outputs come from the pool (pool.ts).
+ * erf by Abramowitz & Stegun 7.1.26), a block of floats per chunk, and layer norm (gemm.wat's layernorm, in
+ * f64 as the reference: only the order of the sums differs), a block of rows per chunk. The JS references
+ * (activationCpu, layerNormCpu) work in f64; GELU here is within 3e-7·max(1, |v|) of it, layer norm within
+ * 1.2e-7·max(1, |y|) (rows.test.ts). Outputs come from the pool (pool.ts).
  */
 import type { WasmGemm } from './gemm';
 import { KIND_GELU, KIND_LAYERNORM } from './thread-kernels';
@@ -54,7 +54,8 @@ export function layerNormWasm(
     if (beta) heap.set(beta, offs[2] / 4);
     else heap.fill(0, offs[2] / 4, offs[2] / 4 + dim);
     const per = Math.max(1, Math.floor(LN_FLOATS / dim));
-    gemm.engine.post(KIND_LAYERNORM, [...offs, rows, dim, per], Math.ceil(rows / per), [eps]);
+    const epsBits = new Int32Array(Float64Array.of(eps).buffer); // eps in f64, as the reference
+    gemm.engine.post(KIND_LAYERNORM, [...offs, rows, dim, per, ...epsBits], Math.ceil(rows / per));
     y.set(gemm.f32.subarray(offs[3] / 4, offs[3] / 4 + rows * dim));
   } finally {
     for (const o of offs) gemm.free(o);

@@ -62,7 +62,7 @@ export type Runner = (ctl: Int32Array, chunk: number, tid: number) => void;
 /**
  * One chunk of the posted job. Gelu (kind 3): params p, n, per — floats [chunk*per, chunk*per + per) of
  * the n at byte offset p, in place (gemm.wat's gelu). Layer norm (kind 5): params x, gamma, beta, y, rows,
- * dim, per, eps (f32) — rows [chunk*per, chunk*per + per). Gemm (kind 1): params a, b, c, M4, K, N8, rows, cols,
+ * dim, per, eps (f64: two i32 slots) — rows [chunk*per, chunk*per + per). Gemm (kind 1): params a, b, c, M4, K, N8, rows, cols,
  * bias — chunk (r, j) of the [rows x cols] blocks of C (j fastest) = bias (N8 floats at byte offset bias; 0
  * when bias < 0) + A's rows · B's columns (B in column panels, gemm.ts packPanels). Attention (kind 2): chunk = b * Hq + h; params q, kT, v, o, s, mask, T, T4, Tk, Tk8, Dh, Dh8,
  * Hq, group, causal, past, window, out, scale (f32), softcap (f32) — S = Q·Kᵀ on the gemm, masked softmax of
@@ -91,7 +91,7 @@ export function createRunner(memory: WebAssembly.Memory, k: KernelExports): Runn
         ctl[P + 5],
         ctl[P + 6],
       ];
-      const eps = new Float32Array(ctl.buffer, ctl.byteOffset + (P + 7) * 4, 1)[0];
+      const eps = new Float64Array(new Int32Array([ctl[P + 7], ctl[P + 8]]).buffer)[0];
       k.layernorm(x, g, b, y, chunk * per, Math.min(rows, (chunk + 1) * per), dim, eps);
       return;
     }

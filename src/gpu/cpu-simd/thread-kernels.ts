@@ -179,8 +179,8 @@ export function createRunner(memory: WebAssembly.Memory, k: KernelExports): Runn
         lo = Math.max(0, pos - win + 1);
         hi = Math.min(hi, pos + win);
       }
-      f32.fill(0, row, row + lo);
-      f32.fill(0, row + hi, row + Tk8);
+      if (lo > 0) f32.fill(0, row, row + lo);
+      if (hi < Tk8) f32.fill(0, row + hi, row + Tk8);
       if (!cap) {
         k.softmax_row(row * 4, m0 * 4, lo, hi, scale);
         continue;

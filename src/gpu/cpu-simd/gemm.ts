@@ -19,12 +19,8 @@ const ROW_CHUNK = 128;
 const CHUNK_MACS = 1 << 22;
 /** rows of x copied into the heap per job */
 const ROWS_PER_JOB = 2048;
-/**
- * multiply-adds below which a product stays on the calling thread: waking helpers costs ~10-50 µs on a quiet
- * machine and far more on a busy one, and one text at a time (MiniLM shape, 12 tokens: <= 7M) measured
- * faster on one thread (74 sentences/s) than on two (64-76) in the same runs against ORT
- */
-export const SMALL_JOB = 1 << 23;
+/** multiply-adds below which a product stays on the calling thread (waking helpers costs ~10-50 µs) */
+export const SMALL_JOB = 1 << 18;
 /** bytes of prepared weights kept in the heap */
 const PANEL_BUDGET = 1 << 30;
 

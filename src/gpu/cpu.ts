@@ -117,7 +117,10 @@ class CpuBackend implements Omit<Backend, keyof KernelOps>, CpuOpContext {
     for (const t of ts) {
       if (!(t instanceof CpuTensor) || t.owner !== this)
         throw new Error('dispose: tensor belongs to another backend');
-      if (!t.store.freed && t.data instanceof Float32Array) this.gemm?.forget(t.data);
+      if (!t.store.freed && t.data instanceof Float32Array) {
+        this.gemm?.forget(t.data);
+        this.gemm?.pool.give(t.data);
+      }
       t.store.freed = true;
     }
   }

@@ -13,11 +13,16 @@ export const elementwiseShader: ShaderRef = {
   url: new URL('../../shaders/elementwise.wgsl', import.meta.url),
 };
 
-/** a + b where b has a's size (same shape) or is [D] broadcast over rows of a [..., D]. */
-export function addCpu(a: Float32Array, b: Float32Array): Float32Array {
-  const y = new Float32Array(a.length);
+/** a + b where b has a's size (same shape) or is [D] broadcast over rows of a [..., D] (into `y` when given). */
+export function addCpu(
+  a: Float32Array,
+  b: Float32Array,
+  y: Float32Array = new Float32Array(a.length),
+): Float32Array {
   const D = b.length;
-  for (let i = 0; i < a.length; i++) y[i] = a[i] + b[D === a.length ? i : i % D];
+  // two loops: the same-shape one (residual adds) without the index arithmetic of the broadcast
+  if (D === a.length) for (let i = 0; i < a.length; i++) y[i] = a[i] + b[i];
+  else for (let o = 0; o < a.length; o += D) for (let i = 0; i < D; i++) y[o + i] = a[o + i] + b[i];
   return y;
 }
 

@@ -17,9 +17,15 @@ export function checkIds(ids: Uint32Array, V: number): void {
   }
 }
 
-export function gatherCpu(table: Float32Array, ids: Uint32Array, V: number, D: number): Float32Array {
+/** rows ids of table [V, D] (into `y` when given: every element is written) */
+export function gatherCpu(
+  table: Float32Array,
+  ids: Uint32Array,
+  V: number,
+  D: number,
+  y: Float32Array = new Float32Array(ids.length * D),
+): Float32Array {
   checkIds(ids, V);
-  const y = new Float32Array(ids.length * D);
   // an element loop: a subarray + set per row costs more than the copy itself for rows of ~100 values
   for (let n = 0, o = 0; n < ids.length; n++) {
     const src = ids[n] * D;

@@ -1,7 +1,8 @@
 /**
- * Attention for the CPU backend on the WebAssembly gemm: the heads are laid out in the engine's heap
- * (Q per (batch, query head) as [T4, Dh], Kᵀ per (batch, kv head) as [Dh, Tk8], V as [Tk8, Dh8], both in the
- * kernel's column panels; padded keys zeroed) and each (batch, query head) is one chunk of a job that the engine's threads share:
+ * Attention for the CPU backend on the WebAssembly gemm: q, k, v are copied into the engine's heap and laid
+ * out there by a first job, one (batch, kv head) per chunk (Q per (batch, query head) as [T4, Dh], Kᵀ per
+ * (batch, kv head) as [Dh, Tk8], V as [Tk8, Dh8], both in the kernel's column panels; padded keys zeroed),
+ * then each (batch, query head) is one chunk of a second job that the engine's threads share:
  * S = Q·Kᵀ, masked softmax (×scale) in place, O = P·V (thread-kernels.ts). Same semantics as attentionCpu
  * (the reference): padding mask on keys, optional causal mask, grouped-query heads, rows with no visible key
  * -> 0, keys past the queries (Tk >= T, a KV cache: query i at position Tk - T + i), softcap and sliding
@@ -10,7 +11,7 @@
 import type { AttentionDims } from '../../kernels/attention';
 import type { AttentionOptions } from '../../core/transformer-ops';
 import type { WasmGemm } from './gemm';
-import { KIND_ATTENTION } from './thread-kernels';
+import { KIND_ATTENTION, KIND_ATTENTION_PACK } from './thread-kernels';
 
 const up = (n: number, m: number) => Math.ceil(n / m) * m;
 
@@ -25,8 +26,8 @@ export function attentionGemm(
 ): Float32Array {
   const { B, T, Hq, Hkv, Dh } = dims;
   const Tk = dims.Tk ?? T;
-  const out = new Float32Array(B * T * Hq * Dh);
-  if (out.length === 0) return out;
+  if (B * T * Hq * Dh === 0) return new Float32Array(0);
+  const out = gemm.pool.take(B * T * Hq * Dh);
   const [T4, Tk8, Dh8] = [up(T, 4), up(Tk, 8), up(Dh, 8)];
   const threads = gemm.engine.threads;
   const sizes = [
@@ -35,65 +36,31 @@ export function attentionGemm(
     B * Hkv * Tk8 * Dh8,
     B * Hq * T4 * Dh8,
     threads * T4 * Tk8,
-    B * Tk,
+    B * Tk + 8, // softmax_row reads the mask in lanes of 4 past a row's last key
+    q.length,
+    k.length,
+    v.length,
+    out.length,
   ];
   const offs: number[] = [];
   try {
     for (const n of sizes) offs.push(gemm.alloc(n * 4));
-    const [qO, kO, vO, oO, sO, mO] = offs;
+    const [qO, kO, vO, oO, sO, mO, qr, kr, vr, outO] = offs;
     const heap = gemm.f32;
     const view = (i: number) => heap.subarray(offs[i] / 4, offs[i] / 4 + sizes[i]);
-    const [qh, kh, vh, mh] = [view(0), view(1), view(2), view(5)];
+    const mh = view(5);
     mh.set(mask.subarray(0, B * Tk));
-    qh.fill(0);
-    kh.fill(0);
-    vh.fill(0);
-    for (let b = 0; b < B; b++) {
-      for (let t = 0; t < T; t++)
-        for (let h = 0; h < Hq; h++) {
-          const src = ((b * T + t) * Hq + h) * Dh;
-          qh.set(q.subarray(src, src + Dh), ((b * Hq + h) * T4 + t) * Dh);
-        }
-      for (let t = 0; t < Tk; t++) {
-        // padded keys take no part: left zero so non-finite padding values cannot leak through 0 * Inf
-        if (mask[b * Tk + t] === 0) continue;
-        // the kernel's B operands in column panels of 8 (gemm.ts packPanels): Kᵀ [Dh, Tk8], V [Tk8, Dh8]
-        for (let g = 0; g < Hkv; g++) {
-          const src = ((b * Tk + t) * Hkv + g) * Dh;
-          const kb = (b * Hkv + g) * Dh * Tk8 + (t >> 3) * Dh * 8 + (t & 7);
-          for (let d = 0; d < Dh; d++) kh[kb + d * 8] = k[src + d];
-          const vb = (b * Hkv + g) * Tk8 * Dh8 + t * 8;
-          for (let d = 0; d < Dh; d++) vh[vb + (d >> 3) * Tk8 * 8 + (d & 7)] = v[src + d];
-        }
-      }
-    }
-    const params = [
-      qO,
-      kO,
-      vO,
-      oO,
-      sO,
-      mO,
-      T,
-      T4,
-      Tk,
-      Tk8,
-      Dh,
-      Dh8,
-      Hq,
-      Hq / Hkv,
-      opts.causal ? 1 : 0,
-      Tk - T,
-    ];
-    params.push(opts.window ?? 0);
+    mh.fill(0, B * Tk);
+    view(6).set(q);
+    view(7).set(k);
+    view(8).set(v);
+    // the operands in the kernel's layouts, one (batch, kv head) per chunk on the engine's threads
+    const dims = [T, T4, Tk, Tk8, Dh, Dh8, Hq];
+    gemm.engine.post(KIND_ATTENTION_PACK, [qr, kr, vr, qO, kO, vO, mO, ...dims, Hkv], B * Hkv);
+    const params = [qO, kO, vO, oO, sO, mO, T, T4, Tk, Tk8, Dh, Dh8, Hq, Hq / Hkv, opts.causal ? 1 : 0];
+    params.push(Tk - T, opts.window ?? 0, outO);
     gemm.engine.post(KIND_ATTENTION, params, B * Hq, [opts.scale, opts.softcap ?? 0]);
-    const oh = gemm.f32.subarray(oO / 4, oO / 4 + sizes[3]);
-    for (let b = 0; b < B; b++)
-      for (let h = 0; h < Hq; h++)
-        for (let t = 0; t < T; t++) {
-          const src = ((b * Hq + h) * T4 + t) * Dh8;
-          out.set(oh.subarray(src, src + Dh), ((b * T + t) * Hq + h) * Dh);
-        }
+    out.set(gemm.f32.subarray(outO / 4, outO / 4 + out.length));
   } finally {
     for (const o of offs) gemm.free(o);
   }

@@ -98,4 +98,17 @@ describe('attention on the WebAssembly gemm', () => {
       for (let i = 0; i < want.length; i++) expect(Math.abs(got[i] - want[i])).toBeLessThanOrEqual(1e-5);
     });
   }
+
+  it('matches attentionCpu with keys past the queries (a KV cache: Tk > T), causal, GQA, a padded key (1e-5)', () => {
+    const d: AttentionDims = { B: 2, T: 3, Tk: 11, Hq: 4, Hkv: 2, Dh: 12 };
+    const q = rand(d.B * d.T * d.Hq * d.Dh, 8);
+    const k = rand(d.B * d.Tk! * d.Hkv * d.Dh, 9);
+    const v = rand(d.B * d.Tk! * d.Hkv * d.Dh, 10);
+    const mask = new Float32Array(d.B * d.Tk!).fill(1);
+    mask[d.Tk! + 4] = 0;
+    const opts = { causal: true, scale: 0.3 };
+    const got = attentionGemm(gemm!, q, k, v, mask, d, opts);
+    const want = attentionCpu(q, k, v, mask, d, opts);
+    for (let i = 0; i < want.length; i++) expect(Math.abs(got[i] - want[i])).toBeLessThanOrEqual(1e-5);
+  });
 });

@@ -3,10 +3,11 @@
  * The kernel (gemm.wat) needs M % 4 == 0 and N % 8 == 0; this wrapper pads rows, prepares the weight
  * once per weight array (column panels of 8, packPanels) in the engine's memory, where
  * it stays (the panel cache, bounded: least recently used panels go first), copies x in by blocks of rows,
- * adds the bias by pre-filling C, and posts each block as a job whose 128-row chunks the engine's threads
- * share (threads.ts).
+ * and posts each block as a job whose chunks (<= 128 rows, blocks) the engine's threads share (threads.ts);
+ * each chunk pre-fills its block of C with the bias (or 0) before the product.
  */
 import { OutOfHeapError } from './heap';
+import { BufferPool } from './pool';
 import { acquireEngine, releaseEngine, type GemmEngine } from './threads';
 import { KIND_GEMM } from './thread-kernels';
 
@@ -34,14 +35,20 @@ interface Panel {
 }
 
 /**
- * Chunk shape [rows, cols] of an [M4 x N8] product: one chunk on one thread; else <= 128 rows (the A block
- * stays in L2) and columns for about CHUNK_MACS multiply-adds, so a thread that is descheduled holding a chunk
- * (a busy machine) delays the others by little, and at least one chunk per thread.
+ * Chunk shape [rows, cols] of an [M4 x N8] product: <= 128 rows (the A block stays in L2) and columns for
+ * about CHUNK_MACS multiply-adds, so a thread that is descheduled holding a chunk (a busy machine) delays
+ * the others by little; then narrower columns until every thread has at least two chunks. A short product
+ * (one text at a time: M4 = 12) is thus split by columns, so each thread streams only its share of the
+ * weight instead of all of it (the weight, not the arithmetic, is the cost there).
  */
-function blocks(M4: number, K: number, N8: number, threads: number): [number, number] {
-  if (threads === 1) return [Math.min(ROW_CHUNK, M4), N8];
-  const rows = Math.min(ROW_CHUNK, Math.ceil(M4 / threads / 4) * 4);
-  const cols = Math.min(N8, Math.max(8, Math.floor(CHUNK_MACS / (rows * K) / 8) * 8));
+export function blocks(M4: number, K: number, N8: number, threads: number): [number, number] {
+  const rows = Math.min(ROW_CHUNK, M4);
+  if (threads === 1) return [rows, N8];
+  let cols = Math.min(N8, Math.max(8, Math.floor(CHUNK_MACS / (rows * K) / 8) * 8));
+  const rowChunks = Math.ceil(M4 / rows);
+  const want = 2 * threads;
+  if (rowChunks * Math.ceil(N8 / cols) < want)
+    cols = Math.max(8, Math.ceil(N8 / Math.ceil(want / rowChunks) / 8) * 8);
   return [rows, cols];
 }
 
@@ -77,6 +84,8 @@ export class WasmGemm {
   private clock = 0;
   private readonly gone = new FinalizationRegistry<Panel>((p) => this.drop(p));
   private released = false;
+  /** the fast paths' output arrays, recycled when their tensors are disposed */
+  readonly pool = new BufferPool();
 
   private constructor(readonly engine: GemmEngine) {}
 
@@ -95,6 +104,7 @@ export class WasmGemm {
   release(): void {
     if (this.released) return;
     this.released = true;
+    this.pool.clear();
     for (const p of [...this.cached]) this.drop(p);
     releaseEngine(this.engine);
   }
@@ -177,14 +187,20 @@ export class WasmGemm {
     layout: Layout,
     cacheWeight = true,
   ): Float32Array {
-    const y = new Float32Array(M * N);
-    if (M === 0 || N === 0) return y;
+    if (M === 0 || N === 0) return new Float32Array(M * N);
+    const y = this.pool.take(M * N);
     const p = this.panel(w, K, N, layout, cacheWeight);
     try {
       const N8 = Math.ceil(N / 8) * 8;
       const rows = Math.min(ROWS_PER_JOB, Math.ceil(M / 4) * 4);
       const aOff = this.alloc(rows * K * 4, p);
       const cOff = this.alloc(rows * N8 * 4, p);
+      const bOff = bias ? this.alloc(N8 * 4, p) : -1;
+      if (bias) {
+        const hb = this.f32.subarray(bOff / 4, bOff / 4 + N8);
+        hb.set(bias);
+        hb.fill(0, N);
+      }
       try {
         for (let r0 = 0; r0 < M; r0 += rows) {
           const m = Math.min(rows, M - r0);
@@ -193,16 +209,10 @@ export class WasmGemm {
           const a = heap.subarray(aOff / 4, aOff / 4 + m4 * K);
           a.set(x.subarray(r0 * K, (r0 + m) * K));
           a.fill(0, m * K);
-          const c = heap.subarray(cOff / 4, cOff / 4 + m4 * N8);
-          if (bias) {
-            for (let i = 0; i < m4; i++) {
-              c.set(bias, i * N8);
-              c.fill(0, i * N8 + N, (i + 1) * N8);
-            }
-          } else c.fill(0);
           const [rb, cb] = blocks(m4, K, N8, m4 * K * N8 >= SMALL_JOB ? this.engine.threads : 1);
           const chunks = Math.ceil(m4 / rb) * Math.ceil(N8 / cb);
-          this.engine.post(KIND_GEMM, [aOff, p.off, cOff, m4, K, N8, rb, cb], chunks);
+          // each chunk starts its block of C from the bias (or 0) itself: in parallel, and C is then in cache
+          this.engine.post(KIND_GEMM, [aOff, p.off, cOff, m4, K, N8, rb, cb, bOff], chunks);
           const out = this.f32;
           if (N === N8) y.set(out.subarray(cOff / 4, cOff / 4 + m * N), r0 * N);
           else
@@ -212,6 +222,7 @@ export class WasmGemm {
       } finally {
         this.free(aOff);
         this.free(cOff);
+        if (bOff >= 0) this.free(bOff);
       }
     } finally {
       if (!this.panels.has(w) || this.panels.get(w) !== p) this.free(p.off);

@@ -3,7 +3,11 @@
  * module's reference when the runtime has WebAssembly SIMD (same shape checks, same results' layout).
  */
 import type { CpuOpContext, KernelOps } from '../../core/op';
+import { activationCpu, activationShape } from '../../kernels/activation';
 import { attentionShape } from '../../kernels/attention';
+import { addCpu, addShape } from '../../kernels/elementwise';
+import { gatherCpu, gatherShape } from '../../kernels/gather';
+import { layerNormCpu, layerNormShape } from '../../kernels/layernorm';
 import { attentionBackwardShape } from '../../kernels/grad-attention';
 import { linearBackwardShape } from '../../kernels/grad-linear';
 import { l2NormalizeCpu } from '../../kernels/l2norm';
@@ -15,9 +19,19 @@ import { attentionGemm } from './attention';
 import { attentionBackwardGemm } from './attention-backward';
 import type { WasmGemm } from './gemm';
 import { linearBackwardGemm } from './linear-backward';
+import { geluWasm, layerNormWasm } from './rows';
 
 export type GemmOpName =
-  'matmul' | 'scores' | 'linear' | 'attention' | 'linearBackward' | 'attentionBackward';
+  | 'matmul'
+  | 'scores'
+  | 'linear'
+  | 'attention'
+  | 'linearBackward'
+  | 'attentionBackward'
+  | 'activation'
+  | 'add'
+  | 'layerNorm'
+  | 'gather';
 
 export function gemmOps(gemm: WasmGemm, c: CpuOpContext): Pick<KernelOps, GemmOpName> {
   return {
@@ -48,6 +62,39 @@ export function gemmOps(gemm: WasmGemm, c: CpuOpContext): Pick<KernelOps, GemmOp
       const b = bias ? c.f32(bias, 'linear') : null;
       const [fx, fw] = [c.f32(x, 'linear'), c.f32(w, 'linear')];
       return c.make('linear', gemm.linear(fx, fw, b, d.M, d.K, d.N, layout), d.outShape);
+    },
+
+    activation(x, kind) {
+      activationShape(x, kind);
+      const fx = c.f32(x, 'activation');
+      // exact GELU (BERT's FFN) on the module's threads; the others are cheap enough in JS
+      const y = kind === 'gelu' ? geluWasm(gemm, fx) : activationCpu(fx, kind);
+      return c.make('activation', y, x.shape);
+    },
+
+    // the references' loops, into recycled arrays (pool.ts): a fresh output's page faults cost more than the sum
+    add(a, b) {
+      addShape(a, b);
+      const fa = c.f32(a, 'add');
+      return c.make('add', addCpu(fa, c.f32(b, 'add'), gemm.pool.take(fa.length)), a.shape);
+    },
+
+    gather(table, ids) {
+      const { V, D, N } = gatherShape(table, ids);
+      c.checkOut('gather', N * D);
+      const fi = c.data(ids, 'gather') as Uint32Array;
+      return c.make('gather', gatherCpu(c.f32(table, 'gather'), fi, V, D, gemm.pool.take(N * D)), [N, D]);
+    },
+
+    layerNorm(x, gamma, beta, eps) {
+      const r = layerNormShape(x, gamma, beta, eps);
+      const [fx, fg] = [c.f32(x, 'layerNorm'), c.f32(gamma, 'layerNorm')];
+      const fb = beta ? c.f32(beta, 'layerNorm') : null;
+      const y =
+        r.dim % 4 === 0
+          ? layerNormWasm(gemm, fx, fg, fb, eps, r.rows, r.dim)
+          : layerNormCpu(fx, fg, fb, eps, r, gemm.pool.take(fx.length));
+      return c.make('layerNorm', y, x.shape);
     },
 
     attention(q, k, v, mask, opts) {

@@ -27,35 +27,126 @@ export const CTL = {
   ERROR: 7,
   /** chunks each thread has run so far, slot TAKEN + tid (tid < 32) */
   TAKEN: 32,
-  /** first parameter slot (i32; f32 parameters follow the i32 ones: attention's scale and softcap at PARAM + 17, + 18) */
+  /** first parameter slot (i32; f32 parameters follow the i32 ones: attention's scale and softcap at PARAM + 18, + 19) */
   PARAM: 8,
 } as const;
 export const CTL_BYTES = 256;
 export const KIND_GEMM = 1;
 export const KIND_ATTENTION = 2;
+export const KIND_GELU = 3;
+export const KIND_ATTENTION_PACK = 4;
+export const KIND_LAYERNORM = 5;
 
 export type GemmFn = (a: number, b: number, c: number, M: number, K: number, N: number, ldc: number) => void;
+/** gemm.wat's exports: the product and the row kernels */
+export interface KernelExports {
+  readonly gemm: GemmFn;
+  /** in place on scores [lo, hi) of one row (byte offsets; mask: the row's keys, != 0 visible) */
+  readonly softmax_row: (row: number, mask: number, lo: number, hi: number, scale: number) => void;
+  /** in place on n floats (n rounded up to 4) */
+  readonly gelu: (p: number, n: number) => void;
+  /** rows [r0, r1) of x [rows, dim] (dim % 4 == 0) normalised into y */
+  readonly layernorm: (
+    x: number,
+    g: number,
+    b: number,
+    y: number,
+    r0: number,
+    r1: number,
+    dim: number,
+    eps: number,
+  ) => void;
+}
 export type Runner = (ctl: Int32Array, chunk: number, tid: number) => void;
 
 /**
- * One chunk of the posted job. Gemm (kind 1): params a, b, c, M4, K, N8, rows, cols — chunk (r, j) of the
- * [rows x cols] blocks of C (j fastest) += A's rows · B's columns (B in column panels, gemm.ts packPanels). Attention (kind 2): chunk = b * Hq + h; params q, kT, v, o, s, mask, T, T4, Tk, Tk8, Dh, Dh8,
- * Hq, group, causal, past, window, scale (f32), softcap (f32) — S = Q·Kᵀ on the gemm, masked softmax of
+ * One chunk of the posted job. Gelu (kind 3): params p, n, per — floats [chunk*per, chunk*per + per) of
+ * the n at byte offset p, in place (gemm.wat's gelu). Layer norm (kind 5): params x, gamma, beta, y, rows,
+ * dim, per, eps (f64: two i32 slots) — rows [chunk*per, chunk*per + per). Gemm (kind 1): params a, b, c, M4, K, N8, rows, cols,
+ * bias — chunk (r, j) of the [rows x cols] blocks of C (j fastest) = bias (N8 floats at byte offset bias; 0
+ * when bias < 0) + A's rows · B's columns (B in column panels, gemm.ts packPanels). Attention (kind 2): chunk = b * Hq + h; params q, kT, v, o, s, mask, T, T4, Tk, Tk8, Dh, Dh8,
+ * Hq, group, causal, past, window, out, scale (f32), softcap (f32) — S = Q·Kᵀ on the gemm, masked softmax of
  * the scaled (soft-capped) scores in place, O = P·V; a row with no visible key gets P = 0, so O = 0 there.
- * S is thread `tid`'s scratch block. The key range is kernels/attention.ts's attentionKeyRange.
+ * Without a softcap the softmax runs in the module (softmax_row: f32 SIMD); with one, here in JS.
+ * S is thread `tid`'s scratch block; the mask must be readable 8 floats past its end (softmax_row's lanes).
+ * O's rows [T, Dh] go to `out` ([B, T, Hq, Dh], the op's layout).
+ * Attention's operands (kind 4): chunk = b * Hkv + g; params q, k, v (the op's layouts [B, T, H, Dh]), qh, kh,
+ * vh, mask, T, T4, Tk, Tk8, Dh, Dh8, Hq, Hkv — Kᵀ [Dh, Tk8] and V [Tk8, Dh8] of (b, g) in the gemm's column
+ * panels (padded keys left 0, so non-finite padding cannot leak through 0 * Inf), and Q [T4, Dh] of the
+ * group's query heads (rows past T 0). The key range is kernels/attention.ts's attentionKeyRange.
  */
-export function createRunner(memory: WebAssembly.Memory, gemm: GemmFn): Runner {
+export function createRunner(memory: WebAssembly.Memory, k: KernelExports): Runner {
   let f32 = new Float32Array(memory.buffer);
+  const gemm = k.gemm;
   return (ctl, chunk, tid) => {
     if (f32.byteLength !== memory.buffer.byteLength) f32 = new Float32Array(memory.buffer);
     const P = 8;
+    if (ctl[6] === 5) {
+      const [x, g, b, y, rows, dim, per] = [
+        ctl[P],
+        ctl[P + 1],
+        ctl[P + 2],
+        ctl[P + 3],
+        ctl[P + 4],
+        ctl[P + 5],
+        ctl[P + 6],
+      ];
+      const eps = new Float64Array(new Int32Array([ctl[P + 7], ctl[P + 8]]).buffer)[0];
+      k.layernorm(x, g, b, y, chunk * per, Math.min(rows, (chunk + 1) * per), dim, eps);
+      return;
+    }
+    if (ctl[6] === 3) {
+      const [p, n, per] = [ctl[P], ctl[P + 1], ctl[P + 2]];
+      k.gelu(p + chunk * per * 4, Math.min(per, n - chunk * per));
+      return;
+    }
+    if (ctl[6] === 4) {
+      const [qr, kr, vr, qh, kh, vh] = [ctl[P], ctl[P + 1], ctl[P + 2], ctl[P + 3], ctl[P + 4], ctl[P + 5]];
+      const [mk, T, T4, Tk, Tk8, Dh] = [
+        ctl[P + 6],
+        ctl[P + 7],
+        ctl[P + 8],
+        ctl[P + 9],
+        ctl[P + 10],
+        ctl[P + 11],
+      ];
+      const [Dh8, Hq, Hkv] = [ctl[P + 12], ctl[P + 13], ctl[P + 14]];
+      const [b, g, group] = [Math.floor(chunk / Hkv), chunk % Hkv, Hq / Hkv];
+      const kb = kh / 4 + chunk * Dh * Tk8;
+      const vb = vh / 4 + chunk * Tk8 * Dh8;
+      f32.fill(0, kb, kb + Dh * Tk8);
+      f32.fill(0, vb, vb + Tk8 * Dh8);
+      for (let t = 0; t < Tk; t++) {
+        if (f32[mk / 4 + b * Tk + t] === 0) continue;
+        const src = ((b * Tk + t) * Hkv + g) * Dh;
+        const [ks, vs] = [kr / 4 + src, vr / 4 + src];
+        const kp = kb + (t >> 3) * Dh * 8 + (t & 7);
+        for (let d = 0; d < Dh; d++) f32[kp + d * 8] = f32[ks + d];
+        const vp = vb + t * 8;
+        for (let d = 0; d < Dh; d++) f32[vp + (d >> 3) * Tk8 * 8 + (d & 7)] = f32[vs + d];
+      }
+      for (let h = g * group; h < (g + 1) * group; h++) {
+        const qb = qh / 4 + (b * Hq + h) * T4 * Dh;
+        for (let t = 0; t < T; t++) {
+          const [dst, src] = [qb + t * Dh, qr / 4 + ((b * T + t) * Hq + h) * Dh];
+          for (let d = 0; d < Dh; d++) f32[dst + d] = f32[src + d];
+        }
+        f32.fill(0, qb + T * Dh, qb + T4 * Dh);
+      }
+      return;
+    }
     if (ctl[6] === 1) {
       const [a, b, c, M, K, N] = [ctl[P], ctl[P + 1], ctl[P + 2], ctl[P + 3], ctl[P + 4], ctl[P + 5]];
-      const [rows, cols] = [ctl[P + 6], ctl[P + 7]];
+      const [rows, cols, bias] = [ctl[P + 6], ctl[P + 7], ctl[P + 8]];
       const nc = Math.ceil(N / cols);
       const r0 = Math.floor(chunk / nc) * rows;
       const c0 = (chunk % nc) * cols;
       const [m, n] = [Math.min(rows, M - r0), Math.min(cols, N - c0)];
+      for (let r = r0; r < r0 + m; r++) {
+        const dst = c / 4 + r * N + c0;
+        if (bias < 0) f32.fill(0, dst, dst + n);
+        else f32.copyWithin(dst, bias / 4 + c0, bias / 4 + c0 + n);
+      }
       gemm(a + r0 * K * 4, b + c0 * K * 4, c + (r0 * N + c0) * 4, m, K, n, N);
       return;
     }
@@ -69,8 +160,8 @@ export function createRunner(memory: WebAssembly.Memory, gemm: GemmFn): Runner {
       ctl[P + 11],
     ];
     const [Hq, group, causal, past] = [ctl[P + 12], ctl[P + 13], ctl[P + 14], ctl[P + 15]];
-    const win = ctl[P + 16];
-    const fp = new Float32Array(ctl.buffer, ctl.byteOffset + (P + 17) * 4, 2);
+    const [win, out] = [ctl[P + 16], ctl[P + 17]];
+    const fp = new Float32Array(ctl.buffer, ctl.byteOffset + (P + 18) * 4, 2);
     const [scale, cap] = [fp[0], fp[1]];
     const b = Math.floor(chunk / Hq);
     const kv = b * (Hq / group) + Math.floor((chunk % Hq) / group);
@@ -88,16 +179,19 @@ export function createRunner(memory: WebAssembly.Memory, gemm: GemmFn): Runner {
         lo = Math.max(0, pos - win + 1);
         hi = Math.min(hi, pos + win);
       }
+      if (lo > 0) f32.fill(0, row, row + lo);
+      if (hi < Tk8) f32.fill(0, row + hi, row + Tk8);
+      if (!cap) {
+        k.softmax_row(row * 4, m0 * 4, lo, hi, scale);
+        continue;
+      }
       let m = -Infinity;
       for (let j = lo; j < hi; j++) {
         if (f32[m0 + j] === 0) continue;
-        let x = f32[row + j] * scale;
-        if (cap) x = cap * Math.tanh(x / cap);
+        const x = cap * Math.tanh((f32[row + j] * scale) / cap);
         f32[row + j] = x;
         if (x > m) m = x;
       }
-      f32.fill(0, row, row + lo);
-      f32.fill(0, row + hi, row + Tk8);
       if (m === -Infinity) {
         f32.fill(0, row + lo, row + hi);
         continue;
@@ -115,6 +209,11 @@ export function createRunner(memory: WebAssembly.Memory, gemm: GemmFn): Runner {
     const ob = o + chunk * T4 * Dh8 * 4;
     f32.fill(0, ob / 4, ob / 4 + T4 * Dh8);
     gemm(sb, v + kv * Tk8 * Dh8 * 4, ob, T4, Tk8, Dh8, Dh8);
+    const h = chunk % Hq;
+    for (let t = 0; t < T; t++) {
+      const [dst, src] = [out / 4 + ((b * T + t) * Hq + h) * Dh, ob / 4 + t * Dh8];
+      for (let d = 0; d < Dh; d++) f32[dst + d] = f32[src + d];
+    }
   };
 }
 
@@ -138,16 +237,22 @@ export function takeChunks(ctl: Int32Array, run: Runner, tid: number): void {
   }
 }
 
-/** A helper thread: sleep on WAKE, take chunks of each job, until STOP. */
+/** A helper thread: wait for WAKE to change (spinning briefly, then asleep), take chunks of each job, until STOP. */
 export function helperLoop(memory: WebAssembly.Memory, module: WebAssembly.Module, tid: number): void {
   const inst = new WebAssembly.Instance(module, { env: { memory } });
-  const gemm = inst.exports.gemm as GemmFn;
-  const run = createRunner(memory, gemm);
+  const run = createRunner(memory, inst.exports as unknown as KernelExports);
   const ctl = new Int32Array(memory.buffer, 0, 64);
   let seen = Atomics.load(ctl, 0);
   Atomics.add(ctl, 5, 1);
   for (;;) {
-    Atomics.wait(ctl, 0, seen);
+    // spin ~0.5 ms before sleeping: a forward posts its products back to back (one text at a time, one
+    // every ~0.1-0.3 ms), and waking a sleeping thread costs more than that on a busy machine
+    const until = performance.now() + 0.5;
+    for (let i = 1; Atomics.load(ctl, 0) === seen; i++)
+      if ((i & 255) === 0 && performance.now() > until) {
+        Atomics.wait(ctl, 0, seen);
+        break;
+      }
     seen = Atomics.load(ctl, 0);
     if (Atomics.load(ctl, 4) !== 0) return;
     takeChunks(ctl, run, tid);

@@ -31,9 +31,9 @@ describe('the gemm on helper threads (shared WebAssembly memory)', () => {
     await helpersUp(multi.engine);
     for (const [M, K, N, layout] of [
       [520, 96, 104, 'kn'],
-      [37, 512, 64, 'nk'],
+      [37, 512, 64, 'nk'], // few rows: split by columns (1 x 4)
       [4100, 16, 24, 'kn'], // more rows than one job
-      [132, 512, 264, 'nk'], // blocks of rows and of columns (3 x 2, a partial column block)
+      [132, 512, 264, 'nk'], // blocks of rows and of columns (2 x 5, partial row and column blocks)
     ] as const) {
       const x = rand(M * K, M + K);
       const w = rand(K * N, N);
@@ -47,7 +47,7 @@ describe('the gemm on helper threads (shared WebAssembly memory)', () => {
     // every chunk ran once, on some thread (how they were shared depends on the machine's load)
     const shared = multi.engine.chunksByThread();
     expect(shared.length).toBe(3);
-    expect(shared.reduce((a, b) => a + b, 0)).toBe(5 + 3 + 16 + 16 + 1 + 6);
+    expect(shared.reduce((a, b) => a + b, 0)).toBe(10 + 4 + 16 + 16 + 1 + 10);
     multi.release();
     single.release();
   });

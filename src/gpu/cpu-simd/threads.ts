@@ -20,6 +20,7 @@ import {
   helperLoop,
   takeChunks,
   type GemmFn,
+  type KernelExports,
   type Runner,
 } from './thread-kernels';
 
@@ -116,8 +117,9 @@ export class GemmEngine {
     readonly note: string | null,
   ) {
     const inst = new WebAssembly.Instance(module, { env: { memory } });
-    this.gemm = inst.exports.gemm as GemmFn;
-    this.run = createRunner(memory, this.gemm);
+    const k = inst.exports as unknown as KernelExports;
+    this.gemm = k.gemm;
+    this.run = createRunner(memory, k);
     this.heap = new Heap(memory, CTL_BYTES, MAX_PAGES * 65536);
     for (let tid = 1; tid < threads; tid++) this.helpers.push(startHelper(memory, module, tid));
   }
@@ -182,10 +184,12 @@ export class GemmEngine {
       Atomics.notify(ctl, CTL.WAKE);
     }
     takeChunks(ctl, this.run, 0);
-    for (let spin = 0; ; spin++) {
+    // the helpers' last chunks: spin a little (they finish within a chunk's time), then sleep
+    const until = performance.now() + 0.5;
+    for (let spin = 1; ; spin++) {
       const done = Atomics.load(ctl, CTL.DONE);
       if (done >= chunks) break;
-      if (spin > 200) Atomics.wait(ctl, CTL.DONE, done, 1000);
+      if ((spin & 255) === 0 && performance.now() > until) Atomics.wait(ctl, CTL.DONE, done, 1000);
     }
     if (Atomics.load(ctl, CTL.ERROR) !== 0) throw new Error('gemm: a chunk failed on a helper thread');
   }

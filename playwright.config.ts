@@ -1,4 +1,5 @@
 import { defineConfig } from '@playwright/test';
+import { CHROMIUM_BASE_ARGS } from './scripts/chromium-args';
 
 /** STM_E2E_PORT lets several checkouts run their e2e tests side by side (default 4173). */
 const PORT = Number(process.env.STM_E2E_PORT ?? 4173);
@@ -8,16 +9,7 @@ const CHROMIUM = {
   browserName: 'chromium' as const,
   launchOptions: {
     executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--enable-unsafe-webgpu',
-    ],
+    args: [...CHROMIUM_BASE_ARGS, '--disable-gpu'],
   },
 };
 const LONG_SPECS = /[/\\](train|merge|quota|csp|models|prompts)\.spec\.ts$/;

@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { Browser, Page } from '@playwright/test';
 import type { WebAdapter, WebBenchApi, WebBenchRequest, WebBenchResult } from '../bench-web/protocol';
+import { CHROMIUM_BASE_ARGS } from '../../scripts/chromium-args';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const PAGE_SRC = join(ROOT, 'src', 'bench-web');
@@ -115,13 +116,7 @@ export async function serveBench(
 
 /** Flags for Chromium: the machine's GPU when it has one (WebGPU falls back to SwiftShader by itself). */
 export const CHROMIUM_GPU_ARGS = [
-  '--no-sandbox',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--enable-unsafe-webgpu',
+  ...CHROMIUM_BASE_ARGS,
   '--enable-features=Vulkan',
   '--ignore-gpu-blocklist',
 ];

@@ -102,14 +102,7 @@ export function createRunner(memory: WebAssembly.Memory, k: KernelExports): Runn
     }
     if (ctl[6] === 4) {
       const [qr, kr, vr, qh, kh, vh] = [ctl[P], ctl[P + 1], ctl[P + 2], ctl[P + 3], ctl[P + 4], ctl[P + 5]];
-      const [mk, T, T4, Tk, Tk8, Dh] = [
-        ctl[P + 6],
-        ctl[P + 7],
-        ctl[P + 8],
-        ctl[P + 9],
-        ctl[P + 10],
-        ctl[P + 11],
-      ];
+      const [mk, T, T4, Tk, Tk8, Dh] = ctl.subarray(P + 6, P + 12);
       const [Dh8, Hq, Hkv] = [ctl[P + 12], ctl[P + 13], ctl[P + 14]];
       const [b, g, group] = [Math.floor(chunk / Hkv), chunk % Hkv, Hq / Hkv];
       const kb = kh / 4 + chunk * Dh * Tk8;
@@ -151,14 +144,7 @@ export function createRunner(memory: WebAssembly.Memory, k: KernelExports): Runn
       return;
     }
     const [q, kT, v, o, s, mask] = [ctl[P], ctl[P + 1], ctl[P + 2], ctl[P + 3], ctl[P + 4], ctl[P + 5]];
-    const [T, T4, Tk, Tk8, Dh, Dh8] = [
-      ctl[P + 6],
-      ctl[P + 7],
-      ctl[P + 8],
-      ctl[P + 9],
-      ctl[P + 10],
-      ctl[P + 11],
-    ];
+    const [T, T4, Tk, Tk8, Dh, Dh8] = ctl.subarray(P + 6, P + 12);
     const [Hq, group, causal, past] = [ctl[P + 12], ctl[P + 13], ctl[P + 14], ctl[P + 15]];
     const [win, out] = [ctl[P + 16], ctl[P + 17]];
     const fp = new Float32Array(ctl.buffer, ctl.byteOffset + (P + 18) * 4, 2);

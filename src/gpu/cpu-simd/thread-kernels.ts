@@ -6,7 +6,7 @@
  * yet (still starting, or busy elsewhere) only means the others take its share.
  *
  * createRunner and helperLoop are self-contained (no imports, no module-level names): Node's helpers run
- * their source text (pool.ts), browser helpers import them (gemm-worker.ts).
+ * their source text (threads.ts), browser helpers import them (gemm-worker.ts).
  */
 
 /** Control block, Int32 slots from byte 0 (the heap starts after CTL_BYTES). Literal copies of these
@@ -80,30 +80,22 @@ export function createRunner(memory: WebAssembly.Memory, k: KernelExports): Runn
   const gemm = k.gemm;
   return (ctl, chunk, tid) => {
     if (f32.byteLength !== memory.buffer.byteLength) f32 = new Float32Array(memory.buffer);
+    // literal CTL.PARAM and CTL.KIND, and the KIND_* numbers below (this function cannot see module names)
     const P = 8;
-    if (ctl[6] === 5) {
-      const [x, g, b, y, rows, dim, per] = [
-        ctl[P],
-        ctl[P + 1],
-        ctl[P + 2],
-        ctl[P + 3],
-        ctl[P + 4],
-        ctl[P + 5],
-        ctl[P + 6],
-      ];
+    const kind = ctl[6];
+    if (kind === 5 /* KIND_LAYERNORM */) {
+      const [x, g, b, y, rows, dim, per] = ctl.subarray(P, P + 7);
       const eps = new Float64Array(new Int32Array([ctl[P + 7], ctl[P + 8]]).buffer)[0];
       k.layernorm(x, g, b, y, chunk * per, Math.min(rows, (chunk + 1) * per), dim, eps);
       return;
     }
-    if (ctl[6] === 3) {
-      const [p, n, per] = [ctl[P], ctl[P + 1], ctl[P + 2]];
+    if (kind === 3 /* KIND_GELU */) {
+      const [p, n, per] = ctl.subarray(P, P + 3);
       k.gelu(p + chunk * per * 4, Math.min(per, n - chunk * per));
       return;
     }
-    if (ctl[6] === 4) {
-      const [qr, kr, vr, qh, kh, vh] = [ctl[P], ctl[P + 1], ctl[P + 2], ctl[P + 3], ctl[P + 4], ctl[P + 5]];
-      const [mk, T, T4, Tk, Tk8, Dh] = ctl.subarray(P + 6, P + 12);
-      const [Dh8, Hq, Hkv] = [ctl[P + 12], ctl[P + 13], ctl[P + 14]];
+    if (kind === 4 /* KIND_ATTENTION_PACK */) {
+      const [qr, kr, vr, qh, kh, vh, mk, T, T4, Tk, Tk8, Dh, Dh8, Hq, Hkv] = ctl.subarray(P, P + 15);
       const [b, g, group] = [Math.floor(chunk / Hkv), chunk % Hkv, Hq / Hkv];
       const kb = kh / 4 + chunk * Dh * Tk8;
       const vb = vh / 4 + chunk * Tk8 * Dh8;
@@ -128,9 +120,8 @@ export function createRunner(memory: WebAssembly.Memory, k: KernelExports): Runn
       }
       return;
     }
-    if (ctl[6] === 1) {
-      const [a, b, c, M, K, N] = [ctl[P], ctl[P + 1], ctl[P + 2], ctl[P + 3], ctl[P + 4], ctl[P + 5]];
-      const [rows, cols, bias] = [ctl[P + 6], ctl[P + 7], ctl[P + 8]];
+    if (kind === 1 /* KIND_GEMM */) {
+      const [a, b, c, M, K, N, rows, cols, bias] = ctl.subarray(P, P + 9);
       const nc = Math.ceil(N / cols);
       const r0 = Math.floor(chunk / nc) * rows;
       const c0 = (chunk % nc) * cols;
@@ -143,10 +134,11 @@ export function createRunner(memory: WebAssembly.Memory, k: KernelExports): Runn
       gemm(a + r0 * K * 4, b + c0 * K * 4, c + (r0 * N + c0) * 4, m, K, n, N);
       return;
     }
-    const [q, kT, v, o, s, mask] = [ctl[P], ctl[P + 1], ctl[P + 2], ctl[P + 3], ctl[P + 4], ctl[P + 5]];
-    const [T, T4, Tk, Tk8, Dh, Dh8] = ctl.subarray(P + 6, P + 12);
-    const [Hq, group, causal, past] = [ctl[P + 12], ctl[P + 13], ctl[P + 14], ctl[P + 15]];
-    const [win, out] = [ctl[P + 16], ctl[P + 17]];
+    // KIND_ATTENTION
+    const [q, kT, v, o, s, mask, T, T4, Tk, Tk8, Dh, Dh8, Hq, group, causal, past, win, out] = ctl.subarray(
+      P,
+      P + 18,
+    );
     const fp = new Float32Array(ctl.buffer, ctl.byteOffset + (P + 18) * 4, 2);
     const [scale, cap] = [fp[0], fp[1]];
     const b = Math.floor(chunk / Hq);

@@ -111,7 +111,8 @@ export function lookup(
 /**
  * The linears of an HF model from its uploaded weights ('nk' `${path}.weight`, optional `${path}.bias`).
  * A weight uploaded in row blocks (larger than one tensor of the backend) runs block by block, the
- * outputs joined on the last axis; it is frozen and passes no dx back (training through it is refused).
+ * outputs joined on the last axis; it is frozen, and its dx is the sum over blocks of dy's columns for
+ * that block times the block (dy[.., rows_i] · W_i), so LoRA trains through it as through a whole one.
  */
 export function hfLinear(on: Map<string, Tensor>): Linear {
   const plain = plainLinear('nk', (path) => {
@@ -119,10 +120,13 @@ export function hfLinear(on: Map<string, Tensor>): Linear {
     if (!w) throw new Error(`no weight ${path}.weight on the device`);
     return { w, b: on.get(`${path}.bias`) ?? null };
   });
-  const split = (be: Backend, x: Tensor, path: string): Tensor | null => {
+  const blocksFor = (path: string): Tensor[] | null => {
     if (on.has(`${path}.weight`)) return null;
     const blocks = blocksOf(on, `${path}.weight`);
     if (!blocks.length) throw new Error(`no weight ${path}.weight on the device`);
+    return blocks;
+  };
+  const forward = (be: Backend, x: Tensor, path: string, blocks: Tensor[]): Tensor => {
     let y = be.linear(x, blocks[0], null, 'nk');
     for (let i = 1; i < blocks.length; i++) {
       const part = be.linear(x, blocks[i], null, 'nk');
@@ -136,21 +140,38 @@ export function hfLinear(on: Map<string, Tensor>): Linear {
     be.dispose(y);
     return out;
   };
+  /** dx = sum_i dy[.., rows of block i] · W_i */
+  const dx = (be: Backend, dy: Tensor, blocks: Tensor[]): Tensor => {
+    const axis = dy.shape.length - 1;
+    let acc: Tensor | null = null;
+    let at = 0;
+    for (const w of blocks) {
+      const rows = w.shape[0];
+      const part = be.slice(dy, axis, at, rows);
+      const d = be.linear(part, w, null, 'kn');
+      be.dispose(part);
+      at += rows;
+      if (!acc) acc = d;
+      else {
+        const sum = be.add(acc, d);
+        be.dispose(acc, d);
+        acc = sum;
+      }
+    }
+    return acc!;
+  };
   return {
-    forward: (be, x, path) => split(be, x, path) ?? plain.forward(be, x, path),
+    forward: (be, x, path) => {
+      const blocks = blocksFor(path);
+      return blocks ? forward(be, x, path, blocks) : plain.forward(be, x, path);
+    },
     record: (be, x, path): LinearCall => {
-      const y = split(be, x, path);
-      if (!y) return plain.record(be, x, path);
+      const blocks = blocksFor(path);
+      if (!blocks) return plain.record(be, x, path);
       return {
-        y,
+        y: forward(be, x, path, blocks),
         trainable: false,
-        backward: (_dy, needDx) => {
-          if (needDx)
-            throw new Error(
-              `${path}: its weight is split into row blocks (larger than one tensor of ${be.label}); training through it is not supported`,
-            );
-          return null;
-        },
+        backward: (dy, needDx) => (needDx ? dx(be, dy, blocks) : null),
         release: () => {},
       };
     },

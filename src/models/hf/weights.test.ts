@@ -2,7 +2,8 @@
  * Weight formats and oversized tensors (issue 13 item 2): embeddings with f16 and q8 linear weights
  * against f32 on held-out real sentences (medquad queries from the shared datasets; the demo queries
  * without them), 'auto' = f16 on WebGPU, and tensors over the backend's limit split into row blocks
- * (token table gathered block by block, linears run block by block) giving the unsplit embeddings.
+ * (token table gathered block by block, linears run block by block) giving the unsplit embeddings, and
+ * the unsplit dx and LoRA gradients (training through split linears).
  *
  * Tolerances (cosine of each text's embedding to its f32 embedding, tiny random models):
  *   f16: min >= 0.9999 (weights rounded to 11 significant bits, all arithmetic f32)
@@ -13,10 +14,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TINY_MODELS_DIR } from '../../../scripts/make-tiny-models';
-import type { Backend } from '../../core/backend';
+import type { Backend, Tensor } from '../../core/backend';
 import { demoDir, hasSharedDatasets, sharedDatasetsDir } from '../../data/node';
 import { createCpuBackend } from '../../gpu/cpu';
-import { backendCases, makeWebGPU } from '../../testing/backends';
+import { backendCases, makeWebGPU, randomF32 } from '../../testing/backends';
+import { createLoraTrainable } from '../../train/lora';
 import { hfLinear } from './common';
 import { loadHfModel } from './load';
 import { checkWeightFormat } from './weight-check';
@@ -95,13 +97,38 @@ describe.each(backendCases())('weight formats and split tensors on $name', ({ na
       expect(on.get('embed_tokens.weight#0')!.shape).toEqual([46, 32]);
       expect(on.has('layers.1.mlp.down_proj.weight#1')).toBe(true);
       expect(maxDiff(got, whole)).toBeLessThanOrEqual(1e-5);
-      // a split linear is frozen: training through it (dx) is refused naming it
-      const x = small.tensor(new Float32Array(2 * 32), [2, 32]);
-      const call = hfLinear(on).record(small, x, 'layers.0.mlp.up_proj');
-      expect(call.y.shape).toEqual([2, 64]);
-      expect(() => call.backward(small.tensor(new Float32Array(128), [2, 64]), true)).toThrow(
-        /layers\.0\.mlp\.up_proj: its weight is split into row blocks .* training through it is not supported/,
-      );
+      // a split linear passes dx back: the sum over blocks equals the whole weight's dx
+      const cpu = createCpuBackend();
+      const whole32 = await loadHfModel(QWEN, opts);
+      const xs = randomF32(2 * 32, 3);
+      const dys = randomF32(2 * 64, 4);
+      const dxOf = async (b: Backend, o: Map<string, Tensor>) => {
+        const call = hfLinear(o).record(b, b.tensor(xs, [2, 32]), 'layers.0.mlp.up_proj');
+        expect(call.y.shape).toEqual([2, 64]);
+        const dx = call.backward(b.tensor(dys, [2, 64]), true)!;
+        return { y: await b.readF32(call.y), dx: await b.readF32(dx) };
+      };
+      const split = await dxOf(small, on);
+      const ref = await dxOf(cpu, whole32.model.on(cpu));
+      expect(split.dx.length).toBe(64);
+      expect(maxDiff(split.y, ref.y)).toBeLessThanOrEqual(1e-5);
+      expect(maxDiff(split.dx, ref.dx)).toBeLessThanOrEqual(1e-5);
+      // LoRA trains through split linears: the same loss gradient as on whole weights
+      const lcfg = { rank: 2, alpha: 4, dropout: 0, targetModules: ['v_proj', 'down_proj'] };
+      const grads = async (b: Backend, base: typeof m) => {
+        const lora = createLoraTrainable(base, b, lcfg, 7);
+        const t = await lora.forwardTrain(texts, 'query', { training: true, seed: 1 });
+        t.backward(b.tensor(randomF32(t.emb.size, 5), t.emb.shape));
+        const out = await Promise.all(lora.params().map((p) => b.readF32(p.grad)));
+        lora.dispose();
+        return out;
+      };
+      const gs = await grads(small, m);
+      const gw = await grads(cpu, whole32);
+      expect(gs).toHaveLength(2 * 4);
+      gs.forEach((g, i) => expect(maxDiff(g, gw[i])).toBeLessThanOrEqual(1e-5));
+      expect(Math.max(...gs.map((g) => maxDiff(g, new Float32Array(g.length))))).toBeGreaterThan(1e-4);
+      whole32.release(cpu);
       m.release(small);
     } finally {
       small.destroy();

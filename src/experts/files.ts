@@ -7,6 +7,7 @@
  */
 import { parseSafetensors, SafetensorsFile, writeSafetensors } from '../models/hf/safetensors';
 import { isDeltaName, isDeltaWeights } from '../train/lora-deltas';
+import { PEFT_STM_TARGETS_KEY, peftSliceConfig } from '../train/lora-peft';
 import type { LoraConfig } from '../train/types';
 import type { ExpertRecord } from './record';
 import { withArticle } from '../util/words';
@@ -28,8 +29,10 @@ export class ExpertFormatError extends Error {
 }
 
 /** PEFT's adapter_config.json for a LoRA expert. */
-export function peftConfig(record: ExpertRecord): Record<string, unknown> {
+export function peftConfig(record: ExpertRecord, weights?: ExpertWeights): Record<string, unknown> {
   const l = record.config.lora;
+  // slice adapters of a fused linear (Phi-3's q_proj of qkv_proj) are stored as one adapter of it
+  const slices = weights ? peftSliceConfig(l.targetModules, l.rank, l.alpha, weights) : null;
   return {
     peft_type: 'LORA',
     task_type: 'FEATURE_EXTRACTION',
@@ -37,6 +40,7 @@ export function peftConfig(record: ExpertRecord): Record<string, unknown> {
     lora_alpha: l.alpha,
     lora_dropout: l.dropout,
     target_modules: l.targetModules,
+    ...(slices ?? {}),
     base_model_name_or_path: record.baseModel,
     bias: 'none',
     inference_mode: true,
@@ -81,7 +85,7 @@ export function expertFiles(record: ExpertRecord, weights: ExpertWeights): Map<s
     files.set(LORA_DELTA_FILE, writeSafetensors(weights, meta));
   } else if (record.method === 'lora') {
     files.set(PEFT_WEIGHTS, writeSafetensors(weights, meta));
-    files.set(PEFT_CONFIG, JSON.stringify(peftConfig(record), null, 2) + '\n');
+    files.set(PEFT_CONFIG, JSON.stringify(peftConfig(record, weights), null, 2) + '\n');
   } else {
     files.set(ADAPTER_FILE, writeSafetensors(weights, meta));
   }
@@ -229,7 +233,14 @@ export function parsePeftConfig(text: string, file = PEFT_CONFIG): LoraConfig {
     c.lora_dropout === undefined
       ? 0
       : numberField(file, c, 'lora_dropout', 'lora_dropout', { min: 0, below: 1 });
-  const t = c.target_modules;
+  // the studio's own patterns when they name row slices of fused modules (peftSliceConfig)
+  const stm = c[PEFT_STM_TARGETS_KEY];
+  if (stm !== undefined && !(Array.isArray(stm) && stm.length > 0 && stm.every((x) => typeof x === 'string')))
+    throw new ExpertFormatError(
+      file,
+      `"${PEFT_STM_TARGETS_KEY}" must be a list of module names, got ${describeValue(stm)}`,
+    );
+  const t = stm ?? c.target_modules;
   let targetModules: LoraConfig['targetModules'];
   if (t === 'all-linear' || t === undefined || t === null) targetModules = 'all-linear';
   else if (Array.isArray(t) && t.length > 0 && t.every((x) => typeof x === 'string'))
@@ -247,10 +258,21 @@ export function parsePeftConfig(text: string, file = PEFT_CONFIG): LoraConfig {
   return { rank, alpha, dropout, targetModules };
 }
 
-/** The rank the PEFT weights were trained at (lora_A.weight is [r, in]), or null when they hold no lora_A. */
-function peftWeightsRank(weights: ExpertWeights): { rank: number; name: string } | null {
+/**
+ * The rank the PEFT weights were trained at (lora_A.weight is [r, in]), or null when they hold no lora_A;
+ * modules of `rankPattern` (fused slice adapters, rank k·r) are not looked at.
+ */
+function peftWeightsRank(
+  weights: ExpertWeights,
+  rankPattern: Readonly<Record<string, unknown>>,
+): { rank: number; name: string } | null {
   for (const [name, w] of weights)
-    if (name.endsWith('.lora_A.weight') && w.shape.length === 2) return { rank: w.shape[0], name };
+    if (
+      name.endsWith('.lora_A.weight') &&
+      w.shape.length === 2 &&
+      !(name.slice('base_model.model.'.length, -'.lora_A.weight'.length) in rankPattern)
+    )
+      return { rank: w.shape[0], name };
   return null;
 }
 
@@ -272,15 +294,15 @@ export async function readExpert(
   const text = new TextDecoder().decode(json);
   let record = parseExpertRecord(text, EXPERT_JSON, { loraFromPeft: peft !== null });
   let lora: LoraConfig | null = null;
+  let rankPattern: Record<string, unknown> = {};
   if (record.method === 'lora' && peft) {
     const peftText = new TextDecoder().decode(peft);
     lora = parsePeftConfig(peftText);
     record = { ...record, config: { ...record.config, lora } };
     // the prompts the PEFT export carries are what it runs with (as its LoRA settings)
-    const prompts = readPromptsField(
-      (JSON.parse(peftText) as Record<string, unknown>)[PEFT_PROMPTS_KEY],
-      PEFT_CONFIG,
-    );
+    const peftJson = JSON.parse(peftText) as Record<string, unknown>;
+    if (isObj(peftJson.rank_pattern)) rankPattern = peftJson.rank_pattern;
+    const prompts = readPromptsField(peftJson[PEFT_PROMPTS_KEY], PEFT_CONFIG);
     if (prompts) record = { ...record, prompts };
   }
   let file = record.method === 'lora' ? PEFT_WEIGHTS : ADAPTER_FILE;
@@ -313,7 +335,7 @@ export async function readExpert(
       file,
       `holds tensors that are not merged deltas (e.g. "${[...weights.keys()].find((n) => !isDeltaName(n))}"); a merged LoRA keeps only "<module>.merged_delta.weight" tensors`,
     );
-  const trained = lora ? peftWeightsRank(weights) : null;
+  const trained = lora ? peftWeightsRank(weights, rankPattern) : null;
   if (lora && trained && trained.rank !== lora.rank)
     throw new ExpertFormatError(
       PEFT_CONFIG,

@@ -57,17 +57,23 @@ export function loraModulesOf(
     if (!a && !b) continue;
     const who = `LoRA expert "${e.name}", module ${m.path}`;
     if (!a || !b) throw new MergeError(`${who}: has lora_${a ? 'A' : 'B'} but no lora_${a ? 'B' : 'A'}`);
+    // k row-slice adapters of a fused linear are stored as one of rank k·r at scale α/r (train/lora-peft.ts)
+    const k = a.shape.length === 2 && a.shape[0] % r === 0 ? a.shape[0] / r : 0;
+    const kr = k * r;
     const okA =
-      a.shape.length === 2 && a.shape[0] === r && a.shape[1] === m.inDim && a.data.length === r * m.inDim;
+      k >= 1 &&
+      k <= Math.max(1, m.slices?.length ?? 0) &&
+      a.shape[1] === m.inDim &&
+      a.data.length === kr * m.inDim;
     const okB =
-      b.shape.length === 2 && b.shape[0] === m.outDim && b.shape[1] === r && b.data.length === r * m.outDim;
+      b.shape.length === 2 && b.shape[0] === m.outDim && b.shape[1] === kr && b.data.length === kr * m.outDim;
     if (!okA || !okB)
       throw new MergeError(
         `${who}: lora_A [${a.shape.join(',')}] / lora_B [${b.shape.join(',')}], expected [${r},${m.inDim}] / [${m.outDim},${r}] (rank ${r} from its config; experts must share the base model)`,
       );
     seen.add(peft(m.path, 'A'));
     seen.add(peft(m.path, 'B'));
-    out.set(m.path, { a: a.data, b: b.data, rank: r });
+    out.set(m.path, { a: a.data, b: b.data, rank: kr });
   }
   for (const n of e.weights.keys())
     if (!seen.has(n))

@@ -20,6 +20,18 @@ export interface LinearModule {
   readonly path: string;
   readonly inDim: number;
   readonly outDim: number;
+  /**
+   * a fused linear's row slices (phi3: q_proj|k_proj|v_proj of self_attn.qkv_proj, gate_proj|up_proj of
+   * mlp.gate_up_proj): each output rows start..start+len-1, by the name of the unfused module it stands for
+   */
+  readonly slices?: readonly LinearSlice[];
+}
+
+/** One row slice of a fused linear: its output rows start..start+len-1 are the unfused module `name`. */
+export interface LinearSlice {
+  readonly name: string;
+  readonly start: number;
+  readonly len: number;
 }
 
 /** A recorded linear call: its output and the backward of the parameters it holds. */

@@ -1,7 +1,7 @@
 /**
  * LoRA on the Gemma, Gemma 2 and Phi-3 decoders (tiny generated checkpoints, CPU): training steps lower the
  * InfoNCE loss; Phi-3's fused qkv_proj / gate_up_proj are LoRA modules of their own (PEFT's names), short
- * names of their slices select them; two tiny-phi3 experts merge on the fused matrices and the merge embeds
+ * names of their slices select those rows (lora-slices.test.ts); two tiny-phi3 experts merge on the fused matrices and the merge embeds
  * as the experts' weighted ΔW says.
  */
 import { describe, expect, it } from 'vitest';
@@ -66,7 +66,7 @@ describe('LoRA on gemma, gemma2, phi3 (CPU)', () => {
     trainable.dispose();
   });
 
-  it("phi3's fused linears: PEFT paths, slice names select the fused matrix (with a note)", async () => {
+  it("phi3's fused linears: PEFT paths, slice names select their rows (with a note)", async () => {
     const { model } = await tinyHf('tiny-phi3');
     const paths = model.linears.map((m) => m.path);
     expect(paths.slice(0, 4)).toEqual([
@@ -83,16 +83,23 @@ describe('LoRA on gemma, gemma2, phi3 (CPU)', () => {
       dropout: 0,
       targetModules: ['q_proj', 'self_attn.v_proj', 'up_proj'],
     };
+    // slice names adapt those rows of the fused matrix (an adapter per slice); the fused names adapt it whole
     expect(loraTargets(model, cfg)).toEqual([
+      'layers.0.self_attn.q_proj',
+      'layers.0.self_attn.v_proj',
+      'layers.0.mlp.up_proj',
+      'layers.1.self_attn.q_proj',
+      'layers.1.self_attn.v_proj',
+      'layers.1.mlp.up_proj',
+    ]);
+    expect(loraTargets(model, { ...cfg, targetModules: ['qkv_proj'] })).toEqual([
       'layers.0.self_attn.qkv_proj',
-      'layers.0.mlp.gate_up_proj',
       'layers.1.self_attn.qkv_proj',
-      'layers.1.mlp.gate_up_proj',
     ]);
     expect(fusedTargetNotes(model.linears, cfg.targetModules)).toEqual([
-      'LoRA: "q_proj" is a row slice of the fused qkv_proj in this model: the adapter covers the whole fused matrix',
-      'LoRA: "self_attn.v_proj" is a row slice of the fused self_attn.qkv_proj in this model: the adapter covers the whole fused matrix',
-      'LoRA: "up_proj" is a row slice of the fused gate_up_proj in this model: the adapter covers the whole fused matrix',
+      'LoRA: "q_proj" is rows 0–31 of the fused qkv_proj (64 rows) in this model: its adapter covers those rows only (B [r, 32])',
+      'LoRA: "self_attn.v_proj" is rows 48–63 of the fused qkv_proj (64 rows) in this model: its adapter covers those rows only (B [r, 16])',
+      'LoRA: "up_proj" is rows 64–127 of the fused gate_up_proj (128 rows) in this model: its adapter covers those rows only (B [r, 64])',
     ]);
     // on a model with q_proj itself nothing is remapped
     const { model: gemma } = await tinyHf('tiny-gemma');

@@ -1,6 +1,8 @@
 /**
  * LoRA as a wrapper around a Linear source (src/nn): on rows x [M, in], for the adapted module paths,
  *   y = base(x) + s · (dropout(x)·A)·B,   s = alpha / r   (A [in, r], B [r, out]; the base stays frozen)
+ * A row-slice adapter of a fused linear (B [r, len]) adds into output columns start..start+len-1 only, and
+ * its backward sees those columns of dy; several adapters on one linear (its slices) each add theirs.
  * with its backward beside it: dA and dB accumulate into the adapter's gradient buffers, dx (when asked)
  * is the base's plus the low-rank path's. Paths without an adapter are the base linear unchanged.
  */
@@ -32,24 +34,55 @@ export function loraLinear(
 ): Linear {
   return {
     forward: (be, x, path) => {
-      const pair = lora.pairs.get(path);
-      const y = base.forward(be, x, path);
-      if (!pair) return y;
-      const su = lowRankInput(be, x, pair, lora.scale, null);
-      const d = be.matmul(su.su, pair.B);
-      const out = be.add(y, d);
-      be.dispose(y, su.u, d, su.su);
-      return out;
+      let y = base.forward(be, x, path);
+      for (const pair of lora.pairs.get(path) ?? []) {
+        const su = lowRankInput(be, x, pair, lora.scale, null);
+        const d = be.matmul(su.su, pair.B);
+        const out = addInto(be, y, d, pair);
+        be.dispose(y, su.u, d, su.su);
+        y = out;
+      }
+      return y;
     },
     record: (be, x, path) => {
-      const pair = lora.pairs.get(path);
-      const call = base.record(be, x, path);
-      if (!pair) return call;
-      const grad = grads?.get(path);
-      if (!grad) throw new Error(`LoRA: no gradient buffers for ${path}`);
-      return adapted(be, x, call, pair, grad, lora.scale, dropout);
+      let call = base.record(be, x, path);
+      for (const pair of lora.pairs.get(path) ?? []) {
+        const grad = grads?.get(pair.key);
+        if (!grad) {
+          call.release();
+          throw new Error(`LoRA: no gradient buffers for ${pair.key}`);
+        }
+        call = adapted(be, x, call, pair, grad, lora.scale, dropout);
+      }
+      return call;
     },
   };
+}
+
+/**
+ * y + d: d [rows, out] for a whole-linear adapter, or d [rows, len] added into y's columns
+ * start..start+len-1 for a row-slice adapter (the other columns unchanged). A new tensor; y and d stay.
+ */
+function addInto(be: Backend, y: Tensor, d: Tensor, pair: LoraPair): Tensor {
+  if (!pair.slice) return be.add(y, d);
+  const { start, total } = pair.slice;
+  const len = d.shape[d.shape.length - 1];
+  const mid = be.slice(y, 1, start, len);
+  let out = be.add(mid, d);
+  be.dispose(mid);
+  if (start > 0) {
+    const left = be.slice(y, 1, 0, start);
+    const j = be.concat(left, out, 1);
+    be.dispose(left, out);
+    out = j;
+  }
+  if (start + len < total) {
+    const right = be.slice(y, 1, start + len, total - start - len);
+    const j = be.concat(out, right, 1);
+    be.dispose(right, out);
+    out = j;
+  }
+  return out;
 }
 
 /** s·(xd·A) with xd = dropout(x) (or x): the input of the B product, plus what the backward needs */
@@ -86,7 +119,7 @@ function adapted(
 ): LinearCall {
   const { u, su, keep, xd } = lowRankInput(be, x, pair, scale, dropout);
   const d = be.matmul(su, pair.B);
-  const y = be.add(call.y, d);
+  const y = addInto(be, call.y, d, pair);
   be.dispose(call.y, u, d);
   let live = true;
   const release = () => {
@@ -101,7 +134,10 @@ function adapted(
     backward: (dy, needDx) => {
       try {
         let dx = call.backward(dy, needDx);
-        const gb = be.linearBackward(su, pair.B, dy, 'kn', true);
+        // a row-slice adapter sees its columns of dy only
+        const dys = pair.slice ? be.slice(dy, 1, pair.slice.start, pair.B.shape[1]) : dy;
+        const gb = be.linearBackward(su, pair.B, dys, 'kn', true);
+        if (dys !== dy) be.dispose(dys);
         be.addInPlace(grad.B, gb.dw, 1);
         const du = be.scale(gb.dx!, scale);
         be.dispose(gb.dw, gb.db, gb.dx!);

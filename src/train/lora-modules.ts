@@ -1,15 +1,18 @@
 /**
- * LoRA bookkeeping shared by every model: which linears get an adapter (PEFT `target_modules`
- * semantics), the seeded initialisation, the trainable parameters on a backend, and the PEFT
- * (PyTorch-layout) names and shapes of exported weights.
+ * LoRA bookkeeping shared by every model: the seeded initialisation and the trainable parameters on a
+ * backend. Which linears (or row slices of fused ones) get an adapter: lora-targets.ts; the PEFT
+ * (PyTorch-layout) names and shapes of exported weights: lora-peft.ts (both re-exported here).
  *
  * Internal layout, per adapted linear y = x·W + b (x [.., in]):
  *   A [in, r], B [r, out];  y' = y + (alpha / r) · (dropout(x)·A)·B
+ * (a row-slice adapter: B [r, rows], added into those output columns only)
  * PEFT stores lora_A.weight [r, in] = Aᵀ and lora_B.weight [out, r] = Bᵀ.
  */
 import type { Backend, Tensor } from '../core/backend';
 import type { LinearModule } from '../nn/ops';
 import { mulberry32 } from '../util/rng';
+import { hostToPeft, peftName, peftToHost, type LoraHostPair } from './lora-peft';
+import { selectTargets, type LoraTarget } from './lora-targets';
 import type { LoraConfig, TrainParam } from './types';
 
 export const DEFAULT_LORA: LoraConfig = { rank: 16, alpha: 32, dropout: 0, targetModules: 'all-linear' };
@@ -27,106 +30,60 @@ export function checkLoraConfig(cfg: LoraConfig): LoraConfig {
   return cfg;
 }
 
-/** PEFT's rule: a pattern selects a module whose path equals it or ends with "." + pattern. */
-export function matchesTarget(path: string, pattern: string): boolean {
-  return path === pattern || path.endsWith(`.${pattern}`);
-}
-
-/**
- * Phi-3's fused linears hold these projections as row slices (q|k|v of self_attn.qkv_proj, gate|up of
- * mlp.gate_up_proj). A pattern naming a slice (q_proj, self_attn.k_proj, up_proj, …) that matches no module of
- * a model with the fused linear selects the fused matrix: LoRA adapts and merges act on whole linears, so the
- * adapter then covers every slice of it (fusedTargetNotes says so).
- */
-const FUSED_SLICE_OF: Readonly<Record<string, string>> = {
-  q_proj: 'qkv_proj',
-  k_proj: 'qkv_proj',
-  v_proj: 'qkv_proj',
-  gate_proj: 'gate_up_proj',
-  up_proj: 'gate_up_proj',
-};
-
-/** the fused module's pattern for a slice's pattern ("self_attn.q_proj" -> "self_attn.qkv_proj"), or null */
-function fusedPattern(pattern: string): string | null {
-  const m = /(^|\.)([a-z_]+)$/.exec(pattern);
-  const fused = m ? FUSED_SLICE_OF[m[2]] : undefined;
-  return fused ? pattern.slice(0, pattern.length - m![2].length) + fused : null;
-}
-
-/** each pattern as it selects on these modules: itself, or the fused module of a slice it names */
-function resolvePatterns(all: readonly LinearModule[], target: readonly string[]): string[] {
-  return target.map((p) => {
-    if (all.some((m) => matchesTarget(m.path, p))) return p;
-    const f = fusedPattern(p);
-    return f && all.some((m) => matchesTarget(m.path, f)) ? f : p;
-  });
-}
-
-/** Messages for the patterns that name a slice of a fused linear (e.g. "q_proj -> self_attn.qkv_proj"). */
-export function fusedTargetNotes(
-  all: readonly LinearModule[],
-  target: LoraConfig['targetModules'],
-): string[] {
-  if (target === 'all-linear') return [];
-  const resolved = resolvePatterns(all, target);
-  return target.flatMap((p, i) =>
-    resolved[i] === p
-      ? []
-      : [
-          `LoRA: "${p}" is a row slice of the fused ${resolved[i]} in this model: the adapter covers the whole fused matrix`,
-        ],
-  );
-}
-
-/** The modules `targetModules` selects; a pattern that selects nothing is an error (a typo would train nothing). */
-export function selectModules(
-  all: readonly LinearModule[],
-  target: LoraConfig['targetModules'],
-): LinearModule[] {
-  if (target === 'all-linear') return [...all];
-  if (target.length === 0) throw new Error('LoRA: targetModules is empty');
-  const resolved = resolvePatterns(all, target);
-  resolved.forEach((p) => {
-    if (!all.some((m) => matchesTarget(m.path, p))) {
-      throw new Error(
-        `LoRA: target module pattern "${p}" matches no linear layer (have: ${all.map((m) => m.path).join(', ')})`,
-      );
-    }
-  });
-  return all.filter((m) => resolved.some((p) => matchesTarget(m.path, p)));
-}
-
-export const peftName = (path: string, which: 'A' | 'B') => `base_model.model.${path}.lora_${which}.weight`;
+export {
+  fusedTargetNotes,
+  matchesTarget,
+  selectTargets as selectModules,
+  type LoraTarget,
+} from './lora-targets';
+export { peftName, peftToHost, transpose, type LoraHostPair } from './lora-peft';
 
 /** A's initial values, [in, r]: PEFT's kaiming_uniform_(a = sqrt 5) on [r, in], i.e. U(-1/sqrt(in), 1/sqrt(in)), seeded. */
-export function initA(m: LinearModule, rank: number, seed: number, index: number): Float32Array {
+export function initA(
+  m: Pick<LinearModule, 'inDim'>,
+  rank: number,
+  seed: number,
+  index: number,
+): Float32Array {
   const r = mulberry32((seed ^ Math.imul(index + 1, 0x9e3779b1)) >>> 0);
   const bound = 1 / Math.sqrt(m.inDim);
   return Float32Array.from({ length: m.inDim * rank }, () => (2 * r() - 1) * bound);
 }
 
-/** Host copy of one adapter in the internal layout. */
-export interface LoraHostPair {
-  readonly a: Float32Array;
-  readonly b: Float32Array;
-}
-
-/** One adapter's device tensors (A [in, r], B [r, out]). */
+/**
+ * One adapter's device tensors (A [in, r], B [r, rows]) and where its output goes: the whole linear
+ * (slice null) or its output columns start..start+rows-1 of `total` (a row slice of a fused linear).
+ */
 export interface LoraPair {
+  /** the adapter's key (LoraTarget.path) */
+  readonly key: string;
   readonly A: Tensor;
   readonly B: Tensor;
+  readonly slice: { readonly start: number; readonly total: number } | null;
 }
 
-/** The adapters of a model on one backend, by module path, with the LoRA scale. */
+/** The adapters of a model on one backend, by the path of the linear they adapt, with the LoRA scale. */
 export interface LoraSet {
   readonly scale: number;
-  readonly pairs: ReadonlyMap<string, LoraPair>;
+  readonly pairs: ReadonlyMap<string, readonly LoraPair[]>;
 }
 
-/** [rows, cols] -> [cols, rows] */
-export function transpose(x: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(x.length);
-  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = x[i * cols + j];
+/** the LoraPair of target t */
+const pairOf = (t: LoraTarget, A: Tensor, B: Tensor): LoraPair => ({
+  key: t.path,
+  A,
+  B,
+  slice: t.slice ? { start: t.start, total: t.total } : null,
+});
+
+/** pairs grouped by linear path */
+function grouped(pairs: readonly LoraPair[], targets: readonly LoraTarget[]): Map<string, LoraPair[]> {
+  const out = new Map<string, LoraPair[]>();
+  pairs.forEach((p, i) => {
+    const g = out.get(targets[i].linear);
+    if (g) g.push(p);
+    else out.set(targets[i].linear, [p]);
+  });
   return out;
 }
 
@@ -135,11 +92,12 @@ function param(backend: Backend, name: string, data: Float32Array, shape: number
   return { name, value: backend.tensor(data, shape), grad: zeros(), m: zeros(), v: zeros(), decay: true };
 }
 
-/** Trainable LoRA parameters of the selected modules: A seeded, B zero (the model starts equal to the base). */
+/** Trainable LoRA parameters of the selected targets: A seeded, B zero (the model starts equal to the base). */
 export class LoraParams {
   readonly scale: number;
-  readonly modules: readonly LinearModule[];
-  private readonly byPath = new Map<string, { A: TrainParam; B: TrainParam; m: LinearModule }>();
+  /** the adapters' places (whole linears, or row slices of fused ones), keyed by path */
+  readonly modules: readonly LoraTarget[];
+  private readonly byPath = new Map<string, { A: TrainParam; B: TrainParam; t: LoraTarget }>();
 
   constructor(
     readonly backend: Backend,
@@ -149,13 +107,13 @@ export class LoraParams {
   ) {
     checkLoraConfig(cfg);
     this.scale = cfg.alpha / cfg.rank;
-    this.modules = selectModules(all, cfg.targetModules);
+    this.modules = selectTargets(all, cfg.targetModules);
     const r = cfg.rank;
-    this.modules.forEach((m, i) => {
-      this.byPath.set(m.path, {
-        m,
-        A: param(backend, peftName(m.path, 'A'), initA(m, r, seed, i), [m.inDim, r]),
-        B: param(backend, peftName(m.path, 'B'), new Float32Array(r * m.outDim), [r, m.outDim]),
+    this.modules.forEach((t, i) => {
+      this.byPath.set(t.path, {
+        t,
+        A: param(backend, peftName(t.path, 'A'), initA(t, r, seed, i), [t.inDim, r]),
+        B: param(backend, peftName(t.path, 'B'), new Float32Array(r * t.outDim), [r, t.outDim]),
       });
     });
   }
@@ -166,19 +124,25 @@ export class LoraParams {
 
   /** the live adapter tensors (what the optimiser updates in place) */
   set(): LoraSet {
-    const pairs = new Map<string, LoraPair>();
-    for (const [path, p] of this.byPath) pairs.set(path, { A: p.A.value, B: p.B.value });
-    return { scale: this.scale, pairs };
+    const list = [...this.byPath.values()];
+    const pairs = list.map((p) => pairOf(p.t, p.A.value, p.B.value));
+    return {
+      scale: this.scale,
+      pairs: grouped(
+        pairs,
+        list.map((p) => p.t),
+      ),
+    };
   }
 
-  /** the gradient buffers by module path */
+  /** the gradient buffers by adapter key */
   grads(): Map<string, { A: Tensor; B: Tensor }> {
     const out = new Map<string, { A: Tensor; B: Tensor }>();
     for (const [path, p] of this.byPath) out.set(path, { A: p.A.grad, B: p.B.grad });
     return out;
   }
 
-  /** host copies of every adapter (internal layout) */
+  /** host copies of every adapter (internal layout), by adapter key */
   async host(): Promise<Map<string, LoraHostPair>> {
     const out = new Map<string, LoraHostPair>();
     for (const [path, p] of this.byPath) {
@@ -187,16 +151,9 @@ export class LoraParams {
     return out;
   }
 
-  /** PEFT names, PyTorch layout: lora_A.weight [r, in], lora_B.weight [out, r] */
+  /** PEFT names, PyTorch layout: lora_A.weight [r, in], lora_B.weight [out, r] (slice adapters fused: lora-peft.ts) */
   async exportWeights(): Promise<Map<string, { shape: number[]; data: Float32Array }>> {
-    const r = this.cfg.rank;
-    const out = new Map<string, { shape: number[]; data: Float32Array }>();
-    for (const [path, h] of await this.host()) {
-      const m = this.byPath.get(path)!.m;
-      out.set(peftName(path, 'A'), { shape: [r, m.inDim], data: transpose(h.a, m.inDim, r) });
-      out.set(peftName(path, 'B'), { shape: [m.outDim, r], data: transpose(h.b, r, m.outDim) });
-    }
-    return out;
+    return hostToPeft(await this.host(), this.modules, this.cfg.rank);
   }
 
   /** Inverse of exportWeights: every selected module's A and B must be present with PEFT shapes. */
@@ -225,55 +182,22 @@ function writeInto(backend: Backend, p: TrainParam, data: Float32Array): void {
   }
 }
 
-/** PEFT-named weights -> internal-layout host pairs for `modules`, checking names and shapes. */
-export function peftToHost(
-  weights: ReadonlyMap<string, { shape: readonly number[]; data: Float32Array }>,
-  modules: readonly LinearModule[],
-  rank: number,
-): Map<string, LoraHostPair> {
-  const out = new Map<string, LoraHostPair>();
-  const get = (name: string, shape: number[]) => {
-    const w = weights.get(name);
-    if (!w) throw new Error(`LoRA weights: missing ${name}`);
-    if (
-      w.shape.length !== shape.length ||
-      w.shape.some((d, i) => d !== shape[i]) ||
-      w.data.length !== shape[0] * shape[1]
-    ) {
-      throw new Error(
-        `LoRA weights: ${name} has shape [${w.shape.join(',')}] (${w.data.length} values), expected [${shape.join(',')}]`,
-      );
-    }
-    return w.data;
-  };
-  for (const m of modules) {
-    const a = get(peftName(m.path, 'A'), [rank, m.inDim]);
-    const b = get(peftName(m.path, 'B'), [m.outDim, rank]);
-    out.set(m.path, { a: transpose(a, rank, m.inDim), b: transpose(b, m.outDim, rank) });
-  }
-  const known = new Set(modules.flatMap((m) => [peftName(m.path, 'A'), peftName(m.path, 'B')]));
-  for (const name of weights.keys())
-    if (!known.has(name)) throw new Error(`LoRA weights: unexpected tensor ${name} (not a selected module)`);
-  return out;
-}
-
 /** Uploads host pairs as a LoraSet on `backend` (the caller disposes it with disposeSet). */
 export function uploadSet(
   backend: Backend,
   host: ReadonlyMap<string, LoraHostPair>,
-  modules: readonly LinearModule[],
+  modules: readonly LoraTarget[],
   rank: number,
   scale: number,
 ): LoraSet {
-  const pairs = new Map<string, LoraPair>();
-  for (const m of modules) {
-    const h = host.get(m.path);
-    if (!h) throw new Error(`LoRA: no weights for ${m.path}`);
-    pairs.set(m.path, { A: backend.tensor(h.a, [m.inDim, rank]), B: backend.tensor(h.b, [rank, m.outDim]) });
-  }
-  return { scale, pairs };
+  const pairs = modules.map((t) => {
+    const h = host.get(t.path);
+    if (!h) throw new Error(`LoRA: no weights for ${t.path}`);
+    return pairOf(t, backend.tensor(h.a, [t.inDim, rank]), backend.tensor(h.b, [rank, t.outDim]));
+  });
+  return { scale, pairs: grouped(pairs, modules) };
 }
 
 export function disposeSet(backend: Backend, set: LoraSet): void {
-  for (const p of set.pairs.values()) backend.dispose(p.A, p.B);
+  for (const g of set.pairs.values()) for (const p of g) backend.dispose(p.A, p.B);
 }

@@ -7,11 +7,11 @@
  *   from the fused gate_up_proj (phi3) or gate_proj / up_proj; (gemma2: m = norm(m)); out = r + m.
  * Norms are RMSNorm, by (1 + weight) for gemma/gemma2. The weights each block needs and its linears (the
  * PEFT module paths LoRA and merges address: phi3's fused self_attn.qkv_proj and mlp.gate_up_proj as
- * whole matrices, their row slices q|k|v and gate|up known here) are listed beside the forward.
+ * whole matrices, with their row slices q|k|v and gate|up as `slices`) are listed beside the forward.
  */
 import type { Tensor } from '../../core/backend';
 import type { AttentionOptions, RopeOptions } from '../../core/transformer-ops';
-import type { LinearModule, Ops } from '../../nn/ops';
+import type { LinearModule, LinearSlice, Ops } from '../../nn/ops';
 import type { DecoderConfig } from './config';
 import type { KvCache } from './kv-cache';
 import { ropeScalingOptions } from './rope-scaling';
@@ -63,7 +63,17 @@ export function needBlockWeights(w: Weights, c: DecoderConfig, i: number): void 
   w.need(`${p}mlp.down_proj.weight`, [H, c.intermediate]);
 }
 
-/** the linears of block i, in forward order */
+/** consecutive row slices of the given sizes */
+function sliceList(names: readonly string[], lens: readonly number[]): LinearSlice[] {
+  let start = 0;
+  return names.map((name, i) => {
+    const s = { name, start, len: lens[i] };
+    start += lens[i];
+    return s;
+  });
+}
+
+/** the linears of block i, in forward order (phi3's fused ones with their row slices) */
 export function blockLinears(c: DecoderConfig, i: number): LinearModule[] {
   const H = c.hidden;
   const qDim = c.heads * c.headDim;
@@ -72,7 +82,14 @@ export function blockLinears(c: DecoderConfig, i: number): LinearModule[] {
   const I = c.intermediate;
   return [
     ...(c.fusedProjections
-      ? [{ path: `${p}self_attn.qkv_proj`, inDim: H, outDim: qDim + 2 * kvDim }]
+      ? [
+          {
+            path: `${p}self_attn.qkv_proj`,
+            inDim: H,
+            outDim: qDim + 2 * kvDim,
+            slices: sliceList(['q_proj', 'k_proj', 'v_proj'], [qDim, kvDim, kvDim]),
+          },
+        ]
       : [
           { path: `${p}self_attn.q_proj`, inDim: H, outDim: qDim },
           { path: `${p}self_attn.k_proj`, inDim: H, outDim: kvDim },
@@ -80,7 +97,14 @@ export function blockLinears(c: DecoderConfig, i: number): LinearModule[] {
         ]),
     { path: `${p}self_attn.o_proj`, inDim: qDim, outDim: H },
     ...(c.fusedProjections
-      ? [{ path: `${p}mlp.gate_up_proj`, inDim: H, outDim: 2 * I }]
+      ? [
+          {
+            path: `${p}mlp.gate_up_proj`,
+            inDim: H,
+            outDim: 2 * I,
+            slices: sliceList(['gate_proj', 'up_proj'], [I, I]),
+          },
+        ]
       : [
           { path: `${p}mlp.gate_proj`, inDim: H, outDim: I },
           { path: `${p}mlp.up_proj`, inDim: H, outDim: I },

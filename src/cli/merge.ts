@@ -5,7 +5,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { Backend } from '../core/backend';
 import { isExpertDir, readExpertDir, writeExpertDir } from '../experts/files-node';
 import { loraOutExpert, mergedLoraCheckpoint, type LoadedExpert } from '../experts/merge';
@@ -15,6 +15,7 @@ import { resolveModelNode } from '../experts/resolve-node';
 import { mergeCheckpoints, planCheckpointMerge } from '../merge/checkpoint-merge';
 import { exportMergekitYaml, importMergekitYaml } from '../merge/mergekit-yaml';
 import { checkRecipe, recipeLabel, type MergeRecipe } from '../merge/recipe';
+import { fusedRowSlices, type RowSlices } from '../merge/row-slices';
 import { MergeError } from '../merge/types';
 import type { SafetensorsDType } from '../models/hf/safetensors';
 import { UsageError } from './args';
@@ -93,6 +94,19 @@ export interface MergeResult {
   recipe: MergeRecipe;
 }
 
+/**
+ * The row slices of fused tensors (Phi-3) from the config.json beside the first checkpoint file that has
+ * one (as a model folder holds them), so those tensors merge slice by slice; null without one.
+ */
+async function checkpointRowSlices(files: readonly (string | null)[]): Promise<RowSlices | null> {
+  for (const f of files) {
+    if (f === null) continue;
+    const cfg = join(dirname(f), 'config.json');
+    if (existsSync(cfg)) return fusedRowSlices(await readFile(cfg, 'utf8'), cfg);
+  }
+  return null;
+}
+
 async function mergeCheckpointFiles(
   plan: Plan,
   a: MergeArgs,
@@ -139,6 +153,7 @@ async function mergeCheckpointFiles(
           options: recipe.options,
           perLayer: { models: recipe.experts.map((e) => e.perLayer), options: recipe.perLayer },
           backend: be,
+          slices: await checkpointRowSlices([plan.base, ...plan.experts]),
         },
         async (t, i, n) => {
           await writer.write(t);

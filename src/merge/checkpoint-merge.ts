@@ -3,12 +3,14 @@
  * sources are read one tensor name at a time (the base's and each expert's tensor of that name), merged by
  * the method and handed to the caller, so no more than one tensor per model is held at once. Sources are
  * abstract (a safetensors file read from disk in the CLI, a File in the browser). Per-layer parameters
- * (gradients, name filters; layer-params.ts) are resolved for each tensor from the plan's names.
+ * (gradients, name filters; layer-params.ts) are resolved for each tensor from the plan's names. Fused
+ * tensors (Phi-3) merge by row slices, each resolved and merged as the unfused tensor (row-slices.ts).
  */
 import type { Backend } from '../core/backend';
 import { tensorParams, type LayerModelParams, type LayerOptions } from './layer-params';
 import { mergeTensorOnBackend } from './merge-backend';
 import { getMergeMethod, mergeTensor } from './registry';
+import { mergeByRows, type RowSlices } from './row-slices';
 import { MergeError, type MergeOptions, type ModelParams, type NamedTensor } from './types';
 
 /** A checkpoint whose tensors are read on demand. */
@@ -87,6 +89,8 @@ export interface CheckpointMergeArgs {
   perLayer?: { models?: readonly (LayerModelParams | undefined)[]; options?: LayerOptions };
   /** mix the task-arithmetic family on this backend (mergeMix); the CPU reference without */
   backend?: Backend;
+  /** fused tensors merged slice by slice (Phi-3's qkv_proj / gate_up_proj: fusedRowSlices of its config.json) */
+  slices?: RowSlices | null;
 }
 
 /**
@@ -119,10 +123,12 @@ export async function mergeCheckpoints(
     for (const e of a.experts) experts.push(await read(e));
     let merged: NamedTensor;
     try {
-      const { models, options } = paramsOf(t.name);
-      merged = a.backend
-        ? await mergeTensorOnBackend(a.backend, a.method, base, experts, models, options)
-        : mergeTensor(a.method, base, experts, models, options);
+      merged = await mergeByRows(a.slices, base, experts, (b, ex, name) => {
+        const { models, options } = paramsOf(name);
+        return a.backend
+          ? mergeTensorOnBackend(a.backend, a.method, b, ex, models, options)
+          : mergeTensor(a.method, b, ex, models, options);
+      });
     } catch (e) {
       if (e instanceof MergeError && !e.message.includes(`"${t.name}"`))
         e.message = `tensor "${t.name}": ${e.message}`;

@@ -9,7 +9,8 @@
  * over a zero base, exactly (no W + ΔW − W rounding) and without reading W. linear, slerp and multislerp
  * need the models themselves: they see θ_base = W and θ_i = W + ΔW_i, and the merged ΔW is θ − W. An
  * expert without an adapter on a module has ΔW_i = 0 there (θ_i = W). Per-layer parameters (mergekit
- * gradients and name filters, layer-params.ts) resolve per module path.
+ * gradients and name filters, layer-params.ts) resolve per module path; a fused linear (phi3) merges
+ * by row slices, each as its unfused module (row-slices.ts).
  *
  * Exports: LoraExpertInput, LoraMergeModel (what the base must offer: NativeEmbedder satisfies it),
  * loraDelta / loraDeltaOn (one expert's ΔW of one module, on the host / on a backend), loraModulesOf (which modules an expert adapts, checked),
@@ -23,6 +24,7 @@ import { layerCount } from './layer-params';
 import { mergeTensorOnBackend } from './merge-backend';
 import { checkRecipe, recipeTensorParams, type MergeRecipe } from './recipe';
 import { getMergeMethod, mergeTensor } from './registry';
+import { linearRowSlices, mergeByRows } from './row-slices';
 import { MergeError, type NamedTensor } from './types';
 
 type Weights = ReadonlyMap<string, { shape: readonly number[]; data: Float32Array }>;
@@ -158,6 +160,7 @@ export async function mergeLora(
   const modules = model.linears.filter((m) => adapted.some((a) => a.has(m.path)));
   const layers = layerCount(model.linears.map((m) => m.path));
   const byDelta = deltaLinear(recipe.method);
+  const slices = linearRowSlices(model.linears);
   const out = new Map<string, Float32Array>();
   for (const [idx, m] of modules.entries()) {
     const shape = [m.outDim, m.inDim];
@@ -182,10 +185,13 @@ export async function mergeLora(
       base = { name: m.path, shape, data: wb };
       ts = deltas.map((d) => ({ name: m.path, shape, data: d.map((x, j) => wb[j] + x) }));
     }
-    const { models, options } = recipeTensorParams(recipe, m.path, layers);
-    const merged = opts.be
-      ? await mergeTensorOnBackend(opts.be, recipe.method, base, ts, models, options)
-      : mergeTensor(recipe.method, base, ts, models, options);
+    // phi3's fused linears merge by row slices (q|k|v, gate|up), each as the unfused module
+    const merged = await mergeByRows(slices, base, ts, (b, ex, name) => {
+      const { models, options } = recipeTensorParams(recipe, name, layers);
+      return opts.be
+        ? mergeTensorOnBackend(opts.be, recipe.method, b, ex, models, options)
+        : mergeTensor(recipe.method, b, ex, models, options);
+    });
     const delta = merged.data;
     if (w) for (let j = 0; j < n; j++) delta[j] -= w[j];
     if (opts.onModule) await opts.onModule(m.path, delta, idx, modules.length);

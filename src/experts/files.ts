@@ -8,6 +8,7 @@
 import { parseSafetensors, SafetensorsFile, writeSafetensors } from '../models/hf/safetensors';
 import { isDeltaName, isDeltaWeights } from '../train/lora-deltas';
 import { PEFT_STM_TARGETS_KEY, peftSliceConfig } from '../train/lora-peft';
+import { matchesTarget } from '../train/lora-targets';
 import type { LoraConfig } from '../train/types';
 import type { ExpertRecord } from './record';
 import { withArticle } from '../util/words';
@@ -260,7 +261,7 @@ export function parsePeftConfig(text: string, file = PEFT_CONFIG): LoraConfig {
 
 /**
  * The rank the PEFT weights were trained at (lora_A.weight is [r, in]), or null when they hold no lora_A;
- * modules of `rankPattern` (fused slice adapters, rank k·r) are not looked at.
+ * modules a `rankPattern` key names (as a suffix: fused slice adapters, rank k·r) are not looked at.
  */
 function peftWeightsRank(
   weights: ExpertWeights,
@@ -270,7 +271,9 @@ function peftWeightsRank(
     if (
       name.endsWith('.lora_A.weight') &&
       w.shape.length === 2 &&
-      !(name.slice('base_model.model.'.length, -'.lora_A.weight'.length) in rankPattern)
+      !Object.keys(rankPattern).some((k) =>
+        matchesTarget(name.slice('base_model.model.'.length, -'.lora_A.weight'.length), k),
+      )
     )
       return { rank: w.shape[0], name };
   return null;

@@ -88,6 +88,12 @@ export function projectReadme(s: HandoffSettings, parts: ReadmeParts): string {
           `Note: the studio's modules ${s.droppedModules.join(', ')} have no Hugging Face counterpart and are not adapted.`,
         ]
       : []),
+    ...(s.fusedModules.length
+      ? [
+          '',
+          `Note: target_modules also names the fused modules of row slices (${s.fusedModules.join(', ')}): on a model with fused projections (Phi-3's qkv_proj, gate_up_proj) PEFT adapts the whole fused matrix, where the studio adapts the slice's rows only; on other models the added names match nothing.`,
+        ]
+      : []),
     '',
   ];
   return lines.join('\n');

@@ -56,6 +56,8 @@ export interface HandoffSettings extends KeptTrainSettings {
   dropout: number;
   targetModules: string | string[];
   droppedModules: string[];
+  /** slice patterns whose fused module was added ("q_proj -> qkv_proj": PEFT adapts the whole fused linear) */
+  fusedModules: string[];
   /** training queries: the format with {instruction} (prompted) or the plain query template */
   queryFormat: string;
   /** the instructions drawn from during training (empty: none) */
@@ -98,6 +100,7 @@ export function handoffSettings(record: ExpertRecord, base?: string): HandoffSet
     dropout: c.lora.dropout,
     targetModules: mapped.targetModules,
     droppedModules: mapped.dropped,
+    fusedModules: mapped.fused,
     lr: c.lr,
     weightDecay: c.weightDecay,
     beta1: c.beta1,

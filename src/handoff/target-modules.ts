@@ -5,6 +5,7 @@
  * modules have no HF twins: each is mapped by its role to the BERT-family and decoder names as one regex
  * (PEFT full-matches a string), so the recipe adapts the same parts of whichever model the project trains.
  */
+import { fusedPattern } from '../train/lora-targets';
 import type { LoraConfig } from '../train/types';
 
 /** USE-lite module leaf -> the regex of the same role in BERT-family and decoder (Llama/Qwen/Gemma; Phi-3's
@@ -23,13 +24,30 @@ export interface MappedTargets {
   targetModules: string | string[];
   /** patterns with no counterpart (dropped), for the README */
   dropped: string[];
+  /**
+   * fused modules added for patterns naming a row slice ("q_proj -> qkv_proj"): PEFT adapts whole linears,
+   * so on Phi-3 (fused qkv_proj / gate_up_proj) it trains the whole fused matrix where the studio adapts the
+   * slice's rows only (a model with q_proj itself ignores the added name), for the README
+   */
+  fused: string[];
 }
 
 const USE_LITE_PATH = /^(?:encoder\.layers\.(\d+)\.)?(attention\.(?:query|key|value|output)|ffn\.conv[12])$/;
 
 export function hfTargetModules(baseModel: string, target: LoraConfig['targetModules']): MappedTargets {
-  if (target === 'all-linear') return { targetModules: 'all-linear', dropped: [] };
-  if (baseModel !== 'use-lite') return { targetModules: [...target], dropped: [] };
+  if (target === 'all-linear') return { targetModules: 'all-linear', dropped: [], fused: [] };
+  if (baseModel !== 'use-lite') {
+    const out = [...target];
+    const fused: string[] = [];
+    for (const p of target) {
+      const f = fusedPattern(p);
+      if (f && !out.includes(f)) {
+        out.push(f);
+        fused.push(`${p} -> ${f}`);
+      }
+    }
+    return { targetModules: out, dropped: [], fused };
+  }
   const parts: string[] = [];
   const dropped: string[] = [];
   for (const p of target) {
@@ -45,5 +63,5 @@ export function hfTargetModules(baseModel: string, target: LoraConfig['targetMod
     throw new Error(
       `LoRA target modules ${target.join(', ')} have no counterpart in a Hugging Face model; train the expert with all-linear or query/key/value/output/ffn modules`,
     );
-  return { targetModules: parts.length === 1 ? parts[0] : `(?:${parts.join('|')})`, dropped };
+  return { targetModules: parts.length === 1 ? parts[0] : `(?:${parts.join('|')})`, dropped, fused: [] };
 }

@@ -152,14 +152,18 @@ export function peftSliceConfig(
     } else targets.add(p);
   }
   if (!changed) return null;
+  // keyed by the module's last name when every module of that name has the same rank (PEFT matches a key
+  // as a suffix after a "."), else by each module's path
+  const rows = new Map(modules.map((m) => [m, weights.get(peftName(m, 'A'))!.shape[0]]));
+  const leaf = (m: string) => m.slice(m.lastIndexOf('.') + 1);
   const rank_pattern: Record<string, number> = {};
   const alpha_pattern: Record<string, number> = {};
-  for (const m of modules) {
-    const rows = weights.get(peftName(m, 'A'))!.shape[0];
-    if (rows !== rank && rows % rank === 0) {
-      rank_pattern[m] = rows;
-      alpha_pattern[m] = (alpha * rows) / rank;
-    }
+  for (const [m, k] of rows) {
+    if (k === rank) continue;
+    const same = modules.filter((o) => leaf(o) === leaf(m));
+    const key = same.every((o) => rows.get(o) === k) ? leaf(m) : m;
+    rank_pattern[key] = k;
+    alpha_pattern[key] = (alpha * k) / rank;
   }
   return {
     target_modules: [...targets],

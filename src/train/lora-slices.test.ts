@@ -19,7 +19,7 @@ import { createLoraTrainable, loadLoraExpert, loraTargets } from './lora';
 import { loraLinear } from './lora-linear';
 import { loadMergedLora } from './lora-merged';
 import { disposeSet, uploadSet } from './lora-modules';
-import { hostToPeft, peftToHost, type LoraHostPair } from './lora-peft';
+import { hostToPeft, peftSliceConfig, peftToHost, type LoraHostPair } from './lora-peft';
 import { fusedTargetNotes, selectTargets } from './lora-targets';
 import { defaultTrainConfig } from './defaults';
 import { trainRun } from './trainer';
@@ -204,6 +204,19 @@ describe('LoRA on row slices of a fused linear', () => {
     expect(() => peftToHost(bad, targets, R)).toThrow(
       /row 0, column 2, outside the row slices q_proj \(rows 0–3\)/,
     );
+    // adapter_config.json: fused names for PEFT, rank_pattern / alpha_pattern by path where layers differ
+    const a2 = (k: number) => ({ shape: [k, IN], data: new Float32Array(k * IN) });
+    const w2 = new Map([
+      ['base_model.model.layers.0.self_attn.qkv_proj.lora_A.weight', a2(4)],
+      ['base_model.model.layers.1.self_attn.qkv_proj.lora_A.weight', a2(2)],
+    ]);
+    expect(peftSliceConfig(['layers.0.self_attn.q_proj', 'v_proj'], 2, 4, w2)).toEqual({
+      target_modules: ['layers.0.self_attn.qkv_proj', 'qkv_proj'],
+      rank_pattern: { 'layers.0.self_attn.qkv_proj': 4 },
+      alpha_pattern: { 'layers.0.self_attn.qkv_proj': 8 },
+      stm_target_modules: ['layers.0.self_attn.q_proj', 'v_proj'],
+    });
+    expect(peftSliceConfig(['qkv_proj'], 2, 4, w2)).toBeNull();
   });
 });
 
@@ -271,8 +284,8 @@ describe('tiny-phi3: LoRA on q_proj and v_proj (CPU)', () => {
       r: 2,
       lora_alpha: 4,
       target_modules: ['qkv_proj'],
-      rank_pattern: { 'layers.0.self_attn.qkv_proj': 4, 'layers.1.self_attn.qkv_proj': 4 },
-      alpha_pattern: { 'layers.0.self_attn.qkv_proj': 8, 'layers.1.self_attn.qkv_proj': 8 },
+      rank_pattern: { qkv_proj: 4 },
+      alpha_pattern: { qkv_proj: 8 },
       stm_target_modules: ['q_proj', 'v_proj'],
     });
     const read = await readExpert(async (n) => {

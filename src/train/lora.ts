@@ -199,7 +199,10 @@ export function createLoraTrainable(
   return new LoraTrainable(loraModel(base), backend, checkLoraConfig(cfg), seed);
 }
 
-/** The linear layers of `base` a config selects, as PEFT module paths (for UIs and checks). */
+/**
+ * The places of `base` a config selects, as module paths (for UIs and checks): a linear's path, or for a
+ * row slice of a fused linear (phi3's q_proj of qkv_proj) the unfused module's path.
+ */
 export function loraTargets(base: LoraBase, cfg: LoraConfig = DEFAULT_LORA): string[] {
   return selectModules(loraModel(base).linears, cfg.targetModules).map((m) => m.path);
 }

@@ -1,9 +1,20 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../testing/cli';
 import { checkpoint, mergeCli as merge, readCheckpoint } from '../testing/cli-merge';
+import { TINY_MODELS_DIR } from '../../scripts/make-tiny-models';
+import { mergeTensor } from '../merge/registry';
+import { randomF32 } from '../testing/backends';
 
 const dir = mkdtempSync(join(tmpdir(), 'stm-cli-merge-ckpt-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -153,4 +164,53 @@ describe('stm merge on the command line', () => {
     expect(ok.stdout).toBe(`${out}\n`);
     expect(Array.from(readCheckpoint(out).get('w')!.data)).toEqual([1.5, 1, 0.5, 1]);
   }, 60_000);
+
+  it('a Phi-3 folder (config.json beside the files): qkv_proj merges by its q|k|v rows', async () => {
+    const phi = join(dir, 'phi3');
+    mkdirSync(phi);
+    copyFileSync(join(TINY_MODELS_DIR, 'tiny-phi3', 'config.json'), join(phi, 'config.json'));
+    const name = 'model.layers.0.self_attn.qkv_proj.weight'; // q 32 | k 16 | v 16 rows of 32
+    const data = (seed: number) => Array.from(randomF32(64 * 32, seed));
+    const files = [0, 1, 2].map((i) =>
+      checkpoint(join(phi, `${i}.safetensors`), { [name]: { shape: [64, 32], data: data(70 + i) } }),
+    );
+    const out = join(phi, 'ties.safetensors');
+    await merge([
+      '--method',
+      'ties',
+      '--base',
+      files[0],
+      '--experts',
+      `${files[1]},${files[2]}`,
+      '--weights',
+      '1,1',
+      '--densities',
+      '0.5,0.5',
+      '--out',
+      out,
+    ]);
+    const got = readCheckpoint(out).get(name)!.data;
+    for (const [start, rows] of [
+      [0, 32],
+      [32, 16],
+      [48, 16],
+    ]) {
+      const t = (seed: number) => ({
+        name: 'q',
+        shape: [rows, 32],
+        data: Float32Array.from(data(seed).slice(start * 32, (start + rows) * 32)),
+      });
+      const want = mergeTensor(
+        'ties',
+        t(70),
+        [t(71), t(72)],
+        [
+          { weight: 1, density: 0.5 },
+          { weight: 1, density: 0.5 },
+        ],
+        {},
+      );
+      expect(Array.from(got.slice(start * 32, (start + rows) * 32))).toEqual(Array.from(want.data));
+    }
+  });
 });

@@ -93,6 +93,7 @@ export class DecoderModel {
       c.hidden,
       tied,
       c.finalSoftcap,
+      (b) => this.w.formatOn(b),
     );
     return this.lm;
   }

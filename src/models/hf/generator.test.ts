@@ -164,6 +164,27 @@ for (const bc of backendCases()) {
       untied.release();
     });
 
+    it('the LM head takes the weight format (f16, q8): its blocks in it, logits near f32', async () => {
+      const want = await g.logits(be, prompt);
+      expect(g.model.head.on(be).map((t) => t.dtype)).toEqual(['f32']);
+      const scale = want.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+      // relative to the largest |logit| (the whole model in the format, 2 layers and the head): f16 rounds
+      // weights to 11 significant bits (measured 1.2e-3), q8 to 8 bits per row (measured 3.4e-2)
+      for (const [format, tol] of [
+        ['f16', 2e-3],
+        ['q8', 5e-2],
+      ] as const) {
+        const q = await HfGenerator.create(files, { weightFormat: format });
+        const got = await q.logits(be, prompt);
+        expect(q.model.head.on(be).map((t) => t.dtype)).toEqual([format]);
+        const err = maxAbs(got, want) / scale;
+        console.log(`${bc.name}: ${format} max |logits - f32| / max |logit| ${err.toExponential(2)}`);
+        expect(err).toBeLessThanOrEqual(tol);
+        expect(err).toBeGreaterThan(0);
+        q.release();
+      }
+    });
+
     it('the KV cache writes the tokens and logits of recomputing the whole sequence, greedy and sampled', async () => {
       for (const o of [{ temperature: 0 }, { temperature: 1.3, topP: 0.9, seed: 7 }]) {
         const cached = await run({ ...o, keepLogits: true, maxTokens: 16 });

@@ -2,9 +2,12 @@
  * A decoder's language-model head: logits = h · Wᵀ over the vocabulary, W [V, H] being lm_head.weight or,
  * when tied, the token table (embed_tokens). Read on the host: generation samples there. A head larger than
  * one tensor of the backend is split into row blocks (large vocabularies: Qwen's 151,936 x 1024), each a
- * linear on the backend, uploaded once per backend and kept until release. Gemma 2 soft-caps the logits.
+ * linear on the backend, uploaded once per backend and kept until release, in the weight format the model's
+ * linears get there (f16 on WebGPU by default: Qwen3's head is 622 MB as f32, 311 MB as f16). Gemma 2
+ * soft-caps the logits.
  */
 import type { Backend, Tensor } from '../../core/backend';
+import type { WeightFormat } from './fit';
 import { PerBackend } from './per-backend';
 import { SafetensorsError } from './safetensors';
 import type { TensorSource } from './tensor-source';
@@ -22,6 +25,8 @@ export class LmHead {
     readonly tied: boolean,
     /** gemma2's final_logit_softcapping: logits become softcap * tanh(logits / softcap) */
     readonly softcap: number | null = null,
+    /** the format of the head's blocks on a backend (the model's linear weight format there) */
+    private readonly formatOn: (backend: Backend) => WeightFormat = () => 'f32',
   ) {
     if (!src.has(name))
       throw new SafetensorsError(src.file, name, `missing (the LM head, [${vocab}, ${hidden}])`);
@@ -30,15 +35,24 @@ export class LmHead {
       throw new SafetensorsError(src.file, name, `shape [${s.join(', ')}], expected [${vocab}, ${hidden}]`);
   }
 
-  /** the row blocks on `backend` (uploaded on first use) */
-  private blocks(backend: Backend): Tensor[] {
+  /** the row blocks on `backend` (uploaded on first use), in the model's weight format there */
+  on(backend: Backend): Tensor[] {
     return this.uploaded.get(backend, () => {
       const rows = Math.max(1, Math.min(this.vocab, Math.floor(backend.maxTensorElements / this.hidden)));
+      const format = this.formatOn(backend);
       const b: Tensor[] = [];
       try {
         for (let r = 0; r < this.vocab; r += rows) {
           const n = Math.min(rows, this.vocab - r);
-          b.push(backend.tensor(this.src.getRows(this.name, r, n), [n, this.hidden]));
+          const data = this.src.getRows(this.name, r, n);
+          const shape = [n, this.hidden];
+          b.push(
+            format === 'f16'
+              ? backend.tensorF16(data, shape)
+              : format === 'q8'
+                ? backend.tensorQ8(data, shape)
+                : backend.tensor(data, shape),
+          );
         }
       } catch (e) {
         backend.dispose(...b);
@@ -55,7 +69,7 @@ export class LmHead {
       throw new Error(`LM head: hidden rows [${h.shape.join(', ')}], expected [N, ${this.hidden}]`);
     const out = new Float32Array(N * this.vocab);
     let col = 0;
-    for (const w of this.blocks(backend)) {
+    for (const w of this.on(backend)) {
       const y = backend.linear(h, w, null, 'nk');
       try {
         const part = await backend.readF32(y);

@@ -19,6 +19,17 @@ async function trainLora(page: Page, name: string, seed: number) {
   await form.getByTestId('train-hardneg').fill('0');
   await form.getByTestId('train-seed').fill(String(seed));
   await form.getByTestId('train-dev-dataset').selectOption('');
+  if (seed === 1) {
+    // the targets field: a malformed list is named and blocks the start until it parses again
+    const start = form.getByTestId('train-start');
+    await expect(start).toBeEnabled();
+    await form.getByTestId('lora-targets').fill('q_proj,,v_proj');
+    await expect(form.getByTestId('lora-targets-error')).toContainText('an empty name');
+    await expect(start).toBeDisabled();
+    await shot(page, 'train-lora-targets-error');
+    await form.getByTestId('lora-targets').fill('all-linear');
+    await expect(form.getByTestId('lora-targets-error')).toHaveCount(0);
+  }
   await form.getByTestId('train-start').click();
   await expect(page.locator(`[data-testid=expert-row][data-name="${name}"]`)).toHaveCount(1, {
     timeout: 300_000,

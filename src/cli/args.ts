@@ -1,6 +1,8 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { parseSplitSpec, SplitError, type SplitPart } from '../data/split';
 import { WEIGHT_FORMATS, type WeightFormatChoice } from '../models/hf/fit';
+import { parseTargetList } from '../train/lora-targets';
+import type { LoraConfig } from '../train/types';
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -82,6 +84,9 @@ commands:
           --mine-range <a>:<b>      mining window of the ranking (default 0:50)
           --mine-margin <x>         relative margin: negative <= positive * (1 - x) (default none)
           --rank <r>                LoRA / low-rank adapter rank (default 16; --lora-rank is the same)
+          --lora-targets <list>     LoRA: all-linear (default) or PEFT module patterns, comma-separated
+                                    (q_proj,v_proj; query,value for BERT); on Phi-3 a slice name (q_proj,
+                                    up_proj) adapts those rows of the fused qkv_proj / gate_up_proj
           --steps <n> | --epochs <x>  optimiser steps (default 1 epoch)
           --batch <n>               pairs per batch (default 32)
           --lr <x>                  learning rate (default 1e-3 adapter, 1e-4 LoRA)
@@ -224,6 +229,8 @@ export interface TrainArgs {
   mineRange: [number, number];
   mineMargin: number | null;
   rank: number;
+  /** LoRA target_modules: 'all-linear' or PEFT patterns */
+  loraTargets: LoraConfig['targetModules'];
   steps?: number;
   epochs?: number;
   batch: number;
@@ -267,6 +274,7 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     'mine-margin': str(),
     rank: str('16'),
     'lora-rank': str(),
+    'lora-targets': str('all-linear'),
     steps: str(),
     epochs: str(),
     batch: str('32'),
@@ -307,6 +315,13 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     mineRange: [Number(range[1]), Number(range[2])],
     mineMargin: v['mine-margin'] === undefined ? null : num('mine-margin', v['mine-margin'], 0, 1),
     rank: int('rank', v['lora-rank'] ?? v.rank!, 1, 4096),
+    loraTargets: (() => {
+      try {
+        return parseTargetList(v['lora-targets']!);
+      } catch (e) {
+        throw new UsageError(`--lora-targets: ${(e as Error).message}`);
+      }
+    })(),
     steps: v.steps === undefined ? undefined : int('steps', v.steps, 1, 1e9),
     epochs: v.epochs === undefined ? undefined : num('epochs', v.epochs, 1e-6, 1e6),
     batch: int('batch', v.batch!, 2, 65536),

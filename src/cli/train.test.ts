@@ -7,6 +7,7 @@ import { readExpertDir } from '../experts/files-node';
 import { parseTrainArgs } from './args';
 import { Reporter } from './progress';
 import { runTrain } from './train';
+import { TINY_MODELS_DIR } from '../../scripts/make-tiny-models';
 
 const dir = mkdtempSync(join(tmpdir(), 'stm-cli-train-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -114,5 +115,45 @@ describe('stm train: inputs a resume or a run refuses (issue 8 items 6, 12)', ()
     await expect(run(latin)).rejects.toThrow(
       `${latin}:13: byte 0xe8 is not valid UTF-8: save the file as UTF-8`,
     );
+  });
+});
+
+describe('stm train --lora-targets (issue 13: Phi-3 by row slices)', () => {
+  it('adapts the named slices of the fused linears, says which rows, and writes a PEFT adapter of the fused module', async () => {
+    const out = join(dir, 'phi3-qv');
+    const phi3 = join(TINY_MODELS_DIR, 'tiny-phi3');
+    const log = await train(
+      out,
+      '--base',
+      phi3,
+      '--method',
+      'lora',
+      '--rank',
+      '2',
+      '--lora-targets',
+      'q_proj,v_proj',
+    );
+    expect(log).toContain('LoRA on 4 linears (q_proj, v_proj)');
+    expect(
+      log.some((l) => /"q_proj" is rows 0–\d+ of the fused qkv_proj .* covers those rows only/.test(l)),
+    ).toBe(true);
+    const cfg = JSON.parse(readFileSync(join(out, 'adapter_config.json'), 'utf8')) as Record<string, unknown>;
+    expect(cfg.target_modules).toEqual(['qkv_proj']);
+    expect(cfg.rank_pattern).toEqual({ qkv_proj: 4 });
+    const { weights } = await readExpertDir(out);
+    expect([...weights.keys()].every((k) => k.includes('qkv_proj'))).toBe(true);
+  });
+
+  it('refuses a pattern that adapts nothing (naming the linears there) and a malformed list', async () => {
+    const phi3 = join(TINY_MODELS_DIR, 'tiny-phi3');
+    await expect(
+      train(join(dir, 'phi3-bad'), '--base', phi3, '--method', 'lora', '--lora-targets', 'query'),
+    ).rejects.toThrow(
+      /target module pattern "query" matches no linear layer \(have: layers\.0\.self_attn\.qkv_proj/,
+    );
+    expect(() => parseTrainArgs(['--train', 'x', '--lora-targets', 'q_proj,,v_proj'])).toThrow(
+      /--lora-targets: give all-linear or module names separated by commas .*an empty name/,
+    );
+    expect(parseTrainArgs(['--train', 'x']).loraTargets).toBe('all-linear');
   });
 });

@@ -8,7 +8,9 @@ import { resolveModelNode } from '../experts/resolve-node';
 import { MemoryEmbeddingCache } from '../eval/embed-cache';
 import { FileEmbeddingCache } from '../eval/embed-cache-node';
 import { writeExpertDir } from '../experts/files-node';
+import { isLoraBase } from '../experts/embedder';
 import { trainExpert } from '../experts/train-expert';
+import { DEFAULT_LORA, loraTargetNotes, loraTargets } from '../train/lora';
 import { docText, pairsFromDataset, parseTrainingPairsFile, samplePairs } from '../train/data';
 import { runInputs } from '../train/run-inputs-node';
 import { defaultMiningConfig, defaultTrainConfig } from '../train/defaults';
@@ -29,7 +31,7 @@ function trainConfig(a: TrainArgs, pairs: number, prompts: PromptPolicy | undefi
   const perEpoch = Math.floor(pairs / a.batch);
   if (perEpoch < 1) throw new Error(`${pairs} training pairs cannot fill one batch of ${a.batch}`);
   cfg.adapter = { kind: a.adapter, rank: a.rank };
-  cfg.lora = { ...cfg.lora, rank: a.rank, alpha: 2 * a.rank };
+  cfg.lora = { ...cfg.lora, rank: a.rank, alpha: 2 * a.rank, targetModules: a.loraTargets };
   cfg.batchSize = a.batch;
   cfg.steps = a.steps ?? Math.max(1, Math.round((a.epochs ?? 1) * perEpoch));
   if (a.lr !== undefined) cfg.lr = a.lr;
@@ -72,6 +74,15 @@ export async function runTrain(a: TrainArgs, report: Pick<Reporter, 'log' | 'pro
   await checkWritableDir('--out', out);
   const backend = await cliBackend(a.backend, log);
   log(`base ${base.id} (${base.dim}-d)`);
+  if (a.method === 'lora' && isLoraBase(base)) {
+    // a pattern that adapts nothing fails now, before mining; slices of fused linears are said
+    const lora = { ...DEFAULT_LORA, targetModules: a.loraTargets };
+    const targets = loraTargets(base, lora);
+    log(
+      `LoRA on ${targets.length} linears (${a.loraTargets === 'all-linear' ? 'all-linear' : a.loraTargets.join(', ')})`,
+    );
+    for (const n of loraTargetNotes(base, lora)) log(n);
+  }
   // what a checkpoint of this run records, and a resume must find again
   const inputs =
     a.checkpointEvery > 0 || a.resume

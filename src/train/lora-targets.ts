@@ -10,6 +10,21 @@
 import type { LinearModule } from '../nn/ops';
 import type { LoraConfig } from './types';
 
+/**
+ * A typed list of targets (the CLI's --lora-targets, the Train form's field): "all-linear", or module
+ * patterns separated by commas (letters, digits, _ and dots). Throws saying what is wrong.
+ */
+export function parseTargetList(v: string): LoraConfig['targetModules'] {
+  if (v.trim() === 'all-linear') return 'all-linear';
+  const list = v.split(',').map((p) => p.trim());
+  const bad = list.find((p) => !/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/.test(p));
+  if (bad !== undefined)
+    throw new Error(
+      `give all-linear or module names separated by commas (q_proj,v_proj), got ${bad ? `"${bad}"` : 'an empty name'} in "${v}"`,
+    );
+  return list;
+}
+
 /** PEFT's rule: a pattern selects a module whose path equals it or ends with "." + pattern. */
 export function matchesTarget(path: string, pattern: string): boolean {
   return path === pattern || path.endsWith(`.${pattern}`);

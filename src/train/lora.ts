@@ -22,6 +22,7 @@ import {
   DEFAULT_LORA,
   LoraParams,
   checkLoraConfig,
+  fusedTargetNotes,
   disposeSet,
   peftToHost,
   selectModules,
@@ -205,6 +206,11 @@ export function createLoraTrainable(
  */
 export function loraTargets(base: LoraBase, cfg: LoraConfig = DEFAULT_LORA): string[] {
   return selectModules(loraModel(base).linears, cfg.targetModules).map((m) => m.path);
+}
+
+/** What the targets mean on this base where a pattern names a row slice of a fused linear (Phi-3). */
+export function loraTargetNotes(base: LoraBase, cfg: LoraConfig = DEFAULT_LORA): string[] {
+  return fusedTargetNotes(loraModel(base).linears, cfg.targetModules);
 }
 
 /**

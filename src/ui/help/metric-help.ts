@@ -77,6 +77,10 @@ export const TRAIN_HELP = {
     label: 'LoRA rank',
     text: 'LoRA adds to each adapted weight W a low-rank update B·A of rank r: more rank, more capacity and more trainable parameters (the paper: 16). The base weights stay frozen.',
   },
+  targets: {
+    label: 'LoRA targets',
+    text: 'Which weight matrices get a LoRA update: all-linear (every linear layer, the paper’s choice), or module names separated by commas, as PEFT names them: q_proj,v_proj for decoders, query,value for BERT. On Phi-3, whose q, k and v (and gate and up) share one fused matrix, q_proj adapts only the q rows of qkv_proj. A name that matches no layer of the model stops the run and lists the layers it has.',
+  },
   alpha: {
     label: 'LoRA alpha',
     text: 'The update B·A is multiplied by alpha / rank (the paper: 32 / 16 = 2). Raising alpha acts like raising the adapter’s learning rate.',

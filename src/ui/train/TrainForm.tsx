@@ -66,7 +66,9 @@ export function TrainForm() {
   const maxNeg = source === 'dataset' ? mine : 64;
   const haveData =
     source === 'dataset' ? meta && split : source === 'synth' ? usableItems(synthSet, policy) > 0 : file;
-  const ready = base && haveData && (cfg.method === 'adapter' || isUse) && !promptPolicy.error;
+  const [targetsError, setTargetsError] = useState<string | null>(null);
+  const ready =
+    base && haveData && (cfg.method === 'adapter' || (isUse && !targetsError)) && !promptPolicy.error;
   const dataName =
     source === 'dataset'
       ? `${dataset}/${split}`
@@ -193,7 +195,7 @@ export function TrainForm() {
       </div>
       <OptimiserFields cfg={cfg} set={set} maxNeg={maxNeg} />
       <div className="row wrap form">
-        <MethodFields cfg={cfg} set={set} />
+        <MethodFields cfg={cfg} set={set} onTargetsError={setTargetsError} />
         <NumField
           label="Checkpoint every"
           testId="train-ckpt-every"

@@ -1,4 +1,6 @@
 /** The Train form's hyper-parameter fields: the optimiser and loss row, and the method's own (LoRA or adapter). */
+import { useState } from 'react';
+import { parseTargetList } from '../../train/lora-targets';
 import type { TrainConfig } from '../../train/types';
 import { Help } from '../help/Help';
 import { TRAIN_HELP } from '../help/metric-help';
@@ -101,7 +103,16 @@ export function OptimiserFields({ cfg, set, maxNeg }: { cfg: TrainConfig; set: S
 }
 
 /** LoRA's rank, alpha and dropout, or the adapter's kind and rank. */
-export function MethodFields({ cfg, set }: { cfg: TrainConfig; set: SetField }) {
+export function MethodFields({
+  cfg,
+  set,
+  onTargetsError,
+}: {
+  cfg: TrainConfig;
+  set: SetField;
+  /** the LoRA targets text does not parse (the reason), or parses again (null) */
+  onTargetsError: (e: string | null) => void;
+}) {
   return cfg.method === 'lora' ? (
     <>
       <NumField
@@ -132,6 +143,7 @@ export function MethodFields({ cfg, set }: { cfg: TrainConfig; set: SetField }) 
         step={0.05}
         onChange={(v) => set('lora', { ...cfg.lora, dropout: v })}
       />
+      <TargetsField cfg={cfg} set={set} onError={onTargetsError} />
     </>
   ) : (
     <>
@@ -156,5 +168,49 @@ export function MethodFields({ cfg, set }: { cfg: TrainConfig; set: SetField }) 
         onChange={(v) => set('adapter', { ...cfg.adapter, rank: v })}
       />
     </>
+  );
+}
+
+/** LoRA's target modules as typed text: kept in the config only while it parses, else the reason is shown. */
+function TargetsField({
+  cfg,
+  set,
+  onError,
+}: {
+  cfg: TrainConfig;
+  set: SetField;
+  onError: (e: string | null) => void;
+}) {
+  const shown = (t: TrainConfig['lora']['targetModules']) => (t === 'all-linear' ? t : t.join(','));
+  const [text, setText] = useState(() => shown(cfg.lora.targetModules));
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <label className="field">
+      <span>
+        LoRA targets
+        <Help topic={TRAIN_HELP.targets.label} text={TRAIN_HELP.targets.text} />
+      </span>
+      <input
+        data-testid="lora-targets"
+        value={text}
+        aria-invalid={error !== null}
+        onChange={(e) => {
+          setText(e.target.value);
+          try {
+            set('lora', { ...cfg.lora, targetModules: parseTargetList(e.target.value) });
+            setError(null);
+            onError(null);
+          } catch (err) {
+            setError((err as Error).message);
+            onError((err as Error).message);
+          }
+        }}
+      />
+      {error && (
+        <small className="error" data-testid="lora-targets-error">
+          {error}
+        </small>
+      )}
+    </label>
   );
 }

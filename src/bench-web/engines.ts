@@ -31,21 +31,24 @@ const seconds = (t0: number) => (performance.now() - t0) / 1000;
 /**
  * One untimed pass over the same texts first, then the timed pass: both engines compile shape-specific
  * shaders on first sight of a (batch, length) shape (seconds each on SwiftShader), which would otherwise
- * be timed as inference.
+ * be timed as inference. The untimed pass leaves out the batch-1 text the warm-up already embedded.
  */
 async function timeWarm(
   log: (s: string) => void,
   warmedWith: string | null,
   ...args: Parameters<typeof timeEmbeddings>
 ): Promise<Timed> {
-  const [, , b1, b32] = args;
-  // a lone batch-1 text already embedded by the warm-up needs no second untimed pass
-  if (!(b32.length === 0 && b1.length === 1 && b1[0] === warmedWith)) {
+  const [model, backend, b1, b32, tokens] = args;
+  const rest = b1.filter((t) => t !== warmedWith);
+  if (rest.length || b32.length) {
     const t0 = performance.now();
-    await timeEmbeddings(...args);
+    await timeEmbeddings(model, backend, rest, b32, tokens);
     log(`  untimed pass: ${seconds(t0).toFixed(1)} s`);
   }
-  return timeEmbeddings(...args);
+  const t0 = performance.now();
+  const timed = await timeEmbeddings(...args);
+  log(`  timed pass: ${seconds(t0).toFixed(1)} s`);
+  return timed;
 }
 
 /** The texts in the order the engine embeds them, and their token counts (see WebBenchRequest.tokens). */

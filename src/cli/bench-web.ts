@@ -2,10 +2,12 @@
  * The 'browser' bench section: the studio's WebGPU backend against ONNX Runtime Web's WebGPU EP, measured
  * in Chromium (ORT's WebGPU EP does not run in Node), on the bench models of bench-ort.ts (same folders:
  * the studio reads the safetensors, ORT the ONNX export of the same weights) and the same medquad texts
- * and batches. Records minilm_webgpu_vs_ort_webgpu and qwen3_webgpu_vs_ort_webgpu (batch 32 where measured,
- * else batch 1). On a software adapter (SwiftShader) the sizes are cut and every figure is labelled
- * CPU-emulated; the Qwen3 shape (0.6 B parameters, ~1 GFLOP a token) is skipped there unless
- * STM_BENCH_WEB_QWEN3=1. STM_BENCH_WEB_MODELS=minilm (or qwen3) runs one shape.
+ * and batches. Records minilm_webgpu_vs_ort_webgpu and qwen3_webgpu_vs_ort_webgpu (the batched texts' ratio
+ * where measured, else batch 1's). On a software adapter (SwiftShader) the sizes are cut and every figure is
+ * labelled CPU-emulated; the Qwen3 shape (0.6 B parameters, ~1 GFLOP a token) is skipped there unless
+ * STM_BENCH_WEB_QWEN3=1 (one query and one batch of 4 answers at 16 tokens: about 20 minutes on 2 cores).
+ * STM_BENCH_WEB_MODELS=minilm (or qwen3) runs one shape; STM_BENCH_WEB_WEIGHTS=f32 gives the studio ORT's f32
+ * weights (default: the studio's default, f16 on WebGPU).
  */
 import { join } from 'node:path';
 import { benchCacheDir, type BenchModelKind } from '../../scripts/onnx/bench-models';
@@ -81,11 +83,21 @@ function report(plan: WebPlan, r: WebBenchResult, soft: boolean): void {
   recordFigure(`${plan.kind}_webgpu_browser_min_cos_vs_ort`, r.minCos);
 }
 
+const FORMATS = ['auto', 'f32', 'f16', 'q8'] as const;
+
+/** The studio's weight format on the page: STM_BENCH_WEB_WEIGHTS (default 'auto': f16 on WebGPU). */
+export function webWeightFormat(v: string | undefined): (typeof FORMATS)[number] {
+  const f = FORMATS.find((x) => x === (v ?? 'auto'));
+  if (!f) throw new Error(`STM_BENCH_WEB_WEIGHTS=${v}: not one of ${FORMATS.join(', ')}`);
+  return f;
+}
+
 export async function benchWeb(dataset: Dataset, opts: BenchOptions): Promise<void> {
   console.log(
     "\nIn Chromium: studio WebGPU vs ONNX Runtime Web's WebGPU EP (same model files, texts, batches)",
   );
   const kinds = (process.env.STM_BENCH_WEB_MODELS ?? 'minilm,qwen3').split(',');
+  const weightFormat = webWeightFormat(process.env.STM_BENCH_WEB_WEIGHTS);
   const mounts: Record<string, string> = {}; // model folders, added as they are needed
   let browser: BenchBrowser | null = null;
   let server: Awaited<ReturnType<typeof serveBench>> | null = null;
@@ -131,6 +143,7 @@ export async function benchWeb(dataset: Dataset, opts: BenchOptions): Promise<vo
           b1: dataset.queries.slice(0, plan.b1).map((q) => q.text),
           b32: dataset.docs.slice(0, plan.b32).map((d) => d.text),
           maxTokens: plan.maxTokens,
+          weightFormat,
         });
         report(plan, r, soft);
       } catch (e) {

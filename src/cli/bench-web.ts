@@ -5,7 +5,7 @@
  * and batches. Records minilm_webgpu_vs_ort_webgpu and qwen3_webgpu_vs_ort_webgpu (the batched texts' ratio
  * where measured, else batch 1's). On a software adapter (SwiftShader) the sizes are cut and every figure is
  * labelled CPU-emulated; the Qwen3 shape (0.6 B parameters, ~1 GFLOP a token) is skipped there unless
- * STM_BENCH_WEB_QWEN3=1 (one query and one batch of 4 answers at 16 tokens: about 20 minutes on 2 cores).
+ * STM_BENCH_WEB_QWEN3=1 (one query and one batch of 4 answers at 16 tokens: about 30 minutes on 2 cores).
  * STM_BENCH_WEB_MODELS=minilm (or qwen3) runs one shape; STM_BENCH_WEB_WEIGHTS=f32 gives the studio ORT's f32
  * weights (default: the studio's default, f16 on WebGPU).
  */
@@ -50,7 +50,7 @@ export function webPlans(soft: boolean, gpu: boolean): WebPlan[] {
       kind: 'qwen3',
       title: 'Qwen3-0.6B-shaped decoder (28 x 1024, 16/8 heads of 128, FFN 3072, vocab 151936)',
       key: 'qwen3_webgpu_vs_ort_webgpu',
-      // SwiftShader: ~40 s a 16-token pass per engine; one query, then one batch of 4 answers
+      // SwiftShader: ~1.5 min a 16-token text and 4-6 min a batch of 4 per engine and pass (about 30 min in all)
       b1: env('STM_BENCH_WEB_QWEN3_B1', soft ? 1 : 8),
       b32: env('STM_BENCH_WEB_QWEN3_B32', soft ? 4 : 32),
       maxTokens: env('STM_BENCH_WEB_QWEN3_TOKENS', soft ? 16 : 32),

@@ -15,7 +15,15 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { Browser, Page } from '@playwright/test';
-import type { WebAdapter, WebBenchApi, WebBenchRequest, WebBenchResult } from '../bench-web/protocol';
+import {
+  joinRuns,
+  type WebAdapter,
+  type WebBenchApi,
+  type WebBenchRequest,
+  type WebBenchResult,
+  type WebEngine,
+  type WebEngineRun,
+} from '../bench-web/protocol';
 import { CHROMIUM_BASE_ARGS } from '../../scripts/chromium-args';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -77,7 +85,7 @@ const TYPES: Record<string, string> = {
 
 /**
  * A static server: "/" is `pageDir`, "/models/<name>/..." is mounts[name]. Cross-origin isolated (COOP +
- * COEP), as the studio's servers are. Listens on `port` (0: any free port) on localhost.
+ * COEP), as the studio's servers are; answers HEAD and single-range requests. Listens on `port` (0: any free port) on localhost.
  */
 export async function serveBench(
   pageDir: string,
@@ -96,15 +104,35 @@ export async function serveBench(
       res.writeHead(404).end(`${path}: not found`);
       return;
     }
-    res.writeHead(200, {
+    const size = statSync(file).size;
+    const headers = {
       'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
-      'Content-Length': statSync(file).size,
+      'Accept-Ranges': 'bytes',
       'Cross-Origin-Opener-Policy': 'same-origin',
       'Cross-Origin-Embedder-Policy': 'require-corp',
       'Cross-Origin-Resource-Policy': 'same-origin',
       'Cache-Control': 'no-store',
-    });
-    createReadStream(file).pipe(res);
+    };
+    // one byte range (the studio's engine reads the weights tensor by tensor: src/bench-web/range-source.ts)
+    const r = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
+    if (r) {
+      const start = Number(r[1]);
+      const end = r[2] ? Math.min(Number(r[2]), size - 1) : size - 1;
+      if (start > end) {
+        res.writeHead(416, { 'Content-Range': `bytes */${size}` }).end();
+        return;
+      }
+      res.writeHead(206, {
+        ...headers,
+        'Content-Length': end - start + 1,
+        'Content-Range': `bytes ${start}-${end}/${size}`,
+      });
+      createReadStream(file, { start, end }).pipe(res);
+      return;
+    }
+    res.writeHead(200, { ...headers, 'Content-Length': size });
+    if (req.method === 'HEAD') res.end();
+    else createReadStream(file).pipe(res);
   });
   await new Promise<void>((ok, fail) => server.once('error', fail).listen(port, '127.0.0.1', ok));
   const { port: p } = server.address() as AddressInfo;
@@ -130,8 +158,38 @@ export interface BenchBrowser {
 }
 
 /**
- * Launches Chromium (STM_CHROMIUM, default /usr/bin/chromium) on `url` and waits for the page's API.
- * Page console lines go to `log`.
+ * One engine's run in a page of its own context (its own renderer process), closed afterwards: the first
+ * engine's memory (ORT's wasm heap keeps its high-water mark; GPU buffers go with the page's device) is
+ * gone before the second engine loads.
+ */
+async function runInFreshPage(
+  browser: Browser,
+  url: string,
+  log: (s: string) => void,
+  req: WebBenchRequest,
+  engine: WebEngine,
+): Promise<WebEngineRun> {
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    page.on('console', (m) => log(`  [page] ${m.text()}`));
+    page.on('pageerror', (e) => log(`  [page error] ${e.message}`));
+    page.on('crash', () => log(`  [page crashed] ${engine} engine`));
+    await page.goto(url);
+    await page.waitForFunction(() => 'stmBench' in globalThis, undefined, { timeout: 60_000 });
+    return await page.evaluate(
+      ([r, e]) => (globalThis as unknown as { stmBench: WebBenchApi }).stmBench.runEngine(r, e),
+      [req, engine] as const,
+    );
+  } finally {
+    await context.close();
+  }
+}
+
+/**
+ * Launches Chromium (STM_CHROMIUM, default /usr/bin/chromium) on `url`, waits for the page's API and asks
+ * it for the adapter; each run then gives each engine a fresh page (runInFreshPage). Page console lines
+ * go to `log`.
  */
 export async function openBenchBrowser(
   url: string,
@@ -164,16 +222,16 @@ export async function openBenchBrowser(
         await browser.close();
         continue;
       }
+      await page.close();
+      const engine = (req: WebBenchRequest, e: WebEngine) => runInFreshPage(browser, url, log, req, e);
       return {
         adapter,
         launch,
         run: async (req) => {
-          await page.reload();
-          await page.waitForFunction(() => 'stmBench' in globalThis, undefined, { timeout: 60_000 });
-          return page.evaluate(
-            (r) => (globalThis as unknown as { stmBench: WebBenchApi }).stmBench.run(r),
-            req,
-          );
+          const o = await engine(req, 'ort');
+          // the studio on ORT's text order and token counts, so the rows compare one to one
+          const s = await engine({ ...req, b32: o.b32, tokens: o.tokens }, 'studio');
+          return joinRuns(o, s);
         },
         close: () => browser.close(),
       };

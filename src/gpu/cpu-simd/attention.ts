@@ -10,7 +10,7 @@
  */
 import type { AttentionDims } from '../../kernels/attention';
 import type { AttentionOptions } from '../../core/transformer-ops';
-import type { WasmGemm } from './gemm';
+import { SMALL_JOB, type WasmGemm } from './gemm';
 import { KIND_ATTENTION, KIND_ATTENTION_PACK } from './thread-kernels';
 
 const up = (n: number, m: number) => Math.ceil(n / m) * m;
@@ -56,10 +56,12 @@ export function attentionGemm(
     view(8).set(v);
     // the operands in the kernel's layouts, one (batch, kv head) per chunk on the engine's threads
     const dims = [T, T4, Tk, Tk8, Dh, Dh8, Hq];
-    gemm.engine.post(KIND_ATTENTION_PACK, [qr, kr, vr, qO, kO, vO, mO, ...dims, Hkv], B * Hkv);
+    // one short text (B = 1, ~12 tokens): too little work to share; the helpers are left asleep
+    const solo = B * Hq * T4 * Tk8 * (Dh + Dh8) < SMALL_JOB;
+    gemm.engine.post(KIND_ATTENTION_PACK, [qr, kr, vr, qO, kO, vO, mO, ...dims, Hkv], B * Hkv, [], solo);
     const params = [qO, kO, vO, oO, sO, mO, T, T4, Tk, Tk8, Dh, Dh8, Hq, Hq / Hkv, opts.causal ? 1 : 0];
     params.push(Tk - T, opts.window ?? 0, outO);
-    gemm.engine.post(KIND_ATTENTION, params, B * Hq, [opts.scale, opts.softcap ?? 0]);
+    gemm.engine.post(KIND_ATTENTION, params, B * Hq, [opts.scale, opts.softcap ?? 0], solo);
     out.set(gemm.f32.subarray(outO / 4, outO / 4 + out.length));
   } finally {
     for (const o of offs) gemm.free(o);

@@ -147,7 +147,27 @@ describe('the CPU backend on the module (gelu, layer norm, recycled outputs, thr
     expect(pool.take(1 << 16)).toBe(a);
     expect(pool.take(1 << 16)).not.toBe(a);
     expect(pool.take(1 << 16)).not.toBe(outside);
-    expect(pool.take(100)).toHaveLength(100); // small: never pooled
+  });
+
+  it('small arrays come from power-of-two classes as views, and the class array comes back under any length', () => {
+    const pool = new BufferPool();
+    const a = pool.take(1000); // class 1024
+    expect(a).toHaveLength(1000);
+    expect(a.buffer.byteLength).toBe(1024 * 4);
+    a.fill(7);
+    pool.give(a);
+    pool.give(a); // twice: kept once
+    expect(pool.bytes).toBe(1024 * 4);
+    const b = pool.take(600); // same class: the same memory, a view of the new length
+    expect(b).toHaveLength(600);
+    expect(b.buffer).toBe(a.buffer);
+    expect(pool.bytes).toBe(0);
+    const c = pool.take(600); // the class array is in use: a fresh one
+    expect(c.buffer).not.toBe(a.buffer);
+    pool.give(new Float32Array(512)); // not the pool's: ignored
+    expect(pool.bytes).toBe(0);
+    expect(pool.take(3)).toHaveLength(3);
+    expect(pool.take(0)).toHaveLength(0);
   });
 
   it('a disposed linear output is reused without changing the next results; a reshaped view is given back once', async () => {

@@ -3,7 +3,7 @@ import { attentionCpu, type AttentionDims } from '../../kernels/attention';
 import { linearCpu } from '../../kernels/linear';
 import { createCpuBackend } from '../cpu';
 import { attentionGemm } from './attention';
-import { WasmGemm } from './gemm';
+import { SMALL_JOB, WasmGemm } from './gemm';
 import { acquireEngine, releaseEngine, wantedThreads, type GemmEngine } from './threads';
 
 function rand(n: number, seed: number): Float32Array {
@@ -56,7 +56,9 @@ describe('the gemm on helper threads (shared WebAssembly memory)', () => {
     const multi = WasmGemm.create({ threads: 3 })!;
     const single = WasmGemm.create({ threads: 1 })!;
     await helpersUp(multi.engine);
-    const d: AttentionDims = { B: 3, T: 21, Hq: 6, Hkv: 2, Dh: 12 };
+    // enough work to be shared (a short one runs on the calling thread: attention.ts `solo`)
+    const d: AttentionDims = { B: 3, T: 29, Hq: 6, Hkv: 2, Dh: 12 };
+    expect(d.B * d.Hq * 32 * 32 * (12 + 16)).toBeGreaterThan(SMALL_JOB);
     const q = rand(d.B * d.T * d.Hq * d.Dh, 5);
     const k = rand(d.B * d.T * d.Hkv * d.Dh, 6);
     const v = rand(d.B * d.T * d.Hkv * d.Dh, 7);

@@ -163,9 +163,16 @@ export class GemmEngine {
 
   /**
    * Runs `chunks` chunks of one job (kind, i32 params, then f32 params) on every thread and
-   * returns when all are done. Small jobs (one chunk) stay on the calling thread.
+   * returns when all are done. Small jobs (one chunk, or `solo`: too little work to share) stay on the
+   * calling thread: the helpers are not woken (one that is still awake from the last job may take a chunk).
    */
-  post(kind: number, params: readonly number[], chunks: number, floats: readonly number[] = []): void {
+  post(
+    kind: number,
+    params: readonly number[],
+    chunks: number,
+    floats: readonly number[] = [],
+    solo = false,
+  ): void {
     if (chunks === 0) return;
     const ctl = this.ctl();
     if (chunks >= 1 << 20) throw new Error(`gemm: ${chunks} chunks in one job`);
@@ -179,7 +186,7 @@ export class GemmEngine {
     Atomics.store(ctl, CTL.TOTAL, chunks);
     this.tag = (this.tag + 1) & 0xfff;
     Atomics.store(ctl, CTL.NEXT, this.tag << 20);
-    if (this.helpers.length > 0 && chunks > 1) {
+    if (this.helpers.length > 0 && chunks > 1 && !solo) {
       Atomics.add(ctl, CTL.WAKE, 1);
       Atomics.notify(ctl, CTL.WAKE);
     }

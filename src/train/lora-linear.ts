@@ -61,27 +61,14 @@ export function loraLinear(
 
 /**
  * y + d: d [rows, out] for a whole-linear adapter, or d [rows, len] added into y's columns
- * start..start+len-1 for a row-slice adapter (the other columns unchanged). A new tensor; y and d stay.
+ * start..start+len-1 for a row-slice adapter (d zero-padded to y's width by sliceBackward, the other
+ * columns unchanged). A new tensor; y and d stay.
  */
 function addInto(be: Backend, y: Tensor, d: Tensor, pair: LoraPair): Tensor {
   if (!pair.slice) return be.add(y, d);
-  const { start, total } = pair.slice;
-  const len = d.shape[d.shape.length - 1];
-  const mid = be.slice(y, 1, start, len);
-  let out = be.add(mid, d);
-  be.dispose(mid);
-  if (start > 0) {
-    const left = be.slice(y, 1, 0, start);
-    const j = be.concat(left, out, 1);
-    be.dispose(left, out);
-    out = j;
-  }
-  if (start + len < total) {
-    const right = be.slice(y, 1, start + len, total - start - len);
-    const j = be.concat(out, right, 1);
-    be.dispose(right, out);
-    out = j;
-  }
+  const padded = be.sliceBackward(d, 1, pair.slice.start, pair.slice.total);
+  const out = be.add(y, padded);
+  be.dispose(padded);
   return out;
 }
 

@@ -11,6 +11,7 @@ import type { WeightFormat } from './fit';
 import { PerBackend } from './per-backend';
 import { SafetensorsError } from './safetensors';
 import type { TensorSource } from './tensor-source';
+import { uploadIn } from './weights';
 
 export class LmHead {
   private readonly uploaded = new PerBackend<Tensor[]>((b) => b);
@@ -44,15 +45,7 @@ export class LmHead {
       try {
         for (let r = 0; r < this.vocab; r += rows) {
           const n = Math.min(rows, this.vocab - r);
-          const data = this.src.getRows(this.name, r, n);
-          const shape = [n, this.hidden];
-          b.push(
-            format === 'f16'
-              ? backend.tensorF16(data, shape)
-              : format === 'q8'
-                ? backend.tensorQ8(data, shape)
-                : backend.tensor(data, shape),
-          );
+          b.push(uploadIn(backend, format, this.src.getRows(this.name, r, n), [n, this.hidden]));
         }
       } catch (e) {
         backend.dispose(...b);

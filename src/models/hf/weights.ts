@@ -124,11 +124,7 @@ export class Weights {
           const linear =
             s.shape.length === 2 && name.endsWith('.weight') && !tables.has(name) && !/embed/i.test(name);
           const put = (data: Float32Array, shape: number[]): Tensor =>
-            !linear || format === 'f32'
-              ? backend.tensor(data, shape)
-              : format === 'f16'
-                ? backend.tensorF16(data, shape)
-                : backend.tensorQ8(data, shape);
+            uploadIn(backend, linear ? format : 'f32', data, shape);
           const count = s.shape.reduce((a, b) => a * b, 1);
           // f16 packs two values per 32-bit word and q8 four, but the blocks stay within the f32 count
           if (count <= backend.maxTensorElements) {
@@ -158,6 +154,20 @@ export class Weights {
   release(backend?: Backend): void {
     this.uploaded.release(backend);
   }
+}
+
+/** A linear weight [rows, cols] on `backend` in `format` (f32 as is, f16 rounded, q8 per output row). */
+export function uploadIn(
+  backend: Backend,
+  format: WeightFormat,
+  data: Float32Array,
+  shape: number[],
+): Tensor {
+  return format === 'f16'
+    ? backend.tensorF16(data, shape)
+    : format === 'q8'
+      ? backend.tensorQ8(data, shape)
+      : backend.tensor(data, shape);
 }
 
 /** The row blocks of a tensor uploaded split (splitName), in order; empty when it is whole or absent. */
